@@ -1,0 +1,75 @@
+//! Token estimate for OpenAI's `o200k_base` and `cl100k_base` encodings, without their
+//! vocabularies. (First heuristic; see issue 3 for the accurate estimator.)
+
+use crate::error::{Coded, UNKNOWN_ENCODING};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A tokenizer whose token counts the estimator models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum Encoding {
+    /// GPT-4o / o-series encoding (200k vocabulary).
+    #[serde(rename = "o200k_base")]
+    #[default]
+    O200kBase,
+    /// GPT-4 / GPT-3.5 encoding (100k vocabulary).
+    #[serde(rename = "cl100k_base")]
+    Cl100kBase,
+}
+
+/// An encoding name that is not `o200k_base` or `cl100k_base`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEncoding(pub String);
+
+impl fmt::Display for UnknownEncoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown: String = self.0.chars().take(40).collect();
+        write!(f, "unknown encoding {shown:?}; expected \"o200k_base\" or \"cl100k_base\"")
+    }
+}
+
+impl std::error::Error for UnknownEncoding {}
+
+impl Coded for UnknownEncoding {
+    fn code(&self) -> &'static str {
+        UNKNOWN_ENCODING
+    }
+}
+
+impl Encoding {
+    /// Parses `"o200k_base"` or `"cl100k_base"`.
+    pub fn parse(name: &str) -> Result<Self, UnknownEncoding> {
+        match name {
+            "o200k_base" => Ok(Encoding::O200kBase),
+            "cl100k_base" => Ok(Encoding::Cl100kBase),
+            other => Err(UnknownEncoding(other.to_string())),
+        }
+    }
+
+    /// The encoding's name as OpenAI spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::O200kBase => "o200k_base",
+            Encoding::Cl100kBase => "cl100k_base",
+        }
+    }
+}
+
+/// Estimates how many tokens `text` encodes to under `encoding`.
+///
+/// Never panics, for any input; linear in the length of `text`.
+pub fn estimate_tokens(text: &str, encoding: Encoding) -> u64 {
+    let _ = encoding;
+    let mut tokens = 0u64;
+    let mut ascii_run = 0u64;
+    for c in text.chars() {
+        if c.is_ascii() {
+            ascii_run += 1;
+        } else {
+            tokens += ascii_run.div_ceil(4);
+            ascii_run = 0;
+            tokens += 1;
+        }
+    }
+    tokens + ascii_run.div_ceil(4)
+}

@@ -1,0 +1,361 @@
+//! Money: credit and USD amounts on [`rust_decimal::Decimal`], never `f64`.
+//!
+//! Amounts enter from decimal strings only (`"12.5"`, `"0.000003"`); counts (tokens, cards,
+//! characters) enter as non-negative safe integers. Negative, non-finite (`NaN`,
+//! `Infinity`) and out-of-range (`1e400`) amounts are errors, never clamped. Amounts are
+//! bounded by [`MAX_AMOUNT`] so that every product the library computes (a count up to
+//! 2^53 times a price) stays far inside `Decimal`'s range.
+//!
+//! Rounding happens once, at the debit: [`Credits::round_up_to_step`].
+
+use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::str::FromStr;
+
+/// The largest amount accepted anywhere: 10^15 (a quadrillion credits or dollars).
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
+
+/// The largest count accepted: JavaScript's `Number.MAX_SAFE_INTEGER` (2^53 − 1).
+pub const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+
+/// Why an amount or a count was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyError {
+    /// The string is empty.
+    Empty,
+    /// The string is not a decimal number (`"12,5"`, `"abc"`, `"1.2.3"`).
+    NotADecimal(String),
+    /// `NaN`, `Infinity` or another non-finite spelling.
+    NonFinite(String),
+    /// Below zero.
+    Negative(String),
+    /// Above [`MAX_AMOUNT`] or beyond what a decimal can hold (`1e400`).
+    Overflow(String),
+    /// A count that is not a non-negative safe integer.
+    BadCount(String),
+    /// A rounding step that is zero or negative.
+    BadStep(String),
+}
+
+impl fmt::Display for MoneyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MoneyError::Empty => write!(f, "amount is empty; expected a decimal string such as \"12.5\""),
+            MoneyError::NotADecimal(s) => write!(f, "amount {s:?} is not a decimal string such as \"12.5\""),
+            MoneyError::NonFinite(s) => write!(f, "amount {s:?} is not finite"),
+            MoneyError::Negative(s) => write!(f, "amount {s:?} is negative"),
+            MoneyError::Overflow(s) => write!(f, "amount {s:?} is out of range (at most 10^15)"),
+            MoneyError::BadCount(s) => write!(f, "count {s} is not a non-negative safe integer"),
+            MoneyError::BadStep(s) => write!(f, "rounding step {s:?} must be greater than zero"),
+        }
+    }
+}
+
+impl std::error::Error for MoneyError {}
+
+impl Coded for MoneyError {
+    fn code(&self) -> &'static str {
+        match self {
+            MoneyError::BadCount(_) => BAD_INPUT,
+            _ => BAD_AMOUNT,
+        }
+    }
+}
+
+fn shorten(s: &str) -> String {
+    // Error messages quote the input, but never a megabyte of it.
+    let mut out: String = s.chars().take(40).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Parses a non-negative decimal amount from a string, strictly.
+///
+/// Accepted: `"0"`, `"12"`, `"12.5"`, `".5"`, `"0.000003"`, and scientific notation
+/// (`"3e-6"`) for prices copied from provider catalogs. Refused: empty strings, white
+/// space, thousands separators, `NaN`/`Infinity`, negative values, more than 28 decimal
+/// places, and anything above [`MAX_AMOUNT`].
+pub fn parse_amount(s: &str) -> Result<Decimal, MoneyError> {
+    if s.is_empty() {
+        return Err(MoneyError::Empty);
+    }
+    let lower = s.to_ascii_lowercase();
+    let unsigned = lower.trim_start_matches(['+', '-']);
+    if matches!(unsigned, "nan" | "inf" | "infinity") {
+        return Err(MoneyError::NonFinite(shorten(s)));
+    }
+    let bytes = s.as_bytes();
+    let valid_chars = bytes
+        .iter()
+        .enumerate()
+        .all(|(i, &b)| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || ((b == b'-' || b == b'+') && (i == 0 || matches!(bytes[i - 1], b'e' | b'E'))));
+    if !valid_chars || !bytes.iter().any(u8::is_ascii_digit) {
+        return Err(MoneyError::NotADecimal(shorten(s)));
+    }
+    let value = if lower.contains('e') {
+        parse_scientific(s, &lower)?
+    } else {
+        match Decimal::from_str_exact(s) {
+            Ok(v) => v,
+            Err(_) => {
+                let digits_only = s.bytes().filter(|&b| b != b'.').all(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
+                if digits_only && s.bytes().filter(|&b| b == b'.').count() <= 1 {
+                    return Err(MoneyError::Overflow(shorten(s)));
+                }
+                return Err(MoneyError::NotADecimal(shorten(s)));
+            }
+        }
+    };
+    check_range(value, s)
+}
+
+fn parse_scientific(s: &str, lower: &str) -> Result<Decimal, MoneyError> {
+    let (mantissa, exponent) = lower.split_once('e').ok_or_else(|| MoneyError::NotADecimal(shorten(s)))?;
+    if mantissa.is_empty() || exponent.is_empty() || exponent.contains('e') {
+        return Err(MoneyError::NotADecimal(shorten(s)));
+    }
+    let exp: i64 = match exponent.parse() {
+        Ok(e) => e,
+        Err(_) if exponent.trim_start_matches(['+', '-']).bytes().all(|b| b.is_ascii_digit()) => {
+            return Err(MoneyError::Overflow(shorten(s)));
+        }
+        Err(_) => return Err(MoneyError::NotADecimal(shorten(s))),
+    };
+    let m = Decimal::from_str_exact(mantissa).map_err(|_| MoneyError::NotADecimal(shorten(s)))?;
+    if m.is_zero() {
+        return Ok(Decimal::ZERO);
+    }
+    if exp > 28 {
+        return Err(MoneyError::Overflow(shorten(s)));
+    }
+    if exp < -28 {
+        return Err(MoneyError::Overflow(shorten(s)));
+    }
+    let mut value = m;
+    let ten = Decimal::TEN;
+    for _ in 0..exp.unsigned_abs() {
+        value = if exp > 0 { value.checked_mul(ten) } else { value.checked_div(ten) }.ok_or_else(|| MoneyError::Overflow(shorten(s)))?;
+    }
+    Ok(value.normalize())
+}
+
+fn check_range(value: Decimal, original: &str) -> Result<Decimal, MoneyError> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(MoneyError::Negative(shorten(original)));
+    }
+    if value > MAX_AMOUNT {
+        return Err(MoneyError::Overflow(shorten(original)));
+    }
+    // "-0" is zero.
+    Ok(if value.is_zero() { Decimal::ZERO } else { value })
+}
+
+/// Checks that a JavaScript number is a count: an integer in `0..=2^53−1`.
+///
+/// This is the only place an `f64` is looked at, and only to refuse it or turn it into an
+/// exact integer; money never passes through here.
+pub fn count_from_f64(n: f64) -> Result<u64, MoneyError> {
+    if n.is_finite() && n >= 0.0 && n.fract() == 0.0 && n <= MAX_SAFE_INTEGER as f64 {
+        Ok(n as u64)
+    } else {
+        Err(MoneyError::BadCount(format!("{n}")))
+    }
+}
+
+macro_rules! amount_type {
+    ($(#[$doc:meta])* $name:ident, $unit:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(Decimal);
+
+        impl $name {
+            /// Zero.
+            pub const ZERO: $name = $name(Decimal::ZERO);
+
+            /// Wraps a decimal that is already known to be in range (non-negative, ≤ 10^15).
+            pub fn new(value: Decimal) -> Result<Self, MoneyError> {
+                check_range(value, &value.to_string()).map($name)
+            }
+
+            /// Parses a decimal string strictly; see [`parse_amount`].
+            pub fn parse(s: &str) -> Result<Self, MoneyError> {
+                parse_amount(s).map($name)
+            }
+
+            /// A whole number of units.
+            pub fn from_u64(n: u64) -> Result<Self, MoneyError> {
+                Self::new(Decimal::from(n))
+            }
+
+            /// The decimal value.
+            pub fn value(self) -> Decimal {
+                self.0
+            }
+
+            /// Whether this is zero.
+            pub fn is_zero(self) -> bool {
+                self.0.is_zero()
+            }
+
+            /// `self + other`, refused above [`MAX_AMOUNT`].
+            pub fn checked_add(self, other: Self) -> Result<Self, MoneyError> {
+                let sum = self.0.checked_add(other.0).ok_or_else(|| MoneyError::Overflow(format!("{} + {}", self.0, other.0)))?;
+                Self::new(sum)
+            }
+
+            /// `self − other`, or zero when `other` is larger.
+            pub fn saturating_sub(self, other: Self) -> Self {
+                if other.0 >= self.0 { Self::ZERO } else { $name(self.0 - other.0) }
+            }
+
+            /// The decimal string JavaScript sees: no exponent, no trailing zeros (`"12.5"`).
+            pub fn to_plain_string(self) -> String {
+                self.0.normalize().to_string()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{} {}", self.to_plain_string(), $unit)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = MoneyError;
+            fn from_str(s: &str) -> Result<Self, MoneyError> {
+                Self::parse(s)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.to_plain_string())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+amount_type!(
+    /// An amount of credits: non-negative, at most 10^15, exact.
+    Credits,
+    "credits"
+);
+amount_type!(
+    /// An amount of US dollars: non-negative, at most 10^15, exact.
+    Usd,
+    "USD"
+);
+
+impl Credits {
+    /// Rounds up to a multiple of `step` (e.g. `0.001` or `1` credit). Applied once per
+    /// debit, never per token.
+    pub fn round_up_to_step(self, step: Credits) -> Result<Credits, MoneyError> {
+        if step.is_zero() {
+            return Err(MoneyError::BadStep(step.to_plain_string()));
+        }
+        let units = (self.0 / step.0).ceil();
+        let rounded = units.checked_mul(step.0).ok_or_else(|| MoneyError::Overflow(self.to_plain_string()))?;
+        Credits::new(rounded.normalize())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str_exact(s).unwrap()
+    }
+
+    #[test]
+    fn max_amount_is_ten_to_the_fifteenth() {
+        assert_eq!(MAX_AMOUNT, Decimal::from(1_000_000_000_000_000u64));
+    }
+
+    #[test]
+    fn parses_plain_decimals() {
+        assert_eq!(parse_amount("12.5").unwrap(), d("12.5"));
+        assert_eq!(parse_amount("0").unwrap(), Decimal::ZERO);
+        assert_eq!(parse_amount("-0").unwrap(), Decimal::ZERO);
+        assert_eq!(parse_amount(".5").unwrap(), d("0.5"));
+        assert_eq!(parse_amount("0.000003").unwrap(), d("0.000003"));
+        assert_eq!(parse_amount("1000000000000000").unwrap(), MAX_AMOUNT);
+    }
+
+    #[test]
+    fn parses_scientific_prices() {
+        assert_eq!(parse_amount("3e-6").unwrap(), d("0.000003"));
+        assert_eq!(parse_amount("1.5E2").unwrap(), d("150"));
+        assert_eq!(parse_amount("0e400").unwrap(), Decimal::ZERO);
+    }
+
+    #[test]
+    fn refuses_bad_amounts_with_the_right_kind() {
+        assert_eq!(parse_amount(""), Err(MoneyError::Empty));
+        assert!(matches!(parse_amount("NaN"), Err(MoneyError::NonFinite(_))));
+        assert!(matches!(parse_amount("-Infinity"), Err(MoneyError::NonFinite(_))));
+        assert!(matches!(parse_amount("-1"), Err(MoneyError::Negative(_))));
+        assert!(matches!(parse_amount("1e400"), Err(MoneyError::Overflow(_))));
+        assert!(matches!(parse_amount("1e99999999999999999999"), Err(MoneyError::Overflow(_))));
+        assert!(matches!(parse_amount("1000000000000000.1"), Err(MoneyError::Overflow(_))));
+        assert!(matches!(parse_amount("99999999999999999999999999999999"), Err(MoneyError::Overflow(_))));
+        for bad in [" 1", "1 ", "1,5", "1.2.3", "abc", "0x10", "1e", "e5", ".", "+", "--1", "1-"] {
+            assert!(matches!(parse_amount(bad), Err(MoneyError::NotADecimal(_))), "{bad:?} -> {:?}", parse_amount(bad));
+        }
+    }
+
+    #[test]
+    fn error_messages_quote_at_most_forty_chars() {
+        let long = "x".repeat(1_000_000);
+        let msg = parse_amount(&long).unwrap_err().to_string();
+        assert!(msg.len() < 120, "{}", msg.len());
+    }
+
+    #[test]
+    fn counts_must_be_safe_integers() {
+        assert_eq!(count_from_f64(0.0), Ok(0));
+        assert_eq!(count_from_f64(9_007_199_254_740_991.0), Ok(MAX_SAFE_INTEGER));
+        for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 9_007_199_254_740_992.0, 1e300] {
+            assert!(count_from_f64(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rounds_up_once_to_the_step() {
+        let step = Credits::parse("0.001").unwrap();
+        assert_eq!(Credits::parse("1.0001").unwrap().round_up_to_step(step).unwrap(), Credits::parse("1.001").unwrap());
+        assert_eq!(Credits::parse("1.001").unwrap().round_up_to_step(step).unwrap(), Credits::parse("1.001").unwrap());
+        let one = Credits::parse("1").unwrap();
+        assert_eq!(Credits::parse("12.01").unwrap().round_up_to_step(one).unwrap(), Credits::parse("13").unwrap());
+        assert_eq!(Credits::ZERO.round_up_to_step(one).unwrap(), Credits::ZERO);
+        assert!(Credits::parse("1").unwrap().round_up_to_step(Credits::ZERO).is_err());
+    }
+
+    #[test]
+    fn serializes_as_plain_strings() {
+        let c = Credits::parse("12.50").unwrap();
+        assert_eq!(serde_json::to_string(&c).unwrap(), "\"12.5\"");
+        let back: Credits = serde_json::from_str("\"12.5\"").unwrap();
+        assert_eq!(back, c);
+        assert!(serde_json::from_str::<Credits>("12.5").is_err(), "numbers are not money");
+        assert!(serde_json::from_str::<Credits>("\"-3\"").is_err());
+    }
+
+    #[test]
+    fn addition_is_bounded() {
+        let big = Credits::new(MAX_AMOUNT).unwrap();
+        assert!(big.checked_add(Credits::from_u64(1).unwrap()).is_err());
+        assert_eq!(Credits::from_u64(3).unwrap().saturating_sub(Credits::from_u64(5).unwrap()), Credits::ZERO);
+    }
+}
