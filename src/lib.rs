@@ -4,4 +4,5 @@
 
 pub mod error;
 pub mod money;
+pub mod catalog;
 pub mod estimate;

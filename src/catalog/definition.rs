@@ -1,0 +1,177 @@
+//! The catalog's JSON shape (serde). Validation rules live in `validate.rs`.
+
+use crate::estimate::Encoding;
+use crate::money::{Credits, Usd};
+use serde::{Deserialize, Serialize};
+
+/// A catalog document as written in JSON.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogDefinition {
+    /// Format version of the document; this library reads format `1`.
+    pub format: u32,
+    /// The vendor's revision label for this price list (e.g. a date).
+    pub revision: String,
+    /// Currency of every price; only `"USD"`.
+    #[serde(default = "usd")]
+    pub currency: String,
+    /// How many credits one USD of model cost becomes (token-priced operations).
+    pub credits_per_usd: Credits,
+    /// Every debit rounds up to a multiple of this (e.g. `"0.001"` or `"1"`).
+    pub credit_step: Credits,
+    /// Models and their prices.
+    #[serde(default)]
+    pub models: Vec<ModelDefinition>,
+    /// Operations and how each is charged.
+    pub operations: Vec<OperationDefinition>,
+    /// Credit packages for sale.
+    #[serde(default)]
+    pub packages: Vec<PackageDefinition>,
+}
+
+fn usd() -> String {
+    "USD".to_string()
+}
+
+impl CatalogDefinition {
+    pub(crate) fn empty() -> Self {
+        CatalogDefinition {
+            format: super::CATALOG_FORMAT,
+            revision: String::new(),
+            currency: usd(),
+            credits_per_usd: Credits::ZERO,
+            credit_step: Credits::ZERO,
+            models: Vec::new(),
+            operations: Vec::new(),
+            packages: Vec::new(),
+        }
+    }
+}
+
+/// A model, in OpenRouter's shape: `id` and `pricing` (other fields are ignored).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelDefinition {
+    /// OpenRouter-style id, e.g. `"openai/gpt-4o-mini"`.
+    pub id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Which tokenizer to count with (default `o200k_base`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    /// USD per token, as strings.
+    pub pricing: ModelPricing,
+}
+
+/// USD prices per unit, as OpenRouter spells them (snake_case, decimal strings).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelPricing {
+    /// USD per input (prompt) token.
+    pub prompt: Usd,
+    /// USD per output (completion) token.
+    pub completion: Usd,
+    /// USD per request, if the provider charges one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<Usd>,
+    /// USD per input token read from the provider's prompt cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_cache_read: Option<Usd>,
+    /// USD per input token written to the provider's prompt cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_cache_write: Option<Usd>,
+}
+
+/// An operation the host can meter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OperationDefinition {
+    /// Id, e.g. `"flashcards.generate"`.
+    pub id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How it is charged.
+    pub charge: Charge,
+    /// The model it runs on by default (token-priced and per-card operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Whether the user's own API key may pay for it instead of credits.
+    #[serde(default)]
+    pub byok: bool,
+    /// Tokens the host adds to every request (system prompt, instructions).
+    #[serde(default)]
+    pub prompt_overhead_tokens: u64,
+    /// Output tokens per generated flashcard (per-card operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tokens_per_card: Option<u64>,
+    /// Expected output tokens of one call (token-priced operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_output_tokens: Option<u64>,
+    /// The most output tokens one call may produce (token-priced operations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_output_tokens: Option<u64>,
+}
+
+/// A charging rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+pub enum Charge {
+    /// Credits per generated flashcard (≈ 1).
+    PerCard {
+        /// Credits for one card.
+        credits_per_card: Credits,
+    },
+    /// Tokens × the model's USD price × `creditsPerUsd` × `markup`.
+    PerToken {
+        /// Multiplier on the model's price (1 = at cost).
+        #[serde(default = "one")]
+        markup: Credits,
+    },
+    /// Credits per text-to-speech character.
+    PerCharacter {
+        /// Credits for one character.
+        credits_per_character: Credits,
+    },
+    /// A fixed number of credits per use.
+    Flat {
+        /// Credits per use.
+        credits: Credits,
+    },
+    /// Never costs credits.
+    Free,
+}
+
+fn one() -> Credits {
+    Credits::from_u64(1).unwrap_or_default()
+}
+
+impl Charge {
+    /// The rule's name as it appears in JSON (`"perCard"`, `"free"`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Charge::PerCard { .. } => "perCard",
+            Charge::PerToken { .. } => "perToken",
+            Charge::PerCharacter { .. } => "perCharacter",
+            Charge::Flat { .. } => "flat",
+            Charge::Free => "free",
+        }
+    }
+}
+
+/// A credit package for sale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PackageDefinition {
+    /// Id, e.g. `"pro"`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Credits bought.
+    pub credits: Credits,
+    /// Bonus credits on top.
+    #[serde(default)]
+    pub bonus: Credits,
+    /// Price in USD.
+    pub price_usd: Usd,
+}

@@ -1,0 +1,118 @@
+//! The rules a catalog must satisfy beyond its JSON shape.
+
+use super::{short, CatalogDefinition, CatalogError, Charge, CATALOG_FORMAT};
+use std::collections::HashSet;
+
+/// Upper bounds that keep a hostile catalog from costing memory or time.
+const MAX_MODELS: usize = 10_000;
+const MAX_OPERATIONS: usize = 1_000;
+const MAX_PACKAGES: usize = 100;
+const MAX_ID_LEN: usize = 200;
+/// Above this, per-card overhead or output token figures are surely a mistake.
+const MAX_TOKENS_FIELD: u64 = 10_000_000;
+
+fn invalid(msg: String) -> CatalogError {
+    CatalogError::Invalid(msg)
+}
+
+fn check_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<(), CatalogError> {
+    if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
+        return Err(invalid(format!("{kind} id {:?} must be 1..{MAX_ID_LEN} printable characters", short(id))));
+    }
+    if !seen.insert(id.to_string()) {
+        return Err(invalid(format!("{kind} id {:?} appears twice", short(id))));
+    }
+    Ok(())
+}
+
+/// Checks every rule; the first broken one is reported.
+pub(super) fn validate(def: &CatalogDefinition) -> Result<(), CatalogError> {
+    if def.format != CATALOG_FORMAT {
+        return Err(invalid(format!("format {} is not supported; this version reads format {CATALOG_FORMAT}", def.format)));
+    }
+    if def.currency != "USD" {
+        return Err(invalid(format!("currency {:?} is not supported; prices must be in \"USD\"", short(&def.currency))));
+    }
+    if def.revision.len() > MAX_ID_LEN {
+        return Err(invalid("revision is longer than 200 characters".into()));
+    }
+    if def.credits_per_usd.is_zero() {
+        return Err(invalid("creditsPerUsd must be greater than zero".into()));
+    }
+    if def.credit_step.is_zero() {
+        return Err(invalid("creditStep must be greater than zero".into()));
+    }
+    if def.models.len() > MAX_MODELS || def.operations.len() > MAX_OPERATIONS || def.packages.len() > MAX_PACKAGES {
+        return Err(invalid(format!(
+            "too many entries (at most {MAX_MODELS} models, {MAX_OPERATIONS} operations, {MAX_PACKAGES} packages)"
+        )));
+    }
+    let mut seen = HashSet::new();
+    for m in &def.models {
+        check_id("model", &m.id, &mut seen)?;
+    }
+    let models = seen;
+    let mut seen = HashSet::new();
+    for op in &def.operations {
+        check_id("operation", &op.id, &mut seen)?;
+        validate_operation(op, &models)?;
+    }
+    let mut seen = HashSet::new();
+    for p in &def.packages {
+        check_id("package", &p.id, &mut seen)?;
+        if p.credits.is_zero() {
+            return Err(invalid(format!("package {:?} must sell more than zero credits", short(&p.id))));
+        }
+        if p.price_usd.is_zero() {
+            return Err(invalid(format!("package {:?} must have a price above zero", short(&p.id))));
+        }
+        p.credits.checked_add(p.bonus).map_err(|_| invalid(format!("package {:?} total is out of range", short(&p.id))))?;
+    }
+    Ok(())
+}
+
+fn validate_operation(op: &super::OperationDefinition, models: &HashSet<String>) -> Result<(), CatalogError> {
+    let id = short(&op.id);
+    if let Some(model) = &op.model {
+        if !models.contains(model) {
+            return Err(invalid(format!("operation {id:?} names model {:?}, which the catalog does not list", short(model))));
+        }
+    }
+    for (name, v) in [
+        ("promptOverheadTokens", Some(op.prompt_overhead_tokens)),
+        ("outputTokensPerCard", op.output_tokens_per_card),
+        ("expectedOutputTokens", op.expected_output_tokens),
+        ("maxOutputTokens", op.max_output_tokens),
+    ] {
+        if v.is_some_and(|v| v > MAX_TOKENS_FIELD) {
+            return Err(invalid(format!("operation {id:?}: {name} is above {MAX_TOKENS_FIELD}")));
+        }
+    }
+    match &op.charge {
+        Charge::PerCard { credits_per_card } if credits_per_card.is_zero() => {
+            Err(invalid(format!("operation {id:?}: creditsPerCard must be above zero (use kind \"free\")")))
+        }
+        Charge::PerCharacter { credits_per_character } if credits_per_character.is_zero() => {
+            Err(invalid(format!("operation {id:?}: creditsPerCharacter must be above zero (use kind \"free\")")))
+        }
+        Charge::Flat { credits } if credits.is_zero() => {
+            Err(invalid(format!("operation {id:?}: flat credits must be above zero (use kind \"free\")")))
+        }
+        Charge::PerToken { markup } => {
+            if markup.is_zero() {
+                return Err(invalid(format!("operation {id:?}: markup must be above zero (use kind \"free\")")));
+            }
+            if op.model.is_none() {
+                return Err(invalid(format!("operation {id:?}: a perToken operation needs a default model")));
+            }
+            if let (Some(e), Some(m)) = (op.expected_output_tokens, op.max_output_tokens) {
+                if e > m {
+                    return Err(invalid(format!("operation {id:?}: expectedOutputTokens is above maxOutputTokens")));
+                }
+            }
+            Ok(())
+        }
+        Charge::Free if op.byok => Err(invalid(format!("operation {id:?} is free; byok has no meaning for it"))),
+        _ => Ok(()),
+    }
+}
