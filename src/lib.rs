@@ -6,3 +6,5 @@ pub mod error;
 pub mod money;
 pub mod catalog;
 pub mod estimate;
+pub mod funding;
+pub mod pricing;

@@ -166,6 +166,47 @@ pub fn count_from_f64(n: f64) -> Result<u64, MoneyError> {
     }
 }
 
+/// A count of tokens, cards or characters: a non-negative integer up to 2^53 − 1.
+///
+/// Deserialises from a JSON/JS number only when it is a safe integer (`12`, `12.0`), so
+/// `1.5`, `-1`, `NaN` and `1e300` are refused rather than truncated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(transparent)]
+pub struct Count(pub u64);
+
+impl Count {
+    /// The count as a `u64`.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-negative safe integer")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Count, E> {
+                if v <= MAX_SAFE_INTEGER {
+                    Ok(Count(v))
+                } else {
+                    Err(E::custom(MoneyError::BadCount(v.to_string())))
+                }
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Count, E> {
+                u64::try_from(v).map_err(|_| E::custom(MoneyError::BadCount(v.to_string()))).and_then(|v| self.visit_u64(v))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Count, E> {
+                count_from_f64(v).map(Count).map_err(E::custom)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 macro_rules! amount_type {
     ($(#[$doc:meta])* $name:ident, $unit:literal) => {
         $(#[$doc])*
@@ -328,6 +369,15 @@ mod tests {
         assert_eq!(count_from_f64(9_007_199_254_740_991.0), Ok(MAX_SAFE_INTEGER));
         for bad in [-1.0, 1.5, f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 9_007_199_254_740_992.0, 1e300] {
             assert!(count_from_f64(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn counts_deserialize_only_from_safe_integers() {
+        assert_eq!(serde_json::from_str::<Count>("12").unwrap(), Count(12));
+        assert_eq!(serde_json::from_str::<Count>("12.0").unwrap(), Count(12));
+        for bad in ["-1", "1.5", "1e300", "9007199254740992", "\"12\"", "null", "true"] {
+            assert!(serde_json::from_str::<Count>(bad).is_err(), "{bad}");
         }
     }
 
