@@ -8,3 +8,6 @@ pub mod catalog;
 pub mod estimate;
 pub mod funding;
 pub mod pricing;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;

@@ -1,0 +1,60 @@
+//! JS values ⇄ serde types, with coded errors for anything malformed.
+
+use super::error::{bad_input, coded_error};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Describes a JS value's type for error messages (`null`, `number`, `array`, …).
+pub fn type_name(v: &JsValue) -> &'static str {
+    if v.is_null() {
+        "null"
+    } else if v.is_undefined() {
+        "undefined"
+    } else if v.is_string() {
+        "a string"
+    } else if v.as_f64().is_some() {
+        "a number"
+    } else if v.as_bool().is_some() {
+        "a boolean"
+    } else if v.is_bigint() {
+        "a bigint"
+    } else if v.is_symbol() {
+        "a symbol"
+    } else if v.is_function() {
+        "a function"
+    } else if js_sys::Array::is_array(v) {
+        "an array"
+    } else {
+        "an object"
+    }
+}
+
+/// A JS string argument, or a `BAD_INPUT` error naming the argument.
+pub fn string_arg(v: &JsValue, name: &str) -> Result<String, JsValue> {
+    v.as_string().ok_or_else(|| bad_input(&format!("{name} must be a string, got {}", type_name(v))))
+}
+
+/// Deserialises a plain JS object argument into `T`; errors carry `code`.
+pub fn object_arg<T: DeserializeOwned>(v: JsValue, name: &str, code: &str) -> Result<T, JsValue> {
+    let is_plain_object = v.is_object() && !js_sys::Array::is_array(&v) && !v.is_function();
+    if !is_plain_object {
+        return Err(coded_error(code, &format!("{name} must be an object, got {}", type_name(&v))));
+    }
+    // Through a JSON value, so that every own key is seen: serde_wasm_bindgen reads only
+    // the fields a struct names, which would let a misspelt or `__proto__` key pass
+    // silently. NaN and ±Infinity become null there and are refused by the types.
+    let value: serde_json::Value =
+        serde_wasm_bindgen::from_value(v).map_err(|e| coded_error(code, &format!("{name}: {e}")))?;
+    serde_json::from_value(value).map_err(|e| coded_error(code, &format!("{name}: {e}")))
+}
+
+/// Serialises a result for JS: plain objects, `null` for absent values, counts as numbers,
+/// money as decimal strings. Safe to `JSON.stringify` and feed back.
+pub fn to_js<T: Serialize, R: JsCast>(value: &T) -> Result<R, JsValue> {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    value
+        .serialize(&serializer)
+        .map(JsCast::unchecked_into)
+        .map_err(|e| coded_error(crate::error::BAD_INPUT, &format!("could not convert the result: {e}")))
+}
