@@ -51,10 +51,12 @@ pub fn object_arg<T: DeserializeOwned>(v: JsValue, name: &str, code: &str) -> Re
 
 /// Serialises a result for JS: plain objects, `null` for absent values, counts as numbers,
 /// money as decimal strings. Safe to `JSON.stringify` and feed back.
+///
+/// It goes through JSON text and `JSON.parse` rather than
+/// `serde_wasm_bindgen::Serializer::json_compatible()`: the result is the same JSON-only
+/// shape by construction, and the .wasm is 34 KB raw / 13.5 KB gzip smaller because every
+/// type then has one serializer (serde_json's) instead of two.
 pub fn to_js<T: Serialize, R: JsCast>(value: &T) -> Result<R, JsValue> {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    value
-        .serialize(&serializer)
-        .map(JsCast::unchecked_into)
-        .map_err(|e| coded_error(crate::error::BAD_INPUT, &format!("could not convert the result: {e}")))
+    let text = serde_json::to_string(value).map_err(|e| coded_error(crate::error::BAD_INPUT, &format!("could not convert the result: {e}")))?;
+    js_sys::JSON::parse(&text).map(JsCast::unchecked_into)
 }
