@@ -1,5 +1,6 @@
 //! The cost estimate of one operation, as a low / expected / high range.
 
+use super::calibration::CalibrationState;
 use super::cards::{CardModel, CountRange};
 use super::note::{analyze_note, NoteStructure, Removed};
 use super::tokens::{estimate_tokens, Encoding};
@@ -49,6 +50,9 @@ pub struct EstimateRequest {
     /// Known number of flashcards (overrides the estimate from the note).
     #[serde(default)]
     pub cards: Option<Count>,
+    /// This user's calibration (from `calibrate`), for per-card operations.
+    #[serde(default)]
+    pub calibration: Option<CalibrationState>,
 }
 
 /// A value with its range.
@@ -169,6 +173,8 @@ pub fn estimate(catalog: &Catalog, req: &EstimateRequest) -> Result<Estimate, Es
 /// Estimates what `req` would cost under `catalog`, with the given card model.
 pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &CardModel) -> Result<Estimate, EstimateError> {
     let op = catalog.operation(&req.operation)?;
+    let calibration = req.calibration.clone().unwrap_or_default();
+    calibration.validate().map_err(bad)?;
     let model: Option<&ModelDefinition> = match req.model.as_deref().or(op.model.as_deref()) {
         Some(id) => Some(catalog.model(id)?),
         None => None,
@@ -186,7 +192,7 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
             let structure = analysis.as_ref().map(|a| a.structure);
             let c = match (req.cards, structure) {
                 (Some(n), _) => CountRange::exact(n.get()),
-                (None, Some(s)) => cards_model.estimate(&s),
+                (None, Some(s)) => calibration.apply(cards_model.estimate(&s), cards_model.low, cards_model.high),
                 (None, None) => return Err(bad(format!("operation {:?} is charged per card: give `note` or `cards`", op.id))),
             };
             cards = Some(c);
@@ -196,7 +202,7 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
                 (None, Some(t)) if !t.is_empty() => add(widen(estimate_tokens(t, enc)), op.prompt_overhead_tokens),
                 _ => CountRange::exact(0),
             };
-            let per_card = op.output_tokens_per_card.unwrap_or(0);
+            let per_card = calibration.output_tokens_per_card(op.output_tokens_per_card.unwrap_or(0));
             let output = match req.output_tokens {
                 Some(n) => CountRange::exact(n.get()),
                 None => c.map(|n| n.saturating_mul(per_card)),

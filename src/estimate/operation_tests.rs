@@ -135,3 +135,39 @@ fn estimates_round_trip_through_json() {
     let back: Estimate = serde_json::from_str(&json).unwrap();
     assert_eq!(back, e);
 }
+
+#[test]
+fn calibration_state_from_the_host_shifts_card_estimates() {
+    let note = "Cells divide. Cells grow. Cells die. Cells talk. Cells move. Cells eat. Cells sense light.".repeat(3);
+    let plain = estimate(&cat(), &EstimateRequest { note: Some(note.clone()), ..req("flashcards.generate") }).unwrap();
+    let mut state = CalibrationState::default();
+    for _ in 0..8 {
+        state.observe(&crate::estimate::Observation {
+            predicted_cards: Some(plain.cards.unwrap().expected),
+            actual_cards: plain.cards.unwrap().expected * 3,
+            output_tokens: Some(plain.cards.unwrap().expected * 3 * 100),
+        });
+    }
+    let r = EstimateRequest { note: Some(note), calibration: Some(state.clone()), ..req("flashcards.generate") };
+    let tuned = estimate(&cat(), &r).unwrap();
+    assert_eq!(tuned.cards.unwrap().expected, plain.cards.unwrap().expected * 3);
+    assert_eq!(tuned.output_tokens.expected, tuned.cards.unwrap().expected * 100);
+    let mut broken = state;
+    broken.card_ratio = rust_decimal::Decimal::from(1000);
+    let r = EstimateRequest { calibration: Some(broken), ..r };
+    assert_eq!(estimate(&cat(), &r).unwrap_err().code(), "BAD_INPUT");
+}
+
+#[test]
+fn calibrate_learns_from_the_uncalibrated_prediction() {
+    let note = "Cells divide. Cells grow. Cells die. Cells talk. Cells move. Cells eat.".repeat(4);
+    let mut state: Option<CalibrationState> = None;
+    for _ in 0..10 {
+        let r = EstimateRequest { note: Some(note.clone()), calibration: state.clone(), ..req("flashcards.generate") };
+        let est = estimate(&cat(), &r).unwrap();
+        let raw = crate::estimate::CardModel::default().estimate(&est.note.unwrap().structure).expected;
+        let creq = crate::estimate::CalibrateRequest { state, estimate: est, cards: Count(raw * 2), output_tokens: None };
+        state = Some(crate::estimate::calibrate(&creq, &crate::estimate::CardModel::default()).unwrap());
+    }
+    assert_eq!(state.unwrap().card_ratio, rust_decimal::Decimal::TWO, "no compounding: ratio is 2, not 2^n");
+}

@@ -39,6 +39,16 @@ pub fn decide(request: DecideRequestJs) -> Result<DecisionJs, JsValue> {
     DEFAULT_CATALOG.with(|c| decide_in(c, request.into()))
 }
 
+/// Learns from one generation: give the state so far (or nothing), the estimate made
+/// before it and the cards (and output tokens) it really produced; returns the new state
+/// to save and pass as `calibration` to later estimates.
+#[wasm_bindgen]
+pub fn calibrate(request: CalibrateRequestJs) -> Result<CalibrationStateJs, JsValue> {
+    let req: estimate::CalibrateRequest = object_arg(request.into(), "calibrate request", BAD_INPUT)?;
+    let state = estimate::calibrate(&req, &estimate::CardModel::default()).map_err(|m| coded_error(BAD_INPUT, &m))?;
+    to_js(&state)
+}
+
 /// The embedded default catalog, as a plain object you can edit and load with
 /// `loadCatalog`.
 #[wasm_bindgen(js_name = defaultCatalog)]

@@ -40,6 +40,28 @@ export interface EstimateRequest {
   characters?: number;
   /** Known flashcard count. */
   cards?: number;
+  /** This user's calibration state (from `calibrate`), for per-card operations. */
+  calibration?: CalibrationState | null;
+}
+/** What one user's generations taught the card estimate. Save it; pass it back. */
+export interface CalibrationState {
+  v: 1;
+  samples: number;
+  /** Actual ÷ predicted cards. */
+  cardRatio: Decimal;
+  cardDeviation: Decimal;
+  tokenSamples: number;
+  outputTokensPerCard: Decimal | null;
+}
+/** One generation's outcome. */
+export interface CalibrateRequest {
+  state?: CalibrationState | null;
+  /** The estimate made before the generation. */
+  estimate: Estimate;
+  /** Cards actually generated. */
+  cards: number;
+  /** Output tokens actually used. */
+  outputTokens?: number;
 }
 /** A count with its range. */
 export interface CountRange { low: number; expected: number; high: number; }
@@ -169,6 +191,14 @@ extern "C" {
     #[derive(Debug, Clone)]
     #[wasm_bindgen(typescript_type = "string | CatalogDefinition")]
     pub type CatalogInputJs;
+    /// `CalibrateRequest` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "CalibrateRequest")]
+    pub type CalibrateRequestJs;
+    /// `CalibrationState` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "CalibrationState")]
+    pub type CalibrationStateJs;
     /// `PackageOffer[]` in TypeScript.
     #[derive(Debug, Clone)]
     #[wasm_bindgen(typescript_type = "PackageOffer[]")]

@@ -153,3 +153,32 @@ test("catalogs: malformed JSON and bad amounts are BAD_CATALOG", () => {
   throwsCoded(() => cm.Catalog.load(undefined), "BAD_CATALOG", "Catalog.load()");
   assert.equal(cm.Catalog.default().revision, def.revision);
 });
+
+test("calibrate: learns a user's ratio through JSON round trips, refuses bad state", () => {
+  const note = "Cells divide. Cells grow. Cells die. Cells talk. Cells move. Cells eat.".repeat(4);
+  let state = null;
+  let first;
+  for (let i = 0; i < 10; i++) {
+    const est = cm.estimate({ operation: "flashcards.generate", note, calibration: state });
+    first ??= est.cards.expected;
+    state = JSON.parse(JSON.stringify(cm.calibrate({ state, estimate: est, cards: first * 3, outputTokens: first * 3 * 90 })));
+  }
+  const tuned = cm.estimate({ operation: "flashcards.generate", note, calibration: state });
+  assert.equal(tuned.cards.expected, first * 3);
+  assert.equal(tuned.outputTokens.expected, first * 3 * 90);
+  assert.equal(state.cardRatio, "3");
+  const est = cm.estimate({ operation: "flashcards.generate", note });
+  for (const bad of [
+    { state: { ...state, cardRatio: "1e400" }, estimate: est, cards: 1 },
+    { state: { ...state, cardRatio: "500" }, estimate: est, cards: 1 },
+    { state: { ...state, v: 2 }, estimate: est, cards: 1 },
+    { state, estimate: est, cards: -1 },
+    { state, estimate: est, cards: NaN },
+    { state, estimate: cm.estimate({ operation: "message", inputTokens: 1 }), cards: 1 },
+    { state, cards: 1 },
+    null, 5, "x",
+  ]) {
+    throwsCoded(() => cm.calibrate(bad), "BAD_INPUT", `calibrate ${JSON.stringify(bad)?.slice(0, 60)}`);
+  }
+  throwsCoded(() => cm.estimate({ operation: "flashcards.generate", note, calibration: { ...state, cardRatio: "-1" } }), "BAD_INPUT", "bad calibration in estimate");
+});
