@@ -1,0 +1,219 @@
+// credit-meter's benchmark, one Node process (cold start measured in fresh child
+// processes): the token estimator next to three exact tokenizers on the note corpus —
+// speed (MB/s), error per language group for both encodings, .wasm size, cold start —
+// and the client operations. Writes bench/RESULTS.md and bench/error-by-group.svg and
+// refreshes the table in README.md between <!-- bench:start --> and <!-- bench:end -->.
+//
+// Usage: node bench/bench.mjs [--corpus DIR] [--quick]
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { createRequire } from "node:module";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const args = process.argv.slice(2);
+const arg = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const quick = args.includes("--quick");
+const corpusDir = arg("--corpus", join(root, "..", "shared", "corpus"));
+const require = createRequire(import.meta.url);
+
+// ---------- the corpus ----------
+const rows = readFileSync(join(corpusDir, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => {
+  const [group, path, bytes, o200k, cl100k] = l.split("\t");
+  return { group, path, bytes: +bytes, o200k: +o200k, cl100k: +cl100k };
+});
+const notes = rows.map((r) => ({ ...r, text: readFileSync(join(corpusDir, "notes", r.path), "utf8") }));
+const totalBytes = notes.reduce((s, n) => s + Buffer.byteLength(n.text), 0);
+const groups = [...new Set(notes.map((n) => n.group))].sort();
+
+// ---------- credit-meter ----------
+const wasmPath = join(root, "pkg", "credit_meter_bg.wasm");
+if (!existsSync(wasmPath)) throw new Error("pkg/ is not built: run scripts/build.sh (scripts/bench.sh does)");
+const wasmBytes = readFileSync(wasmPath);
+const cm = await import(join(root, "pkg", "credit_meter.js"));
+cm.initSync({ module: wasmBytes });
+
+// ---------- peers ----------
+const { get_encoding } = require("@dqbd/tiktoken");
+const gptO200k = await import("gpt-tokenizer/encoding/o200k_base");
+const gptCl100k = await import("gpt-tokenizer/encoding/cl100k_base");
+const { getEncoding } = await import("js-tiktoken");
+const dqbd = { o200k_base: get_encoding("o200k_base"), cl100k_base: get_encoding("cl100k_base") };
+const jst = { o200k_base: getEncoding("o200k_base"), cl100k_base: getEncoding("cl100k_base") };
+const gpt = { o200k_base: gptO200k, cl100k_base: gptCl100k };
+const counters = {
+  "credit-meter (estimate)": (t, enc) => cm.estimateTokens(t, enc),
+  "@dqbd/tiktoken 1.0.22 (exact, wasm)": (t, enc) => dqbd[enc].encode(t, "all").length,
+  "gpt-tokenizer 4.0.0 (exact, js)": (t, enc) => gpt[enc].countTokens(t),
+  "js-tiktoken 1.0.21 (exact, js)": (t, enc) => jst[enc].encode(t, "all").length,
+};
+
+// ---------- speed ----------
+function mbPerSec(fn, enc, minMs) {
+  let bytes = 0, sink = 0;
+  const t0 = performance.now();
+  let t = t0;
+  do {
+    for (const n of notes) sink += fn(n.text, enc);
+    bytes += totalBytes;
+    t = performance.now();
+  } while (t - t0 < minMs);
+  if (sink < 0) console.log(sink);
+  return bytes / 1e6 / ((t - t0) / 1000);
+}
+const speed = {};
+for (const [name, fn] of Object.entries(counters)) {
+  speed[name] = {};
+  for (const enc of ["o200k_base", "cl100k_base"]) {
+    mbPerSec(fn, enc, quick ? 100 : 300); // warm up
+    speed[name][enc] = mbPerSec(fn, enc, quick ? 500 : 2000);
+  }
+}
+
+// ---------- accuracy ----------
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+};
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const estimators = {
+  "credit-meter": (t, enc) => cm.estimateTokens(t, enc),
+  "chars / 4": (t) => Math.ceil([...t].length / 4),
+  "words × 1.3": (t) => Math.round((t.match(/\S+/g) || []).length * 1.3),
+};
+const accuracy = {}; // estimator -> enc -> group|all -> {mean, p90, n}
+for (const [name, fn] of Object.entries(estimators)) {
+  accuracy[name] = {};
+  for (const enc of ["o200k_base", "cl100k_base"]) {
+    const key = enc === "o200k_base" ? "o200k" : "cl100k";
+    const errs = {};
+    for (const n of notes) {
+      if (n[key] < 20) continue;
+      const e = Math.abs(fn(n.text, enc) - n[key]) / n[key];
+      (errs[n.group] ??= []).push(e);
+      (errs.all ??= []).push(e);
+    }
+    accuracy[name][enc] = Object.fromEntries(Object.entries(errs).map(([g, xs]) => [g, { mean: mean(xs), p90: pct(xs, 90), n: xs.length }]));
+  }
+}
+
+// ---------- size and cold start ----------
+const size = { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length };
+const coldScript = `
+const t0 = performance.now();
+const { readFileSync } = await import("node:fs");
+const cm = await import(${JSON.stringify(join(root, "pkg", "credit_meter.js"))});
+cm.initSync({ module: readFileSync(${JSON.stringify(wasmPath)}) });
+const n = cm.estimateTokens("The mitochondrion is the powerhouse of the cell.", "o200k_base");
+console.log(JSON.stringify({ ms: performance.now() - t0, n }));`;
+const colds = [];
+for (let i = 0; i < (quick ? 5 : 15); i++) {
+  colds.push(JSON.parse(execFileSync(process.execPath, ["--input-type=module", "-e", coldScript], { encoding: "utf8" })).ms);
+}
+const coldMs = pct(colds, 50);
+
+// ---------- client operations ----------
+function perOp(fn, minMs = quick ? 200 : 1000) {
+  let n = 0;
+  const t0 = performance.now();
+  let t = t0;
+  do {
+    for (let i = 0; i < 100; i++) fn();
+    n += 100;
+    t = performance.now();
+  } while (t - t0 < minMs);
+  return ((t - t0) * 1000) / n; // µs
+}
+const sampleNote = notes.find((n) => n.group === "en_help" && n.bytes > 4000 && n.bytes < 6000)?.text ?? notes[0].text;
+const est = cm.estimate({ operation: "flashcards.generate", note: sampleNote });
+const ops = {
+  "estimate(flashcards, ~5 KB note)": perOp(() => cm.estimate({ operation: "flashcards.generate", note: sampleNote })),
+  "estimate(message, token counts)": perOp(() => cm.estimate({ operation: "message", inputTokens: 1800, outputTokens: 950 })),
+  "decide(credits)": perOp(() => cm.decide({ estimate: est, balance: "412.5" })),
+};
+
+// ---------- report ----------
+const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "–");
+const p = (x) => `${fmt(x * 100, 1)}%`;
+const ourName = "credit-meter (estimate)";
+const fastestExact = (enc) => Math.max(...Object.entries(speed).filter(([k]) => k !== ourName).map(([, v]) => v[enc]));
+const bars = {
+  meanErr: 0.03, p90Err: 0.08, groupErr: 0.06, mbps: 100, ratio: 10, gzip: 150 * 1024, cold: 10,
+};
+const ok = (b) => (b ? "✅" : "❌ missed");
+let md = `Corpus: ${notes.length} notes, ${(totalBytes / 1e6).toFixed(2)} MB, ${groups.length} groups (error over notes with ≥ 20 exact tokens). Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
+md += `**Speed** (MB/s of UTF-8 text, whole corpus):\n\n| counter | o200k_base | cl100k_base |\n|---|---:|---:|\n`;
+for (const [name, v] of Object.entries(speed)) md += `| ${name} | ${fmt(v.o200k_base)} | ${fmt(v.cl100k_base)} |\n`;
+for (const enc of ["o200k_base", "cl100k_base"]) {
+  const r = speed[ourName][enc] / fastestExact(enc);
+  md += `\n${enc}: credit-meter ${fmt(speed[ourName][enc])} MB/s (bar ≥ ${bars.mbps}: ${ok(speed[ourName][enc] >= bars.mbps)}), ${fmt(r)}× the fastest exact counter (bar ≥ ${bars.ratio}×: ${ok(r >= bars.ratio)})`;
+}
+md += `\n\n**Error** (mean / p90 of |estimate − exact| / exact):\n\n| group | credit-meter o200k | credit-meter cl100k | chars/4 o200k | words×1.3 o200k |\n|---|---:|---:|---:|---:|\n`;
+for (const g of [...groups, "all"]) {
+  const c = (name, enc) => {
+    const a = accuracy[name][enc][g];
+    return a ? `${p(a.mean)} / ${p(a.p90)}` : "–";
+  };
+  md += `| ${g === "all" ? "**all**" : g} | ${c("credit-meter", "o200k_base")} | ${c("credit-meter", "cl100k_base")} | ${c("chars / 4", "o200k_base")} | ${c("words × 1.3", "o200k_base")} |\n`;
+}
+for (const enc of ["o200k_base", "cl100k_base"]) {
+  const a = accuracy["credit-meter"][enc];
+  const worst = groups.map((g) => [g, a[g].mean]).sort((x, y) => y[1] - x[1])[0];
+  md += `\n${enc}: mean ${p(a.all.mean)} (bar ≤ 3%: ${ok(a.all.mean <= bars.meanErr)}), p90 ${p(a.all.p90)} (bar ≤ 8%: ${ok(a.all.p90 <= bars.p90Err)}), worst group ${worst[0]} ${p(worst[1])} (bar ≤ 6%: ${ok(worst[1] <= bars.groupErr)})`;
+}
+md += `\n\n**Size and start**:\n\n| what | measured | bar |\n|---|---:|---|\n`;
+md += `| release .wasm raw | ${size.raw.toLocaleString("en")} B | |\n`;
+md += `| release .wasm gzip -9 | ${size.gzip.toLocaleString("en")} B (${fmt(size.gzip / 1024)} KB) | ≤ 150 KB ${ok(size.gzip <= bars.gzip)} |\n`;
+md += `| cold start (import + instantiate + first estimate), median of ${colds.length} | ${fmt(coldMs, 2)} ms | ≤ 10 ms ${ok(coldMs <= bars.cold)} |\n`;
+md += `\n**Client operations** (µs per call, Node):\n\n| operation | µs |\n|---|---:|\n`;
+for (const [name, us] of Object.entries(ops)) md += `| ${name} | ${fmt(us, 2)} |\n`;
+
+// Chart: mean error by group, both encodings, credit-meter vs chars/4.
+function svg() {
+  const series = [
+    ["credit-meter o200k", "credit-meter", "o200k_base", "#2563eb"],
+    ["credit-meter cl100k", "credit-meter", "cl100k_base", "#16a34a"],
+    ["chars/4 o200k", "chars / 4", "o200k_base", "#d1d5db"],
+  ];
+  const gs = [...groups, "all"];
+  const W = 760, H = 320, L = 50, B = 40, T = 30;
+  const maxV = Math.max(0.1, ...series.flatMap(([, n, e]) => gs.map((g) => accuracy[n][e][g]?.mean ?? 0)));
+  const y = (v) => H - B - ((H - B - T) * v) / maxV;
+  const bw = (W - L - 10) / gs.length;
+  let s = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`;
+  s += `<rect width="${W}" height="${H}" fill="white"/><text x="${L}" y="16" font-size="13">Mean token-count error by language group (lower is better)</text>`;
+  for (let v = 0; v <= maxV + 1e-9; v += maxV > 0.3 ? 0.1 : 0.05) {
+    s += `<line x1="${L}" x2="${W - 10}" y1="${y(v)}" y2="${y(v)}" stroke="#eee"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${Math.round(v * 100)}%</text>`;
+  }
+  s += `<line x1="${L}" x2="${W - 10}" y1="${y(0.03)}" y2="${y(0.03)}" stroke="#dc2626" stroke-dasharray="4 3"/><text x="${W - 12}" y="${y(0.03) - 3}" text-anchor="end" fill="#dc2626">3% bar</text>`;
+  gs.forEach((g, i) => {
+    series.forEach(([, n, e, color], j) => {
+      const v = accuracy[n][e][g]?.mean ?? 0;
+      const x = L + i * bw + 6 + j * ((bw - 12) / series.length);
+      s += `<rect x="${x.toFixed(1)}" y="${y(v).toFixed(1)}" width="${((bw - 12) / series.length - 2).toFixed(1)}" height="${(H - B - y(v)).toFixed(1)}" fill="${color}"/>`;
+    });
+    s += `<text x="${(L + i * bw + bw / 2).toFixed(1)}" y="${H - B + 14}" text-anchor="middle">${g}</text>`;
+  });
+  series.forEach(([label, , , color], j) => {
+    s += `<rect x="${L + j * 150}" y="${H - 14}" width="10" height="10" fill="${color}"/><text x="${L + j * 150 + 14}" y="${H - 5}">${label}</text>`;
+  });
+  return s + "</svg>\n";
+}
+
+writeFileSync(join(here, "RESULTS.md"), `# Benchmark results\n\nProduced by \`./scripts/bench.sh\`.\n\n${md}\n![Mean error by group](error-by-group.svg)\n`);
+writeFileSync(join(here, "error-by-group.svg"), svg());
+const readmePath = join(root, "README.md");
+const readme = readFileSync(readmePath, "utf8");
+const marked = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
+if (marked.test(readme)) {
+  writeFileSync(readmePath, readme.replace(marked, `<!-- bench:start -->\n${md}\n![Mean error by group](bench/error-by-group.svg)\n<!-- bench:end -->`));
+}
+console.log(md);
+for (const e of Object.values(dqbd)) e.free();
