@@ -14,17 +14,17 @@ step "native: cargo test"
 cargo test --locked --all-features
 
 step "wasm: Node"
-CREDIT_METER_EXPECT_ENV=node wasm-pack test --mode no-install --node
+CREDIT_METER_EXPECT_ENV=node wasm-pack test --mode no-install --node --features ledger
 
 step "wasm: headless Chromium"
 export CHROMEDRIVER=/usr/bin/chromedriver
 CREDIT_METER_EXPECT_ENV=browser WASM_BINDGEN_USE_BROWSER=1 \
-  wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver
+  wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver --features ledger
 
 if [ -x /usr/bin/firefox-esr ] && command -v geckodriver >/dev/null; then
   step "wasm: headless Firefox"
   CREDIT_METER_EXPECT_ENV=browser WASM_BINDGEN_USE_BROWSER=1 \
-    wasm-pack test --mode no-install --headless --firefox --geckodriver "$(command -v geckodriver)"
+    wasm-pack test --mode no-install --headless --firefox --geckodriver "$(command -v geckodriver)" --features ledger
 else
   step "wasm: headless Firefox: SKIPPED (firefox-esr did not install on this machine)"
 fi

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod estimate;
 pub mod funding;
 pub mod pricing;
+pub mod ledger;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

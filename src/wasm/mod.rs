@@ -6,8 +6,14 @@
 //!   `JSON.stringify`, money as decimal strings).
 //! - [`types`]: the TypeScript declarations of every shape that crosses.
 //! - [`api`]: the exported functions and the `Catalog` class.
+//! - `ledger` (feature `ledger`): the `LedgerAccount` class of the reference ledger.
 
 pub mod api;
 pub mod convert;
 pub mod error;
+/// The ledger model's JS API (`LedgerAccount`): only with the `ledger` feature, for the
+/// reference-ledger package and demos. It would triple the client .wasm (+355 KB raw,
+/// +122 KB gzip measured), and a client never runs the ledger's authority itself.
+#[cfg(feature = "ledger")]
+pub mod ledger;
 pub mod types;

@@ -1,0 +1,75 @@
+//! Holds: credits reserved before an AI call, then committed (≤ the held amount, the rest
+//! released) or released.
+//!
+//! A hold does not pin particular grants: it lowers the spendable amount
+//! (`available = balance − open holds`), and its commit draws from grants in the
+//! consumption order *at commit time*. A hold is usable until its `expires_at`
+//! (exclusive, like grants); the ledger releases it at that instant.
+//!
+//! Hold ids are unique for the life of the account, closed holds included, so a retried
+//! reserve or commit is recognised rather than applied twice (the basis of exactly-once
+//! sync with a remote ledger).
+
+use super::entry::Purpose;
+use crate::money::Credits;
+use serde::{Deserialize, Serialize};
+
+/// Where a hold stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum HoldStatus {
+    /// Reserving credits.
+    Open,
+    /// Committed (the debit entry says how much).
+    Committed,
+    /// Released by the host.
+    Released,
+    /// Released at its expiry.
+    Expired,
+}
+
+/// A hold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Hold {
+    /// Unique for the life of the account.
+    pub id: String,
+    /// Credits reserved.
+    pub amount: Credits,
+    /// What it is for; its commit is a debit for this.
+    pub purpose: Purpose,
+    /// When it was placed.
+    pub created_at: i64,
+    /// The first instant it no longer reserves anything.
+    pub expires_at: i64,
+    /// Where it stands.
+    pub status: HoldStatus,
+    /// Credits its commit drew (zero unless committed).
+    #[serde(default)]
+    pub committed: Credits,
+}
+
+impl Hold {
+    /// Whether it still reserves credits.
+    pub fn is_open(&self) -> bool {
+        self.status == HoldStatus::Open
+    }
+}
+
+/// A request to reserve credits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HoldRequest {
+    /// The hold's id (unique for the life of the account).
+    pub hold_id: String,
+    /// Credits to reserve.
+    pub amount: Credits,
+    /// Operation id.
+    pub operation: String,
+    /// The agent whose usage it is.
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// Expiry; the policy's `holdTtlMs` from now when absent.
+    #[serde(default)]
+    pub expires_at: Option<i64>,
+}

@@ -1,0 +1,152 @@
+//! Plans: credits per billing cycle that expire at the cycle's end, plan changes, and
+//! carrying unexpired plan credits forward.
+//!
+//! The billing system owns the calendar: the host passes each cycle's `startsAt` and
+//! `endsAt`; the ledger grants the plan's `creditsPerCycle` as a `planCycle` grant
+//! effective at `startsAt` and expiring at `endsAt` (unusable from `endsAt` on). On a plan
+//! change the policy's carry-forward rule decides whether the unexpired plan credits
+//! (`planCycle` and earlier `carriedForward` grants) move into one new `carriedForward`
+//! grant, which expires at the new cycle's end (or never, per policy). Credits that are
+//! not carried keep their own expiry.
+
+use super::account::Account;
+use super::entry::EntryKind;
+use super::error::LedgerError;
+use super::grant::{Grant, GrantKind};
+use super::order::{ordered_usable, Draw};
+use super::policy::{CarryExpiry, CarryOn, PlanTerms};
+use crate::money::Credits;
+use serde::{Deserialize, Serialize};
+
+/// A billing cycle of the current plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CycleRequest {
+    /// The cycle's start (≤ now).
+    pub starts_at: i64,
+    /// The cycle's end (> now); its credits are unusable from this instant.
+    pub ends_at: i64,
+}
+
+/// A move to another plan, starting its first cycle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PlanChangeRequest {
+    /// The new plan.
+    pub plan_id: String,
+    /// Its first cycle's start (≤ now).
+    pub starts_at: i64,
+    /// Its first cycle's end (> now).
+    pub ends_at: i64,
+}
+
+/// What a plan change did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanChangeOutcome {
+    /// The previous plan.
+    pub from: Option<String>,
+    /// The new plan.
+    pub to: String,
+    /// Whether the new plan ranks higher.
+    pub upgrade: bool,
+    /// Credits carried forward.
+    pub carried: Credits,
+    /// The carried-forward grant.
+    pub carried_grant: Option<Grant>,
+    /// The new cycle's grant (none for a plan without cycle credits).
+    pub cycle_grant: Option<Grant>,
+}
+
+fn check_cycle(starts_at: i64, ends_at: i64, now: i64) -> Result<(), LedgerError> {
+    if starts_at > now || ends_at <= now {
+        return Err(LedgerError::BadInput(format!("a cycle must contain now: {starts_at} ≤ {now} < {ends_at}")));
+    }
+    Ok(())
+}
+
+fn cycle_grant(account: &Account, plan: &PlanTerms, starts_at: i64, ends_at: i64) -> Option<Grant> {
+    if plan.credits_per_cycle.is_zero() {
+        return None;
+    }
+    Some(Grant {
+        expires_at: Some(ends_at),
+        priority: account.policy().priorities.of(GrantKind::PlanCycle),
+        ..Grant::new(format!("plan:{}:{starts_at}", plan.id), GrantKind::PlanCycle, plan.credits_per_cycle, starts_at)
+    })
+}
+
+impl Account {
+    /// Grants the current plan's credits for a new billing cycle (renewal). Unused credits
+    /// of earlier cycles still expire at their own cycle's end.
+    pub fn start_cycle(&mut self, req: &CycleRequest, now: i64) -> Result<Option<Grant>, LedgerError> {
+        check_cycle(req.starts_at, req.ends_at, now)?;
+        let plan_id = self.state().plan.clone().ok_or_else(|| LedgerError::BadInput("the account has no plan".into()))?;
+        let plan = self.policy().plan(&plan_id).cloned().ok_or_else(|| LedgerError::NotFound(format!("plan {plan_id:?}")))?;
+        let Some(grant) = cycle_grant(self, &plan, req.starts_at, req.ends_at) else {
+            self.advance(now)?;
+            return Ok(None);
+        };
+        self.transact(now, |tx| {
+            tx.push(now, EntryKind::Grant { grants: vec![grant.clone()], top_up: true })?;
+            Ok(Some(grant))
+        })
+    }
+
+    /// Moves the account to another plan and starts its first cycle; carries unexpired
+    /// plan credits forward when the policy says so for this change (AssistLore: on an
+    /// upgrade).
+    pub fn change_plan(&mut self, req: &PlanChangeRequest, now: i64) -> Result<PlanChangeOutcome, LedgerError> {
+        check_cycle(req.starts_at, req.ends_at, now)?;
+        let to = self.policy().plan(&req.plan_id).cloned().ok_or_else(|| LedgerError::NotFound(format!("plan {:?}", req.plan_id)))?;
+        let from = self.state().plan.clone();
+        if from.as_deref() == Some(to.id.as_str()) {
+            return Err(LedgerError::BadInput(format!("the account is already on plan {:?}; start a cycle instead", to.id)));
+        }
+        let from_rank = from.as_deref().and_then(|f| self.policy().plan(f)).map(|p| p.rank);
+        let upgrade = from_rank.is_none_or(|r| to.rank > r);
+        let rule = self.policy().carry_forward;
+        let carry = match rule.on {
+            CarryOn::Never => false,
+            CarryOn::Upgrade => upgrade,
+            CarryOn::AnyChange => true,
+        };
+        let cycle = cycle_grant(self, &to, req.starts_at, req.ends_at);
+        let carry_priority = self.policy().priorities.of(GrantKind::CarriedForward);
+        self.transact(now, |tx| {
+            tx.push(now, EntryKind::PlanChange { from: from.clone(), to: to.id.clone() })?;
+            let mut carried_grant = None;
+            if carry {
+                let sources: Vec<Draw> = ordered_usable(&tx.state.grants, now)
+                    .into_iter()
+                    .filter(|g| g.kind.is_plan_credit())
+                    .map(|g| Draw { grant_id: g.id.clone(), amount: g.remaining })
+                    .collect();
+                let amount = sources.iter().try_fold(Credits::ZERO, |acc, d| acc.checked_add(d.amount))?;
+                if !amount.is_zero() {
+                    let grant = Grant {
+                        expires_at: match rule.expiry {
+                            CarryExpiry::NewCycleEnd => Some(req.ends_at),
+                            CarryExpiry::Never => None,
+                        },
+                        priority: carry_priority,
+                        ..Grant::new(format!("carry:{}:{}", to.id, req.starts_at), GrantKind::CarriedForward, amount, now)
+                    };
+                    tx.push(now, EntryKind::CarryForward { sources, grant: grant.clone() })?;
+                    carried_grant = Some(grant);
+                }
+            }
+            if let Some(g) = &cycle {
+                tx.push(now, EntryKind::Grant { grants: vec![g.clone()], top_up: true })?;
+            }
+            Ok(PlanChangeOutcome {
+                from,
+                to: to.id.clone(),
+                upgrade,
+                carried: carried_grant.as_ref().map(|g| g.amount).unwrap_or_default(),
+                carried_grant,
+                cycle_grant: cycle,
+            })
+        })
+    }
+}
