@@ -2,7 +2,7 @@
 //! Policy" page (shared/seeds/003_edc1db9c12f66720.txt), under `Policy::assist_lore()`
 //! (signup 500; plans free/starter/pro with 0/2000/10000 credits per cycle and 1/3/10
 //! agents; agents 100 to activate + 200 per 30-day cycle; 1000 LLM tokens or 300 TTS
-//! characters per credit). docs/credit-policies.md maps each sentence to its API and test.
+//! characters per credit). README.md ("Credit policies") maps each sentence to its API and test.
 #![cfg(not(target_arch = "wasm32"))] // native tests; the binding is tested in wasm_ledger.rs
 
 use credit_meter::error::Coded;

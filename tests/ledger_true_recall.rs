@@ -1,6 +1,6 @@
 //! One test per rule sentence of True Recall's "Credits System" page
 //! (shared/seeds/000_77688ac758179ade.txt), under `Policy::true_recall()`.
-//! docs/credit-policies.md maps each sentence to its API and test.
+//! README.md ("Credit policies") maps each sentence to its API and test.
 #![cfg(not(target_arch = "wasm32"))] // native tests; the binding is tested in wasm_ledger.rs
 
 use credit_meter::catalog::{Catalog, Charge};
