@@ -7,6 +7,7 @@ pub mod money;
 pub mod catalog;
 pub mod estimate;
 pub mod funding;
+pub mod host;
 pub mod pricing;
 pub mod ledger;
 

@@ -4,6 +4,8 @@
 //! - [`error`]: core errors → JS `Error` objects with a stable `code`.
 //! - [`convert`]: JS values ⇄ serde types (results are JSON-compatible: safe for
 //!   `JSON.stringify`, money as decimal strings).
+//! - [`host`]: the host object of callbacks as the core's `Host` trait (timeouts, throws,
+//!   rejections, hangs).
 //! - [`types`]: the TypeScript declarations of every shape that crosses.
 //! - [`api`]: the exported functions and the `Catalog` class.
 //! - `ledger` (feature `ledger`): the `LedgerAccount` class of the reference ledger.
@@ -11,6 +13,7 @@
 pub mod api;
 pub mod convert;
 pub mod error;
+pub mod host;
 /// The ledger model's JS API (`LedgerAccount`): only with the `ledger` feature, for the
 /// reference-ledger package and demos. It would triple the client .wasm (+355 KB raw,
 /// +122 KB gzip measured), and a client never runs the ledger's authority itself.

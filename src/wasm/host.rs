@@ -1,0 +1,187 @@
+//! The host object of callbacks, as the core's [`Host`] trait.
+//!
+//! The host is duck-typed: `{ load, save, pull, push, now? }`. Each callback may return a
+//! value or a promise (or any thenable), may throw synchronously, reject, or never settle;
+//! every call is raced against a timer, and the timer is cleared afterwards so Node is not
+//! kept alive. Nothing here holds a Rust borrow across an `await`: the host object is
+//! owned by this struct and never borrowed from a `RefCell`.
+
+use super::convert::type_name;
+use super::error::bad_input;
+use crate::host::{Callback, Host, HostError};
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+/// Per-call time limits, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// For `load` and `save`.
+    pub storage_ms: u32,
+    /// For `pull` and `push`.
+    pub network_ms: u32,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts { storage_ms: 10_000, network_ms: 15_000 }
+    }
+}
+
+/// The host's callbacks, checked once at open.
+pub struct JsHost {
+    this: JsValue,
+    load: Function,
+    save: Function,
+    pull: Function,
+    push: Function,
+    now: Option<Function>,
+    timeouts: Timeouts,
+}
+
+fn function(host: &JsValue, name: &str, required: bool) -> Result<Option<Function>, JsValue> {
+    let v = Reflect::get(host, &JsValue::from_str(name)).map_err(|_| bad_input(&format!("host.{name} could not be read")))?;
+    match v.dyn_into::<Function>() {
+        Ok(f) => Ok(Some(f)),
+        Err(v) if !required && v.is_undefined() => Ok(None),
+        Err(v) => Err(bad_input(&format!("host.{name} must be a function, got {}", type_name(&v)))),
+    }
+}
+
+/// A short, safe description of a thrown or rejected JS value.
+pub fn describe(e: &JsValue) -> String {
+    let text = if let Some(err) = e.dyn_ref::<js_sys::Error>() {
+        String::from(err.message())
+    } else if let Some(s) = e.as_string() {
+        s
+    } else {
+        type_name(e).to_string()
+    };
+    let mut short: String = text.chars().take(200).collect();
+    if short.len() < text.len() {
+        short.push('…');
+    }
+    short
+}
+
+impl JsHost {
+    /// Checks that `host` has the callbacks: `load`, `save`, `pull`, `push` functions, and
+    /// `now` a function if present. Throws `BAD_INPUT` naming the first one missing.
+    pub fn from_js(host: JsValue, timeouts: Timeouts) -> Result<JsHost, JsValue> {
+        if !host.is_object() {
+            return Err(bad_input(&format!("host must be an object with load, save, pull and push, got {}", type_name(&host))));
+        }
+        let need = |name: &str| {
+            function(&host, name, true)?.ok_or_else(|| bad_input(&format!("host.{name} must be a function")))
+        };
+        Ok(JsHost {
+            load: need("load")?,
+            save: need("save")?,
+            pull: need("pull")?,
+            push: need("push")?,
+            now: function(&host, "now", false)?,
+            this: host,
+            timeouts,
+        })
+    }
+
+    async fn call(&self, cb: Callback, f: &Function, arg: Option<&JsValue>, timeout_ms: u32) -> Result<JsValue, HostError> {
+        let returned = match arg {
+            Some(a) => f.call1(&self.this, a),
+            None => f.call0(&self.this),
+        }
+        .map_err(|e| HostError::Threw(cb, describe(&e)))?;
+        // Values and thenables alike become a promise; a thenable whose `then` throws
+        // becomes a rejected one.
+        let settled = Promise::resolve(&returned);
+        let sentinel: JsValue = Object::new().into();
+        let timer = Timer::start(timeout_ms, &sentinel);
+        let raced = match &timer {
+            Some(t) => Promise::race(&Array::of2(&settled, &t.promise)),
+            None => settled,
+        };
+        let outcome = JsFuture::from(raced).await;
+        if let Some(t) = timer {
+            t.clear();
+        }
+        match outcome {
+            Ok(v) if Object::is(&v, &sentinel) => Err(HostError::TimedOut(cb, timeout_ms)),
+            Ok(v) => Ok(v),
+            Err(e) => Err(HostError::Rejected(cb, describe(&e))),
+        }
+    }
+
+    async fn call_string(&self, cb: Callback, f: &Function, arg: &str) -> Result<String, HostError> {
+        let v = self.call(cb, f, Some(&JsValue::from_str(arg)), self.timeouts.network_ms).await?;
+        v.as_string().ok_or_else(|| HostError::BadValue(cb, format!("{} instead of the response body as a string", type_name(&v))))
+    }
+}
+
+impl Host for JsHost {
+    async fn load(&self) -> Result<Option<String>, HostError> {
+        let v = self.call(Callback::Load, &self.load, None, self.timeouts.storage_ms).await?;
+        if v.is_null() || v.is_undefined() {
+            return Ok(None);
+        }
+        v.as_string()
+            .map(Some)
+            .ok_or_else(|| HostError::BadValue(Callback::Load, format!("{} instead of a string or null", type_name(&v))))
+    }
+
+    async fn save(&self, state: &str) -> Result<(), HostError> {
+        self.call(Callback::Save, &self.save, Some(&JsValue::from_str(state)), self.timeouts.storage_ms).await.map(|_| ())
+    }
+
+    async fn pull(&self, request: &str) -> Result<String, HostError> {
+        self.call_string(Callback::Pull, &self.pull, request).await
+    }
+
+    async fn push(&self, request: &str) -> Result<String, HostError> {
+        self.call_string(Callback::Push, &self.push, request).await
+    }
+
+    fn now(&self) -> Result<i64, HostError> {
+        let ms = match &self.now {
+            None => js_sys::Date::now(),
+            Some(f) => {
+                let v = f.call0(&self.this).map_err(|e| HostError::Threw(Callback::Now, describe(&e)))?;
+                v.as_f64().ok_or_else(|| HostError::BadValue(Callback::Now, format!("{} instead of milliseconds", type_name(&v))))?
+            }
+        };
+        // Years 1970..=275760 (the JS Date range); fractions of a millisecond dropped.
+        if ms.is_finite() && (0.0..=8.64e15).contains(&ms) {
+            Ok(ms.floor() as i64)
+        } else {
+            Err(HostError::BadValue(Callback::Now, format!("{ms} instead of milliseconds since 1970")))
+        }
+    }
+}
+
+/// A `setTimeout` promise that resolves to a sentinel, and its handle for `clearTimeout`.
+struct Timer {
+    promise: Promise,
+    handle: JsValue,
+}
+
+impl Timer {
+    fn start(ms: u32, sentinel: &JsValue) -> Option<Timer> {
+        let global = js_sys::global();
+        let set_timeout = Reflect::get(&global, &"setTimeout".into()).ok()?.dyn_into::<Function>().ok()?;
+        let mut handle = JsValue::UNDEFINED;
+        let mut executor = |resolve: Function, _reject: Function| {
+            let args = Array::of3(&resolve, &JsValue::from(ms), sentinel);
+            if let Ok(h) = set_timeout.apply(&global, &args) {
+                handle = h;
+            }
+        };
+        let promise = Promise::new(&mut executor);
+        Some(Timer { promise, handle })
+    }
+
+    fn clear(self) {
+        let global = js_sys::global();
+        if let Ok(f) = Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            let _ = f.call1(&global, &self.handle);
+        }
+    }
+}
