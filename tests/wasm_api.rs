@@ -113,10 +113,12 @@ fn estimate_rejects_hostile_requests_with_codes() {
         assert_eq!(code_of(estimate(req.unchecked_into()).unwrap_err()), "BAD_INPUT", "{v}");
         still_works();
     }
-    // A note with lone surrogates and a 1 MB note are estimated, not fatal.
+    // A note with lone surrogates is refused with a code (JSON cannot carry them), not fatal.
     let req = json(r#"{"operation":"flashcards.generate"}"#);
     Reflect::set(&req, &"note".into(), &lone_surrogates()).unwrap();
-    assert!(estimate(req.unchecked_into()).is_ok());
+    assert_eq!(code_of(estimate(req.unchecked_into()).unwrap_err()), "BAD_INPUT");
+    still_works();
+    // A 1 MB note is estimated.
     let req = json(r#"{"operation":"flashcards.generate"}"#);
     Reflect::set(&req, &"note".into(), &"Cells divide. ".repeat(75_000).into()).unwrap();
     let e = estimate(req.unchecked_into()).unwrap();

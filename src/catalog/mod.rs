@@ -118,10 +118,9 @@ pub struct PackageOffer {
 impl Catalog {
     /// Parses and validates a catalog from JSON text.
     pub fn parse(json: &str) -> Result<Self, CatalogError> {
-        // Through a JSON value, the same path JS objects take (src/wasm/convert.rs), so
-        // each type has one deserializer in the .wasm, not two.
-        let value: serde_json::Value = serde_json::from_str(json).map_err(|e| CatalogError::Parse(e.to_string()))?;
-        let def: CatalogDefinition = serde_json::from_value(value).map_err(|e| CatalogError::Parse(e.to_string()))?;
+        // JS objects take the same path (JSON.stringify, then here), so each type has one
+        // deserializer in the .wasm.
+        let def: CatalogDefinition = serde_json::from_str(json).map_err(|e| CatalogError::Parse(e.to_string()))?;
         Self::from_definition(def)
     }
 

@@ -36,17 +36,31 @@ pub fn string_arg(v: &JsValue, name: &str) -> Result<String, JsValue> {
 }
 
 /// Deserialises a plain JS object argument into `T`; errors carry `code`.
+///
+/// The object goes through `JSON.stringify` and serde_json, like every JSON text the
+/// package reads, so each type has one deserializer in the .wasm (serde_wasm_bindgen's,
+/// through a `serde_json::Value`, measured 45 KB raw more) and every own key is seen:
+/// misspelt and `__proto__` keys are refused. What JSON cannot carry is refused too:
+/// NaN and ±Infinity become `null`, a BigInt or a throwing getter makes `JSON.stringify`
+/// throw, and a lone UTF-16 surrogate is escaped and then rejected by serde_json.
 pub fn object_arg<T: DeserializeOwned>(v: JsValue, name: &str, code: &str) -> Result<T, JsValue> {
     let is_plain_object = v.is_object() && !js_sys::Array::is_array(&v) && !v.is_function();
     if !is_plain_object {
         return Err(coded_error(code, &format!("{name} must be an object, got {}", type_name(&v))));
     }
-    // Through a JSON value, so that every own key is seen: serde_wasm_bindgen reads only
-    // the fields a struct names, which would let a misspelt or `__proto__` key pass
-    // silently. NaN and ±Infinity become null there and are refused by the types.
-    let value: serde_json::Value =
-        serde_wasm_bindgen::from_value(v).map_err(|e| coded_error(code, &format!("{name}: {e}")))?;
-    serde_json::from_value(value).map_err(|e| coded_error(code, &format!("{name}: {e}")))
+    let text = js_sys::JSON::stringify(&v)
+        .map_err(|e| coded_error(code, &format!("{name} cannot be read as JSON: {}", super::host::describe(&e))))?;
+    let text = text.as_string().ok_or_else(|| coded_error(code, &format!("{name} cannot be read as JSON")))?;
+    serde_json::from_str(&text).map_err(|e| coded_error(code, &format!("{name}: {}", without_position(&e))))
+}
+
+/// serde_json's message without " at line 1 column 4711", which means nothing to a JS caller.
+fn without_position(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    }
 }
 
 /// Serialises a result for JS: plain objects, `null` for absent values, counts as numbers,
