@@ -10,6 +10,11 @@ pub mod funding;
 pub mod host;
 pub mod pricing;
 pub mod ledger;
+pub mod base64url;
+pub mod snapshot;
+pub mod sync;
+#[cfg(feature = "ledger")]
+pub mod server;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -1,0 +1,115 @@
+//! Base64url without padding (RFC 4648 §5), strict: the alphabet `A–Z a–z 0–9 - _`, no
+//! `=`, no white space, and the unused low bits of the last character must be zero, so
+//! every byte string has exactly one encoding. Hand-written to keep the `.wasm` small.
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Why a string is not strict base64url.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base64Error {
+    /// A character outside the alphabet (including `=` and white space).
+    BadChar,
+    /// A length of 1 modulo 4, or non-zero unused bits in the last character.
+    BadLength,
+}
+
+/// Encodes bytes as base64url without padding.
+pub fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b0 = u32::from(chunk[0]);
+        let b1 = chunk.get(1).copied().map_or(0, u32::from);
+        let b2 = chunk.get(2).copied().map_or(0, u32::from);
+        let n = (b0 << 16) | (b1 << 8) | b2;
+        let chars = chunk.len() + 1;
+        for i in 0..chars {
+            let index = ((n >> (18 - 6 * i)) & 63) as usize;
+            out.push(char::from(ALPHABET[index]));
+        }
+    }
+    out
+}
+
+/// 6-bit values by byte; 0xFF for bytes outside the alphabet.
+const DECODE: [u8; 256] = {
+    let mut t = [0xFFu8; 256];
+    let mut i = 0;
+    while i < 64 {
+        t[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Decodes strict base64url without padding.
+pub fn decode(s: &str) -> Result<Vec<u8>, Base64Error> {
+    let input = s.as_bytes();
+    if input.len() % 4 == 1 {
+        return Err(Base64Error::BadLength);
+    }
+    let mut out = Vec::with_capacity(input.len() / 4 * 3 + 2);
+    let mut chunks = input.chunks_exact(4);
+    for chunk in &mut chunks {
+        let mut n = 0u32;
+        for &c in chunk {
+            let v = DECODE[usize::from(c)];
+            if v == 0xFF {
+                return Err(Base64Error::BadChar);
+            }
+            n = (n << 6) | u32::from(v);
+        }
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut n = 0u32;
+        for (i, &c) in rest.iter().enumerate() {
+            let v = DECODE[usize::from(c)];
+            if v == 0xFF {
+                return Err(Base64Error::BadChar);
+            }
+            n |= u32::from(v) << (18 - 6 * i);
+        }
+        // The bits below the kept bytes must be zero (canonical encoding).
+        let (keep, unused_mask) = if rest.len() == 2 { (1, 0xFFFF) } else { (2, 0xFF) };
+        if n & unused_mask != 0 {
+            return Err(Base64Error::BadLength);
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8];
+        out.extend_from_slice(&bytes[..keep]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_rfc_vectors() {
+        let cases: [(&[u8], &str); 7] =
+            [(b"", ""), (b"f", "Zg"), (b"fo", "Zm8"), (b"foo", "Zm9v"), (b"foob", "Zm9vYg"), (b"fooba", "Zm9vYmE"), (b"foobar", "Zm9vYmFy")];
+        for (raw, enc) in cases {
+            assert_eq!(encode(raw), enc);
+            assert_eq!(decode(enc).as_deref(), Ok(raw));
+        }
+        assert_eq!(encode(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn refuses_non_canonical_input() {
+        for bad in ["Zg==", "Z", "Zh", "Zm9", "Zm+v", "Zm/v", " Zm9v", "Zm9v\n", "Zm8="] {
+            assert!(decode(bad).is_err(), "{bad:?}");
+        }
+        assert!(decode("Zm9").is_err(), "unused bits set");
+        assert_eq!(decode("Zm8"), Ok(b"fo".to_vec()));
+    }
+
+    #[test]
+    fn every_byte_string_round_trips() {
+        let bytes: Vec<u8> = (0..=255u8).collect();
+        for len in 0..bytes.len() {
+            assert_eq!(decode(&encode(&bytes[..len])), Ok(bytes[..len].to_vec()));
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Admin commands as JSON, for demos, tests and bindings: create an account, buy a
+//! package, grant credits, give the signup grant, set a device's offline limit, read a
+//! balance.
+//!
+//! ```json
+//! {"op":"createAccount","accountId":"a1","policy":"trueRecall"}
+//! {"op":"purchase","accountId":"a1","purchaseId":"p1","packageId":"pro"}
+//! ```
+//! The answer is `{"ok":true,"result":…}` or `{"ok":false,"error":{"code","message"}}`.
+
+use super::RefLedger;
+use crate::error::Coded;
+use crate::ledger::{GrantRequest, LedgerError, Policy, PurchaseRequest};
+use crate::money::Credits;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
+enum AdminRequest {
+    CreateAccount { account_id: String, policy: Value },
+    Purchase { account_id: String, purchase_id: String, package_id: String },
+    Grant { account_id: String, grant: GrantRequest },
+    Signup { account_id: String },
+    SetOfflineLimit { account_id: String, device_id: String, limit: Credits },
+    Balance { account_id: String },
+}
+
+fn policy_from(v: Value) -> Result<Policy, LedgerError> {
+    match v.as_str() {
+        Some("trueRecall") => Ok(Policy::true_recall()),
+        Some("assistLore") => Ok(Policy::assist_lore()),
+        Some(other) => Err(LedgerError::BadInput(format!("unknown preset policy {other:?}"))),
+        None => Policy::from_json(&v.to_string()),
+    }
+}
+
+impl RefLedger {
+    /// Runs one admin command given as JSON at `now`.
+    pub fn handle_admin(&mut self, body: &str, now: i64) -> String {
+        let out = match serde_json::from_str::<AdminRequest>(body) {
+            Ok(req) => self.admin(req, now),
+            Err(e) => Err(LedgerError::BadInput(format!("admin request: {e}"))),
+        };
+        match out {
+            Ok(result) => json!({ "ok": true, "result": result }).to_string(),
+            Err(e) => json!({ "ok": false, "error": { "code": e.code(), "message": e.to_string() } }).to_string(),
+        }
+    }
+
+    fn admin(&mut self, req: AdminRequest, now: i64) -> Result<Value, LedgerError> {
+        let to_value = |v: &dyn erased::Ser| v.value();
+        match req {
+            AdminRequest::CreateAccount { account_id, policy } => {
+                self.create_account(&account_id, policy_from(policy)?)?;
+                Ok(Value::Null)
+            }
+            AdminRequest::Purchase { account_id, purchase_id, package_id } => {
+                let grants = self.with_account(&account_id, now, |a, now| a.purchase(&PurchaseRequest { purchase_id, package_id }, now))?;
+                Ok(to_value(&grants))
+            }
+            AdminRequest::Grant { account_id, grant } => {
+                let g = self.with_account(&account_id, now, |a, now| a.grant(&grant, now))?;
+                Ok(to_value(&g))
+            }
+            AdminRequest::Signup { account_id } => {
+                let g = self.with_account(&account_id, now, |a, now| a.grant_signup(now))?;
+                Ok(to_value(&g))
+            }
+            AdminRequest::SetOfflineLimit { account_id, device_id, limit } => {
+                self.set_offline_limit(&account_id, &device_id, limit)?;
+                Ok(Value::Null)
+            }
+            AdminRequest::Balance { account_id } => {
+                let view = self.with_account(&account_id, now, |a, now| a.balance(now))?;
+                Ok(to_value(&view))
+            }
+        }
+    }
+}
+
+mod erased {
+    /// Serialises any value to JSON without naming its type.
+    pub trait Ser {
+        fn value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! The signed payload: what the ledger vouches for, for one device of one account.
+//!
+//! JSON, camelCase, money as decimal strings, instants as integer milliseconds since the
+//! Unix epoch, counters as integers ≤ 2^53 − 1. Unknown fields are ignored (additions
+//! within `v: 1` stay compatible); see `docs/PROTOCOL.md`.
+
+use super::error::SnapshotError;
+use crate::money::{Count, Credits, MAX_SAFE_INTEGER};
+use serde::{Deserialize, Serialize};
+
+/// At most this many grants in a payload.
+pub const MAX_GRANTS: usize = 100_000;
+/// At most this many of the device's open holds in a payload.
+pub const MAX_HOLDS: usize = 10_000;
+/// At most this many allowances or thresholds.
+pub const MAX_SMALL_LIST: usize = 64;
+
+/// A usable grant as of `issuedAt`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotGrant {
+    /// The grant's id.
+    pub id: String,
+    /// Its kind (`purchase`, `bonus`, `signup`, `planCycle`, …), for display.
+    pub kind: String,
+    /// Credits left.
+    pub remaining: Credits,
+    /// The first instant it is no longer usable; absent or `null`: never expires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<i64>,
+    /// Consumption priority (higher first).
+    #[serde(default)]
+    pub priority: i32,
+    /// Refundable until this instant (exclusive); absent: not refundable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refundable_until: Option<i64>,
+}
+
+/// An allowance's units left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotAllowance {
+    /// `llmTokens` or `ttsCharacters`.
+    pub kind: String,
+    /// Units left.
+    pub remaining: Count,
+}
+
+/// One of this device's holds that the ledger has open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotHold {
+    /// The hold's id.
+    pub id: String,
+    /// Credits reserved.
+    pub amount: Credits,
+    /// When the ledger releases it unless committed or released first.
+    pub expires_at: i64,
+}
+
+/// The signed payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotPayload {
+    /// The account.
+    pub account_id: String,
+    /// The device it was issued to.
+    pub device_id: String,
+    /// The account's ledger version: never decreases.
+    pub seq: u64,
+    /// When it was issued.
+    pub issued_at: i64,
+    /// From this instant on the snapshot is stale.
+    pub expires_at: i64,
+    /// Credits in usable grants (the sum of `grants[].remaining`).
+    pub balance: Credits,
+    /// Credits reserved by all open holds of the account, every device's.
+    pub held: Credits,
+    /// Usable grants with credits left.
+    pub grants: Vec<SnapshotGrant>,
+    /// Allowances.
+    #[serde(default)]
+    pub allowances: Vec<SnapshotAllowance>,
+    /// This device's open holds.
+    #[serde(default)]
+    pub holds: Vec<SnapshotHold>,
+    /// The last mutation seq of this device the ledger applied (or refused): 0 for none.
+    pub last_mutation_seq: u64,
+    /// Credits this device may still spend without the ledger's acknowledgement.
+    pub offline_limit: Credits,
+    /// Low-balance levels: the balance is low when below any of them.
+    #[serde(default)]
+    pub low_balance: Vec<Credits>,
+    /// How long the ledger keeps a hold open.
+    pub hold_ttl_ms: i64,
+}
+
+impl SnapshotPayload {
+    /// Parses payload bytes (already verified) and checks their consistency.
+    pub fn parse(bytes: &[u8]) -> Result<SnapshotPayload, SnapshotError> {
+        let p: SnapshotPayload = serde_json::from_slice(bytes).map_err(|_| SnapshotError::Malformed("payload is not a valid snapshot"))?;
+        p.validate()?;
+        Ok(p)
+    }
+
+    /// Checks sizes, ranges and that `balance` is the sum of the grants.
+    pub fn validate(&self) -> Result<(), SnapshotError> {
+        if self.grants.len() > MAX_GRANTS || self.holds.len() > MAX_HOLDS {
+            return Err(SnapshotError::Malformed("too many grants or holds"));
+        }
+        if self.allowances.len() > MAX_SMALL_LIST || self.low_balance.len() > MAX_SMALL_LIST {
+            return Err(SnapshotError::Malformed("too many allowances or thresholds"));
+        }
+        if self.seq > MAX_SAFE_INTEGER || self.last_mutation_seq > MAX_SAFE_INTEGER {
+            return Err(SnapshotError::Malformed("seq above 2^53 - 1"));
+        }
+        if self.account_id.is_empty() || self.device_id.is_empty() || self.expires_at < self.issued_at || self.hold_ttl_ms <= 0 {
+            return Err(SnapshotError::Malformed("empty id, expiry before issue or hold TTL not positive"));
+        }
+        let mut sum = Credits::ZERO;
+        for g in &self.grants {
+            sum = sum.checked_add(g.remaining).map_err(|_| SnapshotError::Malformed("grants add up beyond range"))?;
+        }
+        if sum != self.balance {
+            return Err(SnapshotError::Malformed("balance is not the sum of the grants"));
+        }
+        Ok(())
+    }
+
+    /// Credits in grants still usable at `now` (grants expiring at or before `now` left out).
+    pub fn balance_at(&self, now: i64) -> Credits {
+        if self.grants.iter().all(|g| g.expires_at.is_none_or(|e| now < e)) {
+            return self.balance;
+        }
+        self.grants
+            .iter()
+            .filter(|g| g.expires_at.is_none_or(|e| now < e))
+            .fold(Credits::ZERO, |acc, g| acc.checked_add(g.remaining).unwrap_or(acc))
+    }
+
+    /// Credits this device's open holds reserve, per the payload.
+    pub fn own_held(&self) -> Credits {
+        self.holds.iter().fold(Credits::ZERO, |acc, h| acc.checked_add(h.amount).unwrap_or(acc))
+    }
+
+    /// Whether `balance` is below any low-balance level.
+    pub fn is_low(&self, balance: Credits) -> bool {
+        self.low_balance.iter().any(|&level| balance < level)
+    }
+}
