@@ -1,0 +1,213 @@
+//! The ASCII fast path: pre-tokenisation and feature counting fused into one pass over
+//! the bytes of a piece, for pieces made of ASCII only (most of any English or code-heavy
+//! note). It follows the same patterns as [`super::pretokenize`]; whenever a piece would
+//! touch a non-ASCII character it declines (returns `None`) before counting anything, and
+//! the general path takes that piece instead.
+
+use super::features::{
+    add, punct_run, segment_at, Counts, CONTRACTION, NUMBER, PRE_OTHER, PRE_PUNCT, PUNCT_HIT, PUNCT_SPACE, SEG_EXTRA,
+    SPACE, SPACE_LONG, SPACE_NL, SPACE_NL_EXTRA,
+};
+use super::pretokenize::{contraction, BYTE, DI, LO, NA, NL, PU, SP, UP};
+use super::words::punct_flags_at;
+
+/// Byte at `i`, or 0 past the end (0 is never part of an ASCII fast-path piece).
+#[inline(always)]
+fn at(b: &[u8], i: usize) -> u8 {
+    b.get(i).copied().unwrap_or(0)
+}
+
+/// Class of the byte at `i` (`END` past the end, since `BYTE[0]` is a control: punctuation).
+#[inline(always)]
+fn cls(b: &[u8], i: usize) -> u8 {
+    match b.get(i) {
+        Some(&x) => BYTE[usize::from(x)],
+        None => 128,
+    }
+}
+
+/// Counts the ASCII piece starting at `i` and returns where it ends, or `None` when the
+/// piece is not plain ASCII (nothing counted then).
+#[inline]
+pub(crate) fn piece(b: &[u8], i: usize, o200k: bool, c: &mut Counts) -> Option<usize> {
+    let x = at(b, i);
+    let k = BYTE[usize::from(x)];
+    if i >= b.len() {
+        return None;
+    }
+    match k {
+        UP | LO => word(b, i, i, o200k, c),
+        DI => {
+            let mut j = i + 1;
+            while j < i + 3 && cls(b, j) == DI {
+                j += 1;
+            }
+            add(c, NUMBER, 1);
+            Some(j)
+        }
+        SP | PU => {
+            let k1 = cls(b, i + 1);
+            if k == PU && !o200k && contraction(b, i) > 0 {
+                return None; // cl100k's stand-alone contraction: general path
+            }
+            if k1 & (UP | LO) != 0 {
+                return word(b, i, i + 1, o200k, c);
+            }
+            if k1 == NA {
+                return None;
+            }
+            if k == PU || (x == b' ' && k1 == PU) {
+                return punct(b, i, o200k, c);
+            }
+            space(b, i, c)
+        }
+        NL => space(b, i, c),
+        _ => None,
+    }
+}
+
+/// A letters piece from `start` whose letters begin at `body`.
+#[inline(always)]
+fn word(b: &[u8], start: usize, body: usize, o200k: bool, c: &mut Counts) -> Option<usize> {
+    let mut j = body;
+    if o200k {
+        while cls(b, j) == UP {
+            j += 1;
+        }
+        while cls(b, j) == LO {
+            j += 1;
+        }
+    } else {
+        while cls(b, j) & (UP | LO) != 0 {
+            j += 1;
+        }
+    }
+    if cls(b, j) == NA {
+        return None;
+    }
+    let mut end = j;
+    if o200k && at(b, j) == b'\'' {
+        let k = contraction(b, j);
+        if k > 0 {
+            add(c, CONTRACTION, 1);
+            end += k;
+        }
+    }
+    let spaced = body > start && at(b, start) == b' ';
+    if body > start && !spaced {
+        let p = at(b, start);
+        let f = match p {
+            b'-' | b'.' | b'(' | b'<' | b'_' | b'&' | b',' | b'\'' => PRE_PUNCT,
+            b'/' | b':' | b'?' | b'\\' => PRE_PUNCT + 1,
+            _ if p.is_ascii_punctuation() => PRE_PUNCT + 2,
+            _ => PRE_OTHER,
+        };
+        add(c, f, 1);
+    }
+    segments(b, body, j, spaced, o200k, c);
+    Some(end)
+}
+
+/// Splits letters `b[from..to]` into case segments (`camel` `Case`, `HTML` `Element`) and
+/// counts each.
+#[inline(always)]
+fn segments(b: &[u8], from: usize, to: usize, spaced: bool, o200k: bool, c: &mut Counts) {
+    let mut i = from;
+    let mut spaced = spaced;
+    while i < to {
+        let mut j = i;
+        while j < to && cls(b, j) == UP {
+            j += 1;
+        }
+        let uppers = j - i;
+        while j < to && cls(b, j) == LO {
+            j += 1;
+        }
+        let lowers = j - i - uppers;
+        let (end, shape) = if lowers == 0 {
+            (j, if uppers == 1 { 1 } else { 2 })
+        } else if uppers >= 2 {
+            (i + uppers - 1, 2)
+        } else {
+            (j, uppers)
+        };
+        let end = end.max(i + 1);
+        segment_at(b, i, end - i, shape, spaced, o200k, c);
+        if end < to {
+            add(c, SEG_EXTRA, 1);
+        }
+        spaced = false;
+        i = end;
+    }
+}
+
+/// A punctuation piece: optional space, a punctuation run, trailing newlines (and `/` for
+/// o200k).
+#[inline(always)]
+fn punct(b: &[u8], i: usize, o200k: bool, c: &mut Counts) -> Option<usize> {
+    let s = if at(b, i) == b' ' { i + 1 } else { i };
+    let mut j = s;
+    let mut changes = 0u64;
+    let mut prev = at(b, j);
+    while cls(b, j) == PU {
+        let x = at(b, j);
+        changes += u64::from(x != prev);
+        prev = x;
+        j += 1;
+    }
+    let run_end = j;
+    if cls(b, j) == NA {
+        return None; // the run may go on with non-ASCII symbols
+    }
+    loop {
+        match at(b, j) {
+            b'\r' | b'\n' => j += 1,
+            b'/' if o200k && j > run_end => j += 1,
+            _ => break,
+        }
+    }
+    if punct_flags_at(b, i, j - i) & (if o200k { 1 } else { 2 }) != 0 {
+        add(c, PUNCT_HIT, 1);
+    } else {
+        if s > i {
+            add(c, PUNCT_SPACE, 1);
+        }
+        punct_run((run_end - s) as u64, changes, j > run_end, c);
+    }
+    Some(j)
+}
+
+/// White space of ASCII characters only.
+#[inline(always)]
+fn space(b: &[u8], i: usize, c: &mut Counts) -> Option<usize> {
+    let mut j = i;
+    let mut last_nl = 0;
+    let mut nl = 0u64;
+    loop {
+        match cls(b, j) {
+            NL => {
+                nl += u64::from(at(b, j) == b'\n');
+                last_nl = j + 1;
+            }
+            SP => {}
+            NA => return None,
+            _ => break,
+        }
+        j += 1;
+    }
+    let end = if last_nl > 0 {
+        last_nl
+    } else if j >= b.len() || j - i == 1 {
+        j
+    } else {
+        j - 1
+    };
+    if nl == 0 {
+        add(c, SPACE, 1);
+    } else {
+        add(c, SPACE_NL, 1);
+        add(c, SPACE_NL_EXTRA, nl.saturating_sub(2));
+    }
+    add(c, SPACE_LONG, ((end - i) as u64).saturating_sub(64));
+    Some(end)
+}

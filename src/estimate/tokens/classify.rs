@@ -1,0 +1,179 @@
+//! Character classes as the two pre-tokenisation regexes see them, plus a coarse script.
+//!
+//! The regexes distinguish letters by case (`\p{Lu}\p{Lt}` / `\p{Ll}` / `\p{Lm}\p{Lo}`),
+//! combining marks (`\p{M}`), numbers (`\p{N}`), white space (`\s`, with `\r`/`\n` special)
+//! and everything else. The standard library's Unicode properties (`Alphabetic`,
+//! `Lowercase`, `Uppercase`, `Numeric`, `White_Space`) plus a small table of mark ranges
+//! give these classes closely enough without a Unicode crate.
+
+use super::mark_ranges::MARKS;
+
+/// The class of one character.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// `\p{Lu}` or `\p{Lt}`.
+    Upper,
+    /// `\p{Ll}`.
+    Lower,
+    /// `\p{Lm}` or `\p{Lo}` (caseless letters: CJK, Arabic, Hebrew, Devanagari, …).
+    Caseless,
+    /// `\p{M}`.
+    Mark,
+    /// `\p{N}`.
+    Digit,
+    /// `\r` or `\n`.
+    Newline,
+    /// Any other white space.
+    Space,
+    /// Everything else: punctuation, symbols, emoji, controls.
+    Punct,
+}
+
+/// A coarse writing system, used to pick per-character token rates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Script {
+    /// ASCII letters.
+    Ascii = 0,
+    /// Non-ASCII Latin letters (accented letters, ß, ł, …) and IPA.
+    LatinExt,
+    /// Greek and Coptic.
+    Greek,
+    /// Cyrillic.
+    Cyrillic,
+    /// Armenian, Georgian and other small alphabets.
+    OtherAlphabet,
+    /// Hebrew.
+    Hebrew,
+    /// Arabic, Syriac, Thaana.
+    Arabic,
+    /// Devanagari and the other Brahmic scripts of India.
+    Indic,
+    /// Thai, Lao, Khmer, Myanmar, Tibetan.
+    SoutheastAsian,
+    /// Hangul.
+    Hangul,
+    /// Hiragana and katakana.
+    Kana,
+    /// Han ideographs.
+    Han,
+    /// Anything else (other letters, astral planes).
+    Other,
+}
+
+/// Number of [`Script`] values.
+pub(crate) const SCRIPTS: usize = 13;
+
+/// Classes of the 128 ASCII bytes.
+const ASCII: [Class; 128] = {
+    let mut t = [Class::Punct; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = if b.is_ascii_uppercase() {
+            Class::Upper
+        } else if b.is_ascii_lowercase() {
+            Class::Lower
+        } else if b.is_ascii_digit() {
+            Class::Digit
+        } else if b == b'\r' || b == b'\n' {
+            Class::Newline
+        } else if b == b' ' || b == b'\t' || b == 0x0b || b == 0x0c {
+            Class::Space
+        } else {
+            Class::Punct
+        };
+        i += 1;
+    }
+    t
+};
+
+/// The class of an ASCII byte (`b < 0x80`).
+#[inline(always)]
+pub(crate) fn ascii_class(b: u8) -> Class {
+    ASCII[(b & 0x7f) as usize]
+}
+
+/// The class of any character.
+#[inline]
+pub(crate) fn class(c: char) -> Class {
+    let u = c as u32;
+    if u < 0x80 {
+        return ascii_class(u as u8);
+    }
+    // Fast paths for the common blocks.
+    match u {
+        0x4e00..=0x9fff | 0xac00..=0xd7a3 | 0x3041..=0x3096 | 0x30a1..=0x30fa | 0x5d0..=0x5ea => {
+            return Class::Caseless
+        }
+        0x621..=0x64a | 0x905..=0x939 | 0x3400..=0x4dbf => return Class::Caseless,
+        0xc0..=0xd6 | 0xd8..=0xde | 0x400..=0x42f => return Class::Upper,
+        0xdf..=0xf6 | 0xf8..=0xff | 0x430..=0x45f => return Class::Lower,
+        0x3001..=0x3004 | 0x3008..=0x3011 | 0xff01..=0xff0f | 0x2010..=0x2027 => return Class::Punct,
+        _ => {}
+    }
+    if is_mark(u) {
+        return Class::Mark;
+    }
+    if c.is_alphabetic() {
+        if c.is_lowercase() {
+            Class::Lower
+        } else if c.is_uppercase() {
+            Class::Upper
+        } else {
+            Class::Caseless
+        }
+    } else if c.is_numeric() {
+        Class::Digit
+    } else if c.is_whitespace() {
+        Class::Space
+    } else {
+        Class::Punct
+    }
+}
+
+/// Whether code point `u` is a combining mark (`\p{M}`).
+#[inline]
+fn is_mark(u: u32) -> bool {
+    if u < 0x300 {
+        return false;
+    }
+    // Binary search for the last range starting at or before `u`.
+    let (mut lo, mut hi) = (0usize, MARKS.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let first = MARKS.get(mid).map_or(u32::MAX, |e| e >> 11);
+        if first <= u {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    match lo.checked_sub(1).and_then(|i| MARKS.get(i)) {
+        Some(&e) => u - (e >> 11) <= (e & 0x7ff),
+        None => false,
+    }
+}
+
+/// The script of a non-ASCII letter or mark.
+#[inline]
+pub(crate) fn script(u: u32) -> Script {
+    match u {
+        0..=0x7f => Script::Ascii,
+        0x80..=0x2af | 0x1d00..=0x1eff | 0x2c60..=0x2c7f | 0xa720..=0xa7ff | 0xff21..=0xff5a => {
+            Script::LatinExt
+        }
+        0x300..=0x36f => Script::LatinExt,
+        0x370..=0x3ff | 0x1f00..=0x1fff => Script::Greek,
+        0x400..=0x52f | 0x1c80..=0x1c8f | 0x2de0..=0x2dff | 0xa640..=0xa69f => Script::Cyrillic,
+        0x530..=0x58f | 0x10a0..=0x10ff => Script::OtherAlphabet,
+        0x590..=0x5ff | 0xfb1d..=0xfb4f => Script::Hebrew,
+        0x600..=0x7bf | 0x8a0..=0x8ff | 0xfb50..=0xfdff | 0xfe70..=0xfeff => Script::Arabic,
+        0x900..=0xdff => Script::Indic,
+        0xe00..=0xeff | 0xf00..=0xfff | 0x1000..=0x109f | 0x1780..=0x17ff => Script::SoutheastAsian,
+        0x1100..=0x11ff | 0x3130..=0x318f | 0xac00..=0xd7af => Script::Hangul,
+        0x3040..=0x30ff | 0x31f0..=0x31ff | 0xff66..=0xff9f => Script::Kana,
+        0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x3ffff => Script::Han,
+        _ => Script::Other,
+    }
+}

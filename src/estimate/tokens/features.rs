@@ -1,0 +1,376 @@
+//! Per-piece features: what each pre-tokenisation piece looks like, counted over a text.
+//!
+//! Byte-pair encoding works inside pieces, so a text's token count is the sum over its
+//! pieces. Each piece adds to a few counters (a known word, a rare word of some length and
+//! case, so many Han characters, a punctuation run of some length, …); the estimate is a
+//! weighted sum of the counters ([`super::model`]).
+
+use super::ascii;
+use super::boundaries;
+use super::classify::{class, script, Class, Script, SCRIPTS};
+use super::pretokenize::{Kind, Pieces};
+use super::words::{flags_at, punct_flags, MAX_WORD};
+
+/// Word segment found in the word list, in the form it appears (leading space or not).
+pub(crate) const HIT: usize = 0;
+/// Word pieces whose prefix is ASCII punctuation: `PRE_PUNCT + group`, where group 0 is
+/// the characters that usually merge with the word (`-.(<_&,'`), 1 is `/:?\\`, 2 the rest.
+pub(crate) const PRE_PUNCT: usize = HIT + 1;
+/// Word pieces whose prefix is another non-letter (tab, no-break space, symbol, mark).
+pub(crate) const PRE_OTHER: usize = PRE_PUNCT + 3;
+/// Contractions (`'s`, `'ll`, …), standalone or attached.
+pub(crate) const CONTRACTION: usize = PRE_OTHER + 1;
+/// First of the features whose cost depends on the language (rare Latin words).
+pub(crate) const LANG_START: usize = CONTRACTION + 1;
+/// Rare-word segments: `MISS + shape * MISS_BUCKETS + bucket` (shape: lower, Capitalised,
+/// ALLCAPS; bucket by length, see [`len_bucket`]).
+pub(crate) const MISS: usize = LANG_START;
+/// Length buckets per shape.
+pub(crate) const MISS_BUCKETS: usize = 10;
+/// Letters beyond 10 in rare-word segments, per shape: `MISS_LONG + shape`.
+pub(crate) const MISS_LONG: usize = MISS + 3 * MISS_BUCKETS;
+/// Extra case segments inside one piece (camelCase in `cl100k_base`).
+pub(crate) const SEG_EXTRA: usize = MISS_LONG + 3;
+/// Non-ASCII letters inside otherwise Latin words (é, ß, ł, …).
+pub(crate) const LATIN_EXT: usize = SEG_EXTRA + 1;
+/// Expected inner token boundaries of rare lower-case or Capitalised words, in 1/255 units
+/// ([`super::boundaries`]).
+pub(crate) const BOUNDARY: usize = LATIN_EXT + 1;
+/// One past the last language-dependent feature.
+pub(crate) const LANG_END: usize = BOUNDARY + 1;
+/// Letters and marks of other scripts: `SCRIPT_CHARS + script`.
+pub(crate) const SCRIPT_CHARS: usize = LANG_END;
+/// Pieces whose first non-ASCII letter is of a script: `SCRIPT_PIECES + script`.
+pub(crate) const SCRIPT_PIECES: usize = SCRIPT_CHARS + SCRIPTS;
+/// Short (≤ 3 letters) pieces of non-Latin scripts.
+pub(crate) const SCRIPT_SHORT: usize = SCRIPT_PIECES + SCRIPTS;
+/// ASCII number groups (1–3 digits).
+pub(crate) const NUMBER: usize = SCRIPT_SHORT + 1;
+/// Non-ASCII number characters.
+pub(crate) const NUMBER_OTHER: usize = NUMBER + 1;
+/// ASCII punctuation runs of length 1, 2, 3, ≥ 4: `PUNCT_RUN + min(len, 4) - 1`.
+pub(crate) const PUNCT_RUN: usize = NUMBER_OTHER + 1;
+/// Changes of character beyond the first in ASCII punctuation runs of 4 or more (a run of
+/// one repeated character, like `-----`, is a token or two at any length).
+pub(crate) const PUNCT_LONG: usize = PUNCT_RUN + 4;
+/// Punctuation pieces with a leading space.
+pub(crate) const PUNCT_SPACE: usize = PUNCT_LONG + 1;
+/// Punctuation pieces with trailing newlines (or `/` in `o200k_base`).
+pub(crate) const PUNCT_TRAIL: usize = PUNCT_SPACE + 1;
+/// Non-ASCII symbols by UTF-8 length 2, 3, 4: `PUNCT_WIDE + len - 2`.
+pub(crate) const PUNCT_WIDE: usize = PUNCT_TRAIL + 1;
+/// Combining marks outside words (`cl100k_base` splits them off).
+pub(crate) const PUNCT_MARK: usize = PUNCT_WIDE + 3;
+/// Punctuation pieces that are one listed token ([`super::punct_list`]).
+pub(crate) const PUNCT_HIT: usize = PUNCT_MARK + 1;
+/// White-space pieces without a newline.
+pub(crate) const SPACE: usize = PUNCT_HIT + 1;
+/// White-space pieces with newlines.
+pub(crate) const SPACE_NL: usize = SPACE + 1;
+/// Newlines beyond the second in a white-space piece.
+pub(crate) const SPACE_NL_EXTRA: usize = SPACE_NL + 1;
+/// White-space characters beyond the 64th in a piece.
+pub(crate) const SPACE_LONG: usize = SPACE_NL_EXTRA + 1;
+/// Number of features.
+pub(crate) const FEATURES: usize = SPACE_LONG + 1;
+
+/// Counters over a text.
+pub(crate) type Counts = [u64; FEATURES];
+
+/// Length bucket of a rare word segment: 1–2, 3, 4, …, 10, 11+.
+#[inline(always)]
+fn len_bucket(n: usize) -> usize {
+    n.saturating_sub(2).min(MISS_BUCKETS - 1)
+}
+
+/// Adds `n` to counter `i` (ignoring out-of-range indices).
+#[inline(always)]
+pub(crate) fn add(c: &mut Counts, i: usize, n: u64) {
+    if let Some(x) = c.get_mut(i) {
+        *x += n;
+    }
+}
+
+/// Counts the features of every piece of `text` under one encoding's pre-tokenisation.
+pub(crate) fn count(text: &str, o200k: bool, c: &mut Counts) {
+    let bytes = text.as_bytes();
+    let mut pieces = Pieces::new(text, o200k);
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(e) = ascii::piece(bytes, i, o200k, c) {
+            i = e.max(i + 1);
+            continue;
+        }
+        pieces.seek(i);
+        let Some(p) = pieces.next() else { break };
+        i = p.end.max(i + 1);
+        let piece = bytes.get(p.start..p.end).unwrap_or(&[]);
+        match p.kind {
+            Kind::Word { body } => {
+                let prefix = bytes.get(p.start..body).unwrap_or(&[]);
+                let letters = bytes.get(body..p.end).unwrap_or(&[]);
+                word(text, prefix, letters, body, p.ascii, o200k, c);
+            }
+            Kind::Contraction => add(c, CONTRACTION, 1),
+            Kind::Number => {
+                if piece.first().is_some_and(|b| b.is_ascii()) {
+                    add(c, NUMBER, 1);
+                } else {
+                    add(c, NUMBER_OTHER, text.get(p.start..p.end).map_or(1, |s| s.chars().count() as u64));
+                }
+            }
+            Kind::Punct => {
+                if punct_flags(piece) & (if o200k { 1 } else { 2 }) != 0 {
+                    add(c, PUNCT_HIT, 1);
+                } else if p.ascii {
+                    ascii_punct(piece, c);
+                } else {
+                    punct(text, p.start, p.end, c);
+                }
+            }
+            Kind::Space => space(piece, c),
+        }
+    }
+}
+
+/// Features of a letters piece.
+fn word(text: &str, prefix: &[u8], letters: &[u8], body: usize, ascii: bool, o200k: bool, c: &mut Counts) {
+    let spaced = prefix == b" ";
+    match prefix.first() {
+        None | Some(b' ') => {}
+        Some(&b) if b.is_ascii_punctuation() => {
+            let group = match b {
+                b'-' | b'.' | b'(' | b'<' | b'_' | b'&' | b',' | b'\'' => 0,
+                b'/' | b':' | b'?' | b'\\' => 1,
+                _ => 2,
+            };
+            add(c, PRE_PUNCT + group, 1)
+        }
+        Some(_) => add(c, PRE_OTHER, 1),
+    }
+    // An o200k word may end in a contraction.
+    let mut letters = letters;
+    if o200k && letters.len() > 2 {
+        // A contraction is at most three bytes at the end.
+        let tail = letters.len().saturating_sub(3);
+        if let Some(q) = letters.get(tail..).and_then(|t| t.iter().position(|&b| b == b'\'')) {
+            add(c, CONTRACTION, 1);
+            letters = letters.get(..tail + q).unwrap_or(&[]);
+        }
+    }
+    if ascii || letters.is_ascii() {
+        ascii_word(letters, spaced, o200k, c);
+    } else {
+        let end = body + letters.len();
+        other_word(text.get(body..end).unwrap_or(""), spaced, o200k, c);
+    }
+}
+
+/// Splits ASCII letters into case segments (`camel`, `Case`, `HTML`, `Element`) and counts
+/// each as a known or rare word.
+fn ascii_word(letters: &[u8], spaced: bool, o200k: bool, c: &mut Counts) {
+    let mut rest = letters;
+    let mut spaced = spaced;
+    while !rest.is_empty() {
+        let uppers = rest.iter().position(|b| !b.is_ascii_uppercase()).unwrap_or(rest.len());
+        let lowers = rest.get(uppers..).map_or(0, |t| t.iter().position(|b| !b.is_ascii_lowercase()).unwrap_or(t.len()));
+        let (len, shape) = if lowers == 0 {
+            (uppers, if uppers == 1 { 1 } else { 2 }) // ALLCAPS (a lone capital counts as Capitalised)
+        } else if uppers >= 2 {
+            (uppers - 1, 2) // `HTMLElement`: `HTML` now, `Element` next
+        } else {
+            (uppers + lowers, uppers)
+        };
+        let len = len.max(1);
+        let (seg, tail) = rest.split_at(len.min(rest.len()));
+        segment(seg, shape, spaced, o200k, c);
+        if !tail.is_empty() {
+            add(c, SEG_EXTRA, 1);
+        }
+        spaced = false;
+        rest = tail;
+    }
+}
+
+/// Counts one ASCII case segment.
+#[inline]
+pub(crate) fn segment(seg: &[u8], shape: usize, spaced: bool, o200k: bool, c: &mut Counts) {
+    segment_at(seg, 0, seg.len(), shape, spaced, o200k, c);
+}
+
+/// Counts the ASCII case segment `b[start..start + len]`.
+#[inline]
+pub(crate) fn segment_at(b: &[u8], start: usize, len: usize, shape: usize, spaced: bool, o200k: bool, c: &mut Counts) {
+    let seg = b.get(start..start + len).unwrap_or(&[]);
+    if shape < 2 && seg.len() >= 3 && seg.len() <= MAX_WORD {
+        let f = flags_at(b, start, len);
+        // Bit for this encoding, with or without the space, lower-case or Capitalised.
+        let bit = usize::from(!o200k) + if spaced { 0 } else { 2 } + if shape == 1 { 4 } else { 0 };
+        if f >> bit & 1 == 1 {
+            add(c, HIT, 1);
+            return;
+        }
+    }
+    add(c, MISS + shape * MISS_BUCKETS + len_bucket(seg.len()), 1);
+    add(c, MISS_LONG + shape, seg.len().saturating_sub(10) as u64);
+    if shape < 2 {
+        add(c, BOUNDARY, boundary_mass(seg.iter().map(|&b| letter_index(u32::from(b))), o200k));
+    }
+}
+
+/// Index of a Latin letter in the boundary table: `a`–`z` (either case) 0–25, others 26.
+#[inline(always)]
+fn letter_index(u: u32) -> usize {
+    let l = u | 0x20;
+    if (u32::from(b'a')..=u32::from(b'z')).contains(&l) && u < 0x80 {
+        (l - u32::from(b'a')) as usize
+    } else {
+        26
+    }
+}
+
+/// Sum of the boundary probabilities (× 255) between consecutive letters.
+#[inline]
+fn boundary_mass(letters: impl Iterator<Item = usize>, o200k: bool) -> u64 {
+    let table: &[u8; 729] = if o200k { &boundaries::O200K } else { &boundaries::CL100K };
+    let mut prev: Option<usize> = None;
+    let mut sum = 0u64;
+    for i in letters {
+        if let Some(p) = prev {
+            sum += u64::from(table.get(p * 27 + i).copied().unwrap_or(0));
+        }
+        prev = Some(i);
+    }
+    sum
+}
+
+/// Counts a piece with non-ASCII letters: Latin words with accents, or other scripts.
+fn other_word(s: &str, spaced: bool, o200k: bool, c: &mut Counts) {
+    let mut latin = true;
+    let mut n = 0usize;
+    let mut ext = 0u64;
+    let mut first_script = None;
+    let mut per_script = [0u64; SCRIPTS];
+    for ch in s.chars() {
+        n += 1;
+        let sc = script(ch as u32);
+        if let Some(k) = per_script.get_mut(sc as usize) {
+            *k += 1;
+        }
+        match sc {
+            Script::Ascii => {}
+            Script::LatinExt => ext += 1,
+            _ => {
+                latin = false;
+                if first_script.is_none() {
+                    first_script = Some(sc);
+                }
+            }
+        }
+    }
+    if latin {
+        // Like a rare Latin word of this length, plus the accented letters.
+        let shape = match s.chars().next().map(class) {
+            Some(Class::Upper) => {
+                if s.chars().nth(1).map(class) == Some(Class::Upper) {
+                    2
+                } else {
+                    1
+                }
+            }
+            _ => 0,
+        };
+        let _ = spaced;
+        if shape < 2 {
+            add(c, BOUNDARY, boundary_mass(s.chars().map(|ch| letter_index(ch as u32)), o200k));
+        }
+        add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
+        add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
+        add(c, LATIN_EXT, ext);
+        return;
+    }
+    for (i, &k) in per_script.iter().enumerate() {
+        add(c, SCRIPT_CHARS + i, k);
+    }
+    add(c, SCRIPT_PIECES + first_script.unwrap_or(Script::Other) as usize, 1);
+    if n <= 3 {
+        add(c, SCRIPT_SHORT, 1);
+    }
+}
+
+/// Counts a punctuation piece made of ASCII only.
+fn ascii_punct(b: &[u8], c: &mut Counts) {
+    let mut rest = b;
+    if let [b' ', tail @ ..] = b {
+        if !tail.is_empty() {
+            add(c, PUNCT_SPACE, 1);
+            rest = tail;
+        }
+    }
+    let run = rest.iter().position(|&x| x == b'\n' || x == b'\r').unwrap_or(rest.len());
+    let (body, trail) = rest.split_at(run);
+    let changes = body.windows(2).filter(|w| w.first() != w.last()).count() as u64;
+    punct_run(body.len() as u64, changes, !trail.is_empty(), c);
+}
+
+/// Adds the features of an ASCII punctuation run of `run` characters with `changes`
+/// character changes, and whether newlines (or `/`) trail it.
+#[inline]
+pub(crate) fn punct_run(run: u64, changes: u64, trail: bool, c: &mut Counts) {
+    if run > 0 {
+        add(c, PUNCT_RUN + (run.min(4) as usize) - 1, 1);
+        if run >= 4 {
+            add(c, PUNCT_LONG, changes);
+        }
+    }
+    if trail {
+        add(c, PUNCT_TRAIL, 1);
+    }
+}
+
+/// Counts a punctuation piece.
+fn punct(text: &str, start: usize, end: usize, c: &mut Counts) {
+    let s = text.get(start..end).unwrap_or("");
+    let b = s.as_bytes();
+    let mut i = 0;
+    if b.first() == Some(&b' ') && b.len() > 1 {
+        add(c, PUNCT_SPACE, 1);
+        i = 1;
+    }
+    let mut run = 0u64;
+    let mut changes = 0u64;
+    let mut prev = 0u8;
+    let mut trail = false;
+    for ch in s.get(i..).unwrap_or("").chars() {
+        let u = ch as u32;
+        if u < 0x80 {
+            if ch == '\n' || ch == '\r' || (ch == '/' && trail) {
+                trail = true;
+            } else if !trail {
+                run += 1;
+                if prev != 0 && prev != u as u8 {
+                    changes += 1;
+                }
+                prev = u as u8;
+            }
+            continue;
+        }
+        match class(ch) {
+            Class::Mark => add(c, PUNCT_MARK, 1),
+            _ => add(c, PUNCT_WIDE + ch.len_utf8().clamp(2, 4) - 2, 1),
+        }
+    }
+    punct_run(run, changes, trail, c);
+}
+
+/// Counts a white-space piece.
+fn space(piece: &[u8], c: &mut Counts) {
+    let nl = piece.iter().map(|&b| u64::from(b == b'\n')).sum::<u64>();
+    if nl == 0 {
+        add(c, SPACE, 1);
+    } else {
+        add(c, SPACE_NL, 1);
+        add(c, SPACE_NL_EXTRA, nl.saturating_sub(2));
+    }
+    add(c, SPACE_LONG, (piece.len() as u64).saturating_sub(64));
+}
