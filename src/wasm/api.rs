@@ -105,6 +105,11 @@ impl Catalog {
         Catalog { inner: DEFAULT_CATALOG.with(Clone::clone) }
     }
 
+    /// The validated core catalog inside.
+    pub(crate) fn into_core(self) -> CoreCatalog {
+        self.inner
+    }
+
     /// The catalog's revision label.
     #[wasm_bindgen(getter)]
     pub fn revision(&self) -> String {

@@ -14,6 +14,10 @@ pub mod api;
 pub mod convert;
 pub mod error;
 pub mod host;
+pub mod meter;
+/// The reference ledger for JS demos and tests (feature `ledger`).
+#[cfg(feature = "ledger")]
+pub mod ref_ledger;
 /// The ledger model's JS API (`LedgerAccount`): only with the `ledger` feature, for the
 /// reference-ledger package and demos. It would triple the client .wasm (+355 KB raw,
 /// +122 KB gzip measured), and a client never runs the ledger's authority itself.

@@ -130,6 +130,64 @@ export interface Decision {
   /** One sentence for the user. */
   reason: string;
 }
+/** The host's callbacks. Each may return a value or a promise; each call has a timeout. */
+export interface MeterHost {
+  /** Reads the persisted state (null when nothing was saved). */
+  load(): string | null | undefined | Promise<string | null | undefined>;
+  /** Writes the persisted state; resolve once it is durable. */
+  save(state: string): void | Promise<void>;
+  /** Sends a pull request to the ledger; returns the response body. */
+  pull(request: string): string | Promise<string>;
+  /** Sends a push request to the ledger; returns the response body. */
+  push(request: string): string | Promise<string>;
+  /** Milliseconds since 1970 (default Date.now()). */
+  now?(): number;
+  /** Called with every event (see MeterEvent). */
+  onEvent?(event: MeterEvent): void;
+}
+/** Options of Meter.open. */
+export interface MeterOptions {
+  accountId: string;
+  deviceId: string;
+  /** The ledger's Ed25519 public keys by key id, base64url. */
+  publicKeys: Record<string, string>;
+  /** Prices (default: the embedded catalog). */
+  catalog?: string | CatalogDefinition | Catalog;
+  host: MeterHost;
+  timeouts?: { storageMs?: number; networkMs?: number };
+}
+/** What reserve takes: a Decision from meter.decide, or an operation and an amount. */
+export type ReserveArgs = Decision | { operation: string; amount: Decimal; agentId?: string };
+/** What commit takes: credits, or the usage to price with the catalog. */
+export type CommitArgs =
+  | { credits: Decimal }
+  | { operation: string; model?: string; cards?: number; inputTokens?: number; outputTokens?: number; characters?: number };
+/** decide on a Meter: the balance comes from the meter. */
+export interface MeterDecideRequest { estimate: Estimate; byok?: boolean; }
+/** A hold on credits. */
+export interface Hold { holdId: string; amount: Decimal; operation: string; needsConfirmation: boolean; seq: number; }
+/** A saved commit or release. */
+export interface Settled { holdId: string; kind: "commit" | "release"; credits?: Decimal; }
+/** A grant as the signed snapshot shows it. */
+export interface SnapshotGrant { id: string; kind: string; remaining: Decimal; expiresAt: number | null; priority: number; refundableUntil: number | null; }
+/** The meter's balance. */
+export interface Balance {
+  balance: Decimal; available: Decimal;
+  /** What may be reserved now: available, bounded by the offline room when stale. */
+  spendable: Decimal;
+  heldOwn: Decimal; heldOther: Decimal; pending: Decimal; exposure: Decimal; room: Decimal;
+  freshness: "none" | "fresh" | "stale" | "clockUntrusted";
+  stale: boolean; low: boolean; seq: number; outbox: number; at: number;
+  grants: SnapshotGrant[];
+  allowances: { kind: string; remaining: number }[];
+}
+/** Something the host may want to show. */
+export type MeterEvent =
+  | { type: "acknowledged"; seq: number; kind: "reserve" | "commit" | "release"; holdId: string; status: string | null; code: string | null; charged: Decimal | null; overdraft: Decimal | null; unpaid: Decimal | null; confirmed: boolean }
+  | { type: "synced"; seq: number; outbox: number }
+  | { type: "syncFailed"; code: string; attempt: number; retryAt: number }
+  | { type: "cacheDiscarded"; code: "TAMPERED_CACHE" | "WRONG_ACCOUNT"; keptMutations: number; outboxLost: boolean }
+  | { type: "hostError"; code: string; callback: string; message: string };
 /** USD per unit, as OpenRouter spells it. */
 export interface ModelPricing {
   prompt: Decimal; completion: Decimal; request?: Decimal;

@@ -1,0 +1,626 @@
+//! `Meter`: the signed local balance and exactly-once sync, driven with the host's
+//! callbacks. The logic is the core's sans-IO [`Machine`]; this file only runs its
+//! actions (save, push, pull) through [`JsHost`], feeds the outcomes back, and turns its
+//! events into settled promises.
+//!
+//! Re-entrancy: every `RefCell` borrow is taken and dropped within one statement or block
+//! that makes no JS call and no `await` (wasm-bindgen issue 4440: a borrow held across an
+//! await or a JS callback is a "recursive use of an object" error waiting to happen). The
+//! methods that return promises are plain functions that create the promise and leave
+//! the waiting to the driver, so concurrent JS calls on one Meter are safe.
+
+use super::convert::{object_arg, string_arg, to_js};
+use super::error::{bad_input, coded_error, to_js_error};
+use super::host::{JsHost, Timeouts};
+use crate::catalog::Catalog as CoreCatalog;
+use crate::error::{Coded, BAD_INPUT};
+use crate::estimate::{self, EstimateRequest};
+use crate::funding::{self, DecideRequest};
+use crate::host::{Host, HostError};
+use crate::money::Credits;
+use crate::pricing::{credits_for, Usage};
+use crate::snapshot::PublicKeys;
+use crate::sync::{Action, Config, Event, Machine, OpId, ReserveRequest, SyncError, Transport};
+use js_sys::{Function, Promise, Reflect};
+use serde::Deserialize;
+use serde_json::json;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+
+/// Events kept for `takeEvents()`.
+const MAX_EVENTS: usize = 256;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `MeterOptions` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "MeterOptions")]
+    pub type MeterOptionsJs;
+    /// `ReserveArgs` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "ReserveArgs")]
+    pub type ReserveArgsJs;
+    /// `CommitArgs` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "CommitArgs")]
+    pub type CommitArgsJs;
+    /// `MeterDecideRequest` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "MeterDecideRequest")]
+    pub type MeterDecideRequestJs;
+    /// `Balance` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "Balance")]
+    pub type BalanceJs;
+    /// `MeterEvent[]` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "MeterEvent[]")]
+    pub type MeterEventsJs;
+    /// `Promise<Hold>` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "Promise<Hold>")]
+    pub type HoldPromise;
+    /// `Promise<Settled>` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "Promise<Settled>")]
+    pub type SettledPromise;
+    /// `Promise<Balance>` in TypeScript.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(typescript_type = "Promise<Balance>")]
+    pub type BalancePromise;
+}
+
+/// A promise's two ends and what it resolves with.
+struct Waiter {
+    resolve: Function,
+    reject: Function,
+    value: JsValue,
+}
+
+impl Waiter {
+    fn resolve(self) {
+        let _ = self.resolve.call1(&JsValue::UNDEFINED, &self.value);
+    }
+    fn resolve_with(self, v: &JsValue) {
+        let _ = self.resolve.call1(&JsValue::UNDEFINED, v);
+    }
+    fn reject(self, err: &JsValue) {
+        let _ = self.reject.call1(&JsValue::UNDEFINED, err);
+    }
+}
+
+/// A promise whose ends are handed to `register`.
+fn promise(register: impl FnOnce(Function, Function)) -> Promise {
+    let mut register = Some(register);
+    Promise::new(&mut |resolve, reject| {
+        if let Some(r) = register.take() {
+            r(resolve, reject);
+        }
+    })
+}
+
+struct Inner {
+    machine: RefCell<Machine>,
+    host: JsHost,
+    catalog: CoreCatalog,
+    /// Operations waiting for their save; the hold id when a ledger confirmation follows.
+    ops: RefCell<HashMap<OpId, (Waiter, Option<String>)>>,
+    /// Reserves waiting for the ledger's confirmation, by hold id.
+    confirms: RefCell<HashMap<String, Waiter>>,
+    syncs: RefCell<Vec<Waiter>>,
+    events: RefCell<Vec<serde_json::Value>>,
+    on_event: Option<Function>,
+    timer: RefCell<Option<JsValue>>,
+    timer_cb: RefCell<Option<Closure<dyn FnMut()>>>,
+    last_now: Cell<i64>,
+    closed: Cell<bool>,
+}
+
+impl Inner {
+    fn now(&self) -> i64 {
+        let now = self.host.now().unwrap_or_else(|_| js_sys::Date::now() as i64);
+        self.last_now.set(now);
+        now
+    }
+
+    fn record(&self, event: serde_json::Value) {
+        {
+            let mut events = self.events.borrow_mut();
+            if events.len() == MAX_EVENTS {
+                events.remove(0);
+            }
+            events.push(event.clone());
+        }
+        if let Some(f) = &self.on_event {
+            if let Ok(v) = to_js::<_, JsValue>(&event) {
+                // The host's listener may throw or call back into the meter: no borrow is held.
+                let _ = f.call1(&JsValue::UNDEFINED, &v);
+            }
+        }
+    }
+}
+
+/// Runs every pending action, settles promises for every event, re-arms the timer.
+fn pump(inner: &Rc<Inner>) {
+    if inner.closed.get() {
+        return;
+    }
+    loop {
+        let action = inner.machine.borrow_mut().poll_action();
+        let Some(action) = action else { break };
+        let me = inner.clone();
+        spawn_local(async move {
+            match action {
+                Action::Save { token, state } => {
+                    let r = me.host.save(&state).await;
+                    if let Err(e) = &r {
+                        me.record(host_event(e));
+                    }
+                    let now = me.now();
+                    me.machine.borrow_mut().save_done(token, r.is_ok(), now);
+                }
+                Action::Push { token, request } => {
+                    let r = me.host.push(&request).await;
+                    let now = me.now();
+                    me.machine.borrow_mut().push_done(token, transport(&r), now);
+                }
+                Action::Pull { token, request } => {
+                    let r = me.host.pull(&request).await;
+                    let now = me.now();
+                    me.machine.borrow_mut().pull_done(token, transport(&r), now);
+                }
+            }
+            pump(&me);
+        });
+    }
+    dispatch(inner);
+    arm_timer(inner);
+}
+
+fn transport(r: &Result<String, HostError>) -> Transport<'_> {
+    match r {
+        Ok(body) => Transport::Body(body),
+        Err(HostError::TimedOut(..)) => Transport::Timeout,
+        Err(_) => Transport::Failed,
+    }
+}
+
+fn host_event(e: &HostError) -> serde_json::Value {
+    json!({ "type": "hostError", "code": e.code(), "callback": e.callback().name(), "message": e.to_string() })
+}
+
+fn dispatch(inner: &Rc<Inner>) {
+    loop {
+        let event = inner.machine.borrow_mut().poll_event();
+        let Some(event) = event else { break };
+        match event {
+            Event::OpDurable { op } => {
+                let w = inner.ops.borrow_mut().remove(&op);
+                match w {
+                    Some((w, Some(hold))) => {
+                        inner.confirms.borrow_mut().insert(hold, w);
+                    }
+                    Some((w, None)) => w.resolve(),
+                    None => {}
+                }
+            }
+            Event::OpFailed { op, code } => {
+                let w = inner.ops.borrow_mut().remove(&op);
+                if let Some((w, _)) = w {
+                    w.reject(&coded_error(code, "host.save failed: the operation did not happen and nothing was sent"));
+                }
+            }
+            Event::Acknowledged(ack) => {
+                if ack.kind == "reserve" {
+                    let w = inner.confirms.borrow_mut().remove(&ack.hold_id);
+                    if let Some(w) = w {
+                        if ack.confirmed {
+                            w.resolve();
+                        } else {
+                            let code = ack.code.clone().unwrap_or_else(|| "RESERVE_REFUSED".into());
+                            w.reject(&coded_error(&code, "the ledger refused the reservation; do not make the AI call"));
+                        }
+                    }
+                }
+                inner.record(json!({
+                    "type": "acknowledged", "seq": ack.seq, "kind": ack.kind, "holdId": ack.hold_id,
+                    "status": ack.status, "code": ack.code, "charged": ack.charged, "overdraft": ack.overdraft,
+                    "unpaid": ack.unpaid, "confirmed": ack.confirmed,
+                }));
+            }
+            Event::Synced { seq, outbox } => {
+                let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
+                let balance = balance_value(inner);
+                for w in waiters {
+                    w.resolve_with(&balance);
+                }
+                inner.record(json!({ "type": "synced", "seq": seq, "outbox": outbox }));
+            }
+            Event::SyncFailed { code, attempt, retry_at } => {
+                let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
+                let err = coded_error(&code, &format!("sync failed ({code}); retrying at {retry_at}"));
+                for w in waiters {
+                    w.reject(&err);
+                }
+                inner.record(json!({ "type": "syncFailed", "code": code, "attempt": attempt, "retryAt": retry_at }));
+            }
+            Event::CacheDiscarded { code, kept_mutations, outbox_lost } => {
+                inner.record(json!({
+                    "type": "cacheDiscarded", "code": code, "keptMutations": kept_mutations, "outboxLost": outbox_lost,
+                }));
+            }
+        }
+    }
+}
+
+fn arm_timer(inner: &Rc<Inner>) {
+    let global = js_sys::global();
+    let old = inner.timer.borrow_mut().take();
+    if let Some(handle) = old {
+        if let Ok(f) = Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            let _ = f.call1(&global, &handle);
+        }
+    }
+    let next = inner.machine.borrow().next_timeout();
+    let Some(at) = next else { return };
+    let delay = (at - inner.last_now.get()).clamp(0, i32::MAX as i64) as f64;
+    let Ok(set) = Reflect::get(&global, &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) else {
+        return;
+    };
+    let handle = {
+        let cb = inner.timer_cb.borrow();
+        let Some(cb) = cb.as_ref() else { return };
+        set.call2(&global, cb.as_ref(), &JsValue::from_f64(delay))
+    };
+    if let Ok(handle) = handle {
+        // Node: a retry timer must not keep the process alive.
+        if let Ok(unref) = Reflect::get(&handle, &"unref".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+            let _ = unref.call0(&handle);
+        }
+        *inner.timer.borrow_mut() = Some(handle);
+    }
+}
+
+fn balance_value(inner: &Inner) -> JsValue {
+    let now = inner.last_now.get();
+    let value = {
+        let m = inner.machine.borrow();
+        let figures = m.figures(now);
+        let grants = m.state().payload().map(|p| p.grants.clone()).unwrap_or_default();
+        let allowances = m.state().payload().map(|p| p.allowances.clone()).unwrap_or_default();
+        let spendable = if figures.freshness.is_bounded() { figures.available.min(figures.room) } else { figures.available };
+        json!({
+            "balance": figures.balance, "available": figures.available, "spendable": spendable,
+            "heldOwn": figures.held_own, "heldOther": figures.held_other, "pending": figures.pending,
+            "exposure": figures.exposure, "room": figures.room, "freshness": figures.freshness.as_str(),
+            "stale": figures.freshness.is_bounded(), "low": figures.low, "seq": figures.seq,
+            "outbox": figures.outbox, "at": figures.at, "grants": grants, "allowances": allowances,
+        })
+    };
+    to_js(&value).unwrap_or(JsValue::NULL)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Options {
+    account_id: String,
+    device_id: String,
+    public_keys: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    timeouts: Option<TimeoutOptions>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TimeoutOptions {
+    #[serde(default)]
+    storage_ms: Option<crate::money::Count>,
+    #[serde(default)]
+    network_ms: Option<crate::money::Count>,
+}
+
+/// What `reserve` takes: a `Decision` from `meter.decide` as is, or `{operation, amount}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ReserveArgs {
+    operation: String,
+    #[serde(default)]
+    amount: Option<Credits>,
+    #[serde(default)]
+    reserve: Option<Credits>,
+    #[serde(default)]
+    funding: Option<String>,
+    #[serde(default)]
+    agent_id: Option<String>,
+}
+
+/// What `commit` takes: `{credits}` or the usage of an operation to price.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CommitArgs {
+    #[serde(default)]
+    credits: Option<Credits>,
+    #[serde(default)]
+    operation: Option<String>,
+    #[serde(default)]
+    model: Option<String>,
+    #[serde(default)]
+    cards: Option<crate::money::Count>,
+    #[serde(default)]
+    input_tokens: Option<crate::money::Count>,
+    #[serde(default)]
+    output_tokens: Option<crate::money::Count>,
+    #[serde(default)]
+    characters: Option<crate::money::Count>,
+}
+
+/// The meter: a signed local balance usable offline within a bound, synced exactly once
+/// with the vendor's ledger through the host's callbacks.
+#[wasm_bindgen]
+pub struct Meter {
+    inner: Rc<Inner>,
+}
+
+fn sync_error(inner: &Inner, e: SyncError, operation: &str) -> JsValue {
+    let err = to_js_error(e.clone());
+    if let SyncError::InsufficientCredits { needed, available, shortfall } = e {
+        let byok = inner.catalog.operation(operation).map(|o| o.byok).unwrap_or(false);
+        let package = inner.catalog.package_covering(shortfall).map(|(p, q)| json!({ "package": p, "quantity": q }));
+        let mut options = vec!["buyCredits"];
+        if byok {
+            options.push("useOwnKey");
+        }
+        let extra = json!({ "needed": needed, "available": available, "shortfall": shortfall, "package": package, "options": options });
+        if let Some(obj) = extra.as_object() {
+            for (k, v) in obj {
+                if let Ok(v) = to_js::<_, JsValue>(v) {
+                    let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
+                }
+            }
+        }
+    }
+    err
+}
+
+fn rejected(err: JsValue) -> Promise {
+    Promise::reject(&err)
+}
+
+#[wasm_bindgen]
+impl Meter {
+    /// Opens the meter: checks the options and the host, loads the persisted state
+    /// (discarding a tampered one, and saying so in an event), and starts syncing.
+    /// Rejects with `BAD_INPUT`, `BAD_CATALOG`, `BAD_KEY` or `STORAGE_FAILED`.
+    pub async fn open(options: MeterOptionsJs) -> Result<Meter, JsValue> {
+        let options: JsValue = options.into();
+        let host = Reflect::get(&options, &"host".into()).unwrap_or(JsValue::UNDEFINED);
+        let on_event = match Reflect::get(&host, &"onEvent".into()) {
+            Ok(f) if f.is_function() => Some(f.unchecked_into::<Function>()),
+            _ => None,
+        };
+        // `host` holds functions: read it apart, then the JSON part of the options.
+        let plain = js_sys::Object::assign(&js_sys::Object::new(), &options.clone().unchecked_into());
+        let _ = Reflect::delete_property(&plain, &"host".into());
+        let _ = Reflect::delete_property(&plain, &"catalog".into());
+        let o: Options = object_arg(plain.into(), "options", BAD_INPUT)?;
+        let catalog = match Reflect::get(&options, &"catalog".into()) {
+            Ok(c) if !c.is_undefined() && !c.is_null() => super::api::Catalog::load(c.unchecked_into())?.into_core(),
+            _ => CoreCatalog::default_catalog(),
+        };
+        for (name, v) in [("accountId", &o.account_id), ("deviceId", &o.device_id)] {
+            if v.is_empty() || v.len() > 200 || v.contains(':') || v.chars().any(char::is_control) {
+                return Err(bad_input(&format!("{name} must be 1..200 printable characters without ':'")));
+            }
+        }
+        let keys = PublicKeys::from_json(&serde_json::Value::Object(o.public_keys).to_string()).map_err(to_js_error)?;
+        let mut timeouts = Timeouts::default();
+        if let Some(t) = o.timeouts {
+            let clamp = |c: crate::money::Count| c.get().clamp(1, 600_000) as u32;
+            timeouts.storage_ms = t.storage_ms.map(clamp).unwrap_or(timeouts.storage_ms);
+            timeouts.network_ms = t.network_ms.map(clamp).unwrap_or(timeouts.network_ms);
+        }
+        let host = JsHost::from_js(host, timeouts)?;
+        let loaded = host.load().await.map_err(to_js_error)?;
+        let now = host.now().map_err(to_js_error)?;
+        let mut machine = Machine::new(Config::new(&o.account_id, &o.device_id), keys);
+        machine.open(loaded.as_deref(), now);
+        let inner = Rc::new(Inner {
+            machine: RefCell::new(machine),
+            host,
+            catalog,
+            ops: RefCell::new(HashMap::new()),
+            confirms: RefCell::new(HashMap::new()),
+            syncs: RefCell::new(Vec::new()),
+            events: RefCell::new(Vec::new()),
+            on_event,
+            timer: RefCell::new(None),
+            timer_cb: RefCell::new(None),
+            last_now: Cell::new(now),
+            closed: Cell::new(false),
+        });
+        let weak: Weak<Inner> = Rc::downgrade(&inner);
+        let cb = Closure::<dyn FnMut()>::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                let _ = inner.timer.borrow_mut().take();
+                let now = inner.now();
+                inner.machine.borrow_mut().timer(now);
+                pump(&inner);
+            }
+        });
+        *inner.timer_cb.borrow_mut() = Some(cb);
+        pump(&inner);
+        Ok(Meter { inner })
+    }
+
+    /// Estimates an operation under the meter's catalog (see `estimate`).
+    pub fn estimate(&self, request: super::types::EstimateRequestJs) -> Result<super::types::EstimateJs, JsValue> {
+        let req: EstimateRequest = object_arg(request.into(), "estimate request", BAD_INPUT)?;
+        let est = estimate::estimate(&self.inner.catalog, &req).map_err(to_js_error)?;
+        to_js(&est)
+    }
+
+    /// Decides who pays, against the meter's spendable balance (the offline room when the
+    /// snapshot is stale).
+    pub fn decide(&self, request: MeterDecideRequestJs) -> Result<super::types::DecisionJs, JsValue> {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase", deny_unknown_fields)]
+        struct Req {
+            estimate: crate::estimate::Estimate,
+            #[serde(default)]
+            byok: bool,
+        }
+        let req: Req = object_arg(request.into(), "decide request", BAD_INPUT)?;
+        let now = self.inner.now();
+        let balance = {
+            let m = self.inner.machine.borrow();
+            let f = m.figures(now);
+            if f.freshness.is_bounded() { f.available.min(f.room) } else { f.available }
+        };
+        let d = funding::decide(&self.inner.catalog, &DecideRequest { estimate: req.estimate, byok: req.byok, balance: Some(balance) })
+            .map_err(to_js_error)?;
+        to_js(&d)
+    }
+
+    /// Reserves credits before the AI call. Takes the `Decision` from `decide` (or
+    /// `{operation, amount}`); resolves with the hold once it is saved (and, above the
+    /// offline limit, confirmed by the ledger). Rejects with `INSUFFICIENT_CREDITS`
+    /// (with `shortfall`, `package`, `options`), `OFFLINE_LIMIT`, `NO_SNAPSHOT`,
+    /// `STORAGE_FAILED`/`SAVE_FAILED`, `BAD_INPUT`.
+    pub fn reserve(&self, args: ReserveArgsJs) -> HoldPromise {
+        let inner = &self.inner;
+        let args: ReserveArgs = match object_arg(args.into(), "reserve", BAD_INPUT) {
+            Ok(a) => a,
+            Err(e) => return rejected(e).unchecked_into(),
+        };
+        if let Some(f) = args.funding.as_deref().filter(|f| *f != "credits") {
+            return rejected(bad_input(&format!("this decision is funded by {f:?}: there is nothing to reserve"))).unchecked_into();
+        }
+        let Some(amount) = args.amount.or(args.reserve) else {
+            return rejected(bad_input("reserve needs `amount` (or a Decision with `reserve`)")).unchecked_into();
+        };
+        let now = inner.now();
+        let req = ReserveRequest { amount, operation: args.operation.clone(), agent_id: args.agent_id };
+        let r = inner.machine.borrow_mut().reserve(&req, now);
+        let reserved = match r {
+            Ok(r) => r,
+            Err(e) => return rejected(sync_error(inner, e, &args.operation)).unchecked_into(),
+        };
+        let value = to_js::<_, JsValue>(&json!({
+            "holdId": reserved.hold_id, "amount": amount, "operation": args.operation,
+            "needsConfirmation": reserved.needs_confirmation, "seq": reserved.seq,
+        }))
+        .unwrap_or(JsValue::NULL);
+        let confirm = reserved.needs_confirmation.then(|| reserved.hold_id.clone());
+        let p = promise(|resolve, reject| {
+            inner.ops.borrow_mut().insert(reserved.op, (Waiter { resolve, reject, value }, confirm));
+        });
+        pump(inner);
+        p.unchecked_into()
+    }
+
+    /// Commits a hold with what the call really used: `{credits}` or the usage to price
+    /// (`{operation, cards, inputTokens, outputTokens, characters, model?}`). At most the
+    /// hold is kept; the rest is released (usage above the hold: see PROTOCOL.md).
+    pub fn commit(&self, hold_id: JsValue, actual: CommitArgsJs) -> SettledPromise {
+        let inner = &self.inner;
+        let result = (|| -> Result<(String, Credits), JsValue> {
+            let hold_id = string_arg(&hold_id, "holdId")?;
+            let a: CommitArgs = object_arg(actual.into(), "commit", BAD_INPUT)?;
+            let credits = match (a.credits, a.operation.as_deref()) {
+                (Some(c), _) => c,
+                (None, Some(op)) => {
+                    let op = inner.catalog.operation(op).map_err(to_js_error)?;
+                    let model = match a.model.as_deref() {
+                        Some(m) => Some(inner.catalog.model(m).map_err(to_js_error)?),
+                        None => None,
+                    };
+                    let get = |c: Option<crate::money::Count>| c.map(|c| c.get()).unwrap_or(0);
+                    let usage = Usage {
+                        cards: get(a.cards),
+                        input_tokens: get(a.input_tokens),
+                        output_tokens: get(a.output_tokens),
+                        characters: get(a.characters),
+                    };
+                    credits_for(&inner.catalog, op, model, &usage).map_err(to_js_error)?
+                }
+                (None, None) => return Err(bad_input("commit needs `credits` or the `operation` and its usage")),
+            };
+            Ok((hold_id, credits))
+        })();
+        let (hold_id, credits) = match result {
+            Ok(r) => r,
+            Err(e) => return rejected(e).unchecked_into(),
+        };
+        let now = inner.now();
+        let r = inner.machine.borrow_mut().commit(&hold_id, credits, now);
+        self.staged(r, json!({ "holdId": hold_id, "credits": credits, "kind": "commit" }))
+    }
+
+    /// Releases a hold (the AI call failed): nothing is charged.
+    pub fn release(&self, hold_id: JsValue) -> SettledPromise {
+        let hold_id = match string_arg(&hold_id, "holdId") {
+            Ok(h) => h,
+            Err(e) => return rejected(e).unchecked_into(),
+        };
+        let now = self.inner.now();
+        let r = self.inner.machine.borrow_mut().release(&hold_id, now);
+        self.staged(r, json!({ "holdId": hold_id, "kind": "release" }))
+    }
+
+    fn staged(&self, r: Result<crate::sync::Staged, SyncError>, value: serde_json::Value) -> SettledPromise {
+        let inner = &self.inner;
+        let staged = match r {
+            Ok(s) => s,
+            Err(e) => return rejected(sync_error(inner, e, "")).unchecked_into(),
+        };
+        let value = to_js::<_, JsValue>(&value).unwrap_or(JsValue::NULL);
+        let p = promise(|resolve, reject| {
+            inner.ops.borrow_mut().insert(staged.op, (Waiter { resolve, reject, value }, None));
+        });
+        pump(inner);
+        p.unchecked_into()
+    }
+
+    /// Pushes what is pending and pulls a fresh snapshot; resolves with the balance after
+    /// a successful exchange, rejects with the failure's code (it is retried anyway).
+    pub fn sync(&self) -> BalancePromise {
+        let inner = &self.inner;
+        let now = inner.now();
+        inner.machine.borrow_mut().sync(now);
+        let p = promise(|resolve, reject| {
+            inner.syncs.borrow_mut().push(Waiter { resolve, reject, value: JsValue::UNDEFINED });
+        });
+        pump(inner);
+        p.unchecked_into()
+    }
+
+    /// The balance now: figures, freshness, grants and allowances from the signed snapshot.
+    pub fn balance(&self) -> BalanceJs {
+        self.inner.now();
+        balance_value(&self.inner).unchecked_into()
+    }
+
+    /// Events since the last call (acknowledgements, sync failures, a discarded cache…).
+    #[wasm_bindgen(js_name = takeEvents)]
+    pub fn take_events(&self) -> Result<MeterEventsJs, JsValue> {
+        let events: Vec<serde_json::Value> = self.inner.events.borrow_mut().drain(..).collect();
+        to_js(&events)
+    }
+
+    /// Stops the timer; pending promises stay pending. The persisted state is untouched.
+    pub fn close(&self) {
+        self.inner.closed.set(true);
+        let handle = self.inner.timer.borrow_mut().take();
+        if let Some(handle) = handle {
+            let global = js_sys::global();
+            if let Ok(f) = Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
+                let _ = f.call1(&global, &handle);
+            }
+        }
+        let _ = self.inner.timer_cb.borrow_mut().take();
+    }
+}
