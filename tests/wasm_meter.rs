@@ -27,7 +27,14 @@ enum Net {
     Twice,
 }
 
+thread_local! {
+    static WORLDS: Cell<u32> = const { Cell::new(0) };
+}
+
 struct World {
+    /// A device id of its own: browsers run every test in one page, and Web Locks are
+    /// per account and device.
+    device: String,
     ledger: RefCell<RefLedger>,
     stored: RefCell<Option<String>>,
     net: Cell<Net>,
@@ -52,7 +59,12 @@ fn world() -> Rc<World> {
     };
     admin(&mut ledger, r#"{"op":"createAccount","accountId":"acct","policy":"trueRecall"}"#);
     admin(&mut ledger, r#"{"op":"purchase","accountId":"acct","purchaseId":"p1","packageId":"starter"}"#);
+    let n = WORLDS.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
     Rc::new(World {
+        device: format!("laptop{n}"),
         ledger: RefCell::new(ledger),
         stored: RefCell::new(None),
         net: Cell::new(Net::Ok),
@@ -120,7 +132,7 @@ fn options(w: &Rc<World>) -> JsValue {
     Reflect::set(&keys, &"k1".into(), &signer.public_key_base64url().into()).unwrap();
     let o = Object::new();
     Reflect::set(&o, &"accountId".into(), &"acct".into()).unwrap();
-    Reflect::set(&o, &"deviceId".into(), &"laptop".into()).unwrap();
+    Reflect::set(&o, &"deviceId".into(), &w.device.as_str().into()).unwrap();
     Reflect::set(&o, &"publicKeys".into(), &keys).unwrap();
     Reflect::set(&o, &"host".into(), &host(w)).unwrap();
     let t = JSON::parse(r#"{"storageMs":200,"networkMs":200}"#).unwrap();
@@ -188,6 +200,7 @@ async fn reserve_commit_release_sync_exactly_once() {
     m.close();
     w.net.set(Net::Hang);
     let again = open(&w).await;
+    owned(&again).await;
     assert_eq!(s(&again.balance().into(), "balance"), "490");
     again.close();
 }
@@ -256,7 +269,7 @@ async fn a_failed_save_means_the_operation_did_not_happen() {
     assert_eq!(s(&m.balance().into(), "heldOwn"), "0");
     w.save_fails.set(false);
     let hold = settle(m.reserve(args.unchecked_into())).await.expect("works again");
-    assert!(s(&hold, "holdId").starts_with("laptop:"));
+    assert!(s(&hold, "holdId").starts_with(&format!("{}:", w.device)));
     m.close();
 }
 
@@ -274,6 +287,7 @@ async fn a_tampered_cache_is_discarded_reported_and_resynced() {
     let listener = Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| seen2.borrow_mut().push(s(&e, "type")));
     Reflect::set(&get(&opts, "host"), &"onEvent".into(), &listener.into_js_value()).unwrap();
     let m = Meter::open(opts.unchecked_into()).await.unwrap();
+    owned(&m).await;
     let events = m.take_events().unwrap();
     let text = String::from(JSON::stringify(&events).unwrap());
     assert!(text.contains("TAMPERED_CACHE"), "{text}");
@@ -342,4 +356,69 @@ async fn hostile_arguments_are_coded_errors_and_the_meter_keeps_working() {
     }
     let _ = Function::new_no_args("");
     m.close();
+}
+
+async fn sleep(ms: i32) {
+    let p = Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let set: Function = Reflect::get(&global, &"setTimeout".into()).unwrap().unchecked_into();
+        let _ = set.call2(&global, &resolve, &JsValue::from(ms));
+    });
+    let _ = JsFuture::from(p).await;
+}
+
+/// Waits until `m` owns the sync loop (in browsers the previous owner's lock is released
+/// asynchronously after its close).
+async fn owned(m: &Meter) {
+    for _ in 0..100 {
+        if m.is_owner() {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("the meter never became the owner");
+}
+
+fn has_web_locks() -> bool {
+    let nav = Reflect::get(&js_sys::global(), &"navigator".into()).unwrap_or(JsValue::UNDEFINED);
+    nav.is_object() && Reflect::get(&nav, &"locks".into()).map(|l| l.is_object()).unwrap_or(false)
+}
+
+#[wasm_bindgen_test]
+async fn one_tab_owns_the_sync_loop() {
+    let w = world();
+    let a = open(&w).await;
+    settle(a.sync()).await.unwrap();
+    let b = open(&w).await;
+    let locks = has_web_locks();
+    if option_env!("CREDIT_METER_EXPECT_ENV") == Some("browser") {
+        assert!(locks, "browsers under test have navigator.locks");
+    }
+    if !locks {
+        // Node: no Web Locks; each instance runs its own loop (one per device, as documented).
+        assert!(a.is_owner() && b.is_owner());
+        a.close();
+        b.close();
+        return;
+    }
+    assert!(a.is_owner() && !b.is_owner());
+    let args = JSON::parse(r#"{"operation":"flashcards.generate","amount":"1"}"#).unwrap();
+    let e = settle(b.reserve(args.clone().unchecked_into())).await.unwrap_err();
+    assert_eq!(code(&e), "NOT_OWNER");
+    assert_eq!(s(&b.balance().into(), "balance"), "500", "a reader still sees the balance");
+    let hold = settle(a.reserve(args.clone().unchecked_into())).await.unwrap();
+    a.close();
+    for _ in 0..100 {
+        if b.is_owner() {
+            break;
+        }
+        sleep(10).await;
+    }
+    assert!(b.is_owner(), "the waiting tab takes over when the owner closes");
+    sleep(20).await;
+    assert_eq!(s(&b.balance().into(), "heldOwn"), "1", "it reloaded the owner's saved hold");
+    settle(b.release(get(&hold, "holdId"))).await.expect("the new owner can change things");
+    let bal = settle(b.sync()).await.unwrap();
+    assert_eq!(s(&bal, "heldOwn"), "0");
+    b.close();
 }

@@ -118,6 +118,12 @@ struct Inner {
     timer_cb: RefCell<Option<Closure<dyn FnMut()>>>,
     last_now: Cell<i64>,
     closed: Cell<bool>,
+    /// Whether this instance runs the sync loop (see [`super::tab_lock`]).
+    owner: Cell<bool>,
+    /// Resolves the promise that holds the tab lock; called on close.
+    lock_release: RefCell<Option<Function>>,
+    config: Config,
+    keys: PublicKeys,
 }
 
 impl Inner {
@@ -147,6 +153,11 @@ impl Inner {
 /// Runs every pending action, settles promises for every event, re-arms the timer.
 fn pump(inner: &Rc<Inner>) {
     if inner.closed.get() {
+        return;
+    }
+    if !inner.owner.get() {
+        // A reader runs no actions, but what it found on open (a discarded cache) is news.
+        dispatch(inner);
         return;
     }
     loop {
@@ -390,6 +401,39 @@ fn rejected(err: JsValue) -> Promise {
     Promise::reject(&err)
 }
 
+/// Code of a change attempted in a tab that does not own the meter's sync.
+pub const NOT_OWNER: &str = "NOT_OWNER";
+
+fn not_owner() -> JsValue {
+    coded_error(NOT_OWNER, "another tab owns this meter's sync loop; this one can only read (it takes over when that tab closes)")
+}
+
+/// This tab was granted the lock: reload the state the owner left and start syncing.
+fn promote(inner: Rc<Inner>, release: Function) {
+    if inner.closed.get() {
+        let _ = release.call0(&JsValue::UNDEFINED);
+        return;
+    }
+    *inner.lock_release.borrow_mut() = Some(release);
+    spawn_local(async move {
+        let loaded = inner.host.load().await;
+        let now = inner.now();
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                inner.record(host_event(&e));
+                return;
+            }
+        };
+        let mut fresh = Machine::new(inner.config.clone(), inner.keys.clone());
+        fresh.open(loaded.as_deref(), now);
+        *inner.machine.borrow_mut() = fresh;
+        inner.owner.set(true);
+        inner.record(json!({ "type": "owner" }));
+        pump(&inner);
+    });
+}
+
 #[wasm_bindgen]
 impl Meter {
     /// Opens the meter: checks the options and the host, loads the persisted state
@@ -426,7 +470,8 @@ impl Meter {
         let host = JsHost::from_js(host, timeouts)?;
         let loaded = host.load().await.map_err(to_js_error)?;
         let now = host.now().map_err(to_js_error)?;
-        let mut machine = Machine::new(Config::new(&o.account_id, &o.device_id), keys);
+        let config = Config::new(&o.account_id, &o.device_id);
+        let mut machine = Machine::new(config.clone(), keys.clone());
         machine.open(loaded.as_deref(), now);
         let inner = Rc::new(Inner {
             machine: RefCell::new(machine),
@@ -441,6 +486,10 @@ impl Meter {
             timer_cb: RefCell::new(None),
             last_now: Cell::new(now),
             closed: Cell::new(false),
+            owner: Cell::new(true),
+            lock_release: RefCell::new(None),
+            config,
+            keys,
         });
         let weak: Weak<Inner> = Rc::downgrade(&inner);
         let cb = Closure::<dyn FnMut()>::new(move || {
@@ -452,6 +501,20 @@ impl Meter {
             }
         });
         *inner.timer_cb.borrow_mut() = Some(cb);
+        let lock_name = format!("credit-meter:{}:{}", o.account_id, o.device_id);
+        match super::tab_lock::try_acquire(&lock_name).await {
+            super::tab_lock::Acquired::NoLocks => {}
+            super::tab_lock::Acquired::Owner(release) => *inner.lock_release.borrow_mut() = Some(release),
+            super::tab_lock::Acquired::Taken => {
+                inner.owner.set(false);
+                let weak = Rc::downgrade(&inner);
+                super::tab_lock::wait_for(&lock_name, move |release| {
+                    if let Some(inner) = weak.upgrade() {
+                        promote(inner, release);
+                    }
+                });
+            }
+        }
         pump(&inner);
         Ok(Meter { inner })
     }
@@ -492,6 +555,9 @@ impl Meter {
     /// `STORAGE_FAILED`/`SAVE_FAILED`, `BAD_INPUT`.
     pub fn reserve(&self, args: ReserveArgsJs) -> HoldPromise {
         let inner = &self.inner;
+        if !inner.owner.get() {
+            return rejected(not_owner()).unchecked_into();
+        }
         let args: ReserveArgs = match object_arg(args.into(), "reserve", BAD_INPUT) {
             Ok(a) => a,
             Err(e) => return rejected(e).unchecked_into(),
@@ -527,6 +593,9 @@ impl Meter {
     /// hold is kept; the rest is released (usage above the hold: see PROTOCOL.md).
     pub fn commit(&self, hold_id: JsValue, actual: CommitArgsJs) -> SettledPromise {
         let inner = &self.inner;
+        if !inner.owner.get() {
+            return rejected(not_owner()).unchecked_into();
+        }
         let result = (|| -> Result<(String, Credits), JsValue> {
             let hold_id = string_arg(&hold_id, "holdId")?;
             let a: CommitArgs = object_arg(actual.into(), "commit", BAD_INPUT)?;
@@ -562,6 +631,9 @@ impl Meter {
 
     /// Releases a hold (the AI call failed): nothing is charged.
     pub fn release(&self, hold_id: JsValue) -> SettledPromise {
+        if !self.inner.owner.get() {
+            return rejected(not_owner()).unchecked_into();
+        }
         let hold_id = match string_arg(&hold_id, "holdId") {
             Ok(h) => h,
             Err(e) => return rejected(e).unchecked_into(),
@@ -589,6 +661,9 @@ impl Meter {
     /// a successful exchange, rejects with the failure's code (it is retried anyway).
     pub fn sync(&self) -> BalancePromise {
         let inner = &self.inner;
+        if !inner.owner.get() {
+            return rejected(not_owner()).unchecked_into();
+        }
         let now = inner.now();
         inner.machine.borrow_mut().sync(now);
         let p = promise(|resolve, reject| {
@@ -622,5 +697,16 @@ impl Meter {
             }
         }
         let _ = self.inner.timer_cb.borrow_mut().take();
+        let release = self.inner.lock_release.borrow_mut().take();
+        if let Some(release) = release {
+            let _ = release.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    /// Whether this instance owns the sync loop (always true where `navigator.locks` is
+    /// absent, e.g. Node).
+    #[wasm_bindgen(getter, js_name = isOwner)]
+    pub fn is_owner(&self) -> bool {
+        self.inner.owner.get()
     }
 }

@@ -15,6 +15,7 @@ pub mod convert;
 pub mod error;
 pub mod host;
 pub mod meter;
+pub mod tab_lock;
 /// The reference ledger for JS demos and tests (feature `ledger`).
 #[cfg(feature = "ledger")]
 pub mod ref_ledger;
