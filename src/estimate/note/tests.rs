@@ -88,3 +88,108 @@ fn hostile_notes_do_not_panic() {
         assert!(a.sent.len() <= note.len());
     }
 }
+
+
+#[test]
+fn frontmatter_rules_follow_pulldown_cmark() {
+    // Closed by `...`; trailing spaces allowed on the fences.
+    assert_eq!(analyze_note("---  \na: 1\n...\nBody.").sent, "Body.");
+    // Not closed, first line not exactly `---`, or an empty first line: not frontmatter.
+    for note in ["---\na: 1\nBody.", "----\na: 1\n----\nBody.", "--- x\na: 1\n---\nBody.", "---\n\na: 1\n---\nBody."] {
+        let a = analyze_note(note);
+        assert!(!a.removed.frontmatter, "{note:?}");
+        assert_eq!(a.sent, note);
+    }
+}
+
+#[test]
+fn a_dashed_block_in_the_middle_is_not_frontmatter() {
+    // pulldown-cmark took this for a metadata block and the old code cut it.
+    let note = "Intro.\n\n---\nMore text\n\n---\nEnd.";
+    let a = analyze_note(note);
+    assert_eq!(a.sent, note);
+    assert!(!a.removed.frontmatter);
+}
+
+#[test]
+fn comments_are_text_in_every_kind_of_code_and_math() {
+    let note = "```\n%% in fence\n```\n\n    %% indented\n\n$$\n%% display\n$$\n\n~~~\n%%\n~~~\nA %%cut%% B";
+    let a = analyze_note(note);
+    for kept in ["%% in fence", "%% indented", "%% display", "~~~\n%%\n~~~"] {
+        assert!(a.sent.contains(kept), "{kept:?} in {:?}", a.sent);
+    }
+    assert!(a.sent.ends_with("A  B"), "{:?}", a.sent);
+    assert_eq!(a.removed.comments, 1);
+}
+
+#[test]
+fn embeds_are_cut_in_every_form_but_not_in_code() {
+    let note = "![t](a.png \"Title\") ![](https://x.org/y) ![[clip.MP4]] ![[song.flac|a]] ![r][img] `![[k.png]]`\n\n[img]: /p.png\n\n```\n![c](c.png)\n```";
+    let a = analyze_note(note);
+    assert_eq!(a.sent, "     `![[k.png]]`\n\n[img]: /p.png\n\n```\n![c](c.png)\n```");
+    assert_eq!(a.removed.embeds, 5);
+}
+
+#[test]
+fn embeds_in_block_quotes_and_across_lines_are_cut() {
+    let a = analyze_note("> [!info] Callout\n> See ![a\n> b](x.png) here ![[y.png]].\n");
+    assert_eq!(a.sent, "> [!info] Callout\n> See  here .\n");
+    assert_eq!(a.removed.embeds, 2);
+}
+
+#[test]
+fn counts_blocks_of_every_kind() {
+    let note = "Title\n=====\n\nSub\n---\n\n1) one\n2) two\n   - [ ] task\n   - [x] done\n\n```math\nx\n```\n\n    indented code\n\nText $$x$$ here.\n\n| h | i |\n|:-:|---|\n| 1 | 2 |\n";
+    let s = analyze_note(note).structure;
+    assert_eq!(s.headings, 2, "{s:?}");
+    assert_eq!(s.list_items, 4, "{s:?}");
+    assert_eq!(s.code_blocks, 2, "{s:?}");
+    assert_eq!(s.math_blocks, 2, "{s:?}");
+    assert_eq!(s.table_rows, 1, "{s:?}");
+    assert_eq!(s.definitions, 0, "{s:?}");
+}
+
+#[test]
+fn link_destinations_and_html_are_not_words() {
+    let s = analyze_note("See [the docs](https://example.com/a/b/c) <span class=\"x y\">now</span>.").structure;
+    assert_eq!(s.words, 4, "{s:?}");
+    assert_eq!(s.sentences, 1, "{s:?}");
+}
+
+#[test]
+fn definition_lists_count_their_terms() {
+    assert_eq!(analyze_note("Term\n: the meaning of it\n").structure.definitions, 1);
+}
+
+#[test]
+fn hostile_notes_are_linear() {
+    let big = |unit: &str| unit.repeat(2_000_000 / unit.len());
+    let notes = [
+        big("!["),
+        big("`"),
+        big("` `` ``` "),
+        big("$"),
+        big("$ {"),
+        big("[[a"),
+        big("<!--"),
+        big("<a x=\""),
+        big("[](("),
+        big("%"),
+        big(">"),
+        big("- > "),
+        big("```\n"),
+        big("\u{301}"),
+        big("\0\n"),
+        big("| a |\n|---|\n"),
+        big("&#"),
+    ];
+    let start = std::time::Instant::now();
+    for note in &notes {
+        let t = std::time::Instant::now();
+        let a = analyze_note(note);
+        assert!(a.sent.len() <= note.len());
+        // Generous (debug builds): a quadratic scan of 2 MB would take many minutes.
+        assert!(t.elapsed().as_secs() < 60, "{:?}… took {:?}", &note[..8], t.elapsed());
+    }
+    assert!(start.elapsed().as_secs() < 300);
+}
