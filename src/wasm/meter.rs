@@ -591,7 +591,11 @@ impl Meter {
     /// Commits a hold with what the call really used: `{credits}` or the usage to price
     /// (`{operation, cards, inputTokens, outputTokens, characters, model?}`). At most the
     /// hold is kept; the rest is released (usage above the hold: see PROTOCOL.md).
-    pub fn commit(&self, hold_id: JsValue, actual: CommitArgsJs) -> SettledPromise {
+    pub fn commit(
+        &self,
+        #[wasm_bindgen(js_name = holdId, unchecked_param_type = "string")] hold_id: JsValue,
+        actual: CommitArgsJs,
+    ) -> SettledPromise {
         let inner = &self.inner;
         if !inner.owner.get() {
             return rejected(not_owner()).unchecked_into();
@@ -630,7 +634,7 @@ impl Meter {
     }
 
     /// Releases a hold (the AI call failed): nothing is charged.
-    pub fn release(&self, hold_id: JsValue) -> SettledPromise {
+    pub fn release(&self, #[wasm_bindgen(js_name = holdId, unchecked_param_type = "string")] hold_id: JsValue) -> SettledPromise {
         if !self.inner.owner.get() {
             return rejected(not_owner()).unchecked_into();
         }

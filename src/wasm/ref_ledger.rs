@@ -92,13 +92,21 @@ impl ReferenceLedger {
     }
 
     /// Answers a push request body at `now` (ms).
-    pub fn push(&mut self, body: JsValue, now: JsValue) -> Result<String, JsValue> {
+    pub fn push(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+    ) -> Result<String, JsValue> {
         let body = string_arg(&body, "body")?;
         Ok(self.inner.handle_push(&body, now_arg(&now)?))
     }
 
     /// Answers a pull request body at `now` (ms).
-    pub fn pull(&mut self, body: JsValue, now: JsValue) -> Result<String, JsValue> {
+    pub fn pull(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+    ) -> Result<String, JsValue> {
         let body = string_arg(&body, "body")?;
         Ok(self.inner.handle_pull(&body, now_arg(&now)?))
     }
@@ -106,7 +114,11 @@ impl ReferenceLedger {
     /// Runs an admin command (`{"op":"createAccount"|"purchase"|"grant"|"signup"|
     /// "setOfflineLimit"|"balance", …}`, see src/server/admin.rs) at `now`; returns
     /// `{"ok":true,"result":…}` or `{"ok":false,"error":{code,message}}` as JSON text.
-    pub fn admin(&mut self, body: JsValue, now: JsValue) -> Result<String, JsValue> {
+    pub fn admin(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "string")] body: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
+    ) -> Result<String, JsValue> {
         let body = string_arg(&body, "body")?;
         Ok(self.inner.handle_admin(&body, now_arg(&now)?))
     }
