@@ -139,6 +139,106 @@ const ops = {
   "decide(credits)": perOp(() => cm.decide({ estimate: est, balance: "412.5" })),
 };
 
+// ---------- the Meter (client-side sync) ----------
+// The client package's Meter against the reference ledger from the ledger build
+// (pkg-ledger/, feature "ledger"); time spent inside the ledger is subtracted.
+const lgDir = join(root, "pkg-ledger");
+const meterBench = {};
+if (existsSync(join(lgDir, "credit_meter_bg.wasm"))) {
+  const lg = await import(join(lgDir, "credit_meter.js"));
+  lg.initSync({ module: readFileSync(join(lgDir, "credit_meter_bg.wasm")) });
+  const T0 = 1_800_000_000_000;
+  const seed = Buffer.alloc(32, 7).toString("base64url");
+  const makeLedger = (grants, amount) => {
+    const ledger = new lg.ReferenceLedger({ kid: "k1", seed, snapshotTtlMs: 3_600_000 });
+    const admin = (o) => {
+      const r = JSON.parse(ledger.admin(JSON.stringify(o), T0));
+      if (!r.ok) throw new Error(JSON.stringify(r));
+    };
+    admin({ op: "createAccount", accountId: "a1", policy: "trueRecall" });
+    for (let i = 0; i < grants; i++) admin({ op: "grant", accountId: "a1", grant: { id: `g${i}`, kind: "promotion", amount } });
+    return ledger;
+  };
+  const world = (ledger) => {
+    const w = { stored: null, inLedger: 0, online: true };
+    w.host = {
+      load: () => w.stored,
+      save: (st) => { w.stored = st; },
+      pull: (r) => { const t = performance.now(); const b = ledger.pull(r, T0); w.inLedger += performance.now() - t; return b; },
+      push: (r) => {
+        if (!w.online) return Promise.reject(new Error("offline"));
+        const t = performance.now(); const b = ledger.push(r, T0); w.inLedger += performance.now() - t; return b;
+      },
+      now: () => T0,
+    };
+    return w;
+  };
+  const open = (ledger, host) => cm.Meter.open({ accountId: "a1", deviceId: "d1", publicKeys: ledger.publicKeys(), host });
+
+  // (a) decide + reserve: the synchronous client work of one call (its save and push
+  // run afterwards, outside the timing).
+  {
+    const ledger = makeLedger(1, "1000000");
+    const w = world(ledger);
+    const m = await open(ledger, w.host);
+    await m.sync();
+    const est = m.estimate({ operation: "flashcards.generate", cards: 12 });
+    const n = quick ? 300 : 2000;
+    let t = 0;
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const p = m.reserve(m.decide({ estimate: est }));
+      t += performance.now() - t0;
+      const hold = await p;
+      await m.release(hold.holdId);
+    }
+    meterBench["decide + reserve (µs)"] = (t * 1000) / n;
+    m.close();
+  }
+  // (b) open with a signed snapshot of 1,000 grants (load, verify, parse, first figures).
+  {
+    const ledger = makeLedger(1000, "5");
+    const w = world(ledger);
+    const m = await open(ledger, w.host);
+    await m.sync();
+    m.close();
+    const stored = w.stored;
+    const runs = quick ? 5 : 20;
+    let t = 0;
+    for (let i = 0; i < runs; i++) {
+      const host = { load: () => stored, save: () => {}, pull: () => new Promise(() => {}), push: () => new Promise(() => {}), now: () => T0 };
+      const t0 = performance.now();
+      const mm = await open(ledger, host);
+      mm.balance();
+      t += performance.now() - t0;
+      mm.close();
+    }
+    meterBench["open, 1,000-grant snapshot (ms)"] = t / runs;
+    meterBench["  stored state (KB)"] = stored.length / 1024;
+  }
+  // (c) push 10,000 queued mutations (5,000 reserve + commit pairs made offline).
+  {
+    const ledger = makeLedger(1, "1000000000");
+    const w = world(ledger);
+    const m = await open(ledger, w.host);
+    await m.sync();
+    w.online = false;
+    const pairs = quick ? 1000 : 5000;
+    for (let i = 0; i < pairs; i++) {
+      const h = await m.reserve({ operation: "flashcards.generate", amount: "0.001" });
+      await m.commit(h.holdId, { credits: "0.001" });
+    }
+    w.online = true;
+    w.inLedger = 0;
+    const t0 = performance.now();
+    while (m.balance().outbox > 0) await m.sync().catch(() => {});
+    const total = performance.now() - t0;
+    meterBench[`push ${pairs * 2} queued mutations, client side (ms)`] = total - w.inLedger;
+    meterBench["  time inside the ledger, excluded (ms)"] = w.inLedger;
+    m.close();
+  }
+}
+
 // ---------- report ----------
 const fmt = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "–");
 const p = (x) => `${fmt(x * 100, 1)}%`;
@@ -174,6 +274,16 @@ md += `| release .wasm gzip -9 | ${size.gzip.toLocaleString("en")} B (${fmt(size
 md += `| cold start (import + instantiate + first estimate), median of ${colds.length} | ${fmt(coldMs, 2)} ms | ≤ 10 ms ${ok(coldMs <= bars.cold)} |\n`;
 md += `\n**Client operations** (µs per call, Node):\n\n| operation | µs |\n|---|---:|\n`;
 for (const [name, us] of Object.entries(ops)) md += `| ${name} | ${fmt(us, 2)} |\n`;
+if (Object.keys(meterBench).length) {
+  const bar = { "decide + reserve (µs)": 50, "open, 1,000-grant snapshot (ms)": 2 };
+  md += `\n**Meter** (client package in Node against the reference ledger; targets: decide + reserve ≤ 50 µs, open ≤ 2 ms, push 10,000 ≤ 100 ms):\n\n| measurement | value | target |\n|---|---:|---|\n`;
+  for (const [name, v] of Object.entries(meterBench)) {
+    const target = bar[name] ?? (name.startsWith("push ") ? 100 : undefined);
+    md += `| ${name} | ${fmt(v, 2)} | ${target === undefined ? "" : `≤ ${target} ${ok(v <= target)}`} |\n`;
+  }
+} else {
+  md += `\n(Meter figures need pkg-ledger/: run ./scripts/bench.sh.)\n`;
+}
 
 // Chart: mean error by group, both encodings, credit-meter vs chars/4.
 function svg() {
