@@ -31,4 +31,6 @@ fi
 
 step "package: release build + Node tests"
 bash scripts/build.sh
+# The reference ledger as a JS package (feature "ledger"), for the README's Meter example.
+wasm-pack build --mode no-install --release --target web --out-dir pkg-ledger -- --features ledger
 node --test tests/node/
