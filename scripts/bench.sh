@@ -7,10 +7,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 WITH_BROWSERS=0 bash scripts/install.sh
-bash scripts/build.sh
-# The reference ledger the Meter figures are measured against (not the client package).
-PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PATH" \
-  wasm-pack build --mode no-install --release --target web --out-dir pkg-ledger -- --features ledger >&2
+bash scripts/build.sh --with-ledger
 if [ ! -d bench/node_modules/js-tiktoken ] || [ ! -d bench/node_modules/gpt-tokenizer ] || [ ! -d bench/node_modules/@dqbd/tiktoken ]; then
   npm install --prefix bench --no-audit --no-fund -s
 fi

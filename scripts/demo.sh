@@ -6,10 +6,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 WITH_BROWSERS=0 bash scripts/install.sh
-bash scripts/build.sh
-# The reference ledger the page embeds (feature "ledger"), standing in for a server.
-PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PATH" \
-  wasm-pack build --mode no-install --release --target web --out-dir pkg-ledger -- --features ledger >&2
+bash scripts/build.sh --with-ledger
 PORT=${PORT:-8080}
 echo "credit-meter demo: http://127.0.0.1:$PORT/www/"
 exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$ROOT"

@@ -30,7 +30,5 @@ else
 fi
 
 step "package: release build + Node tests"
-bash scripts/build.sh
-# The reference ledger as a JS package (feature "ledger"), for the README's Meter example.
-wasm-pack build --mode no-install --release --target web --out-dir pkg-ledger -- --features ledger
+bash scripts/build.sh --with-ledger
 node --test tests/node/

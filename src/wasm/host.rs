@@ -157,6 +157,19 @@ impl Host for JsHost {
     }
 }
 
+/// `obj[name]` if it is a function.
+pub fn method(obj: &JsValue, name: &str) -> Option<Function> {
+    Reflect::get(obj, &JsValue::from_str(name)).ok()?.dyn_into::<Function>().ok()
+}
+
+/// `clearTimeout(handle)`, if the global has it.
+pub fn clear_timeout(handle: &JsValue) {
+    let global = js_sys::global();
+    if let Some(f) = method(&global, "clearTimeout") {
+        let _ = f.call1(&global, handle);
+    }
+}
+
 /// A `setTimeout` promise that resolves to a sentinel, and its handle for `clearTimeout`.
 struct Timer {
     promise: Promise,
@@ -166,7 +179,7 @@ struct Timer {
 impl Timer {
     fn start(ms: u32, sentinel: &JsValue) -> Option<Timer> {
         let global = js_sys::global();
-        let set_timeout = Reflect::get(&global, &"setTimeout".into()).ok()?.dyn_into::<Function>().ok()?;
+        let set_timeout = method(&global, "setTimeout")?;
         let mut handle = JsValue::UNDEFINED;
         let mut executor = |resolve: Function, _reject: Function| {
             let args = Array::of3(&resolve, &JsValue::from(ms), sentinel);
@@ -179,9 +192,6 @@ impl Timer {
     }
 
     fn clear(self) {
-        let global = js_sys::global();
-        if let Ok(f) = Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
-            let _ = f.call1(&global, &self.handle);
-        }
+        clear_timeout(&self.handle);
     }
 }

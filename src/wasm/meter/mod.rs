@@ -8,19 +8,27 @@
 //! await or a JS callback is a "recursive use of an object" error waiting to happen). The
 //! methods that return promises are plain functions that create the promise and leave
 //! the waiting to the driver, so concurrent JS calls on one Meter are safe.
+//!
+//! - `driver`: runs actions, settles promises from events, the timer, taking over a tab.
+//! - `args`: what the methods take.
 
+mod args;
+mod driver;
+
+use args::{CommitArgs, Options, ReserveArgs};
+use driver::{balance_value, promise, promote, pump, Inner, Waiter};
 use super::convert::{object_arg, string_arg, to_js};
 use super::error::{bad_input, coded_error, to_js_error};
 use super::host::{JsHost, Timeouts};
 use crate::catalog::Catalog as CoreCatalog;
-use crate::error::{Coded, BAD_INPUT};
+use crate::error::BAD_INPUT;
 use crate::estimate::{self, EstimateRequest};
 use crate::funding::{self, DecideRequest};
-use crate::host::{Host, HostError};
+use crate::host::Host;
 use crate::money::Credits;
 use crate::pricing::{credits_for, Usage};
 use crate::snapshot::PublicKeys;
-use crate::sync::{Action, Config, Event, Machine, OpId, ReserveRequest, SyncError, Transport};
+use crate::sync::{Config, Machine, ReserveRequest, SyncError};
 use js_sys::{Function, Promise, Reflect};
 use serde::Deserialize;
 use serde_json::json;
@@ -29,10 +37,6 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::spawn_local;
-
-/// Events kept for `takeEvents()`.
-const MAX_EVENTS: usize = 256;
 
 #[wasm_bindgen]
 extern "C" {
@@ -74,301 +78,6 @@ extern "C" {
     pub type BalancePromise;
 }
 
-/// A promise's two ends and what it resolves with.
-struct Waiter {
-    resolve: Function,
-    reject: Function,
-    value: JsValue,
-}
-
-impl Waiter {
-    fn resolve(self) {
-        let _ = self.resolve.call1(&JsValue::UNDEFINED, &self.value);
-    }
-    fn resolve_with(self, v: &JsValue) {
-        let _ = self.resolve.call1(&JsValue::UNDEFINED, v);
-    }
-    fn reject(self, err: &JsValue) {
-        let _ = self.reject.call1(&JsValue::UNDEFINED, err);
-    }
-}
-
-/// A promise whose ends are handed to `register`.
-fn promise(register: impl FnOnce(Function, Function)) -> Promise {
-    let mut register = Some(register);
-    Promise::new(&mut |resolve, reject| {
-        if let Some(r) = register.take() {
-            r(resolve, reject);
-        }
-    })
-}
-
-struct Inner {
-    machine: RefCell<Machine>,
-    host: JsHost,
-    catalog: CoreCatalog,
-    /// Operations waiting for their save; the hold id when a ledger confirmation follows.
-    ops: RefCell<HashMap<OpId, (Waiter, Option<String>)>>,
-    /// Reserves waiting for the ledger's confirmation, by hold id.
-    confirms: RefCell<HashMap<String, Waiter>>,
-    syncs: RefCell<Vec<Waiter>>,
-    events: RefCell<Vec<serde_json::Value>>,
-    on_event: Option<Function>,
-    timer: RefCell<Option<JsValue>>,
-    timer_cb: RefCell<Option<Closure<dyn FnMut()>>>,
-    last_now: Cell<i64>,
-    closed: Cell<bool>,
-    /// Whether this instance runs the sync loop (see [`super::tab_lock`]).
-    owner: Cell<bool>,
-    /// Resolves the promise that holds the tab lock; called on close.
-    lock_release: RefCell<Option<Function>>,
-    config: Config,
-    keys: PublicKeys,
-}
-
-impl Inner {
-    fn now(&self) -> i64 {
-        let now = self.host.now().unwrap_or_else(|_| js_sys::Date::now() as i64);
-        self.last_now.set(now);
-        now
-    }
-
-    fn record(&self, event: serde_json::Value) {
-        {
-            let mut events = self.events.borrow_mut();
-            if events.len() == MAX_EVENTS {
-                events.remove(0);
-            }
-            events.push(event.clone());
-        }
-        if let Some(f) = &self.on_event {
-            if let Ok(v) = to_js::<_, JsValue>(&event) {
-                // The host's listener may throw or call back into the meter: no borrow is held.
-                let _ = f.call1(&JsValue::UNDEFINED, &v);
-            }
-        }
-    }
-}
-
-/// Runs every pending action, settles promises for every event, re-arms the timer.
-fn pump(inner: &Rc<Inner>) {
-    if inner.closed.get() {
-        return;
-    }
-    if !inner.owner.get() {
-        // A reader runs no actions, but what it found on open (a discarded cache) is news.
-        dispatch(inner);
-        return;
-    }
-    loop {
-        let action = inner.machine.borrow_mut().poll_action();
-        let Some(action) = action else { break };
-        let me = inner.clone();
-        spawn_local(async move {
-            match action {
-                Action::Save { token, state } => {
-                    let r = me.host.save(&state).await;
-                    if let Err(e) = &r {
-                        me.record(host_event(e));
-                    }
-                    let now = me.now();
-                    me.machine.borrow_mut().save_done(token, r.is_ok(), now);
-                }
-                Action::Push { token, request } => {
-                    let r = me.host.push(&request).await;
-                    let now = me.now();
-                    me.machine.borrow_mut().push_done(token, transport(&r), now);
-                }
-                Action::Pull { token, request } => {
-                    let r = me.host.pull(&request).await;
-                    let now = me.now();
-                    me.machine.borrow_mut().pull_done(token, transport(&r), now);
-                }
-            }
-            pump(&me);
-        });
-    }
-    dispatch(inner);
-    arm_timer(inner);
-}
-
-fn transport(r: &Result<String, HostError>) -> Transport<'_> {
-    match r {
-        Ok(body) => Transport::Body(body),
-        Err(HostError::TimedOut(..)) => Transport::Timeout,
-        Err(_) => Transport::Failed,
-    }
-}
-
-fn host_event(e: &HostError) -> serde_json::Value {
-    json!({ "type": "hostError", "code": e.code(), "callback": e.callback().name(), "message": e.to_string() })
-}
-
-fn dispatch(inner: &Rc<Inner>) {
-    loop {
-        let event = inner.machine.borrow_mut().poll_event();
-        let Some(event) = event else { break };
-        match event {
-            Event::OpDurable { op } => {
-                let w = inner.ops.borrow_mut().remove(&op);
-                match w {
-                    Some((w, Some(hold))) => {
-                        inner.confirms.borrow_mut().insert(hold, w);
-                    }
-                    Some((w, None)) => w.resolve(),
-                    None => {}
-                }
-            }
-            Event::OpFailed { op, code } => {
-                let w = inner.ops.borrow_mut().remove(&op);
-                if let Some((w, _)) = w {
-                    w.reject(&coded_error(code, "host.save failed: the operation did not happen and nothing was sent"));
-                }
-            }
-            Event::Acknowledged(ack) => {
-                if ack.kind == "reserve" {
-                    let w = inner.confirms.borrow_mut().remove(&ack.hold_id);
-                    if let Some(w) = w {
-                        if ack.confirmed {
-                            w.resolve();
-                        } else {
-                            let code = ack.code.clone().unwrap_or_else(|| "RESERVE_REFUSED".into());
-                            w.reject(&coded_error(&code, "the ledger refused the reservation; do not make the AI call"));
-                        }
-                    }
-                }
-                inner.record(json!({
-                    "type": "acknowledged", "seq": ack.seq, "kind": ack.kind, "holdId": ack.hold_id,
-                    "status": ack.status, "code": ack.code, "charged": ack.charged, "overdraft": ack.overdraft,
-                    "unpaid": ack.unpaid, "confirmed": ack.confirmed,
-                }));
-            }
-            Event::Synced { seq, outbox } => {
-                let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
-                let balance = balance_value(inner);
-                for w in waiters {
-                    w.resolve_with(&balance);
-                }
-                inner.record(json!({ "type": "synced", "seq": seq, "outbox": outbox }));
-            }
-            Event::SyncFailed { code, attempt, retry_at } => {
-                let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
-                let err = coded_error(&code, &format!("sync failed ({code}); retrying at {retry_at}"));
-                for w in waiters {
-                    w.reject(&err);
-                }
-                inner.record(json!({ "type": "syncFailed", "code": code, "attempt": attempt, "retryAt": retry_at }));
-            }
-            Event::CacheDiscarded { code, kept_mutations, outbox_lost } => {
-                inner.record(json!({
-                    "type": "cacheDiscarded", "code": code, "keptMutations": kept_mutations, "outboxLost": outbox_lost,
-                }));
-            }
-        }
-    }
-}
-
-fn arm_timer(inner: &Rc<Inner>) {
-    let global = js_sys::global();
-    let old = inner.timer.borrow_mut().take();
-    if let Some(handle) = old {
-        if let Ok(f) = Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
-            let _ = f.call1(&global, &handle);
-        }
-    }
-    let next = inner.machine.borrow().next_timeout();
-    let Some(at) = next else { return };
-    let delay = (at - inner.last_now.get()).clamp(0, i32::MAX as i64) as f64;
-    let Ok(set) = Reflect::get(&global, &"setTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) else {
-        return;
-    };
-    let handle = {
-        let cb = inner.timer_cb.borrow();
-        let Some(cb) = cb.as_ref() else { return };
-        set.call2(&global, cb.as_ref(), &JsValue::from_f64(delay))
-    };
-    if let Ok(handle) = handle {
-        // Node: a retry timer must not keep the process alive.
-        if let Ok(unref) = Reflect::get(&handle, &"unref".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
-            let _ = unref.call0(&handle);
-        }
-        *inner.timer.borrow_mut() = Some(handle);
-    }
-}
-
-fn balance_value(inner: &Inner) -> JsValue {
-    let now = inner.last_now.get();
-    let value = {
-        let m = inner.machine.borrow();
-        let figures = m.figures(now);
-        let grants = m.state().payload().map(|p| p.grants.clone()).unwrap_or_default();
-        let allowances = m.state().payload().map(|p| p.allowances.clone()).unwrap_or_default();
-        let spendable = if figures.freshness.is_bounded() { figures.available.min(figures.room) } else { figures.available };
-        json!({
-            "balance": figures.balance, "available": figures.available, "spendable": spendable,
-            "heldOwn": figures.held_own, "heldOther": figures.held_other, "pending": figures.pending,
-            "exposure": figures.exposure, "room": figures.room, "freshness": figures.freshness.as_str(),
-            "stale": figures.freshness.is_bounded(), "low": figures.low, "seq": figures.seq,
-            "outbox": figures.outbox, "at": figures.at, "grants": grants, "allowances": allowances,
-        })
-    };
-    to_js(&value).unwrap_or(JsValue::NULL)
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct Options {
-    account_id: String,
-    device_id: String,
-    public_keys: serde_json::Map<String, serde_json::Value>,
-    #[serde(default)]
-    timeouts: Option<TimeoutOptions>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TimeoutOptions {
-    #[serde(default)]
-    storage_ms: Option<crate::money::Count>,
-    #[serde(default)]
-    network_ms: Option<crate::money::Count>,
-}
-
-/// What `reserve` takes: a `Decision` from `meter.decide` as is, or `{operation, amount}`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ReserveArgs {
-    operation: String,
-    #[serde(default)]
-    amount: Option<Credits>,
-    #[serde(default)]
-    reserve: Option<Credits>,
-    #[serde(default)]
-    funding: Option<String>,
-    #[serde(default)]
-    agent_id: Option<String>,
-}
-
-/// What `commit` takes: `{credits}` or the usage of an operation to price.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CommitArgs {
-    #[serde(default)]
-    credits: Option<Credits>,
-    #[serde(default)]
-    operation: Option<String>,
-    #[serde(default)]
-    model: Option<String>,
-    #[serde(default)]
-    cards: Option<crate::money::Count>,
-    #[serde(default)]
-    input_tokens: Option<crate::money::Count>,
-    #[serde(default)]
-    output_tokens: Option<crate::money::Count>,
-    #[serde(default)]
-    characters: Option<crate::money::Count>,
-}
-
 /// The meter: a signed local balance usable offline within a bound, synced exactly once
 /// with the vendor's ledger through the host's callbacks.
 #[wasm_bindgen]
@@ -406,32 +115,6 @@ pub const NOT_OWNER: &str = "NOT_OWNER";
 
 fn not_owner() -> JsValue {
     coded_error(NOT_OWNER, "another tab owns this meter's sync loop; this one can only read (it takes over when that tab closes)")
-}
-
-/// This tab was granted the lock: reload the state the owner left and start syncing.
-fn promote(inner: Rc<Inner>, release: Function) {
-    if inner.closed.get() {
-        let _ = release.call0(&JsValue::UNDEFINED);
-        return;
-    }
-    *inner.lock_release.borrow_mut() = Some(release);
-    spawn_local(async move {
-        let loaded = inner.host.load().await;
-        let now = inner.now();
-        let loaded = match loaded {
-            Ok(l) => l,
-            Err(e) => {
-                inner.record(host_event(&e));
-                return;
-            }
-        };
-        let mut fresh = Machine::new(inner.config.clone(), inner.keys.clone());
-        fresh.open(loaded.as_deref(), now);
-        *inner.machine.borrow_mut() = fresh;
-        inner.owner.set(true);
-        inner.record(json!({ "type": "owner" }));
-        pump(&inner);
-    });
 }
 
 #[wasm_bindgen]
@@ -695,10 +378,7 @@ impl Meter {
         self.inner.closed.set(true);
         let handle = self.inner.timer.borrow_mut().take();
         if let Some(handle) = handle {
-            let global = js_sys::global();
-            if let Ok(f) = Reflect::get(&global, &"clearTimeout".into()).and_then(|f| f.dyn_into::<Function>().map_err(JsValue::from)) {
-                let _ = f.call1(&global, &handle);
-            }
+            super::host::clear_timeout(&handle);
         }
         let _ = self.inner.timer_cb.borrow_mut().take();
         let release = self.inner.lock_release.borrow_mut().take();
@@ -714,3 +394,4 @@ impl Meter {
         self.inner.owner.get()
     }
 }
+

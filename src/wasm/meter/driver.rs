@@ -1,0 +1,286 @@
+//! The driver: runs the machine's actions through the host, settles promises from its
+//! events, keeps one timer. No `RefCell` borrow outlives the statement that takes it.
+
+use crate::catalog::Catalog as CoreCatalog;
+use crate::error::Coded;
+use crate::host::{Host, HostError};
+use crate::snapshot::PublicKeys;
+use crate::sync::{Action, Config, Event, Machine, OpId, Transport};
+use crate::wasm::convert::to_js;
+use crate::wasm::error::coded_error;
+use crate::wasm::host::{clear_timeout, method, JsHost};
+use js_sys::{Function, Promise};
+use serde_json::json;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::spawn_local;
+
+/// Events kept for `takeEvents()`.
+const MAX_EVENTS: usize = 256;
+
+/// A promise's two ends and what it resolves with.
+pub(super) struct Waiter {
+    pub(super) resolve: Function,
+    pub(super) reject: Function,
+    pub(super) value: JsValue,
+}
+
+impl Waiter {
+    fn resolve(self) {
+        let _ = self.resolve.call1(&JsValue::UNDEFINED, &self.value);
+    }
+    fn resolve_with(self, v: &JsValue) {
+        let _ = self.resolve.call1(&JsValue::UNDEFINED, v);
+    }
+    fn reject(self, err: &JsValue) {
+        let _ = self.reject.call1(&JsValue::UNDEFINED, err);
+    }
+}
+
+/// A promise whose ends are handed to `register`.
+pub(super) fn promise(register: impl FnOnce(Function, Function)) -> Promise {
+    let mut register = Some(register);
+    Promise::new(&mut |resolve, reject| {
+        if let Some(r) = register.take() {
+            r(resolve, reject);
+        }
+    })
+}
+
+pub(super) struct Inner {
+    pub(super) machine: RefCell<Machine>,
+    pub(super) host: JsHost,
+    pub(super) catalog: CoreCatalog,
+    /// Operations waiting for their save; the hold id when a ledger confirmation follows.
+    pub(super) ops: RefCell<HashMap<OpId, (Waiter, Option<String>)>>,
+    /// Reserves waiting for the ledger's confirmation, by hold id.
+    pub(super) confirms: RefCell<HashMap<String, Waiter>>,
+    pub(super) syncs: RefCell<Vec<Waiter>>,
+    pub(super) events: RefCell<Vec<serde_json::Value>>,
+    pub(super) on_event: Option<Function>,
+    pub(super) timer: RefCell<Option<JsValue>>,
+    pub(super) timer_cb: RefCell<Option<Closure<dyn FnMut()>>>,
+    pub(super) last_now: Cell<i64>,
+    pub(super) closed: Cell<bool>,
+    /// Whether this instance runs the sync loop (see [`super::tab_lock`]).
+    pub(super) owner: Cell<bool>,
+    /// Resolves the promise that holds the tab lock; called on close.
+    pub(super) lock_release: RefCell<Option<Function>>,
+    pub(super) config: Config,
+    pub(super) keys: PublicKeys,
+}
+
+impl Inner {
+    pub(super) fn now(&self) -> i64 {
+        let now = self.host.now().unwrap_or_else(|_| js_sys::Date::now() as i64);
+        self.last_now.set(now);
+        now
+    }
+
+    pub(super) fn record(&self, event: serde_json::Value) {
+        {
+            let mut events = self.events.borrow_mut();
+            if events.len() == MAX_EVENTS {
+                events.remove(0);
+            }
+            events.push(event.clone());
+        }
+        if let Some(f) = &self.on_event {
+            if let Ok(v) = to_js::<_, JsValue>(&event) {
+                // The host's listener may throw or call back into the meter: no borrow is held.
+                let _ = f.call1(&JsValue::UNDEFINED, &v);
+            }
+        }
+    }
+}
+
+/// Runs every pending action, settles promises for every event, re-arms the timer.
+pub(super) fn pump(inner: &Rc<Inner>) {
+    if inner.closed.get() {
+        return;
+    }
+    if !inner.owner.get() {
+        // A reader runs no actions, but what it found on open (a discarded cache) is news.
+        dispatch(inner);
+        return;
+    }
+    loop {
+        let action = inner.machine.borrow_mut().poll_action();
+        let Some(action) = action else { break };
+        let me = inner.clone();
+        spawn_local(async move {
+            match action {
+                Action::Save { token, state } => {
+                    let r = me.host.save(&state).await;
+                    if let Err(e) = &r {
+                        me.record(host_event(e));
+                    }
+                    let now = me.now();
+                    me.machine.borrow_mut().save_done(token, r.is_ok(), now);
+                }
+                Action::Push { token, request } => {
+                    let r = me.host.push(&request).await;
+                    let now = me.now();
+                    me.machine.borrow_mut().push_done(token, transport(&r), now);
+                }
+                Action::Pull { token, request } => {
+                    let r = me.host.pull(&request).await;
+                    let now = me.now();
+                    me.machine.borrow_mut().pull_done(token, transport(&r), now);
+                }
+            }
+            pump(&me);
+        });
+    }
+    dispatch(inner);
+    arm_timer(inner);
+}
+
+pub(super) fn transport(r: &Result<String, HostError>) -> Transport<'_> {
+    match r {
+        Ok(body) => Transport::Body(body),
+        Err(HostError::TimedOut(..)) => Transport::Timeout,
+        Err(_) => Transport::Failed,
+    }
+}
+
+pub(super) fn host_event(e: &HostError) -> serde_json::Value {
+    json!({ "type": "hostError", "code": e.code(), "callback": e.callback().name(), "message": e.to_string() })
+}
+
+pub(super) fn dispatch(inner: &Rc<Inner>) {
+    loop {
+        let event = inner.machine.borrow_mut().poll_event();
+        let Some(event) = event else { break };
+        match event {
+            Event::OpDurable { op } => {
+                let w = inner.ops.borrow_mut().remove(&op);
+                match w {
+                    Some((w, Some(hold))) => {
+                        inner.confirms.borrow_mut().insert(hold, w);
+                    }
+                    Some((w, None)) => w.resolve(),
+                    None => {}
+                }
+            }
+            Event::OpFailed { op, code } => {
+                let w = inner.ops.borrow_mut().remove(&op);
+                if let Some((w, _)) = w {
+                    w.reject(&coded_error(code, "host.save failed: the operation did not happen and nothing was sent"));
+                }
+            }
+            Event::Acknowledged(ack) => {
+                if ack.kind == "reserve" {
+                    let w = inner.confirms.borrow_mut().remove(&ack.hold_id);
+                    if let Some(w) = w {
+                        if ack.confirmed {
+                            w.resolve();
+                        } else {
+                            let code = ack.code.clone().unwrap_or_else(|| "RESERVE_REFUSED".into());
+                            w.reject(&coded_error(&code, "the ledger refused the reservation; do not make the AI call"));
+                        }
+                    }
+                }
+                inner.record(json!({
+                    "type": "acknowledged", "seq": ack.seq, "kind": ack.kind, "holdId": ack.hold_id,
+                    "status": ack.status, "code": ack.code, "charged": ack.charged, "overdraft": ack.overdraft,
+                    "unpaid": ack.unpaid, "confirmed": ack.confirmed,
+                }));
+            }
+            Event::Synced { seq, outbox } => {
+                let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
+                let balance = balance_value(inner);
+                for w in waiters {
+                    w.resolve_with(&balance);
+                }
+                inner.record(json!({ "type": "synced", "seq": seq, "outbox": outbox }));
+            }
+            Event::SyncFailed { code, attempt, retry_at } => {
+                let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
+                let err = coded_error(&code, &format!("sync failed ({code}); retrying at {retry_at}"));
+                for w in waiters {
+                    w.reject(&err);
+                }
+                inner.record(json!({ "type": "syncFailed", "code": code, "attempt": attempt, "retryAt": retry_at }));
+            }
+            Event::CacheDiscarded { code, kept_mutations, outbox_lost } => {
+                inner.record(json!({
+                    "type": "cacheDiscarded", "code": code, "keptMutations": kept_mutations, "outboxLost": outbox_lost,
+                }));
+            }
+        }
+    }
+}
+
+pub(super) fn arm_timer(inner: &Rc<Inner>) {
+    let global = js_sys::global();
+    let old = inner.timer.borrow_mut().take();
+    if let Some(handle) = old {
+        clear_timeout(&handle);
+    }
+    let next = inner.machine.borrow().next_timeout();
+    let Some(at) = next else { return };
+    let delay = (at - inner.last_now.get()).clamp(0, i32::MAX as i64) as f64;
+    let Some(set) = method(&global, "setTimeout") else { return };
+    let handle = {
+        let cb = inner.timer_cb.borrow();
+        let Some(cb) = cb.as_ref() else { return };
+        set.call2(&global, cb.as_ref(), &JsValue::from_f64(delay))
+    };
+    if let Ok(handle) = handle {
+        // Node: a retry timer must not keep the process alive.
+        if let Some(unref) = method(&handle, "unref") {
+            let _ = unref.call0(&handle);
+        }
+        *inner.timer.borrow_mut() = Some(handle);
+    }
+}
+
+pub(super) fn balance_value(inner: &Inner) -> JsValue {
+    let now = inner.last_now.get();
+    let value = {
+        let m = inner.machine.borrow();
+        let figures = m.figures(now);
+        let grants = m.state().payload().map(|p| p.grants.clone()).unwrap_or_default();
+        let allowances = m.state().payload().map(|p| p.allowances.clone()).unwrap_or_default();
+        let spendable = if figures.freshness.is_bounded() { figures.available.min(figures.room) } else { figures.available };
+        json!({
+            "balance": figures.balance, "available": figures.available, "spendable": spendable,
+            "heldOwn": figures.held_own, "heldOther": figures.held_other, "pending": figures.pending,
+            "exposure": figures.exposure, "room": figures.room, "freshness": figures.freshness.as_str(),
+            "stale": figures.freshness.is_bounded(), "low": figures.low, "seq": figures.seq,
+            "outbox": figures.outbox, "at": figures.at, "grants": grants, "allowances": allowances,
+        })
+    };
+    to_js(&value).unwrap_or(JsValue::NULL)
+}
+
+/// This tab was granted the lock: reload the state the owner left and start syncing.
+pub(super) fn promote(inner: Rc<Inner>, release: Function) {
+    if inner.closed.get() {
+        let _ = release.call0(&JsValue::UNDEFINED);
+        return;
+    }
+    *inner.lock_release.borrow_mut() = Some(release);
+    spawn_local(async move {
+        let loaded = inner.host.load().await;
+        let now = inner.now();
+        let loaded = match loaded {
+            Ok(l) => l,
+            Err(e) => {
+                inner.record(host_event(&e));
+                return;
+            }
+        };
+        let mut fresh = Machine::new(inner.config.clone(), inner.keys.clone());
+        fresh.open(loaded.as_deref(), now);
+        *inner.machine.borrow_mut() = fresh;
+        inner.owner.set(true);
+        inner.record(json!({ "type": "owner" }));
+        pump(&inner);
+    });
+}
+
