@@ -160,7 +160,7 @@ impl Charge {
 }
 
 /// A credit package for sale.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PackageDefinition {
     /// Id, e.g. `"pro"`.

@@ -72,22 +72,9 @@ pub struct RefundTerms {
     pub window_ms: i64,
 }
 
-/// A package as the ledger grants it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PackageTerms {
-    /// Id, e.g. `"pro"`.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// Paid credits.
-    pub credits: Credits,
-    /// Bonus credits (a separate grant of the same purchase).
-    #[serde(default)]
-    pub bonus: Credits,
-    /// Price.
-    pub price_usd: Usd,
-}
+/// A package as the ledger grants it: the catalog's own package definition (the paid
+/// credits and the bonus become two grants of the same purchase).
+pub type PackageTerms = crate::catalog::PackageDefinition;
 
 /// The signup grant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,18 +338,7 @@ impl Policy {
 
     /// Replaces the packages with the catalog's package definitions.
     pub fn with_catalog_packages(mut self, catalog: &Catalog) -> Policy {
-        self.packages = catalog
-            .definition()
-            .packages
-            .iter()
-            .map(|p| PackageTerms {
-                id: p.id.clone(),
-                name: p.name.clone(),
-                credits: p.credits,
-                bonus: p.bonus,
-                price_usd: p.price_usd,
-            })
-            .collect();
+        self.packages = catalog.definition().packages.clone();
         self
     }
 
