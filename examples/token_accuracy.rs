@@ -20,7 +20,7 @@
 //!
 //! Fit mode reads per-piece exact counts (`encoding, group, frequency, tokens, hex bytes`,
 //! one piece per line, as dumped by `tests/data/tokens/tools/dump_pieces.js`) and prints
-//! the least-squares weights for `src/estimate/tokens/model.rs`, each language group
+//! the least-squares weights for `crates/token-estimate/src/model.rs`, each language group
 //! weighted equally.
 
 use std::collections::BTreeMap;
@@ -29,34 +29,34 @@ use std::time::Instant;
 
 // The estimator's internals, compiled again here so that fitting sees the same features.
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/ascii.rs"]
+#[path = "../crates/token-estimate/src/ascii.rs"]
 mod ascii;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/boundaries.rs"]
+#[path = "../crates/token-estimate/src/boundaries.rs"]
 mod boundaries;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/classify.rs"]
+#[path = "../crates/token-estimate/src/classify.rs"]
 mod classify;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/features.rs"]
+#[path = "../crates/token-estimate/src/features.rs"]
 mod features;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/mark_ranges.rs"]
+#[path = "../crates/token-estimate/src/mark_ranges.rs"]
 mod mark_ranges;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/model.rs"]
+#[path = "../crates/token-estimate/src/model.rs"]
 mod model;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/pretokenize.rs"]
+#[path = "../crates/token-estimate/src/pretokenize.rs"]
 mod pretokenize;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/punct_list.rs"]
+#[path = "../crates/token-estimate/src/punct_list.rs"]
 mod punct_list;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/word_list.rs"]
+#[path = "../crates/token-estimate/src/word_list.rs"]
 mod word_list;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/words.rs"]
+#[path = "../crates/token-estimate/src/words.rs"]
 mod words;
 
 use features::FEATURES;

@@ -2,7 +2,7 @@
 # The benchmark: builds the release package, installs the exact tokenizers it is compared
 # with (bench/package.json, from npm), and runs bench/bench.mjs in Node. Writes
 # bench/RESULTS.md, bench/error-by-group.svg and the table in README.md.
-#   ./scripts/bench.sh [--quick] [--corpus DIR]
+#   ./scripts/bench.sh [--quick] [--corpus DIR] [--pkg DIR] [--no-write]
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -11,4 +11,4 @@ bash scripts/build.sh --with-ledger
 if [ ! -d bench/node_modules/js-tiktoken ] || [ ! -d bench/node_modules/gpt-tokenizer ] || [ ! -d bench/node_modules/@dqbd/tiktoken ]; then
   npm install --prefix bench --no-audit --no-fund -s
 fi
-node bench/bench.mjs "$@"
+node --expose-gc bench/bench.mjs "$@"

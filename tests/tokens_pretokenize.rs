@@ -3,13 +3,13 @@
 //! `js-tiktoken`) on these strings.
 
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/classify.rs"]
+#[path = "../crates/token-estimate/src/classify.rs"]
 mod classify;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/mark_ranges.rs"]
+#[path = "../crates/token-estimate/src/mark_ranges.rs"]
 mod mark_ranges;
 #[allow(dead_code)]
-#[path = "../src/estimate/tokens/pretokenize.rs"]
+#[path = "../crates/token-estimate/src/pretokenize.rs"]
 mod pretokenize;
 
 use credit_meter::estimate::{estimate_tokens, Encoding};

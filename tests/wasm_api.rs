@@ -72,6 +72,31 @@ fn estimate_tokens_counts_and_rejects_bad_arguments() {
     still_works();
 }
 
+/// The binding reads the JS string into a buffer it reuses: every text, also a short one
+/// after a long one, counts exactly as the core counts it.
+#[wasm_bindgen_test]
+fn estimate_tokens_reads_strings_exactly_as_the_core_sees_them() {
+    use credit_meter::estimate::{estimate_tokens as core, Encoding};
+    let long = "Überprüfung der Zusammenfassung – 検証と要約 🙂 ".repeat(2_000);
+    let texts = [
+        "Hello world",
+        long.as_str(),
+        "short after long",
+        "naïve café, ß and Œuvre",
+        "漢字とかなの文章です。",
+        "€€€ ✓ 🙂🙂 \u{1f468}\u{200d}\u{1f469}",
+        "Привет, мир! 123 4567",
+        "",
+        "x",
+    ];
+    for enc in [Encoding::O200kBase, Encoding::Cl100kBase] {
+        for t in texts {
+            let got = estimate_tokens(t.into(), enc.name().into()).unwrap();
+            assert_eq!(got, core(t, enc) as f64, "{enc:?} {:?}", t.chars().take(30).collect::<String>());
+        }
+    }
+}
+
 #[wasm_bindgen_test]
 fn estimate_returns_json_compatible_objects() {
     let e = estimate(json(r#"{"operation":"message","inputTokens":1800,"outputTokens":950}"#).unchecked_into()).unwrap();

@@ -2,6 +2,7 @@
 
 use super::convert::{object_arg, string_arg, to_js, type_name};
 use super::error::{coded_error, to_js_error};
+use super::text::with_str;
 use super::types::*;
 use crate::catalog::{Catalog as CoreCatalog, CatalogDefinition};
 use crate::error::{BAD_CATALOG, BAD_INPUT};
@@ -11,6 +12,9 @@ use wasm_bindgen::prelude::*;
 
 thread_local! {
     static DEFAULT_CATALOG: CoreCatalog = CoreCatalog::default_catalog();
+    /// The encoding names as JS strings, to compare arguments with.
+    static ENCODING_NAMES: [(JsValue, Encoding); 2] =
+        [Encoding::O200kBase, Encoding::Cl100kBase].map(|e| (JsValue::from_str(e.name()), e));
 }
 
 /// Counts the tokens `text` would encode to under `encoding` ("o200k_base" or
@@ -20,11 +24,24 @@ pub fn estimate_tokens(
     #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
     #[wasm_bindgen(unchecked_param_type = "Encoding")] encoding: JsValue,
 ) -> Result<f64, JsValue> {
-    let text = string_arg(&text, "text")?;
-    let name = string_arg(&encoding, "encoding")?;
-    let encoding = Encoding::parse(&name).map_err(to_js_error)?;
+    let Some(text) = text.dyn_ref::<js_sys::JsString>() else {
+        return Err(coded_error(BAD_INPUT, &format!("text must be a string, got {}", type_name(&text))));
+    };
+    let encoding = encoding_arg(&encoding)?;
     // A count never exceeds the text's byte length, so it is exact as a JS number.
-    Ok(estimate::estimate_tokens(&text, encoding) as f64)
+    Ok(with_str(text, |t| estimate::estimate_tokens(t, encoding) as f64))
+}
+
+/// The encoding argument: compared with the two names as JS strings first, which spares
+/// copying the name into Wasm memory on every call.
+fn encoding_arg(v: &JsValue) -> Result<Encoding, JsValue> {
+    let known = ENCODING_NAMES.with(|names| {
+        names.iter().find(|(name, _)| name == v).map(|&(_, encoding)| encoding)
+    });
+    match known {
+        Some(encoding) => Ok(encoding),
+        None => Encoding::parse(&string_arg(v, "encoding")?).map_err(to_js_error),
+    }
 }
 
 /// Estimates what an operation would cost under the default catalog.

@@ -8,6 +8,7 @@
 //!   rejections, hangs).
 //! - [`types`]: the TypeScript declarations of every shape that crosses.
 //! - [`api`]: the exported functions and the `Catalog` class.
+//! - [`text`]: long JS strings into Wasm memory in one copy (for `estimateTokens`).
 //! - `ledger` (feature `ledger`): the `LedgerAccount` class of the reference ledger.
 
 pub mod api;
@@ -16,6 +17,7 @@ pub mod error;
 pub mod host;
 pub mod meter;
 pub mod tab_lock;
+pub mod text;
 /// The reference ledger for JS demos and tests (feature `ledger`).
 #[cfg(feature = "ledger")]
 pub mod ref_ledger;

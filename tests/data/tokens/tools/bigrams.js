@@ -6,7 +6,7 @@ const encs = {
   o200k: new Tiktoken(require((process.env.NODE_MODULES || '/tmp/tok/node_modules') + '/js-tiktoken/dist/ranks/o200k_base.cjs')),
   cl100k: new Tiktoken(require((process.env.NODE_MODULES || '/tmp/tok/node_modules') + '/js-tiktoken/dist/ranks/cl100k_base.cjs')),
 };
-const wl = fs.readFileSync(process.env.WORD_LIST || 'src/estimate/tokens/word_list.rs', 'utf8');
+const wl = fs.readFileSync(process.env.WORD_LIST || 'crates/token-estimate/src/word_list.rs', 'utf8');
 const words = new Set(); for (const m of wl.matchAll(/^    "([a-z ]+)",$/gm)) for (const w of m[1].split(' ')) if (w) words.add(w);
 const [out, ...files] = process.argv.slice(2);
 const segs = new Map(); // " seg" or "seg" -> freq
