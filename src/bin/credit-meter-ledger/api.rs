@@ -1,0 +1,89 @@
+//! The `/v1/` routes: the wire protocol (push, pull), the admin commands, the public keys
+//! and a read-only dump of an account.
+//!
+//! Protocol answers are always HTTP 200 with the ledger's own JSON (a bad request is a
+//! coded error inside it); 4xx is for misuse of HTTP itself (wrong method, unknown
+//! route, a body over the limit or not UTF-8, a missing query parameter).
+
+use crate::app::App;
+use crate::http::{query_param, read_body, Reply};
+use crate::store::Kind;
+use serde_json::{json, Map, Value};
+use tiny_http::{Method, Request};
+
+/// Answers a request whose path starts with `/v1/`.
+pub fn handle(app: &mut App, req: &mut Request, path: &str, query: &str) -> Reply {
+    let get = matches!(req.method(), Method::Get | Method::Head);
+    let post = *req.method() == Method::Post;
+    let kind = match path {
+        "/v1/push" => Kind::Push,
+        "/v1/pull" => Kind::Pull,
+        "/v1/admin" => Kind::Admin,
+        "/v1/keys" if get => return Reply::json(200, keys(app)),
+        "/v1/state" if get => return state_route(app, query),
+        "/v1/keys" | "/v1/state" => return Reply::method_not_allowed("GET, HEAD"),
+        _ => return Reply::not_found(),
+    };
+    if !post {
+        return Reply::method_not_allowed("POST");
+    }
+    let body = match read_body(req) {
+        Ok(b) => b,
+        Err(reply) => return reply,
+    };
+    match app.run(kind, body) {
+        Ok(response) => Reply::json(200, response),
+        Err(e) => Reply::error(503, "STORAGE_FAILED", &format!("not applied: {e}")),
+    }
+}
+
+/// `{kid: base64url public key}`: what a `Meter` is given as `publicKeys`.
+fn keys(app: &App) -> String {
+    let signer = app.ledger().signer();
+    json!({ signer.kid(): signer.public_key_base64url() }).to_string()
+}
+
+fn state_route(app: &App, query: &str) -> Reply {
+    let Some(account) = query_param(query, "account") else {
+        return Reply::error(400, "BAD_REQUEST", "use /v1/state?account=ID");
+    };
+    match state(app, &account) {
+        Some(v) => Reply::json(200, v.to_string()),
+        None => Reply::error(404, "UNKNOWN_ACCOUNT", &format!("no account {account:?}")),
+    }
+}
+
+/// The account at the current time, computed on a copy (a read changes nothing and is
+/// not logged): the balance view (balance, held, available, low, grants, holds,
+/// allowances, plan, agents) plus the account id, policy name, snapshot version, devices
+/// and every entry.
+fn state(app: &App, account_id: &str) -> Option<Value> {
+    let rec = app.ledger().account(account_id)?;
+    let mut account = rec.account.clone();
+    let at = app.now().max(account.clock().unwrap_or(i64::MIN));
+    let view = account.balance(at).ok()?;
+    let mut out = match serde_json::to_value(&view).ok()? {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    };
+    let devices: Map<String, Value> = rec
+        .devices
+        .iter()
+        .map(|(id, d)| {
+            let v = json!({
+                "lastSeq": d.last_seq,
+                "overdraft": d.overdraft,
+                "overdraftTotal": d.overdraft_total,
+                "unpaidTotal": d.unpaid_total,
+                "offlineLimit": d.offline_limit.unwrap_or(app.ledger().config().offline_limit),
+            });
+            (id.clone(), v)
+        })
+        .collect();
+    out.insert("accountId".into(), json!(account_id));
+    out.insert("policy".into(), json!(account.policy().name));
+    out.insert("version".into(), json!(rec.version));
+    out.insert("devices".into(), Value::Object(devices));
+    out.insert("entries".into(), serde_json::to_value(account.entries()).ok()?);
+    Some(Value::Object(out))
+}
