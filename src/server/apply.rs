@@ -5,7 +5,8 @@
 //! - **commit** of an open hold: up to the hold is a commit (the rest released); usage
 //!   above the hold, and the commit of a hold that expired or whose reserve was refused,
 //!   is *charged*: drawn from the balance as far as it covers, the rest recorded as the
-//!   device's overdraft up to its offline limit, anything beyond left unpaid.
+//!   device's overdraft — an expired hold's amount whatever the limit (the ledger had
+//!   confirmed it), the rest up to its offline limit — anything beyond left unpaid.
 //! - **release**: an open hold is released; a refused reserve is forgotten.
 //! - Anything else (unknown hold, another device's hold, a closed hold) is refused with
 //!   `NOT_FOUND`. Every refusal is permanent: the device's seq still advances.
@@ -28,7 +29,12 @@ struct Charge {
     unpaid: Credits,
 }
 
-fn charge(rec: &mut AccountRecord, device: &mut Device, default_limit: Credits, amount: Credits, operation: &str, now: i64) -> Charge {
+/// Charges `amount` for a device: drawn from the balance as far as it covers, the rest
+/// recorded as overdraft. Up to `vouched` of that rest — credits the ledger itself had
+/// confirmed with a hold that then expired or lost its grants — is overdraft whatever
+/// the offline limit (a commit made while the hold was open may arrive after it
+/// expired); the rest up to the limit's room; anything beyond is unpaid.
+fn charge(rec: &mut AccountRecord, device: &mut Device, default_limit: Credits, amount: Credits, vouched: Credits, operation: &str, now: i64) -> Charge {
     let available = rec.account.available(now).unwrap_or(Credits::ZERO);
     let mut covered = amount.min(available);
     if !covered.is_zero() {
@@ -39,7 +45,10 @@ fn charge(rec: &mut AccountRecord, device: &mut Device, default_limit: Credits, 
     }
     let rest = amount.saturating_sub(covered);
     let limit = device.offline_limit.unwrap_or(default_limit);
-    let overdraft = rest.min(limit.saturating_sub(device.overdraft));
+    let promised = rest.min(vouched);
+    let unvouched = rest.saturating_sub(promised).min(limit.saturating_sub(device.own_overdraft()));
+    let overdraft = promised.checked_add(unvouched).unwrap_or(promised);
+    device.vouched = device.vouched.checked_add(promised).unwrap_or(device.vouched);
     device.overdraft = device.overdraft.checked_add(overdraft).unwrap_or(device.overdraft);
     device.overdraft_total = device.overdraft_total.checked_add(overdraft).unwrap_or(device.overdraft_total);
     let unpaid = rest.saturating_sub(overdraft);
@@ -91,7 +100,7 @@ pub(super) fn apply(rec: &mut AccountRecord, device_id: &str, device: &mut Devic
                             let mut c = if extra.is_zero() {
                                 Charge { charged: Credits::ZERO, overdraft: Credits::ZERO, unpaid: Credits::ZERO }
                             } else {
-                                charge(rec, device, default_limit, extra, &operation_of(&h.purpose), now)
+                                charge(rec, device, default_limit, extra, Credits::ZERO, &operation_of(&h.purpose), now)
                             };
                             c.charged = c.charged.checked_add(part).unwrap_or(c.charged);
                             c
@@ -100,13 +109,13 @@ pub(super) fn apply(rec: &mut AccountRecord, device_id: &str, device: &mut Devic
                             // The grants behind the hold expired meanwhile: release it and
                             // charge the usage like any uncovered usage.
                             let _ = rec.account.release(hold_id, now);
-                            charge(rec, device, default_limit, *amount, &operation_of(&h.purpose), now)
+                            charge(rec, device, default_limit, *amount, h.amount, &operation_of(&h.purpose), now)
                         }
                     }
                 }
-                Some(h) if owned && h.status == HoldStatus::Expired => charge(rec, device, default_limit, *amount, &operation_of(&h.purpose), now),
+                Some(h) if owned && h.status == HoldStatus::Expired => charge(rec, device, default_limit, *amount, h.amount, &operation_of(&h.purpose), now),
                 None => match device.refused_reserves.remove(hold_id) {
-                    Some(op) => charge(rec, device, default_limit, *amount, &op, now),
+                    Some(op) => charge(rec, device, default_limit, *amount, Credits::ZERO, &op, now),
                     None => return result(seq, ResultStatus::Refused, Some(NOT_FOUND)),
                 },
                 _ => return result(seq, ResultStatus::Refused, Some(NOT_FOUND)),
@@ -147,6 +156,7 @@ pub(super) fn settle(rec: &mut AccountRecord, now: i64) -> bool {
         let req = DebitRequest { amount: pay, operation: "overdraft.settle".into(), agent_id: None };
         if rec.account.debit(&req, now).is_ok() {
             device.overdraft = device.overdraft.saturating_sub(pay);
+            device.vouched = device.vouched.saturating_sub(pay);
             changed = true;
         }
     }

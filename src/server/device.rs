@@ -11,10 +11,15 @@ use std::collections::{HashMap, VecDeque};
 pub struct Device {
     /// The last mutation seq applied or refused (0: none).
     pub last_seq: u64,
-    /// Credits charged beyond the balance and not settled yet (≤ the offline limit).
+    /// Credits charged beyond the balance and not settled yet (≤ the offline limit plus
+    /// `vouched`).
     pub overdraft: Credits,
     /// All credits ever recorded as overdraft.
     pub overdraft_total: Credits,
+    /// Of `overdraft`, the credits owed for holds the ledger had confirmed and that
+    /// expired before their commit arrived (see `apply`): not counted against the
+    /// offline limit, settled first.
+    pub vouched: Credits,
     /// All credits ever left unpaid (beyond the offline limit).
     pub unpaid_total: Credits,
     /// This device's offline limit, when not the ledger's default.
@@ -25,6 +30,11 @@ pub struct Device {
 }
 
 impl Device {
+    /// The outstanding overdraft that counts against the offline limit.
+    pub fn own_overdraft(&self) -> Credits {
+        self.overdraft.saturating_sub(self.vouched)
+    }
+
     /// The original result of an applied or refused seq, while still remembered.
     pub fn result(&self, seq: u64) -> Option<&MutationResult> {
         let first = self.last_seq.checked_sub(self.results.len() as u64)?.checked_add(1)?;

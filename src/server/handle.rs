@@ -165,7 +165,7 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
         allowances,
         holds,
         last_mutation_seq: device.last_seq,
-        offline_limit: limit.saturating_sub(device.overdraft),
+        offline_limit: limit.saturating_sub(device.own_overdraft()),
         low_balance: policy.low_balance.iter().map(|t| t.level(last_top_up)).collect(),
         hold_ttl_ms: policy.hold_ttl_ms,
     }

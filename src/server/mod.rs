@@ -14,7 +14,8 @@
 //! - holds expire at their `expiresAt` (the policy's hold TTL after the reserve was
 //!   applied), whoever placed them;
 //! - usage the balance cannot cover is recorded as the device's **overdraft**, at most
-//!   its offline limit; overdraft is settled from the next credits available.
+//!   its offline limit (beyond it only by the amount of a hold that expired before its
+//!   commit arrived); overdraft is settled from the next credits available.
 
 pub mod admin;
 pub mod apply;

@@ -20,7 +20,7 @@ pub use envelope::{signature_input, verify_json, Envelope, Verified};
 pub use error::SnapshotError;
 pub use keys::PublicKeys;
 pub use payload::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
-pub use rules::{check_identity, check_successor, freshness, Freshness, CLOCK_SKEW_MS};
+pub use rules::{check_identity, check_successor, check_successor_signed, freshness, Freshness, CLOCK_SKEW_MS};
 #[cfg(feature = "ledger")]
 pub use sign::SnapshotSigner;
 

@@ -1,6 +1,7 @@
 //! The client's rules for a verified snapshot: whose it is, whether it is newer than the
 //! one held, and whether it (and the clock) can be trusted now.
 
+use super::envelope::Verified;
 use super::error::SnapshotError;
 use super::payload::SnapshotPayload;
 use serde::Serialize;
@@ -58,6 +59,22 @@ pub fn check_successor(held: Option<&SnapshotPayload>, new: &SnapshotPayload) ->
         }
     }
     Ok(())
+}
+
+/// Refuses a snapshot older than the one held, across key rotations (`ROLLBACK`).
+/// Signed with the held snapshot's key id, [`check_successor`] applies. Signed with a
+/// *later* key id (key ids compare as strings, in rotation order) the ledger rotated its
+/// key: the new snapshot becomes the baseline even with a lower `seq` or
+/// `lastMutationSeq` — TUF's recovery from a fast-forward attack, so that a `seq` pushed
+/// far ahead under the old key cannot lock the client out. Signed with an *earlier* key
+/// id it is refused: once a client has moved to a new key, the old one cannot roll it back.
+pub fn check_successor_signed(held: Option<&Verified>, new: &Verified) -> Result<(), SnapshotError> {
+    let Some(h) = held else { return Ok(()) };
+    match new.envelope.kid.cmp(&h.envelope.kid) {
+        std::cmp::Ordering::Equal => check_successor(Some(&h.payload), &new.payload),
+        std::cmp::Ordering::Greater => Ok(()),
+        std::cmp::Ordering::Less => Err(SnapshotError::Rollback { held: h.payload.seq, offered: new.payload.seq }),
+    }
 }
 
 /// The snapshot's freshness at `now`, given the latest instant the client has seen.

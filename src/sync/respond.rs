@@ -9,7 +9,7 @@ use super::state::{HoldState, OutboxEntry};
 use super::view::Totals;
 use crate::error::Coded;
 use crate::money::Credits;
-use crate::snapshot::{check_identity, check_successor, freshness, Freshness, Verified};
+use crate::snapshot::{check_identity, check_successor_signed, freshness, Freshness, Verified};
 use std::collections::BTreeMap;
 
 /// The ledger's acknowledgement of one of this device's mutations.
@@ -165,7 +165,7 @@ impl Machine {
         let envelope = resp.snapshot.ok_or_else(|| BAD_RESPONSE.to_string())?;
         let verified = envelope.verify(&self.keys).map_err(|e| e.code().to_string())?;
         check_identity(&verified.payload, &self.cfg.account_id, &self.cfg.device_id).map_err(|e| e.code().to_string())?;
-        check_successor(self.st.payload(), &verified.payload).map_err(|e| e.code().to_string())?;
+        check_successor_signed(self.st.snapshot.as_ref(), &verified).map_err(|e| e.code().to_string())?;
         Ok(self.apply_snapshot(verified, &resp.results, now))
     }
 
