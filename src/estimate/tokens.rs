@@ -25,18 +25,15 @@ mod word_list;
 mod words;
 
 use crate::error::{Coded, UNKNOWN_ENCODING};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A tokenizer whose token counts the estimator models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Encoding {
     /// GPT-4o / o-series encoding (200k vocabulary).
-    #[serde(rename = "o200k_base")]
     #[default]
     O200kBase,
     /// GPT-4 / GPT-3.5 encoding (100k vocabulary).
-    #[serde(rename = "cl100k_base")]
     Cl100kBase,
 }
 
@@ -87,3 +84,5 @@ pub fn estimate_tokens(text: &str, encoding: Encoding) -> u64 {
     features::count(text, o200k, &mut counts);
     model::combine(&counts, o200k)
 }
+
+json_unit_enum!(Encoding { O200kBase = "o200k_base", Cl100kBase = "cl100k_base" });
