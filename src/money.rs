@@ -191,14 +191,57 @@ impl FromJson for Count {
         let Value::Number(text) = v else {
             return Err(JsonError::invalid_type("a non-negative safe integer"));
         };
-        let n = match crate::json::parse_u64(&text) {
-            Some(n) if n <= MAX_SAFE_INTEGER => Ok(n),
-            Some(_) => Err(MoneyError::BadCount(text)),
-            // `12.0`, `1e3`, `-1`, `1.5`: only an exact safe integer passes.
-            None => text.parse::<f64>().map_err(|_| MoneyError::BadCount(text.clone())).and_then(count_from_f64),
-        };
-        n.map(Count).map_err(|e| JsonError::new(e.to_string()))
+        match exact_count(&text) {
+            Some(n) if n <= MAX_SAFE_INTEGER => Ok(Count(n)),
+            _ => Err(JsonError::new(MoneyError::BadCount(text).to_string())),
+        }
     }
+}
+
+/// The integer a JSON number's text denotes exactly (`12`, `12.0`, `1.2e1`, `-0`), or
+/// `None` when it is negative, has a fraction or needs more than 17 digits. Exact and
+/// without `f64`.
+fn exact_count(text: &str) -> Option<u64> {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].trim_start_matches('+')),
+        None => (text, "0"),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exp: i64 = match exp.strip_prefix('-') {
+        Some(d) => -(crate::json::parse_u64(d)?.min(1 << 20) as i64),
+        None => crate::json::parse_u64(exp)?.min(1 << 20) as i64,
+    };
+    let digits: String = [int, frac].concat();
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(0); // zero, whatever its sign or exponent
+    }
+    if negative {
+        return None;
+    }
+    // The value is `digits × 10^scale`.
+    let scale = exp - frac.len() as i64;
+    let kept = if scale < 0 {
+        let cut = digits.len().checked_sub(scale.unsigned_abs() as usize)?;
+        if !digits[cut..].bytes().all(|b| b == b'0') {
+            return None;
+        }
+        &digits[..cut]
+    } else {
+        digits
+    };
+    if kept.len() as i64 + scale.max(0) > 17 {
+        return None;
+    }
+    let mut n = if kept.is_empty() { 0 } else { crate::json::parse_u64(kept)? };
+    for _ in 0..scale.max(0) {
+        n *= 10;
+    }
+    Some(n)
 }
 
 macro_rules! amount_type {
@@ -372,8 +415,12 @@ mod tests {
     fn counts_deserialize_only_from_safe_integers() {
         assert_eq!(crate::json::from_str::<Count>("12").unwrap(), Count(12));
         assert_eq!(crate::json::from_str::<Count>("12.0").unwrap(), Count(12));
-        for bad in ["-1", "1.5", "1e300", "9007199254740992", "\"12\"", "null", "true"] {
+        for bad in ["-1", "1.5", "1e300", "9007199254740992", "\"12\"", "null", "true", "5e-1", "500e-5", "1e-999999999999"] {
             assert!(crate::json::from_str::<Count>(bad).is_err(), "{bad}");
+        }
+        // Exact, without f64: every spelling of an integer in range.
+        for (text, n) in [("1e3", 1000), ("1.50e1", 15), ("50e-1", 5), ("0.05e2", 5), ("-0", 0), ("-0.0e5", 0), ("9007199254740991", MAX_SAFE_INTEGER), ("9.007199254740991e15", MAX_SAFE_INTEGER)] {
+            assert_eq!(crate::json::from_str::<Count>(text).unwrap(), Count(n), "{text}");
         }
     }
 

@@ -61,6 +61,37 @@ pub fn take_member(members: &mut Vec<(String, Value)>, key: &str) -> Option<Valu
     Some(members.remove(i).1)
 }
 
+/// Sorts an object's members into one slot per name in `names` (absent: `None`);
+/// with `deny`, a member not in `names` is an error. Shared by every struct's reader.
+pub fn slots(members: Vec<(String, Value)>, names: &[&str], deny: bool) -> Result<Vec<Option<Value>>, JsonError> {
+    let mut slots: Vec<Option<Value>> = names.iter().map(|_| None).collect();
+    for (k, v) in members {
+        match names.iter().position(|n| *n == k) {
+            Some(i) => slots[i] = Some(v),
+            None if deny => return Err(unknown_field(&k)),
+            None => {}
+        }
+    }
+    Ok(slots)
+}
+
+/// Reads a field from its slot: absent is `T::missing()` (`None` for an `Option`) or
+/// a `missing field` error; errors carry the field's name in their path.
+pub fn field<T: FromJson>(slot: Option<Value>, name: &str) -> Result<T, JsonError> {
+    match slot {
+        Some(v) => T::from_json(v).map_err(|e| e.at_key(name)),
+        None => T::missing().ok_or_else(|| missing_field(name)),
+    }
+}
+
+/// Reads a field from its slot; absent is `T::default()`.
+pub fn field_or_default<T: FromJson + Default>(slot: Option<Value>, name: &str) -> Result<T, JsonError> {
+    match slot {
+        Some(v) => T::from_json(v).map_err(|e| e.at_key(name)),
+        None => Ok(T::default()),
+    }
+}
+
 /// The text of an integer number (no fraction, no exponent), or an error.
 fn integer_text(v: Value, what: &str) -> Result<String, JsonError> {
     match v {
@@ -222,12 +253,14 @@ impl<T: ToJson> ToJson for Vec<T> {
 
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(v: Value) -> Result<Self, JsonError> {
-        match v {
-            Value::Array(items) => {
-                items.into_iter().enumerate().map(|(i, v)| T::from_json(v).map_err(|e| e.at_index(i))).collect()
-            }
-            _ => Err(JsonError::invalid_type("an array")),
+        let Value::Array(items) = v else {
+            return Err(JsonError::invalid_type("an array"));
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, v) in items.into_iter().enumerate() {
+            out.push(T::from_json(v).map_err(|e| e.at_index(i))?);
         }
+        Ok(out)
     }
 }
 
@@ -282,7 +315,7 @@ impl ToJson for Decimal {
 impl FromJson for Decimal {
     fn from_json(v: Value) -> Result<Self, JsonError> {
         match v {
-            Value::String(s) => s.parse().map_err(|_| JsonError::new(["invalid value: `", &s, "` is not a decimal"].concat())),
+            Value::String(s) => Decimal::from_str_exact(&s).map_err(|_| JsonError::new(["invalid value: `", &s, "` is not a decimal"].concat())),
             _ => Err(JsonError::invalid_type("a decimal string")),
         }
     }

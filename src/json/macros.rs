@@ -40,41 +40,36 @@ macro_rules! json_to {
 
 /// Implements `FromJson` for a struct; `[deny]` refuses unknown members.
 macro_rules! json_from {
-    (@missing $n:literal, []) => {
-        $crate::json::FromJson::missing().ok_or_else(|| $crate::json::missing_field($n))?
+    (@deny [deny]) => {
+        true
     };
-    (@missing $n:literal, [default]) => {
-        Default::default()
+    (@deny []) => {
+        false
     };
-    (@missing $n:literal, [opt]) => {
-        None
+    // The value of one field from its slot (`None`: absent), by its mode.
+    (@field $slot:expr, $n:literal, []) => {
+        $crate::json::field($slot, $n)?
     };
-    (@missing $n:literal, [($e:expr)]) => {
-        $e
+    (@field $slot:expr, $n:literal, [default]) => {
+        $crate::json::field_or_default($slot, $n)?
     };
-    (@unknown [deny], $k:ident) => {
-        return Err($crate::json::unknown_field(&$k))
+    (@field $slot:expr, $n:literal, [opt]) => {
+        $crate::json::field($slot, $n)?
     };
-    (@unknown [], $k:ident) => {
-        ()
-    };
-    // Builds `$path { … }` from the object members `$members` (a `Vec<(String, Value)>`).
-    (@build $path:path, $members:expr, [$($deny:ident)?], { $($f:ident : $n:literal $(= $mode:tt)?),* $(,)? }) => {{
-        $( let mut $f: Option<$crate::json::Value> = None; )*
-        for (k, v) in $members {
-            match k.as_str() {
-                $( $n => $f = Some(v), )*
-                _ => {
-                    drop(v);
-                    json_from!(@unknown [$($deny)?], k);
-                }
-            }
+    (@field $slot:expr, $n:literal, [($e:expr)]) => {
+        match $slot {
+            Some(v) => $crate::json::field(Some(v), $n)?,
+            None => $e,
         }
+    };
+    // Builds `$path { … }` from the object members `$members` (a `Vec<(String, Value)>`):
+    // the members are sorted into one slot per field by a shared, non-generic function,
+    // then each field is read by a function generic only over the field's type.
+    (@build $path:path, $members:expr, [$($deny:ident)?], { $($f:ident : $n:literal $(= $mode:tt)?),* $(,)? }) => {{
+        #[allow(unused_mut, unused_variables)]
+        let mut slots = $crate::json::slots($members, &[$($n),*], json_from!(@deny [$($deny)?]))?.into_iter();
         $path {
-            $( $f: match $f {
-                Some(v) => $crate::json::FromJson::from_json(v).map_err(|e| e.at_key($n))?,
-                None => json_from!(@missing $n, [$($mode)?]),
-            }, )*
+            $( $f: json_from!(@field slots.next().flatten(), $n, [$($mode)?]), )*
         }
     }};
     ($ty:ident $([$deny:ident])? { $($body:tt)* }) => {

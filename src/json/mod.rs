@@ -13,7 +13,7 @@ mod parse;
 mod value;
 mod write;
 
-pub use convert::{missing_field, parse_u64, take_member, take_object, unknown_field, unknown_variant, FromJson, ToJson, ToJsonFields};
+pub use convert::{field, field_or_default, missing_field, parse_u64, slots, take_member, take_object, unknown_field, unknown_variant, FromJson, ToJson, ToJsonFields};
 pub use error::JsonError;
 pub use parse::{parse, MAX_DEPTH};
 pub use value::Value;
