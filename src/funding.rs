@@ -14,26 +14,21 @@ use crate::catalog::{Catalog, CatalogError, Charge, PackageOffer};
 use crate::error::{Coded, BAD_INPUT};
 use crate::estimate::Estimate;
 use crate::money::Credits;
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// What to decide.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DecideRequest {
     /// The estimate from `estimate`.
     pub estimate: Estimate,
     /// Whether the user has their own API key configured.
-    #[serde(default)]
     pub byok: bool,
     /// Credits available now (needed unless the operation is free or paid by key).
-    #[serde(default)]
     pub balance: Option<Credits>,
 }
 
 /// Who pays.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Funding {
     /// The user's own API key; no credits are charged.
     Byok,
@@ -46,8 +41,7 @@ pub enum Funding {
 }
 
 /// A way out of an insufficient balance.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Remedy {
     /// Buy a credit package.
     BuyCredits,
@@ -56,8 +50,7 @@ pub enum Remedy {
 }
 
 /// A package suggestion: `quantity` of `package` covers the shortfall.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageSuggestion {
     /// The package.
     pub package: PackageOffer,
@@ -66,8 +59,7 @@ pub struct PackageSuggestion {
 }
 
 /// The decision.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// Operation id.
     pub operation: String,
@@ -207,3 +199,20 @@ pub fn decide(catalog: &Catalog, req: &DecideRequest) -> Result<Decision, Decide
 #[cfg(test)]
 #[path = "funding_tests.rs"]
 mod tests;
+
+json_from!(DecideRequest [deny] { estimate: "estimate", byok: "byok" = default, balance: "balance" = default });
+json_unit_enum!(Funding { Byok = "byok", Free = "free", Credits = "credits", Insufficient = "insufficient" });
+json_unit_enum!(Remedy { BuyCredits = "buyCredits", UseOwnKey = "useOwnKey" });
+json_to!(PackageSuggestion { package: "package", quantity: "quantity" });
+json_to!(Decision {
+    operation: "operation",
+    funding: "funding",
+    proceed: "proceed",
+    reserve: "reserve",
+    expected: "expected",
+    balance: "balance",
+    shortfall: "shortfall",
+    package: "package",
+    options: "options",
+    reason: "reason",
+});

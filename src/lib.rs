@@ -2,6 +2,8 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[macro_use]
+pub mod json;
 pub mod error;
 pub mod money;
 pub mod catalog;

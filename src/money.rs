@@ -10,7 +10,7 @@
 
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::json::{FromJson, JsonError, ToJson, Value};
 use std::fmt;
 use std::str::FromStr;
 
@@ -170,8 +170,7 @@ pub fn count_from_f64(n: f64) -> Result<u64, MoneyError> {
 ///
 /// Deserialises from a JSON/JS number only when it is a safe integer (`12`, `12.0`), so
 /// `1.5`, `-1`, `NaN` and `1e300` are refused rather than truncated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Count(pub u64);
 
 impl Count {
@@ -181,30 +180,68 @@ impl Count {
     }
 }
 
-impl<'de> Deserialize<'de> for Count {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Count;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a non-negative safe integer")
-            }
-            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Count, E> {
-                if v <= MAX_SAFE_INTEGER {
-                    Ok(Count(v))
-                } else {
-                    Err(E::custom(MoneyError::BadCount(v.to_string())))
-                }
-            }
-            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Count, E> {
-                u64::try_from(v).map_err(|_| E::custom(MoneyError::BadCount(v.to_string()))).and_then(|v| self.visit_u64(v))
-            }
-            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Count, E> {
-                count_from_f64(v).map(Count).map_err(E::custom)
-            }
-        }
-        d.deserialize_any(V)
+impl ToJson for Count {
+    fn write_json(&self, out: &mut String) {
+        self.0.write_json(out);
     }
+}
+
+impl FromJson for Count {
+    fn from_json(v: Value) -> Result<Self, JsonError> {
+        let Value::Number(text) = v else {
+            return Err(JsonError::invalid_type("a non-negative safe integer"));
+        };
+        match exact_count(&text) {
+            Some(n) if n <= MAX_SAFE_INTEGER => Ok(Count(n)),
+            _ => Err(JsonError::new(MoneyError::BadCount(text).to_string())),
+        }
+    }
+}
+
+/// The integer a JSON number's text denotes exactly (`12`, `12.0`, `1.2e1`, `-0`), or
+/// `None` when it is negative, has a fraction or needs more than 17 digits. Exact and
+/// without `f64`.
+fn exact_count(text: &str) -> Option<u64> {
+    let (negative, text) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (mantissa, exp) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].trim_start_matches('+')),
+        None => (text, "0"),
+    };
+    let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let exp: i64 = match exp.strip_prefix('-') {
+        Some(d) => -(crate::json::parse_u64(d)?.min(1 << 20) as i64),
+        None => crate::json::parse_u64(exp)?.min(1 << 20) as i64,
+    };
+    let digits: String = [int, frac].concat();
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(0); // zero, whatever its sign or exponent
+    }
+    if negative {
+        return None;
+    }
+    // The value is `digits × 10^scale`.
+    let scale = exp - frac.len() as i64;
+    let kept = if scale < 0 {
+        let cut = digits.len().checked_sub(scale.unsigned_abs() as usize)?;
+        if !digits[cut..].bytes().all(|b| b == b'0') {
+            return None;
+        }
+        &digits[..cut]
+    } else {
+        digits
+    };
+    if kept.len() as i64 + scale.max(0) > 17 {
+        return None;
+    }
+    let mut n = if kept.is_empty() { 0 } else { crate::json::parse_u64(kept)? };
+    for _ in 0..scale.max(0) {
+        n *= 10;
+    }
+    Some(n)
 }
 
 macro_rules! amount_type {
@@ -272,16 +309,18 @@ macro_rules! amount_type {
             }
         }
 
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.to_plain_string())
+        impl ToJson for $name {
+            fn write_json(&self, out: &mut String) {
+                crate::json::push_str_literal(out, &self.to_plain_string());
             }
         }
 
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                Self::parse(&s).map_err(serde::de::Error::custom)
+        impl FromJson for $name {
+            fn from_json(v: Value) -> Result<Self, JsonError> {
+                match v {
+                    Value::String(s) => Self::parse(&s).map_err(|e| JsonError::new(e.to_string())),
+                    _ => Err(JsonError::invalid_type("a decimal string")),
+                }
             }
         }
     };
@@ -374,10 +413,14 @@ mod tests {
 
     #[test]
     fn counts_deserialize_only_from_safe_integers() {
-        assert_eq!(serde_json::from_str::<Count>("12").unwrap(), Count(12));
-        assert_eq!(serde_json::from_str::<Count>("12.0").unwrap(), Count(12));
-        for bad in ["-1", "1.5", "1e300", "9007199254740992", "\"12\"", "null", "true"] {
-            assert!(serde_json::from_str::<Count>(bad).is_err(), "{bad}");
+        assert_eq!(crate::json::from_str::<Count>("12").unwrap(), Count(12));
+        assert_eq!(crate::json::from_str::<Count>("12.0").unwrap(), Count(12));
+        for bad in ["-1", "1.5", "1e300", "9007199254740992", "\"12\"", "null", "true", "5e-1", "500e-5", "1e-999999999999"] {
+            assert!(crate::json::from_str::<Count>(bad).is_err(), "{bad}");
+        }
+        // Exact, without f64: every spelling of an integer in range.
+        for (text, n) in [("1e3", 1000), ("1.50e1", 15), ("50e-1", 5), ("0.05e2", 5), ("-0", 0), ("-0.0e5", 0), ("9007199254740991", MAX_SAFE_INTEGER), ("9.007199254740991e15", MAX_SAFE_INTEGER)] {
+            assert_eq!(crate::json::from_str::<Count>(text).unwrap(), Count(n), "{text}");
         }
     }
 
@@ -395,11 +438,11 @@ mod tests {
     #[test]
     fn serializes_as_plain_strings() {
         let c = Credits::parse("12.50").unwrap();
-        assert_eq!(serde_json::to_string(&c).unwrap(), "\"12.5\"");
-        let back: Credits = serde_json::from_str("\"12.5\"").unwrap();
+        assert_eq!(crate::json::to_string(&c), "\"12.5\"");
+        let back: Credits = crate::json::from_str("\"12.5\"").unwrap();
         assert_eq!(back, c);
-        assert!(serde_json::from_str::<Credits>("12.5").is_err(), "numbers are not money");
-        assert!(serde_json::from_str::<Credits>("\"-3\"").is_err());
+        assert!(crate::json::from_str::<Credits>("12.5").is_err(), "numbers are not money");
+        assert!(crate::json::from_str::<Credits>("\"-3\"").is_err());
     }
 
     #[test]

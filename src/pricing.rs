@@ -6,11 +6,9 @@
 use crate::catalog::{Catalog, CatalogError, Charge, ModelDefinition, OperationDefinition};
 use crate::money::{Credits, Usd};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 /// Actual or expected usage of one operation.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
     /// Flashcards generated (per-card operations).
     pub cards: u64,
@@ -109,3 +107,5 @@ mod tests {
         assert_eq!(provider_usd(m, &usage(0, 1800, 950, 0)).unwrap().to_plain_string(), "0.00084");
     }
 }
+
+json_struct!(Usage { cards: "cards", input_tokens: "inputTokens", output_tokens: "outputTokens", characters: "characters" });

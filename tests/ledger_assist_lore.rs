@@ -298,7 +298,9 @@ fn assist_lore_no_own_api_key_credits_are_the_only_way_to_pay() {
 #[test]
 fn assist_lore_policy_is_configuration() {
     let p = Policy::assist_lore();
-    let json = serde_json::to_string_pretty(&p).unwrap();
+    // Pretty-printed (by serde_json, the test oracle) to read it back with whitespace.
+    let compact: serde_json::Value = serde_json::from_str(&credit_meter::json::to_string(&p)).unwrap();
+    let json = serde_json::to_string_pretty(&compact).unwrap();
     assert_eq!(Policy::from_json(&json).unwrap(), p);
     assert!(json.contains(r#""unitsPerCredit": "1000""#) && json.contains(r#""on": "upgrade""#), "{json}");
 }

@@ -191,9 +191,9 @@ fn entries_round_trip_through_json_and_replay() {
     a.reserve(&hold("h", "3", None), 1).unwrap();
     a.commit("h", cr("2.25"), 2).unwrap();
     a.refund("p", 3).unwrap();
-    let json = serde_json::to_string(a.entries()).unwrap();
+    let json = credit_meter::json::to_string(a.entries());
     assert!(json.contains(r#""type":"debit""#) && json.contains(r#""balanceAfter":"#) && json.contains(r#""amount":"2.25""#), "{json}");
-    let back: Vec<Entry> = serde_json::from_str(&json).unwrap();
+    let back: Vec<Entry> = credit_meter::json::from_str(&json).unwrap();
     assert_eq!(back, a.entries());
     assert_eq!(&replay(a.policy(), &back).unwrap(), a.state());
 }
@@ -202,14 +202,14 @@ fn entries_round_trip_through_json_and_replay() {
 fn state_and_views_serialise_in_camel_case_with_decimal_strings() {
     let mut a = account();
     a.purchase(&PurchaseRequest { purchase_id: "p".into(), package_id: "starter".into() }, 0).unwrap();
-    let v = serde_json::to_value(a.balance(1).unwrap()).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&credit_meter::json::to_string(&a.balance(1).unwrap())).unwrap();
     assert_eq!(v["balance"], "500");
     assert_eq!(v["grants"][0]["refundableUntil"], 14 * 86_400_000);
     assert_eq!(v["grants"][0]["priceUsd"], "2.5");
     assert_eq!(v["grants"][0]["status"], "active");
     assert_eq!(v["grants"][0]["refundable"], true);
-    let s = serde_json::to_string(a.state()).unwrap();
-    let back: LedgerState = serde_json::from_str(&s).unwrap();
+    let s = credit_meter::json::to_string(a.state());
+    let back: LedgerState = credit_meter::json::from_str(&s).unwrap();
     assert_eq!(&back, a.state());
 }
 

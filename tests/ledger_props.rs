@@ -177,8 +177,8 @@ proptest! {
             run(&mut a, op, &mut t, n);
             check_invariants(&a)?;
         }
-        let json = serde_json::to_string(a.entries()).unwrap();
-        let back: Vec<Entry> = serde_json::from_str(&json).unwrap();
+        let json = credit_meter::json::to_string(a.entries());
+        let back: Vec<Entry> = credit_meter::json::from_str(&json).unwrap();
         prop_assert_eq!(&replay(a.policy(), &back).unwrap(), a.state());
     }
 

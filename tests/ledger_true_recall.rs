@@ -268,7 +268,7 @@ fn true_recall_faq_can_switch_between_credits_and_own_key() {
 #[test]
 fn true_recall_policy_is_configuration() {
     let p = Policy::true_recall();
-    let json = serde_json::to_string(&p).unwrap();
+    let json = credit_meter::json::to_string(&p);
     assert_eq!(Policy::from_json(&json).unwrap(), p);
     assert!(json.contains(r#""windowMs":1209600000"#) && json.contains(r#""ownKeyAllowed":true"#), "{json}");
 }

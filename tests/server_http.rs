@@ -94,7 +94,7 @@ impl Server {
     /// A push, with the snapshot verified under the server's keys.
     fn push(&self, account: &str, device: &str, mutations: Value) -> (Response, SnapshotPayload) {
         let body = json!({"v":1,"accountId":account,"deviceId":device,"mutations":mutations}).to_string();
-        let resp: Response = serde_json::from_str(&self.post("/v1/push", &body).text()).unwrap();
+        let resp: Response = credit_meter::json::from_str(&self.post("/v1/push", &body).text()).unwrap();
         let payload = resp.snapshot.clone().expect("snapshot").verify(&self.keys()).unwrap().payload;
         (resp, payload)
     }
@@ -222,7 +222,7 @@ fn a_first_run_creates_a_signing_key_and_the_demo_accounts() {
     let expected = policy.signup_grant.as_ref().unwrap().credits.checked_add(policy.plan("starter").unwrap().credits_per_cycle).unwrap();
     assert_eq!(credits(&agent["balance"]), expected, "signup grant plus the plan's cycle credits");
 
-    let pull: Response = serde_json::from_str(&s.post("/v1/pull", r#"{"v":1,"accountId":"demo","deviceId":"d1"}"#).text()).unwrap();
+    let pull: Response = credit_meter::json::from_str(&s.post("/v1/pull", r#"{"v":1,"accountId":"demo","deviceId":"d1"}"#).text()).unwrap();
     let payload = pull.snapshot.expect("snapshot").verify(&s.keys()).expect("signed by the published key").payload;
     assert_eq!(payload.balance, credits(&demo["balance"]));
 }
@@ -298,7 +298,7 @@ fn one_keep_alive_connection_serves_several_requests() {
         write!(w, "POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
         let reply = read_reply(&mut r, false);
         assert_eq!(reply.status, 200);
-        let resp: Response = serde_json::from_slice(&reply.body).unwrap();
+        let resp: Response = credit_meter::json::from_str(std::str::from_utf8(&reply.body).unwrap()).unwrap();
         assert_eq!((resp.results[0].seq, resp.results[0].status), (seq, ResultStatus::Applied));
     }
     assert_eq!(s.state("demo")["devices"]["ka"]["lastSeq"], 3);

@@ -10,7 +10,7 @@ use sync_support::*;
 
 fn push(l: &mut credit_meter::server::RefLedger, device: &str, mutations: serde_json::Value, now: i64) -> (Response, SnapshotPayload) {
     let body = json!({"v":1,"accountId":"a1","deviceId":device,"mutations":mutations}).to_string();
-    let resp: Response = serde_json::from_str(&l.handle_push(&body, now)).unwrap();
+    let resp: Response = credit_meter::json::from_str(&l.handle_push(&body, now)).unwrap();
     let env = resp.snapshot.clone().expect("snapshot");
     let p = env.verify(&keys()).unwrap().payload;
     (resp, p)
@@ -71,7 +71,7 @@ fn orphaned_holds_expire_and_a_late_commit_is_charged() {
     assert_eq!(p.holds.len(), 1);
     let ttl = p.hold_ttl_ms;
     let pull = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0 + ttl);
-    let resp: Response = serde_json::from_str(&pull).unwrap();
+    let resp: Response = credit_meter::json::from_str(&pull).unwrap();
     let p = resp.snapshot.unwrap().verify(&keys()).unwrap().payload;
     assert!(p.holds.is_empty() && p.held.is_zero(), "expired at its expiresAt");
     let (r, p) = push(&mut l, "d1", json!([commit(2, "d1:1", "6")]), T0 + ttl + 1);
@@ -97,7 +97,7 @@ fn overdraft_is_bounded_by_the_offline_limit_and_settled_later() {
     let out = l.handle_admin(r#"{"op":"purchase","accountId":"a1","purchaseId":"p2","packageId":"starter"}"#, T0 + 2);
     assert!(out.contains("\"ok\":true"), "{out}");
     let pull = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0 + 3);
-    let p = serde_json::from_str::<Response>(&pull).unwrap().snapshot.unwrap().verify(&keys()).unwrap().payload;
+    let p = credit_meter::json::from_str::<Response>(&pull).unwrap().snapshot.unwrap().verify(&keys()).unwrap().payload;
     assert_eq!((p.balance, p.offline_limit), (c("450"), c("50")));
 }
 
@@ -125,7 +125,7 @@ fn admin_commands_run_as_json() {
     assert!(l.handle_admin(r#"{"op":"createAccount","accountId":"a2","policy":"trueRecall"}"#, T0).contains("DUPLICATE_ID"));
     assert!(l.handle_admin("nonsense", T0).contains("BAD_INPUT"));
     let pull = l.handle_pull(r#"{"v":1,"accountId":"a2","deviceId":"d1"}"#, T0);
-    let env = serde_json::from_str::<Response>(&pull).unwrap().snapshot.unwrap();
+    let env = credit_meter::json::from_str::<Response>(&pull).unwrap().snapshot.unwrap();
     let p = verify_json(&env.to_json(), &keys()).unwrap().payload;
     assert_eq!((p.offline_limit, p.low_balance.clone()), (c("5"), vec![c("100")]));
 }

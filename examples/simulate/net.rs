@@ -184,7 +184,7 @@ impl Network {
     }
 
     fn log(&mut self, account: &str, request: &str, response: &str) {
-        let (Ok(req), Ok(resp)) = (serde_json::from_str::<PushRequest>(request), serde_json::from_str::<Response>(response)) else { return };
+        let (Ok(req), Ok(resp)) = (credit_meter::json::from_str::<PushRequest>(request), credit_meter::json::from_str::<Response>(response)) else { return };
         for r in resp.results.iter().filter(|r| r.status == ResultStatus::Applied) {
             let Some(Mutation::Commit { hold_id, amount, .. }) = req.mutations.iter().find(|m| m.seq() == r.seq) else { continue };
             let z = Credits::ZERO;

@@ -216,7 +216,7 @@ impl World {
         } else {
             let amount = credits(self.rng.between(1_000, 300_000) as u64);
             let expires = if self.rng.chance(0.5) { Some(self.t + self.rng.between(60_000, 3 * DAY_MS)) } else { None };
-            let grant = json!({"id": format!("g{}", self.top_ups), "kind": "promotion", "amount": amount, "expiresAt": expires});
+            let grant = json!({"id": format!("g{}", self.top_ups), "kind": "promotion", "amount": amount.to_string(), "expiresAt": expires});
             json!({"op": "grant", "accountId": account, "grant": grant})
         };
         let _ = self.ledger.handle_admin(&cmd.to_string(), self.t);

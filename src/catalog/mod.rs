@@ -20,7 +20,6 @@ use crate::estimate::Encoding;
 use crate::money::{Credits, MoneyError, Usd};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -95,8 +94,7 @@ pub struct Catalog {
 }
 
 /// A credit package as offered to a user, with its derived figures.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageOffer {
     /// Package id.
     pub id: String,
@@ -120,7 +118,7 @@ impl Catalog {
     pub fn parse(json: &str) -> Result<Self, CatalogError> {
         // JS objects take the same path (JSON.stringify, then here), so each type has one
         // deserializer in the .wasm.
-        let def: CatalogDefinition = serde_json::from_str(json).map_err(|e| CatalogError::Parse(e.to_string()))?;
+        let def: CatalogDefinition = crate::json::from_str(json).map_err(|e| CatalogError::Parse(e.to_string()))?;
         Self::from_definition(def)
     }
 
@@ -265,3 +263,13 @@ impl ModelDefinition {
 
 #[cfg(test)]
 mod tests;
+
+json_to!(PackageOffer {
+    id: "id",
+    name: "name",
+    credits: "credits",
+    bonus: "bonus",
+    total: "total",
+    price_usd: "priceUsd",
+    per_credit_usd: "perCreditUsd",
+});

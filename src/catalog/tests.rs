@@ -162,7 +162,7 @@ fn refuses_broken_catalogs_with_a_clear_message() {
 #[test]
 fn round_trips_through_json() {
     let c = Catalog::default_catalog();
-    let text = serde_json::to_string(c.definition()).unwrap();
+    let text = crate::json::to_string(c.definition());
     let back = Catalog::parse(&text).unwrap();
     assert_eq!(back.definition(), c.definition());
 }

@@ -15,7 +15,6 @@
 use super::cards::CountRange;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::{Deserialize, Serialize};
 
 /// Observations after which the learning weight stops shrinking (1/5).
 const WINDOW: u32 = 5;
@@ -36,23 +35,19 @@ fn max_ratio() -> Decimal {
 
 /// What one user's generations have taught the estimator. Serialises to JSON with
 /// decimal strings; `CalibrationState::default()` is the uncalibrated state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalibrationState {
     /// Format version (1).
     pub v: u32,
     /// Generations observed with a card prediction.
     pub samples: u32,
     /// Actual cards ÷ predicted cards, averaged.
-    #[serde(with = "rust_decimal::serde::str")]
     pub card_ratio: Decimal,
     /// Mean absolute deviation of the per-generation ratio from `card_ratio`, relative.
-    #[serde(with = "rust_decimal::serde::str")]
     pub card_deviation: Decimal,
     /// Generations observed with output tokens.
     pub token_samples: u32,
     /// Output tokens per card, averaged (absent until observed).
-    #[serde(default, with = "rust_decimal::serde::str_option")]
     pub output_tokens_per_card: Option<Decimal>,
 }
 
@@ -218,11 +213,11 @@ mod tests {
         s.observe(&obs(1, 10_000, u64::MAX));
         assert_eq!(s.card_ratio, Decimal::from(20));
         s.validate().unwrap();
-        let json = serde_json::to_string(&s).unwrap();
+        let json = crate::json::to_string(&s);
         assert!(json.contains("\"cardRatio\":\"20\""), "{json}");
-        let back: CalibrationState = serde_json::from_str(&json).unwrap();
+        let back: CalibrationState = crate::json::from_str(&json).unwrap();
         assert_eq!(back, s);
-        let bad: CalibrationState = serde_json::from_str(&json.replace("\"20\"", "\"500\"")).unwrap();
+        let bad: CalibrationState = crate::json::from_str(&json.replace("\"20\"", "\"500\"")).unwrap();
         assert!(bad.validate().is_err());
     }
 
@@ -236,18 +231,15 @@ mod tests {
 }
 
 /// A report of one generation, as the host sends it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CalibrateRequest {
     /// The state so far (`null`/absent: uncalibrated).
-    #[serde(default)]
     pub state: Option<CalibrationState>,
     /// The estimate made before the generation (from `estimate`).
     pub estimate: super::operation::Estimate,
     /// Cards actually generated.
     pub cards: crate::money::Count,
     /// Output tokens actually used.
-    #[serde(default)]
     pub output_tokens: Option<crate::money::Count>,
 }
 
@@ -268,3 +260,18 @@ pub fn calibrate(req: &CalibrateRequest, model: &super::cards::CardModel) -> Res
     });
     Ok(state)
 }
+
+json_struct!(CalibrationState [deny] {
+    v: "v",
+    samples: "samples",
+    card_ratio: "cardRatio",
+    card_deviation: "cardDeviation",
+    token_samples: "tokenSamples",
+    output_tokens_per_card: "outputTokensPerCard" = default,
+});
+json_from!(CalibrateRequest [deny] {
+    state: "state" = default,
+    estimate: "estimate",
+    cards: "cards",
+    output_tokens: "outputTokens" = default,
+});

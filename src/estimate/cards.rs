@@ -6,11 +6,9 @@
 //! per four words of prose; low/high are 0.6× and 1.5× (+1) of the expected count.
 
 use super::note::NoteStructure;
-use serde::{Deserialize, Serialize};
 
 /// Weights of the card estimate, in thousandths of a card per structure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CardModel {
     /// Per explicit card (Q/A line, cloze, `::`).
     pub explicit: u64,
@@ -37,8 +35,7 @@ impl Default for CardModel {
 }
 
 /// A count with its range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CountRange {
     /// Fewest expected.
     pub low: u64,
@@ -124,3 +121,15 @@ mod tests {
         assert_eq!(CardModel::default().estimate(&s).expected, 5);
     }
 }
+
+json_struct!(CardModel {
+    explicit: "explicit",
+    definition: "definition",
+    list_item: "listItem",
+    sentence: "sentence",
+    table_row: "tableRow",
+    block: "block",
+    low: "low",
+    high: "high",
+});
+json_struct!(CountRange { low: "low", expected: "expected", high: "high" });

@@ -8,7 +8,6 @@ use crate::catalog::{Catalog, CatalogError, Charge, ModelDefinition};
 use crate::error::{Coded, BAD_INPUT};
 use crate::money::{Count, Credits, MoneyError, Usd, MAX_SAFE_INTEGER};
 use crate::pricing::{credits_for, provider_usd, Usage};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// How far an estimated token count may be off either way, in percent (the estimator's
@@ -18,46 +17,34 @@ pub const TOKEN_SPREAD_PERCENT: u64 = 8;
 /// What to estimate. Which fields are needed depends on the operation's charge:
 /// per card: `note` (or `cards`); per token: `inputTokens` or `text`/`note`; per character:
 /// `characters` or `text`; flat and free: nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EstimateRequest {
     /// Operation id from the catalog.
     pub operation: String,
     /// A markdown note (frontmatter, comments and media embeds are left out).
-    #[serde(default)]
     pub note: Option<String>,
     /// Plain text to send as is (messages, TTS).
-    #[serde(default)]
     pub text: Option<String>,
     /// Model id; the operation's default when absent.
-    #[serde(default)]
     pub model: Option<String>,
     /// Token encoding; the model's when absent.
-    #[serde(default)]
     pub encoding: Option<Encoding>,
     /// Known prompt tokens (overrides counting `text`/`note`).
-    #[serde(default)]
     pub input_tokens: Option<Count>,
     /// Known or expected completion tokens.
-    #[serde(default)]
     pub output_tokens: Option<Count>,
     /// The call's output limit (the high bound for token-priced operations).
-    #[serde(default)]
     pub max_output_tokens: Option<Count>,
     /// Known TTS characters (overrides counting `text`).
-    #[serde(default)]
     pub characters: Option<Count>,
     /// Known number of flashcards (overrides the estimate from the note).
-    #[serde(default)]
     pub cards: Option<Count>,
     /// This user's calibration (from `calibrate`), for per-card operations.
-    #[serde(default)]
     pub calibration: Option<CalibrationState>,
 }
 
 /// A value with its range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds<T> {
     /// Least likely cost.
     pub low: T,
@@ -68,8 +55,7 @@ pub struct Bounds<T> {
 }
 
 /// What was found in the note, for showing the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NoteSummary {
     /// Characters that would be sent.
     pub sent_chars: u64,
@@ -80,8 +66,7 @@ pub struct NoteSummary {
 }
 
 /// The estimate of one operation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Estimate {
     /// Operation id.
     pub operation: String,
@@ -298,3 +283,41 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
 #[cfg(test)]
 #[path = "operation_tests.rs"]
 mod tests;
+
+json_from!(EstimateRequest [deny] {
+    operation: "operation",
+    note: "note" = default,
+    text: "text" = default,
+    model: "model" = default,
+    encoding: "encoding" = default,
+    input_tokens: "inputTokens" = default,
+    output_tokens: "outputTokens" = default,
+    max_output_tokens: "maxOutputTokens" = default,
+    characters: "characters" = default,
+    cards: "cards" = default,
+    calibration: "calibration" = default,
+});
+json_to!(impl [T: crate::json::ToJson] Bounds<T> { low: "low", expected: "expected", high: "high" });
+
+impl<T: crate::json::FromJson> crate::json::FromJson for Bounds<T> {
+    fn from_json(v: crate::json::Value) -> Result<Self, crate::json::JsonError> {
+        let members = crate::json::take_object(v, "an object")?;
+        Ok(json_from!(@build Bounds, members, [], { low: "low", expected: "expected", high: "high" }))
+    }
+}
+json_struct!(NoteSummary { sent_chars: "sentChars", removed: "removed", structure: "structure" });
+json_struct!(Estimate {
+    operation: "operation",
+    charge: "charge",
+    model: "model",
+    encoding: "encoding",
+    input_tokens: "inputTokens",
+    output_tokens: "outputTokens",
+    cards: "cards",
+    characters: "characters",
+    credits: "credits",
+    provider_usd: "providerUsd",
+    byok_allowed: "byokAllowed",
+    has_work: "hasWork",
+    note: "note",
+});

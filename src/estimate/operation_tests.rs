@@ -113,7 +113,7 @@ fn huge_counts_are_errors_not_panics() {
 
 #[test]
 fn requests_deserialize_strictly() {
-    let ok: EstimateRequest = serde_json::from_str(r#"{"operation":"message","inputTokens":10,"encoding":"cl100k_base"}"#).unwrap();
+    let ok: EstimateRequest = crate::json::from_str(r#"{"operation":"message","inputTokens":10,"encoding":"cl100k_base"}"#).unwrap();
     assert_eq!(ok.input_tokens, Some(Count(10)));
     for bad in [
         r#"{"operation":"message","inputTokens":-1}"#,
@@ -123,16 +123,16 @@ fn requests_deserialize_strictly() {
         r#"{"operation":"message","encoding":"p50k"}"#,
         r#"{"inputTokens":1}"#,
     ] {
-        assert!(serde_json::from_str::<EstimateRequest>(bad).is_err(), "{bad}");
+        assert!(crate::json::from_str::<EstimateRequest>(bad).is_err(), "{bad}");
     }
 }
 
 #[test]
 fn estimates_round_trip_through_json() {
     let e = estimate(&cat(), &EstimateRequest { note: Some("A fact about cells.".into()), ..req("flashcards.generate") }).unwrap();
-    let json = serde_json::to_string(&e).unwrap();
+    let json = crate::json::to_string(&e);
     assert!(json.contains("\"credits\":{\"low\":\"0\",\"expected\":\"1\""), "{json}");
-    let back: Estimate = serde_json::from_str(&json).unwrap();
+    let back: Estimate = crate::json::from_str(&json).unwrap();
     assert_eq!(back, e);
 }
 

@@ -7,18 +7,15 @@
 //! this module is its public face: the [`Encoding`] names and [`estimate_tokens`].
 
 use crate::error::{Coded, UNKNOWN_ENCODING};
-use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A tokenizer whose token counts the estimator models.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Encoding {
     /// GPT-4o / o-series encoding (200k vocabulary).
-    #[serde(rename = "o200k_base")]
     #[default]
     O200kBase,
     /// GPT-4 / GPT-3.5 encoding (100k vocabulary).
-    #[serde(rename = "cl100k_base")]
     Cl100kBase,
 }
 
@@ -66,3 +63,5 @@ impl Encoding {
 pub fn estimate_tokens(text: &str, encoding: Encoding) -> u64 {
     token_estimate::estimate(text, encoding == Encoding::O200kBase)
 }
+
+json_unit_enum!(Encoding { O200kBase = "o200k_base", Cl100kBase = "cl100k_base" });

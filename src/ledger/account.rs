@@ -14,7 +14,6 @@ use super::order::{draw_plan, preview, DebitPreview};
 use super::policy::{Payer, Policy};
 use super::state::LedgerState;
 use crate::money::Credits;
-use serde::{Deserialize, Serialize};
 
 /// A credit account under a policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,8 +56,7 @@ impl Tx<'_> {
 }
 
 /// A package purchase.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PurchaseRequest {
     /// The payment's id (unique; a retried purchase is refused as a duplicate).
     pub purchase_id: String,
@@ -67,8 +65,7 @@ pub struct PurchaseRequest {
 }
 
 /// A promotional or manual grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantRequest {
     /// The grant's id (unique).
     pub id: String,
@@ -77,46 +74,37 @@ pub struct GrantRequest {
     /// Credits.
     pub amount: Credits,
     /// Expiry; never when absent.
-    #[serde(default)]
     pub expires_at: Option<i64>,
     /// Priority; the policy's for the kind when absent.
-    #[serde(default)]
     pub priority: Option<i32>,
 }
 
 /// A direct debit (no hold).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DebitRequest {
     /// Credits.
     pub amount: Credits,
     /// Operation id.
     pub operation: String,
     /// The agent whose usage it is.
-    #[serde(default)]
     pub agent_id: Option<String>,
 }
 
 /// A metered operation: who pays follows the policy (free operations and an own key
 /// cost nothing; an own key is ignored where the policy does not allow one).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChargeRequest {
     /// Operation id.
     pub operation: String,
     /// What it costs in credits.
     pub credits: Credits,
     /// The operation never costs credits (review, manual edits, statistics…).
-    #[serde(default)]
     pub free: bool,
     /// The user has an own API key configured.
-    #[serde(default)]
     pub own_key: bool,
     /// The operation accepts an own key.
-    #[serde(default = "yes")]
     pub operation_allows_own_key: bool,
     /// The agent whose usage it is.
-    #[serde(default)]
     pub agent_id: Option<String>,
 }
 
@@ -125,8 +113,7 @@ fn yes() -> bool {
 }
 
 /// What a charge did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Charged {
     /// Who paid.
     pub payer: Payer,
@@ -137,8 +124,7 @@ pub struct Charged {
 }
 
 /// The balance and everything behind it at an instant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceView {
     /// The instant.
     pub at: i64,
@@ -502,3 +488,34 @@ impl Account {
         Ok(())
     }
 }
+
+json_struct!(PurchaseRequest [deny] { purchase_id: "purchaseId", package_id: "packageId" });
+json_struct!(GrantRequest [deny] {
+    id: "id",
+    kind: "kind",
+    amount: "amount",
+    expires_at: "expiresAt" = default,
+    priority: "priority" = default,
+});
+json_struct!(DebitRequest [deny] { amount: "amount", operation: "operation", agent_id: "agentId" = default });
+json_struct!(ChargeRequest [deny] {
+    operation: "operation",
+    credits: "credits",
+    free: "free" = default,
+    own_key: "ownKey" = default,
+    operation_allows_own_key: "operationAllowsOwnKey" = (yes()),
+    agent_id: "agentId" = default,
+});
+json_to!(Charged { payer: "payer", credits: "credits", seq: "seq" });
+json_to!(BalanceView {
+    at: "at",
+    balance: "balance",
+    held: "held",
+    available: "available",
+    low: "low",
+    grants: "grants",
+    holds: "holds",
+    allowances: "allowances",
+    plan: "plan",
+    agents: "agents",
+});

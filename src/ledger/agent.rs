@@ -14,11 +14,9 @@ use super::entry::EntryKind;
 use super::error::{add, add_ms, LedgerError};
 use super::order::draw_plan;
 use crate::money::Credits;
-use serde::{Deserialize, Serialize};
 
 /// Whether an agent runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgentStatus {
     /// Paid up for the current cycle.
     Active,
@@ -27,8 +25,7 @@ pub enum AgentStatus {
 }
 
 /// An agent's state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agent {
     /// The agent's id (the host's).
     pub id: String,
@@ -94,3 +91,16 @@ impl Account {
         Ok(self.state().agents.clone())
     }
 }
+
+json_unit_enum!(AgentStatus { Active = "active", Inactive = "inactive" });
+json_struct!(Agent [deny] {
+    id: "id",
+    status: "status",
+    cycle_start: "cycleStart",
+    cycle_end: "cycleEnd",
+    cycle_credits: "cycleCredits",
+    cycle_llm_tokens: "cycleLlmTokens",
+    cycle_tts_characters: "cycleTtsCharacters",
+    fees: "fees",
+    deactivated_at: "deactivatedAt",
+});

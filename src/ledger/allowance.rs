@@ -15,11 +15,9 @@ use super::policy::{AllowanceKind, AllowanceTerms, OnShortfall};
 use crate::money::{Credits, MAX_SAFE_INTEGER};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 /// An allowance's balance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowanceBalance {
     /// Which allowance.
     pub kind: AllowanceKind,
@@ -68,8 +66,7 @@ pub fn credits_for(terms: &AllowanceTerms, units: u64, step: Credits) -> Result<
 }
 
 /// A conversion request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConvertRequest {
     /// Which allowance.
     pub allowance: AllowanceKind,
@@ -78,8 +75,7 @@ pub struct ConvertRequest {
 }
 
 /// A use of allowance units.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowanceUseRequest {
     /// Which allowance.
     pub allowance: AllowanceKind,
@@ -88,13 +84,11 @@ pub struct AllowanceUseRequest {
     /// Operation id (`"message"`, `"tts"`).
     pub operation: String,
     /// The agent whose usage it is.
-    #[serde(default)]
     pub agent_id: Option<String>,
 }
 
 /// What a conversion or a use did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowanceOutcome {
     /// Which allowance.
     pub allowance: AllowanceKind,
@@ -214,3 +208,14 @@ mod tests {
         assert!(units_for(&t, Credits::parse("1000000000000000").unwrap_or_default()).is_err());
     }
 }
+
+json_struct!(AllowanceBalance [deny] { kind: "kind", remaining: "remaining", converted: "converted", used: "used", credits: "credits" });
+json_struct!(ConvertRequest [deny] { allowance: "allowance", credits: "credits" });
+json_struct!(AllowanceUseRequest [deny] { allowance: "allowance", units: "units", operation: "operation", agent_id: "agentId" = default });
+json_to!(AllowanceOutcome {
+    allowance: "allowance",
+    credits_converted: "creditsConverted",
+    units_added: "unitsAdded",
+    units_used: "unitsUsed",
+    remaining: "remaining",
+});

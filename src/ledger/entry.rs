@@ -9,33 +9,28 @@ use super::hold::Hold;
 use super::order::Draw;
 use super::policy::AllowanceKind;
 use crate::money::{Credits, Usd};
-use serde::{Deserialize, Serialize};
 
 /// One entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// 1, 2, 3, … without gaps.
     pub seq: u64,
     /// When it took effect (ms since the Unix epoch); never decreases.
     pub at: i64,
     /// What happened.
-    #[serde(flatten)]
     pub kind: EntryKind,
     /// Credits in usable grants after it (holds not subtracted).
     pub balance_after: Credits,
 }
 
 /// What a debit paid for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Purpose {
     /// A metered operation (`"flashcards.generate"`), optionally on behalf of an agent.
     Operation {
         /// Operation id.
         operation: String,
         /// The agent whose usage this is.
-        #[serde(default)]
         agent_id: Option<String>,
     },
     /// Credits sent to another account.
@@ -51,8 +46,7 @@ pub enum Purpose {
 }
 
 /// Why a hold was released.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReleaseReason {
     /// The host released it.
     Released,
@@ -61,8 +55,7 @@ pub enum ReleaseReason {
 }
 
 /// What an entry records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EntryKind {
     /// New grants (a purchase and its bonus, a plan cycle, the signup grant, a promotion).
     Grant {
@@ -86,10 +79,8 @@ pub enum EntryKind {
         /// The draws, in consumption order.
         draws: Vec<Draw>,
         /// The hold this commits.
-        #[serde(default)]
         hold_id: Option<String>,
         /// What the commit released of the hold.
-        #[serde(default)]
         released: Credits,
     },
     /// A hold given back in full.
@@ -144,7 +135,6 @@ pub enum EntryKind {
         /// Operation id.
         operation: String,
         /// The agent whose usage this is.
-        #[serde(default)]
         agent_id: Option<String>,
     },
     /// An agent created or reactivated: the activation fee plus its first cycle.
@@ -177,7 +167,6 @@ pub enum EntryKind {
     /// The account moved to another plan.
     PlanChange {
         /// The previous plan.
-        #[serde(default)]
         from: Option<String>,
         /// The new plan.
         to: String,
@@ -204,3 +193,49 @@ impl EntryKind {
         }
     }
 }
+
+/// `{seq, at, type, …the kind's fields, balanceAfter}`: the kind is written inline.
+impl crate::json::ToJson for Entry {
+    fn write_json(&self, out: &mut String) {
+        let mut w = crate::json::ObjectWriter::new(out);
+        w.field("seq", &self.seq);
+        w.field("at", &self.at);
+        crate::json::ToJsonFields::write_fields(&self.kind, &mut w);
+        w.field("balanceAfter", &self.balance_after);
+        w.end();
+    }
+}
+
+impl crate::json::FromJson for Entry {
+    fn from_json(v: crate::json::Value) -> Result<Self, crate::json::JsonError> {
+        use crate::json::{missing_field, take_member, take_object};
+        let mut members = take_object(v, "an object")?;
+        let mut field = |name: &'static str| take_member(&mut members, name).ok_or_else(|| missing_field(name));
+        let seq = u64::from_json(field("seq")?).map_err(|e| e.at_key("seq"))?;
+        let at = i64::from_json(field("at")?).map_err(|e| e.at_key("at"))?;
+        let balance_after = Credits::from_json(field("balanceAfter")?).map_err(|e| e.at_key("balanceAfter"))?;
+        let kind = EntryKind::from_json(crate::json::Value::Object(members))?;
+        Ok(Entry { seq, at, kind, balance_after })
+    }
+}
+json_tagged!(Purpose, "kind" [deny] {
+    Operation "operation" { operation: "operation", agent_id: "agentId" = default },
+    TransferOut "transferOut" { to_account: "toAccount" },
+    Adjustment "adjustment" { reason: "reason" },
+});
+json_unit_enum!(ReleaseReason { Released = "released", Expired = "expired" });
+json_tagged!(EntryKind, "type" {
+    Grant "grant" { grants: "grants", top_up: "topUp" },
+    Hold "hold" { hold: "hold" },
+    Debit "debit" { purpose: "purpose", amount: "amount", draws: "draws", hold_id: "holdId" = default, released: "released" = default },
+    Release "release" { hold_id: "holdId", amount: "amount", reason: "reason" },
+    Expire "expire" { grant_id: "grantId", amount: "amount" },
+    Refund "refund" { purchase_id: "purchaseId", voided: "voided", refund_usd: "refundUsd" },
+    CarryForward "carryForward" { sources: "sources", grant: "grant" },
+    Conversion "conversion" { allowance: "allowance", credits: "credits", draws: "draws", units: "units" },
+    AllowanceUse "allowanceUse" { allowance: "allowance", units: "units", operation: "operation", agent_id: "agentId" = default },
+    Activation "activation" { agent_id: "agentId", amount: "amount", draws: "draws", cycle_end: "cycleEnd" },
+    Renewal "renewal" { agent_id: "agentId", amount: "amount", draws: "draws", cycle_end: "cycleEnd" },
+    Deactivation "deactivation" { agent_id: "agentId" },
+    PlanChange "planChange" { from: "from" = default, to: "to" },
+});

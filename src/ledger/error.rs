@@ -3,7 +3,6 @@
 use super::policy::Remedy;
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use crate::money::{Credits, MoneyError};
-use serde::Serialize;
 use std::fmt;
 
 /// Not enough spendable credits (balance minus open holds) for a debit, hold or fee.
@@ -32,8 +31,7 @@ pub const HOLD_EXCEEDED: &str = "HOLD_EXCEEDED";
 pub const REPLAY_MISMATCH: &str = "REPLAY_MISMATCH";
 
 /// Why a purchase cannot be refunded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RefundRefusal {
     /// The policy has no refunds at all.
     PolicyForbids,
@@ -225,3 +223,11 @@ pub(crate) fn add(a: Credits, b: Credits) -> Result<Credits, LedgerError> {
 pub(crate) fn add_ms(t: i64, d: i64) -> Result<i64, LedgerError> {
     t.checked_add(d).ok_or_else(|| LedgerError::BadInput(format!("time {t} + {d} ms is out of range")))
 }
+
+json_unit_enum!(RefundRefusal {
+    PolicyForbids = "policyForbids",
+    WindowClosed = "windowClosed",
+    AlreadyRefunded = "alreadyRefunded",
+    NothingLeft = "nothingLeft",
+    Held = "held",
+});

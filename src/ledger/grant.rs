@@ -9,11 +9,9 @@
 //! A grant expiring at `T` is *not* usable at `T`.
 
 use crate::money::{Credits, Usd};
-use serde::{Deserialize, Serialize};
 
 /// Where a grant's credits came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum GrantKind {
     /// The paid part of a package purchase.
     Purchase,
@@ -44,8 +42,7 @@ impl GrantKind {
 }
 
 /// One grant of credits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grant {
     /// Unique within the account (`"p-17"`, `"p-17:bonus"`, `"signup"`, `"plan:pro:…"`).
     pub id: String,
@@ -80,8 +77,7 @@ pub struct Grant {
 }
 
 /// A grant's state at an instant, derived from its accounting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GrantStatus {
     /// Usable, with credits left.
     Active,
@@ -175,14 +171,57 @@ impl Grant {
 }
 
 /// A grant as shown to a user at an instant: the record plus its derived status.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantView {
     /// The record.
-    #[serde(flatten)]
     pub grant: Grant,
     /// Its status at the instant of the view.
     pub status: GrantStatus,
     /// Whether its purchase can still be refunded at that instant (policy permitting).
     pub refundable: bool,
+}
+
+json_unit_enum!(GrantKind {
+    Purchase = "purchase",
+    Bonus = "bonus",
+    Signup = "signup",
+    PlanCycle = "planCycle",
+    CarriedForward = "carriedForward",
+    Promotion = "promotion",
+    Adjustment = "adjustment",
+});
+json_struct!(Grant [deny] {
+    id: "id",
+    kind: "kind",
+    amount: "amount",
+    remaining: "remaining",
+    consumed: "consumed",
+    expired: "expired",
+    voided: "voided",
+    carried: "carried",
+    effective_at: "effectiveAt",
+    expires_at: "expiresAt",
+    priority: "priority",
+    paid: "paid",
+    refundable_until: "refundableUntil",
+    purchase_id: "purchaseId",
+    price_usd: "priceUsd",
+});
+json_unit_enum!(GrantStatus {
+    Active = "active",
+    Exhausted = "exhausted",
+    Expired = "expired",
+    Voided = "voided",
+    CarriedForward = "carriedForward",
+});
+
+/// The grant's members inline, then `status` and `refundable`.
+impl crate::json::ToJson for GrantView {
+    fn write_json(&self, out: &mut String) {
+        let mut w = crate::json::ObjectWriter::new(out);
+        crate::json::ToJsonFields::write_fields(&self.grant, &mut w);
+        w.field("status", &self.status);
+        w.field("refundable", &self.refundable);
+        w.end();
+    }
 }

@@ -12,11 +12,9 @@
 
 use super::entry::Purpose;
 use crate::money::Credits;
-use serde::{Deserialize, Serialize};
 
 /// Where a hold stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HoldStatus {
     /// Reserving credits.
     Open,
@@ -29,8 +27,7 @@ pub enum HoldStatus {
 }
 
 /// A hold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hold {
     /// Unique for the life of the account.
     pub id: String,
@@ -45,7 +42,6 @@ pub struct Hold {
     /// Where it stands.
     pub status: HoldStatus,
     /// Credits its commit drew (zero unless committed).
-    #[serde(default)]
     pub committed: Credits,
 }
 
@@ -57,8 +53,7 @@ impl Hold {
 }
 
 /// A request to reserve credits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoldRequest {
     /// The hold's id (unique for the life of the account).
     pub hold_id: String,
@@ -67,9 +62,25 @@ pub struct HoldRequest {
     /// Operation id.
     pub operation: String,
     /// The agent whose usage it is.
-    #[serde(default)]
     pub agent_id: Option<String>,
     /// Expiry; the policy's `holdTtlMs` from now when absent.
-    #[serde(default)]
     pub expires_at: Option<i64>,
 }
+
+json_unit_enum!(HoldStatus { Open = "open", Committed = "committed", Released = "released", Expired = "expired" });
+json_struct!(Hold [deny] {
+    id: "id",
+    amount: "amount",
+    purpose: "purpose",
+    created_at: "createdAt",
+    expires_at: "expiresAt",
+    status: "status",
+    committed: "committed" = default,
+});
+json_struct!(HoldRequest [deny] {
+    hold_id: "holdId",
+    amount: "amount",
+    operation: "operation",
+    agent_id: "agentId" = default,
+    expires_at: "expiresAt" = default,
+});

@@ -11,11 +11,9 @@
 use super::error::LedgerError;
 use crate::money::Credits;
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 /// A low-balance threshold.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Threshold {
     /// Low below a fixed number of credits.
     Absolute {
@@ -25,7 +23,6 @@ pub enum Threshold {
     /// Low below a percentage (0–100) of the last top-up.
     PercentOfLastTopUp {
         /// The percentage, a decimal string.
-        #[serde(with = "rust_decimal::serde::str")]
         percent: Decimal,
     },
 }
@@ -56,8 +53,7 @@ impl Threshold {
 }
 
 /// Something the host should tell the user about.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     /// The balance crossed below a threshold.
     LowBalance {
@@ -135,3 +131,12 @@ mod tests {
         assert!(Threshold::PercentOfLastTopUp { percent: Decimal::from(101) }.validate().is_err());
     }
 }
+
+json_tagged!(Threshold, "kind" [deny] {
+    Absolute "absolute" { credits: "credits" },
+    PercentOfLastTopUp "percentOfLastTopUp" { percent: "percent" },
+});
+json_tagged_to!(Notice, "kind" {
+    LowBalance "lowBalance" { threshold: "threshold", level: "level", balance: "balance", seq: "seq", at: "at" },
+    AgentDeactivated "agentDeactivated" { agent_id: "agentId", seq: "seq", at: "at" },
+});

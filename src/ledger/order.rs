@@ -18,7 +18,6 @@
 
 use super::grant::Grant;
 use crate::money::Credits;
-use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
 
 /// Compares two grants in consumption order (`Less` is drawn first).
@@ -37,8 +36,7 @@ pub fn consumption_order(a: &Grant, b: &Grant) -> Ordering {
 }
 
 /// Credits taken from one grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Draw {
     /// The grant.
     pub grant_id: String,
@@ -47,8 +45,7 @@ pub struct Draw {
 }
 
 /// The grants a debit would draw from, in order, and whatever they cannot cover.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DrawPlan {
     /// The draws, in consumption order; never a zero draw.
     pub draws: Vec<Draw>,
@@ -79,8 +76,7 @@ pub fn draw_plan(grants: &[Grant], amount: Credits, at: i64) -> DrawPlan {
 }
 
 /// One line of a debit preview: the draw and what it leaves in the grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewDraw {
     /// The grant.
     pub grant_id: String,
@@ -97,8 +93,7 @@ pub struct PreviewDraw {
 }
 
 /// Exactly which grants a debit would draw from, and whether it would go through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DebitPreview {
     /// The amount previewed.
     pub amount: Credits,
@@ -133,3 +128,15 @@ pub fn preview(grants: &[Grant], amount: Credits, available: Credits, at: i64) -
     let shortfall = amount.saturating_sub(available);
     DebitPreview { amount, available, sufficient: shortfall.is_zero(), shortfall, draws }
 }
+
+json_struct!(Draw [deny] { grant_id: "grantId", amount: "amount" });
+json_to!(DrawPlan { draws: "draws", shortfall: "shortfall" });
+json_to!(PreviewDraw {
+    grant_id: "grantId",
+    kind: "kind",
+    amount: "amount",
+    remaining_after: "remainingAfter",
+    expires_at: "expiresAt",
+    paid: "paid",
+});
+json_to!(DebitPreview { amount: "amount", available: "available", sufficient: "sufficient", shortfall: "shortfall", draws: "draws" });

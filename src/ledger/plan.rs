@@ -16,11 +16,9 @@ use super::grant::{Grant, GrantKind};
 use super::order::{ordered_usable, Draw};
 use super::policy::{CarryExpiry, CarryOn, PlanTerms};
 use crate::money::Credits;
-use serde::{Deserialize, Serialize};
 
 /// A billing cycle of the current plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CycleRequest {
     /// The cycle's start (≤ now).
     pub starts_at: i64,
@@ -29,8 +27,7 @@ pub struct CycleRequest {
 }
 
 /// A move to another plan, starting its first cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanChangeRequest {
     /// The new plan.
     pub plan_id: String,
@@ -41,8 +38,7 @@ pub struct PlanChangeRequest {
 }
 
 /// What a plan change did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanChangeOutcome {
     /// The previous plan.
     pub from: Option<String>,
@@ -150,3 +146,14 @@ impl Account {
         })
     }
 }
+
+json_struct!(CycleRequest [deny] { starts_at: "startsAt", ends_at: "endsAt" });
+json_struct!(PlanChangeRequest [deny] { plan_id: "planId", starts_at: "startsAt", ends_at: "endsAt" });
+json_to!(PlanChangeOutcome {
+    from: "from",
+    to: "to",
+    upgrade: "upgrade",
+    carried: "carried",
+    carried_grant: "carriedGrant",
+    cycle_grant: "cycleGrant",
+});

@@ -9,54 +9,40 @@ use super::notice::Threshold;
 use crate::catalog::Catalog;
 use crate::money::{Credits, Usd};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
 
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
 /// A product's credit rules.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// A label (`"trueRecall"`, `"assistLore"`).
     pub name: String,
     /// Whether the user's own API key may pay instead of credits (BYOK).
     pub own_key_allowed: bool,
     /// Whether credits may move between accounts.
-    #[serde(default)]
     pub transfers_allowed: bool,
     /// Refund terms; `None`: credits are never refunded.
-    #[serde(default)]
     pub refunds: Option<RefundTerms>,
     /// Credit packages for sale; empty: credits are not sold directly.
-    #[serde(default)]
     pub packages: Vec<PackageTerms>,
     /// How long purchased credits last; `None`: they never expire.
-    #[serde(default)]
     pub purchase_expires_after_ms: Option<i64>,
     /// The one free grant at signup; `None`: no signup grant.
-    #[serde(default)]
     pub signup_grant: Option<SignupTerms>,
     /// Subscription plans; empty: no plans.
-    #[serde(default)]
     pub plans: Vec<PlanTerms>,
     /// The plan an account starts on.
-    #[serde(default)]
     pub initial_plan: Option<String>,
     /// What happens to unexpired plan credits when the plan changes.
-    #[serde(default)]
     pub carry_forward: CarryForward,
     /// Allowances credits can be converted into.
-    #[serde(default)]
     pub allowances: Vec<AllowanceTerms>,
     /// Agent fees and cycles; `None`: no agents.
-    #[serde(default)]
     pub agents: Option<AgentTerms>,
     /// Consumption priority per grant kind (higher is drawn first).
-    #[serde(default)]
     pub priorities: Priorities,
     /// Low-balance thresholds.
-    #[serde(default)]
     pub low_balance: Vec<Threshold>,
     /// Conversions round the credits they take up to a multiple of this.
     pub credit_step: Credits,
@@ -65,8 +51,7 @@ pub struct Policy {
 }
 
 /// Refund terms.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundTerms {
     /// A purchase is refundable while `now < purchased_at + window_ms`.
     pub window_ms: i64,
@@ -77,19 +62,16 @@ pub struct RefundTerms {
 pub type PackageTerms = crate::catalog::PackageDefinition;
 
 /// The signup grant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignupTerms {
     /// Credits granted once.
     pub credits: Credits,
     /// How long they last; `None`: never expire.
-    #[serde(default)]
     pub expires_after_ms: Option<i64>,
 }
 
 /// A subscription plan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanTerms {
     /// Id, e.g. `"pro"`.
     pub id: String,
@@ -100,13 +82,11 @@ pub struct PlanTerms {
     /// Credits granted per billing cycle, expiring at the cycle's end.
     pub credits_per_cycle: Credits,
     /// Active agents allowed; `None`: no cap.
-    #[serde(default)]
     pub max_agents: Option<u32>,
 }
 
 /// When unexpired plan credits move into the new cycle on a plan change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CarryOn {
     /// Never: old plan credits keep their own expiry.
     #[default]
@@ -118,8 +98,7 @@ pub enum CarryOn {
 }
 
 /// The expiry of a carried-forward grant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CarryExpiry {
     /// The end of the new plan's cycle.
     #[default]
@@ -129,19 +108,16 @@ pub enum CarryExpiry {
 }
 
 /// Carry-forward rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CarryForward {
     /// When credits carry.
     pub on: CarryOn,
     /// Until when carried credits last.
-    #[serde(default)]
     pub expiry: CarryExpiry,
 }
 
 /// An allowance credits convert into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AllowanceKind {
     /// LLM message tokens.
     LlmTokens,
@@ -150,8 +126,7 @@ pub enum AllowanceKind {
 }
 
 /// What a use does when its allowance is short.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnShortfall {
     /// Convert just enough credits (rounded up to the credit step) and go on.
     #[default]
@@ -161,22 +136,18 @@ pub enum OnShortfall {
 }
 
 /// Conversion terms of one allowance.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowanceTerms {
     /// Which allowance.
     pub kind: AllowanceKind,
     /// Units one credit converts into (a decimal string, > 0; units are floored).
-    #[serde(with = "rust_decimal::serde::str")]
     pub units_per_credit: Decimal,
     /// What a use does when the allowance is short.
-    #[serde(default)]
     pub on_shortfall: OnShortfall,
 }
 
 /// Agent fees and cycles.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentTerms {
     /// Credits to create or (re)activate an agent.
     pub activation_credits: Credits,
@@ -187,8 +158,7 @@ pub struct AgentTerms {
 }
 
 /// Consumption priority per grant kind (higher is drawn first; default 0).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Priorities {
     /// Paid purchase credits.
     pub purchase: i32,
@@ -222,8 +192,7 @@ impl Priorities {
 }
 
 /// A way out of an insufficient balance under a policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Remedy {
     /// Buy a credit package.
     BuyCredits,
@@ -234,8 +203,7 @@ pub enum Remedy {
 }
 
 /// Who pays for an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Payer {
     /// The operation is free.
     Free,
@@ -331,7 +299,7 @@ impl Policy {
 
     /// Parses and validates a policy from JSON.
     pub fn from_json(json: &str) -> Result<Policy, LedgerError> {
-        let p: Policy = serde_json::from_str(json).map_err(|e| LedgerError::BadInput(format!("policy: {e}")))?;
+        let p: Policy = crate::json::from_str(json).map_err(|e| LedgerError::BadInput(format!("policy: {e}")))?;
         p.validate()?;
         Ok(p)
     }
@@ -438,3 +406,49 @@ impl Policy {
         }
     }
 }
+
+json_struct!(Policy [deny] {
+    name: "name",
+    own_key_allowed: "ownKeyAllowed",
+    transfers_allowed: "transfersAllowed" = default,
+    refunds: "refunds" = default,
+    packages: "packages" = default,
+    purchase_expires_after_ms: "purchaseExpiresAfterMs" = default,
+    signup_grant: "signupGrant" = default,
+    plans: "plans" = default,
+    initial_plan: "initialPlan" = default,
+    carry_forward: "carryForward" = default,
+    allowances: "allowances" = default,
+    agents: "agents" = default,
+    priorities: "priorities" = default,
+    low_balance: "lowBalance" = default,
+    credit_step: "creditStep",
+    hold_ttl_ms: "holdTtlMs",
+});
+json_struct!(RefundTerms [deny] { window_ms: "windowMs" });
+json_struct!(SignupTerms [deny] { credits: "credits", expires_after_ms: "expiresAfterMs" = default });
+json_struct!(PlanTerms [deny] {
+    id: "id",
+    name: "name",
+    rank: "rank",
+    credits_per_cycle: "creditsPerCycle",
+    max_agents: "maxAgents" = default,
+});
+json_unit_enum!(CarryOn { Never = "never", Upgrade = "upgrade", AnyChange = "anyChange" });
+json_unit_enum!(CarryExpiry { NewCycleEnd = "newCycleEnd", Never = "never" });
+json_struct!(CarryForward [deny] { on: "on", expiry: "expiry" = default });
+json_unit_enum!(AllowanceKind { LlmTokens = "llmTokens", TtsCharacters = "ttsCharacters" });
+json_unit_enum!(OnShortfall { Convert = "convert", Refuse = "refuse" });
+json_struct!(AllowanceTerms [deny] { kind: "kind", units_per_credit: "unitsPerCredit", on_shortfall: "onShortfall" = default });
+json_struct!(AgentTerms [deny] { activation_credits: "activationCredits", subscription_credits: "subscriptionCredits", cycle_ms: "cycleMs" });
+json_struct!(Priorities [deny] {
+    purchase: "purchase" = (Priorities::default().purchase),
+    bonus: "bonus" = (Priorities::default().bonus),
+    signup: "signup" = (Priorities::default().signup),
+    plan_cycle: "planCycle" = (Priorities::default().plan_cycle),
+    carried_forward: "carriedForward" = (Priorities::default().carried_forward),
+    promotion: "promotion" = (Priorities::default().promotion),
+    adjustment: "adjustment" = (Priorities::default().adjustment),
+});
+json_unit_enum!(Remedy { BuyCredits = "buyCredits", UseOwnKey = "useOwnKey", ChangePlan = "changePlan" });
+json_unit_enum!(Payer { Free = "free", OwnKey = "ownKey", Credits = "credits" });

@@ -15,11 +15,9 @@ use super::error::{add, sub, LedgerError, RefundRefusal};
 use super::order::Draw;
 use crate::money::{Credits, Usd};
 use rust_decimal::{Decimal, RoundingStrategy};
-use serde::Serialize;
 
 /// Whether and how much a purchase can be refunded now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RefundQuote {
     /// The purchase.
     pub purchase_id: String,
@@ -117,3 +115,15 @@ impl Account {
         })
     }
 }
+
+json_to!(RefundQuote {
+    purchase_id: "purchaseId",
+    eligible: "eligible",
+    refusal: "refusal",
+    refundable_until: "refundableUntil",
+    purchased: "purchased",
+    consumed: "consumed",
+    remaining: "remaining",
+    price_usd: "priceUsd",
+    refund_usd: "refundUsd",
+});

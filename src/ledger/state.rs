@@ -16,11 +16,9 @@ use super::notice::{evaluate, Notice};
 use super::order::Draw;
 use super::policy::{AllowanceKind, PlanTerms, Policy};
 use crate::money::Credits;
-use serde::{Deserialize, Serialize};
 
 /// Everything the ledger knows, as the fold of its entries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LedgerState {
     /// The last entry's `seq` (0 before the first).
     pub last_seq: u64,
@@ -398,3 +396,17 @@ pub fn replay(policy: &Policy, entries: &[Entry]) -> Result<LedgerState, LedgerE
     }
     Ok(state)
 }
+
+json_struct!(LedgerState [deny] {
+    last_seq: "lastSeq",
+    last_at: "lastAt",
+    grants: "grants",
+    holds: "holds",
+    allowances: "allowances",
+    agents: "agents",
+    plan: "plan",
+    signup_granted: "signupGranted",
+    last_top_up: "lastTopUp",
+    refunded: "refunded",
+    armed: "armed",
+});

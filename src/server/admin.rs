@@ -12,11 +12,8 @@ use super::RefLedger;
 use crate::error::Coded;
 use crate::ledger::{GrantRequest, LedgerError, Policy, PurchaseRequest};
 use crate::money::Credits;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use crate::json::{ToJson, Value};
 
-#[derive(Deserialize)]
-#[serde(tag = "op", rename_all = "camelCase", rename_all_fields = "camelCase")]
 enum AdminRequest {
     CreateAccount { account_id: String, policy: Value },
     Purchase { account_id: String, purchase_id: String, package_id: String },
@@ -26,30 +23,42 @@ enum AdminRequest {
     Balance { account_id: String },
 }
 
+json_tagged_from!(AdminRequest, "op" {
+    CreateAccount "createAccount" { account_id: "accountId", policy: "policy" },
+    Purchase "purchase" { account_id: "accountId", purchase_id: "purchaseId", package_id: "packageId" },
+    Grant "grant" { account_id: "accountId", grant: "grant" },
+    Signup "signup" { account_id: "accountId" },
+    SetOfflineLimit "setOfflineLimit" { account_id: "accountId", device_id: "deviceId", limit: "limit" },
+    Balance "balance" { account_id: "accountId" },
+});
+
 fn policy_from(v: Value) -> Result<Policy, LedgerError> {
     match v.as_str() {
         Some("trueRecall") => Ok(Policy::true_recall()),
         Some("assistLore") => Ok(Policy::assist_lore()),
         Some(other) => Err(LedgerError::BadInput(format!("unknown preset policy {other:?}"))),
-        None => Policy::from_json(&v.to_string()),
+        None => Policy::from_json(&crate::json::to_string(&v)),
     }
 }
 
 impl RefLedger {
     /// Runs one admin command given as JSON at `now`.
     pub fn handle_admin(&mut self, body: &str, now: i64) -> String {
-        let out = match serde_json::from_str::<AdminRequest>(body) {
+        let out = match crate::json::from_str::<AdminRequest>(body) {
             Ok(req) => self.admin(req, now),
             Err(e) => Err(LedgerError::BadInput(format!("admin request: {e}"))),
         };
         match out {
-            Ok(result) => json!({ "ok": true, "result": result }).to_string(),
-            Err(e) => json!({ "ok": false, "error": { "code": e.code(), "message": e.to_string() } }).to_string(),
+            Ok(result) => crate::json::to_string(&Value::object([("ok", true.into()), ("result", result)])),
+            Err(e) => {
+                let error = Value::object([("code", e.code().into()), ("message", e.to_string().into())]);
+                crate::json::to_string(&Value::object([("error", error), ("ok", false.into())]))
+            }
         }
     }
 
     fn admin(&mut self, req: AdminRequest, now: i64) -> Result<Value, LedgerError> {
-        let to_value = |v: &dyn erased::Ser| v.value();
+        let to_value = |v: &dyn ToJson| sorted(crate::json::to_value(v));
         match req {
             AdminRequest::CreateAccount { account_id, policy } => {
                 self.create_account(&account_id, policy_from(policy)?)?;
@@ -79,14 +88,15 @@ impl RefLedger {
     }
 }
 
-mod erased {
-    /// Serialises any value to JSON without naming its type.
-    pub trait Ser {
-        fn value(&self) -> serde_json::Value;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn value(&self) -> serde_json::Value {
-            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+/// The value with every object's keys in sorted order (what this answer has always
+/// carried: it was built as a sorted map).
+fn sorted(v: Value) -> Value {
+    match v {
+        Value::Object(mut members) => {
+            members.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(members.into_iter().map(|(k, v)| (k, sorted(v))).collect())
         }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        v => v,
     }
 }

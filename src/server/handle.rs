@@ -16,15 +16,11 @@ pub const SEQ_GAP: &str = crate::sync::error::SEQ_GAP;
 
 fn error(code: &str, message: &str) -> String {
     let r = Response { v: PROTOCOL_VERSION, snapshot: None, results: Vec::new(), error: Some(ErrorBody { code: code.into(), message: message.into() }) };
-    serde_json::to_string(&r).unwrap_or_default()
+    crate::json::to_string(&r)
 }
 
 fn valid_device(id: &str) -> bool {
     !id.is_empty() && id.len() <= 128 && !id.contains(':')
-}
-
-fn name_of<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 impl RefLedger {
@@ -34,7 +30,7 @@ impl RefLedger {
         if body.len() > MAX_BODY_BYTES {
             return error(BAD_REQUEST, "body too large");
         }
-        let req: PushRequest = match serde_json::from_str(body) {
+        let req: PushRequest = match crate::json::from_str(body) {
             Ok(r) => r,
             Err(_) => return error(BAD_REQUEST, "not a push request"),
         };
@@ -80,7 +76,7 @@ impl RefLedger {
         if body.len() > MAX_BODY_BYTES {
             return error(BAD_REQUEST, "body too large");
         }
-        let req: PullRequest = match serde_json::from_str(body) {
+        let req: PullRequest = match crate::json::from_str(body) {
             Ok(r) => r,
             Err(_) => return error(BAD_REQUEST, "not a pull request"),
         };
@@ -115,7 +111,7 @@ impl RefLedger {
 
 fn respond(snapshot: Option<crate::snapshot::Envelope>, results: Vec<MutationResult>) -> String {
     match snapshot {
-        Some(s) => serde_json::to_string(&Response { v: PROTOCOL_VERSION, snapshot: Some(s), results, error: None }).unwrap_or_default(),
+        Some(s) => crate::json::to_string(&Response { v: PROTOCOL_VERSION, snapshot: Some(s), results, error: None }),
         None => error(UNKNOWN_ACCOUNT, "unknown account"),
     }
 }
@@ -136,7 +132,7 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
             balance = balance.checked_add(g.grant.remaining).unwrap_or(balance);
             grants.push(SnapshotGrant {
                 id: g.grant.id.clone(),
-                kind: name_of(&g.grant.kind),
+                kind: g.grant.kind.json_name().to_string(),
                 remaining: g.grant.remaining,
                 expires_at: g.grant.expires_at,
                 priority: g.grant.priority,
@@ -150,7 +146,7 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
             .filter(|h| rec.hold_owner.get(&h.id).is_some_and(|d| d == device_id))
             .map(|h| SnapshotHold { id: h.id.clone(), amount: h.amount, expires_at: h.expires_at })
             .collect();
-        allowances = view.allowances.iter().map(|a| SnapshotAllowance { kind: name_of(&a.kind), remaining: crate::money::Count(a.remaining) }).collect();
+        allowances = view.allowances.iter().map(|a| SnapshotAllowance { kind: a.kind.json_name().to_string(), remaining: crate::money::Count(a.remaining) }).collect();
     }
     let limit = device.offline_limit.unwrap_or(default_limit);
     SnapshotPayload {

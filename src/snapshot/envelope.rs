@@ -7,11 +7,9 @@ use super::payload::SnapshotPayload;
 use super::{ALG, DOMAIN, MAX_ENVELOPE_BYTES, VERSION};
 use crate::base64url;
 use ed25519_dalek::Signature;
-use serde::{Deserialize, Serialize};
 
 /// A signed snapshot as it travels and as it is stored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Envelope {
     /// Envelope version: 1.
     pub v: u32,
@@ -48,12 +46,12 @@ impl Envelope {
         if json.len() > MAX_ENVELOPE_BYTES {
             return Err(SnapshotError::Malformed("envelope too large"));
         }
-        serde_json::from_str(json).map_err(|_| SnapshotError::Malformed("envelope is not {v, alg, kid, payload, sig}"))
+        crate::json::from_str(json).map_err(|_| SnapshotError::Malformed("envelope is not {v, alg, kid, payload, sig}"))
     }
 
     /// The envelope as JSON text.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        crate::json::to_string(self)
     }
 
     /// Verifies the signature over the payload bytes, then parses the payload.
@@ -79,3 +77,5 @@ impl Envelope {
 pub fn verify_json(json: &str, keys: &PublicKeys) -> Result<Verified, SnapshotError> {
     Envelope::parse(json)?.verify(keys)
 }
+
+json_struct!(Envelope [deny] { v: "v", alg: "alg", kid: "kid", payload: "payload", sig: "sig" });

@@ -49,7 +49,7 @@ impl PublicKeys {
     /// Parses `{"kid": "base64url key", …}`.
     pub fn from_json(json: &str) -> Result<PublicKeys, SnapshotError> {
         let map: std::collections::BTreeMap<String, String> =
-            serde_json::from_str(json).map_err(|_| SnapshotError::Malformed("public keys must be a JSON object of strings"))?;
+            crate::json::from_str(json).map_err(|_| SnapshotError::Malformed("public keys must be a JSON object of strings"))?;
         let mut keys = PublicKeys::new();
         for (kid, key) in &map {
             keys.insert_base64url(kid, key)?;

@@ -6,7 +6,6 @@
 
 use super::error::SnapshotError;
 use crate::money::{Count, Credits, MAX_SAFE_INTEGER};
-use serde::{Deserialize, Serialize};
 
 /// At most this many grants in a payload.
 pub const MAX_GRANTS: usize = 100_000;
@@ -16,8 +15,7 @@ pub const MAX_HOLDS: usize = 10_000;
 pub const MAX_SMALL_LIST: usize = 64;
 
 /// A usable grant as of `issuedAt`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotGrant {
     /// The grant's id.
     pub id: String,
@@ -26,19 +24,15 @@ pub struct SnapshotGrant {
     /// Credits left.
     pub remaining: Credits,
     /// The first instant it is no longer usable; absent or `null`: never expires.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<i64>,
     /// Consumption priority (higher first).
-    #[serde(default)]
     pub priority: i32,
     /// Refundable until this instant (exclusive); absent: not refundable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refundable_until: Option<i64>,
 }
 
 /// An allowance's units left.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotAllowance {
     /// `llmTokens` or `ttsCharacters`.
     pub kind: String,
@@ -47,8 +41,7 @@ pub struct SnapshotAllowance {
 }
 
 /// One of this device's holds that the ledger has open.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotHold {
     /// The hold's id.
     pub id: String,
@@ -59,8 +52,7 @@ pub struct SnapshotHold {
 }
 
 /// The signed payload.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotPayload {
     /// The account.
     pub account_id: String,
@@ -79,17 +71,14 @@ pub struct SnapshotPayload {
     /// Usable grants with credits left.
     pub grants: Vec<SnapshotGrant>,
     /// Allowances.
-    #[serde(default)]
     pub allowances: Vec<SnapshotAllowance>,
     /// This device's open holds.
-    #[serde(default)]
     pub holds: Vec<SnapshotHold>,
     /// The last mutation seq of this device the ledger applied (or refused): 0 for none.
     pub last_mutation_seq: u64,
     /// Credits this device may still spend without the ledger's acknowledgement.
     pub offline_limit: Credits,
     /// Low-balance levels: the balance is low when below any of them.
-    #[serde(default)]
     pub low_balance: Vec<Credits>,
     /// How long the ledger keeps a hold open.
     pub hold_ttl_ms: i64,
@@ -98,7 +87,7 @@ pub struct SnapshotPayload {
 impl SnapshotPayload {
     /// Parses payload bytes (already verified) and checks their consistency.
     pub fn parse(bytes: &[u8]) -> Result<SnapshotPayload, SnapshotError> {
-        let p: SnapshotPayload = serde_json::from_slice(bytes).map_err(|_| SnapshotError::Malformed("payload is not a valid snapshot"))?;
+        let p: SnapshotPayload = crate::json::from_slice(bytes).map_err(|_| SnapshotError::Malformed("payload is not a valid snapshot"))?;
         p.validate()?;
         Ok(p)
     }
@@ -148,3 +137,30 @@ impl SnapshotPayload {
         self.low_balance.iter().any(|&level| balance < level)
     }
 }
+
+json_struct!(SnapshotGrant {
+    id: "id",
+    kind: "kind",
+    remaining: "remaining",
+    expires_at: "expiresAt" = opt,
+    priority: "priority" = default,
+    refundable_until: "refundableUntil" = opt,
+});
+json_struct!(SnapshotAllowance { kind: "kind", remaining: "remaining" });
+json_struct!(SnapshotHold { id: "id", amount: "amount", expires_at: "expiresAt" });
+json_struct!(SnapshotPayload {
+    account_id: "accountId",
+    device_id: "deviceId",
+    seq: "seq",
+    issued_at: "issuedAt",
+    expires_at: "expiresAt",
+    balance: "balance",
+    held: "held",
+    grants: "grants",
+    allowances: "allowances" = default,
+    holds: "holds" = default,
+    last_mutation_seq: "lastMutationSeq",
+    offline_limit: "offlineLimit",
+    low_balance: "lowBalance" = default,
+    hold_ttl_ms: "holdTtlMs",
+});

@@ -4,15 +4,13 @@
 use super::envelope::Verified;
 use super::error::SnapshotError;
 use super::payload::SnapshotPayload;
-use serde::Serialize;
 
 /// How far (ms) the local clock may be behind the ledger's `issuedAt` and still be
 /// trusted: five minutes.
 pub const CLOCK_SKEW_MS: i64 = 5 * 60_000;
 
 /// Whether the held snapshot can be relied on at an instant.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Freshness {
     /// No snapshot yet: nothing can be spent until a pull succeeds.
     None,
@@ -89,3 +87,5 @@ pub fn freshness(p: Option<&SnapshotPayload>, now: i64, latest_seen: i64) -> Fre
         Freshness::Fresh
     }
 }
+
+json_unit_enum!(Freshness { None = "none", Fresh = "fresh", Stale = "stale", ClockUntrusted = "clockUntrusted" });

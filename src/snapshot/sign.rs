@@ -53,6 +53,6 @@ impl SnapshotSigner {
 
     /// Serialises a payload and signs the bytes.
     pub fn sign(&self, payload: &SnapshotPayload) -> Envelope {
-        self.sign_bytes(&serde_json::to_vec(payload).unwrap_or_default())
+        self.sign_bytes(&crate::json::to_string(payload).into_bytes())
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::money::Credits;
 use crate::snapshot::Envelope;
-use serde::{Deserialize, Serialize};
 
 /// The protocol version carried by every request and response.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -12,8 +11,7 @@ pub const PROTOCOL_VERSION: u32 = 1;
 pub const MAX_BODY_BYTES: usize = 32 << 20;
 
 /// One change a device made, numbered by the device: `seq` is 1, 2, 3, … without gaps.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mutation {
     /// Reserve credits under a new hold id (`"<deviceId>:<seq>"`).
     Reserve {
@@ -28,7 +26,6 @@ pub enum Mutation {
         /// The operation it is for.
         operation: String,
         /// The agent whose usage it is.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
         agent_id: Option<String>,
     },
     /// Commit the actual usage of a hold; the rest of the hold is released.
@@ -85,8 +82,7 @@ impl Mutation {
 }
 
 /// A push: the device's pending mutations, in seq order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushRequest {
     /// [`PROTOCOL_VERSION`].
     pub v: u32,
@@ -99,8 +95,7 @@ pub struct PushRequest {
 }
 
 /// A pull: a fresh snapshot, nothing applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullRequest {
     /// [`PROTOCOL_VERSION`].
     pub v: u32,
@@ -111,8 +106,7 @@ pub struct PullRequest {
 }
 
 /// What became of one mutation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResultStatus {
     /// Applied now.
     Applied,
@@ -125,53 +119,62 @@ pub enum ResultStatus {
 }
 
 /// The ledger's answer for one mutation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MutationResult {
     /// The mutation's seq.
     pub seq: u64,
     /// What became of it.
     pub status: ResultStatus,
     /// For a duplicate: the original status (`applied` or `refused`), when still known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original: Option<ResultStatus>,
     /// Why it was refused (a stable code such as `INSUFFICIENT_CREDITS`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// A commit: credits drawn from grants.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charged: Option<Credits>,
     /// A commit: credits the balance could not cover, recorded as this device's overdraft.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overdraft: Option<Credits>,
     /// A commit: credits beyond the device's offline limit, not collected.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpaid: Option<Credits>,
 }
 
 /// A request-level error from the ledger (nothing was applied).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorBody {
     /// A stable code.
     pub code: String,
     /// A sentence for logs.
-    #[serde(default)]
     pub message: String,
 }
 
 /// The ledger's response to a push or a pull.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     /// [`PROTOCOL_VERSION`].
     pub v: u32,
     /// A fresh signed snapshot (absent with `error`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<Envelope>,
     /// One result per mutation of a push, in order (empty for a pull).
-    #[serde(default)]
     pub results: Vec<MutationResult>,
     /// The request failed as a whole.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorBody>,
 }
+
+json_tagged!(Mutation, "type" {
+    Reserve "reserve" { seq: "seq", at: "at", hold_id: "holdId", amount: "amount", operation: "operation", agent_id: "agentId" = opt },
+    Commit "commit" { seq: "seq", at: "at", hold_id: "holdId", amount: "amount" },
+    Release "release" { seq: "seq", at: "at", hold_id: "holdId" },
+});
+json_struct!(PushRequest { v: "v", account_id: "accountId", device_id: "deviceId", mutations: "mutations" });
+json_struct!(PullRequest { v: "v", account_id: "accountId", device_id: "deviceId" });
+json_unit_enum!(ResultStatus { Applied = "applied", Refused = "refused", Duplicate = "duplicate", Gap = "gap" });
+json_struct!(MutationResult {
+    seq: "seq",
+    status: "status",
+    original: "original" = opt,
+    code: "code" = opt,
+    charged: "charged" = opt,
+    overdraft: "overdraft" = opt,
+    unpaid: "unpaid" = opt,
+});
+json_struct!(ErrorBody { code: "code", message: "message" = default });
+json_struct!(Response { v: "v", snapshot: "snapshot" = opt, results: "results" = default, error: "error" = opt });

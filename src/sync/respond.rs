@@ -39,8 +39,7 @@ pub struct Ack {
 }
 
 /// A push request borrowing the outbox (same JSON as [`super::message::PushRequest`]).
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
+
 struct PushRef<'a> {
     v: u32,
     account_id: &'a str,
@@ -81,7 +80,7 @@ impl Machine {
             let batch: Vec<&Mutation> = self.st.outbox.iter().take(pushable).map(|e| &e.mutation).collect();
             let last_seq = batch.last().map_or(0, |m| m.seq());
             let req = PushRef { v: PROTOCOL_VERSION, account_id: &self.cfg.account_id, device_id: &self.cfg.device_id, mutations: batch };
-            let request = serde_json::to_string(&req).unwrap_or_default();
+            let request = crate::json::to_string(&req);
             let token = self.token();
             self.request = Some(Flight { token, push: true, last_seq });
             self.actions.push_back(Action::Push { token, request });
@@ -90,7 +89,7 @@ impl Machine {
         let fresh = freshness(self.st.payload(), now, self.st.latest_seen);
         if self.want_pull || fresh != Freshness::Fresh {
             let req = PullRequest { v: PROTOCOL_VERSION, account_id: self.cfg.account_id.clone(), device_id: self.cfg.device_id.clone() };
-            let request = serde_json::to_string(&req).unwrap_or_default();
+            let request = crate::json::to_string(&req);
             let token = self.token();
             self.request = Some(Flight { token, push: false, last_seq: 0 });
             self.actions.push_back(Action::Pull { token, request });
@@ -154,7 +153,7 @@ impl Machine {
         if body.len() > MAX_BODY_BYTES {
             return Err(BAD_RESPONSE.to_string());
         }
-        let resp: Response = serde_json::from_str(body).map_err(|_| BAD_RESPONSE.to_string())?;
+        let resp: Response = crate::json::from_str(body).map_err(|_| BAD_RESPONSE.to_string())?;
         if resp.v != PROTOCOL_VERSION {
             return Err(BAD_RESPONSE.to_string());
         }
@@ -261,3 +260,5 @@ impl Machine {
         }
     }
 }
+
+json_to!(impl ['a] PushRef<'a> { v: "v", account_id: "accountId", device_id: "deviceId", mutations: "mutations" });

@@ -11,7 +11,6 @@
 use super::message::Mutation;
 use crate::money::Credits;
 use crate::snapshot::{check_identity, Envelope, PublicKeys, Verified};
-use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
 /// The persisted state's format version.
@@ -22,8 +21,7 @@ pub const MAX_OUTBOX: usize = 100_000;
 pub const MAX_HOLDS: usize = 10_000;
 
 /// Where one of this device's holds stands, as far as the device knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HoldState {
     /// Reserved locally; the reserve is not acknowledged yet.
     Pending,
@@ -35,8 +33,7 @@ pub enum HoldState {
 }
 
 /// One of this device's holds that the host has not committed or released yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalHold {
     /// `"<deviceId>:<seq of its reserve>"`.
     pub id: String,
@@ -57,14 +54,12 @@ impl LocalHold {
 }
 
 /// A mutation waiting for the ledger, with the unconfirmed spending it stands for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
     /// The mutation as it is sent.
     pub mutation: Mutation,
     /// Credits this mutation may cost beyond what the ledger already reserved (commits
     /// only; reserves are counted through their hold).
-    #[serde(default)]
     pub exposure: Credits,
 }
 
@@ -90,8 +85,7 @@ pub struct ClientState {
     pub latest_seen: i64,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
+
 struct StoredRef<'a> {
     v: u32,
     account_id: &'a str,
@@ -104,22 +98,17 @@ struct StoredRef<'a> {
     holds: &'a [LocalHold],
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
+
 struct Stored {
     v: u32,
     account_id: String,
     device_id: String,
     next_seq: u64,
-    #[serde(default)]
     next_hold: u64,
-    #[serde(default)]
     latest_seen: i64,
     // Kept as a JSON value so that a damaged snapshot does not take the outbox with it.
-    #[serde(default)]
-    snapshot: Option<serde_json::Value>,
+    snapshot: Option<crate::json::Value>,
     outbox: VecDeque<OutboxEntry>,
-    #[serde(default)]
     holds: Vec<LocalHold>,
 }
 
@@ -163,7 +152,7 @@ impl ClientState {
             outbox: &self.outbox,
             holds: &self.holds,
         };
-        serde_json::to_string(&r).unwrap_or_default()
+        crate::json::to_string(&r)
     }
 
     /// Loads a persisted state. Whatever does not verify is discarded and reported: a
@@ -176,7 +165,7 @@ impl ClientState {
         if json.len() > super::message::MAX_BODY_BYTES {
             return (fresh(), lost(super::error::TAMPERED_CACHE));
         }
-        let Ok(stored) = serde_json::from_str::<Stored>(json) else {
+        let Ok(stored) = crate::json::from_str::<Stored>(json) else {
             return (fresh(), lost(super::error::TAMPERED_CACHE));
         };
         if stored.account_id != account_id || stored.device_id != device_id {
@@ -196,8 +185,8 @@ impl ClientState {
             return (fresh(), lost(super::error::TAMPERED_CACHE));
         }
         let mut discarded = None;
-        if let Some(value) = stored.snapshot.filter(|v| !v.is_null()) {
-            let verified = serde_json::from_value::<Envelope>(value)
+        if let Some(value) = stored.snapshot {
+            let verified = crate::json::from_value::<Envelope>(value)
                 .map_err(|_| ())
                 .and_then(|e| e.verify(keys).map_err(|_| ()))
                 .and_then(|v| check_identity(&v.payload, account_id, device_id).map(|_| v).map_err(|_| ()));
@@ -243,3 +232,29 @@ impl ClientState {
         self.holds.iter().find(|h| h.id == id)
     }
 }
+
+json_unit_enum!(HoldState { Pending = "pending", Open = "open", Detached = "detached" });
+json_struct!(LocalHold { id: "id", amount: "amount", state: "state", expires_at: "expiresAt" });
+json_struct!(OutboxEntry { mutation: "mutation", exposure: "exposure" = default });
+json_to!(impl ['a] StoredRef<'a> {
+    v: "v",
+    account_id: "accountId",
+    device_id: "deviceId",
+    next_seq: "nextSeq",
+    next_hold: "nextHold",
+    latest_seen: "latestSeen",
+    snapshot: "snapshot",
+    outbox: "outbox",
+    holds: "holds",
+});
+json_from!(Stored {
+    v: "v",
+    account_id: "accountId",
+    device_id: "deviceId",
+    next_seq: "nextSeq",
+    next_hold: "nextHold" = default,
+    latest_seen: "latestSeen" = default,
+    snapshot: "snapshot" = default,
+    outbox: "outbox",
+    holds: "holds" = default,
+});

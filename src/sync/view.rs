@@ -14,11 +14,9 @@
 use super::state::{ClientState, HoldState};
 use crate::money::Credits;
 use crate::snapshot::{freshness, Freshness};
-use serde::Serialize;
 
 /// The device's figures at an instant.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Figures {
     /// The instant.
     pub at: i64,
@@ -126,3 +124,18 @@ pub fn figures(state: &ClientState, totals: Totals, now: i64) -> Figures {
         outbox: state.outbox.len(),
     }
 }
+
+json_to!(Figures {
+    at: "at",
+    balance: "balance",
+    held_other: "heldOther",
+    held_own: "heldOwn",
+    pending: "pending",
+    available: "available",
+    exposure: "exposure",
+    room: "room",
+    freshness: "freshness",
+    low: "low",
+    seq: "seq",
+    outbox: "outbox",
+});

@@ -1,8 +1,7 @@
-//! JS values ⇄ serde types, with coded errors for anything malformed.
+//! JS values ⇄ Rust types (through JSON text and the crate's JSON layer), with coded errors for anything malformed.
 
 use super::error::{bad_input, coded_error};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use crate::json::{FromJson, ToJson};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Describes a JS value's type for error messages (`null`, `number`, `array`, …).
@@ -37,13 +36,12 @@ pub fn string_arg(v: &JsValue, name: &str) -> Result<String, JsValue> {
 
 /// Deserialises a plain JS object argument into `T`; errors carry `code`.
 ///
-/// The object goes through `JSON.stringify` and serde_json, like every JSON text the
-/// package reads, so each type has one deserializer in the .wasm (serde_wasm_bindgen's,
-/// through a `serde_json::Value`, measured 45 KB raw more) and every own key is seen:
+/// The object goes through `JSON.stringify` and [`crate::json`], like every JSON text the
+/// package reads, so each type has one reader in the .wasm and every own key is seen:
 /// misspelt and `__proto__` keys are refused. What JSON cannot carry is refused too:
 /// NaN and ±Infinity become `null`, a BigInt or a throwing getter makes `JSON.stringify`
-/// throw, and a lone UTF-16 surrogate is escaped and then rejected by serde_json.
-pub fn object_arg<T: DeserializeOwned>(v: JsValue, name: &str, code: &str) -> Result<T, JsValue> {
+/// throw, and a lone UTF-16 surrogate is escaped and then rejected by the parser.
+pub fn object_arg<T: FromJson>(v: JsValue, name: &str, code: &str) -> Result<T, JsValue> {
     let is_plain_object = v.is_object() && !js_sys::Array::is_array(&v) && !v.is_function();
     if !is_plain_object {
         return Err(coded_error(code, &format!("{name} must be an object, got {}", type_name(&v))));
@@ -51,26 +49,16 @@ pub fn object_arg<T: DeserializeOwned>(v: JsValue, name: &str, code: &str) -> Re
     let text = js_sys::JSON::stringify(&v)
         .map_err(|e| coded_error(code, &format!("{name} cannot be read as JSON: {}", super::host::describe(&e))))?;
     let text = text.as_string().ok_or_else(|| coded_error(code, &format!("{name} cannot be read as JSON")))?;
-    serde_json::from_str(&text).map_err(|e| coded_error(code, &format!("{name}: {}", without_position(&e))))
-}
-
-/// serde_json's message without " at line 1 column 4711", which means nothing to a JS caller.
-fn without_position(e: &serde_json::Error) -> String {
-    let msg = e.to_string();
-    match msg.rfind(" at line ") {
-        Some(i) => msg[..i].to_string(),
-        None => msg,
-    }
+    crate::json::from_str(&text).map_err(|e| coded_error(code, &[name, ": ", &e.to_string()].concat()))
 }
 
 /// Serialises a result for JS: plain objects, `null` for absent values, counts as numbers,
 /// money as decimal strings. Safe to `JSON.stringify` and feed back.
 ///
-/// It goes through JSON text and `JSON.parse` rather than
-/// `serde_wasm_bindgen::Serializer::json_compatible()`: the result is the same JSON-only
-/// shape by construction, and the .wasm is 34 KB raw / 13.5 KB gzip smaller because every
-/// type then has one serializer (serde_json's) instead of two.
-pub fn to_js<T: Serialize, R: JsCast>(value: &T) -> Result<R, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| coded_error(crate::error::BAD_INPUT, &format!("could not convert the result: {e}")))?;
+/// It goes through JSON text and `JSON.parse` rather than building JS objects field by
+/// field: the result is the same JSON-only shape by construction, and every type has one
+/// writer in the .wasm.
+pub fn to_js<T: ToJson + ?Sized, R: JsCast>(value: &T) -> Result<R, JsValue> {
+    let text = crate::json::to_string(value);
     js_sys::JSON::parse(&text).map(JsCast::unchecked_into)
 }

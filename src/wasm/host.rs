@@ -152,7 +152,7 @@ impl Host for JsHost {
         if ms.is_finite() && (0.0..=8.64e15).contains(&ms) {
             Ok(ms.floor() as i64)
         } else {
-            Err(HostError::BadValue(Callback::Now, format!("{ms} instead of milliseconds since 1970")))
+            Err(HostError::BadValue(Callback::Now, format!("{} instead of milliseconds since 1970", js_number_text(ms))))
         }
     }
 }
@@ -194,4 +194,10 @@ impl Timer {
     fn clear(self) {
         clear_timeout(&self.handle);
     }
+}
+
+/// A number as JavaScript writes it (`NaN`, `1.5`, `-Infinity`); no float formatting
+/// code in the .wasm.
+fn js_number_text(n: f64) -> String {
+    js_sys::Number::from(n).to_string_with_radix(10).map(String::from).unwrap_or_default()
 }

@@ -14,7 +14,7 @@ use crate::ledger::{
 };
 use crate::money::{Credits, MAX_SAFE_INTEGER};
 use js_sys::Reflect;
-use serde::{Deserialize, Serialize};
+use crate::json::ToJson;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -132,15 +132,14 @@ export interface SavedLedger { policy: LedgerPolicy; entries: LedgerEntry[]; }
 "#;
 
 /// The saved form of an account.
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct Saved {
     policy: Policy,
     entries: Vec<Entry>,
 }
+json_struct!(Saved [deny] { policy: "policy", entries: "entries" });
 
 /// A serialisable detail as a JS value (`undefined` if it cannot be converted).
-fn json<T: Serialize>(v: &T) -> JsValue {
+fn json<T: ToJson>(v: &T) -> JsValue {
     to_js::<T, JsValue>(v).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -241,7 +240,7 @@ impl LedgerAccount {
     #[wasm_bindgen(js_name = fromJSON)]
     pub fn from_json(#[wasm_bindgen(unchecked_param_type = "SavedLedger | string")] saved: JsValue) -> Result<LedgerAccount, JsValue> {
         let saved: Saved = match saved.as_string() {
-            Some(text) => serde_json::from_str(&text).map_err(|e| bad_input(&format!("saved ledger: {e}")))?,
+            Some(text) => crate::json::from_str(&text).map_err(|e| bad_input(&format!("saved ledger: {e}")))?,
             None => object_arg(saved, "saved ledger", BAD_INPUT)?,
         };
         Ok(LedgerAccount { inner: Account::from_entries(saved.policy, saved.entries).map_err(ledger_error)? })

@@ -2,7 +2,7 @@
 //! calls the core, and converts results and errors back; no logic lives here.
 //!
 //! - [`error`]: core errors → JS `Error` objects with a stable `code`.
-//! - [`convert`]: JS values ⇄ serde types (results are JSON-compatible: safe for
+//! - [`convert`]: JS values ⇄ Rust types through JSON text (results are JSON-compatible: safe for
 //!   `JSON.stringify`, money as decimal strings).
 //! - [`host`]: the host object of callbacks as the core's `Host` trait (timeouts, throws,
 //!   rejections, hangs).

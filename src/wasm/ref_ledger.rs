@@ -9,7 +9,6 @@ use crate::error::BAD_INPUT;
 use crate::money::{count_from_f64, Credits};
 use crate::server::{LedgerConfig, RefLedger};
 use crate::snapshot::SnapshotSigner;
-use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -39,14 +38,11 @@ extern "C" {
     pub type KeysJs;
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+
 struct Options {
     kid: String,
     seed: String,
-    #[serde(default)]
     snapshot_ttl_ms: Option<crate::money::Count>,
-    #[serde(default)]
     offline_limit: Option<Credits>,
 }
 
@@ -86,8 +82,8 @@ impl ReferenceLedger {
     #[wasm_bindgen(js_name = publicKeys)]
     pub fn public_keys(&self) -> Result<KeysJs, JsValue> {
         let s = self.inner.signer();
-        let mut map = serde_json::Map::new();
-        map.insert(s.kid().to_string(), serde_json::Value::String(s.public_key_base64url()));
+        let mut map = std::collections::BTreeMap::new();
+        map.insert(s.kid().to_string(), s.public_key_base64url());
         to_js(&map)
     }
 
@@ -123,3 +119,5 @@ impl ReferenceLedger {
         Ok(self.inner.handle_admin(&body, now_arg(&now)?))
     }
 }
+
+json_from!(Options [deny] { kid: "kid", seed: "seed", snapshot_ttl_ms: "snapshotTtlMs" = default, offline_limit: "offlineLimit" = default });

@@ -62,7 +62,7 @@ fn state(app: &App, account_id: &str) -> Option<Value> {
     let mut account = rec.account.clone();
     let at = app.now().max(account.clock().unwrap_or(i64::MIN));
     let view = account.balance(at).ok()?;
-    let mut out = match serde_json::to_value(&view).ok()? {
+    let mut out = match lean(&view)? {
         Value::Object(m) => m,
         _ => Map::new(),
     };
@@ -72,10 +72,10 @@ fn state(app: &App, account_id: &str) -> Option<Value> {
         .map(|(id, d)| {
             let v = json!({
                 "lastSeq": d.last_seq,
-                "overdraft": d.overdraft,
-                "overdraftTotal": d.overdraft_total,
-                "unpaidTotal": d.unpaid_total,
-                "offlineLimit": d.offline_limit.unwrap_or(app.ledger().config().offline_limit),
+                "overdraft": d.overdraft.to_string(),
+                "overdraftTotal": d.overdraft_total.to_string(),
+                "unpaidTotal": d.unpaid_total.to_string(),
+                "offlineLimit": d.offline_limit.unwrap_or(app.ledger().config().offline_limit).to_string(),
             });
             (id.clone(), v)
         })
@@ -84,6 +84,12 @@ fn state(app: &App, account_id: &str) -> Option<Value> {
     out.insert("policy".into(), json!(account.policy().name));
     out.insert("version".into(), json!(rec.version));
     out.insert("devices".into(), Value::Object(devices));
-    out.insert("entries".into(), serde_json::to_value(account.entries()).ok()?);
+    out.insert("entries".into(), lean(account.entries())?);
     Some(Value::Object(out))
+}
+
+/// A crate value as a `serde_json::Value`, through the crate's own JSON writer (the crate
+/// itself carries no serde).
+fn lean<T: credit_meter::json::ToJson + ?Sized>(value: &T) -> Option<Value> {
+    serde_json::from_str(&credit_meter::json::to_string(value)).ok()
 }

@@ -31,14 +31,12 @@ mod spans;
 mod structure;
 mod text;
 
-use serde::{Deserialize, Serialize};
 
 #[allow(unused_imports)]
 pub(crate) use text::is_cjk;
 
 /// Counts of the structures that flashcards are made from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NoteStructure {
     /// Headings (any level).
     pub headings: u64,
@@ -62,8 +60,7 @@ pub struct NoteStructure {
 }
 
 /// What was left out of the note and why.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Removed {
     /// Whether a frontmatter block was removed.
     pub frontmatter: bool,
@@ -115,3 +112,16 @@ pub fn analyze_note(note: &str) -> NoteAnalysis {
 
 #[cfg(test)]
 mod tests;
+
+json_struct!(NoteStructure {
+    headings: "headings",
+    list_items: "listItems",
+    definitions: "definitions",
+    sentences: "sentences",
+    table_rows: "tableRows",
+    code_blocks: "codeBlocks",
+    math_blocks: "mathBlocks",
+    explicit_cards: "explicitCards",
+    words: "words",
+});
+json_struct!(Removed { frontmatter: "frontmatter", comments: "comments", embeds: "embeds", bytes: "bytes" });

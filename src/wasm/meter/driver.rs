@@ -10,7 +10,6 @@ use crate::wasm::convert::to_js;
 use crate::wasm::error::coded_error;
 use crate::wasm::host::{clear_timeout, method, JsHost};
 use js_sys::{Function, Promise};
-use serde_json::json;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -59,7 +58,7 @@ pub(super) struct Inner {
     /// Reserves waiting for the ledger's confirmation, by hold id.
     pub(super) confirms: RefCell<HashMap<String, Waiter>>,
     pub(super) syncs: RefCell<Vec<Waiter>>,
-    pub(super) events: RefCell<Vec<serde_json::Value>>,
+    pub(super) events: RefCell<Vec<crate::json::Value>>,
     pub(super) on_event: Option<Function>,
     pub(super) timer: RefCell<Option<JsValue>>,
     pub(super) timer_cb: RefCell<Option<Closure<dyn FnMut()>>>,
@@ -80,7 +79,7 @@ impl Inner {
         now
     }
 
-    pub(super) fn record(&self, event: serde_json::Value) {
+    pub(super) fn record(&self, event: crate::json::Value) {
         {
             let mut events = self.events.borrow_mut();
             if events.len() == MAX_EVENTS {
@@ -147,8 +146,8 @@ pub(super) fn transport(r: &Result<String, HostError>) -> Transport<'_> {
     }
 }
 
-pub(super) fn host_event(e: &HostError) -> serde_json::Value {
-    json!({ "type": "hostError", "code": e.code(), "callback": e.callback().name(), "message": e.to_string() })
+pub(super) fn host_event(e: &HostError) -> crate::json::Value {
+    json_object!( "type": "hostError", "code": e.code(), "callback": e.callback().name(), "message": e.to_string() )
 }
 
 pub(super) fn dispatch(inner: &Rc<Inner>) {
@@ -184,11 +183,11 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                         }
                     }
                 }
-                inner.record(json!({
+                inner.record(json_object!(
                     "type": "acknowledged", "seq": ack.seq, "kind": ack.kind, "holdId": ack.hold_id,
                     "status": ack.status, "code": ack.code, "charged": ack.charged, "overdraft": ack.overdraft,
                     "unpaid": ack.unpaid, "confirmed": ack.confirmed,
-                }));
+                ));
             }
             Event::Synced { seq, outbox } => {
                 let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
@@ -196,7 +195,7 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                 for w in waiters {
                     w.resolve_with(&balance);
                 }
-                inner.record(json!({ "type": "synced", "seq": seq, "outbox": outbox }));
+                inner.record(json_object!( "type": "synced", "seq": seq, "outbox": outbox ));
             }
             Event::SyncFailed { code, attempt, retry_at } => {
                 let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
@@ -204,12 +203,12 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                 for w in waiters {
                     w.reject(&err);
                 }
-                inner.record(json!({ "type": "syncFailed", "code": code, "attempt": attempt, "retryAt": retry_at }));
+                inner.record(json_object!( "type": "syncFailed", "code": code, "attempt": attempt, "retryAt": retry_at ));
             }
             Event::CacheDiscarded { code, kept_mutations, outbox_lost } => {
-                inner.record(json!({
+                inner.record(json_object!(
                     "type": "cacheDiscarded", "code": code, "keptMutations": kept_mutations, "outboxLost": outbox_lost,
-                }));
+                ));
             }
         }
     }
@@ -247,13 +246,13 @@ pub(super) fn balance_value(inner: &Inner) -> JsValue {
         let grants = m.state().payload().map(|p| p.grants.clone()).unwrap_or_default();
         let allowances = m.state().payload().map(|p| p.allowances.clone()).unwrap_or_default();
         let spendable = if figures.freshness.is_bounded() { figures.available.min(figures.room) } else { figures.available };
-        json!({
+        json_object!(
             "balance": figures.balance, "available": figures.available, "spendable": spendable,
             "heldOwn": figures.held_own, "heldOther": figures.held_other, "pending": figures.pending,
             "exposure": figures.exposure, "room": figures.room, "freshness": figures.freshness.as_str(),
             "stale": figures.freshness.is_bounded(), "low": figures.low, "seq": figures.seq,
             "outbox": figures.outbox, "at": figures.at, "grants": grants, "allowances": allowances,
-        })
+        )
     };
     to_js(&value).unwrap_or(JsValue::NULL)
 }
@@ -279,7 +278,7 @@ pub(super) fn promote(inner: Rc<Inner>, release: Function) {
         fresh.open(loaded.as_deref(), now);
         *inner.machine.borrow_mut() = fresh;
         inner.owner.set(true);
-        inner.record(json!({ "type": "owner" }));
+        inner.record(json_object!( "type": "owner" ));
         pump(&inner);
     });
 }

@@ -30,8 +30,6 @@ use crate::pricing::{credits_for, Usage};
 use crate::snapshot::PublicKeys;
 use crate::sync::{Config, Machine, ReserveRequest, SyncError};
 use js_sys::{Function, Promise, Reflect};
-use serde::Deserialize;
-use serde_json::json;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
@@ -89,12 +87,12 @@ fn sync_error(inner: &Inner, e: SyncError, operation: &str) -> JsValue {
     let err = to_js_error(e.clone());
     if let SyncError::InsufficientCredits { needed, available, shortfall } = e {
         let byok = inner.catalog.operation(operation).map(|o| o.byok).unwrap_or(false);
-        let package = inner.catalog.package_covering(shortfall).map(|(p, q)| json!({ "package": p, "quantity": q }));
+        let package = inner.catalog.package_covering(shortfall).map(|(p, q)| json_object!( "package": p, "quantity": q ));
         let mut options = vec!["buyCredits"];
         if byok {
             options.push("useOwnKey");
         }
-        let extra = json!({ "needed": needed, "available": available, "shortfall": shortfall, "package": package, "options": options });
+        let extra = json_object!( "needed": needed, "available": available, "shortfall": shortfall, "package": package, "options": options );
         if let Some(obj) = extra.as_object() {
             for (k, v) in obj {
                 if let Ok(v) = to_js::<_, JsValue>(v) {
@@ -143,7 +141,7 @@ impl Meter {
                 return Err(bad_input(&format!("{name} must be 1..200 printable characters without ':'")));
             }
         }
-        let keys = PublicKeys::from_json(&serde_json::Value::Object(o.public_keys).to_string()).map_err(to_js_error)?;
+        let keys = PublicKeys::from_json(&crate::json::to_string(&o.public_keys)).map_err(to_js_error)?;
         let mut timeouts = Timeouts::default();
         if let Some(t) = o.timeouts {
             let clamp = |c: crate::money::Count| c.get().clamp(1, 600_000) as u32;
@@ -212,13 +210,11 @@ impl Meter {
     /// Decides who pays, against the meter's spendable balance (the offline room when the
     /// snapshot is stale).
     pub fn decide(&self, request: MeterDecideRequestJs) -> Result<super::types::DecisionJs, JsValue> {
-        #[derive(Deserialize)]
-        #[serde(rename_all = "camelCase", deny_unknown_fields)]
         struct Req {
             estimate: crate::estimate::Estimate,
-            #[serde(default)]
             byok: bool,
         }
+        json_from!(Req [deny] { estimate: "estimate", byok: "byok" = default });
         let req: Req = object_arg(request.into(), "decide request", BAD_INPUT)?;
         let now = self.inner.now();
         let balance = {
@@ -258,10 +254,10 @@ impl Meter {
             Ok(r) => r,
             Err(e) => return rejected(sync_error(inner, e, &args.operation)).unchecked_into(),
         };
-        let value = to_js::<_, JsValue>(&json!({
+        let value = to_js::<_, JsValue>(&json_object!(
             "holdId": reserved.hold_id, "amount": amount, "operation": args.operation,
             "needsConfirmation": reserved.needs_confirmation, "seq": reserved.seq,
-        }))
+        ))
         .unwrap_or(JsValue::NULL);
         let confirm = reserved.needs_confirmation.then(|| reserved.hold_id.clone());
         let p = promise(|resolve, reject| {
@@ -313,7 +309,7 @@ impl Meter {
         };
         let now = inner.now();
         let r = inner.machine.borrow_mut().commit(&hold_id, credits, now);
-        self.staged(r, json!({ "holdId": hold_id, "credits": credits, "kind": "commit" }))
+        self.staged(r, json_object!( "holdId": hold_id, "credits": credits, "kind": "commit" ))
     }
 
     /// Releases a hold (the AI call failed): nothing is charged.
@@ -327,10 +323,10 @@ impl Meter {
         };
         let now = self.inner.now();
         let r = self.inner.machine.borrow_mut().release(&hold_id, now);
-        self.staged(r, json!({ "holdId": hold_id, "kind": "release" }))
+        self.staged(r, json_object!( "holdId": hold_id, "kind": "release" ))
     }
 
-    fn staged(&self, r: Result<crate::sync::Staged, SyncError>, value: serde_json::Value) -> SettledPromise {
+    fn staged(&self, r: Result<crate::sync::Staged, SyncError>, value: crate::json::Value) -> SettledPromise {
         let inner = &self.inner;
         let staged = match r {
             Ok(s) => s,
@@ -369,7 +365,7 @@ impl Meter {
     /// Events since the last call (acknowledgements, sync failures, a discarded cache…).
     #[wasm_bindgen(js_name = takeEvents)]
     pub fn take_events(&self) -> Result<MeterEventsJs, JsValue> {
-        let events: Vec<serde_json::Value> = self.inner.events.borrow_mut().drain(..).collect();
+        let events: Vec<crate::json::Value> = self.inner.events.borrow_mut().drain(..).collect();
         to_js(&events)
     }
 
