@@ -13,6 +13,12 @@ step() { printf '\n=== %s ===\n' "$*"; }
 step "native: cargo test"
 cargo test --locked --all-features
 
+step "native: deterministic simulation, 200 seeds (README \"Simulation\")"
+# The release profile is size-optimised for the .wasm (opt-level z): ~25x slower
+# signatures natively, so this one build overrides it (same results seed for seed).
+CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+  cargo run --locked --release --features ledger --example simulate -- --seeds 200 --ops 2000
+
 step "wasm: Node"
 CREDIT_METER_EXPECT_ENV=node wasm-pack test --mode no-install --node --features ledger
 
@@ -32,3 +38,16 @@ fi
 step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 node --test tests/node/
+
+step "demo page end to end: the credit-meter-ledger server + headless Chromium"
+# `cargo test --all-features` above built the server (feature "server") for its own tests;
+# a separate `cargo build` would resolve features apart and compile it again.
+LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
+[ -x "$LEDGER_BIN" ] || cargo build --locked --features server --bin credit-meter-ledger
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
+
+step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
+# The scenario runs against the in-process reference ledger and against the
+# credit-meter-ledger server that `cargo test --all-features` built above.
+CREDIT_METER_LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger" \
+  bash examples/obsidian-plugin/run-tests.sh

@@ -1,16 +1,20 @@
 //! Admin commands as JSON, for demos, tests and bindings: create an account, buy a
-//! package, grant credits, give the signup grant, set a device's offline limit, read a
-//! balance.
+//! package, grant credits, give the signup grant, change the plan (subscribe, upgrade,
+//! downgrade: starts the new plan's first cycle), activate an agent, convert credits into
+//! an allowance, set a device's offline limit, read a balance.
 //!
 //! ```json
 //! {"op":"createAccount","accountId":"a1","policy":"trueRecall"}
 //! {"op":"purchase","accountId":"a1","purchaseId":"p1","packageId":"pro"}
+//! {"op":"changePlan","accountId":"a2","planId":"starter","startsAt":1700000000000,"endsAt":1702592000000}
+//! {"op":"activateAgent","accountId":"a2","agentId":"helper"}
+//! {"op":"convert","accountId":"a2","allowance":"ttsCharacters","credits":"10"}
 //! ```
 //! The answer is `{"ok":true,"result":…}` or `{"ok":false,"error":{"code","message"}}`.
 
 use super::RefLedger;
 use crate::error::Coded;
-use crate::ledger::{GrantRequest, LedgerError, Policy, PurchaseRequest};
+use crate::ledger::{AllowanceKind, ConvertRequest, GrantRequest, LedgerError, PlanChangeRequest, Policy, PurchaseRequest};
 use crate::money::Credits;
 use crate::json::{ToJson, Value};
 
@@ -19,6 +23,9 @@ enum AdminRequest {
     Purchase { account_id: String, purchase_id: String, package_id: String },
     Grant { account_id: String, grant: GrantRequest },
     Signup { account_id: String },
+    ChangePlan { account_id: String, plan_id: String, starts_at: i64, ends_at: i64 },
+    ActivateAgent { account_id: String, agent_id: String },
+    Convert { account_id: String, allowance: AllowanceKind, credits: Credits },
     SetOfflineLimit { account_id: String, device_id: String, limit: Credits },
     Balance { account_id: String },
 }
@@ -28,6 +35,9 @@ json_tagged_from!(AdminRequest, "op" {
     Purchase "purchase" { account_id: "accountId", purchase_id: "purchaseId", package_id: "packageId" },
     Grant "grant" { account_id: "accountId", grant: "grant" },
     Signup "signup" { account_id: "accountId" },
+    ChangePlan "changePlan" { account_id: "accountId", plan_id: "planId", starts_at: "startsAt", ends_at: "endsAt" },
+    ActivateAgent "activateAgent" { account_id: "accountId", agent_id: "agentId" },
+    Convert "convert" { account_id: "accountId", allowance: "allowance", credits: "credits" },
     SetOfflineLimit "setOfflineLimit" { account_id: "accountId", device_id: "deviceId", limit: "limit" },
     Balance "balance" { account_id: "accountId" },
 });
@@ -75,6 +85,20 @@ impl RefLedger {
             AdminRequest::Signup { account_id } => {
                 let g = self.with_account(&account_id, now, |a, now| a.grant_signup(now))?;
                 Ok(to_value(&g))
+            }
+            AdminRequest::ChangePlan { account_id, plan_id, starts_at, ends_at } => {
+                let change = PlanChangeRequest { plan_id, starts_at, ends_at };
+                let outcome = self.with_account(&account_id, now, |a, now| a.change_plan(&change, now))?;
+                Ok(to_value(&outcome))
+            }
+            AdminRequest::ActivateAgent { account_id, agent_id } => {
+                let agent = self.with_account(&account_id, now, |a, now| a.activate_agent(&agent_id, now))?;
+                Ok(to_value(&agent))
+            }
+            AdminRequest::Convert { account_id, allowance, credits } => {
+                let req = ConvertRequest { allowance, credits };
+                let outcome = self.with_account(&account_id, now, |a, now| a.convert(&req, now))?;
+                Ok(to_value(&outcome))
             }
             AdminRequest::SetOfflineLimit { account_id, device_id, limit } => {
                 self.set_offline_limit(&account_id, &device_id, limit)?;
