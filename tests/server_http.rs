@@ -305,6 +305,31 @@ fn one_keep_alive_connection_serves_several_requests() {
 }
 
 #[test]
+fn idle_keep_alive_connections_never_delay_a_new_one() {
+    // tiny_http's pool once queued a new connection behind idle keep-alive ones (a page
+    // load stalled until a browser socket closed). Each connection now has its own thread.
+    let dir = temp_dir("idle");
+    let s = Server::start(&dir.join("ledger.sqlite"), &dir);
+    let mut idle = Vec::new();
+    for _ in 0..16 {
+        let stream = TcpStream::connect(s.addr).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        let mut w = stream.try_clone().unwrap();
+        let mut r = BufReader::new(stream);
+        write!(w, "GET /v1/keys HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+        assert_eq!(read_reply(&mut r, false).status, 200);
+        idle.push((w, r));
+    }
+    // A connection that sent half a request and went quiet must not block others either.
+    let mut half = TcpStream::connect(s.addr).unwrap();
+    write!(half, "POST /v1/push HTTP/1.1\r\nContent-Length: 100\r\n\r\n{{").unwrap();
+    for _ in 0..8 {
+        assert_eq!(s.get("/v1/keys").status, 200);
+    }
+    assert_eq!(idle.len(), 16);
+}
+
+#[test]
 fn state_survives_sigkill_and_sigterm_and_a_duplicate_is_not_applied_twice() {
     let dir = temp_dir("restart");
     let db = dir.join("ledger.sqlite");

@@ -9,7 +9,7 @@ use crate::app::App;
 use crate::http::{query_param, read_body, Reply};
 use crate::store::Kind;
 use serde_json::{json, Map, Value};
-use tiny_http::{Method, Request};
+use crate::request::{Method, Request};
 
 /// Answers a request whose path starts with `/v1/`.
 pub fn handle(app: &mut App, req: &mut Request, path: &str, query: &str) -> Reply {

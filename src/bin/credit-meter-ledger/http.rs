@@ -1,11 +1,11 @@
-//! HTTP plumbing over `tiny_http`: replies, the headers every reply carries (permissive
+//! HTTP plumbing: replies and how they are written, the headers every reply carries (permissive
 //! CORS, no caching, no sniffing), bounded request bodies and percent-decoding.
 
 use credit_meter::sync::message::MAX_BODY_BYTES;
 use serde_json::json;
+use crate::request::Request;
 use std::fs::File;
-use std::io::Read;
-use tiny_http::{Header, Request, Response, StatusCode};
+use std::io::{self, Write};
 
 /// What a reply carries.
 #[derive(Debug)]
@@ -65,61 +65,74 @@ impl Reply {
     }
 }
 
-fn header(name: &str, value: &str) -> Option<Header> {
-    Header::from_bytes(name.as_bytes(), value.as_bytes()).ok()
+/// The reason phrase of the statuses this server sends.
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
 }
 
-/// The value of a request header.
-pub fn request_header<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
-    req.headers().iter().find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(name)).map(|h| h.value.as_str())
-}
-
-/// Sends `reply` with the common headers. A failure to send (the client went away) is
-/// ignored: whatever the request changed is already committed.
-pub fn send(req: Request, reply: Reply) {
-    let common = [("Access-Control-Allow-Origin", "*"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")];
-    let headers: Vec<Header> =
-        common.iter().map(|(n, v)| (*n, v.to_string())).chain(reply.headers).filter_map(|(n, v)| header(n, &v)).collect();
-    let status = StatusCode(reply.status);
-    let result = match reply.body {
-        Body::Bytes(bytes) => {
-            let len = bytes.len();
-            req.respond(Response::new(status, headers, std::io::Cursor::new(bytes), Some(len), None))
-        }
-        Body::File(file) => {
-            let len = file.metadata().ok().and_then(|m| usize::try_from(m.len()).ok());
-            req.respond(Response::new(status, headers, file, len, None))
+/// Writes `reply` with the common headers (and `Content-Length`; no body after `HEAD`).
+/// An error means the client went away: whatever the request changed is already
+/// committed.
+pub fn send(out: &mut impl Write, reply: Reply, head_only: bool, keep_alive: bool) -> io::Result<()> {
+    let body = match reply.body {
+        Body::Bytes(bytes) => bytes,
+        Body::File(mut file) => {
+            let mut bytes = Vec::new();
+            io::Read::read_to_end(&mut file, &mut bytes)?;
+            bytes
         }
     };
-    let _ = result;
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    let common = [("Access-Control-Allow-Origin", "*"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")];
+    for (name, value) in common.iter().map(|(n, v)| (*n, v.to_string())).chain(reply.headers) {
+        if !value.contains(['\r', '\n']) {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    head.push_str(&format!("Content-Length: {}\r\nConnection: {connection}\r\n\r\n", body.len()));
+    let mut bytes = head.into_bytes();
+    if !head_only {
+        bytes.extend_from_slice(&body);
+    }
+    out.write_all(&bytes)?;
+    out.flush()
 }
 
 /// The answer to a CORS preflight (`OPTIONS`): any origin, the methods used here, the
 /// headers asked for.
 pub fn preflight(req: &Request) -> Reply {
-    let asked = request_header(req, "Access-Control-Request-Headers").unwrap_or("content-type").to_string();
+    let asked = req.header("Access-Control-Request-Headers").unwrap_or("content-type").to_string();
     let mut reply = Reply::empty(204)
         .header("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS".into())
         .header("Access-Control-Allow-Headers", asked)
         .header("Access-Control-Max-Age", "600".into());
-    if request_header(req, "Access-Control-Request-Private-Network").is_some() {
+    if req.header("Access-Control-Request-Private-Network").is_some() {
         reply = reply.header("Access-Control-Allow-Private-Network", "true".into());
     }
     reply
 }
 
-/// Reads the request body as UTF-8, at most the protocol's body limit
-/// ([`MAX_BODY_BYTES`]): larger is 413, not UTF-8 is 400.
+/// The request body as UTF-8, at most the protocol's body limit ([`MAX_BODY_BYTES`]:
+/// the connection already refused a longer one with 413); not UTF-8 is 400.
 pub fn read_body(req: &mut Request) -> Result<String, Reply> {
-    let too_large = || Reply::error(413, "BODY_TOO_LARGE", &format!("the body is limited to {MAX_BODY_BYTES} bytes"));
-    if req.body_length().is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::with_capacity(req.body_length().unwrap_or(0));
-    let limit = u64::try_from(MAX_BODY_BYTES).unwrap_or(u64::MAX).saturating_add(1);
-    req.as_reader().take(limit).read_to_end(&mut bytes).map_err(|e| Reply::error(400, "BAD_BODY", &format!("reading the body: {e}")))?;
+    let bytes = req.take_body();
     if bytes.len() > MAX_BODY_BYTES {
-        return Err(too_large());
+        return Err(Reply::error(413, "BODY_TOO_LARGE", &format!("the body is limited to {MAX_BODY_BYTES} bytes")));
     }
     String::from_utf8(bytes).map_err(|_| Reply::error(400, "BAD_BODY", "the body is not UTF-8"))
 }

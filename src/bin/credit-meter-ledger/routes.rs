@@ -5,7 +5,7 @@ use crate::api;
 use crate::app::App;
 use crate::http::{preflight, Reply};
 use crate::statics::Statics;
-use tiny_http::{Method, Request};
+use crate::request::{Method, Request};
 
 /// The reply to one request.
 pub fn route(app: &mut App, statics: &Statics, req: &mut Request) -> Reply {
