@@ -25,6 +25,8 @@ enum Net {
     Malformed,
     Truncated,
     Twice,
+    /// Answered after 30 ms (a real network round trip).
+    Slow,
 }
 
 thread_local! {
@@ -95,6 +97,15 @@ fn network(w: &Rc<World>, push: bool) -> JsValue {
             Net::Twice => {
                 let _ = call(&body);
                 Ok(JsValue::from_str(&call(&body)))
+            }
+            Net::Slow => {
+                let answer = JsValue::from_str(&call(&body));
+                Ok(Promise::new(&mut |resolve, _| {
+                    let global = js_sys::global();
+                    let set: Function = Reflect::get(&global, &"setTimeout".into()).unwrap().unchecked_into();
+                    let _ = set.call3(&global, &resolve, &JsValue::from(30), &answer);
+                })
+                .into())
             }
         }
     })
@@ -203,6 +214,26 @@ async fn reserve_commit_release_sync_exactly_once() {
     owned(&again).await;
     assert_eq!(s(&again.balance().into(), "balance"), "490");
     again.close();
+}
+
+#[wasm_bindgen_test]
+async fn sync_waits_for_what_was_saved_while_a_push_was_in_flight() {
+    let w = world();
+    w.net.set(Net::Slow);
+    let m = open(&w).await;
+    settle(m.sync()).await.expect("first sync");
+    let h1 = generate(&m, 4).await;
+    let h2 = generate(&m, 4).await;
+    let usage = JSON::parse(r#"{"operation":"flashcards.generate","cards":3,"inputTokens":900,"outputTokens":300}"#).unwrap();
+    let committing = m.commit(h1.into(), usage.unchecked_into());
+    sleep(5).await; // the commit is saved and its push is on the wire
+    let releasing = m.release(h2.into()); // saved during that push: not in it
+    let b = settle(m.sync()).await.expect("sync");
+    assert_eq!(get(&b, "outbox").as_f64(), Some(0.0), "sync() settled with mutations still unsent");
+    assert_eq!(ledger_open_holds(&w), "0", "the release reached the ledger before sync() settled");
+    settle(committing).await.expect("committed");
+    settle(releasing).await.expect("released");
+    m.close();
 }
 
 #[wasm_bindgen_test]

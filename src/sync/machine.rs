@@ -348,6 +348,12 @@ impl Machine {
         self.staged.is_empty() && self.save.is_none() && self.request.is_none() && self.st.outbox.is_empty()
     }
 
+    /// Whether a push or pull is in flight (after a response, the machine goes straight
+    /// on to push mutations that became durable meanwhile).
+    pub fn is_sending(&self) -> bool {
+        self.request.is_some()
+    }
+
     pub(super) fn observe(&mut self, now: i64) {
         self.st.latest_seen = self.st.latest_seen.max(now);
     }

@@ -190,7 +190,10 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                 ));
             }
             Event::Synced { seq, outbox } => {
-                let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
+                // `sync()` settles once what was pending is sent: while the machine goes on
+                // pushing what was saved during this exchange, its callers keep waiting.
+                let more = outbox > 0 && inner.machine.borrow().is_sending();
+                let waiters: Vec<Waiter> = if more { Vec::new() } else { inner.syncs.borrow_mut().drain(..).collect() };
                 let balance = balance_value(inner);
                 for w in waiters {
                     w.resolve_with(&balance);

@@ -340,8 +340,9 @@ impl Meter {
         p.unchecked_into()
     }
 
-    /// Pushes what is pending and pulls a fresh snapshot; resolves with the balance after
-    /// a successful exchange, rejects with the failure's code (it is retried anyway).
+    /// Pushes what is pending and pulls a fresh snapshot; resolves with the balance once
+    /// the exchanges it started have succeeded and nothing saved meanwhile is still being
+    /// pushed; rejects with the first failure's code (it is retried anyway).
     pub fn sync(&self) -> BalancePromise {
         let inner = &self.inner;
         if !inner.owner.get() {
