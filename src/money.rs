@@ -344,7 +344,12 @@ impl Credits {
         if step.is_zero() {
             return Err(MoneyError::BadStep(step.to_plain_string()));
         }
-        let units = (self.0 / step.0).ceil();
+        // Checked: a step far finer than the amount overflows the quotient (a panic with `/`).
+        let units = self
+            .0
+            .checked_div(step.0)
+            .ok_or_else(|| MoneyError::Overflow(format!("{} in steps of {}", self.to_plain_string(), step.to_plain_string())))?
+            .ceil();
         let rounded = units.checked_mul(step.0).ok_or_else(|| MoneyError::Overflow(self.to_plain_string()))?;
         Credits::new(rounded.normalize())
     }

@@ -2,7 +2,30 @@
 
 use super::error::{bad_input, coded_error};
 use crate::json::{FromJson, ToJson};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
+
+#[wasm_bindgen]
+extern "C" {
+    // `Array.isArray` and `Object.assign` throw on a revoked Proxy or a throwing trap:
+    // bound with `catch`, so the exception becomes a value instead of unwinding through
+    // the Wasm frames (which would leave an async function's promise pending forever).
+    #[wasm_bindgen(catch, js_namespace = Array, js_name = isArray)]
+    fn is_array_or_throw(v: &JsValue) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Object, js_name = assign)]
+    fn assign_or_throw(target: &JsValue, source: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// `Array.isArray(v)`; false when it throws (a revoked Proxy).
+pub fn is_array(v: &JsValue) -> bool {
+    is_array_or_throw(v).unwrap_or(false)
+}
+
+/// A new plain object with `v`'s own enumerable properties (`Object.assign({}, v)`), or
+/// what reading them threw.
+pub fn own_properties(v: &JsValue) -> Result<JsValue, JsValue> {
+    assign_or_throw(&js_sys::Object::new(), v)
+}
 
 /// Describes a JS value's type for error messages (`null`, `number`, `array`, …).
 pub fn type_name(v: &JsValue) -> &'static str {
@@ -22,7 +45,7 @@ pub fn type_name(v: &JsValue) -> &'static str {
         "a symbol"
     } else if v.is_function() {
         "a function"
-    } else if js_sys::Array::is_array(v) {
+    } else if is_array(v) {
         "an array"
     } else {
         "an object"
@@ -42,7 +65,7 @@ pub fn string_arg(v: &JsValue, name: &str) -> Result<String, JsValue> {
 /// NaN and ±Infinity become `null`, a BigInt or a throwing getter makes `JSON.stringify`
 /// throw, and a lone UTF-16 surrogate is escaped and then rejected by the parser.
 pub fn object_arg<T: FromJson>(v: JsValue, name: &str, code: &str) -> Result<T, JsValue> {
-    let is_plain_object = v.is_object() && !js_sys::Array::is_array(&v) && !v.is_function();
+    let is_plain_object = v.is_object() && !is_array(&v) && !v.is_function();
     if !is_plain_object {
         return Err(coded_error(code, &format!("{name} must be an object, got {}", type_name(&v))));
     }

@@ -104,6 +104,18 @@ fn sync_error(inner: &Inner, e: SyncError, operation: &str) -> JsValue {
     err
 }
 
+/// Code of `publicKeys` that are not `{kid: base64url Ed25519 key}` (documented for
+/// `Meter.open`; the core reports them as a malformed snapshot key set).
+pub const BAD_KEY: &str = "BAD_KEY";
+
+fn bad_key(e: crate::snapshot::SnapshotError) -> JsValue {
+    let why = match e {
+        crate::snapshot::SnapshotError::Malformed(why) => why.to_string(),
+        other => other.to_string(),
+    };
+    coded_error(BAD_KEY, &format!("publicKeys: {why}"))
+}
+
 fn rejected(err: JsValue) -> Promise {
     Promise::reject(&err)
 }
@@ -128,10 +140,14 @@ impl Meter {
             _ => None,
         };
         // `host` holds functions: read it apart, then the JSON part of the options.
-        let plain = js_sys::Object::assign(&js_sys::Object::new(), &options.clone().unchecked_into());
-        let _ = Reflect::delete_property(&plain, &"host".into());
-        let _ = Reflect::delete_property(&plain, &"catalog".into());
-        let o: Options = object_arg(plain.into(), "options", BAD_INPUT)?;
+        if !options.is_object() || options.is_function() {
+            return Err(bad_input(&format!("options must be an object, got {}", super::convert::type_name(&options))));
+        }
+        let plain = super::convert::own_properties(&options)
+            .map_err(|e| bad_input(&format!("options cannot be read: {}", super::host::describe(&e))))?;
+        let _ = Reflect::delete_property(plain.unchecked_ref::<js_sys::Object>(), &"host".into());
+        let _ = Reflect::delete_property(plain.unchecked_ref::<js_sys::Object>(), &"catalog".into());
+        let o: Options = object_arg(plain, "options", BAD_INPUT)?;
         let catalog = match Reflect::get(&options, &"catalog".into()) {
             Ok(c) if !c.is_undefined() && !c.is_null() => super::api::Catalog::load(c.unchecked_into())?.into_core(),
             _ => CoreCatalog::default_catalog(),
@@ -141,7 +157,7 @@ impl Meter {
                 return Err(bad_input(&format!("{name} must be 1..200 printable characters without ':'")));
             }
         }
-        let keys = PublicKeys::from_json(&crate::json::to_string(&o.public_keys)).map_err(to_js_error)?;
+        let keys = PublicKeys::from_json(&crate::json::to_string(&o.public_keys)).map_err(bad_key)?;
         let mut timeouts = Timeouts::default();
         if let Some(t) = o.timeouts {
             let clamp = |c: crate::money::Count| c.get().clamp(1, 600_000) as u32;
