@@ -8,7 +8,7 @@
 use crate::app::App;
 use crate::http::{query_param, read_body, Reply};
 use crate::store::Kind;
-use serde_json::{json, Map, Value};
+use credit_meter::json::{self, Value};
 use crate::request::{Method, Request};
 
 /// Answers a request whose path starts with `/v1/`.
@@ -40,7 +40,7 @@ pub fn handle(app: &mut App, req: &mut Request, path: &str, query: &str) -> Repl
 /// `{kid: base64url public key}`: what a `Meter` is given as `publicKeys`.
 fn keys(app: &App) -> String {
     let signer = app.ledger().signer();
-    json!({ signer.kid(): signer.public_key_base64url() }).to_string()
+    json::to_string(&Value::Object(vec![(signer.kid().to_string(), signer.public_key_base64url().into())]))
 }
 
 fn state_route(app: &App, query: &str) -> Reply {
@@ -48,7 +48,7 @@ fn state_route(app: &App, query: &str) -> Reply {
         return Reply::error(400, "BAD_REQUEST", "use /v1/state?account=ID");
     };
     match state(app, &account) {
-        Some(v) => Reply::json(200, v.to_string()),
+        Some(v) => Reply::json(200, json::to_string(&v)),
         None => Reply::error(404, "UNKNOWN_ACCOUNT", &format!("no account {account:?}")),
     }
 }
@@ -62,34 +62,32 @@ fn state(app: &App, account_id: &str) -> Option<Value> {
     let mut account = rec.account.clone();
     let at = app.now().max(account.clock().unwrap_or(i64::MIN));
     let view = account.balance(at).ok()?;
-    let mut out = match lean(&view)? {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    let devices: Map<String, Value> = rec
+    let Value::Object(mut out) = json::to_value(&view) else { return None };
+    let limit = app.ledger().config().offline_limit;
+    let devices = rec
         .devices
         .iter()
         .map(|(id, d)| {
-            let v = json!({
-                "lastSeq": d.last_seq,
-                "overdraft": d.overdraft.to_string(),
-                "overdraftTotal": d.overdraft_total.to_string(),
-                "unpaidTotal": d.unpaid_total.to_string(),
-                "offlineLimit": d.offline_limit.unwrap_or(app.ledger().config().offline_limit).to_string(),
-            });
+            let v = Value::object([
+                ("lastSeq", json::to_value(&d.last_seq)),
+                ("overdraft", json::to_value(&d.overdraft)),
+                ("overdraftTotal", json::to_value(&d.overdraft_total)),
+                ("unpaidTotal", json::to_value(&d.unpaid_total)),
+                ("offlineLimit", json::to_value(&d.offline_limit.unwrap_or(limit))),
+            ]);
             (id.clone(), v)
         })
         .collect();
-    out.insert("accountId".into(), json!(account_id));
-    out.insert("policy".into(), json!(account.policy().name));
-    out.insert("version".into(), json!(rec.version));
-    out.insert("devices".into(), Value::Object(devices));
-    out.insert("entries".into(), lean(account.entries())?);
+    let extra = [
+        ("accountId", account_id.into()),
+        ("policy", account.policy().name.as_str().into()),
+        ("version", json::to_value(&rec.version)),
+        ("devices", Value::Object(devices)),
+        ("entries", json::to_value(account.entries())),
+    ];
+    for (key, value) in extra {
+        out.retain(|(k, _)| k != key);
+        out.push((key.to_string(), value));
+    }
     Some(Value::Object(out))
-}
-
-/// A crate value as a `serde_json::Value`, through the crate's own JSON writer (the crate
-/// itself carries no serde).
-fn lean<T: credit_meter::json::ToJson + ?Sized>(value: &T) -> Option<Value> {
-    serde_json::from_str(&credit_meter::json::to_string(value)).ok()
 }

@@ -2,7 +2,7 @@
 //! CORS, no caching, no sniffing), bounded request bodies and percent-decoding.
 
 use credit_meter::sync::message::MAX_BODY_BYTES;
-use serde_json::json;
+use credit_meter::json::{self, Value};
 use crate::request::Request;
 use std::fs::File;
 use std::io::{self, Write};
@@ -35,7 +35,8 @@ impl Reply {
 
     /// An HTTP-level error as JSON: `{"error":{"code","message"}}`.
     pub fn error(status: u16, code: &str, message: &str) -> Reply {
-        Reply::json(status, json!({ "error": { "code": code, "message": message } }).to_string())
+        let error = Value::object([("code", code.into()), ("message", message.into())]);
+        Reply::json(status, json::to_string(&Value::object([("error", error)])))
     }
 
     /// No body.

@@ -9,7 +9,7 @@
 use crate::store::{Kind, Logged, Store, StoreError, StoredKey};
 use credit_meter::base64url;
 use credit_meter::server::{LedgerConfig, RefLedger};
-use serde_json::json;
+use credit_meter::json::{self, Value};
 
 /// The demo account under True Recall.
 pub const DEMO_ACCOUNT: &str = "demo";
@@ -30,15 +30,23 @@ pub fn new_key(now: i64) -> Result<StoredKey, StoreError> {
 
 /// The admin commands that create the demo accounts at `now`.
 fn demo_commands(now: i64) -> Vec<String> {
+    let demo = || ("accountId", Value::from(DEMO_ACCOUNT));
+    let agent = || ("accountId", Value::from(DEMO_AGENT_ACCOUNT));
     [
-        json!({"op": "createAccount", "accountId": DEMO_ACCOUNT, "policy": "trueRecall"}),
-        json!({"op": "purchase", "accountId": DEMO_ACCOUNT, "purchaseId": "welcome", "packageId": "starter"}),
-        json!({"op": "createAccount", "accountId": DEMO_AGENT_ACCOUNT, "policy": "assistLore"}),
-        json!({"op": "signup", "accountId": DEMO_AGENT_ACCOUNT}),
-        json!({"op": "changePlan", "accountId": DEMO_AGENT_ACCOUNT, "planId": "starter", "startsAt": now, "endsAt": now + 30 * DAY_MS}),
+        Value::object([("op", "createAccount".into()), demo(), ("policy", "trueRecall".into())]),
+        Value::object([("op", "purchase".into()), demo(), ("purchaseId", "welcome".into()), ("packageId", "starter".into())]),
+        Value::object([("op", "createAccount".into()), agent(), ("policy", "assistLore".into())]),
+        Value::object([("op", "signup".into()), agent()]),
+        Value::object([
+            ("op", "changePlan".into()),
+            agent(),
+            ("planId", "starter".into()),
+            ("startsAt", json::to_value(&now)),
+            ("endsAt", json::to_value(&(now + 30 * DAY_MS))),
+        ]),
     ]
     .iter()
-    .map(|c| c.to_string())
+    .map(json::to_string)
     .collect()
 }
 
