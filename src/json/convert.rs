@@ -134,39 +134,25 @@ fn read_i64(v: Value, what: &str) -> Result<i64, JsonError> {
     r.ok_or_else(|| out_of_range(&t, what))
 }
 
-macro_rules! unsigned {
-    ($($t:ty, $what:literal);*) => {$(
+/// `ToJson`/`FromJson` for integer types, through the widest integer of their sign:
+/// written with `$push`, read with `$read`, then narrowed (out of range is an error).
+macro_rules! integers {
+    ($push:ident, $read:ident, $wide:ty: $($t:ty, $what:literal);*) => {$(
         impl ToJson for $t {
             fn write_json(&self, out: &mut String) {
-                push_u64(out, *self as u64);
+                $push(out, *self as $wide);
             }
         }
         impl FromJson for $t {
             fn from_json(v: Value) -> Result<Self, JsonError> {
-                let n = read_u64(v, $what)?;
-                <$t>::try_from(n).map_err(|_| { let mut s = String::new(); push_u64(&mut s, n); out_of_range(&s, $what) })
+                let n = $read(v, $what)?;
+                <$t>::try_from(n).map_err(|_| { let mut s = String::new(); $push(&mut s, n); out_of_range(&s, $what) })
             }
         }
     )*};
 }
-unsigned!(u8, "u8"; u16, "u16"; u32, "u32"; u64, "u64"; usize, "usize");
-
-macro_rules! signed {
-    ($($t:ty, $what:literal);*) => {$(
-        impl ToJson for $t {
-            fn write_json(&self, out: &mut String) {
-                push_i64(out, *self as i64);
-            }
-        }
-        impl FromJson for $t {
-            fn from_json(v: Value) -> Result<Self, JsonError> {
-                let n = read_i64(v, $what)?;
-                <$t>::try_from(n).map_err(|_| { let mut s = String::new(); push_i64(&mut s, n); out_of_range(&s, $what) })
-            }
-        }
-    )*};
-}
-signed!(i32, "i32"; i64, "i64");
+integers!(push_u64, read_u64, u64: u8, "u8"; u16, "u16"; u32, "u32"; u64, "u64"; usize, "usize");
+integers!(push_i64, read_i64, i64: i32, "i32"; i64, "i64");
 
 impl ToJson for bool {
     fn write_json(&self, out: &mut String) {
