@@ -15,6 +15,8 @@ pub mod ledger;
 pub mod base64url;
 pub mod snapshot;
 pub mod sync;
+mod sort;
+mod decimal_ops;
 #[cfg(feature = "ledger")]
 pub mod server;
 

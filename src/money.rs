@@ -8,6 +8,7 @@
 //!
 //! Rounding happens once, at the debit: [`Credits::round_up_to_step`].
 
+use crate::decimal_ops::{add, ceil, div, mul, sub};
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use rust_decimal::Decimal;
 use crate::json::{FromJson, JsonError, ToJson, Value};
@@ -138,9 +139,15 @@ fn parse_scientific(s: &str, lower: &str) -> Result<Decimal, MoneyError> {
     let mut value = m;
     let ten = Decimal::TEN;
     for _ in 0..exp.unsigned_abs() {
-        value = if exp > 0 { value.checked_mul(ten) } else { value.checked_div(ten) }.ok_or_else(|| MoneyError::Overflow(shorten(s)))?;
+        value = if exp > 0 { mul(value, ten) } else { div(value, ten) }.ok_or_else(|| MoneyError::Overflow(shorten(s)))?;
     }
     Ok(value.normalize())
+}
+
+/// Whether `value` is a valid amount as it is (non-negative, at most [`MAX_AMOUNT`]); the
+/// fast test before [`check_range`], which needs the value's text for its error.
+fn in_range(value: Decimal) -> bool {
+    (!value.is_sign_negative() || value.is_zero()) && value <= MAX_AMOUNT
 }
 
 fn check_range(value: Decimal, original: &str) -> Result<Decimal, MoneyError> {
@@ -244,6 +251,46 @@ fn exact_count(text: &str) -> Option<u64> {
     Some(n)
 }
 
+// What the two amount types do, written once (the macro below only wraps these).
+
+/// `value` as an amount: in range (non-negative, at most [`MAX_AMOUNT`]), "-0" made zero.
+#[inline(never)]
+fn amount(value: Decimal) -> Result<Decimal, MoneyError> {
+    // Formatted only for the error: arithmetic checks every result through here.
+    if in_range(value) {
+        return Ok(if value.is_zero() { Decimal::ZERO } else { value });
+    }
+    check_range(value, &value.to_string())
+}
+
+/// `a + b` as an amount.
+#[inline(never)]
+fn add_amounts(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
+    let sum = add(a, b).ok_or_else(|| MoneyError::Overflow(format!("{a} + {b}")))?;
+    amount(sum)
+}
+
+/// `a − b`, or zero when `b` is larger (both amounts).
+fn sub_amounts(a: Decimal, b: Decimal) -> Decimal {
+    // `b` is smaller: the difference is in range.
+    if b >= a { Decimal::ZERO } else { sub(a, b).unwrap_or_default() }
+}
+
+/// The decimal string JavaScript sees: no exponent, no trailing zeros (`"12.5"`).
+#[inline(never)]
+fn plain(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// An amount from JSON: a decimal string, parsed strictly.
+#[inline(never)]
+fn amount_from_json(v: Value) -> Result<Decimal, JsonError> {
+    match v {
+        Value::String(s) => parse_amount(&s).map_err(|e| JsonError::new(e.to_string())),
+        _ => Err(JsonError::invalid_type("a decimal string")),
+    }
+}
+
 macro_rules! amount_type {
     ($(#[$doc:meta])* $name:ident, $unit:literal) => {
         $(#[$doc])*
@@ -256,7 +303,7 @@ macro_rules! amount_type {
 
             /// Wraps a decimal that is already known to be in range (non-negative, ≤ 10^15).
             pub fn new(value: Decimal) -> Result<Self, MoneyError> {
-                check_range(value, &value.to_string()).map($name)
+                amount(value).map($name)
             }
 
             /// Parses a decimal string strictly; see [`parse_amount`].
@@ -281,18 +328,17 @@ macro_rules! amount_type {
 
             /// `self + other`, refused above [`MAX_AMOUNT`].
             pub fn checked_add(self, other: Self) -> Result<Self, MoneyError> {
-                let sum = self.0.checked_add(other.0).ok_or_else(|| MoneyError::Overflow(format!("{} + {}", self.0, other.0)))?;
-                Self::new(sum)
+                add_amounts(self.0, other.0).map($name)
             }
 
             /// `self − other`, or zero when `other` is larger.
             pub fn saturating_sub(self, other: Self) -> Self {
-                if other.0 >= self.0 { Self::ZERO } else { $name(self.0 - other.0) }
+                $name(sub_amounts(self.0, other.0))
             }
 
             /// The decimal string JavaScript sees: no exponent, no trailing zeros (`"12.5"`).
             pub fn to_plain_string(self) -> String {
-                self.0.normalize().to_string()
+                plain(self.0)
             }
         }
 
@@ -317,10 +363,7 @@ macro_rules! amount_type {
 
         impl FromJson for $name {
             fn from_json(v: Value) -> Result<Self, JsonError> {
-                match v {
-                    Value::String(s) => Self::parse(&s).map_err(|e| JsonError::new(e.to_string())),
-                    _ => Err(JsonError::invalid_type("a decimal string")),
-                }
+                amount_from_json(v).map($name)
             }
         }
     };
@@ -345,12 +388,10 @@ impl Credits {
             return Err(MoneyError::BadStep(step.to_plain_string()));
         }
         // Checked: a step far finer than the amount overflows the quotient (a panic with `/`).
-        let units = self
-            .0
-            .checked_div(step.0)
-            .ok_or_else(|| MoneyError::Overflow(format!("{} in steps of {}", self.to_plain_string(), step.to_plain_string())))?
-            .ceil();
-        let rounded = units.checked_mul(step.0).ok_or_else(|| MoneyError::Overflow(self.to_plain_string()))?;
+        let units = div(self.0, step.0)
+            .ok_or_else(|| MoneyError::Overflow(format!("{} in steps of {}", self.to_plain_string(), step.to_plain_string())))?;
+        let units = ceil(units);
+        let rounded = mul(units, step.0).ok_or_else(|| MoneyError::Overflow(self.to_plain_string()))?;
         Credits::new(rounded.normalize())
     }
 }

@@ -21,9 +21,7 @@ pub struct Usage {
 }
 
 fn times(price: Credits, n: u64, what: &str) -> Result<Decimal, CatalogError> {
-    price
-        .value()
-        .checked_mul(Decimal::from(n))
+    crate::decimal_ops::mul(price.value(), Decimal::from(n))
         .ok_or_else(|| CatalogError::Overflow(format!("{n} {what} at {price} each")))
 }
 
@@ -48,9 +46,7 @@ pub fn credits_for(
             };
             let usd = model.usd_for(usage.input_tokens, usage.output_tokens)?;
             let credits = catalog.usd_to_credits(usd)?;
-            credits
-                .value()
-                .checked_mul(markup.value())
+            crate::decimal_ops::mul(credits.value(), markup.value())
                 .ok_or_else(|| CatalogError::Overflow(format!("{credits} with markup {markup}")))?
         }
     };

@@ -9,18 +9,20 @@
 //! document; a [`Catalog`] value is always valid.
 
 mod definition;
+mod index;
 mod validate;
 
 pub use definition::{
     CatalogDefinition, Charge, ModelDefinition, ModelPricing, OperationDefinition, PackageDefinition,
 };
 
+use crate::decimal_ops::{add, ceil, div, mul};
 use crate::error::{Coded, BAD_CATALOG, UNKNOWN_MODEL, UNKNOWN_OPERATION};
 use crate::estimate::Encoding;
 use crate::money::{Credits, MoneyError, Usd};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use std::collections::HashMap;
+use index::IdIndex;
 use std::fmt;
 
 /// The only catalog format this version reads.
@@ -89,8 +91,8 @@ impl From<MoneyError> for CatalogError {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     def: CatalogDefinition,
-    models: HashMap<String, usize>,
-    operations: HashMap<String, usize>,
+    models: IdIndex,
+    operations: IdIndex,
 }
 
 /// A credit package as offered to a user, with its derived figures.
@@ -124,9 +126,7 @@ impl Catalog {
 
     /// Validates an already-deserialised definition.
     pub fn from_definition(def: CatalogDefinition) -> Result<Self, CatalogError> {
-        validate::validate(&def)?;
-        let models = def.models.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
-        let operations = def.operations.iter().enumerate().map(|(i, o)| (o.id.clone(), i)).collect();
+        let (models, operations) = validate::validate(&def)?;
         Ok(Catalog { def, models, operations })
     }
 
@@ -136,8 +136,8 @@ impl Catalog {
         // empty-but-valid catalog is better than a panic in a host plugin.
         Self::parse(DEFAULT_CATALOG_JSON).unwrap_or_else(|_| Catalog {
             def: CatalogDefinition::empty(),
-            models: HashMap::new(),
-            operations: HashMap::new(),
+            models: IdIndex::default(),
+            operations: IdIndex::default(),
         })
     }
 
@@ -163,14 +163,14 @@ impl Catalog {
 
     /// Looks up a model.
     pub fn model(&self, id: &str) -> Result<&ModelDefinition, CatalogError> {
-        self.models.get(id).map(|&i| &self.def.models[i]).ok_or_else(|| CatalogError::UnknownModel(id.to_string()))
+        self.models.get(id).and_then(|i| self.def.models.get(i)).ok_or_else(|| CatalogError::UnknownModel(id.to_string()))
     }
 
     /// Looks up an operation.
     pub fn operation(&self, id: &str) -> Result<&OperationDefinition, CatalogError> {
         self.operations
             .get(id)
-            .map(|&i| &self.def.operations[i])
+            .and_then(|i| self.def.operations.get(i))
             .ok_or_else(|| CatalogError::UnknownOperation(id.to_string()))
     }
 
@@ -187,7 +187,7 @@ impl Catalog {
     /// The packages with their derived totals and per-credit prices, cheapest first.
     pub fn packages(&self) -> Vec<PackageOffer> {
         let mut offers: Vec<PackageOffer> = self.def.packages.iter().filter_map(|p| offer(p).ok()).collect();
-        offers.sort_by(|a, b| a.price_usd.cmp(&b.price_usd).then(b.total.cmp(&a.total)).then(a.id.cmp(&b.id)));
+        crate::sort::sort_by(&mut offers, |a, b| a.price_usd.cmp(&b.price_usd).then(b.total.cmp(&a.total)).then(a.id.cmp(&b.id)));
         offers
     }
 
@@ -200,19 +200,17 @@ impl Catalog {
         }
         let best = offers.into_iter().min_by(|a, b| {
             // Compare price/total without rounding: a.price * b.total vs b.price * a.total.
-            let l = a.price_usd.value().checked_mul(b.total.value());
-            let r = b.price_usd.value().checked_mul(a.total.value());
+            let l = mul(a.price_usd.value(), b.total.value());
+            let r = mul(b.price_usd.value(), a.total.value());
             l.cmp(&r).then(b.total.cmp(&a.total))
         })?;
-        let quantity = shortfall.value().checked_div(best.total.value())?.ceil().to_u64()?;
+        let quantity = ceil(div(shortfall.value(), best.total.value())?).to_u64()?;
         Some((best, quantity))
     }
 
     /// Converts a USD amount into credits at the catalog's rate, unrounded.
     pub fn usd_to_credits(&self, usd: Usd) -> Result<Credits, CatalogError> {
-        let v = usd
-            .value()
-            .checked_mul(self.def.credits_per_usd.value())
+        let v = mul(usd.value(), self.def.credits_per_usd.value())
             .ok_or_else(|| CatalogError::Overflow(format!("{usd} at {} credits per USD", self.def.credits_per_usd)))?;
         Ok(Credits::new(v)?)
     }
@@ -225,10 +223,7 @@ impl Catalog {
 
 fn offer(p: &PackageDefinition) -> Result<PackageOffer, CatalogError> {
     let total = p.credits.checked_add(p.bonus)?;
-    let per = p
-        .price_usd
-        .value()
-        .checked_div(total.value())
+    let per = div(p.price_usd.value(), total.value())
         .ok_or_else(|| CatalogError::Invalid(format!("package {:?} has no credits", p.id)))?
         .round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
     Ok(PackageOffer {
@@ -253,10 +248,10 @@ impl ModelDefinition {
     pub fn usd_for(&self, input: u64, output: u64) -> Result<Usd, CatalogError> {
         let p = &self.pricing;
         let overflow = || CatalogError::Overflow(format!("{input} input and {output} output tokens on {}", self.id));
-        let a = p.prompt.value().checked_mul(Decimal::from(input)).ok_or_else(overflow)?;
-        let b = p.completion.value().checked_mul(Decimal::from(output)).ok_or_else(overflow)?;
+        let a = mul(p.prompt.value(), Decimal::from(input)).ok_or_else(overflow)?;
+        let b = mul(p.completion.value(), Decimal::from(output)).ok_or_else(overflow)?;
         let r = p.request.map(Usd::value).unwrap_or_default();
-        let sum = a.checked_add(b).and_then(|s| s.checked_add(r)).ok_or_else(overflow)?;
+        let sum = add(a, b).and_then(|s| add(s, r)).ok_or_else(overflow)?;
         Usd::new(sum).map_err(|_| overflow())
     }
 }

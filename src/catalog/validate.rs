@@ -1,7 +1,7 @@
 //! The rules a catalog must satisfy beyond its JSON shape.
 
+use super::index::IdIndex;
 use super::{short, CatalogDefinition, CatalogError, Charge, CATALOG_FORMAT};
-use std::collections::HashSet;
 
 /// Upper bounds that keep a hostile catalog from costing memory or time.
 const MAX_MODELS: usize = 10_000;
@@ -15,18 +15,20 @@ fn invalid(msg: String) -> CatalogError {
     CatalogError::Invalid(msg)
 }
 
-fn check_id(kind: &str, id: &str, seen: &mut HashSet<String>) -> Result<(), CatalogError> {
+/// Checks the id at `position` of a list whose first repeated id is at `repeat`.
+fn check_id(kind: &str, id: &str, position: usize, repeat: Option<usize>) -> Result<(), CatalogError> {
     if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
         return Err(invalid(format!("{kind} id {:?} must be 1..{MAX_ID_LEN} printable characters", short(id))));
     }
-    if !seen.insert(id.to_string()) {
+    if repeat == Some(position) {
         return Err(invalid(format!("{kind} id {:?} appears twice", short(id))));
     }
     Ok(())
 }
 
-/// Checks every rule; the first broken one is reported.
-pub(super) fn validate(def: &CatalogDefinition) -> Result<(), CatalogError> {
+/// Checks every rule; the first broken one is reported. Returns the indexes of the models'
+/// and the operations' ids.
+pub(super) fn validate(def: &CatalogDefinition) -> Result<(IdIndex, IdIndex), CatalogError> {
     if def.format != CATALOG_FORMAT {
         return Err(invalid(format!("format {} is not supported; this version reads format {CATALOG_FORMAT}", def.format)));
     }
@@ -47,19 +49,20 @@ pub(super) fn validate(def: &CatalogDefinition) -> Result<(), CatalogError> {
             "too many entries (at most {MAX_MODELS} models, {MAX_OPERATIONS} operations, {MAX_PACKAGES} packages)"
         )));
     }
-    let mut seen = HashSet::new();
-    for m in &def.models {
-        check_id("model", &m.id, &mut seen)?;
+    let models = IdIndex::new(def.models.iter().map(|m| m.id.as_str()));
+    let repeat = models.first_repeat();
+    for (i, m) in def.models.iter().enumerate() {
+        check_id("model", &m.id, i, repeat)?;
     }
-    let models = seen;
-    let mut seen = HashSet::new();
-    for op in &def.operations {
-        check_id("operation", &op.id, &mut seen)?;
+    let operations = IdIndex::new(def.operations.iter().map(|o| o.id.as_str()));
+    let repeat = operations.first_repeat();
+    for (i, op) in def.operations.iter().enumerate() {
+        check_id("operation", &op.id, i, repeat)?;
         validate_operation(op, &models)?;
     }
-    let mut seen = HashSet::new();
-    for p in &def.packages {
-        check_id("package", &p.id, &mut seen)?;
+    let repeat = IdIndex::new(def.packages.iter().map(|p| p.id.as_str())).first_repeat();
+    for (i, p) in def.packages.iter().enumerate() {
+        check_id("package", &p.id, i, repeat)?;
         if p.credits.is_zero() {
             return Err(invalid(format!("package {:?} must sell more than zero credits", short(&p.id))));
         }
@@ -68,10 +71,10 @@ pub(super) fn validate(def: &CatalogDefinition) -> Result<(), CatalogError> {
         }
         p.credits.checked_add(p.bonus).map_err(|_| invalid(format!("package {:?} total is out of range", short(&p.id))))?;
     }
-    Ok(())
+    Ok((models, operations))
 }
 
-fn validate_operation(op: &super::OperationDefinition, models: &HashSet<String>) -> Result<(), CatalogError> {
+fn validate_operation(op: &super::OperationDefinition, models: &IdIndex) -> Result<(), CatalogError> {
     let id = short(&op.id);
     if let Some(model) = &op.model {
         if !models.contains(model) {

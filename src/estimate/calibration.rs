@@ -13,6 +13,7 @@
 //! change. Ratios are clamped to 1/20…20 so one odd generation cannot wreck it.
 
 use super::cards::CountRange;
+use crate::decimal_ops::{add, ceil, div, mul, sub};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -78,11 +79,13 @@ pub struct Observation {
 
 fn weight(n: u32) -> Decimal {
     // 1/n for the first WINDOW observations, then 1/WINDOW.
-    Decimal::ONE / Decimal::from(n.clamp(1, WINDOW))
+    div(Decimal::ONE, Decimal::from(n.clamp(1, WINDOW))).unwrap_or(Decimal::ONE)
 }
 
+/// `old + (new − old) × w`, to 6 places. (Checked arithmetic, one shared copy of each
+/// operation; validated ratios and token rates keep every step far from overflow.)
 fn blend(old: Decimal, new: Decimal, w: Decimal) -> Decimal {
-    (old + (new - old) * w).round_dp(6)
+    sub(new, old).and_then(|d| mul(d, w)).and_then(|d| add(old, d)).unwrap_or(new).round_dp(6)
 }
 
 impl CalibrationState {
@@ -106,17 +109,17 @@ impl CalibrationState {
     /// Learns from one generation.
     pub fn observe(&mut self, o: &Observation) {
         if let Some(predicted) = o.predicted_cards.filter(|&p| p > 0) {
-            let r = (dec(o.actual_cards) / dec(predicted)).clamp(min_ratio(), max_ratio());
+            let r = div(dec(o.actual_cards), dec(predicted)).unwrap_or(max_ratio()).clamp(min_ratio(), max_ratio());
             self.samples = self.samples.saturating_add(1);
             let w = weight(self.samples);
-            let dev = ((r - self.card_ratio).abs() / self.card_ratio).min(max_ratio());
+            let dev = sub(r, self.card_ratio).and_then(|d| div(d.abs(), self.card_ratio)).unwrap_or(max_ratio()).min(max_ratio());
             if self.samples > 1 {
                 self.card_deviation = blend(self.card_deviation, dev, w);
             }
             self.card_ratio = blend(self.card_ratio, r, w).clamp(min_ratio(), max_ratio());
         }
         if let Some(tokens) = o.output_tokens.filter(|_| o.actual_cards > 0) {
-            let per = (dec(tokens.min(1 << 53)) / dec(o.actual_cards)).min(dec(10_000_000));
+            let per = div(dec(tokens.min(1 << 53)), dec(o.actual_cards)).unwrap_or(dec(10_000_000)).min(dec(10_000_000));
             self.token_samples = self.token_samples.saturating_add(1);
             let w = weight(self.token_samples);
             self.output_tokens_per_card = Some(match self.output_tokens_per_card {
@@ -135,23 +138,25 @@ impl CalibrationState {
             return raw;
         }
         let scale = |n: u64, f: Decimal| -> u64 {
-            (dec(n) * f).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_u64().unwrap_or(u64::MAX)
+            mul(dec(n), f)
+                .and_then(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_u64())
+                .unwrap_or(u64::MAX)
         };
         let expected = scale(raw.expected, self.card_ratio).max(1);
         let (low_f, high_f) = if self.samples >= MIN_SAMPLES_FOR_SPREAD {
-            let spread = (self.card_deviation * Decimal::TWO).clamp(Decimal::new(1, 1), Decimal::new(5, 1));
-            (Decimal::ONE - spread, Decimal::ONE + spread)
+            let spread = mul(self.card_deviation, Decimal::TWO).unwrap_or(Decimal::ONE).clamp(Decimal::new(1, 1), Decimal::new(5, 1));
+            (sub(Decimal::ONE, spread).unwrap_or_default(), add(Decimal::ONE, spread).unwrap_or(Decimal::TWO))
         } else {
             (Decimal::new(default_low_milli as i64, 3), Decimal::new(default_high_milli as i64, 3))
         };
         let low = scale(expected, low_f).min(expected);
-        let high = (dec(expected) * high_f).ceil().to_u64().unwrap_or(u64::MAX).saturating_add(1).max(expected);
+        let high = mul(dec(expected), high_f).and_then(|v| ceil(v).to_u64()).unwrap_or(u64::MAX).saturating_add(1).max(expected);
         CountRange { low, expected, high }
     }
 
     /// Output tokens per card: learnt, or `default`.
     pub fn output_tokens_per_card(&self, default: u64) -> u64 {
-        self.output_tokens_per_card.and_then(|t| t.ceil().to_u64()).unwrap_or(default)
+        self.output_tokens_per_card.and_then(|t| ceil(t).to_u64()).unwrap_or(default)
     }
 }
 

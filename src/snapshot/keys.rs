@@ -48,8 +48,17 @@ impl PublicKeys {
 
     /// Parses `{"kid": "base64url key", …}`.
     pub fn from_json(json: &str) -> Result<PublicKeys, SnapshotError> {
-        let map: std::collections::BTreeMap<String, String> =
-            crate::json::from_str(json).map_err(|_| SnapshotError::Malformed("public keys must be a JSON object of strings"))?;
+        const NOT_STRINGS: SnapshotError = SnapshotError::Malformed("public keys must be a JSON object of strings");
+        let members = crate::json::take_object(crate::json::parse(json).map_err(|_| NOT_STRINGS)?, "").map_err(|_| NOT_STRINGS)?;
+        let mut map = Vec::with_capacity(members.len());
+        for (kid, key) in members {
+            match key {
+                crate::json::Value::String(key) => map.push((kid, key)),
+                _ => return Err(NOT_STRINGS),
+            }
+        }
+        // In key id order, as before (the parser refuses duplicate ids).
+        crate::sort::sort_by(&mut map, |a, b| a.0.cmp(&b.0));
         let mut keys = PublicKeys::new();
         for (kid, key) in &map {
             keys.insert_base64url(kid, key)?;

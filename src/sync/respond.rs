@@ -10,7 +10,6 @@ use super::view::Totals;
 use crate::error::Coded;
 use crate::money::Credits;
 use crate::snapshot::{check_identity, check_successor_signed, freshness, Freshness, Verified};
-use std::collections::BTreeMap;
 
 /// The ledger's acknowledgement of one of this device's mutations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,7 +171,8 @@ impl Machine {
         let p = &verified.payload;
         let last = p.last_mutation_seq;
         let ack_through = last.min(self.durable_seq);
-        let open: BTreeMap<&str, i64> = p.holds.iter().map(|h| (h.id.as_str(), h.expires_at)).collect();
+        let mut open: Vec<(&str, i64)> = p.holds.iter().map(|h| (h.id.as_str(), h.expires_at)).collect();
+        crate::sort::sort_by(&mut open, |a, b| a.0.cmp(b.0));
         let mut acks = Vec::new();
         let mut r = 0usize;
         while let Some(entry) = self.st.outbox.front().filter(|e| e.mutation.seq() <= ack_through) {
@@ -195,7 +195,7 @@ impl Machine {
                 confirmed: false,
             };
             if let Mutation::Reserve { hold_id, .. } = &mutation {
-                let on_ledger = open.get(hold_id.as_str()).copied();
+                let on_ledger = expiry_on_ledger(&open, hold_id);
                 ack.confirmed = on_ledger.is_some();
                 if let Some(h) = self.hold_mut(hold_id) {
                     match on_ledger {
@@ -211,13 +211,15 @@ impl Machine {
         }
         // Holds the ledger no longer lists (it let them expire) stop reserving there.
         for h in self.st.holds.iter_mut().filter(|h| h.state == HoldState::Open) {
-            match open.get(h.id.as_str()) {
-                Some(&e) => h.expires_at = e,
+            match expiry_on_ledger(&open, &h.id) {
+                Some(e) => h.expires_at = e,
                 None => h.state = HoldState::Detached,
             }
         }
         let acked = acks.len();
-        self.events.extend(acks.into_iter().map(Event::Acknowledged));
+        for ack in acks {
+            self.events.push_back(Event::Acknowledged(ack));
+        }
         self.st.latest_seen = p.issued_at;
         self.st.snapshot = Some(verified);
         self.totals = Totals::of(&self.st);
@@ -262,3 +264,10 @@ impl Machine {
 }
 
 json_to!(impl ['a] PushRef<'a> { v: "v", account_id: "accountId", device_id: "deviceId", mutations: "mutations" });
+
+/// The expiry of hold `id` in `open` (sorted by id); of the last one when the snapshot
+/// lists an id twice.
+fn expiry_on_ledger(open: &[(&str, i64)], id: &str) -> Option<i64> {
+    let end = open.partition_point(|&(k, _)| k <= id);
+    open.get(..end).and_then(<[_]>::last).filter(|&&(k, _)| k == id).map(|&(_, e)| e)
+}

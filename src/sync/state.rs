@@ -218,7 +218,7 @@ impl ClientState {
             return false;
         }
         let mut ids: Vec<&str> = self.holds.iter().map(|h| h.id.as_str()).collect();
-        ids.sort_unstable();
+        crate::sort::sort_by(&mut ids, |a, b| a.cmp(b));
         ids.windows(2).all(|w| w[0] != w[1])
     }
 

@@ -125,12 +125,12 @@ pub(super) fn ranges_to_remove(note: &str, inline: &mut Inline) -> (Vec<Range<us
     parse(note, body, &mut c);
     removed.embeds = c.embeds;
     let (mut cuts, mut literal) = (c.cuts, c.literal);
-    literal.sort_by_key(|r| r.start);
+    crate::sort::sort_by_key(&mut literal, |r| r.start);
     for r in comment_ranges(note, &literal) {
         removed.comments += 1;
         cuts.push(r);
     }
-    cuts.sort_by_key(|r| r.start);
+    crate::sort::sort_by_key(&mut cuts, |r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(cuts.len());
     for r in cuts {
         match merged.last_mut() {

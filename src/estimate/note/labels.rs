@@ -16,7 +16,7 @@ impl Labels {
     /// The labels defined in `text[from..]`, read by the block pass (only if it has `]:`).
     pub fn of(text: &str, from: usize) -> Labels {
         let mut labels = Labels::default();
-        if text.get(from..).is_some_and(|t| t.contains("]:")) {
+        if text.get(from..).is_some_and(|t| super::substr::contains(t, "]:")) {
             parse(text, from, &mut labels);
         }
         labels

@@ -135,7 +135,7 @@ pub(super) fn find_links(b: &[u8], spans: &[Span], labels: &Labels, s: &mut Link
         }
     }
     // Outer first where two start together (`![[a.png]]]()` is an image holding a wikilink).
-    out.sort_unstable_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+    crate::sort::sort_by_key(out, |h| (h.start, std::cmp::Reverse(h.end)));
 }
 
 /// A reference link closed by the `]` at `i`: `[text][label]`, `[text][]` or `[text]` with

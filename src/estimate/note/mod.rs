@@ -29,6 +29,7 @@ mod links;
 mod scan;
 mod spans;
 mod structure;
+mod substr;
 mod text;
 
 

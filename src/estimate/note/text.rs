@@ -1,6 +1,7 @@
 //! Counting in plain text: words, sentences, and the line conventions of cards and
 //! definitions (`Q:` lines, `::`, `==cloze==`, `Term: definition`).
 
+use super::substr::{contains, count, split_once};
 use super::NoteStructure;
 
 /// Words: runs of letters/digits; each CJK ideograph or kana counts as a word.
@@ -73,10 +74,10 @@ pub(super) fn count_line_patterns(text: &str, s: &mut NoteStructure) {
         } else if starts_ci(t, "a:") || starts_ci(t, "answer:") {
             // The answer half of a card counted on its `Q:` line.
             s.sentences = s.sentences.saturating_sub(count_sentences_in(t));
-        } else if t.contains("::") && !t.starts_with("::") {
-            s.explicit_cards += t.matches("{{c").count().max(1) as u64;
-        } else if t.contains("==") {
-            s.explicit_cards += (t.matches("==").count() / 2) as u64;
+        } else if contains(t, "::") && !t.starts_with("::") {
+            s.explicit_cards += count(t, "{{c").max(1) as u64;
+        } else if contains(t, "==") {
+            s.explicit_cards += (count(t, "==") / 2) as u64;
         } else if is_definition_line(t) {
             s.definitions += 1;
         }
@@ -91,12 +92,12 @@ pub(super) fn count_line_patterns(text: &str, s: &mut NoteStructure) {
 fn is_definition_line(t: &str) -> bool {
     let t = t.trim();
     for sep in [": ", " — ", " – ", " - "] {
-        if let Some((term, def)) = t.split_once(sep) {
+        if let Some((term, def)) = split_once(t, sep) {
             let term = term.trim_matches(|c| c == '*' || c == '_' || c == ' ');
             let term_words = term.split_whitespace().count();
             if (1..=5).contains(&term_words)
                 && term.chars().count() <= 60
-                && !term.contains("http")
+                && !contains(term, "http")
                 && def.split_whitespace().count() >= 3
             {
                 return true;
