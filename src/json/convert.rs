@@ -61,6 +61,18 @@ pub fn take_member(members: &mut Vec<(String, Value)>, key: &str) -> Option<Valu
     Some(members.remove(i).1)
 }
 
+/// The tag of an internally tagged object (the string member `tag`, taken out) and the
+/// other members; errors for a value that is no object and a missing or non-string tag.
+#[inline(never)]
+pub fn take_tag(v: Value, tag: &str) -> Result<(String, Vec<(String, Value)>), JsonError> {
+    let mut members = take_object(v, "an object")?;
+    match take_member(&mut members, tag) {
+        Some(Value::String(s)) => Ok((s, members)),
+        Some(_) => Err(JsonError::invalid_type("a string").at_key(tag)),
+        None => Err(missing_field(tag)),
+    }
+}
+
 /// Sorts an object's members into one slot per name in `names` (absent: `None`);
 /// with `deny`, a member not in `names` is an error. Shared by every struct's reader.
 pub fn slots(members: Vec<(String, Value)>, names: &[&str], deny: bool) -> Result<Vec<Option<Value>>, JsonError> {
@@ -239,15 +251,33 @@ impl<T: ToJson> ToJson for Vec<T> {
 
 impl<T: FromJson> FromJson for Vec<T> {
     fn from_json(v: Value) -> Result<Self, JsonError> {
-        let Value::Array(items) = v else {
-            return Err(JsonError::invalid_type("an array"));
-        };
+        let items = take_array(v)?;
         let mut out = Vec::with_capacity(items.len());
-        for (i, v) in items.into_iter().enumerate() {
-            out.push(T::from_json(v).map_err(|e| e.at_index(i))?);
-        }
+        each_item(items, &mut |v| {
+            out.push(T::from_json(v)?);
+            Ok(())
+        })?;
         Ok(out)
     }
+}
+
+/// The elements of an array, or an `invalid type` error.
+#[inline(never)]
+fn take_array(v: Value) -> Result<Vec<Value>, JsonError> {
+    match v {
+        Value::Array(items) => Ok(items),
+        _ => Err(JsonError::invalid_type("an array")),
+    }
+}
+
+/// Hands each element to `item` in order; an element's error gets its index in the
+/// path. The loop shared by every `Vec<T>` reader, so each `T` adds only a small closure.
+#[inline(never)]
+fn each_item(items: Vec<Value>, item: &mut dyn FnMut(Value) -> Result<(), JsonError>) -> Result<(), JsonError> {
+    for (i, v) in items.into_iter().enumerate() {
+        item(v).map_err(|e| e.at_index(i))?;
+    }
+    Ok(())
 }
 
 impl<T: ToJson> ToJson for VecDeque<T> {

@@ -12,8 +12,14 @@ enum Step {
 }
 
 /// Why a JSON text or value was refused, with the path to the offending place.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonError {
+///
+/// One pointer wide (the details are boxed): every `Result<T, JsonError>` the readers
+/// pass around stays small, and so does the code that moves it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct JsonError(Box<Details>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Details {
     message: String,
     /// Outermost last (steps are added while the error travels outwards).
     path: Vec<Step>,
@@ -22,7 +28,12 @@ pub struct JsonError {
 impl JsonError {
     /// An error with this message at the current place.
     pub fn new(message: impl Into<String>) -> Self {
-        JsonError { message: message.into(), path: Vec::new() }
+        Self::from_message(message.into())
+    }
+
+    #[inline(never)]
+    fn from_message(message: String) -> Self {
+        JsonError(Box::new(Details { message, path: Vec::new() }))
     }
 
     /// `invalid type: expected {what}` (a value of the wrong JSON type).
@@ -32,25 +43,25 @@ impl JsonError {
 
     /// The same error, one object member further in.
     pub fn at_key(mut self, key: &str) -> Self {
-        self.path.push(Step::Key(key.to_string()));
+        self.0.path.push(Step::Key(key.to_string()));
         self
     }
 
     /// The same error, one array element further in.
     pub fn at_index(mut self, index: usize) -> Self {
-        self.path.push(Step::Index(index));
+        self.0.path.push(Step::Index(index));
         self
     }
 
     /// The message without the path.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// The path, e.g. `$.grants[2].amount` (`$` for the whole document).
     pub fn path(&self) -> String {
         let mut p = String::from("$");
-        for step in self.path.iter().rev() {
+        for step in self.0.path.iter().rev() {
             match step {
                 Step::Key(k) => {
                     p.push('.');
@@ -69,13 +80,20 @@ impl JsonError {
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            f.write_str(&self.message)
+        if self.0.path.is_empty() {
+            f.write_str(&self.0.message)
         } else {
-            f.write_str(&self.message)?;
+            f.write_str(&self.0.message)?;
             f.write_str(" at ")?;
             f.write_str(&self.path())
         }
+    }
+}
+
+/// Written like the derive on the unboxed struct would: `JsonError { message, path }`.
+impl fmt::Debug for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JsonError").field("message", &self.0.message).field("path", &self.0.path).finish()
     }
 }
 

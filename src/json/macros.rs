@@ -46,37 +46,47 @@ macro_rules! json_from {
     (@deny []) => {
         false
     };
-    // The value of one field from its slot (`None`: absent), by its mode.
-    (@field $slot:expr, $n:literal, []) => {
-        $crate::json::field($slot, $n)?
+    // The value of the next field from `$f` (a `Fields`), by its mode.
+    (@field $f:ident, $n:literal, []) => {
+        $f.field($n)?
     };
-    (@field $slot:expr, $n:literal, [default]) => {
-        $crate::json::field_or_default($slot, $n)?
+    (@field $f:ident, $n:literal, [default]) => {
+        $f.field_or_default($n)?
     };
-    (@field $slot:expr, $n:literal, [opt]) => {
-        $crate::json::field($slot, $n)?
+    (@field $f:ident, $n:literal, [opt]) => {
+        $f.field($n)?
     };
-    (@field $slot:expr, $n:literal, [($e:expr)]) => {
-        match $slot {
+    (@field $f:ident, $n:literal, [($e:expr)]) => {
+        match $f.next_slot() {
             Some(v) => $crate::json::field(Some(v), $n)?,
             None => $e,
         }
     };
-    // Builds `$path { … }` from the object members `$members` (a `Vec<(String, Value)>`):
-    // the members are sorted into one slot per field by a shared, non-generic function,
-    // then each field is read by a function generic only over the field's type.
-    (@build $path:path, $members:expr, [$($deny:ident)?], { $($f:ident : $n:literal $(= $mode:tt)?),* $(,)? }) => {{
+    // Builds `$path { … }` from `$fields` (a `Fields`, the members sorted into one slot
+    // per field by shared, non-generic code); each field is read by a function generic
+    // only over the field's type.
+    (@read $path:path, $fields:expr, { $($f:ident : $n:literal $(= $mode:tt)?),* $(,)? }) => {{
         #[allow(unused_mut, unused_variables)]
-        let mut slots = $crate::json::slots($members, &[$($n),*], json_from!(@deny [$($deny)?]))?.into_iter();
+        let mut fields = $fields;
         $path {
-            $( $f: json_from!(@field slots.next().flatten(), $n, [$($mode)?]), )*
+            $( $f: json_from!(@field fields, $n, [$($mode)?]), )*
         }
     }};
+    // Builds `$path { … }` from the object members `$members` (a `Vec<(String, Value)>`).
+    (@build $path:path, $members:expr, [$($deny:ident)?], { $($body:tt)* }) => {
+        json_from!(@read $path,
+            $crate::json::Fields::from_members($members, json_from!(@names { $($body)* }), json_from!(@deny [$($deny)?]))?,
+            { $($body)* })
+    };
+    // The field names, for `Fields`.
+    (@names { $($f:ident : $n:literal $(= $mode:tt)?),* $(,)? }) => {
+        &[$($n),*]
+    };
     ($ty:ident $([$deny:ident])? { $($body:tt)* }) => {
         impl $crate::json::FromJson for $ty {
             fn from_json(v: $crate::json::Value) -> Result<Self, $crate::json::JsonError> {
-                let members = $crate::json::take_object(v, "an object")?;
-                Ok(json_from!(@build Self, members, [$($deny)?], { $($body)* }))
+                let fields = $crate::json::Fields::of(v, json_from!(@names { $($body)* }), json_from!(@deny [$($deny)?]))?;
+                Ok(json_from!(@read Self, fields, { $($body)* }))
             }
         }
     };
@@ -149,12 +159,7 @@ macro_rules! json_tagged_from {
     (@impl $ty:ident, $tag:literal, $deny:tt, { $($v:ident $vn:literal { $($body:tt)* }),* }) => {
         impl $crate::json::FromJson for $ty {
             fn from_json(v: $crate::json::Value) -> Result<Self, $crate::json::JsonError> {
-                let mut members = $crate::json::take_object(v, "an object")?;
-                let tag = match $crate::json::take_member(&mut members, $tag) {
-                    Some($crate::json::Value::String(s)) => s,
-                    Some(_) => return Err($crate::json::JsonError::invalid_type("a string").at_key($tag)),
-                    None => return Err($crate::json::missing_field($tag)),
-                };
+                let (tag, members) = $crate::json::take_tag(v, $tag)?;
                 Ok(match tag.as_str() {
                     $( $vn => json_from!(@build Self::$v, members, $deny, { $($body)* }), )*
                     other => return Err($crate::json::unknown_variant(other).at_key($tag)),
@@ -175,11 +180,16 @@ macro_rules! json_tagged {
     };
 }
 
-/// A [`Value`](crate::json::Value) object from `"key": expression` pairs, in that order
-/// (each expression is written with its `ToJson`).
+/// The text of a JSON object from `"key": expression` pairs, in that order (each
+/// expression is written with its `ToJson`; keys are literals that need no escaping).
+/// Written straight to text: no [`Value`](crate::json::Value) tree in between.
 #[allow(unused_macros)] // used by the wasm binding only
-macro_rules! json_object {
-    ($($k:literal : $v:expr),* $(,)?) => {
-        $crate::json::Value::Object(vec![$(($k.to_string(), $crate::json::to_value(&$v))),*])
-    };
+macro_rules! json_text {
+    ($($k:literal : $v:expr),* $(,)?) => {{
+        let mut out = String::new();
+        let mut w = $crate::json::ObjectWriter::new(&mut out);
+        $( w.field($k, &$v); )*
+        w.end();
+        out
+    }};
 }

@@ -9,15 +9,17 @@
 mod macros;
 mod convert;
 mod error;
+mod fields;
 mod parse;
 mod value;
 mod write;
 
-pub use convert::{field, field_or_default, missing_field, parse_u64, slots, take_member, take_object, unknown_field, unknown_variant, FromJson, ToJson, ToJsonFields};
+pub use convert::{field, field_or_default, missing_field, parse_u64, slots, take_member, take_object, take_tag, unknown_field, unknown_variant, FromJson, ToJson, ToJsonFields};
 pub use error::JsonError;
+pub use fields::Fields;
 pub use parse::{parse, MAX_DEPTH};
 pub use value::Value;
-pub use write::{push_i64, push_str_literal, push_u64, ObjectWriter};
+pub use write::{push_i64, push_str_literal, push_u64, ObjectWriter, RawJson};
 
 /// Parses a JSON text into a `T`.
 pub fn from_str<T: FromJson>(text: &str) -> Result<T, JsonError> {

@@ -77,3 +77,39 @@ fn struct_fields_follow_their_modes_and_errors_have_a_path() {
     assert_eq!(e.path(), "$[1].countIt");
     assert!(from_str::<Sample>("{}").unwrap_err().to_string().contains("missing field `id`"));
 }
+
+#[derive(Debug, PartialEq)]
+enum Shape {
+    Circle { r: u32 },
+    Square { side: u32, label: Option<String> },
+}
+json_tagged!(Shape, "kind" [deny] {
+    Circle "circle" { r: "r" },
+    Square "square" { side: "side" = (1), label: "label" = opt },
+});
+
+#[test]
+fn tagged_enums_read_their_variant_and_name_the_tag_in_errors() {
+    assert_eq!(from_str::<Shape>(r#"{"r":2,"kind":"circle"}"#).unwrap(), Shape::Circle { r: 2 });
+    assert_eq!(from_str::<Shape>(r#"{"kind":"square"}"#).unwrap(), Shape::Square { side: 1, label: None });
+    assert_eq!(to_string(&Shape::Square { side: 3, label: None }), r#"{"kind":"square","side":3}"#);
+    let cases = [
+        (r#"{"r":2}"#, "missing field `kind`"),
+        (r#"{"kind":1}"#, "invalid type: expected a string at $.kind"),
+        (r#"{"kind":"hexagon"}"#, "unknown variant `hexagon` at $.kind"),
+        (r#"{"kind":"circle","r":2,"side":1}"#, "unknown field `side`"),
+        (r#"{"kind":"circle","r":"2"}"#, "invalid type: expected u32 at $.r"),
+        (r#"[{"kind":"circle"}]"#, "invalid type: expected an object"),
+    ];
+    for (text, message) in cases {
+        assert_eq!(from_str::<Shape>(text).unwrap_err().to_string(), message, "{text}");
+    }
+    let e = from_str::<Vec<Shape>>(r#"[{"kind":"circle","r":1},{"kind":"circle"}]"#).unwrap_err();
+    assert_eq!(e.to_string(), "missing field `r` at $[1]");
+}
+
+#[test]
+fn errors_print_their_message_and_path_in_debug() {
+    let e = from_str::<Vec<Sample>>(r#"[{"id":1}]"#).unwrap_err();
+    assert_eq!(format!("{e:?}"), r#"JsonError { message: "invalid type: expected a string", path: [Key("id"), Index(0)] }"#);
+}

@@ -102,3 +102,14 @@ impl<'a> ObjectWriter<'a> {
         self.out.push('}');
     }
 }
+
+/// JSON text the crate wrote, written as is (an object built with `json_text!` inside
+/// another).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawJson(pub String);
+
+impl super::ToJson for RawJson {
+    fn write_json(&self, out: &mut String) {
+        out.push_str(&self.0);
+    }
+}

@@ -25,7 +25,7 @@ pub fn estimate_tokens(
     #[wasm_bindgen(unchecked_param_type = "Encoding")] encoding: JsValue,
 ) -> Result<f64, JsValue> {
     let Some(text) = text.dyn_ref::<js_sys::JsString>() else {
-        return Err(coded_error(BAD_INPUT, &format!("text must be a string, got {}", type_name(&text))));
+        return Err(coded_error(BAD_INPUT, &["text must be a string, got ", type_name(&text)].concat()));
     };
     let encoding = encoding_arg(&encoding)?;
     // A count never exceeds the text's byte length, so it is exact as a JS number.
@@ -111,7 +111,7 @@ impl Catalog {
             let def: CatalogDefinition = object_arg(value, "catalog", BAD_CATALOG)?;
             CoreCatalog::from_definition(def).map_err(to_js_error)?
         } else {
-            return Err(coded_error(BAD_CATALOG, &format!("catalog must be JSON text or an object, got {}", type_name(&value))));
+            return Err(coded_error(BAD_CATALOG, &["catalog must be JSON text or an object, got ", type_name(&value)].concat()));
         };
         Ok(Catalog { inner })
     }

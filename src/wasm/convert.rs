@@ -1,7 +1,7 @@
 //! JS values ⇄ Rust types (through JSON text and the crate's JSON layer), with coded errors for anything malformed.
 
 use super::error::{bad_input, coded_error};
-use crate::json::{FromJson, ToJson};
+use crate::json::{FromJson, JsonError, ToJson, Value};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -54,7 +54,7 @@ pub fn type_name(v: &JsValue) -> &'static str {
 
 /// A JS string argument, or a `BAD_INPUT` error naming the argument.
 pub fn string_arg(v: &JsValue, name: &str) -> Result<String, JsValue> {
-    v.as_string().ok_or_else(|| bad_input(&format!("{name} must be a string, got {}", type_name(v))))
+    v.as_string().ok_or_else(|| bad_input(&[name, " must be a string, got ", type_name(v)].concat()))
 }
 
 /// Deserialises a plain JS object argument into `T`; errors carry `code`.
@@ -64,15 +64,31 @@ pub fn string_arg(v: &JsValue, name: &str) -> Result<String, JsValue> {
 /// misspelt and `__proto__` keys are refused. What JSON cannot carry is refused too:
 /// NaN and ±Infinity become `null`, a BigInt or a throwing getter makes `JSON.stringify`
 /// throw, and a lone UTF-16 surrogate is escaped and then rejected by the parser.
+///
+/// Only the last step is generic (`T::from_json`); the checks, the text and its parse are
+/// [`object_value`], shared by every argument type.
 pub fn object_arg<T: FromJson>(v: JsValue, name: &str, code: &str) -> Result<T, JsValue> {
+    let value = object_value(v, name, code)?;
+    T::from_json(value).map_err(|e| arg_error(code, name, &e))
+}
+
+/// A plain JS object argument as a parsed [`Value`] tree (see [`object_arg`]).
+#[inline(never)]
+pub fn object_value(v: JsValue, name: &str, code: &str) -> Result<Value, JsValue> {
     let is_plain_object = v.is_object() && !is_array(&v) && !v.is_function();
     if !is_plain_object {
-        return Err(coded_error(code, &format!("{name} must be an object, got {}", type_name(&v))));
+        return Err(coded_error(code, &[name, " must be an object, got ", type_name(&v)].concat()));
     }
     let text = js_sys::JSON::stringify(&v)
-        .map_err(|e| coded_error(code, &format!("{name} cannot be read as JSON: {}", super::host::describe(&e))))?;
-    let text = text.as_string().ok_or_else(|| coded_error(code, &format!("{name} cannot be read as JSON")))?;
-    crate::json::from_str(&text).map_err(|e| coded_error(code, &[name, ": ", &e.to_string()].concat()))
+        .map_err(|e| coded_error(code, &[name, " cannot be read as JSON: ", &super::host::describe(&e)].concat()))?;
+    let text = text.as_string().ok_or_else(|| coded_error(code, &[name, " cannot be read as JSON"].concat()))?;
+    crate::json::parse(&text).map_err(|e| arg_error(code, name, &e))
+}
+
+/// `{name}: {error}` with `code`: an argument the JSON layer refused.
+#[inline(never)]
+fn arg_error(code: &str, name: &str, e: &JsonError) -> JsValue {
+    coded_error(code, &[name, ": ", &e.to_string()].concat())
 }
 
 /// Serialises a result for JS: plain objects, `null` for absent values, counts as numbers,
@@ -82,6 +98,11 @@ pub fn object_arg<T: FromJson>(v: JsValue, name: &str, code: &str) -> Result<T, 
 /// field: the result is the same JSON-only shape by construction, and every type has one
 /// writer in the .wasm.
 pub fn to_js<T: ToJson + ?Sized, R: JsCast>(value: &T) -> Result<R, JsValue> {
-    let text = crate::json::to_string(value);
-    js_sys::JSON::parse(&text).map(JsCast::unchecked_into)
+    parse_js(&crate::json::to_string(value)).map(JsCast::unchecked_into)
+}
+
+/// `JSON.parse(text)`: a JSON text the crate wrote, as a JS value.
+#[inline(never)]
+pub fn parse_js(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text)
 }

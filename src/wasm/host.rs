@@ -40,11 +40,11 @@ pub struct JsHost {
 }
 
 fn function(host: &JsValue, name: &str, required: bool) -> Result<Option<Function>, JsValue> {
-    let v = Reflect::get(host, &JsValue::from_str(name)).map_err(|_| bad_input(&format!("host.{name} could not be read")))?;
+    let v = Reflect::get(host, &JsValue::from_str(name)).map_err(|_| bad_input(&["host.", name, " could not be read"].concat()))?;
     match v.dyn_into::<Function>() {
         Ok(f) => Ok(Some(f)),
         Err(v) if !required && v.is_undefined() => Ok(None),
-        Err(v) => Err(bad_input(&format!("host.{name} must be a function, got {}", type_name(&v)))),
+        Err(v) => Err(bad_input(&["host.", name, " must be a function, got ", type_name(&v)].concat())),
     }
 }
 
@@ -69,10 +69,10 @@ impl JsHost {
     /// `now` a function if present. Throws `BAD_INPUT` naming the first one missing.
     pub fn from_js(host: JsValue, timeouts: Timeouts) -> Result<JsHost, JsValue> {
         if !host.is_object() {
-            return Err(bad_input(&format!("host must be an object with load, save, pull and push, got {}", type_name(&host))));
+            return Err(bad_input(&["host must be an object with load, save, pull and push, got ", type_name(&host)].concat()));
         }
         let need = |name: &str| {
-            function(&host, name, true)?.ok_or_else(|| bad_input(&format!("host.{name} must be a function")))
+            function(&host, name, true)?.ok_or_else(|| bad_input(&["host.", name, " must be a function"].concat()))
         };
         Ok(JsHost {
             load: need("load")?,
@@ -111,10 +111,29 @@ impl JsHost {
         }
     }
 
-    async fn call_string(&self, cb: Callback, f: &Function, arg: &str) -> Result<String, HostError> {
-        let v = self.call(cb, f, Some(&JsValue::from_str(arg)), self.timeouts.network_ms).await?;
-        v.as_string().ok_or_else(|| HostError::BadValue(cb, format!("{} instead of the response body as a string", type_name(&v))))
+    /// Calls `save`, `pull` or `push` with `arg`: what `pull` and `push` answered (the
+    /// response body), `None` for `save`. One body for the three, so the driver awaits
+    /// a single future type.
+    pub async fn send(&self, cb: Callback, arg: &str) -> Result<Option<String>, HostError> {
+        let (f, ms) = match cb {
+            Callback::Save => (&self.save, self.timeouts.storage_ms),
+            Callback::Pull => (&self.pull, self.timeouts.network_ms),
+            _ => (&self.push, self.timeouts.network_ms),
+        };
+        let v = self.call(cb, f, Some(&JsValue::from_str(arg)), ms).await?;
+        if cb == Callback::Save {
+            return Ok(None);
+        }
+        match v.as_string() {
+            Some(body) => Ok(Some(body)),
+            None => Err(HostError::BadValue(cb, [type_name(&v), " instead of the response body as a string"].concat())),
+        }
     }
+}
+
+/// The response body `send` answered with for `pull`/`push`.
+fn body(r: Result<Option<String>, HostError>) -> Result<String, HostError> {
+    r.map(Option::unwrap_or_default)
 }
 
 impl Host for JsHost {
@@ -125,19 +144,19 @@ impl Host for JsHost {
         }
         v.as_string()
             .map(Some)
-            .ok_or_else(|| HostError::BadValue(Callback::Load, format!("{} instead of a string or null", type_name(&v))))
+            .ok_or_else(|| HostError::BadValue(Callback::Load, [type_name(&v), " instead of a string or null"].concat()))
     }
 
     async fn save(&self, state: &str) -> Result<(), HostError> {
-        self.call(Callback::Save, &self.save, Some(&JsValue::from_str(state)), self.timeouts.storage_ms).await.map(|_| ())
+        self.send(Callback::Save, state).await.map(|_| ())
     }
 
     async fn pull(&self, request: &str) -> Result<String, HostError> {
-        self.call_string(Callback::Pull, &self.pull, request).await
+        body(self.send(Callback::Pull, request).await)
     }
 
     async fn push(&self, request: &str) -> Result<String, HostError> {
-        self.call_string(Callback::Push, &self.push, request).await
+        body(self.send(Callback::Push, request).await)
     }
 
     fn now(&self) -> Result<i64, HostError> {
@@ -145,14 +164,14 @@ impl Host for JsHost {
             None => js_sys::Date::now(),
             Some(f) => {
                 let v = f.call0(&self.this).map_err(|e| HostError::Threw(Callback::Now, describe(&e)))?;
-                v.as_f64().ok_or_else(|| HostError::BadValue(Callback::Now, format!("{} instead of milliseconds", type_name(&v))))?
+                v.as_f64().ok_or_else(|| HostError::BadValue(Callback::Now, [type_name(&v), " instead of milliseconds"].concat()))?
             }
         };
         // Years 1970..=275760 (the JS Date range); fractions of a millisecond dropped.
         if ms.is_finite() && (0.0..=8.64e15).contains(&ms) {
             Ok(ms.floor() as i64)
         } else {
-            Err(HostError::BadValue(Callback::Now, format!("{} instead of milliseconds since 1970", js_number_text(ms))))
+            Err(HostError::BadValue(Callback::Now, [&js_number_text(ms), " instead of milliseconds since 1970"].concat()))
         }
     }
 }
@@ -180,14 +199,9 @@ impl Timer {
     fn start(ms: u32, sentinel: &JsValue) -> Option<Timer> {
         let global = js_sys::global();
         let set_timeout = method(&global, "setTimeout")?;
-        let mut handle = JsValue::UNDEFINED;
-        let mut executor = |resolve: Function, _reject: Function| {
-            let args = Array::of3(&resolve, &JsValue::from(ms), sentinel);
-            if let Ok(h) = set_timeout.apply(&global, &args) {
-                handle = h;
-            }
-        };
-        let promise = Promise::new(&mut executor);
+        let (promise, resolve, _) = super::deferred::deferred();
+        let args = Array::of3(&resolve, &JsValue::from(ms), sentinel);
+        let handle = set_timeout.apply(&global, &args).unwrap_or(JsValue::UNDEFINED);
         Some(Timer { promise, handle })
     }
 

@@ -4,6 +4,7 @@
 //! - [`error`]: core errors → JS `Error` objects with a stable `code`.
 //! - [`convert`]: JS values ⇄ Rust types through JSON text (results are JSON-compatible: safe for
 //!   `JSON.stringify`, money as decimal strings).
+//! - [`deferred`]: a pending promise with its two ends.
 //! - [`host`]: the host object of callbacks as the core's `Host` trait (timeouts, throws,
 //!   rejections, hangs).
 //! - [`types`]: the TypeScript declarations of every shape that crosses.
@@ -13,6 +14,7 @@
 
 pub mod api;
 pub mod convert;
+pub mod deferred;
 pub mod error;
 pub mod host;
 pub mod meter;

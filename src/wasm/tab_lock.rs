@@ -28,11 +28,14 @@ fn lock_manager() -> Option<(JsValue, Function)> {
 
 /// A promise that stays pending until the returned function is called.
 fn holder() -> (Promise, Function) {
-    let mut release = None;
-    let p = Promise::new(&mut |resolve, _| release = Some(resolve));
-    // `Promise::new` runs the executor synchronously, so `release` is set.
-    let release = release.unwrap_or_else(|| Function::new_no_args(""));
-    (p, release)
+    let (p, resolve, _) = super::deferred::deferred();
+    (p, resolve)
+}
+
+/// A JS function for `navigator.locks.request` that runs `f` once with the lock (one
+/// closure type for both requests).
+fn lock_callback(f: Box<dyn FnOnce(JsValue) -> JsValue>) -> JsValue {
+    Closure::once_into_js(move |lock: JsValue| -> JsValue { f(lock) })
 }
 
 /// Tries for the lock without waiting.
@@ -44,7 +47,7 @@ pub async fn try_acquire(name: &str) -> Acquired {
     // The lock callback settles `decided` with whether it was granted.
     let (decided, decide) = holder();
     let decide_on_error = decide.clone();
-    let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
+    let callback = lock_callback(Box::new(move |lock: JsValue| -> JsValue {
         let granted = !lock.is_null();
         let _ = decide.call1(&JsValue::UNDEFINED, &JsValue::from_bool(granted));
         if granted {
@@ -52,19 +55,19 @@ pub async fn try_acquire(name: &str) -> Acquired {
         } else {
             JsValue::UNDEFINED
         }
-    });
+    }));
     let returned = match request.call3(&locks, &JsValue::from_str(name), &options, &callback) {
         Ok(r) => r,
         Err(_) => return Acquired::NoLocks,
     };
     // A request that fails outright (e.g. an insecure context) never calls back: settle
     // `decided` with null so the meter opens without locks instead of hanging.
-    if let Ok(p) = returned.dyn_into::<Promise>() {
-        let on_error = Closure::once(move |_e: JsValue| {
-            let _ = decide_on_error.call1(&JsValue::UNDEFINED, &JsValue::NULL);
-        });
-        let _ = p.catch(&on_error);
-        on_error.forget();
+    if returned.is_instance_of::<Promise>() {
+        // `p.catch(decide.bind(undefined, null))`: `decide(null)` whatever the rejection
+        // passes, with a bound function instead of one more Rust closure.
+        if let Some(catch) = super::host::method(&returned, "catch") {
+            let _ = catch.call1(&returned, &decide_on_error.bind1(&JsValue::UNDEFINED, &JsValue::NULL));
+        }
     }
     match JsFuture::from(decided).await {
         Ok(v) if v.as_bool() == Some(true) => Acquired::Owner(release),
@@ -77,9 +80,9 @@ pub async fn try_acquire(name: &str) -> Acquired {
 pub fn wait_for(name: &str, on_grant: impl FnOnce(Function) + 'static) {
     let Some((locks, request)) = lock_manager() else { return };
     let (hold, release) = holder();
-    let callback = Closure::once_into_js(move |_lock: JsValue| -> JsValue {
+    let callback = lock_callback(Box::new(move |_lock: JsValue| -> JsValue {
         on_grant(release);
         hold.into()
-    });
+    }));
     let _ = request.call2(&locks, &JsValue::from_str(name), &callback);
 }

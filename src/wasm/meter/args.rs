@@ -1,23 +1,36 @@
 //! What the Meter's methods take, as JSON shapes (read through `JSON.stringify`).
 
+use crate::json::{FromJson, JsonError, Value};
 use crate::money::Credits;
 
-
+/// What `Meter.open` takes, less `host` and `catalog` (read apart).
 pub(super) struct Options {
     pub(super) account_id: String,
     pub(super) device_id: String,
-    pub(super) public_keys: std::collections::BTreeMap<String, crate::json::Value>,
+    pub(super) public_keys: KeyObject,
     pub(super) timeouts: Option<TimeoutOptions>,
 }
 
-
+/// `timeouts`: per-call limits in milliseconds.
 pub(super) struct TimeoutOptions {
     pub(super) storage_ms: Option<crate::money::Count>,
     pub(super) network_ms: Option<crate::money::Count>,
 }
 
-/// What `reserve` takes: a `Decision` from `meter.decide` as is, or `{operation, amount}`.
+/// `publicKeys` as given: any JSON object (its members are checked by
+/// [`crate::snapshot::PublicKeys::from_json`], which reports `BAD_KEY`).
+pub(super) struct KeyObject(pub(super) Value);
 
+impl FromJson for KeyObject {
+    fn from_json(v: Value) -> Result<Self, JsonError> {
+        match v {
+            Value::Object(_) => Ok(KeyObject(v)),
+            _ => Err(JsonError::invalid_type("an object")),
+        }
+    }
+}
+
+/// What `reserve` takes: a `Decision` from `meter.decide` as is, or `{operation, amount}`.
 pub(super) struct ReserveArgs {
     pub(super) operation: String,
     pub(super) amount: Option<Credits>,
@@ -27,7 +40,6 @@ pub(super) struct ReserveArgs {
 }
 
 /// What `commit` takes: `{credits}` or the usage of an operation to price.
-
 pub(super) struct CommitArgs {
     pub(super) credits: Option<Credits>,
     pub(super) operation: Option<String>,

@@ -3,15 +3,15 @@
 
 use crate::catalog::Catalog as CoreCatalog;
 use crate::error::Coded;
-use crate::host::{Host, HostError};
+use crate::host::{Callback, Host, HostError};
 use crate::snapshot::PublicKeys;
 use crate::sync::{Action, Config, Event, Machine, OpId, Transport};
-use crate::wasm::convert::to_js;
+use crate::wasm::convert::parse_js;
 use crate::wasm::error::coded_error;
 use crate::wasm::host::{clear_timeout, method, JsHost};
+use super::waiting::Waiting;
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
@@ -39,14 +39,10 @@ impl Waiter {
     }
 }
 
-/// A promise whose ends are handed to `register`.
-pub(super) fn promise(register: impl FnOnce(Function, Function)) -> Promise {
-    let mut register = Some(register);
-    Promise::new(&mut |resolve, reject| {
-        if let Some(r) = register.take() {
-            r(resolve, reject);
-        }
-    })
+/// A pending promise whose ends wait in a [`Waiter`] resolving with `value`.
+pub(super) fn promise(value: JsValue) -> (Promise, Waiter) {
+    let (p, resolve, reject) = crate::wasm::deferred::deferred();
+    (p, Waiter { resolve, reject, value })
 }
 
 pub(super) struct Inner {
@@ -54,11 +50,12 @@ pub(super) struct Inner {
     pub(super) host: JsHost,
     pub(super) catalog: CoreCatalog,
     /// Operations waiting for their save; the hold id when a ledger confirmation follows.
-    pub(super) ops: RefCell<HashMap<OpId, (Waiter, Option<String>)>>,
+    pub(super) ops: RefCell<Waiting<OpId, (Waiter, Option<String>)>>,
     /// Reserves waiting for the ledger's confirmation, by hold id.
-    pub(super) confirms: RefCell<HashMap<String, Waiter>>,
+    pub(super) confirms: RefCell<Waiting<String, Waiter>>,
     pub(super) syncs: RefCell<Vec<Waiter>>,
-    pub(super) events: RefCell<Vec<crate::json::Value>>,
+    /// Events as JSON texts, oldest first.
+    pub(super) events: RefCell<Vec<String>>,
     pub(super) on_event: Option<Function>,
     pub(super) timer: RefCell<Option<JsValue>>,
     pub(super) timer_cb: RefCell<Option<Closure<dyn FnMut()>>>,
@@ -79,19 +76,20 @@ impl Inner {
         now
     }
 
-    pub(super) fn record(&self, event: crate::json::Value) {
+    /// Keeps an event (the JSON text of an object) for `takeEvents()` and hands it to
+    /// the host's `onEvent`.
+    pub(super) fn record(&self, event: String) {
+        let js = self.on_event.as_ref().map(|_| parse_js(&event));
         {
             let mut events = self.events.borrow_mut();
             if events.len() == MAX_EVENTS {
                 events.remove(0);
             }
-            events.push(event.clone());
+            events.push(event);
         }
-        if let Some(f) = &self.on_event {
-            if let Ok(v) = to_js::<_, JsValue>(&event) {
-                // The host's listener may throw or call back into the meter: no borrow is held.
-                let _ = f.call1(&JsValue::UNDEFINED, &v);
-            }
+        if let (Some(f), Some(Ok(v))) = (&self.on_event, js) {
+            // The host's listener may throw or call back into the meter: no borrow is held.
+            let _ = f.call1(&JsValue::UNDEFINED, &v);
         }
     }
 }
@@ -111,25 +109,21 @@ pub(super) fn pump(inner: &Rc<Inner>) {
         let Some(action) = action else { break };
         let me = inner.clone();
         spawn_local(async move {
+            let (cb, arg) = match &action {
+                Action::Save { state, .. } => (Callback::Save, state),
+                Action::Push { request, .. } => (Callback::Push, request),
+                Action::Pull { request, .. } => (Callback::Pull, request),
+            };
+            let r = me.host.send(cb, arg).await;
+            if let (Action::Save { .. }, Err(e)) = (&action, &r) {
+                me.record(host_event(e));
+            }
+            let now = me.now();
+            let outcome = transport(&r);
             match action {
-                Action::Save { token, state } => {
-                    let r = me.host.save(&state).await;
-                    if let Err(e) = &r {
-                        me.record(host_event(e));
-                    }
-                    let now = me.now();
-                    me.machine.borrow_mut().save_done(token, r.is_ok(), now);
-                }
-                Action::Push { token, request } => {
-                    let r = me.host.push(&request).await;
-                    let now = me.now();
-                    me.machine.borrow_mut().push_done(token, transport(&r), now);
-                }
-                Action::Pull { token, request } => {
-                    let r = me.host.pull(&request).await;
-                    let now = me.now();
-                    me.machine.borrow_mut().pull_done(token, transport(&r), now);
-                }
+                Action::Save { token, .. } => me.machine.borrow_mut().save_done(token, r.is_ok(), now),
+                Action::Push { token, .. } => me.machine.borrow_mut().push_done(token, outcome, now),
+                Action::Pull { token, .. } => me.machine.borrow_mut().pull_done(token, outcome, now),
             }
             pump(&me);
         });
@@ -138,16 +132,16 @@ pub(super) fn pump(inner: &Rc<Inner>) {
     arm_timer(inner);
 }
 
-pub(super) fn transport(r: &Result<String, HostError>) -> Transport<'_> {
+pub(super) fn transport(r: &Result<Option<String>, HostError>) -> Transport<'_> {
     match r {
-        Ok(body) => Transport::Body(body),
+        Ok(body) => Transport::Body(body.as_deref().unwrap_or_default()),
         Err(HostError::TimedOut(..)) => Transport::Timeout,
         Err(_) => Transport::Failed,
     }
 }
 
-pub(super) fn host_event(e: &HostError) -> crate::json::Value {
-    json_object!( "type": "hostError", "code": e.code(), "callback": e.callback().name(), "message": e.to_string() )
+pub(super) fn host_event(e: &HostError) -> String {
+    json_text!( "type": "hostError", "code": e.code(), "callback": e.callback().name(), "message": e.to_string() )
 }
 
 pub(super) fn dispatch(inner: &Rc<Inner>) {
@@ -183,7 +177,7 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                         }
                     }
                 }
-                inner.record(json_object!(
+                inner.record(json_text!(
                     "type": "acknowledged", "seq": ack.seq, "kind": ack.kind, "holdId": ack.hold_id,
                     "status": ack.status, "code": ack.code, "charged": ack.charged, "overdraft": ack.overdraft,
                     "unpaid": ack.unpaid, "confirmed": ack.confirmed,
@@ -198,18 +192,20 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                 for w in waiters {
                     w.resolve_with(&balance);
                 }
-                inner.record(json_object!( "type": "synced", "seq": seq, "outbox": outbox ));
+                inner.record(json_text!( "type": "synced", "seq": seq, "outbox": outbox ));
             }
             Event::SyncFailed { code, attempt, retry_at } => {
                 let waiters: Vec<Waiter> = inner.syncs.borrow_mut().drain(..).collect();
-                let err = coded_error(&code, &format!("sync failed ({code}); retrying at {retry_at}"));
+                let mut message = ["sync failed (", &code, "); retrying at "].concat();
+                crate::json::push_i64(&mut message, retry_at);
+                let err = coded_error(&code, &message);
                 for w in waiters {
                     w.reject(&err);
                 }
-                inner.record(json_object!( "type": "syncFailed", "code": code, "attempt": attempt, "retryAt": retry_at ));
+                inner.record(json_text!( "type": "syncFailed", "code": code, "attempt": attempt, "retryAt": retry_at ));
             }
             Event::CacheDiscarded { code, kept_mutations, outbox_lost } => {
-                inner.record(json_object!(
+                inner.record(json_text!(
                     "type": "cacheDiscarded", "code": code, "keptMutations": kept_mutations, "outboxLost": outbox_lost,
                 ));
             }
@@ -243,13 +239,14 @@ pub(super) fn arm_timer(inner: &Rc<Inner>) {
 
 pub(super) fn balance_value(inner: &Inner) -> JsValue {
     let now = inner.last_now.get();
-    let value = {
+    let text = {
         let m = inner.machine.borrow();
         let figures = m.figures(now);
-        let grants = m.state().payload().map(|p| p.grants.clone()).unwrap_or_default();
-        let allowances = m.state().payload().map(|p| p.allowances.clone()).unwrap_or_default();
+        let payload = m.state().payload();
+        let grants = payload.map(|p| p.grants.as_slice()).unwrap_or(&[]);
+        let allowances = payload.map(|p| p.allowances.as_slice()).unwrap_or(&[]);
         let spendable = if figures.freshness.is_bounded() { figures.available.min(figures.room) } else { figures.available };
-        json_object!(
+        json_text!(
             "balance": figures.balance, "available": figures.available, "spendable": spendable,
             "heldOwn": figures.held_own, "heldOther": figures.held_other, "pending": figures.pending,
             "exposure": figures.exposure, "room": figures.room, "freshness": figures.freshness.as_str(),
@@ -257,7 +254,7 @@ pub(super) fn balance_value(inner: &Inner) -> JsValue {
             "outbox": figures.outbox, "at": figures.at, "grants": grants, "allowances": allowances,
         )
     };
-    to_js(&value).unwrap_or(JsValue::NULL)
+    parse_js(&text).unwrap_or(JsValue::NULL)
 }
 
 /// This tab was granted the lock: reload the state the owner left and start syncing.
@@ -281,7 +278,7 @@ pub(super) fn promote(inner: Rc<Inner>, release: Function) {
         fresh.open(loaded.as_deref(), now);
         *inner.machine.borrow_mut() = fresh;
         inner.owner.set(true);
-        inner.record(json_object!( "type": "owner" ));
+        inner.record(json_text!( "type": "owner" ));
         pump(&inner);
     });
 }

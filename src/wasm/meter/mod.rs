@@ -11,29 +11,28 @@
 //!
 //! - `driver`: runs actions, settles promises from events, the timer, taking over a tab.
 //! - `args`: what the methods take.
+//! - `open`: the steps of `Meter.open` (options, first load, tab lock).
+//! - `waiting`: promises waiting for the machine's events, by key.
 
 mod args;
 mod driver;
+mod open;
+mod waiting;
 
-use args::{CommitArgs, Options, ReserveArgs};
-use driver::{balance_value, promise, promote, pump, Inner, Waiter};
-use super::convert::{object_arg, string_arg, to_js};
+use args::{CommitArgs, ReserveArgs};
+use driver::{balance_value, promise, pump, Inner};
+use super::convert::{object_arg, parse_js, string_arg, to_js};
 use super::error::{bad_input, coded_error, to_js_error};
-use super::host::{JsHost, Timeouts};
-use crate::catalog::Catalog as CoreCatalog;
 use crate::error::BAD_INPUT;
 use crate::estimate::{self, EstimateRequest};
 use crate::funding::{self, DecideRequest};
 use crate::host::Host;
+use crate::json::RawJson;
 use crate::money::Credits;
 use crate::pricing::{credits_for, Usage};
-use crate::snapshot::PublicKeys;
-use crate::sync::{Config, Machine, ReserveRequest, SyncError};
-use js_sys::{Function, Promise, Reflect};
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
-use std::rc::{Rc, Weak};
-use wasm_bindgen::closure::Closure;
+use crate::sync::{ReserveRequest, SyncError};
+use js_sys::Promise;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -87,18 +86,15 @@ fn sync_error(inner: &Inner, e: SyncError, operation: &str) -> JsValue {
     let err = to_js_error(e.clone());
     if let SyncError::InsufficientCredits { needed, available, shortfall } = e {
         let byok = inner.catalog.operation(operation).map(|o| o.byok).unwrap_or(false);
-        let package = inner.catalog.package_covering(shortfall).map(|(p, q)| json_object!( "package": p, "quantity": q ));
+        let package = inner.catalog.package_covering(shortfall).map(|(p, q)| RawJson(json_text!( "package": p, "quantity": q )));
         let mut options = vec!["buyCredits"];
         if byok {
             options.push("useOwnKey");
         }
-        let extra = json_object!( "needed": needed, "available": available, "shortfall": shortfall, "package": package, "options": options );
-        if let Some(obj) = extra.as_object() {
-            for (k, v) in obj {
-                if let Ok(v) = to_js::<_, JsValue>(v) {
-                    let _ = Reflect::set(&err, &JsValue::from_str(k), &v);
-                }
-            }
+        let extra = json_text!( "needed": needed, "available": available, "shortfall": shortfall, "package": package, "options": options );
+        if let Ok(extra) = parse_js(&extra) {
+            // Sets each member on the error, in order (what `Reflect.set` per key did).
+            let _ = js_sys::Object::assign(err.unchecked_ref::<js_sys::Object>(), extra.unchecked_ref::<js_sys::Object>());
         }
     }
     err
@@ -113,7 +109,7 @@ fn bad_key(e: crate::snapshot::SnapshotError) -> JsValue {
         crate::snapshot::SnapshotError::Malformed(why) => why.to_string(),
         other => other.to_string(),
     };
-    coded_error(BAD_KEY, &format!("publicKeys: {why}"))
+    coded_error(BAD_KEY, &["publicKeys: ", &why].concat())
 }
 
 fn rejected(err: JsValue) -> Promise {
@@ -133,85 +129,12 @@ impl Meter {
     /// (discarding a tampered one, and saying so in an event), and starts syncing.
     /// Rejects with `BAD_INPUT`, `BAD_CATALOG`, `BAD_KEY` or `STORAGE_FAILED`.
     pub async fn open(options: MeterOptionsJs) -> Result<Meter, JsValue> {
-        let options: JsValue = options.into();
-        let host = Reflect::get(&options, &"host".into()).unwrap_or(JsValue::UNDEFINED);
-        let on_event = match Reflect::get(&host, &"onEvent".into()) {
-            Ok(f) if f.is_function() => Some(f.unchecked_into::<Function>()),
-            _ => None,
-        };
-        // `host` holds functions: read it apart, then the JSON part of the options.
-        if !options.is_object() || options.is_function() {
-            return Err(bad_input(&format!("options must be an object, got {}", super::convert::type_name(&options))));
-        }
-        let plain = super::convert::own_properties(&options)
-            .map_err(|e| bad_input(&format!("options cannot be read: {}", super::host::describe(&e))))?;
-        let _ = Reflect::delete_property(plain.unchecked_ref::<js_sys::Object>(), &"host".into());
-        let _ = Reflect::delete_property(plain.unchecked_ref::<js_sys::Object>(), &"catalog".into());
-        let o: Options = object_arg(plain, "options", BAD_INPUT)?;
-        let catalog = match Reflect::get(&options, &"catalog".into()) {
-            Ok(c) if !c.is_undefined() && !c.is_null() => super::api::Catalog::load(c.unchecked_into())?.into_core(),
-            _ => CoreCatalog::default_catalog(),
-        };
-        for (name, v) in [("accountId", &o.account_id), ("deviceId", &o.device_id)] {
-            if v.is_empty() || v.len() > 200 || v.contains(':') || v.chars().any(char::is_control) {
-                return Err(bad_input(&format!("{name} must be 1..200 printable characters without ':'")));
-            }
-        }
-        let keys = PublicKeys::from_json(&crate::json::to_string(&o.public_keys)).map_err(bad_key)?;
-        let mut timeouts = Timeouts::default();
-        if let Some(t) = o.timeouts {
-            let clamp = |c: crate::money::Count| c.get().clamp(1, 600_000) as u32;
-            timeouts.storage_ms = t.storage_ms.map(clamp).unwrap_or(timeouts.storage_ms);
-            timeouts.network_ms = t.network_ms.map(clamp).unwrap_or(timeouts.network_ms);
-        }
-        let host = JsHost::from_js(host, timeouts)?;
-        let loaded = host.load().await.map_err(to_js_error)?;
-        let now = host.now().map_err(to_js_error)?;
-        let config = Config::new(&o.account_id, &o.device_id);
-        let mut machine = Machine::new(config.clone(), keys.clone());
-        machine.open(loaded.as_deref(), now);
-        let inner = Rc::new(Inner {
-            machine: RefCell::new(machine),
-            host,
-            catalog,
-            ops: RefCell::new(HashMap::new()),
-            confirms: RefCell::new(HashMap::new()),
-            syncs: RefCell::new(Vec::new()),
-            events: RefCell::new(Vec::new()),
-            on_event,
-            timer: RefCell::new(None),
-            timer_cb: RefCell::new(None),
-            last_now: Cell::new(now),
-            closed: Cell::new(false),
-            owner: Cell::new(true),
-            lock_release: RefCell::new(None),
-            config,
-            keys,
-        });
-        let weak: Weak<Inner> = Rc::downgrade(&inner);
-        let cb = Closure::<dyn FnMut()>::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                let _ = inner.timer.borrow_mut().take();
-                let now = inner.now();
-                inner.machine.borrow_mut().timer(now);
-                pump(&inner);
-            }
-        });
-        *inner.timer_cb.borrow_mut() = Some(cb);
-        let lock_name = format!("credit-meter:{}:{}", o.account_id, o.device_id);
-        match super::tab_lock::try_acquire(&lock_name).await {
-            super::tab_lock::Acquired::NoLocks => {}
-            super::tab_lock::Acquired::Owner(release) => *inner.lock_release.borrow_mut() = Some(release),
-            super::tab_lock::Acquired::Taken => {
-                inner.owner.set(false);
-                let weak = Rc::downgrade(&inner);
-                super::tab_lock::wait_for(&lock_name, move |release| {
-                    if let Some(inner) = weak.upgrade() {
-                        promote(inner, release);
-                    }
-                });
-            }
-        }
+        let opening = open::read_options(options.into())?;
+        let loaded = opening.host.load().await.map_err(to_js_error)?;
+        let now = opening.host.now().map_err(to_js_error)?;
+        let (inner, lock_name) = open::start(opening, loaded, now);
+        let acquired = super::tab_lock::try_acquire(&lock_name).await;
+        open::settle_lock(&inner, acquired, &lock_name);
         pump(&inner);
         Ok(Meter { inner })
     }
@@ -270,15 +193,14 @@ impl Meter {
             Ok(r) => r,
             Err(e) => return rejected(sync_error(inner, e, &args.operation)).unchecked_into(),
         };
-        let value = to_js::<_, JsValue>(&json_object!(
+        let value = parse_js(&json_text!(
             "holdId": reserved.hold_id, "amount": amount, "operation": args.operation,
             "needsConfirmation": reserved.needs_confirmation, "seq": reserved.seq,
         ))
         .unwrap_or(JsValue::NULL);
         let confirm = reserved.needs_confirmation.then(|| reserved.hold_id.clone());
-        let p = promise(|resolve, reject| {
-            inner.ops.borrow_mut().insert(reserved.op, (Waiter { resolve, reject, value }, confirm));
-        });
+        let (p, waiter) = promise(value);
+        inner.ops.borrow_mut().insert(reserved.op, (waiter, confirm));
         pump(inner);
         p.unchecked_into()
     }
@@ -325,7 +247,7 @@ impl Meter {
         };
         let now = inner.now();
         let r = inner.machine.borrow_mut().commit(&hold_id, credits, now);
-        self.staged(r, json_object!( "holdId": hold_id, "credits": credits, "kind": "commit" ))
+        self.staged(r, json_text!( "holdId": hold_id, "credits": credits, "kind": "commit" ))
     }
 
     /// Releases a hold (the AI call failed): nothing is charged.
@@ -339,19 +261,18 @@ impl Meter {
         };
         let now = self.inner.now();
         let r = self.inner.machine.borrow_mut().release(&hold_id, now);
-        self.staged(r, json_object!( "holdId": hold_id, "kind": "release" ))
+        self.staged(r, json_text!( "holdId": hold_id, "kind": "release" ))
     }
 
-    fn staged(&self, r: Result<crate::sync::Staged, SyncError>, value: crate::json::Value) -> SettledPromise {
+    fn staged(&self, r: Result<crate::sync::Staged, SyncError>, value: String) -> SettledPromise {
         let inner = &self.inner;
         let staged = match r {
             Ok(s) => s,
             Err(e) => return rejected(sync_error(inner, e, "")).unchecked_into(),
         };
-        let value = to_js::<_, JsValue>(&value).unwrap_or(JsValue::NULL);
-        let p = promise(|resolve, reject| {
-            inner.ops.borrow_mut().insert(staged.op, (Waiter { resolve, reject, value }, None));
-        });
+        let value = parse_js(&value).unwrap_or(JsValue::NULL);
+        let (p, waiter) = promise(value);
+        inner.ops.borrow_mut().insert(staged.op, (waiter, None));
         pump(inner);
         p.unchecked_into()
     }
@@ -366,9 +287,8 @@ impl Meter {
         }
         let now = inner.now();
         inner.machine.borrow_mut().sync(now);
-        let p = promise(|resolve, reject| {
-            inner.syncs.borrow_mut().push(Waiter { resolve, reject, value: JsValue::UNDEFINED });
-        });
+        let (p, waiter) = promise(JsValue::UNDEFINED);
+        inner.syncs.borrow_mut().push(waiter);
         pump(inner);
         p.unchecked_into()
     }
@@ -382,8 +302,16 @@ impl Meter {
     /// Events since the last call (acknowledgements, sync failures, a discarded cache…).
     #[wasm_bindgen(js_name = takeEvents)]
     pub fn take_events(&self) -> Result<MeterEventsJs, JsValue> {
-        let events: Vec<crate::json::Value> = self.inner.events.borrow_mut().drain(..).collect();
-        to_js(&events)
+        let events = std::mem::take(&mut *self.inner.events.borrow_mut());
+        let mut text = String::from("[");
+        for (i, event) in events.iter().enumerate() {
+            if i > 0 {
+                text.push(',');
+            }
+            text.push_str(event);
+        }
+        text.push(']');
+        parse_js(&text).map(JsCast::unchecked_into)
     }
 
     /// Stops the timer; pending promises stay pending. The persisted state is untouched.
