@@ -8,7 +8,7 @@ pub const MAX_DEPTH: usize = 128;
 
 /// Parses a complete JSON text.
 pub fn parse(text: &str) -> Result<Value, JsonError> {
-    let mut p = Parser { s: text.as_bytes(), i: 0, depth: 0 };
+    let mut p = Parser { text, s: text.as_bytes(), i: 0, depth: 0 };
     p.ws();
     let v = p.value()?;
     p.ws();
@@ -19,6 +19,9 @@ pub fn parse(text: &str) -> Result<Value, JsonError> {
 }
 
 struct Parser<'a> {
+    /// The input, for slicing out strings without re-validating them.
+    text: &'a str,
+    /// The same input as bytes.
     s: &'a [u8],
     i: usize,
     depth: usize,
@@ -33,16 +36,19 @@ impl Parser<'_> {
         JsonError::new(m)
     }
 
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
 
+    #[inline(always)]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
             self.i += 1;
         }
     }
 
+    #[inline(always)]
     fn eat(&mut self, b: u8) -> bool {
         if self.peek() == Some(b) {
             self.i += 1;
@@ -50,6 +56,16 @@ impl Parser<'_> {
         } else {
             false
         }
+    }
+
+    /// Skips the plain characters of a string (up to a quote, a backslash, a control
+    /// character or the end) and returns how many bytes it skipped.
+    #[inline(always)]
+    fn run(&mut self) -> usize {
+        let rest = self.s.get(self.i..).unwrap_or_default();
+        let n = rest.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).unwrap_or(rest.len());
+        self.i += n;
+        n
     }
 
     fn literal(&mut self, word: &[u8], v: Value) -> Result<Value, JsonError> {
@@ -187,16 +203,18 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String, JsonError> {
         self.i += 1; // the opening quote
-        let mut out = Vec::new();
+        // Most strings have no escape: one scan, then a copy of the slice. The scan stops
+        // only at ASCII bytes, so both ends are char boundaries of the (valid) input.
+        let run = self.run();
+        if self.peek() == Some(b'"') {
+            let start = self.i - run;
+            self.i += 1;
+            return self.text.get(start..self.i - 1).map(str::to_owned).ok_or_else(|| self.err("invalid UTF-8"));
+        }
+        let mut out = self.s.get(self.i - run..self.i).unwrap_or_default().to_vec();
         loop {
-            let start = self.i;
-            while let Some(c) = self.peek() {
-                if c == b'"' || c == b'\\' || c < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
-            out.extend_from_slice(&self.s[start..self.i]);
+            let run = self.run();
+            out.extend_from_slice(self.s.get(self.i - run..self.i).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     self.i += 1;
