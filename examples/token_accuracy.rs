@@ -53,6 +53,9 @@ mod pretokenize;
 #[path = "../crates/token-estimate/src/punct_list.rs"]
 mod punct_list;
 #[allow(dead_code)]
+#[path = "../crates/token-estimate/src/swar.rs"]
+mod swar;
+#[allow(dead_code)]
 #[path = "../crates/token-estimate/src/word_list.rs"]
 mod word_list;
 #[allow(dead_code)]

@@ -4,7 +4,8 @@
 //! UTF-16 unit at a time in JavaScript until the first non-ASCII character and allocates a
 //! fresh `String` per call; on the note corpus that copy cost about as much as estimating.
 //! Here the engine's own `TextEncoder.encodeInto` writes the UTF-8 straight into a buffer
-//! that is reused from call to call.
+//! that is reused from call to call; the string's length is only asked for when the text
+//! may not have fitted.
 
 use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
@@ -17,19 +18,27 @@ extern "C" {
     #[wasm_bindgen(constructor)]
     fn new() -> TextEncoder;
 
-    /// `encoder.encodeInto(source, dest).written`, through a view onto Wasm memory.
+    /// `encoder.encodeInto(source, dest)`, through a view onto Wasm memory.
     #[wasm_bindgen(method, js_name = encodeInto)]
     fn encode_into(this: &TextEncoder, source: &js_sys::JsString, dest: &mut [u8]) -> EncodeIntoResult;
 
     /// What `encodeInto` returns.
     type EncodeIntoResult;
 
+    /// Bytes written by `encodeInto`.
     #[wasm_bindgen(method, getter)]
     fn written(this: &EncodeIntoResult) -> u32;
 }
 
+/// Buffer kept between calls: texts of up to about this many bytes need no resizing.
+const START: usize = 16 << 10;
+
 /// Buffers above this size are not kept between calls.
 const KEEP: usize = 1 << 20;
+
+/// The longest UTF-8 encoding of one UTF-16 unit: three bytes (a surrogate pair, two
+/// units, encodes to four).
+const PER_UNIT: usize = 3;
 
 thread_local! {
     static ENCODER: TextEncoder = TextEncoder::new();
@@ -39,18 +48,26 @@ thread_local! {
 /// Runs `f` on the UTF-8 text of the JS string `v` (lone surrogates become U+FFFD, as with
 /// `JsValue::as_string`).
 pub fn with_str<R>(v: &js_sys::JsString, f: impl FnOnce(&str) -> R) -> R {
-    // Every UTF-16 unit encodes to at most three UTF-8 bytes.
-    let cap = (v.length() as usize).saturating_mul(3);
     BUFFER.with(|cell| {
         let Ok(mut buf) = cell.try_borrow_mut() else {
             return f(&v.as_string().unwrap_or_default());
         };
-        if buf.len() < cap {
-            buf.resize(cap, 0);
+        if buf.len() < START {
+            buf.resize(START, 0);
         }
-        let written = ENCODER.with(|e| e.encode_into(v, buf.get_mut(..cap).unwrap_or(&mut [])).written()) as usize;
+        let mut written = encode(v, &mut buf);
+        // `encodeInto` never writes part of a character, and a character takes at most four
+        // bytes: with four bytes to spare, the whole text fitted. Otherwise size the buffer
+        // for the longest encoding of the string and encode it again.
+        if buf.len() - written < 4 {
+            let need = (v.length() as usize).saturating_mul(PER_UNIT).saturating_add(4);
+            if buf.len() < need {
+                buf.resize(need, 0);
+            }
+            written = encode(v, &mut buf);
+        }
         // `encodeInto` always writes well-formed UTF-8; the check is cheap and keeps this safe.
-        let out = match std::str::from_utf8(buf.get(..written.min(cap)).unwrap_or(&[])) {
+        let out = match std::str::from_utf8(buf.get(..written).unwrap_or(&[])) {
             Ok(s) => f(s),
             Err(_) => f(&v.as_string().unwrap_or_default()),
         };
@@ -59,4 +76,10 @@ pub fn with_str<R>(v: &js_sys::JsString, f: impl FnOnce(&str) -> R) -> R {
         }
         out
     })
+}
+
+/// Encodes `v` into `buf` and returns how many bytes it took (at most `buf.len()`).
+fn encode(v: &js_sys::JsString, buf: &mut [u8]) -> usize {
+    let written = ENCODER.with(|e| e.encode_into(v, buf).written()) as usize;
+    written.min(buf.len())
 }

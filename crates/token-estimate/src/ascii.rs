@@ -5,11 +5,12 @@
 //! the general path takes that piece instead.
 
 use super::features::{
-    add, punct_run, segment_at, Counts, CONTRACTION, NUMBER, PRE_OTHER, PRE_PUNCT, PUNCT_HIT, PUNCT_SPACE, SEG_EXTRA,
-    SPACE, SPACE_LONG, SPACE_NL, SPACE_NL_EXTRA,
+    add, miss, punct_run, segment_at, Counts, CONTRACTION, HIT, NUMBER, PRE_OTHER, PRE_PUNCT, PUNCT_HIT, PUNCT_SPACE,
+    SEG_EXTRA, SPACE, SPACE_LONG, SPACE_NL, SPACE_NL_EXTRA,
 };
 use super::pretokenize::{contraction, BYTE, DI, LO, NA, NL, PU, SP, UP};
-use super::words::punct_flags_at;
+use super::swar::{byte, in_range, key, run, window, WINDOW};
+use super::words::{punct_flags_at, Table};
 
 /// Byte at `i`, or 0 past the end (0 is never part of an ASCII fast-path piece).
 #[inline(always)]
@@ -28,47 +29,149 @@ fn cls(b: &[u8], i: usize) -> u8 {
 
 /// Counts the ASCII piece starting at `i` and returns where it ends, or `None` when the
 /// piece is not plain ASCII (nothing counted then).
-#[inline]
-pub(crate) fn piece(b: &[u8], i: usize, o200k: bool, c: &mut Counts) -> Option<usize> {
-    let x = at(b, i);
+#[inline(always)]
+pub(crate) fn piece(b: &[u8], i: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<usize> {
+    let x = *b.get(i)?;
     let k = BYTE[usize::from(x)];
-    if i >= b.len() {
-        return None;
-    }
-    match k {
-        UP | LO => word(b, i, i, o200k, c),
+    // Where the letters of a letters piece begin; other pieces return from the match.
+    let body = match k {
+        UP | LO => i,
         DI => {
             let mut j = i + 1;
             while j < i + 3 && cls(b, j) == DI {
                 j += 1;
             }
             add(c, NUMBER, 1);
-            Some(j)
+            return Some(j);
         }
         SP | PU => {
             let k1 = cls(b, i + 1);
             if k == PU && !o200k && contraction(b, i) > 0 {
                 return None; // cl100k's stand-alone contraction: general path
             }
-            if k1 & (UP | LO) != 0 {
-                return word(b, i, i + 1, o200k, c);
+            if k1 & (UP | LO) == 0 {
+                if k1 == NA {
+                    return None;
+                }
+                if k == PU || (x == b' ' && k1 == PU) {
+                    return punct(b, i, o200k, t, c);
+                }
+                return space(b, i, c);
             }
-            if k1 == NA {
-                return None;
-            }
-            if k == PU || (x == b' ' && k1 == PU) {
-                return punct(b, i, o200k, c);
-            }
-            space(b, i, c)
+            i + 1
         }
-        NL => space(b, i, c),
-        _ => None,
-    }
+        NL => return space(b, i, c),
+        _ => return None,
+    };
+    word(b, i, body, o200k, t, c)
 }
 
 /// A letters piece from `start` whose letters begin at `body`.
+///
+/// Words of up to 15 letters (nearly all) are read sixteen bytes at once, their letter runs
+/// and word-list key found by bit operations ([`super::swar`]); longer ones take
+/// [`long_word`].
 #[inline(always)]
-fn word(b: &[u8], start: usize, body: usize, o200k: bool, c: &mut Counts) -> Option<usize> {
+fn word(b: &[u8], start: usize, body: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<usize> {
+    let w = window(b, body);
+    // Letters of the first half only, then (for words that reach it) the second.
+    let mut up = [in_range(w[0], b'A', b'Z'), 0];
+    let mut lo = [in_range(w[0], b'a', b'z'), 0];
+    // o200k: `[A-Z]*[a-z]*`; cl100k: `[A-Za-z]*`.
+    let letters_end = |up: [u64; 2], lo: [u64; 2]| {
+        if o200k {
+            run(lo, run(up, 0))
+        } else {
+            run([up[0] | lo[0], up[1] | lo[1]], 0)
+        }
+    };
+    let mut j = letters_end(up, lo);
+    if j >= 8 {
+        up[1] = in_range(w[1], b'A', b'Z');
+        lo[1] = in_range(w[1], b'a', b'z');
+        j = letters_end(up, lo);
+    }
+    if j >= WINDOW {
+        return long_word(b, start, body, o200k, t, c);
+    }
+    let next = byte(w, j);
+    if next >= 0x80 {
+        return None;
+    }
+    let mut end = body + j;
+    if o200k && next == b'\'' {
+        let k = contraction(b, end);
+        if k > 0 {
+            add(c, CONTRACTION, 1);
+            end += k;
+        }
+    }
+    let spaced = prefix(b, start, body, c);
+    let uppers = run(up, 0);
+    let lower_end = if o200k { j } else { run(lo, uppers) };
+    if lower_end == j && (uppers <= 1 || uppers == j) {
+        // One case segment: `word`, `Word` or `WORD` (nearly all words).
+        let shape = if uppers < j { uppers } else if j == 1 { 1 } else { 2 };
+        segment(b, w, body, 0, j, shape, spaced, o200k, t, c);
+        return Some(end);
+    }
+    // Several case segments (`camelCase`, `HTMLElement`): byte by byte.
+    segments(b, body, body + j, spaced, o200k, t, c);
+    Some(end)
+}
+
+/// Counts the case segment of `len` letters (at most 15) at byte `p` of window `w`, read
+/// from `b` at `body`: a listed word in its form (`shape` 0 lower-case, 1 Capitalised; not
+/// ALLCAPS, 2) is one token, others cost as rare words (like [`segment_at`]).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn segment(
+    b: &[u8],
+    w: [u64; 2],
+    body: usize,
+    p: usize,
+    len: usize,
+    shape: usize,
+    spaced: bool,
+    o200k: bool,
+    t: &Table,
+    c: &mut Counts,
+) {
+    if shape < 2 && len >= 3 {
+        let f = t.get(key(w, p, len));
+        let bit = usize::from(!o200k) + if spaced { 0 } else { 2 } + if shape == 1 { 4 } else { 0 };
+        if f >> bit & 1 == 1 {
+            add(c, HIT, 1);
+            return;
+        }
+    }
+    miss(b.get(body + p..body + p + len).unwrap_or(&[]), shape, o200k, c);
+}
+
+/// Counts the prefix of a letters piece (`b[start..body]`: nothing, a space, or another
+/// character) and returns whether it is a space.
+#[inline(always)]
+fn prefix(b: &[u8], start: usize, body: usize, c: &mut Counts) -> bool {
+    if body == start {
+        return false;
+    }
+    let p = at(b, start);
+    if p == b' ' {
+        return true;
+    }
+    let f = match p {
+        b'-' | b'.' | b'(' | b'<' | b'_' | b'&' | b',' | b'\'' => PRE_PUNCT,
+        b'/' | b':' | b'?' | b'\\' => PRE_PUNCT + 1,
+        _ if p.is_ascii_punctuation() => PRE_PUNCT + 2,
+        _ => PRE_OTHER,
+    };
+    add(c, f, 1);
+    false
+}
+
+/// [`word`] for words of [`WINDOW`] letters or more, byte by byte.
+#[inline(never)]
+fn long_word(b: &[u8], start: usize, body: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<usize> {
     let mut j = body;
     if o200k {
         while cls(b, j) == UP {
@@ -93,25 +196,15 @@ fn word(b: &[u8], start: usize, body: usize, o200k: bool, c: &mut Counts) -> Opt
             end += k;
         }
     }
-    let spaced = body > start && at(b, start) == b' ';
-    if body > start && !spaced {
-        let p = at(b, start);
-        let f = match p {
-            b'-' | b'.' | b'(' | b'<' | b'_' | b'&' | b',' | b'\'' => PRE_PUNCT,
-            b'/' | b':' | b'?' | b'\\' => PRE_PUNCT + 1,
-            _ if p.is_ascii_punctuation() => PRE_PUNCT + 2,
-            _ => PRE_OTHER,
-        };
-        add(c, f, 1);
-    }
-    segments(b, body, j, spaced, o200k, c);
+    let spaced = prefix(b, start, body, c);
+    segments(b, body, j, spaced, o200k, t, c);
     Some(end)
 }
 
 /// Splits letters `b[from..to]` into case segments (`camel` `Case`, `HTML` `Element`) and
 /// counts each.
-#[inline(always)]
-fn segments(b: &[u8], from: usize, to: usize, spaced: bool, o200k: bool, c: &mut Counts) {
+#[inline(never)]
+pub(crate) fn segments(b: &[u8], from: usize, to: usize, spaced: bool, o200k: bool, t: &Table, c: &mut Counts) {
     let mut i = from;
     let mut spaced = spaced;
     while i < to {
@@ -132,7 +225,7 @@ fn segments(b: &[u8], from: usize, to: usize, spaced: bool, o200k: bool, c: &mut
             (j, uppers)
         };
         let end = end.max(i + 1);
-        segment_at(b, i, end - i, shape, spaced, o200k, c);
+        segment_at(b, i, end - i, shape, spaced, o200k, t, c);
         if end < to {
             add(c, SEG_EXTRA, 1);
         }
@@ -144,7 +237,7 @@ fn segments(b: &[u8], from: usize, to: usize, spaced: bool, o200k: bool, c: &mut
 /// A punctuation piece: optional space, a punctuation run, trailing newlines (and `/` for
 /// o200k).
 #[inline(always)]
-fn punct(b: &[u8], i: usize, o200k: bool, c: &mut Counts) -> Option<usize> {
+fn punct(b: &[u8], i: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<usize> {
     let s = if at(b, i) == b' ' { i + 1 } else { i };
     let mut j = s;
     let mut changes = 0u64;
@@ -166,7 +259,7 @@ fn punct(b: &[u8], i: usize, o200k: bool, c: &mut Counts) -> Option<usize> {
             _ => break,
         }
     }
-    if punct_flags_at(b, i, j - i) & (if o200k { 1 } else { 2 }) != 0 {
+    if punct_flags_at(t, b, i, j - i) & (if o200k { 1 } else { 2 }) != 0 {
         add(c, PUNCT_HIT, 1);
     } else {
         if s > i {

@@ -101,18 +101,45 @@ pub(crate) fn class(c: char) -> Class {
     if u < 0x80 {
         return ascii_class(u as u8);
     }
-    // Fast paths for the common blocks.
-    match u {
-        0x4e00..=0x9fff | 0xac00..=0xd7a3 | 0x3041..=0x3096 | 0x30a1..=0x30fa | 0x5d0..=0x5ea => {
-            return Class::Caseless
-        }
-        0x621..=0x64a | 0x905..=0x939 | 0x3400..=0x4dbf => return Class::Caseless,
-        0xc0..=0xd6 | 0xd8..=0xde | 0x400..=0x42f => return Class::Upper,
-        0xdf..=0xf6 | 0xf8..=0xff | 0x430..=0x45f => return Class::Lower,
-        0x3001..=0x3004 | 0x3008..=0x3011 | 0xff01..=0xff0f | 0x2010..=0x2027 => return Class::Punct,
-        _ => {}
+    // Fast paths for the common blocks, picked by 4096-character plane section
+    // (`tests::fast_paths_agree` checks them all).
+    let fast = match u >> 12 {
+        0x0 => match u {
+            0x400..=0x42f | 0xc0..=0xd6 | 0xd8..=0xde => Some(Class::Upper),
+            0x430..=0x45f | 0xdf..=0xf6 | 0xf8..=0xff => Some(Class::Lower),
+            0x5d0..=0x5ea | 0x621..=0x64a | 0x905..=0x939 => Some(Class::Caseless),
+            0xa1..=0xa9 | 0xab..=0xb1 | 0xb4 | 0xb6..=0xb8 | 0xbb | 0xbf | 0xd7 | 0xf7 => Some(Class::Punct),
+            0xa0 => Some(Class::Space),
+            _ => None,
+        },
+        0x2 => match u {
+            0x2010..=0x2027 | 0x2030..=0x205e | 0x2190..=0x21ff | 0x2300..=0x23ff => Some(Class::Punct),
+            0x2500..=0x2775 | 0x2794..=0x27bf => Some(Class::Punct),
+            _ => None,
+        },
+        0x3 => match u {
+            0x3041..=0x3096 | 0x30a1..=0x30fa | 0x30fc..=0x30fe | 0x3400..=0x3fff => Some(Class::Caseless),
+            0x3001..=0x3004 | 0x3008..=0x3011 => Some(Class::Punct),
+            _ => None,
+        },
+        0x4 => (u <= 0x4dbf || u >= 0x4e00).then_some(Class::Caseless),
+        0x5..=0x9 => Some(Class::Caseless),
+        0xa..=0xd => (0xac00..=0xd7a3).contains(&u).then_some(Class::Caseless),
+        0xf => matches!(u, 0xff01..=0xff0f | 0xff1a..=0xff20).then_some(Class::Punct),
+        0x1f3..=0x1fa => Some(Class::Punct),
+        _ => None,
+    };
+    match fast {
+        Some(k) => k,
+        None => class_by_properties(c),
     }
-    if is_mark(u) {
+}
+
+/// The class of a non-ASCII character from its Unicode properties (what the fast paths of
+/// [`class`] shortcut).
+#[inline(never)]
+fn class_by_properties(c: char) -> Class {
+    if is_mark(c as u32) {
         return Class::Mark;
     }
     if c.is_alphabetic() {
@@ -158,6 +185,20 @@ fn is_mark(u: u32) -> bool {
 /// The script of a non-ASCII letter or mark.
 #[inline]
 pub(crate) fn script(u: u32) -> Script {
+    // The commonest blocks first (`tests::fast_paths_agree` checks them).
+    match u {
+        0..=0x7f => Script::Ascii,
+        0x4e00..=0x9fff => Script::Han,
+        0x3040..=0x30ff => Script::Kana,
+        0x400..=0x52f => Script::Cyrillic,
+        0x80..=0x2af => Script::LatinExt,
+        _ => script_by_ranges(u),
+    }
+}
+
+/// The script of any code point, by its block.
+#[inline(never)]
+fn script_by_ranges(u: u32) -> Script {
     match u {
         0..=0x7f => Script::Ascii,
         0x80..=0x2af | 0x1d00..=0x1eff | 0x2c60..=0x2c7f | 0xa720..=0xa7ff | 0xff21..=0xff5a => {
@@ -175,5 +216,22 @@ pub(crate) fn script(u: u32) -> Script {
         0x3040..=0x30ff | 0x31f0..=0x31ff | 0xff66..=0xff9f => Script::Kana,
         0x3400..=0x4dbf | 0x4e00..=0x9fff | 0xf900..=0xfaff | 0x20000..=0x3ffff => Script::Han,
         _ => Script::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The fast paths of [`class`] and [`script`] give what the general rules give, for
+    /// every code point.
+    #[test]
+    fn fast_paths_agree() {
+        for c in (0x80..=0x10ffffu32).filter_map(char::from_u32) {
+            assert_eq!(class(c), class_by_properties(c), "class of U+{:04X}", c as u32);
+        }
+        for u in 0..=0x10ffffu32 {
+            assert_eq!(script(u), script_by_ranges(u), "script of U+{u:04X}");
+        }
     }
 }

@@ -9,7 +9,7 @@ use super::ascii;
 use super::boundaries;
 use super::classify::{class, script, Class, Script, SCRIPTS};
 use super::pretokenize::{Kind, Pieces};
-use super::words::{flags_at, punct_flags, MAX_WORD};
+use super::words::{table, Table, MAX_WORD};
 
 /// Word segment found in the word list, in the form it appears (leading space or not).
 pub(crate) const HIT: usize = 0;
@@ -93,48 +93,67 @@ pub(crate) fn add(c: &mut Counts, i: usize, n: u64) {
 
 /// Counts the features of every piece of `text` under one encoding's pre-tokenisation.
 pub(crate) fn count(text: &str, o200k: bool, c: &mut Counts) {
+    // One loop per encoding, each its own function behind an opaque pointer: Wasm engines
+    // compile functions on first call, so a first estimate compiles only its encoding's
+    // loop, and wasm-opt cannot merge the two into one large function.
+    let each: fn(&str, &mut Counts) = if o200k { count_with::<true> } else { count_with::<false> };
+    std::hint::black_box(each)(text, c);
+}
+
+/// [`count`] for one encoding: the ASCII fast path, and the general rules where it declines.
+fn count_with<const O200K: bool>(text: &str, c: &mut Counts) {
     let bytes = text.as_bytes();
-    let mut pieces = Pieces::new(text, o200k);
+    let t = table();
+    let mut pieces = Pieces::new(text, O200K);
     let mut i = 0;
     while i < bytes.len() {
-        if let Some(e) = ascii::piece(bytes, i, o200k, c) {
-            i = e.max(i + 1);
-            continue;
+        i = match ascii::piece(bytes, i, O200K, t, c) {
+            Some(e) => e,
+            None => general(text, &mut pieces, i, O200K, t, c),
         }
-        pieces.seek(i);
-        let Some(p) = pieces.next() else { break };
-        i = p.end.max(i + 1);
-        let piece = bytes.get(p.start..p.end).unwrap_or(&[]);
-        match p.kind {
-            Kind::Word { body } => {
-                let prefix = bytes.get(p.start..body).unwrap_or(&[]);
-                let letters = bytes.get(body..p.end).unwrap_or(&[]);
-                word(text, prefix, letters, body, p.ascii, o200k, c);
-            }
-            Kind::Contraction => add(c, CONTRACTION, 1),
-            Kind::Number => {
-                if piece.first().is_some_and(|b| b.is_ascii()) {
-                    add(c, NUMBER, 1);
-                } else {
-                    add(c, NUMBER_OTHER, text.get(p.start..p.end).map_or(1, |s| s.chars().count() as u64));
-                }
-            }
-            Kind::Punct => {
-                if punct_flags(piece) & (if o200k { 1 } else { 2 }) != 0 {
-                    add(c, PUNCT_HIT, 1);
-                } else if p.ascii {
-                    ascii_punct(piece, c);
-                } else {
-                    punct(text, p.start, p.end, c);
-                }
-            }
-            Kind::Space => space(piece, c),
-        }
+        .max(i + 1);
     }
 }
 
+/// Counts the piece at `i` by the general rules and returns where it ends (kept out of the
+/// ASCII loops, so that plain-ASCII text compiles and runs without it).
+#[inline(never)]
+fn general(text: &str, pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table, c: &mut Counts) -> usize {
+    let bytes = text.as_bytes();
+    pieces.seek(i);
+    let p = pieces.general();
+    let piece = bytes.get(p.start..p.end).unwrap_or(&[]);
+    match p.kind {
+        Kind::Word { body } => {
+            let prefix = bytes.get(p.start..body).unwrap_or(&[]);
+            let letters = bytes.get(body..p.end).unwrap_or(&[]);
+            word(text, prefix, letters, body, p.ascii, o200k, t, c);
+        }
+        Kind::Contraction => add(c, CONTRACTION, 1),
+        Kind::Number => {
+            if piece.first().is_some_and(|b| b.is_ascii()) {
+                add(c, NUMBER, 1);
+            } else {
+                add(c, NUMBER_OTHER, text.get(p.start..p.end).map_or(1, |s| s.chars().count() as u64));
+            }
+        }
+        Kind::Punct => {
+            if t.punct_flags(piece) & (if o200k { 1 } else { 2 }) != 0 {
+                add(c, PUNCT_HIT, 1);
+            } else if p.ascii {
+                ascii_punct(piece, c);
+            } else {
+                punct(text, p.start, p.end, c);
+            }
+        }
+        Kind::Space => space(piece, c),
+    }
+    p.end
+}
+
 /// Features of a letters piece.
-fn word(text: &str, prefix: &[u8], letters: &[u8], body: usize, ascii: bool, o200k: bool, c: &mut Counts) {
+#[allow(clippy::too_many_arguments)]
+fn word(text: &str, prefix: &[u8], letters: &[u8], body: usize, ascii: bool, o200k: bool, t: &Table, c: &mut Counts) {
     let spaced = prefix == b" ";
     match prefix.first() {
         None | Some(b' ') => {}
@@ -159,51 +178,28 @@ fn word(text: &str, prefix: &[u8], letters: &[u8], body: usize, ascii: bool, o20
         }
     }
     if ascii || letters.is_ascii() {
-        ascii_word(letters, spaced, o200k, c);
+        ascii::segments(letters, 0, letters.len(), spaced, o200k, t, c);
     } else {
         let end = body + letters.len();
-        other_word(text.get(body..end).unwrap_or(""), spaced, o200k, c);
+        other_word(text.get(body..end).unwrap_or(""), o200k, c);
     }
-}
-
-/// Splits ASCII letters into case segments (`camel`, `Case`, `HTML`, `Element`) and counts
-/// each as a known or rare word.
-fn ascii_word(letters: &[u8], spaced: bool, o200k: bool, c: &mut Counts) {
-    let mut rest = letters;
-    let mut spaced = spaced;
-    while !rest.is_empty() {
-        let uppers = rest.iter().position(|b| !b.is_ascii_uppercase()).unwrap_or(rest.len());
-        let lowers = rest.get(uppers..).map_or(0, |t| t.iter().position(|b| !b.is_ascii_lowercase()).unwrap_or(t.len()));
-        let (len, shape) = if lowers == 0 {
-            (uppers, if uppers == 1 { 1 } else { 2 }) // ALLCAPS (a lone capital counts as Capitalised)
-        } else if uppers >= 2 {
-            (uppers - 1, 2) // `HTMLElement`: `HTML` now, `Element` next
-        } else {
-            (uppers + lowers, uppers)
-        };
-        let len = len.max(1);
-        let (seg, tail) = rest.split_at(len.min(rest.len()));
-        segment(seg, shape, spaced, o200k, c);
-        if !tail.is_empty() {
-            add(c, SEG_EXTRA, 1);
-        }
-        spaced = false;
-        rest = tail;
-    }
-}
-
-/// Counts one ASCII case segment.
-#[inline]
-pub(crate) fn segment(seg: &[u8], shape: usize, spaced: bool, o200k: bool, c: &mut Counts) {
-    segment_at(seg, 0, seg.len(), shape, spaced, o200k, c);
 }
 
 /// Counts the ASCII case segment `b[start..start + len]`.
-#[inline]
-pub(crate) fn segment_at(b: &[u8], start: usize, len: usize, shape: usize, spaced: bool, o200k: bool, c: &mut Counts) {
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn segment_at(
+    b: &[u8],
+    start: usize,
+    len: usize,
+    shape: usize,
+    spaced: bool,
+    o200k: bool,
+    t: &Table,
+    c: &mut Counts,
+) {
     let seg = b.get(start..start + len).unwrap_or(&[]);
     if shape < 2 && seg.len() >= 3 && seg.len() <= MAX_WORD {
-        let f = flags_at(b, start, len);
+        let f = t.flags_at(b, start, len);
         // Bit for this encoding, with or without the space, lower-case or Capitalised.
         let bit = usize::from(!o200k) + if spaced { 0 } else { 2 } + if shape == 1 { 4 } else { 0 };
         if f >> bit & 1 == 1 {
@@ -211,6 +207,13 @@ pub(crate) fn segment_at(b: &[u8], start: usize, len: usize, shape: usize, space
             return;
         }
     }
+    miss(seg, shape, o200k, c);
+}
+
+/// Counts an ASCII case segment that is not in the word list: by shape and length, and
+/// (unless ALLCAPS) the expected token boundaries between its letters.
+#[inline]
+pub(crate) fn miss(seg: &[u8], shape: usize, o200k: bool, c: &mut Counts) {
     add(c, MISS + shape * MISS_BUCKETS + len_bucket(seg.len()), 1);
     add(c, MISS_LONG + shape, seg.len().saturating_sub(10) as u64);
     if shape < 2 {
@@ -245,42 +248,33 @@ fn boundary_mass(letters: impl Iterator<Item = usize>, o200k: bool) -> u64 {
 }
 
 /// Counts a piece with non-ASCII letters: Latin words with accents, or other scripts.
-fn other_word(s: &str, spaced: bool, o200k: bool, c: &mut Counts) {
-    let mut latin = true;
+fn other_word(s: &str, o200k: bool, c: &mut Counts) {
     let mut n = 0usize;
+    let mut ascii = 0u64;
     let mut ext = 0u64;
     let mut first_script = None;
-    let mut per_script = [0u64; SCRIPTS];
     for ch in s.chars() {
         n += 1;
-        let sc = script(ch as u32);
-        if let Some(k) = per_script.get_mut(sc as usize) {
-            *k += 1;
-        }
-        match sc {
-            Script::Ascii => {}
+        match script(ch as u32) {
+            Script::Ascii => ascii += 1,
             Script::LatinExt => ext += 1,
-            _ => {
-                latin = false;
+            sc => {
+                // Only words with another script count characters per script.
+                add(c, SCRIPT_CHARS + sc as usize, 1);
                 if first_script.is_none() {
                     first_script = Some(sc);
                 }
             }
         }
     }
-    if latin {
+    let Some(first_script) = first_script else {
         // Like a rare Latin word of this length, plus the accented letters.
-        let shape = match s.chars().next().map(class) {
-            Some(Class::Upper) => {
-                if s.chars().nth(1).map(class) == Some(Class::Upper) {
-                    2
-                } else {
-                    1
-                }
-            }
+        let mut classes = s.chars().map(class);
+        let shape = match (classes.next(), classes.next()) {
+            (Some(Class::Upper), Some(Class::Upper)) => 2,
+            (Some(Class::Upper), _) => 1,
             _ => 0,
         };
-        let _ = spaced;
         if shape < 2 {
             add(c, BOUNDARY, boundary_mass(s.chars().map(|ch| letter_index(ch as u32)), o200k));
         }
@@ -288,11 +282,10 @@ fn other_word(s: &str, spaced: bool, o200k: bool, c: &mut Counts) {
         add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
         add(c, LATIN_EXT, ext);
         return;
-    }
-    for (i, &k) in per_script.iter().enumerate() {
-        add(c, SCRIPT_CHARS + i, k);
-    }
-    add(c, SCRIPT_PIECES + first_script.unwrap_or(Script::Other) as usize, 1);
+    };
+    add(c, SCRIPT_CHARS + Script::Ascii as usize, ascii);
+    add(c, SCRIPT_CHARS + Script::LatinExt as usize, ext);
+    add(c, SCRIPT_PIECES + first_script as usize, 1);
     if n <= 3 {
         add(c, SCRIPT_SHORT, 1);
     }

@@ -5,7 +5,8 @@
 //!
 //! The estimator follows the tokenizers' own two stages. It first cuts the text into the
 //! same pieces as their pre-tokenisation regexes (`pretokenize`; plain-ASCII pieces take a
-//! fused fast path, `ascii`), in one pass and without allocating; byte-pair encoding never
+//! fused fast path, `ascii`, reading words sixteen bytes at a time, `swar`), in one pass and
+//! without allocating; byte-pair encoding never
 //! merges across pieces, so the count is a sum over pieces. It then describes each piece by
 //! a few counters (`features`): listed frequent words and punctuation tokens (`words`)
 //! are one token; rarer words cost by case, length and the letter pairs inside them
@@ -26,6 +27,7 @@ mod mark_ranges;
 mod model;
 mod pretokenize;
 mod punct_list;
+mod swar;
 mod word_list;
 mod words;
 

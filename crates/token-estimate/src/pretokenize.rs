@@ -195,8 +195,8 @@ impl<'a> Pieces<'a> {
             }
         }
         match self.at(i) {
-            Some((Class::Upper | Class::Lower | Class::Caseless, _)) => {
-                Some(self.run(i, |c| matches!(c, Class::Upper | Class::Lower | Class::Caseless)))
+            Some((Class::Upper | Class::Lower | Class::Caseless, n)) => {
+                Some(self.run(i + n, |c| matches!(c, Class::Upper | Class::Lower | Class::Caseless)))
             }
             _ => None,
         }
@@ -221,17 +221,19 @@ impl<'a> Pieces<'a> {
         // R: the maximal run of upper/caseless/mark; remember where its last caseless/mark is.
         let mut i = s;
         let mut last_b: Option<usize> = None;
-        while let Some((c, n)) = self.at(i) {
-            match c {
-                Class::Upper => {}
-                Class::Caseless | Class::Mark => last_b = Some(i + n),
-                _ => break,
+        let stop = loop {
+            match self.at(i) {
+                Some((Class::Upper, n)) => i += n,
+                Some((Class::Caseless | Class::Mark, n)) => {
+                    i += n;
+                    last_b = Some(i);
+                }
+                other => break other,
             }
-            i += n;
-        }
-        if matches!(self.at(i), Some((Class::Lower, _))) {
+        };
+        if let Some((Class::Lower, n)) = stop {
             // Alternative 1: upper-ish run then the lower-ish run.
-            return Some(self.run(i, |c| matches!(c, Class::Lower | Class::Caseless | Class::Mark)));
+            return Some(self.run(i + n, |c| matches!(c, Class::Lower | Class::Caseless | Class::Mark)));
         }
         if i == s {
             return None;
@@ -397,6 +399,18 @@ impl<'a> Pieces<'a> {
         Some(Piece { start: i, end, kind: Kind::Space, ascii: true })
     }
 
+    /// The piece at `self.pos` by the general rules (without trying the ASCII fast path
+    /// first), moving past it; a piece from the end of the text is empty.
+    pub(crate) fn general(&mut self) -> Piece {
+        let p = self.piece();
+        // Always advance, and never past the end or into a character.
+        self.pos = p.end.min(self.text.len()).max(self.pos + 1);
+        while self.pos < self.text.len() && !self.text.is_char_boundary(self.pos) {
+            self.pos += 1;
+        }
+        Piece { end: self.pos, ..p }
+    }
+
     /// The piece starting at `self.pos` (not at the end).
     fn piece(&self) -> Piece {
         let i = self.pos;
@@ -471,12 +485,6 @@ impl Iterator for Pieces<'_> {
             self.pos = p.end.min(self.text.len()).max(self.pos + 1);
             return Some(Piece { end: self.pos, ..p });
         }
-        let p = self.piece();
-        // Always advance, and never past the end or into a character.
-        self.pos = p.end.min(self.text.len()).max(self.pos + 1);
-        while self.pos < self.text.len() && !self.text.is_char_boundary(self.pos) {
-            self.pos += 1;
-        }
-        Some(Piece { end: self.pos, ..p })
+        Some(self.general())
     }
 }

@@ -14,18 +14,13 @@ const SLOTS: usize = 8192;
 
 /// The lookup structure: slots holding an entry's key (its bytes packed little-endian into
 /// two words, zero-padded; no entry contains a NUL) and flags; an all-zero key is empty.
-struct Table {
+pub(crate) struct Table {
     slots: Vec<(u64, u64, u8)>,
 }
 
-/// Packs 1 to [`MAX_WORD`] bytes into a key (little-endian, zero-padded), OR-ing every
-/// byte with `or` (0x20 lower-cases ASCII letters).
-#[inline(always)]
-pub(crate) fn pack(bytes: &[u8], or: u8) -> Option<(u64, u64)> {
-    pack_at(bytes, 0, bytes.len(), or)
-}
-
-/// [`pack`] of `b[start..start + len]`, reading whole words when `b` is long enough.
+/// Packs the 1 to [`MAX_WORD`] bytes `b[start..start + len]` into a key (little-endian,
+/// zero-padded), OR-ing every byte with `or` (0x20 lower-cases ASCII letters); reads whole
+/// words when `b` is long enough.
 #[inline(always)]
 pub(crate) fn pack_at(b: &[u8], start: usize, len: usize, or: u8) -> Option<(u64, u64)> {
     if len == 0 || len > MAX_WORD {
@@ -52,9 +47,25 @@ pub(crate) fn pack_at(b: &[u8], start: usize, len: usize, or: u8) -> Option<(u64
         }
     };
     let fill = u64::from(or) * 0x0101_0101_0101_0101;
-    let ma = if len >= 8 { u64::MAX } else { (1u64 << (8 * len)) - 1 };
-    let mb = if len >= 16 { u64::MAX } else if len > 8 { (1u64 << (8 * (len - 8))) - 1 } else { 0 };
+    let (ma, mb) = masks(len);
     Some(((a | fill) & ma, (hi | fill) & mb))
+}
+
+/// `LOW_BYTES[n]` keeps the low `n` bytes of a word.
+const LOW_BYTES: [u64; 9] = {
+    let mut t = [u64::MAX; 9];
+    let mut n = 0;
+    while n < 8 {
+        t[n] = (1u64 << (8 * n)) - 1;
+        n += 1;
+    }
+    t
+};
+
+/// Masks of the two words of a key of `len` bytes (at most 16).
+#[inline(always)]
+pub(crate) fn masks(len: usize) -> (u64, u64) {
+    (LOW_BYTES[len.min(8)], LOW_BYTES[len.saturating_sub(8).min(8)])
 }
 
 /// Slot of a key.
@@ -66,80 +77,114 @@ fn slot(key: (u64, u64)) -> usize {
 
 /// Builds the table from both lists.
 fn build() -> Table {
-    let mut slots = vec![(0u64, 0u64, 0u8); SLOTS];
-    let lists: [(&'static str, char, &[u8]); 2] = [(WORDS, ' ', FLAGS), (PUNCT, '\u{1f}', PUNCT_FLAGS)];
+    let mut t = Table { slots: vec![(0u64, 0u64, 0u8); SLOTS] };
+    let lists: [(&'static str, u8, &[u8]); 2] = [(WORDS, b' ', FLAGS), (PUNCT, 0x1f, PUNCT_FLAGS)];
     let mut used = 0;
     for (list, sep, flags) in lists {
-        for (k, w) in list.split(sep).enumerate() {
-            let Some(key) = pack(w.as_bytes(), 0) else { continue };
-            if used >= SLOTS / 2 {
-                break;
-            }
-            used += 1;
-            let mut s = slot(key);
-            // At most half full, so a free slot always exists.
-            for _ in 0..SLOTS {
-                match slots.get_mut(s) {
-                    Some(e) if e.0 == 0 && e.1 == 0 => {
-                        *e = (key.0, key.1, flags.get(k).copied().unwrap_or(0));
-                        break;
-                    }
-                    _ => s = (s + 1) & (SLOTS - 1),
+        let b = list.as_bytes();
+        let mut start = 0;
+        let mut k = 0;
+        // Entries are 1 to MAX_WORD bytes (others are skipped, as `pack_at` refuses them);
+        // the table stays at most half full, so a free slot always exists.
+        while start <= b.len() {
+            let end = find(b, start, sep);
+            if let Some(key) = pack_at(b, start, end - start, 0) {
+                if used < SLOTS / 2 {
+                    used += 1;
+                    t.insert(key, flags.get(k).copied().unwrap_or(0));
                 }
             }
+            k += 1;
+            start = end + 1;
         }
     }
-    Table { slots }
+    t
 }
 
-/// The shared table.
-fn table() -> &'static Table {
+/// Position of the first `sep` in `b` from `from` (or the end), eight bytes at a time.
+fn find(b: &[u8], from: usize, sep: u8) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut i = from;
+    while let Some(w) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        // Bytes equal to `sep` become zero; flag the first zero byte.
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(sep));
+        let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
+        if zero != 0 {
+            return i + zero.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(|&x| x != sep) {
+        i += 1;
+    }
+    i.min(b.len())
+}
+
+/// The shared table, built on first use.
+pub(crate) fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(build)
 }
 
-/// Flags of a packed key ([`pack`]) of either list, or 0 when it is in neither.
-#[inline]
-pub(crate) fn lookup(key: (u64, u64)) -> u8 {
-    let t = table();
-    let mut s = slot(key);
-    for _ in 0..SLOTS {
-        match t.slots.get(s) {
-            Some(&(a, b, f)) if a == key.0 && b == key.1 => return f,
-            Some(&(0, 0, _)) | None => return 0,
-            _ => s = (s + 1) & (SLOTS - 1),
+impl Table {
+    /// Puts `key` with `flags` in the first free slot from its own.
+    fn insert(&mut self, key: (u64, u64), flags: u8) {
+        let mut s = slot(key);
+        for _ in 0..SLOTS {
+            match self.slots.get_mut(s) {
+                Some(e) if e.0 == 0 && e.1 == 0 => {
+                    *e = (key.0, key.1, flags);
+                    return;
+                }
+                _ => s = (s + 1) & (SLOTS - 1),
+            }
         }
     }
-    0
-}
 
-/// Flags of the word `b[start..start + len]` (any case; looked up in lower case), or 0 when
-/// it is not in the list.
-///
-/// Bits: 0 `" w"` o200k, 1 `" w"` cl100k, 2 `"w"` o200k, 3 `"w"` cl100k, then the same
-/// four for the capitalised form `W`.
-#[inline(always)]
-pub(crate) fn flags_at(b: &[u8], start: usize, len: usize) -> u8 {
-    if len < 3 {
-        return 0;
+    /// Flags of a packed key ([`pack_at`]) of either list, or 0 when it is in neither.
+    #[inline(always)]
+    pub(crate) fn get(&self, key: (u64, u64)) -> u8 {
+        let mut s = slot(key);
+        for _ in 0..SLOTS {
+            match self.slots.get(s) {
+                Some(&(a, b, f)) if a == key.0 && b == key.1 => return f,
+                Some(&(0, 0, _)) | None => return 0,
+                _ => s = (s + 1) & (SLOTS - 1),
+            }
+        }
+        0
     }
-    pack_at(b, start, len, 0x20).map_or(0, lookup)
+
+    /// Flags of the word `b[start..start + len]` (any case; looked up in lower case), or 0
+    /// when it is not in the list.
+    ///
+    /// Bits: 0 `" w"` o200k, 1 `" w"` cl100k, 2 `"w"` o200k, 3 `"w"` cl100k, then the same
+    /// four for the capitalised form `W`.
+    #[inline(always)]
+    pub(crate) fn flags_at(&self, b: &[u8], start: usize, len: usize) -> u8 {
+        if len < 3 {
+            return 0;
+        }
+        pack_at(b, start, len, 0x20).map_or(0, |k| self.get(k))
+    }
+
+    /// Flags of a punctuation piece (bit 0 o200k, bit 1 cl100k), or 0 when it is not listed.
+    #[inline]
+    pub(crate) fn punct_flags(&self, piece: &[u8]) -> u8 {
+        punct_flags_at(self, piece, 0, piece.len())
+    }
 }
 
-/// Flags of the punctuation piece `b[start..start + len]`, like [`punct_flags`].
+/// Flags of the punctuation piece `b[start..start + len]`, like [`Table::punct_flags`].
 #[inline(always)]
-pub(crate) fn punct_flags_at(b: &[u8], start: usize, len: usize) -> u8 {
+pub(crate) fn punct_flags_at(t: &Table, b: &[u8], start: usize, len: usize) -> u8 {
     if len < 2 {
         return 0;
     }
-    pack_at(b, start, len, 0).map_or(0, lookup)
-}
-
-/// Flags of a punctuation piece (bit 0 o200k, bit 1 cl100k), or 0 when it is not listed.
-#[inline]
-pub(crate) fn punct_flags(piece: &[u8]) -> u8 {
-    if piece.len() < 2 {
-        return 0;
+    match pack_at(b, start, len, 0) {
+        Some(k) => t.get(k),
+        None => 0,
     }
-    pack(piece, 0).map_or(0, lookup)
 }
