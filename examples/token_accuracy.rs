@@ -85,7 +85,7 @@ impl Encoding {
 fn estimate_tokens(text: &str, enc: Encoding) -> u64 {
     let o200k = matches!(enc, Encoding::O200kBase);
     let mut c = [0u64; FEATURES];
-    features::count(text, o200k, &mut c);
+    features::count(text.as_bytes(), o200k, &mut c);
     model::combine(&c, o200k)
 }
 
@@ -256,7 +256,7 @@ fn speed(corpus: &[Note]) {
         for _ in 0..std::env::var("BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(5) {
             let t = Instant::now();
             for n in corpus {
-                sink = sink.wrapping_add(pretokenize::Pieces::new(std::hint::black_box(&n.text), o200k).count());
+                sink = sink.wrapping_add(pretokenize::Pieces::new(std::hint::black_box(n.text.as_bytes()), o200k).count());
             }
             best = best.min(t.elapsed().as_secs_f64());
         }
@@ -339,7 +339,7 @@ fn fit(files: &[String]) {
                 }
                 let text = unhex(p[4]);
                 let mut c = [0u64; FEATURES];
-                features::count(&text, o200k, &mut c);
+                features::count(text.as_bytes(), o200k, &mut c);
                 let freq: f64 = p[2].parse().unwrap_or(0.0);
                 let tok: f64 = p[3].parse().unwrap_or(0.0);
                 *group_tokens.entry(p[1].to_string()).or_default() += freq * tok;
@@ -420,7 +420,7 @@ fn fit(files: &[String]) {
                 "script"
             } else if (features::PUNCT_RUN..features::SPACE).any(|i| c[i] > 0) {
                 "punct"
-            } else if (features::SPACE..features::BOUNDARY).any(|i| c[i] > 0) {
+            } else if (features::SPACE..features::FEATURES).any(|i| c[i] > 0) {
                 "space"
             } else {
                 "other"
@@ -447,11 +447,11 @@ fn main() {
         let text = std::fs::read_to_string(&args[1]).unwrap_or_default();
         let o200k = args.get(2).map(String::as_str) != Some("cl100k");
         let verbose = args.get(3).is_some();
-        for p in pretokenize::Pieces::new(&text, o200k) {
+        for p in pretokenize::Pieces::new(text.as_bytes(), o200k) {
             let piece = &text[p.start..p.end];
             if verbose {
                 let mut c = [0u64; FEATURES];
-                features::count(piece, o200k, &mut c);
+                features::count(piece.as_bytes(), o200k, &mut c);
                 let w = if o200k { &model::O200K } else { &model::CL100K };
                 let e: f64 = c.iter().zip(w).enumerate().map(|(i, (&n, &w))| model::value(i, n) * f64::from(w) / 1000.0).sum();
                 println!("{piece:?}\t{e:.2}");

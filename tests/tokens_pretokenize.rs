@@ -121,7 +121,7 @@ const CASES: &[(&str, &[&str], &[&str])] = &[
 ];
 
 fn pieces(text: &str, o200k: bool) -> Vec<&str> {
-    Pieces::new(text, o200k).map(|p| &text[p.start..p.end]).collect()
+    Pieces::new(text.as_bytes(), o200k).map(|p| &text[p.start..p.end]).collect()
 }
 
 #[test]

@@ -14,7 +14,7 @@ mod mark_ranges;
 #[path = "../crates/token-estimate/src/pretokenize.rs"]
 mod pretokenize;
 
-use credit_meter::estimate::{estimate_tokens, Encoding};
+use credit_meter::estimate::{estimate_tokens, estimate_tokens_utf8, Encoding};
 use proptest::prelude::*;
 use std::time::Instant;
 
@@ -47,6 +47,36 @@ proptest! {
         }
     }
 
+    /// The bytes entry point skips UTF-8 validation; on bytes that are not UTF-8 (arbitrary
+    /// bytes, or text cut inside a character and spliced with stray lead and continuation
+    /// bytes) it must still return, in bounds, and its pieces must still tile the input.
+    #[test]
+    fn invalid_utf8_never_panics(
+        s in mixed(),
+        cut in any::<prop::sample::Index>(),
+        junk in prop::collection::vec(0x80u8..=0xff, 0..6),
+        raw in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let mut b = s.as_bytes().to_vec();
+        let at = cut.index(b.len() + 1);
+        b.splice(at..at, junk);
+        b.extend_from_slice(&raw);
+        for enc in ENCODINGS {
+            let n = estimate_tokens_utf8(&b, enc);
+            prop_assert!(n <= 2 * b.len() as u64 + 1, "{} tokens for {} bytes", n, b.len());
+            prop_assert_eq!(n == 0, b.is_empty());
+        }
+        for o200k in [true, false] {
+            let mut at = 0;
+            for p in pretokenize::Pieces::new(&b, o200k) {
+                prop_assert_eq!(p.start, at);
+                prop_assert!(p.end > p.start && p.end <= b.len());
+                at = p.end;
+            }
+            prop_assert_eq!(at, b.len());
+        }
+    }
+
     #[test]
     fn mixed_text_is_bounded(s in mixed()) {
         for enc in ENCODINGS {
@@ -59,7 +89,7 @@ proptest! {
     fn pieces_tile_the_text(s in mixed()) {
         for o200k in [true, false] {
             let mut at = 0;
-            for p in pretokenize::Pieces::new(&s, o200k) {
+            for p in pretokenize::Pieces::new(s.as_bytes(), o200k) {
                 prop_assert_eq!(p.start, at);
                 prop_assert!(p.end > p.start);
                 prop_assert!(s.is_char_boundary(p.end));

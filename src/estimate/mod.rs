@@ -16,4 +16,4 @@ pub use calibration::{calibrate, CalibrateRequest, CalibrationState, Observation
 pub use cards::{CardModel, CountRange};
 pub use note::{analyze_note, NoteAnalysis, NoteStructure};
 pub use operation::{estimate, estimate_with, Bounds, Estimate, EstimateError, EstimateRequest, NoteSummary};
-pub use tokens::{estimate_tokens, Encoding, UnknownEncoding};
+pub use tokens::{estimate_tokens, estimate_tokens_utf8, Encoding, UnknownEncoding};

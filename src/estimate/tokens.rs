@@ -64,4 +64,14 @@ pub fn estimate_tokens(text: &str, encoding: Encoding) -> u64 {
     token_estimate::estimate(text, encoding == Encoding::O200kBase)
 }
 
+/// [`estimate_tokens`] on text given as UTF-8 bytes that are already known to be valid
+/// (such as what a `TextEncoder` wrote), without validating them again: on valid UTF-8 it
+/// returns exactly what [`estimate_tokens`] returns for the same text.
+///
+/// On bytes that are not valid UTF-8 the count is unspecified, but it never panics and
+/// stays linear in the length of `text`.
+pub fn estimate_tokens_utf8(text: &[u8], encoding: Encoding) -> u64 {
+    token_estimate::estimate_utf8(text, encoding == Encoding::O200kBase)
+}
+
 json_unit_enum!(Encoding { O200kBase = "o200k_base", Cl100kBase = "cl100k_base" });

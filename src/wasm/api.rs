@@ -2,7 +2,7 @@
 
 use super::convert::{object_arg, string_arg, to_js, type_name};
 use super::error::{coded_error, to_js_error};
-use super::text::with_str;
+use super::text::with_utf8;
 use super::types::*;
 use crate::catalog::{Catalog as CoreCatalog, CatalogDefinition};
 use crate::error::{BAD_CATALOG, BAD_INPUT};
@@ -29,7 +29,7 @@ pub fn estimate_tokens(
     };
     let encoding = encoding_arg(&encoding)?;
     // A count never exceeds the text's byte length, so it is exact as a JS number.
-    Ok(with_str(text, |t| estimate::estimate_tokens(t, encoding) as f64))
+    Ok(with_utf8(text, |t| estimate::estimate_tokens_utf8(t, encoding) as f64))
 }
 
 /// The encoding argument: compared with the two names as JS strings first, which spares

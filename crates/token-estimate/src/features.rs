@@ -8,7 +8,7 @@
 use super::ascii;
 use super::boundaries;
 use super::classify::{class, script, Class, Script, SCRIPTS};
-use super::pretokenize::{Kind, Pieces};
+use super::pretokenize::{chars, Kind, Pieces};
 use super::words::{table, Table, MAX_WORD};
 
 /// Word segment found in the word list, in the form it appears (leading space or not).
@@ -91,25 +91,25 @@ pub(crate) fn add(c: &mut Counts, i: usize, n: u64) {
     }
 }
 
-/// Counts the features of every piece of `text` under one encoding's pre-tokenisation.
-pub(crate) fn count(text: &str, o200k: bool, c: &mut Counts) {
+/// Counts the features of every piece of `text` (UTF-8 bytes) under one encoding's
+/// pre-tokenisation.
+pub(crate) fn count(text: &[u8], o200k: bool, c: &mut Counts) {
     // One loop per encoding, each its own function behind an opaque pointer: Wasm engines
     // compile functions on first call, so a first estimate compiles only its encoding's
     // loop, and wasm-opt cannot merge the two into one large function.
-    let each: fn(&str, &mut Counts) = if o200k { count_with::<true> } else { count_with::<false> };
+    let each: fn(&[u8], &mut Counts) = if o200k { count_with::<true> } else { count_with::<false> };
     std::hint::black_box(each)(text, c);
 }
 
 /// [`count`] for one encoding: the ASCII fast path, and the general rules where it declines.
-fn count_with<const O200K: bool>(text: &str, c: &mut Counts) {
-    let bytes = text.as_bytes();
+fn count_with<const O200K: bool>(bytes: &[u8], c: &mut Counts) {
     let t = table();
-    let mut pieces = Pieces::new(text, O200K);
+    let mut pieces = Pieces::new(bytes, O200K);
     let mut i = 0;
     while i < bytes.len() {
         i = match ascii::piece(bytes, i, O200K, t, c) {
             Some(e) => e,
-            None => general(text, &mut pieces, i, O200K, t, c),
+            None => general(bytes, &mut pieces, i, O200K, t, c),
         }
         .max(i + 1);
     }
@@ -118,8 +118,7 @@ fn count_with<const O200K: bool>(text: &str, c: &mut Counts) {
 /// Counts the piece at `i` by the general rules and returns where it ends (kept out of the
 /// ASCII loops, so that plain-ASCII text compiles and runs without it).
 #[inline(never)]
-fn general(text: &str, pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table, c: &mut Counts) -> usize {
-    let bytes = text.as_bytes();
+fn general(bytes: &[u8], pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table, c: &mut Counts) -> usize {
     pieces.seek(i);
     let p = pieces.general();
     let piece = bytes.get(p.start..p.end).unwrap_or(&[]);
@@ -127,14 +126,14 @@ fn general(text: &str, pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table
         Kind::Word { body } => {
             let prefix = bytes.get(p.start..body).unwrap_or(&[]);
             let letters = bytes.get(body..p.end).unwrap_or(&[]);
-            word(text, prefix, letters, body, p.ascii, o200k, t, c);
+            word(prefix, letters, p.ascii, o200k, t, c);
         }
         Kind::Contraction => add(c, CONTRACTION, 1),
         Kind::Number => {
             if piece.first().is_some_and(|b| b.is_ascii()) {
                 add(c, NUMBER, 1);
             } else {
-                add(c, NUMBER_OTHER, text.get(p.start..p.end).map_or(1, |s| s.chars().count() as u64));
+                add(c, NUMBER_OTHER, chars(piece).count() as u64);
             }
         }
         Kind::Punct => {
@@ -143,7 +142,7 @@ fn general(text: &str, pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table
             } else if p.ascii {
                 ascii_punct(piece, c);
             } else {
-                punct(text, p.start, p.end, c);
+                punct(piece, c);
             }
         }
         Kind::Space => space(piece, c),
@@ -152,8 +151,7 @@ fn general(text: &str, pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table
 }
 
 /// Features of a letters piece.
-#[allow(clippy::too_many_arguments)]
-fn word(text: &str, prefix: &[u8], letters: &[u8], body: usize, ascii: bool, o200k: bool, t: &Table, c: &mut Counts) {
+fn word(prefix: &[u8], letters: &[u8], ascii: bool, o200k: bool, t: &Table, c: &mut Counts) {
     let spaced = prefix == b" ";
     match prefix.first() {
         None | Some(b' ') => {}
@@ -180,8 +178,7 @@ fn word(text: &str, prefix: &[u8], letters: &[u8], body: usize, ascii: bool, o20
     if ascii || letters.is_ascii() {
         ascii::segments(letters, 0, letters.len(), spaced, o200k, t, c);
     } else {
-        let end = body + letters.len();
-        other_word(text.get(body..end).unwrap_or(""), o200k, c);
+        other_word(letters, o200k, c);
     }
 }
 
@@ -248,12 +245,12 @@ fn boundary_mass(letters: impl Iterator<Item = usize>, o200k: bool) -> u64 {
 }
 
 /// Counts a piece with non-ASCII letters: Latin words with accents, or other scripts.
-fn other_word(s: &str, o200k: bool, c: &mut Counts) {
+fn other_word(s: &[u8], o200k: bool, c: &mut Counts) {
     let mut n = 0usize;
     let mut ascii = 0u64;
     let mut ext = 0u64;
     let mut first_script = None;
-    for ch in s.chars() {
+    for ch in chars(s) {
         n += 1;
         match script(ch as u32) {
             Script::Ascii => ascii += 1,
@@ -269,14 +266,14 @@ fn other_word(s: &str, o200k: bool, c: &mut Counts) {
     }
     let Some(first_script) = first_script else {
         // Like a rare Latin word of this length, plus the accented letters.
-        let mut classes = s.chars().map(class);
+        let mut classes = chars(s).map(class);
         let shape = match (classes.next(), classes.next()) {
             (Some(Class::Upper), Some(Class::Upper)) => 2,
             (Some(Class::Upper), _) => 1,
             _ => 0,
         };
         if shape < 2 {
-            add(c, BOUNDARY, boundary_mass(s.chars().map(|ch| letter_index(ch as u32)), o200k));
+            add(c, BOUNDARY, boundary_mass(chars(s).map(|ch| letter_index(ch as u32)), o200k));
         }
         add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
         add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
@@ -322,9 +319,7 @@ pub(crate) fn punct_run(run: u64, changes: u64, trail: bool, c: &mut Counts) {
 }
 
 /// Counts a punctuation piece.
-fn punct(text: &str, start: usize, end: usize, c: &mut Counts) {
-    let s = text.get(start..end).unwrap_or("");
-    let b = s.as_bytes();
+fn punct(b: &[u8], c: &mut Counts) {
     let mut i = 0;
     if b.first() == Some(&b' ') && b.len() > 1 {
         add(c, PUNCT_SPACE, 1);
@@ -334,7 +329,7 @@ fn punct(text: &str, start: usize, end: usize, c: &mut Counts) {
     let mut changes = 0u64;
     let mut prev = 0u8;
     let mut trail = false;
-    for ch in s.get(i..).unwrap_or("").chars() {
+    for ch in chars(b.get(i..).unwrap_or(&[])) {
         let u = ch as u32;
         if u < 0x80 {
             if ch == '\n' || ch == '\r' || (ch == '/' && trail) {

@@ -36,7 +36,17 @@ mod words;
 ///
 /// Never panics, for any input; linear in the length of `text`.
 pub fn estimate(text: &str, o200k: bool) -> u64 {
+    estimate_utf8(text.as_bytes(), o200k)
+}
+
+/// [`estimate`] on text given as UTF-8 bytes, for callers that hold bytes already known to
+/// be UTF-8 (such as the output of a `TextEncoder`) and would rather not validate them
+/// again: on valid UTF-8 it returns exactly what [`estimate`] returns for the same text.
+///
+/// On bytes that are not valid UTF-8 the result is unspecified, but it never panics and
+/// stays linear in the length of `bytes`.
+pub fn estimate_utf8(bytes: &[u8], o200k: bool) -> u64 {
     let mut counts = [0u64; features::FEATURES];
-    features::count(text, o200k, &mut counts);
+    features::count(bytes, o200k, &mut counts);
     model::combine(&counts, o200k)
 }

@@ -47,7 +47,9 @@ pub(crate) struct Piece {
     pub ascii: bool,
 }
 
-/// Decodes the (valid UTF-8) character starting at byte `i`, which is not ASCII.
+/// Decodes the character starting at byte `i`, which is not ASCII. On valid UTF-8 this is
+/// the character and its length; on invalid bytes it is some character (often U+FFFD) and a
+/// length of 2 to 4, without panicking.
 #[inline(always)]
 pub(crate) fn decode(b: &[u8], i: usize) -> (char, usize) {
     let x = |k: usize| u32::from(b.get(i + k).copied().unwrap_or(0x80) & 0x3f);
@@ -60,6 +62,30 @@ pub(crate) fn decode(b: &[u8], i: usize) -> (char, usize) {
         ((b0 & 0x07) << 18 | x(1) << 12 | x(2) << 6 | x(3), 4)
     };
     (char::from_u32(u).unwrap_or('\u{fffd}'), n)
+}
+
+/// The characters of UTF-8 bytes, as `str::chars` gives them; invalid bytes decode as in
+/// [`decode`].
+#[inline]
+pub(crate) fn chars(b: &[u8]) -> impl Iterator<Item = char> + '_ {
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        let x = *b.get(i)?;
+        if x < 0x80 {
+            i += 1;
+            return Some(char::from(x));
+        }
+        let (c, n) = decode(b, i);
+        i += n;
+        Some(c)
+    })
+}
+
+/// Whether `b` continues a multi-byte UTF-8 character (`0b10xx_xxxx`), so that no
+/// character starts at it.
+#[inline(always)]
+fn is_continuation(b: u8) -> bool {
+    b & 0xc0 == 0x80
 }
 
 /// Byte classes for the ASCII fast path (bit flags).
@@ -129,39 +155,42 @@ pub(crate) fn byte_class(b: &[u8], i: usize) -> u8 {
 }
 
 /// Iterator over the pieces of a text under one encoding's pattern.
+///
+/// The text is UTF-8 bytes. On invalid UTF-8 the pieces are still in bounds and in order
+/// (nothing panics), but what they are is unspecified.
 pub(crate) struct Pieces<'a> {
-    text: &'a str,
+    text: &'a [u8],
     pos: usize,
     o200k: bool,
 }
 
 impl<'a> Pieces<'a> {
     /// Pieces of `text` under `o200k_base`'s pattern (`o200k == true`) or `cl100k_base`'s.
-    pub(crate) fn new(text: &'a str, o200k: bool) -> Self {
+    pub(crate) fn new(text: &'a [u8], o200k: bool) -> Self {
         Pieces { text, pos: 0, o200k }
     }
 
     /// The class, and byte length, of the character at `i`; `None` at the end.
     #[inline(always)]
     fn at(&self, i: usize) -> Option<(Class, usize)> {
-        let b = *self.text.as_bytes().get(i)?;
+        let b = *self.text.get(i)?;
         if b < 0x80 {
             return Some((ascii_class(b), 1));
         }
-        let (c, n) = decode(self.text.as_bytes(), i);
+        let (c, n) = decode(self.text, i);
         Some((class(c), n))
     }
 
     /// Byte at `i`, or 0 past the end.
     #[inline(always)]
     fn byte(&self, i: usize) -> u8 {
-        self.text.as_bytes().get(i).copied().unwrap_or(0)
+        self.text.get(i).copied().unwrap_or(0)
     }
 
     /// Length of a contraction at `i` ([`contraction`]).
     #[inline(always)]
     fn contraction(&self, i: usize) -> usize {
-        contraction(self.text.as_bytes(), i)
+        contraction(self.text, i)
     }
 
     /// Moves to byte `i` (a character boundary where the previous piece ended).
@@ -184,7 +213,7 @@ impl<'a> Pieces<'a> {
     /// cl100k: `\p{L}+` from `i`, if `i` starts a letter.
     #[inline]
     fn cl_letters(&self, i: usize) -> Option<usize> {
-        let b = self.text.as_bytes();
+        let b = self.text;
         if b.get(i).is_some_and(u8::is_ascii_alphabetic) {
             let mut j = i + 1;
             while b.get(j).is_some_and(u8::is_ascii_alphabetic) {
@@ -205,7 +234,7 @@ impl<'a> Pieces<'a> {
     /// o200k: the letter body of alternatives 1 and 2 (without contraction) from `s`.
     fn o200k_body(&self, s: usize) -> Option<usize> {
         // ASCII fast path: `[A-Z]*[a-z]+` or `[A-Z]+`.
-        let b = self.text.as_bytes();
+        let b = self.text;
         let mut j = s;
         while b.get(j).is_some_and(u8::is_ascii_uppercase) {
             j += 1;
@@ -293,7 +322,7 @@ impl<'a> Pieces<'a> {
     /// tables; `None` sends the general path ([`Self::piece`]) instead.
     #[inline(always)]
     fn ascii_piece(&self) -> Option<Piece> {
-        let b = self.text.as_bytes();
+        let b = self.text;
         let i = self.pos;
         let c0 = byte_class(b, i);
         match c0 {
@@ -349,7 +378,7 @@ impl<'a> Pieces<'a> {
     /// into a non-ASCII character.
     #[inline(always)]
     fn ascii_word(&self, start: usize, body: usize) -> Option<Piece> {
-        let b = self.text.as_bytes();
+        let b = self.text;
         let mut j = body;
         if self.o200k {
             while byte_class(b, j) == UP {
@@ -377,7 +406,7 @@ impl<'a> Pieces<'a> {
     /// White space made of ASCII only, or `None`.
     #[inline(always)]
     fn ascii_space(&self, i: usize) -> Option<Piece> {
-        let b = self.text.as_bytes();
+        let b = self.text;
         let mut j = i;
         let mut last_nl = 0;
         loop {
@@ -405,7 +434,7 @@ impl<'a> Pieces<'a> {
         let p = self.piece();
         // Always advance, and never past the end or into a character.
         self.pos = p.end.min(self.text.len()).max(self.pos + 1);
-        while self.pos < self.text.len() && !self.text.is_char_boundary(self.pos) {
+        while self.text.get(self.pos).is_some_and(|&b| is_continuation(b)) {
             self.pos += 1;
         }
         Piece { end: self.pos, ..p }
