@@ -186,6 +186,31 @@ async fn generate(m: &Meter, cards: u32) -> String {
     s(&hold, "holdId")
 }
 
+/// The grants in `balance()` are written once per snapshot: they must still follow every
+/// new snapshot, and repeated calls must give equal lists.
+#[wasm_bindgen_test]
+async fn balance_grants_follow_each_snapshot() {
+    let w = world();
+    let m = open(&w).await;
+    let remaining = |b: &JsValue| {
+        let grants = get(b, "grants").unchecked_into::<js_sys::Array>();
+        grants.iter().map(|g| s(&g, "remaining")).collect::<Vec<_>>()
+    };
+    let before = m.balance().into();
+    assert!(remaining(&before).is_empty(), "no snapshot yet, no grants");
+    let synced = settle(m.sync()).await.expect("first sync");
+    assert_eq!(remaining(&synced), ["500"]);
+    assert_eq!(remaining(&m.balance().into()), ["500"]);
+    assert_eq!(remaining(&m.balance().into()), ["500"], "a second call gives the same list");
+    let h = generate(&m, 12).await;
+    let usage = JSON::parse(r#"{"operation":"flashcards.generate","cards":10,"inputTokens":1800,"outputTokens":600}"#).unwrap();
+    settle(m.commit(h.into(), usage.unchecked_into())).await.expect("committed");
+    let after = settle(m.sync()).await.expect("sync");
+    assert_eq!(s(&after, "balance"), "490");
+    assert_eq!(remaining(&after), ["490"], "the new snapshot's grants, not the cached ones");
+    assert_eq!(remaining(&m.balance().into()), ["490"]);
+}
+
 #[wasm_bindgen_test]
 async fn reserve_commit_release_sync_exactly_once() {
     let w = world();

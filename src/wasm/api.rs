@@ -17,6 +17,12 @@ thread_local! {
         [Encoding::O200kBase, Encoding::Cl100kBase].map(|e| (JsValue::from_str(e.name()), e));
 }
 
+/// The default catalog, parsed once per instance (a Meter opened without a catalog takes a
+/// copy instead of parsing it again).
+pub(crate) fn default_core_catalog() -> CoreCatalog {
+    DEFAULT_CATALOG.with(CoreCatalog::clone)
+}
+
 /// Counts the tokens `text` would encode to under `encoding` ("o200k_base" or
 /// "cl100k_base"), estimated without the tokenizer's vocabulary.
 #[wasm_bindgen(js_name = estimateTokens)]

@@ -47,7 +47,7 @@ pub(super) fn read_options(options: JsValue) -> Result<Opening, JsValue> {
     let o: Options = object_arg(plain, "options", BAD_INPUT)?;
     let catalog = match Reflect::get(&options, &"catalog".into()) {
         Ok(c) if !c.is_undefined() && !c.is_null() => crate::wasm::api::Catalog::load(c.unchecked_into())?.into_core(),
-        _ => CoreCatalog::default_catalog(),
+        _ => crate::wasm::api::default_core_catalog(),
     };
     for (name, v) in [("accountId", &o.account_id), ("deviceId", &o.device_id)] {
         if v.is_empty() || v.len() > 200 || v.contains(':') || v.chars().any(char::is_control) {
@@ -89,6 +89,7 @@ pub(super) fn start(o: Opening, loaded: Option<String>, now: i64) -> (Rc<Inner>,
         lock_release: RefCell::new(None),
         config,
         keys: o.keys,
+        lists_json: RefCell::new(None),
     });
     let weak: Weak<Inner> = Rc::downgrade(&inner);
     let cb = Closure::<dyn FnMut()>::new(move || {
