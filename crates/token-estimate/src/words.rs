@@ -78,25 +78,44 @@ fn slot(key: (u64, u64)) -> usize {
 /// Builds the table from both lists.
 fn build() -> Table {
     let mut t = Table { slots: vec![(0u64, 0u64, 0u8); SLOTS] };
-    let lists: [(&'static str, u8, &[u8]); 2] = [(WORDS, b' ', FLAGS), (PUNCT, 0x1f, PUNCT_FLAGS)];
+    // The table stays at most half full, so a free slot always exists.
     let mut used = 0;
-    for (list, sep, flags) in lists {
-        let b = list.as_bytes();
-        let mut start = 0;
-        let mut k = 0;
-        // Entries are 1 to MAX_WORD bytes (others are skipped, as `pack_at` refuses them);
-        // the table stays at most half full, so a free slot always exists.
-        while start <= b.len() {
-            let end = find(b, start, sep);
-            if let Some(key) = pack_at(b, start, end - start, 0) {
-                if used < SLOTS / 2 {
-                    used += 1;
-                    t.insert(key, flags.get(k).copied().unwrap_or(0));
-                }
+    let mut put = |t: &mut Table, key: Option<(u64, u64)>, flags: u8| {
+        if let Some(key) = key {
+            if used < SLOTS / 2 {
+                used += 1;
+                t.insert(key, flags);
             }
-            k += 1;
-            start = end + 1;
         }
+    };
+    // The words, front-coded (see [`WORDS`]); entries longer than MAX_WORD are skipped, as
+    // `pack_at` refuses them.
+    let b = WORDS.as_bytes();
+    let mut word = [0u8; MAX_WORD];
+    let mut i = 0;
+    let mut k = 0;
+    while let Some(&lead) = b.get(i) {
+        let mut len = usize::from(lead.wrapping_sub(b'A')).min(MAX_WORD + 1);
+        i += 1;
+        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_lowercase()) {
+            if let Some(slot) = word.get_mut(len) {
+                *slot = c;
+            }
+            len += 1;
+            i += 1;
+        }
+        put(&mut t, pack_at(&word, 0, len, 0), FLAGS.get(k).copied().unwrap_or(0));
+        k += 1;
+    }
+    // The punctuation tokens, separated by 0x1f.
+    let b = PUNCT.as_bytes();
+    let mut start = 0;
+    let mut k = 0;
+    while start <= b.len() {
+        let end = find(b, start, 0x1f);
+        put(&mut t, pack_at(b, start, end - start, 0), PUNCT_FLAGS.get(k).copied().unwrap_or(0));
+        k += 1;
+        start = end + 1;
     }
     t
 }
