@@ -66,8 +66,13 @@ const counters = {
 // order) so that load from other processes falls on all of them alike; each counter's speed
 // is its median pass, with the spread (slowest–fastest pass) shown, and the ratio to the
 // fastest exact counter is taken within each round, then the median over rounds.
+// Before every pass the heap is collected and the process then idles for 100 ms, so that
+// the collector's concurrent sweeping of the previous counter's garbage (js-tiktoken leaves
+// hundreds of MB) has finished and does not share the two cores with the pass being timed;
+// every counter gets the same settle.
 const encodings = ["o200k_base", "cl100k_base"];
 const gc = typeof globalThis.gc === "function" ? globalThis.gc : () => {};
+const settle = () => new Promise((done) => setTimeout(done, 100));
 function passMBps(fn, enc) {
   let sink = 0;
   const t0 = performance.now();
@@ -95,6 +100,7 @@ for (let r = 0; r < rounds; r++) {
   for (const enc of encodings) {
     for (const [name, fn] of order) {
       gc();
+      await settle();
       passes[name][enc].push(passMBps(fn, enc));
     }
   }
