@@ -95,8 +95,26 @@ pub(crate) fn ascii_class(b: u8) -> Class {
 }
 
 /// The class of any character.
-#[inline]
+///
+/// Inlined into the scanning loops with the very commonest blocks (Han, kana, basic
+/// Cyrillic), so that runs of CJK or Russian letters take no call per character; the rest
+/// is [`class_rest`].
+#[inline(always)]
 pub(crate) fn class(c: char) -> Class {
+    let u = c as u32;
+    match u {
+        0..=0x7f => ascii_class(u as u8),
+        0x4e00..=0x9fff | 0x3041..=0x3096 | 0x30a1..=0x30fa | 0x30fc..=0x30fe => Class::Caseless,
+        0x3001..=0x3004 | 0x3008..=0x3011 => Class::Punct,
+        0x430..=0x45f => Class::Lower,
+        0x400..=0x42f => Class::Upper,
+        _ => class_rest(c),
+    }
+}
+
+/// [`class`] of the characters its inlined part does not cover.
+#[inline(never)]
+fn class_rest(c: char) -> Class {
     let u = c as u32;
     if u < 0x80 {
         return ascii_class(u as u8);

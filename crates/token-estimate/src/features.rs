@@ -250,19 +250,31 @@ fn other_word(s: &[u8], o200k: bool, c: &mut Counts) {
     let mut ascii = 0u64;
     let mut ext = 0u64;
     let mut first_script = None;
+    // Characters of other scripts, counted per run of one script (a CJK or Cyrillic word
+    // is nearly always one run) and added when the script changes.
+    let mut run: Option<(Script, u64)> = None;
     for ch in chars(s) {
         n += 1;
         match script(ch as u32) {
             Script::Ascii => ascii += 1,
             Script::LatinExt => ext += 1,
-            sc => {
-                // Only words with another script count characters per script.
-                add(c, SCRIPT_CHARS + sc as usize, 1);
-                if first_script.is_none() {
-                    first_script = Some(sc);
+            sc => match &mut run {
+                Some((cur, k)) if *cur == sc => *k += 1,
+                _ => {
+                    if let Some((cur, k)) = run {
+                        add(c, SCRIPT_CHARS + cur as usize, k);
+                    }
+                    run = Some((sc, 1));
+                    if first_script.is_none() {
+                        first_script = Some(sc);
+                    }
                 }
-            }
+            },
         }
+    }
+    // Only words with another script count characters per script.
+    if let Some((cur, k)) = run {
+        add(c, SCRIPT_CHARS + cur as usize, k);
     }
     let Some(first_script) = first_script else {
         // Like a rare Latin word of this length, plus the accented letters.
