@@ -38,6 +38,9 @@ mod boundaries;
 #[path = "../crates/token-estimate/src/classify.rs"]
 mod classify;
 #[allow(dead_code)]
+#[path = "../crates/token-estimate/src/cl_letters.rs"]
+mod cl_letters;
+#[allow(dead_code)]
 #[path = "../crates/token-estimate/src/features.rs"]
 mod features;
 #[allow(dead_code)]

@@ -6,6 +6,7 @@
 //! weighted sum of the counters ([`super::model`]).
 
 use super::ascii;
+use super::cl_letters;
 use super::boundaries;
 use super::classify::{class, script, Class, Script, SCRIPTS};
 use super::pretokenize::{chars, Kind, Pieces};
@@ -115,10 +116,37 @@ fn count_with<const O200K: bool>(bytes: &[u8], c: &mut Counts) {
     }
 }
 
+/// [`count`] with every piece the ASCII fast path declines taken by the pre-tokeniser's
+/// pieces ([`by_pieces`]): the reference the shortcuts are tested against.
+#[cfg(test)]
+pub(crate) fn count_by_pieces(bytes: &[u8], o200k: bool, c: &mut Counts) {
+    let t = table();
+    let mut pieces = Pieces::new(bytes, o200k);
+    let mut i = 0;
+    while i < bytes.len() {
+        i = match ascii::piece(bytes, i, o200k, t, c) {
+            Some(e) => e,
+            None => by_pieces(bytes, &mut pieces, i, o200k, t, c),
+        }
+        .max(i + 1);
+    }
+}
+
 /// Counts the piece at `i` by the general rules and returns where it ends (kept out of the
 /// ASCII loops, so that plain-ASCII text compiles and runs without it).
 #[inline(never)]
 fn general(bytes: &[u8], pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table, c: &mut Counts) -> usize {
+    if !o200k {
+        if let Some(end) = cl_letters::piece(bytes, i, t, c) {
+            return end;
+        }
+    }
+    by_pieces(bytes, pieces, i, o200k, t, c)
+}
+
+/// [`general`] by the pre-tokeniser's pieces alone (without the `cl100k_base` letters
+/// shortcut, [`cl_letters`]).
+fn by_pieces(bytes: &[u8], pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table, c: &mut Counts) -> usize {
     pieces.seek(i);
     let p = pieces.general();
     let piece = bytes.get(p.start..p.end).unwrap_or(&[]);
@@ -153,18 +181,7 @@ fn general(bytes: &[u8], pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Tab
 /// Features of a letters piece.
 fn word(prefix: &[u8], letters: &[u8], ascii: bool, o200k: bool, t: &Table, c: &mut Counts) {
     let spaced = prefix == b" ";
-    match prefix.first() {
-        None | Some(b' ') => {}
-        Some(&b) if b.is_ascii_punctuation() => {
-            let group = match b {
-                b'-' | b'.' | b'(' | b'<' | b'_' | b'&' | b',' | b'\'' => 0,
-                b'/' | b':' | b'?' | b'\\' => 1,
-                _ => 2,
-            };
-            add(c, PRE_PUNCT + group, 1)
-        }
-        Some(_) => add(c, PRE_OTHER, 1),
-    }
+    word_prefix(prefix.first().copied(), c);
     // An o200k word may end in a contraction.
     let mut letters = letters;
     if o200k && letters.len() > 2 {
@@ -179,6 +196,24 @@ fn word(prefix: &[u8], letters: &[u8], ascii: bool, o200k: bool, t: &Table, c: &
         ascii::segments(letters, 0, letters.len(), spaced, o200k, t, c);
     } else {
         other_word(letters, o200k, c);
+    }
+}
+
+/// Counts the prefix of a letters piece by its first byte (`None`: no prefix; a space
+/// counts nothing).
+#[inline]
+pub(crate) fn word_prefix(first: Option<u8>, c: &mut Counts) {
+    match first {
+        None | Some(b' ') => {}
+        Some(b) if b.is_ascii_punctuation() => {
+            let group = match b {
+                b'-' | b'.' | b'(' | b'<' | b'_' | b'&' | b',' | b'\'' => 0,
+                b'/' | b':' | b'?' | b'\\' => 1,
+                _ => 2,
+            };
+            add(c, PRE_PUNCT + group, 1)
+        }
+        Some(_) => add(c, PRE_OTHER, 1),
     }
 }
 
@@ -246,57 +281,90 @@ fn boundary_mass(letters: impl Iterator<Item = usize>, o200k: bool) -> u64 {
 
 /// Counts a piece with non-ASCII letters: Latin words with accents, or other scripts.
 fn other_word(s: &[u8], o200k: bool, c: &mut Counts) {
-    let mut n = 0usize;
-    let mut ascii = 0u64;
-    let mut ext = 0u64;
-    let mut first_script = None;
-    // Characters of other scripts, counted per run of one script (a CJK or Cyrillic word
-    // is nearly always one run) and added when the script changes.
-    let mut run: Option<(Script, u64)> = None;
+    let mut tally = Tally::default();
     for ch in chars(s) {
-        n += 1;
-        match script(ch as u32) {
-            Script::Ascii => ascii += 1,
-            Script::LatinExt => ext += 1,
-            sc => match &mut run {
+        tally.push(script(ch as u32), c);
+    }
+    tally.finish(s, o200k, c);
+}
+
+/// One pass's tally of the letters of a word that is not plain ASCII, by script.
+///
+/// Letters of other scripts than Latin are added to the counters per run of one script (a
+/// CJK or Cyrillic word is nearly always one run) as the run ends; the rest is counted by
+/// [`Tally::finish`].
+#[derive(Default)]
+pub(crate) struct Tally {
+    /// Letters so far.
+    n: usize,
+    /// ASCII letters so far.
+    ascii: u64,
+    /// Non-ASCII Latin letters so far.
+    ext: u64,
+    /// Script of the first letter of another script.
+    first: Option<Script>,
+    /// The current run of another script and its length, not yet added.
+    run: Option<(Script, u64)>,
+}
+
+impl Tally {
+    /// Counts one more letter, of script `sc`.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, sc: Script, c: &mut Counts) {
+        self.n += 1;
+        match sc {
+            Script::Ascii => self.ascii += 1,
+            Script::LatinExt => self.ext += 1,
+            sc => match &mut self.run {
                 Some((cur, k)) if *cur == sc => *k += 1,
                 _ => {
-                    if let Some((cur, k)) = run {
+                    if let Some((cur, k)) = self.run {
                         add(c, SCRIPT_CHARS + cur as usize, k);
                     }
-                    run = Some((sc, 1));
-                    if first_script.is_none() {
-                        first_script = Some(sc);
+                    self.run = Some((sc, 1));
+                    if self.first.is_none() {
+                        self.first = Some(sc);
                     }
                 }
             },
         }
     }
-    // Only words with another script count characters per script.
-    if let Some((cur, k)) = run {
-        add(c, SCRIPT_CHARS + cur as usize, k);
+
+    /// Whether every letter so far is ASCII.
+    #[inline(always)]
+    pub(crate) fn all_ascii(&self) -> bool {
+        self.ascii as usize == self.n
     }
-    let Some(first_script) = first_script else {
-        // Like a rare Latin word of this length, plus the accented letters.
-        let mut classes = chars(s).map(class);
-        let shape = match (classes.next(), classes.next()) {
-            (Some(Class::Upper), Some(Class::Upper)) => 2,
-            (Some(Class::Upper), _) => 1,
-            _ => 0,
-        };
-        if shape < 2 {
-            add(c, BOUNDARY, boundary_mass(chars(s).map(|ch| letter_index(ch as u32)), o200k));
+
+    /// Adds the features of the word whose letters `s` were all pushed.
+    pub(crate) fn finish(self, s: &[u8], o200k: bool, c: &mut Counts) {
+        // Only words with another script count characters per script.
+        if let Some((cur, k)) = self.run {
+            add(c, SCRIPT_CHARS + cur as usize, k);
         }
-        add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
-        add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
-        add(c, LATIN_EXT, ext);
-        return;
-    };
-    add(c, SCRIPT_CHARS + Script::Ascii as usize, ascii);
-    add(c, SCRIPT_CHARS + Script::LatinExt as usize, ext);
-    add(c, SCRIPT_PIECES + first_script as usize, 1);
-    if n <= 3 {
-        add(c, SCRIPT_SHORT, 1);
+        let n = self.n;
+        let Some(first_script) = self.first else {
+            // Like a rare Latin word of this length, plus the accented letters.
+            let mut classes = chars(s).map(class);
+            let shape = match (classes.next(), classes.next()) {
+                (Some(Class::Upper), Some(Class::Upper)) => 2,
+                (Some(Class::Upper), _) => 1,
+                _ => 0,
+            };
+            if shape < 2 {
+                add(c, BOUNDARY, boundary_mass(chars(s).map(|ch| letter_index(ch as u32)), o200k));
+            }
+            add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
+            add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
+            add(c, LATIN_EXT, self.ext);
+            return;
+        };
+        add(c, SCRIPT_CHARS + Script::Ascii as usize, self.ascii);
+        add(c, SCRIPT_CHARS + Script::LatinExt as usize, self.ext);
+        add(c, SCRIPT_PIECES + first_script as usize, 1);
+        if n <= 3 {
+            add(c, SCRIPT_SHORT, 1);
+        }
     }
 }
 

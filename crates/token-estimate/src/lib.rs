@@ -22,6 +22,7 @@
 mod ascii;
 mod boundaries;
 mod classify;
+mod cl_letters;
 mod features;
 mod mark_ranges;
 mod model;
