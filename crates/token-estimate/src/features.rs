@@ -110,14 +110,15 @@ fn count_with<const O200K: bool>(bytes: &[u8], c: &mut Counts) {
     while i < bytes.len() {
         i = match ascii::piece(bytes, i, O200K, t, c) {
             Some(e) => e,
-            None => general(bytes, &mut pieces, i, O200K, t, c),
+            None if O200K => general(bytes, &mut pieces, i, true, t, c),
+            None => cl100k_general(bytes, &mut pieces, i, t, c),
         }
         .max(i + 1);
     }
 }
 
 /// [`count`] with every piece the ASCII fast path declines taken by the pre-tokeniser's
-/// pieces ([`by_pieces`]): the reference the shortcuts are tested against.
+/// pieces ([`general`]): the reference the shortcuts are tested against.
 #[cfg(test)]
 pub(crate) fn count_by_pieces(bytes: &[u8], o200k: bool, c: &mut Counts) {
     let t = table();
@@ -126,9 +127,19 @@ pub(crate) fn count_by_pieces(bytes: &[u8], o200k: bool, c: &mut Counts) {
     while i < bytes.len() {
         i = match ascii::piece(bytes, i, o200k, t, c) {
             Some(e) => e,
-            None => by_pieces(bytes, &mut pieces, i, o200k, t, c),
+            None => general(bytes, &mut pieces, i, o200k, t, c),
         }
         .max(i + 1);
+    }
+}
+
+/// `cl100k_base`'s [`general`]: letters pieces in one pass ([`cl_letters`]), other pieces by
+/// the general rules.
+#[inline(never)]
+fn cl100k_general(bytes: &[u8], pieces: &mut Pieces<'_>, i: usize, t: &Table, c: &mut Counts) -> usize {
+    match cl_letters::piece(bytes, i, t, c) {
+        Some(end) => end,
+        None => general(bytes, pieces, i, false, t, c),
     }
 }
 
@@ -136,17 +147,6 @@ pub(crate) fn count_by_pieces(bytes: &[u8], o200k: bool, c: &mut Counts) {
 /// ASCII loops, so that plain-ASCII text compiles and runs without it).
 #[inline(never)]
 fn general(bytes: &[u8], pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table, c: &mut Counts) -> usize {
-    if !o200k {
-        if let Some(end) = cl_letters::piece(bytes, i, t, c) {
-            return end;
-        }
-    }
-    by_pieces(bytes, pieces, i, o200k, t, c)
-}
-
-/// [`general`] by the pre-tokeniser's pieces alone (without the `cl100k_base` letters
-/// shortcut, [`cl_letters`]).
-fn by_pieces(bytes: &[u8], pieces: &mut Pieces<'_>, i: usize, o200k: bool, t: &Table, c: &mut Counts) -> usize {
     pieces.seek(i);
     let p = pieces.general();
     let piece = bytes.get(p.start..p.end).unwrap_or(&[]);
@@ -337,35 +337,41 @@ impl Tally {
     }
 
     /// Adds the features of the word whose letters `s` were all pushed.
+    #[inline(always)]
     pub(crate) fn finish(self, s: &[u8], o200k: bool, c: &mut Counts) {
         // Only words with another script count characters per script.
         if let Some((cur, k)) = self.run {
             add(c, SCRIPT_CHARS + cur as usize, k);
         }
-        let n = self.n;
         let Some(first_script) = self.first else {
-            // Like a rare Latin word of this length, plus the accented letters.
-            let mut classes = chars(s).map(class);
-            let shape = match (classes.next(), classes.next()) {
-                (Some(Class::Upper), Some(Class::Upper)) => 2,
-                (Some(Class::Upper), _) => 1,
-                _ => 0,
-            };
-            if shape < 2 {
-                add(c, BOUNDARY, boundary_mass(chars(s).map(|ch| letter_index(ch as u32)), o200k));
-            }
-            add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
-            add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
-            add(c, LATIN_EXT, self.ext);
+            latin_word(s, self.n, self.ext, o200k, c);
             return;
         };
         add(c, SCRIPT_CHARS + Script::Ascii as usize, self.ascii);
         add(c, SCRIPT_CHARS + Script::LatinExt as usize, self.ext);
         add(c, SCRIPT_PIECES + first_script as usize, 1);
-        if n <= 3 {
+        if self.n <= 3 {
             add(c, SCRIPT_SHORT, 1);
         }
     }
+}
+
+/// Counts a word of `n` Latin letters `s`, `ext` of them not ASCII: like a rare word of
+/// this length, plus the accented letters.
+#[inline(never)]
+fn latin_word(s: &[u8], n: usize, ext: u64, o200k: bool, c: &mut Counts) {
+    let mut classes = chars(s).map(class);
+    let shape = match (classes.next(), classes.next()) {
+        (Some(Class::Upper), Some(Class::Upper)) => 2,
+        (Some(Class::Upper), _) => 1,
+        _ => 0,
+    };
+    if shape < 2 {
+        add(c, BOUNDARY, boundary_mass(chars(s).map(|ch| letter_index(ch as u32)), o200k));
+    }
+    add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
+    add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
+    add(c, LATIN_EXT, ext);
 }
 
 /// Counts a punctuation piece made of ASCII only.
