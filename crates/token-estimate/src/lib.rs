@@ -5,8 +5,9 @@
 //!
 //! The estimator follows the tokenizers' own two stages. It first cuts the text into the
 //! same pieces as their pre-tokenisation regexes (`pretokenize`; plain-ASCII pieces take a
-//! fused fast path, `ascii`, reading words sixteen bytes at a time, `swar`), in one pass and
-//! without allocating; byte-pair encoding never
+//! fused fast path, `ascii`, reading words sixteen bytes at a time, `swar`, and
+//! `cl100k_base`'s other letter pieces one that decodes each character once, `cl_letters`),
+//! in one pass and without allocating; byte-pair encoding never
 //! merges across pieces, so the count is a sum over pieces. It then describes each piece by
 //! a few counters (`features`): listed frequent words and punctuation tokens (`words`)
 //! are one token; rarer words cost by case, length and the letter pairs inside them
