@@ -11,7 +11,7 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PAT
 step() { printf '\n=== %s ===\n' "$*"; }
 
 step "native: cargo test"
-cargo test --locked --all-features
+cargo test --locked --workspace --all-features
 
 step "native: deterministic simulation, 200 seeds (README \"Simulation\")"
 # The release profile is size-optimised for the .wasm (opt-level z): ~25x slower
@@ -40,7 +40,7 @@ bash scripts/build.sh --with-ledger
 node --test tests/node/
 
 step "demo page end to end: the credit-meter-ledger server + headless Chromium"
-# `cargo test --all-features` above built the server (feature "server") for its own tests;
+# `cargo test --workspace --all-features` above built the server (feature "server") for its own tests;
 # a separate `cargo build` would resolve features apart and compile it again.
 LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
 [ -x "$LEDGER_BIN" ] || cargo build --locked --features server --bin credit-meter-ledger
@@ -48,6 +48,6 @@ CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
 # The scenario runs against the in-process reference ledger and against the
-# credit-meter-ledger server that `cargo test --all-features` built above.
+# credit-meter-ledger server that `cargo test --workspace --all-features` built above.
 CREDIT_METER_LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger" \
   bash examples/obsidian-plugin/run-tests.sh
