@@ -96,7 +96,7 @@ pub(crate) fn piece(b: &[u8], i: usize, t: &Table, c: &mut Counts) -> Option<usi
     }
     let end = j.min(b.len());
     let spaced = body > i && x == b' ';
-    word_prefix(if body > i { Some(x) } else { None }, c);
+    word_prefix((body > i).then_some(x), c);
     if tally.all_ascii() {
         ascii::segments(b, body, end, spaced, false, t, c);
     } else {

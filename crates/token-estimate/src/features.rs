@@ -98,36 +98,33 @@ pub(crate) fn count(text: &[u8], o200k: bool, c: &mut Counts) {
     // One loop per encoding, each its own function behind an opaque pointer: Wasm engines
     // compile functions on first call, so a first estimate compiles only its encoding's
     // loop, and wasm-opt cannot merge the two into one large function.
-    let each: fn(&[u8], &mut Counts) = if o200k { count_with::<true> } else { count_with::<false> };
+    let each: fn(&[u8], &mut Counts) = if o200k { count_with::<true, true> } else { count_with::<false, true> };
     std::hint::black_box(each)(text, c);
 }
 
-/// [`count`] for one encoding: the ASCII fast path, and the general rules where it declines.
-fn count_with<const O200K: bool>(bytes: &[u8], c: &mut Counts) {
+/// [`count`] with every piece the ASCII fast path declines taken by the pre-tokeniser's
+/// pieces ([`general`], without the `cl100k_base` letters shortcut): the reference the
+/// shortcut is tested against.
+#[cfg(test)]
+pub(crate) fn count_by_pieces(text: &[u8], o200k: bool, c: &mut Counts) {
+    if o200k {
+        count_with::<true, false>(text, c)
+    } else {
+        count_with::<false, false>(text, c)
+    }
+}
+
+/// [`count`] for one encoding: the ASCII fast path, and where it declines, `cl100k_base`'s
+/// letters shortcut (with `SHORTCUT`) or the general rules.
+fn count_with<const O200K: bool, const SHORTCUT: bool>(bytes: &[u8], c: &mut Counts) {
     let t = table();
     let mut pieces = Pieces::new(bytes, O200K);
     let mut i = 0;
     while i < bytes.len() {
         i = match ascii::piece(bytes, i, O200K, t, c) {
             Some(e) => e,
-            None if O200K => general(bytes, &mut pieces, i, true, t, c),
+            None if O200K || !SHORTCUT => general(bytes, &mut pieces, i, O200K, t, c),
             None => cl100k_general(bytes, &mut pieces, i, t, c),
-        }
-        .max(i + 1);
-    }
-}
-
-/// [`count`] with every piece the ASCII fast path declines taken by the pre-tokeniser's
-/// pieces ([`general`]): the reference the shortcuts are tested against.
-#[cfg(test)]
-pub(crate) fn count_by_pieces(bytes: &[u8], o200k: bool, c: &mut Counts) {
-    let t = table();
-    let mut pieces = Pieces::new(bytes, o200k);
-    let mut i = 0;
-    while i < bytes.len() {
-        i = match ascii::piece(bytes, i, o200k, t, c) {
-            Some(e) => e,
-            None => general(bytes, &mut pieces, i, o200k, t, c),
         }
         .max(i + 1);
     }
