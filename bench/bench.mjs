@@ -26,7 +26,7 @@ const arg = (name, dflt) => {
 const quick = args.includes("--quick");
 const noWrite = args.includes("--no-write");
 const pkgDir = arg("--pkg", join(root, "pkg"));
-const corpusDir = arg("--corpus", join(root, "..", "shared", "corpus"));
+const corpusDir = arg("--corpus", join(root, "tests", "data", "corpus"));
 const require = createRequire(import.meta.url);
 
 // ---------- the corpus ----------

@@ -1,7 +1,7 @@
 //! Accuracy and speed of `estimate_tokens` against exact token counts.
 //!
 //! ```text
-//! cargo run --release --example token_accuracy -- /work/shared/corpus [extra_dir ...]
+//! cargo run --release --example token_accuracy -- tests/data/corpus [extra_dir ...]
 //! cargo run --release --example token_accuracy -- --fit pieces.tsv [pieces.tsv ...]
 //! ```
 //!
@@ -468,7 +468,7 @@ fn main() {
         fit(&args[1..]);
         return;
     }
-    let corpus_dir = args.first().cloned().unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus").into());
+    let corpus_dir = args.first().cloned().unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus").into());
     let corpus = load(Path::new(&corpus_dir), "");
     if std::env::var("BENCH_ONLY").is_ok() {
         speed(&corpus);

@@ -303,7 +303,7 @@ mod oracle {
 }
 
 fn corpus_dir() -> PathBuf {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/notes")).to_path_buf()
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus/notes")).to_path_buf()
 }
 
 fn markdown_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -1,6 +1,6 @@
 //! Accuracy of `estimate_tokens` against exact counts.
 //!
-//! The note corpus lives beside the repository (`../shared/corpus`: `counts.tsv` with
+//! The note corpus is vendored in the repository (`tests/data/corpus`, see its SOURCES.md: `counts.tsv` with
 //! group, path, bytes, o200k, cl100k; files under `notes/`). Its held-out half (paths whose
 //! FNV-1a hash is odd; the estimator's tables were fitted on the even half) must meet issue
 //! 3's bars for both encodings: mean absolute relative error ≤ 3 %, 90th percentile ≤ 8 %,
@@ -60,10 +60,10 @@ fn mean_p90(v: &mut [f64]) -> (f64, f64) {
 
 #[test]
 fn corpus_held_out_half_meets_the_bars() {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/corpus"));
     assert!(
         dir.join("counts.tsv").is_file(),
-        "the note corpus is missing: expected {}/counts.tsv (shared/ beside the repository)",
+        "the note corpus is missing: expected {}/counts.tsv (tests/data/corpus)",
         dir.display()
     );
     let notes: Vec<Note> = load(&dir, &dir.join("notes")).into_iter().filter(|n| fnv(&n.path) % 2 == 1).collect();

@@ -1,6 +1,6 @@
 //! Writes the committed seed corpora, `fuzz/corpus/<target>/<name>`, from the reference
 //! ledger and a machine syncing with it: valid envelopes, payloads, persisted states,
-//! pull and push responses, catalogs, and a few notes of `../shared/corpus`.
+//! pull and push responses, catalogs, and a few notes of `tests/data/corpus`.
 //!
 //! `cargo run --release --features seeds --bin seeds` (from `fuzz/`). Deterministic: the
 //! same files every run.
@@ -157,7 +157,7 @@ fn main() {
     );
 
     // note_estimate: the smallest note of each language group, and a few odd ones.
-    let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/notes");
+    let notes = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/corpus/notes");
     if let Ok(groups) = fs::read_dir(&notes) {
         let mut groups: Vec<PathBuf> = groups.filter_map(|e| e.ok().map(|e| e.path())).collect();
         groups.sort();
