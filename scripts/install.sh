@@ -20,6 +20,8 @@ log() { printf '[install] %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -q "$2"; }
 
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+# rustfmt and clippy: scripts/test.sh checks formatting and lints.
+for c in rustfmt clippy; do rustup component list --installed | grep -q "^$c" || rustup component add "$c"; done
 
 if [ "$WITH_BROWSERS" = 1 ]; then
   pkgs=""

@@ -10,27 +10,41 @@ bash scripts/install.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PATH" CARGO_TERM_COLOR=never
 step() { printf '\n=== %s ===\n' "$*"; }
 
+step "workspace: dependency arrows, rustfmt, clippy (native and wasm32)"
+python3 scripts/check-deps.py
+cargo fmt --all --check
+cargo clippy --locked --workspace --all-targets -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown -p credit-meter -p credit-meter-ledger-wasm --all-targets -- -D warnings
+
 step "native: cargo test"
-cargo test --locked --workspace --all-features
+cargo test --locked --workspace
 
 step "native: deterministic simulation, 200 seeds (README \"Simulation\")"
 # The release profile is size-optimised for the .wasm (opt-level z): ~25x slower
 # signatures natively, so this one build overrides it (same results seed for seed).
 CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-  cargo run --locked --release --features ledger --example simulate -- --seeds 200 --ops 2000
+  cargo run --locked --release -p credit-meter-sim --bin simulate -- --seeds 200 --ops 2000
+
+# The wasm-bindgen test runner reads the browsers' capabilities from this file.
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/webdriver.json"
+WASM_CRATES=(crates/wasm-client crates/wasm-ledger)
 
 step "wasm: Node"
-CREDIT_METER_EXPECT_ENV=node wasm-pack test --mode no-install --node --features ledger
+for c in "${WASM_CRATES[@]}"; do CREDIT_METER_EXPECT_ENV=node wasm-pack test --mode no-install --node "$c"; done
 
 step "wasm: headless Chromium"
 export CHROMEDRIVER=/usr/bin/chromedriver
-CREDIT_METER_EXPECT_ENV=browser WASM_BINDGEN_USE_BROWSER=1 \
-  wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver --features ledger
+for c in "${WASM_CRATES[@]}"; do
+  CREDIT_METER_EXPECT_ENV=browser WASM_BINDGEN_USE_BROWSER=1 \
+    wasm-pack test --mode no-install --headless --chrome --chromedriver /usr/bin/chromedriver "$c"
+done
 
 if [ -x /usr/bin/firefox-esr ] && command -v geckodriver >/dev/null; then
   step "wasm: headless Firefox"
-  CREDIT_METER_EXPECT_ENV=browser WASM_BINDGEN_USE_BROWSER=1 \
-    wasm-pack test --mode no-install --headless --firefox --geckodriver "$(command -v geckodriver)" --features ledger
+  for c in "${WASM_CRATES[@]}"; do
+    CREDIT_METER_EXPECT_ENV=browser WASM_BINDGEN_USE_BROWSER=1 \
+      wasm-pack test --mode no-install --headless --firefox --geckodriver "$(command -v geckodriver)" "$c"
+  done
 else
   step "wasm: headless Firefox: SKIPPED (firefox-esr did not install on this machine)"
 fi
@@ -40,14 +54,13 @@ bash scripts/build.sh --with-ledger
 node --test tests/node/
 
 step "demo page end to end: the credit-meter-ledger server + headless Chromium"
-# `cargo test --workspace --all-features` above built the server (feature "server") for its own tests;
-# a separate `cargo build` would resolve features apart and compile it again.
+# `cargo test --workspace` above built the server binary for its own tests.
 LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
-[ -x "$LEDGER_BIN" ] || cargo build --locked --features server --bin credit-meter-ledger
+[ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-server --bin credit-meter-ledger
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
 # The scenario runs against the in-process reference ledger and against the
-# credit-meter-ledger server that `cargo test --workspace --all-features` built above.
+# credit-meter-ledger server that `cargo test --workspace` built above.
 CREDIT_METER_LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger" \
   bash examples/obsidian-plugin/run-tests.sh

@@ -3,11 +3,11 @@
 //! decides without a panic, with low ≤ expected ≤ high, or refuses with a coded error.
 #![no_main]
 
-use credit_meter::catalog::Catalog;
-use credit_meter::error::Coded;
-use credit_meter::estimate::{estimate, Encoding, EstimateRequest};
-use credit_meter::funding::{decide, DecideRequest};
-use credit_meter::money::{Count, Credits};
+use credit_meter_core::catalog::Catalog;
+use credit_meter_protocol::error::Coded;
+use credit_meter_core::estimate::{estimate, Encoding, EstimateRequest};
+use credit_meter_core::funding::{decide, DecideRequest};
+use credit_meter_protocol::money::{Count, Credits};
 use libfuzzer_sys::fuzz_target;
 
 const COUNTS: [u64; 5] = [0, 1, 37, 1_000_000, (1 << 53) - 1];

@@ -3,8 +3,8 @@
 //! the ranges are ordered; counts are deterministic and bounded by the text's bytes.
 #![no_main]
 
-use credit_meter::catalog::Catalog;
-use credit_meter::estimate::{analyze_note, estimate, estimate_tokens, Encoding, EstimateRequest};
+use credit_meter_core::catalog::Catalog;
+use credit_meter_core::estimate::{analyze_note, estimate, estimate_tokens, Encoding, EstimateRequest};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 

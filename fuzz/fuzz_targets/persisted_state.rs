@@ -8,7 +8,7 @@
 //! states with a valid snapshot are reached).
 #![no_main]
 
-use credit_meter::sync::{Action, ClientState, Config, Machine};
+use credit_meter_client::{Action, ClientState, Config, Machine};
 use credit_meter_fuzz::{keys, signer, split, ACCOUNT, DEVICE, T0};
 use libfuzzer_sys::fuzz_target;
 
@@ -48,8 +48,8 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(s.outbox.len(), before);
                 m.save_done(token, true, T0);
             }
-            Some(Action::Push { token, .. }) => m.push_done(token, credit_meter::sync::Transport::Failed, T0),
-            Some(Action::Pull { token, .. }) => m.pull_done(token, credit_meter::sync::Transport::Failed, T0),
+            Some(Action::Push { token, .. }) => m.push_done(token, credit_meter_client::Transport::Failed, T0),
+            Some(Action::Pull { token, .. }) => m.pull_done(token, credit_meter_client::Transport::Failed, T0),
             None => break,
         }
     }

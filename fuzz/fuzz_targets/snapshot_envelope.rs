@@ -7,8 +7,8 @@
 //! bytes the trusted key signs, `b` holds clock readings for the rules.
 #![no_main]
 
-use credit_meter::base64url;
-use credit_meter::snapshot::{check_identity, check_successor, freshness, verify_json, Envelope, PublicKeys, SnapshotPayload};
+use credit_meter_protocol::base64url;
+use credit_meter_protocol::snapshot::{check_identity, check_successor, freshness, verify_json, Envelope, PublicKeys, SnapshotPayload};
 use credit_meter_fuzz::{keys, signer, split, ACCOUNT, DEVICE};
 use libfuzzer_sys::fuzz_target;
 

@@ -8,7 +8,7 @@
 //! envelope, answering a pull (2) or a push (3).
 #![no_main]
 
-use credit_meter::sync::{ClientState, Event, Machine, Transport};
+use credit_meter_client::{ClientState, Event, Machine, Transport};
 use credit_meter_fuzz::{keys, ledger, machine_pulling, machine_pushing, signer, split, ACCOUNT, DEVICE, T0};
 use libfuzzer_sys::fuzz_target;
 

@@ -6,11 +6,11 @@
 //! signature (payload parsing, the rules, applying a response) instead of stopping at
 //! the signature check every time.
 
-use credit_meter::ledger::Policy;
-use credit_meter::server::{LedgerConfig, RefLedger};
-use credit_meter::snapshot::{PublicKeys, SnapshotSigner};
-use credit_meter::sync::{Action, Config, Machine, ReserveRequest, Transport};
-use credit_meter::money::Credits;
+use credit_meter_ledger_core::model::Policy;
+use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
+use credit_meter_protocol::snapshot::{PublicKeys, SnapshotSigner};
+use credit_meter_client::{Action, Config, Machine, ReserveRequest, Transport};
+use credit_meter_protocol::money::Credits;
 
 /// The trusted key's id.
 pub const KID: &str = "k1";

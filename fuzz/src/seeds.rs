@@ -5,11 +5,11 @@
 //! `cargo run --release --features seeds --bin seeds` (from `fuzz/`). Deterministic: the
 //! same files every run.
 
-use credit_meter::base64url;
-use credit_meter::catalog::DEFAULT_CATALOG_JSON;
-use credit_meter::snapshot::Envelope;
-use credit_meter::sync::{Action, Config, Machine, ReserveRequest, Transport};
-use credit_meter::money::Credits;
+use credit_meter_protocol::base64url;
+use credit_meter_core::catalog::DEFAULT_CATALOG_JSON;
+use credit_meter_protocol::snapshot::Envelope;
+use credit_meter_client::{Action, Config, Machine, ReserveRequest, Transport};
+use credit_meter_protocol::money::Credits;
 use credit_meter_fuzz::{keys, ledger, machine_pushing, signer, ACCOUNT, DEVICE, KID, T0};
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ fn session() -> (Vec<String>, Vec<(u8, String)>) {
     let mut saves = Vec::new();
     let mut bodies = Vec::new();
     let mut now = T0;
-    let run = |m: &mut Machine, l: &mut credit_meter::server::RefLedger, now: i64, saves: &mut Vec<String>, bodies: &mut Vec<(u8, String)>| {
+    let run = |m: &mut Machine, l: &mut credit_meter_ledger_core::reference::RefLedger, now: i64, saves: &mut Vec<String>, bodies: &mut Vec<(u8, String)>| {
         while let Some(a) = m.poll_action() {
             match a {
                 Action::Save { token, state } => {

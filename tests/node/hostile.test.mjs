@@ -22,16 +22,13 @@ async function load(dir) {
 const client = await load("pkg");
 const full = await load("pkg-ledger");
 
-// Every code the package documents (README, .d.ts, docs/PROTOCOL.md §7, the ledger's).
-const CODES = new Set([
-  "BAD_INPUT", "BAD_AMOUNT", "BAD_CATALOG", "UNKNOWN_MODEL", "UNKNOWN_OPERATION", "UNKNOWN_ENCODING",
-  "BAD_KEY", "BAD_SIGNATURE", "UNKNOWN_KEY", "WRONG_ACCOUNT", "ROLLBACK", "BAD_SNAPSHOT", "BAD_RESPONSE",
-  "TRANSPORT_FAILED", "TIMEOUT", "NOT_ACKNOWLEDGED", "TAMPERED_CACHE", "SAVE_FAILED", "STORAGE_FAILED",
-  "HOST_FAILED", "HOST_TIMEOUT", "INSUFFICIENT_CREDITS", "OFFLINE_LIMIT", "NO_SNAPSHOT", "NOT_OPEN",
-  "UNKNOWN_HOLD", "OUTBOX_FULL", "NOT_OWNER", "RESERVE_REFUSED",
-  "INSUFFICIENT_ALLOWANCE", "NOT_REFUNDABLE", "AGENT_LIMIT", "AGENT_INACTIVE", "TRANSFER_FORBIDDEN",
-  "DUPLICATE_ID", "NOT_FOUND", "ALREADY_GRANTED", "CLOCK_BACKWARDS", "HOLD_EXCEEDED", "REPLAY_MISMATCH",
-]);
+// Every code the package may throw: the `ErrorCode` union of the generated .d.ts (itself
+// generated from the protocol crate's list). A thrown code missing from it fails the test.
+const dtsText = readFileSync(join(root, "pkg", "credit_meter.d.ts"), "utf8");
+const union = /export type ErrorCode =([^;]*);/.exec(dtsText);
+assert.ok(union, "the .d.ts declares the ErrorCode union");
+const CODES = new Set([...union[1].matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]));
+assert.ok(CODES.size >= 40, `the union lists every code (${CODES.size})`);
 
 const T = 1_800_000_000_000;
 const LONE = "\uD800abc\uDFFF";
@@ -58,6 +55,9 @@ const WRONG_TYPES = [
 ];
 const NUMBERS = [v("NaN", () => NaN), v("Infinity", () => Infinity), v("-Infinity", () => -Infinity), v("1e300", () => 1e300)];
 const SLOT = {
+  // Anything at all: a type guard answers false for whatever is not one of ours, never throws.
+  anything: [...WRONG_TYPES, ...NUMBERS, v("object", () => ({})), v("plain Error", () => new Error("x")), v("throwing proxy", throwingProxy),
+    v("fake CreditMeterError", () => Object.assign(new Error("x"), { name: "CreditMeterError", code: "NO_SUCH_CODE" }))].map(([l, make]) => v(l, make, "either")),
   // Any string is valid content (token counting): only wrong types are refused.
   text: [...WRONG_TYPES, ...NUMBERS, v("object", () => ({})), v("lone surrogates", () => LONE, "either"), v("10 MB", () => BIG, "either")],
   // A name from a fixed set (encoding, preset).
@@ -145,7 +145,8 @@ let cases = 0;
 function assertCoded(err, label) {
   assert.ok(err instanceof Error, `${label}: throws an Error, got ${typeof err} ${String(err).slice(0, 80)}`);
   assert.equal(typeof err.code, "string", `${label}: the Error has a string code (${err.message?.slice(0, 200)})`);
-  assert.ok(CODES.has(err.code), `${label}: documented code, got ${err.code}: ${err.message?.slice(0, 200)}`);
+  assert.ok(CODES.has(err.code), `${label}: a code of the ErrorCode union, got ${err.code}: ${err.message?.slice(0, 200)}`);
+  assert.ok(client.isCreditMeterError(err), `${label}: isCreditMeterError recognises it`);
   assert.ok(typeof err.message === "string" && err.message.length > 0 && err.message.length < 4000, `${label}: a clear, bounded message`);
 }
 function preview(x) {
@@ -198,6 +199,7 @@ function clientTable(m) {
   return {
     functions: {
       estimateTokens: { slots: ["text", "name"], good: () => ["Hello world, again.", "o200k_base"] },
+      isCreditMeterError: { slots: ["anything"], good: () => [new Error("plain")] },
       estimate: { slots: [obj({ strict: true, required: ["operation"] })], good: () => [{ operation: "flashcards.generate", note, encoding: "cl100k_base" }] },
       decide: { slots: [obj({ strict: true, required: ["estimate"] })], good: () => [{ estimate: est(), balance: "100", byok: false }] },
       calibrate: { slots: [obj({ strict: true, required: ["estimate", "cards"] })], good: () => [{ state: null, estimate: est(), cards: 4, outputTokens: 300 }] },
@@ -657,4 +659,20 @@ test("Meter: host callbacks that return non-Promises, throw or reject give coded
   assert.equal(reopened.outbox, 0);
   w.meter.close();
   console.log(`host callbacks: ${n} misbehaving-callback cases`);
+});
+
+test("isCreditMeterError tells the package's errors from anything else", () => {
+  let thrown;
+  try {
+    client.estimate({ operation: "no.such.thing" });
+  } catch (e) {
+    thrown = e;
+  }
+  assert.equal(thrown?.code, "UNKNOWN_OPERATION");
+  assert.equal(client.isCreditMeterError(thrown), true);
+  assert.equal(client.isCreditMeterError(new Error("plain")), false);
+  assert.equal(client.isCreditMeterError(Object.assign(new Error("x"), { name: "CreditMeterError", code: "NO_SUCH_CODE" })), false);
+  assert.equal(client.isCreditMeterError({ name: "CreditMeterError", code: "BAD_INPUT", message: "not an Error" }), false);
+  assert.equal(client.isCreditMeterError(throwingProxy()), false);
+  assert.equal(client.isCreditMeterError(revokedProxy()), false);
 });

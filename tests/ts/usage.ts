@@ -1,8 +1,8 @@
 // Type-checked (tsc --strict --noEmit) against the generated pkg/credit_meter.d.ts by
 // tests/node/types.test.mjs: the public API is typed, not `any`.
 import {
-  initSync, estimateTokens, estimate, decide, calibrate, defaultCatalog, loadCatalog, Catalog,
-  type Estimate, type Decision, type CatalogDefinition, type CalibrationState, type CreditMeterError,
+  initSync, estimateTokens, estimate, decide, calibrate, defaultCatalog, loadCatalog, Catalog, isCreditMeterError,
+  type Estimate, type ErrorCode, type Decision, type CatalogDefinition, type CalibrationState, type CreditMeterError,
   type Encoding, type Funding,
 } from "../../pkg/credit_meter.js";
 
@@ -20,11 +20,20 @@ const def: CatalogDefinition = defaultCatalog();
 const c: Catalog = loadCatalog({ ...def, revision: "x" });
 const e2: Estimate = c.estimate({ operation: "message", inputTokens: 10 });
 const s: CalibrationState = calibrate({ estimate: est, cards: 3 });
-function onError(e: unknown) {
-  const err = e as CreditMeterError;
-  const code: "BAD_INPUT" | string = err.code;
+function onError(e: unknown): string | undefined {
+  if (!isCreditMeterError(e)) return undefined;
+  const err: CreditMeterError = e;
+  const code: ErrorCode = err.code;
+  // The discriminated union: the fields of INSUFFICIENT_CREDITS exist only after the check.
+  if (err.code === "INSUFFICIENT_CREDITS") return `${err.shortfall} short; ${err.options.join(", ")}`;
   return code;
 }
+function noShortfallWithoutTheCheck(e: CreditMeterError) {
+  // @ts-expect-error `shortfall` exists only on INSUFFICIENT_CREDITS
+  return e.shortfall;
+}
+// @ts-expect-error not a code of the union
+const notACode: ErrorCode = "NO_SUCH_CODE";
 
 // These must NOT type-check: each line is expected to be an error.
 // @ts-expect-error money is a decimal string, not a number
@@ -36,4 +45,4 @@ estimate({ note: "x" });
 // @ts-expect-error counts are numbers
 estimate({ operation: "message", inputTokens: "10" });
 
-export { n, credits, cards, f, e2, s, onError };
+export { n, credits, cards, f, e2, s, onError, noShortfallWithoutTheCheck, notACode };

@@ -1,7 +1,6 @@
 //! Token estimate for OpenAI's `o200k_base` and `cl100k_base` encodings, without their
-//! vocabularies: the engine behind `credit_meter::estimate::estimate_tokens`, which is the
-//! API to use. It is a crate of its own only so that the release profile can compile this
-//! hot loop for speed (`opt-level = 3`) while the rest of the package is compiled for size.
+//! vocabularies: the engine behind `credit_meter_core::estimate::estimate_tokens`. It is a
+//! crate of its own only so that the release profile can compile this hot loop for speed (`opt-level = 3`) while the rest of the package is compiled for size.
 //!
 //! The estimator follows the tokenizers' own two stages. It first cuts the text into the
 //! same pieces as their pre-tokenisation regexes (`pretokenize`; plain-ASCII pieces take a
@@ -33,12 +32,46 @@ mod swar;
 mod word_list;
 mod words;
 
-/// Estimates how many tokens `text` encodes to under `o200k_base` (`o200k == true`) or
-/// `cl100k_base` (`o200k == false`).
+/// The two OpenAI encodings the estimator models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Encoding {
+    /// `o200k_base` (GPT-4o, GPT-4.1, o-series); the default.
+    #[default]
+    O200kBase,
+    /// `cl100k_base` (GPT-4, GPT-3.5).
+    Cl100kBase,
+}
+
+impl Encoding {
+    /// Both encodings.
+    pub const ALL: [Encoding; 2] = [Encoding::O200kBase, Encoding::Cl100kBase];
+
+    /// The encoding's name, as tiktoken spells it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Encoding::O200kBase => "o200k_base",
+            Encoding::Cl100kBase => "cl100k_base",
+        }
+    }
+
+    /// The encoding named `name` (`"o200k_base"` or `"cl100k_base"`).
+    pub fn from_name(name: &str) -> Option<Encoding> {
+        match name {
+            "o200k_base" => Some(Encoding::O200kBase),
+            "cl100k_base" => Some(Encoding::Cl100kBase),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(feature = "json")]
+credit_meter_base::json_unit_enum!(Encoding { O200kBase = "o200k_base", Cl100kBase = "cl100k_base" });
+
+/// Estimates how many tokens `text` encodes to under `encoding`.
 ///
 /// Never panics, for any input; linear in the length of `text`.
-pub fn estimate(text: &str, o200k: bool) -> u64 {
-    estimate_utf8(text.as_bytes(), o200k)
+pub fn estimate(text: &str, encoding: Encoding) -> u64 {
+    estimate_utf8(text.as_bytes(), encoding)
 }
 
 /// [`estimate`] on text given as UTF-8 bytes, for callers that hold bytes already known to
@@ -47,7 +80,8 @@ pub fn estimate(text: &str, o200k: bool) -> u64 {
 ///
 /// On bytes that are not valid UTF-8 the result is unspecified, but it never panics and
 /// stays linear in the length of `bytes`.
-pub fn estimate_utf8(bytes: &[u8], o200k: bool) -> u64 {
+pub fn estimate_utf8(bytes: &[u8], encoding: Encoding) -> u64 {
+    let o200k = encoding == Encoding::O200kBase;
     let mut counts = [0u64; features::FEATURES];
     features::count(bytes, o200k, &mut counts);
     model::combine(&counts, o200k)

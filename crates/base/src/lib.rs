@@ -1,0 +1,13 @@
+//! Infrastructure every credit-meter crate shares, and nothing else: the lean JSON layer
+//! ([`json`]: a strict parser, a writer, `FromJson`/`ToJson` and the `json_*!` macros that
+//! write their impls — instead of serde, which made up a third of the client .wasm) and the
+//! one stable merge sort ([`sort`]) the crates use instead of each instantiating std's.
+//!
+//! It owns no domain type and depends on no other crate of the workspace; everything else
+//! depends on it.
+
+#![forbid(unsafe_code)]
+
+#[macro_use]
+pub mod json;
+pub mod sort;

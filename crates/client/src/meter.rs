@@ -1,0 +1,242 @@
+//! The Meter's rules above the sync machine, shared by every host binding: what `reserve`
+//! and `commit` take and how they become machine calls, the spendable balance a decision
+//! is made against, and what a refusal for insufficient credits tells the user (the same
+//! remedies `decide` offers). The Wasm binding only converts to and from these.
+
+use crate::catalog::{Catalog, CatalogError};
+use crate::error::{Coded, ErrorCode, BAD_INPUT};
+use crate::estimate::Estimate;
+use crate::funding::{self, DecideRequest, Decision, DecideError, PackageSuggestion, Remedies, Remedy};
+use crate::machine::{Machine, ReserveRequest};
+use crate::money::{Count, Credits};
+use crate::pricing::{credits_for, Usage};
+use crate::sync_error::SyncError;
+use std::fmt;
+
+/// What `reserve` takes: a `Decision` from `decide` as is, or `{operation, amount}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReserveArgs {
+    /// The operation the credits are for.
+    pub operation: String,
+    /// Credits to hold (wins over `reserve`).
+    pub amount: Option<Credits>,
+    /// A decision's `reserve`.
+    pub reserve: Option<Credits>,
+    /// A decision's `funding`: anything but `"credits"` has nothing to reserve.
+    pub funding: Option<String>,
+    /// The agent the usage is for (AssistLore).
+    pub agent_id: Option<String>,
+}
+
+/// What `commit` takes: `{credits}`, or the usage of an operation to price with the catalog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitArgs {
+    /// Credits to charge, as is.
+    pub credits: Option<Credits>,
+    /// The operation whose usage is priced (when `credits` is absent).
+    pub operation: Option<String>,
+    /// The model it ran on (token-priced operations; the operation's default otherwise).
+    pub model: Option<String>,
+    /// Flashcards made.
+    pub cards: Option<Count>,
+    /// Prompt tokens.
+    pub input_tokens: Option<Count>,
+    /// Completion tokens.
+    pub output_tokens: Option<Count>,
+    /// TTS characters.
+    pub characters: Option<Count>,
+}
+
+json_from!(ReserveArgs {
+    operation: "operation",
+    amount: "amount" = default,
+    reserve: "reserve" = default,
+    funding: "funding" = default,
+    agent_id: "agentId" = default,
+});
+json_from!(CommitArgs [deny] {
+    credits: "credits" = default,
+    operation: "operation" = default,
+    model: "model" = default,
+    cards: "cards" = default,
+    input_tokens: "inputTokens" = default,
+    output_tokens: "outputTokens" = default,
+    characters: "characters" = default,
+});
+
+/// Not enough credits for a reservation, with the ways out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insufficient {
+    /// Credits asked for.
+    pub needed: Credits,
+    /// Credits available.
+    pub available: Credits,
+    /// `needed − available`.
+    pub shortfall: Credits,
+    /// The cheapest package that covers the shortfall.
+    pub package: Option<PackageSuggestion>,
+    /// What the user can do.
+    pub options: Vec<Remedy>,
+}
+
+json_to!(Insufficient { needed: "needed", available: "available", shortfall: "shortfall", package: "package", options: "options" });
+
+/// Why a Meter operation was refused before anything was saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MeterError {
+    /// Arguments that do not make a request.
+    BadInput(String),
+    /// The catalog does not know the operation or model, or pricing overflowed.
+    Catalog(CatalogError),
+    /// The machine refused it; `insufficient` has the remedies when credits ran short.
+    Sync {
+        /// The machine's refusal.
+        error: SyncError,
+        /// For `INSUFFICIENT_CREDITS`: the shortfall and the ways out.
+        insufficient: Option<Box<Insufficient>>,
+    },
+}
+
+impl fmt::Display for MeterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MeterError::BadInput(m) => f.write_str(m),
+            MeterError::Catalog(e) => e.fmt(f),
+            MeterError::Sync { error, .. } => error.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for MeterError {}
+
+impl Coded for MeterError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            MeterError::BadInput(_) => BAD_INPUT,
+            MeterError::Catalog(e) => e.code(),
+            MeterError::Sync { error, .. } => error.code(),
+        }
+    }
+}
+
+/// The machine's refusal of an operation on `operation`, with the remedies when credits
+/// ran short (`buyCredits` only when a package covers the shortfall, `useOwnKey` only
+/// where the operation allows keys).
+pub fn refusal(catalog: &Catalog, operation: &str, error: SyncError) -> MeterError {
+    let insufficient = match &error {
+        SyncError::InsufficientCredits { needed, available, shortfall } => {
+            let byok = catalog.operation(operation).map(|o| o.byok).unwrap_or(false);
+            let Remedies { package, options } = funding::remedies(catalog, byok, *shortfall);
+            Some(Box::new(Insufficient { needed: *needed, available: *available, shortfall: *shortfall, package, options }))
+        }
+        _ => None,
+    };
+    MeterError::Sync { error, insufficient }
+}
+
+/// The reservation `args` ask for.
+pub fn reserve_request(args: &ReserveArgs) -> Result<ReserveRequest, MeterError> {
+    if let Some(f) = args.funding.as_deref().filter(|f| *f != "credits") {
+        return Err(MeterError::BadInput(format!("this decision is funded by {f:?}: there is nothing to reserve")));
+    }
+    let amount = args
+        .amount
+        .or(args.reserve)
+        .ok_or_else(|| MeterError::BadInput("reserve needs `amount` (or a Decision with `reserve`)".into()))?;
+    Ok(ReserveRequest { amount, operation: args.operation.clone(), agent_id: args.agent_id.clone() })
+}
+
+/// The credits a commit charges: `credits` as given, or the usage priced by the catalog
+/// (rounded once, up to the catalog's step).
+pub fn commit_credits(catalog: &Catalog, args: &CommitArgs) -> Result<Credits, MeterError> {
+    if let Some(c) = args.credits {
+        return Ok(c);
+    }
+    let Some(op) = args.operation.as_deref() else {
+        return Err(MeterError::BadInput("commit needs `credits` or the `operation` and its usage".into()));
+    };
+    let op = catalog.operation(op).map_err(MeterError::Catalog)?;
+    let model = match args.model.as_deref() {
+        Some(m) => Some(catalog.model(m).map_err(MeterError::Catalog)?),
+        None => None,
+    };
+    let get = |c: Option<Count>| c.map(|c| c.get()).unwrap_or(0);
+    let usage = Usage {
+        cards: get(args.cards),
+        input_tokens: get(args.input_tokens),
+        output_tokens: get(args.output_tokens),
+        characters: get(args.characters),
+    };
+    credits_for(catalog, op, model, &usage).map_err(MeterError::Catalog)
+}
+
+/// Who pays for `estimate`, against what the machine can spend at `now`
+/// ([`crate::view::Figures::spendable`]).
+pub fn decide(machine: &Machine, catalog: &Catalog, estimate: Estimate, byok: bool, now: i64) -> Result<Decision, DecideError> {
+    let balance = machine.figures(now).spendable();
+    funding::decide(catalog, &DecideRequest { estimate, byok, balance: Some(balance) })
+}
+
+/// Reserves through the machine, refusing with the remedies on insufficient credits.
+pub fn reserve(machine: &mut Machine, catalog: &Catalog, args: &ReserveArgs, now: i64) -> Result<crate::machine::Reserved, MeterError> {
+    let req = reserve_request(args)?;
+    machine.reserve(&req, now).map_err(|e| refusal(catalog, &args.operation, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn catalog() -> Catalog {
+        Catalog::default_catalog()
+    }
+
+    #[test]
+    fn a_refusal_offers_to_buy_only_when_a_package_covers_it() {
+        let c = catalog();
+        let small = SyncError::InsufficientCredits { needed: Credits::from_u64(12).unwrap(), available: Credits::from_u64(2).unwrap(), shortfall: Credits::from_u64(10).unwrap() };
+        let MeterError::Sync { insufficient: Some(i), .. } = refusal(&c, "flashcards.generate", small) else { panic!("no details") };
+        assert!(i.package.is_some());
+        assert_eq!(i.options, vec![Remedy::BuyCredits, Remedy::UseOwnKey]);
+        let mut def = c.definition().clone();
+        def.packages.clear();
+        let no_packages = Catalog::from_definition(def).unwrap();
+        let short = SyncError::InsufficientCredits { needed: Credits::from_u64(12).unwrap(), available: Credits::from_u64(2).unwrap(), shortfall: Credits::from_u64(10).unwrap() };
+        let MeterError::Sync { insufficient: Some(i), .. } = refusal(&no_packages, "flashcards.generate", short) else { panic!("no details") };
+        assert_eq!(i.package, None, "no package for sale");
+        assert_eq!(i.options, vec![Remedy::UseOwnKey]);
+    }
+
+    #[test]
+    fn a_refusal_offers_an_own_key_only_where_the_operation_allows_it() {
+        let c = catalog();
+        let op = c.definition().operations.iter().find(|o| !o.byok && !matches!(o.charge, crate::catalog::Charge::Free)).map(|o| o.id.clone());
+        let op = op.expect("the default catalog has a paid operation closed to own keys");
+        let e = SyncError::InsufficientCredits { needed: Credits::from_u64(5).unwrap(), available: Credits::ZERO, shortfall: Credits::from_u64(5).unwrap() };
+        let MeterError::Sync { insufficient: Some(i), .. } = refusal(&c, &op, e) else { panic!("no details") };
+        assert!(!i.options.contains(&Remedy::UseOwnKey));
+    }
+
+    #[test]
+    fn reserve_requests_need_credits_funding_and_an_amount() {
+        let base = ReserveArgs { operation: "message".into(), amount: None, reserve: None, funding: None, agent_id: None };
+        assert!(matches!(reserve_request(&base), Err(MeterError::BadInput(_))));
+        let byok = ReserveArgs { funding: Some("byok".into()), amount: Some(Credits::from_u64(1).unwrap()), ..base.clone() };
+        assert!(matches!(reserve_request(&byok), Err(MeterError::BadInput(m)) if m.contains("byok")));
+        let both = ReserveArgs { amount: Some(Credits::from_u64(3).unwrap()), reserve: Some(Credits::from_u64(9).unwrap()), ..base };
+        assert_eq!(reserve_request(&both).unwrap().amount, Credits::from_u64(3).unwrap());
+    }
+
+    #[test]
+    fn commits_price_usage_with_the_catalog_or_take_credits() {
+        let c = catalog();
+        let none = CommitArgs { credits: None, operation: None, model: None, cards: None, input_tokens: None, output_tokens: None, characters: None };
+        assert!(matches!(commit_credits(&c, &none), Err(MeterError::BadInput(_))));
+        let cards = CommitArgs { operation: Some("flashcards.generate".into()), cards: Some(Count(12)), ..none.clone() };
+        assert_eq!(commit_credits(&c, &cards).unwrap(), Credits::from_u64(12).unwrap());
+        let unknown = CommitArgs { operation: Some("no.such".into()), ..none.clone() };
+        assert_eq!(commit_credits(&c, &unknown).unwrap_err().code(), ErrorCode::UnknownOperation);
+        let given = CommitArgs { credits: Some(Credits::from_u64(7).unwrap()), operation: Some("no.such".into()), ..none };
+        assert_eq!(commit_credits(&c, &given).unwrap(), Credits::from_u64(7).unwrap());
+    }
+}

@@ -1,0 +1,272 @@
+//! The network half of the machine: when to push or pull, and applying the ledger's
+//! response (verify the snapshot, acknowledge mutations, update holds, back off on
+//! failure).
+
+use super::sync_error::{BAD_RESPONSE, NOT_ACKNOWLEDGED, TIMEOUT, TRANSPORT_FAILED};
+use super::machine::{Action, Event, Flight, Machine, Transport};
+use super::message::{Mutation, MutationResult, PullRequest, Response, ResultStatus, MAX_BODY_BYTES, PROTOCOL_VERSION};
+use super::state::{HoldState, OutboxEntry};
+use super::view::Totals;
+use crate::error::Coded;
+use crate::money::Credits;
+use crate::snapshot::{check_identity, check_successor_signed, freshness, Freshness, Verified};
+
+/// The ledger's acknowledgement of one of this device's mutations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ack {
+    /// The mutation's seq.
+    pub seq: u64,
+    /// `"reserve"`, `"commit"` or `"release"`.
+    pub kind: &'static str,
+    /// The hold concerned.
+    pub hold_id: String,
+    /// What the ledger reported (`None` when the response acknowledged it through the
+    /// snapshot's `lastMutationSeq` without a result line).
+    pub status: Option<ResultStatus>,
+    /// For a duplicate: the original status, when known.
+    pub original: Option<ResultStatus>,
+    /// Why it was refused.
+    pub code: Option<String>,
+    /// Commit: credits drawn.
+    pub charged: Option<Credits>,
+    /// Commit: credits recorded as overdraft.
+    pub overdraft: Option<Credits>,
+    /// Commit: credits beyond the offline limit, not collected.
+    pub unpaid: Option<Credits>,
+    /// Reserve: the hold is open on the ledger now (confirmed).
+    pub confirmed: bool,
+}
+
+/// A push request borrowing the outbox (same JSON as [`super::message::PushRequest`]).
+struct PushRef<'a> {
+    v: u32,
+    account_id: &'a str,
+    device_id: &'a str,
+    mutations: Vec<&'a Mutation>,
+}
+
+fn short_code(code: &str) -> String {
+    code.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
+}
+
+impl Machine {
+    /// Starts whatever is due: a save of changed state, then a push of durable mutations,
+    /// or a pull when asked for, when there is no snapshot, or when it is stale.
+    pub(super) fn drive(&mut self, now: i64) {
+        if !self.opened {
+            return;
+        }
+        self.realign();
+        let can_send = self.request.is_none() && self.retry_at.is_none_or(|t| now >= t);
+        let pushable = if can_send {
+            self.st.outbox.iter().take(self.cfg.max_batch.max(1)).take_while(|e| e.mutation.seq() <= self.durable_seq).count()
+        } else {
+            0
+        };
+        // A state changed only by responses need not be saved between two pushes of a
+        // long outbox (resending an acknowledged mutation is harmless): save once at the end.
+        let defer = pushable > 0 && self.staged.iter().all(|s| s.save.is_some());
+        if self.dirty && !defer && self.save.is_none() && self.save_retry_at.is_none_or(|t| now >= t) {
+            self.save_retry_at = None;
+            self.emit_save();
+        }
+        if !can_send {
+            return;
+        }
+        self.retry_at = None;
+        if pushable > 0 {
+            let batch: Vec<&Mutation> = self.st.outbox.iter().take(pushable).map(|e| &e.mutation).collect();
+            let last_seq = batch.last().map_or(0, |m| m.seq());
+            let req = PushRef { v: PROTOCOL_VERSION, account_id: &self.cfg.account_id, device_id: &self.cfg.device_id, mutations: batch };
+            let request = crate::json::to_string(&req);
+            let token = self.token();
+            self.request = Some(Flight { token, push: true, last_seq });
+            self.actions.push_back(Action::Push { token, request });
+            return;
+        }
+        let fresh = freshness(self.st.payload(), now, self.st.latest_seen);
+        if self.want_pull || fresh != Freshness::Fresh {
+            let req = PullRequest { v: PROTOCOL_VERSION, account_id: self.cfg.account_id.clone(), device_id: self.cfg.device_id.clone() };
+            let request = crate::json::to_string(&req);
+            let token = self.token();
+            self.request = Some(Flight { token, push: false, last_seq: 0 });
+            self.actions.push_back(Action::Pull { token, request });
+        }
+    }
+
+    /// The host's `push` for `token` finished. A malformed or truncated body is a
+    /// transient failure (`BAD_RESPONSE`), retried with backoff; an answer for a token
+    /// that is not in flight (delivered twice, or late) is ignored.
+    pub fn push_done(&mut self, token: u64, outcome: Transport<'_>, now: i64) {
+        self.finish(token, true, outcome, now);
+    }
+
+    /// The host's `pull` for `token` finished; as [`Machine::push_done`].
+    pub fn pull_done(&mut self, token: u64, outcome: Transport<'_>, now: i64) {
+        self.finish(token, false, outcome, now);
+    }
+
+    fn finish(&mut self, token: u64, push: bool, outcome: Transport<'_>, now: i64) {
+        self.observe(now);
+        let Some(flight) = self.request.filter(|f| f.token == token && f.push == push) else { return };
+        self.request = None;
+        let result = match outcome {
+            Transport::Failed => Err(TRANSPORT_FAILED.to_string()),
+            Transport::Timeout => Err(TIMEOUT.to_string()),
+            Transport::Body(body) => self.apply_body(body, now),
+        };
+        match result {
+            Ok(acked) if push && acked == 0 && flight.last_seq > 0 => self.fail(NOT_ACKNOWLEDGED.to_string(), now),
+            Ok(_) => self.succeed(now),
+            Err(code) => self.fail(code, now),
+        }
+        self.drive(now);
+    }
+
+    fn succeed(&mut self, now: i64) {
+        self.attempts = 0;
+        self.retry_at = None;
+        self.want_pull = false;
+        let seq = self.st.payload().map_or(0, |p| p.seq);
+        self.events.push_back(Event::Synced { seq, outbox: self.st.outbox.len() });
+        // A snapshot that is stale (or a clock that is not trusted) right after a pull:
+        // do not pull again in a tight loop.
+        if freshness(self.st.payload(), now, self.st.latest_seen) != Freshness::Fresh {
+            self.retry_at = Some(now.saturating_add(self.cfg.stale_repull_ms));
+        }
+    }
+
+    fn fail(&mut self, code: String, now: i64) {
+        self.attempts = self.attempts.saturating_add(1);
+        let shift = self.attempts.saturating_sub(1).min(30);
+        let delay = self.cfg.backoff_base_ms.saturating_mul(1i64 << shift).min(self.cfg.backoff_max_ms).max(0);
+        let retry_at = now.saturating_add(delay);
+        self.retry_at = Some(retry_at);
+        self.events.push_back(Event::SyncFailed { code, attempt: self.attempts, retry_at });
+    }
+
+    /// Parses, verifies and applies a response body; returns how many mutations it
+    /// acknowledged, or the failure code.
+    fn apply_body(&mut self, body: &str, now: i64) -> Result<usize, String> {
+        if body.len() > MAX_BODY_BYTES {
+            return Err(BAD_RESPONSE.to_string());
+        }
+        let resp: Response = crate::json::from_str(body).map_err(|_| BAD_RESPONSE.to_string())?;
+        if resp.v != PROTOCOL_VERSION {
+            return Err(BAD_RESPONSE.to_string());
+        }
+        if let Some(e) = resp.error {
+            let code = short_code(&e.code);
+            return Err(if code.is_empty() { BAD_RESPONSE.to_string() } else { code });
+        }
+        let envelope = resp.snapshot.ok_or_else(|| BAD_RESPONSE.to_string())?;
+        let verified = envelope.verify(&self.keys).map_err(|e| e.code().to_string())?;
+        check_identity(&verified.payload, &self.cfg.account_id, &self.cfg.device_id).map_err(|e| e.code().to_string())?;
+        check_successor_signed(self.st.snapshot.as_ref(), &verified).map_err(|e| e.code().to_string())?;
+        Ok(self.apply_snapshot(verified, &resp.results, now))
+    }
+
+    fn apply_snapshot(&mut self, verified: Verified, results: &[MutationResult], _now: i64) -> usize {
+        let p = &verified.payload;
+        let last = p.last_mutation_seq;
+        let ack_through = last.min(self.durable_seq);
+        let mut open: Vec<(&str, i64)> = p.holds.iter().map(|h| (h.id.as_str(), h.expires_at)).collect();
+        crate::sort::sort_by(&mut open, |a, b| a.0.cmp(b.0));
+        let mut acks = Vec::new();
+        let mut r = 0usize;
+        while let Some(entry) = self.st.outbox.front().filter(|e| e.mutation.seq() <= ack_through) {
+            let seq = entry.mutation.seq();
+            while results.get(r).is_some_and(|x| x.seq < seq) {
+                r += 1;
+            }
+            let result = results.get(r).filter(|x| x.seq == seq);
+            let Some(OutboxEntry { mutation, .. }) = self.st.outbox.pop_front() else { break };
+            let mut ack = Ack {
+                seq,
+                kind: mutation.kind(),
+                hold_id: mutation.hold_id().to_string(),
+                status: result.map(|x| x.status),
+                original: result.and_then(|x| x.original),
+                code: result.and_then(|x| x.code.as_deref()).map(short_code),
+                charged: result.and_then(|x| x.charged),
+                overdraft: result.and_then(|x| x.overdraft),
+                unpaid: result.and_then(|x| x.unpaid),
+                confirmed: false,
+            };
+            if let Mutation::Reserve { hold_id, .. } = &mutation {
+                let on_ledger = expiry_on_ledger(&open, hold_id);
+                ack.confirmed = on_ledger.is_some();
+                if let Some(h) = self.hold_mut(hold_id) {
+                    match on_ledger {
+                        Some(expires_at) => {
+                            h.state = HoldState::Open;
+                            h.expires_at = expires_at;
+                        }
+                        None => h.state = HoldState::Detached,
+                    }
+                }
+            }
+            acks.push(ack);
+        }
+        // Holds the ledger no longer lists (it let them expire) stop reserving there.
+        for h in self.st.holds.iter_mut().filter(|h| h.state == HoldState::Open) {
+            match expiry_on_ledger(&open, &h.id) {
+                Some(e) => h.expires_at = e,
+                None => h.state = HoldState::Detached,
+            }
+        }
+        let acked = acks.len();
+        for ack in acks {
+            self.events.push_back(Event::Acknowledged(ack));
+        }
+        self.st.latest_seen = p.issued_at;
+        self.st.snapshot = Some(verified);
+        self.totals = Totals::of(&self.st);
+        self.dirty = true;
+        acked
+    }
+
+    /// Keeps the outbox numbered right after the ledger's last applied seq: after a lost
+    /// or restored state the ledger may be ahead (renumber up) or report a gap (renumber
+    /// down). Only when nothing is in flight and every operation is durable; renumbered
+    /// mutations are saved again before they are pushed.
+    pub(super) fn realign(&mut self) {
+        if !self.staged.is_empty() || self.save.is_some() || self.request.is_some() {
+            return;
+        }
+        let Some(last) = self.st.payload().map(|p| p.last_mutation_seq) else { return };
+        let first = last.saturating_add(1);
+        match self.st.outbox.front().map(|e| e.mutation.seq()) {
+            None => {
+                if self.st.next_seq != first {
+                    self.st.next_seq = first;
+                    self.st.next_hold = self.st.next_hold.max(first);
+                    self.durable_seq = last;
+                    self.dirty = true;
+                }
+            }
+            Some(front) if front != first => {
+                let mut seq = first;
+                for e in self.st.outbox.iter_mut() {
+                    e.mutation.set_seq(seq);
+                    seq = seq.saturating_add(1);
+                }
+                self.st.next_hold = self.st.next_hold.max(self.st.next_seq).max(seq);
+                self.st.next_seq = seq;
+                self.durable_seq = last;
+                self.dirty = true;
+                self.save_retry_at = None;
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+json_to!(impl ['a] PushRef<'a> { v: "v", account_id: "accountId", device_id: "deviceId", mutations: "mutations" });
+
+/// The expiry of hold `id` in `open` (sorted by id); of the last one when the snapshot
+/// lists an id twice.
+fn expiry_on_ledger(open: &[(&str, i64)], id: &str) -> Option<i64> {
+    let end = open.partition_point(|&(k, _)| k <= id);
+    open.get(..end).and_then(<[_]>::last).filter(|&&(k, _)| k == id).map(|&(_, e)| e)
+}

@@ -1,0 +1,165 @@
+//! Which waiting caller is answered by which machine event, and how: the promise logic of
+//! a Meter binding without the promises. A host binding registers a waiter (a promise's
+//! two ends, a channel, a test's slot) for each operation and each `sync()` call, feeds
+//! every [`Event`] the machine produces to [`Settlements::on_event`], and carries out the
+//! [`Settle`] answers it returns, in order.
+//!
+//! - reserve, commit, release: answered once their save is durable (`OpDurable`); a
+//!   reserve that needs the ledger's confirmation waits on until the ledger acknowledges
+//!   it, and is refused with the ledger's code (or `RESERVE_REFUSED`) when the ledger
+//!   refuses it. A failed save refuses the operation with the save's code.
+//! - `sync()`: answered with the balance once an exchange succeeds and nothing saved
+//!   meanwhile is still being pushed; refused with the failure's code when one fails (the
+//!   machine retries anyway).
+
+use crate::error::{ErrorCode, RESERVE_REFUSED};
+use crate::machine::{Event, OpId};
+use crate::waiting::Waiting;
+
+/// What to do with one waiter.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Settle<W> {
+    /// Resolve with the value it was registered with.
+    Resolve(W),
+    /// Resolve with the balance now (a `sync()` caller).
+    ResolveWithBalance(W),
+    /// Reject with this code and message.
+    Reject(W, String, String),
+}
+
+/// The waiters of one meter.
+#[derive(Debug)]
+pub struct Settlements<W> {
+    /// Operations waiting for their save; the hold id when a ledger confirmation follows.
+    ops: Waiting<OpId, (W, Option<String>)>,
+    /// Reserves waiting for the ledger's confirmation, by hold id.
+    confirms: Waiting<String, W>,
+    /// `sync()` callers.
+    syncs: Vec<W>,
+}
+
+impl<W> Default for Settlements<W> {
+    fn default() -> Self {
+        Settlements { ops: Waiting::new(), confirms: Waiting::new(), syncs: Vec::new() }
+    }
+}
+
+impl<W> Settlements<W> {
+    /// Waits for operation `op`; with `confirm_hold`, also for the ledger to confirm that hold.
+    pub fn wait_op(&mut self, op: OpId, waiter: W, confirm_hold: Option<String>) {
+        self.ops.insert(op, (waiter, confirm_hold));
+    }
+
+    /// Waits for the next successful exchange (a `sync()` call).
+    pub fn wait_sync(&mut self, waiter: W) {
+        self.syncs.push(waiter);
+    }
+
+    /// The answers `event` gives. `still_sending` is whether the machine is pushing
+    /// again (what was saved during the exchange): then `sync()` callers keep waiting.
+    /// Call it for every event the machine produces, in order, and carry the answers out
+    /// in order.
+    #[must_use]
+    pub fn on_event(&mut self, event: &Event, still_sending: bool) -> Vec<Settle<W>> {
+        let mut out = Vec::new();
+        match event {
+            Event::OpDurable { op } => match self.ops.remove(op) {
+                Some((w, Some(hold))) => self.confirms.insert(hold, w),
+                Some((w, None)) => out.push(Settle::Resolve(w)),
+                None => {}
+            },
+            Event::OpFailed { op, code } => {
+                if let Some((w, _)) = self.ops.remove(op) {
+                    out.push(Settle::Reject(w, code.as_str().into(), "host.save failed: the operation did not happen and nothing was sent".into()));
+                }
+            }
+            Event::Acknowledged(ack) if ack.kind == "reserve" => {
+                if let Some(w) = self.confirms.remove(ack.hold_id.as_str()) {
+                    if ack.confirmed {
+                        out.push(Settle::Resolve(w));
+                    } else {
+                        let code = ack.code.clone().filter(|c| ErrorCode::parse(c).is_some()).unwrap_or_else(|| RESERVE_REFUSED.into());
+                        out.push(Settle::Reject(w, code, "the ledger refused the reservation; do not make the AI call".into()));
+                    }
+                }
+            }
+            Event::Synced { outbox, .. } => {
+                if !(*outbox > 0 && still_sending) {
+                    out.extend(self.syncs.drain(..).map(Settle::ResolveWithBalance));
+                }
+            }
+            Event::SyncFailed { code, retry_at, .. } => {
+                let mut message = ["sync failed (", code, "); retrying at "].concat();
+                crate::json::push_i64(&mut message, *retry_at);
+                out.extend(self.syncs.drain(..).map(|w| Settle::Reject(w, code.clone(), message.clone())));
+            }
+            Event::Acknowledged(_) | Event::CacheDiscarded { .. } => {}
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::respond::Ack;
+
+    fn ack(hold: &str, confirmed: bool, code: Option<&str>) -> Event {
+        Event::Acknowledged(Ack {
+            seq: 1,
+            kind: "reserve",
+            hold_id: hold.into(),
+            status: None,
+            original: None,
+            code: code.map(str::to_string),
+            charged: None,
+            overdraft: None,
+            unpaid: None,
+            confirmed,
+        })
+    }
+
+    #[test]
+    fn an_operation_settles_on_its_save_and_a_confirmed_reserve_on_the_ledger() {
+        let mut s = Settlements::default();
+        s.wait_op(1, "commit", None);
+        s.wait_op(2, "reserve", Some("d:2".into()));
+        assert_eq!(s.on_event(&Event::OpDurable { op: 2 }, false), vec![]);
+        assert_eq!(s.on_event(&Event::OpDurable { op: 1 }, false), vec![Settle::Resolve("commit")]);
+        assert_eq!(s.on_event(&ack("d:9", true, None), false), vec![]);
+        assert_eq!(s.on_event(&ack("d:2", true, None), false), vec![Settle::Resolve("reserve")]);
+    }
+
+    #[test]
+    fn a_refused_reserve_carries_the_ledgers_code_or_reserve_refused() {
+        let mut s = Settlements::default();
+        s.wait_op(1, 1, Some("d:1".into()));
+        s.wait_op(2, 2, Some("d:2".into()));
+        let _ = s.on_event(&Event::OpDurable { op: 1 }, false);
+        let _ = s.on_event(&Event::OpDurable { op: 2 }, false);
+        let a = s.on_event(&ack("d:1", false, Some("INSUFFICIENT_CREDITS")), false);
+        assert!(matches!(&a[..], [Settle::Reject(1, c, _)] if c == "INSUFFICIENT_CREDITS"));
+        let b = s.on_event(&ack("d:2", false, Some("SOMETHING_NEW")), false);
+        assert!(matches!(&b[..], [Settle::Reject(2, c, _)] if c == "RESERVE_REFUSED"));
+    }
+
+    #[test]
+    fn a_failed_save_refuses_the_operation() {
+        let mut s = Settlements::default();
+        s.wait_op(4, "x", None);
+        let out = s.on_event(&Event::OpFailed { op: 4, code: ErrorCode::SaveFailed }, false);
+        assert!(matches!(&out[..], [Settle::Reject("x", c, _)] if c == "SAVE_FAILED"));
+    }
+
+    #[test]
+    fn sync_callers_wait_while_the_machine_pushes_again_and_fail_together() {
+        let mut s = Settlements::default();
+        s.wait_sync(1);
+        s.wait_sync(2);
+        assert_eq!(s.on_event(&Event::Synced { seq: 3, outbox: 2 }, true), vec![]);
+        assert_eq!(s.on_event(&Event::Synced { seq: 4, outbox: 0 }, false), vec![Settle::ResolveWithBalance(1), Settle::ResolveWithBalance(2)]);
+        s.wait_sync(3);
+        let out = s.on_event(&Event::SyncFailed { code: "TIMEOUT".into(), attempt: 1, retry_at: 99 }, false);
+        assert!(matches!(&out[..], [Settle::Reject(3, c, m)] if c == "TIMEOUT" && m.contains("99")));
+    }
+}

@@ -1,0 +1,79 @@
+//! Errors of the sync state machine's operations, with stable codes.
+
+pub use credit_meter_protocol::error::{OFFLINE_LIMIT, NO_SNAPSHOT, NOT_OPEN, UNKNOWN_HOLD, OUTBOX_FULL, SAVE_FAILED, TAMPERED_CACHE, BAD_RESPONSE, TRANSPORT_FAILED, TIMEOUT, NOT_ACKNOWLEDGED, SEQ_GAP};
+use crate::error::{Coded, BAD_INPUT};
+use crate::error::INSUFFICIENT_CREDITS;
+use crate::money::Credits;
+use std::fmt;
+
+
+/// Why an operation (reserve, commit, release) was refused locally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncError {
+    /// Not enough available credits.
+    InsufficientCredits {
+        /// Credits asked for.
+        needed: Credits,
+        /// Credits available.
+        available: Credits,
+        /// `needed − available`.
+        shortfall: Credits,
+    },
+    /// Stale snapshot and the offline limit is reached.
+    OfflineLimit {
+        /// Credits asked for.
+        needed: Credits,
+        /// Credits that may still be spent without the ledger.
+        room: Credits,
+    },
+    /// No snapshot yet.
+    NoSnapshot,
+    /// Not opened.
+    NotOpen,
+    /// Unknown hold.
+    UnknownHold(String),
+    /// Outbox full.
+    OutboxFull,
+    /// Bad arguments.
+    BadInput(&'static str),
+}
+
+impl fmt::Display for SyncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SyncError::InsufficientCredits { needed, available, .. } => {
+                write!(f, "not enough credits: {} needed, {} available", needed.to_plain_string(), available.to_plain_string())
+            }
+            SyncError::OfflineLimit { needed, room } => write!(
+                f,
+                "the balance could not be confirmed with the ledger and the offline limit allows only {} more (needed {})",
+                room.to_plain_string(),
+                needed.to_plain_string()
+            ),
+            SyncError::NoSnapshot => f.write_str("no balance from the ledger yet; sync first"),
+            SyncError::NotOpen => f.write_str("the meter is not open"),
+            SyncError::UnknownHold(id) => {
+                let short: String = id.chars().take(60).collect();
+                write!(f, "hold {short:?} is not open on this device")
+            }
+            SyncError::OutboxFull => f.write_str("too many changes are waiting to be synced"),
+            SyncError::BadInput(m) => write!(f, "bad input: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for SyncError {}
+
+impl Coded for SyncError {
+    fn code(&self) -> crate::error::ErrorCode {
+        match self {
+            SyncError::InsufficientCredits { .. } => INSUFFICIENT_CREDITS,
+            SyncError::OfflineLimit { .. } => OFFLINE_LIMIT,
+            SyncError::NoSnapshot => NO_SNAPSHOT,
+            SyncError::NotOpen => NOT_OPEN,
+            SyncError::UnknownHold(_) => UNKNOWN_HOLD,
+            SyncError::OutboxFull => OUTBOX_FULL,
+            SyncError::BadInput(_) => BAD_INPUT,
+        }
+    }
+}

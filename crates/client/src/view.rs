@@ -1,0 +1,154 @@
+//! The device's arithmetic: what is available and how much is unconfirmed, from the
+//! snapshot, the local holds and the outbox.
+//!
+//! ```text
+//! balance   = credits in the snapshot's grants still usable now
+//! heldOther = snapshot.held − this device's holds in the snapshot   (other devices)
+//! heldOwn   = this device's holds: pending ones, and open or detached ones until expiry
+//! pending   = credits of commits not yet acknowledged
+//! available = balance − heldOther − heldOwn − pending                (never below 0)
+//! exposure  = pending or detached holds + commits' amounts beyond a ledger-open hold
+//! room      = snapshot.offlineLimit − exposure                       (never below 0)
+//! ```
+
+use super::state::{ClientState, HoldState};
+use crate::money::Credits;
+use crate::snapshot::{freshness, Freshness};
+
+/// The device's figures at an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    /// The instant.
+    pub at: i64,
+    /// Credits in usable grants per the snapshot.
+    pub balance: Credits,
+    /// Credits reserved by other devices' holds.
+    pub held_other: Credits,
+    /// Credits reserved by this device's holds.
+    pub held_own: Credits,
+    /// Commits not yet acknowledged.
+    pub pending: Credits,
+    /// What can be reserved now (before the offline limit).
+    pub available: Credits,
+    /// Spending the ledger has not confirmed yet.
+    pub exposure: Credits,
+    /// What may still be spent without the ledger: the offline limit minus the exposure.
+    pub room: Credits,
+    /// Whether the snapshot can be relied on.
+    pub freshness: Freshness,
+    /// Whether the balance is below a low-balance level.
+    pub low: bool,
+    /// The snapshot's seq (0 without one).
+    pub seq: u64,
+    /// Mutations waiting to be acknowledged.
+    pub outbox: usize,
+}
+
+impl Figures {
+    /// What the user can spend now: the available credits, and while the snapshot is
+    /// stale (or the clock untrusted) no more than the offline room. The one definition
+    /// `decide`, `balance()` and the headline figure use.
+    pub fn spendable(&self) -> Credits {
+        if self.freshness.is_bounded() {
+            self.available.min(self.room)
+        } else {
+            self.available
+        }
+    }
+}
+
+fn add(a: Credits, b: Credits) -> Credits {
+    a.checked_add(b).unwrap_or(a)
+}
+
+/// Running totals over the outbox, kept up to date as entries come and go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Totals {
+    /// Σ commit amounts.
+    pub pending: Credits,
+    /// Σ entries' exposure.
+    pub exposure: Credits,
+}
+
+impl Totals {
+    /// Recomputes from scratch.
+    pub fn of(state: &ClientState) -> Totals {
+        let mut t = Totals::default();
+        for e in &state.outbox {
+            t.add_entry(e);
+        }
+        t
+    }
+
+    /// Adds an entry.
+    pub fn add_entry(&mut self, e: &super::state::OutboxEntry) {
+        if let super::message::Mutation::Commit { amount, .. } = &e.mutation {
+            self.pending = add(self.pending, *amount);
+        }
+        self.exposure = add(self.exposure, e.exposure);
+    }
+}
+
+/// The device's figures at `now`.
+pub fn figures(state: &ClientState, totals: Totals, now: i64) -> Figures {
+    let fresh = freshness(state.payload(), now, state.latest_seen);
+    let Some(p) = state.payload() else {
+        return Figures {
+            at: now,
+            balance: Credits::ZERO,
+            held_other: Credits::ZERO,
+            held_own: Credits::ZERO,
+            pending: totals.pending,
+            available: Credits::ZERO,
+            exposure: totals.exposure,
+            room: Credits::ZERO,
+            freshness: fresh,
+            low: false,
+            seq: 0,
+            outbox: state.outbox.len(),
+        };
+    };
+    // Grants expire by the later of the clock and what the ledger has vouched for, so a
+    // clock set back does not revive expired grants.
+    let grant_clock = now.max(p.issued_at).max(state.latest_seen);
+    let balance = p.balance_at(grant_clock);
+    let held_other = p.held.saturating_sub(p.own_held());
+    let mut held_own = Credits::ZERO;
+    let mut exposure = totals.exposure;
+    for h in state.holds.iter().filter(|h| h.counts_at(now)) {
+        held_own = add(held_own, h.amount);
+        if h.state != HoldState::Open {
+            exposure = add(exposure, h.amount);
+        }
+    }
+    let available = balance.saturating_sub(held_other).saturating_sub(held_own).saturating_sub(totals.pending);
+    Figures {
+        at: now,
+        balance,
+        held_other,
+        held_own,
+        pending: totals.pending,
+        available,
+        exposure,
+        room: p.offline_limit.saturating_sub(exposure),
+        freshness: fresh,
+        low: p.is_low(balance.saturating_sub(totals.pending)),
+        seq: p.seq,
+        outbox: state.outbox.len(),
+    }
+}
+
+json_to!(Figures {
+    at: "at",
+    balance: "balance",
+    held_other: "heldOther",
+    held_own: "heldOwn",
+    pending: "pending",
+    available: "available",
+    exposure: "exposure",
+    room: "room",
+    freshness: "freshness",
+    low: "low",
+    seq: "seq",
+    outbox: "outbox",
+});

@@ -1,0 +1,123 @@
+//! Accuracy of `estimate_tokens` against exact counts.
+//!
+//! The note corpus is vendored in the repository (`tests/data/corpus`, see its SOURCES.md: `counts.tsv` with
+//! group, path, bytes, o200k, cl100k; files under `notes/`). Its held-out half (paths whose
+//! FNV-1a hash is odd; the estimator's tables were fitted on the even half) must meet issue
+//! 3's bars for both encodings: mean absolute relative error ≤ 3 %, 90th percentile ≤ 8 %,
+//! every language group's mean ≤ 6 %, over notes of at least 20 exact tokens. A missing
+//! corpus fails the test. The small generalisation set in `tests/data/tokens` (languages
+//! and scripts the corpus lacks) is held to a looser per-note bar (10 %; Ukrainian 30 %).
+
+// Native only: proptest has no wasm32 backend, and the data are read from disk.
+#![cfg(not(target_arch = "wasm32"))]
+
+use credit_meter_core::estimate::{estimate_tokens, Encoding};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+const ENCODINGS: [Encoding; 2] = [Encoding::O200kBase, Encoding::Cl100kBase];
+
+fn fnv(s: &str) -> u32 {
+    let mut h: u32 = 0x811c_9dc5;
+    for &b in s.as_bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    h
+}
+
+struct Note {
+    group: String,
+    path: String,
+    text: String,
+    exact: [u64; 2],
+}
+
+fn load(dir: &Path, files: &Path) -> Vec<Note> {
+    let tsv = std::fs::read_to_string(dir.join("counts.tsv"))
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.join("counts.tsv").display()));
+    let mut notes = Vec::new();
+    for line in tsv.lines().skip(1) {
+        let f: Vec<&str> = line.split('\t').collect();
+        assert!(f.len() >= 5, "bad line in counts.tsv: {line:?}");
+        let text = std::fs::read_to_string(files.join(f[1])).unwrap_or_else(|e| panic!("{}: {e}", f[1]));
+        notes.push(Note {
+            group: f[0].to_string(),
+            path: f[1].to_string(),
+            text,
+            exact: [f[3].parse().expect("o200k count"), f[4].parse().expect("cl100k count")],
+        });
+    }
+    notes
+}
+
+fn mean_p90(v: &mut [f64]) -> (f64, f64) {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let mean = v.iter().sum::<f64>() / v.len() as f64;
+    let idx = ((v.len() as f64 * 0.9).ceil() as usize).clamp(1, v.len()) - 1;
+    (mean, v[idx])
+}
+
+#[test]
+fn corpus_held_out_half_meets_the_bars() {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/corpus"));
+    assert!(
+        dir.join("counts.tsv").is_file(),
+        "the note corpus is missing: expected {}/counts.tsv (tests/data/corpus)",
+        dir.display()
+    );
+    let notes: Vec<Note> = load(&dir, &dir.join("notes")).into_iter().filter(|n| fnv(&n.path) % 2 == 1).collect();
+    assert!(notes.len() > 500, "only {} held-out notes", notes.len());
+    let mut failures = Vec::new();
+    for (ei, enc) in ENCODINGS.into_iter().enumerate() {
+        let mut all = Vec::new();
+        let mut groups: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for n in &notes {
+            if n.exact[ei] < 20 {
+                continue;
+            }
+            let est = estimate_tokens(&n.text, enc) as f64;
+            let err = (est - n.exact[ei] as f64).abs() / n.exact[ei] as f64;
+            all.push(err);
+            groups.entry(&n.group).or_default().push(err);
+        }
+        let (mean, p90) = mean_p90(&mut all);
+        println!("{}: mean {:.2}% p90 {:.2}% over {} notes", enc.name(), mean * 100.0, p90 * 100.0, all.len());
+        if mean > 0.03 {
+            failures.push(format!("{}: mean {:.2}% > 3%", enc.name(), mean * 100.0));
+        }
+        if p90 > 0.08 {
+            failures.push(format!("{}: p90 {:.2}% > 8%", enc.name(), p90 * 100.0));
+        }
+        for (g, v) in &mut groups {
+            let (m, p) = mean_p90(v);
+            println!("  {g:<11} mean {:.2}% p90 {:.2}% ({})", m * 100.0, p * 100.0, v.len());
+            if m > 0.06 {
+                failures.push(format!("{} {g}: mean {:.2}% > 6%", enc.name(), m * 100.0));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "accuracy bars missed: {failures:#?}");
+}
+
+#[test]
+fn generalisation_set_stays_close() {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/tokens"));
+    let notes = load(&dir, &dir);
+    assert!(!notes.is_empty());
+    let mut failures = Vec::new();
+    for (ei, enc) in ENCODINGS.into_iter().enumerate() {
+        for n in &notes {
+            let est = estimate_tokens(&n.text, enc) as f64;
+            let err = (est - n.exact[ei] as f64) / n.exact[ei] as f64;
+            println!("{} {:<14} {:+.2}%", enc.name(), n.path, err * 100.0);
+            // Ukrainian shares Cyrillic with Russian but costs ~25% more tokens; the
+            // estimator has no language signal to tell them apart (a known gap).
+            let bar = if n.group == "uk" { 0.30 } else { 0.10 };
+            if err.abs() > bar {
+                failures.push(format!("{} {}: {:+.2}%", enc.name(), n.path, err * 100.0));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "generalisation notes off by more than their bar: {failures:#?}");
+}

@@ -1,0 +1,53 @@
+//! What the ledger keeps per device: the last applied mutation seq, recent results (to
+//! answer duplicates with the original result), reserves it refused (a later commit of
+//! such a hold is still charged), and the device's overdraft.
+
+use crate::money::Credits;
+use crate::message::MutationResult;
+use std::collections::{HashMap, VecDeque};
+
+/// One device of an account.
+#[derive(Debug, Clone, Default)]
+pub struct Device {
+    /// The last mutation seq applied or refused (0: none).
+    pub last_seq: u64,
+    /// Credits charged beyond the balance and not settled yet (≤ the offline limit plus
+    /// `vouched`).
+    pub overdraft: Credits,
+    /// All credits ever recorded as overdraft.
+    pub overdraft_total: Credits,
+    /// Of `overdraft`, the credits owed for holds the ledger had confirmed and that
+    /// expired before their commit arrived (see `apply`): not counted against the
+    /// offline limit, settled first.
+    pub vouched: Credits,
+    /// All credits ever left unpaid (beyond the offline limit).
+    pub unpaid_total: Credits,
+    /// This device's offline limit, when not the ledger's default.
+    pub offline_limit: Option<Credits>,
+    /// Hold ids whose reserve was refused, with their operation.
+    pub refused_reserves: HashMap<String, String>,
+    results: VecDeque<MutationResult>,
+}
+
+impl Device {
+    /// The outstanding overdraft that counts against the offline limit.
+    pub fn own_overdraft(&self) -> Credits {
+        self.overdraft.saturating_sub(self.vouched)
+    }
+
+    /// The original result of an applied or refused seq, while still remembered.
+    pub fn result(&self, seq: u64) -> Option<&MutationResult> {
+        let first = self.last_seq.checked_sub(self.results.len() as u64)?.checked_add(1)?;
+        let i = usize::try_from(seq.checked_sub(first)?).ok()?;
+        self.results.get(i)
+    }
+
+    /// Records the result of the next seq, remembering at most `keep` results.
+    pub fn record(&mut self, result: MutationResult, keep: usize) {
+        self.last_seq = result.seq;
+        self.results.push_back(result);
+        while self.results.len() > keep.max(1) {
+            self.results.pop_front();
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! The ledger's string API: a push or pull request body in, a response body out.
+
+pub use credit_meter_protocol::error::{BAD_REQUEST, UNKNOWN_ACCOUNT};
+use super::apply::{apply, settle};
+use super::{AccountRecord, RefLedger};
+use crate::money::Credits;
+use crate::snapshot::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
+use crate::message::{ErrorBody, MAX_BODY_BYTES, PROTOCOL_VERSION};
+use crate::message::{MutationResult, PullRequest, PushRequest, Response, ResultStatus};
+
+/// The code of a gap result.
+pub use crate::error::SEQ_GAP;
+
+fn error(code: crate::error::ErrorCode, message: &str) -> String {
+    let r = Response { v: PROTOCOL_VERSION, snapshot: None, results: Vec::new(), error: Some(ErrorBody { code: code.into(), message: message.into() }) };
+    crate::json::to_string(&r)
+}
+
+fn valid_device(id: &str) -> bool {
+    crate::ids::check_device_id(id).is_ok()
+}
+
+impl RefLedger {
+    /// Applies a push request at `now` and returns the response body (see
+    /// `docs/PROTOCOL.md`).
+    pub fn handle_push(&mut self, body: &str, now: i64) -> String {
+        if body.len() > MAX_BODY_BYTES {
+            return error(BAD_REQUEST, "body too large");
+        }
+        let req: PushRequest = match crate::json::from_str(body) {
+            Ok(r) => r,
+            Err(_) => return error(BAD_REQUEST, "not a push request"),
+        };
+        if req.v != PROTOCOL_VERSION || !valid_device(&req.device_id) || req.mutations.len() > self.cfg.max_batch {
+            return error(BAD_REQUEST, "wrong version, bad device id or too many mutations");
+        }
+        let cfg = self.cfg.clone();
+        let Some(rec) = self.accounts.get_mut(&req.account_id) else { return error(UNKNOWN_ACCOUNT, "unknown account") };
+        let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
+        let before = rec.account.state().last_seq;
+        let _ = rec.account.advance(now);
+        let mut device = rec.devices.remove(&req.device_id).unwrap_or_default();
+        let mut changed = rec.account.state().last_seq != before;
+        let mut results = Vec::with_capacity(req.mutations.len());
+        for m in &req.mutations {
+            let seq = m.seq();
+            if seq <= device.last_seq {
+                let mut r = MutationResult { seq, status: ResultStatus::Duplicate, original: None, code: None, charged: None, overdraft: None, unpaid: None };
+                if let Some(o) = device.result(seq) {
+                    r = MutationResult { seq, status: ResultStatus::Duplicate, original: Some(o.status), ..o.clone() };
+                }
+                results.push(r);
+            } else if Some(seq) == device.last_seq.checked_add(1) {
+                let r = apply(rec, &req.device_id, &mut device, cfg.offline_limit, m, now);
+                device.record(r.clone(), cfg.result_history);
+                results.push(r);
+                changed = true;
+            } else {
+                results.push(MutationResult { seq, status: ResultStatus::Gap, original: None, code: Some(SEQ_GAP.into()), charged: None, overdraft: None, unpaid: None });
+            }
+        }
+        rec.devices.insert(req.device_id.clone(), device);
+        changed |= settle(rec, now);
+        if changed {
+            rec.version = rec.version.saturating_add(1);
+        }
+        let snapshot = self.sign_for(&req.account_id, &req.device_id, now);
+        respond(snapshot, results)
+    }
+
+    /// Answers a pull request at `now` with a fresh snapshot.
+    pub fn handle_pull(&mut self, body: &str, now: i64) -> String {
+        if body.len() > MAX_BODY_BYTES {
+            return error(BAD_REQUEST, "body too large");
+        }
+        let req: PullRequest = match crate::json::from_str(body) {
+            Ok(r) => r,
+            Err(_) => return error(BAD_REQUEST, "not a pull request"),
+        };
+        if req.v != PROTOCOL_VERSION || !valid_device(&req.device_id) {
+            return error(BAD_REQUEST, "wrong version or bad device id");
+        }
+        let Some(rec) = self.accounts.get_mut(&req.account_id) else { return error(UNKNOWN_ACCOUNT, "unknown account") };
+        let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
+        let before = rec.account.state().last_seq;
+        let _ = rec.account.advance(now);
+        rec.devices.entry(req.device_id.clone()).or_default();
+        if settle(rec, now) || rec.account.state().last_seq != before {
+            rec.version = rec.version.saturating_add(1);
+        }
+        let snapshot = self.sign_for(&req.account_id, &req.device_id, now);
+        respond(snapshot, Vec::new())
+    }
+
+    /// The payload the ledger would sign for a device now.
+    pub fn payload_for(&mut self, account_id: &str, device_id: &str, now: i64) -> Option<SnapshotPayload> {
+        let ttl = self.cfg.snapshot_ttl_ms;
+        let default_limit = self.cfg.offline_limit;
+        let rec = self.accounts.get_mut(account_id)?;
+        Some(build_payload(rec, account_id, device_id, now, ttl, default_limit))
+    }
+
+    fn sign_for(&mut self, account_id: &str, device_id: &str, now: i64) -> Option<crate::snapshot::Envelope> {
+        let payload = self.payload_for(account_id, device_id, now)?;
+        Some(self.signer.sign(&payload))
+    }
+}
+
+fn respond(snapshot: Option<crate::snapshot::Envelope>, results: Vec<MutationResult>) -> String {
+    match snapshot {
+        Some(s) => crate::json::to_string(&Response { v: PROTOCOL_VERSION, snapshot: Some(s), results, error: None }),
+        None => error(UNKNOWN_ACCOUNT, "unknown account"),
+    }
+}
+
+fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now: i64, ttl: i64, default_limit: Credits) -> SnapshotPayload {
+    let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
+    let view = rec.account.balance(now).ok();
+    let policy = rec.account.policy().clone();
+    let last_top_up = rec.account.state().last_top_up;
+    let device = rec.devices.get(device_id).cloned().unwrap_or_default();
+    let mut grants = Vec::new();
+    let mut balance = Credits::ZERO;
+    let mut held = Credits::ZERO;
+    let mut holds = Vec::new();
+    let mut allowances = Vec::new();
+    if let Some(view) = view {
+        for g in view.grants.iter().filter(|g| g.grant.is_usable_at(now) && !g.grant.remaining.is_zero()) {
+            balance = balance.checked_add(g.grant.remaining).unwrap_or(balance);
+            grants.push(SnapshotGrant {
+                id: g.grant.id.clone(),
+                kind: g.grant.kind.json_name().to_string(),
+                remaining: g.grant.remaining,
+                expires_at: g.grant.expires_at,
+                priority: g.grant.priority,
+                refundable_until: if g.refundable { g.grant.refundable_until } else { None },
+            });
+        }
+        held = view.held;
+        holds = view
+            .holds
+            .iter()
+            .filter(|h| rec.hold_owner.get(&h.id).is_some_and(|d| d == device_id))
+            .map(|h| SnapshotHold { id: h.id.clone(), amount: h.amount, expires_at: h.expires_at })
+            .collect();
+        allowances = view.allowances.iter().map(|a| SnapshotAllowance { kind: a.kind.json_name().to_string(), remaining: crate::money::Count(a.remaining) }).collect();
+    }
+    let limit = device.offline_limit.unwrap_or(default_limit);
+    SnapshotPayload {
+        account_id: account_id.to_string(),
+        device_id: device_id.to_string(),
+        seq: rec.version,
+        issued_at: now,
+        expires_at: now.saturating_add(ttl),
+        balance,
+        held,
+        grants,
+        allowances,
+        holds,
+        last_mutation_seq: device.last_seq,
+        offline_limit: limit.saturating_sub(device.own_overdraft()),
+        low_balance: policy.low_balance.iter().map(|t| t.level(last_top_up)).collect(),
+        hold_ttl_ms: policy.hold_ttl_ms,
+    }
+}

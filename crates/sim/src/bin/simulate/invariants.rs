@@ -1,0 +1,160 @@
+//! The checks after a drained run, from the ledger's state (entries, holds, devices)
+//! and from what the users were told (acknowledged commits).
+
+use crate::report::Counts;
+use crate::world::World;
+use credit_meter_ledger_core::model::{replay, EntryKind, HoldStatus, Purpose};
+use credit_meter_protocol::money::Credits;
+use std::collections::BTreeMap;
+
+fn add(a: Credits, b: Credits) -> Credits {
+    a.checked_add(b).unwrap_or(a)
+}
+
+/// Counts every invariant broken in a drained world; `why` gets a line per failure.
+pub(crate) fn check(w: &World, settled: bool, why: &mut Vec<String>) -> Counts {
+    let mut n = Counts::default();
+    if !settled {
+        n.diverged += 1;
+        why.push("the drain did not settle (a device still busy)".into());
+    }
+    commits(w, &mut n, why);
+    for (account, _) in &w.accounts {
+        ledger_account(w, account, &mut n, why);
+    }
+    clients(w, &mut n, why);
+    n
+}
+
+/// Each commit applied at most once, each acknowledged one applied with its amount.
+fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
+    for ((account, hold), list) in &w.net.applied {
+        if list.len() > 1 {
+            n.double_charges += 1;
+            why.push(format!("{account}/{hold}: commit applied {} times", list.len()));
+        }
+        for a in list {
+            let total = add(add(a.charged, a.overdraft), a.unpaid);
+            if total > a.amount {
+                n.double_charges += 1;
+                why.push(format!("{account}/{hold}: {} charged for a commit of {}", total.to_plain_string(), a.amount.to_plain_string()));
+            } else if total < a.amount {
+                n.lost += 1;
+                why.push(format!("{account}/{hold}: only {} charged for a commit of {}", total.to_plain_string(), a.amount.to_plain_string()));
+            }
+        }
+    }
+    for a in &w.acked {
+        match w.net.applied.get(&(a.account.clone(), a.hold_id.clone())) {
+            Some(list) if list.iter().any(|x| x.amount == a.amount) => {}
+            other => {
+                n.lost += 1;
+                why.push(format!("{}/{}: acknowledged commit of {} not applied ({:?})", a.account, a.hold_id, a.amount.to_plain_string(), other));
+            }
+        }
+    }
+}
+
+/// The account's entries fold to its state, its charges match the applied commits, every
+/// hold ended once, no device beyond its offline limit.
+fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String>) {
+    let Some(rec) = w.ledger.account(account) else { return };
+    match replay(rec.account.policy(), rec.account.entries()) {
+        Ok(s) if &s == rec.account.state() => {}
+        other => {
+            n.diverged += 1;
+            why.push(format!("{account}: the entries do not fold to the state ({:?})", other.err()));
+        }
+    }
+    let mut debits = Credits::ZERO;
+    let mut closings: BTreeMap<&str, u32> = BTreeMap::new();
+    for e in rec.account.entries() {
+        match &e.kind {
+            EntryKind::Debit { amount, purpose, hold_id, .. } => {
+                if let Some(h) = hold_id {
+                    *closings.entry(h).or_default() += 1;
+                }
+                let settle = matches!(purpose, Purpose::Operation { operation, .. } if operation == "overdraft.settle");
+                if !settle {
+                    debits = add(debits, *amount);
+                }
+            }
+            EntryKind::Release { hold_id, .. } => *closings.entry(hold_id).or_default() += 1,
+            _ => {}
+        }
+    }
+    for h in &rec.account.state().holds {
+        let closed = closings.get(h.id.as_str()).copied().unwrap_or(0);
+        if h.status == HoldStatus::Open || closed != 1 {
+            n.unresolved_holds += 1;
+            why.push(format!("{account}/{}: hold {:?}, ended {closed} times", h.id, h.status));
+        }
+    }
+    let (mut charged, mut overdraft, mut unpaid) = (Credits::ZERO, Credits::ZERO, Credits::ZERO);
+    for a in w.net.applied.iter().filter(|((acc, _), _)| acc == account).flat_map(|(_, l)| l) {
+        charged = add(charged, a.charged);
+        overdraft = add(overdraft, a.overdraft);
+        unpaid = add(unpaid, a.unpaid);
+    }
+    if debits != charged {
+        if debits > charged {
+            n.double_charges += 1;
+        } else {
+            n.lost += 1;
+        }
+        why.push(format!("{account}: debits {} but applied commits charged {}", debits.to_plain_string(), charged.to_plain_string()));
+    }
+    let (mut od_total, mut unpaid_total) = (Credits::ZERO, Credits::ZERO);
+    for (id, dev) in &rec.devices {
+        od_total = add(od_total, dev.overdraft_total);
+        unpaid_total = add(unpaid_total, dev.unpaid_total);
+        let limit = dev.offline_limit.unwrap_or(w.ledger.config().offline_limit);
+        // Beyond the limit only by what the ledger itself had reserved (expired holds).
+        if !dev.unpaid_total.is_zero() || dev.own_overdraft() > limit {
+            n.overspent += 1;
+            why.push(format!("{account}/{id}: unpaid {}, overdraft {} (limit {})", dev.unpaid_total.to_plain_string(), dev.overdraft.to_plain_string(), limit.to_plain_string()));
+            for ((_, hold), list) in w.net.applied.iter().filter(|((acc, _), _)| acc == account) {
+                for a in list.iter().filter(|a| &a.device == id && !a.unpaid.is_zero()) {
+                    let h = rec.account.state().hold(hold);
+                    why.push(format!("    {hold}: {a:?} ledger hold {:?}", h.map(|h| (h.status, h.amount.to_plain_string(), h.created_at - crate::world::T0, h.expires_at - crate::world::T0))));
+                }
+            }
+        }
+    }
+    if od_total != overdraft || unpaid_total != unpaid {
+        n.diverged += 1;
+        why.push(format!("{account}: device overdraft/unpaid totals do not match the applied commits"));
+    }
+}
+
+/// Every device holds the ledger's latest snapshot with nothing left to send.
+fn clients(w: &World, n: &mut Counts, why: &mut Vec<String>) {
+    for dev in &w.devices {
+        let Some(rec) = w.ledger.account(&dev.account) else { continue };
+        let ledger_dev = rec.devices.get(&dev.id);
+        let ok = dev.owner.as_ref().is_some_and(|o| {
+            let m = &o.machine;
+            let st = m.state();
+            m.is_idle()
+                && st.payload().is_some_and(|p| {
+                    p.seq == rec.version
+                        && p.balance == rec.account.state().balance()
+                        && p.held == rec.account.state().held()
+                        && Some(p.last_mutation_seq) == ledger_dev.map(|d| d.last_seq)
+                })
+        });
+        if !ok {
+            n.diverged += 1;
+            let p = dev.owner.as_ref().and_then(|o| o.machine.state().payload().cloned());
+            why.push(format!(
+                "{}: did not converge (snapshot seq {:?} vs {}, balance {:?} vs {}, outbox {:?})",
+                dev.id,
+                p.as_ref().map(|p| p.seq),
+                rec.version,
+                p.as_ref().map(|p| p.balance.to_plain_string()),
+                rec.account.state().balance().to_plain_string(),
+                dev.owner.as_ref().map(|o| o.machine.state().outbox.len()),
+            ));
+        }
+    }
+}

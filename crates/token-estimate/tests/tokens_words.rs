@@ -1,0 +1,64 @@
+//! The estimator's word list is shipped front-coded (`word_list.rs`) and decoded into the
+//! lookup table on first use (`words.rs`): every listed word must come out of the table with
+//! its own flags, and words that are not listed must not.
+
+#[allow(dead_code)]
+#[path = "../src/punct_list.rs"]
+mod punct_list;
+#[allow(dead_code)]
+#[path = "../src/word_list.rs"]
+mod word_list;
+#[allow(dead_code)]
+#[path = "../src/words.rs"]
+mod words;
+
+/// The list decoded the simple way: `A` + shared letters, then the rest of the word.
+fn decoded() -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for c in word_list::WORDS.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() || !current.is_empty() {
+                out.push(current.clone());
+            }
+            let shared = (c as u8 - b'A') as usize;
+            current.truncate(shared);
+        } else {
+            current.push(c);
+        }
+    }
+    out.push(current);
+    out
+}
+
+#[test]
+fn every_listed_word_has_its_flags() {
+    let list = decoded();
+    assert_eq!(list.len(), word_list::FLAGS.len(), "one flag byte per word");
+    assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted, no duplicates");
+    let table = words::table();
+    for (word, &flags) in list.iter().zip(word_list::FLAGS) {
+        assert!(word.len() >= 3 && word.len() <= words::MAX_WORD && word.bytes().all(|b| b.is_ascii_lowercase()), "{word}");
+        assert_eq!(table.flags_at(word.as_bytes(), 0, word.len()), flags, "{word}");
+        // Looked up in lower case: the capitalised and upper-case forms find the same entry.
+        let upper = word.to_ascii_uppercase();
+        assert_eq!(table.flags_at(upper.as_bytes(), 0, upper.len()), flags, "{upper}");
+    }
+}
+
+#[test]
+fn words_not_listed_are_not_found() {
+    let list = decoded();
+    let table = words::table();
+    let mut absent = 0;
+    for word in &list {
+        // A listed word with one more letter, or its first letters only, is usually absent.
+        for probe in [format!("{word}q"), format!("{word}zz"), word[..word.len() - 1].to_string()] {
+            if probe.len() >= 3 && list.binary_search(&probe).is_err() {
+                absent += 1;
+                assert_eq!(table.flags_at(probe.as_bytes(), 0, probe.len()), 0, "{probe}");
+            }
+        }
+    }
+    assert!(absent > list.len(), "probed {absent} absent words");
+}
