@@ -6,48 +6,58 @@
 //!
 //! - reserve, commit, release: answered once their save is durable (`OpDurable`); a
 //!   reserve that needs the ledger's confirmation waits on until the ledger acknowledges
-//!   it, and is refused with the ledger's code (or `RESERVE_REFUSED`) when the ledger
-//!   refuses it. A failed save refuses the operation with the save's code.
+//!   it, and is refused with the ledger's code (`RESERVE_REFUSED` when it gave none) when
+//!   the ledger refuses it; a binding turns a code it does not know into its own. A failed save refuses the operation with the save's code.
 //! - `sync()`: answered with the balance once an exchange succeeds and nothing saved
 //!   meanwhile is still being pushed; refused with the failure's code when one fails (the
 //!   machine retries anyway).
 
-use crate::error::{ErrorCode, RESERVE_REFUSED};
+use crate::error::RESERVE_REFUSED;
 use crate::machine::{Event, OpId};
 use crate::waiting::Waiting;
 
-/// What to do with one waiter.
+/// What to do with the waiters an event answers.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Settle<W> {
     /// Resolve with the value it was registered with.
     Resolve(W),
-    /// Resolve with the balance now (a `sync()` caller).
-    ResolveWithBalance(W),
     /// Reject with this code and message.
     Reject(W, String, String),
+    /// Resolve these `sync()` callers with the balance now.
+    ResolveWithBalance(Vec<W>),
+    /// Reject these `sync()` callers with this code and message.
+    RejectAll(Vec<W>, String, String),
+}
+
+/// An operation's waiter and what it still waits for.
+#[derive(Debug)]
+struct OpWaiter<W> {
+    waiter: W,
+    /// The hold whose confirmation by the ledger it waits for after its save, if any.
+    confirm_hold: Option<String>,
+    /// Whether its save is durable (it then waits only for the confirmation).
+    durable: bool,
 }
 
 /// The waiters of one meter.
 #[derive(Debug)]
 pub struct Settlements<W> {
-    /// Operations waiting for their save; the hold id when a ledger confirmation follows.
-    ops: Waiting<OpId, (W, Option<String>)>,
-    /// Reserves waiting for the ledger's confirmation, by hold id.
-    confirms: Waiting<String, W>,
+    /// Operations waiting for their save, then (a confirmed reserve) for the ledger.
+    ops: Waiting<OpId, OpWaiter<W>>,
     /// `sync()` callers.
     syncs: Vec<W>,
 }
 
 impl<W> Default for Settlements<W> {
     fn default() -> Self {
-        Settlements { ops: Waiting::new(), confirms: Waiting::new(), syncs: Vec::new() }
+        Settlements { ops: Waiting::new(), syncs: Vec::new() }
     }
 }
 
 impl<W> Settlements<W> {
     /// Waits for operation `op`; with `confirm_hold`, also for the ledger to confirm that hold.
     pub fn wait_op(&mut self, op: OpId, waiter: W, confirm_hold: Option<String>) {
-        self.ops.insert(op, (waiter, confirm_hold));
+        self.ops.insert(op, OpWaiter { waiter, confirm_hold, durable: false });
     }
 
     /// Waits for the next successful exchange (a `sync()` call).
@@ -55,53 +65,50 @@ impl<W> Settlements<W> {
         self.syncs.push(waiter);
     }
 
-    /// The answers `event` gives. `still_sending` is whether the machine is pushing
-    /// again (what was saved during the exchange): then `sync()` callers keep waiting.
-    /// Call it for every event the machine produces, in order, and carry the answers out
-    /// in order.
+    /// The answer `event` gives, if any. `still_sending` is whether the machine is
+    /// pushing again (what was saved during the exchange): then `sync()` callers keep
+    /// waiting. Call it for every event the machine produces, in order, and carry each
+    /// answer out before the next call.
     #[must_use]
-    pub fn on_event(&mut self, event: &Event, still_sending: bool) -> Vec<Settle<W>> {
-        let mut out = Vec::new();
+    pub fn on_event(&mut self, event: &Event, still_sending: bool) -> Option<Settle<W>> {
         match event {
             Event::OpDurable { op } => match self.ops.remove(op) {
-                Some((w, Some(hold))) => self.confirms.insert(hold, w),
-                Some((w, None)) => out.push(Settle::Resolve(w)),
-                None => {}
+                Some(OpWaiter { waiter, confirm_hold: Some(hold), .. }) => {
+                    self.ops.insert(*op, OpWaiter { waiter, confirm_hold: Some(hold), durable: true });
+                    None
+                }
+                Some(w) => Some(Settle::Resolve(w.waiter)),
+                None => None,
             },
-            Event::OpFailed { op, code } => {
-                if let Some((w, _)) = self.ops.remove(op) {
-                    out.push(Settle::Reject(w, code.as_str().into(), "host.save failed: the operation did not happen and nothing was sent".into()));
-                }
-            }
+            Event::OpFailed { op, code } => self.ops.remove(op).map(|w| {
+                Settle::Reject(w.waiter, code.as_str().into(), "host.save failed: the operation did not happen and nothing was sent".into())
+            }),
             Event::Acknowledged(ack) if ack.kind == "reserve" => {
-                if let Some(w) = self.confirms.remove(ack.hold_id.as_str()) {
-                    if ack.confirmed {
-                        out.push(Settle::Resolve(w));
-                    } else {
-                        let code = ack.code.clone().filter(|c| ErrorCode::parse(c).is_some()).unwrap_or_else(|| RESERVE_REFUSED.into());
-                        out.push(Settle::Reject(w, code, "the ledger refused the reservation; do not make the AI call".into()));
-                    }
+                let mut confirmed_hold = |_: &OpId, w: &OpWaiter<W>| w.durable && w.confirm_hold.as_deref() == Some(ack.hold_id.as_str());
+                let OpWaiter { waiter: w, .. } = self.ops.take(&mut confirmed_hold)?;
+                if ack.confirmed {
+                    return Some(Settle::Resolve(w));
                 }
+                let code = ack.code.clone().unwrap_or_else(|| RESERVE_REFUSED.into());
+                Some(Settle::Reject(w, code, "the ledger refused the reservation; do not make the AI call".into()))
             }
-            Event::Synced { outbox, .. } => {
-                if !(*outbox > 0 && still_sending) {
-                    out.extend(self.syncs.drain(..).map(Settle::ResolveWithBalance));
-                }
+            Event::Synced { outbox, .. } if !(*outbox > 0 && still_sending) && !self.syncs.is_empty() => {
+                Some(Settle::ResolveWithBalance(std::mem::take(&mut self.syncs)))
             }
-            Event::SyncFailed { code, retry_at, .. } => {
+            Event::SyncFailed { code, retry_at, .. } if !self.syncs.is_empty() => {
                 let mut message = ["sync failed (", code, "); retrying at "].concat();
                 crate::json::push_i64(&mut message, *retry_at);
-                out.extend(self.syncs.drain(..).map(|w| Settle::Reject(w, code.clone(), message.clone())));
+                Some(Settle::RejectAll(std::mem::take(&mut self.syncs), code.clone(), message))
             }
-            Event::Acknowledged(_) | Event::CacheDiscarded { .. } => {}
+            _ => None,
         }
-        out
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use crate::respond::Ack;
 
     fn ack(hold: &str, confirmed: bool, code: Option<&str>) -> Event {
@@ -124,10 +131,11 @@ mod tests {
         let mut s = Settlements::default();
         s.wait_op(1, "commit", None);
         s.wait_op(2, "reserve", Some("d:2".into()));
-        assert_eq!(s.on_event(&Event::OpDurable { op: 2 }, false), vec![]);
-        assert_eq!(s.on_event(&Event::OpDurable { op: 1 }, false), vec![Settle::Resolve("commit")]);
-        assert_eq!(s.on_event(&ack("d:9", true, None), false), vec![]);
-        assert_eq!(s.on_event(&ack("d:2", true, None), false), vec![Settle::Resolve("reserve")]);
+        assert_eq!(s.on_event(&ack("d:2", true, None), false), None, "not before its save is durable");
+        assert_eq!(s.on_event(&Event::OpDurable { op: 2 }, false), None);
+        assert_eq!(s.on_event(&Event::OpDurable { op: 1 }, false), Some(Settle::Resolve("commit")));
+        assert_eq!(s.on_event(&ack("d:9", true, None), false), None);
+        assert_eq!(s.on_event(&ack("d:2", true, None), false), Some(Settle::Resolve("reserve")));
     }
 
     #[test]
@@ -138,9 +146,9 @@ mod tests {
         let _ = s.on_event(&Event::OpDurable { op: 1 }, false);
         let _ = s.on_event(&Event::OpDurable { op: 2 }, false);
         let a = s.on_event(&ack("d:1", false, Some("INSUFFICIENT_CREDITS")), false);
-        assert!(matches!(&a[..], [Settle::Reject(1, c, _)] if c == "INSUFFICIENT_CREDITS"));
-        let b = s.on_event(&ack("d:2", false, Some("SOMETHING_NEW")), false);
-        assert!(matches!(&b[..], [Settle::Reject(2, c, _)] if c == "RESERVE_REFUSED"));
+        assert!(matches!(&a, Some(Settle::Reject(1, c, _))if c == "INSUFFICIENT_CREDITS"));
+        let b = s.on_event(&ack("d:2", false, None), false);
+        assert!(matches!(&b, Some(Settle::Reject(2, c, _)) if c == "RESERVE_REFUSED"));
     }
 
     #[test]
@@ -148,7 +156,7 @@ mod tests {
         let mut s = Settlements::default();
         s.wait_op(4, "x", None);
         let out = s.on_event(&Event::OpFailed { op: 4, code: ErrorCode::SaveFailed }, false);
-        assert!(matches!(&out[..], [Settle::Reject("x", c, _)] if c == "SAVE_FAILED"));
+        assert!(matches!(&out, Some(Settle::Reject("x", c, _)) if c == "SAVE_FAILED"));
     }
 
     #[test]
@@ -156,10 +164,11 @@ mod tests {
         let mut s = Settlements::default();
         s.wait_sync(1);
         s.wait_sync(2);
-        assert_eq!(s.on_event(&Event::Synced { seq: 3, outbox: 2 }, true), vec![]);
-        assert_eq!(s.on_event(&Event::Synced { seq: 4, outbox: 0 }, false), vec![Settle::ResolveWithBalance(1), Settle::ResolveWithBalance(2)]);
+        assert_eq!(s.on_event(&Event::Synced { seq: 3, outbox: 2 }, true), None);
+        assert_eq!(s.on_event(&Event::Synced { seq: 4, outbox: 0 }, false), Some(Settle::ResolveWithBalance(vec![1, 2])));
+        assert_eq!(s.on_event(&Event::Synced { seq: 5, outbox: 0 }, false), None, "no one left waiting");
         s.wait_sync(3);
         let out = s.on_event(&Event::SyncFailed { code: "TIMEOUT".into(), attempt: 1, retry_at: 99 }, false);
-        assert!(matches!(&out[..], [Settle::Reject(3, c, m)] if c == "TIMEOUT" && m.contains("99")));
+        assert!(matches!(&out, Some(Settle::RejectAll(w, c, m)) if w == &vec![3] && c == "TIMEOUT" && m.contains("99")));
     }
 }

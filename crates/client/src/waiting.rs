@@ -31,11 +31,17 @@ impl<K, V> Waiting<K, V> {
     }
 
     /// Takes out the value under `key`, if any.
-    pub fn remove<Q: PartialEq + ?Sized>(&mut self, key: &Q) -> Option<V>
+    pub fn remove(&mut self, key: &K) -> Option<V>
     where
-        K: std::borrow::Borrow<Q>,
+        K: PartialEq,
     {
-        let i = self.0.iter().position(|(k, _)| k.borrow() == key)?;
+        self.take(&mut |k, _| k == key)
+    }
+
+    /// Takes out the first value that `found` picks, if any. (A `dyn` predicate: one copy
+    /// of the search in the .wasm whatever the callers look for.)
+    pub fn take(&mut self, found: &mut dyn FnMut(&K, &V) -> bool) -> Option<V> {
+        let i = self.0.iter().position(|(k, v)| found(k, v))?;
         // The front moves into the gap: order is only a search hint, and this spares
         // `VecDeque::remove`'s shifting code.
         self.0.swap_remove_front(i).map(|(_, v)| v)

@@ -133,16 +133,23 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
         let event = inner.machine.borrow_mut().poll_event();
         let Some(event) = event else { break };
         let still_sending = inner.machine.borrow().is_sending();
-        let answers = inner.waiting.borrow_mut().on_event(&event, still_sending);
-        if !answers.is_empty() {
-            let balance = answers.iter().any(|a| matches!(a, Settle::ResolveWithBalance(_))).then(|| balance_value(inner));
-            for answer in answers {
-                match answer {
-                    Settle::Resolve(w) => w.resolve(),
-                    Settle::ResolveWithBalance(w) => w.resolve_with(balance.as_ref().unwrap_or(&JsValue::UNDEFINED)),
-                    Settle::Reject(w, code, message) => w.reject(&wire_error(&code, &message)),
+        let answer = inner.waiting.borrow_mut().on_event(&event, still_sending);
+        match answer {
+            Some(Settle::Resolve(w)) => w.resolve(),
+            Some(Settle::Reject(w, code, message)) => w.reject(&wire_error(&code, &message)),
+            Some(Settle::ResolveWithBalance(waiters)) => {
+                let balance = balance_value(inner);
+                for w in waiters {
+                    w.resolve_with(&balance);
                 }
             }
+            Some(Settle::RejectAll(waiters, code, message)) => {
+                let err = wire_error(&code, &message);
+                for w in waiters {
+                    w.reject(&err);
+                }
+            }
+            None => {}
         }
         match event {
             Event::OpDurable { .. } | Event::OpFailed { .. } => {}
