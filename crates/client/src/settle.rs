@@ -92,7 +92,7 @@ impl<W> Settlements<W> {
                 let code = ack.code.clone().unwrap_or_else(|| RESERVE_REFUSED.into());
                 Some(Settle::Reject(w, code, "the ledger refused the reservation; do not make the AI call".into()))
             }
-            Event::Synced { outbox, .. } if !(*outbox > 0 && still_sending) && !self.syncs.is_empty() => {
+            Event::Synced { outbox, .. } if !self.syncs.is_empty() && (*outbox == 0 || !still_sending) => {
                 Some(Settle::ResolveWithBalance(std::mem::take(&mut self.syncs)))
             }
             Event::SyncFailed { code, retry_at, .. } if !self.syncs.is_empty() => {
