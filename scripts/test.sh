@@ -39,15 +39,14 @@ step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 node --test tests/node/
 
-step "demo page end to end: the credit-meter-ledger server + headless Chromium"
-# `cargo test --workspace --all-features` above built the server (feature "server") for its own tests;
-# a separate `cargo build` would resolve features apart and compile it again.
+step "demo page end to end: the credit-meter-ledger service + headless Chromium"
+# `cargo test --workspace --all-features` above built the service (crates/ledger-service)
+# for its own tests; its debug binary is the one used here.
 LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
-[ -x "$LEDGER_BIN" ] || cargo build --locked --features server --bin credit-meter-ledger
+[ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-ledger-service --bin credit-meter-ledger
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
 # The scenario runs against the in-process reference ledger and against the
-# credit-meter-ledger server that `cargo test --workspace --all-features` built above.
-CREDIT_METER_LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger" \
-  bash examples/obsidian-plugin/run-tests.sh
+# credit-meter-ledger service that `cargo test --workspace --all-features` built above.
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" bash examples/obsidian-plugin/run-tests.sh

@@ -1,6 +1,6 @@
 // The demo page end to end: real headless Chromium (Debian's, driven by playwright-core)
-// against the reference ledger server (`credit-meter-ledger`) on 127.0.0.1 with a fresh
-// SQLite file. Every flow of the page is walked; each asserts on what the page shows and
+// against the ledger service (`credit-meter-ledger serve --demo`) on 127.0.0.1 with a
+// fresh SQLite file. Every flow of the page is walked; each asserts on what the page shows and
 // on the ledger's own state afterwards (GET /v1/state), and saves a screenshot to
 // target/e2e/<flow>.png.
 //
@@ -32,10 +32,16 @@ mkdirSync(shots, { recursive: true });
 /** What to undo at the end, newest first: the browser, then the server. */
 const cleanups = [];
 
+/** The operator's token of the test's ledger: this test reads accounts with it; the page
+ * never has it (it signs in through the demo route). */
+const ADMIN_TOKEN = `e2e-admin-${process.pid}-${Date.now()}`;
+
 /** Starts the server on a free port; resolves with its base URL from its first line. */
 async function startServer() {
-  const server = spawn(bin, ["--addr", "127.0.0.1:0", "--db", join(work, "ledger.sqlite"), "--root", root], {
+  const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(work, "ledger.sqlite")}`,
+    "--demo", "--www", join(root, "www"), "--pkg", join(root, "pkg")], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CREDIT_METER_ADMIN_TOKEN: ADMIN_TOKEN },
   });
   cleanups.push(() => new Promise((resolve) => {
     if (server.exitCode !== null || server.signalCode !== null) return resolve();
@@ -45,7 +51,7 @@ async function startServer() {
   let stderr = "";
   server.stderr.on("data", (d) => (stderr += d));
   const first = await new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`cannot start ${bin}: ${e.message} (build it: cargo build --release --features server --bin credit-meter-ledger)`)));
+    server.once("error", (e) => reject(new Error(`cannot start ${bin}: ${e.message} (build it: cargo build --release -p credit-meter-ledger-service)`)));
     server.once("exit", (code) => reject(new Error(`${bin} exited with ${code} before listening: ${stderr}`)));
     createInterface({ input: server.stdout }).once("line", resolve);
   });
@@ -93,7 +99,7 @@ async function tearDown() {
  */
 function ledger(account) {
   return new Promise((resolve, reject) => {
-    http.get(`${base}v1/state?account=${account}`, { agent: false }, (res) => {
+    http.get(`${base}v1/state?account=${account}`, { agent: false, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d) => (body += d));

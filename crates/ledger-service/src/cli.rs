@@ -60,6 +60,12 @@ Bounds:
                               (default 10)
   --request-timeout-seconds N to receive the body and answer (default 30)
   --connection-seconds N      longest life of one connection (default 300)
+  --max-devices N             device ids per account (default 16): bounds how far made-up
+                              device ids can multiply the offline overdraft
+  --max-open-holds N          open holds per account (default 10000, what a client accepts)
+  --max-grants N              live grants per account (default 100000, what a client accepts)
+                              A request that would pass one of these is refused whole with
+                              LIMIT_REACHED and nothing of it is applied.
   --result-retention N        results kept per device to answer duplicates with the
                               original result (default 10000)
   --offline-limit CREDITS     a device's offline limit unless set per device (default 50)
@@ -105,6 +111,9 @@ pub struct ServeOptions {
     pub request_timeout: Duration,
     pub connection_lifetime: Duration,
     pub result_retention: u64,
+    pub max_devices: usize,
+    pub max_open_holds: usize,
+    pub max_grants: usize,
     pub offline_limit: String,
     pub snapshot_ttl: Duration,
     pub db_pool: usize,
@@ -196,6 +205,9 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         request_timeout: Duration::from_secs(30),
         connection_lifetime: Duration::from_secs(300),
         result_retention: 10_000,
+        max_devices: 16,
+        max_open_holds: credit_meter::snapshot::payload::MAX_HOLDS,
+        max_grants: credit_meter::snapshot::payload::MAX_GRANTS,
         offline_limit: "50".into(),
         snapshot_ttl: Duration::from_secs(300),
         db_pool: 4,
@@ -230,6 +242,9 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--header-timeout-seconds" => o.header_timeout = secs(&f, &v)?,
             "--request-timeout-seconds" => o.request_timeout = secs(&f, &v)?,
             "--connection-seconds" => o.connection_lifetime = secs(&f, &v)?,
+            "--max-devices" => o.max_devices = number(&f, &v)?,
+            "--max-open-holds" => o.max_open_holds = number(&f, &v)?,
+            "--max-grants" => o.max_grants = number(&f, &v)?,
             "--result-retention" => o.result_retention = number(&f, &v)?,
             "--offline-limit" => o.offline_limit = v,
             "--snapshot-ttl-seconds" => o.snapshot_ttl = secs(&f, &v)?,
@@ -242,7 +257,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
     if sources > 1 {
         return Err("give one of --jwt-hs256-secret-file, --jwt-public-key, --jwks".into());
     }
-    if o.max_connections == 0 || o.max_connections_per_ip == 0 || o.max_batch == 0 || o.max_body == 0 || o.result_retention == 0 {
+    if o.max_connections == 0 || o.max_connections_per_ip == 0 || o.max_batch == 0 || o.max_body == 0 || o.result_retention == 0 || o.max_devices == 0 {
         return Err("the bounds must be at least 1".into());
     }
     Ok(o)

@@ -16,6 +16,26 @@ use credit_meter::server::{LedgerConfig, RefLedger};
 use credit_meter::snapshot::SnapshotSigner;
 use credit_meter::sync::{MutationResult, PushRequest, ResultStatus};
 
+/// Per-account bounds the service enforces on top of the ledger's rules: a write that
+/// would take an account past one is not saved and is answered with the protocol error
+/// `LIMIT_REACHED` (the account stays as it was; a later request that stays within the
+/// bounds — e.g. commits and releases that close holds — is applied). So the ledger never
+/// signs a snapshot the client must reject (it accepts at most
+/// `credit_meter::snapshot::MAX_HOLDS` holds and `MAX_GRANTS` grants) and made-up device
+/// ids cannot multiply an account's offline overdraft without end.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounds {
+    /// Devices per account.
+    pub max_devices: usize,
+    /// Open holds per account.
+    pub max_open_holds: usize,
+    /// Live grants (usable, not used up) per account.
+    pub max_grants: usize,
+}
+
+/// The code of a request refused by [`Bounds`].
+pub const LIMIT_REACHED: &str = "LIMIT_REACHED";
+
 /// What a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -65,12 +85,14 @@ pub fn run(
     push: Option<&PushRequest>,
     now: i64,
     retention: u64,
+    bounds: Bounds,
     lookup: &mut dyn FnMut(&str, u64, u64) -> Result<Vec<(u64, String)>, String>,
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
         Some((_, text)) => Some(record::from_json(text)?),
         None => None,
     };
+    let before_counts = rec.as_ref().map(|r| counts(r, now)).unwrap_or((0, 0, 0));
     // The push's device as loaded: its cursor before the push, and its recent results.
     let mut before_seq = 0;
     if let (Some(rec), Some(req)) = (rec.as_mut(), push) {
@@ -113,6 +135,17 @@ pub fn run(
     let Some(rec) = ledger.take_account(account_id) else {
         return Ok(Outcome { response, write: None, tally: Tally::default() });
     };
+    let after_counts = counts(&rec, now);
+    for (what, before, after, max) in [
+        ("devices", before_counts.0, after_counts.0, bounds.max_devices),
+        ("open holds", before_counts.1, after_counts.1, bounds.max_open_holds),
+        ("live grants", before_counts.2, after_counts.2, bounds.max_grants),
+    ] {
+        if after > max && after > before {
+            let message = format!("the account would have {after} {what}; this ledger allows {max} (nothing in this request was applied)");
+            return Ok(Outcome { response: limit_error(op, &message), write: None, tally: Tally::default() });
+        }
+    }
     let text = record::to_json(&rec);
     let mut tally = Tally::default();
     let mut results = Vec::new();
@@ -159,4 +192,21 @@ pub fn run(
         now,
     };
     Ok(Outcome { response, write: Some(write), tally })
+}
+
+/// (devices, open holds, live grants) of an account at `now`.
+fn counts(rec: &credit_meter::server::AccountRecord, now: i64) -> (usize, usize, usize) {
+    let state = rec.account.state();
+    let open = state.holds.iter().filter(|h| h.status == HoldStatus::Open).count();
+    let grants = state.grants.iter().filter(|g| g.is_usable_at(now) && !g.remaining.is_zero()).count();
+    (rec.devices.len(), open, grants)
+}
+
+/// The `LIMIT_REACHED` answer in the shape of the request's kind.
+fn limit_error(op: Op, message: &str) -> String {
+    let error = json::Value::object([("code", LIMIT_REACHED.into()), ("message", message.into())]);
+    match op {
+        Op::Admin => json::to_string(&json::Value::object([("error", error), ("ok", false.into())])),
+        Op::Push | Op::Pull => json::to_string(&json::Value::object([("v", json::Value::from_u64(1)), ("error", error)])),
+    }
 }

@@ -152,6 +152,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         keys: RwLock::new(ring),
         cfg,
         retention: o.result_retention,
+        bounds: engine::Bounds { max_devices: o.max_devices, max_open_holds: o.max_open_holds, max_grants: o.max_grants },
         locks: locks::AccountLocks::new(4096),
         metrics: metrics::Metrics::default(),
     });

@@ -35,6 +35,8 @@ pub struct Service {
     pub cfg: LedgerConfig,
     /// Results kept per device to answer duplicates.
     pub retention: u64,
+    /// Per-account bounds.
+    pub bounds: engine::Bounds,
     /// Per-account locks.
     pub locks: AccountLocks,
     /// Counters.
@@ -72,7 +74,7 @@ impl Service {
             let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
             let store = &self.store;
             let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
-            let out = engine::run(signer, &self.cfg, op, account_id, loaded.as_ref().map(|l| (l.rev, l.record.as_str())), body, push, now, self.retention, &mut lookup)?;
+            let out = engine::run(signer, &self.cfg, op, account_id, loaded.as_ref().map(|l| (l.rev, l.record.as_str())), body, push, now, self.retention, self.bounds, &mut lookup)?;
             match &out.write {
                 None => return Ok(Answer { body: out.response, tally: out.tally }),
                 Some(w) => match self.store.save(w)? {
