@@ -10,6 +10,18 @@ bash scripts/install.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PATH" CARGO_TERM_COLOR=never
 step() { printf '\n=== %s ===\n' "$*"; }
 
+step "PostgreSQL for the ledger service's tests (a throwaway cluster, scripts/postgres.sh)"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+  else
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+  fi
+fi
+CREDIT_METER_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+export CREDIT_METER_TEST_POSTGRES_URL
+trap 'bash scripts/postgres.sh stop' EXIT
+
 step "native: cargo test"
 cargo test --locked --workspace --all-features
 

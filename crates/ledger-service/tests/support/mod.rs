@@ -73,11 +73,20 @@ impl Server {
     /// The binary with `serve --addr 127.0.0.1:0 --database sqlite:<dir>/ledger.sqlite`, the
     /// tests' HS256 secret and admin token, `--demo`, plus `extra` arguments.
     pub fn start(dir: &Path, extra: &[&str]) -> Server {
+        let db = format!("sqlite:{}", dir.join("ledger.sqlite").display());
+        Server::start_db(dir, &db, extra)
+    }
+
+    /// Like [`Server::start`] on the database `url` (keys in `dir/keys.json` unless SQLite).
+    pub fn start_db(dir: &Path, url: &str, extra: &[&str]) -> Server {
         let secret = dir.join("jwt.secret");
         std::fs::write(&secret, SECRET).unwrap();
-        let db = format!("sqlite:{}", dir.join("ledger.sqlite").display());
-        let mut args: Vec<String> = ["serve", "--addr", "127.0.0.1:0", "--database", &db, "--jwt-hs256-secret-file"].iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> = ["serve", "--addr", "127.0.0.1:0", "--database", url, "--jwt-hs256-secret-file"].iter().map(|s| s.to_string()).collect();
         args.push(secret.display().to_string());
+        if !url.starts_with("sqlite:") {
+            args.push("--key-file".into());
+            args.push(dir.join("keys.json").display().to_string());
+        }
         args.push("--demo".into());
         args.extend(extra.iter().map(|s| s.to_string()));
         Server::start_args(&args, &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)])
@@ -273,4 +282,21 @@ pub fn commit(seq: u64, hold: &str, amount: &str) -> Value {
 
 pub fn release(seq: u64, hold: &str) -> Value {
     json!({"type":"release","seq":seq,"at":0,"holdId":hold})
+}
+
+/// A fresh, empty PostgreSQL database on the server `CREDIT_METER_TEST_POSTGRES_URL`
+/// names (scripts/postgres.sh start), as a URL. `None` when the variable is unset outside
+/// CI; in CI (`CI` set) an unset variable fails the test.
+pub fn postgres_db(name: &str) -> Option<String> {
+    let Ok(url) = std::env::var("CREDIT_METER_TEST_POSTGRES_URL") else {
+        assert!(std::env::var_os("CI").is_none(), "CI is set but CREDIT_METER_TEST_POSTGRES_URL is not: start scripts/postgres.sh and export it");
+        eprintln!("CREDIT_METER_TEST_POSTGRES_URL is unset: PostgreSQL not tested here (CI sets it)");
+        return None;
+    };
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    let db = format!("cm_{}_{}_{nanos}", name, std::process::id());
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    admin.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+    let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
+    Some(format!("{base}/{db}"))
 }
