@@ -390,6 +390,46 @@ async function flows(t) {
     await shot("13-agent-message");
   });
 
+  await t.test("a page on another origin can do nothing with the ledger (no CORS by default)", async () => {
+    const before = await ledger("demo");
+    // Another origin: the same host on another port.
+    const evil = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<!doctype html><title>elsewhere</title>");
+    });
+    await new Promise((resolve) => evil.listen(0, "127.0.0.1", resolve));
+    const tab = await page.context().newPage();
+    try {
+      await tab.goto(`http://127.0.0.1:${evil.address().port}/`);
+      const outcomes = await tab.evaluate(async (ledgerBase) => {
+        const attempt = async (path, init) => {
+          try {
+            const r = await fetch(ledgerBase + path, init);
+            return `read ${r.status}: ${(await r.text()).slice(0, 80)}`;
+          } catch {
+            return "blocked";
+          }
+        };
+        const grant = JSON.stringify({ op: "grant", accountId: "demo", grant: { id: "evil", kind: "promotion", amount: "999999" } });
+        return [
+          await attempt("v1/keys"),
+          await attempt("v1/state?account=demo"),
+          await attempt("v1/admin", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer guess" }, body: grant }),
+          await attempt("v1/admin", { method: "POST", body: grant }), // a "simple" request: sent, refused, unreadable
+          await attempt("demo/token", { method: "POST", body: JSON.stringify({ accountId: "demo", deviceId: "evil" }) }),
+          await attempt("demo/admin", { method: "POST", body: JSON.stringify({ op: "purchase", accountId: "demo", purchaseId: "evil", packageId: "pro" }) }),
+        ];
+      }, base);
+      assert.deepEqual(outcomes, outcomes.map(() => "blocked"));
+    } finally {
+      await tab.close();
+      evil.close();
+    }
+    const after = await ledger("demo");
+    assert.equal(after.balance, before.balance, "no credits granted or bought");
+    assert.equal(after.grants.length, before.grants.length);
+  });
+
   await t.test("no page errors", () => {
     assert.deepEqual(pageErrors, []);
   });

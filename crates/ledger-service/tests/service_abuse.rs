@@ -162,7 +162,9 @@ fn a_32_mib_body_is_refused_and_nothing_is_stored() {
 #[test]
 fn a_10000_mutation_push_does_not_stall_another_account() {
     let dir = temp_dir("stall");
-    let s = Server::start(&dir, &[]);
+    // A debug build under a parallel test run can take longer than the default 30 s
+    // request deadline for 10,000 mutations; the deadline is not what this test is about.
+    let s = Server::start(&dir, &["--request-timeout-seconds", "600"]);
     let addr = s.addr;
     // 5,000 reserve + release pairs on `demo`.
     let mutations: Vec<_> = (1..=5_000u64).flat_map(|i| [reserve(2 * i - 1, &format!("big:{}", 2 * i - 1), "0.01"), release(2 * i, &format!("big:{}", 2 * i - 1))]).collect();

@@ -300,3 +300,17 @@ pub fn postgres_db(name: &str) -> Option<String> {
     let base = url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&url);
     Some(format!("{base}/{db}"))
 }
+
+/// Like [`http`] but a connection failure (a killed server) is an `Err`, not a panic.
+pub fn try_http(addr: SocketAddr, path: &str, auth: &str, body: &str) -> std::io::Result<(u16, String)> {
+    use std::io::{Error, ErrorKind};
+    let mut s = TcpStream::connect(addr)?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
+    write!(s, "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {auth}\r\nContent-Length: {}\r\n\r\n{body}", body.len())?;
+    let mut out = Vec::new();
+    s.read_to_end(&mut out)?;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "no status line"))?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "no body"))?;
+    Ok((status, body))
+}
