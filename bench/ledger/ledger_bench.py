@@ -42,7 +42,8 @@ class Service:
         with open(secret, "wb") as f:
             f.write(SECRET)
         args = [BIN, "serve", "--addr", "127.0.0.1:0", "--database", database, "--jwt-hs256-secret-file", secret,
-                "--key-file", os.path.join(work, "keys.json"), "--max-connections-per-ip", "256", "--db-pool", "8"]
+                "--key-file", os.path.join(work, "keys.json"), "--max-connections-per-ip", "256", "--db-pool", "8", "--pushes-per-minute", "0",
+                "--request-timeout-seconds", "600"]
         env = dict(os.environ, CREDIT_METER_ADMIN_TOKEN=ADMIN, RUST_LOG="warn")
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
@@ -162,7 +163,7 @@ def pg_floor(url, devices, seconds, work):
     return tps, pct(lat, 0.5) * 1e3, pct(lat, 0.99) * 1e3
 
 
-def fill(svc, mutations, threads=4):
+def fill(svc, mutations, threads=2):
     """Applies `mutations` mutations through the API: accounts of 10,000 each (5,000
     reserve + release pairs in one push)."""
     per = 10_000

@@ -66,6 +66,8 @@ Bounds:
   --max-grants N              live grants per account (default 100000, what a client accepts)
                               A request that would pass one of these is refused whole with
                               LIMIT_REACHED and nothing of it is applied.
+  --pushes-per-minute N       pushes per account per minute, as a burst refilled evenly
+                              (default 600; 0: unlimited); over it: HTTP 429 RATE_LIMITED
   --result-retention N        results kept per device to answer duplicates with the
                               original result (default 10000)
   --offline-limit CREDITS     a device's offline limit unless set per device (default 50)
@@ -114,6 +116,7 @@ pub struct ServeOptions {
     pub max_devices: usize,
     pub max_open_holds: usize,
     pub max_grants: usize,
+    pub pushes_per_minute: u32,
     pub offline_limit: String,
     pub snapshot_ttl: Duration,
     pub db_pool: usize,
@@ -206,6 +209,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         connection_lifetime: Duration::from_secs(300),
         result_retention: 10_000,
         max_devices: 16,
+        pushes_per_minute: 600,
         max_open_holds: credit_meter::snapshot::payload::MAX_HOLDS,
         max_grants: credit_meter::snapshot::payload::MAX_GRANTS,
         offline_limit: "50".into(),
@@ -242,6 +246,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--header-timeout-seconds" => o.header_timeout = secs(&f, &v)?,
             "--request-timeout-seconds" => o.request_timeout = secs(&f, &v)?,
             "--connection-seconds" => o.connection_lifetime = secs(&f, &v)?,
+            "--pushes-per-minute" => o.pushes_per_minute = number(&f, &v)?,
             "--max-devices" => o.max_devices = number(&f, &v)?,
             "--max-open-holds" => o.max_open_holds = number(&f, &v)?,
             "--max-grants" => o.max_grants = number(&f, &v)?,

@@ -8,6 +8,7 @@ mod engine;
 mod keys;
 mod locks;
 mod metrics;
+mod rate;
 mod record;
 mod reply;
 mod routes;
@@ -160,7 +161,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         demo::set_up(&service).await?;
     }
     let demo = if o.demo { secret.as_deref().map(demo::Demo::new) } else { None };
-    let app = routes::AppState { service: Arc::clone(&service), auth: Arc::new(Auth { devices, admin }), state_entries: o.state_entries, demo };
+    let app = routes::AppState { service: Arc::clone(&service), auth: Arc::new(Auth { devices, admin }), state_entries: o.state_entries, demo, push_rate: Arc::new(rate::PushRate::new(o.pushes_per_minute)) };
 
     // Keys are re-read periodically: `keys rotate` needs no restart.
     {

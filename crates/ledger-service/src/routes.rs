@@ -29,6 +29,8 @@ pub struct AppState {
     pub state_entries: u32,
     /// The demo's token issuer (`serve --demo` only).
     pub demo: Option<crate::demo::Demo>,
+    /// Push budgets per account.
+    pub push_rate: Arc<crate::rate::PushRate>,
 }
 
 impl AppState {
@@ -109,6 +111,10 @@ pub async fn push(State(app): State<AppState>, headers: HeaderMap, body: Bytes) 
     let Ok(req) = json::from_str::<PushRequest>(&body) else { return app.unparsed(Op::Push, &body) };
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
+    }
+    if !app.push_rate.allow(&req.account_id) {
+        tracing::info!("push rate of an account exceeded");
+        return error(429, "RATE_LIMITED", "too many pushes for this account; send again later (nothing was applied)");
     }
     let account = req.account_id.clone();
     app.run(Op::Push, account, body, Some(req)).await

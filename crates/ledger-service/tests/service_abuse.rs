@@ -198,3 +198,25 @@ fn a_10000_mutation_push_does_not_stall_another_account() {
     assert!(v["results"].as_array().unwrap().iter().all(|x| x["status"] == "applied"));
     assert!(before_big >= 1, "another account's pushes were answered while the big push ran");
 }
+
+#[test]
+fn pushes_beyond_an_accounts_rate_are_refused_and_not_applied() {
+    let dir = temp_dir("rate");
+    let s = Server::start(&dir, &["--pushes-per-minute", "3"]);
+    let t = token("demo", Some("r"));
+    let mut statuses = Vec::new();
+    for seq in 1..=5u64 {
+        let body = json!({"v":1,"accountId":"demo","deviceId":"r","mutations":[reserve(seq, &format!("r:{seq}"), "1")]}).to_string();
+        let r = s.post("/v1/push", Some(&t), &body);
+        statuses.push((r.status, r.code()));
+        if r.status == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&(429, "RATE_LIMITED".to_string())), "{statuses:?}");
+    let applied = statuses.iter().filter(|(st, _)| *st == 200).count() as u64;
+    assert!(applied >= 3, "the budget itself is usable: {statuses:?}");
+    assert_eq!(s.state("demo")["devices"]["r"]["lastSeq"], applied, "the refused push was not applied");
+    let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":1,"accountId":"demo-agent","deviceId":"x"}"#);
+    assert_eq!(other.status, 200, "other accounts and pulls are not affected");
+}
