@@ -14,7 +14,6 @@ use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -146,7 +145,8 @@ async fn shutdown_signal() {
 pub async fn serve(listener: TcpListener, router: Router, o: &HttpOptions) {
     let total = Arc::new(Semaphore::new(o.max_connections));
     let per_ip = Arc::new(PerIp::default());
-    let graceful = GracefulShutdown::new();
+    // Tells every connection to finish its request in hand and close.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let signal = shutdown_signal();
     tokio::pin!(signal);
     loop {
@@ -177,18 +177,33 @@ pub async fn serve(listener: TcpListener, router: Router, o: &HttpOptions) {
             .header_read_timeout(o.header_timeout)
             .keep_alive(true)
             .serve_connection(TokioIo::new(stream), svc);
-        let conn = graceful.watch(conn);
-        let lifetime = o.connection_lifetime;
+        let (lifetime, deadline) = (o.connection_lifetime, o.request_timeout);
+        let mut stop = stop_rx.clone();
         tokio::spawn(async move {
-            let _ = tokio::time::timeout(lifetime, conn).await;
+            let mut conn = std::pin::pin!(conn);
+            // At the end of its life or at shutdown a connection finishes the request in
+            // hand (within the request deadline), answers it, and closes.
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                () = tokio::time::sleep(lifetime) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(deadline, conn.as_mut()).await;
+                }
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(deadline, conn.as_mut()).await;
+                }
+            }
             drop(slot);
             drop(permit);
         });
     }
     drop(listener);
     tracing::info!("stopping: finishing the requests in hand");
-    tokio::select! {
-        () = graceful.shutdown() => {},
-        () = tokio::time::sleep(o.request_timeout) => tracing::warn!("requests still open at the deadline"),
+    let _ = stop_tx.send(true);
+    // Every connection holds a permit until it is done: having them all back means done.
+    let all = u32::try_from(o.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(o.request_timeout + Duration::from_secs(1), total.acquire_many(all)).await.is_err() {
+        tracing::warn!("requests still open at the deadline");
     }
 }
