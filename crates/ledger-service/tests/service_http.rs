@@ -214,3 +214,58 @@ fn bad_command_lines_are_refused_with_the_usage() {
         assert!(help.contains(flag), "--help names {flag}");
     }
 }
+
+#[test]
+fn health_and_metrics_report_what_happened() {
+    let dir = temp_dir("metrics");
+    let s = Server::start(&dir, &[]);
+    assert_eq!(s.get("/healthz", None).status, 200);
+    s.push("demo", "m1", json!([reserve(1, "m1:1", "3")]));
+    s.push("demo", "m1", json!([reserve(1, "m1:1", "3"), commit(2, "m1:1", "2"), commit(9, "m1:1", "1")]));
+    assert_eq!(s.post("/v1/push", None, "{}").status, 401);
+    let m = s.get("/metrics", None);
+    assert_eq!(m.status, 200);
+    assert!(m.header("Content-Type").unwrap().starts_with("text/plain"));
+    let text = m.text();
+    let value = |name: &str| -> f64 {
+        text.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    assert_eq!(value("credit_meter_requests_total{route=\"push\"}"), 2.0);
+    assert_eq!(value("credit_meter_mutations_total{status=\"applied\"}"), 2.0);
+    assert_eq!(value("credit_meter_mutations_total{status=\"duplicate\"}"), 1.0);
+    assert_eq!(value("credit_meter_mutations_total{status=\"gap\"}"), 1.0);
+    assert_eq!(value("credit_meter_auth_refusals_total"), 1.0);
+    assert_eq!(value("credit_meter_request_seconds_count"), 2.0);
+    assert_eq!(value("credit_meter_open_holds"), 0.0);
+    assert_eq!(value("credit_meter_accounts"), 2.0);
+    assert!(!text.contains(ADMIN) && !text.contains(SECRET));
+}
+
+#[test]
+fn keys_rotate_publishes_the_next_key_first_and_the_service_keeps_signing_with_the_old_one() {
+    let dir = temp_dir("rotate");
+    let s = Server::start(&dir, &["--key-reload-seconds", "1"]);
+    let before: serde_json::Map<String, Value> = serde_json::from_str(&s.get("/v1/keys", None).text()).unwrap();
+    let old = before.keys().next().unwrap().clone();
+    let key_file = dir.join("ledger.sqlite.keys.json");
+    let out = Command::new(bin()).args(["keys", "rotate", "--key-file"]).arg(&key_file).args(["--overlap-hours", "24"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The service re-reads the file: wait until it publishes the new key.
+    let mut published = before.clone();
+    for _ in 0..600 {
+        published = serde_json::from_str(&s.get("/v1/keys", None).text()).unwrap();
+        if published.len() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(published.len(), 2, "the next key is published");
+    assert!(published.contains_key(&old), "the old key stays published");
+    let (resp, _) = s.push("demo", "k1", json!([]));
+    assert_eq!(resp.snapshot.unwrap().kid, old, "the overlap has not passed: the old key still signs");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
