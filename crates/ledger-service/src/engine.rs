@@ -36,6 +36,9 @@ pub struct Bounds {
 /// The code of a request refused by [`Bounds`].
 pub const LIMIT_REACHED: &str = "LIMIT_REACHED";
 
+/// Reads the stored results of a device's seqs `from..=to` (see `Store::results`).
+pub type ResultLookup<'a> = dyn FnMut(&str, u64, u64) -> Result<Vec<(u64, String)>, String> + 'a;
+
 /// What a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
@@ -86,7 +89,7 @@ pub fn run(
     now: i64,
     retention: u64,
     bounds: Bounds,
-    lookup: &mut dyn FnMut(&str, u64, u64) -> Result<Vec<(u64, String)>, String>,
+    lookup: &mut ResultLookup<'_>,
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
         Some((_, text)) => Some(record::from_json(text)?),

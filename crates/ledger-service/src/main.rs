@@ -136,6 +136,8 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         tracing::info!(file = %key_file.display(), "created a new signing key");
     }
     let offline_limit = Credits::parse(&o.offline_limit).map_err(|e| format!("--offline-limit {:?}: {e}", o.offline_limit))?;
+    // The struct update keeps this compiling when LedgerConfig gains settings (their defaults).
+    #[allow(clippy::needless_update)]
     let cfg = LedgerConfig {
         snapshot_ttl_ms: i64::try_from(o.snapshot_ttl.as_millis()).unwrap_or(i64::MAX),
         offline_limit,

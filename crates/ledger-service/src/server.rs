@@ -49,7 +49,7 @@ pub struct HttpOptions {
 async fn host_check(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
     let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
     match host {
-        Some(h) if allowed.iter().any(|a| *a == h) => next.run(req).await,
+        Some(h) if allowed.contains(&h) => next.run(req).await,
         _ => error(403, "FORBIDDEN", "this Host is not served here (see --allowed-host)"),
     }
 }

@@ -54,7 +54,7 @@ fn the_ledger_routes_answer_with_the_ledgers_json() {
     assert_eq!(r.results.iter().map(|x| x.status).collect::<Vec<_>>(), [ResultStatus::Applied, ResultStatus::Applied]);
     assert_eq!(p.balance.checked_add(c("7")).unwrap(), before);
     assert_eq!(credits(&s.state("demo")["balance"]), p.balance, "the state route agrees with the snapshot");
-    assert_eq!(s.state("demo")["entries"].as_array().map(Vec::len).unwrap_or(0) >= 3, true, "the journal: purchase, reserve, commit");
+    assert!(s.state("demo")["entries"].as_array().map(Vec::len).unwrap_or(0) >= 3, "the journal: purchase, reserve, commit");
 
     let bought = s.admin(&json!({"op":"purchase","accountId":"demo","purchaseId":"t1","packageId":"starter"}));
     assert_eq!(bought["ok"], true, "{bought}");

@@ -165,7 +165,7 @@ impl Store for SqliteStore {
             }
             tx.commit().map_err(sql)?;
             Ok(Saved::Committed)
-        })(&mut *writer)
+        })(&mut writer)
     }
 
     fn entries(&self, account_id: &str, limit: u32) -> Result<Vec<String>, StoreError> {
