@@ -42,6 +42,9 @@ fn a_first_run_creates_a_signing_key_and_the_demo_accounts() {
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600, "the key file is private");
+        for f in ["ledger.sqlite", "ledger.sqlite-wal"] {
+            assert_eq!(std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777, 0o600, "{f} is private");
+        }
     }
 }
 

@@ -81,6 +81,18 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
+        // A new file is made readable by the service only (SQLite gives its -wal and -shm
+        // files the same mode): it holds every account.
+        if !path.exists() {
+            let mut opts = std::fs::OpenOptions::new();
+            opts.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                opts.mode(0o600);
+            }
+            opts.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        }
         let mut first = connect(path)?;
         migrate(&mut first)?;
         let mut idle = Vec::new();
