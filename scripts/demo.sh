@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The main job: install what is needed, build the client package (pkg/, which the demo
-# page loads) and the reference ledger server (crates/server), then run the server on
-# http://127.0.0.1:${PORT:-8080}/ until Ctrl-C: the ledger API under /v1/ and the demo
-# page at /www/. The ledger persists to ${CREDIT_METER_DB:-.data/ledger.sqlite}; delete
-# that file to start over with a new signing key and fresh demo accounts.
+# page loads) and the ledger service, then run it on http://127.0.0.1:${PORT:-8080}/
+# until Ctrl-C in demo mode: the ledger API under /v1/, the demo page at /www/, the demo
+# accounts, and a demo-only sign-in (/demo/token) issuing device tokens for the demo
+# accounts. The ledger keeps its state in ${CREDIT_METER_DB:-.data/ledger.sqlite} (and its
+# signing key beside it, in ledger.sqlite.keys.json); delete .data/ to start over.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 WITH_BROWSERS=0 bash scripts/install.sh
 bash scripts/build.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-cargo build --locked --release -p credit-meter-server --bin credit-meter-ledger >&2
+cargo build --locked --release -p credit-meter-ledger-service --bin credit-meter-ledger >&2
 PORT=${PORT:-8080}
 DB=${CREDIT_METER_DB:-$ROOT/.data/ledger.sqlite}
 mkdir -p "$(dirname "$DB")"
-# The server prints "credit-meter ledger listening on http://127.0.0.1:PORT/ (demo: …/www/)".
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/credit-meter-ledger" --addr "127.0.0.1:$PORT" --db "$DB" --root "$ROOT"
+# The service prints "credit-meter ledger listening on http://127.0.0.1:PORT/ (demo: …/www/)".
+# Only www/ and pkg/ are served; the database and the key file are outside both.
+exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/credit-meter-ledger" serve --addr "127.0.0.1:$PORT" \
+  --database "sqlite:$DB" --demo --www "$ROOT/www" --pkg "$ROOT/pkg"

@@ -10,6 +10,16 @@ bash scripts/install.sh
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PATH" CARGO_TERM_COLOR=never
 step() { printf '\n=== %s ===\n' "$*"; }
 
+step "PostgreSQL for the ledger service's tests (a throwaway cluster, scripts/postgres.sh)"
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >/dev/null
+fi
+CREDIT_METER_TEST_POSTGRES_URL=$(bash scripts/postgres.sh start)
+export CREDIT_METER_TEST_POSTGRES_URL
+trap 'bash scripts/postgres.sh stop' EXIT
+
 step "workspace: dependency arrows, rustfmt, clippy (native and wasm32)"
 python3 scripts/check-deps.py
 cargo fmt --all --check
@@ -53,14 +63,14 @@ step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 node --test tests/node/
 
-step "demo page end to end: the credit-meter-ledger server + headless Chromium"
-# `cargo test --workspace` above built the server binary for its own tests.
+step "demo page end to end: the credit-meter-ledger service + headless Chromium"
+# `cargo test --workspace` above built the service (crates/ledger-service) for its own
+# tests; its debug binary is the one used here.
 LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
-[ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-server --bin credit-meter-ledger
+[ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-ledger-service --bin credit-meter-ledger
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
 # The scenario runs against the in-process reference ledger and against the
-# credit-meter-ledger server that `cargo test --workspace` built above.
-CREDIT_METER_LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger" \
-  bash examples/obsidian-plugin/run-tests.sh
+# credit-meter-ledger service that `cargo test --workspace` built above.
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" bash examples/obsidian-plugin/run-tests.sh

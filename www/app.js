@@ -117,6 +117,7 @@ async function openAccount(accountId) {
   view.showDetection(null);
   for (const id of ["generate-result", "tamper-result", "buy-result", "plan-result"]) view.setResult(id, "");
   $("note").value = app.texts[accountId];
+  client.signIn(accountId, app.deviceId); // the demo's sign-in: a device token for this account
   app.session = await MeterSession.open({
     client, accountId, deviceId: app.deviceId, keys: app.keys, namespace: app.namespace, onChange: scheduleRender,
   });

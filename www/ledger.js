@@ -1,7 +1,13 @@
-// The ledger over HTTP (the reference server's contract: POST /v1/push, /v1/pull,
-// /v1/admin; GET /v1/keys, /v1/state) and the Meter host built on it: storage in
-// localStorage, push/pull through fetch. The "offline" switch makes every call reject,
-// as a lost connection would, so the Meter queues its work and retries.
+// The ledger over HTTP (the service's contract: POST /v1/push, /v1/pull with a device
+// token; GET /v1/keys; GET /v1/state with the account's own token) and the Meter host
+// built on it: storage in localStorage, push/pull through fetch. The "offline" switch
+// makes every call reject, as a lost connection would, so the Meter queues its work and
+// retries.
+//
+// Sign-in: a real app gets its device token (a JWT, `sub` = account id) from the
+// vendor's own sign-in. This demo page gets one from the demo ledger's /demo/token
+// route (`credit-meter-ledger serve --demo`: demo accounts only), and sends the shop
+// buttons' commands to /demo/admin with that token — never the admin token.
 
 /** An error with a stable `code`, like the package's own errors. */
 export class CodedError extends Error {
@@ -18,21 +24,49 @@ export class LedgerClient {
     this.base = base;
     /** When true every request fails with OFFLINE before it is sent. */
     this.offline = false;
+    this.identity = null;
+    this.token = null;
   }
 
-  async #request(path, body) {
+  /** Acts as `deviceId` of `accountId` from now on (tokens are fetched when needed). */
+  signIn(accountId, deviceId) {
+    if (this.identity?.accountId === accountId && this.identity?.deviceId === deviceId) return;
+    this.identity = { accountId, deviceId };
+    this.token = null;
+  }
+
+  /** A device token valid for at least another minute (the demo's sign-in route). */
+  async #bearer() {
+    if (!this.identity) return null;
+    if (this.token && this.token.expiresAt - Date.now() > 60_000) return this.token.token;
+    const answer = JSON.parse(await this.#send("demo/token", JSON.stringify(this.identity), null));
+    if (answer.ok === false || !answer.token) throw new CodedError(answer.error?.code ?? "SIGN_IN_FAILED", answer.error?.message ?? "no token");
+    this.token = answer;
+    return answer.token;
+  }
+
+  async #send(path, body, token) {
     if (this.offline) throw new CodedError("OFFLINE", `offline (simulated): ${path} was not sent`);
+    const headers = {};
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (token) headers.authorization = `Bearer ${token}`;
     let res;
     try {
       res = await fetch(new URL(path, this.base), body === undefined
-        ? { cache: "no-store" }
-        : { method: "POST", headers: { "content-type": "application/json" }, body });
+        ? { cache: "no-store", headers }
+        : { method: "POST", headers, body });
     } catch (e) {
       throw new CodedError("TRANSPORT_FAILED", `${path}: ${e.message}`);
     }
     const text = await res.text();
     if (!res.ok && !text.startsWith("{")) throw new CodedError("HTTP_" + res.status, `${path}: ${text.slice(0, 200)}`);
     return text;
+  }
+
+  async #request(path, body) {
+    if (this.offline) throw new CodedError("OFFLINE", `offline (simulated): ${path} was not sent`);
+    const token = path === "v1/keys" ? null : await this.#bearer();
+    return this.#send(path, body, token);
   }
 
   /** The push response body, as the Meter wants it (a string). */
@@ -51,9 +85,10 @@ export class LedgerClient {
     return keys.keys ?? keys.publicKeys ?? keys;
   }
 
-  /** Runs an admin command; resolves with its result, throws its coded error. */
+  /** Runs one of the demo's shop commands on the signed-in account (the demo ledger's
+   * /demo/admin); resolves with its result, throws its coded error. */
   async admin(command) {
-    const answer = JSON.parse(await this.#request("v1/admin", JSON.stringify(command)));
+    const answer = JSON.parse(await this.#request("demo/admin", JSON.stringify(command)));
     if (answer.ok === false) throw new CodedError(answer.error.code, answer.error.message);
     return answer.result;
   }

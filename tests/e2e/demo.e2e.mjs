@@ -1,6 +1,6 @@
 // The demo page end to end: real headless Chromium (Debian's, driven by playwright-core)
-// against the reference ledger server (`credit-meter-ledger`) on 127.0.0.1 with a fresh
-// SQLite file. Every flow of the page is walked; each asserts on what the page shows and
+// against the ledger service (`credit-meter-ledger serve --demo`) on 127.0.0.1 with a
+// fresh SQLite file. Every flow of the page is walked; each asserts on what the page shows and
 // on the ledger's own state afterwards (GET /v1/state), and saves a screenshot to
 // target/e2e/<flow>.png.
 //
@@ -32,10 +32,16 @@ mkdirSync(shots, { recursive: true });
 /** What to undo at the end, newest first: the browser, then the server. */
 const cleanups = [];
 
+/** The operator's token of the test's ledger: this test reads accounts with it; the page
+ * never has it (it signs in through the demo route). */
+const ADMIN_TOKEN = `e2e-admin-${process.pid}-${Date.now()}`;
+
 /** Starts the server on a free port; resolves with its base URL from its first line. */
 async function startServer() {
-  const server = spawn(bin, ["--addr", "127.0.0.1:0", "--db", join(work, "ledger.sqlite"), "--root", root], {
+  const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(work, "ledger.sqlite")}`,
+    "--demo", "--www", join(root, "www"), "--pkg", join(root, "pkg")], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CREDIT_METER_ADMIN_TOKEN: ADMIN_TOKEN },
   });
   cleanups.push(() => new Promise((resolve) => {
     if (server.exitCode !== null || server.signalCode !== null) return resolve();
@@ -45,7 +51,7 @@ async function startServer() {
   let stderr = "";
   server.stderr.on("data", (d) => (stderr += d));
   const first = await new Promise((resolve, reject) => {
-    server.once("error", (e) => reject(new Error(`cannot start ${bin}: ${e.message} (build it: cargo build --release --features server --bin credit-meter-ledger)`)));
+    server.once("error", (e) => reject(new Error(`cannot start ${bin}: ${e.message} (build it: cargo build --release -p credit-meter-ledger-service)`)));
     server.once("exit", (code) => reject(new Error(`${bin} exited with ${code} before listening: ${stderr}`)));
     createInterface({ input: server.stdout }).once("line", resolve);
   });
@@ -93,7 +99,7 @@ async function tearDown() {
  */
 function ledger(account) {
   return new Promise((resolve, reject) => {
-    http.get(`${base}v1/state?account=${account}`, { agent: false }, (res) => {
+    http.get(`${base}v1/state?account=${account}`, { agent: false, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (d) => (body += d));
@@ -382,6 +388,46 @@ async function flows(t) {
     assert.deepEqual(state.holds, []);
     assert.equal(await pageBalance(), Number(state.balance));
     await shot("13-agent-message");
+  });
+
+  await t.test("a page on another origin can do nothing with the ledger (no CORS by default)", async () => {
+    const before = await ledger("demo");
+    // Another origin: the same host on another port.
+    const evil = http.createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/html" });
+      res.end("<!doctype html><title>elsewhere</title>");
+    });
+    await new Promise((resolve) => evil.listen(0, "127.0.0.1", resolve));
+    const tab = await page.context().newPage();
+    try {
+      await tab.goto(`http://127.0.0.1:${evil.address().port}/`);
+      const outcomes = await tab.evaluate(async (ledgerBase) => {
+        const attempt = async (path, init) => {
+          try {
+            const r = await fetch(ledgerBase + path, init);
+            return `read ${r.status}: ${(await r.text()).slice(0, 80)}`;
+          } catch {
+            return "blocked";
+          }
+        };
+        const grant = JSON.stringify({ op: "grant", accountId: "demo", grant: { id: "evil", kind: "promotion", amount: "999999" } });
+        return [
+          await attempt("v1/keys"),
+          await attempt("v1/state?account=demo"),
+          await attempt("v1/admin", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer guess" }, body: grant }),
+          await attempt("v1/admin", { method: "POST", body: grant }), // a "simple" request: sent, refused, unreadable
+          await attempt("demo/token", { method: "POST", body: JSON.stringify({ accountId: "demo", deviceId: "evil" }) }),
+          await attempt("demo/admin", { method: "POST", body: JSON.stringify({ op: "purchase", accountId: "demo", purchaseId: "evil", packageId: "pro" }) }),
+        ];
+      }, base);
+      assert.deepEqual(outcomes, outcomes.map(() => "blocked"));
+    } finally {
+      await tab.close();
+      evil.close();
+    }
+    const after = await ledger("demo");
+    assert.equal(after.balance, before.balance, "no credits granted or bought");
+    assert.equal(after.grants.length, before.grants.length);
   });
 
   await t.test("no page errors", () => {

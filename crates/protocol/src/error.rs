@@ -139,6 +139,11 @@ error_codes! {
     Unauthorized = "UNAUTHORIZED",
     /// HTTP 403 from a ledger service: valid credentials that may not do this (PROTOCOL §10).
     Forbidden = "FORBIDDEN",
+    /// The ledger service refused a write that would exceed one of the account's bounds
+    /// (devices, open holds, live grants); nothing of the request was applied.
+    LimitReached = "LIMIT_REACHED",
+    /// HTTP 429 from a ledger service: too many pushes for the account; send again later.
+    RateLimited = "RATE_LIMITED",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -255,6 +260,10 @@ pub const RESERVE_REFUSED: ErrorCode = ErrorCode::ReserveRefused;
 pub const UNAUTHORIZED: ErrorCode = ErrorCode::Unauthorized;
 /// [`ErrorCode::Forbidden`] under its wire name.
 pub const FORBIDDEN: ErrorCode = ErrorCode::Forbidden;
+/// [`ErrorCode::LimitReached`] under its wire name.
+pub const LIMIT_REACHED: ErrorCode = ErrorCode::LimitReached;
+/// [`ErrorCode::RateLimited`] under its wire name.
+pub const RATE_LIMITED: ErrorCode = ErrorCode::RateLimited;
 
 #[cfg(test)]
 mod tests {

@@ -156,6 +156,15 @@ impl Account {
         Ok(Account { policy, state, entries: Vec::new(), clock: None, notices: Vec::new() })
     }
 
+    /// An account as a store kept it: its policy, its current state and its clock, without
+    /// the entries that built the state (a store keeps those in its own journal). Entries
+    /// made after this call are in [`Account::entries`]: what a store appends to its
+    /// journal when it saves the account again. Refuses an invalid policy.
+    pub fn from_state(policy: Policy, state: LedgerState, clock: Option<i64>) -> Result<Account, LedgerError> {
+        policy.validate()?;
+        Ok(Account { policy, state, entries: Vec::new(), clock, notices: Vec::new() })
+    }
+
     /// Rebuilds an account from its entries (see [`super::replay`]).
     pub fn from_entries(policy: Policy, entries: Vec<Entry>) -> Result<Account, LedgerError> {
         policy.validate()?;

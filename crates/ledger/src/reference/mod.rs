@@ -110,6 +110,18 @@ impl RefLedger {
         self.accounts.get(account_id)
     }
 
+    /// Puts an account record in (replacing one with that id): a store that keeps one
+    /// account per row loads it into a ledger, runs one request, then takes it out again
+    /// with [`RefLedger::take_account`].
+    pub fn insert_account(&mut self, account_id: &str, record: AccountRecord) {
+        self.accounts.insert(account_id.to_string(), record);
+    }
+
+    /// Takes an account record out of the ledger (see [`RefLedger::insert_account`]).
+    pub fn take_account(&mut self, account_id: &str) -> Option<AccountRecord> {
+        self.accounts.remove(account_id)
+    }
+
     /// Runs an admin command on an account (purchase, grant, …) at `now`, then settles
     /// overdrafts and bumps the version.
     pub fn with_account<T>(&mut self, account_id: &str, now: i64, f: impl FnOnce(&mut Account, i64) -> Result<T, LedgerError>) -> Result<T, LedgerError> {

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""The ledger service's bench (README "Run the ledger", bench/ledger/RESULTS.md).
+
+Measures, side by side in one run on this machine:
+  * pushes/s and p50/p99 latency of `credit-meter-ledger serve` with 1, 8 and 64
+    concurrent devices (each device its own account; each push = reserve + commit),
+    on SQLite and on PostgreSQL;
+  * the floor of the same database: a bare transaction that updates one balance row and
+    inserts one journal row (SQLite: Python's sqlite3, WAL + synchronous=FULL like the
+    service; PostgreSQL: pgbench with the same two statements);
+  * restart: the time from spawning the service to its "listening" line on a database
+    holding >= 1,000,000 applied mutations (made by this script through the API:
+    --restart-mutations), and on an empty one.
+
+Usage: bench/ledger/ledger_bench.py [--seconds 8] [--restart-mutations 1000000] [--no-postgres]
+Needs the release binary (LEDGER_BIN, default target/release/credit-meter-ledger built
+with opt-level 3; scripts/ledger-bench.sh builds it) and, for PostgreSQL,
+CREDIT_METER_TEST_POSTGRES_URL (scripts/postgres.sh start).
+"""
+import argparse, base64, hashlib, hmac, http.client, json, os, shutil, sqlite3, subprocess, sys, tempfile, threading, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get("LEDGER_BIN", os.path.join(ROOT, "target", "release", "credit-meter-ledger"))
+ADMIN = "bench-admin-token-0123456789"
+SECRET = b"bench-device-token-secret-0123456789abcdef"
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jwt(sub):
+    head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+    body = b64(json.dumps({"sub": sub, "exp": int(time.time()) + 7200}).encode())
+    sig = hmac.new(SECRET, f"{head}.{body}".encode(), hashlib.sha256).digest()
+    return f"{head}.{body}.{b64(sig)}"
+
+
+class Service:
+    def __init__(self, work, database):
+        secret = os.path.join(work, "jwt.secret")
+        with open(secret, "wb") as f:
+            f.write(SECRET)
+        args = [BIN, "serve", "--addr", "127.0.0.1:0", "--database", database, "--jwt-hs256-secret-file", secret,
+                "--key-file", os.path.join(work, "keys.json"), "--max-connections-per-ip", "256", "--db-pool", "8", "--pushes-per-minute", "0",
+                "--request-timeout-seconds", "600", "--connection-seconds", "3600"]
+        env = dict(os.environ, CREDIT_METER_ADMIN_TOKEN=ADMIN, RUST_LOG="warn")
+        t0 = time.perf_counter()
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+        line = self.proc.stdout.readline()
+        self.start_s = time.perf_counter() - t0
+        assert "listening on http://" in line, line
+        self.host, self.port = line.split("http://")[1].split("/")[0].rsplit(":", 1)
+        self.port = int(self.port)
+
+    def conn(self):
+        return http.client.HTTPConnection(self.host, self.port, timeout=120)
+
+    def call(self, conn, path, body, token):
+        conn.request("POST", path, body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        r = conn.getresponse()
+        data = r.read()
+        assert r.status == 200, (r.status, data[:200])
+        return json.loads(data)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait()
+
+
+def create_accounts(svc, names, credits="1000000000"):
+    c = svc.conn()
+    for n in names:
+        svc.call(c, "/v1/admin", json.dumps({"op": "createAccount", "accountId": n, "policy": "trueRecall"}), ADMIN)
+        svc.call(c, "/v1/admin", json.dumps({"op": "grant", "accountId": n, "grant": {"id": "g", "kind": "promotion", "amount": credits}}), ADMIN)
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * p))] if xs else float("nan")
+
+
+def push_load(svc, devices, seconds, tag):
+    names = [f"{tag}-{devices}-{i}" for i in range(devices)]
+    create_accounts(svc, names)
+    lat, stop = [[] for _ in names], time.perf_counter() + seconds
+
+    def run(i):
+        c, tok, seq = svc.conn(), jwt(names[i]), 1
+        while time.perf_counter() < stop:
+            hold = f"d:{seq}"
+            body = json.dumps({"v": 1, "accountId": names[i], "deviceId": "d", "mutations": [
+                {"type": "reserve", "seq": seq, "at": 0, "holdId": hold, "amount": "1", "operation": "flashcards.generate"},
+                {"type": "commit", "seq": seq + 1, "at": 0, "holdId": hold, "amount": "1"}]})
+            t = time.perf_counter()
+            out = svc.call(c, "/v1/push", body, tok)
+            lat[i].append(time.perf_counter() - t)
+            assert all(r["status"] == "applied" for r in out["results"]), out["results"]
+            seq += 2
+
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(devices)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    took = time.perf_counter() - t0
+    all_lat = [x for l in lat for x in l]
+    return len(all_lat) / took, pct(all_lat, 0.5) * 1e3, pct(all_lat, 0.99) * 1e3
+
+
+def sqlite_floor(path, devices, seconds):
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript("CREATE TABLE IF NOT EXISTS bal (id INTEGER PRIMARY KEY, v INTEGER); CREATE TABLE IF NOT EXISTS journal (id INTEGER, at INTEGER, entry TEXT);")
+    db.executemany("INSERT OR IGNORE INTO bal VALUES (?, 0)", [(i,) for i in range(devices)])
+    db.commit()
+    lat, stop = [[] for _ in range(devices)], time.perf_counter() + seconds
+
+    def run(i):
+        c = sqlite3.connect(path, timeout=60, isolation_level=None)
+        c.execute("PRAGMA synchronous=FULL")
+        while time.perf_counter() < stop:
+            t = time.perf_counter()
+            c.execute("BEGIN IMMEDIATE")
+            c.execute("UPDATE bal SET v = v + 1 WHERE id = ?", (i,))
+            c.execute("INSERT INTO journal VALUES (?, ?, ?)", (i, int(t * 1000), '{"type":"debit","amount":"1"}'))
+            c.execute("COMMIT")
+            lat[i].append(time.perf_counter() - t)
+
+    t0 = time.perf_counter()
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(devices)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    took = time.perf_counter() - t0
+    all_lat = [x for l in lat for x in l]
+    return len(all_lat) / took, pct(all_lat, 0.5) * 1e3, pct(all_lat, 0.99) * 1e3
+
+
+def psql(url, sql):
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", url, "-c", sql], check=True, stdout=subprocess.DEVNULL)
+
+
+def fresh_pg(base_url, name):
+    psql(base_url, f"DROP DATABASE IF EXISTS {name}")
+    psql(base_url, f"CREATE DATABASE {name}")
+    return base_url.rsplit("/", 1)[0] + "/" + name
+
+
+def pg_floor(url, devices, seconds, work):
+    psql(url, "CREATE TABLE IF NOT EXISTS bal (id INT PRIMARY KEY, v BIGINT); CREATE TABLE IF NOT EXISTS journal (id INT, at BIGINT, entry TEXT);"
+              f"INSERT INTO bal SELECT g, 0 FROM generate_series(0, {devices - 1}) g ON CONFLICT DO NOTHING")
+    script = os.path.join(work, "floor.sql")
+    with open(script, "w") as f:
+        f.write(f"\\set id random(0, {devices - 1})\nBEGIN;\nUPDATE bal SET v = v + 1 WHERE id = :id;\n"
+                "INSERT INTO journal VALUES (:id, 0, '{\"type\":\"debit\",\"amount\":\"1\"}');\nCOMMIT;\n")
+    logdir = tempfile.mkdtemp(dir=work)
+    out = subprocess.run(["pgbench", "-n", "-f", script, "-c", str(devices), "-j", str(min(devices, 4)), "-T", str(seconds),
+                          "-l", "--log-prefix", os.path.join(logdir, "l"), url], check=True, capture_output=True, text=True, cwd=logdir).stdout
+    lat = []
+    for fn in os.listdir(logdir):
+        with open(os.path.join(logdir, fn)) as f:
+            lat += [int(line.split()[2]) / 1e6 for line in f if line.strip()]
+    tps = float([l for l in out.splitlines() if l.startswith("tps")][0].split("=")[1].split()[0])
+    return tps, pct(lat, 0.5) * 1e3, pct(lat, 0.99) * 1e3
+
+
+def fill(svc, mutations, threads=2):
+    """Applies `mutations` mutations through the API: accounts of 1,000 each (500
+    reserve + release pairs in one push; the ledger model keeps every closed hold in the
+    account's state, so fewer per account fill faster)."""
+    per = 1_000
+    accounts = [f"fill-{i}" for i in range((mutations + per - 1) // per)]
+    create_accounts(svc, accounts)
+    it = iter(accounts)
+    lock = threading.Lock()
+
+    def run():
+        c = svc.conn()
+        while True:
+            with lock:
+                a = next(it, None)
+            if a is None:
+                return
+            ms = []
+            for k in range(per // 2):
+                s = 2 * k + 1
+                ms += [{"type": "reserve", "seq": s, "at": 0, "holdId": f"d:{s}", "amount": "1", "operation": "flashcards.generate"},
+                       {"type": "release", "seq": s + 1, "at": 0, "holdId": f"d:{s}"}]
+            body = json.dumps({"v": 1, "accountId": a, "deviceId": "d", "mutations": ms})
+            for attempt in range(5):  # a lost connection: send again (answered as duplicates)
+                try:
+                    out = svc.call(c, "/v1/push", body, jwt(a))
+                    break
+                except (OSError, http.client.HTTPException):
+                    c = svc.conn()
+            done = sum(r["status"] == "applied" or r.get("original") == "applied" for r in out["results"])
+            assert done == per, (a, done)
+
+    ts = [threading.Thread(target=run) for _ in range(threads)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    return len(accounts) * per
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=8)
+    ap.add_argument("--restart-mutations", type=int, default=1_000_000)
+    ap.add_argument("--no-postgres", action="store_true")
+    ap.add_argument("--only", choices=["push", "restart"], default=None)
+    a = ap.parse_args()
+    pg = None if a.no_postgres else os.environ.get("CREDIT_METER_TEST_POSTGRES_URL")
+    work = tempfile.mkdtemp(prefix="cm-ledger-bench-")
+    rows = []
+    try:
+        if a.only in (None, "push"):
+            backends = [("SQLite", None)] + ([("PostgreSQL", pg)] if pg else [])
+            for name, url in backends:
+                for devices in (1, 8, 64):
+                    if url:
+                        db = fresh_pg(url, f"bench_{devices}")
+                        floor = pg_floor(fresh_pg(url, f"floor_{devices}"), devices, a.seconds, work)
+                    else:
+                        db = "sqlite:" + os.path.join(work, f"bench-{devices}.sqlite")
+                        floor = sqlite_floor(os.path.join(work, f"floor-{devices}.sqlite"), devices, a.seconds)
+                    svc = Service(work, db)
+                    try:
+                        got = push_load(svc, devices, a.seconds, "b")
+                    finally:
+                        svc.stop()
+                    rows.append((name, devices, got, floor))
+                    print(f"{name:10} {devices:3} devices: {got[0]:8.0f} pushes/s p50 {got[1]:6.1f} ms p99 {got[2]:6.1f} ms | floor {floor[0]:8.0f} tx/s p50 {floor[1]:6.1f} ms p99 {floor[2]:6.1f} ms | {100 * got[0] / floor[0]:5.1f}% of the floor", flush=True)
+        if a.only in (None, "restart"):
+            for name, url in [("SQLite", None)] + ([("PostgreSQL", pg)] if pg else []):
+                db = fresh_pg(url, "restart") if url else "sqlite:" + os.path.join(work, "restart.sqlite")
+                svc = Service(work, db)
+                empty = svc.start_s
+                t0 = time.perf_counter()
+                n = fill(svc, a.restart_mutations)
+                took = time.perf_counter() - t0
+                svc.stop()
+                starts = []
+                for _ in range(3):
+                    svc = Service(work, db)
+                    starts.append(svc.start_s)
+                    svc.stop()
+                print(f"restart {name}: {n:,} applied mutations (filled in {took:.0f} s): start-up {min(starts) * 1e3:.0f} ms (best of 3; empty database {empty * 1e3:.0f} ms)", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+//! One request on one account: the stored record is loaded into a reference ledger
+//! (`credit_meter_ledger_core::reference::RefLedger`, the same rules the tests, the simulator and the
+//! Wasm ledger run), the request runs, and the record comes out again together with what
+//! the store must append: new journal entries and new mutation results.
+//!
+//! The ledger answers a duplicate with its original result from the device's recent
+//! results; those live in the `results` table, so before a push whose seqs reach back to
+//! already-applied ones, the kept results of that range are put back into the device.
+
+use crate::record;
+use crate::store::{JournalEntry, StoredResult, Write};
+use credit_meter_base::json;
+use credit_meter_ledger_core::model::HoldStatus;
+use credit_meter_protocol::money::Credits;
+use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
+use credit_meter_protocol::snapshot::SnapshotSigner;
+use credit_meter_protocol::message::{MutationResult, PushRequest, ResultStatus};
+
+/// Per-account bounds the service enforces on top of the ledger's rules: a write that
+/// would take an account past one is not saved and is answered with the protocol error
+/// `LIMIT_REACHED` (the account stays as it was; a later request that stays within the
+/// bounds — e.g. commits and releases that close holds — is applied). So the ledger never
+/// signs a snapshot the client must reject (it accepts at most
+/// `credit_meter_protocol::snapshot::MAX_HOLDS` holds and `MAX_GRANTS` grants) and made-up device
+/// ids cannot multiply an account's offline overdraft without end.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bounds {
+    /// Devices per account.
+    pub max_devices: usize,
+    /// Open holds per account.
+    pub max_open_holds: usize,
+    /// Live grants (usable, not used up) per account.
+    pub max_grants: usize,
+}
+
+/// The code of a request refused by [`Bounds`].
+pub(crate) use credit_meter_protocol::error::LIMIT_REACHED;
+
+/// Reads the stored results of a device's seqs `from..=to` (see `Store::results`).
+pub(crate) type ResultLookup<'a> = dyn FnMut(&str, u64, u64) -> Result<Vec<(u64, String)>, String> + 'a;
+
+/// What a request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    /// `POST /v1/push`.
+    Push,
+    /// `POST /v1/pull`.
+    Pull,
+    /// `POST /v1/admin`.
+    Admin,
+}
+
+/// Mutations of a push by how they ended (for `/metrics`).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Tally {
+    /// Applied.
+    pub applied: u64,
+    /// Refused.
+    pub refused: u64,
+    /// Duplicates.
+    pub duplicate: u64,
+    /// Gaps.
+    pub gap: u64,
+}
+
+/// What running a request produced.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    /// The response body.
+    pub response: String,
+    /// What to save (`None`: nothing changed).
+    pub write: Option<Write>,
+    /// The push's mutations by status.
+    pub tally: Tally,
+}
+
+/// Runs one request on the account `account_id` as loaded (`None`: it does not exist;
+/// only `createAccount` makes it). `rev` is the revision read; `lookup(device, from, to)`
+/// reads stored results. `retention`: results kept per device.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run(
+    signer: SnapshotSigner,
+    cfg: &LedgerConfig,
+    op: Op,
+    account_id: &str,
+    loaded: Option<(i64, &str)>,
+    body: &str,
+    push: Option<&PushRequest>,
+    now: i64,
+    retention: u64,
+    bounds: Bounds,
+    lookup: &mut ResultLookup<'_>,
+) -> Result<Outcome, String> {
+    let mut rec = match loaded {
+        Some((_, text)) => Some(record::from_json(text)?),
+        None => None,
+    };
+    let before_counts = rec.as_ref().map(|r| counts(r, now)).unwrap_or((0, 0, 0));
+    // The push's device as loaded: its cursor before the push, and its recent results.
+    let mut before_seq = 0;
+    if let (Some(rec), Some(req)) = (rec.as_mut(), push) {
+        if let Some(device) = rec.devices.get_mut(&req.device_id) {
+            before_seq = device.last_seq;
+            let lowest = req.mutations.iter().map(|m| m.seq()).min().unwrap_or(u64::MAX);
+            if lowest <= device.last_seq {
+                let kept_from = device.last_seq.saturating_sub(retention).saturating_add(1);
+                let rows = lookup(&req.device_id, lowest.max(kept_from), device.last_seq)?;
+                // Only a run of seqs that ends at the cursor can go back (the device keeps
+                // its results as a contiguous run).
+                let mut run: Vec<MutationResult> = Vec::new();
+                let mut expect = device.last_seq;
+                for (seq, text) in rows.into_iter().rev() {
+                    if seq != expect {
+                        break;
+                    }
+                    run.push(json::from_str(&text).map_err(|e| format!("stored result: {e}"))?);
+                    expect = expect.saturating_sub(1);
+                }
+                for r in run.into_iter().rev() {
+                    device.record(r, usize::MAX);
+                }
+            }
+        }
+    }
+    let before_text = loaded.map(|(_, t)| t);
+    // The ledger keeps every result of this request in memory; the store keeps them.
+    let mut cfg = cfg.clone();
+    cfg.result_history = usize::MAX;
+    let mut ledger = RefLedger::new(signer, cfg);
+    if let Some(rec) = rec {
+        ledger.insert_account(account_id, rec);
+    }
+    let response = match op {
+        Op::Push => ledger.handle_push(body, now),
+        Op::Pull => ledger.handle_pull(body, now),
+        Op::Admin => ledger.handle_admin(body, now),
+    };
+    let Some(rec) = ledger.take_account(account_id) else {
+        return Ok(Outcome { response, write: None, tally: Tally::default() });
+    };
+    let after_counts = counts(&rec, now);
+    for (what, before, after, max) in [
+        ("devices", before_counts.0, after_counts.0, bounds.max_devices),
+        ("open holds", before_counts.1, after_counts.1, bounds.max_open_holds),
+        ("live grants", before_counts.2, after_counts.2, bounds.max_grants),
+    ] {
+        if after > max && after > before {
+            let message = format!("the account would have {after} {what}; this ledger allows {max} (nothing in this request was applied)");
+            return Ok(Outcome { response: limit_error(op, &message), write: None, tally: Tally::default() });
+        }
+    }
+    let text = record::to_json(&rec);
+    let mut tally = Tally::default();
+    let mut results = Vec::new();
+    let mut forget_below = Vec::new();
+    if let Some(req) = push {
+        if let Some(device) = rec.devices.get(&req.device_id) {
+            for seq in before_seq.saturating_add(1)..=device.last_seq {
+                if let Some(r) = device.result(seq) {
+                    results.push(StoredResult { device_id: req.device_id.clone(), seq, json: json::to_string(r) });
+                }
+            }
+            if device.last_seq > retention {
+                forget_below.push((req.device_id.clone(), device.last_seq - retention));
+            }
+            for m in &req.mutations {
+                let seq = m.seq();
+                if seq <= before_seq {
+                    tally.duplicate += 1;
+                } else if seq > device.last_seq {
+                    tally.gap += 1;
+                } else if device.result(seq).is_some_and(|r| r.status == ResultStatus::Refused) {
+                    tally.refused += 1;
+                } else {
+                    tally.applied += 1;
+                }
+            }
+        }
+    }
+    if before_text == Some(text.as_str()) {
+        return Ok(Outcome { response, write: None, tally });
+    }
+    let entries = rec.account.entries().iter().map(|e| JournalEntry { seq: e.seq, at: e.at, json: json::to_string(e) }).collect();
+    let open_holds = rec.account.state().holds.iter().filter(|h| h.status == HoldStatus::Open).count() as u64;
+    let overdraft = rec.devices.values().fold(Credits::ZERO, |acc, d| acc.checked_add(d.overdraft).unwrap_or(acc));
+    let write = Write {
+        account_id: account_id.to_string(),
+        expect_rev: loaded.map(|(rev, _)| rev),
+        record: text,
+        open_holds,
+        overdraft: overdraft.to_plain_string(),
+        entries,
+        results,
+        forget_below,
+        now,
+    };
+    Ok(Outcome { response, write: Some(write), tally })
+}
+
+/// (devices, open holds, live grants) of an account at `now`.
+fn counts(rec: &credit_meter_ledger_core::reference::AccountRecord, now: i64) -> (usize, usize, usize) {
+    let state = rec.account.state();
+    let open = state.holds.iter().filter(|h| h.status == HoldStatus::Open).count();
+    let grants = state.grants.iter().filter(|g| g.is_usable_at(now) && !g.remaining.is_zero()).count();
+    (rec.devices.len(), open, grants)
+}
+
+/// The `LIMIT_REACHED` answer in the shape of the request's kind.
+fn limit_error(op: Op, message: &str) -> String {
+    let error = json::Value::object([("code", LIMIT_REACHED.as_str().into()), ("message", message.into())]);
+    match op {
+        Op::Admin => json::to_string(&json::Value::object([("error", error), ("ok", false.into())])),
+        Op::Push | Op::Pull => json::to_string(&json::Value::object([("v", json::Value::from_u64(1)), ("error", error)])),
+    }
+}

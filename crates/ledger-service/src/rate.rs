@@ -1,0 +1,66 @@
+//! Push rate per account: a token bucket per account (`--pushes-per-minute`: that many
+//! pushes at once, refilled evenly over a minute). Buckets of accounts that have not
+//! pushed for a while are full again and are dropped, so memory follows the accounts
+//! active in the last minute; the map is also capped (`MAX_TRACKED`): when it is full of
+//! active accounts, new accounts are refused until buckets refill (a flood of made-up
+//! account ids cannot grow memory without end, and cannot push anyway without tokens).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+/// Most accounts tracked at once.
+const MAX_TRACKED: usize = 100_000;
+
+/// Per-account push budgets.
+#[derive(Debug)]
+pub(crate) struct PushRate {
+    per_minute: f64,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl PushRate {
+    /// `per_minute` pushes per account per minute (0: unlimited).
+    pub(crate) fn new(per_minute: u32) -> PushRate {
+        PushRate { per_minute: f64::from(per_minute), buckets: Mutex::new(HashMap::new()) }
+    }
+
+    /// Takes one push from the account's budget; `false` when it is spent.
+    pub(crate) fn allow(&self, account: &str) -> bool {
+        if self.per_minute <= 0.0 {
+            return true;
+        }
+        let now = Instant::now();
+        let refill = |tokens: f64, since: Instant| (tokens + now.duration_since(since).as_secs_f64() * self.per_minute / 60.0).min(self.per_minute);
+        let mut b = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if !b.contains_key(account) && b.len() >= MAX_TRACKED {
+            let full = self.per_minute;
+            b.retain(|_, (t, since)| refill(*t, *since) < full);
+            if b.len() >= MAX_TRACKED {
+                return false;
+            }
+        }
+        let (tokens, since) = b.entry(account.to_string()).or_insert((self.per_minute, now));
+        let available = refill(*tokens, *since);
+        if available < 1.0 {
+            (*tokens, *since) = (available, now);
+            return false;
+        }
+        (*tokens, *since) = (available - 1.0, now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_budget_is_per_account_and_spent_pushes_are_refused() {
+        let r = PushRate::new(3);
+        assert!((0..3).all(|_| r.allow("a")));
+        assert!(!r.allow("a"), "the fourth push within the minute");
+        assert!(r.allow("b"), "another account has its own budget");
+        assert!(PushRate::new(0).allow("a"), "0 is unlimited");
+    }
+}

@@ -1,0 +1,129 @@
+//! One account as a store keeps it: the account's policy, current state and clock, its
+//! snapshot version, its devices' cursors and overdrafts, and which device placed each
+//! hold — as one JSON document per account row. The journal of entries and the results
+//! remembered to answer duplicates live in their own tables (see `store`), so this
+//! document holds the account's current state only, never its history of requests.
+
+use credit_meter_base::json::{self, FromJson, JsonError, Value};
+use credit_meter_ledger_core::model::{Account, LedgerState, Policy};
+use credit_meter_protocol::money::Credits;
+use credit_meter_ledger_core::reference::{AccountRecord, Device};
+use std::collections::{BTreeMap, HashMap};
+
+/// The record as the JSON text stored in the account's row.
+pub(crate) fn to_json(rec: &AccountRecord) -> String {
+    let devices = rec
+        .devices
+        .iter()
+        .map(|(id, d)| {
+            let refused: Vec<(String, Value)> = sorted(&d.refused_reserves).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+            let mut fields = vec![
+                ("lastSeq".to_string(), json::to_value(&d.last_seq)),
+                ("overdraft".to_string(), json::to_value(&d.overdraft)),
+                ("overdraftTotal".to_string(), json::to_value(&d.overdraft_total)),
+                ("vouched".to_string(), json::to_value(&d.vouched)),
+                ("unpaidTotal".to_string(), json::to_value(&d.unpaid_total)),
+                ("refusedReserves".to_string(), Value::Object(refused)),
+            ];
+            if let Some(limit) = &d.offline_limit {
+                fields.push(("offlineLimit".to_string(), json::to_value(limit)));
+            }
+            (id.clone(), Value::Object(fields))
+        })
+        .collect();
+    let owners = sorted(&rec.hold_owner).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let mut fields = vec![
+        ("version".to_string(), json::to_value(&rec.version)),
+        ("policy".to_string(), json::to_value(rec.account.policy())),
+        ("state".to_string(), json::to_value(rec.account.state())),
+        ("devices".to_string(), Value::Object(devices)),
+        ("holdOwner".to_string(), Value::Object(owners)),
+    ];
+    if let Some(clock) = rec.account.clock() {
+        fields.push(("clock".to_string(), json::to_value(&clock)));
+    }
+    json::to_string(&Value::Object(fields))
+}
+
+/// The record from its stored JSON text.
+pub(crate) fn from_json(text: &str) -> Result<AccountRecord, String> {
+    let bad = |e: JsonError| format!("stored account: {e}");
+    let v: Value = json::from_str(text).map_err(bad)?;
+    let mut m = json::take_object(v, "account").map_err(bad)?;
+    let mut take = |k: &str| json::take_member(&mut m, k).ok_or_else(|| format!("stored account: no {k:?}"));
+    let version = u64::from_json(take("version")?).map_err(bad)?;
+    let policy = <Policy as FromJson>::from_json(take("policy")?).map_err(bad)?;
+    let state = LedgerState::from_json(take("state")?).map_err(bad)?;
+    let devices_v = take("devices")?;
+    let owners_v = take("holdOwner")?;
+    let clock = match json::take_member(&mut m, "clock") {
+        Some(c) => Some(i64::from_json(c).map_err(bad)?),
+        None => None,
+    };
+    let account = Account::from_state(policy, state, clock).map_err(|e| format!("stored account: {e}"))?;
+    let mut devices = BTreeMap::new();
+    for (id, d) in json::take_object(devices_v, "devices").map_err(bad)? {
+        devices.insert(id, device_from(d).map_err(bad)?);
+    }
+    let hold_owner = strings(owners_v).map_err(bad)?;
+    Ok(AccountRecord { account, version, devices, hold_owner })
+}
+
+fn device_from(v: Value) -> Result<Device, JsonError> {
+    let mut m = json::take_object(v, "device")?;
+    let mut credits = |k: &str| -> Result<Credits, JsonError> { json::field(json::take_member(&mut m, k), k) };
+    let overdraft = credits("overdraft")?;
+    let overdraft_total = credits("overdraftTotal")?;
+    let vouched = credits("vouched")?;
+    let unpaid_total = credits("unpaidTotal")?;
+    let last_seq: u64 = json::field(json::take_member(&mut m, "lastSeq"), "lastSeq")?;
+    let offline_limit = match json::take_member(&mut m, "offlineLimit") {
+        Some(v) => Some(Credits::from_json(v)?),
+        None => None,
+    };
+    let refused_reserves = match json::take_member(&mut m, "refusedReserves") {
+        Some(v) => strings(v)?,
+        None => HashMap::new(),
+    };
+    // `Device` has private fields (its in-memory results): start from the default.
+    let mut d = Device::default();
+    (d.last_seq, d.overdraft, d.overdraft_total, d.vouched, d.unpaid_total) = (last_seq, overdraft, overdraft_total, vouched, unpaid_total);
+    (d.offline_limit, d.refused_reserves) = (offline_limit, refused_reserves);
+    Ok(d)
+}
+
+fn strings(v: Value) -> Result<HashMap<String, String>, JsonError> {
+    json::take_object(v, "map")?.into_iter().map(|(k, v)| Ok((k, String::from_json(v)?))).collect()
+}
+
+/// A map's members in key order, so that the same record is always the same text.
+fn sorted(map: &HashMap<String, String>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = map.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
+    use credit_meter_protocol::snapshot::SnapshotSigner;
+
+    #[test]
+    fn a_record_survives_the_round_trip_through_its_text() {
+        let mut l = RefLedger::new(SnapshotSigner::from_seed("k", &[7; 32]), LedgerConfig::default());
+        let now = 1_700_000_000_000;
+        assert!(l.handle_admin(r#"{"op":"createAccount","accountId":"a","policy":"trueRecall"}"#, now).contains("true"));
+        assert!(l.handle_admin(r#"{"op":"purchase","accountId":"a","purchaseId":"p","packageId":"starter"}"#, now).contains("true"));
+        let push = r#"{"v":1,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"d:1","amount":"10","operation":"x"},{"type":"commit","seq":2,"at":0,"holdId":"d:1","amount":"70"}]}"#;
+        assert!(l.handle_push(push, now).contains("applied"));
+        let rec = l.take_account("a").expect("account");
+        let text = to_json(&rec);
+        let back = from_json(&text).expect("parses");
+        assert_eq!(to_json(&back), text);
+        assert_eq!(back.account.state(), rec.account.state());
+        assert_eq!(back.devices["d"].last_seq, 2);
+        assert_eq!(back.devices["d"].overdraft, rec.devices["d"].overdraft);
+        assert_eq!(back.hold_owner, rec.hold_owner);
+    }
+}

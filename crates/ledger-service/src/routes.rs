@@ -1,0 +1,212 @@
+//! The `/v1/` routes: push and pull (device tokens, for the token's own account only),
+//! admin commands (admin token only), the public keys, an account's state (its own
+//! device or admin), plus `/healthz` and `/metrics`.
+
+// A handler's early exit is the axum `Response` itself: boxing it would buy nothing.
+#![allow(clippy::result_large_err)]
+
+use credit_meter_protocol::error::ErrorCode;
+use crate::auth::{Auth, Caller, Refusal};
+use crate::engine::Op;
+use crate::metrics::Route;
+use crate::reply::{error, json_reply, refusal};
+use crate::service::{wall_clock_ms, Service};
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::Response;
+use credit_meter_base::json::{self, Value};
+use credit_meter_ledger_core::reference::RefLedger;
+use credit_meter_protocol::message::{PullRequest, PushRequest};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    /// The ledger.
+    pub service: Arc<Service>,
+    /// Authentication.
+    pub auth: Arc<Auth>,
+    /// Journal entries `/v1/state` includes (the latest ones).
+    pub state_entries: u32,
+    /// The demo's token issuer (`serve --demo` only).
+    pub demo: Option<crate::demo::Demo>,
+    /// Push budgets per account.
+    pub push_rate: Arc<crate::rate::PushRate>,
+}
+
+impl AppState {
+    /// The caller, or the refusal (counted).
+    pub(crate) fn caller(&self, headers: &HeaderMap) -> Result<Caller, Response> {
+        let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        self.auth.caller(value).map_err(|r| self.refuse(&r))
+    }
+
+    /// A refusal response (counted in `/metrics`, logged without credentials).
+    pub(crate) fn refuse(&self, r: &Refusal) -> Response {
+        self.service.metrics.refusal();
+        tracing::info!(code = r.code.as_str(), reason = %r.message, "refused");
+        refusal(r)
+    }
+
+    /// The answer of a request the ledger cannot parse: the ledger's own coded error.
+    fn unparsed(&self, op: Op, body: &str) -> Response {
+        let now = wall_clock_ms();
+        let signer = match self.service.keys.read() {
+            Ok(k) => k.signer(now),
+            Err(_) => return error(503, ErrorCode::StorageFailed, "the key ring is unavailable"),
+        };
+        let mut empty = RefLedger::new(signer, self.service.cfg.clone());
+        let text = match op {
+            Op::Push => empty.handle_push(body, now),
+            Op::Pull => empty.handle_pull(body, now),
+            Op::Admin => empty.handle_admin(body, now),
+        };
+        json_reply(200, text)
+    }
+
+    /// Runs a request on the service and answers.
+    pub(crate) async fn run(&self, op: Op, account: String, body: String, push: Option<PushRequest>) -> Response {
+        let started = Instant::now();
+        match self.service.run(op, account, body, push).await {
+            Ok(answer) => {
+                let route = match op {
+                    Op::Push => Route::Push,
+                    Op::Pull => Route::Pull,
+                    Op::Admin => Route::Admin,
+                };
+                self.service.metrics.request(route, answer.tally, started.elapsed());
+                json_reply(200, answer.body)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "storage failed; nothing applied");
+                error(503, ErrorCode::StorageFailed, "the ledger could not store the request; nothing was applied, send it again")
+            }
+        }
+    }
+}
+
+fn utf8(body: Bytes) -> Result<String, Response> {
+    String::from_utf8(body.to_vec()).map_err(|_| error(400, ErrorCode::BadRequest, "the body is not UTF-8"))
+}
+
+/// Checks a device may act as `account`/`device`.
+fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusal> {
+    match caller {
+        Caller::Admin => Err(Refusal::forbidden("the admin token is for /v1/admin and /v1/state; devices push and pull with their own token")),
+        Caller::Device(c) if c.account != account => Err(Refusal::forbidden("the token is for another account")),
+        Caller::Device(c) if c.device.as_deref().is_some_and(|d| d != device) => Err(Refusal::forbidden("the token is for another device")),
+        Caller::Device(_) => Ok(()),
+    }
+}
+
+/// `POST /v1/push`.
+pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match app.caller(&headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let body = match utf8(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Ok(req) = json::from_str::<PushRequest>(&body) else { return app.unparsed(Op::Push, &body) };
+    if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
+        return app.refuse(&r);
+    }
+    if !app.push_rate.allow(&req.account_id) {
+        tracing::info!("push rate of an account exceeded");
+        return error(429, ErrorCode::RateLimited, "too many pushes for this account; send again later (nothing was applied)");
+    }
+    let account = req.account_id.clone();
+    app.run(Op::Push, account, body, Some(req)).await
+}
+
+/// `POST /v1/pull`.
+pub(crate) async fn pull(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let caller = match app.caller(&headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let body = match utf8(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let Ok(req) = json::from_str::<PullRequest>(&body) else { return app.unparsed(Op::Pull, &body) };
+    if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
+        return app.refuse(&r);
+    }
+    app.run(Op::Pull, req.account_id, body, None).await
+}
+
+/// The `accountId` of an admin command (`None`: it has none; the ledger refuses it).
+pub(crate) fn admin_account(body: &str) -> Option<String> {
+    json::from_str::<Value>(body).ok()?.get("accountId")?.as_str().map(str::to_string)
+}
+
+/// `POST /v1/admin`: the admin token only.
+pub(crate) async fn admin(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match app.caller(&headers) {
+        Ok(Caller::Admin) => {}
+        Ok(Caller::Device(_)) => return app.refuse(&Refusal::forbidden("/v1/admin needs the admin token; a device token is never enough")),
+        Err(r) => return r,
+    }
+    let body = match utf8(body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match admin_account(&body) {
+        Some(account) => app.run(Op::Admin, account, body, None).await,
+        None => app.unparsed(Op::Admin, &body),
+    }
+}
+
+/// `GET /v1/keys`: `{kid: base64url public key}` of every published key.
+pub(crate) async fn keys(State(app): State<AppState>) -> Response {
+    match app.service.keys.read() {
+        Ok(k) => json_reply(200, k.public_json()),
+        Err(_) => error(503, ErrorCode::StorageFailed, "the key ring is unavailable"),
+    }
+}
+
+/// `GET /v1/state?account=ID`: the account's own devices or admin.
+pub(crate) async fn state(State(app): State<AppState>, headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let caller = match app.caller(&headers) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let Some(account) = q.get("account").cloned() else { return error(400, ErrorCode::BadRequest, "use /v1/state?account=ID") };
+    if let Caller::Device(c) = &caller {
+        if c.account != account {
+            return app.refuse(&Refusal::forbidden("the token is for another account"));
+        }
+    }
+    match app.service.state(account.clone(), app.state_entries).await {
+        Ok(Some(text)) => json_reply(200, text),
+        Ok(None) => error(404, ErrorCode::UnknownAccount, &format!("no account {account:?}")),
+        Err(e) => {
+            tracing::error!(error = %e, "reading an account failed");
+            error(503, ErrorCode::StorageFailed, "the ledger could not read the account")
+        }
+    }
+}
+
+/// `GET /healthz`: 200 when the database answers.
+pub(crate) async fn healthz(State(app): State<AppState>) -> Response {
+    let store = Arc::clone(&app.service.store);
+    match tokio::task::spawn_blocking(move || store.ping()).await {
+        Ok(Ok(())) => json_reply(200, r#"{"ok":true}"#.into()),
+        _ => error(503, ErrorCode::StorageFailed, "the database does not answer"),
+    }
+}
+
+/// `GET /metrics`: Prometheus text.
+pub(crate) async fn metrics(State(app): State<AppState>) -> Response {
+    let store = Arc::clone(&app.service.store);
+    let totals = tokio::task::spawn_blocking(move || store.totals()).await.ok().and_then(Result::ok);
+    let mut r = json_reply(200, app.service.metrics.render(totals.as_ref()));
+    r.headers_mut().insert(header::CONTENT_TYPE, axum::http::HeaderValue::from_static("text/plain; version=0.0.4"));
+    r
+}

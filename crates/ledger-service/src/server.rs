@@ -1,0 +1,210 @@
+//! The HTTP side: the axum router with its layers (Host check, CORS allow-list, body
+//! limit, request deadline), static files through tower-http, and the accept loop that
+//! bounds connections (in total and per client address), closes connections that are
+//! slow to send their headers or live too long, and shuts down gracefully on SIGTERM or
+//! Ctrl-C: no new connections, requests in hand finish (each one's effect is committed
+//! before its answer), then exit.
+
+use credit_meter_protocol::error::ErrorCode;
+use crate::reply::error;
+use crate::routes::{self, AppState};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, Method};
+use axum::middleware::{self, Next};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::timeout::TimeoutLayer;
+
+/// The HTTP settings.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpOptions {
+    pub cors_origins: Vec<String>,
+    /// Accepted Host headers (lowercase).
+    pub allowed_hosts: Vec<String>,
+    pub www: Option<PathBuf>,
+    pub pkg: Option<PathBuf>,
+    pub demo: bool,
+    pub max_body: usize,
+    pub max_connections: usize,
+    pub max_connections_per_ip: usize,
+    pub header_timeout: Duration,
+    pub request_timeout: Duration,
+    pub connection_lifetime: Duration,
+}
+
+/// Refuses a request whose `Host` is not one this service answers to (a page on another
+/// site that rebinds its own name to this address cannot talk to it).
+async fn host_check(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
+    match host {
+        Some(h) if allowed.contains(&h) => next.run(req).await,
+        _ => error(403, ErrorCode::Forbidden, "this Host is not served here (see --allowed-host)"),
+    }
+}
+
+/// The router with every route and layer.
+pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
+    let mut r = Router::new()
+        .route("/v1/push", post(routes::push))
+        .route("/v1/pull", post(routes::pull))
+        .route("/v1/admin", post(routes::admin))
+        .route("/v1/keys", get(routes::keys))
+        .route("/v1/state", get(routes::state))
+        .route("/healthz", get(routes::healthz))
+        .route("/metrics", get(routes::metrics));
+    if o.demo {
+        r = r.route("/demo/token", post(crate::demo::token)).route("/demo/admin", post(crate::demo::admin)).route("/", get(|| async { Redirect::temporary("/www/") }));
+    }
+    let mut r = r.with_state(app);
+    if let Some(dir) = &o.www {
+        r = r.nest_service("/www", ServeDir::new(dir));
+    }
+    if let Some(dir) = &o.pkg {
+        r = r.nest_service("/pkg", ServeDir::new(dir));
+    }
+    let r = r.layer(DefaultBodyLimit::max(o.max_body)).layer(RequestBodyLimitLayer::new(o.max_body)).layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, o.request_timeout));
+    let r = if o.cors_origins.is_empty() {
+        r
+    } else {
+        let origins = o.cors_origins.iter().map(|s| HeaderValue::from_str(s).map_err(|_| format!("--cors-origin {s:?} is not a header value"))).collect::<Result<Vec<_>, _>>()?;
+        r.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::GET, Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .max_age(Duration::from_secs(600)),
+        )
+    };
+    Ok(r.layer(middleware::from_fn_with_state(Arc::new(o.allowed_hosts.clone()), host_check)))
+}
+
+/// Open connections per client address.
+#[derive(Debug, Default)]
+struct PerIp(Mutex<HashMap<IpAddr, usize>>);
+
+/// One counted connection of an address; uncounted when dropped.
+struct IpSlot(Arc<PerIp>, IpAddr);
+
+impl PerIp {
+    fn take(self: &Arc<Self>, ip: IpAddr, cap: usize) -> Option<IpSlot> {
+        let mut m = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let n = m.entry(ip).or_insert(0);
+        if *n >= cap {
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot(Arc::clone(self), ip))
+    }
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut m = self.0 .0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(n) = m.get_mut(&self.1) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.1);
+            }
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = term => {} }
+}
+
+/// Accepts connections until a shutdown signal, then lets the open ones finish (at most
+/// the request deadline).
+pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions) {
+    let total = Arc::new(Semaphore::new(o.max_connections));
+    let per_ip = Arc::new(PerIp::default());
+    // Tells every connection to finish its request in hand and close.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        let (stream, peer): (_, SocketAddr) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // Out of descriptors and the like: wait a little instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut signal => break,
+        };
+        let Ok(permit) = Arc::clone(&total).try_acquire_owned() else {
+            tracing::warn!("connection limit reached; closing a new connection");
+            continue;
+        };
+        let Some(slot) = per_ip.take(peer.ip(), o.max_connections_per_ip) else {
+            tracing::warn!(peer = %peer.ip(), "per-address connection limit reached");
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let svc = TowerToHyperService::new(router.clone());
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(o.header_timeout)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), svc);
+        let (lifetime, deadline) = (o.connection_lifetime, o.request_timeout);
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            let mut conn = std::pin::pin!(conn);
+            // At the end of its life or at shutdown a connection finishes the request in
+            // hand (within the request deadline), answers it, and closes.
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                () = tokio::time::sleep(lifetime) => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(deadline, conn.as_mut()).await;
+                }
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(deadline, conn.as_mut()).await;
+                }
+            }
+            drop(slot);
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tracing::info!("stopping: finishing the requests in hand");
+    let _ = stop_tx.send(true);
+    // Every connection holds a permit until it is done: having them all back means done.
+    let all = u32::try_from(o.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(o.request_timeout + Duration::from_secs(1), total.acquire_many(all)).await.is_err() {
+        tracing::warn!("requests still open at the deadline");
+    }
+}

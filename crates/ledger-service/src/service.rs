@@ -1,0 +1,131 @@
+//! The ledger service: the store, the signing keys, the ledger's settings and the
+//! per-account locks. [`Service::run`] is the one path of every push, pull and admin
+//! command: lock the account (in this process), then on a blocking thread load it, run
+//! the request, save the changes in one transaction — again from the load if another
+//! process wrote the account meanwhile — and only then hand back the response.
+
+use crate::engine::{self, Op, Tally};
+use crate::keys::KeyRing;
+use crate::locks::AccountLocks;
+use crate::metrics::Metrics;
+use crate::record;
+use crate::store::{Saved, Store};
+use credit_meter_base::json::{self, Value};
+use credit_meter_ledger_core::reference::LedgerConfig;
+use credit_meter_protocol::message::PushRequest;
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Saves retried after conflicts before the request fails (only concurrent processes
+/// writing the same account conflict).
+const MAX_ATTEMPTS: usize = 50;
+
+/// Milliseconds since the Unix epoch by the wall clock.
+pub(crate) fn wall_clock_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
+}
+
+/// The service's shared parts.
+pub(crate) struct Service {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The signing keys (re-read from the key file periodically).
+    pub keys: RwLock<KeyRing>,
+    /// The ledger's settings.
+    pub cfg: LedgerConfig,
+    /// Results kept per device to answer duplicates.
+    pub retention: u64,
+    /// Per-account bounds.
+    pub bounds: engine::Bounds,
+    /// Per-account locks.
+    pub locks: AccountLocks,
+    /// Counters.
+    pub metrics: Metrics,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("cfg", &self.cfg).field("retention", &self.retention).finish_non_exhaustive()
+    }
+}
+
+/// The answer of a request the service ran.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    /// The response body.
+    pub body: String,
+    /// Mutations by status.
+    pub tally: Tally,
+}
+
+impl Service {
+    /// Runs a request on one account and returns its response once its effect is
+    /// committed. `Err` is a storage failure (nothing was applied).
+    pub(crate) async fn run(self: &Arc<Self>, op: Op, account_id: String, body: String, push: Option<PushRequest>) -> Result<Answer, String> {
+        let _lock = self.locks.lock(&account_id).await;
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref())).await.map_err(|e| format!("the request's task failed: {e}"))?
+    }
+
+    fn run_blocking(&self, op: Op, account_id: &str, body: &str, push: Option<&PushRequest>) -> Result<Answer, String> {
+        for _ in 0..MAX_ATTEMPTS {
+            let now = wall_clock_ms();
+            let loaded = self.store.load(account_id)?;
+            let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
+            let store = &self.store;
+            let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
+            let out = engine::run(signer, &self.cfg, op, account_id, loaded.as_ref().map(|l| (l.rev, l.record.as_str())), body, push, now, self.retention, self.bounds, &mut lookup)?;
+            match &out.write {
+                None => return Ok(Answer { body: out.response, tally: out.tally }),
+                Some(w) => match self.store.save(w)? {
+                    Saved::Committed => return Ok(Answer { body: out.response, tally: out.tally }),
+                    Saved::Conflict => self.metrics.conflict(),
+                },
+            }
+        }
+        Err(format!("account {account_id:?}: too many concurrent writes"))
+    }
+
+    /// The account's state for `/v1/state`: its balance view at now, account id, policy
+    /// name, snapshot version, devices and the latest `entries` journal entries.
+    pub(crate) async fn state(self: &Arc<Self>, account_id: String, entries: u32) -> Result<Option<String>, String> {
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let Some(loaded) = this.store.load(&account_id)? else { return Ok(None) };
+            let mut rec = record::from_json(&loaded.record)?;
+            let at = wall_clock_ms().max(rec.account.clock().unwrap_or(i64::MIN));
+            let view = rec.account.balance(at).map_err(|e| e.to_string())?;
+            let Value::Object(mut out) = json::to_value(&view) else { return Ok(None) };
+            let limit = this.cfg.offline_limit;
+            let devices = rec
+                .devices
+                .iter()
+                .map(|(id, d)| {
+                    let v = Value::object([
+                        ("lastSeq", json::to_value(&d.last_seq)),
+                        ("overdraft", json::to_value(&d.overdraft)),
+                        ("overdraftTotal", json::to_value(&d.overdraft_total)),
+                        ("unpaidTotal", json::to_value(&d.unpaid_total)),
+                        ("offlineLimit", json::to_value(&d.offline_limit.unwrap_or(limit))),
+                    ]);
+                    (id.clone(), v)
+                })
+                .collect();
+            let journal = this.store.entries(&account_id, entries)?.iter().map(|t| json::from_str::<Value>(t)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("stored entry: {e}"))?;
+            let extra = [
+                ("accountId", Value::String(account_id.clone())),
+                ("policy", rec.account.policy().name.as_str().into()),
+                ("version", json::to_value(&rec.version)),
+                ("devices", Value::Object(devices)),
+                ("entries", Value::Array(journal)),
+            ];
+            for (key, value) in extra {
+                out.retain(|(k, _)| k != key);
+                out.push((key.to_string(), value));
+            }
+            Ok(Some(json::to_string(&Value::Object(out))))
+        })
+        .await
+        .map_err(|e| format!("the request's task failed: {e}"))?
+    }
+}

@@ -1,0 +1,132 @@
+//! Where the ledger keeps its accounts: one trait, two backends — SQLite (embedded, the
+//! default: one file, nothing else to run) and PostgreSQL (many service processes on one
+//! database).
+//!
+//! The state is stored, not replayed. Tables (see each backend's migrations):
+//!
+//! - `accounts`: one row per account with its current state as one JSON document
+//!   (`record`), a revision number bumped by every write, and two figures for `/metrics`
+//!   (open holds, total overdraft);
+//! - `entries`: the append-only journal, `(account, seq)` → the entry;
+//! - `results`: the result of every applied or refused mutation, `(account, device, seq)`,
+//!   kept for the last `result_retention` seqs of each device so that a resent mutation
+//!   is answered `duplicate` *with its original result*; older ones are deleted (a
+//!   duplicate of those is still never applied twice: the device's cursor is in the
+//!   account row — it is only answered without the original);
+//! - `schema_version`: the migrations applied.
+//!
+//! A write is optimistic: the service reads an account (no lock), runs the request on it,
+//! then saves in one transaction that first checks the row still has the revision it
+//! read — `BEGIN IMMEDIATE` on SQLite, a conditional `UPDATE` on PostgreSQL (which takes
+//! the row lock). A mismatch (another process wrote the account meanwhile) is
+//! [`Saved::Conflict`] and the service runs the request again on the new state. Inside
+//! one process, requests on the same account are already serialised by `locks`, so
+//! conflicts only happen between processes. Nothing is answered before the save commits.
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+/// A storage failure, as text for the operator (never sent to a client in full).
+pub(crate) type StoreError = String;
+
+/// An account row as read.
+#[derive(Debug, Clone)]
+pub(crate) struct Loaded {
+    /// The revision it had (a save must find it unchanged).
+    pub rev: i64,
+    /// The record's JSON text (`record::from_json`).
+    pub record: String,
+}
+
+/// One journal entry to append.
+#[derive(Debug, Clone)]
+pub(crate) struct JournalEntry {
+    /// The entry's seq within its account.
+    pub seq: u64,
+    /// When it took effect (ms since the epoch).
+    pub at: i64,
+    /// The entry as JSON.
+    pub json: String,
+}
+
+/// One mutation result to remember.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredResult {
+    /// The device.
+    pub device_id: String,
+    /// The mutation's seq.
+    pub seq: u64,
+    /// The `MutationResult` as JSON.
+    pub json: String,
+}
+
+/// Everything one request changes on one account, saved in one transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct Write {
+    /// The account.
+    pub account_id: String,
+    /// The revision read (`None`: the account is new; the save fails if it exists).
+    pub expect_rev: Option<i64>,
+    /// The new record text.
+    pub record: String,
+    /// Open holds in it (for `/metrics`).
+    pub open_holds: u64,
+    /// Its devices' outstanding overdraft, a decimal string (for `/metrics`).
+    pub overdraft: String,
+    /// New journal entries.
+    pub entries: Vec<JournalEntry>,
+    /// New mutation results.
+    pub results: Vec<StoredResult>,
+    /// Per device: results at or below this seq are deleted (retention).
+    pub forget_below: Vec<(String, u64)>,
+    /// The wall-clock time of the write.
+    pub now: i64,
+}
+
+/// How a save ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Saved {
+    /// Committed.
+    Committed,
+    /// The row changed since it was read (or was created meanwhile): nothing written.
+    Conflict,
+}
+
+/// Totals over all accounts, for `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Totals {
+    /// Accounts.
+    pub accounts: u64,
+    /// Open holds.
+    pub open_holds: u64,
+    /// Outstanding overdraft (decimal string).
+    pub overdraft: String,
+}
+
+/// A ledger store. Blocking: the service calls it from `spawn_blocking`.
+pub(crate) trait Store: Send + Sync + 'static {
+    /// The account's row, if it exists.
+    fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError>;
+    /// The stored results of a device's seqs `from..=to`, in seq order (those kept).
+    fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError>;
+    /// Saves one request's changes in one transaction (see the module doc).
+    fn save(&self, write: &Write) -> Result<Saved, StoreError>;
+    /// The account's latest `limit` journal entries, oldest first, as JSON.
+    fn entries(&self, account_id: &str, limit: u32) -> Result<Vec<String>, StoreError>;
+    /// Totals for `/metrics`.
+    fn totals(&self) -> Result<Totals, StoreError>;
+    /// Whether the database answers (for `/healthz`).
+    fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Opens the store a `--database` URL names: `sqlite:PATH` or `postgres://…`.
+pub(crate) fn open(url: &str, pool: usize) -> Result<Box<dyn Store>, StoreError> {
+    if let Some(path) = url.strip_prefix("sqlite:") {
+        let path = path.strip_prefix("//").unwrap_or(path);
+        return Ok(Box::new(sqlite::SqliteStore::open(std::path::Path::new(path), pool)?));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Box::new(postgres::PgStore::open(url, pool)?));
+    }
+    Err(format!("--database {url:?}: use sqlite:PATH or postgres://USER@HOST/DB"))
+}

@@ -1,0 +1,202 @@
+//! The PostgreSQL backend: several service processes share one database. A save is one
+//! transaction whose first statement is the conditional `UPDATE … WHERE id = $1 AND
+//! rev = $2` of the account row: it takes the row lock, and a process that lost the
+//! race finds no row with its revision (nothing written; it runs the request again on
+//! the new state). Migrations run under an advisory lock, so processes starting together
+//! migrate once. Connections come from a small pool of blocking clients.
+
+use super::{Loaded, Saved, Store, StoreError, Totals, Write};
+use credit_meter_protocol::money::Credits;
+use postgres::{Client, NoTls};
+use std::sync::{Condvar, Mutex, PoisonError};
+
+/// The migrations, in order; `schema_version` records how many ran.
+const MIGRATIONS: &[&str] = &["
+CREATE TABLE accounts (
+  id         TEXT PRIMARY KEY,
+  rev        BIGINT NOT NULL,
+  record     TEXT NOT NULL,
+  open_holds BIGINT NOT NULL,
+  overdraft  TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE entries (
+  account_id TEXT NOT NULL,
+  seq        BIGINT NOT NULL,
+  at         BIGINT NOT NULL,
+  entry      TEXT NOT NULL,
+  PRIMARY KEY (account_id, seq)
+);
+CREATE TABLE results (
+  account_id TEXT NOT NULL,
+  device_id  TEXT NOT NULL,
+  seq        BIGINT NOT NULL,
+  result     TEXT NOT NULL,
+  PRIMARY KEY (account_id, device_id, seq)
+);
+"];
+
+/// An arbitrary constant: the advisory lock migrations hold.
+const MIGRATION_LOCK: i64 = 0x6372_6564_6974;
+
+/// A PostgreSQL store.
+pub(crate) struct PgStore {
+    idle: Mutex<Vec<Client>>,
+    freed: Condvar,
+}
+
+impl std::fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PgStore")
+    }
+}
+
+fn pg(e: postgres::Error) -> StoreError {
+    format!("postgres: {e}")
+}
+
+fn int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn migrate(c: &mut Client) -> Result<(), StoreError> {
+    let mut tx = c.transaction().map_err(pg)?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK]).map_err(pg)?;
+    tx.batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)").map_err(pg)?;
+    let done: Option<i64> = tx.query_one("SELECT max(version) FROM schema_version", &[]).map_err(pg)?.get(0);
+    let done = usize::try_from(done.unwrap_or(0)).map_err(|_| "schema_version is negative".to_string())?;
+    if done > MIGRATIONS.len() {
+        return Err(format!("the database has schema version {done}; this build knows {}", MIGRATIONS.len()));
+    }
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(done) {
+        tx.batch_execute(step).map_err(pg)?;
+        tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[&(i as i64 + 1)]).map_err(pg)?;
+    }
+    tx.commit().map_err(pg)
+}
+
+impl PgStore {
+    /// Connects `pool` clients to `url` and migrates.
+    pub(crate) fn open(url: &str, pool: usize) -> Result<PgStore, StoreError> {
+        let mut first = Client::connect(url, NoTls).map_err(pg)?;
+        migrate(&mut first)?;
+        let mut idle = vec![first];
+        for _ in 1..pool.max(1) {
+            idle.push(Client::connect(url, NoTls).map_err(pg)?);
+        }
+        Ok(PgStore { idle: Mutex::new(idle), freed: Condvar::new() })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut c = {
+            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            loop {
+                if let Some(c) = idle.pop() {
+                    break c;
+                }
+                idle = self.freed.wait(idle).unwrap_or_else(PoisonError::into_inner);
+            }
+        };
+        let out = f(&mut c);
+        // A broken connection is not put back; the next caller waits for another one.
+        if !c.is_closed() {
+            self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(c);
+        }
+        self.freed.notify_one();
+        out
+    }
+}
+
+impl Store for PgStore {
+    fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError> {
+        self.with(|c| {
+            let row = c.query_opt("SELECT rev, record FROM accounts WHERE id = $1", &[&account_id]).map_err(pg)?;
+            Ok(row.map(|r| Loaded { rev: r.get(0), record: r.get(1) }))
+        })
+    }
+
+    fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
+        self.with(|c| {
+            let rows = c
+                .query("SELECT seq, result FROM results WHERE account_id = $1 AND device_id = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq", &[&account_id, &device_id, &int(from), &int(to)])
+                .map_err(pg)?;
+            Ok(rows.iter().map(|r| (u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), r.get(1))).collect())
+        })
+    }
+
+    fn save(&self, w: &Write) -> Result<Saved, StoreError> {
+        self.with(|c| {
+            let mut tx = c.transaction().map_err(pg)?;
+            let open = int(w.open_holds);
+            let n = match w.expect_rev {
+                None => tx
+                    .execute(
+                        "INSERT INTO accounts (id, rev, record, open_holds, overdraft, updated_at) VALUES ($1, 1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
+                        &[&w.account_id, &w.record, &open, &w.overdraft, &w.now],
+                    )
+                    .map_err(pg)?,
+                Some(rev) => tx
+                    .execute(
+                        "UPDATE accounts SET rev = rev + 1, record = $3, open_holds = $4, overdraft = $5, updated_at = $6 WHERE id = $1 AND rev = $2",
+                        &[&w.account_id, &rev, &w.record, &open, &w.overdraft, &w.now],
+                    )
+                    .map_err(pg)?,
+            };
+            if n != 1 {
+                tx.rollback().map_err(pg)?;
+                return Ok(Saved::Conflict);
+            }
+            if !w.entries.is_empty() {
+                let seqs: Vec<i64> = w.entries.iter().map(|e| int(e.seq)).collect();
+                let ats: Vec<i64> = w.entries.iter().map(|e| e.at).collect();
+                let jsons: Vec<&str> = w.entries.iter().map(|e| e.json.as_str()).collect();
+                tx.execute("INSERT INTO entries (account_id, seq, at, entry) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[])", &[&w.account_id, &seqs, &ats, &jsons])
+                    .map_err(pg)?;
+            }
+            if !w.results.is_empty() {
+                let devices: Vec<&str> = w.results.iter().map(|r| r.device_id.as_str()).collect();
+                let seqs: Vec<i64> = w.results.iter().map(|r| int(r.seq)).collect();
+                let jsons: Vec<&str> = w.results.iter().map(|r| r.json.as_str()).collect();
+                tx.execute(
+                    "INSERT INTO results (account_id, device_id, seq, result) SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[]) \
+                     ON CONFLICT (account_id, device_id, seq) DO UPDATE SET result = EXCLUDED.result",
+                    &[&w.account_id, &devices, &seqs, &jsons],
+                )
+                .map_err(pg)?;
+            }
+            for (device, below) in &w.forget_below {
+                tx.execute("DELETE FROM results WHERE account_id = $1 AND device_id = $2 AND seq <= $3", &[&w.account_id, device, &int(*below)]).map_err(pg)?;
+            }
+            tx.commit().map_err(pg)?;
+            Ok(Saved::Committed)
+        })
+    }
+
+    fn entries(&self, account_id: &str, limit: u32) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            let rows = c.query("SELECT entry FROM entries WHERE account_id = $1 ORDER BY seq DESC LIMIT $2", &[&account_id, &i64::from(limit)]).map_err(pg)?;
+            let mut out: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+            out.reverse();
+            Ok(out)
+        })
+    }
+
+    fn totals(&self) -> Result<Totals, StoreError> {
+        self.with(|c| {
+            let row = c.query_one("SELECT count(*), coalesce(sum(open_holds), 0)::bigint FROM accounts", &[]).map_err(pg)?;
+            let (accounts, open): (i64, i64) = (row.get(0), row.get(1));
+            // Money is summed as decimals in Rust, never as SQL floats.
+            let mut total = Credits::ZERO;
+            for r in c.query("SELECT overdraft FROM accounts WHERE overdraft <> '0'", &[]).map_err(pg)? {
+                if let Ok(x) = Credits::parse(r.get::<_, &str>(0)) {
+                    total = total.checked_add(x).unwrap_or(total);
+                }
+            }
+            Ok(Totals { accounts: u64::try_from(accounts).unwrap_or(0), open_holds: u64::try_from(open).unwrap_or(0), overdraft: total.to_plain_string() })
+        })
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| c.query_one("SELECT 1", &[]).map(|_| ()).map_err(pg))
+    }
+}

@@ -1,0 +1,222 @@
+//! The attacks the old server fell to, each as a test that now does no harm: made-up
+//! device ids draining an account, more open holds than a client accepts, idle and
+//! trickling connections, too many connections from one address, a 32 MiB body, and a
+//! 10,000-mutation push stalling other accounts.
+
+mod support;
+use credit_meter_protocol::message::ResultStatus;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use support::*;
+
+/// Whether the server closed the connection (a read gives EOF or a reset). Waits for it.
+fn closed_by_server(s: &mut TcpStream) -> bool {
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue, // an error response (e.g. 408) before the close
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => return false,
+            Err(_) => return true,
+        }
+    }
+}
+
+#[test]
+fn made_up_device_ids_cannot_multiply_the_overdraft() {
+    let dir = temp_dir("devices");
+    let s = Server::start(&dir, &["--max-devices", "3"]);
+    // One device runs the account dry, then each new device id tries to overdraw.
+    let balance = credits(&s.state("demo")["balance"]).to_plain_string();
+    let (r, _) = s.push("demo", "d0", json!([reserve(1, "d0:1", &balance), commit(2, "d0:1", &balance)]));
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", r.results);
+    let mut refused = 0;
+    for i in 1..=6 {
+        let d = format!("d{i}");
+        let body = json!({"v":1,"accountId":"demo","deviceId":d,"mutations":[reserve(1, &format!("{d}:1"), "1"), commit(2, &format!("{d}:1"), "50")]}).to_string();
+        let r = s.post("/v1/push", Some(&token("demo", None)), &body);
+        assert_eq!(r.status, 200);
+        if r.code() == "LIMIT_REACHED" {
+            refused += 1;
+        }
+    }
+    let state = s.state("demo");
+    let devices = state["devices"].as_object().unwrap();
+    assert_eq!(devices.len(), 3, "the cap: {devices:?}");
+    assert_eq!(refused, 4, "every device past the cap is refused");
+    let overdraft = devices.values().fold(c("0"), |acc, d| acc.checked_add(credits(&d["overdraft"])).unwrap());
+    assert!(overdraft <= c("100"), "at most (devices - 1) x the offline limit: {overdraft}");
+}
+
+#[test]
+fn open_holds_stop_at_the_bound_and_closing_holds_still_applies() {
+    let dir = temp_dir("holds");
+    let s = Server::start(&dir, &["--max-open-holds", "100"]);
+    let batch: Vec<_> = (1..=100u64).map(|i| reserve(i, &format!("h:{i}"), "0.01")).collect();
+    let (r, p) = s.push("demo", "h", json!(batch));
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied));
+    assert_eq!(p.holds.len(), 100);
+    let one_more = json!({"v":1,"accountId":"demo","deviceId":"h","mutations":[reserve(101, "h:101", "0.01")]}).to_string();
+    let r = s.post("/v1/push", Some(&token("demo", None)), &one_more);
+    assert_eq!(r.code(), "LIMIT_REACHED", "{}", r.text());
+    assert_eq!(s.state("demo")["devices"]["h"]["lastSeq"], 100, "nothing of it applied");
+    // A release and the reserve in one push stay within the bound: applied.
+    let (r, p) = s.push("demo", "h", json!([release(101, "h:1"), reserve(102, "h:102", "0.01")]));
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", r.results);
+    assert_eq!(p.holds.len(), 100);
+}
+
+#[test]
+fn idle_and_trickling_connections_are_closed() {
+    let dir = temp_dir("slow");
+    let s = Server::start(&dir, &["--header-timeout-seconds", "1"]);
+    let mut idle = TcpStream::connect(s.addr).unwrap();
+    assert!(closed_by_server(&mut idle), "an idle connection is closed");
+
+    // A keep-alive connection that goes quiet after one request is closed too.
+    let mut kept = TcpStream::connect(s.addr).unwrap();
+    write!(kept, "GET /v1/keys HTTP/1.1\r\nHost: {}\r\n\r\n", s.addr).unwrap();
+    assert!(closed_by_server(&mut kept), "an idle keep-alive connection is closed");
+
+    // Headers sent one byte at a time, forever: closed although bytes keep coming.
+    let mut slow = TcpStream::connect(s.addr).unwrap();
+    let trickle = format!("GET /v1/keys HTTP/1.1\r\nHost: {}\r\nX-Padding: {}", s.addr, "a".repeat(65_536));
+    let mut cut = false;
+    for b in trickle.bytes() {
+        if slow.write_all(&[b]).is_err() {
+            cut = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        slow.set_nonblocking(true).unwrap();
+        let mut probe = [0u8; 1];
+        let gone = matches!(slow.read(&mut probe), Ok(0) | Ok(1));
+        slow.set_nonblocking(false).unwrap();
+        if gone {
+            cut = true;
+            break;
+        }
+    }
+    assert!(cut, "a trickling header is cut off before it is complete");
+    assert_eq!(s.get("/v1/keys", None).status, 200, "honest clients still served");
+}
+
+#[test]
+fn one_address_cannot_take_every_connection() {
+    let dir = temp_dir("conns");
+    let s = Server::start(&dir, &["--max-connections-per-ip", "4"]);
+    let mut held: Vec<TcpStream> = Vec::new();
+    for _ in 0..4 {
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        // Each is in use: a request is answered on it.
+        write!(c, "GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", s.addr).unwrap();
+        let mut buf = [0u8; 12];
+        c.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"HTTP/1.1 200");
+        held.push(c);
+    }
+    let mut fifth = TcpStream::connect(s.addr).unwrap();
+    assert!(closed_by_server(&mut fifth), "the fifth connection from one address is closed");
+    drop(held.pop());
+    // Once one is closed, the address may connect again (the server notices the close).
+    let mut ok = false;
+    for _ in 0..100 {
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        if write!(c, "GET /healthz HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", s.addr).is_ok() {
+            let mut out = String::new();
+            let _ = c.read_to_string(&mut out);
+            if out.starts_with("HTTP/1.1 200") {
+                ok = true;
+                break;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(ok, "a freed slot is usable again");
+}
+
+#[test]
+fn a_32_mib_body_is_refused_and_nothing_is_stored() {
+    let dir = temp_dir("body");
+    let s = Server::start(&dir, &[]);
+    let size_before = std::fs::metadata(dir.join("ledger.sqlite")).unwrap().len() + std::fs::metadata(dir.join("ledger.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
+    let big = vec![b' '; 32 << 20];
+    let t = token("demo", None);
+    for _ in 0..3 {
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        write!(c, "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n", s.addr, big.len()).unwrap();
+        let _ = c.write_all(&big); // the server may stop reading early
+        let mut reply = String::new();
+        let _ = std::io::BufReader::new(c).read_to_string(&mut reply);
+        assert!(reply.starts_with("HTTP/1.1 413"), "{}", &reply[..reply.len().min(100)]);
+    }
+    let size_after = std::fs::metadata(dir.join("ledger.sqlite")).unwrap().len() + std::fs::metadata(dir.join("ledger.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
+    assert!(size_after <= size_before + 64 * 1024, "nothing of the bodies was stored: {size_before} -> {size_after}");
+}
+
+#[test]
+fn a_10000_mutation_push_does_not_stall_another_account() {
+    let dir = temp_dir("stall");
+    // A debug build under a parallel test run can take longer than the default 30 s
+    // request deadline for 10,000 mutations; the deadline is not what this test is about.
+    let s = Server::start(&dir, &["--request-timeout-seconds", "600"]);
+    let addr = s.addr;
+    // 5,000 reserve + release pairs on `demo`.
+    let mutations: Vec<_> = (1..=5_000u64).flat_map(|i| [reserve(2 * i - 1, &format!("big:{}", 2 * i - 1), "0.01"), release(2 * i, &format!("big:{}", 2 * i - 1))]).collect();
+    let body = json!({"v":1,"accountId":"demo","deviceId":"big","mutations":mutations}).to_string();
+    let done = Arc::new(AtomicBool::new(false));
+    let big = {
+        let done = Arc::clone(&done);
+        let auth = headers(&[("Authorization", &format!("Bearer {}", token("demo", None)))]);
+        std::thread::spawn(move || {
+            let r = http(addr, "POST", "/v1/push", &auth, body.as_bytes());
+            done.store(true, Ordering::SeqCst);
+            r
+        })
+    };
+    // Meanwhile another account's device pushes; count how many of its pushes are
+    // answered before the big one is.
+    let mut before_big = 0;
+    let mut seq = 0;
+    while !done.load(Ordering::SeqCst) && seq < 10_000 {
+        seq += 1;
+        let (r, _) = s.push("demo-agent", "small", json!([{"type":"reserve","seq":seq,"at":0,"holdId":format!("small:{seq}"),"amount":"0.01","operation":"chat.reply"}]));
+        assert_eq!(r.results[0].status, ResultStatus::Applied);
+        if !done.load(Ordering::SeqCst) {
+            before_big += 1;
+        }
+    }
+    let r = big.join().unwrap();
+    assert_eq!(r.status, 200);
+    let v = r.json();
+    assert_eq!(v["results"].as_array().map(Vec::len), Some(10_000));
+    assert!(v["results"].as_array().unwrap().iter().all(|x| x["status"] == "applied"));
+    assert!(before_big >= 1, "another account's pushes were answered while the big push ran");
+}
+
+#[test]
+fn pushes_beyond_an_accounts_rate_are_refused_and_not_applied() {
+    let dir = temp_dir("rate");
+    let s = Server::start(&dir, &["--pushes-per-minute", "3"]);
+    let t = token("demo", Some("r"));
+    let mut statuses = Vec::new();
+    for seq in 1..=5u64 {
+        let body = json!({"v":1,"accountId":"demo","deviceId":"r","mutations":[reserve(seq, &format!("r:{seq}"), "1")]}).to_string();
+        let r = s.post("/v1/push", Some(&t), &body);
+        statuses.push((r.status, r.code()));
+        if r.status == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&(429, "RATE_LIMITED".to_string())), "{statuses:?}");
+    let applied = statuses.iter().filter(|(st, _)| *st == 200).count() as u64;
+    assert!(applied >= 3, "the budget itself is usable: {statuses:?}");
+    assert_eq!(s.state("demo")["devices"]["r"]["lastSeq"], applied, "the refused push was not applied");
+    let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":1,"accountId":"demo-agent","deviceId":"x"}"#);
+    assert_eq!(other.status, 200, "other accounts and pulls are not affected");
+}

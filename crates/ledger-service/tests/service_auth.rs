@@ -1,0 +1,152 @@
+//! Authentication and the browser boundary: every caller is authenticated and refused by
+//! default — no token, an expired one, a wrong signature, another account's, a device
+//! token on admin routes, the admin token on device routes — each with its code and
+//! HTTP status; device tokens verified with an Ed25519 public key or a JWKS file; no
+//! CORS headers unless an origin is allowed; a foreign `Host` is refused.
+
+mod support;
+use credit_meter_protocol::base64url;
+use credit_meter_protocol::snapshot::SnapshotSigner;
+use serde_json::json;
+use support::*;
+
+fn push_body(account: &str, device: &str, mutations: serde_json::Value) -> String {
+    json!({"v":1,"accountId":account,"deviceId":device,"mutations":mutations}).to_string()
+}
+
+#[test]
+fn every_caller_is_authenticated_and_refused_with_its_code() {
+    let dir = temp_dir("auth");
+    let s = Server::start(&dir, &[]);
+    let body = push_body("demo", "d1", json!([reserve(1, "d1:1", "10")]));
+    let expired = token_with(SECRET, json!({"sub":"demo","exp": now_s() - 10}));
+    let forged = token_with("another-secret-that-is-long-enough-0123456789", json!({"sub":"demo","exp": now_s() + 3600}));
+    let no_exp = token_with(SECRET, json!({"sub":"demo"}));
+    let other = token("demo-agent", None);
+    let pinned = token("demo", Some("d2"));
+    let cases: [(Option<&str>, u16, &str); 8] = [
+        (None, 401, "UNAUTHORIZED"),
+        (Some("not-a-jwt"), 401, "UNAUTHORIZED"),
+        (Some(&expired), 401, "UNAUTHORIZED"),
+        (Some(&forged), 401, "UNAUTHORIZED"),
+        (Some(&no_exp), 401, "UNAUTHORIZED"),
+        (Some(&other), 403, "FORBIDDEN"),
+        (Some(&pinned), 403, "FORBIDDEN"),
+        (Some(ADMIN), 403, "FORBIDDEN"),
+    ];
+    for (auth, status, code) in cases {
+        for path in ["/v1/push", "/v1/pull"] {
+            let r = s.post(path, auth, &body);
+            assert_eq!((r.status, r.code()), (status, code.to_string()), "{path} with {auth:?}: {}", r.text());
+            let v = r.json();
+            assert_eq!((v["ok"].clone(), v["v"].clone()), (json!(false), json!(1)), "a protocol error body");
+        }
+    }
+    assert_eq!(s.state("demo")["devices"].as_object().map(|d| d.len()), Some(0), "nothing was applied, no device was made");
+
+    // The admin route takes only the admin token; a device token is never enough.
+    let grant = json!({"op":"grant","accountId":"demo","grant":{"id":"g1","kind":"promotion","amount":"1000000"}}).to_string();
+    for (auth, status) in [(None, 401), (Some(token("demo", None)), 403), (Some("x".repeat(ADMIN.len())), 401)] {
+        let r = s.post("/v1/admin", auth.as_deref(), &grant);
+        assert_eq!(r.status, status, "{}", r.text());
+    }
+    let r = s.post("/v1/admin", Some(ADMIN), &grant);
+    assert_eq!((r.status, r.json()["ok"].clone()), (200, json!(true)), "{}", r.text());
+
+    // /v1/state: the account's own device token or admin.
+    assert_eq!(s.get("/v1/state?account=demo", None).status, 401);
+    assert_eq!(s.get("/v1/state?account=demo", Some(&token("demo-agent", None))).status, 403);
+    assert_eq!(s.get("/v1/state?account=demo", Some(&token("demo", None))).status, 200);
+
+    // The right token works.
+    let r = s.post("/v1/push", Some(&token("demo", Some("d1"))), &body);
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["results"][0]["status"], "applied");
+}
+
+#[test]
+fn seq_burning_by_another_caller_is_refused_and_the_victims_mutations_apply() {
+    let dir = temp_dir("burn");
+    let s = Server::start(&dir, &[]);
+    let attacker = token("demo-agent", None);
+    for seq in 1..=20u64 {
+        let r = s.post("/v1/push", Some(&attacker), &push_body("demo", "victim", json!([release(seq, &format!("victim:{seq}"))])));
+        assert_eq!(r.status, 403);
+    }
+    let (resp, _) = s.push("demo", "victim", json!([reserve(1, "victim:1", "20"), commit(2, "victim:1", "20")]));
+    assert!(resp.results.iter().all(|r| r.status == credit_meter_protocol::message::ResultStatus::Applied), "{:?}", resp.results);
+}
+
+#[test]
+fn a_foreign_host_is_refused_and_cors_is_an_allow_list() {
+    let dir = temp_dir("host");
+    let s = Server::start(&dir, &["--cors-origin", "https://app.example", "--allowed-host", "ledger.example"]);
+    let r = http(s.addr, "GET", "/v1/keys", &headers(&[("Host", "attacker.example")]), b"");
+    assert_eq!((r.status, r.code()), (403, "FORBIDDEN".to_string()), "DNS rebinding: a foreign Host");
+    assert_eq!(http(s.addr, "GET", "/v1/keys", &headers(&[("Host", "ledger.example")]), b"").status, 200);
+    assert_eq!(http(s.addr, "GET", "/v1/keys", &headers(&[("Host", &format!("localhost:{}", s.addr.port()))]), b"").status, 200);
+
+    let pre = |origin: &str| {
+        http(s.addr, "OPTIONS", "/v1/push", &headers(&[("Origin", origin), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization,content-type")]), b"")
+    };
+    let ok = pre("https://app.example");
+    assert_eq!(ok.header("Access-Control-Allow-Origin"), Some("https://app.example"));
+    assert!(ok.header("Access-Control-Allow-Headers").unwrap_or("").to_ascii_lowercase().contains("authorization"));
+    assert_eq!(ok.header("Access-Control-Allow-Private-Network"), None);
+    let evil = pre("https://evil.example");
+    assert_eq!(evil.header("Access-Control-Allow-Origin"), None, "an origin not on the list gets no CORS grant");
+    drop(s);
+
+    let dir = temp_dir("no-cors");
+    let s = Server::start(&dir, &[]);
+    let r = http(s.addr, "GET", "/v1/keys", &headers(&[("Origin", "https://evil.example")]), b"");
+    assert_eq!((r.status, r.header("Access-Control-Allow-Origin")), (200, None), "no CORS by default");
+}
+
+/// An Ed25519 key as PKCS#8 DER (for signing test tokens) and its SPKI PEM and JWK x.
+fn ed25519(seed: [u8; 32]) -> (Vec<u8>, String, String) {
+    let mut der = hex("302e020100300506032b657004220420");
+    der.extend_from_slice(&seed);
+    let public = base64url::decode(&SnapshotSigner::from_seed("k", &seed).public_key_base64url()).unwrap();
+    let mut spki = hex("302a300506032b6570032100");
+    spki.extend_from_slice(&public);
+    let pem = format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", std_base64(&spki));
+    (der, pem, base64url::encode(&public))
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+}
+
+fn std_base64(b: &[u8]) -> String {
+    base64url::encode(b).replace('-', "+").replace('_', "/") + &"=".repeat((3 - b.len() % 3) % 3)
+}
+
+fn eddsa_token(der: &[u8], kid: Option<&str>, claims: serde_json::Value) -> String {
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    h.kid = kid.map(str::to_string);
+    jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_ed_der(der)).unwrap()
+}
+
+#[test]
+fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
+    let dir = temp_dir("eddsa");
+    let (der, pem, x) = ed25519([9; 32]);
+    let (other_der, _, _) = ed25519([10; 32]);
+    std::fs::write(dir.join("pub.pem"), &pem).unwrap();
+    std::fs::write(dir.join("jwks.json"), json!({"keys":[{"kty":"OKP","crv":"Ed25519","x":x,"kid":"k1","alg":"EdDSA"}]}).to_string()).unwrap();
+    let body = push_body("demo", "d1", json!([]));
+    for flag in ["--jwt-public-key", "--jwks"] {
+        let file = dir.join(if flag == "--jwks" { "jwks.json" } else { "pub.pem" }).display().to_string();
+        let db = format!("sqlite:{}", dir.join(format!("l{}.sqlite", flag.len())).display());
+        let s = Server::start_args(&["serve", "--addr", "127.0.0.1:0", "--database", &db, flag, &file].map(String::from), &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)]);
+        assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
+        let good = eddsa_token(&der, Some("k1"), json!({"sub":"demo","exp":now_s() + 60}));
+        let r = s.post("/v1/pull", Some(&good), &body);
+        assert_eq!(r.status, 200, "{flag}: {}", r.text());
+        let wrong_key = eddsa_token(&other_der, Some("k1"), json!({"sub":"demo","exp":now_s() + 60}));
+        assert_eq!(s.post("/v1/pull", Some(&wrong_key), &body).status, 401, "{flag}");
+        let hs = token("demo", None);
+        assert_eq!(s.post("/v1/pull", Some(&hs), &body).status, 401, "{flag}: an HS256 token is not accepted when a public key is configured");
+    }
+}

@@ -1,0 +1,274 @@
+//! The `credit-meter-ledger` service as a process, driven over plain HTTP: the routes,
+//! the demo accounts, state surviving SIGKILL and SIGTERM (stored, not replayed), keep-
+//! alive, static files only from the configured directories, and the command line.
+
+mod support;
+use credit_meter_ledger_core::model::Policy;
+use credit_meter_protocol::message::{Response, ResultStatus};
+use serde_json::{json, Value};
+use std::io::{BufReader, Write};
+use std::net::TcpStream;
+use std::process::Command;
+use std::time::Duration;
+use support::*;
+
+#[test]
+fn a_first_run_creates_a_signing_key_and_the_demo_accounts() {
+    let dir = temp_dir("first-run");
+    let s = Server::start(&dir, &[]);
+    assert!(s.first_line.contains("(demo: http://"), "{}", s.first_line);
+    let keys: serde_json::Map<String, Value> = serde_json::from_str(&s.get("/v1/keys", None).text()).unwrap();
+    assert_eq!(keys.len(), 1);
+    assert!(s.keys().get(keys.keys().next().unwrap()).is_some(), "a valid Ed25519 public key");
+
+    let demo = s.state("demo");
+    assert_eq!(demo["policy"], "trueRecall");
+    let starter = Policy::true_recall().packages.iter().find(|p| p.id == "starter").unwrap().clone();
+    assert_eq!(credits(&demo["balance"]), starter.credits.checked_add(starter.bonus).unwrap(), "the Starter package");
+
+    let agent = s.state("demo-agent");
+    assert_eq!(agent["policy"], "assistLore");
+    assert_eq!(agent["plan"], "starter");
+    let policy = Policy::assist_lore();
+    let expected = policy.signup_grant.as_ref().unwrap().credits.checked_add(policy.plan("starter").unwrap().credits_per_cycle).unwrap();
+    assert_eq!(credits(&agent["balance"]), expected, "signup grant plus the plan's cycle credits");
+
+    let pull = s.post("/v1/pull", Some(&token("demo", None)), r#"{"v":1,"accountId":"demo","deviceId":"d1"}"#);
+    let pull: Response = credit_meter_base::json::from_str(&pull.text()).unwrap();
+    let payload = pull.snapshot.expect("snapshot").verify(&s.keys()).expect("signed by the published key").payload;
+    assert_eq!(payload.balance, credits(&demo["balance"]));
+    let key_file = dir.join("ledger.sqlite.keys.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600, "the key file is private");
+        for f in ["ledger.sqlite", "ledger.sqlite-wal"] {
+            assert_eq!(std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777, 0o600, "{f} is private");
+        }
+    }
+}
+
+#[test]
+fn the_ledger_routes_answer_with_the_ledgers_json() {
+    let dir = temp_dir("routes");
+    let s = Server::start(&dir, &[]);
+    let before = credits(&s.state("demo")["balance"]);
+    let (r, p) = s.push("demo", "d1", json!([reserve(1, "d1:1", "10"), commit(2, "d1:1", "7")]));
+    assert_eq!(r.results.iter().map(|x| x.status).collect::<Vec<_>>(), [ResultStatus::Applied, ResultStatus::Applied]);
+    assert_eq!(p.balance.checked_add(c("7")).unwrap(), before);
+    assert_eq!(credits(&s.state("demo")["balance"]), p.balance, "the state route agrees with the snapshot");
+    assert!(s.state("demo")["entries"].as_array().map(Vec::len).unwrap_or(0) >= 3, "the journal: purchase, reserve, commit");
+
+    let bought = s.admin(&json!({"op":"purchase","accountId":"demo","purchaseId":"t1","packageId":"starter"}));
+    assert_eq!(bought["ok"], true, "{bought}");
+    assert!(credits(&s.state("demo")["balance"]) > p.balance);
+
+    let demo = token("demo", None);
+    for (path, auth, body, code) in [
+        ("/v1/push", demo.as_str(), "{not json", "BAD_REQUEST"),
+        ("/v1/pull", demo.as_str(), "[]", "BAD_REQUEST"),
+        ("/v1/push", ADMIN, r#"{"v":1,"accountId":"nobody","deviceId":"d1","mutations":[]}"#, "FORBIDDEN"),
+        ("/v1/admin", ADMIN, "nonsense", "BAD_INPUT"),
+        ("/v1/admin", ADMIN, r#"{"op":"purchase","accountId":"demo","purchaseId":"t1","packageId":"starter"}"#, "DUPLICATE_ID"),
+        ("/v1/admin", ADMIN, r#"{"op":"purchase","accountId":"nobody","purchaseId":"t1","packageId":"starter"}"#, "NOT_FOUND"),
+    ] {
+        let r = s.post(path, Some(auth), body);
+        assert_eq!(r.status, if code == "FORBIDDEN" { 403 } else { 200 }, "{path} {body}: {}", r.text());
+        assert_eq!(r.header("Content-Type"), Some("application/json; charset=utf-8"));
+        assert_eq!(r.code(), code, "{path} {body}");
+    }
+    let nobody = s.post("/v1/push", Some(&token("nobody", None)), r#"{"v":1,"accountId":"nobody","deviceId":"d1","mutations":[]}"#);
+    assert_eq!((nobody.status, nobody.code()), (200, "UNKNOWN_ACCOUNT".to_string()));
+    let created = s.admin(&json!({"op":"createAccount","accountId":"a2","policy":"trueRecall"}));
+    assert_eq!(created["ok"], true, "{created}");
+    assert_eq!(s.state("a2")["policy"], "trueRecall");
+}
+
+#[test]
+fn http_misuse_is_a_4xx() {
+    let dir = temp_dir("misuse");
+    let s = Server::start(&dir, &["--max-body", "65536"]);
+    let t = token("demo", None);
+    let cases = [
+        (s.get("/v1/push", Some(&t)), 405),
+        (s.post("/v1/keys", None, ""), 405),
+        (s.post("/v1/nothing", None, "{}"), 404),
+        (s.get("/v1/state", Some(ADMIN)), 400),
+        (s.get("/v1/state?account=nobody", Some(ADMIN)), 404),
+        (http(s.addr, "POST", "/v1/push", &headers(&[("Authorization", &format!("Bearer {t}"))]), &[0xff, 0xfe, b'{']), 400),
+    ];
+    for (r, status) in &cases {
+        assert_eq!(r.status, *status, "{}", r.text());
+        assert_eq!(r.header("Access-Control-Allow-Origin"), None, "no CORS unless configured");
+    }
+    let r = http(s.addr, "POST", "/v1/push", &headers(&[("Content-Length", "65537")]), b"");
+    assert_eq!(r.status, 413);
+}
+
+#[test]
+fn one_keep_alive_connection_serves_several_requests() {
+    let dir = temp_dir("keep-alive");
+    let s = Server::start(&dir, &[]);
+    let stream = TcpStream::connect(s.addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut w = stream.try_clone().unwrap();
+    let mut r = BufReader::new(stream);
+    let t = token("demo", Some("ka"));
+    for seq in 1..=3u64 {
+        let body = json!({"v":1,"accountId":"demo","deviceId":"ka","mutations":[reserve(seq, &format!("ka:{seq}"), "1")]}).to_string();
+        write!(w, "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n{body}", s.addr, body.len()).unwrap();
+        let reply = read_reply(&mut r, false);
+        assert_eq!(reply.status, 200);
+        let resp: Response = credit_meter_base::json::from_str(std::str::from_utf8(&reply.body).unwrap()).unwrap();
+        assert_eq!((resp.results[0].seq, resp.results[0].status), (seq, ResultStatus::Applied));
+    }
+    assert_eq!(s.state("demo")["devices"]["ka"]["lastSeq"], 3);
+}
+
+#[test]
+fn state_survives_sigkill_and_sigterm_and_a_duplicate_is_not_applied_twice() {
+    let dir = temp_dir("restart");
+    let batch = json!([reserve(1, "d1:1", "10"), commit(2, "d1:1", "7"), reserve(3, "d1:3", "4")]);
+
+    let s = Server::start(&dir, &[]);
+    let (first, p1) = s.push("demo", "d1", batch.clone());
+    assert!(first.results.iter().all(|r| r.status == ResultStatus::Applied));
+    let bought = s.admin(&json!({"op":"purchase","accountId":"demo","purchaseId":"r1","packageId":"pro"}));
+    assert_eq!(bought["ok"], true);
+    let keys = s.get("/v1/keys", None).text();
+    let state = s.state("demo");
+    s.kill();
+
+    let s = Server::start(&dir, &[]);
+    assert_eq!(s.get("/v1/keys", None).text(), keys, "the same signing key");
+    let after = s.state("demo");
+    for field in ["balance", "held", "grants", "holds", "devices", "entries", "version"] {
+        assert_eq!(after[field], state[field], "{field} after SIGKILL");
+    }
+    let (dup, p2) = s.push("demo", "d1", batch);
+    assert!(dup.results.iter().all(|r| r.status == ResultStatus::Duplicate && r.original == Some(ResultStatus::Applied)), "{:?}", dup.results);
+    assert_eq!(dup.results[1].charged, Some(c("7")), "the original result, from the results table");
+    assert_eq!(p2.last_mutation_seq, p1.last_mutation_seq);
+    assert_eq!(p2.balance, credits(&state["balance"]), "not applied twice");
+    let (next, p3) = s.push("demo", "d1", json!([commit(4, "d1:3", "3")]));
+    assert_eq!(next.results[0].status, ResultStatus::Applied);
+    let state = s.state("demo");
+    assert_eq!(credits(&state["balance"]), p3.balance);
+    assert!(s.terminate(), "SIGTERM exits with 0");
+
+    let s = Server::start(&dir, &[]);
+    assert_eq!(s.get("/v1/keys", None).text(), keys);
+    let after = s.state("demo");
+    for field in ["balance", "held", "grants", "holds", "devices", "entries", "version"] {
+        assert_eq!(after[field], state[field], "{field} after SIGTERM");
+    }
+    assert_eq!(s.state("demo-agent")["plan"], "starter", "the demo setup is not run twice");
+}
+
+#[test]
+fn static_files_come_only_from_the_configured_directories() {
+    let base = temp_dir("static");
+    let www = base.join("www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(base.join("secret.txt"), "TOP-SECRET").unwrap();
+    let page = "<!doctype html><title>demo</title>";
+    std::fs::write(www.join("index.html"), page).unwrap();
+    std::fs::write(www.join("app.js"), "export const x = 1;").unwrap();
+    let wasm = [0u8, b'a', b's', b'm', 1, 0, 0, 0];
+    std::fs::write(www.join("m.wasm"), wasm).unwrap();
+    let www_arg = www.display().to_string();
+    let s = Server::start(&base, &["--www", &www_arg]);
+
+    let r = s.get("/www/", None);
+    assert_eq!((r.status, r.text().as_str()), (200, page));
+    assert!(r.header("Content-Type").unwrap().starts_with("text/html"));
+    let r = s.get("/www/app.js", None);
+    assert_eq!(r.status, 200);
+    assert!(r.header("Content-Type").unwrap().contains("javascript"));
+    let r = s.get("/www/m.wasm", None);
+    assert_eq!((r.status, r.header("Content-Type"), r.body.as_slice()), (200, Some("application/wasm"), &wasm[..]));
+    assert_eq!(s.get("/www/missing.js", None).status, 404);
+    for path in ["/../secret.txt", "/www/../secret.txt", "/www/%2e%2e/secret.txt", "/www/..%2fsecret.txt", "/secret.txt", "/ledger.sqlite", "/ledger.sqlite.keys.json", "/jwt.secret"] {
+        let r = s.get(path, None);
+        assert!(r.status == 404 || r.status == 400, "{path}: {}", r.status);
+        assert!(!r.text().contains("TOP-SECRET") && !r.body.starts_with(b"SQLite") && !r.text().contains("seed"), "{path}");
+    }
+    drop(s);
+    // A served directory that holds the database or the keys is refused at start.
+    let db = format!("sqlite:{}", www.join("ledger.sqlite").display());
+    let out = Command::new(bin()).args(["serve", "--addr", "127.0.0.1:0", "--database", &db, "--www", &www_arg]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keep state out of served directories"));
+}
+
+#[test]
+fn bad_command_lines_are_refused_with_the_usage() {
+    let dir = temp_dir("cli");
+    for args in [vec!["serve", "--addr", "nonsense"], vec!["serve", "--bogus", "1"], vec!["serve", "--database"], vec!["launch"], vec!["serve", "--jwks", "a", "--jwt-public-key", "b"]] {
+        let out = Command::new(bin()).args(&args).current_dir(&*dir).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing listened");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("usage:"), "{args:?}");
+    }
+    assert!(std::fs::read_dir(&*dir).unwrap().next().is_none(), "no file created when refused");
+    let help = Command::new(bin()).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--addr", "--database", "--jwt-hs256-secret-file", "--jwt-public-key", "--jwks", "--cors-origin", "--allowed-host", "CREDIT_METER_ADMIN_TOKEN", "RUST_LOG", "--max-body", "--key-file", "keys rotate"] {
+        assert!(help.contains(flag), "--help names {flag}");
+    }
+}
+
+#[test]
+fn health_and_metrics_report_what_happened() {
+    let dir = temp_dir("metrics");
+    let s = Server::start(&dir, &[]);
+    assert_eq!(s.get("/healthz", None).status, 200);
+    s.push("demo", "m1", json!([reserve(1, "m1:1", "3")]));
+    s.push("demo", "m1", json!([reserve(1, "m1:1", "3"), commit(2, "m1:1", "2"), commit(9, "m1:1", "1")]));
+    assert_eq!(s.post("/v1/push", None, "{}").status, 401);
+    let m = s.get("/metrics", None);
+    assert_eq!(m.status, 200);
+    assert!(m.header("Content-Type").unwrap().starts_with("text/plain"));
+    let text = m.text();
+    let value = |name: &str| -> f64 {
+        text.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} in {text}"))
+    };
+    assert_eq!(value("credit_meter_requests_total{route=\"push\"}"), 2.0);
+    assert_eq!(value("credit_meter_mutations_total{status=\"applied\"}"), 2.0);
+    assert_eq!(value("credit_meter_mutations_total{status=\"duplicate\"}"), 1.0);
+    assert_eq!(value("credit_meter_mutations_total{status=\"gap\"}"), 1.0);
+    assert_eq!(value("credit_meter_auth_refusals_total"), 1.0);
+    assert_eq!(value("credit_meter_request_seconds_count"), 2.0);
+    assert_eq!(value("credit_meter_open_holds"), 0.0);
+    assert_eq!(value("credit_meter_accounts"), 2.0);
+    assert!(!text.contains(ADMIN) && !text.contains(SECRET));
+}
+
+#[test]
+fn keys_rotate_publishes_the_next_key_first_and_the_service_keeps_signing_with_the_old_one() {
+    let dir = temp_dir("rotate");
+    let s = Server::start(&dir, &["--key-reload-seconds", "1"]);
+    let before: serde_json::Map<String, Value> = serde_json::from_str(&s.get("/v1/keys", None).text()).unwrap();
+    let old = before.keys().next().unwrap().clone();
+    let key_file = dir.join("ledger.sqlite.keys.json");
+    let out = Command::new(bin()).args(["keys", "rotate", "--key-file"]).arg(&key_file).args(["--overlap-hours", "24"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // The service re-reads the file: wait until it publishes the new key.
+    let mut published = before.clone();
+    for _ in 0..600 {
+        published = serde_json::from_str(&s.get("/v1/keys", None).text()).unwrap();
+        if published.len() == 2 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(published.len(), 2, "the next key is published");
+    assert!(published.contains_key(&old), "the old key stays published");
+    let (resp, _) = s.push("demo", "k1", json!([]));
+    assert_eq!(resp.snapshot.unwrap().kid, old, "the overlap has not passed: the old key still signs");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
