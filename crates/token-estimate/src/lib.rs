@@ -25,6 +25,9 @@ mod boundaries;
 mod classify;
 mod cl_letters;
 mod features;
+mod han_tokens;
+mod lang;
+mod lang_weights;
 mod mark_ranges;
 mod model;
 mod pretokenize;
@@ -50,5 +53,21 @@ pub fn estimate(text: &str, o200k: bool) -> u64 {
 pub fn estimate_utf8(bytes: &[u8], o200k: bool) -> u64 {
     let mut counts = [0u64; features::FEATURES];
     features::count(bytes, o200k, &mut counts);
-    model::combine(&counts, o200k)
+    model::combine_text(&counts, bytes, o200k)
+}
+
+/// For the fitting tool only (`examples/lang_terms.rs`): the per-piece model's estimate of
+/// `text` before rounding and without the language correction, and the correction's terms
+/// ([`lang`]), whose fitted weights are `lang_weights.rs`.
+#[doc(hidden)]
+pub fn lang_terms(text: &str, o200k: bool) -> (f64, Vec<f64>) {
+    let mut c = [0u64; features::FEATURES];
+    features::count(text.as_bytes(), o200k, &mut c);
+    let base = model::sum(&c, o200k);
+    let (w, wf) = model::tokens_per_count(o200k);
+    if !lang::needed(&c) {
+        return (base, vec![0.0; lang::TERMS]);
+    }
+    let s = lang::scan(text.as_bytes(), o200k);
+    (base, lang::terms(&c, &s, &w, &wf, model::englishness(&c)).to_vec())
 }

@@ -1,0 +1,417 @@
+//! Language signals: cheap in-text evidence of which language a text is in, and the
+//! correction it makes to the per-script estimate.
+//!
+//! The per-piece model ([`super::model`]) gives each script one rate, but the BPE
+//! vocabularies treat languages of one script very differently: Ukrainian costs more than
+//! Russian, Traditional more than Simplified Chinese, Portuguese less than the average
+//! non-English Latin text, Telugu more than Hindi. Letters that only some languages use
+//! (Ukrainian `іїєґ`, Portuguese `ãõ`, Vietnamese `ơư` and the tone-marked vowels, …), the
+//! Unicode block of a Brahmic or Southeast-Asian letter, and whether a Han character is one
+//! token in the encoding ([`super::han_tokens`]) tell them apart.
+//!
+//! [`scan`] counts these signals in a second pass over the non-ASCII characters; it runs
+//! only when the first pass saw non-ASCII letters or wide symbols ([`needed`]), so plain
+//! ASCII text pays nothing. [`correction`] turns them into extra tokens: each language's
+//! share of its script (its signal letters against the expected frequency), times that
+//! script's part of the estimate, times a fitted factor ([`super::lang_weights`]), plus
+//! additive rates for one-off characters (non-token ideographs, styled letters, emoji).
+
+use super::features::{
+    Counts, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, PUNCT_WIDE, SCRIPT_CHARS, SCRIPT_PIECES,
+};
+use super::classify::Script;
+use super::han_tokens;
+use super::lang_weights;
+use super::pretokenize::decode;
+
+/// Signal counters: `S_*` index [`Signals`].
+pub(crate) const S_UK: usize = 0;
+/// Russian-only Cyrillic letters `ыэё`.
+pub(crate) const S_RU: usize = 1;
+/// Belarusian `ў`.
+pub(crate) const S_BE: usize = 2;
+/// Serbian and Macedonian `ђјљњћџ`.
+pub(crate) const S_SR: usize = 3;
+/// Cyrillic letters beyond the Russian block (Kazakh, Kyrgyz, Tatar, Tajik, Uzbek, …).
+pub(crate) const S_CYR_EXT: usize = 4;
+/// The hard sign `ъ`, a common vowel in Bulgarian only.
+pub(crate) const S_BG: usize = 5;
+/// Portuguese `ãõ`.
+pub(crate) const S_PT: usize = 6;
+/// French `èùœîûëï`.
+pub(crate) const S_FR: usize = 7;
+/// Spanish `ñ¿¡`.
+pub(crate) const S_ES: usize = 8;
+/// German `äöüß` (also Turkish, Hungarian, Finnish, Swedish).
+pub(crate) const S_DE: usize = 9;
+/// Vietnamese `ơưđ` and the Latin Extended Additional block (tone-marked vowels).
+pub(crate) const S_VI: usize = 10;
+/// Polish `łąęśżźćń`.
+pub(crate) const S_PL: usize = 11;
+/// Czech and Slovak `řěůščžťďňľ` (also Croatian, Slovene).
+pub(crate) const S_CS: usize = 12;
+/// Turkish and Azerbaijani `ıİşğə`.
+pub(crate) const S_TR: usize = 13;
+/// Romanian `șț`.
+pub(crate) const S_RO: usize = 14;
+/// Hungarian `őű`.
+pub(crate) const S_HU: usize = 15;
+/// Nordic `åøæ`.
+pub(crate) const S_NORDIC: usize = 16;
+/// Thai letters.
+pub(crate) const S_THAI: usize = 17;
+/// Lao letters.
+pub(crate) const S_LAO: usize = 18;
+/// Myanmar letters.
+pub(crate) const S_MYANMAR: usize = 19;
+/// Khmer letters.
+pub(crate) const S_KHMER: usize = 20;
+/// Brahmic blocks U+0900..U+0DFF, 128 code points each: `S_INDIC + (u - 0x900) / 128`
+/// (Devanagari, Bengali, Gurmukhi, Gujarati, Oriya, Tamil, Telugu, Kannada, Malayalam,
+/// Sinhala).
+pub(crate) const S_INDIC: usize = 21;
+/// Armenian letters.
+pub(crate) const S_ARMENIAN: usize = S_INDIC + 10;
+/// Georgian letters.
+pub(crate) const S_GEORGIAN: usize = S_ARMENIAN + 1;
+/// Ethiopic letters.
+pub(crate) const S_ETHIOPIC: usize = S_GEORGIAN + 1;
+/// Persian letters `پچژگکی`.
+pub(crate) const S_FA: usize = S_ETHIOPIC + 1;
+/// Urdu letters `ےٹڈڑںھۃ`.
+pub(crate) const S_UR: usize = S_FA + 1;
+/// Other extended Arabic letters (Pashto, Uyghur, Kurdish, Sindhi, Punjabi, …).
+pub(crate) const S_AR_EXT: usize = S_UR + 1;
+/// Yiddish ligatures and Hebrew points.
+pub(crate) const S_YI: usize = S_AR_EXT + 1;
+/// Han ideographs that are not one token in the encoding.
+pub(crate) const S_HAN_RARE: usize = S_YI + 1;
+/// Mathematical alphanumeric symbols (styled letters and digits).
+pub(crate) const S_MATH: usize = S_HAN_RARE + 1;
+/// Emoji and pictographs (U+1F000..U+1FAFF).
+pub(crate) const S_EMOJI: usize = S_MATH + 1;
+/// Emoji joiners and variation selectors (U+200D, U+FE0F).
+pub(crate) const S_JOINER: usize = S_EMOJI + 1;
+/// Yoruba `ṣ` (Yoruba also writes the dotted vowels `ẹọ` that Vietnamese uses).
+pub(crate) const S_YO: usize = S_JOINER + 1;
+/// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
+/// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
+/// Malay, Catalan, Turkish, Swahili).
+pub(crate) const S_WORDS: usize = S_YO + 1;
+/// Number of signal counters.
+pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
+
+/// Short function words that mark a language written in Latin letters without letters of
+/// its own (or with few): lower-case ASCII, at most four letters.
+pub(crate) const WORD_LISTS: [&[&str]; 10] = [
+    &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
+    &["dos", "das", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
+    &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
+    &["che", "il", "gli", "nel", "di", "ed", "dei", "sono", "alla", "ogni", "per", "ha"],
+    &["und", "der", "die", "das", "ist", "mit", "sich", "den", "auf", "ein", "eine", "zu", "von", "im"],
+    &["het", "een", "van", "zijn", "voor", "niet", "op", "ook", "aan", "bij", "te"],
+    &["yang", "dan", "atau", "ini", "itu", "akan", "oleh", "pada", "ke", "tiap", "bagi", "ada"],
+    &["els", "amb", "dels", "pel", "i", "la"],
+    &["ve", "bir", "bu", "ile", "her", "veya", "olan"],
+    &["na", "ya", "wa", "kwa", "za", "kila", "cha", "vya"],
+];
+
+/// Number of listed function words.
+const N_WORDS: usize = {
+    let mut n = 0;
+    let mut k = 0;
+    while k < WORD_LISTS.len() {
+        n += WORD_LISTS[k].len();
+        k += 1;
+    }
+    n
+};
+
+/// The function words as `(packed lower-case letters, signal)`, sorted for binary search.
+static WORD_KEYS: [(u32, u8); N_WORDS] = {
+    let mut t = [(0u32, 0u8); N_WORDS];
+    let mut n = 0;
+    let mut k = 0;
+    while k < WORD_LISTS.len() {
+        let mut j = 0;
+        while j < WORD_LISTS[k].len() {
+            let w = WORD_LISTS[k][j].as_bytes();
+            let mut key = 0u32;
+            let mut i = 0;
+            while i < w.len() {
+                key |= (w[i] as u32) << (8 * i);
+                i += 1;
+            }
+            t[n] = (key, (S_WORDS + k) as u8);
+            n += 1;
+            j += 1;
+        }
+        k += 1;
+    }
+    // Insertion sort (a few hundred steps, at compile time).
+    let mut i = 1;
+    while i < N_WORDS {
+        let mut j = i;
+        while j > 0 && t[j - 1].0 > t[j].0 {
+            let x = t[j];
+            t[j] = t[j - 1];
+            t[j - 1] = x;
+            j -= 1;
+        }
+        i += 1;
+    }
+    t
+};
+
+/// The signal of a packed lower-case ASCII word, if it is a listed function word.
+#[inline]
+fn word_signal(key: u32) -> Option<usize> {
+    WORD_KEYS.binary_search_by_key(&key, |e| e.0).ok().and_then(|i| WORD_KEYS.get(i)).map(|e| usize::from(e.1))
+}
+
+/// Signal counts over a text.
+pub(crate) type Signals = [u64; SIGNALS];
+
+/// Whether the first pass saw anything a signal could correct: non-ASCII letters,
+/// four-byte symbols, or Latin words that do not look English.
+pub(crate) fn needed(c: &Counts) -> bool {
+    let other = (Script::LatinExt as usize..super::classify::SCRIPTS).any(|s| c[SCRIPT_CHARS + s] > 0);
+    other || c[super::features::LATIN_EXT] > 0 || c[PUNCT_WIDE + 2] > 0 || super::model::english_ratio(c) < 0.6
+}
+
+/// The signal counter of a non-ASCII code point, if any.
+#[inline]
+fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
+    let s = match u {
+        0x4e00..=0x9fff => {
+            let k = (u - han_tokens::FIRST) as usize;
+            let one = han_bits.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
+            return (!one).then_some(S_HAN_RARE);
+        }
+        0x456 | 0x457 | 0x454 | 0x491 | 0x406 | 0x407 | 0x404 | 0x490 => S_UK,
+        0x44b | 0x44d | 0x451 | 0x42b | 0x42d | 0x401 => S_RU,
+        0x45e | 0x40e => S_BE,
+        0x452 | 0x458..=0x45b | 0x45f | 0x402 | 0x408..=0x40b | 0x40f => S_SR,
+        0x44a | 0x42a => S_BG,
+        0x460..=0x52f => S_CYR_EXT,
+        0xe3 | 0xf5 | 0xc3 | 0xd5 => S_PT,
+        0xe8 | 0xf9 | 0x153 | 0xee | 0xfb | 0xeb | 0xef | 0xc8 | 0xd9 | 0x152 | 0xce | 0xdb | 0xcb | 0xcf => S_FR,
+        0xf1 | 0xd1 | 0xbf | 0xa1 => S_ES,
+        0xe4 | 0xf6 | 0xfc | 0xdf | 0xc4 | 0xd6 | 0xdc => S_DE,
+        0x1e62 | 0x1e63 => S_YO,
+        0x1a1 | 0x1b0 | 0x111 | 0x1a0 | 0x1af | 0x110 | 0x1ea0..=0x1ef9 => S_VI,
+        0x142 | 0x105 | 0x119 | 0x15b | 0x17c | 0x17a | 0x107 | 0x144 | 0x141 | 0x104 | 0x118 | 0x15a | 0x17b
+        | 0x179 | 0x106 | 0x143 => S_PL,
+        0x159 | 0x11b | 0x16f | 0x161 | 0x10d | 0x17e | 0x165 | 0x10f | 0x148 | 0x13e | 0x158 | 0x11a | 0x160
+        | 0x10c | 0x17d => S_CS,
+        0x131 | 0x130 | 0x15f | 0x15e | 0x11f | 0x11e | 0x259 | 0x18f => S_TR,
+        0x219 | 0x21b | 0x218 | 0x21a => S_RO,
+        0x151 | 0x171 | 0x150 | 0x170 => S_HU,
+        0xe5 | 0xf8 | 0xe6 | 0xc5 | 0xd8 | 0xc6 => S_NORDIC,
+        0xe00..=0xe7f => S_THAI,
+        0xe80..=0xeff => S_LAO,
+        0x1000..=0x109f => S_MYANMAR,
+        0x1780..=0x17ff => S_KHMER,
+        0x900..=0xdff => S_INDIC + ((u - 0x900) >> 7) as usize,
+        0x530..=0x58f => S_ARMENIAN,
+        0x10a0..=0x10ff | 0x1c90..=0x1cbf => S_GEORGIAN,
+        0x1200..=0x139f | 0x2d80..=0x2ddf => S_ETHIOPIC,
+        0x67e | 0x686 | 0x698 | 0x6af | 0x6a9 | 0x6cc => S_FA,
+        0x6d2 | 0x679 | 0x688 | 0x691 | 0x6ba | 0x6be | 0x6c3 => S_UR,
+        0x671..=0x6ff | 0x750..=0x77f => S_AR_EXT,
+        0x5b0..=0x5c7 | 0x5f0..=0x5f2 => S_YI,
+        0x1d400..=0x1d7ff => S_MATH,
+        0x1f000..=0x1faff => S_EMOJI,
+        0x200d | 0xfe0f => S_JOINER,
+        _ => return None,
+    };
+    Some(s)
+}
+
+/// Counts the signals of `text` (UTF-8 bytes; invalid bytes decode as some character and
+/// never panic). Linear: each byte is looked at once or twice.
+///
+/// Listed function words are counted only where they are whole words of ASCII letters;
+/// a word that ends the text is not counted.
+pub(crate) fn scan(text: &[u8], o200k: bool) -> Signals {
+    let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
+    let mut s = [0u64; SIGNALS];
+    let mut i = 0;
+    // The ASCII word being read: its packed lower-case letters and length (more than four
+    // letters, or a non-ASCII letter inside, and it is no listed word).
+    let (mut key, mut len) = (0u32, 0usize);
+    while i < text.len() {
+        let b = text.get(i).copied().unwrap_or(0);
+        if b < 0x80 {
+            if b.is_ascii_alphabetic() {
+                if len < 4 {
+                    key |= u32::from(b | 0x20) << (8 * len);
+                }
+                len += 1;
+            } else {
+                if (1..=4).contains(&len) {
+                    if let Some(x) = word_signal(key).and_then(|k| s.get_mut(k)) {
+                        *x += 1;
+                    }
+                }
+                key = 0;
+                len = 0;
+            }
+            i += 1;
+            continue;
+        }
+        len = 5;
+        let (ch, n) = decode(text, i);
+        if let Some(k) = signal(ch as u32, han_bits) {
+            if let Some(x) = s.get_mut(k) {
+                *x += 1;
+            }
+        }
+        i += n.max(1);
+    }
+    s
+}
+
+/// Signals whose share scales part of the estimate: signal, the script (`None`: the
+/// foreign-Latin rare-word part) and the expected signal count per unit (per Latin word,
+/// or per letter of the script) at which the share is 1.
+/// A `per` of 0 makes the share 1 whatever the signal: a term that rescales the whole part
+/// (the script's rates refitted on the development sets).
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 55] = [
+    (0, None, 0.0),
+    (0, Some(Script::Greek), 0.0),
+    (0, Some(Script::Cyrillic), 0.0),
+    (0, Some(Script::OtherAlphabet), 0.0),
+    (0, Some(Script::Hebrew), 0.0),
+    (0, Some(Script::Arabic), 0.0),
+    (0, Some(Script::Indic), 0.0),
+    (0, Some(Script::SoutheastAsian), 0.0),
+    (0, Some(Script::Hangul), 0.0),
+    (0, Some(Script::Kana), 0.0),
+    (0, Some(Script::Han), 0.0),
+    (S_UK, Some(Script::Cyrillic), 0.06),
+    (S_RU, Some(Script::Cyrillic), 0.03),
+    (S_BE, Some(Script::Cyrillic), 0.02),
+    (S_SR, Some(Script::Cyrillic), 0.03),
+    (S_CYR_EXT, Some(Script::Cyrillic), 0.05),
+    (S_BG, Some(Script::Cyrillic), 0.02),
+    (S_PT, None, 0.12),
+    (S_FR, None, 0.08),
+    (S_ES, None, 0.04),
+    (S_DE, None, 0.15),
+    (S_VI, None, 0.8),
+    (S_PL, None, 0.3),
+    (S_CS, None, 0.3),
+    (S_TR, None, 0.3),
+    (S_RO, None, 0.15),
+    (S_HU, None, 0.1),
+    (S_NORDIC, None, 0.1),
+    (S_THAI, Some(Script::SoutheastAsian), 1.0),
+    (S_LAO, Some(Script::SoutheastAsian), 1.0),
+    (S_MYANMAR, Some(Script::SoutheastAsian), 1.0),
+    (S_KHMER, Some(Script::SoutheastAsian), 1.0),
+    (S_INDIC + 1, Some(Script::Indic), 1.0),
+    (S_INDIC + 2, Some(Script::Indic), 1.0),
+    (S_INDIC + 3, Some(Script::Indic), 1.0),
+    (S_INDIC + 4, Some(Script::Indic), 1.0),
+    (S_INDIC + 5, Some(Script::Indic), 1.0),
+    (S_INDIC + 6, Some(Script::Indic), 1.0),
+    (S_INDIC + 7, Some(Script::Indic), 1.0),
+    (S_INDIC + 8, Some(Script::Indic), 1.0),
+    (S_INDIC + 9, Some(Script::Indic), 1.0),
+    (S_ARMENIAN, Some(Script::OtherAlphabet), 1.0),
+    (S_GEORGIAN, Some(Script::OtherAlphabet), 1.0),
+    (S_YI, Some(Script::Hebrew), 0.1),
+    (S_YO, None, 0.05),
+    (S_WORDS, None, 0.15),
+    (S_WORDS + 1, None, 0.15),
+    (S_WORDS + 2, None, 0.15),
+    (S_WORDS + 3, None, 0.15),
+    (S_WORDS + 4, None, 0.15),
+    (S_WORDS + 5, None, 0.15),
+    (S_WORDS + 6, None, 0.15),
+    (S_WORDS + 7, None, 0.15),
+    (S_WORDS + 8, None, 0.15),
+    (S_WORDS + 9, None, 0.15),
+];
+
+/// Signals counted as additive rates per character: the extended Arabic letters scale
+/// the Arabic part instead (they are listed here by the script part they scale).
+pub(crate) const ARABIC_SHARES: [(usize, f64); 3] = [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04)];
+
+/// Signals with a rate per occurrence.
+pub(crate) const RATES: [usize; 5] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_EMOJI, S_JOINER];
+
+/// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`].
+pub(crate) const TERMS: usize = SHARES.len() + ARABIC_SHARES.len() + RATES.len();
+
+/// The correction terms of a text: each share times the part of the estimate it scales,
+/// then the additive counts. `weights` are the model's per-feature weights in tokens,
+/// `foreign` the rare-Latin-word weights for non-English text and `e` the englishness.
+pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64) -> [f64; TERMS] {
+    let mut t = [0f64; TERMS];
+    // The foreign part of rare Latin words, and an estimate of the number of Latin words.
+    // `foreign`: its non-English part; `latin`: all Latin words, listed ones included.
+    let (mut foreign_part, mut latin) = (0f64, c[HIT] as f64 * w.get(HIT).copied().unwrap_or(1.0));
+    for i in LANG_START..LANG_END {
+        let f = foreign.get(i - LANG_START).copied().unwrap_or(0.0);
+        let v = super::model::value(i, c[i]);
+        foreign_part += v * f * (1.0 - e);
+        latin += v * (f * (1.0 - e) + w.get(i).copied().unwrap_or(0.0) * e);
+    }
+    let mut words = c[HIT] as f64;
+    for k in 0..3 * MISS_BUCKETS {
+        words += c[MISS + k] as f64;
+    }
+    let part = |sc: Script| {
+        let k = sc as usize;
+        c[SCRIPT_CHARS + k] as f64 * w.get(SCRIPT_CHARS + k).copied().unwrap_or(0.0)
+            + c[SCRIPT_PIECES + k] as f64 * w.get(SCRIPT_PIECES + k).copied().unwrap_or(0.0)
+    };
+    for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
+        let (base, amount) = match sc {
+            None if per == 0.0 => (words, foreign_part),
+            None => (words, latin),
+            Some(sc) => (c[SCRIPT_CHARS + sc as usize] as f64, part(sc)),
+        };
+        if base > 0.0 {
+            let share = if per > 0.0 { (s[sig] as f64 / (per * base)).min(1.0) } else { 1.0 };
+            t[j] = share * amount;
+        }
+    }
+    // Vietnamese uses `ãõùè` too: where its own letters are frequent, the Portuguese and
+    // French shares are its and are dropped; Yoruba's dotted vowels are Vietnamese letters
+    // too, so where `ṣ` is frequent the Vietnamese share is dropped.
+    let drop: &[usize] = if s[S_YO] as f64 >= 0.02 * words {
+        &[S_VI, S_PT, S_FR]
+    } else if s[S_VI] as f64 >= 0.4 * words {
+        &[S_PT, S_FR]
+    } else {
+        &[]
+    };
+    for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
+        if sc.is_none() && per > 0.0 && drop.contains(&sig) {
+            t[j] = 0.0;
+        }
+    }
+    let arabic_chars = c[SCRIPT_CHARS + Script::Arabic as usize] as f64;
+    for (j, &(sig, per)) in ARABIC_SHARES.iter().enumerate() {
+        if arabic_chars > 0.0 {
+            t[SHARES.len() + j] = (s[sig] as f64 / (per * arabic_chars)).min(1.0) * part(Script::Arabic);
+        }
+    }
+    for (j, &sig) in RATES.iter().enumerate() {
+        t[SHARES.len() + ARABIC_SHARES.len() + j] = s[sig] as f64;
+    }
+    t
+}
+
+/// Extra tokens (may be negative) for a text whose first-pass features are `c`.
+pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool, w: &[f64], foreign: &[f64], e: f64) -> f64 {
+    if !needed(c) {
+        return 0.0;
+    }
+    let s = scan(text, o200k);
+    let beta: &[f32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
+    terms(c, &s, w, foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum()
+}
