@@ -7,7 +7,7 @@
 // No Obsidian help translation or public vault is used: the outside evaluation is drawn
 // from those. Notes with an even index are the fitting half, odd ones are held out.
 //
-// Usage: npm install && node gen_devset.mjs ../../tests/data/langs
+// Usage: npm install && python3 gen_wordfreq.py /tmp/wf && node gen_devset.mjs ../../tests/data/langs /tmp/wf
 import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -208,8 +208,8 @@ function emojiNote(src, r) {
 
 // ---------- write ----------
 const rows = [];
-function emit(group, i, text) {
-  const path = `${group}_${i}.md`;
+function emit(group, i, text, name) {
+  const path = name || `${group}_${i}.md`;
   writeFileSync(join(out, path), text);
   const o = enc.o200k.encode(text, "all").length;
   const c = enc.cl100k.encode(text, "all").length;
@@ -227,5 +227,15 @@ const r = rng("extra");
 for (let i = 0; i < 16; i++) emit("en_code", i, codeNote(eng, r));
 for (let i = 0; i < 8; i++) emit("styled", i, styledNote(i % 2 ? fra : i % 4 ? eng : por, r));
 for (let i = 0; i < 8; i++) emit("emoji", i, emojiNote(pick(r, [eng, fra, por, udhr("spa")]), r));
+// Notes written by gen_wordfreq.py (word-frequency text), if their directory is given.
+const wfDir = process.argv[3];
+if (wfDir) {
+  for (const f of readdirSync(wfDir).sort()) {
+    const m = f.match(/^(.+)_wf_(\d+)\.md$/);
+    if (!m) continue;
+    const text = readFileSync(join(wfDir, f), "utf8");
+    emit(`${m[1]}`, +m[2], text, `${m[1]}_wf_${m[2]}.md`);
+  }
+}
 writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
 console.log(`${rows.length} notes in ${out}`);

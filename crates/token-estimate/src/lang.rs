@@ -9,9 +9,10 @@
 //! Unicode block of a Brahmic or Southeast-Asian letter, and whether a Han character is one
 //! token in the encoding ([`super::han_tokens`]) tell them apart.
 //!
-//! [`scan`] counts these signals in a second pass over the non-ASCII characters; it runs
-//! only when the first pass saw non-ASCII letters or wide symbols ([`needed`]), so plain
-//! ASCII text pays nothing. [`correction`] turns them into extra tokens: each language's
+//! Languages written in plain ASCII letters are told apart by a few short function words
+//! each ([`WORD_LISTS`]). [`scan`] counts all these signals in a second pass over the text;
+//! it runs only when the first pass saw non-ASCII letters, wide symbols or Latin words that
+//! do not look English ([`needed`]), so English text pays nothing. [`correction`] turns them into extra tokens: each language's
 //! share of its script (its signal letters against the expected frequency), times that
 //! script's part of the estimate, times a fitted factor ([`super::lang_weights`]), plus
 //! additive rates for one-off characters (non-token ideographs, styled letters, emoji).
@@ -94,10 +95,21 @@ pub(crate) const S_EMOJI: usize = S_MATH + 1;
 pub(crate) const S_JOINER: usize = S_EMOJI + 1;
 /// Yoruba `ṣ` (Yoruba also writes the dotted vowels `ẹọ` that Vietnamese uses).
 pub(crate) const S_YO: usize = S_JOINER + 1;
+/// Mathematical bold and sans-serif letters (U+1D400..U+1D433, U+1D5A0..U+1D607), which
+/// `o200k_base` encodes in fewer tokens than the other styles.
+pub(crate) const S_MATH_BOLD: usize = S_YO + 1;
+/// Uyghur and Kurdish letters `ېۆۈۇ`.
+pub(crate) const S_UG: usize = S_MATH_BOLD + 1;
+/// Pashto letters `ښږځڅټډړۍ`.
+pub(crate) const S_PS: usize = S_UG + 1;
+/// Kazakh `ұ`.
+pub(crate) const S_KK: usize = S_PS + 1;
+/// Uzbek (Latin) `ʻ` in `oʻ`, `gʻ`.
+pub(crate) const S_UZ: usize = S_KK + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili).
-pub(crate) const S_WORDS: usize = S_YO + 1;
+pub(crate) const S_WORDS: usize = S_UZ + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -183,7 +195,7 @@ pub(crate) fn needed(c: &Counts) -> bool {
 #[inline]
 fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
     let s = match u {
-        0x4e00..=0x9fff => {
+        han_tokens::FIRST..han_tokens::END => {
             let k = (u - han_tokens::FIRST) as usize;
             let one = han_bits.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
             return (!one).then_some(S_HAN_RARE);
@@ -193,12 +205,17 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
         0x45e | 0x40e => S_BE,
         0x452 | 0x458..=0x45b | 0x45f | 0x402 | 0x408..=0x40b | 0x40f => S_SR,
         0x44a | 0x42a => S_BG,
+        0x4b0 | 0x4b1 => S_KK,
         0x460..=0x52f => S_CYR_EXT,
         0xe3 | 0xf5 | 0xc3 | 0xd5 => S_PT,
         0xe8 | 0xf9 | 0x153 | 0xee | 0xfb | 0xeb | 0xef | 0xc8 | 0xd9 | 0x152 | 0xce | 0xdb | 0xcb | 0xcf => S_FR,
         0xf1 | 0xd1 | 0xbf | 0xa1 => S_ES,
         0xe4 | 0xf6 | 0xfc | 0xdf | 0xc4 | 0xd6 | 0xdc => S_DE,
         0x1e62 | 0x1e63 => S_YO,
+        0x2bb | 0x2bc => S_UZ,
+        0x6d0 | 0x6c6 | 0x6c8 | 0x6c7 => S_UG,
+        0x69a | 0x696 | 0x681 | 0x685 | 0x67c | 0x689 | 0x693 | 0x6cd => S_PS,
+        0x1d400..=0x1d433 | 0x1d5a0..=0x1d607 => S_MATH_BOLD,
         0x1a1 | 0x1b0 | 0x111 | 0x1a0 | 0x1af | 0x110 | 0x1ea0..=0x1ef9 => S_VI,
         0x142 | 0x105 | 0x119 | 0x15b | 0x17c | 0x17a | 0x107 | 0x144 | 0x141 | 0x104 | 0x118 | 0x15a | 0x17b
         | 0x179 | 0x106 | 0x143 => S_PL,
@@ -276,15 +293,16 @@ pub(crate) fn scan(text: &[u8], o200k: bool) -> Signals {
 /// foreign-Latin rare-word part) and the expected signal count per unit (per Latin word,
 /// or per letter of the script) at which the share is 1.
 /// A `per` of 0 makes the share 1 whatever the signal: a term that rescales the whole part
-/// (the script's rates refitted on the development sets).
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 55] = [
+/// (the script's rates refitted on the development sets). Brahmic scripts have none:
+/// Devanagari, whose rates were fitted on notes, is their reference, and each other block
+/// has its own share.
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 56] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
     (0, Some(Script::OtherAlphabet), 0.0),
     (0, Some(Script::Hebrew), 0.0),
     (0, Some(Script::Arabic), 0.0),
-    (0, Some(Script::Indic), 0.0),
     (0, Some(Script::SoutheastAsian), 0.0),
     (0, Some(Script::Hangul), 0.0),
     (0, Some(Script::Kana), 0.0),
@@ -296,7 +314,6 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 55] = [
     (S_CYR_EXT, Some(Script::Cyrillic), 0.05),
     (S_BG, Some(Script::Cyrillic), 0.02),
     (S_PT, None, 0.12),
-    (S_FR, None, 0.08),
     (S_ES, None, 0.04),
     (S_DE, None, 0.15),
     (S_VI, None, 0.8),
@@ -322,7 +339,10 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 55] = [
     (S_ARMENIAN, Some(Script::OtherAlphabet), 1.0),
     (S_GEORGIAN, Some(Script::OtherAlphabet), 1.0),
     (S_YI, Some(Script::Hebrew), 0.1),
+    (S_HAN_RARE, Some(Script::Han), 0.06),
     (S_YO, None, 0.05),
+    (S_UZ, None, 0.1),
+    (S_KK, Some(Script::Cyrillic), 0.01),
     (S_WORDS, None, 0.15),
     (S_WORDS + 1, None, 0.15),
     (S_WORDS + 2, None, 0.15),
@@ -335,15 +355,21 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 55] = [
     (S_WORDS + 9, None, 0.15),
 ];
 
-/// Signals counted as additive rates per character: the extended Arabic letters scale
-/// the Arabic part instead (they are listed here by the script part they scale).
-pub(crate) const ARABIC_SHARES: [(usize, f64); 3] = [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04)];
+/// Shares of the Arabic script's part, by letters of the languages other than Arabic that
+/// write it (signal, expected count per Arabic-script letter at which the share is 1).
+pub(crate) const ARABIC_SHARES: [(usize, f64); 5] = [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03)];
 
 /// Signals with a rate per occurrence.
-pub(crate) const RATES: [usize; 5] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_EMOJI, S_JOINER];
+pub(crate) const RATES: [usize; 6] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER];
 
-/// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`].
-pub(crate) const TERMS: usize = SHARES.len() + ARABIC_SHARES.len() + RATES.len();
+/// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`].
+pub(crate) const TERMS: usize = SHARES.len() + ARABIC_SHARES.len() + RATES.len() + PURE.len();
+
+/// Scripts whose part is also scaled by how purely the text is written in them (their
+/// letters against their letters plus four per Latin word): long runs of Chinese, Japanese
+/// or Russian prose cost differently per character than the same script between English
+/// words, code and markup, the kind of text the note corpus has most of.
+pub(crate) const PURE: [Script; 6] = [Script::Cyrillic, Script::Han, Script::Kana, Script::Hangul, Script::Arabic, Script::Hebrew];
 
 /// The correction terms of a text: each share times the part of the estimate it scales,
 /// then the additive counts. `weights` are the model's per-feature weights in tokens,
@@ -403,6 +429,12 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     for (j, &sig) in RATES.iter().enumerate() {
         t[SHARES.len() + ARABIC_SHARES.len() + j] = s[sig] as f64;
     }
+    for (j, &sc) in PURE.iter().enumerate() {
+        let n = c[SCRIPT_CHARS + sc as usize] as f64;
+        if n > 0.0 {
+            t[SHARES.len() + ARABIC_SHARES.len() + RATES.len() + j] = n / (n + 4.0 * words) * part(sc);
+        }
+    }
     t
 }
 
@@ -414,4 +446,75 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool, w: &[f64], foreig
     let s = scan(text, o200k);
     let beta: &[f32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
     terms(c, &s, w, foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{count, FEATURES};
+
+    fn signals(text: &str, o200k: bool) -> Signals {
+        scan(text.as_bytes(), o200k)
+    }
+
+    /// Each signal counts the letters it names and nothing else.
+    #[test]
+    fn scan_counts_the_named_letters() {
+        let s = signals("Україна і її єдність, ґанок", true);
+        assert_eq!(s[S_UK], 7, "ї in Україна, і, ї, ї, є and і in єдність, ґ");
+        assert_eq!(s[S_RU], 0);
+        let s = signals("объём", true);
+        assert_eq!((s[S_RU], s[S_BG], s[S_UK]), (1, 1, 0), "ё, ъ");
+        let s = signals("São Paulo, informações", true);
+        assert_eq!((s[S_PT], s[S_ES]), (2, 0), "ã, õ (ç is no signal)");
+        assert_eq!(signals("người Việt", true)[S_VI], 3, "ư, ờ, ệ");
+        assert_eq!(signals("ภาษาไทย", true)[S_THAI], 7);
+        assert_eq!(signals("తెలుగు", true)[S_INDIC + 6], 6);
+        assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH_BOLD], 7);
+        assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH], 3);
+        assert_eq!(signals("👨‍💻 ✅", true)[S_EMOJI], 2);
+        assert_eq!(signals("👨‍💻 ✅", true)[S_JOINER], 1);
+    }
+
+    /// Function words count only as whole ASCII words, any case, not at the very end.
+    #[test]
+    fn function_words_are_whole_words() {
+        let s = signals("Los niños y las casas del pueblo. losa", true);
+        assert_eq!(s[S_WORDS], 4, "Los, y, las, del (not losa, nor niños)");
+        let s = signals("yang dan atau ini", true);
+        assert_eq!(s[S_WORDS + 6], 3, "the last word ends the text and is not counted");
+    }
+
+    /// A Han character that is one token in the encoding is no signal; one that is not is.
+    #[test]
+    fn han_rarity_follows_the_encoding() {
+        let common = signals("的", true)[S_HAN_RARE] + signals("的", false)[S_HAN_RARE];
+        assert_eq!(common, 0, "的 is one token in both encodings");
+        // Traditional forms are far more often several tokens, in either encoding.
+        let trad = "這個國家們說來點開關於會體經濟發現實變學從應該話說過";
+        let simp = "这个国家们说来点开关于会体经济发现实变学从应该话说过";
+        for o200k in [true, false] {
+            assert!(signals(trad, o200k)[S_HAN_RARE] > signals(simp, o200k)[S_HAN_RARE]);
+        }
+    }
+
+    /// English text never reaches the second pass, so its estimate is the per-piece model's.
+    #[test]
+    fn english_needs_no_correction() {
+        let mut c = [0u64; FEATURES];
+        count(b"This is a note about the meeting we had with the team on Monday, and what we should do next.", true, &mut c);
+        assert!(!needed(&c));
+        let mut c = [0u64; FEATURES];
+        count("Ці слова українські".as_bytes(), true, &mut c);
+        assert!(needed(&c));
+    }
+
+    /// Invalid UTF-8 and truncated characters are scanned without panicking.
+    #[test]
+    fn scan_survives_any_bytes() {
+        for bytes in [&b"\xff\xfe\xe4\xb8"[..], b"\xf0\x9f", b"abc\xc3", &[0x80; 17]] {
+            let _ = scan(bytes, true);
+            let _ = scan(bytes, false);
+        }
+    }
 }

@@ -63,15 +63,10 @@ pub(crate) fn englishness(c: &Counts) -> f64 {
     ((english_ratio(c) - 0.2) / 0.55).clamp(0.0, 1.0)
 }
 
-/// The estimate for counted features: the weighted sum, rounded, at least 1 if anything
-/// was counted. Rare-word features blend the English and the other-language weights by
-/// [`englishness`].
-pub(crate) fn combine(c: &Counts, o200k: bool) -> u64 {
-    round(c, sum(c, o200k))
-}
-
-/// [`combine`] plus the language correction of [`super::lang`], which reads `text` (the
-/// bytes `c` was counted over) again when `c` shows non-ASCII letters or wide symbols.
+/// The estimate for counted features: their weighted sum ([`sum`]) plus the language
+/// correction of [`super::lang`], which reads `text` (the bytes `c` was counted over) again
+/// when `c` shows non-ASCII letters, wide symbols or Latin words that are not English;
+/// rounded, at least 1 if anything was counted.
 pub(crate) fn combine_text(c: &Counts, text: &[u8], o200k: bool) -> u64 {
     let base = sum(c, o200k);
     let (w, wf) = tokens_per_count(o200k);
