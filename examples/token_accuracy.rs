@@ -47,6 +47,9 @@ mod features;
 #[path = "../crates/token-estimate/src/han_tokens.rs"]
 mod han_tokens;
 #[allow(dead_code)]
+#[path = "../crates/token-estimate/src/han_traditional.rs"]
+mod han_traditional;
+#[allow(dead_code)]
 #[path = "../crates/token-estimate/src/lang.rs"]
 mod lang;
 #[allow(dead_code)]

@@ -22,6 +22,7 @@ use super::features::{
 };
 use super::classify::Script;
 use super::han_tokens;
+use super::han_traditional;
 use super::lang_weights;
 use super::pretokenize::decode;
 
@@ -106,10 +107,12 @@ pub(crate) const S_PS: usize = S_UG + 1;
 pub(crate) const S_KK: usize = S_PS + 1;
 /// Uzbek (Latin) `ʻ` in `oʻ`, `gʻ`.
 pub(crate) const S_UZ: usize = S_KK + 1;
+/// Traditional-only Han characters ([`super::han_traditional`]).
+pub(crate) const S_TRAD: usize = S_UZ + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili).
-pub(crate) const S_WORDS: usize = S_UZ + 1;
+pub(crate) const S_WORDS: usize = S_TRAD + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -279,7 +282,14 @@ pub(crate) fn scan(text: &[u8], o200k: bool) -> Signals {
         }
         len = 5;
         let (ch, n) = decode(text, i);
-        if let Some(k) = signal(ch as u32, han_bits) {
+        let u = ch as u32;
+        if (han_tokens::FIRST..han_tokens::END).contains(&u) {
+            let k = (u - han_tokens::FIRST) as usize;
+            if han_traditional::TRADITIONAL.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1) {
+                s[S_TRAD] += 1;
+            }
+        }
+        if let Some(k) = signal(u, han_bits) {
             if let Some(x) = s.get_mut(k) {
                 *x += 1;
             }
@@ -296,7 +306,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool) -> Signals {
 /// (the script's rates refitted on the development sets). Brahmic scripts have none:
 /// Devanagari, whose rates were fitted on notes, is their reference, and each other block
 /// has its own share.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 56] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 57] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -340,6 +350,7 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 56] = [
     (S_GEORGIAN, Some(Script::OtherAlphabet), 1.0),
     (S_YI, Some(Script::Hebrew), 0.1),
     (S_HAN_RARE, Some(Script::Han), 0.06),
+    (S_TRAD, Some(Script::Han), 0.1),
     (S_YO, None, 0.05),
     (S_UZ, None, 0.1),
     (S_KK, Some(Script::Cyrillic), 0.01),
@@ -495,6 +506,8 @@ mod tests {
         let simp = "这个国家们说来点开关于会体经济发现实变学从应该话说过";
         for o200k in [true, false] {
             assert!(signals(trad, o200k)[S_HAN_RARE] > signals(simp, o200k)[S_HAN_RARE]);
+            assert_eq!(signals(simp, o200k)[S_TRAD], 0);
+            assert_eq!(signals(trad, o200k)[S_TRAD], 25, "all 26 but 家, written alike in both");
         }
     }
 

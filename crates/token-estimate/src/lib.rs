@@ -26,6 +26,7 @@ mod classify;
 mod cl_letters;
 mod features;
 mod han_tokens;
+mod han_traditional;
 mod lang;
 mod lang_weights;
 mod mark_ranges;
