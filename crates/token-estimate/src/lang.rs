@@ -120,7 +120,7 @@ pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 /// its own (or with few): lower-case ASCII, at most four letters.
 pub(crate) const WORD_LISTS: [&[&str]; 10] = [
     &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
-    &["dos", "das", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
+    &["dos", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
     &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
     &["che", "il", "gli", "nel", "di", "ed", "dei", "sono", "alla", "ogni", "per", "ha"],
     &["und", "der", "die", "das", "ist", "mit", "sich", "den", "auf", "ein", "eine", "zu", "von", "im"],
@@ -131,21 +131,20 @@ pub(crate) const WORD_LISTS: [&[&str]; 10] = [
     &["na", "ya", "wa", "kwa", "za", "kila", "cha", "vya"],
 ];
 
-/// Number of listed function words.
-const N_WORDS: usize = {
-    let mut n = 0;
-    let mut k = 0;
-    while k < WORD_LISTS.len() {
-        n += WORD_LISTS[k].len();
-        k += 1;
-    }
-    n
-};
+/// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
+const SLOTS: usize = 512;
 
-/// The function words as `(packed lower-case letters, signal)`, sorted for binary search.
-static WORD_KEYS: [(u32, u8); N_WORDS] = {
-    let mut t = [(0u32, 0u8); N_WORDS];
-    let mut n = 0;
+/// The slot where the search for a packed word starts.
+#[inline(always)]
+const fn slot(key: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b1) >> 23) as usize & (SLOTS - 1)
+}
+
+/// The function words as `(packed lower-case letters, signal)` in an open-addressing hash
+/// table (linear probing; key 0 is an empty slot, no word packs to 0), built at compile
+/// time: one or two probes per short word instead of a binary search.
+static WORD_HASH: [(u32, u8); SLOTS] = {
+    let mut t = [(0u32, 0u8); SLOTS];
     let mut k = 0;
     while k < WORD_LISTS.len() {
         let mut j = 0;
@@ -157,23 +156,16 @@ static WORD_KEYS: [(u32, u8); N_WORDS] = {
                 key |= (w[i] as u32) << (8 * i);
                 i += 1;
             }
-            t[n] = (key, (S_WORDS + k) as u8);
-            n += 1;
+            let mut h = slot(key);
+            while t[h].0 != 0 && t[h].0 != key {
+                h = (h + 1) & (SLOTS - 1);
+            }
+            if t[h].0 == 0 {
+                t[h] = (key, (S_WORDS + k) as u8);
+            }
             j += 1;
         }
         k += 1;
-    }
-    // Insertion sort (a few hundred steps, at compile time).
-    let mut i = 1;
-    while i < N_WORDS {
-        let mut j = i;
-        while j > 0 && t[j - 1].0 > t[j].0 {
-            let x = t[j];
-            t[j] = t[j - 1];
-            t[j - 1] = x;
-            j -= 1;
-        }
-        i += 1;
     }
     t
 };
@@ -181,8 +173,34 @@ static WORD_KEYS: [(u32, u8); N_WORDS] = {
 /// The signal of a packed lower-case ASCII word, if it is a listed function word.
 #[inline]
 fn word_signal(key: u32) -> Option<usize> {
-    WORD_KEYS.binary_search_by_key(&key, |e| e.0).ok().and_then(|i| WORD_KEYS.get(i)).map(|e| usize::from(e.1))
+    let mut h = slot(key);
+    // The table is far from full, so an empty slot ends every search; the bound only makes
+    // that evident.
+    for _ in 0..SLOTS {
+        let (k, sig) = WORD_HASH.get(h).copied().unwrap_or((0, 0));
+        if k == key {
+            return Some(usize::from(sig));
+        }
+        if k == 0 {
+            return None;
+        }
+        h = (h + 1) & (SLOTS - 1);
+    }
+    None
 }
+
+/// Lower-case form of each ASCII byte that is a letter, 0 for the others.
+static LOWER: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphabetic() {
+            t[b] = (b as u8) | 0x20;
+        }
+        b += 1;
+    }
+    t
+};
 
 /// Signal counts over a text.
 pub(crate) type Signals = [u64; SIGNALS];
@@ -191,7 +209,19 @@ pub(crate) type Signals = [u64; SIGNALS];
 /// four-byte symbols, or Latin words that do not look English.
 pub(crate) fn needed(c: &Counts) -> bool {
     let other = (Script::LatinExt as usize..super::classify::SCRIPTS).any(|s| c[SCRIPT_CHARS + s] > 0);
-    other || c[super::features::LATIN_EXT] > 0 || c[PUNCT_WIDE + 2] > 0 || super::model::english_ratio(c) < 0.6
+    other || c[super::features::LATIN_EXT] > 0 || c[PUNCT_WIDE + 2] > 0 || words_needed(c)
+}
+
+/// Whether [`scan`] should count function words: when the text is mostly Latin words and
+/// they do not look English (English prose is near 0.8 by [`super::model::english_ratio`],
+/// other languages far lower). Otherwise it skips ASCII, which keeps English text with a
+/// few accented letters or emoji, and Russian or Japanese text, fast.
+pub(crate) fn words_needed(c: &Counts) -> bool {
+    let latin_words = c[HIT] + (0..3 * MISS_BUCKETS).map(|k| c[MISS + k]).sum::<u64>();
+    let other_letters: u64 = (Script::Greek as usize..super::classify::SCRIPTS).map(|s| c[SCRIPT_CHARS + s]).sum();
+    // Text mostly in another script (Russian, Japanese, …) has too few Latin words for their
+    // language to matter.
+    latin_words > 0 && other_letters < 2 * latin_words && super::model::english_ratio(c) < 0.6
 }
 
 /// The signal counter of a non-ASCII code point, if any.
@@ -251,9 +281,10 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
 /// Counts the signals of `text` (UTF-8 bytes; invalid bytes decode as some character and
 /// never panic). Linear: each byte is looked at once or twice.
 ///
-/// Listed function words are counted only where they are whole words of ASCII letters;
-/// a word that ends the text is not counted.
-pub(crate) fn scan(text: &[u8], o200k: bool) -> Signals {
+/// Listed function words are counted only with `words` (else runs of ASCII are skipped
+/// eight bytes at a time), and only where they are whole words of ASCII letters; a word
+/// that ends the text is not counted.
+pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
     let mut s = [0u64; SIGNALS];
     let mut i = 0;
@@ -261,11 +292,22 @@ pub(crate) fn scan(text: &[u8], o200k: bool) -> Signals {
     // letters, or a non-ASCII letter inside, and it is no listed word).
     let (mut key, mut len) = (0u32, 0usize);
     while i < text.len() {
+        if !words {
+            if let Some(w) = text.get(i..i + 8) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(w);
+                if u64::from_le_bytes(a) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8;
+                    continue;
+                }
+            }
+        }
         let b = text.get(i).copied().unwrap_or(0);
         if b < 0x80 {
-            if b.is_ascii_alphabetic() {
+            let l = LOWER.get(usize::from(b)).copied().unwrap_or(0);
+            if l != 0 {
                 if len < 4 {
-                    key |= u32::from(b | 0x20) << (8 * len);
+                    key |= u32::from(l) << (8 * len);
                 }
                 len += 1;
             } else {
@@ -283,18 +325,26 @@ pub(crate) fn scan(text: &[u8], o200k: bool) -> Signals {
         len = 5;
         let (ch, n) = decode(text, i);
         let u = ch as u32;
+        i += n.max(1);
+        // The commonest letters that are no signal, without the full match: kana, Hangul,
+        // and basic Cyrillic but for `ъыэ`.
+        if matches!(u, 0x3040..=0x30ff | 0xac00..=0xd7a3)
+            || ((0x410..=0x44f).contains(&u) && !matches!(u, 0x42a | 0x42b | 0x42d | 0x44a | 0x44b | 0x44d))
+        {
+            continue;
+        }
         if (han_tokens::FIRST..han_tokens::END).contains(&u) {
             let k = (u - han_tokens::FIRST) as usize;
-            if han_traditional::TRADITIONAL.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1) {
-                s[S_TRAD] += 1;
-            }
+            let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
+            s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
+            s[S_HAN_RARE] += u64::from(!bit(han_bits));
+            continue;
         }
         if let Some(k) = signal(u, han_bits) {
             if let Some(x) = s.get_mut(k) {
                 *x += 1;
             }
         }
-        i += n.max(1);
     }
     s
 }
@@ -454,7 +504,7 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool, w: &[f64], foreig
     if !needed(c) {
         return 0.0;
     }
-    let s = scan(text, o200k);
+    let s = scan(text, o200k, words_needed(c));
     let beta: &[f32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
     terms(c, &s, w, foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum()
 }
@@ -465,7 +515,7 @@ mod tests {
     use crate::features::{count, FEATURES};
 
     fn signals(text: &str, o200k: bool) -> Signals {
-        scan(text.as_bytes(), o200k)
+        scan(text.as_bytes(), o200k, true)
     }
 
     /// Each signal counts the letters it names and nothing else.
@@ -494,6 +544,21 @@ mod tests {
         assert_eq!(s[S_WORDS], 4, "Los, y, las, del (not losa, nor niños)");
         let s = signals("yang dan atau ini", true);
         assert_eq!(s[S_WORDS + 6], 3, "the last word ends the text and is not counted");
+    }
+
+    /// Every listed word finds its own list in the hash table, and a few others find none.
+    #[test]
+    fn every_function_word_is_found() {
+        for (k, list) in WORD_LISTS.iter().enumerate() {
+            for w in list.iter() {
+                let key = w.bytes().enumerate().fold(0u32, |a, (i, b)| a | u32::from(b) << (8 * i));
+                assert_eq!(word_signal(key), Some(S_WORDS + k), "{w}");
+            }
+        }
+        for w in ["the", "and", "zzz", "q"] {
+            let key = w.bytes().enumerate().fold(0u32, |a, (i, b)| a | u32::from(b) << (8 * i));
+            assert_eq!(word_signal(key), None, "{w}");
+        }
     }
 
     /// A Han character that is one token in the encoding is no signal; one that is not is.
@@ -526,8 +591,10 @@ mod tests {
     #[test]
     fn scan_survives_any_bytes() {
         for bytes in [&b"\xff\xfe\xe4\xb8"[..], b"\xf0\x9f", b"abc\xc3", &[0x80; 17]] {
-            let _ = scan(bytes, true);
-            let _ = scan(bytes, false);
+            for words in [true, false] {
+                let _ = scan(bytes, true, words);
+                let _ = scan(bytes, false, words);
+            }
         }
     }
 }

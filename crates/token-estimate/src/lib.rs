@@ -69,6 +69,6 @@ pub fn lang_terms(text: &str, o200k: bool) -> (f64, Vec<f64>) {
     if !lang::needed(&c) {
         return (base, vec![0.0; lang::TERMS]);
     }
-    let s = lang::scan(text.as_bytes(), o200k);
+    let s = lang::scan(text.as_bytes(), o200k, lang::words_needed(&c));
     (base, lang::terms(&c, &s, &w, &wf, model::englishness(&c)).to_vec())
 }
