@@ -363,7 +363,7 @@ for (const enc of ["o200k_base", "cl100k_base"]) {
   const worst = groups.map((g) => [g, a[g].mean]).sort((x, y) => y[1] - x[1])[0];
   md += `\n${enc}: mean ${p(a.all.mean)} (bar ≤ 3%: ${ok(a.all.mean <= bars.meanErr)}), p90 ${p(a.all.p90)} (bar ≤ 8%: ${ok(a.all.p90 <= bars.p90Err)}), worst group ${worst[0]} ${p(worst[1])} (bar ≤ 6%: ${ok(worst[1] <= bars.groupErr)})`;
 }
-md += `\n\n**Error on the language development sets** (held-out half of \`tests/data/langs\`: ${langNotes.length} synthetic markdown notes of UDHR text in ${langGroups.length - 3} languages, code-heavy English, styled letters, emoji; mean / p90 of |error|, then the signed mean (+ over, − under)):\n\n| group | credit-meter o200k | credit-meter cl100k | chars/4 o200k | chars/4 cl100k |\n|---|---:|---:|---:|---:|\n`;
+md += `\n\n**Error on the language development sets** (held-out half of \`tests/data/langs\`: ${langNotes.length} synthetic markdown notes in ${langGroups.length} groups: UDHR and word-frequency text per language, code-heavy English, styled letters, emoji; mean / p90 of |error|, then the signed mean (+ over, − under)):\n\n| group | credit-meter o200k | credit-meter cl100k | chars/4 o200k | chars/4 cl100k |\n|---|---:|---:|---:|---:|\n`;
 for (const g of [...langGroups, "all"]) {
   const c = (name, enc) => {
     const a = langAccuracy[name][enc][g];
