@@ -284,6 +284,7 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
 /// Listed function words are counted only with `words` (else runs of ASCII are skipped
 /// eight bytes at a time), and only where they are whole words of ASCII letters; a word
 /// that ends the text is not counted.
+#[inline(never)]
 pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
     let mut s = [0u64; SIGNALS];
@@ -323,6 +324,25 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             continue;
         }
         len = 5;
+        // Three-byte characters of the commonest blocks by their lead byte, without
+        // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
+        // hold no signal; U+4E00..U+9FFF are the ideographs.
+        if b == 0xe3 || (0xea..=0xed).contains(&b) {
+            i += 3;
+            continue;
+        }
+        if (0xe4..=0xe9).contains(&b) {
+            let cont = |k: usize| u32::from(text.get(i + k).copied().unwrap_or(0x80) & 0x3f);
+            let u = u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2);
+            i += 3;
+            if (han_tokens::FIRST..han_tokens::END).contains(&u) {
+                let k = (u - han_tokens::FIRST) as usize;
+                let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|x| x >> (k & 7) & 1 == 1);
+                s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
+                s[S_HAN_RARE] += u64::from(!bit(han_bits));
+            }
+            continue;
+        }
         let (ch, n) = decode(text, i);
         let u = ch as u32;
         i += n.max(1);
@@ -500,6 +520,7 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
 }
 
 /// Extra tokens (may be negative) for a text whose first-pass features are `c`.
+#[inline(never)]
 pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool, w: &[f64], foreign: &[f64], e: f64) -> f64 {
     if !needed(c) {
         return 0.0;
