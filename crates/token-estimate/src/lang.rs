@@ -255,7 +255,7 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
         0x159 | 0x11b | 0x16f | 0x161 | 0x10d | 0x17e | 0x165 | 0x10f | 0x148 | 0x13e | 0x158 | 0x11a | 0x160
         | 0x10c | 0x17d => S_CS,
         0x131 | 0x130 | 0x15f | 0x15e | 0x11f | 0x11e | 0x259 | 0x18f => S_TR,
-        0x219 | 0x21b | 0x218 | 0x21a => S_RO,
+        0x218..=0x21b => S_RO,
         0x151 | 0x171 | 0x150 | 0x170 => S_HU,
         0xe5 | 0xf8 | 0xe6 | 0xc5 | 0xd8 | 0xc6 => S_NORDIC,
         0xe00..=0xe7f => S_THAI,
@@ -460,9 +460,9 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     // The foreign part of rare Latin words, and an estimate of the number of Latin words.
     // `foreign`: its non-English part; `latin`: all Latin words, listed ones included.
     let (mut foreign_part, mut latin) = (0f64, c[HIT] as f64 * w.get(HIT).copied().unwrap_or(1.0));
-    for i in LANG_START..LANG_END {
+    for (i, &n) in c.iter().enumerate().take(LANG_END).skip(LANG_START) {
         let f = foreign.get(i - LANG_START).copied().unwrap_or(0.0);
-        let v = super::model::value(i, c[i]);
+        let v = super::model::value(i, n);
         foreign_part += v * f * (1.0 - e);
         latin += v * (f * (1.0 - e) + w.get(i).copied().unwrap_or(0.0) * e);
     }
