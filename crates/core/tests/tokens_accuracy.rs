@@ -6,7 +6,8 @@
 //! 3's bars for both encodings: mean absolute relative error ≤ 3 %, 90th percentile ≤ 8 %,
 //! every language group's mean ≤ 6 %, over notes of at least 20 exact tokens. A missing
 //! corpus fails the test. The small generalisation set in `tests/data/tokens` (languages
-//! and scripts the corpus lacks) is held to a looser per-note bar (10 %; Ukrainian 30 %).
+//! and scripts the corpus lacks) is held to a looser per-note bar (10 %; Ukrainian 15 %), and the held-out
+//! half of the language development sets (`tests/data/langs`) to a guard on today's level.
 
 // Native only: proptest has no wasm32 backend, and the data are read from disk.
 #![cfg(not(target_arch = "wasm32"))]
@@ -111,13 +112,73 @@ fn generalisation_set_stays_close() {
             let est = estimate_tokens(&n.text, enc) as f64;
             let err = (est - n.exact[ei] as f64) / n.exact[ei] as f64;
             println!("{} {:<14} {:+.2}%", enc.name(), n.path, err * 100.0);
-            // Ukrainian shares Cyrillic with Russian but costs ~25% more tokens; the
-            // estimator has no language signal to tell them apart (a known gap).
-            let bar = if n.group == "uk" { 0.30 } else { 0.10 };
+            // Ukrainian shares Cyrillic with Russian but costs ~25% more tokens; its own
+            // letters (іїєґ) now correct most of that (−25% before the language signals,
+            // −12% after, in o200k_base), not all.
+            let bar = if n.group == "uk" { 0.15 } else { 0.10 };
             if err.abs() > bar {
                 failures.push(format!("{} {}: {:+.2}%", enc.name(), n.path, err * 100.0));
             }
         }
     }
     assert!(failures.is_empty(), "generalisation notes off by more than their bar: {failures:#?}");
+}
+
+/// The language development sets (`tests/data/langs`, built by `tools/lang-rates`: synthetic
+/// markdown notes of Universal Declaration of Human Rights text in 100 languages and of
+/// word-frequency text in 43, code-heavy English, styled letters, emoji; exact counts in
+/// `counts.tsv`). Only the notes marked `held_out` are measured; the language correction
+/// was fitted on the `fit` ones.
+///
+/// Issue 19's bars (mean ≤ 3 %, p90 ≤ 8 %, every group ≤ 6 %) are printed with what misses
+/// them, but NOT met on these sets yet (see the README's Benchmark section): this test
+/// guards today's level instead, so that a change that makes any language worse fails.
+#[test]
+fn language_sets_held_out_half_stay_within_the_guard() {
+    // Today's level plus a margin (o200k_base 4.5 % / 10.1 %, worst group Hindi 15.7 %;
+    // cl100k_base 3.5 % / 7.7 %, worst Igbo 9.1 %).
+    const MEAN: [f64; 2] = [0.05, 0.04];
+    const P90: [f64; 2] = [0.11, 0.09];
+    const GROUP: [f64; 2] = [0.17, 0.11];
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/langs"));
+    let tsv = std::fs::read_to_string(dir.join("counts.tsv")).expect("tests/data/langs/counts.tsv");
+    let held: std::collections::BTreeSet<&str> =
+        tsv.lines().skip(1).filter(|l| l.ends_with("\theld_out")).filter_map(|l| l.split('\t').nth(1)).collect();
+    let notes: Vec<Note> = load(&dir, &dir).into_iter().filter(|n| held.contains(n.path.as_str())).collect();
+    assert!(notes.len() > 500, "only {} held-out notes", notes.len());
+    let mut failures = Vec::new();
+    for (ei, enc) in ENCODINGS.into_iter().enumerate() {
+        let mut all = Vec::new();
+        let mut groups: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+        for n in &notes {
+            if n.exact[ei] < 20 {
+                continue;
+            }
+            let est = estimate_tokens(&n.text, enc) as f64;
+            let err = (est - n.exact[ei] as f64).abs() / n.exact[ei] as f64;
+            all.push(err);
+            groups.entry(&n.group).or_default().push(err);
+        }
+        let (mean, p90) = mean_p90(&mut all);
+        println!("{}: mean {:.2}% p90 {:.2}% over {} notes", enc.name(), mean * 100.0, p90 * 100.0, all.len());
+        if mean > MEAN[ei] {
+            failures.push(format!("{}: mean {:.2}% > {}%", enc.name(), mean * 100.0, MEAN[ei] * 100.0));
+        }
+        if p90 > P90[ei] {
+            failures.push(format!("{}: p90 {:.2}% > {}%", enc.name(), p90 * 100.0, P90[ei] * 100.0));
+        }
+        let mut above = Vec::new();
+        for (g, v) in &mut groups {
+            let (m, p) = mean_p90(v);
+            println!("  {g:<8} mean {:.2}% p90 {:.2}% ({})", m * 100.0, p * 100.0, v.len());
+            if m > 0.06 {
+                above.push(format!("{g} {:.1}%", m * 100.0));
+            }
+            if m > GROUP[ei] {
+                failures.push(format!("{} {g}: mean {:.2}% > {}%", enc.name(), m * 100.0, GROUP[ei] * 100.0));
+            }
+        }
+        println!("{}: groups above issue 19's 6% bar: {}", enc.name(), above.join(", "));
+    }
+    assert!(failures.is_empty(), "accuracy guard missed: {failures:#?}");
 }

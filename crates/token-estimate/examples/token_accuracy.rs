@@ -46,6 +46,18 @@ mod cl_letters;
 #[path = "../src/features.rs"]
 mod features;
 #[allow(dead_code)]
+#[path = "../src/han_tokens.rs"]
+mod han_tokens;
+#[allow(dead_code)]
+#[path = "../src/han_traditional.rs"]
+mod han_traditional;
+#[allow(dead_code)]
+#[path = "../src/lang.rs"]
+mod lang;
+#[allow(dead_code)]
+#[path = "../src/lang_weights.rs"]
+mod lang_weights;
+#[allow(dead_code)]
 #[path = "../src/mark_ranges.rs"]
 mod mark_ranges;
 #[allow(dead_code)]
@@ -91,7 +103,7 @@ fn estimate_tokens(text: &str, enc: Encoding) -> u64 {
     let o200k = matches!(enc, Encoding::O200kBase);
     let mut c = [0u64; FEATURES];
     features::count(text.as_bytes(), o200k, &mut c);
-    model::combine(&c, o200k)
+    model::combine_text(&c, text.as_bytes(), o200k)
 }
 
 

@@ -63,17 +63,32 @@ pub(crate) fn englishness(c: &Counts) -> f64 {
     ((english_ratio(c) - 0.2) / 0.55).clamp(0.0, 1.0)
 }
 
-/// The estimate for counted features: the weighted sum, rounded, at least 1 if anything
-/// was counted. Rare-word features blend the English and the other-language weights by
-/// [`englishness`].
-pub(crate) fn combine(c: &Counts, o200k: bool) -> u64 {
+/// The estimate for counted features: their weighted sum ([`sum`]) plus the language
+/// correction of [`super::lang`], which reads `text` (the bytes `c` was counted over) again
+/// when `c` shows non-ASCII letters, wide symbols or Latin words that are not English;
+/// rounded, at least 1 if anything was counted.
+pub(crate) fn combine_text(c: &Counts, text: &[u8], o200k: bool) -> u64 {
+    let base = sum(c, o200k);
+    let (w, wf) = tokens_per_count(o200k);
+    let extra = super::lang::correction(text, c, o200k, &w, &wf, englishness(c));
+    round(c, base + extra)
+}
+
+/// The weights of one encoding in tokens per count: all features, and the rare-Latin-word
+/// features' weights for text in languages other than English.
+pub(crate) fn tokens_per_count(o200k: bool) -> ([f64; FEATURES], [f64; LANG]) {
+    let (w, wf) = if o200k { (&O200K, &O200K_FOREIGN) } else { (&CL100K, &CL100K_FOREIGN) };
+    (w.map(|x| f64::from(x) / 1000.0), wf.map(|x| f64::from(x) / 1000.0))
+}
+
+/// The weighted sum of the features, before rounding. Rare-word features blend the English
+/// and the other-language weights by [`englishness`].
+pub(crate) fn sum(c: &Counts, o200k: bool) -> f64 {
     let (w, wf) = if o200k { (&O200K, &O200K_FOREIGN) } else { (&CL100K, &CL100K_FOREIGN) };
     let e = englishness(c);
     let mut sum = 0f64;
-    let mut any = false;
     for (i, (&n, &wi)) in c.iter().zip(w.iter()).enumerate() {
         if n > 0 {
-            any = true;
             let mut wi = f64::from(wi);
             if let Some(&f) = i.checked_sub(LANG_START).and_then(|k| wf.get(k)) {
                 wi = wi * e + f64::from(f) * (1.0 - e);
@@ -81,10 +96,16 @@ pub(crate) fn combine(c: &Counts, o200k: bool) -> u64 {
             sum += value(i, n) * wi / 1000.0;
         }
     }
-    if !any {
+    sum
+}
+
+/// The estimate from a weighted sum: rounded, at least 1 if anything was counted, 0 for
+/// empty text.
+fn round(c: &Counts, sum: f64) -> u64 {
+    if c.iter().all(|&n| n == 0) {
         return 0;
     }
-    // `as` saturates for floats, so this cannot wrap.
+    // `as` saturates for floats (and maps NaN to 0), so this cannot wrap.
     (sum.round() as u64).max(1)
 }
 

@@ -1,0 +1,621 @@
+//! Language signals: cheap in-text evidence of which language a text is in, and the
+//! correction it makes to the per-script estimate.
+//!
+//! The per-piece model ([`super::model`]) gives each script one rate, but the BPE
+//! vocabularies treat languages of one script very differently: Ukrainian costs more than
+//! Russian, Traditional more than Simplified Chinese, Portuguese less than the average
+//! non-English Latin text, Telugu more than Hindi. Letters that only some languages use
+//! (Ukrainian `іїєґ`, Portuguese `ãõ`, Vietnamese `ơư` and the tone-marked vowels, …), the
+//! Unicode block of a Brahmic or Southeast-Asian letter, and whether a Han character is one
+//! token in the encoding ([`super::han_tokens`]) tell them apart.
+//!
+//! Languages written in plain ASCII letters are told apart by a few short function words
+//! each ([`WORD_LISTS`]). [`scan`] counts all these signals in a second pass over the text;
+//! it runs only when the first pass saw non-ASCII letters, wide symbols or Latin words that
+//! do not look English ([`needed`]), so English text pays nothing. [`correction`] turns them into extra tokens: each language's
+//! share of its script (its signal letters against the expected frequency), times that
+//! script's part of the estimate, times a fitted factor ([`super::lang_weights`]), plus
+//! additive rates for one-off characters (non-token ideographs, styled letters, emoji).
+
+use super::features::{
+    Counts, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, PUNCT_WIDE, SCRIPT_CHARS, SCRIPT_PIECES,
+};
+use super::classify::Script;
+use super::han_tokens;
+use super::han_traditional;
+use super::lang_weights;
+use super::pretokenize::decode;
+
+/// Signal counters: `S_*` index [`Signals`].
+pub(crate) const S_UK: usize = 0;
+/// Russian-only Cyrillic letters `ыэё`.
+pub(crate) const S_RU: usize = 1;
+/// Belarusian `ў`.
+pub(crate) const S_BE: usize = 2;
+/// Serbian and Macedonian `ђјљњћџ`.
+pub(crate) const S_SR: usize = 3;
+/// Cyrillic letters beyond the Russian block (Kazakh, Kyrgyz, Tatar, Tajik, Uzbek, …).
+pub(crate) const S_CYR_EXT: usize = 4;
+/// The hard sign `ъ`, a common vowel in Bulgarian only.
+pub(crate) const S_BG: usize = 5;
+/// Portuguese `ãõ`.
+pub(crate) const S_PT: usize = 6;
+/// French `èùœîûëï`.
+pub(crate) const S_FR: usize = 7;
+/// Spanish `ñ¿¡`.
+pub(crate) const S_ES: usize = 8;
+/// German `äöüß` (also Turkish, Hungarian, Finnish, Swedish).
+pub(crate) const S_DE: usize = 9;
+/// Vietnamese `ơưđ` and the Latin Extended Additional block (tone-marked vowels).
+pub(crate) const S_VI: usize = 10;
+/// Polish `łąęśżźćń`.
+pub(crate) const S_PL: usize = 11;
+/// Czech and Slovak `řěůščžťďňľ` (also Croatian, Slovene).
+pub(crate) const S_CS: usize = 12;
+/// Turkish and Azerbaijani `ıİşğə`.
+pub(crate) const S_TR: usize = 13;
+/// Romanian `șț`.
+pub(crate) const S_RO: usize = 14;
+/// Hungarian `őű`.
+pub(crate) const S_HU: usize = 15;
+/// Nordic `åøæ`.
+pub(crate) const S_NORDIC: usize = 16;
+/// Thai letters.
+pub(crate) const S_THAI: usize = 17;
+/// Lao letters.
+pub(crate) const S_LAO: usize = 18;
+/// Myanmar letters.
+pub(crate) const S_MYANMAR: usize = 19;
+/// Khmer letters.
+pub(crate) const S_KHMER: usize = 20;
+/// Brahmic blocks U+0900..U+0DFF, 128 code points each: `S_INDIC + (u - 0x900) / 128`
+/// (Devanagari, Bengali, Gurmukhi, Gujarati, Oriya, Tamil, Telugu, Kannada, Malayalam,
+/// Sinhala).
+pub(crate) const S_INDIC: usize = 21;
+/// Armenian letters.
+pub(crate) const S_ARMENIAN: usize = S_INDIC + 10;
+/// Georgian letters.
+pub(crate) const S_GEORGIAN: usize = S_ARMENIAN + 1;
+/// Ethiopic letters.
+pub(crate) const S_ETHIOPIC: usize = S_GEORGIAN + 1;
+/// Persian letters `پچژگکی`.
+pub(crate) const S_FA: usize = S_ETHIOPIC + 1;
+/// Urdu letters `ےٹڈڑںھۃ`.
+pub(crate) const S_UR: usize = S_FA + 1;
+/// Other extended Arabic letters (Pashto, Uyghur, Kurdish, Sindhi, Punjabi, …).
+pub(crate) const S_AR_EXT: usize = S_UR + 1;
+/// Yiddish ligatures and Hebrew points.
+pub(crate) const S_YI: usize = S_AR_EXT + 1;
+/// Han ideographs that are not one token in the encoding.
+pub(crate) const S_HAN_RARE: usize = S_YI + 1;
+/// Mathematical alphanumeric symbols (styled letters and digits).
+pub(crate) const S_MATH: usize = S_HAN_RARE + 1;
+/// Emoji and pictographs (U+1F000..U+1FAFF).
+pub(crate) const S_EMOJI: usize = S_MATH + 1;
+/// Emoji joiners and variation selectors (U+200D, U+FE0F).
+pub(crate) const S_JOINER: usize = S_EMOJI + 1;
+/// Yoruba `ṣ` (Yoruba also writes the dotted vowels `ẹọ` that Vietnamese uses).
+pub(crate) const S_YO: usize = S_JOINER + 1;
+/// Mathematical bold and sans-serif letters (U+1D400..U+1D433, U+1D5A0..U+1D607), which
+/// `o200k_base` encodes in fewer tokens than the other styles.
+pub(crate) const S_MATH_BOLD: usize = S_YO + 1;
+/// Uyghur and Kurdish letters `ېۆۈۇ`.
+pub(crate) const S_UG: usize = S_MATH_BOLD + 1;
+/// Pashto letters `ښږځڅټډړۍ`.
+pub(crate) const S_PS: usize = S_UG + 1;
+/// Kazakh `ұ`.
+pub(crate) const S_KK: usize = S_PS + 1;
+/// Uzbek (Latin) `ʻ` in `oʻ`, `gʻ`.
+pub(crate) const S_UZ: usize = S_KK + 1;
+/// Traditional-only Han characters ([`super::han_traditional`]).
+pub(crate) const S_TRAD: usize = S_UZ + 1;
+/// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
+/// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
+/// Malay, Catalan, Turkish, Swahili).
+pub(crate) const S_WORDS: usize = S_TRAD + 1;
+/// Number of signal counters.
+pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
+
+/// Short function words that mark a language written in Latin letters without letters of
+/// its own (or with few): lower-case ASCII, at most four letters.
+pub(crate) const WORD_LISTS: [&[&str]; 10] = [
+    &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
+    &["dos", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
+    &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
+    &["che", "il", "gli", "nel", "di", "ed", "dei", "sono", "alla", "ogni", "per", "ha"],
+    &["und", "der", "die", "das", "ist", "mit", "sich", "den", "auf", "ein", "eine", "zu", "von", "im"],
+    &["het", "een", "van", "zijn", "voor", "niet", "op", "ook", "aan", "bij", "te"],
+    &["yang", "dan", "atau", "ini", "itu", "akan", "oleh", "pada", "ke", "tiap", "bagi", "ada"],
+    &["els", "amb", "dels", "pel", "i", "la"],
+    &["ve", "bir", "bu", "ile", "her", "veya", "olan"],
+    &["na", "ya", "wa", "kwa", "za", "kila", "cha", "vya"],
+];
+
+/// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
+const SLOTS: usize = 512;
+
+/// The slot where the search for a packed word starts.
+#[inline(always)]
+const fn slot(key: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b1) >> 23) as usize & (SLOTS - 1)
+}
+
+/// The function words as `(packed lower-case letters, signal)` in an open-addressing hash
+/// table (linear probing; key 0 is an empty slot, no word packs to 0), built at compile
+/// time: one or two probes per short word instead of a binary search.
+static WORD_HASH: [(u32, u8); SLOTS] = {
+    let mut t = [(0u32, 0u8); SLOTS];
+    let mut k = 0;
+    while k < WORD_LISTS.len() {
+        let mut j = 0;
+        while j < WORD_LISTS[k].len() {
+            let w = WORD_LISTS[k][j].as_bytes();
+            let mut key = 0u32;
+            let mut i = 0;
+            while i < w.len() {
+                key |= (w[i] as u32) << (8 * i);
+                i += 1;
+            }
+            let mut h = slot(key);
+            while t[h].0 != 0 && t[h].0 != key {
+                h = (h + 1) & (SLOTS - 1);
+            }
+            if t[h].0 == 0 {
+                t[h] = (key, (S_WORDS + k) as u8);
+            }
+            j += 1;
+        }
+        k += 1;
+    }
+    t
+};
+
+/// The signal of a packed lower-case ASCII word, if it is a listed function word.
+#[inline]
+fn word_signal(key: u32) -> Option<usize> {
+    let mut h = slot(key);
+    // The table is far from full, so an empty slot ends every search; the bound only makes
+    // that evident.
+    for _ in 0..SLOTS {
+        let (k, sig) = WORD_HASH.get(h).copied().unwrap_or((0, 0));
+        if k == key {
+            return Some(usize::from(sig));
+        }
+        if k == 0 {
+            return None;
+        }
+        h = (h + 1) & (SLOTS - 1);
+    }
+    None
+}
+
+/// Lower-case form of each ASCII byte that is a letter, 0 for the others.
+static LOWER: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        if (b as u8).is_ascii_alphabetic() {
+            t[b] = (b as u8) | 0x20;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Signal counts over a text.
+pub(crate) type Signals = [u64; SIGNALS];
+
+/// Whether the first pass saw anything a signal could correct: non-ASCII letters,
+/// four-byte symbols, or Latin words that do not look English.
+pub(crate) fn needed(c: &Counts) -> bool {
+    let other = (Script::LatinExt as usize..super::classify::SCRIPTS).any(|s| c[SCRIPT_CHARS + s] > 0);
+    other || c[super::features::LATIN_EXT] > 0 || c[PUNCT_WIDE + 2] > 0 || words_needed(c)
+}
+
+/// Whether [`scan`] should count function words: when the text is mostly Latin words and
+/// they do not look English (English prose is near 0.8 by [`super::model::english_ratio`],
+/// other languages far lower). Otherwise it skips ASCII, which keeps English text with a
+/// few accented letters or emoji, and Russian or Japanese text, fast.
+pub(crate) fn words_needed(c: &Counts) -> bool {
+    let latin_words = c[HIT] + (0..3 * MISS_BUCKETS).map(|k| c[MISS + k]).sum::<u64>();
+    let other_letters: u64 = (Script::Greek as usize..super::classify::SCRIPTS).map(|s| c[SCRIPT_CHARS + s]).sum();
+    // Text mostly in another script (Russian, Japanese, …) has too few Latin words for their
+    // language to matter.
+    latin_words > 0 && other_letters < 2 * latin_words && super::model::english_ratio(c) < 0.6
+}
+
+/// The signal counter of a non-ASCII code point, if any.
+#[inline]
+fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
+    let s = match u {
+        han_tokens::FIRST..han_tokens::END => {
+            let k = (u - han_tokens::FIRST) as usize;
+            let one = han_bits.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
+            return (!one).then_some(S_HAN_RARE);
+        }
+        0x456 | 0x457 | 0x454 | 0x491 | 0x406 | 0x407 | 0x404 | 0x490 => S_UK,
+        0x44b | 0x44d | 0x451 | 0x42b | 0x42d | 0x401 => S_RU,
+        0x45e | 0x40e => S_BE,
+        0x452 | 0x458..=0x45b | 0x45f | 0x402 | 0x408..=0x40b | 0x40f => S_SR,
+        0x44a | 0x42a => S_BG,
+        0x4b0 | 0x4b1 => S_KK,
+        0x460..=0x52f => S_CYR_EXT,
+        0xe3 | 0xf5 | 0xc3 | 0xd5 => S_PT,
+        0xe8 | 0xf9 | 0x153 | 0xee | 0xfb | 0xeb | 0xef | 0xc8 | 0xd9 | 0x152 | 0xce | 0xdb | 0xcb | 0xcf => S_FR,
+        0xf1 | 0xd1 | 0xbf | 0xa1 => S_ES,
+        0xe4 | 0xf6 | 0xfc | 0xdf | 0xc4 | 0xd6 | 0xdc => S_DE,
+        0x1e62 | 0x1e63 => S_YO,
+        0x2bb | 0x2bc => S_UZ,
+        0x6d0 | 0x6c6 | 0x6c8 | 0x6c7 => S_UG,
+        0x69a | 0x696 | 0x681 | 0x685 | 0x67c | 0x689 | 0x693 | 0x6cd => S_PS,
+        0x1d400..=0x1d433 | 0x1d5a0..=0x1d607 => S_MATH_BOLD,
+        0x1a1 | 0x1b0 | 0x111 | 0x1a0 | 0x1af | 0x110 | 0x1ea0..=0x1ef9 => S_VI,
+        0x142 | 0x105 | 0x119 | 0x15b | 0x17c | 0x17a | 0x107 | 0x144 | 0x141 | 0x104 | 0x118 | 0x15a | 0x17b
+        | 0x179 | 0x106 | 0x143 => S_PL,
+        0x159 | 0x11b | 0x16f | 0x161 | 0x10d | 0x17e | 0x165 | 0x10f | 0x148 | 0x13e | 0x158 | 0x11a | 0x160
+        | 0x10c | 0x17d => S_CS,
+        0x131 | 0x130 | 0x15f | 0x15e | 0x11f | 0x11e | 0x259 | 0x18f => S_TR,
+        0x218..=0x21b => S_RO,
+        0x151 | 0x171 | 0x150 | 0x170 => S_HU,
+        0xe5 | 0xf8 | 0xe6 | 0xc5 | 0xd8 | 0xc6 => S_NORDIC,
+        0xe00..=0xe7f => S_THAI,
+        0xe80..=0xeff => S_LAO,
+        0x1000..=0x109f => S_MYANMAR,
+        0x1780..=0x17ff => S_KHMER,
+        0x900..=0xdff => S_INDIC + ((u - 0x900) >> 7) as usize,
+        0x530..=0x58f => S_ARMENIAN,
+        0x10a0..=0x10ff | 0x1c90..=0x1cbf => S_GEORGIAN,
+        0x1200..=0x139f | 0x2d80..=0x2ddf => S_ETHIOPIC,
+        0x67e | 0x686 | 0x698 | 0x6af | 0x6a9 | 0x6cc => S_FA,
+        0x6d2 | 0x679 | 0x688 | 0x691 | 0x6ba | 0x6be | 0x6c3 => S_UR,
+        0x671..=0x6ff | 0x750..=0x77f => S_AR_EXT,
+        0x5b0..=0x5c7 | 0x5f0..=0x5f2 => S_YI,
+        0x1d400..=0x1d7ff => S_MATH,
+        0x1f000..=0x1faff => S_EMOJI,
+        0x200d | 0xfe0f => S_JOINER,
+        _ => return None,
+    };
+    Some(s)
+}
+
+/// Counts the signals of `text` (UTF-8 bytes; invalid bytes decode as some character and
+/// never panic). Linear: each byte is looked at once or twice.
+///
+/// Listed function words are counted only with `words` (else runs of ASCII are skipped
+/// eight bytes at a time), and only where they are whole words of ASCII letters; a word
+/// that ends the text is not counted.
+#[inline(never)]
+pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
+    let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
+    let mut s = [0u64; SIGNALS];
+    let mut i = 0;
+    // The ASCII word being read: its packed lower-case letters and length (more than four
+    // letters, or a non-ASCII letter inside, and it is no listed word).
+    let (mut key, mut len) = (0u32, 0usize);
+    while i < text.len() {
+        if !words {
+            if let Some(w) = text.get(i..i + 8) {
+                let mut a = [0u8; 8];
+                a.copy_from_slice(w);
+                if u64::from_le_bytes(a) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8;
+                    continue;
+                }
+            }
+        }
+        let b = text.get(i).copied().unwrap_or(0);
+        if b < 0x80 {
+            let l = LOWER.get(usize::from(b)).copied().unwrap_or(0);
+            if l != 0 {
+                if len < 4 {
+                    key |= u32::from(l) << (8 * len);
+                }
+                len += 1;
+            } else {
+                if (1..=4).contains(&len) {
+                    if let Some(x) = word_signal(key).and_then(|k| s.get_mut(k)) {
+                        *x += 1;
+                    }
+                }
+                key = 0;
+                len = 0;
+            }
+            i += 1;
+            continue;
+        }
+        len = 5;
+        // Three-byte characters of the commonest blocks by their lead byte, without
+        // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
+        // hold no signal; U+4E00..U+9FFF are the ideographs.
+        if b == 0xe3 || (0xea..=0xed).contains(&b) {
+            i += 3;
+            continue;
+        }
+        if (0xe4..=0xe9).contains(&b) {
+            let cont = |k: usize| u32::from(text.get(i + k).copied().unwrap_or(0x80) & 0x3f);
+            let u = u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2);
+            i += 3;
+            if (han_tokens::FIRST..han_tokens::END).contains(&u) {
+                let k = (u - han_tokens::FIRST) as usize;
+                let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|x| x >> (k & 7) & 1 == 1);
+                s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
+                s[S_HAN_RARE] += u64::from(!bit(han_bits));
+            }
+            continue;
+        }
+        let (ch, n) = decode(text, i);
+        let u = ch as u32;
+        i += n.max(1);
+        // The commonest letters that are no signal, without the full match: kana, Hangul,
+        // and basic Cyrillic but for `ъыэ`.
+        if matches!(u, 0x3040..=0x30ff | 0xac00..=0xd7a3)
+            || ((0x410..=0x44f).contains(&u) && !matches!(u, 0x42a | 0x42b | 0x42d | 0x44a | 0x44b | 0x44d))
+        {
+            continue;
+        }
+        if (han_tokens::FIRST..han_tokens::END).contains(&u) {
+            let k = (u - han_tokens::FIRST) as usize;
+            let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
+            s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
+            s[S_HAN_RARE] += u64::from(!bit(han_bits));
+            continue;
+        }
+        if let Some(k) = signal(u, han_bits) {
+            if let Some(x) = s.get_mut(k) {
+                *x += 1;
+            }
+        }
+    }
+    s
+}
+
+/// Signals whose share scales part of the estimate: signal, the script (`None`: the
+/// foreign-Latin rare-word part) and the expected signal count per unit (per Latin word,
+/// or per letter of the script) at which the share is 1.
+/// A `per` of 0 makes the share 1 whatever the signal: a term that rescales the whole part
+/// (the script's rates refitted on the development sets). Brahmic scripts have none:
+/// Devanagari, whose rates were fitted on notes, is their reference, and each other block
+/// has its own share.
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 57] = [
+    (0, None, 0.0),
+    (0, Some(Script::Greek), 0.0),
+    (0, Some(Script::Cyrillic), 0.0),
+    (0, Some(Script::OtherAlphabet), 0.0),
+    (0, Some(Script::Hebrew), 0.0),
+    (0, Some(Script::Arabic), 0.0),
+    (0, Some(Script::SoutheastAsian), 0.0),
+    (0, Some(Script::Hangul), 0.0),
+    (0, Some(Script::Kana), 0.0),
+    (0, Some(Script::Han), 0.0),
+    (S_UK, Some(Script::Cyrillic), 0.06),
+    (S_RU, Some(Script::Cyrillic), 0.03),
+    (S_BE, Some(Script::Cyrillic), 0.02),
+    (S_SR, Some(Script::Cyrillic), 0.03),
+    (S_CYR_EXT, Some(Script::Cyrillic), 0.05),
+    (S_BG, Some(Script::Cyrillic), 0.02),
+    (S_PT, None, 0.12),
+    (S_ES, None, 0.04),
+    (S_DE, None, 0.15),
+    (S_VI, None, 0.8),
+    (S_PL, None, 0.3),
+    (S_CS, None, 0.3),
+    (S_TR, None, 0.3),
+    (S_RO, None, 0.15),
+    (S_HU, None, 0.1),
+    (S_NORDIC, None, 0.1),
+    (S_THAI, Some(Script::SoutheastAsian), 1.0),
+    (S_LAO, Some(Script::SoutheastAsian), 1.0),
+    (S_MYANMAR, Some(Script::SoutheastAsian), 1.0),
+    (S_KHMER, Some(Script::SoutheastAsian), 1.0),
+    (S_INDIC + 1, Some(Script::Indic), 1.0),
+    (S_INDIC + 2, Some(Script::Indic), 1.0),
+    (S_INDIC + 3, Some(Script::Indic), 1.0),
+    (S_INDIC + 4, Some(Script::Indic), 1.0),
+    (S_INDIC + 5, Some(Script::Indic), 1.0),
+    (S_INDIC + 6, Some(Script::Indic), 1.0),
+    (S_INDIC + 7, Some(Script::Indic), 1.0),
+    (S_INDIC + 8, Some(Script::Indic), 1.0),
+    (S_INDIC + 9, Some(Script::Indic), 1.0),
+    (S_ARMENIAN, Some(Script::OtherAlphabet), 1.0),
+    (S_GEORGIAN, Some(Script::OtherAlphabet), 1.0),
+    (S_YI, Some(Script::Hebrew), 0.1),
+    (S_HAN_RARE, Some(Script::Han), 0.06),
+    (S_TRAD, Some(Script::Han), 0.1),
+    (S_YO, None, 0.05),
+    (S_UZ, None, 0.1),
+    (S_KK, Some(Script::Cyrillic), 0.01),
+    (S_WORDS, None, 0.15),
+    (S_WORDS + 1, None, 0.15),
+    (S_WORDS + 2, None, 0.15),
+    (S_WORDS + 3, None, 0.15),
+    (S_WORDS + 4, None, 0.15),
+    (S_WORDS + 5, None, 0.15),
+    (S_WORDS + 6, None, 0.15),
+    (S_WORDS + 7, None, 0.15),
+    (S_WORDS + 8, None, 0.15),
+    (S_WORDS + 9, None, 0.15),
+];
+
+/// Shares of the Arabic script's part, by letters of the languages other than Arabic that
+/// write it (signal, expected count per Arabic-script letter at which the share is 1).
+pub(crate) const ARABIC_SHARES: [(usize, f64); 5] = [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03)];
+
+/// Signals with a rate per occurrence.
+pub(crate) const RATES: [usize; 6] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER];
+
+/// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`].
+pub(crate) const TERMS: usize = SHARES.len() + ARABIC_SHARES.len() + RATES.len() + PURE.len();
+
+/// Scripts whose part is also scaled by how purely the text is written in them (their
+/// letters against their letters plus four per Latin word): long runs of Chinese, Japanese
+/// or Russian prose cost differently per character than the same script between English
+/// words, code and markup, the kind of text the note corpus has most of.
+pub(crate) const PURE: [Script; 6] = [Script::Cyrillic, Script::Han, Script::Kana, Script::Hangul, Script::Arabic, Script::Hebrew];
+
+/// The correction terms of a text: each share times the part of the estimate it scales,
+/// then the additive counts. `weights` are the model's per-feature weights in tokens,
+/// `foreign` the rare-Latin-word weights for non-English text and `e` the englishness.
+pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64) -> [f64; TERMS] {
+    let mut t = [0f64; TERMS];
+    // The foreign part of rare Latin words, and an estimate of the number of Latin words.
+    // `foreign`: its non-English part; `latin`: all Latin words, listed ones included.
+    let (mut foreign_part, mut latin) = (0f64, c[HIT] as f64 * w.get(HIT).copied().unwrap_or(1.0));
+    for (i, &n) in c.iter().enumerate().take(LANG_END).skip(LANG_START) {
+        let f = foreign.get(i - LANG_START).copied().unwrap_or(0.0);
+        let v = super::model::value(i, n);
+        foreign_part += v * f * (1.0 - e);
+        latin += v * (f * (1.0 - e) + w.get(i).copied().unwrap_or(0.0) * e);
+    }
+    let mut words = c[HIT] as f64;
+    for k in 0..3 * MISS_BUCKETS {
+        words += c[MISS + k] as f64;
+    }
+    let part = |sc: Script| {
+        let k = sc as usize;
+        c[SCRIPT_CHARS + k] as f64 * w.get(SCRIPT_CHARS + k).copied().unwrap_or(0.0)
+            + c[SCRIPT_PIECES + k] as f64 * w.get(SCRIPT_PIECES + k).copied().unwrap_or(0.0)
+    };
+    for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
+        let (base, amount) = match sc {
+            None if per == 0.0 => (words, foreign_part),
+            None => (words, latin),
+            Some(sc) => (c[SCRIPT_CHARS + sc as usize] as f64, part(sc)),
+        };
+        if base > 0.0 {
+            let share = if per > 0.0 { (s[sig] as f64 / (per * base)).min(1.0) } else { 1.0 };
+            t[j] = share * amount;
+        }
+    }
+    // Vietnamese uses `ãõùè` too: where its own letters are frequent, the Portuguese and
+    // French shares are its and are dropped; Yoruba's dotted vowels are Vietnamese letters
+    // too, so where `ṣ` is frequent the Vietnamese share is dropped.
+    let drop: &[usize] = if s[S_YO] as f64 >= 0.02 * words {
+        &[S_VI, S_PT, S_FR]
+    } else if s[S_VI] as f64 >= 0.4 * words {
+        &[S_PT, S_FR]
+    } else {
+        &[]
+    };
+    for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
+        if sc.is_none() && per > 0.0 && drop.contains(&sig) {
+            t[j] = 0.0;
+        }
+    }
+    let arabic_chars = c[SCRIPT_CHARS + Script::Arabic as usize] as f64;
+    for (j, &(sig, per)) in ARABIC_SHARES.iter().enumerate() {
+        if arabic_chars > 0.0 {
+            t[SHARES.len() + j] = (s[sig] as f64 / (per * arabic_chars)).min(1.0) * part(Script::Arabic);
+        }
+    }
+    for (j, &sig) in RATES.iter().enumerate() {
+        t[SHARES.len() + ARABIC_SHARES.len() + j] = s[sig] as f64;
+    }
+    for (j, &sc) in PURE.iter().enumerate() {
+        let n = c[SCRIPT_CHARS + sc as usize] as f64;
+        if n > 0.0 {
+            t[SHARES.len() + ARABIC_SHARES.len() + RATES.len() + j] = n / (n + 4.0 * words) * part(sc);
+        }
+    }
+    t
+}
+
+/// Extra tokens (may be negative) for a text whose first-pass features are `c`.
+#[inline(never)]
+pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool, w: &[f64], foreign: &[f64], e: f64) -> f64 {
+    if !needed(c) {
+        return 0.0;
+    }
+    let s = scan(text, o200k, words_needed(c));
+    let beta: &[f32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
+    terms(c, &s, w, foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::{count, FEATURES};
+
+    fn signals(text: &str, o200k: bool) -> Signals {
+        scan(text.as_bytes(), o200k, true)
+    }
+
+    /// Each signal counts the letters it names and nothing else.
+    #[test]
+    fn scan_counts_the_named_letters() {
+        let s = signals("Україна і її єдність, ґанок", true);
+        assert_eq!(s[S_UK], 7, "ї in Україна, і, ї, ї, є and і in єдність, ґ");
+        assert_eq!(s[S_RU], 0);
+        let s = signals("объём", true);
+        assert_eq!((s[S_RU], s[S_BG], s[S_UK]), (1, 1, 0), "ё, ъ");
+        let s = signals("São Paulo, informações", true);
+        assert_eq!((s[S_PT], s[S_ES]), (2, 0), "ã, õ (ç is no signal)");
+        assert_eq!(signals("người Việt", true)[S_VI], 3, "ư, ờ, ệ");
+        assert_eq!(signals("ภาษาไทย", true)[S_THAI], 7);
+        assert_eq!(signals("తెలుగు", true)[S_INDIC + 6], 6);
+        assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH_BOLD], 7);
+        assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH], 3);
+        assert_eq!(signals("👨‍💻 ✅", true)[S_EMOJI], 2);
+        assert_eq!(signals("👨‍💻 ✅", true)[S_JOINER], 1);
+    }
+
+    /// Function words count only as whole ASCII words, any case, not at the very end.
+    #[test]
+    fn function_words_are_whole_words() {
+        let s = signals("Los niños y las casas del pueblo. losa", true);
+        assert_eq!(s[S_WORDS], 4, "Los, y, las, del (not losa, nor niños)");
+        let s = signals("yang dan atau ini", true);
+        assert_eq!(s[S_WORDS + 6], 3, "the last word ends the text and is not counted");
+    }
+
+    /// Every listed word finds its own list in the hash table, and a few others find none.
+    #[test]
+    fn every_function_word_is_found() {
+        for (k, list) in WORD_LISTS.iter().enumerate() {
+            for w in list.iter() {
+                let key = w.bytes().enumerate().fold(0u32, |a, (i, b)| a | u32::from(b) << (8 * i));
+                assert_eq!(word_signal(key), Some(S_WORDS + k), "{w}");
+            }
+        }
+        for w in ["the", "and", "zzz", "q"] {
+            let key = w.bytes().enumerate().fold(0u32, |a, (i, b)| a | u32::from(b) << (8 * i));
+            assert_eq!(word_signal(key), None, "{w}");
+        }
+    }
+
+    /// A Han character that is one token in the encoding is no signal; one that is not is.
+    #[test]
+    fn han_rarity_follows_the_encoding() {
+        let common = signals("的", true)[S_HAN_RARE] + signals("的", false)[S_HAN_RARE];
+        assert_eq!(common, 0, "的 is one token in both encodings");
+        // Traditional forms are far more often several tokens, in either encoding.
+        let trad = "這個國家們說來點開關於會體經濟發現實變學從應該話說過";
+        let simp = "这个国家们说来点开关于会体经济发现实变学从应该话说过";
+        for o200k in [true, false] {
+            assert!(signals(trad, o200k)[S_HAN_RARE] > signals(simp, o200k)[S_HAN_RARE]);
+            assert_eq!(signals(simp, o200k)[S_TRAD], 0);
+            assert_eq!(signals(trad, o200k)[S_TRAD], 25, "all 26 but 家, written alike in both");
+        }
+    }
+
+    /// English text never reaches the second pass, so its estimate is the per-piece model's.
+    #[test]
+    fn english_needs_no_correction() {
+        let mut c = [0u64; FEATURES];
+        count(b"This is a note about the meeting we had with the team on Monday, and what we should do next.", true, &mut c);
+        assert!(!needed(&c));
+        let mut c = [0u64; FEATURES];
+        count("Ці слова українські".as_bytes(), true, &mut c);
+        assert!(needed(&c));
+    }
+
+    /// Invalid UTF-8 and truncated characters are scanned without panicking.
+    #[test]
+    fn scan_survives_any_bytes() {
+        for bytes in [&b"\xff\xfe\xe4\xb8"[..], b"\xf0\x9f", b"abc\xc3", &[0x80; 17]] {
+            for words in [true, false] {
+                let _ = scan(bytes, true, words);
+                let _ = scan(bytes, false, words);
+            }
+        }
+    }
+}
