@@ -93,7 +93,7 @@ impl Server {
 
     /// A push, with the snapshot verified under the server's keys.
     fn push(&self, account: &str, device: &str, mutations: Value) -> (Response, SnapshotPayload) {
-        let body = json!({"v":1,"accountId":account,"deviceId":device,"mutations":mutations}).to_string();
+        let body = json!({"v":2,"accountId":account,"deviceId":device,"mutations":mutations}).to_string();
         let resp: Response = credit_meter::json::from_str(&self.post("/v1/push", &body).text()).unwrap();
         let payload = resp.snapshot.clone().expect("snapshot").verify(&self.keys()).unwrap().payload;
         (resp, payload)
@@ -222,7 +222,7 @@ fn a_first_run_creates_a_signing_key_and_the_demo_accounts() {
     let expected = policy.signup_grant.as_ref().unwrap().credits.checked_add(policy.plan("starter").unwrap().credits_per_cycle).unwrap();
     assert_eq!(credits(&agent["balance"]), expected, "signup grant plus the plan's cycle credits");
 
-    let pull: Response = credit_meter::json::from_str(&s.post("/v1/pull", r#"{"v":1,"accountId":"demo","deviceId":"d1"}"#).text()).unwrap();
+    let pull: Response = credit_meter::json::from_str(&s.post("/v1/pull", r#"{"v":2,"accountId":"demo","deviceId":"d1"}"#).text()).unwrap();
     let payload = pull.snapshot.expect("snapshot").verify(&s.keys()).expect("signed by the published key").payload;
     assert_eq!(payload.balance, credits(&demo["balance"]));
 }
@@ -244,7 +244,7 @@ fn the_ledger_routes_answer_with_the_ledgers_json() {
     for (path, body, code) in [
         ("/v1/push", "{not json", "BAD_REQUEST"),
         ("/v1/pull", "[]", "BAD_REQUEST"),
-        ("/v1/push", r#"{"v":1,"accountId":"nobody","deviceId":"d1","mutations":[]}"#, "UNKNOWN_ACCOUNT"),
+        ("/v1/push", r#"{"v":2,"accountId":"nobody","deviceId":"d1","mutations":[]}"#, "UNKNOWN_ACCOUNT"),
         ("/v1/admin", "nonsense", "BAD_INPUT"),
         ("/v1/admin", r#"{"op":"purchase","accountId":"demo","purchaseId":"t1","packageId":"starter"}"#, "DUPLICATE_ID"),
     ] {
@@ -294,7 +294,7 @@ fn one_keep_alive_connection_serves_several_requests() {
     let mut w = stream.try_clone().unwrap();
     let mut r = BufReader::new(stream);
     for seq in 1..=3u64 {
-        let body = json!({"v":1,"accountId":"demo","deviceId":"ka","mutations":[reserve(seq, &format!("ka:{seq}"), "1")]}).to_string();
+        let body = json!({"v":2,"accountId":"demo","deviceId":"ka","mutations":[reserve(seq, &format!("ka:{seq}"), "1")]}).to_string();
         write!(w, "POST /v1/push HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{body}", body.len()).unwrap();
         let reply = read_reply(&mut r, false);
         assert_eq!(reply.status, 200);

@@ -198,7 +198,7 @@ fn a_response_delivered_twice_is_harmless() {
 #[test]
 fn an_older_snapshot_is_a_rollback() {
     let (mut l, mut d) = ready();
-    let old = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0);
+    let old = l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d1"}"#, T0);
     let r = d.m.reserve(&req("10"), T0).unwrap();
     d.pump(&mut l, T0);
     d.m.commit(&r.hold_id, c("10"), T0).unwrap();
@@ -215,7 +215,7 @@ fn an_older_snapshot_is_a_rollback() {
 #[test]
 fn another_devices_snapshot_is_refused() {
     let (mut l, mut d) = ready();
-    let other = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d2"}"#, T0);
+    let other = l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d2"}"#, T0);
     d.m.sync(T0);
     let Some(Action::Pull { token, .. }) = d.m.poll_action() else { panic!() };
     d.m.pull_done(token, Transport::Body(&other), T0);

@@ -1,6 +1,7 @@
 //! The ledger's string API: a push or pull request body in, a response body out.
 
 use super::apply::{apply, settle};
+use super::fingerprint::fingerprint;
 use super::{AccountRecord, RefLedger};
 use crate::money::Credits;
 use crate::snapshot::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
@@ -13,6 +14,8 @@ pub const BAD_REQUEST: &str = "BAD_REQUEST";
 pub const UNKNOWN_ACCOUNT: &str = "UNKNOWN_ACCOUNT";
 /// The code of a gap result.
 pub const SEQ_GAP: &str = crate::sync::error::SEQ_GAP;
+/// The code of a conflict result.
+pub const SEQ_CONFLICT: &str = crate::sync::error::SEQ_CONFLICT;
 
 fn error(code: &str, message: &str) -> String {
     let r = Response { v: PROTOCOL_VERSION, snapshot: None, results: Vec::new(), error: Some(ErrorBody { code: code.into(), message: message.into() }) };
@@ -45,21 +48,34 @@ impl RefLedger {
         let mut device = rec.devices.remove(&req.device_id).unwrap_or_default();
         let mut changed = rec.account.state().last_seq != before;
         let mut results = Vec::with_capacity(req.mutations.len());
+        // After a conflict or a gap nothing more of the batch is applied: a commit must
+        // not overtake the reserve before it.
+        let mut blocked = false;
         for m in &req.mutations {
             let seq = m.seq();
-            if seq <= device.last_seq {
-                let mut r = MutationResult { seq, status: ResultStatus::Duplicate, original: None, code: None, charged: None, overdraft: None, unpaid: None };
-                if let Some(o) = device.result(seq) {
-                    r = MutationResult { seq, status: ResultStatus::Duplicate, original: Some(o.status), ..o.clone() };
-                }
+            let fp = fingerprint(m);
+            let blank = |status, code: Option<&str>| MutationResult { seq, status, original: None, code: code.map(str::to_string), charged: None, overdraft: None, unpaid: None };
+            if let Some(first) = device.seen(&fp) {
+                // The same mutation again (resent, or renumbered after a conflict).
+                let r = match device.result(first) {
+                    Some(o) => MutationResult { seq, status: ResultStatus::Duplicate, original: Some(o.status), ..o.clone() },
+                    None => blank(ResultStatus::Duplicate, None),
+                };
                 results.push(r);
+            } else if blocked {
+                results.push(blank(ResultStatus::Gap, Some(SEQ_GAP)));
+            } else if seq <= device.last_seq {
+                // A different mutation under a used seq: a restored or copied state.
+                blocked = true;
+                results.push(blank(ResultStatus::Conflict, Some(SEQ_CONFLICT)));
             } else if Some(seq) == device.last_seq.checked_add(1) {
                 let r = apply(rec, &req.device_id, &mut device, cfg.offline_limit, m, now);
-                device.record(r.clone(), cfg.result_history);
+                device.record(fp, r.clone(), cfg.result_history);
                 results.push(r);
                 changed = true;
             } else {
-                results.push(MutationResult { seq, status: ResultStatus::Gap, original: None, code: Some(SEQ_GAP.into()), charged: None, overdraft: None, unpaid: None });
+                blocked = true;
+                results.push(blank(ResultStatus::Gap, Some(SEQ_GAP)));
             }
         }
         rec.devices.insert(req.device_id.clone(), device);

@@ -20,6 +20,7 @@
 pub mod admin;
 pub mod apply;
 pub mod device;
+pub mod fingerprint;
 pub mod handle;
 
 pub use device::Device;

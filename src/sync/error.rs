@@ -29,6 +29,9 @@ pub const TIMEOUT: &str = "TIMEOUT";
 pub const NOT_ACKNOWLEDGED: &str = "NOT_ACKNOWLEDGED";
 /// The ledger reported a gap in this device's mutation seqs.
 pub const SEQ_GAP: &str = "SEQ_GAP";
+/// The ledger already applied a different mutation under this seq (a restored or copied
+/// client state); the client renumbers.
+pub const SEQ_CONFLICT: &str = "SEQ_CONFLICT";
 
 /// Why an operation (reserve, commit, release) was refused locally.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,6 +19,7 @@
 pub mod error;
 pub mod machine;
 pub mod message;
+pub mod nonce;
 pub mod respond;
 pub mod state;
 pub mod view;
