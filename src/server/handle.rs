@@ -23,7 +23,7 @@ fn error(code: &str, message: &str) -> String {
 }
 
 fn valid_device(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 128 && !id.contains(':')
+    crate::sync::ident::valid_device_id(id)
 }
 
 impl RefLedger {
@@ -54,7 +54,7 @@ impl RefLedger {
         for m in &req.mutations {
             let seq = m.seq();
             let fp = fingerprint(m);
-            let blank = |status, code: Option<&str>| MutationResult { seq, status, original: None, code: code.map(str::to_string), charged: None, overdraft: None, unpaid: None };
+            let blank = |status, code: Option<&str>| MutationResult { seq, id: None, status, original: None, code: code.map(str::to_string), charged: None, overdraft: None, unpaid: None };
             if let Some(first) = device.seen(&fp) {
                 // The same mutation again (resent, or renumbered after a conflict).
                 let r = match device.result(first) {
@@ -77,6 +77,9 @@ impl RefLedger {
                 blocked = true;
                 results.push(blank(ResultStatus::Gap, Some(SEQ_GAP)));
             }
+        }
+        for (r, m) in results.iter_mut().zip(&req.mutations) {
+            r.id = m.id().map(str::to_string);
         }
         rec.devices.insert(req.device_id.clone(), device);
         changed |= settle(rec, now);

@@ -95,8 +95,8 @@ impl RefLedger {
 
     /// Opens an account under a policy. Refuses an existing id.
     pub fn create_account(&mut self, account_id: &str, policy: Policy) -> Result<(), LedgerError> {
-        if account_id.is_empty() || account_id.len() > 128 {
-            return Err(LedgerError::BadInput("account id must have 1 to 128 bytes".into()));
+        if !crate::sync::ident::valid_account_id(account_id) {
+            return Err(LedgerError::BadInput("account id must have 1 to 128 bytes, no control or bidirectional formatting characters".into()));
         }
         if self.accounts.contains_key(account_id) {
             return Err(LedgerError::Duplicate(account_id.to_string()));

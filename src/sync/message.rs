@@ -152,6 +152,9 @@ impl ResultStatus {
 pub struct MutationResult {
     /// The mutation's seq.
     pub seq: u64,
+    /// The mutation's `id`, echoed when it had one: the client checks that the result is
+    /// about the mutation it sent under that seq.
+    pub id: Option<String>,
     /// What became of it.
     pub status: ResultStatus,
     /// For a duplicate: the original status (`applied` or `refused`), when still known.
@@ -198,6 +201,7 @@ json_struct!(PullRequest { v: "v", account_id: "accountId", device_id: "deviceId
 json_unit_enum!(ResultStatus { Applied = "applied", Refused = "refused", Duplicate = "duplicate", Gap = "gap", Conflict = "conflict" });
 json_struct!(MutationResult {
     seq: "seq",
+    id: "id" = opt,
     status: "status",
     original: "original" = opt,
     code: "code" = opt,

@@ -17,6 +17,7 @@
 //! ```
 
 pub mod error;
+pub mod ident;
 pub mod machine;
 pub mod message;
 pub mod nonce;

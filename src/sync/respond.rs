@@ -58,7 +58,9 @@ impl Machine {
             return;
         }
         self.realign();
-        let can_send = self.request.is_none() && self.retry_at.is_none_or(|t| now >= t);
+        // A renumbering that had to wait (a save or an operation in progress) comes
+        // before any send: the old numbers would only meet the same conflict again.
+        let can_send = self.request.is_none() && self.retry_at.is_none_or(|t| now >= t) && !self.renumber;
         let pushable = if can_send {
             self.st.outbox.iter().take(self.cfg.max_batch.max(1)).take_while(|e| e.mutation.seq() <= self.durable_seq).count()
         } else {
@@ -189,7 +191,8 @@ impl Machine {
             while results.get(r).is_some_and(|x| x.seq < seq) {
                 r += 1;
             }
-            let result = results.get(r).filter(|x| x.seq == seq);
+            // About this mutation: its seq, and its id when both carry one.
+            let result = results.get(r).filter(|x| x.seq == seq && (x.id.is_none() || x.id.as_deref() == entry.mutation.id()));
             let Some(entry) = self.st.outbox.pop_front() else { break };
             let Some(result) = result.filter(|x| x.status.acknowledges()) else {
                 kept.push(entry);
@@ -264,10 +267,10 @@ impl Machine {
         if !self.staged.is_empty() || self.save.is_some() || self.request.is_some() {
             return;
         }
+        let renumber = std::mem::take(&mut self.renumber);
         let Some(last) = self.st.payload().map(|p| p.last_mutation_seq) else { return };
         let first = last.saturating_add(1);
         let front = self.st.outbox.front().map(|e| e.mutation.seq());
-        let renumber = std::mem::take(&mut self.renumber);
         match front {
             None => {
                 if self.st.next_seq != first {

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod convert;
 pub mod deferred;
+pub mod entropy;
 pub mod error;
 pub mod host;
 pub mod meter;

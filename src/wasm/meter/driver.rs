@@ -298,7 +298,10 @@ pub(super) fn promote(inner: Rc<Inner>, release: Function) {
                 return;
             }
         };
-        let mut fresh = Machine::new(inner.config.clone(), inner.keys.clone());
+        // New entropy: this machine must not draw the ids an earlier one of this tab drew.
+        let mut config = inner.config.clone();
+        config.entropy = crate::wasm::entropy::random();
+        let mut fresh = Machine::new(config, inner.keys.clone());
         fresh.open(loaded.as_deref(), now);
         *inner.machine.borrow_mut() = fresh;
         inner.owner.set(true);

@@ -49,10 +49,12 @@ pub(super) fn read_options(options: JsValue) -> Result<Opening, JsValue> {
         Ok(c) if !c.is_undefined() && !c.is_null() => crate::wasm::api::Catalog::load(c.unchecked_into())?.into_core(),
         _ => crate::wasm::api::default_core_catalog(),
     };
-    for (name, v) in [("accountId", &o.account_id), ("deviceId", &o.device_id)] {
-        if v.is_empty() || v.len() > 200 || v.contains(':') || v.chars().any(char::is_control) {
-            return Err(bad_input(&[name, " must be 1..200 printable characters without ':'"].concat()));
-        }
+    // The protocol's one rule (docs/PROTOCOL.md §1), so the ledger never refuses the id.
+    if !crate::sync::ident::valid_account_id(&o.account_id) {
+        return Err(bad_input("accountId must be 1..128 bytes without control or bidirectional formatting characters"));
+    }
+    if !crate::sync::ident::valid_device_id(&o.device_id) {
+        return Err(bad_input("deviceId must be 1..128 bytes without ':', control or bidirectional formatting characters"));
     }
     let keys = PublicKeys::from_json(&crate::json::to_string(&o.public_keys.0)).map_err(bad_key)?;
     let mut timeouts = Timeouts::default();
@@ -69,7 +71,8 @@ pub(super) fn read_options(options: JsValue) -> Result<Opening, JsValue> {
 /// its timer callback; also returns the name of the tab lock to ask for.
 #[inline(never)]
 pub(super) fn start(o: Opening, loaded: Option<String>, now: i64) -> (Rc<Inner>, String) {
-    let config = Config::new(&o.account_id, &o.device_id);
+    let mut config = Config::new(&o.account_id, &o.device_id);
+    config.entropy = crate::wasm::entropy::random();
     let mut machine = Machine::new(config.clone(), o.keys.clone());
     machine.open(loaded.as_deref(), now);
     let inner = Rc::new(Inner {
