@@ -387,9 +387,11 @@ proptest! {
         d.m.push_done(token, Transport::Body(&bad), T0);
         let acked = d.m.state().outbox.is_empty();
         if !acked {
-            d.m.sync(T0);
-            let Some(Action::Push { token, .. }) = d.m.poll_action() else { panic!("retried") };
-            d.m.push_done(token, Transport::Body(&body), T0);
+            // Not acknowledged (a damaged result line, or no valid snapshot): the client
+            // renumbers after the snapshot it accepted if any, saves, and pushes again; the
+            // ledger answers the resent mutations as duplicates by their content.
+            let _ = &body;
+            d.sync(&mut l, T0);
         }
         prop_assert!(d.m.state().outbox.is_empty());
         prop_assert_eq!(d.m.figures(T0).available, c("490"));

@@ -33,7 +33,14 @@ impl RefLedger {
         if body.len() > MAX_BODY_BYTES {
             return error(BAD_REQUEST, "body too large");
         }
-        let req: PushRequest = match crate::json::from_str(body) {
+        let value: crate::json::Value = match crate::json::from_str(body) {
+            Ok(v) => v,
+            Err(_) => return error(BAD_REQUEST, "not a push request"),
+        };
+        if !super::strict::strict_push(&value) {
+            return error(BAD_REQUEST, "a mutation's seq is not an integer in 1..2^53-1 or an amount is not a plain decimal (PROTOCOL.md §1)");
+        }
+        let req: PushRequest = match crate::json::from_value(value) {
             Ok(r) => r,
             Err(_) => return error(BAD_REQUEST, "not a push request"),
         };

@@ -22,6 +22,7 @@ pub mod apply;
 pub mod device;
 pub mod fingerprint;
 pub mod handle;
+pub mod strict;
 
 pub use device::Device;
 
