@@ -112,11 +112,11 @@ fn s6_2_a_refused_reserve_ends_the_local_hold_at_once() {
     let r = cl.m.reserve(&req("20"), T0 + 2).unwrap();
     cl.pump(&mut l, T0 + 2);
     let h = cl.m.hold(&r.hold_id).unwrap();
-    assert_eq!(h.state, HoldState::Detached);
-    assert!(!h.counts_at(T0 + 3), "the refused hold no longer lowers available");
+    assert_eq!(h.state, HoldState::Refused);
     let f = cl.m.figures(T0 + 3);
-    assert_eq!(f.held_own, c("0"));
+    assert_eq!(f.held_own, c("0"), "the refused hold no longer lowers available");
     assert_eq!(f.available, c("5"));
+    assert_eq!(f.exposure, c("20"), "but the call may have run: it stays exposure until expiry");
     // Its commit is still accepted and charged (the usage happened within the room).
     cl.m.commit(&r.hold_id, c("3"), T0 + 4).unwrap();
     cl.pump(&mut l, T0 + 4);

@@ -215,21 +215,16 @@ impl Machine {
                 let on_ledger = expiry_on_ledger(&open, hold_id);
                 ack.confirmed = on_ledger.is_some();
                 let refused = result.status == ResultStatus::Refused || result.original == Some(ResultStatus::Refused);
-                let issued_at = p.issued_at;
                 if let Some(h) = self.hold_mut(hold_id) {
                     match on_ledger {
                         Some(expires_at) => {
                             h.state = HoldState::Open;
                             h.expires_at = expires_at;
                         }
-                        None => {
-                            h.state = HoldState::Detached;
-                            // A refused reserve reserves nothing on the ledger: the local
-                            // hold stops counting now (a commit of it is still accepted).
-                            if refused {
-                                h.expires_at = h.expires_at.min(issued_at);
-                            }
-                        }
+                        // A refused reserve reserves nothing on the ledger: it stops
+                        // lowering `available` now (its exposure lasts until expiry).
+                        None if refused => h.state = HoldState::Refused,
+                        None => h.state = HoldState::Detached,
                     }
                 }
             }

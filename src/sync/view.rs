@@ -117,7 +117,9 @@ pub fn figures(state: &ClientState, totals: Totals, now: i64) -> Figures {
     let mut held_own = Credits::ZERO;
     let mut exposure = totals.exposure;
     for h in state.holds.iter().filter(|h| h.counts_at(now)) {
-        held_own = add(held_own, h.amount);
+        if h.state != HoldState::Refused {
+            held_own = add(held_own, h.amount);
+        }
         if h.state != HoldState::Open {
             exposure = add(exposure, h.amount);
         }
