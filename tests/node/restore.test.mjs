@@ -125,3 +125,30 @@ test("issue 17 §2: SnapshotGrant declares expiresAt and refundableUntil optiona
   assert.equal("expiresAt" in g, false, "a purchase never expires: the field is absent");
   a.meter.close();
 });
+
+test("issue 17 §2: a reserve the ledger refuses rejects with INSUFFICIENT_CREDITS and its details, and its hold ends", async () => {
+  const { ledger, balance } = newLedger();
+  ledger.admin(JSON.stringify({ op: "setOfflineLimit", accountId: "alice", deviceId: "laptop", limit: "0" }), Date.now());
+  const a = await installation(ledger, null);
+  await a.meter.sync();
+  // Another device takes 495 of the 500 after this one's snapshot.
+  const b = await installation(ledger, null, "desk");
+  await b.meter.sync();
+  await b.meter.reserve({ operation: "flashcards.generate", amount: "495" });
+  await assert.rejects(a.meter.reserve({ operation: "flashcards.generate", amount: "20" }), (e) => {
+    assert.equal(e.code, "INSUFFICIENT_CREDITS");
+    assert.equal(e.needed, "20");
+    assert.equal(e.available, "5");
+    assert.equal(e.shortfall, "15");
+    assert.ok(Array.isArray(e.options) && e.options.includes("buyCredits"));
+    assert.ok("package" in e);
+    return true;
+  });
+  for (let i = 0; i < 5 && a.meter.balance().outbox > 0; i++) await a.meter.sync();
+  const after = a.meter.balance();
+  assert.equal(after.heldOwn, "0", "the refused hold no longer counts");
+  assert.equal(after.outbox, 0, "its release was sent");
+  assert.equal(balance(), "500");
+  a.meter.close();
+  b.meter.close();
+});

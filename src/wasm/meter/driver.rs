@@ -176,8 +176,24 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                         if ack.confirmed {
                             w.resolve();
                         } else {
+                            let now = inner.now();
                             let code = ack.code.clone().unwrap_or_else(|| "RESERVE_REFUSED".into());
-                            w.reject(&coded_error(&code, "the ledger refused the reservation; do not make the AI call"));
+                            let err = if code == crate::ledger::error::INSUFFICIENT_CREDITS {
+                                // As a local refusal: needed, available, shortfall, package, options.
+                                let needed = inner.machine.borrow().hold(&ack.hold_id).map(|h| h.amount).unwrap_or_default();
+                                let available = inner.machine.borrow().figures(now).available;
+                                let shortfall = needed.saturating_sub(available);
+                                super::sync_error(inner, crate::sync::SyncError::InsufficientCredits { needed, available, shortfall }, "")
+                            } else {
+                                coded_error(&code, "the ledger refused the reservation; do not make the AI call")
+                            };
+                            // The host never gets this hold: release it here, so it ends on
+                            // the device and the ledger forgets the refused reserve.
+                            if inner.machine.borrow_mut().release(&ack.hold_id, now).is_ok() {
+                                let me = inner.clone();
+                                spawn_local(async move { pump(&me) });
+                            }
+                            w.reject(&err);
                         }
                     }
                 }
