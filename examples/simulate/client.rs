@@ -74,6 +74,8 @@ pub struct Device {
     pub down_until: i64,
     /// Another installation running a copy of device `copy_of`'s state, same device id.
     pub copy_of: Option<usize>,
+    /// Restarted from an older save at least once (the restore fault).
+    pub restored: bool,
     incarnations: u64,
 }
 
@@ -90,6 +92,7 @@ impl Device {
             offline: false,
             down_until: i64::MIN,
             copy_of: None,
+            restored: false,
             incarnations: 0,
         }
     }

@@ -114,8 +114,12 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
         // spend it, and the ledger records what exceeds the limit as unpaid
         // (docs/PROTOCOL.md §6.5). For those the ledger's own bound is checked; for every
         // other device nothing may be unpaid.
+        // A device restarted from an older save likewise holds an older snapshot whose
+        // `offlineLimit` predates the overdraft its lost timeline ran up: it shares the
+        // limit with that timeline.
         let copies = w.devices.iter().filter(|d| d.account == account && &d.id == id).count();
-        let unpaid_allowed = copies > 1;
+        let restored = w.devices.iter().any(|d| d.account == account && &d.id == id && d.restored);
+        let unpaid_allowed = copies > 1 || restored;
         // Beyond the limit only by what the ledger itself had reserved (expired holds).
         if (!unpaid_allowed && !dev.unpaid_total.is_zero()) || dev.own_overdraft() > limit {
             n.overspent += 1;

@@ -242,6 +242,7 @@ impl World {
             eprintln!("t={} restore {} backup {i}", self.t - T0, dev.id);
         }
         dev.storage.restore(old);
+        dev.restored = true;
     }
 
     /// A second installation starts from a copy of the device's saved state, with the
