@@ -291,8 +291,8 @@ function ledgerTable(m) {
         },
         methods: {
           publicKeys: { slots: [], good: () => [] },
-          push: { slots: ["body", "time"], good: () => [JSON.stringify({ v: 1, accountId: "alice", deviceId: "d9", mutations: [] }), T], mutates: true },
-          pull: { slots: ["body", "time"], good: () => [JSON.stringify({ v: 1, accountId: "alice", deviceId: "d9" }), T], mutates: true },
+          push: { slots: ["body", "time"], good: () => [JSON.stringify({ v: 2, accountId: "alice", deviceId: "d9", mutations: [] }), T], mutates: true },
+          pull: { slots: ["body", "time"], good: () => [JSON.stringify({ v: 2, accountId: "alice", deviceId: "d9" }), T], mutates: true },
           admin: { slots: ["body", "time"], good: () => [JSON.stringify({ op: "balance", accountId: "alice" }), T] },
         },
         getters: [],

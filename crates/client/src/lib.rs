@@ -26,13 +26,14 @@ extern crate credit_meter_base;
 // The modules of the crates below, under the names this crate's code uses.
 use credit_meter_base::{json, sort};
 use credit_meter_core::{catalog, estimate, funding, pricing};
-use credit_meter_protocol::{error, message, money, snapshot};
+use credit_meter_protocol::{base64url, error, message, money, snapshot};
 
 pub mod sync_error;
 pub mod driver;
 pub mod host;
 pub mod machine;
 pub mod meter;
+pub mod nonce;
 pub mod respond;
 pub mod settle;
 pub mod state;

@@ -126,6 +126,10 @@ pub struct Config {
     pub backoff_max_ms: i64,
     /// How long to wait before pulling again after a pull left the snapshot stale (ms).
     pub stale_repull_ms: i64,
+    /// Fresh random bytes, never persisted: mutation ids and hold-id suffixes are drawn
+    /// from them (`super::nonce`), so a copied or restored state makes mutations the
+    /// ledger can tell apart. Drivers pass real randomness; a fixed value only in tests.
+    pub entropy: [u8; super::nonce::ENTROPY_BYTES],
 }
 
 impl Config {
@@ -138,6 +142,7 @@ impl Config {
             backoff_base_ms: 1_000,
             backoff_max_ms: 300_000,
             stale_repull_ms: 60_000,
+            entropy: super::nonce::os_entropy(),
         }
     }
 }
@@ -226,6 +231,9 @@ pub struct Machine {
     pub(super) opened: bool,
     pub(super) actions: VecDeque<Action>,
     pub(super) events: VecDeque<Event>,
+    pub(super) nonces: super::nonce::Nonces,
+    /// A response left the outbox numbered other than `lastMutationSeq + 1, + 2, …`.
+    pub(super) renumber: bool,
 }
 
 impl Machine {
@@ -233,6 +241,7 @@ impl Machine {
     /// [`Machine::open`] next.
     pub fn new(cfg: Config, keys: PublicKeys) -> Machine {
         let st = ClientState::empty(&cfg.account_id, &cfg.device_id);
+        let nonces = super::nonce::Nonces::new(cfg.entropy);
         Machine {
             cfg,
             keys,
@@ -252,6 +261,8 @@ impl Machine {
             opened: false,
             actions: VecDeque::new(),
             events: VecDeque::new(),
+            nonces,
+            renumber: false,
         }
     }
 
@@ -264,6 +275,7 @@ impl Machine {
             None => (ClientState::empty(&self.cfg.account_id, &self.cfg.device_id), None),
         };
         self.st = st;
+        self.renumber = true;
         self.totals = Totals::of(&self.st);
         self.durable_seq = self.st.next_seq.saturating_sub(1);
         self.staged.clear();
@@ -410,16 +422,13 @@ impl Machine {
             return Err(SyncError::OfflineLimit { needed: req.amount, room: f.room });
         }
         let seq = self.st.next_seq;
-        let n = self.st.next_hold.max(seq);
-        self.st.next_hold = n.saturating_add(1);
-        let mut hold_id = String::with_capacity(self.cfg.device_id.len() + 12);
-        hold_id.push_str(&self.cfg.device_id);
-        hold_id.push(':');
-        hold_id.push_str(&n.to_string());
+        // A random suffix: copies of one saved state never reuse each other's hold ids.
+        let hold_id = [self.cfg.device_id.as_str(), ":", &self.nonces.next_id()].concat();
         self.st.holds.push(LocalHold { id: hold_id.clone(), amount: req.amount, state: HoldState::Pending, expires_at: now.saturating_add(ttl) });
         let mutation = Mutation::Reserve {
             seq,
             at: now,
+            id: Some(self.nonces.next_id()),
             hold_id: hold_id.clone(),
             amount: req.amount,
             operation: req.operation.clone(),
@@ -438,7 +447,7 @@ impl Machine {
         let i = self.st.holds.iter().position(|h| h.id == hold_id).ok_or_else(|| SyncError::UnknownHold(hold_id.to_string()))?;
         let hold = self.st.holds.remove(i);
         let exposure = if hold.state == HoldState::Open && now < hold.expires_at { actual.saturating_sub(hold.amount) } else { actual };
-        let mutation = Mutation::Commit { seq: self.st.next_seq, at: now, hold_id: hold.id.clone(), amount: actual };
+        let mutation = Mutation::Commit { seq: self.st.next_seq, at: now, id: Some(self.nonces.next_id()), hold_id: hold.id.clone(), amount: actual };
         let (op, seq) = self.stage(OutboxEntry { mutation, exposure }, Undo::Close { hold }, now);
         Ok(Staged { op, seq })
     }
@@ -449,7 +458,7 @@ impl Machine {
         self.observe(now);
         let i = self.st.holds.iter().position(|h| h.id == hold_id).ok_or_else(|| SyncError::UnknownHold(hold_id.to_string()))?;
         let hold = self.st.holds.remove(i);
-        let mutation = Mutation::Release { seq: self.st.next_seq, at: now, hold_id: hold.id.clone() };
+        let mutation = Mutation::Release { seq: self.st.next_seq, at: now, id: Some(self.nonces.next_id()), hold_id: hold.id.clone() };
         let (op, seq) = self.stage(OutboxEntry { mutation, exposure: Credits::ZERO }, Undo::Close { hold }, now);
         Ok(Staged { op, seq })
     }

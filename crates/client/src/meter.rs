@@ -8,6 +8,7 @@ use crate::error::{Coded, ErrorCode, BAD_INPUT};
 use crate::estimate::Estimate;
 use crate::funding::{self, DecideRequest, Decision, DecideError, PackageSuggestion, Remedies, Remedy};
 use crate::machine::{Machine, ReserveRequest};
+use crate::settle::Refused;
 use crate::money::{Count, Credits};
 use crate::pricing::{credits_for, Usage};
 use crate::sync_error::SyncError;
@@ -88,6 +89,8 @@ pub enum MeterError {
     BadInput(String),
     /// The catalog does not know the operation or model, or pricing overflowed.
     Catalog(CatalogError),
+    /// The ledger refused it with this code.
+    Ledger(ErrorCode, String),
     /// The machine refused it; `insufficient` has the remedies when credits ran short.
     Sync {
         /// The machine's refusal.
@@ -102,6 +105,7 @@ impl fmt::Display for MeterError {
         match self {
             MeterError::BadInput(m) => f.write_str(m),
             MeterError::Catalog(e) => e.fmt(f),
+            MeterError::Ledger(_, m) => f.write_str(m),
             MeterError::Sync { error, .. } => error.fmt(f),
         }
     }
@@ -114,6 +118,7 @@ impl Coded for MeterError {
         match self {
             MeterError::BadInput(_) => BAD_INPUT,
             MeterError::Catalog(e) => e.code(),
+            MeterError::Ledger(code, _) => *code,
             MeterError::Sync { error, .. } => error.code(),
         }
     }
@@ -132,6 +137,30 @@ pub fn refusal(catalog: &Catalog, operation: &str, error: SyncError) -> MeterErr
         _ => None,
     };
     MeterError::Sync { error, insufficient }
+}
+
+/// What a caller sees when the ledger refused its reservation (the ledger's answer to a
+/// reserve above the offline room): for `INSUFFICIENT_CREDITS`, the same error with
+/// remedies as a local refusal; otherwise the ledger's code. The hold is released here —
+/// the caller never got its id — so it ends on the device and the ledger forgets the
+/// refused reserve; the second value says whether a release was staged (drive the machine).
+pub fn refused_reserve(machine: &mut Machine, catalog: &Catalog, refused: &Refused, now: i64) -> (MeterError, bool) {
+    let hold_id = refused.confirm.hold_id.as_str();
+    let error = match ErrorCode::parse(&refused.code) {
+        Some(ErrorCode::InsufficientCredits) => {
+            let needed = machine.hold(hold_id).map(|h| h.amount).unwrap_or_default();
+            let available = machine.figures(now).available;
+            let shortfall = needed.saturating_sub(available);
+            refusal(catalog, &refused.confirm.operation, SyncError::InsufficientCredits { needed, available, shortfall })
+        }
+        Some(code) => MeterError::Ledger(code, "the ledger refused the reservation; do not make the AI call".into()),
+        None => MeterError::Ledger(
+            ErrorCode::BadResponse,
+            format!("the ledger refused the reservation with the unknown code {}; do not make the AI call", refused.code),
+        ),
+    };
+    let released = machine.release(hold_id, now).is_ok();
+    (error, released)
 }
 
 /// The reservation `args` ask for.

@@ -57,7 +57,9 @@ impl Machine {
             return;
         }
         self.realign();
-        let can_send = self.request.is_none() && self.retry_at.is_none_or(|t| now >= t);
+        // A renumbering that had to wait (a save or an operation in progress) comes
+        // before any send: the old numbers would only meet the same conflict again.
+        let can_send = self.request.is_none() && self.retry_at.is_none_or(|t| now >= t) && !self.renumber;
         let pushable = if can_send {
             self.st.outbox.iter().take(self.cfg.max_batch.max(1)).take_while(|e| e.mutation.seq() <= self.durable_seq).count()
         } else {
@@ -110,13 +112,15 @@ impl Machine {
         self.observe(now);
         let Some(flight) = self.request.filter(|f| f.token == token && f.push == push) else { return };
         self.request = None;
+        let sent_through = if push { Some(flight.last_seq) } else { None };
         let result = match outcome {
             Transport::Failed => Err(TRANSPORT_FAILED.to_string()),
             Transport::Timeout => Err(TIMEOUT.to_string()),
-            Transport::Body(body) => self.apply_body(body, now),
+            Transport::Body(body) => self.apply_body(body, sent_through, now),
         };
         match result {
-            Ok(acked) if push && acked == 0 && flight.last_seq > 0 => self.fail(NOT_ACKNOWLEDGED.to_string(), now),
+            // A conflict or gap is progress: the outbox is renumbered and pushed again.
+            Ok(acked) if push && acked == 0 && flight.last_seq > 0 && !self.renumber => self.fail(NOT_ACKNOWLEDGED.to_string(), now),
             Ok(_) => self.succeed(now),
             Err(code) => self.fail(code, now),
         }
@@ -147,7 +151,7 @@ impl Machine {
 
     /// Parses, verifies and applies a response body; returns how many mutations it
     /// acknowledged, or the failure code.
-    fn apply_body(&mut self, body: &str, now: i64) -> Result<usize, String> {
+    fn apply_body(&mut self, body: &str, sent_through: Option<u64>, now: i64) -> Result<usize, String> {
         if body.len() > MAX_BODY_BYTES {
             return Err(BAD_RESPONSE.to_string());
         }
@@ -163,50 +167,79 @@ impl Machine {
         let verified = envelope.verify(&self.keys).map_err(|e| e.code().to_string())?;
         check_identity(&verified.payload, &self.cfg.account_id, &self.cfg.device_id).map_err(|e| e.code().to_string())?;
         check_successor_signed(self.st.snapshot.as_ref(), &verified).map_err(|e| e.code().to_string())?;
-        Ok(self.apply_snapshot(verified, &resp.results, now))
+        Ok(self.apply_snapshot(verified, &resp.results, sent_through, now))
     }
 
-    fn apply_snapshot(&mut self, verified: Verified, results: &[MutationResult], _now: i64) -> usize {
+    /// Applies a verified snapshot and, for a push (`sent_through`: the last seq sent),
+    /// its results. A sent mutation is acknowledged — dropped from the outbox — only by
+    /// its own result saying `applied`, `refused` or `duplicate` (the ledger compared its
+    /// content); `conflict`, `gap` or no result keep it, to be renumbered after the
+    /// snapshot's `lastMutationSeq` and sent again. `lastMutationSeq` alone acknowledges
+    /// nothing: after a restored or copied state it counts another copy's mutations.
+    fn apply_snapshot(&mut self, verified: Verified, results: &[MutationResult], sent_through: Option<u64>, _now: i64) -> usize {
         let p = &verified.payload;
         let last = p.last_mutation_seq;
-        let ack_through = last.min(self.durable_seq);
         let mut open: Vec<(&str, i64)> = p.holds.iter().map(|h| (h.id.as_str(), h.expires_at)).collect();
         crate::sort::sort_by(&mut open, |a, b| a.0.cmp(b.0));
         let mut acks = Vec::new();
+        let mut kept: Vec<OutboxEntry> = Vec::new();
         let mut r = 0usize;
-        while let Some(entry) = self.st.outbox.front().filter(|e| e.mutation.seq() <= ack_through) {
+        let through = sent_through.unwrap_or(0).min(self.durable_seq);
+        while let Some(entry) = self.st.outbox.front().filter(|e| e.mutation.seq() <= through) {
             let seq = entry.mutation.seq();
             while results.get(r).is_some_and(|x| x.seq < seq) {
                 r += 1;
             }
-            let result = results.get(r).filter(|x| x.seq == seq);
-            let Some(OutboxEntry { mutation, .. }) = self.st.outbox.pop_front() else { break };
+            // About this mutation: its seq, and its id when both carry one.
+            let result = results.get(r).filter(|x| x.seq == seq && (x.id.is_none() || x.id.as_deref() == entry.mutation.id()));
+            let Some(entry) = self.st.outbox.pop_front() else { break };
+            let Some(result) = result.filter(|x| x.status.acknowledges()) else {
+                kept.push(entry);
+                continue;
+            };
+            let OutboxEntry { mutation, .. } = entry;
             let mut ack = Ack {
                 seq,
                 kind: mutation.kind(),
                 hold_id: mutation.hold_id().to_string(),
-                status: result.map(|x| x.status),
-                original: result.and_then(|x| x.original),
-                code: result.and_then(|x| x.code.as_deref()).map(short_code),
-                charged: result.and_then(|x| x.charged),
-                overdraft: result.and_then(|x| x.overdraft),
-                unpaid: result.and_then(|x| x.unpaid),
+                status: Some(result.status),
+                original: result.original,
+                code: result.code.as_deref().map(short_code),
+                charged: result.charged,
+                overdraft: result.overdraft,
+                unpaid: result.unpaid,
                 confirmed: false,
             };
             if let Mutation::Reserve { hold_id, .. } = &mutation {
                 let on_ledger = expiry_on_ledger(&open, hold_id);
                 ack.confirmed = on_ledger.is_some();
+                let refused = result.status == ResultStatus::Refused || result.original == Some(ResultStatus::Refused);
                 if let Some(h) = self.hold_mut(hold_id) {
                     match on_ledger {
                         Some(expires_at) => {
                             h.state = HoldState::Open;
                             h.expires_at = expires_at;
                         }
+                        // A refused reserve reserves nothing on the ledger: it stops
+                        // lowering `available` now (its exposure lasts until expiry).
+                        None if refused => h.state = HoldState::Refused,
                         None => h.state = HoldState::Detached,
                     }
                 }
             }
             acks.push(ack);
+        }
+        for e in kept.into_iter().rev() {
+            self.st.outbox.push_front(e);
+        }
+        // Renumber (in `realign`) unless the outbox runs last + 1, last + 2, … already.
+        let mut expected = last.saturating_add(1);
+        for e in &self.st.outbox {
+            if e.mutation.seq() != expected {
+                self.renumber = true;
+                break;
+            }
+            expected = expected.saturating_add(1);
         }
         // Holds the ledger no longer lists (it let them expire) stop reserving there.
         for h in self.st.holds.iter_mut().filter(|h| h.state == HoldState::Open) {
@@ -226,17 +259,22 @@ impl Machine {
         acked
     }
 
-    /// Keeps the outbox numbered right after the ledger's last applied seq: after a lost
-    /// or restored state the ledger may be ahead (renumber up) or report a gap (renumber
-    /// down). Only when nothing is in flight and every operation is durable; renumbered
-    /// mutations are saved again before they are pushed.
+    /// Keeps the outbox numbered right after the ledger's last applied seq: after a
+    /// conflict (a restored or copied state: another copy used these seqs), a gap, or an
+    /// acknowledgement out of order, the unacknowledged mutations are renumbered from
+    /// `lastMutationSeq + 1` in their order. Safe because the ledger recognises a mutation
+    /// it already applied by its content whatever its seq (`docs/PROTOCOL.md` §6.1). Only
+    /// when nothing is in flight and every operation is durable; renumbered mutations
+    /// are saved again before they are pushed.
     pub(super) fn realign(&mut self) {
         if !self.staged.is_empty() || self.save.is_some() || self.request.is_some() {
             return;
         }
+        let renumber = std::mem::take(&mut self.renumber);
         let Some(last) = self.st.payload().map(|p| p.last_mutation_seq) else { return };
         let first = last.saturating_add(1);
-        match self.st.outbox.front().map(|e| e.mutation.seq()) {
+        let front = self.st.outbox.front().map(|e| e.mutation.seq());
+        match front {
             None => {
                 if self.st.next_seq != first {
                     self.st.next_seq = first;
@@ -245,11 +283,16 @@ impl Machine {
                     self.dirty = true;
                 }
             }
-            Some(front) if front != first => {
+            Some(front) if front != first || renumber => {
                 let mut seq = first;
+                let mut changed = false;
                 for e in self.st.outbox.iter_mut() {
+                    changed |= e.mutation.seq() != seq;
                     e.mutation.set_seq(seq);
                     seq = seq.saturating_add(1);
+                }
+                if !changed {
+                    return;
                 }
                 self.st.next_hold = self.st.next_hold.max(self.st.next_seq).max(seq);
                 self.st.next_seq = seq;

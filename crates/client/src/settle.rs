@@ -16,6 +16,15 @@ use crate::error::RESERVE_REFUSED;
 use crate::machine::{Event, OpId};
 use crate::waiting::Waiting;
 
+/// A reservation waiting for the ledger's confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    /// The hold the ledger must confirm.
+    pub hold_id: String,
+    /// The operation it is for (the remedies of a refusal depend on it).
+    pub operation: String,
+}
+
 /// What to do with the waiters an event answers.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Settle<W> {
@@ -23,10 +32,22 @@ pub enum Settle<W> {
     Resolve(W),
     /// Reject with this code and message.
     Reject(W, String, String),
+    /// The ledger refused this reservation with this code: reject it as a local refusal
+    /// would be ([`crate::meter::refused_reserve`] says how, and ends the hold).
+    RefusedReserve(W, Refused),
     /// Resolve these `sync()` callers with the balance now.
     ResolveWithBalance(Vec<W>),
     /// Reject these `sync()` callers with this code and message.
     RejectAll(Vec<W>, String, String),
+}
+
+/// A reservation the ledger refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The hold and its operation.
+    pub confirm: Confirm,
+    /// The ledger's code (`RESERVE_REFUSED` when it gave none).
+    pub code: String,
 }
 
 /// An operation's waiter and what it still waits for.
@@ -34,7 +55,7 @@ pub enum Settle<W> {
 struct OpWaiter<W> {
     waiter: W,
     /// The hold whose confirmation by the ledger it waits for after its save, if any.
-    confirm_hold: Option<String>,
+    confirm: Option<Confirm>,
     /// Whether its save is durable (it then waits only for the confirmation).
     durable: bool,
 }
@@ -55,9 +76,9 @@ impl<W> Default for Settlements<W> {
 }
 
 impl<W> Settlements<W> {
-    /// Waits for operation `op`; with `confirm_hold`, also for the ledger to confirm that hold.
-    pub fn wait_op(&mut self, op: OpId, waiter: W, confirm_hold: Option<String>) {
-        self.ops.insert(op, OpWaiter { waiter, confirm_hold, durable: false });
+    /// Waits for operation `op`; with `confirm`, also for the ledger to confirm that hold.
+    pub fn wait_op(&mut self, op: OpId, waiter: W, confirm: Option<Confirm>) {
+        self.ops.insert(op, OpWaiter { waiter, confirm, durable: false });
     }
 
     /// Waits for the next successful exchange (a `sync()` call).
@@ -73,8 +94,8 @@ impl<W> Settlements<W> {
     pub fn on_event(&mut self, event: &Event, still_sending: bool) -> Option<Settle<W>> {
         match event {
             Event::OpDurable { op } => match self.ops.remove(op) {
-                Some(OpWaiter { waiter, confirm_hold: Some(hold), .. }) => {
-                    self.ops.insert(*op, OpWaiter { waiter, confirm_hold: Some(hold), durable: true });
+                Some(OpWaiter { waiter, confirm: Some(confirm), .. }) => {
+                    self.ops.insert(*op, OpWaiter { waiter, confirm: Some(confirm), durable: true });
                     None
                 }
                 Some(w) => Some(Settle::Resolve(w.waiter)),
@@ -84,13 +105,13 @@ impl<W> Settlements<W> {
                 Settle::Reject(w.waiter, code.as_str().into(), "host.save failed: the operation did not happen and nothing was sent".into())
             }),
             Event::Acknowledged(ack) if ack.kind == "reserve" => {
-                let mut confirmed_hold = |_: &OpId, w: &OpWaiter<W>| w.durable && w.confirm_hold.as_deref() == Some(ack.hold_id.as_str());
-                let OpWaiter { waiter: w, .. } = self.ops.take(&mut confirmed_hold)?;
+                let mut confirmed_hold = |_: &OpId, w: &OpWaiter<W>| w.durable && w.confirm.as_ref().is_some_and(|c| c.hold_id == ack.hold_id);
+                let OpWaiter { waiter: w, confirm, .. } = self.ops.take(&mut confirmed_hold)?;
                 if ack.confirmed {
                     return Some(Settle::Resolve(w));
                 }
                 let code = ack.code.clone().unwrap_or_else(|| RESERVE_REFUSED.into());
-                Some(Settle::Reject(w, code, "the ledger refused the reservation; do not make the AI call".into()))
+                Some(Settle::RefusedReserve(w, Refused { confirm: confirm?, code }))
             }
             Event::Synced { outbox, .. } if !self.syncs.is_empty() && (*outbox == 0 || !still_sending) => {
                 Some(Settle::ResolveWithBalance(std::mem::take(&mut self.syncs)))
@@ -111,6 +132,10 @@ mod tests {
     use crate::error::ErrorCode;
     use crate::respond::Ack;
 
+    fn confirm(hold: &str) -> Confirm {
+        Confirm { hold_id: hold.into(), operation: "flashcards.generate".into() }
+    }
+
     fn ack(hold: &str, confirmed: bool, code: Option<&str>) -> Event {
         Event::Acknowledged(Ack {
             seq: 1,
@@ -130,7 +155,7 @@ mod tests {
     fn an_operation_settles_on_its_save_and_a_confirmed_reserve_on_the_ledger() {
         let mut s = Settlements::default();
         s.wait_op(1, "commit", None);
-        s.wait_op(2, "reserve", Some("d:2".into()));
+        s.wait_op(2, "reserve", Some(confirm("d:2")));
         assert_eq!(s.on_event(&ack("d:2", true, None), false), None, "not before its save is durable");
         assert_eq!(s.on_event(&Event::OpDurable { op: 2 }, false), None);
         assert_eq!(s.on_event(&Event::OpDurable { op: 1 }, false), Some(Settle::Resolve("commit")));
@@ -141,14 +166,14 @@ mod tests {
     #[test]
     fn a_refused_reserve_carries_the_ledgers_code_or_reserve_refused() {
         let mut s = Settlements::default();
-        s.wait_op(1, 1, Some("d:1".into()));
-        s.wait_op(2, 2, Some("d:2".into()));
+        s.wait_op(1, 1, Some(confirm("d:1")));
+        s.wait_op(2, 2, Some(confirm("d:2")));
         let _ = s.on_event(&Event::OpDurable { op: 1 }, false);
         let _ = s.on_event(&Event::OpDurable { op: 2 }, false);
         let a = s.on_event(&ack("d:1", false, Some("INSUFFICIENT_CREDITS")), false);
-        assert!(matches!(&a, Some(Settle::Reject(1, c, _))if c == "INSUFFICIENT_CREDITS"));
+        assert!(matches!(&a, Some(Settle::RefusedReserve(1, r)) if r.code == "INSUFFICIENT_CREDITS" && r.confirm == confirm("d:1")));
         let b = s.on_event(&ack("d:2", false, None), false);
-        assert!(matches!(&b, Some(Settle::Reject(2, c, _)) if c == "RESERVE_REFUSED"));
+        assert!(matches!(&b, Some(Settle::RefusedReserve(2, r)) if r.code == "RESERVE_REFUSED"));
     }
 
     #[test]

@@ -27,9 +27,13 @@ pub enum HoldState {
     Pending,
     /// Open on the ledger (listed in the snapshot) until `expiresAt`.
     Open,
-    /// Not reserving on the ledger: its reserve was refused, or the ledger let it expire.
+    /// Not reserving on the ledger: the ledger let it expire.
     /// A commit is still accepted (the usage happened) and charged as a plain debit.
     Detached,
+    /// The ledger refused its reserve: it reserves nothing there, so it no longer lowers
+    /// `available`; the call may still have run within the offline room, so until its
+    /// expiry it still counts as exposure. A commit is accepted and charged.
+    Refused,
 }
 
 /// One of this device's holds that the host has not committed or released yet.
@@ -47,7 +51,8 @@ pub struct LocalHold {
 }
 
 impl LocalHold {
-    /// Whether it still reserves credits at `now` (for this device's arithmetic).
+    /// Whether it still counts at `now` (for this device's arithmetic: a refused one in
+    /// the exposure only).
     pub fn counts_at(&self, now: i64) -> bool {
         self.state == HoldState::Pending || now < self.expires_at
     }
@@ -233,7 +238,7 @@ impl ClientState {
     }
 }
 
-json_unit_enum!(HoldState { Pending = "pending", Open = "open", Detached = "detached" });
+json_unit_enum!(HoldState { Pending = "pending", Open = "open", Detached = "detached", Refused = "refused" });
 json_struct!(LocalHold { id: "id", amount: "amount", state: "state", expires_at: "expiresAt" });
 json_struct!(OutboxEntry { mutation: "mutation", exposure: "exposure" = default });
 json_to!(impl ['a] StoredRef<'a> {

@@ -1,6 +1,6 @@
 //! Errors of the sync state machine's operations, with stable codes.
 
-pub use credit_meter_protocol::error::{OFFLINE_LIMIT, NO_SNAPSHOT, NOT_OPEN, UNKNOWN_HOLD, OUTBOX_FULL, SAVE_FAILED, TAMPERED_CACHE, BAD_RESPONSE, TRANSPORT_FAILED, TIMEOUT, NOT_ACKNOWLEDGED, SEQ_GAP};
+pub use credit_meter_protocol::error::{OFFLINE_LIMIT, NO_SNAPSHOT, NOT_OPEN, UNKNOWN_HOLD, OUTBOX_FULL, SAVE_FAILED, TAMPERED_CACHE, BAD_RESPONSE, TRANSPORT_FAILED, TIMEOUT, NOT_ACKNOWLEDGED, SEQ_CONFLICT, SEQ_GAP};
 use crate::error::{Coded, BAD_INPUT};
 use crate::error::INSUFFICIENT_CREDITS;
 use crate::money::Credits;

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! balance   = credits in the snapshot's grants still usable now
-//! heldOther = snapshot.held − this device's holds in the snapshot   (other devices)
+//! heldOther = snapshot.held − the snapshot's holds this client knows  (other devices,
+//!             and other copies of this device's state)
 //! heldOwn   = this device's holds: pending ones, and open or detached ones until expiry
 //! pending   = credits of commits not yet acknowledged
 //! available = balance − heldOther − heldOwn − pending                (never below 0)
@@ -68,6 +69,12 @@ pub struct Totals {
     pub pending: Credits,
     /// Σ entries' exposure.
     pub exposure: Credits,
+    /// Credits of the snapshot's holds this client knows nothing of: the snapshot lists
+    /// every hold of this device id, and another copy of the state (a restored backup, a
+    /// synced vault on another installation) placed these; they reserve credits like
+    /// another device's. Fixed between snapshots: a hold known at a snapshot stays known
+    /// (a local hold, or the hold of a commit or release in the outbox) until the next.
+    pub foreign_held: Credits,
 }
 
 impl Totals {
@@ -76,6 +83,13 @@ impl Totals {
         let mut t = Totals::default();
         for e in &state.outbox {
             t.add_entry(e);
+        }
+        if let Some(p) = state.payload().filter(|p| !p.holds.is_empty()) {
+            let known: std::collections::HashSet<&str> =
+                state.holds.iter().map(|h| h.id.as_str()).chain(state.outbox.iter().map(|e| e.mutation.hold_id())).collect();
+            for h in p.holds.iter().filter(|h| !known.contains(h.id.as_str())) {
+                t.foreign_held = add(t.foreign_held, h.amount);
+            }
         }
         t
     }
@@ -112,11 +126,13 @@ pub fn figures(state: &ClientState, totals: Totals, now: i64) -> Figures {
     // clock set back does not revive expired grants.
     let grant_clock = now.max(p.issued_at).max(state.latest_seen);
     let balance = p.balance_at(grant_clock);
-    let held_other = p.held.saturating_sub(p.own_held());
+    let held_other = add(p.held.saturating_sub(p.own_held()), totals.foreign_held);
     let mut held_own = Credits::ZERO;
     let mut exposure = totals.exposure;
     for h in state.holds.iter().filter(|h| h.counts_at(now)) {
-        held_own = add(held_own, h.amount);
+        if h.state != HoldState::Refused {
+            held_own = add(held_own, h.amount);
+        }
         if h.state != HoldState::Open {
             exposure = add(exposure, h.amount);
         }

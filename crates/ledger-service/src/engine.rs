@@ -117,7 +117,7 @@ pub(crate) fn run(
                     expect = expect.saturating_sub(1);
                 }
                 for r in run.into_iter().rev() {
-                    device.record(r, usize::MAX);
+                    device.restore_result(r);
                 }
             }
         }

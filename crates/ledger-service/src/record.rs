@@ -28,6 +28,12 @@ pub(crate) fn to_json(rec: &AccountRecord) -> String {
             if let Some(limit) = &d.offline_limit {
                 fields.push(("offlineLimit".to_string(), json::to_value(limit)));
             }
+            // Each applied or refused mutation's fingerprint (PROTOCOL §6.1: duplicates
+            // are told by content), as hex, in seq order.
+            let mut seen: Vec<(&[u8; 16], u64)> = d.fingerprints().collect();
+            seen.sort_by_key(|(_, seq)| *seq);
+            let seen: Vec<Value> = seen.into_iter().map(|(fp, seq)| Value::Array(vec![Value::String(hex(fp)), json::to_value(&seq)])).collect();
+            fields.push(("fingerprints".to_string(), Value::Array(seen)));
             (id.clone(), Value::Object(fields))
         })
         .collect();
@@ -85,11 +91,36 @@ fn device_from(v: Value) -> Result<Device, JsonError> {
         Some(v) => strings(v)?,
         None => HashMap::new(),
     };
+    let fingerprints = json::take_member(&mut m, "fingerprints");
     // `Device` has private fields (its in-memory results): start from the default.
     let mut d = Device::default();
+    if let Some(Value::Array(items)) = fingerprints {
+        for item in items {
+            let bad = || JsonError::new("a fingerprint is not [32 hex digits, seq]");
+            let Value::Array(pair) = item else { return Err(bad()) };
+            let mut pair = pair.into_iter();
+            let (Some(Value::String(fp)), Some(seq), None) = (pair.next(), pair.next(), pair.next()) else { return Err(bad()) };
+            d.restore_fingerprint(unhex(&fp).ok_or_else(bad)?, u64::from_json(seq)?);
+        }
+    }
     (d.last_seq, d.overdraft, d.overdraft_total, d.vouched, d.unpaid_total) = (last_seq, overdraft, overdraft_total, vouched, unpaid_total);
     (d.offline_limit, d.refused_reserves) = (offline_limit, refused_reserves);
     Ok(d)
+}
+
+fn hex(fp: &[u8; 16]) -> String {
+    fp.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<[u8; 16]> {
+    let mut out = [0u8; 16];
+    if text.len() != 32 {
+        return None;
+    }
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 fn strings(v: Value) -> Result<HashMap<String, String>, JsonError> {
@@ -115,7 +146,7 @@ mod tests {
         let now = 1_700_000_000_000;
         assert!(l.handle_admin(r#"{"op":"createAccount","accountId":"a","policy":"trueRecall"}"#, now).contains("true"));
         assert!(l.handle_admin(r#"{"op":"purchase","accountId":"a","purchaseId":"p","packageId":"starter"}"#, now).contains("true"));
-        let push = r#"{"v":1,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"d:1","amount":"10","operation":"x"},{"type":"commit","seq":2,"at":0,"holdId":"d:1","amount":"70"}]}"#;
+        let push = r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"d:1","amount":"10","operation":"x"},{"type":"commit","seq":2,"at":0,"holdId":"d:1","amount":"70"}]}"#;
         assert!(l.handle_push(push, now).contains("applied"));
         let rec = l.take_account("a").expect("account");
         let text = to_json(&rec);

@@ -38,7 +38,7 @@ fn made_up_device_ids_cannot_multiply_the_overdraft() {
     let mut refused = 0;
     for i in 1..=6 {
         let d = format!("d{i}");
-        let body = json!({"v":1,"accountId":"demo","deviceId":d,"mutations":[reserve(1, &format!("{d}:1"), "1"), commit(2, &format!("{d}:1"), "50")]}).to_string();
+        let body = json!({"v":2,"accountId":"demo","deviceId":d,"mutations":[reserve(1, &format!("{d}:1"), "1"), commit(2, &format!("{d}:1"), "50")]}).to_string();
         let r = s.post("/v1/push", Some(&token("demo", None)), &body);
         assert_eq!(r.status, 200);
         if r.code() == "LIMIT_REACHED" {
@@ -61,7 +61,7 @@ fn open_holds_stop_at_the_bound_and_closing_holds_still_applies() {
     let (r, p) = s.push("demo", "h", json!(batch));
     assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied));
     assert_eq!(p.holds.len(), 100);
-    let one_more = json!({"v":1,"accountId":"demo","deviceId":"h","mutations":[reserve(101, "h:101", "0.01")]}).to_string();
+    let one_more = json!({"v":2,"accountId":"demo","deviceId":"h","mutations":[reserve(101, "h:101", "0.01")]}).to_string();
     let r = s.post("/v1/push", Some(&token("demo", None)), &one_more);
     assert_eq!(r.code(), "LIMIT_REACHED", "{}", r.text());
     assert_eq!(s.state("demo")["devices"]["h"]["lastSeq"], 100, "nothing of it applied");
@@ -168,7 +168,7 @@ fn a_10000_mutation_push_does_not_stall_another_account() {
     let addr = s.addr;
     // 5,000 reserve + release pairs on `demo`.
     let mutations: Vec<_> = (1..=5_000u64).flat_map(|i| [reserve(2 * i - 1, &format!("big:{}", 2 * i - 1), "0.01"), release(2 * i, &format!("big:{}", 2 * i - 1))]).collect();
-    let body = json!({"v":1,"accountId":"demo","deviceId":"big","mutations":mutations}).to_string();
+    let body = json!({"v":2,"accountId":"demo","deviceId":"big","mutations":mutations}).to_string();
     let done = Arc::new(AtomicBool::new(false));
     let big = {
         let done = Arc::clone(&done);
@@ -206,7 +206,7 @@ fn pushes_beyond_an_accounts_rate_are_refused_and_not_applied() {
     let t = token("demo", Some("r"));
     let mut statuses = Vec::new();
     for seq in 1..=5u64 {
-        let body = json!({"v":1,"accountId":"demo","deviceId":"r","mutations":[reserve(seq, &format!("r:{seq}"), "1")]}).to_string();
+        let body = json!({"v":2,"accountId":"demo","deviceId":"r","mutations":[reserve(seq, &format!("r:{seq}"), "1")]}).to_string();
         let r = s.post("/v1/push", Some(&t), &body);
         statuses.push((r.status, r.code()));
         if r.status == 429 {
@@ -217,6 +217,6 @@ fn pushes_beyond_an_accounts_rate_are_refused_and_not_applied() {
     let applied = statuses.iter().filter(|(st, _)| *st == 200).count() as u64;
     assert!(applied >= 3, "the budget itself is usable: {statuses:?}");
     assert_eq!(s.state("demo")["devices"]["r"]["lastSeq"], applied, "the refused push was not applied");
-    let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":1,"accountId":"demo-agent","deviceId":"x"}"#);
+    let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":2,"accountId":"demo-agent","deviceId":"x"}"#);
     assert_eq!(other.status, 200, "other accounts and pulls are not affected");
 }

@@ -11,7 +11,7 @@ use serde_json::json;
 use support::*;
 
 fn push_body(account: &str, device: &str, mutations: serde_json::Value) -> String {
-    json!({"v":1,"accountId":account,"deviceId":device,"mutations":mutations}).to_string()
+    json!({"v":2,"accountId":account,"deviceId":device,"mutations":mutations}).to_string()
 }
 
 #[test]

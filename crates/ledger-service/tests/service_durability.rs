@@ -18,7 +18,7 @@ type Log = Vec<(String, Option<Response>)>;
 fn body(dev: &str, round: u64) -> String {
     let seq = 2 * round + 1;
     let hold = format!("{dev}:{seq}");
-    json!({"v":1,"accountId":"demo","deviceId":dev,"mutations":[reserve(seq, &hold, "0.5"), commit(seq + 1, &hold, "0.25")]}).to_string()
+    json!({"v":2,"accountId":"demo","deviceId":dev,"mutations":[reserve(seq, &hold, "0.5"), commit(seq + 1, &hold, "0.25")]}).to_string()
 }
 
 fn kill_mid_load(dir: &std::path::Path, url: &str) {

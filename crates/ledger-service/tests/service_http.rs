@@ -33,7 +33,7 @@ fn a_first_run_creates_a_signing_key_and_the_demo_accounts() {
     let expected = policy.signup_grant.as_ref().unwrap().credits.checked_add(policy.plan("starter").unwrap().credits_per_cycle).unwrap();
     assert_eq!(credits(&agent["balance"]), expected, "signup grant plus the plan's cycle credits");
 
-    let pull = s.post("/v1/pull", Some(&token("demo", None)), r#"{"v":1,"accountId":"demo","deviceId":"d1"}"#);
+    let pull = s.post("/v1/pull", Some(&token("demo", None)), r#"{"v":2,"accountId":"demo","deviceId":"d1"}"#);
     let pull: Response = credit_meter_base::json::from_str(&pull.text()).unwrap();
     let payload = pull.snapshot.expect("snapshot").verify(&s.keys()).expect("signed by the published key").payload;
     assert_eq!(payload.balance, credits(&demo["balance"]));
@@ -67,7 +67,7 @@ fn the_ledger_routes_answer_with_the_ledgers_json() {
     for (path, auth, body, code) in [
         ("/v1/push", demo.as_str(), "{not json", "BAD_REQUEST"),
         ("/v1/pull", demo.as_str(), "[]", "BAD_REQUEST"),
-        ("/v1/push", ADMIN, r#"{"v":1,"accountId":"nobody","deviceId":"d1","mutations":[]}"#, "FORBIDDEN"),
+        ("/v1/push", ADMIN, r#"{"v":2,"accountId":"nobody","deviceId":"d1","mutations":[]}"#, "FORBIDDEN"),
         ("/v1/admin", ADMIN, "nonsense", "BAD_INPUT"),
         ("/v1/admin", ADMIN, r#"{"op":"purchase","accountId":"demo","purchaseId":"t1","packageId":"starter"}"#, "DUPLICATE_ID"),
         ("/v1/admin", ADMIN, r#"{"op":"purchase","accountId":"nobody","purchaseId":"t1","packageId":"starter"}"#, "NOT_FOUND"),
@@ -77,7 +77,7 @@ fn the_ledger_routes_answer_with_the_ledgers_json() {
         assert_eq!(r.header("Content-Type"), Some("application/json; charset=utf-8"));
         assert_eq!(r.code(), code, "{path} {body}");
     }
-    let nobody = s.post("/v1/push", Some(&token("nobody", None)), r#"{"v":1,"accountId":"nobody","deviceId":"d1","mutations":[]}"#);
+    let nobody = s.post("/v1/push", Some(&token("nobody", None)), r#"{"v":2,"accountId":"nobody","deviceId":"d1","mutations":[]}"#);
     assert_eq!((nobody.status, nobody.code()), (200, "UNKNOWN_ACCOUNT".to_string()));
     let created = s.admin(&json!({"op":"createAccount","accountId":"a2","policy":"trueRecall"}));
     assert_eq!(created["ok"], true, "{created}");
@@ -115,7 +115,7 @@ fn one_keep_alive_connection_serves_several_requests() {
     let mut r = BufReader::new(stream);
     let t = token("demo", Some("ka"));
     for seq in 1..=3u64 {
-        let body = json!({"v":1,"accountId":"demo","deviceId":"ka","mutations":[reserve(seq, &format!("ka:{seq}"), "1")]}).to_string();
+        let body = json!({"v":2,"accountId":"demo","deviceId":"ka","mutations":[reserve(seq, &format!("ka:{seq}"), "1")]}).to_string();
         write!(w, "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n{body}", s.addr, body.len()).unwrap();
         let reply = read_reply(&mut r, false);
         assert_eq!(reply.status, 200);

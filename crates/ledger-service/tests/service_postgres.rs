@@ -30,7 +30,7 @@ fn postgres_keeps_state_and_answers_duplicates_after_sigkill() {
     assert!(dup.results.iter().all(|x| x.status == ResultStatus::Duplicate && x.original == Some(ResultStatus::Applied)));
     assert_eq!(dup.results[1].charged, Some(c("7")));
     assert_eq!(p2.balance, p.balance);
-    let r = s.post("/v1/push", Some(&token("demo", None)), r#"{"v":1,"accountId":"nobody","deviceId":"d1","mutations":[]}"#);
+    let r = s.post("/v1/push", Some(&token("demo", None)), r#"{"v":2,"accountId":"nobody","deviceId":"d1","mutations":[]}"#);
     assert_eq!(r.status, 403);
 }
 
@@ -54,7 +54,7 @@ fn two_processes_on_one_database_apply_each_mutation_exactly_once() {
                     for round in 0..rounds {
                         let seq = 2 * round + 1;
                         let hold = format!("{dev}:{seq}");
-                        let body = json!({"v":1,"accountId":"demo","deviceId":dev,"mutations":[reserve(seq, &hold, "1"), commit(seq + 1, &hold, "1")]}).to_string();
+                        let body = json!({"v":2,"accountId":"demo","deviceId":dev,"mutations":[reserve(seq, &hold, "1"), commit(seq + 1, &hold, "1")]}).to_string();
                         // The same push sent to both processes at once.
                         let (ra, rb) = std::thread::scope(|s2| {
                             let ha = s2.spawn(|| a.post("/v1/push", Some(&t), &body));

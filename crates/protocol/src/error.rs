@@ -133,6 +133,9 @@ error_codes! {
     NotAcknowledged = "NOT_ACKNOWLEDGED",
     /// The ledger reported a gap in this device's mutation seqs.
     SeqGap = "SEQ_GAP",
+    /// The ledger already applied a different mutation under this seq (a restored or copied
+    /// client state); the client renumbers.
+    SeqConflict = "SEQ_CONFLICT",
     /// The ledger refused a reservation with a code this client does not know.
     ReserveRefused = "RESERVE_REFUSED",
     /// HTTP 401 from a ledger service: no valid credentials (transport level, PROTOCOL §10).
@@ -254,6 +257,8 @@ pub const TIMEOUT: ErrorCode = ErrorCode::Timeout;
 pub const NOT_ACKNOWLEDGED: ErrorCode = ErrorCode::NotAcknowledged;
 /// [`ErrorCode::SeqGap`] under its wire name.
 pub const SEQ_GAP: ErrorCode = ErrorCode::SeqGap;
+/// [`ErrorCode::SeqConflict`] under its wire name.
+pub const SEQ_CONFLICT: ErrorCode = ErrorCode::SeqConflict;
 /// [`ErrorCode::ReserveRefused`] under its wire name.
 pub const RESERVE_REFUSED: ErrorCode = ErrorCode::ReserveRefused;
 /// [`ErrorCode::Unauthorized`] under its wire name.

@@ -7,6 +7,14 @@ use std::fmt;
 
 /// The most bytes an account id or a device id may have.
 pub const MAX_ID_BYTES: usize = 128;
+/// The most bytes a mutation id or a hold id's suffix may have.
+pub const MAX_NONCE_BYTES: usize = 64;
+
+/// Whether `s` is a valid mutation id or hold-id suffix: 1 to [`MAX_NONCE_BYTES`] bytes
+/// of the base64url alphabet (`A–Z a–z 0–9 - _`).
+pub fn valid_nonce(s: &str) -> bool {
+    !s.is_empty() && s.len() <= MAX_NONCE_BYTES && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
 
 /// Which identifier broke the rules, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,5 +84,6 @@ mod tests {
         assert_eq!(check_account_id("a:b"), Ok(()));
         assert_eq!(check_account_id("a\u{0}b"), Err(IdError::Unprintable));
         assert_eq!(check_account_id("a\u{202E}b"), Err(IdError::Unprintable));
+        assert!(valid_nonce("AZaz09-_") && !valid_nonce("a.b") && !valid_nonce(&"a".repeat(65)) && !valid_nonce(""));
     }
 }

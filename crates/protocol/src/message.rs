@@ -5,8 +5,11 @@
 use crate::money::Credits;
 use crate::snapshot::Envelope;
 
-/// The protocol version carried by every request and response.
-pub const PROTOCOL_VERSION: u32 = 1;
+/// The protocol version carried by every request and response. Version 2 (see
+/// `docs/PROTOCOL.md` §8): a mutation is acknowledged by its result only, and a seq reused
+/// by a different mutation is answered `conflict`; a version-1 client would read that
+/// answer as an acknowledgement and lose the mutation.
+pub const PROTOCOL_VERSION: u32 = 2;
 /// Requests and responses above this many bytes are refused before parsing (32 MiB).
 pub const MAX_BODY_BYTES: usize = 32 << 20;
 
@@ -19,6 +22,9 @@ pub enum Mutation {
         seq: u64,
         /// The device's clock when it was made (informational).
         at: i64,
+        /// A random id drawn when the mutation was made (`src/sync/nonce.rs`): two copies
+        /// of a state never make the same mutation.
+        id: Option<String>,
         /// The new hold's id.
         hold_id: String,
         /// Credits to reserve.
@@ -34,6 +40,8 @@ pub enum Mutation {
         seq: u64,
         /// The device's clock when it was made (informational).
         at: i64,
+        /// A random id drawn when the mutation was made.
+        id: Option<String>,
         /// The hold.
         hold_id: String,
         /// Credits actually used (may exceed the hold; see the protocol's commit rule).
@@ -45,6 +53,8 @@ pub enum Mutation {
         seq: u64,
         /// The device's clock when it was made (informational).
         at: i64,
+        /// A random id drawn when the mutation was made.
+        id: Option<String>,
         /// The hold.
         hold_id: String,
     },
@@ -62,6 +72,13 @@ impl Mutation {
     pub fn hold_id(&self) -> &str {
         match self {
             Mutation::Reserve { hold_id, .. } | Mutation::Commit { hold_id, .. } | Mutation::Release { hold_id, .. } => hold_id,
+        }
+    }
+
+    /// Its random id, when it has one.
+    pub fn id(&self) -> Option<&str> {
+        match self {
+            Mutation::Reserve { id, .. } | Mutation::Commit { id, .. } | Mutation::Release { id, .. } => id.as_deref(),
         }
     }
 
@@ -115,8 +132,20 @@ pub enum ResultStatus {
     Refused,
     /// Seen before (seq ≤ the last applied); `original` says what became of it then.
     Duplicate,
-    /// Its seq is beyond the last applied + 1: nothing applied, the seq did not advance.
+    /// Its seq is beyond the last applied + 1, or an earlier mutation of the batch was a
+    /// gap or a conflict: nothing applied, the seq did not advance.
     Gap,
+    /// Its seq was already used by a *different* mutation (a restored or copied client
+    /// state): nothing applied; the client renumbers it after `lastMutationSeq`.
+    Conflict,
+}
+
+impl ResultStatus {
+    /// Whether the ledger is done with the mutation (applied, refused, or a duplicate of
+    /// one that was): the client drops it from the outbox.
+    pub fn acknowledges(self) -> bool {
+        matches!(self, ResultStatus::Applied | ResultStatus::Refused | ResultStatus::Duplicate)
+    }
 }
 
 /// The ledger's answer for one mutation.
@@ -124,6 +153,9 @@ pub enum ResultStatus {
 pub struct MutationResult {
     /// The mutation's seq.
     pub seq: u64,
+    /// The mutation's `id`, echoed when it had one: the client checks that the result is
+    /// about the mutation it sent under that seq.
+    pub id: Option<String>,
     /// What became of it.
     pub status: ResultStatus,
     /// For a duplicate: the original status (`applied` or `refused`), when still known.
@@ -161,15 +193,16 @@ pub struct Response {
 }
 
 json_tagged!(Mutation, "type" {
-    Reserve "reserve" { seq: "seq", at: "at", hold_id: "holdId", amount: "amount", operation: "operation", agent_id: "agentId" = opt },
-    Commit "commit" { seq: "seq", at: "at", hold_id: "holdId", amount: "amount" },
-    Release "release" { seq: "seq", at: "at", hold_id: "holdId" },
+    Reserve "reserve" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId", amount: "amount", operation: "operation", agent_id: "agentId" = opt },
+    Commit "commit" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId", amount: "amount" },
+    Release "release" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId" },
 });
 json_struct!(PushRequest { v: "v", account_id: "accountId", device_id: "deviceId", mutations: "mutations" });
 json_struct!(PullRequest { v: "v", account_id: "accountId", device_id: "deviceId" });
-json_unit_enum!(ResultStatus { Applied = "applied", Refused = "refused", Duplicate = "duplicate", Gap = "gap" });
+json_unit_enum!(ResultStatus { Applied = "applied", Refused = "refused", Duplicate = "duplicate", Gap = "gap", Conflict = "conflict" });
 json_struct!(MutationResult {
     seq: "seq",
+    id: "id" = opt,
     status: "status",
     original: "original" = opt,
     code: "code" = opt,

@@ -123,7 +123,19 @@ pub struct Client {
 impl Client {
     /// A client of account `a1` on `device`, with nothing stored.
     pub fn new(device: &str) -> Client {
-        Client { m: Machine::new(Config::new("a1", device), keys()), storage: None, events: Vec::new(), fail_saves: false, offline: false, pushes: Vec::new() }
+        // Fixed entropy per device name: the golden transcript stays byte for byte.
+        let mut cfg = Config::new("a1", device);
+        cfg.entropy = [device.len() as u8; 32];
+        cfg.entropy[..device.len().min(32)].copy_from_slice(&device.as_bytes()[..device.len().min(32)]);
+        Client { m: Machine::new(cfg, keys()), storage: None, events: Vec::new(), fail_saves: false, offline: false, pushes: Vec::new() }
+    }
+
+    /// Another installation running device `device`'s saved state (a restored backup, or
+    /// a copy synced to a second machine): its own entropy, `n` telling copies apart.
+    pub fn installation(device: &str, n: u8, storage: Option<String>) -> Client {
+        let mut cfg = Config::new("a1", device);
+        cfg.entropy = [n; 32];
+        Client { m: Machine::new(cfg, keys()), storage, events: Vec::new(), fail_saves: false, offline: false, pushes: Vec::new() }
     }
 
     /// Opens the machine on what is stored and runs what it asks for.

@@ -31,8 +31,8 @@ fn transcript() -> String {
         // Replayed: every result is a duplicate carrying its original outcome.
         out.push(l.handle_push(p, T0 + 7));
     }
-    out.push(l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0 + 8));
-    out.push(l.handle_pull(r#"{"v":1,"accountId":"nobody","deviceId":"d1"}"#, T0 + 8));
+    out.push(l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d1"}"#, T0 + 8));
+    out.push(l.handle_pull(r#"{"v":2,"accountId":"nobody","deviceId":"d1"}"#, T0 + 8));
     out.push(l.handle_push("{", T0 + 8));
     for admin in [
         r#"{"op":"balance","accountId":"a1"}"#,

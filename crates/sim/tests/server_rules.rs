@@ -8,7 +8,7 @@ use serde_json::json;
 use credit_meter_sim::harness::*;
 
 fn push(l: &mut credit_meter_ledger_core::reference::RefLedger, device: &str, mutations: serde_json::Value, now: i64) -> (Response, SnapshotPayload) {
-    let body = json!({"v":1,"accountId":"a1","deviceId":device,"mutations":mutations}).to_string();
+    let body = json!({"v":2,"accountId":"a1","deviceId":device,"mutations":mutations}).to_string();
     let resp: Response = credit_meter_base::json::from_str(&l.handle_push(&body, now)).unwrap();
     let env = resp.snapshot.clone().expect("snapshot");
     let p = env.verify(&keys()).unwrap().payload;
@@ -69,7 +69,7 @@ fn orphaned_holds_expire_and_a_late_commit_is_charged() {
     let (_, p) = push(&mut l, "d1", json!([reserve(1, "d1:1", "10")]), T0);
     assert_eq!(p.holds.len(), 1);
     let ttl = p.hold_ttl_ms;
-    let pull = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0 + ttl);
+    let pull = l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d1"}"#, T0 + ttl);
     let resp: Response = credit_meter_base::json::from_str(&pull).unwrap();
     let p = resp.snapshot.unwrap().verify(&keys()).unwrap().payload;
     assert!(p.holds.is_empty() && p.held.is_zero(), "expired at its expiresAt");
@@ -95,7 +95,7 @@ fn overdraft_is_bounded_by_the_offline_limit_and_settled_later() {
     // A purchase settles the overdraft first.
     let out = l.handle_admin(r#"{"op":"purchase","accountId":"a1","purchaseId":"p2","packageId":"starter"}"#, T0 + 2);
     assert!(out.contains("\"ok\":true"), "{out}");
-    let pull = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0 + 3);
+    let pull = l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d1"}"#, T0 + 3);
     let p = credit_meter_base::json::from_str::<Response>(&pull).unwrap().snapshot.unwrap().verify(&keys()).unwrap().payload;
     assert_eq!((p.balance, p.offline_limit), (c("450"), c("50")));
 }
@@ -103,11 +103,11 @@ fn overdraft_is_bounded_by_the_offline_limit_and_settled_later() {
 #[test]
 fn bad_requests_get_an_error_body_not_a_panic() {
     let mut l = ledger_with("50");
-    for body in ["", "{", "null", r#"{"v":2,"accountId":"a1","deviceId":"d1","mutations":[]}"#, r#"{"v":1,"accountId":"a1","deviceId":"d:1","mutations":[]}"#] {
+    for body in ["", "{", "null", r#"{"v":3,"accountId":"a1","deviceId":"d1","mutations":[]}"#, r#"{"v":2,"accountId":"a1","deviceId":"d:1","mutations":[]}"#] {
         let out = l.handle_push(body, T0);
         assert!(out.contains("\"code\":\"BAD_REQUEST\""), "{body:?} → {out}");
     }
-    let out = l.handle_push(r#"{"v":1,"accountId":"zz","deviceId":"d1","mutations":[]}"#, T0);
+    let out = l.handle_push(r#"{"v":2,"accountId":"zz","deviceId":"d1","mutations":[]}"#, T0);
     assert!(out.contains("UNKNOWN_ACCOUNT"));
     assert!(l.handle_pull("{", T0).contains("BAD_REQUEST"));
 }
@@ -123,7 +123,7 @@ fn admin_commands_run_as_json() {
     assert!(out.contains("\"balance\":\"525\""), "{out}");
     assert!(l.handle_admin(r#"{"op":"createAccount","accountId":"a2","policy":"trueRecall"}"#, T0).contains("DUPLICATE_ID"));
     assert!(l.handle_admin("nonsense", T0).contains("BAD_INPUT"));
-    let pull = l.handle_pull(r#"{"v":1,"accountId":"a2","deviceId":"d1"}"#, T0);
+    let pull = l.handle_pull(r#"{"v":2,"accountId":"a2","deviceId":"d1"}"#, T0);
     let env = credit_meter_base::json::from_str::<Response>(&pull).unwrap().snapshot.unwrap();
     let p = verify_json(&env.to_json(), &keys()).unwrap().payload;
     assert_eq!((p.offline_limit, p.low_balance.clone()), (c("5"), vec![c("100")]));

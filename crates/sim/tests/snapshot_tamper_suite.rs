@@ -26,7 +26,7 @@ fn payload_at(l: &mut RefLedger, now: i64) -> SnapshotPayload {
 
 /// A pull response carrying `env`.
 fn response(env: Envelope) -> String {
-    credit_meter_base::json::to_string(&Response { v: 1, snapshot: Some(env), results: Vec::new(), error: None })
+    credit_meter_base::json::to_string(&Response { v: 2, snapshot: Some(env), results: Vec::new(), error: None })
 }
 
 /// Asks the machine to sync and answers its pulls with `body` (the attacker's answer to
@@ -139,7 +139,7 @@ fn fast_forward_then_key_rotation_recovers_and_refuses_the_old_key() {
     assert_eq!(failure(&pull_with(&mut m, &response(honest.clone()), T0 + 20)), Some("ROLLBACK"));
     // The ledger rotates to k2: the client recovers at the ledger's real version…
     l.rotate_key(signer2());
-    let rotated = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0 + 30);
+    let rotated = l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d1"}"#, T0 + 30);
     assert_eq!(failure(&pull_with(&mut m, &rotated, T0 + 30)), None);
     let version = l.account("a1").unwrap().version;
     assert_eq!(m.figures(T0 + 30).seq, version);

@@ -197,7 +197,7 @@ fn a_response_delivered_twice_is_harmless() {
 #[test]
 fn an_older_snapshot_is_a_rollback() {
     let (mut l, mut d) = ready();
-    let old = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d1"}"#, T0);
+    let old = l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d1"}"#, T0);
     let r = d.m.reserve(&req("10"), T0).unwrap();
     d.pump(&mut l, T0);
     d.m.commit(&r.hold_id, c("10"), T0).unwrap();
@@ -214,7 +214,7 @@ fn an_older_snapshot_is_a_rollback() {
 #[test]
 fn another_devices_snapshot_is_refused() {
     let (mut l, mut d) = ready();
-    let other = l.handle_pull(r#"{"v":1,"accountId":"a1","deviceId":"d2"}"#, T0);
+    let other = l.handle_pull(r#"{"v":2,"accountId":"a1","deviceId":"d2"}"#, T0);
     d.m.sync(T0);
     let Some(Action::Pull { token, .. }) = d.m.poll_action() else { panic!() };
     d.m.pull_done(token, Transport::Body(&other), T0);
@@ -386,9 +386,11 @@ proptest! {
         d.m.push_done(token, Transport::Body(&bad), T0);
         let acked = d.m.state().outbox.is_empty();
         if !acked {
-            d.m.sync(T0);
-            let Some(Action::Push { token, .. }) = d.m.poll_action() else { panic!("retried") };
-            d.m.push_done(token, Transport::Body(&body), T0);
+            // Not acknowledged (a damaged result line, or no valid snapshot): the client
+            // renumbers after the snapshot it accepted if any, saves, and pushes again; the
+            // ledger answers the resent mutations as duplicates by their content.
+            let _ = &body;
+            d.sync(&mut l, T0);
         }
         prop_assert!(d.m.state().outbox.is_empty());
         prop_assert_eq!(d.m.figures(T0).available, c("490"));

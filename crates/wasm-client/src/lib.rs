@@ -30,6 +30,7 @@ use credit_meter_client as sync;
 
 pub mod api;
 pub mod convert;
+pub mod entropy;
 pub mod deferred;
 pub mod js_error;
 pub mod js_host;

@@ -191,7 +191,7 @@ export interface Hold { holdId: string; amount: Decimal; operation: string; need
 /** A saved commit or release. */
 export interface Settled { holdId: string; kind: "commit" | "release"; credits?: Decimal; }
 /** A grant as the signed snapshot shows it. */
-export interface SnapshotGrant { id: string; kind: string; remaining: Decimal; expiresAt: number | null; priority: number; refundableUntil: number | null; }
+export interface SnapshotGrant { id: string; kind: string; remaining: Decimal; /** Absent: never expires. */ expiresAt?: number; priority: number; /** Absent: not refundable. */ refundableUntil?: number; }
 /** The meter's balance. */
 export interface Balance {
   balance: Decimal; available: Decimal;

@@ -137,7 +137,7 @@ impl Server {
 
     /// A push with the account's own token, the snapshot verified under the server's keys.
     pub(crate) fn push(&self, account: &str, device: &str, mutations: Value) -> (Response, SnapshotPayload) {
-        let body = json!({"v":1,"accountId":account,"deviceId":device,"mutations":mutations}).to_string();
+        let body = json!({"v":2,"accountId":account,"deviceId":device,"mutations":mutations}).to_string();
         let r = self.post("/v1/push", Some(&token(account, Some(device))), &body);
         assert_eq!(r.status, 200, "{}", r.text());
         let resp: Response = credit_meter_base::json::from_str(&r.text()).unwrap();

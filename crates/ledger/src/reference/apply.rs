@@ -20,7 +20,7 @@ use crate::money::Credits;
 use crate::message::{Mutation, MutationResult, ResultStatus};
 
 fn result(seq: u64, status: ResultStatus, code: Option<crate::error::ErrorCode>) -> MutationResult {
-    MutationResult { seq, status, original: None, code: code.map(|c| c.as_str().to_string()), charged: None, overdraft: None, unpaid: None }
+    MutationResult { seq, id: None, status, original: None, code: code.map(|c| c.as_str().to_string()), charged: None, overdraft: None, unpaid: None }
 }
 
 struct Charge {
@@ -67,11 +67,14 @@ fn operation_of(purpose: &Purpose) -> String {
 pub(super) fn apply(rec: &mut AccountRecord, device_id: &str, device: &mut Device, default_limit: Credits, m: &Mutation, now: i64) -> MutationResult {
     let seq = m.seq();
     let hold_id = m.hold_id();
+    if m.id().is_some_and(|id| !crate::ids::valid_nonce(id)) {
+        return result(seq, ResultStatus::Refused, Some(crate::error::BAD_INPUT));
+    }
     let owned = rec.hold_owner.get(hold_id).is_some_and(|d| d == device_id);
     let hold = rec.account.state().hold(hold_id).cloned();
     match m {
         Mutation::Reserve { amount, operation, agent_id, .. } => {
-            let prefixed = hold_id.len() > device_id.len() + 1 && hold_id.starts_with(device_id) && hold_id.as_bytes().get(device_id.len()) == Some(&b':');
+            let prefixed = hold_id.strip_prefix(device_id).and_then(|rest| rest.strip_prefix(':')).is_some_and(crate::ids::valid_nonce);
             if !prefixed {
                 return result(seq, ResultStatus::Refused, Some(crate::error::BAD_INPUT));
             }
@@ -122,6 +125,7 @@ pub(super) fn apply(rec: &mut AccountRecord, device_id: &str, device: &mut Devic
             };
             MutationResult {
                 seq,
+                id: None,
                 status: ResultStatus::Applied,
                 original: None,
                 code: None,

@@ -2,6 +2,7 @@
 //! answer duplicates with the original result), reserves it refused (a later commit of
 //! such a hold is still charged), and the device's overdraft.
 
+use super::fingerprint::Fingerprint;
 use crate::money::Credits;
 use crate::message::MutationResult;
 use std::collections::{HashMap, VecDeque};
@@ -27,6 +28,11 @@ pub struct Device {
     /// Hold ids whose reserve was refused, with their operation.
     pub refused_reserves: HashMap<String, String>,
     results: VecDeque<MutationResult>,
+    /// The fingerprint of every mutation applied or refused, with its seq: a mutation
+    /// with a known fingerprint is a duplicate whatever seq it carries now, one with an
+    /// unknown fingerprint and a used seq is a conflict (16 bytes and a seq each, kept
+    /// for the device's life).
+    seen: HashMap<Fingerprint, u64>,
 }
 
 impl Device {
@@ -42,8 +48,32 @@ impl Device {
         self.results.get(i)
     }
 
-    /// Records the result of the next seq, remembering at most `keep` results.
-    pub fn record(&mut self, result: MutationResult, keep: usize) {
+    /// The seq under which a mutation with this fingerprint was applied or refused.
+    pub fn seen(&self, fp: &Fingerprint) -> Option<u64> {
+        self.seen.get(fp).copied()
+    }
+
+    /// Every fingerprint with its seq (for a store that keeps the device between requests).
+    pub fn fingerprints(&self) -> impl Iterator<Item = (&Fingerprint, u64)> {
+        self.seen.iter().map(|(fp, seq)| (fp, *seq))
+    }
+
+    /// Takes back a fingerprint a store kept.
+    pub fn restore_fingerprint(&mut self, fp: Fingerprint, seq: u64) {
+        self.seen.insert(fp, seq);
+    }
+
+    /// Takes back the original result of the next seq from a store (its fingerprint is
+    /// restored apart).
+    pub fn restore_result(&mut self, result: MutationResult) {
+        self.last_seq = result.seq;
+        self.results.push_back(result);
+    }
+
+    /// Records the result of the next seq, remembering at most `keep` results, and the
+    /// mutation's fingerprint.
+    pub fn record(&mut self, fp: Fingerprint, result: MutationResult, keep: usize) {
+        self.seen.insert(fp, result.seq);
         self.last_seq = result.seq;
         self.results.push_back(result);
         while self.results.len() > keep.max(1) {

@@ -2,6 +2,7 @@
 
 pub use credit_meter_protocol::error::{BAD_REQUEST, UNKNOWN_ACCOUNT};
 use super::apply::{apply, settle};
+use super::fingerprint::fingerprint;
 use super::{AccountRecord, RefLedger};
 use crate::money::Credits;
 use crate::snapshot::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
@@ -9,7 +10,7 @@ use crate::message::{ErrorBody, MAX_BODY_BYTES, PROTOCOL_VERSION};
 use crate::message::{MutationResult, PullRequest, PushRequest, Response, ResultStatus};
 
 /// The code of a gap result.
-pub use crate::error::SEQ_GAP;
+pub use crate::error::{SEQ_CONFLICT, SEQ_GAP};
 
 fn error(code: crate::error::ErrorCode, message: &str) -> String {
     let r = Response { v: PROTOCOL_VERSION, snapshot: None, results: Vec::new(), error: Some(ErrorBody { code: code.into(), message: message.into() }) };
@@ -27,7 +28,14 @@ impl RefLedger {
         if body.len() > MAX_BODY_BYTES {
             return error(BAD_REQUEST, "body too large");
         }
-        let req: PushRequest = match crate::json::from_str(body) {
+        let value: crate::json::Value = match crate::json::from_str(body) {
+            Ok(v) => v,
+            Err(_) => return error(BAD_REQUEST, "not a push request"),
+        };
+        if !super::strict::strict_push(&value) {
+            return error(BAD_REQUEST, "a mutation's seq is not an integer in 1..2^53-1 or an amount is not a plain decimal (PROTOCOL.md §1)");
+        }
+        let req: PushRequest = match crate::json::from_value(value) {
             Ok(r) => r,
             Err(_) => return error(BAD_REQUEST, "not a push request"),
         };
@@ -42,22 +50,38 @@ impl RefLedger {
         let mut device = rec.devices.remove(&req.device_id).unwrap_or_default();
         let mut changed = rec.account.state().last_seq != before;
         let mut results = Vec::with_capacity(req.mutations.len());
+        // After a conflict or a gap nothing more of the batch is applied: a commit must
+        // not overtake the reserve before it.
+        let mut blocked = false;
         for m in &req.mutations {
             let seq = m.seq();
-            if seq <= device.last_seq {
-                let mut r = MutationResult { seq, status: ResultStatus::Duplicate, original: None, code: None, charged: None, overdraft: None, unpaid: None };
-                if let Some(o) = device.result(seq) {
-                    r = MutationResult { seq, status: ResultStatus::Duplicate, original: Some(o.status), ..o.clone() };
-                }
+            let fp = fingerprint(m);
+            let blank = |status, code: Option<crate::error::ErrorCode>| MutationResult { seq, id: None, status, original: None, code: code.map(String::from), charged: None, overdraft: None, unpaid: None };
+            if let Some(first) = device.seen(&fp) {
+                // The same mutation again (resent, or renumbered after a conflict).
+                let r = match device.result(first) {
+                    Some(o) => MutationResult { seq, status: ResultStatus::Duplicate, original: Some(o.status), ..o.clone() },
+                    None => blank(ResultStatus::Duplicate, None),
+                };
                 results.push(r);
+            } else if blocked {
+                results.push(blank(ResultStatus::Gap, Some(SEQ_GAP)));
+            } else if seq <= device.last_seq {
+                // A different mutation under a used seq: a restored or copied state.
+                blocked = true;
+                results.push(blank(ResultStatus::Conflict, Some(SEQ_CONFLICT)));
             } else if Some(seq) == device.last_seq.checked_add(1) {
                 let r = apply(rec, &req.device_id, &mut device, cfg.offline_limit, m, now);
-                device.record(r.clone(), cfg.result_history);
+                device.record(fp, r.clone(), cfg.result_history);
                 results.push(r);
                 changed = true;
             } else {
-                results.push(MutationResult { seq, status: ResultStatus::Gap, original: None, code: Some(SEQ_GAP.into()), charged: None, overdraft: None, unpaid: None });
+                blocked = true;
+                results.push(blank(ResultStatus::Gap, Some(SEQ_GAP)));
             }
+        }
+        for (r, m) in results.iter_mut().zip(&req.mutations) {
+            r.id = m.id().map(str::to_string);
         }
         rec.devices.insert(req.device_id.clone(), device);
         changed |= settle(rec, now);

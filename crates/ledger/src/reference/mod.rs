@@ -20,7 +20,9 @@
 pub mod admin;
 pub mod apply;
 pub mod device;
+pub mod fingerprint;
 pub mod handle;
+pub mod strict;
 
 pub use device::Device;
 

@@ -6,6 +6,7 @@ use crate::error::Coded;
 use crate::host::{Host, HostError};
 use crate::snapshot::PublicKeys;
 use crate::sync::driver::perform;
+use crate::sync::meter as rules;
 use crate::sync::settle::{Settle, Settlements};
 use crate::sync::{Config, Event, Machine};
 use crate::convert::parse_js;
@@ -137,6 +138,15 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
         match answer {
             Some(Settle::Resolve(w)) => w.resolve(),
             Some(Settle::Reject(w, code, message)) => w.reject(&wire_error(&code, &message)),
+            Some(Settle::RefusedReserve(w, refused)) => {
+                let now = inner.now();
+                let (error, released) = rules::refused_reserve(&mut inner.machine.borrow_mut(), &inner.catalog, &refused, now);
+                if released {
+                    let me = inner.clone();
+                    spawn_local(async move { pump(&me) });
+                }
+                w.reject(&super::meter_error(error));
+            }
             Some(Settle::ResolveWithBalance(waiters)) => {
                 let balance = balance_value(inner);
                 for w in waiters {
@@ -256,7 +266,10 @@ pub(super) fn promote(inner: Rc<Inner>, release: Function) {
                 return;
             }
         };
-        let mut fresh = Machine::new(inner.config.clone(), inner.keys.clone());
+        // New entropy: this machine must not draw the ids an earlier one of this tab drew.
+        let mut config = inner.config.clone();
+        config.entropy = crate::entropy::random();
+        let mut fresh = Machine::new(config, inner.keys.clone());
         fresh.open(loaded.as_deref(), now);
         *inner.machine.borrow_mut() = fresh;
         inner.owner.set(true);

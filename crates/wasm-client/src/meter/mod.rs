@@ -26,6 +26,7 @@ use crate::error::BAD_INPUT;
 use crate::estimate::{self, EstimateRequest};
 use crate::host::Host;
 use crate::sync::meter::{self as rules, CommitArgs, MeterError, ReserveArgs};
+use crate::sync::settle::Confirm;
 use crate::sync::{Staged, SyncError};
 use js_sys::Promise;
 use std::rc::Rc;
@@ -80,7 +81,7 @@ pub struct Meter {
 
 /// A refused Meter operation as a thrown error; `INSUFFICIENT_CREDITS` also carries
 /// `needed`, `available`, `shortfall`, `package` and `options` (the core's remedies).
-fn meter_error(e: MeterError) -> JsValue {
+pub(super) fn meter_error(e: MeterError) -> JsValue {
     let details = match &e {
         MeterError::Sync { insufficient: Some(i), .. } => Some(crate::json::to_string(&**i)),
         _ => None,
@@ -177,7 +178,7 @@ impl Meter {
             "needsConfirmation": reserved.needs_confirmation, "seq": reserved.seq,
         ))
         .unwrap_or(JsValue::NULL);
-        let confirm = reserved.needs_confirmation.then(|| reserved.hold_id.clone());
+        let confirm = reserved.needs_confirmation.then(|| Confirm { hold_id: reserved.hold_id.clone(), operation: args.operation.clone() });
         let (p, waiter) = promise(value);
         inner.waiting.borrow_mut().wait_op(reserved.op, waiter, confirm);
         pump(inner);

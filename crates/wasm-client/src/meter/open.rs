@@ -66,7 +66,8 @@ pub(super) fn read_options(options: JsValue) -> Result<Opening, JsValue> {
 /// its timer callback; also returns the name of the tab lock to ask for.
 #[inline(never)]
 pub(super) fn start(o: Opening, loaded: Option<String>, now: i64) -> (Rc<Inner>, String) {
-    let config = Config::new(&o.account_id, &o.device_id);
+    let mut config = Config::new(&o.account_id, &o.device_id);
+    config.entropy = crate::entropy::random();
     let mut machine = Machine::new(config.clone(), o.keys.clone());
     machine.open(loaded.as_deref(), now);
     let inner = Rc::new(Inner {

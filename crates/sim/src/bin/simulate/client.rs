@@ -72,6 +72,10 @@ pub(crate) struct Device {
     pub offline: bool,
     /// When a crashed device comes back (true time).
     pub down_until: i64,
+    /// Another installation running a copy of device `copy_of`'s state, same device id.
+    pub copy_of: Option<usize>,
+    /// Restarted from an older save at least once (the restore fault).
+    pub restored: bool,
     incarnations: u64,
 }
 
@@ -87,6 +91,8 @@ impl Device {
             clock_offset: 0,
             offline: false,
             down_until: i64::MIN,
+            copy_of: None,
+            restored: false,
             incarnations: 0,
         }
     }
@@ -97,9 +103,13 @@ impl Device {
     }
 
     /// The next tab in line takes the lock: a fresh machine opened from storage.
-    pub(crate) fn promote(&mut self, keys: &PublicKeys, t: i64) {
+    /// `entropy` comes from the seed (the machine's random ids: a real host passes
+    /// `crypto.getRandomValues`).
+    pub(crate) fn promote(&mut self, keys: &PublicKeys, t: i64, entropy: [u8; 32]) {
         self.incarnations += 1;
-        let mut machine = Machine::new(Config::new(&self.account, &self.id), keys.clone());
+        let mut cfg = Config::new(&self.account, &self.id);
+        cfg.entropy = entropy;
+        let mut machine = Machine::new(cfg, keys.clone());
         machine.open(self.storage.load(), self.now(t));
         self.owner = Some(Owner { machine, incarnation: self.incarnations, ready: Vec::new(), confirming: Vec::new(), ops: BTreeMap::new() });
     }

@@ -109,8 +109,19 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
         od_total = add(od_total, dev.overdraft_total);
         unpaid_total = add(unpaid_total, dev.unpaid_total);
         let limit = dev.offline_limit.unwrap_or(w.ledger.config().offline_limit);
+        // Copies of one saved state on several installations (the clone fault) run under
+        // one device id and share its offline limit: offline at the same time, each may
+        // spend it, and the ledger records what exceeds the limit as unpaid
+        // (docs/PROTOCOL.md §6.5). For those the ledger's own bound is checked; for every
+        // other device nothing may be unpaid.
+        // A device restarted from an older save likewise holds an older snapshot whose
+        // `offlineLimit` predates the overdraft its lost timeline ran up: it shares the
+        // limit with that timeline.
+        let copies = w.devices.iter().filter(|d| d.account == account && &d.id == id).count();
+        let restored = w.devices.iter().any(|d| d.account == account && &d.id == id && d.restored);
+        let unpaid_allowed = copies > 1 || restored;
         // Beyond the limit only by what the ledger itself had reserved (expired holds).
-        if !dev.unpaid_total.is_zero() || dev.own_overdraft() > limit {
+        if (!unpaid_allowed && !dev.unpaid_total.is_zero()) || dev.own_overdraft() > limit {
             n.overspent += 1;
             why.push(format!("{account}/{id}: unpaid {}, overdraft {} (limit {})", dev.unpaid_total.to_plain_string(), dev.overdraft.to_plain_string(), limit.to_plain_string()));
             for ((_, hold), list) in w.net.applied.iter().filter(|((acc, _), _)| acc == account) {

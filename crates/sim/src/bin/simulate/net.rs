@@ -172,6 +172,10 @@ impl Network {
 
     fn deliver(&mut self, from: Sender<'_>, push: bool, request: &str, ledger: &mut RefLedger, t: i64) -> String {
         let body = if push { ledger.handle_push(request, t) } else { ledger.handle_pull(request, t) };
+        if crate::tracing() {
+            let short = |s: &str| s.chars().take(300).collect::<String>();
+            eprintln!("t={} {} dev{} {} -> {}", t - crate::world::T0, if push { "push" } else { "pull" }, from.device, short(request), short(body.split("\"results\"").nth(1).unwrap_or("")));
+        }
         if push {
             self.log(from.account, request, &body);
         }

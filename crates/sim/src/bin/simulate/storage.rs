@@ -34,10 +34,15 @@ impl SaveFate {
     }
 }
 
-/// The persisted value of one device.
+/// Earlier values kept for the "restore an older save" fault.
+const KEEP: usize = 8;
+
+/// The persisted value of one device, and some of its earlier values (backups).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Storage {
     value: Option<String>,
+    older: Vec<String>,
+    writes: u64,
 }
 
 impl Storage {
@@ -46,8 +51,32 @@ impl Storage {
         self.value.as_deref()
     }
 
-    /// Replaces the value.
+    /// Replaces the value (the one replaced may be kept as a backup: the most recent
+    /// ones, and every 16th write for older ones).
     pub(crate) fn write(&mut self, state: String) {
+        self.writes += 1;
+        if let Some(old) = self.value.replace(state) {
+            if self.older.len() >= KEEP {
+                let drop = if self.writes % 16 == 0 { 0 } else { KEEP / 2 };
+                self.older.remove(drop);
+            }
+            self.older.push(old);
+        }
+    }
+
+    /// The backups, oldest first.
+    pub(crate) fn backups(&self) -> &[String] {
+        &self.older
+    }
+
+    /// Puts a backup back in place of the value (the current value is not kept).
+    pub(crate) fn restore(&mut self, state: String) {
         self.value = Some(state);
+    }
+
+    /// Whether the stored state has mutations the ledger may not have yet: restoring
+    /// over it would delete usage that exists nowhere else (a deleted outbox, §9).
+    pub(crate) fn has_outbox(&self) -> bool {
+        self.value.as_deref().is_some_and(|v| !v.contains("\"outbox\":[]"))
     }
 }

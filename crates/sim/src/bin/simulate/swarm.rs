@@ -27,6 +27,12 @@ pub(crate) struct Faults {
     pub clock_jump: f64,
     /// Longest response latency (ms).
     pub latency_ms: i64,
+    /// Per step: a device restarts from an older save of its state (a backup restored,
+    /// an undo of data.json); only when no usage exists solely in the current save.
+    pub restore: f64,
+    /// Per step: a device's saved state is copied to a second installation that runs
+    /// with the same device id (a vault synced to another machine), both live.
+    pub clone: f64,
 }
 
 fn maybe(rng: &mut Rng, lo: f64, hi: f64) -> f64 {
@@ -51,6 +57,8 @@ impl Faults {
             crash: maybe(rng, 0.0, 2e-3),
             clock_jump: maybe(rng, 0.0, 2e-3),
             latency_ms: rng.between(0, 3_000),
+            restore: maybe(rng, 0.0, 2e-3),
+            clone: maybe(rng, 0.0, 1e-3),
         }
     }
 

@@ -45,6 +45,18 @@ pub(crate) struct World {
     top_ups: u64,
 }
 
+/// Most installations a seed adds by cloning.
+const MAX_CLONES: usize = 3;
+
+/// A machine's entropy, from the seed (deterministic runs).
+fn entropy(rng: &mut Rng) -> [u8; 32] {
+    let mut e = [0u8; 32];
+    for chunk in e.chunks_mut(8) {
+        chunk.copy_from_slice(&rng.next_u64().to_le_bytes());
+    }
+    e
+}
+
 fn credits(thousandths: u64) -> Credits {
     Credits::new(Decimal::new(thousandths as i64, 3)).unwrap_or(Credits::ZERO)
 }
@@ -79,7 +91,8 @@ impl World {
         for d in 0..w.devices.len() {
             let tabs = w.rng.between(1, 3) as u32;
             w.devices[d].tabs = tabs;
-            w.devices[d].promote(&w.keys, w.t);
+            let e = entropy(&mut w.rng);
+            w.devices[d].promote(&w.keys, w.t, e);
             w.pump(d);
         }
         w
@@ -164,7 +177,8 @@ impl World {
     fn open_tab(&mut self, d: usize) {
         self.devices[d].tabs += 1;
         if self.devices[d].owner.is_none() {
-            self.devices[d].promote(&self.keys, self.t);
+            let e = entropy(&mut self.rng);
+            self.devices[d].promote(&self.keys, self.t, e);
             self.pump(d);
         }
     }
@@ -177,10 +191,11 @@ impl World {
         }
         dev.tabs = dev.tabs.saturating_sub(1);
         if dev.tabs > 0 {
-            dev.promote(&self.keys, self.t);
+            let e = entropy(&mut self.rng);
+            self.devices[d].promote(&self.keys, self.t, e);
             self.pump(d);
         } else {
-            dev.down_until = self.t + self.rng.between(0, 600_000);
+            self.devices[d].down_until = self.t + self.rng.between(0, 600_000);
         }
     }
 
@@ -201,9 +216,53 @@ impl World {
                 dev.clock_offset = 0;
             }
         }
+        if self.rng.chance(self.faults.restore * n as f64) {
+            self.restore(d);
+        }
+        if self.rng.chance(self.faults.clone * n as f64) {
+            self.clone_installation(d);
+        }
         if self.devices[d].tabs == 0 && self.t >= self.devices[d].down_until {
             self.open_tab(d);
         }
+    }
+
+    /// The device restarts from one of its older saves (a backup restored). Only when
+    /// the current save has no mutation waiting: restoring over one would delete usage
+    /// that exists nowhere else, which no protocol can recover (PROTOCOL.md §9).
+    fn restore(&mut self, d: usize) {
+        self.crash(d);
+        let dev = &mut self.devices[d];
+        if dev.storage.has_outbox() || dev.storage.backups().is_empty() {
+            return;
+        }
+        let i = self.rng.below(dev.storage.backups().len() as u64) as usize;
+        let old = dev.storage.backups()[i].clone();
+        if crate::tracing() {
+            eprintln!("t={} restore {} backup {i}", self.t - T0, dev.id);
+        }
+        dev.storage.restore(old);
+        dev.restored = true;
+    }
+
+    /// A second installation starts from a copy of the device's saved state, with the
+    /// same device id (data.json synced to another machine); both run from now on.
+    fn clone_installation(&mut self, d: usize) {
+        if self.devices.iter().filter(|x| x.copy_of.is_some()).count() >= MAX_CLONES {
+            return;
+        }
+        let src = &self.devices[d];
+        let mut copy = crate::client::Device::new(&src.account, &src.id);
+        copy.storage = src.storage.clone();
+        copy.copy_of = Some(src.copy_of.unwrap_or(d));
+        copy.offline = self.rng.chance(0.5);
+        copy.clock_offset = src.clock_offset;
+        if crate::tracing() {
+            eprintln!("t={} clone {} offline {}", self.t - T0, src.id, copy.offline);
+        }
+        self.devices.push(copy);
+        let n = self.devices.len() - 1;
+        self.open_tab(n);
     }
 
     fn top_up(&mut self) {
