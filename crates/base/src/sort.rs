@@ -103,7 +103,8 @@ mod tests {
         for n in [0, 1, 2, 3, 5, 8, 17, 64, 100, 1000] {
             for modulo in [1, 3, 50, u64::MAX] {
                 // Pairs (key, original position): stability shows in the positions.
-                let v: Vec<(u64, usize)> = numbers((n as u64).wrapping_mul(31).wrapping_add(modulo), n, modulo).into_iter().zip(0..).collect();
+                let v: Vec<(u64, usize)> =
+                    numbers((n as u64).wrapping_mul(31).wrapping_add(modulo), n, modulo).into_iter().zip(0..).collect();
                 let mut ours = v.clone();
                 sort_by_key(&mut ours, |p| p.0);
                 let mut std = v.clone();

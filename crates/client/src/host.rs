@@ -3,8 +3,8 @@
 //! the host passes in into this trait; native tests and the simulator implement it with
 //! in-memory fakes. The sans-IO sync machine never calls it; the driver does.
 
-pub use credit_meter_protocol::error::{HOST_FAILED, HOST_TIMEOUT, STORAGE_FAILED};
 use crate::error::Coded;
+pub use credit_meter_protocol::error::{HOST_FAILED, HOST_TIMEOUT, STORAGE_FAILED};
 use std::fmt;
 
 /// Which host callback failed.
@@ -70,7 +70,6 @@ impl fmt::Display for HostError {
 }
 
 impl std::error::Error for HostError {}
-
 
 impl Coded for HostError {
     fn code(&self) -> crate::error::ErrorCode {

@@ -28,7 +28,6 @@ use credit_meter_base::{json, sort};
 use credit_meter_core::{catalog, estimate, funding, pricing};
 use credit_meter_protocol::{base64url, error, message, money, snapshot};
 
-pub mod sync_error;
 pub mod driver;
 pub mod host;
 pub mod machine;
@@ -37,12 +36,13 @@ pub mod nonce;
 pub mod respond;
 pub mod settle;
 pub mod state;
+pub mod sync_error;
 pub mod view;
 pub mod waiting;
 
-pub use sync_error::SyncError;
 pub use machine::{Action, Config, Event, Machine, OpId, ReserveRequest, Reserved, Staged, Transport};
 pub use message::{ErrorBody, Mutation, MutationResult, PullRequest, PushRequest, Response, ResultStatus};
 pub use respond::Ack;
 pub use state::{ClientState, HoldState, LocalHold, OutboxEntry};
+pub use sync_error::SyncError;
 pub use view::Figures;

@@ -18,9 +18,9 @@
 //! operation staged after it — is undone and reported ([`Event::OpFailed`] with
 //! `SAVE_FAILED`); nothing of it was sent.
 
-use super::sync_error::{SyncError, SAVE_FAILED};
 use super::message::Mutation;
 use super::state::{ClientState, HoldState, LocalHold, OutboxEntry, MAX_HOLDS, MAX_OUTBOX};
+use super::sync_error::{SyncError, SAVE_FAILED};
 use super::view::{figures, Figures, Totals};
 use crate::money::Credits;
 use crate::snapshot::PublicKeys;
@@ -415,7 +415,11 @@ impl Machine {
         let ttl = self.st.payload().map(|p| p.hold_ttl_ms).ok_or(SyncError::NoSnapshot)?;
         let f = self.figures(now);
         if req.amount > f.available {
-            return Err(SyncError::InsufficientCredits { needed: req.amount, available: f.available, shortfall: req.amount.saturating_sub(f.available) });
+            return Err(SyncError::InsufficientCredits {
+                needed: req.amount,
+                available: f.available,
+                shortfall: req.amount.saturating_sub(f.available),
+            });
         }
         let needs_confirmation = req.amount > f.room;
         if needs_confirmation && f.freshness.is_bounded() {
@@ -424,7 +428,12 @@ impl Machine {
         let seq = self.st.next_seq;
         // A random suffix: copies of one saved state never reuse each other's hold ids.
         let hold_id = [self.cfg.device_id.as_str(), ":", &self.nonces.next_id()].concat();
-        self.st.holds.push(LocalHold { id: hold_id.clone(), amount: req.amount, state: HoldState::Pending, expires_at: now.saturating_add(ttl) });
+        self.st.holds.push(LocalHold {
+            id: hold_id.clone(),
+            amount: req.amount,
+            state: HoldState::Pending,
+            expires_at: now.saturating_add(ttl),
+        });
         let mutation = Mutation::Reserve {
             seq,
             at: now,
@@ -447,7 +456,8 @@ impl Machine {
         let i = self.st.holds.iter().position(|h| h.id == hold_id).ok_or_else(|| SyncError::UnknownHold(hold_id.to_string()))?;
         let hold = self.st.holds.remove(i);
         let exposure = if hold.state == HoldState::Open && now < hold.expires_at { actual.saturating_sub(hold.amount) } else { actual };
-        let mutation = Mutation::Commit { seq: self.st.next_seq, at: now, id: Some(self.nonces.next_id()), hold_id: hold.id.clone(), amount: actual };
+        let mutation =
+            Mutation::Commit { seq: self.st.next_seq, at: now, id: Some(self.nonces.next_id()), hold_id: hold.id.clone(), amount: actual };
         let (op, seq) = self.stage(OutboxEntry { mutation, exposure }, Undo::Close { hold }, now);
         Ok(Staged { op, seq })
     }

@@ -6,11 +6,11 @@
 use crate::catalog::{Catalog, CatalogError};
 use crate::error::{Coded, ErrorCode, BAD_INPUT};
 use crate::estimate::Estimate;
-use crate::funding::{self, DecideRequest, Decision, DecideError, PackageSuggestion, Remedies, Remedy};
+use crate::funding::{self, DecideError, DecideRequest, Decision, PackageSuggestion, Remedies, Remedy};
 use crate::machine::{Machine, ReserveRequest};
-use crate::settle::Refused;
 use crate::money::{Count, Credits};
 use crate::pricing::{credits_for, Usage};
+use crate::settle::Refused;
 use crate::sync_error::SyncError;
 use std::fmt;
 
@@ -168,10 +168,8 @@ pub fn reserve_request(args: &ReserveArgs) -> Result<ReserveRequest, MeterError>
     if let Some(f) = args.funding.as_deref().filter(|f| *f != "credits") {
         return Err(MeterError::BadInput(format!("this decision is funded by {f:?}: there is nothing to reserve")));
     }
-    let amount = args
-        .amount
-        .or(args.reserve)
-        .ok_or_else(|| MeterError::BadInput("reserve needs `amount` (or a Decision with `reserve`)".into()))?;
+    let amount =
+        args.amount.or(args.reserve).ok_or_else(|| MeterError::BadInput("reserve needs `amount` (or a Decision with `reserve`)".into()))?;
     Ok(ReserveRequest { amount, operation: args.operation.clone(), agent_id: args.agent_id.clone() })
 }
 
@@ -223,15 +221,25 @@ mod tests {
     #[test]
     fn a_refusal_offers_to_buy_only_when_a_package_covers_it() {
         let c = catalog();
-        let small = SyncError::InsufficientCredits { needed: Credits::from_u64(12).unwrap(), available: Credits::from_u64(2).unwrap(), shortfall: Credits::from_u64(10).unwrap() };
+        let small = SyncError::InsufficientCredits {
+            needed: Credits::from_u64(12).unwrap(),
+            available: Credits::from_u64(2).unwrap(),
+            shortfall: Credits::from_u64(10).unwrap(),
+        };
         let MeterError::Sync { insufficient: Some(i), .. } = refusal(&c, "flashcards.generate", small) else { panic!("no details") };
         assert!(i.package.is_some());
         assert_eq!(i.options, vec![Remedy::BuyCredits, Remedy::UseOwnKey]);
         let mut def = c.definition().clone();
         def.packages.clear();
         let no_packages = Catalog::from_definition(def).unwrap();
-        let short = SyncError::InsufficientCredits { needed: Credits::from_u64(12).unwrap(), available: Credits::from_u64(2).unwrap(), shortfall: Credits::from_u64(10).unwrap() };
-        let MeterError::Sync { insufficient: Some(i), .. } = refusal(&no_packages, "flashcards.generate", short) else { panic!("no details") };
+        let short = SyncError::InsufficientCredits {
+            needed: Credits::from_u64(12).unwrap(),
+            available: Credits::from_u64(2).unwrap(),
+            shortfall: Credits::from_u64(10).unwrap(),
+        };
+        let MeterError::Sync { insufficient: Some(i), .. } = refusal(&no_packages, "flashcards.generate", short) else {
+            panic!("no details")
+        };
         assert_eq!(i.package, None, "no package for sale");
         assert_eq!(i.options, vec![Remedy::UseOwnKey]);
     }
@@ -239,9 +247,14 @@ mod tests {
     #[test]
     fn a_refusal_offers_an_own_key_only_where_the_operation_allows_it() {
         let c = catalog();
-        let op = c.definition().operations.iter().find(|o| !o.byok && !matches!(o.charge, crate::catalog::Charge::Free)).map(|o| o.id.clone());
+        let op =
+            c.definition().operations.iter().find(|o| !o.byok && !matches!(o.charge, crate::catalog::Charge::Free)).map(|o| o.id.clone());
         let op = op.expect("the default catalog has a paid operation closed to own keys");
-        let e = SyncError::InsufficientCredits { needed: Credits::from_u64(5).unwrap(), available: Credits::ZERO, shortfall: Credits::from_u64(5).unwrap() };
+        let e = SyncError::InsufficientCredits {
+            needed: Credits::from_u64(5).unwrap(),
+            available: Credits::ZERO,
+            shortfall: Credits::from_u64(5).unwrap(),
+        };
         let MeterError::Sync { insufficient: Some(i), .. } = refusal(&c, &op, e) else { panic!("no details") };
         assert!(!i.options.contains(&Remedy::UseOwnKey));
     }
@@ -259,7 +272,15 @@ mod tests {
     #[test]
     fn commits_price_usage_with_the_catalog_or_take_credits() {
         let c = catalog();
-        let none = CommitArgs { credits: None, operation: None, model: None, cards: None, input_tokens: None, output_tokens: None, characters: None };
+        let none = CommitArgs {
+            credits: None,
+            operation: None,
+            model: None,
+            cards: None,
+            input_tokens: None,
+            output_tokens: None,
+            characters: None,
+        };
         assert!(matches!(commit_credits(&c, &none), Err(MeterError::BadInput(_))));
         let cards = CommitArgs { operation: Some("flashcards.generate".into()), cards: Some(Count(12)), ..none.clone() };
         assert_eq!(commit_credits(&c, &cards).unwrap(), Credits::from_u64(12).unwrap());

@@ -2,10 +2,10 @@
 //! response (verify the snapshot, acknowledge mutations, update holds, back off on
 //! failure).
 
-use super::sync_error::{BAD_RESPONSE, NOT_ACKNOWLEDGED, TIMEOUT, TRANSPORT_FAILED};
 use super::machine::{Action, Event, Flight, Machine, Transport};
 use super::message::{Mutation, MutationResult, PullRequest, Response, ResultStatus, MAX_BODY_BYTES, PROTOCOL_VERSION};
 use super::state::{HoldState, OutboxEntry};
+use super::sync_error::{BAD_RESPONSE, NOT_ACKNOWLEDGED, TIMEOUT, TRANSPORT_FAILED};
 use super::view::Totals;
 use crate::error::Coded;
 use crate::money::Credits;

@@ -105,7 +105,8 @@ impl<W> Settlements<W> {
                 Settle::Reject(w.waiter, code.as_str().into(), "host.save failed: the operation did not happen and nothing was sent".into())
             }),
             Event::Acknowledged(ack) if ack.kind == "reserve" => {
-                let mut confirmed_hold = |_: &OpId, w: &OpWaiter<W>| w.durable && w.confirm.as_ref().is_some_and(|c| c.hold_id == ack.hold_id);
+                let mut confirmed_hold =
+                    |_: &OpId, w: &OpWaiter<W>| w.durable && w.confirm.as_ref().is_some_and(|c| c.hold_id == ack.hold_id);
                 let OpWaiter { waiter: w, confirm, .. } = self.ops.take(&mut confirmed_hold)?;
                 if ack.confirmed {
                     return Some(Settle::Resolve(w));

@@ -90,7 +90,6 @@ pub struct ClientState {
     pub latest_seen: i64,
 }
 
-
 struct StoredRef<'a> {
     v: u32,
     account_id: &'a str,
@@ -102,7 +101,6 @@ struct StoredRef<'a> {
     outbox: &'a VecDeque<OutboxEntry>,
     holds: &'a [LocalHold],
 }
-
 
 struct Stored {
     v: u32,

@@ -1,11 +1,13 @@
 //! Errors of the sync state machine's operations, with stable codes.
 
-pub use credit_meter_protocol::error::{OFFLINE_LIMIT, NO_SNAPSHOT, NOT_OPEN, UNKNOWN_HOLD, OUTBOX_FULL, SAVE_FAILED, TAMPERED_CACHE, BAD_RESPONSE, TRANSPORT_FAILED, TIMEOUT, NOT_ACKNOWLEDGED, SEQ_CONFLICT, SEQ_GAP};
-use crate::error::{Coded, BAD_INPUT};
 use crate::error::INSUFFICIENT_CREDITS;
+use crate::error::{Coded, BAD_INPUT};
 use crate::money::Credits;
+pub use credit_meter_protocol::error::{
+    BAD_RESPONSE, NOT_ACKNOWLEDGED, NOT_OPEN, NO_SNAPSHOT, OFFLINE_LIMIT, OUTBOX_FULL, SAVE_FAILED, SEQ_CONFLICT, SEQ_GAP, TAMPERED_CACHE,
+    TIMEOUT, TRANSPORT_FAILED, UNKNOWN_HOLD,
+};
 use std::fmt;
-
 
 /// Why an operation (reserve, commit, release) was refused locally.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -167,18 +167,12 @@ pub fn decide(catalog: &Catalog, req: &DecideRequest) -> Result<Decision, Decide
         return Ok(Decision { reason: "This is free: it never costs credits.".into(), ..base });
     }
     if req.byok && op.byok {
-        return Ok(Decision {
-            funding: Funding::Byok,
-            reason: "Your own API key pays; no credits are charged.".into(),
-            ..base
-        });
+        return Ok(Decision { funding: Funding::Byok, reason: "Your own API key pays; no credits are charged.".into(), ..base });
     }
     if !est.has_work {
         return Ok(Decision { funding: Funding::Credits, reason: "Nothing to send: no AI call, no charge.".into(), ..base });
     }
-    let balance = req
-        .balance
-        .ok_or_else(|| DecideError::BadInput("`balance` is needed when credits may pay".into()))?;
+    let balance = req.balance.ok_or_else(|| DecideError::BadInput("`balance` is needed when credits may pay".into()))?;
     let key_note = if req.byok && !op.byok { " (this operation cannot use an own key)" } else { "" };
     if balance >= c.high {
         return Ok(Decision {

@@ -23,7 +23,8 @@ fn own_key_pays_and_credits_are_never_charged() {
 
 #[test]
 fn free_operations_cost_nothing() {
-    let est = estimate(&Catalog::default_catalog(), &EstimateRequest { operation: "flashcards.review".into(), ..Default::default() }).unwrap();
+    let est =
+        estimate(&Catalog::default_catalog(), &EstimateRequest { operation: "flashcards.review".into(), ..Default::default() }).unwrap();
     let d = decide_with(est, false, None).unwrap();
     assert_eq!(d.funding, Funding::Free);
     assert!(d.reserve.is_zero());

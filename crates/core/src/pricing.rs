@@ -21,8 +21,7 @@ pub struct Usage {
 }
 
 fn times(price: Credits, n: u64, what: &str) -> Result<Decimal, CatalogError> {
-    crate::decimal_ops::mul(price.value(), Decimal::from(n))
-        .ok_or_else(|| CatalogError::Overflow(format!("{n} {what} at {price} each")))
+    crate::decimal_ops::mul(price.value(), Decimal::from(n)).ok_or_else(|| CatalogError::Overflow(format!("{n} {what} at {price} each")))
 }
 
 /// Credits one use with `usage` costs, rounded up to the catalog's step.

@@ -2,8 +2,8 @@
 //! the same API as the target did, with the outcome they must have now.
 
 use credit_meter_core::catalog::Catalog;
-use credit_meter_protocol::error::Coded;
 use credit_meter_core::estimate::{estimate, EstimateRequest};
+use credit_meter_protocol::error::Coded;
 use credit_meter_protocol::money::{Count, Credits};
 
 /// `fuzz/artifacts/catalog/crash-26b865571a180542c8de154d7aa27a2bb3760a3d` (target
@@ -28,7 +28,12 @@ fn a_credit_step_too_fine_for_the_amount_is_a_coded_error_not_a_panic() {
     let err = estimate(&catalog, &req).expect_err("the debit cannot be rounded to that step");
     assert_eq!(err.code(), "BAD_AMOUNT", "{err}");
     // A usage that fits still rounds to the step: the catalog keeps working.
-    let small = EstimateRequest { operation: "Message".into(), input_tokens: Some(Count(1000)), output_tokens: Some(Count(10)), ..Default::default() };
+    let small = EstimateRequest {
+        operation: "Message".into(),
+        input_tokens: Some(Count(1000)),
+        output_tokens: Some(Count(10)),
+        ..Default::default()
+    };
     let est = estimate(&catalog, &small).expect("a small usage is estimated");
     assert!(est.credits.low <= est.credits.expected && est.credits.expected <= est.credits.high);
     assert!(!est.credits.expected.is_zero());

@@ -15,14 +15,14 @@ mod oracle {
     //! rules (comments, words, sentences, card and definition lines) are written here from
     //! the spec in their doc comments, with other techniques than `src/estimate/note/`, so
     //! that nothing of the code under test is checked against itself.
-    use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
     use credit_meter_core::estimate::note::{NoteAnalysis, NoteStructure, Removed};
+    use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
     use std::ops::Range;
 
     /// Media extensions whose embeds are not sent to the model.
     const MEDIA_EXTENSIONS: &[&str] = &[
-        "png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "heic", "tif", "tiff", "ico", "mp3", "wav", "m4a",
-        "ogg", "flac", "3gp", "webm", "mp4", "mov", "mkv", "ogv", "pdf",
+        "png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "heic", "tif", "tiff", "ico", "mp3", "wav", "m4a", "ogg", "flac", "3gp",
+        "webm", "mp4", "mov", "mkv", "ogv", "pdf",
     ];
 
     fn options() -> Options {
@@ -85,9 +85,7 @@ mod oracle {
                         cuts.push(range);
                     }
                 }
-                Event::Start(Tag::CodeBlock(_)) | Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => {
-                    literal.push(range)
-                }
+                Event::Start(Tag::CodeBlock(_)) | Event::Code(_) | Event::InlineMath(_) | Event::DisplayMath(_) => literal.push(range),
                 _ => {}
             }
         }
@@ -198,14 +196,8 @@ mod oracle {
     /// The scripts whose every character is a word (the scanner's spec, not its code):
     /// hiragana, katakana, CJK extension A, the unified ideographs, compatibility
     /// ideographs, and the supplementary ideographic planes.
-    const ONE_CHARACTER_WORDS: [(u32, u32); 6] = [
-        (0x3040, 0x309F),
-        (0x30A0, 0x30FF),
-        (0x3400, 0x4DBF),
-        (0x4E00, 0x9FFF),
-        (0xF900, 0xFAFF),
-        (0x20000, 0x2FA1F),
-    ];
+    const ONE_CHARACTER_WORDS: [(u32, u32); 6] =
+        [(0x3040, 0x309F), (0x30A0, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x2FA1F)];
 
     fn one_character_word(c: char) -> bool {
         ONE_CHARACTER_WORDS.iter().any(|&(lo, hi)| (lo..=hi).contains(&(c as u32)))

@@ -35,8 +35,8 @@ struct Note {
 }
 
 fn load(dir: &Path, files: &Path) -> Vec<Note> {
-    let tsv = std::fs::read_to_string(dir.join("counts.tsv"))
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.join("counts.tsv").display()));
+    let tsv =
+        std::fs::read_to_string(dir.join("counts.tsv")).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.join("counts.tsv").display()));
     let mut notes = Vec::new();
     for line in tsv.lines().skip(1) {
         let f: Vec<&str> = line.split('\t').collect();
@@ -62,11 +62,7 @@ fn mean_p90(v: &mut [f64]) -> (f64, f64) {
 #[test]
 fn corpus_held_out_half_meets_the_bars() {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/corpus"));
-    assert!(
-        dir.join("counts.tsv").is_file(),
-        "the note corpus is missing: expected {}/counts.tsv (tests/data/corpus)",
-        dir.display()
-    );
+    assert!(dir.join("counts.tsv").is_file(), "the note corpus is missing: expected {}/counts.tsv (tests/data/corpus)", dir.display());
     let notes: Vec<Note> = load(&dir, &dir.join("notes")).into_iter().filter(|n| fnv(&n.path) % 2 == 1).collect();
     assert!(notes.len() > 500, "only {} held-out notes", notes.len());
     let mut failures = Vec::new();

@@ -123,7 +123,9 @@ impl DeviceKeys {
     pub(crate) fn verify(&self, token: &str) -> Result<DeviceClaims, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::unauthorized("the bearer token is not a JWT"))?;
         let candidates: Vec<&(Option<String>, DecodingKey, Algorithm)> = match &header.kid {
-            Some(kid) if self.keys.iter().any(|k| k.0.as_deref() == Some(kid.as_str())) => self.keys.iter().filter(|k| k.0.as_deref() == Some(kid.as_str())).collect(),
+            Some(kid) if self.keys.iter().any(|k| k.0.as_deref() == Some(kid.as_str())) => {
+                self.keys.iter().filter(|k| k.0.as_deref() == Some(kid.as_str())).collect()
+            }
             _ => self.keys.iter().collect(),
         };
         let mut last = Refusal::unauthorized("the token's signature does not verify");
@@ -161,7 +163,11 @@ impl DeviceKeys {
 }
 
 fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refusal> {
-    let account = map.get("sub").and_then(|v| v.as_str()).filter(|s| !s.is_empty()).ok_or_else(|| Refusal::unauthorized("the token's sub is not an account id"))?;
+    let account = map
+        .get("sub")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Refusal::unauthorized("the token's sub is not an account id"))?;
     let device = match map.get("device") {
         None => None,
         Some(v) => Some(v.as_str().ok_or_else(|| Refusal::unauthorized("the token's device claim is not a string"))?.to_string()),
@@ -208,7 +214,11 @@ impl Auth {
     /// The caller of a request with this `Authorization` header value.
     pub(crate) fn caller(&self, authorization: Option<&str>) -> Result<Caller, Refusal> {
         let header = authorization.ok_or_else(|| Refusal::unauthorized("no Authorization header (Bearer token)"))?;
-        let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).ok_or_else(|| Refusal::unauthorized("the Authorization header is not a Bearer token"))?.trim();
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or_else(|| Refusal::unauthorized("the Authorization header is not a Bearer token"))?
+            .trim();
         if self.admin.as_ref().is_some_and(|a| a.matches(token)) {
             return Ok(Caller::Admin);
         }

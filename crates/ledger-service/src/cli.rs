@@ -225,7 +225,9 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         }
         let v = v.unwrap_or_default();
         match f.as_str() {
-            "--addr" => o.addr = v.parse().map_err(|_| format!("--addr {v:?} is not HOST:PORT with an IP address (e.g. 127.0.0.1:8787)"))?,
+            "--addr" => {
+                o.addr = v.parse().map_err(|_| format!("--addr {v:?} is not HOST:PORT with an IP address (e.g. 127.0.0.1:8787)"))?
+            }
             "--database" => o.database = v,
             "--key-file" => o.key_file = Some(v.into()),
             "--key-reload-seconds" => o.key_reload = secs(&f, &v)?,
@@ -262,7 +264,13 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
     if sources > 1 {
         return Err("give one of --jwt-hs256-secret-file, --jwt-public-key, --jwks".into());
     }
-    if o.max_connections == 0 || o.max_connections_per_ip == 0 || o.max_batch == 0 || o.max_body == 0 || o.result_retention == 0 || o.max_devices == 0 {
+    if o.max_connections == 0
+        || o.max_connections_per_ip == 0
+        || o.max_batch == 0
+        || o.max_body == 0
+        || o.result_retention == 0
+        || o.max_devices == 0
+    {
         return Err("the bounds must be at least 1".into());
     }
     Ok(o)

@@ -9,7 +9,6 @@
 //!   activateAgent, balance) for the caller's own demo account, with its device token.
 //!   Never the admin token in a browser; never any other account.
 
-use credit_meter_protocol::error::ErrorCode;
 use crate::auth::{Caller, Refusal};
 use crate::engine::Op;
 use crate::reply::{error, json_reply};
@@ -20,6 +19,7 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
+use credit_meter_protocol::error::ErrorCode;
 use jsonwebtoken::{EncodingKey, Header};
 use std::sync::Arc;
 
@@ -111,7 +111,9 @@ pub(crate) async fn token(State(app): State<AppState>, body: Bytes) -> Response 
     let exp = wall_clock_ms() / 1000 + TOKEN_TTL_S;
     let claims = serde_json::json!({ "sub": account, "device": device, "exp": exp });
     match jsonwebtoken::encode(&Header::default(), &claims, &demo.key) {
-        Ok(token) => json_reply(200, json::to_string(&Value::object([("token", token.into()), ("expiresAt", json::to_value(&(exp * 1000)))]))),
+        Ok(token) => {
+            json_reply(200, json::to_string(&Value::object([("token", token.into()), ("expiresAt", json::to_value(&(exp * 1000)))])))
+        }
         Err(_) => error(500, ErrorCode::BadRequest, "cannot issue a token"),
     }
 }

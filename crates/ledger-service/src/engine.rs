@@ -11,10 +11,10 @@ use crate::record;
 use crate::store::{JournalEntry, StoredResult, Write};
 use credit_meter_base::json;
 use credit_meter_ledger_core::model::HoldStatus;
-use credit_meter_protocol::money::Credits;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
-use credit_meter_protocol::snapshot::SnapshotSigner;
 use credit_meter_protocol::message::{MutationResult, PushRequest, ResultStatus};
+use credit_meter_protocol::money::Credits;
+use credit_meter_protocol::snapshot::SnapshotSigner;
 
 /// Per-account bounds the service enforces on top of the ledger's rules: a write that
 /// would take an account past one is not saved and is answered with the protocol error

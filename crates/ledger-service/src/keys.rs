@@ -12,8 +12,8 @@
 //! published. Key ids sort in creation order. The service re-reads the file
 //! periodically, so a rotation needs no restart.
 
-use credit_meter_protocol::base64url;
 use credit_meter_base::json::{self, Value};
+use credit_meter_protocol::base64url;
 use credit_meter_protocol::snapshot::SnapshotSigner;
 use std::io::Write as _;
 use std::path::Path;
@@ -50,7 +50,13 @@ impl KeyRing {
     /// The signer to use at `now`: the latest `signFrom` not after `now` (the first key
     /// if all are in the future, which a sane file never has).
     pub(crate) fn signer(&self, now: i64) -> SnapshotSigner {
-        let due = self.keys.iter().enumerate().filter(|(_, k)| k.sign_from <= now).max_by_key(|(_, k)| (k.sign_from, k.kid.clone())).map(|(i, _)| i);
+        let due = self
+            .keys
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| k.sign_from <= now)
+            .max_by_key(|(_, k)| (k.sign_from, k.kid.clone()))
+            .map(|(i, _)| i);
         let best = due.unwrap_or(0);
         let k = &self.keys[best];
         SnapshotSigner::from_seed(&k.kid, &k.seed)
@@ -95,10 +101,21 @@ fn from_text(text: &str) -> Result<Vec<KeyEntry>, String> {
     };
     let mut out = Vec::new();
     for k in list {
-        let s = |name: &str| k.get(name).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("key file: a key without {name:?}"));
-        let n = |name: &str| -> Result<i64, String> { k.get(name).cloned().map(json::from_value::<i64>).transpose().map_err(|e| format!("key file: {e}"))?.ok_or_else(|| format!("key file: a key without {name:?}")) };
+        let s =
+            |name: &str| k.get(name).and_then(Value::as_str).map(str::to_string).ok_or_else(|| format!("key file: a key without {name:?}"));
+        let n = |name: &str| -> Result<i64, String> {
+            k.get(name)
+                .cloned()
+                .map(json::from_value::<i64>)
+                .transpose()
+                .map_err(|e| format!("key file: {e}"))?
+                .ok_or_else(|| format!("key file: a key without {name:?}"))
+        };
         let kid = s("kid")?;
-        let seed: [u8; 32] = base64url::decode(&s("seed")?).ok().and_then(|b| b.try_into().ok()).ok_or_else(|| format!("key file: key {kid:?}: the seed is not 32 bytes of base64url"))?;
+        let seed: [u8; 32] = base64url::decode(&s("seed")?)
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| format!("key file: key {kid:?}: the seed is not 32 bytes of base64url"))?;
         out.push(KeyEntry { kid, seed, created_at: n("createdAt")?, sign_from: n("signFrom")? });
     }
     if out.is_empty() {

@@ -17,8 +17,8 @@ mod service;
 mod store;
 
 use auth::{AdminToken, Auth, DeviceKeys, KeySource};
-use credit_meter_protocol::money::Credits;
 use credit_meter_ledger_core::reference::LedgerConfig;
+use credit_meter_protocol::money::Credits;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -40,13 +40,16 @@ fn main() -> ExitCode {
         }
         cli::Command::Rotate { key_file, overlap } => {
             let overlap_ms = i64::try_from(overlap.as_millis()).unwrap_or(i64::MAX);
-            keys::rotate(&key_file, service::wall_clock_ms(), overlap_ms).map(|kid| println!("published {kid}; it signs from {} hours from now", overlap.as_secs() / 3600))
+            keys::rotate(&key_file, service::wall_clock_ms(), overlap_ms)
+                .map(|kid| println!("published {kid}; it signs from {} hours from now", overlap.as_secs() / 3600))
         }
         cli::Command::Serve(o) => {
             tracing_subscriber::fmt()
                 .with_writer(std::io::stderr)
                 .with_ansi(false)
-                .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")))
+                .with_env_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
                 .init();
             tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -112,7 +115,9 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
     let source = match (&secret, &o.jwt_public_key, &o.jwks) {
         (Some(s), _, _) => Some(KeySource::Hs256Secret(s.clone())),
         (None, Some(f), _) => Some(KeySource::PublicKeyPem(read(f, "public key")?)),
-        (None, None, Some(f)) => Some(KeySource::Jwks(String::from_utf8(read(f, "JWKS")?).map_err(|_| "the JWKS file is not UTF-8".to_string())?)),
+        (None, None, Some(f)) => {
+            Some(KeySource::Jwks(String::from_utf8(read(f, "JWKS")?).map_err(|_| "the JWKS file is not UTF-8".to_string())?))
+        }
         _ => None,
     };
     let devices = source.map(|s| DeviceKeys::new(&s, o.jwt_audience.clone(), o.jwt_issuer.clone())).transpose()?;
@@ -163,7 +168,13 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         demo::set_up(&service).await?;
     }
     let demo = if o.demo { secret.as_deref().map(demo::Demo::new) } else { None };
-    let app = routes::AppState { service: Arc::clone(&service), auth: Arc::new(Auth { devices, admin }), state_entries: o.state_entries, demo, push_rate: Arc::new(rate::PushRate::new(o.pushes_per_minute)) };
+    let app = routes::AppState {
+        service: Arc::clone(&service),
+        auth: Arc::new(Auth { devices, admin }),
+        state_entries: o.state_entries,
+        demo,
+        push_rate: Arc::new(rate::PushRate::new(o.pushes_per_minute)),
+    };
 
     // Keys are re-read periodically: `keys rotate` needs no restart.
     {
@@ -210,7 +221,9 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
     {
         let mut out = std::io::stdout().lock();
         let demo = if o.demo { format!(" (demo: http://{local}/www/)") } else { String::new() };
-        writeln!(out, "credit-meter ledger listening on http://{local}/{demo}").and_then(|()| out.flush()).map_err(|e| format!("stdout: {e}"))?;
+        writeln!(out, "credit-meter ledger listening on http://{local}/{demo}")
+            .and_then(|()| out.flush())
+            .map_err(|e| format!("stdout: {e}"))?;
     }
     tracing::info!(addr = %local, "listening");
     server::serve(listener, router, &http).await;

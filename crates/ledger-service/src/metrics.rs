@@ -76,13 +76,19 @@ impl Metrics {
     pub(crate) fn render(&self, totals: Option<&Totals>) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP credit_meter_requests_total Ledger requests handled, by route.\n# TYPE credit_meter_requests_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP credit_meter_requests_total Ledger requests handled, by route.\n# TYPE credit_meter_requests_total counter"
+        );
         for (route, c) in [("push", &self.pushes), ("pull", &self.pulls), ("admin", &self.admin)] {
             let _ = writeln!(out, "credit_meter_requests_total{{route=\"{route}\"}} {}", g(c));
         }
         let _ = writeln!(out, "# HELP credit_meter_auth_refusals_total Requests refused with UNAUTHORIZED or FORBIDDEN.\n# TYPE credit_meter_auth_refusals_total counter");
         let _ = writeln!(out, "credit_meter_auth_refusals_total {}", g(&self.refusals));
-        let _ = writeln!(out, "# HELP credit_meter_mutations_total Pushed mutations, by result status.\n# TYPE credit_meter_mutations_total counter");
+        let _ = writeln!(
+            out,
+            "# HELP credit_meter_mutations_total Pushed mutations, by result status.\n# TYPE credit_meter_mutations_total counter"
+        );
         for (status, c) in [("applied", &self.applied), ("refused", &self.refused), ("duplicate", &self.duplicate), ("gap", &self.gap)] {
             let _ = writeln!(out, "credit_meter_mutations_total{{status=\"{status}\"}} {}", g(c));
         }
@@ -97,7 +103,11 @@ impl Metrics {
         let _ = writeln!(out, "credit_meter_request_seconds_sum {}", g(&self.latency_micros) as f64 / 1e6);
         let _ = writeln!(out, "credit_meter_request_seconds_count {count}");
         if let Some(t) = totals {
-            let _ = writeln!(out, "# HELP credit_meter_accounts Accounts in the store.\n# TYPE credit_meter_accounts gauge\ncredit_meter_accounts {}", t.accounts);
+            let _ = writeln!(
+                out,
+                "# HELP credit_meter_accounts Accounts in the store.\n# TYPE credit_meter_accounts gauge\ncredit_meter_accounts {}",
+                t.accounts
+            );
             let _ = writeln!(out, "# HELP credit_meter_open_holds Open holds over all accounts.\n# TYPE credit_meter_open_holds gauge\ncredit_meter_open_holds {}", t.open_holds);
             // A decimal string: Prometheus reads it as a float, which is fine for a gauge.
             let _ = writeln!(out, "# HELP credit_meter_overdraft_credits Outstanding device overdraft over all accounts.\n# TYPE credit_meter_overdraft_credits gauge\ncredit_meter_overdraft_credits {}", t.overdraft);

@@ -31,7 +31,8 @@ impl PushRate {
             return true;
         }
         let now = Instant::now();
-        let refill = |tokens: f64, since: Instant| (tokens + now.duration_since(since).as_secs_f64() * self.per_minute / 60.0).min(self.per_minute);
+        let refill =
+            |tokens: f64, since: Instant| (tokens + now.duration_since(since).as_secs_f64() * self.per_minute / 60.0).min(self.per_minute);
         let mut b = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if !b.contains_key(account) && b.len() >= MAX_TRACKED {
             let full = self.per_minute;

@@ -6,8 +6,8 @@
 
 use credit_meter_base::json::{self, FromJson, JsonError, Value};
 use credit_meter_ledger_core::model::{Account, LedgerState, Policy};
-use credit_meter_protocol::money::Credits;
 use credit_meter_ledger_core::reference::{AccountRecord, Device};
+use credit_meter_protocol::money::Credits;
 use std::collections::{BTreeMap, HashMap};
 
 /// The record as the JSON text stored in the account's row.
@@ -32,7 +32,8 @@ pub(crate) fn to_json(rec: &AccountRecord) -> String {
             // are told by content), as hex, in seq order.
             let mut seen: Vec<(&[u8; 16], u64)> = d.fingerprints().collect();
             seen.sort_by_key(|(_, seq)| *seq);
-            let seen: Vec<Value> = seen.into_iter().map(|(fp, seq)| Value::Array(vec![Value::String(hex(fp)), json::to_value(&seq)])).collect();
+            let seen: Vec<Value> =
+                seen.into_iter().map(|(fp, seq)| Value::Array(vec![Value::String(hex(fp)), json::to_value(&seq)])).collect();
             fields.push(("fingerprints".to_string(), Value::Array(seen)));
             (id.clone(), Value::Object(fields))
         })

@@ -5,7 +5,6 @@
 // A handler's early exit is the axum `Response` itself: boxing it would buy nothing.
 #![allow(clippy::result_large_err)]
 
-use credit_meter_protocol::error::ErrorCode;
 use crate::auth::{Auth, Caller, Refusal};
 use crate::engine::Op;
 use crate::metrics::Route;
@@ -17,6 +16,7 @@ use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
 use credit_meter_ledger_core::reference::RefLedger;
+use credit_meter_protocol::error::ErrorCode;
 use credit_meter_protocol::message::{PullRequest, PushRequest};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -95,7 +95,9 @@ fn utf8(body: Bytes) -> Result<String, Response> {
 /// Checks a device may act as `account`/`device`.
 fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusal> {
     match caller {
-        Caller::Admin => Err(Refusal::forbidden("the admin token is for /v1/admin and /v1/state; devices push and pull with their own token")),
+        Caller::Admin => {
+            Err(Refusal::forbidden("the admin token is for /v1/admin and /v1/state; devices push and pull with their own token"))
+        }
         Caller::Device(c) if c.account != account => Err(Refusal::forbidden("the token is for another account")),
         Caller::Device(c) if c.device.as_deref().is_some_and(|d| d != device) => Err(Refusal::forbidden("the token is for another device")),
         Caller::Device(_) => Ok(()),

@@ -5,7 +5,6 @@
 //! Ctrl-C: no new connections, requests in hand finish (each one's effect is committed
 //! before its answer), then exit.
 
-use credit_meter_protocol::error::ErrorCode;
 use crate::reply::error;
 use crate::routes::{self, AppState};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -14,6 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use credit_meter_protocol::error::ErrorCode;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::collections::HashMap;
@@ -66,7 +66,10 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
         .route("/healthz", get(routes::healthz))
         .route("/metrics", get(routes::metrics));
     if o.demo {
-        r = r.route("/demo/token", post(crate::demo::token)).route("/demo/admin", post(crate::demo::admin)).route("/", get(|| async { Redirect::temporary("/www/") }));
+        r = r
+            .route("/demo/token", post(crate::demo::token))
+            .route("/demo/admin", post(crate::demo::admin))
+            .route("/", get(|| async { Redirect::temporary("/www/") }));
     }
     let mut r = r.with_state(app);
     if let Some(dir) = &o.www {
@@ -75,11 +78,18 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
     if let Some(dir) = &o.pkg {
         r = r.nest_service("/pkg", ServeDir::new(dir));
     }
-    let r = r.layer(DefaultBodyLimit::max(o.max_body)).layer(RequestBodyLimitLayer::new(o.max_body)).layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, o.request_timeout));
+    let r = r
+        .layer(DefaultBodyLimit::max(o.max_body))
+        .layer(RequestBodyLimitLayer::new(o.max_body))
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, o.request_timeout));
     let r = if o.cors_origins.is_empty() {
         r
     } else {
-        let origins = o.cors_origins.iter().map(|s| HeaderValue::from_str(s).map_err(|_| format!("--cors-origin {s:?} is not a header value"))).collect::<Result<Vec<_>, _>>()?;
+        let origins = o
+            .cors_origins
+            .iter()
+            .map(|s| HeaderValue::from_str(s).map_err(|_| format!("--cors-origin {s:?} is not a header value")))
+            .collect::<Result<Vec<_>, _>>()?;
         r.layer(
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))

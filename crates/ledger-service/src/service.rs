@@ -61,10 +61,18 @@ pub(crate) struct Answer {
 impl Service {
     /// Runs a request on one account and returns its response once its effect is
     /// committed. `Err` is a storage failure (nothing was applied).
-    pub(crate) async fn run(self: &Arc<Self>, op: Op, account_id: String, body: String, push: Option<PushRequest>) -> Result<Answer, String> {
+    pub(crate) async fn run(
+        self: &Arc<Self>,
+        op: Op,
+        account_id: String,
+        body: String,
+        push: Option<PushRequest>,
+    ) -> Result<Answer, String> {
         let _lock = self.locks.lock(&account_id).await;
         let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref())).await.map_err(|e| format!("the request's task failed: {e}"))?
+        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref()))
+            .await
+            .map_err(|e| format!("the request's task failed: {e}"))?
     }
 
     fn run_blocking(&self, op: Op, account_id: &str, body: &str, push: Option<&PushRequest>) -> Result<Answer, String> {
@@ -74,7 +82,19 @@ impl Service {
             let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
             let store = &self.store;
             let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
-            let out = engine::run(signer, &self.cfg, op, account_id, loaded.as_ref().map(|l| (l.rev, l.record.as_str())), body, push, now, self.retention, self.bounds, &mut lookup)?;
+            let out = engine::run(
+                signer,
+                &self.cfg,
+                op,
+                account_id,
+                loaded.as_ref().map(|l| (l.rev, l.record.as_str())),
+                body,
+                push,
+                now,
+                self.retention,
+                self.bounds,
+                &mut lookup,
+            )?;
             match &out.write {
                 None => return Ok(Answer { body: out.response, tally: out.tally }),
                 Some(w) => match self.store.save(w)? {
@@ -111,7 +131,13 @@ impl Service {
                     (id.clone(), v)
                 })
                 .collect();
-            let journal = this.store.entries(&account_id, entries)?.iter().map(|t| json::from_str::<Value>(t)).collect::<Result<Vec<_>, _>>().map_err(|e| format!("stored entry: {e}"))?;
+            let journal = this
+                .store
+                .entries(&account_id, entries)?
+                .iter()
+                .map(|t| json::from_str::<Value>(t))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("stored entry: {e}"))?;
             let extra = [
                 ("accountId", Value::String(account_id.clone())),
                 ("policy", rec.account.policy().name.as_str().into()),

@@ -144,18 +144,21 @@ fn one_address_cannot_take_every_connection() {
 fn a_32_mib_body_is_refused_and_nothing_is_stored() {
     let dir = temp_dir("body");
     let s = Server::start(&dir, &[]);
-    let size_before = std::fs::metadata(dir.join("ledger.sqlite")).unwrap().len() + std::fs::metadata(dir.join("ledger.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
+    let size_before = std::fs::metadata(dir.join("ledger.sqlite")).unwrap().len()
+        + std::fs::metadata(dir.join("ledger.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
     let big = vec![b' '; 32 << 20];
     let t = token("demo", None);
     for _ in 0..3 {
         let mut c = TcpStream::connect(s.addr).unwrap();
-        write!(c, "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n", s.addr, big.len()).unwrap();
+        write!(c, "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n", s.addr, big.len())
+            .unwrap();
         let _ = c.write_all(&big); // the server may stop reading early
         let mut reply = String::new();
         let _ = std::io::BufReader::new(c).read_to_string(&mut reply);
         assert!(reply.starts_with("HTTP/1.1 413"), "{}", &reply[..reply.len().min(100)]);
     }
-    let size_after = std::fs::metadata(dir.join("ledger.sqlite")).unwrap().len() + std::fs::metadata(dir.join("ledger.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
+    let size_after = std::fs::metadata(dir.join("ledger.sqlite")).unwrap().len()
+        + std::fs::metadata(dir.join("ledger.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
     assert!(size_after <= size_before + 64 * 1024, "nothing of the bodies was stored: {size_before} -> {size_after}");
 }
 
@@ -167,7 +170,9 @@ fn a_10000_mutation_push_does_not_stall_another_account() {
     let s = Server::start(&dir, &["--request-timeout-seconds", "600"]);
     let addr = s.addr;
     // 5,000 reserve + release pairs on `demo`.
-    let mutations: Vec<_> = (1..=5_000u64).flat_map(|i| [reserve(2 * i - 1, &format!("big:{}", 2 * i - 1), "0.01"), release(2 * i, &format!("big:{}", 2 * i - 1))]).collect();
+    let mutations: Vec<_> = (1..=5_000u64)
+        .flat_map(|i| [reserve(2 * i - 1, &format!("big:{}", 2 * i - 1), "0.01"), release(2 * i, &format!("big:{}", 2 * i - 1))])
+        .collect();
     let body = json!({"v":2,"accountId":"demo","deviceId":"big","mutations":mutations}).to_string();
     let done = Arc::new(AtomicBool::new(false));
     let big = {
@@ -185,7 +190,11 @@ fn a_10000_mutation_push_does_not_stall_another_account() {
     let mut seq = 0;
     while !done.load(Ordering::SeqCst) && seq < 10_000 {
         seq += 1;
-        let (r, _) = s.push("demo-agent", "small", json!([{"type":"reserve","seq":seq,"at":0,"holdId":format!("small:{seq}"),"amount":"0.01","operation":"chat.reply"}]));
+        let (r, _) = s.push(
+            "demo-agent",
+            "small",
+            json!([{"type":"reserve","seq":seq,"at":0,"holdId":format!("small:{seq}"),"amount":"0.01","operation":"chat.reply"}]),
+        );
         assert_eq!(r.results[0].status, ResultStatus::Applied);
         if !done.load(Ordering::SeqCst) {
             before_big += 1;

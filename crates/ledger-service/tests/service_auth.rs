@@ -87,7 +87,17 @@ fn a_foreign_host_is_refused_and_cors_is_an_allow_list() {
     assert_eq!(http(s.addr, "GET", "/v1/keys", &headers(&[("Host", &format!("localhost:{}", s.addr.port()))]), b"").status, 200);
 
     let pre = |origin: &str| {
-        http(s.addr, "OPTIONS", "/v1/push", &headers(&[("Origin", origin), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization,content-type")]), b"")
+        http(
+            s.addr,
+            "OPTIONS",
+            "/v1/push",
+            &headers(&[
+                ("Origin", origin),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "authorization,content-type"),
+            ]),
+            b"",
+        )
     };
     let ok = pre("https://app.example");
     assert_eq!(ok.header("Access-Control-Allow-Origin"), Some("https://app.example"));
@@ -134,12 +144,16 @@ fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
     let (der, pem, x) = ed25519([9; 32]);
     let (other_der, _, _) = ed25519([10; 32]);
     std::fs::write(dir.join("pub.pem"), &pem).unwrap();
-    std::fs::write(dir.join("jwks.json"), json!({"keys":[{"kty":"OKP","crv":"Ed25519","x":x,"kid":"k1","alg":"EdDSA"}]}).to_string()).unwrap();
+    std::fs::write(dir.join("jwks.json"), json!({"keys":[{"kty":"OKP","crv":"Ed25519","x":x,"kid":"k1","alg":"EdDSA"}]}).to_string())
+        .unwrap();
     let body = push_body("demo", "d1", json!([]));
     for flag in ["--jwt-public-key", "--jwks"] {
         let file = dir.join(if flag == "--jwks" { "jwks.json" } else { "pub.pem" }).display().to_string();
         let db = format!("sqlite:{}", dir.join(format!("l{}.sqlite", flag.len())).display());
-        let s = Server::start_args(&["serve", "--addr", "127.0.0.1:0", "--database", &db, flag, &file].map(String::from), &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)]);
+        let s = Server::start_args(
+            &["serve", "--addr", "127.0.0.1:0", "--database", &db, flag, &file].map(String::from),
+            &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)],
+        );
         assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
         let good = eddsa_token(&der, Some("k1"), json!({"sub":"demo","exp":now_s() + 60}));
         let r = s.post("/v1/pull", Some(&good), &body);
@@ -147,6 +161,10 @@ fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
         let wrong_key = eddsa_token(&other_der, Some("k1"), json!({"sub":"demo","exp":now_s() + 60}));
         assert_eq!(s.post("/v1/pull", Some(&wrong_key), &body).status, 401, "{flag}");
         let hs = token("demo", None);
-        assert_eq!(s.post("/v1/pull", Some(&hs), &body).status, 401, "{flag}: an HS256 token is not accepted when a public key is configured");
+        assert_eq!(
+            s.post("/v1/pull", Some(&hs), &body).status,
+            401,
+            "{flag}: an HS256 token is not accepted when a public key is configured"
+        );
     }
 }

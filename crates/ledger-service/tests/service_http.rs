@@ -116,7 +116,13 @@ fn one_keep_alive_connection_serves_several_requests() {
     let t = token("demo", Some("ka"));
     for seq in 1..=3u64 {
         let body = json!({"v":2,"accountId":"demo","deviceId":"ka","mutations":[reserve(seq, &format!("ka:{seq}"), "1")]}).to_string();
-        write!(w, "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n{body}", s.addr, body.len()).unwrap();
+        write!(
+            w,
+            "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nContent-Length: {}\r\n\r\n{body}",
+            s.addr,
+            body.len()
+        )
+        .unwrap();
         let reply = read_reply(&mut r, false);
         assert_eq!(reply.status, 200);
         let resp: Response = credit_meter_base::json::from_str(std::str::from_utf8(&reply.body).unwrap()).unwrap();
@@ -146,7 +152,11 @@ fn state_survives_sigkill_and_sigterm_and_a_duplicate_is_not_applied_twice() {
         assert_eq!(after[field], state[field], "{field} after SIGKILL");
     }
     let (dup, p2) = s.push("demo", "d1", batch);
-    assert!(dup.results.iter().all(|r| r.status == ResultStatus::Duplicate && r.original == Some(ResultStatus::Applied)), "{:?}", dup.results);
+    assert!(
+        dup.results.iter().all(|r| r.status == ResultStatus::Duplicate && r.original == Some(ResultStatus::Applied)),
+        "{:?}",
+        dup.results
+    );
     assert_eq!(dup.results[1].charged, Some(c("7")), "the original result, from the results table");
     assert_eq!(p2.last_mutation_seq, p1.last_mutation_seq);
     assert_eq!(p2.balance, credits(&state["balance"]), "not applied twice");
@@ -188,7 +198,16 @@ fn static_files_come_only_from_the_configured_directories() {
     let r = s.get("/www/m.wasm", None);
     assert_eq!((r.status, r.header("Content-Type"), r.body.as_slice()), (200, Some("application/wasm"), &wasm[..]));
     assert_eq!(s.get("/www/missing.js", None).status, 404);
-    for path in ["/../secret.txt", "/www/../secret.txt", "/www/%2e%2e/secret.txt", "/www/..%2fsecret.txt", "/secret.txt", "/ledger.sqlite", "/ledger.sqlite.keys.json", "/jwt.secret"] {
+    for path in [
+        "/../secret.txt",
+        "/www/../secret.txt",
+        "/www/%2e%2e/secret.txt",
+        "/www/..%2fsecret.txt",
+        "/secret.txt",
+        "/ledger.sqlite",
+        "/ledger.sqlite.keys.json",
+        "/jwt.secret",
+    ] {
         let r = s.get(path, None);
         assert!(r.status == 404 || r.status == 400, "{path}: {}", r.status);
         assert!(!r.text().contains("TOP-SECRET") && !r.body.starts_with(b"SQLite") && !r.text().contains("seed"), "{path}");
@@ -204,7 +223,13 @@ fn static_files_come_only_from_the_configured_directories() {
 #[test]
 fn bad_command_lines_are_refused_with_the_usage() {
     let dir = temp_dir("cli");
-    for args in [vec!["serve", "--addr", "nonsense"], vec!["serve", "--bogus", "1"], vec!["serve", "--database"], vec!["launch"], vec!["serve", "--jwks", "a", "--jwt-public-key", "b"]] {
+    for args in [
+        vec!["serve", "--addr", "nonsense"],
+        vec!["serve", "--bogus", "1"],
+        vec!["serve", "--database"],
+        vec!["launch"],
+        vec!["serve", "--jwks", "a", "--jwt-public-key", "b"],
+    ] {
         let out = Command::new(bin()).args(&args).current_dir(&*dir).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}: nothing listened");
@@ -213,7 +238,20 @@ fn bad_command_lines_are_refused_with_the_usage() {
     assert!(std::fs::read_dir(&*dir).unwrap().next().is_none(), "no file created when refused");
     let help = Command::new(bin()).arg("--help").output().unwrap();
     let help = String::from_utf8_lossy(&help.stdout);
-    for flag in ["--addr", "--database", "--jwt-hs256-secret-file", "--jwt-public-key", "--jwks", "--cors-origin", "--allowed-host", "CREDIT_METER_ADMIN_TOKEN", "RUST_LOG", "--max-body", "--key-file", "keys rotate"] {
+    for flag in [
+        "--addr",
+        "--database",
+        "--jwt-hs256-secret-file",
+        "--jwt-public-key",
+        "--jwks",
+        "--cors-origin",
+        "--allowed-host",
+        "CREDIT_METER_ADMIN_TOKEN",
+        "RUST_LOG",
+        "--max-body",
+        "--key-file",
+        "keys rotate",
+    ] {
         assert!(help.contains(flag), "--help names {flag}");
     }
 }
@@ -231,7 +269,11 @@ fn health_and_metrics_report_what_happened() {
     assert!(m.header("Content-Type").unwrap().starts_with("text/plain"));
     let text = m.text();
     let value = |name: &str| -> f64 {
-        text.lines().find(|l| l.starts_with(name)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok()).unwrap_or_else(|| panic!("{name} in {text}"))
+        text.lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {text}"))
     };
     assert_eq!(value("credit_meter_requests_total{route=\"push\"}"), 2.0);
     assert_eq!(value("credit_meter_mutations_total{status=\"applied\"}"), 2.0);

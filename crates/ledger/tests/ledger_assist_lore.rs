@@ -5,8 +5,8 @@
 //! characters per credit). README.md ("Credit policies") maps each sentence to its API and test.
 #![cfg(not(target_arch = "wasm32"))] // native tests; the binding is tested in wasm_ledger.rs
 
-use credit_meter_protocol::error::Coded;
 use credit_meter_ledger_core::model::*;
+use credit_meter_protocol::error::Coded;
 use credit_meter_protocol::money::{Count, Credits, Usd};
 
 const DAY: i64 = 86_400_000;
@@ -286,7 +286,17 @@ fn assist_lore_no_own_api_key_credits_are_the_only_way_to_pay() {
     assert_eq!(p.payer(false, true, true), Payer::Credits);
     let mut a = signed_up();
     let c = a
-        .charge(&ChargeRequest { operation: "message".into(), credits: cr("3"), free: false, own_key: true, operation_allows_own_key: true, agent_id: None }, 1)
+        .charge(
+            &ChargeRequest {
+                operation: "message".into(),
+                credits: cr("3"),
+                free: false,
+                own_key: true,
+                operation_allows_own_key: true,
+                agent_id: None,
+            },
+            1,
+        )
         .unwrap();
     assert_eq!((c.payer, c.credits), (Payer::Credits, cr("3")));
     match a.debit(&DebitRequest { amount: cr("1000"), operation: "message".into(), agent_id: None }, 2).unwrap_err() {

@@ -2,8 +2,8 @@
 //! at the boundary, replay, thresholds, serde and error codes.
 #![cfg(not(target_arch = "wasm32"))] // native tests; the binding is tested in wasm_ledger.rs
 
-use credit_meter_protocol::error::Coded;
 use credit_meter_ledger_core::model::*;
+use credit_meter_protocol::error::Coded;
 use credit_meter_protocol::money::Credits;
 
 fn cr(s: &str) -> Credits {

@@ -88,12 +88,30 @@ fn run(a: &mut Account, op: &Op, t: &mut i64, n: usize) {
             }
         }
         Op::Promo { millis: m, ttl, priority } => a
-            .grant(&GrantRequest { id: format!("g{n}"), kind: GrantKind::Promotion, amount: millis(*m), expires_at: ttl.map(|d| now + d), priority: Some(*priority) }, now)
+            .grant(
+                &GrantRequest {
+                    id: format!("g{n}"),
+                    kind: GrantKind::Promotion,
+                    amount: millis(*m),
+                    expires_at: ttl.map(|d| now + d),
+                    priority: Some(*priority),
+                },
+                now,
+            )
             .map(|_| ()),
         Op::Signup => a.grant_signup(now).map(|_| ()),
         Op::Debit(m) => a.debit(&DebitRequest { amount: millis(*m), operation: "op".into(), agent_id: None }, now).map(|_| ()),
         Op::Reserve { millis: m, ttl } => a
-            .reserve(&HoldRequest { hold_id: hold_id(n % 4), amount: millis(*m), operation: "op".into(), agent_id: None, expires_at: ttl.map(|d| now + d) }, now)
+            .reserve(
+                &HoldRequest {
+                    hold_id: hold_id(n % 4),
+                    amount: millis(*m),
+                    operation: "op".into(),
+                    agent_id: None,
+                    expires_at: ttl.map(|d| now + d),
+                },
+                now,
+            )
             .map(|_| ()),
         Op::Commit { hold, percent } => {
             let held = a.state().hold(&hold_id(*hold)).map(|h| h.amount).unwrap_or_default();
@@ -114,7 +132,12 @@ fn run(a: &mut Account, op: &Op, t: &mut i64, n: usize) {
         }
         Op::Use { tts, units, agent } => {
             let kind = if *tts { AllowanceKind::TtsCharacters } else { AllowanceKind::LlmTokens };
-            let req = AllowanceUseRequest { allowance: kind, units: Count(*units), operation: "op".into(), agent_id: agent.map(|i| format!("a{i}")) };
+            let req = AllowanceUseRequest {
+                allowance: kind,
+                units: Count(*units),
+                operation: "op".into(),
+                agent_id: agent.map(|i| format!("a{i}")),
+            };
             a.use_allowance(&req, now).map(|_| ())
         }
         Op::Activate(i) => a.activate_agent(&format!("a{i}"), now).map(|_| ()),
@@ -142,9 +165,15 @@ fn check_invariants(a: &Account) -> Result<(), TestCaseError> {
         prop_assert!(g.remaining <= g.amount, "remaining above amount: {g:?}");
     }
     let external = sum(s.grants.iter().filter(|g| g.kind != GrantKind::CarriedForward).map(|g| g.amount));
-    let accounted = sum(s.grants.iter().map(|g| g.consumed)) + sum(s.grants.iter().map(|g| g.expired)) + sum(s.grants.iter().map(|g| g.voided)) + sum(s.grants.iter().map(|g| g.remaining));
+    let accounted = sum(s.grants.iter().map(|g| g.consumed))
+        + sum(s.grants.iter().map(|g| g.expired))
+        + sum(s.grants.iter().map(|g| g.voided))
+        + sum(s.grants.iter().map(|g| g.remaining));
     prop_assert_eq!(external, accounted);
-    prop_assert_eq!(sum(s.grants.iter().map(|g| g.carried)), sum(s.grants.iter().filter(|g| g.kind == GrantKind::CarriedForward).map(|g| g.amount)));
+    prop_assert_eq!(
+        sum(s.grants.iter().map(|g| g.carried)),
+        sum(s.grants.iter().filter(|g| g.kind == GrantKind::CarriedForward).map(|g| g.amount))
+    );
     for al in &s.allowances {
         prop_assert_eq!(al.converted - al.used, al.remaining);
     }
@@ -235,7 +264,12 @@ struct G {
 }
 
 fn grants() -> impl Strategy<Value = Vec<Grant>> {
-    let g = (-1..2i32, proptest::option::of(10..14i64), any::<bool>(), 0..3i64).prop_map(|(priority, expires, paid, effective)| G { priority, expires, paid, effective });
+    let g = (-1..2i32, proptest::option::of(10..14i64), any::<bool>(), 0..3i64).prop_map(|(priority, expires, paid, effective)| G {
+        priority,
+        expires,
+        paid,
+        effective,
+    });
     proptest::collection::vec(g, 1..12).prop_map(|gs| {
         gs.into_iter()
             .enumerate()
@@ -243,7 +277,12 @@ fn grants() -> impl Strategy<Value = Vec<Grant>> {
                 priority: g.priority,
                 expires_at: g.expires,
                 paid: g.paid,
-                ..Grant::new(format!("g{}", (i * 7) % 13), if g.paid { GrantKind::Purchase } else { GrantKind::Promotion }, Credits::from_u64(i as u64 + 1).unwrap(), g.effective)
+                ..Grant::new(
+                    format!("g{}", (i * 7) % 13),
+                    if g.paid { GrantKind::Purchase } else { GrantKind::Promotion },
+                    Credits::from_u64(i as u64 + 1).unwrap(),
+                    g.effective,
+                )
             })
             .collect()
     })
@@ -328,7 +367,19 @@ fn random_histories_reach_every_entry_kind() {
         seen.extend(a.entries().iter().map(|e| e.kind.name()));
     }
     let all = [
-        "grant", "hold", "debit", "release", "expire", "refund", "carryForward", "conversion", "allowanceUse", "activation", "renewal", "deactivation", "planChange",
+        "grant",
+        "hold",
+        "debit",
+        "release",
+        "expire",
+        "refund",
+        "carryForward",
+        "conversion",
+        "allowanceUse",
+        "activation",
+        "renewal",
+        "deactivation",
+        "planChange",
     ];
     let missing: Vec<_> = all.iter().filter(|k| !seen.contains(*k)).collect();
     assert!(missing.is_empty(), "never reached: {missing:?}");

@@ -4,8 +4,8 @@
 #![cfg(not(target_arch = "wasm32"))] // native tests; the binding is tested in wasm_ledger.rs
 
 use credit_meter_core::catalog::{Catalog, Charge};
-use credit_meter_protocol::error::Coded;
 use credit_meter_ledger_core::model::*;
+use credit_meter_protocol::error::Coded;
 use credit_meter_protocol::money::{Credits, Usd};
 use rust_decimal::Decimal;
 
@@ -78,7 +78,11 @@ fn true_recall_unused_credits_carry_over_indefinitely() {
 #[test]
 fn true_recall_packages_match_the_price_table() {
     let p = Policy::true_recall();
-    let table = [("starter", "Starter", "500", "0", "500", "2.50", "0.005"), ("pro", "Pro", "2500", "500", "3000", "10.00", "0.0033"), ("power", "Power User", "7000", "1500", "8500", "25.00", "0.0029")];
+    let table = [
+        ("starter", "Starter", "500", "0", "500", "2.50", "0.005"),
+        ("pro", "Pro", "2500", "500", "3000", "10.00", "0.0033"),
+        ("power", "Power User", "7000", "1500", "8500", "25.00", "0.0029"),
+    ];
     assert_eq!(p.packages.len(), 3);
     for (id, name, credits, bonus, total, price, per) in table {
         let pkg = p.package(id).unwrap();

@@ -87,8 +87,15 @@ mod tests {
 
     #[test]
     fn round_trips_rfc_vectors() {
-        let cases: [(&[u8], &str); 7] =
-            [(b"", ""), (b"f", "Zg"), (b"fo", "Zm8"), (b"foo", "Zm9v"), (b"foob", "Zm9vYg"), (b"fooba", "Zm9vYmE"), (b"foobar", "Zm9vYmFy")];
+        let cases: [(&[u8], &str); 7] = [
+            (b"", ""),
+            (b"f", "Zg"),
+            (b"fo", "Zm8"),
+            (b"foo", "Zm9v"),
+            (b"foob", "Zm9vYg"),
+            (b"fooba", "Zm9vYmE"),
+            (b"foobar", "Zm9vYmFy"),
+        ];
         for (raw, enc) in cases {
             assert_eq!(encode(raw), enc);
             assert_eq!(decode(enc).as_deref(), Ok(raw));

@@ -10,8 +10,8 @@
 
 use crate::decimal_ops::{add, ceil, div, mul, sub};
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
-use rust_decimal::Decimal;
 use crate::json::{FromJson, JsonError, ToJson, Value};
+use rust_decimal::Decimal;
 use std::fmt;
 use std::str::FromStr;
 
@@ -90,10 +90,13 @@ pub fn parse_amount(s: &str) -> Result<Decimal, MoneyError> {
         return Err(MoneyError::NonFinite(shorten(s)));
     }
     let bytes = s.as_bytes();
-    let valid_chars = bytes
-        .iter()
-        .enumerate()
-        .all(|(i, &b)| b.is_ascii_digit() || b == b'.' || b == b'e' || b == b'E' || ((b == b'-' || b == b'+') && (i == 0 || matches!(bytes[i - 1], b'e' | b'E'))));
+    let valid_chars = bytes.iter().enumerate().all(|(i, &b)| {
+        b.is_ascii_digit()
+            || b == b'.'
+            || b == b'e'
+            || b == b'E'
+            || ((b == b'-' || b == b'+') && (i == 0 || matches!(bytes[i - 1], b'e' | b'E')))
+    });
     if !valid_chars || !bytes.iter().any(u8::is_ascii_digit) {
         return Err(MoneyError::NotADecimal(shorten(s)));
     }
@@ -273,7 +276,11 @@ fn add_amounts(a: Decimal, b: Decimal) -> Result<Decimal, MoneyError> {
 /// `a − b`, or zero when `b` is larger (both amounts).
 fn sub_amounts(a: Decimal, b: Decimal) -> Decimal {
     // `b` is smaller: the difference is in range.
-    if b >= a { Decimal::ZERO } else { sub(a, b).unwrap_or_default() }
+    if b >= a {
+        Decimal::ZERO
+    } else {
+        sub(a, b).unwrap_or_default()
+    }
 }
 
 /// The decimal string JavaScript sees: no exponent, no trailing zeros (`"12.5"`).
@@ -465,7 +472,16 @@ mod tests {
             assert!(crate::json::from_str::<Count>(bad).is_err(), "{bad}");
         }
         // Exact, without f64: every spelling of an integer in range.
-        for (text, n) in [("1e3", 1000), ("1.50e1", 15), ("50e-1", 5), ("0.05e2", 5), ("-0", 0), ("-0.0e5", 0), ("9007199254740991", MAX_SAFE_INTEGER), ("9.007199254740991e15", MAX_SAFE_INTEGER)] {
+        for (text, n) in [
+            ("1e3", 1000),
+            ("1.50e1", 15),
+            ("50e-1", 5),
+            ("0.05e2", 5),
+            ("-0", 0),
+            ("-0.0e5", 0),
+            ("9007199254740991", MAX_SAFE_INTEGER),
+            ("9.007199254740991e15", MAX_SAFE_INTEGER),
+        ] {
             assert_eq!(crate::json::from_str::<Count>(text).unwrap(), Count(n), "{text}");
         }
     }

@@ -9,14 +9,14 @@
 //!
 //! Run: `cargo run --release --features ledger --example sync_bench`.
 
+use credit_meter_client::{Action, Config, Machine, ReserveRequest, Transport};
 use credit_meter_core::catalog::Catalog;
 use credit_meter_core::estimate::{estimate, EstimateRequest};
 use credit_meter_core::funding::{decide, DecideRequest};
 use credit_meter_ledger_core::model::{GrantKind, GrantRequest, Policy, PurchaseRequest};
-use credit_meter_protocol::money::{Count, Credits};
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
+use credit_meter_protocol::money::{Count, Credits};
 use credit_meter_protocol::snapshot::{PublicKeys, SnapshotSigner};
-use credit_meter_client::{Action, Config, Machine, ReserveRequest, Transport};
 use std::time::{Duration, Instant};
 
 const T0: i64 = 1_700_000_000_000;
@@ -30,7 +30,13 @@ fn setup(grants: usize, limit: &str) -> (RefLedger, PublicKeys) {
     l.create_account("a1", Policy::true_recall()).unwrap();
     l.with_account("a1", T0, |a, now| a.purchase(&PurchaseRequest { purchase_id: "p1".into(), package_id: "power".into() }, now)).unwrap();
     for i in 0..grants.saturating_sub(2) {
-        let g = GrantRequest { id: format!("promo-{i}"), kind: GrantKind::Promotion, amount: Credits::from_u64(1).unwrap(), expires_at: Some(T0 + 86_400_000 + i as i64), priority: None };
+        let g = GrantRequest {
+            id: format!("promo-{i}"),
+            kind: GrantKind::Promotion,
+            amount: Credits::from_u64(1).unwrap(),
+            expires_at: Some(T0 + 86_400_000 + i as i64),
+            priority: None,
+        };
         l.with_account("a1", T0, |a, now| a.grant(&g, now)).unwrap();
     }
     (l, keys)
@@ -84,7 +90,11 @@ fn main() {
     // (a) decide + reserve.
     let (mut l, keys) = setup(2, "1000000");
     let catalog = Catalog::default_catalog();
-    let est = estimate(&catalog, &EstimateRequest { operation: "flashcards.generate".into(), cards: Some(Count(12)), ..EstimateRequest::default() }).unwrap();
+    let est = estimate(
+        &catalog,
+        &EstimateRequest { operation: "flashcards.generate".into(), cards: Some(Count(12)), ..EstimateRequest::default() },
+    )
+    .unwrap();
     let mut m = opened(&mut l, &keys);
     let n = 2_000;
     let mut timed = Duration::ZERO;
@@ -99,7 +109,10 @@ fn main() {
         m.release(&r.hold_id, T0).unwrap();
         pump(&mut m, &mut l, T0, true);
     }
-    println!("(a) decide + reserve:                  {:>8.2} µs per call (mean of {n}; includes serialising the save)", timed.as_secs_f64() * 1e6 / n as f64);
+    println!(
+        "(a) decide + reserve:                  {:>8.2} µs per call (mean of {n}; includes serialising the save)",
+        timed.as_secs_f64() * 1e6 / n as f64
+    );
 
     // (b) open with a signed snapshot of 1,000 grants.
     let (mut l, keys) = setup(1_000, "50");
@@ -113,7 +126,11 @@ fn main() {
         m2.open(Some(&stored), T0 + 1);
         std::hint::black_box(m2.figures(T0 + 1));
     }
-    println!("(b) open, 1,000-grant snapshot:        {:>8.3} ms ({} KB stored)", start.elapsed().as_secs_f64() * 1e3 / runs as f64, stored.len() / 1024);
+    println!(
+        "(b) open, 1,000-grant snapshot:        {:>8.3} ms ({} KB stored)",
+        start.elapsed().as_secs_f64() * 1e3 / runs as f64,
+        stored.len() / 1024
+    );
 
     // (c) push 10,000 queued mutations.
     let (mut l, keys) = setup(2, "1000000");
@@ -121,7 +138,11 @@ fn main() {
     let mut holds = Vec::new();
     for i in 0..10_000 {
         if i % 2 == 0 {
-            holds.push(m.reserve(&ReserveRequest { amount: Credits::from_u64(1).unwrap(), operation: "message".into(), agent_id: None }, T0).unwrap().hold_id);
+            holds.push(
+                m.reserve(&ReserveRequest { amount: Credits::from_u64(1).unwrap(), operation: "message".into(), agent_id: None }, T0)
+                    .unwrap()
+                    .hold_id,
+            );
         } else if let Some(h) = holds.pop() {
             m.commit(&h, Credits::parse("0.5").unwrap(), T0).unwrap();
         }
@@ -138,7 +159,10 @@ fn main() {
     assert_eq!(fresh.state().outbox.len(), 10_000);
     let (inside, pushes) = pump(&mut fresh, &mut l, T0 + 1, false);
     assert!(fresh.is_idle());
-    println!("(c) push 10,000 mutations (client):    {:>8.2} ms in {pushes} pushes, saves' serialisation excluded", inside.as_secs_f64() * 1e3);
+    println!(
+        "(c) push 10,000 mutations (client):    {:>8.2} ms in {pushes} pushes, saves' serialisation excluded",
+        inside.as_secs_f64() * 1e3
+    );
     let mut again = Machine::new(Config::new("a1", "d1"), keys.clone());
     again.open(Some(&m.state().to_json()), T0 + 2);
     let (inside, _) = pump(&mut again, &mut l, T0 + 2, true);

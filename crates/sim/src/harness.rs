@@ -44,7 +44,8 @@ pub fn ledger_with(limit: &str) -> RefLedger {
     let cfg = LedgerConfig { offline_limit: c(limit), ..LedgerConfig::default() };
     let mut l = RefLedger::new(signer(), cfg);
     l.create_account("a1", Policy::true_recall()).unwrap();
-    l.with_account("a1", T0, |a, now| a.purchase(&PurchaseRequest { purchase_id: "p1".into(), package_id: "starter".into() }, now)).unwrap();
+    l.with_account("a1", T0, |a, now| a.purchase(&PurchaseRequest { purchase_id: "p1".into(), package_id: "starter".into() }, now))
+        .unwrap();
     l
 }
 

@@ -19,13 +19,33 @@ fn busy_account() -> Account {
     a.grant_signup(0).unwrap();
     a.change_plan(&PlanChangeRequest { plan_id: "starter".into(), starts_at: 10, ends_at: 1_000_000 }, 10).unwrap();
     a.activate_agent("bot", 11).unwrap();
-    let use_units = |kind, units| AllowanceUseRequest { allowance: kind, units: Count(units), operation: "message".into(), agent_id: Some("bot".into()) };
+    let use_units = |kind, units| AllowanceUseRequest {
+        allowance: kind,
+        units: Count(units),
+        operation: "message".into(),
+        agent_id: Some("bot".into()),
+    };
     a.use_allowance(&use_units(AllowanceKind::LlmTokens, 2_000), 12).unwrap();
     a.use_allowance(&use_units(AllowanceKind::TtsCharacters, 600), 13).unwrap();
-    a.grant(&GrantRequest { id: "promo \"x\"\n".into(), kind: GrantKind::Promotion, amount: cr("7.5"), expires_at: Some(50), priority: Some(3) }, 14).unwrap();
-    a.reserve(&HoldRequest { hold_id: "h1".into(), amount: cr("3"), operation: "op".into(), agent_id: None, expires_at: None }, 15).unwrap();
+    a.grant(
+        &GrantRequest {
+            id: "promo \"x\"\n".into(),
+            kind: GrantKind::Promotion,
+            amount: cr("7.5"),
+            expires_at: Some(50),
+            priority: Some(3),
+        },
+        14,
+    )
+    .unwrap();
+    a.reserve(&HoldRequest { hold_id: "h1".into(), amount: cr("3"), operation: "op".into(), agent_id: None, expires_at: None }, 15)
+        .unwrap();
     a.commit("h1", cr("2.25"), 16).unwrap();
-    a.reserve(&HoldRequest { hold_id: "h2".into(), amount: cr("1"), operation: "op".into(), agent_id: Some("bot".into()), expires_at: None }, 17).unwrap();
+    a.reserve(
+        &HoldRequest { hold_id: "h2".into(), amount: cr("1"), operation: "op".into(), agent_id: Some("bot".into()), expires_at: None },
+        17,
+    )
+    .unwrap();
     a.release("h2", 18).unwrap();
     a.debit(&DebitRequest { amount: cr("0.5"), operation: "é✓😀".into(), agent_id: None }, 19).unwrap();
     a.advance(100).unwrap();
@@ -48,7 +68,11 @@ fn cases() -> Vec<(&'static str, String)> {
     let mut tr = true_recall_account();
     let est = estimate(
         &catalog,
-        &EstimateRequest { operation: "flashcards.generate".into(), note: Some("# T\n\nQ: a?\nA: b\n\n- x\n- y\n".into()), ..Default::default() },
+        &EstimateRequest {
+            operation: "flashcards.generate".into(),
+            note: Some("# T\n\nQ: a?\nA: b\n\n- x\n- y\n".into()),
+            ..Default::default()
+        },
     )
     .unwrap();
     let decision = decide(&catalog, &DecideRequest { estimate: est.clone(), byok: false, balance: Some(cr("0.001")) }).unwrap();

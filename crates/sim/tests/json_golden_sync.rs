@@ -15,7 +15,11 @@ fn transcript() -> String {
     c.pump(&mut l, T0 + 1);
     c.m.commit(&r.hold_id, credit_meter_sim::harness::c("10.25"), T0 + 2).unwrap();
     c.pump(&mut l, T0 + 2);
-    let agent = credit_meter_client::ReserveRequest { amount: credit_meter_sim::harness::c("3"), operation: "message \"q\"\n".into(), agent_id: Some("bot é".into()) };
+    let agent = credit_meter_client::ReserveRequest {
+        amount: credit_meter_sim::harness::c("3"),
+        operation: "message \"q\"\n".into(),
+        agent_id: Some("bot é".into()),
+    };
     let r2 = c.m.reserve(&agent, T0 + 3).unwrap();
     c.pump(&mut l, T0 + 3);
     c.m.release(&r2.hold_id, T0 + 4).unwrap();

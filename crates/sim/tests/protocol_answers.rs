@@ -2,11 +2,11 @@
 //! `docs/PROTOCOL.md`, and each answer is pinned here (names follow the sections).
 #![cfg(not(target_arch = "wasm32"))]
 
+use credit_meter_client::{Event, HoldState, Response, ResultStatus, Transport};
 use credit_meter_ledger_core::reference::RefLedger;
 use credit_meter_protocol::snapshot::SnapshotPayload;
-use credit_meter_client::{Event, HoldState, Response, ResultStatus, Transport};
-use serde_json::json;
 use credit_meter_sim::harness::*;
+use serde_json::json;
 
 fn push_raw(l: &mut RefLedger, device: &str, mutations: serde_json::Value, now: i64) -> serde_json::Value {
     let body = json!({"v":2,"accountId":"a1","deviceId":device,"mutations":mutations}).to_string();

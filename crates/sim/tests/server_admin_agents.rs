@@ -4,11 +4,11 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use credit_meter_ledger_core::model::{AllowanceKind, Policy};
-use credit_meter_protocol::money::Credits;
-use rust_decimal::Decimal;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
-use serde_json::{json, Value};
+use credit_meter_protocol::money::Credits;
 use credit_meter_sim::harness::*;
+use rust_decimal::Decimal;
+use serde_json::{json, Value};
 
 fn admin(l: &mut RefLedger, cmd: Value, now: i64) -> Value {
     serde_json::from_str(&l.handle_admin(&cmd.to_string(), now)).unwrap()

@@ -3,10 +3,10 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use credit_meter_ledger_core::model::Policy;
-use credit_meter_protocol::money::Credits;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
-use serde_json::{json, Value};
+use credit_meter_protocol::money::Credits;
 use credit_meter_sim::harness::*;
+use serde_json::{json, Value};
 
 const DAY: i64 = 86_400_000;
 

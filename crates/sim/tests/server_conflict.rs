@@ -4,10 +4,10 @@
 //! applies nothing, and stops the rest of the batch.
 #![cfg(not(target_arch = "wasm32"))]
 
-use credit_meter_protocol::snapshot::SnapshotPayload;
 use credit_meter_client::{Response, ResultStatus};
-use serde_json::json;
+use credit_meter_protocol::snapshot::SnapshotPayload;
 use credit_meter_sim::harness::*;
+use serde_json::json;
 
 fn push(l: &mut credit_meter_ledger_core::reference::RefLedger, mutations: serde_json::Value, now: i64) -> (Response, SnapshotPayload) {
     let body = json!({"v":2,"accountId":"a1","deviceId":"d1","mutations":mutations}).to_string();
@@ -59,7 +59,14 @@ fn a_duplicate_is_recognised_under_another_seq() {
 fn forged_mutations_on_a_devices_next_seqs_do_not_swallow_its_real_ones() {
     // Issue 17 §2, last item: do-nothing mutations pushed on a device's next seqs.
     let mut l = ledger_with("50");
-    push(&mut l, json!([json!({"type":"release","seq":1,"at":T0,"id":"x1","holdId":"d1:nope"}), json!({"type":"release","seq":2,"at":T0,"id":"x2","holdId":"d1:nope2"})]), T0);
+    push(
+        &mut l,
+        json!([
+            json!({"type":"release","seq":1,"at":T0,"id":"x1","holdId":"d1:nope"}),
+            json!({"type":"release","seq":2,"at":T0,"id":"x2","holdId":"d1:nope2"})
+        ]),
+        T0,
+    );
     let (r, _) = push(&mut l, json!([reserve(1, "m1", "d1:a", "10"), commit(2, "m2", "d1:a", "9")]), T0 + 1);
     assert_eq!(statuses(&r), [ResultStatus::Conflict, ResultStatus::Gap]);
     let (r, p) = push(&mut l, json!([reserve(3, "m1", "d1:a", "10"), commit(4, "m2", "d1:a", "9")]), T0 + 2);

@@ -2,12 +2,17 @@
 //! the overdraft bound, request errors and the admin API.
 #![cfg(not(target_arch = "wasm32"))]
 
-use credit_meter_protocol::snapshot::{verify_json, SnapshotPayload};
 use credit_meter_client::{Response, ResultStatus};
-use serde_json::json;
+use credit_meter_protocol::snapshot::{verify_json, SnapshotPayload};
 use credit_meter_sim::harness::*;
+use serde_json::json;
 
-fn push(l: &mut credit_meter_ledger_core::reference::RefLedger, device: &str, mutations: serde_json::Value, now: i64) -> (Response, SnapshotPayload) {
+fn push(
+    l: &mut credit_meter_ledger_core::reference::RefLedger,
+    device: &str,
+    mutations: serde_json::Value,
+    now: i64,
+) -> (Response, SnapshotPayload) {
     let body = json!({"v":2,"accountId":"a1","deviceId":device,"mutations":mutations}).to_string();
     let resp: Response = credit_meter_base::json::from_str(&l.handle_push(&body, now)).unwrap();
     let env = resp.snapshot.clone().expect("snapshot");
@@ -53,7 +58,8 @@ fn a_gap_is_refused_without_advancing() {
 #[test]
 fn a_permanent_refusal_still_advances_the_seq() {
     let mut l = ledger_with("50");
-    let (r, p) = push(&mut l, "d1", json!([reserve(1, "d1:1", "9999"), commit(2, "nope", "1"), release(3, "d2:1"), reserve(4, "d2:9", "1")]), T0);
+    let (r, p) =
+        push(&mut l, "d1", json!([reserve(1, "d1:1", "9999"), commit(2, "nope", "1"), release(3, "d2:1"), reserve(4, "d2:9", "1")]), T0);
     let codes: Vec<_> = r.results.iter().map(|x| (x.status, x.code.clone())).collect();
     assert_eq!(codes[0], (ResultStatus::Refused, Some("INSUFFICIENT_CREDITS".into())));
     assert_eq!(codes[1], (ResultStatus::Refused, Some("NOT_FOUND".into())));
@@ -85,7 +91,12 @@ fn overdraft_is_bounded_by_the_offline_limit_and_settled_later() {
     // Another device spends everything.
     push(&mut l, "d2", json!([reserve(1, "d2:1", "500"), commit(2, "d2:1", "500")]), T0);
     // d1 was offline: its reserve is refused, but the usage happened.
-    let (r, p) = push(&mut l, "d1", json!([reserve(1, "d1:1", "30"), commit(2, "d1:1", "30"), reserve(3, "d1:3", "40"), commit(4, "d1:3", "40")]), T0 + 1);
+    let (r, p) = push(
+        &mut l,
+        "d1",
+        json!([reserve(1, "d1:1", "30"), commit(2, "d1:1", "30"), reserve(3, "d1:3", "40"), commit(4, "d1:3", "40")]),
+        T0 + 1,
+    );
     assert_eq!(r.results[0].code.as_deref(), Some("INSUFFICIENT_CREDITS"));
     assert_eq!((r.results[1].charged, r.results[1].overdraft, r.results[1].unpaid), (Some(c("0")), Some(c("30")), Some(c("0"))));
     assert_eq!((r.results[3].overdraft, r.results[3].unpaid), (Some(c("20")), Some(c("20"))), "only up to the offline limit");
@@ -103,7 +114,13 @@ fn overdraft_is_bounded_by_the_offline_limit_and_settled_later() {
 #[test]
 fn bad_requests_get_an_error_body_not_a_panic() {
     let mut l = ledger_with("50");
-    for body in ["", "{", "null", r#"{"v":3,"accountId":"a1","deviceId":"d1","mutations":[]}"#, r#"{"v":2,"accountId":"a1","deviceId":"d:1","mutations":[]}"#] {
+    for body in [
+        "",
+        "{",
+        "null",
+        r#"{"v":3,"accountId":"a1","deviceId":"d1","mutations":[]}"#,
+        r#"{"v":2,"accountId":"a1","deviceId":"d:1","mutations":[]}"#,
+    ] {
         let out = l.handle_push(body, T0);
         assert!(out.contains("\"code\":\"BAD_REQUEST\""), "{body:?} → {out}");
     }
@@ -117,7 +134,9 @@ fn admin_commands_run_as_json() {
     let mut l = ledger_with("50");
     assert!(l.handle_admin(r#"{"op":"createAccount","accountId":"a2","policy":"assistLore"}"#, T0).contains("\"ok\":true"));
     assert!(l.handle_admin(r#"{"op":"signup","accountId":"a2"}"#, T0).contains("\"ok\":true"));
-    assert!(l.handle_admin(r#"{"op":"grant","accountId":"a2","grant":{"id":"g1","kind":"promotion","amount":"25"}}"#, T0).contains("\"ok\":true"));
+    assert!(l
+        .handle_admin(r#"{"op":"grant","accountId":"a2","grant":{"id":"g1","kind":"promotion","amount":"25"}}"#, T0)
+        .contains("\"ok\":true"));
     assert!(l.handle_admin(r#"{"op":"setOfflineLimit","accountId":"a2","deviceId":"d1","limit":"5"}"#, T0).contains("\"ok\":true"));
     let out = l.handle_admin(r#"{"op":"balance","accountId":"a2"}"#, T0);
     assert!(out.contains("\"balance\":\"525\""), "{out}");

@@ -5,8 +5,8 @@
 use credit_meter_protocol::base64url;
 use credit_meter_protocol::error::Coded;
 use credit_meter_protocol::snapshot::*;
-use proptest::prelude::*;
 use credit_meter_sim::harness::*;
+use proptest::prelude::*;
 
 fn payload() -> SnapshotPayload {
     SnapshotPayload {
@@ -18,8 +18,22 @@ fn payload() -> SnapshotPayload {
         balance: c("12.5"),
         held: c("2"),
         grants: vec![
-            SnapshotGrant { id: "p1".into(), kind: "purchase".into(), remaining: c("10"), expires_at: None, priority: 0, refundable_until: Some(T0 + 1) },
-            SnapshotGrant { id: "s".into(), kind: "signup".into(), remaining: c("2.5"), expires_at: Some(T0 + 1000), priority: 0, refundable_until: None },
+            SnapshotGrant {
+                id: "p1".into(),
+                kind: "purchase".into(),
+                remaining: c("10"),
+                expires_at: None,
+                priority: 0,
+                refundable_until: Some(T0 + 1),
+            },
+            SnapshotGrant {
+                id: "s".into(),
+                kind: "signup".into(),
+                remaining: c("2.5"),
+                expires_at: Some(T0 + 1000),
+                priority: 0,
+                refundable_until: None,
+            },
         ],
         allowances: vec![],
         holds: vec![SnapshotHold { id: "d1:3".into(), amount: c("2"), expires_at: T0 + 600_000 }],
@@ -89,7 +103,17 @@ fn signed_nonsense_is_malformed_not_trusted() {
     p.balance = c("13");
     assert_eq!(signer().sign(&p).verify(&keys()).unwrap_err().code(), "BAD_SNAPSHOT", "balance must be the sum of the grants");
     let mut p = payload();
-    p.grants = vec![SnapshotGrant { id: "g".into(), kind: "promotion".into(), remaining: c("0"), expires_at: None, priority: 0, refundable_until: None }; 100_001];
+    p.grants = vec![
+        SnapshotGrant {
+            id: "g".into(),
+            kind: "promotion".into(),
+            remaining: c("0"),
+            expires_at: None,
+            priority: 0,
+            refundable_until: None
+        };
+        100_001
+    ];
     p.balance = c("0");
     assert_eq!(signer().sign(&p).verify(&keys()).unwrap_err().code(), "BAD_SNAPSHOT", "too many grants");
     assert_eq!(verify_json("{", &keys()).unwrap_err().code(), "BAD_SNAPSHOT");

@@ -2,10 +2,10 @@
 //! is one named test, run through the sync machine where the client's reaction matters.
 #![cfg(not(target_arch = "wasm32"))]
 
-use credit_meter_protocol::error::Coded;
-use credit_meter_ledger_core::reference::RefLedger;
-use credit_meter_protocol::snapshot::*;
 use credit_meter_client::{Action, Config, Event, Machine, Response, SyncError, Transport};
+use credit_meter_ledger_core::reference::RefLedger;
+use credit_meter_protocol::error::Coded;
+use credit_meter_protocol::snapshot::*;
 use credit_meter_sim::harness::*;
 
 /// A second ledger key, for rotation (`k2` sorts after `k1`).
@@ -79,7 +79,10 @@ fn every_single_bit_flip_of_a_snapshot_envelope_is_rejected() {
             let mut bytes = json.clone().into_bytes();
             bytes[i] ^= 1 << bit;
             // Bytes that are not UTF-8 are refused by the JSON parser like any other.
-            let verdict = std::str::from_utf8(&bytes).map_err(|_| ()).and_then(|t| credit_meter_base::json::from_str::<Envelope>(t).map_err(|_| ())).and_then(|e| e.verify(&keys()).map_err(|_| ()));
+            let verdict = std::str::from_utf8(&bytes)
+                .map_err(|_| ())
+                .and_then(|t| credit_meter_base::json::from_str::<Envelope>(t).map_err(|_| ()))
+                .and_then(|e| e.verify(&keys()).map_err(|_| ()));
             assert!(verdict.is_err(), "flipping bit {bit} of byte {i} ({:?}) was accepted", json.as_bytes()[i] as char);
             flips += 1;
         }
@@ -92,7 +95,10 @@ fn rollback_to_an_older_snapshot_is_refused() {
     let mut l = ledger_with("50");
     let old = signer().sign(&payload_at(&mut l, T0));
     // The ledger moves on (a purchase bumps its version); the client takes the new one.
-    l.with_account("a1", T0 + 10, |a, now| a.purchase(&credit_meter_ledger_core::model::PurchaseRequest { purchase_id: "p2".into(), package_id: "starter".into() }, now)).unwrap();
+    l.with_account("a1", T0 + 10, |a, now| {
+        a.purchase(&credit_meter_ledger_core::model::PurchaseRequest { purchase_id: "p2".into(), package_id: "starter".into() }, now)
+    })
+    .unwrap();
     let mut m = synced(&mut l, keys(), T0 + 20);
     let held = m.figures(T0 + 20).seq;
     assert!(held > old_seq(&old));
@@ -167,7 +173,8 @@ fn fast_forward_then_key_rotation_recovers_and_refuses_the_old_key() {
                 m.pull_done(token, Transport::Body(&body), T0 + 50);
             }
         }
-        acked |= std::iter::from_fn(|| m.poll_event()).any(|e| matches!(e, Event::Acknowledged(a) if a.hold_id == r.hold_id && a.confirmed));
+        acked |=
+            std::iter::from_fn(|| m.poll_event()).any(|e| matches!(e, Event::Acknowledged(a) if a.hold_id == r.hold_id && a.confirmed));
     }
     assert!(acked, "the reserve was confirmed by the ledger under the new key");
 }

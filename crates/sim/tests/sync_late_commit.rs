@@ -5,8 +5,8 @@
 //! as overdraft whatever the offline limit (PROTOCOL §6.4), and settles it later.
 #![cfg(not(target_arch = "wasm32"))]
 
-use credit_meter_ledger_core::model::PurchaseRequest;
 use credit_meter_client::HoldState;
+use credit_meter_ledger_core::model::PurchaseRequest;
 use credit_meter_sim::harness::*;
 
 #[test]
@@ -44,7 +44,8 @@ fn a_commit_of_an_open_hold_that_arrives_after_expiry_is_not_written_off() {
     assert_eq!(dev.overdraft, c("30"));
     assert_eq!(dev.vouched, c("30"), "not counted against the offline limit");
     // The next purchase settles it.
-    l.with_account("a1", now, |a, now| a.purchase(&PurchaseRequest { purchase_id: "p2".into(), package_id: "starter".into() }, now)).unwrap();
+    l.with_account("a1", now, |a, now| a.purchase(&PurchaseRequest { purchase_id: "p2".into(), package_id: "starter".into() }, now))
+        .unwrap();
     let rec = l.account("a1").unwrap();
     let dev = rec.devices.get("d1").unwrap();
     assert!(dev.overdraft.is_zero() && dev.vouched.is_zero());

@@ -1,10 +1,10 @@
 //! The sync state machine: every event in the states that matter.
 #![cfg(not(target_arch = "wasm32"))]
 
-use credit_meter_protocol::error::{Coded, ErrorCode};
 use credit_meter_client::{Action, Event, HoldState, Machine, ResultStatus, SyncError, Transport};
-use proptest::prelude::*;
+use credit_meter_protocol::error::{Coded, ErrorCode};
 use credit_meter_sim::harness::*;
+use proptest::prelude::*;
 
 fn ready() -> (credit_meter_ledger_core::reference::RefLedger, Client) {
     let mut l = ledger_with("50");
@@ -98,7 +98,10 @@ fn transient_failures_back_off_exponentially_with_a_cap() {
     let mut now = T0;
     let mut delays = Vec::new();
     for _ in 0..12 {
-        let Some(Event::SyncFailed { retry_at, .. }) = d.take_events().into_iter().rev().find(|e| matches!(e, Event::SyncFailed { .. })) else { panic!() };
+        let Some(Event::SyncFailed { retry_at, .. }) = d.take_events().into_iter().rev().find(|e| matches!(e, Event::SyncFailed { .. }))
+        else {
+            panic!()
+        };
         delays.push(retry_at - now);
         assert_eq!(d.m.next_timeout().map(|t| t <= retry_at), Some(true));
         d.m.timer(retry_at - 1);
@@ -151,7 +154,10 @@ fn until_request(m: &mut Machine) -> Action {
 fn malformed_or_truncated_bodies_are_transient_failures() {
     let (mut l0, mut d0) = ready();
     let (_, sample) = push_once(&mut l0, &mut d0);
-    let mut bads: Vec<String> = ["", "null", "{", "[]", "{\"v\":2}", "{\"v\":1}", "{\"v\":1,\"error\":{\"code\":\"BUSY\"}}"].iter().map(|s| s.to_string()).collect();
+    let mut bads: Vec<String> = ["", "null", "{", "[]", "{\"v\":2}", "{\"v\":1}", "{\"v\":1,\"error\":{\"code\":\"BUSY\"}}"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     bads.push(sample[..sample.len() / 2].to_string());
     bads.push(sample.replace("\"sig\":\"", "\"sig\":\"AAAA"));
     for bad in bads {
@@ -256,7 +262,10 @@ fn fresh_amounts_beyond_the_offline_room_need_confirmation() {
     let r = d.m.reserve(&req("80"), T0).unwrap();
     assert!(r.needs_confirmation);
     d.pump(&mut l, T0);
-    assert!(d.events.iter().any(|e| matches!(e, Event::Acknowledged(a) if a.hold_id == r.hold_id && a.confirmed && a.status == Some(ResultStatus::Applied))));
+    assert!(d
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Acknowledged(a) if a.hold_id == r.hold_id && a.confirmed && a.status == Some(ResultStatus::Applied))));
 }
 
 #[test]
@@ -288,7 +297,11 @@ fn a_tampered_snapshot_is_discarded_but_the_outbox_is_kept() {
     d2.storage = Some(tampered);
     d2.offline = true;
     d2.open(&mut l, T0 + 1);
-    assert!(d2.events.contains(&Event::CacheDiscarded { code: ErrorCode::TamperedCache, kept_mutations: 2, outbox_lost: false }), "{:?}", d2.events);
+    assert!(
+        d2.events.contains(&Event::CacheDiscarded { code: ErrorCode::TamperedCache, kept_mutations: 2, outbox_lost: false }),
+        "{:?}",
+        d2.events
+    );
     assert_eq!(d2.m.figures(T0 + 1).freshness.as_str(), "none");
     d2.offline = false;
     d2.sync(&mut l, T0 + 2);
@@ -303,7 +316,11 @@ fn unreadable_or_foreign_storage_is_discarded_and_reported() {
         let mut d = Client::new("d1");
         d.storage = Some(stored.to_string());
         d.open(&mut l, T0);
-        assert!(d.events.iter().any(|e| matches!(e, Event::CacheDiscarded { code: c2, outbox_lost: true, .. } if *c2 == code)), "{:?}", d.events);
+        assert!(
+            d.events.iter().any(|e| matches!(e, Event::CacheDiscarded { code: c2, outbox_lost: true, .. } if *c2 == code)),
+            "{:?}",
+            d.events
+        );
         assert_eq!(d.m.figures(T0).balance, c("500"), "resynced");
     }
     let mut other = Client::new("d2");

@@ -5,8 +5,8 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use credit_meter_ledger_core::model::EntryKind;
-use credit_meter_protocol::money::Credits;
 use credit_meter_ledger_core::reference::RefLedger;
+use credit_meter_protocol::money::Credits;
 use credit_meter_sim::harness::*;
 
 /// Credits drawn by commits and settlements on "a1" (every debit entry).

@@ -3,12 +3,12 @@
 //! devices' offline limits.
 #![cfg(not(target_arch = "wasm32"))]
 
+use credit_meter_client::HoldState;
 use credit_meter_ledger_core::model::{EntryKind, Purpose};
 use credit_meter_protocol::money::Credits;
-use credit_meter_client::HoldState;
+use credit_meter_sim::harness::*;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use credit_meter_sim::harness::*;
 
 #[derive(Debug, Clone)]
 enum Step {

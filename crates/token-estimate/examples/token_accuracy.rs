@@ -37,11 +37,11 @@ mod ascii;
 #[path = "../src/boundaries.rs"]
 mod boundaries;
 #[allow(dead_code)]
-#[path = "../src/classify.rs"]
-mod classify;
-#[allow(dead_code)]
 #[path = "../src/cl_letters.rs"]
 mod cl_letters;
+#[allow(dead_code)]
+#[path = "../src/classify.rs"]
+mod classify;
 #[allow(dead_code)]
 #[path = "../src/features.rs"]
 mod features;
@@ -106,7 +106,6 @@ fn estimate_tokens(text: &str, enc: Encoding) -> u64 {
     model::combine_text(&c, text.as_bytes(), o200k)
 }
 
-
 /// FNV-1a (32-bit) of a path; even hashes are the fitting half.
 fn fnv(s: &str) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
@@ -128,8 +127,7 @@ struct Note {
 
 /// Reads `counts.tsv` in `dir`; files live in `dir/notes` if that exists, else in `dir`.
 fn load(dir: &Path, prefix: &str) -> Vec<Note> {
-    let tsv = std::fs::read_to_string(dir.join("counts.tsv"))
-        .unwrap_or_else(|e| panic!("cannot read {}/counts.tsv: {e}", dir.display()));
+    let tsv = std::fs::read_to_string(dir.join("counts.tsv")).unwrap_or_else(|e| panic!("cannot read {}/counts.tsv: {e}", dir.display()));
     let base = if dir.join("notes").is_dir() { dir.join("notes") } else { dir.to_path_buf() };
     let mut out = Vec::new();
     for line in tsv.lines().skip(1) {
@@ -432,7 +430,13 @@ fn fit(files: &[String]) {
             let cat = if c[features::HIT] > 0 && c.iter().sum::<u64>() == c[features::HIT] {
                 "hit"
             } else if (features::MISS..features::MISS_LONG).any(|i| c[i] > 0) {
-                if c[features::LATIN_EXT] > 0 { "latin-ext" } else if c[features::SEG_EXTRA] > 0 { "multi-seg" } else { "miss" }
+                if c[features::LATIN_EXT] > 0 {
+                    "latin-ext"
+                } else if c[features::SEG_EXTRA] > 0 {
+                    "multi-seg"
+                } else {
+                    "miss"
+                }
             } else if (features::SCRIPT_CHARS..features::NUMBER).any(|i| c[i] > 0) {
                 "script"
             } else if (features::PUNCT_RUN..features::SPACE).any(|i| c[i] > 0) {

@@ -5,8 +5,8 @@
 //! the general path takes that piece instead.
 
 use super::features::{
-    add, miss, punct_run, segment_at, Counts, CONTRACTION, HIT, NUMBER, PRE_OTHER, PRE_PUNCT, PUNCT_HIT, PUNCT_SPACE,
-    SEG_EXTRA, SPACE, SPACE_LONG, SPACE_NL, SPACE_NL_EXTRA,
+    add, miss, punct_run, segment_at, Counts, CONTRACTION, HIT, NUMBER, PRE_OTHER, PRE_PUNCT, PUNCT_HIT, PUNCT_SPACE, SEG_EXTRA, SPACE,
+    SPACE_LONG, SPACE_NL, SPACE_NL_EXTRA,
 };
 use super::pretokenize::{contraction, BYTE, DI, LO, NA, NL, PU, SP, UP};
 use super::swar::{byte, in_range, key, run, window, WINDOW};
@@ -111,7 +111,13 @@ fn word(b: &[u8], start: usize, body: usize, o200k: bool, t: &Table, c: &mut Cou
     let lower_end = if o200k { j } else { run(lo, uppers) };
     if lower_end == j && (uppers <= 1 || uppers == j) {
         // One case segment: `word`, `Word` or `WORD` (nearly all words).
-        let shape = if uppers < j { uppers } else if j == 1 { 1 } else { 2 };
+        let shape = if uppers < j {
+            uppers
+        } else if j == 1 {
+            1
+        } else {
+            2
+        };
         segment(b, w, body, 0, j, shape, spaced, o200k, t, c);
         return Some(end);
     }
@@ -125,18 +131,7 @@ fn word(b: &[u8], start: usize, body: usize, o200k: bool, t: &Table, c: &mut Cou
 /// ALLCAPS, 2) is one token, others cost as rare words (like [`segment_at`]).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn segment(
-    b: &[u8],
-    w: [u64; 2],
-    body: usize,
-    p: usize,
-    len: usize,
-    shape: usize,
-    spaced: bool,
-    o200k: bool,
-    t: &Table,
-    c: &mut Counts,
-) {
+fn segment(b: &[u8], w: [u64; 2], body: usize, p: usize, len: usize, shape: usize, spaced: bool, o200k: bool, t: &Table, c: &mut Counts) {
     if shape < 2 && len >= 3 {
         let f = t.get(key(w, p, len));
         let bit = usize::from(!o200k) + if spaced { 0 } else { 2 } + if shape == 1 { 4 } else { 0 };

@@ -6,8 +6,8 @@
 //! weighted sum of the counters ([`super::model`]).
 
 use super::ascii;
-use super::cl_letters;
 use super::boundaries;
+use super::cl_letters;
 use super::classify::{class, script, Class, Script, SCRIPTS};
 use super::pretokenize::{chars, Kind, Pieces};
 use super::words::{table, Table, MAX_WORD};
@@ -216,16 +216,7 @@ pub(crate) fn word_prefix(first: Option<u8>, c: &mut Counts) {
 
 /// Counts the ASCII case segment `b[start..start + len]`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn segment_at(
-    b: &[u8],
-    start: usize,
-    len: usize,
-    shape: usize,
-    spaced: bool,
-    o200k: bool,
-    t: &Table,
-    c: &mut Counts,
-) {
+pub(crate) fn segment_at(b: &[u8], start: usize, len: usize, shape: usize, spaced: bool, o200k: bool, t: &Table, c: &mut Counts) {
     let seg = b.get(start..start + len).unwrap_or(&[]);
     if shape < 2 && seg.len() >= 3 && seg.len() <= MAX_WORD {
         let f = t.flags_at(b, start, len);

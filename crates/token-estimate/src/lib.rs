@@ -25,8 +25,8 @@
 
 mod ascii;
 mod boundaries;
-mod classify;
 mod cl_letters;
+mod classify;
 mod features;
 mod han_tokens;
 mod han_traditional;

@@ -459,9 +459,7 @@ impl<'a> Pieces<'a> {
             let body = if prefixable { self.o200k_body(i + n0).map(|e| (i + n0, e)) } else { None };
             let body = match body {
                 Some(b) => Some(b),
-                None if !matches!(c0, Class::Punct | Class::Space | Class::Newline | Class::Digit) => {
-                    self.o200k_body(i).map(|e| (i, e))
-                }
+                None if !matches!(c0, Class::Punct | Class::Space | Class::Newline | Class::Digit) => self.o200k_body(i).map(|e| (i, e)),
                 None => None,
             };
             if let Some((b, e)) = body {

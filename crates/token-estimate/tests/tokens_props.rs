@@ -14,9 +14,9 @@ mod mark_ranges;
 #[path = "../src/pretokenize.rs"]
 mod pretokenize;
 
-use token_estimate::{estimate as estimate_tokens, estimate_utf8 as estimate_tokens_utf8, Encoding};
 use proptest::prelude::*;
 use std::time::Instant;
+use token_estimate::{estimate as estimate_tokens, estimate_utf8 as estimate_tokens_utf8, Encoding};
 
 const ENCODINGS: [Encoding; 2] = [Encoding::O200kBase, Encoding::Cl100kBase];
 

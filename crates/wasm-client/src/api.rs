@@ -1,13 +1,13 @@
 //! The exported functions and the `Catalog` class.
 
 use super::convert::{object_arg, string_arg, to_js, type_name};
-use crate::js_error::{coded_error, to_js_error};
 use super::text::with_utf8;
 use super::types::*;
 use crate::catalog::{Catalog as CoreCatalog, CatalogDefinition};
 use crate::error::{BAD_CATALOG, BAD_INPUT};
 use crate::estimate::{self, Encoding, EstimateRequest};
 use crate::funding::{self, DecideRequest};
+use crate::js_error::{coded_error, to_js_error};
 use wasm_bindgen::prelude::*;
 
 thread_local! {
@@ -41,9 +41,7 @@ pub fn estimate_tokens(
 /// The encoding argument: compared with the two names as JS strings first, which spares
 /// copying the name into Wasm memory on every call.
 fn encoding_arg(v: &JsValue) -> Result<Encoding, JsValue> {
-    let known = ENCODING_NAMES.with(|names| {
-        names.iter().find(|(name, _)| name == v).map(|&(_, encoding)| encoding)
-    });
+    let known = ENCODING_NAMES.with(|names| names.iter().find(|(name, _)| name == v).map(|&(_, encoding)| encoding));
     match known {
         Some(encoding) => Ok(encoding),
         None => estimate::parse_encoding(&string_arg(v, "encoding")?).map_err(to_js_error),

@@ -62,8 +62,5 @@ pub fn is_credit_meter_error(#[wasm_bindgen(unchecked_param_type = "unknown")] v
     if err.name() != ERROR_NAME {
         return false;
     }
-    Reflect::get(value, &JsValue::from_str("code"))
-        .ok()
-        .and_then(|c| c.as_string())
-        .is_some_and(|c| ErrorCode::parse(&c).is_some())
+    Reflect::get(value, &JsValue::from_str("code")).ok().and_then(|c| c.as_string()).is_some_and(|c| ErrorCode::parse(&c).is_some())
 }

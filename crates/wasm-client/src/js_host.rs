@@ -7,8 +7,8 @@
 //! owned by this struct and never borrowed from a `RefCell`.
 
 use super::convert::type_name;
-use crate::js_error::bad_input;
 use crate::host::{Callback, Exchange, Host, HostError};
+use crate::js_error::bad_input;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -71,9 +71,7 @@ impl JsHost {
         if !host.is_object() {
             return Err(bad_input(&["host must be an object with load, save, pull and push, got ", type_name(&host)].concat()));
         }
-        let need = |name: &str| {
-            function(&host, name, true)?.ok_or_else(|| bad_input(&["host.", name, " must be a function"].concat()))
-        };
+        let need = |name: &str| function(&host, name, true)?.ok_or_else(|| bad_input(&["host.", name, " must be a function"].concat()));
         Ok(JsHost {
             load: need("load")?,
             save: need("save")?,
@@ -110,7 +108,6 @@ impl JsHost {
             Err(e) => Err(HostError::Rejected(cb, describe(&e))),
         }
     }
-
 }
 
 impl Host for JsHost {
@@ -119,9 +116,7 @@ impl Host for JsHost {
         if v.is_null() || v.is_undefined() {
             return Ok(None);
         }
-        v.as_string()
-            .map(Some)
-            .ok_or_else(|| HostError::BadValue(Callback::Load, [type_name(&v), " instead of a string or null"].concat()))
+        v.as_string().map(Some).ok_or_else(|| HostError::BadValue(Callback::Load, [type_name(&v), " instead of a string or null"].concat()))
     }
 
     /// Calls `save`, `pull` or `push` with `body`: what `pull` and `push` answered (the

@@ -30,8 +30,8 @@ use credit_meter_client as sync;
 
 pub mod api;
 pub mod convert;
-pub mod entropy;
 pub mod deferred;
+pub mod entropy;
 pub mod js_error;
 pub mod js_host;
 pub mod meter;

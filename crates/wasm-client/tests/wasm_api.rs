@@ -205,7 +205,14 @@ fn catalogs_load_validate_and_price() {
     assert_eq!(c2.revision(), "custom-1");
     assert_eq!(get(&c2.packages().unwrap(), "0.perCreditUsd").as_string().as_deref(), Some("0.005"));
 
-    let broken = ["", "{", "null", "[]", "{\"format\":1}", "{\"format\":2,\"revision\":\"x\",\"creditsPerUsd\":\"1\",\"creditStep\":\"1\",\"operations\":[]}"];
+    let broken = [
+        "",
+        "{",
+        "null",
+        "[]",
+        "{\"format\":1}",
+        "{\"format\":2,\"revision\":\"x\",\"creditsPerUsd\":\"1\",\"creditStep\":\"1\",\"operations\":[]}",
+    ];
     for text in broken {
         assert_eq!(code_of(load_catalog(JsValue::from_str(text).unchecked_into()).unwrap_err()), "BAD_CATALOG", "{text:?}");
         still_works();

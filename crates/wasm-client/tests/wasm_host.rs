@@ -1,8 +1,8 @@
 //! The host adapter against real JS callbacks that misbehave in every way a host can.
 #![cfg(target_arch = "wasm32")]
 
-use credit_meter_client::host::{Callback, Host, HostError};
 use credit_meter::js_host::{JsHost, Timeouts};
+use credit_meter_client::host::{Callback, Host, HostError};
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -54,14 +54,9 @@ async fn sync_throws_rejections_hangs_and_bad_values_are_host_errors() {
     assert!(matches!(h.push("p").await, Err(HostError::BadValue(Callback::Push, _))));
     assert!(matches!(h.now(), Err(HostError::BadValue(Callback::Now, _))));
     // Thenables that throw, rejections with non-Error values, and odd load values.
-    let h = host(
-        "return 5",
-        "return { then() { throw 'nope' } }",
-        "return Promise.reject(undefined)",
-        "throw Symbol('s')",
-        Some("return NaN"),
-    )
-    .unwrap();
+    let h =
+        host("return 5", "return { then() { throw 'nope' } }", "return Promise.reject(undefined)", "throw Symbol('s')", Some("return NaN"))
+            .unwrap();
     assert!(matches!(h.load().await, Err(HostError::BadValue(Callback::Load, _))));
     assert_eq!(h.save("s").await, Err(HostError::Rejected(Callback::Save, "nope".into())));
     assert!(matches!(h.pull("p").await, Err(HostError::Rejected(Callback::Pull, _))));

@@ -3,9 +3,9 @@
 //! truncated JSON, deliver a response twice, and storage that fails on save.
 #![cfg(target_arch = "wasm32")]
 
+use credit_meter::meter::Meter;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
 use credit_meter_protocol::snapshot::SnapshotSigner;
-use credit_meter::meter::Meter;
 use js_sys::{Function, Object, Promise, Reflect, JSON};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -177,7 +177,8 @@ fn ledger_open_holds(w: &World) -> String {
 }
 
 async fn generate(m: &Meter, cards: u32) -> String {
-    let est = m.estimate(JSON::parse(&format!(r#"{{"operation":"flashcards.generate","cards":{cards}}}"#)).unwrap().unchecked_into()).unwrap();
+    let est =
+        m.estimate(JSON::parse(&format!(r#"{{"operation":"flashcards.generate","cards":{cards}}}"#)).unwrap().unchecked_into()).unwrap();
     let req = Object::new();
     Reflect::set(&req, &"estimate".into(), &est).unwrap();
     let d = m.decide(req.unchecked_into()).unwrap();
@@ -287,7 +288,11 @@ async fn every_network_fault_is_retried_and_nothing_is_charged_twice() {
         settle(m.commit(h.into(), c.unchecked_into())).await.expect("commit is durable locally even offline");
         let e = settle(m.sync()).await.unwrap_err();
         assert!(!code(&e).is_empty(), "{fault:?}: a coded failure");
-        assert_eq!(get(&m.balance().into(), "outbox").as_f64(), Some(1.0), "{fault:?}: the commit is still queued (the reserve went out before the fault)");
+        assert_eq!(
+            get(&m.balance().into(), "outbox").as_f64(),
+            Some(1.0),
+            "{fault:?}: the commit is still queued (the reserve went out before the fault)"
+        );
         w.net.set(Net::Ok);
         let b = settle(m.sync()).await.expect("recovers");
         assert_eq!(get(&b, "outbox").as_f64(), Some(0.0), "{fault:?}");
@@ -401,7 +406,13 @@ async fn hostile_arguments_are_coded_errors_and_the_meter_keeps_working() {
         assert!(!code(&e).is_empty());
     }
     let h = generate(&m, 1).await;
-    for c in [r#"{"credits":"-1"}"#, r#"{"credits":1}"#, r#"{}"#, r#"{"operation":"nope","cards":1}"#, r#"{"operation":"flashcards.generate","cards":-2}"#] {
+    for c in [
+        r#"{"credits":"-1"}"#,
+        r#"{"credits":1}"#,
+        r#"{}"#,
+        r#"{"operation":"nope","cards":1}"#,
+        r#"{"operation":"flashcards.generate","cards":-2}"#,
+    ] {
         let e = settle(m.commit(h.clone().into(), JSON::parse(c).unwrap().unchecked_into())).await.unwrap_err();
         assert!(!code(&e).is_empty(), "{c}");
     }

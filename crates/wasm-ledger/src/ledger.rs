@@ -5,16 +5,16 @@
 //! `CreditMeterError`s with a `code`; ledger refusals carry their details as extra
 //! properties (`needed`, `available`, `remedies`, `reason`, `limit`).
 
-use credit_meter::convert::{object_arg, string_arg, to_js, type_name};
-use credit_meter::js_error::{bad_input, to_js_error};
 use crate::error::BAD_INPUT;
+use crate::json::ToJson;
 use crate::model::{
-    replay, Account, AllowanceUseRequest, ChargeRequest, ConvertRequest, CycleRequest, DebitRequest, Entry, GrantRequest,
-    HoldRequest, LedgerError, PlanChangeRequest, Policy, PurchaseRequest,
+    replay, Account, AllowanceUseRequest, ChargeRequest, ConvertRequest, CycleRequest, DebitRequest, Entry, GrantRequest, HoldRequest,
+    LedgerError, PlanChangeRequest, Policy, PurchaseRequest,
 };
 use crate::money::{Credits, MAX_SAFE_INTEGER};
+use credit_meter::convert::{object_arg, string_arg, to_js, type_name};
+use credit_meter::js_error::{bad_input, to_js_error};
 use js_sys::Reflect;
-use crate::json::ToJson;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -266,7 +266,10 @@ impl LedgerAccount {
 
     /// Entries after `sinceSeq` (all when absent), oldest first.
     #[wasm_bindgen(unchecked_return_type = "LedgerEntry[]")]
-    pub fn entries(&self, #[wasm_bindgen(js_name = sinceSeq, unchecked_optional_param_type = "number")] since_seq: JsValue) -> Result<JsValue, JsValue> {
+    pub fn entries(
+        &self,
+        #[wasm_bindgen(js_name = sinceSeq, unchecked_optional_param_type = "number")] since_seq: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let since = if since_seq.is_undefined() || since_seq.is_null() { 0 } else { time_arg(&since_seq, "sinceSeq")?.max(0) as u64 };
         to_js(&self.inner.entries_since(since))
     }

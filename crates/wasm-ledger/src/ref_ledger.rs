@@ -2,13 +2,13 @@
 //! It speaks the wire protocol of docs/PROTOCOL.md as strings, so a host's `push`/`pull`
 //! callbacks can hand it the request bodies as they would send them over the network.
 
-use credit_meter::convert::{object_arg, string_arg, to_js};
-use credit_meter::js_error::bad_input;
 use crate::base64url;
 use crate::error::BAD_INPUT;
 use crate::money::{count_from_f64, Credits};
 use crate::reference::{LedgerConfig, RefLedger};
 use crate::snapshot::SnapshotSigner;
+use credit_meter::convert::{object_arg, string_arg, to_js};
+use credit_meter::js_error::bad_input;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -37,7 +37,6 @@ extern "C" {
     #[wasm_bindgen(typescript_type = "Record<string, string>")]
     pub type KeysJs;
 }
-
 
 struct Options {
     kid: String,

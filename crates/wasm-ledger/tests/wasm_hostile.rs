@@ -8,8 +8,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use credit_meter::api::{calibrate, decide, default_catalog, estimate, estimate_tokens, load_catalog, Catalog};
-use credit_meter_ledger_wasm::ledger::{ledger_policy, replay_ledger};
 use credit_meter::meter::Meter;
+use credit_meter_ledger_wasm::ledger::{ledger_policy, replay_ledger};
 use credit_meter_ledger_wasm::ref_ledger::ReferenceLedger;
 use js_sys::{Array, Function, Promise, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -18,11 +18,40 @@ use wasm_bindgen_test::*;
 
 /// Every code the package documents (README, .d.ts, docs/PROTOCOL.md §7, the ledger's).
 const CODES: &[&str] = &[
-    "BAD_INPUT", "BAD_AMOUNT", "BAD_CATALOG", "UNKNOWN_MODEL", "UNKNOWN_OPERATION", "UNKNOWN_ENCODING", "BAD_KEY",
-    "BAD_SIGNATURE", "UNKNOWN_KEY", "WRONG_ACCOUNT", "ROLLBACK", "BAD_SNAPSHOT", "BAD_RESPONSE", "TRANSPORT_FAILED",
-    "TIMEOUT", "NOT_ACKNOWLEDGED", "TAMPERED_CACHE", "SAVE_FAILED", "STORAGE_FAILED", "HOST_FAILED", "HOST_TIMEOUT",
-    "INSUFFICIENT_CREDITS", "OFFLINE_LIMIT", "NO_SNAPSHOT", "NOT_OPEN", "UNKNOWN_HOLD", "OUTBOX_FULL", "NOT_OWNER",
-    "INSUFFICIENT_ALLOWANCE", "NOT_REFUNDABLE", "DUPLICATE_ID", "NOT_FOUND", "ALREADY_GRANTED", "CLOCK_BACKWARDS",
+    "BAD_INPUT",
+    "BAD_AMOUNT",
+    "BAD_CATALOG",
+    "UNKNOWN_MODEL",
+    "UNKNOWN_OPERATION",
+    "UNKNOWN_ENCODING",
+    "BAD_KEY",
+    "BAD_SIGNATURE",
+    "UNKNOWN_KEY",
+    "WRONG_ACCOUNT",
+    "ROLLBACK",
+    "BAD_SNAPSHOT",
+    "BAD_RESPONSE",
+    "TRANSPORT_FAILED",
+    "TIMEOUT",
+    "NOT_ACKNOWLEDGED",
+    "TAMPERED_CACHE",
+    "SAVE_FAILED",
+    "STORAGE_FAILED",
+    "HOST_FAILED",
+    "HOST_TIMEOUT",
+    "INSUFFICIENT_CREDITS",
+    "OFFLINE_LIMIT",
+    "NO_SNAPSHOT",
+    "NOT_OPEN",
+    "UNKNOWN_HOLD",
+    "OUTBOX_FULL",
+    "NOT_OWNER",
+    "INSUFFICIENT_ALLOWANCE",
+    "NOT_REFUNDABLE",
+    "DUPLICATE_ID",
+    "NOT_FOUND",
+    "ALREADY_GRANTED",
+    "CLOCK_BACKWARDS",
     "REPLAY_MISMATCH",
 ];
 
@@ -129,7 +158,8 @@ struct Export {
 }
 
 fn exports() -> Vec<Export> {
-    let est = || estimate(json(r##"{"operation":"flashcards.generate","note":"# Cells\nCells divide. Cells grow."}"##).unchecked_into()).unwrap();
+    let est =
+        || estimate(json(r##"{"operation":"flashcards.generate","note":"# Cells\nCells divide. Cells grow."}"##).unchecked_into()).unwrap();
     let decide_req = {
         let r = json(r#"{"balance":"100","byok":false}"#);
         Reflect::set(&r, &"estimate".into(), &est()).unwrap();
@@ -147,16 +177,40 @@ fn exports() -> Vec<Export> {
     };
     let e = |name, slots, call: Call| Export { name, slots, call };
     vec![
-        e("estimateTokens", vec![("text", "Hello world".into()), ("name", "o200k_base".into())], Box::new(|a| estimate_tokens(a[0].clone(), a[1].clone()).map(JsValue::from))),
-        e("estimate", vec![("object", json(r#"{"operation":"message","text":"Hello","encoding":"cl100k_base"}"#))], Box::new(|a| estimate(a[0].clone().unchecked_into()).map(Into::into))),
+        e(
+            "estimateTokens",
+            vec![("text", "Hello world".into()), ("name", "o200k_base".into())],
+            Box::new(|a| estimate_tokens(a[0].clone(), a[1].clone()).map(JsValue::from)),
+        ),
+        e(
+            "estimate",
+            vec![("object", json(r#"{"operation":"message","text":"Hello","encoding":"cl100k_base"}"#))],
+            Box::new(|a| estimate(a[0].clone().unchecked_into()).map(Into::into)),
+        ),
         e("decide", vec![("object", decide_req.clone())], Box::new(|a| decide(a[0].clone().unchecked_into()).map(Into::into))),
         e("calibrate", vec![("object", calibrate_req)], Box::new(|a| calibrate(a[0].clone().unchecked_into()).map(Into::into))),
         e("defaultCatalog", vec![], Box::new(|_| default_catalog().map(Into::into))),
-        e("loadCatalog", vec![("object", default_catalog().unwrap().into())], Box::new(|a| load_catalog(a[0].clone().unchecked_into()).map(Into::into))),
-        e("Catalog.load", vec![("object", default_catalog().unwrap().into())], Box::new(|a| Catalog::load(a[0].clone().unchecked_into()).map(Into::into))),
+        e(
+            "loadCatalog",
+            vec![("object", default_catalog().unwrap().into())],
+            Box::new(|a| load_catalog(a[0].clone().unchecked_into()).map(Into::into)),
+        ),
+        e(
+            "Catalog.load",
+            vec![("object", default_catalog().unwrap().into())],
+            Box::new(|a| Catalog::load(a[0].clone().unchecked_into()).map(Into::into)),
+        ),
         e("Catalog.default", vec![], Box::new(|_| Ok(Catalog::default_().into()))),
-        e("Catalog#estimate", vec![("object", json(r#"{"operation":"message","inputTokens":10}"#))], Box::new(move |a| catalog().estimate(a[0].clone().unchecked_into()).map(Into::into))),
-        e("Catalog#decide", vec![("object", decide_req)], Box::new(move |a| catalog().decide(a[0].clone().unchecked_into()).map(Into::into))),
+        e(
+            "Catalog#estimate",
+            vec![("object", json(r#"{"operation":"message","inputTokens":10}"#))],
+            Box::new(move |a| catalog().estimate(a[0].clone().unchecked_into()).map(Into::into)),
+        ),
+        e(
+            "Catalog#decide",
+            vec![("object", decide_req)],
+            Box::new(move |a| catalog().decide(a[0].clone().unchecked_into()).map(Into::into)),
+        ),
         e("Catalog#packages", vec![], Box::new(move |_| catalog().packages().map(Into::into))),
         e("Catalog#toJSON", vec![], Box::new(move |_| catalog().to_json().map(Into::into))),
         e("Catalog#revision", vec![], Box::new(move |_| Ok(catalog().revision().into()))),
@@ -310,7 +364,11 @@ async fn every_meter_method_refuses_hostile_arguments_with_codes_and_keeps_its_s
                     }
                     mw.quiet().await;
                 }
-                assert_eq!(text(&m.estimate(json(r#"{"operation":"message","inputTokens":10}"#).unchecked_into()).unwrap()), good_estimate, "{label}");
+                assert_eq!(
+                    text(&m.estimate(json(r#"{"operation":"message","inputTokens":10}"#).unchecked_into()).unwrap()),
+                    good_estimate,
+                    "{label}"
+                );
                 cases += 1;
                 tick().await;
             }

@@ -67,7 +67,10 @@ fn holds_commit_and_refunds_work_from_js() {
     let h = a.reserve(json(r#"{"holdId":"h1","amount":"30","operation":"flashcards.generate"}"#), t(1.0)).unwrap();
     assert_eq!(s(&h, "status"), "open");
     let e = a.commit("h1".into(), "12".into(), t(2.0)).unwrap();
-    assert_eq!((s(&e, "type"), s(&e, "amount"), s(&e, "released"), s(&e, "balanceAfter")), ("debit".into(), "12".into(), "18".into(), "2988".into()));
+    assert_eq!(
+        (s(&e, "type"), s(&e, "amount"), s(&e, "released"), s(&e, "balanceAfter")),
+        ("debit".into(), "12".into(), "18".into(), "2988".into())
+    );
     let q = a.refund_quote("p1".into(), t(3.0)).unwrap();
     assert_eq!(get(&q, "eligible").as_bool(), Some(true));
     assert_eq!(s(&q, "refundUsd"), "9.96");
@@ -95,7 +98,9 @@ fn refusals_carry_codes_and_details() {
 #[wasm_bindgen_test]
 fn hostile_arguments_are_refused_and_the_instance_survives() {
     let mut a = true_recall_with_pro();
-    for bad in [JsValue::from_f64(f64::NAN), JsValue::from_f64(1.5), JsValue::from_f64(1e300), "5".into(), JsValue::NULL, JsValue::UNDEFINED] {
+    for bad in
+        [JsValue::from_f64(f64::NAN), JsValue::from_f64(1.5), JsValue::from_f64(1e300), "5".into(), JsValue::NULL, JsValue::UNDEFINED]
+    {
         assert_eq!(code_of(a.balance(bad.clone()).unwrap_err()), "BAD_INPUT", "now={bad:?}");
     }
     assert_eq!(code_of(a.preview_debit(JsValue::from_f64(5.0), t(1.0)).unwrap_err()), "BAD_INPUT", "numbers are not money");

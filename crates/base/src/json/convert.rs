@@ -331,7 +331,9 @@ impl ToJson for Decimal {
 impl FromJson for Decimal {
     fn from_json(v: Value) -> Result<Self, JsonError> {
         match v {
-            Value::String(s) => Decimal::from_str_exact(&s).map_err(|_| JsonError::new(["invalid value: `", &s, "` is not a decimal"].concat())),
+            Value::String(s) => {
+                Decimal::from_str_exact(&s).map_err(|_| JsonError::new(["invalid value: `", &s, "` is not a decimal"].concat()))
+            }
             _ => Err(JsonError::invalid_type("a decimal string")),
         }
     }

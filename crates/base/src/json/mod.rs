@@ -14,7 +14,10 @@ mod parse;
 mod value;
 mod write;
 
-pub use convert::{field, field_or_default, missing_field, parse_u64, slots, take_member, take_object, take_tag, unknown_field, unknown_variant, FromJson, ToJson, ToJsonFields};
+pub use convert::{
+    field, field_or_default, missing_field, parse_u64, slots, take_member, take_object, take_tag, unknown_field, unknown_variant, FromJson,
+    ToJson, ToJsonFields,
+};
 pub use error::JsonError;
 pub use fields::Fields;
 pub use parse::{parse, MAX_DEPTH};

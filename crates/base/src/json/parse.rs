@@ -203,8 +203,8 @@ impl Parser<'_> {
 
     fn string(&mut self) -> Result<String, JsonError> {
         self.i += 1; // the opening quote
-        // Most strings have no escape: one scan, then a copy of the slice. The scan stops
-        // only at ASCII bytes, so both ends are char boundaries of the (valid) input.
+                     // Most strings have no escape: one scan, then a copy of the slice. The scan stops
+                     // only at ASCII bytes, so both ends are char boundaries of the (valid) input.
         let run = self.run();
         if self.peek() == Some(b'"') {
             let start = self.i - run;

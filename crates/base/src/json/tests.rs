@@ -26,9 +26,33 @@ fn parses_what_serde_json_parses_into_the_same_tree() {
 #[test]
 fn refuses_what_rfc_8259_refuses() {
     for bad in [
-        "", " ", "01", "1.", ".5", "-", "+1", "1e", "0x10", "NaN", "Infinity", "[1,]", "{\"a\":1,}", "{a:1}", "'a'",
-        "\"\t\"", "\"\\x\"", "\"\\ud800\"", "\"\\ud800\\u0041\"", "\"\\udc00\"", "[1] 2", "tru", "nul", "{\"a\" 1}",
-        "\"abc", "[", "{\"a\":1,\"a\":2}",
+        "",
+        " ",
+        "01",
+        "1.",
+        ".5",
+        "-",
+        "+1",
+        "1e",
+        "0x10",
+        "NaN",
+        "Infinity",
+        "[1,]",
+        "{\"a\":1,}",
+        "{a:1}",
+        "'a'",
+        "\"\t\"",
+        "\"\\x\"",
+        "\"\\ud800\"",
+        "\"\\ud800\\u0041\"",
+        "\"\\udc00\"",
+        "[1] 2",
+        "tru",
+        "nul",
+        "{\"a\" 1}",
+        "\"abc",
+        "[",
+        "{\"a\":1,\"a\":2}",
     ] {
         assert!(parse(bad).is_err(), "{bad:?} should be refused");
         assert!(serde_json::from_str::<serde_json::Value>(bad).is_err() || bad.contains("\"a\":1,\"a\""), "{bad:?}: oracle");

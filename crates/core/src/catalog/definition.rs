@@ -1,8 +1,8 @@
 //! The catalog's JSON shape (serde). Validation rules live in `validate.rs`.
 
-use token_estimate::Encoding;
-pub use crate::package::PackageDefinition;
 use crate::money::{Credits, Usd};
+pub use crate::package::PackageDefinition;
+use token_estimate::Encoding;
 
 /// A catalog document as written in JSON.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,7 +139,6 @@ impl Charge {
     }
 }
 
-
 json_struct!(CatalogDefinition [deny] {
     format: "format",
     revision: "revision",
@@ -150,12 +149,7 @@ json_struct!(CatalogDefinition [deny] {
     operations: "operations",
     packages: "packages" = default,
 });
-json_struct!(ModelDefinition {
-    id: "id",
-    name: "name" = opt,
-    encoding: "encoding" = opt,
-    pricing: "pricing",
-});
+json_struct!(ModelDefinition { id: "id", name: "name" = opt, encoding: "encoding" = opt, pricing: "pricing" });
 json_struct!(ModelPricing {
     prompt: "prompt",
     completion: "completion",

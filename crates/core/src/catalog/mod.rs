@@ -12,18 +12,16 @@ mod definition;
 mod index;
 mod validate;
 
-pub use definition::{
-    CatalogDefinition, Charge, ModelDefinition, ModelPricing, OperationDefinition, PackageDefinition,
-};
+pub use definition::{CatalogDefinition, Charge, ModelDefinition, ModelPricing, OperationDefinition, PackageDefinition};
 
 use crate::decimal_ops::{add, ceil, div, mul};
 use crate::error::{Coded, BAD_CATALOG, UNKNOWN_MODEL, UNKNOWN_OPERATION};
-use token_estimate::Encoding;
 use crate::money::{Credits, MoneyError, Usd};
+use index::IdIndex;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use index::IdIndex;
 use std::fmt;
+use token_estimate::Encoding;
 
 /// The only catalog format this version reads.
 pub const CATALOG_FORMAT: u32 = 1;
@@ -168,10 +166,7 @@ impl Catalog {
 
     /// Looks up an operation.
     pub fn operation(&self, id: &str) -> Result<&OperationDefinition, CatalogError> {
-        self.operations
-            .get(id)
-            .and_then(|i| self.def.operations.get(i))
-            .ok_or_else(|| CatalogError::UnknownOperation(id.to_string()))
+        self.operations.get(id).and_then(|i| self.def.operations.get(i)).ok_or_else(|| CatalogError::UnknownOperation(id.to_string()))
     }
 
     /// All models, in catalog order.

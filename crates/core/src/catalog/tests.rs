@@ -26,7 +26,15 @@ fn default_packages_reproduce_the_seed_table() {
     let p = c.packages();
     let rows: Vec<(&str, String, String, String, String)> = p
         .iter()
-        .map(|o| (o.name.as_str(), o.credits.to_plain_string(), o.bonus.to_plain_string(), o.total.to_plain_string(), o.price_usd.to_plain_string()))
+        .map(|o| {
+            (
+                o.name.as_str(),
+                o.credits.to_plain_string(),
+                o.bonus.to_plain_string(),
+                o.total.to_plain_string(),
+                o.price_usd.to_plain_string(),
+            )
+        })
         .collect();
     assert_eq!(
         rows,

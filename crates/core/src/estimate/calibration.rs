@@ -138,9 +138,7 @@ impl CalibrationState {
             return raw;
         }
         let scale = |n: u64, f: Decimal| -> u64 {
-            mul(dec(n), f)
-                .and_then(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_u64())
-                .unwrap_or(u64::MAX)
+            mul(dec(n), f).and_then(|v| v.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero).to_u64()).unwrap_or(u64::MAX)
         };
         let expected = scale(raw.expected, self.card_ratio).max(1);
         let (low_f, high_f) = if self.samples >= MIN_SAMPLES_FOR_SPREAD {

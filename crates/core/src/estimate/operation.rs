@@ -192,15 +192,17 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
                 Some(n) => CountRange::exact(n.get()),
                 None => c.map(|n| n.saturating_mul(per_card)),
             };
-            if has_work { (input, output, true) } else { (CountRange::exact(0), CountRange::exact(0), false) }
+            if has_work {
+                (input, output, true)
+            } else {
+                (CountRange::exact(0), CountRange::exact(0), false)
+            }
         }
         Charge::PerToken { .. } => {
             let input = match (req.input_tokens, sent) {
                 (Some(n), _) => CountRange::exact(n.get()),
                 (None, Some(t)) => add(widen(estimate_tokens(t, enc)), op.prompt_overhead_tokens),
-                (None, None) => {
-                    return Err(bad(format!("operation {:?} is charged per token: give `inputTokens` or `text`", op.id)))
-                }
+                (None, None) => return Err(bad(format!("operation {:?} is charged per token: give `inputTokens` or `text`", op.id))),
             };
             let max = req.max_output_tokens.map(Count::get).or(op.max_output_tokens);
             let output = match req.output_tokens {
@@ -218,9 +220,7 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
             let n = match (req.characters, req.text.as_deref().or(sent)) {
                 (Some(n), _) => n.get(),
                 (None, Some(t)) => t.chars().count() as u64,
-                (None, None) => {
-                    return Err(bad(format!("operation {:?} is charged per character: give `characters` or `text`", op.id)))
-                }
+                (None, None) => return Err(bad(format!("operation {:?} is charged per character: give `characters` or `text`", op.id))),
             };
             characters = Some(n);
             (CountRange::exact(0), CountRange::exact(0), n > 0)
@@ -251,11 +251,9 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
         Bounds { low: Credits::ZERO, expected: Credits::ZERO, high: Credits::ZERO }
     };
     let provider = match (model, &op.charge) {
-        (Some(m), Charge::PerCard { .. } | Charge::PerToken { .. }) => Some(Bounds {
-            low: provider_usd(m, &low)?,
-            expected: provider_usd(m, &expected)?,
-            high: provider_usd(m, &high)?,
-        }),
+        (Some(m), Charge::PerCard { .. } | Charge::PerToken { .. }) => {
+            Some(Bounds { low: provider_usd(m, &low)?, expected: provider_usd(m, &expected)?, high: provider_usd(m, &high)? })
+        }
         _ => None,
     };
     let tokenised = matches!(op.charge, Charge::PerCard { .. } | Charge::PerToken { .. });
@@ -272,11 +270,7 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
         provider_usd: provider,
         byok_allowed: op.byok,
         has_work,
-        note: analysis.map(|a| NoteSummary {
-            sent_chars: a.sent.chars().count() as u64,
-            removed: a.removed,
-            structure: a.structure,
-        }),
+        note: analysis.map(|a| NoteSummary { sent_chars: a.sent.chars().count() as u64, removed: a.removed, structure: a.structure }),
     })
 }
 

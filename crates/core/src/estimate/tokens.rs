@@ -51,4 +51,3 @@ pub fn estimate_tokens(text: &str, encoding: Encoding) -> u64 {
 pub fn estimate_tokens_utf8(text: &[u8], encoding: Encoding) -> u64 {
     token_estimate::estimate_utf8(text, encoding)
 }
-

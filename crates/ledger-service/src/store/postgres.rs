@@ -118,7 +118,10 @@ impl Store for PgStore {
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
         self.with(|c| {
             let rows = c
-                .query("SELECT seq, result FROM results WHERE account_id = $1 AND device_id = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq", &[&account_id, &device_id, &int(from), &int(to)])
+                .query(
+                    "SELECT seq, result FROM results WHERE account_id = $1 AND device_id = $2 AND seq BETWEEN $3 AND $4 ORDER BY seq",
+                    &[&account_id, &device_id, &int(from), &int(to)],
+                )
                 .map_err(pg)?;
             Ok(rows.iter().map(|r| (u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), r.get(1))).collect())
         })
@@ -174,7 +177,9 @@ impl Store for PgStore {
 
     fn entries(&self, account_id: &str, limit: u32) -> Result<Vec<String>, StoreError> {
         self.with(|c| {
-            let rows = c.query("SELECT entry FROM entries WHERE account_id = $1 ORDER BY seq DESC LIMIT $2", &[&account_id, &i64::from(limit)]).map_err(pg)?;
+            let rows = c
+                .query("SELECT entry FROM entries WHERE account_id = $1 ORDER BY seq DESC LIMIT $2", &[&account_id, &i64::from(limit)])
+                .map_err(pg)?;
             let mut out: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
             out.reverse();
             Ok(out)
@@ -192,7 +197,11 @@ impl Store for PgStore {
                     total = total.checked_add(x).unwrap_or(total);
                 }
             }
-            Ok(Totals { accounts: u64::try_from(accounts).unwrap_or(0), open_holds: u64::try_from(open).unwrap_or(0), overdraft: total.to_plain_string() })
+            Ok(Totals {
+                accounts: u64::try_from(accounts).unwrap_or(0),
+                open_holds: u64::try_from(open).unwrap_or(0),
+                overdraft: total.to_plain_string(),
+            })
         })
     }
 

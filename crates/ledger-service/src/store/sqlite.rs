@@ -123,17 +123,25 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError> {
         self.with(|c| {
-            c.query_row("SELECT rev, record FROM accounts WHERE id = ?1", [account_id], |r| Ok(Loaded { rev: r.get(0)?, record: r.get(1)? }))
-                .optional()
-                .map_err(sql)
+            c.query_row("SELECT rev, record FROM accounts WHERE id = ?1", [account_id], |r| {
+                Ok(Loaded { rev: r.get(0)?, record: r.get(1)? })
+            })
+            .optional()
+            .map_err(sql)
         })
     }
 
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
         let (from, to) = (i64::try_from(from).unwrap_or(i64::MAX), i64::try_from(to).unwrap_or(i64::MAX));
         self.with(|c| {
-            let mut stmt = c.prepare_cached("SELECT seq, result FROM results WHERE account_id = ?1 AND device_id = ?2 AND seq BETWEEN ?3 AND ?4 ORDER BY seq").map_err(sql)?;
-            let rows = stmt.query_map(params![account_id, device_id, from, to], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))).map_err(sql)?;
+            let mut stmt = c
+                .prepare_cached(
+                    "SELECT seq, result FROM results WHERE account_id = ?1 AND device_id = ?2 AND seq BETWEEN ?3 AND ?4 ORDER BY seq",
+                )
+                .map_err(sql)?;
+            let rows = stmt
+                .query_map(params![account_id, device_id, from, to], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+                .map_err(sql)?;
             rows.map(|r| r.map(|(s, j)| (u64::try_from(s).unwrap_or(0), j)).map_err(sql)).collect()
         })
     }
@@ -142,7 +150,8 @@ impl Store for SqliteStore {
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         (|c: &mut Connection| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate).map_err(sql)?;
-            let rev: Option<i64> = tx.query_row("SELECT rev FROM accounts WHERE id = ?1", [&w.account_id], |r| r.get(0)).optional().map_err(sql)?;
+            let rev: Option<i64> =
+                tx.query_row("SELECT rev FROM accounts WHERE id = ?1", [&w.account_id], |r| r.get(0)).optional().map_err(sql)?;
             if rev != w.expect_rev {
                 return Ok(Saved::Conflict);
             }
@@ -162,15 +171,19 @@ impl Store for SqliteStore {
                     .map_err(sql)?,
             };
             {
-                let mut entry = tx.prepare_cached("INSERT INTO entries (account_id, seq, at, entry) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;
+                let mut entry =
+                    tx.prepare_cached("INSERT INTO entries (account_id, seq, at, entry) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;
                 for e in &w.entries {
                     entry.execute(params![w.account_id, i64::try_from(e.seq).unwrap_or(i64::MAX), e.at, e.json]).map_err(sql)?;
                 }
-                let mut result = tx.prepare_cached("INSERT OR REPLACE INTO results (account_id, device_id, seq, result) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;
+                let mut result = tx
+                    .prepare_cached("INSERT OR REPLACE INTO results (account_id, device_id, seq, result) VALUES (?1, ?2, ?3, ?4)")
+                    .map_err(sql)?;
                 for r in &w.results {
                     result.execute(params![w.account_id, r.device_id, i64::try_from(r.seq).unwrap_or(i64::MAX), r.json]).map_err(sql)?;
                 }
-                let mut forget = tx.prepare_cached("DELETE FROM results WHERE account_id = ?1 AND device_id = ?2 AND seq <= ?3").map_err(sql)?;
+                let mut forget =
+                    tx.prepare_cached("DELETE FROM results WHERE account_id = ?1 AND device_id = ?2 AND seq <= ?3").map_err(sql)?;
                 for (device, below) in &w.forget_below {
                     forget.execute(params![w.account_id, device, i64::try_from(*below).unwrap_or(i64::MAX)]).map_err(sql)?;
                 }
@@ -192,7 +205,8 @@ impl Store for SqliteStore {
 
     fn totals(&self) -> Result<Totals, StoreError> {
         self.with(|c| {
-            let (accounts, open): (i64, Option<i64>) = c.query_row("SELECT count(*), sum(open_holds) FROM accounts", [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(sql)?;
+            let (accounts, open): (i64, Option<i64>) =
+                c.query_row("SELECT count(*), sum(open_holds) FROM accounts", [], |r| Ok((r.get(0)?, r.get(1)?))).map_err(sql)?;
             // Money is summed as decimals in Rust, never as SQL floats.
             let mut stmt = c.prepare_cached("SELECT overdraft FROM accounts WHERE overdraft <> '0'").map_err(sql)?;
             let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(sql)?;
@@ -203,7 +217,11 @@ impl Store for SqliteStore {
                     total = total.checked_add(c).unwrap_or(total);
                 }
             }
-            Ok(Totals { accounts: u64::try_from(accounts).unwrap_or(0), open_holds: u64::try_from(open.unwrap_or(0)).unwrap_or(0), overdraft: total.to_plain_string() })
+            Ok(Totals {
+                accounts: u64::try_from(accounts).unwrap_or(0),
+                open_holds: u64::try_from(open.unwrap_or(0)).unwrap_or(0),
+                overdraft: total.to_plain_string(),
+            })
         })
     }
 

@@ -2,9 +2,9 @@
 //! with a fresh SQLite file, plain HTTP/1.1 over `TcpStream`, and device tokens.
 #![allow(dead_code)]
 
+use credit_meter_protocol::message::Response;
 use credit_meter_protocol::money::Credits;
 use credit_meter_protocol::snapshot::{PublicKeys, SnapshotPayload};
-use credit_meter_protocol::message::Response;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -81,7 +81,8 @@ impl Server {
     pub(crate) fn start_db(dir: &Path, url: &str, extra: &[&str]) -> Server {
         let secret = dir.join("jwt.secret");
         std::fs::write(&secret, SECRET).unwrap();
-        let mut args: Vec<String> = ["serve", "--addr", "127.0.0.1:0", "--database", url, "--jwt-hs256-secret-file"].iter().map(|s| s.to_string()).collect();
+        let mut args: Vec<String> =
+            ["serve", "--addr", "127.0.0.1:0", "--database", url, "--jwt-hs256-secret-file"].iter().map(|s| s.to_string()).collect();
         args.push(secret.display().to_string());
         if !url.starts_with("sqlite:") {
             args.push("--key-file".into());
@@ -289,7 +290,10 @@ pub(crate) fn release(seq: u64, hold: &str) -> Value {
 /// CI; in CI (`CI` set) an unset variable fails the test.
 pub(crate) fn postgres_db(name: &str) -> Option<String> {
     let Ok(url) = std::env::var("CREDIT_METER_TEST_POSTGRES_URL") else {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but CREDIT_METER_TEST_POSTGRES_URL is not: start scripts/postgres.sh and export it");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but CREDIT_METER_TEST_POSTGRES_URL is not: start scripts/postgres.sh and export it"
+        );
         eprintln!("CREDIT_METER_TEST_POSTGRES_URL is unset: PostgreSQL not tested here (CI sets it)");
         return None;
     };
@@ -306,11 +310,16 @@ pub(crate) fn try_http(addr: SocketAddr, path: &str, auth: &str, body: &str) -> 
     use std::io::{Error, ErrorKind};
     let mut s = TcpStream::connect(addr)?;
     s.set_read_timeout(Some(Duration::from_secs(60)))?;
-    write!(s, "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {auth}\r\nContent-Length: {}\r\n\r\n{body}", body.len())?;
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nAuthorization: Bearer {auth}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )?;
     let mut out = Vec::new();
     s.read_to_end(&mut out)?;
     let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "no status line"))?;
+    let status =
+        text.split(' ').nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "no status line"))?;
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "no body"))?;
     Ok((status, body))
 }

@@ -254,12 +254,9 @@ impl Account {
                 let fee = terms.map(|t| t.subscription_credits).unwrap_or_default();
                 let next = terms.and_then(|t| at.checked_add(t.cycle_ms));
                 match next {
-                    Some(cycle_end) if fee <= s.available() => EntryKind::Renewal {
-                        agent_id: id.to_string(),
-                        amount: fee,
-                        draws: draw_plan(&s.grants, fee, at).draws,
-                        cycle_end,
-                    },
+                    Some(cycle_end) if fee <= s.available() => {
+                        EntryKind::Renewal { agent_id: id.to_string(), amount: fee, draws: draw_plan(&s.grants, fee, at).draws, cycle_end }
+                    }
                     _ => EntryKind::Deactivation { agent_id: id.to_string() },
                 }
             }
@@ -314,7 +311,8 @@ impl Account {
     /// Buys a package: its credits as a paid grant and its bonus as a granted one, both
     /// tied to the purchase (refundable until the policy's window closes).
     pub fn purchase(&mut self, req: &PurchaseRequest, now: i64) -> Result<Vec<Grant>, LedgerError> {
-        let pkg = self.policy.package(&req.package_id).cloned().ok_or_else(|| LedgerError::NotFound(format!("package {:?}", req.package_id)))?;
+        let pkg =
+            self.policy.package(&req.package_id).cloned().ok_or_else(|| LedgerError::NotFound(format!("package {:?}", req.package_id)))?;
         if req.purchase_id.is_empty() {
             return Err(LedgerError::BadInput("purchase id is empty".into()));
         }
@@ -484,7 +482,14 @@ impl Account {
 
     /// Moves credits to another account, where the policy allows it (a debit here, an
     /// `adjustment` grant there). Refused with `TRANSFER_FORBIDDEN` otherwise.
-    pub fn transfer(&mut self, to: &mut Account, to_account: &str, transfer_id: &str, amount: Credits, now: i64) -> Result<(), LedgerError> {
+    pub fn transfer(
+        &mut self,
+        to: &mut Account,
+        to_account: &str,
+        transfer_id: &str,
+        amount: Credits,
+        now: i64,
+    ) -> Result<(), LedgerError> {
         if !self.policy.transfers_allowed || !to.policy.transfers_allowed {
             return Err(LedgerError::TransferForbidden);
         }

@@ -58,11 +58,7 @@ impl Account {
     /// Creates or reactivates an agent at `now`: checks the plan's cap on active agents,
     /// then draws the activation fee plus the first cycle's subscription.
     pub fn activate_agent(&mut self, agent_id: &str, now: i64) -> Result<Agent, LedgerError> {
-        let terms = self
-            .policy()
-            .agents
-            .clone()
-            .ok_or_else(|| LedgerError::BadInput("this policy has no agents".into()))?;
+        let terms = self.policy().agents.clone().ok_or_else(|| LedgerError::BadInput("this policy has no agents".into()))?;
         if agent_id.is_empty() {
             return Err(LedgerError::BadInput("agent id is empty".into()));
         }

@@ -104,10 +104,7 @@ pub struct AllowanceOutcome {
 
 impl Account {
     fn allowance_terms(&self, kind: AllowanceKind) -> Result<AllowanceTerms, LedgerError> {
-        self.policy()
-            .allowance(kind)
-            .cloned()
-            .ok_or_else(|| LedgerError::BadInput(format!("this policy has no {kind:?} allowance")))
+        self.policy().allowance(kind).cloned().ok_or_else(|| LedgerError::BadInput(format!("this policy has no {kind:?} allowance")))
     }
 
     /// Converts credits into allowance units at `now`.

@@ -1,11 +1,13 @@
 //! The ledger's errors and their stable codes.
 
-pub use credit_meter_protocol::error::{INSUFFICIENT_CREDITS, INSUFFICIENT_ALLOWANCE, NOT_REFUNDABLE, AGENT_LIMIT, AGENT_INACTIVE, TRANSFER_FORBIDDEN, DUPLICATE_ID, NOT_FOUND, ALREADY_GRANTED, CLOCK_BACKWARDS, HOLD_EXCEEDED, REPLAY_MISMATCH};
 use super::policy::Remedy;
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use crate::money::{Credits, MoneyError};
+pub use credit_meter_protocol::error::{
+    AGENT_INACTIVE, AGENT_LIMIT, ALREADY_GRANTED, CLOCK_BACKWARDS, DUPLICATE_ID, HOLD_EXCEEDED, INSUFFICIENT_ALLOWANCE,
+    INSUFFICIENT_CREDITS, NOT_FOUND, NOT_REFUNDABLE, REPLAY_MISMATCH, TRANSFER_FORBIDDEN,
+};
 use std::fmt;
-
 
 /// Why a purchase cannot be refunded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,12 +116,9 @@ impl fmt::Display for LedgerError {
         match self {
             LedgerError::BadInput(m) => write!(f, "bad ledger input: {m}"),
             LedgerError::BadAmount(m) => write!(f, "amount out of range: {m}"),
-            LedgerError::InsufficientCredits { needed, available, .. } => write!(
-                f,
-                "not enough credits: {} needed, {} available",
-                needed.to_plain_string(),
-                available.to_plain_string()
-            ),
+            LedgerError::InsufficientCredits { needed, available, .. } => {
+                write!(f, "not enough credits: {} needed, {} available", needed.to_plain_string(), available.to_plain_string())
+            }
             LedgerError::InsufficientAllowance { needed, available } => {
                 write!(f, "not enough allowance: {needed} units needed, {available} left")
             }
@@ -135,13 +134,9 @@ impl fmt::Display for LedgerError {
             LedgerError::ClockBackwards { now, clock } => {
                 write!(f, "time {now} is earlier than the ledger's clock {clock}")
             }
-            LedgerError::HoldExceeded { hold_id, held, requested } => write!(
-                f,
-                "hold {:?} holds {} but {} was committed",
-                short(hold_id),
-                held.to_plain_string(),
-                requested.to_plain_string()
-            ),
+            LedgerError::HoldExceeded { hold_id, held, requested } => {
+                write!(f, "hold {:?} holds {} but {} was committed", short(hold_id), held.to_plain_string(), requested.to_plain_string())
+            }
             LedgerError::ReplayMismatch(m) => write!(f, "entries do not replay: {m}"),
         }
     }
@@ -182,11 +177,7 @@ impl From<MoneyError> for LedgerError {
 /// `a − b`, refused (never clamped) when `b > a`.
 pub(crate) fn sub(a: Credits, b: Credits) -> Result<Credits, LedgerError> {
     if b > a {
-        return Err(LedgerError::ReplayMismatch(format!(
-            "{} cannot be taken from {}",
-            b.to_plain_string(),
-            a.to_plain_string()
-        )));
+        return Err(LedgerError::ReplayMismatch(format!("{} cannot be taken from {}", b.to_plain_string(), a.to_plain_string())));
     }
     Ok(a.saturating_sub(b))
 }

@@ -54,8 +54,8 @@ pub use notice::{Notice, Threshold};
 pub use order::{consumption_order, draw_plan, DebitPreview, Draw, DrawPlan, PreviewDraw};
 pub use plan::{CycleRequest, PlanChangeOutcome, PlanChangeRequest};
 pub use policy::{
-    AgentTerms, AllowanceKind, AllowanceTerms, CarryExpiry, CarryForward, CarryOn, OnShortfall, PackageTerms, Payer, PlanTerms,
-    Policy, Priorities, RefundTerms, Remedy, SignupTerms,
+    AgentTerms, AllowanceKind, AllowanceTerms, CarryExpiry, CarryForward, CarryOn, OnShortfall, PackageTerms, Payer, PlanTerms, Policy,
+    Priorities, RefundTerms, Remedy, SignupTerms,
 };
 pub use refund::RefundQuote;
 pub use state::{replay, LedgerState};

@@ -115,11 +115,8 @@ mod tests {
     fn fires_once_per_crossing_and_rearms_at_the_level() {
         let t = [Threshold::Absolute { credits: c(10) }];
         let mut armed = Vec::new();
-        let fired: Vec<usize> = [20, 9, 5, 10, 9, 0]
-            .iter()
-            .enumerate()
-            .map(|(i, &b)| evaluate(&t, &mut armed, c(b), c(0), i as u64, 0).len())
-            .collect();
+        let fired: Vec<usize> =
+            [20, 9, 5, 10, 9, 0].iter().enumerate().map(|(i, &b)| evaluate(&t, &mut armed, c(b), c(0), i as u64, 0).len()).collect();
         assert_eq!(fired, [0, 1, 0, 0, 1, 0]);
     }
 

@@ -269,11 +269,7 @@ impl Policy {
             packages: Vec::new(),
             purchase_expires_after_ms: None,
             signup_grant: Some(SignupTerms { credits: c(500), expires_after_ms: None }),
-            plans: vec![
-                plan("free", "Free", 0, 0, 1),
-                plan("starter", "Starter", 1, 2_000, 3),
-                plan("pro", "Pro", 2, 10_000, 10),
-            ],
+            plans: vec![plan("free", "Free", 0, 0, 1), plan("starter", "Starter", 1, 2_000, 3), plan("pro", "Pro", 2, 10_000, 10)],
             initial_plan: Some("free".into()),
             carry_forward: CarryForward { on: CarryOn::Upgrade, expiry: CarryExpiry::NewCycleEnd },
             allowances: vec![

@@ -143,7 +143,8 @@ impl LedgerState {
     /// Takes each draw from its grant; all must be usable at `at` and fit.
     fn consume(&mut self, draws: &[Draw], at: i64) -> Result<(), LedgerError> {
         for d in draws {
-            let g = self.grants.iter_mut().find(|g| g.id == d.grant_id).ok_or_else(|| mismatch(format!("unknown grant {:?}", d.grant_id)))?;
+            let g =
+                self.grants.iter_mut().find(|g| g.id == d.grant_id).ok_or_else(|| mismatch(format!("unknown grant {:?}", d.grant_id)))?;
             if d.amount.is_zero() || !g.is_usable_at(at) || d.amount > g.remaining {
                 return Err(mismatch(format!("grant {:?} cannot give {} at {at}", g.id, d.amount.to_plain_string())));
             }
@@ -242,7 +243,8 @@ impl LedgerState {
                 }
             }
             EntryKind::Release { hold_id, amount, reason } => {
-                let h = self.holds.iter_mut().find(|h| &h.id == hold_id).ok_or_else(|| LedgerError::NotFound(format!("hold {hold_id:?}")))?;
+                let h =
+                    self.holds.iter_mut().find(|h| &h.id == hold_id).ok_or_else(|| LedgerError::NotFound(format!("hold {hold_id:?}")))?;
                 if !h.is_open() || h.amount != *amount || (*reason == ReleaseReason::Expired && at < h.expires_at) {
                     return Err(mismatch(format!("hold {hold_id:?} cannot be released so")));
                 }
@@ -252,7 +254,8 @@ impl LedgerState {
                 };
             }
             EntryKind::Expire { grant_id, amount } => {
-                let g = self.grants.iter_mut().find(|g| &g.id == grant_id).ok_or_else(|| mismatch(format!("unknown grant {grant_id:?}")))?;
+                let g =
+                    self.grants.iter_mut().find(|g| &g.id == grant_id).ok_or_else(|| mismatch(format!("unknown grant {grant_id:?}")))?;
                 if !g.is_expired_at(at) || g.remaining != *amount || amount.is_zero() {
                     return Err(mismatch(format!("grant {grant_id:?} does not expire so at {at}")));
                 }
@@ -268,7 +271,11 @@ impl LedgerState {
                     return Err(mismatch("a refund voids every grant of its purchase"));
                 }
                 for d in voided {
-                    let g = self.grants.iter_mut().find(|g| g.id == d.grant_id).ok_or_else(|| mismatch(format!("unknown grant {:?}", d.grant_id)))?;
+                    let g = self
+                        .grants
+                        .iter_mut()
+                        .find(|g| g.id == d.grant_id)
+                        .ok_or_else(|| mismatch(format!("unknown grant {:?}", d.grant_id)))?;
                     if g.purchase_id.as_ref() != Some(purchase_id) || g.remaining != d.amount || d.amount.is_zero() {
                         return Err(mismatch(format!("grant {:?} is not voided so", d.grant_id)));
                     }
@@ -282,7 +289,11 @@ impl LedgerState {
                     return Err(mismatch("a carried-forward grant holds exactly its sources"));
                 }
                 for d in sources {
-                    let g = self.grants.iter_mut().find(|g| g.id == d.grant_id).ok_or_else(|| mismatch(format!("unknown grant {:?}", d.grant_id)))?;
+                    let g = self
+                        .grants
+                        .iter_mut()
+                        .find(|g| g.id == d.grant_id)
+                        .ok_or_else(|| mismatch(format!("unknown grant {:?}", d.grant_id)))?;
                     if !g.kind.is_plan_credit() || !g.is_usable_at(at) || d.amount > g.remaining || d.amount.is_zero() {
                         return Err(mismatch(format!("grant {:?} cannot carry forward", d.grant_id)));
                     }
@@ -295,7 +306,11 @@ impl LedgerState {
                 let spendable = self.available();
                 self.spend(*credits, draws, at, spendable)?;
                 let a = self.allowance_mut(*allowance);
-                a.remaining = a.remaining.checked_add(*units).filter(|&u| u <= crate::money::MAX_SAFE_INTEGER).ok_or_else(|| LedgerError::BadInput("allowance out of range".into()))?;
+                a.remaining = a
+                    .remaining
+                    .checked_add(*units)
+                    .filter(|&u| u <= crate::money::MAX_SAFE_INTEGER)
+                    .ok_or_else(|| LedgerError::BadInput("allowance out of range".into()))?;
                 a.converted = a.converted.saturating_add(*units);
                 a.credits = sat_add(a.credits, *credits);
             }

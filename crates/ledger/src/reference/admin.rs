@@ -14,9 +14,9 @@
 
 use super::RefLedger;
 use crate::error::Coded;
+use crate::json::{ToJson, Value};
 use crate::model::{AllowanceKind, ConvertRequest, GrantRequest, LedgerError, PlanChangeRequest, Policy, PurchaseRequest};
 use crate::money::Credits;
-use crate::json::{ToJson, Value};
 
 enum AdminRequest {
     CreateAccount { account_id: String, policy: Value },

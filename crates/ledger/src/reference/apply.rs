@@ -14,13 +14,22 @@
 use super::device::Device;
 use super::AccountRecord;
 use crate::error::Coded;
+use crate::message::{Mutation, MutationResult, ResultStatus};
 use crate::model::error::{DUPLICATE_ID, NOT_FOUND};
 use crate::model::{DebitRequest, HoldRequest, HoldStatus, Purpose};
 use crate::money::Credits;
-use crate::message::{Mutation, MutationResult, ResultStatus};
 
 fn result(seq: u64, status: ResultStatus, code: Option<crate::error::ErrorCode>) -> MutationResult {
-    MutationResult { seq, id: None, status, original: None, code: code.map(|c| c.as_str().to_string()), charged: None, overdraft: None, unpaid: None }
+    MutationResult {
+        seq,
+        id: None,
+        status,
+        original: None,
+        code: code.map(|c| c.as_str().to_string()),
+        charged: None,
+        overdraft: None,
+        unpaid: None,
+    }
 }
 
 struct Charge {
@@ -34,7 +43,15 @@ struct Charge {
 /// confirmed with a hold that then expired or lost its grants — is overdraft whatever
 /// the offline limit (a commit made while the hold was open may arrive after it
 /// expired); the rest up to the limit's room; anything beyond is unpaid.
-fn charge(rec: &mut AccountRecord, device: &mut Device, default_limit: Credits, amount: Credits, vouched: Credits, operation: &str, now: i64) -> Charge {
+fn charge(
+    rec: &mut AccountRecord,
+    device: &mut Device,
+    default_limit: Credits,
+    amount: Credits,
+    vouched: Credits,
+    operation: &str,
+    now: i64,
+) -> Charge {
     let available = rec.account.available(now).unwrap_or(Credits::ZERO);
     let mut covered = amount.min(available);
     if !covered.is_zero() {
@@ -64,7 +81,14 @@ fn operation_of(purpose: &Purpose) -> String {
 }
 
 /// Applies `m` (whose seq is the device's next) and returns its result.
-pub(super) fn apply(rec: &mut AccountRecord, device_id: &str, device: &mut Device, default_limit: Credits, m: &Mutation, now: i64) -> MutationResult {
+pub(super) fn apply(
+    rec: &mut AccountRecord,
+    device_id: &str,
+    device: &mut Device,
+    default_limit: Credits,
+    m: &Mutation,
+    now: i64,
+) -> MutationResult {
     let seq = m.seq();
     let hold_id = m.hold_id();
     if m.id().is_some_and(|id| !crate::ids::valid_nonce(id)) {
@@ -81,7 +105,13 @@ pub(super) fn apply(rec: &mut AccountRecord, device_id: &str, device: &mut Devic
             if hold.is_some() || device.refused_reserves.contains_key(hold_id) {
                 return result(seq, ResultStatus::Refused, Some(DUPLICATE_ID));
             }
-            let req = HoldRequest { hold_id: hold_id.to_string(), amount: *amount, operation: operation.clone(), agent_id: agent_id.clone(), expires_at: None };
+            let req = HoldRequest {
+                hold_id: hold_id.to_string(),
+                amount: *amount,
+                operation: operation.clone(),
+                agent_id: agent_id.clone(),
+                expires_at: None,
+            };
             match rec.account.reserve(&req, now) {
                 Ok(_) => {
                     rec.hold_owner.insert(hold_id.to_string(), device_id.to_string());
@@ -116,7 +146,9 @@ pub(super) fn apply(rec: &mut AccountRecord, device_id: &str, device: &mut Devic
                         }
                     }
                 }
-                Some(h) if owned && h.status == HoldStatus::Expired => charge(rec, device, default_limit, *amount, h.amount, &operation_of(&h.purpose), now),
+                Some(h) if owned && h.status == HoldStatus::Expired => {
+                    charge(rec, device, default_limit, *amount, h.amount, &operation_of(&h.purpose), now)
+                }
                 None => match device.refused_reserves.remove(hold_id) {
                     Some(op) => charge(rec, device, default_limit, *amount, Credits::ZERO, &op, now),
                     None => return result(seq, ResultStatus::Refused, Some(NOT_FOUND)),

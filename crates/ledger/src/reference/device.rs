@@ -3,8 +3,8 @@
 //! such a hold is still charged), and the device's overdraft.
 
 use super::fingerprint::Fingerprint;
-use crate::money::Credits;
 use crate::message::MutationResult;
+use crate::money::Credits;
 use std::collections::{HashMap, VecDeque};
 
 /// One device of an account.

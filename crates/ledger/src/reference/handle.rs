@@ -1,19 +1,24 @@
 //! The ledger's string API: a push or pull request body in, a response body out.
 
-pub use credit_meter_protocol::error::{BAD_REQUEST, UNKNOWN_ACCOUNT};
 use super::apply::{apply, settle};
 use super::fingerprint::fingerprint;
 use super::{AccountRecord, RefLedger};
-use crate::money::Credits;
-use crate::snapshot::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
 use crate::message::{ErrorBody, MAX_BODY_BYTES, PROTOCOL_VERSION};
 use crate::message::{MutationResult, PullRequest, PushRequest, Response, ResultStatus};
+use crate::money::Credits;
+use crate::snapshot::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
+pub use credit_meter_protocol::error::{BAD_REQUEST, UNKNOWN_ACCOUNT};
 
 /// The code of a gap result.
 pub use crate::error::{SEQ_CONFLICT, SEQ_GAP};
 
 fn error(code: crate::error::ErrorCode, message: &str) -> String {
-    let r = Response { v: PROTOCOL_VERSION, snapshot: None, results: Vec::new(), error: Some(ErrorBody { code: code.into(), message: message.into() }) };
+    let r = Response {
+        v: PROTOCOL_VERSION,
+        snapshot: None,
+        results: Vec::new(),
+        error: Some(ErrorBody { code: code.into(), message: message.into() }),
+    };
     crate::json::to_string(&r)
 }
 
@@ -33,7 +38,10 @@ impl RefLedger {
             Err(_) => return error(BAD_REQUEST, "not a push request"),
         };
         if !super::strict::strict_push(&value) {
-            return error(BAD_REQUEST, "a mutation's seq is not an integer in 1..2^53-1 or an amount is not a plain decimal (PROTOCOL.md §1)");
+            return error(
+                BAD_REQUEST,
+                "a mutation's seq is not an integer in 1..2^53-1 or an amount is not a plain decimal (PROTOCOL.md §1)",
+            );
         }
         let req: PushRequest = match crate::json::from_value(value) {
             Ok(r) => r,
@@ -56,7 +64,16 @@ impl RefLedger {
         for m in &req.mutations {
             let seq = m.seq();
             let fp = fingerprint(m);
-            let blank = |status, code: Option<crate::error::ErrorCode>| MutationResult { seq, id: None, status, original: None, code: code.map(String::from), charged: None, overdraft: None, unpaid: None };
+            let blank = |status, code: Option<crate::error::ErrorCode>| MutationResult {
+                seq,
+                id: None,
+                status,
+                original: None,
+                code: code.map(String::from),
+                charged: None,
+                overdraft: None,
+                unpaid: None,
+            };
             if let Some(first) = device.seen(&fp) {
                 // The same mutation again (resent, or renumbered after a conflict).
                 let r = match device.result(first) {
@@ -137,7 +154,14 @@ fn respond(snapshot: Option<crate::snapshot::Envelope>, results: Vec<MutationRes
     }
 }
 
-fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now: i64, ttl: i64, default_limit: Credits) -> SnapshotPayload {
+fn build_payload(
+    rec: &mut AccountRecord,
+    account_id: &str,
+    device_id: &str,
+    now: i64,
+    ttl: i64,
+    default_limit: Credits,
+) -> SnapshotPayload {
     let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
     let view = rec.account.balance(now).ok();
     let policy = rec.account.policy().clone();
@@ -167,7 +191,11 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
             .filter(|h| rec.hold_owner.get(&h.id).is_some_and(|d| d == device_id))
             .map(|h| SnapshotHold { id: h.id.clone(), amount: h.amount, expires_at: h.expires_at })
             .collect();
-        allowances = view.allowances.iter().map(|a| SnapshotAllowance { kind: a.kind.json_name().to_string(), remaining: crate::money::Count(a.remaining) }).collect();
+        allowances = view
+            .allowances
+            .iter()
+            .map(|a| SnapshotAllowance { kind: a.kind.json_name().to_string(), remaining: crate::money::Count(a.remaining) })
+            .collect();
     }
     let limit = device.offline_limit.unwrap_or(default_limit);
     SnapshotPayload {

@@ -48,7 +48,12 @@ impl Default for LedgerConfig {
     /// Snapshots fresh for 5 minutes, an offline limit of 50 credits, 10,000 mutations
     /// per push, 100,000 results remembered per device.
     fn default() -> Self {
-        LedgerConfig { snapshot_ttl_ms: 5 * 60_000, offline_limit: Credits::from_u64(50).unwrap_or_default(), max_batch: 10_000, result_history: 100_000 }
+        LedgerConfig {
+            snapshot_ttl_ms: 5 * 60_000,
+            offline_limit: Credits::from_u64(50).unwrap_or_default(),
+            max_batch: 10_000,
+            result_history: 100_000,
+        }
     }
 }
 
@@ -103,7 +108,8 @@ impl RefLedger {
             return Err(LedgerError::Duplicate(account_id.to_string()));
         }
         let account = Account::new(policy)?;
-        self.accounts.insert(account_id.to_string(), AccountRecord { account, version: 1, devices: BTreeMap::new(), hold_owner: HashMap::new() });
+        self.accounts
+            .insert(account_id.to_string(), AccountRecord { account, version: 1, devices: BTreeMap::new(), hold_owner: HashMap::new() });
         Ok(())
     }
 
@@ -126,7 +132,12 @@ impl RefLedger {
 
     /// Runs an admin command on an account (purchase, grant, …) at `now`, then settles
     /// overdrafts and bumps the version.
-    pub fn with_account<T>(&mut self, account_id: &str, now: i64, f: impl FnOnce(&mut Account, i64) -> Result<T, LedgerError>) -> Result<T, LedgerError> {
+    pub fn with_account<T>(
+        &mut self,
+        account_id: &str,
+        now: i64,
+        f: impl FnOnce(&mut Account, i64) -> Result<T, LedgerError>,
+    ) -> Result<T, LedgerError> {
         let rec = self.accounts.get_mut(account_id).ok_or_else(|| LedgerError::NotFound(format!("account {account_id:?}")))?;
         let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
         let out = f(&mut rec.account, now)?;

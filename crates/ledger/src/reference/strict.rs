@@ -24,7 +24,9 @@ pub fn wire_amount(s: &str) -> bool {
 /// Whether a JSON number is a protocol seq: digits without a leading zero, 1 … 2^53 − 1.
 fn wire_seq(v: &Value) -> bool {
     match v {
-        Value::Number(n) => n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0') && n.parse::<u64>().is_ok_and(|x| x <= MAX_COUNTER),
+        Value::Number(n) => {
+            n.bytes().all(|b| b.is_ascii_digit()) && !n.starts_with('0') && n.parse::<u64>().is_ok_and(|x| x <= MAX_COUNTER)
+        }
         _ => false,
     }
 }

@@ -1,9 +1,8 @@
 //! Why a snapshot was refused, with stable codes.
 
-pub use crate::error::{BAD_SIGNATURE, UNKNOWN_KEY, WRONG_ACCOUNT, ROLLBACK, BAD_SNAPSHOT};
 use crate::error::Coded;
+pub use crate::error::{BAD_SIGNATURE, BAD_SNAPSHOT, ROLLBACK, UNKNOWN_KEY, WRONG_ACCOUNT};
 use std::fmt;
-
 
 /// Why a snapshot was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

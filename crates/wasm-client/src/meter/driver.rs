@@ -2,16 +2,16 @@
 //! events, keeps one timer. No `RefCell` borrow outlives the statement that takes it.
 
 use crate::catalog::Catalog as CoreCatalog;
+use crate::convert::parse_js;
 use crate::error::Coded;
 use crate::host::{Host, HostError};
+use crate::js_error::wire_error;
+use crate::js_host::{clear_timeout, method, JsHost};
 use crate::snapshot::PublicKeys;
 use crate::sync::driver::perform;
 use crate::sync::meter as rules;
 use crate::sync::settle::{Settle, Settlements};
 use crate::sync::{Config, Event, Machine};
-use crate::convert::parse_js;
-use crate::js_error::wire_error;
-use crate::js_host::{clear_timeout, method, JsHost};
 use js_sys::{Function, Promise};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -277,4 +277,3 @@ pub(super) fn promote(inner: Rc<Inner>, release: Function) {
         pump(&inner);
     });
 }
-

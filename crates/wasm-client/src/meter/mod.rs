@@ -19,15 +19,15 @@ mod args;
 mod driver;
 mod open;
 
-use driver::{balance_value, promise, pump, Inner};
 use super::convert::{object_arg, parse_js, string_arg, to_js};
-use crate::js_error::{coded_error, to_js_error};
 use crate::error::BAD_INPUT;
 use crate::estimate::{self, EstimateRequest};
 use crate::host::Host;
+use crate::js_error::{coded_error, to_js_error};
 use crate::sync::meter::{self as rules, CommitArgs, MeterError, ReserveArgs};
 use crate::sync::settle::Confirm;
 use crate::sync::{Staged, SyncError};
+use driver::{balance_value, promise, pump, Inner};
 use js_sys::Promise;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -109,7 +109,6 @@ fn bad_key(e: crate::snapshot::SnapshotError) -> JsValue {
 fn rejected(err: JsValue) -> Promise {
     Promise::reject(&err)
 }
-
 
 fn not_owner() -> JsValue {
     coded_error(NOT_OWNER, "another tab owns this meter's sync loop; this one can only read (it takes over when that tab closes)")
@@ -297,4 +296,3 @@ impl Meter {
         self.inner.owner.get()
     }
 }
-

@@ -3,11 +3,11 @@
 //! then paragraphs, headings, code blocks, HTML blocks and tables (leaves), as
 //! pulldown-cmark sees them on real notes. One pass; no allocation per line.
 
-use super::scan::{
-    at, atx, delimiter_cols, fence_close, fence_open, footnote_def, header_cols, html_start, is_blank, label_end,
-    list_marker, refdef, setext, thematic, gfm_tag, Html,
-};
 use super::cursor::{line_end, Cur};
+use super::scan::{
+    at, atx, delimiter_cols, fence_close, fence_open, footnote_def, gfm_tag, header_cols, html_start, is_blank, label_end, list_marker,
+    refdef, setext, thematic, Html,
+};
 use std::ops::Range;
 
 /// A leaf block with inline content.

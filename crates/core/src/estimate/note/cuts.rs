@@ -9,8 +9,8 @@ use std::ops::Range;
 
 /// Media extensions whose embeds are not sent to the model.
 const MEDIA_EXTENSIONS: &[&str] = &[
-    "png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "heic", "tif", "tiff", "ico", "mp3", "wav", "m4a",
-    "ogg", "flac", "3gp", "webm", "mp4", "mov", "mkv", "ogv", "pdf",
+    "png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif", "heic", "tif", "tiff", "ico", "mp3", "wav", "m4a", "ogg", "flac", "3gp",
+    "webm", "mp4", "mov", "mkv", "ogv", "pdf",
 ];
 
 /// Whether a wikilink target names a media file (`x.png`, `scan.pdf#page=2`).

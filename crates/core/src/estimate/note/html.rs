@@ -35,7 +35,9 @@ impl HtmlMemo {
     /// Inline HTML at `i` (a tag, comment, processing instruction, declaration or CDATA).
     pub(super) fn inline_html(&mut self, b: &[u8], i: usize) -> Option<usize> {
         let s = &b[i..];
-        for (k, (open, close)) in [(&b"<!--"[..], &b"-->"[..]), (b"<?", b"?>"), (b"<![CDATA[", b"]]>"), (b"<!", b">")].into_iter().enumerate() {
+        for (k, (open, close)) in
+            [(&b"<!--"[..], &b"-->"[..]), (b"<?", b"?>"), (b"<![CDATA[", b"]]>"), (b"<!", b">")].into_iter().enumerate()
+        {
             if s.starts_with(open) && (k != 3 || at(s, 2).is_ascii_alphabetic()) {
                 if self.failed[k] {
                     return None;

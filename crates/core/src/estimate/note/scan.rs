@@ -114,12 +114,68 @@ pub(super) enum Html {
 }
 
 const BLOCK_TAGS: &[&str] = &[
-    "address", "article", "aside", "base", "basefont", "blockquote", "body", "caption", "center", "col",
-    "colgroup", "dd", "details", "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure",
-    "footer", "form", "frame", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr",
-    "html", "iframe", "legend", "li", "link", "main", "menu", "menuitem", "nav", "noframes", "ol", "optgroup",
-    "option", "p", "param", "search", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead",
-    "title", "tr", "track", "ul",
+    "address",
+    "article",
+    "aside",
+    "base",
+    "basefont",
+    "blockquote",
+    "body",
+    "caption",
+    "center",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hr",
+    "html",
+    "iframe",
+    "legend",
+    "li",
+    "link",
+    "main",
+    "menu",
+    "menuitem",
+    "nav",
+    "noframes",
+    "ol",
+    "optgroup",
+    "option",
+    "p",
+    "param",
+    "search",
+    "section",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "track",
+    "ul",
 ];
 
 /// An HTML block start; `in_paragraph` excludes type 7, which cannot interrupt one.
@@ -311,9 +367,6 @@ pub(super) fn label_end(s: &[u8]) -> Option<usize> {
 pub(super) fn gfm_tag(r: &[u8]) -> bool {
     let Some(r) = r.strip_prefix(b"[!") else { return false };
     ["note", "tip", "important", "warning", "caution"].iter().any(|tag| {
-        r.len() > tag.len()
-            && r[..tag.len()].eq_ignore_ascii_case(tag.as_bytes())
-            && r[tag.len()] == b']'
-            && is_blank(&r[tag.len() + 1..])
+        r.len() > tag.len() && r[..tag.len()].eq_ignore_ascii_case(tag.as_bytes()) && r[tag.len()] == b']' && is_blank(&r[tag.len() + 1..])
     })
 }

@@ -47,7 +47,22 @@ mod tests {
 
     #[test]
     fn agree_with_str() {
-        let hays = ["", "a", "::", "a::b::c", "===", "====", "x == y == z", "a]:b", "]]:", "{{c1::x}} {{c2::y}}", "Term — def — more", "é — ü", "http://x", "hhttp"];
+        let hays = [
+            "",
+            "a",
+            "::",
+            "a::b::c",
+            "===",
+            "====",
+            "x == y == z",
+            "a]:b",
+            "]]:",
+            "{{c1::x}} {{c2::y}}",
+            "Term — def — more",
+            "é — ü",
+            "http://x",
+            "hhttp",
+        ];
         let pats = ["::", "==", "]:", "{{c", " — ", ": ", "http"];
         for h in hays {
             for p in pats {

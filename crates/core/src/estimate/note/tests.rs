@@ -89,7 +89,6 @@ fn hostile_notes_do_not_panic() {
     }
 }
 
-
 #[test]
 fn frontmatter_rules_follow_pulldown_cmark() {
     // Closed by `...`; trailing spaces allowed on the fences.

@@ -95,10 +95,7 @@ fn is_definition_line(t: &str) -> bool {
         if let Some((term, def)) = split_once(t, sep) {
             let term = term.trim_matches(|c| c == '*' || c == '_' || c == ' ');
             let term_words = term.split_whitespace().count();
-            if (1..=5).contains(&term_words)
-                && term.chars().count() <= 60
-                && !contains(term, "http")
-                && def.split_whitespace().count() >= 3
+            if (1..=5).contains(&term_words) && term.chars().count() <= 60 && !contains(term, "http") && def.split_whitespace().count() >= 3
             {
                 return true;
             }

@@ -3,9 +3,9 @@
 //! who reserves before an AI call and commits or releases after it.
 
 use crate::storage::Storage;
+use credit_meter_client::{Action, Config, Event, Machine, OpId, ReserveRequest, SyncError};
 use credit_meter_protocol::money::Credits;
 use credit_meter_protocol::snapshot::PublicKeys;
-use credit_meter_client::{Action, Config, Event, Machine, OpId, ReserveRequest, SyncError};
 use std::collections::BTreeMap;
 
 /// A hold the user may commit or release.
@@ -111,7 +111,8 @@ impl Device {
         cfg.entropy = entropy;
         let mut machine = Machine::new(cfg, keys.clone());
         machine.open(self.storage.load(), self.now(t));
-        self.owner = Some(Owner { machine, incarnation: self.incarnations, ready: Vec::new(), confirming: Vec::new(), ops: BTreeMap::new() });
+        self.owner =
+            Some(Owner { machine, incarnation: self.incarnations, ready: Vec::new(), confirming: Vec::new(), ops: BTreeMap::new() });
     }
 
     /// The owning tab's machine.

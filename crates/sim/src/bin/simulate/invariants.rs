@@ -40,7 +40,11 @@ fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
                 why.push(format!("{account}/{hold}: {} charged for a commit of {}", total.to_plain_string(), a.amount.to_plain_string()));
             } else if total < a.amount {
                 n.lost += 1;
-                why.push(format!("{account}/{hold}: only {} charged for a commit of {}", total.to_plain_string(), a.amount.to_plain_string()));
+                why.push(format!(
+                    "{account}/{hold}: only {} charged for a commit of {}",
+                    total.to_plain_string(),
+                    a.amount.to_plain_string()
+                ));
             }
         }
     }
@@ -49,7 +53,13 @@ fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
             Some(list) if list.iter().any(|x| x.amount == a.amount) => {}
             other => {
                 n.lost += 1;
-                why.push(format!("{}/{}: acknowledged commit of {} not applied ({:?})", a.account, a.hold_id, a.amount.to_plain_string(), other));
+                why.push(format!(
+                    "{}/{}: acknowledged commit of {} not applied ({:?})",
+                    a.account,
+                    a.hold_id,
+                    a.amount.to_plain_string(),
+                    other
+                ));
             }
         }
     }
@@ -123,11 +133,19 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
         // Beyond the limit only by what the ledger itself had reserved (expired holds).
         if (!unpaid_allowed && !dev.unpaid_total.is_zero()) || dev.own_overdraft() > limit {
             n.overspent += 1;
-            why.push(format!("{account}/{id}: unpaid {}, overdraft {} (limit {})", dev.unpaid_total.to_plain_string(), dev.overdraft.to_plain_string(), limit.to_plain_string()));
+            why.push(format!(
+                "{account}/{id}: unpaid {}, overdraft {} (limit {})",
+                dev.unpaid_total.to_plain_string(),
+                dev.overdraft.to_plain_string(),
+                limit.to_plain_string()
+            ));
             for ((_, hold), list) in w.net.applied.iter().filter(|((acc, _), _)| acc == account) {
                 for a in list.iter().filter(|a| &a.device == id && !a.unpaid.is_zero()) {
                     let h = rec.account.state().hold(hold);
-                    why.push(format!("    {hold}: {a:?} ledger hold {:?}", h.map(|h| (h.status, h.amount.to_plain_string(), h.created_at - crate::world::T0, h.expires_at - crate::world::T0))));
+                    why.push(format!(
+                        "    {hold}: {a:?} ledger hold {:?}",
+                        h.map(|h| (h.status, h.amount.to_plain_string(), h.created_at - crate::world::T0, h.expires_at - crate::world::T0))
+                    ));
                 }
             }
         }

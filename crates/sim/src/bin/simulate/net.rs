@@ -6,9 +6,9 @@
 use crate::rng::Rng;
 use crate::storage::SaveFate;
 use crate::swarm::Faults;
-use credit_meter_protocol::money::Credits;
-use credit_meter_ledger_core::reference::RefLedger;
 use credit_meter_client::{Action, Mutation, PushRequest, Response, ResultStatus};
+use credit_meter_ledger_core::reference::RefLedger;
+use credit_meter_protocol::money::Credits;
 use std::collections::{BTreeMap, VecDeque};
 
 /// How long the driver waits for a push or pull callback (ms).
@@ -174,7 +174,14 @@ impl Network {
         let body = if push { ledger.handle_push(request, t) } else { ledger.handle_pull(request, t) };
         if crate::tracing() {
             let short = |s: &str| s.chars().take(300).collect::<String>();
-            eprintln!("t={} {} dev{} {} -> {}", t - crate::world::T0, if push { "push" } else { "pull" }, from.device, short(request), short(body.split("\"results\"").nth(1).unwrap_or("")));
+            eprintln!(
+                "t={} {} dev{} {} -> {}",
+                t - crate::world::T0,
+                if push { "push" } else { "pull" },
+                from.device,
+                short(request),
+                short(body.split("\"results\"").nth(1).unwrap_or(""))
+            );
         }
         if push {
             self.log(from.account, request, &body);
@@ -188,7 +195,11 @@ impl Network {
     }
 
     fn log(&mut self, account: &str, request: &str, response: &str) {
-        let (Ok(req), Ok(resp)) = (credit_meter_base::json::from_str::<PushRequest>(request), credit_meter_base::json::from_str::<Response>(response)) else { return };
+        let (Ok(req), Ok(resp)) =
+            (credit_meter_base::json::from_str::<PushRequest>(request), credit_meter_base::json::from_str::<Response>(response))
+        else {
+            return;
+        };
         for r in resp.results.iter().filter(|r| r.status == ResultStatus::Applied) {
             let Some(Mutation::Commit { hold_id, amount, .. }) = req.mutations.iter().find(|m| m.seq() == r.seq) else { continue };
             let z = Credits::ZERO;

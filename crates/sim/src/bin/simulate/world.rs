@@ -6,11 +6,11 @@ use crate::client::{Acked, Device};
 use crate::net::{Answer, Network, Outcome, Sender};
 use crate::rng::Rng;
 use crate::swarm::{draw_mix, Faults, Op, OPS};
-use credit_meter_ledger_core::model::Policy;
-use credit_meter_protocol::money::Credits;
-use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
-use credit_meter_protocol::snapshot::{PublicKeys, SnapshotSigner};
 use credit_meter_client::Transport;
+use credit_meter_ledger_core::model::Policy;
+use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
+use credit_meter_protocol::money::Credits;
+use credit_meter_protocol::snapshot::{PublicKeys, SnapshotSigner};
 use rust_decimal::Decimal;
 use serde_json::json;
 
@@ -85,9 +85,23 @@ impl World {
                 devices.push(Device::new(account, &id));
             }
         }
-        let _ = ledger.handle_admin(&json!({"op": "purchase", "accountId": "tr", "purchaseId": "p0", "packageId": "starter"}).to_string(), T0);
+        let _ =
+            ledger.handle_admin(&json!({"op": "purchase", "accountId": "tr", "purchaseId": "p0", "packageId": "starter"}).to_string(), T0);
         let _ = ledger.handle_admin(&json!({"op": "signup", "accountId": "al"}).to_string(), T0);
-        let mut w = World { rng, faults, mix, ledger, keys, accounts, devices, net: Network::default(), t: T0, acked: Vec::new(), ops: 0, top_ups: 0 };
+        let mut w = World {
+            rng,
+            faults,
+            mix,
+            ledger,
+            keys,
+            accounts,
+            devices,
+            net: Network::default(),
+            t: T0,
+            acked: Vec::new(),
+            ops: 0,
+            top_ups: 0,
+        };
         for d in 0..w.devices.len() {
             let tabs = w.rng.between(1, 3) as u32;
             w.devices[d].tabs = tabs;
@@ -275,7 +289,8 @@ impl World {
         } else {
             let amount = credits(self.rng.between(1_000, 300_000) as u64);
             let expires = if self.rng.chance(0.5) { Some(self.t + self.rng.between(60_000, 3 * DAY_MS)) } else { None };
-            let grant = json!({"id": format!("g{}", self.top_ups), "kind": "promotion", "amount": amount.to_string(), "expiresAt": expires});
+            let grant =
+                json!({"id": format!("g{}", self.top_ups), "kind": "promotion", "amount": amount.to_string(), "expiresAt": expires});
             json!({"op": "grant", "accountId": account, "grant": grant})
         };
         let _ = self.ledger.handle_admin(&cmd.to_string(), self.t);
@@ -288,11 +303,24 @@ impl World {
         let n = o.ready().len() as u64;
         match op {
             Op::Reserve => {
-                let amount = if rng.chance(0.5) { credits(rng.between(1, 60) as u64 * 1_000) } else { credits(rng.between(1, 60_000) as u64) };
+                let amount =
+                    if rng.chance(0.5) { credits(rng.between(1, 60) as u64 * 1_000) } else { credits(rng.between(1, 60_000) as u64) };
                 let r = o.reserve(amount, now, self.t + HOLD_TTL_MS);
                 if crate::tracing() {
                     let f = o.machine.figures(now);
-                    eprintln!("t={} reserve {} {} -> {:?} room {} exposure {} limit {:?} seq {} fresh {:?} outbox {}", self.t - T0, o.machine.state().device_id, amount.to_plain_string(), r.is_ok(), f.room.to_plain_string(), f.exposure.to_plain_string(), o.machine.state().payload().map(|p| p.offline_limit.to_plain_string()), f.seq, f.freshness, f.outbox);
+                    eprintln!(
+                        "t={} reserve {} {} -> {:?} room {} exposure {} limit {:?} seq {} fresh {:?} outbox {}",
+                        self.t - T0,
+                        o.machine.state().device_id,
+                        amount.to_plain_string(),
+                        r.is_ok(),
+                        f.room.to_plain_string(),
+                        f.exposure.to_plain_string(),
+                        o.machine.state().payload().map(|p| p.offline_limit.to_plain_string()),
+                        f.seq,
+                        f.freshness,
+                        f.outbox
+                    );
                 }
             }
             Op::Commit if n > 0 => {
@@ -318,7 +346,16 @@ impl World {
                 if crate::tracing() {
                     let h = &o.ready()[i];
                     let mh = o.machine.hold(&h.id);
-                    eprintln!("t={} commit {} {} of {} deadline {} machine {:?} fresh {:?}", self.t - T0, h.id, actual.to_plain_string(), h.amount.to_plain_string(), h.deadline - T0, mh.map(|m| (m.state, m.expires_at - T0)), o.machine.figures(now).freshness);
+                    eprintln!(
+                        "t={} commit {} {} of {} deadline {} machine {:?} fresh {:?}",
+                        self.t - T0,
+                        h.id,
+                        actual.to_plain_string(),
+                        h.amount.to_plain_string(),
+                        h.deadline - T0,
+                        mh.map(|m| (m.state, m.expires_at - T0)),
+                        o.machine.figures(now).freshness
+                    );
                 }
                 o.commit(i, actual, now);
             }
@@ -340,7 +377,9 @@ impl World {
         let d = self.rng.below(self.devices.len() as u64) as usize;
         match op {
             Op::TopUp => self.top_up(),
-            Op::Wait => self.t += if self.rng.chance(0.8) { self.rng.between(60_000, 1_200_000) } else { self.rng.between(3_600_000, 2 * DAY_MS) },
+            Op::Wait => {
+                self.t += if self.rng.chance(0.8) { self.rng.between(60_000, 1_200_000) } else { self.rng.between(3_600_000, 2 * DAY_MS) }
+            }
             Op::CloseTab => self.close_tab(d),
             Op::OpenTab => self.open_tab(d),
             Op::Tick => {
