@@ -17,11 +17,11 @@ pub(crate) fn json_reply(status: u16, body: String) -> Response {
     r
 }
 
-/// `{"v":1,"ok":false,"error":{"code","message"}}` with `status`: the shape of both the
+/// `{"v":2,"ok":false,"error":{"code","message"}}` (the protocol's version) with `status`: the shape of both the
 /// protocol's error responses (`v`, `error`) and the admin API's (`ok`, `error`).
 pub(crate) fn error(status: u16, code: ErrorCode, message: &str) -> Response {
     let body = Value::object([
-        ("v", Value::from_u64(1)),
+        ("v", Value::from_u64(u64::from(credit_meter_protocol::message::PROTOCOL_VERSION))),
         ("ok", Value::Bool(false)),
         ("error", Value::object([("code", code.as_str().into()), ("message", message.into())])),
     ]);

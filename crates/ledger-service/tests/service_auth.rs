@@ -39,7 +39,7 @@ fn every_caller_is_authenticated_and_refused_with_its_code() {
             let r = s.post(path, auth, &body);
             assert_eq!((r.status, r.code()), (status, code.to_string()), "{path} with {auth:?}: {}", r.text());
             let v = r.json();
-            assert_eq!((v["ok"].clone(), v["v"].clone()), (json!(false), json!(1)), "a protocol error body");
+            assert_eq!((v["ok"].clone(), v["v"].clone()), (json!(false), json!(2)), "a protocol error body in the protocol version");
         }
     }
     assert_eq!(s.state("demo")["devices"].as_object().map(|d| d.len()), Some(0), "nothing was applied, no device was made");
