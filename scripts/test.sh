@@ -24,6 +24,8 @@ step "workspace: dependency arrows, rustfmt, clippy (native and wasm32)"
 python3 scripts/check-deps.py
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# The estimator's fitting tool (examples/token_accuracy.rs) builds only with its feature.
+cargo clippy --locked -p token-estimate --features fitting --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown -p credit-meter -p credit-meter-ledger-wasm --all-targets -- -D warnings
 
 step "native: cargo test"
