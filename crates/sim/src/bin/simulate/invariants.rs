@@ -150,6 +150,12 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
             }
         }
     }
+    // The account-wide bound (PROTOCOL §6.5): what all its devices owe, vouched included.
+    let owed = rec.devices.values().fold(Credits::ZERO, |acc, d| add(acc, d.overdraft));
+    if owed > w.ledger.config().account_overdraft_limit {
+        n.overspent += 1;
+        why.push(format!("{account}: devices owe {} over the account's overdraft limit", owed.to_plain_string()));
+    }
     if od_total != overdraft || unpaid_total != unpaid {
         n.diverged += 1;
         why.push(format!("{account}: device overdraft/unpaid totals do not match the applied commits"));
