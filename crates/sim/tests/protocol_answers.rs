@@ -249,3 +249,51 @@ fn s6_5_settlement_runs_after_the_push_in_device_order_and_shows_in_no_result() 
     assert_eq!(pa.balance, c("0"), "all 25 went to settling");
     assert_eq!((pa.offline_limit, pb.offline_limit), (c("50"), c("25")));
 }
+
+#[test]
+fn s6_2_outstanding_overdraft_leaves_nothing_spendable_after_a_push() {
+    let mut l = ledger_with("50");
+    push(&mut l, json!([reserve(1, "d1:all", "500"), commit(2, "d1:all", "500")]), T0);
+    push_raw(&mut l, "a", json!([reserve(1, "a:r", "1"), commit(2, "a:r", "20")]), T0 + 1);
+    // 10 credits arrive: all of them settle a's overdraft, so a reserve of 1 is refused.
+    let body = json!({"op":"grant","accountId":"a1","grant":{"id":"g1","kind":"promotion","amount":"10"}}).to_string();
+    l.handle_admin(&body, T0 + 2);
+    let (r, p) = push(&mut l, json!([reserve(3, "d1:x", "1")]), T0 + 3);
+    assert_eq!((p.balance, r.results[0].code.as_deref()), (c("0"), Some("INSUFFICIENT_CREDITS")));
+}
+
+#[test]
+fn s6_5_settling_waits_for_the_end_of_the_push() {
+    let mut l = ledger_with("50");
+    // d1 holds 30; another device spends the other 470; device a overdraws 20.
+    push(&mut l, json!([reserve(1, "d1:h", "30")]), T0);
+    push_raw(&mut l, "x", json!([reserve(1, "x:r", "470"), commit(2, "x:r", "470")]), T0 + 1);
+    push_raw(&mut l, "a", json!([reserve(1, "a:r", "1"), commit(2, "a:r", "20")]), T0 + 2);
+    // In one push d1 releases its 30 and reserves 25: the release does not settle a's
+    // overdraft in the middle of the batch, so the 25 fit; after the push, what is still
+    // spendable (5) settles 5 of a's 20.
+    let (r, p) = push(&mut l, json!([{"type":"release","seq":2,"at":T0,"holdId":"d1:h"}, reserve(3, "d1:k", "25")]), T0 + 3);
+    assert_eq!(r.results[1].status, ResultStatus::Applied, "{:?}", r.results);
+    assert_eq!((p.balance, p.held), (c("25"), c("25")));
+    let (_, pa) = pull(&mut l, "a", T0 + 4);
+    assert_eq!(pa.offline_limit, c("35"), "a still owes 15");
+}
+
+#[test]
+fn s6_5_within_a_device_the_vouched_part_is_settled_first() {
+    let mut l = ledger_with("50");
+    let ttl = l.account("a1").unwrap().account.policy().hold_ttl_ms;
+    // d1's hold of 50 expires, d2 spends everything, then d1 commits the 50 (vouched)
+    // and 20 more over a refused reserve (not vouched): d1 owes 70.
+    push(&mut l, json!([reserve(1, "d1:a", "50")]), T0);
+    push_raw(&mut l, "d2", json!([reserve(1, "d2:z", "500"), commit(2, "d2:z", "500")]), T0 + ttl);
+    let (r, _) = push(&mut l, json!([commit(2, "d1:a", "50"), reserve(3, "d1:b", "1"), commit(4, "d1:b", "20")]), T0 + ttl + 1);
+    assert_eq!((r.results[0].overdraft, r.results[2].overdraft), (Some(c("50")), Some(c("20"))));
+    let (_, before) = pull(&mut l, "d1", T0 + ttl + 2);
+    assert_eq!(before.offline_limit, c("30"), "only the unvouched 20 shrink the device's room");
+    // 30 credits settle 30 of the vouched 50 first: the unvouched 20 still count.
+    let body = json!({"op":"grant","accountId":"a1","grant":{"id":"g1","kind":"promotion","amount":"30"}}).to_string();
+    l.handle_admin(&body, T0 + ttl + 3);
+    let (_, after) = pull(&mut l, "d1", T0 + ttl + 4);
+    assert_eq!(after.offline_limit, c("30"), "vouched first: the room is unchanged");
+}
