@@ -63,7 +63,7 @@ step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 node --test tests/node/
 
-step "demo page end to end: the credit-meter-ledger service + headless Chromium"
+step "demo page end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core)"
 # `cargo test --workspace` above built the service (crates/ledger-service) for its own
 # tests; its debug binary is the one used here.
 LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"

@@ -87,9 +87,9 @@ function renderGrants(grants, ledgerGrants) {
 /** Why the headline differs from the ledger's figure, in one line (empty when it does not). */
 function balanceNote(b, offline) {
   const parts = [];
-  if (b.pending !== "0") parts.push(`${count(b.pending, "credit")} used ${offline ? "offline" : "just now"} ${noun(b.pending, "is", "are")} already taken off; the server hears of ${noun(b.pending, "it", "them")} when you're online.`);
-  if (b.heldOwn !== "0") parts.push(`${count(b.heldOwn, "credit")} ${noun(b.heldOwn, "is", "are")} set aside for a generation in progress.`);
-  if (b.heldOther !== "0") parts.push(`${count(b.heldOther, "credit")} ${noun(b.heldOther, "is", "are")} set aside by your other devices.`);
+  if (compareDecimal(b.pending, "0") > 0) parts.push(`${count(b.pending, "credit")} used ${offline ? "offline" : "just now"} ${noun(b.pending, "is", "are")} already taken off; the server hears of ${noun(b.pending, "it", "them")} when you're online.`);
+  if (compareDecimal(b.heldOwn, "0") > 0) parts.push(`${count(b.heldOwn, "credit")} ${noun(b.heldOwn, "is", "are")} set aside for a generation in progress.`);
+  if (compareDecimal(b.heldOther, "0") > 0) parts.push(`${count(b.heldOther, "credit")} ${noun(b.heldOther, "is", "are")} set aside by your other devices.`);
   if (compareDecimal(b.spendable, b.available) < 0) parts.push("Offline, only this much can be spent until you reconnect.");
   if (parts.length === 0) parts.push(offline ? "Offline: spending is counted here and synced later." : "Up to date with the server.");
   return parts.join(" ");

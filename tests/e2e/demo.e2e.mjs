@@ -465,6 +465,8 @@ async function flows(t) {
     assert.equal(after.low, false);
     assert.equal(await page.isVisible(id("low-balance-notice")), false);
     await checkState("12-buy");
+    await page.click(id("message-dismiss"));
+    assert.equal((await message()).visible, false, "the user can dismiss a message");
   });
 
   await t.test("the demo ledger adds up: start − Σ commits + purchases, no open holds", async () => {
