@@ -31,7 +31,7 @@ export function drawUsageChart(svg, history, summary) {
     ? "No usage yet."
     : `${count(charged.length, "call")} charged, ${count(totalText, "credit")} in all${failed ? `; ${count(failed, "failed call")} not charged` : ""}.`;
   svg.setAttribute("aria-label", `Usage history: ${text}`);
-  if (summary) summary.textContent = text;
+  if (summary) summary.textContent = history.length === 0 ? "" : text; // the empty chart says so itself
   const largest = history.reduce((m, h) => (compareDecimal(h.credits, m) > 0 ? h.credits : m), "0");
   const maxLabel = decimal(largest === "0" ? "1" : largest);
   // Room for the axis label at 13 units a character of at most ~8 units wide.
