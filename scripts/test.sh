@@ -71,7 +71,7 @@ step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/node/
 
-step "demo page end to end: the credit-meter-ledger service + headless Chromium"
+step "demo page end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core)"
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
