@@ -206,10 +206,12 @@ fn a_10000_mutation_push_does_not_stall_another_account() {
         })
     };
     // Meanwhile another account's device pushes; count how many of its pushes are
-    // answered before the big one is.
+    // answered before the big one is. A few are enough to show it is not stalled: each
+    // push leaves a hold on that account, whose stored state (and so each push's cost)
+    // grows with them, so the loop stops after 20 rather than racing a slow big push.
     let mut before_big = 0;
     let mut seq = 0;
-    while !done.load(Ordering::SeqCst) && seq < 10_000 {
+    while !done.load(Ordering::SeqCst) && before_big < 20 {
         seq += 1;
         let (r, _) = s.push(
             "demo-agent",
