@@ -164,6 +164,30 @@ fn assist_lore_each_agent_requires_credits_to_remain_active() {
 }
 
 #[test]
+fn assist_lore_inactive_agent_usage_is_refused_on_every_path() {
+    let mut a = signed_up(); // 500
+    a.activate_agent("bot", 0).unwrap(); // 200 left
+    a.advance(MONTH).unwrap(); // renews: 0 left
+    a.grant(&GrantRequest { id: "promo".into(), kind: GrantKind::Promotion, amount: cr("50"), expires_at: None, priority: None }, MONTH)
+        .unwrap();
+    a.advance(2 * MONTH).unwrap(); // 50 cannot pay the 200 cycle: inactive
+    assert_eq!(a.state().agent("bot").unwrap().status, AgentStatus::Inactive);
+    let now = 2 * MONTH;
+    let hold =
+        HoldRequest { hold_id: "h".into(), amount: cr("1"), operation: "message".into(), agent_id: Some("bot".into()), expires_at: None };
+    let debit = DebitRequest { amount: cr("1"), operation: "message".into(), agent_id: Some("bot".into()) };
+    let codes = [
+        a.reserve(&hold, now).unwrap_err().code(),
+        a.debit(&debit, now).unwrap_err().code(),
+        a.use_allowance(&use_units(AllowanceKind::TtsCharacters, 1, Some("bot")), now).unwrap_err().code(),
+        a.reserve(&HoldRequest { agent_id: Some("ghost".into()), ..hold.clone() }, now).unwrap_err().code(),
+    ];
+    assert!(codes.iter().all(|c| c.as_str() == "AGENT_INACTIVE"), "{codes:?}");
+    assert_eq!(balance(&mut a, now), cr("50"), "nothing was drawn");
+    a.reserve(&HoldRequest { agent_id: None, ..hold }, now).unwrap(); // the account itself may still spend
+}
+
+#[test]
 fn assist_lore_llm_tokens_are_normalised_into_credits() {
     let mut a = signed_up();
     let out = a.use_allowance(&use_units(AllowanceKind::LlmTokens, 2_501, None), 1).unwrap();
