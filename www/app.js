@@ -264,8 +264,11 @@ async function switchPlan() {
   const name = $("plan").selectedOptions[0].textContent.split(":")[0];
   const parts = [`Switched to ${name}${out.upgrade ? " (an upgrade)" : ""}.`];
   if (out.cycleGrant) parts.push(`${count(out.cycleGrant.amount ?? out.cycleGrant.remaining, "monthly credit")} until ${date(out.cycleGrant.expiresAt)}.`);
+  else parts.push("No credits added: this billing cycle's plan credits were already granted, and a cycle is paid once at its highest plan.");
   if (out.carried !== "0") parts.push(`${count(out.carried, "unused plan credit")} carried over.`);
-  showMessage(parts.join(" "), { source: "plan", facts: { to: out.to, upgrade: out.upgrade, carried: out.carried } });
+  showMessage(parts.join(" "), {
+    source: "plan", facts: { to: out.to, upgrade: out.upgrade, carried: out.carried, granted: out.cycleGrant?.amount ?? "0" },
+  });
 }
 
 /** Converts 10 credits into TTS characters (an allowance that never expires). */

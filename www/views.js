@@ -29,6 +29,9 @@ export function renderConnection(offline, b) {
 /** The ledger's view of an AssistLore account: plan, allowances, agents. */
 export function renderAgentState(state) {
   const plans = { free: "Free", starter: "Starter", pro: "Pro" };
+  // The selector starts at the plan the account is on (and follows it when it changes),
+  // without undoing a choice the user is about to submit.
+  if ($("plan-current").dataset.value !== (state.plan ?? "") && state.plan) $("plan").value = state.plan;
   $("plan-current").textContent = state.plan ? plans[state.plan] ?? state.plan : "none";
   $("plan-current").dataset.value = state.plan ?? "";
   for (const kind of ["llmTokens", "ttsCharacters"]) {

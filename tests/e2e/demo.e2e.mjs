@@ -492,12 +492,13 @@ async function flows(t) {
     await checkState("13-other-device");
   });
 
-  await t.test("AI-agent account: plan upgrade carries plan credits forward", async () => {
+  await t.test("AI-agent account: plan upgrade carries plan credits forward and plan changes never mint credits", async () => {
     await act(() => page.selectOption(id("account-select"), "demo-agent"));
     await page.waitForSelector('body[data-ready="demo-agent"]');
     const before = await ledger("demo-agent");
     assert.equal(await pageBalance(), Number(before.balance));
     assert.equal(await data("plan-current", "value"), before.plan);
+    assert.equal(await page.inputValue(id("plan-select")), before.plan, "the plan selector starts at the account's plan, not Free");
     const planCredits = before.grants
       .filter((g) => g.kind === "planCycle" || g.kind === "carriedForward")
       .reduce((s, g) => s + Number(g.remaining), 0);
@@ -522,7 +523,27 @@ async function flows(t) {
     );
     assert.ok(rows.some((r) => r.kind === "carriedForward") && rows.some((r) => r.kind === "planCycle" && r.expiresAt !== ""));
     assert.equal(await pageBalance(), Number(after.balance));
+    // One billing cycle is paid once, at its highest plan: the upgrade added only Pro's
+    // 10,000 (the preset) less what Starter already granted in this cycle.
+    const granted = (s) => s.grants.filter((g) => g.kind === "planCycle").reduce((x, g) => x + Number(g.amount), 0);
+    assert.equal(granted(after), 10000);
+    assert.equal(Number(await data("message", "granted")), granted(after) - granted(before));
     await checkState("14-agent-plan-upgrade");
+    // Pro → Starter → Pro in the same cycle adds nothing (it used to add 2,000 and then 10,000).
+    for (const [plan, upgrade] of [["starter", "false"], ["pro", "true"]]) {
+      await page.selectOption(id("plan-select"), plan);
+      await click("plan-switch-button");
+      assert.equal(await data("message", "level"), "ok", await text("message"));
+      assert.equal(await data("message", "upgrade"), upgrade);
+      assert.equal(await data("message", "granted"), "0");
+      assert.match(await text("message"), /No credits added/);
+      const now = await ledger("demo-agent");
+      assert.equal(now.plan, plan);
+      assert.equal(await page.inputValue(id("plan-select")), plan);
+      assert.equal(Number(now.balance), Number(after.balance), "a plan change never adds credits already granted this cycle");
+      assert.equal(granted(now), 10000);
+      assert.equal(await pageBalance(), Number(now.balance));
+    }
   });
 
   await t.test("AI-agent account: TTS allowance and agents, as the ledger says", async () => {

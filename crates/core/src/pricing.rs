@@ -37,7 +37,12 @@ pub fn credits_for(
         Charge::Free => Decimal::ZERO,
         Charge::Flat { credits } => credits.value(),
         Charge::PerCard { credits_per_card } => times(*credits_per_card, usage.cards, "cards")?,
-        Charge::PerCharacter { credits_per_character } => times(*credits_per_character, usage.characters, "characters")?,
+        Charge::PerCharacter { credits_per_character: Some(price), .. } => times(*price, usage.characters, "characters")?,
+        Charge::PerCharacter { characters_per_credit, .. } => {
+            let per = characters_per_credit.unwrap_or(Decimal::ONE);
+            crate::decimal_ops::div(Decimal::from(usage.characters), per)
+                .ok_or_else(|| CatalogError::Overflow(format!("{} characters at {per} per credit", usage.characters)))?
+        }
         Charge::PerToken { markup } => {
             let model = match model {
                 Some(m) => m,
@@ -88,7 +93,11 @@ mod tests {
     fn per_character_flat_and_free() {
         let c = Catalog::default_catalog();
         let tts = c.operation("tts").unwrap();
-        assert_eq!(credits_for(&c, tts, None, &usage(0, 0, 0, 1000)).unwrap().to_plain_string(), "3");
+        // 300 characters per credit, the AssistLore policy's conversion rate: 93 → 0.31, and
+        // a remainder rounds up once to the step (1000 / 300 = 3.333… → 3.334).
+        assert_eq!(credits_for(&c, tts, None, &usage(0, 0, 0, 93)).unwrap().to_plain_string(), "0.31");
+        assert_eq!(credits_for(&c, tts, None, &usage(0, 0, 0, 1000)).unwrap().to_plain_string(), "3.334");
+        assert_eq!(credits_for(&c, tts, None, &usage(0, 0, 0, 3000)).unwrap().to_plain_string(), "10");
         let act = c.operation("agent.activate").unwrap();
         assert_eq!(credits_for(&c, act, None, &Usage::default()).unwrap().to_plain_string(), "100");
         let review = c.operation("flashcards.review").unwrap();

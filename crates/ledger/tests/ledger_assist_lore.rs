@@ -73,8 +73,40 @@ fn assist_lore_credits_assigned_when_upgrading_or_changing_plans() {
     subscribe(&mut a, "starter", 0, MONTH, 0);
     let out = subscribe(&mut a, "pro", DAY, DAY + MONTH, DAY);
     assert!(out.upgrade);
-    assert_eq!(out.cycle_grant.unwrap().amount, cr("10000"));
+    // Mid-cycle the upgrade grants only what Pro has beyond the Starter credits already
+    // granted in this cycle: 10000 − 2000.
+    assert_eq!(out.cycle_grant.unwrap().amount, cr("8000"));
     assert_eq!(a.state().plan.as_deref(), Some("pro"));
+    // With no cycle running (Starter's ended), changing plans opens a cycle with the full credits.
+    let mut b = signed_up();
+    subscribe(&mut b, "starter", 0, MONTH, 0);
+    let out = subscribe(&mut b, "pro", MONTH, 2 * MONTH, MONTH);
+    assert_eq!(out.cycle_grant.unwrap().amount, cr("10000"));
+}
+
+#[test]
+fn assist_lore_plan_round_trips_never_mint_credits() {
+    // The report: Starter → Pro → Starter used to end at 14,189 credits after one
+    // round trip and grow with every further one.
+    let mut a = signed_up();
+    subscribe(&mut a, "starter", 0, MONTH, 0);
+    let mut now = DAY;
+    for _ in 0..5 {
+        subscribe(&mut a, "pro", now, now + MONTH, now);
+        subscribe(&mut a, "starter", now + 1, now + 1 + MONTH, now + 1);
+        now += DAY;
+    }
+    let plan_credits: Credits =
+        a.state().grants.iter().filter(|g| g.kind == GrantKind::PlanCycle).fold(Credits::ZERO, |s, g| s.checked_add(g.amount).unwrap());
+    assert_eq!(plan_credits, cr("10000"), "one cycle pays for its highest plan, Pro, once");
+    assert_eq!(balance(&mut a, now), cr("10500"), "500 signup + 10000");
+    assert_eq!(a.state().cycle.as_ref().unwrap().granted, cr("10000"));
+    // Renewing inside the running cycle is refused; at its end the current plan renews.
+    let end = a.state().cycle.as_ref().unwrap().ends_at;
+    let err = a.start_cycle(&CycleRequest { starts_at: now, ends_at: now + MONTH }, now).unwrap_err();
+    assert_eq!(err.code(), "BAD_INPUT");
+    let g = a.start_cycle(&CycleRequest { starts_at: end, ends_at: end + MONTH }, end).unwrap().unwrap();
+    assert_eq!((g.id.as_str(), g.amount), (format!("plan:starter:{end}").as_str(), cr("2000")));
 }
 
 #[test]
@@ -129,6 +161,30 @@ fn assist_lore_each_agent_requires_credits_to_remain_active() {
     assert_eq!(err.code(), "AGENT_INACTIVE");
     subscribe(&mut a, "starter", 2 * MONTH, 3 * MONTH, 2 * MONTH);
     assert_eq!(a.activate_agent("bot", 2 * MONTH).unwrap().status, AgentStatus::Active, "paying again reactivates");
+}
+
+#[test]
+fn assist_lore_inactive_agent_usage_is_refused_on_every_path() {
+    let mut a = signed_up(); // 500
+    a.activate_agent("bot", 0).unwrap(); // 200 left
+    a.advance(MONTH).unwrap(); // renews: 0 left
+    a.grant(&GrantRequest { id: "promo".into(), kind: GrantKind::Promotion, amount: cr("50"), expires_at: None, priority: None }, MONTH)
+        .unwrap();
+    a.advance(2 * MONTH).unwrap(); // 50 cannot pay the 200 cycle: inactive
+    assert_eq!(a.state().agent("bot").unwrap().status, AgentStatus::Inactive);
+    let now = 2 * MONTH;
+    let hold =
+        HoldRequest { hold_id: "h".into(), amount: cr("1"), operation: "message".into(), agent_id: Some("bot".into()), expires_at: None };
+    let debit = DebitRequest { amount: cr("1"), operation: "message".into(), agent_id: Some("bot".into()) };
+    let codes = [
+        a.reserve(&hold, now).unwrap_err().code(),
+        a.debit(&debit, now).unwrap_err().code(),
+        a.use_allowance(&use_units(AllowanceKind::TtsCharacters, 1, Some("bot")), now).unwrap_err().code(),
+        a.reserve(&HoldRequest { agent_id: Some("ghost".into()), ..hold.clone() }, now).unwrap_err().code(),
+    ];
+    assert!(codes.iter().all(|c| c.as_str() == "AGENT_INACTIVE"), "{codes:?}");
+    assert_eq!(balance(&mut a, now), cr("50"), "nothing was drawn");
+    a.reserve(&HoldRequest { agent_id: None, ..hold }, now).unwrap(); // the account itself may still spend
 }
 
 #[test]
@@ -195,8 +251,9 @@ fn assist_lore_upgrade_before_expiry_carries_remaining_credits_forward() {
     assert_eq!(out.carried, cr("1500"));
     let cf = out.carried_grant.unwrap();
     assert_eq!((cf.kind, cf.expires_at), (GrantKind::CarriedForward, Some(10 * DAY + MONTH)));
-    assert_eq!(balance(&mut a, 10 * DAY), cr("12000"), "500 signup + 1500 carried + 10000 pro");
-    assert_eq!(balance(&mut a, MONTH), cr("12000"), "nothing lost at the old cycle's end");
+    assert_eq!(out.cycle_grant.unwrap().amount, cr("8000"), "Pro's 10000 less the 2000 Starter granted this cycle");
+    assert_eq!(balance(&mut a, 10 * DAY), cr("10000"), "500 signup + 1500 carried + 8000 pro");
+    assert_eq!(balance(&mut a, MONTH), cr("10000"), "nothing lost at the old cycle's end");
     let old = a.state().grant("plan:starter:0").unwrap();
     assert_eq!((old.consumed, old.carried, old.remaining), (cr("500"), cr("1500"), Credits::ZERO));
     assert_eq!(balance(&mut a, 10 * DAY + MONTH), cr("500"), "carried credits end with the new cycle");
@@ -208,8 +265,13 @@ fn assist_lore_downgrade_does_not_carry_but_keeps_credits_until_their_expiry() {
     subscribe(&mut a, "pro", 0, MONTH, 0);
     let out = subscribe(&mut a, "starter", DAY, DAY + MONTH, DAY);
     assert!(!out.upgrade && out.carried.is_zero());
-    assert_eq!(balance(&mut a, DAY), cr("12500"));
-    assert_eq!(balance(&mut a, MONTH), cr("2500"), "the pro credits expire at their own cycle's end");
+    assert!(out.cycle_grant.is_none(), "a downgrade grants nothing in a cycle already paid at Pro");
+    assert_eq!(balance(&mut a, DAY), cr("10500"));
+    assert_eq!(balance(&mut a, MONTH), cr("500"), "the pro credits expire at their own cycle's end");
+    // Starter's credits come with the next renewal, at the end of the (moved) cycle.
+    let g = a.start_cycle(&CycleRequest { starts_at: DAY + MONTH, ends_at: DAY + 2 * MONTH }, DAY + MONTH).unwrap();
+    assert_eq!(g.unwrap().amount, cr("2000"));
+    assert_eq!(balance(&mut a, DAY + MONTH), cr("2500"));
 }
 
 #[test]

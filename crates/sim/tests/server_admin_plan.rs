@@ -1,5 +1,6 @@
 //! The `changePlan` admin command: subscribing, upgrading (carrying plan credits forward
-//! per the policy) and the refusals, as the JSON answers a host or the HTTP server sees.
+//! per the policy, granting only the difference mid-cycle), downgrading (no new credits)
+//! and the refusals, as the JSON answers a host or the HTTP server sees.
 #![cfg(not(target_arch = "wasm32"))]
 
 use credit_meter_ledger_core::model::Policy;
@@ -51,8 +52,17 @@ fn change_plan_upgrade_carries_the_remaining_plan_credits_forward() {
     let out = admin(&mut l, json!({"op":"changePlan","accountId":"a2","planId":"pro","startsAt":now,"endsAt":now + 30 * DAY}), now);
     assert_eq!(out["ok"], true, "{out}");
     assert_eq!(Credits::parse(out["result"]["carried"].as_str().unwrap()).unwrap(), plan_credits("starter"));
-    let expected = plan_credits("starter").checked_add(plan_credits("pro")).unwrap();
-    assert_eq!(Credits::parse(balance(&mut l, now)["balance"].as_str().unwrap()).unwrap(), expected);
+    // Mid-cycle the upgrade grants only the difference: the cycle is paid once, at Pro.
+    let difference = plan_credits("pro").saturating_sub(plan_credits("starter"));
+    assert_eq!(Credits::parse(out["result"]["cycleGrant"]["amount"].as_str().unwrap()).unwrap(), difference);
+    assert_eq!(Credits::parse(balance(&mut l, now)["balance"].as_str().unwrap()).unwrap(), plan_credits("pro"));
+    // Back to Starter in the same cycle: no new credits (the issue saw 2,000 more each time).
+    let later = now + DAY;
+    let back =
+        admin(&mut l, json!({"op":"changePlan","accountId":"a2","planId":"starter","startsAt":later,"endsAt":later + 30 * DAY}), later);
+    assert_eq!(back["ok"], true, "{back}");
+    assert_eq!(back["result"]["cycleGrant"], Value::Null);
+    assert_eq!(Credits::parse(balance(&mut l, later)["balance"].as_str().unwrap()).unwrap(), plan_credits("pro"));
 }
 
 #[test]

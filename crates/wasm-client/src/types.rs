@@ -237,7 +237,7 @@ export interface ModelDefinition { id: string; name?: string; encoding?: Encodin
 export type Charge =
   | { kind: "perCard"; creditsPerCard: Decimal }
   | { kind: "perToken"; markup?: Decimal }
-  | { kind: "perCharacter"; creditsPerCharacter: Decimal }
+  | { kind: "perCharacter"; creditsPerCharacter?: Decimal; charactersPerCredit?: Decimal }
   | { kind: "flat"; credits: Decimal }
   | { kind: "free" };
 /** An operation entry. */

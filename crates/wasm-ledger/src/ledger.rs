@@ -90,7 +90,8 @@ export type LedgerEntry = { seq: number; at: EpochMs; balanceAfter: Decimal } & 
   | { type: "activation"; agentId: string; amount: Decimal; draws: Draw[]; cycleEnd: EpochMs }
   | { type: "renewal"; agentId: string; amount: Decimal; draws: Draw[]; cycleEnd: EpochMs }
   | { type: "deactivation"; agentId: string }
-  | { type: "planChange"; from: string | null; to: string });
+  | { type: "planChange"; from: string | null; to: string }
+  | { type: "billingCycle"; startsAt: EpochMs; endsAt: EpochMs });
 export interface PreviewDraw { grantId: string; kind: GrantKind; amount: Decimal; remainingAfter: Decimal; expiresAt: EpochMs | null; paid: boolean; }
 /** Exactly which grants a debit would draw from, in consumption order. */
 export interface DebitPreview { amount: Decimal; available: Decimal; sufficient: boolean; shortfall: Decimal; draws: PreviewDraw[]; }
@@ -122,10 +123,12 @@ export interface PlanChangeOutcome { from: string | null; to: string; upgrade: b
 export interface ConvertRequest { allowance: AllowanceKind; credits: Decimal; }
 export interface AllowanceUseRequest { allowance: AllowanceKind; units: number; operation: string; agentId?: string | null; }
 export interface AllowanceOutcome { allowance: AllowanceKind; creditsConverted: Decimal; unitsAdded: number; unitsUsed: number; remaining: number; }
+/** The current billing cycle and the plan credits granted in it (plan changes never grant beyond the highest plan's credits). */
+export interface BillingCycle { startsAt: EpochMs; endsAt: EpochMs; granted: Decimal; }
 /** The fold of the entries. */
 export interface LedgerState {
   lastSeq: number; lastAt: EpochMs | null; grants: CreditGrant[]; holds: CreditHold[]; allowances: AllowanceBalance[];
-  agents: AgentState[]; plan: string | null; signupGranted: boolean; lastTopUp: Decimal; refunded: string[]; armed: boolean[];
+  agents: AgentState[]; plan: string | null; cycle: BillingCycle | null; signupGranted: boolean; lastTopUp: Decimal; refunded: string[]; armed: boolean[];
 }
 /** What to save to restore an account: `LedgerAccount.fromJSON(saved)`. */
 export interface SavedLedger { policy: LedgerPolicy; entries: LedgerEntry[]; }

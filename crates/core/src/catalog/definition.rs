@@ -108,10 +108,16 @@ pub enum Charge {
         /// Multiplier on the model's price (1 = at cost).
         markup: Credits,
     },
-    /// Credits per text-to-speech character.
+    /// Credits per text-to-speech character, given as exactly one of a price per character
+    /// or a number of characters per credit. The second form states a rate such as 300
+    /// characters per credit exactly (1/300 credit has no finite decimal); it must equal
+    /// the ledger policy's `unitsPerCredit` for `ttsCharacters` (see
+    /// [`super::Catalog::check_unit_rate`]).
     PerCharacter {
         /// Credits for one character.
-        credits_per_character: Credits,
+        credits_per_character: Option<Credits>,
+        /// Characters one credit buys (> 0): a use costs `characters ÷ this`, rounded up once.
+        characters_per_credit: Option<rust_decimal::Decimal>,
     },
     /// A fixed number of credits per use.
     Flat {
@@ -171,7 +177,7 @@ json_struct!(OperationDefinition [deny] {
 json_tagged!(Charge, "kind" [deny] {
     PerCard "perCard" { credits_per_card: "creditsPerCard" },
     PerToken "perToken" { markup: "markup" = (one()) },
-    PerCharacter "perCharacter" { credits_per_character: "creditsPerCharacter" },
+    PerCharacter "perCharacter" { credits_per_character: "creditsPerCharacter" = opt, characters_per_credit: "charactersPerCredit" = opt },
     Flat "flat" { credits: "credits" },
     Free "free" {},
 });

@@ -10,6 +10,7 @@
 
 mod definition;
 mod index;
+mod unit_rate;
 mod validate;
 
 pub use definition::{CatalogDefinition, Charge, ModelDefinition, ModelPricing, OperationDefinition, PackageDefinition};

@@ -95,9 +95,13 @@ fn validate_operation(op: &super::OperationDefinition, models: &IdIndex) -> Resu
         Charge::PerCard { credits_per_card } if credits_per_card.is_zero() => {
             Err(invalid(format!("operation {id:?}: creditsPerCard must be above zero (use kind \"free\")")))
         }
-        Charge::PerCharacter { credits_per_character } if credits_per_character.is_zero() => {
-            Err(invalid(format!("operation {id:?}: creditsPerCharacter must be above zero (use kind \"free\")")))
-        }
+        Charge::PerCharacter { credits_per_character, characters_per_credit } => match (credits_per_character, characters_per_credit) {
+            (Some(p), None) if !p.is_zero() => Ok(()),
+            (None, Some(n)) if *n > rust_decimal::Decimal::ZERO => Ok(()),
+            _ => Err(invalid(format!(
+                "operation {id:?}: give exactly one of creditsPerCharacter or charactersPerCredit, above zero (use kind \"free\")"
+            ))),
+        },
         Charge::Flat { credits } if credits.is_zero() => {
             Err(invalid(format!("operation {id:?}: flat credits must be above zero (use kind \"free\")")))
         }

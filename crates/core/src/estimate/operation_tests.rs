@@ -77,9 +77,9 @@ fn model_and_encoding_choice() {
 fn tts_counts_characters() {
     let e = estimate(&cat(), &EstimateRequest { text: Some("héllo wörld".into()), ..req("tts") }).unwrap();
     assert_eq!(e.characters, Some(11));
-    assert_eq!(e.credits.expected.to_plain_string(), "0.033");
-    let e = estimate(&cat(), &EstimateRequest { characters: Some(Count(1000)), ..req("tts") }).unwrap();
-    assert_eq!(e.credits.high.to_plain_string(), "3");
+    assert_eq!(e.credits.expected.to_plain_string(), "0.037", "11 / 300 = 0.0366…, rounded up once");
+    let e = estimate(&cat(), &EstimateRequest { characters: Some(Count(1500)), ..req("tts") }).unwrap();
+    assert_eq!(e.credits.high.to_plain_string(), "5");
 }
 
 #[test]

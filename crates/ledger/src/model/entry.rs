@@ -171,6 +171,15 @@ pub enum EntryKind {
         /// The new plan.
         to: String,
     },
+    /// The billing cycle the plan's credits belong to from now on: a renewal opens a new
+    /// one; a plan change while a cycle runs continues that cycle (what it granted stays
+    /// counted) and moves its end. See [`super::plan`].
+    BillingCycle {
+        /// The cycle's start.
+        starts_at: i64,
+        /// The cycle's end.
+        ends_at: i64,
+    },
 }
 
 impl EntryKind {
@@ -190,6 +199,7 @@ impl EntryKind {
             EntryKind::Renewal { .. } => "renewal",
             EntryKind::Deactivation { .. } => "deactivation",
             EntryKind::PlanChange { .. } => "planChange",
+            EntryKind::BillingCycle { .. } => "billingCycle",
         }
     }
 }
@@ -238,4 +248,5 @@ json_tagged!(EntryKind, "type" {
     Renewal "renewal" { agent_id: "agentId", amount: "amount", draws: "draws", cycle_end: "cycleEnd" },
     Deactivation "deactivation" { agent_id: "agentId" },
     PlanChange "planChange" { from: "from" = default, to: "to" },
+    BillingCycle "billingCycle" { starts_at: "startsAt", ends_at: "endsAt" },
 });

@@ -52,7 +52,7 @@ pub use grant::{Grant, GrantKind, GrantStatus, GrantView};
 pub use hold::{Hold, HoldRequest, HoldStatus};
 pub use notice::{Notice, Threshold};
 pub use order::{consumption_order, draw_plan, DebitPreview, Draw, DrawPlan, PreviewDraw};
-pub use plan::{CycleRequest, PlanChangeOutcome, PlanChangeRequest};
+pub use plan::{BillingCycle, CycleRequest, PlanChangeOutcome, PlanChangeRequest};
 pub use policy::{
     AgentTerms, AllowanceKind, AllowanceTerms, CarryExpiry, CarryForward, CarryOn, OnShortfall, PackageTerms, Payer, PlanTerms, Policy,
     Priorities, RefundTerms, Remedy, SignupTerms,

@@ -14,6 +14,7 @@ use super::grant::{Grant, GrantKind};
 use super::hold::{Hold, HoldStatus};
 use super::notice::{evaluate, Notice};
 use super::order::Draw;
+use super::plan::BillingCycle;
 use super::policy::{AllowanceKind, PlanTerms, Policy};
 use crate::money::Credits;
 
@@ -34,6 +35,9 @@ pub struct LedgerState {
     pub agents: Vec<Agent>,
     /// The current plan.
     pub plan: Option<String>,
+    /// The current billing cycle and the plan credits granted in it (`None` before the
+    /// first cycle, and for accounts recorded before billing cycles were).
+    pub cycle: Option<BillingCycle>,
     /// Whether the one-time signup grant was given.
     pub signup_granted: bool,
     /// The last top-up's total (percent thresholds measure against it).
@@ -67,6 +71,7 @@ impl LedgerState {
             allowances: Vec::new(),
             agents: Vec::new(),
             plan: policy.initial_plan.clone(),
+            cycle: None,
             signup_granted: false,
             last_top_up: Credits::ZERO,
             refunded: Vec::new(),
@@ -203,6 +208,11 @@ impl LedgerState {
                     }
                     self.add_grant(g, at)?;
                     total = add(total, g.amount)?;
+                    if g.kind == GrantKind::PlanCycle {
+                        if let Some(c) = self.cycle.as_mut().filter(|c| c.is_running_at(at)) {
+                            c.granted = add(c.granted, g.amount)?;
+                        }
+                    }
                 }
                 if *top_up {
                     self.last_top_up = total;
@@ -381,6 +391,14 @@ impl LedgerState {
                 }
                 self.plan = Some(to.clone());
             }
+            EntryKind::BillingCycle { starts_at, ends_at } => {
+                if *starts_at > at || *ends_at <= at {
+                    return Err(mismatch(format!("billing cycle {starts_at}..{ends_at} does not contain {at}")));
+                }
+                // A cycle that still runs is continued: what it granted stays counted.
+                let granted = self.cycle.as_ref().filter(|c| c.is_running_at(at)).map(|c| c.granted).unwrap_or_default();
+                self.cycle = Some(BillingCycle { starts_at: *starts_at, ends_at: *ends_at, granted });
+            }
         }
         self.last_seq = seq;
         self.last_at = Some(at);
@@ -420,6 +438,7 @@ json_struct!(LedgerState [deny] {
     allowances: "allowances",
     agents: "agents",
     plan: "plan",
+    cycle: "cycle" = default,
     signup_granted: "signupGranted",
     last_top_up: "lastTopUp",
     refunded: "refunded",
