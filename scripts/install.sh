@@ -14,6 +14,9 @@ GECKODRIVER_VERSION=0.37.1
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
 TYPESCRIPT_VERSION=5.9.3
+# The payments tests sign webhook events with Stripe's own library and receive email with a real SMTP server.
+STRIPE_VERSION=23.2.0
+SMTP_SERVER_VERSION=3.21.6
 export DEBIAN_FRONTEND=noninteractive CARGO_TERM_COLOR=never
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$TOOLS/node_modules/.bin:$PATH"
 log() { printf '[install] %s\n' "$*" >&2; }
@@ -57,9 +60,12 @@ fi
 # wasm-opt from npm's binaryen (Debian's is too old for rustc 1.9x output); wasm-pack finds it on PATH.
 mkdir -p "$TOOLS"
 if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -d "$TOOLS/node_modules/playwright-core" ] \
-   || ! grep -qs "\"version\": \"$TYPESCRIPT_VERSION\"" "$TOOLS/node_modules/typescript/package.json"; then
-  log "npm install binaryen@$BINARYEN_VERSION playwright-core@$PLAYWRIGHT_VERSION typescript@$TYPESCRIPT_VERSION"
+   || ! grep -qs "\"version\": \"$TYPESCRIPT_VERSION\"" "$TOOLS/node_modules/typescript/package.json" \
+   || ! grep -qs "\"version\": \"$STRIPE_VERSION\"" "$TOOLS/node_modules/stripe/package.json" \
+   || ! grep -qs "\"version\": \"$SMTP_SERVER_VERSION\"" "$TOOLS/node_modules/smtp-server/package.json"; then
+  log "npm install binaryen@$BINARYEN_VERSION playwright-core@$PLAYWRIGHT_VERSION typescript@$TYPESCRIPT_VERSION stripe@$STRIPE_VERSION smtp-server@$SMTP_SERVER_VERSION"
   [ -f "$TOOLS/package.json" ] || echo '{"private":true}' > "$TOOLS/package.json"
-  npm install -s --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" "typescript@$TYPESCRIPT_VERSION"
+  npm install -s --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" "typescript@$TYPESCRIPT_VERSION" \
+    "stripe@$STRIPE_VERSION" "smtp-server@$SMTP_SERVER_VERSION"
 fi
 log "ready"

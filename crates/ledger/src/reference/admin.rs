@@ -1,7 +1,8 @@
 //! Admin commands as JSON, for demos, tests and bindings: create an account, buy a
 //! package, grant credits, give the signup grant, change the plan (subscribe, upgrade,
 //! downgrade: starts the new plan's first cycle), activate an agent, convert credits into
-//! an allowance, set a device's offline limit, read a balance.
+//! an allowance, set a device's offline limit, read a balance, refund a purchase (under
+//! the policy's refund rule: `Account::refund`).
 //!
 //! ```json
 //! {"op":"createAccount","accountId":"a1","policy":"trueRecall"}
@@ -9,6 +10,7 @@
 //! {"op":"changePlan","accountId":"a2","planId":"starter","startsAt":1700000000000,"endsAt":1702592000000}
 //! {"op":"activateAgent","accountId":"a2","agentId":"helper"}
 //! {"op":"convert","accountId":"a2","allowance":"ttsCharacters","credits":"10"}
+//! {"op":"refund","accountId":"a1","purchaseId":"p1"}
 //! ```
 //! The answer is `{"ok":true,"result":…}` or `{"ok":false,"error":{"code","message"}}`.
 
@@ -28,6 +30,7 @@ enum AdminRequest {
     Convert { account_id: String, allowance: AllowanceKind, credits: Credits },
     SetOfflineLimit { account_id: String, device_id: String, limit: Credits },
     Balance { account_id: String },
+    Refund { account_id: String, purchase_id: String },
 }
 
 json_tagged_from!(AdminRequest, "op" {
@@ -40,6 +43,7 @@ json_tagged_from!(AdminRequest, "op" {
     Convert "convert" { account_id: "accountId", allowance: "allowance", credits: "credits" },
     SetOfflineLimit "setOfflineLimit" { account_id: "accountId", device_id: "deviceId", limit: "limit" },
     Balance "balance" { account_id: "accountId" },
+    Refund "refund" { account_id: "accountId", purchase_id: "purchaseId" },
 });
 
 fn policy_from(v: Value) -> Result<Policy, LedgerError> {
@@ -107,6 +111,10 @@ impl RefLedger {
             AdminRequest::Balance { account_id } => {
                 let view = self.with_account(&account_id, now, |a, now| a.balance(now))?;
                 Ok(to_value(&view))
+            }
+            AdminRequest::Refund { account_id, purchase_id } => {
+                let quote = self.with_account(&account_id, now, |a, now| a.refund(&purchase_id, now))?;
+                Ok(to_value(&quote))
             }
         }
     }
