@@ -175,6 +175,9 @@ export function workDir(name) {
   return dir;
 }
 
+/** Each device's last mutation seq, per database and account (kept across restarts). */
+const SEQS = new Map();
+
 /** Starts the service; resolves once it listens. */
 export async function startLedger({ dir, database, stripeBase, smtpPort, extra = [] }) {
   const args = ['serve', '--addr', '127.0.0.1:0', '--database', database, '--key-file', path.join(dir, 'keys.json'),
@@ -222,12 +225,12 @@ export async function startLedger({ dir, database, stripeBase, smtpPort, extra =
       const res = await fetch(`${base}/v1/admin/outbox`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       return res.json();
     },
-    seqs: new Map(),
     /** Spends `amount` credits with a reserve and a commit from device `d1` (token claims in `claims`). */
     async spend(account, amount, claims = {}) {
-      const seq = (ledger.seqs.get(account) ?? 0) + 1;
-      ledger.seqs.set(account, seq + 1);
-      const hold = `h${seq}`;
+      const key = `${database}|${account}`;
+      const seq = (SEQS.get(key) ?? 0) + 1;
+      SEQS.set(key, seq + 1);
+      const hold = `d1:h${seq}`;
       const mutations = [
         { type: 'reserve', seq, at: 0, holdId: hold, amount: String(amount), operation: 'flashcards.generate' },
         { type: 'commit', seq: seq + 1, at: 0, holdId: hold, amount: String(amount) },
