@@ -70,6 +70,9 @@ LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
 [ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-ledger-service --bin credit-meter-ledger
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
+step "payments and low-balance email: checkout, signed webhooks, refunds, SMTP (tests/payments; SQLite + PostgreSQL)"
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/payments/
+
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
 # The scenario runs against the in-process reference ledger and against the
 # credit-meter-ledger service that `cargo test --workspace` built above.

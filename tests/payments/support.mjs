@@ -73,7 +73,7 @@ export function deviceToken(account, extra = {}) {
   return `${head}.${crypto.createHmac('sha256', JWT_SECRET).update(head).digest('base64url')}`;
 }
 
-/** The Stripe API stand-in: Checkout Sessions and refunds, idempotent by key like Stripe. */
+/** The Stripe API stand-in: Checkout Sessions and refunds, idempotent by key like Stripe (`failRefunds`: HTTP 500). */
 export async function stripeStandIn() {
   const calls = [];
   const refundsByKey = new Map();
@@ -95,6 +95,7 @@ export async function stripeStandIn() {
         return reply(200, { id, object: 'checkout.session', url: `http://127.0.0.1:${server.address().port}/pay/${id}`, mode: form.mode });
       }
       if (req.method === 'POST' && req.url === '/v1/refunds') {
+        if (standIn.failRefunds) return reply(500, { error: { message: 'stand-in outage' } });
         if (call.key && refundsByKey.has(call.key)) return reply(200, refundsByKey.get(call.key));
         const refund = { id: `re_${++n}`, object: 'refund', amount: Number(form.amount), payment_intent: form.payment_intent, status: 'succeeded' };
         if (call.key) refundsByKey.set(call.key, refund);
@@ -104,13 +105,15 @@ export async function stripeStandIn() {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return {
+  const standIn = {
+    failRefunds: false,
     url: `http://127.0.0.1:${server.address().port}`,
     calls,
     sessions: () => calls.filter((c) => c.path === '/v1/checkout/sessions'),
     refunds: () => calls.filter((c) => c.path === '/v1/refunds'),
     close: () => new Promise((r) => server.close(r)),
   };
+  return standIn;
 }
 
 /** A real SMTP server on loopback; `reject = true` answers MAIL FROM with 451 (try later). */
