@@ -1,4 +1,5 @@
-//! `POST /v1/checkout {"packageId"}` with a device token: creates a Stripe Checkout
+//! `POST /v1/checkout {"packageId"}` with a device token (`{"planId"}`: a subscription,
+//! see [`super::subscription`]): creates a Stripe Checkout
 //! Session (mode `payment`) for a package of the account's policy — its price in USD
 //! cents and its name from the catalog — and answers `{"ok":true,"result":{"sessionId",
 //! "url"}}`; the app sends the buyer to `url`. The session carries the account as
@@ -58,12 +59,14 @@ pub(crate) async fn checkout(State(app): State<AppState>, headers: HeaderMap, bo
     let Some(stripe) = app.payments.stripe.as_ref() else {
         return error(503, ErrorCode::PaymentsUnavailable, "this ledger has no Stripe secret key (--stripe-secret-key-file)");
     };
-    let package_id = match json::from_str::<Value>(std::str::from_utf8(&body).unwrap_or("")) {
-        Ok(v) => match v.get("packageId").and_then(Value::as_str) {
-            Some(p) if !p.is_empty() => p.to_string(),
-            _ => return error(400, ErrorCode::BadRequest, "the body must be {\"packageId\":\"…\"}"),
-        },
-        Err(_) => return error(400, ErrorCode::BadRequest, "the body must be {\"packageId\":\"…\"}"),
+    let parsed = json::from_str::<Value>(std::str::from_utf8(&body).unwrap_or("")).ok();
+    let field = |k: &str| parsed.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).filter(|p| !p.is_empty()).map(str::to_string);
+    if let Some(plan) = field("planId") {
+        super::account_email::remember(&app, &caller).await;
+        return super::subscription::checkout(&app, &claims.account, &plan).await;
+    }
+    let Some(package_id) = field("packageId") else {
+        return error(400, ErrorCode::BadRequest, "the body must be {\"packageId\":\"…\"} or {\"planId\":\"…\"}");
     };
     super::account_email::remember(&app, &caller).await;
     let account = claims.account.clone();

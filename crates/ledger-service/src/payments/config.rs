@@ -24,6 +24,8 @@ Payments (Stripe) and low-balance emails (README \"Payments and notifications\")
                               POST /v1/webhooks/stripe refuses every event
   --stripe-webhook-tolerance-seconds N  signed timestamps older or newer than this are
                               refused (default 300)
+  --stripe-plan-price PLAN=PRICE  the Stripe Price (price_…, recurring) of a plan of the
+                              policy, for subscriptions (repeatable)
   --checkout-success-url URL  where Stripe sends the buyer after paying
   --checkout-cancel-url URL   where Stripe sends a buyer who cancels
                               (both default to http://ADDR/www/ with ?checkout=…)
@@ -50,6 +52,7 @@ pub(crate) struct PaymentOptions {
     pub email_from: String,
     pub email_buy_url: Option<String>,
     pub email_own_key_url: Option<String>,
+    pub plan_prices: Vec<(String, String)>,
 }
 
 impl Default for PaymentOptions {
@@ -66,6 +69,7 @@ impl Default for PaymentOptions {
             email_from: "credit-meter <noreply@localhost>".into(),
             email_buy_url: None,
             email_own_key_url: None,
+            plan_prices: Vec::new(),
         }
     }
 }
@@ -85,6 +89,10 @@ impl PaymentOptions {
             "--email-from" => self.email_from = v,
             "--email-buy-url" => self.email_buy_url = Some(v),
             "--email-own-key-url" => self.email_own_key_url = Some(v),
+            "--stripe-plan-price" => {
+                let (plan, price) = v.split_once('=').ok_or_else(|| format!("{flag} {v:?}: use PLAN=PRICE_ID"))?;
+                self.plan_prices.push((plan.to_string(), price.to_string()));
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -102,6 +110,7 @@ impl PaymentOptions {
             tolerance_s: self.tolerance_s,
             success_url: self.success_url.clone().unwrap_or_else(|| format!("{page}?checkout=success")),
             cancel_url: self.cancel_url.clone().unwrap_or_else(|| format!("{page}?checkout=cancelled")),
+            plan_prices: self.plan_prices.clone(),
         })
     }
 

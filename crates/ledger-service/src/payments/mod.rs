@@ -1,4 +1,5 @@
-//! Payments through Stripe: Checkout Sessions for the catalog's packages ([`checkout`]),
+//! Payments through Stripe: Checkout Sessions for the catalog's packages ([`checkout`])
+//! and the policy's plans ([`subscription`]),
 //! the signed webhook that grants a paid session's package exactly once ([`webhook`],
 //! [`signature`]), refunds under the account's policy ([`refund`]), the accounts' email
 //! addresses for low-balance emails ([`account_email`]), and their configuration
@@ -10,6 +11,7 @@ pub(crate) mod config;
 pub(crate) mod refund;
 pub(crate) mod signature;
 pub(crate) mod stripe_api;
+pub(crate) mod subscription;
 pub(crate) mod webhook;
 
 use credit_meter_protocol::money::Usd;
@@ -28,6 +30,20 @@ pub(crate) struct Payments {
     pub success_url: String,
     /// Where Stripe sends the buyer who cancels.
     pub cancel_url: String,
+    /// `(plan id, Stripe recurring Price id)` of the plans sold as subscriptions.
+    pub plan_prices: Vec<(String, String)>,
+}
+
+impl Payments {
+    /// The Stripe Price of a plan.
+    pub(crate) fn price_of(&self, plan: &str) -> Option<&str> {
+        self.plan_prices.iter().find(|(p, _)| p == plan).map(|(_, price)| price.as_str())
+    }
+
+    /// The plan a Stripe Price is for.
+    pub(crate) fn plan_of(&self, price: &str) -> Option<&str> {
+        self.plan_prices.iter().find(|(_, p)| p == price).map(|(plan, _)| plan.as_str())
+    }
 }
 
 impl std::fmt::Debug for Payments {

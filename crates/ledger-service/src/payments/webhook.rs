@@ -14,6 +14,8 @@
 //!   the purchase — its remaining credits (bonus included) are voided when the policy and
 //!   the refund window allow; otherwise the credits stay and the event is logged for the
 //!   operator (see README "Payments and notifications").
+//! - `invoice.paid`, `customer.subscription.updated` / `.deleted`: plans
+//!   ([`super::subscription`]).
 //! - Every other event is acknowledged (HTTP 200) and ignored.
 //!
 //! Answers: 200 when the event is applied, already applied or ignored; 400 for a bad
@@ -35,12 +37,12 @@ use serde_json::Value as J;
 use std::sync::Arc;
 
 /// A string field at a JSON pointer.
-fn text(v: &J, pointer: &str) -> Option<String> {
+pub(crate) fn text(v: &J, pointer: &str) -> Option<String> {
     v.pointer(pointer).and_then(J::as_str).filter(|s| !s.is_empty()).map(str::to_string)
 }
 
 /// An id field that Stripe sends as a string or, expanded, as an object with `id`.
-fn id_of(v: &J, pointer: &str) -> Option<String> {
+pub(crate) fn id_of(v: &J, pointer: &str) -> Option<String> {
     match v.pointer(pointer)? {
         J::String(s) if !s.is_empty() => Some(s.clone()),
         J::Object(o) => o.get("id").and_then(J::as_str).map(str::to_string),
@@ -51,7 +53,7 @@ fn id_of(v: &J, pointer: &str) -> Option<String> {
 /// The `stripe_refund_id` of a refund Stripe reported rather than one the ledger asked for.
 const MADE_IN_STRIPE: &str = "made-in-stripe";
 
-fn ack(what: &str) -> Response {
+pub(crate) fn ack(what: &str) -> Response {
     json_reply(200, json::to_string(&Value::object([("received", true.into()), ("result", what.into())])))
 }
 
@@ -85,6 +87,10 @@ pub(crate) async fn stripe(State(app): State<AppState>, headers: HeaderMap, body
     match kind.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => grant(&app, &event_id, &kind, &object).await,
         "charge.refunded" | "charge.dispute.created" => charge_back(&app, &event_id, &kind, &object).await,
+        "invoice.paid" => super::subscription::invoice_paid(&app, &event_id, &object).await,
+        "customer.subscription.updated" | "customer.subscription.deleted" => {
+            super::subscription::subscription_changed(&app, &event_id, &kind, &object).await
+        }
         _ => ack("ignored"),
     }
 }

@@ -55,6 +55,11 @@ CREATE TABLE email_outbox (
   last_error      TEXT
 );
 CREATE INDEX email_outbox_due ON email_outbox (sent_at, next_attempt_at);
+CREATE TABLE ended_subscriptions (
+  subscription_id TEXT PRIMARY KEY,
+  account_id      TEXT NOT NULL,
+  ended_at        BIGINT NOT NULL
+);
 ";
 
 /// A Stripe payment that granted a purchase (`purchase_id` = the Checkout Session id).
@@ -141,6 +146,10 @@ pub(crate) enum SideRow {
 
 /// The side tables' reads and updates outside an account write.
 pub(crate) trait SideStore {
+    /// Whether this Stripe subscription has ended.
+    fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError>;
+    /// Records that a Stripe subscription ended (its late invoices grant nothing).
+    fn end_subscription(&self, subscription_id: &str, account_id: &str, at: i64) -> Result<(), StoreError>;
     /// Whether this Stripe event was already applied.
     fn event_seen(&self, event_id: &str) -> Result<bool, StoreError>;
     /// The Stripe payment of a purchase.

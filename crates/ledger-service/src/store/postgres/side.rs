@@ -62,6 +62,23 @@ const PAYMENT: &str = "SELECT purchase_id, account_id, package_id, payment_inten
 const REFUND: &str = "SELECT request_id, account_id, purchase_id, payment_intent, amount_cents, response, stripe_refund_id FROM refunds";
 
 impl SideStore for PgStore {
+    fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            Ok(c.query_opt("SELECT 1 FROM ended_subscriptions WHERE subscription_id = $1", &[&subscription_id]).map_err(pg)?.is_some())
+        })
+    }
+
+    fn end_subscription(&self, subscription_id: &str, account_id: &str, at: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO ended_subscriptions (subscription_id, account_id, ended_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+                &[&subscription_id, &account_id, &at],
+            )
+            .map_err(pg)?;
+            Ok(())
+        })
+    }
+
     fn event_seen(&self, event_id: &str) -> Result<bool, StoreError> {
         self.with(|c| Ok(c.query_opt("SELECT 1 FROM stripe_events WHERE event_id = $1", &[&event_id]).map_err(pg)?.is_some()))
     }

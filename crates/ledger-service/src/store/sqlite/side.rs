@@ -71,6 +71,24 @@ impl SqliteStore {
 }
 
 impl SideStore for SqliteStore {
+    fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError> {
+        self.with(|c| {
+            c.query_row("SELECT 1 FROM ended_subscriptions WHERE subscription_id = ?1", [subscription_id], |_| Ok(()))
+                .optional()
+                .map_err(sql)
+        })
+        .map(|r| r.is_some())
+    }
+
+    fn end_subscription(&self, subscription_id: &str, account_id: &str, at: i64) -> Result<(), StoreError> {
+        self.write_side(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO ended_subscriptions (subscription_id, account_id, ended_at) VALUES (?1, ?2, ?3)",
+                params![subscription_id, account_id, at],
+            )
+        })
+    }
+
     fn event_seen(&self, event_id: &str) -> Result<bool, StoreError> {
         self.with(|c| c.query_row("SELECT 1 FROM stripe_events WHERE event_id = ?1", [event_id], |_| Ok(())).optional().map_err(sql))
             .map(|r| r.is_some())
