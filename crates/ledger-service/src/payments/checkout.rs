@@ -105,3 +105,16 @@ pub(crate) async fn checkout(State(app): State<AppState>, headers: HeaderMap, bo
         }
     }
 }
+
+/// `GET /demo/payments` (`serve --demo` only): `{"standIn": URL}` when checkout goes to a
+/// loopback stand-in of Stripe (`scripts/demo.sh`), else `{"standIn": null}` — the demo
+/// page shows its test-mode buy buttons and mailbox only then.
+pub(crate) async fn demo_info(State(app): State<AppState>) -> Response {
+    let stand_in =
+        app.payments.stripe.as_ref().map(|s| s.base()).filter(|b| b.starts_with("http://127.0.0.1:") || b.starts_with("http://localhost:"));
+    let v = match stand_in {
+        Some(b) => Value::String(b.to_string()),
+        None => Value::Null,
+    };
+    json_reply(200, json::to_string(&Value::object([("standIn", v)])))
+}

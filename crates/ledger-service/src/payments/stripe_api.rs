@@ -43,6 +43,11 @@ impl StripeApi {
         Ok(StripeApi { http, base: base.trim_end_matches('/').to_string(), secret_key })
     }
 
+    /// The API's base URL.
+    pub(crate) fn base(&self) -> &str {
+        &self.base
+    }
+
     /// POSTs a form to `path`, with an idempotency key when given; the JSON answer.
     async fn post(&self, path: &str, form: &[(String, String)], idempotency_key: Option<&str>) -> Result<serde_json::Value, String> {
         let mut req = self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.secret_key).form(form);
