@@ -91,6 +91,12 @@ for (const backend of backends()) {
       assert.match(r.json.error.message, /window/);
       assert.equal(await ledger.balance('short'), '500');
       assert.equal(stand.refunds().length, 2);
+      // A dispute opened in Stripe now: recorded; the ledger's rule keeps the credits (logged for the operator).
+      const dispute = JSON.stringify({ id: 'evt_dispute_late', object: 'event', type: 'charge.dispute.created',
+        data: { object: { id: 'dp_1', object: 'dispute', payment_intent: p.paymentIntent, amount: 250, reason: 'fraudulent' } } });
+      assert.match((await ledger.webhook(dispute, sign(dispute))).json.result, /^kept/);
+      assert.equal((await ledger.webhook(dispute, sign(dispute))).json.result, 'duplicate');
+      assert.equal(await ledger.balance('short'), '500');
     });
 
     await t.test('AssistLore: refused with the policy\'s code', async () => {

@@ -3,7 +3,8 @@
 //! Secrets come from files (or the environment), never from the command line, where
 //! every user of the machine could read them: `--stripe-secret-key-file` (or
 //! `CREDIT_METER_STRIPE_SECRET_KEY`), `--stripe-webhook-secret-file` (or
-//! `CREDIT_METER_STRIPE_WEBHOOK_SECRET`), `--smtp-credentials-file` (`USER:PASSWORD`).
+//! `CREDIT_METER_STRIPE_WEBHOOK_SECRET`), `--smtp-credentials-file` (`USER:PASSWORD`, or
+//! `CREDIT_METER_SMTP_USER` and `CREDIT_METER_SMTP_PASSWORD`).
 
 use super::signature::DEFAULT_TOLERANCE_S;
 use super::stripe_api::{StripeApi, DEFAULT_BASE};
@@ -33,7 +34,8 @@ Payments (Stripe) and low-balance emails (README \"Payments and notifications\")
                               relay), smtp://HOST:PORT?tls=required (STARTTLS) or
                               smtps://HOST:PORT; without it no email is sent (the outbox
                               keeps them)
-  --smtp-credentials-file F   USER:PASSWORD for the SMTP server
+  --smtp-credentials-file F   USER:PASSWORD for the SMTP server (or CREDIT_METER_SMTP_USER
+                              and CREDIT_METER_SMTP_PASSWORD)
   --email-from MAILBOX        the sender (default \"credit-meter <noreply@localhost>\")
   --email-buy-url URL         the email's \"Buy credits\" link (default the success URL's page)
   --email-own-key-url URL     the email's \"use your own API key\" link (default: none)";
@@ -123,7 +125,10 @@ impl PaymentOptions {
                 let (user, pass) = text.split_once(':').ok_or("the SMTP credentials file must hold USER:PASSWORD")?;
                 Some((user.to_string(), pass.to_string()))
             }
-            None => None,
+            None => match (std::env::var("CREDIT_METER_SMTP_USER"), std::env::var("CREDIT_METER_SMTP_PASSWORD")) {
+                (Ok(user), Ok(pass)) if !user.is_empty() => Some((user, pass)),
+                _ => None,
+            },
         };
         Ok(Some(EmailSettings {
             smtp_url: url.clone(),

@@ -204,6 +204,11 @@ async fn charge_back(app: &AppState, event_id: &str, kind: &str, charge: &J) -> 
                     purchase = %payment.purchase_id, kind, code = ?text(&v, "/error/code"),
                     "refunded or disputed in Stripe, but the ledger's refund rule keeps the credits; review it"
                 );
+                let store = Arc::clone(&app.service.store);
+                let (id, k, a) = (event_id.to_string(), kind.to_string(), payment.account_id.clone());
+                if !matches!(tokio::task::spawn_blocking(move || store.record_event(&id, &k, &a, wall_clock_ms())).await, Ok(Ok(()))) {
+                    return error(503, ErrorCode::StorageFailed, "the ledger could not record the event; send it again");
+                }
                 ack("kept: the ledger's refund rule does not allow voiding")
             }
         }

@@ -150,6 +150,9 @@ pub(crate) trait SideStore {
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError>;
     /// Records that a Stripe subscription ended (its late invoices grant nothing).
     fn end_subscription(&self, subscription_id: &str, account_id: &str, at: i64) -> Result<(), StoreError>;
+    /// Records a Stripe event that changed no account (a refund or dispute the ledger's
+    /// rule keeps the credits for), so it is answered as a duplicate from then on.
+    fn record_event(&self, event_id: &str, kind: &str, account_id: &str, at: i64) -> Result<(), StoreError>;
     /// Whether this Stripe event was already applied.
     fn event_seen(&self, event_id: &str) -> Result<bool, StoreError>;
     /// The Stripe payment of a purchase.

@@ -79,6 +79,17 @@ impl SideStore for PgStore {
         })
     }
 
+    fn record_event(&self, event_id: &str, kind: &str, account_id: &str, at: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO stripe_events (event_id, type, account_id, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                &[&event_id, &kind, &account_id, &at],
+            )
+            .map_err(pg)?;
+            Ok(())
+        })
+    }
+
     fn event_seen(&self, event_id: &str) -> Result<bool, StoreError> {
         self.with(|c| Ok(c.query_opt("SELECT 1 FROM stripe_events WHERE event_id = $1", &[&event_id]).map_err(pg)?.is_some()))
     }

@@ -89,6 +89,15 @@ impl SideStore for SqliteStore {
         })
     }
 
+    fn record_event(&self, event_id: &str, kind: &str, account_id: &str, at: i64) -> Result<(), StoreError> {
+        self.write_side(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO stripe_events (event_id, type, account_id, received_at) VALUES (?1, ?2, ?3, ?4)",
+                params![event_id, kind, account_id, at],
+            )
+        })
+    }
+
     fn event_seen(&self, event_id: &str) -> Result<bool, StoreError> {
         self.with(|c| c.query_row("SELECT 1 FROM stripe_events WHERE event_id = ?1", [event_id], |_| Ok(())).optional().map_err(sql))
             .map(|r| r.is_some())
