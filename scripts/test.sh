@@ -24,6 +24,8 @@ step "workspace: dependency arrows, rustfmt, clippy (native and wasm32)"
 python3 scripts/check-deps.py
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# The estimator's fitting tool (examples/token_accuracy.rs) builds only with its feature.
+cargo clippy --locked -p token-estimate --features fitting --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown -p credit-meter -p credit-meter-ledger-wasm --all-targets -- -D warnings
 
 step "native: cargo test"
@@ -59,15 +61,17 @@ else
   step "wasm: headless Firefox: SKIPPED (firefox-esr did not install on this machine)"
 fi
 
-step "package: release build + Node tests"
-bash scripts/build.sh --with-ledger
-node --test tests/node/
-
-step "demo page end to end: the credit-meter-ledger service + headless Chromium"
 # `cargo test --workspace` above built the service (crates/ledger-service) for its own
-# tests; its debug binary is the one used here.
+# tests; its debug binary is the one the Node tests (restore.test.mjs), the demo e2e and
+# the plugin scenario run against.
 LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
 [ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-ledger-service --bin credit-meter-ledger
+
+step "package: release build + Node tests"
+bash scripts/build.sh --with-ledger
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/node/
+
+step "demo page end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core)"
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
 step "payments and low-balance email: checkout, signed webhooks, refunds, SMTP (tests/payments; SQLite + PostgreSQL)"

@@ -6,6 +6,8 @@
 //! - [`pricing`]: credits for an actual usage, rounded once at the debit; own-key USD.
 //! - [`funding`]: the decision — the user's own key, credits, nobody, or "not enough:
 //!   buy this package or use your key".
+//! - [`capped`]: the smaller result that fits when the whole one does not (at most N
+//!   cards, a reply of at most M tokens), which `funding` offers.
 //!
 //! Pure functions over values: no clock, no I/O, no JavaScript. It depends on
 //! `credit-meter-protocol` (money, error codes, packages), `credit-meter-base` and
@@ -20,6 +22,7 @@ extern crate credit_meter_base;
 use credit_meter_base::{json, sort};
 use credit_meter_protocol::{decimal_ops, error, money, package};
 
+pub mod capped;
 pub mod catalog;
 pub mod estimate;
 pub mod funding;
