@@ -5,6 +5,9 @@
 # accounts, and a demo-only sign-in (/demo/token) issuing device tokens for the demo
 # accounts. The ledger keeps its state in ${CREDIT_METER_DB:-.data/ledger.sqlite} (and its
 # signing key beside it, in ledger.sqlite.keys.json); delete .data/ to start over.
+# Payments and emails go to scripts/stripe-stand-in.mjs on ${STAND_IN_PORT:-PORT+1} (a
+# test-mode checkout page that sends the ledger a signed webhook, and a mailbox of the
+# low-balance emails on SMTP port ${SMTP_PORT:-PORT+2}); never real Stripe.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -15,7 +18,24 @@ cargo build --locked --release -p credit-meter-ledger-service --bin credit-meter
 PORT=${PORT:-8080}
 DB=${CREDIT_METER_DB:-$ROOT/.data/ledger.sqlite}
 mkdir -p "$(dirname "$DB")"
+STAND_IN_PORT=${STAND_IN_PORT:-$((PORT + 1))}
+SMTP_PORT=${SMTP_PORT:-$((PORT + 2))}
+# Throwaway test-mode secrets shared by the ledger and the stand-in (beside the database).
+SECRETS=$(dirname "$DB")
+for f in stripe-secret-key:sk_test_demo_ stripe-webhook-secret:whsec_demo_; do
+  file="$SECRETS/${f%%:*}"
+  [ -s "$file" ] || (umask 077 && printf '%s%s\n' "${f#*:}" "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" > "$file")
+done
+STAND_IN_PORT=$STAND_IN_PORT SMTP_PORT=$SMTP_PORT LEDGER_URL="http://127.0.0.1:$PORT" \
+  STRIPE_SECRET_KEY_FILE="$SECRETS/stripe-secret-key" STRIPE_WEBHOOK_SECRET_FILE="$SECRETS/stripe-webhook-secret" \
+  node "$ROOT/scripts/stripe-stand-in.mjs" &
+STAND_IN=$!
+trap 'kill "$STAND_IN" 2>/dev/null || true' EXIT
 # The service prints "credit-meter ledger listening on http://127.0.0.1:PORT/ (demo: …/www/)".
-# Only www/ and pkg/ are served; the database and the key file are outside both.
-exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/credit-meter-ledger" serve --addr "127.0.0.1:$PORT" \
-  --database "sqlite:$DB" --demo --www "$ROOT/www" --pkg "$ROOT/pkg"
+# Only www/ and pkg/ are served; the database, the key file and the secrets are outside both.
+"${CARGO_TARGET_DIR:-$ROOT/target}/release/credit-meter-ledger" serve --addr "127.0.0.1:$PORT" \
+  --database "sqlite:$DB" --demo --www "$ROOT/www" --pkg "$ROOT/pkg" \
+  --stripe-api-base "http://127.0.0.1:$STAND_IN_PORT" --stripe-secret-key-file "$SECRETS/stripe-secret-key" \
+  --stripe-webhook-secret-file "$SECRETS/stripe-webhook-secret" --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
+  --checkout-success-url "http://127.0.0.1:$PORT/www/?checkout=paid" --checkout-cancel-url "http://127.0.0.1:$PORT/www/?checkout=cancelled" \
+  --email-buy-url "http://127.0.0.1:$PORT/www/"

@@ -14,6 +14,9 @@ GECKODRIVER_VERSION=0.37.1
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
 TYPESCRIPT_VERSION=5.9.3
+# The payments tests sign webhook events with Stripe's own library and receive email with a real SMTP server.
+STRIPE_VERSION=23.2.0
+SMTP_SERVER_VERSION=3.21.6
 AXE_CORE_VERSION=4.14.1
 export DEBIAN_FRONTEND=noninteractive CARGO_TERM_COLOR=never
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$TOOLS/node_modules/.bin:$PATH"
@@ -60,10 +63,12 @@ mkdir -p "$TOOLS"
 # axe-core: the demo page's end-to-end test injects it into every state it checks.
 if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -d "$TOOLS/node_modules/playwright-core" ] \
    || ! grep -qs "\"version\": \"$TYPESCRIPT_VERSION\"" "$TOOLS/node_modules/typescript/package.json" \
+   || ! grep -qs "\"version\": \"$STRIPE_VERSION\"" "$TOOLS/node_modules/stripe/package.json" \
+   || ! grep -qs "\"version\": \"$SMTP_SERVER_VERSION\"" "$TOOLS/node_modules/smtp-server/package.json" \
    || ! grep -qs "\"version\": \"$AXE_CORE_VERSION\"" "$TOOLS/node_modules/axe-core/package.json"; then
-  log "npm install binaryen@$BINARYEN_VERSION playwright-core@$PLAYWRIGHT_VERSION typescript@$TYPESCRIPT_VERSION axe-core@$AXE_CORE_VERSION"
+  log "npm install binaryen@$BINARYEN_VERSION playwright-core@$PLAYWRIGHT_VERSION typescript@$TYPESCRIPT_VERSION stripe@$STRIPE_VERSION smtp-server@$SMTP_SERVER_VERSION axe-core@$AXE_CORE_VERSION"
   [ -f "$TOOLS/package.json" ] || echo '{"private":true}' > "$TOOLS/package.json"
-  npm install -s --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" \
-    "typescript@$TYPESCRIPT_VERSION" "axe-core@$AXE_CORE_VERSION"
+  npm install -s --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" "typescript@$TYPESCRIPT_VERSION" \
+    "stripe@$STRIPE_VERSION" "smtp-server@$SMTP_SERVER_VERSION" "axe-core@$AXE_CORE_VERSION"
 fi
 log "ready"

@@ -74,6 +74,9 @@ CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/node/
 step "demo page end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core)"
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
+step "payments and low-balance email: checkout, signed webhooks, refunds, SMTP (tests/payments; SQLite + PostgreSQL)"
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/payments/
+
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"
 # The scenario runs against the in-process reference ledger and against the
 # credit-meter-ledger service that `cargo test --workspace` built above.

@@ -19,6 +19,8 @@ pub(crate) struct DeviceClaims {
     pub account: String,
     /// `device`: the one device id the token may push and pull as (absent: any).
     pub device: Option<String>,
+    /// `email`: where the account's low-balance emails go (optional).
+    pub email: Option<String>,
 }
 
 /// An authenticated caller.
@@ -172,7 +174,8 @@ fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refu
         None => None,
         Some(v) => Some(v.as_str().ok_or_else(|| Refusal::unauthorized("the token's device claim is not a string"))?.to_string()),
     };
-    Ok(DeviceClaims { account: account.to_string(), device })
+    let email = map.get("email").and_then(|v| v.as_str()).map(str::to_string);
+    Ok(DeviceClaims { account: account.to_string(), device, email })
 }
 
 /// The admin token (at least 16 bytes).

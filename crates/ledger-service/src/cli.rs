@@ -88,6 +88,8 @@ keys rotate:
                               the old key stays published.
 
 Routes: POST /v1/push, POST /v1/pull (device token); POST /v1/admin (admin token);
+POST /v1/checkout (device token), POST /v1/webhooks/stripe (Stripe-Signature),
+POST /v1/admin/refund, POST /v1/admin/email (admin token);
 GET /v1/keys; GET /v1/state?account=ID (own device token or admin); GET /healthz;
 GET /metrics (Prometheus text).";
 
@@ -127,6 +129,8 @@ pub(crate) struct ServeOptions {
     pub snapshot_ttl: Duration,
     pub db_pool: usize,
     pub state_entries: u32,
+    /// Stripe and SMTP (`payments::config`).
+    pub payments: crate::payments::config::PaymentOptions,
 }
 
 /// What the command line asks for.
@@ -223,6 +227,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         snapshot_ttl: Duration::from_secs(300),
         db_pool: 4,
         state_entries: 200,
+        payments: Default::default(),
     };
     let secs = |f: &str, v: &str| number::<u64>(f, v).map(Duration::from_secs);
     for (f, v) in pairs(args)? {
@@ -265,6 +270,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--snapshot-ttl-seconds" => o.snapshot_ttl = secs(&f, &v)?,
             "--db-pool" => o.db_pool = number(&f, &v)?,
             "--state-entries" => o.state_entries = number(&f, &v)?,
+            _ if o.payments.set(&f, v)? => {}
             _ => return Err(format!("unknown flag {f}")),
         }
     }

@@ -72,6 +72,8 @@ pub(crate) struct Outcome {
     pub write: Option<Write>,
     /// The push's mutations by status.
     pub tally: Tally,
+    /// What the ledger raised while running it (low-balance crossings: `email::outbox`).
+    pub notices: Vec<credit_meter_ledger_core::model::Notice>,
 }
 
 /// Runs one request on the account `account_id` as loaded (`None`: it does not exist;
@@ -135,9 +137,10 @@ pub(crate) fn run(
         Op::Pull => ledger.handle_pull(body, now),
         Op::Admin => ledger.handle_admin(body, now),
     };
-    let Some(rec) = ledger.take_account(account_id) else {
-        return Ok(Outcome { response, write: None, tally: Tally::default() });
+    let Some(mut rec) = ledger.take_account(account_id) else {
+        return Ok(Outcome { response, write: None, tally: Tally::default(), notices: Vec::new() });
     };
+    let notices = rec.account.take_notices();
     let after_counts = counts(&rec, now);
     for (what, before, after, max) in [
         ("devices", before_counts.0, after_counts.0, bounds.max_devices),
@@ -146,7 +149,7 @@ pub(crate) fn run(
     ] {
         if after > max && after > before {
             let message = format!("the account would have {after} {what}; this ledger allows {max} (nothing in this request was applied)");
-            return Ok(Outcome { response: limit_error(op, &message), write: None, tally: Tally::default() });
+            return Ok(Outcome { response: limit_error(op, &message), write: None, tally: Tally::default(), notices: Vec::new() });
         }
     }
     let text = record::to_json(&rec);
@@ -178,7 +181,7 @@ pub(crate) fn run(
         }
     }
     if before_text == Some(text.as_str()) {
-        return Ok(Outcome { response, write: None, tally });
+        return Ok(Outcome { response, write: None, tally, notices });
     }
     let entries = rec.account.entries().iter().map(|e| JournalEntry { seq: e.seq, at: e.at, json: json::to_string(e) }).collect();
     let open_holds = rec.account.state().holds.iter().filter(|h| h.status == HoldStatus::Open).count() as u64;
@@ -193,8 +196,9 @@ pub(crate) fn run(
         results,
         forget_below,
         now,
+        side: Vec::new(),
     };
-    Ok(Outcome { response, write: Some(write), tally })
+    Ok(Outcome { response, write: Some(write), tally, notices })
 }
 
 /// (devices, open holds, live grants) of an account at `now`.

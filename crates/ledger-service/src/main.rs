@@ -4,10 +4,12 @@
 mod auth;
 mod cli;
 mod demo;
+mod email;
 mod engine;
 mod keys;
 mod locks;
 mod metrics;
+mod payments;
 mod rate;
 mod record;
 mod reply;
@@ -29,13 +31,13 @@ fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("credit-meter-ledger: {e}\n\n{}", cli::USAGE);
+            eprintln!("credit-meter-ledger: {e}\n\n{}\n\n{}", cli::USAGE, payments::config::USAGE);
             return ExitCode::from(2);
         }
     };
     let result = match command {
         cli::Command::Help => {
-            println!("{}", cli::USAGE);
+            println!("{}\n\n{}", cli::USAGE, payments::config::USAGE);
             Ok(())
         }
         cli::Command::Rotate { key_file, overlap } => {
@@ -171,12 +173,19 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         demo::set_up(&service).await?;
     }
     let demo = if o.demo { secret.as_deref().map(demo::Demo::new) } else { None };
+    let page = format!("http://{}/www/", o.addr);
+    let payments = Arc::new(o.payments.payments(&page)?);
+    if let Some(settings) = o.payments.email(&page)? {
+        let smtp = email::worker::transport(&settings)?;
+        tokio::spawn(email::worker::run(Arc::clone(&service.store), settings, smtp));
+    }
     let app = routes::AppState {
         service: Arc::clone(&service),
         auth: Arc::new(Auth { devices, admin }),
         state_entries: o.state_entries,
         demo,
         push_rate: Arc::new(rate::PushRate::new(o.pushes_per_minute)),
+        payments,
     };
 
     // Keys are re-read periodically: `keys rotate` needs no restart.

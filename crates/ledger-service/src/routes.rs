@@ -35,6 +35,8 @@ pub(crate) struct AppState {
     pub demo: Option<crate::demo::Demo>,
     /// Push budgets per account.
     pub push_rate: Arc<crate::rate::PushRate>,
+    /// Stripe checkout, webhook and refunds.
+    pub payments: Arc<crate::payments::Payments>,
 }
 
 impl AppState {
@@ -127,6 +129,7 @@ pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: 
         return error(429, ErrorCode::RateLimited, "too many pushes for this account; send again later (nothing was applied)");
     }
     let account = req.account_id.clone();
+    crate::payments::account_email::remember(&app, &caller).await;
     app.run(Op::Push, account, body, Some(req)).await
 }
 
@@ -140,6 +143,7 @@ pub(crate) async fn pull(State(app): State<AppState>, headers: HeaderMap, body: 
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
     }
+    crate::payments::account_email::remember(&app, &caller).await;
     app.run(Op::Pull, req.account_id, body, None).await
 }
 

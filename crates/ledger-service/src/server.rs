@@ -64,11 +64,17 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
         .route("/v1/keys", get(routes::keys))
         .route("/v1/state", get(routes::state))
         .route("/healthz", get(routes::healthz))
-        .route("/metrics", get(routes::metrics));
+        .route("/metrics", get(routes::metrics))
+        .route("/v1/checkout", post(crate::payments::checkout::checkout))
+        .route("/v1/webhooks/stripe", post(crate::payments::webhook::stripe))
+        .route("/v1/admin/refund", post(crate::payments::refund::refund))
+        .route("/v1/admin/email", post(crate::payments::account_email::set))
+        .route("/v1/admin/outbox", get(crate::email::outbox::counts));
     if o.demo {
         r = r
             .route("/demo/token", post(crate::demo::token))
             .route("/demo/admin", post(crate::demo::admin))
+            .route("/demo/payments", get(crate::payments::checkout::demo_info))
             .route("/", get(|| async { Redirect::temporary("/www/") }));
     }
     let mut r = r.with_state(app);

@@ -20,6 +20,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// writing the same account conflict).
 const MAX_ATTEMPTS: usize = 50;
 
+/// Builds the side rows of a write from the request's response (see [`Service::run_with`]).
+pub(crate) type SideRows = Box<dyn Fn(&str) -> Vec<crate::store::side::SideRow> + Send>;
+
 /// Milliseconds since the Unix epoch by the wall clock.
 pub(crate) fn wall_clock_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0)
@@ -68,14 +71,28 @@ impl Service {
         body: String,
         push: Option<PushRequest>,
     ) -> Result<Answer, String> {
+        self.run_with(op, account_id, body, push, Box::new(|_| Vec::new())).await
+    }
+
+    /// [`Service::run`], committing also the rows `side` builds from the response (a
+    /// payment, a Stripe event, a refund request) when the request changes the account:
+    /// in the same transaction, so both or neither are stored.
+    pub(crate) async fn run_with(
+        self: &Arc<Self>,
+        op: Op,
+        account_id: String,
+        body: String,
+        push: Option<PushRequest>,
+        side: SideRows,
+    ) -> Result<Answer, String> {
         let _lock = self.locks.lock(&account_id).await;
         let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref()))
+        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref(), &side))
             .await
             .map_err(|e| format!("the request's task failed: {e}"))?
     }
 
-    fn run_blocking(&self, op: Op, account_id: &str, body: &str, push: Option<&PushRequest>) -> Result<Answer, String> {
+    fn run_blocking(&self, op: Op, account_id: &str, body: &str, push: Option<&PushRequest>, side: &SideRows) -> Result<Answer, String> {
         for _ in 0..MAX_ATTEMPTS {
             let now = wall_clock_ms();
             let loaded = self.store.load(account_id)?;
@@ -95,6 +112,11 @@ impl Service {
                 self.bounds,
                 &mut lookup,
             )?;
+            let mut out = out;
+            if let Some(w) = out.write.as_mut() {
+                w.side = side(&out.response);
+                w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
+            }
             match &out.write {
                 None => return Ok(Answer { body: out.response, tally: out.tally }),
                 Some(w) => match self.store.save(w)? {

@@ -147,6 +147,11 @@ error_codes! {
     LimitReached = "LIMIT_REACHED",
     /// HTTP 429 from a ledger service: too many pushes for the account; send again later.
     RateLimited = "RATE_LIMITED",
+    /// HTTP 503 from a ledger service: payments (Stripe) are not configured on it.
+    PaymentsUnavailable = "PAYMENTS_UNAVAILABLE",
+    /// HTTP 502 from a ledger service: the payment provider (Stripe) failed or refused a
+    /// call; what the ledger already committed stays, and the same request can be sent again.
+    PaymentProviderFailed = "PAYMENT_PROVIDER_FAILED",
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -24,6 +24,7 @@
 //! conflicts only happen between processes. Nothing is answered before the save commits.
 
 pub(crate) mod postgres;
+pub(crate) mod side;
 pub(crate) mod sqlite;
 
 /// A storage failure, as text for the operator (never sent to a client in full).
@@ -81,6 +82,8 @@ pub(crate) struct Write {
     pub forget_below: Vec<(String, u64)>,
     /// The wall-clock time of the write.
     pub now: i64,
+    /// Payment and email rows committed with the account (`side`).
+    pub side: Vec<side::SideRow>,
 }
 
 /// How a save ended.
@@ -104,7 +107,7 @@ pub(crate) struct Totals {
 }
 
 /// A ledger store. Blocking: the service calls it from `spawn_blocking`.
-pub(crate) trait Store: Send + Sync + 'static {
+pub(crate) trait Store: side::SideStore + Send + Sync + 'static {
     /// The account's row, if it exists.
     fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError>;
     /// The stored results of a device's seqs `from..=to`, in seq order (those kept).

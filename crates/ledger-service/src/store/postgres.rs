@@ -10,8 +10,11 @@ use credit_meter_protocol::money::Credits;
 use postgres::{Client, NoTls};
 use std::sync::{Condvar, Mutex, PoisonError};
 
+mod side;
+
 /// The migrations, in order; `schema_version` records how many ran.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE accounts (
   id         TEXT PRIMARY KEY,
   rev        BIGINT NOT NULL,
@@ -34,7 +37,9 @@ CREATE TABLE results (
   result     TEXT NOT NULL,
   PRIMARY KEY (account_id, device_id, seq)
 );
-"];
+",
+    super::side::MIGRATION,
+];
 
 /// An arbitrary constant: the advisory lock migrations hold.
 const MIGRATION_LOCK: i64 = 0x6372_6564_6974;
@@ -170,6 +175,7 @@ impl Store for PgStore {
             for (device, below) in &w.forget_below {
                 tx.execute("DELETE FROM results WHERE account_id = $1 AND device_id = $2 AND seq <= $3", &[&w.account_id, device, &int(*below)]).map_err(pg)?;
             }
+            side::insert(&mut tx, &w.side)?;
             tx.commit().map_err(pg)?;
             Ok(Saved::Committed)
         })

@@ -13,8 +13,11 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
+mod side;
+
 /// The migrations, in order; `schema_version` records how many ran.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
 CREATE TABLE accounts (
   id         TEXT PRIMARY KEY,
   rev        INTEGER NOT NULL,
@@ -37,7 +40,9 @@ CREATE TABLE results (
   result     TEXT NOT NULL,
   PRIMARY KEY (account_id, device_id, seq)
 ) WITHOUT ROWID;
-"];
+",
+    super::side::MIGRATION,
+];
 
 /// A SQLite store.
 #[derive(Debug)]
@@ -188,6 +193,7 @@ impl Store for SqliteStore {
                     forget.execute(params![w.account_id, device, i64::try_from(*below).unwrap_or(i64::MAX)]).map_err(sql)?;
                 }
             }
+            side::insert(&tx, &w.side)?;
             tx.commit().map_err(sql)?;
             Ok(Saved::Committed)
         })(&mut writer)

@@ -1,7 +1,9 @@
 //! Admin commands as JSON, for demos, tests and bindings: create an account, buy a
 //! package, grant credits, give the signup grant, change the plan (subscribe, upgrade,
 //! downgrade: starts the new plan's first cycle), activate an agent, convert credits into
-//! an allowance, set a device's offline limit, read a balance.
+//! an allowance, set a device's offline limit, read a balance, refund a purchase (under
+//! the policy's refund rule: `Account::refund`), start the current plan's next billing
+//! cycle (a renewal: `Account::start_cycle`).
 //!
 //! ```json
 //! {"op":"createAccount","accountId":"a1","policy":"trueRecall"}
@@ -9,13 +11,15 @@
 //! {"op":"changePlan","accountId":"a2","planId":"starter","startsAt":1700000000000,"endsAt":1702592000000}
 //! {"op":"activateAgent","accountId":"a2","agentId":"helper"}
 //! {"op":"convert","accountId":"a2","allowance":"ttsCharacters","credits":"10"}
+//! {"op":"refund","accountId":"a1","purchaseId":"p1"}
+//! {"op":"startCycle","accountId":"a2","startsAt":1702592000000,"endsAt":1705270400000}
 //! ```
 //! The answer is `{"ok":true,"result":…}` or `{"ok":false,"error":{"code","message"}}`.
 
 use super::RefLedger;
 use crate::error::Coded;
 use crate::json::{ToJson, Value};
-use crate::model::{AllowanceKind, ConvertRequest, GrantRequest, LedgerError, PlanChangeRequest, Policy, PurchaseRequest};
+use crate::model::{AllowanceKind, ConvertRequest, CycleRequest, GrantRequest, LedgerError, PlanChangeRequest, Policy, PurchaseRequest};
 use crate::money::Credits;
 
 enum AdminRequest {
@@ -28,6 +32,8 @@ enum AdminRequest {
     Convert { account_id: String, allowance: AllowanceKind, credits: Credits },
     SetOfflineLimit { account_id: String, device_id: String, limit: Credits },
     Balance { account_id: String },
+    Refund { account_id: String, purchase_id: String },
+    StartCycle { account_id: String, starts_at: i64, ends_at: i64 },
 }
 
 json_tagged_from!(AdminRequest, "op" {
@@ -40,6 +46,8 @@ json_tagged_from!(AdminRequest, "op" {
     Convert "convert" { account_id: "accountId", allowance: "allowance", credits: "credits" },
     SetOfflineLimit "setOfflineLimit" { account_id: "accountId", device_id: "deviceId", limit: "limit" },
     Balance "balance" { account_id: "accountId" },
+    Refund "refund" { account_id: "accountId", purchase_id: "purchaseId" },
+    StartCycle "startCycle" { account_id: "accountId", starts_at: "startsAt", ends_at: "endsAt" },
 });
 
 fn policy_from(v: Value) -> Result<Policy, LedgerError> {
@@ -107,6 +115,15 @@ impl RefLedger {
             AdminRequest::Balance { account_id } => {
                 let view = self.with_account(&account_id, now, |a, now| a.balance(now))?;
                 Ok(to_value(&view))
+            }
+            AdminRequest::Refund { account_id, purchase_id } => {
+                let quote = self.with_account(&account_id, now, |a, now| a.refund(&purchase_id, now))?;
+                Ok(to_value(&quote))
+            }
+            AdminRequest::StartCycle { account_id, starts_at, ends_at } => {
+                let cycle = CycleRequest { starts_at, ends_at };
+                let grant = self.with_account(&account_id, now, |a, now| a.start_cycle(&cycle, now))?;
+                Ok(to_value(&grant))
             }
         }
     }

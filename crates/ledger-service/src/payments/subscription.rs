@@ -1,0 +1,233 @@
+//! Plans sold as Stripe subscriptions (plan-based policies such as AssistLore's).
+//!
+//! - `POST /v1/checkout {"planId"}` (device token) creates a Checkout Session in mode
+//!   `subscription` for the plan's recurring Stripe Price (`--stripe-plan-price
+//!   PLAN=price_…`), with the account and plan in the session's and the subscription's
+//!   metadata (`accountId`, `planId`) and `client_reference_id` = the account.
+//! - `invoice.paid` is the only event that adds credits: the paid line's Price names the
+//!   plan and its `period` the cycle. If the account is already on that plan, the ledger
+//!   starts the cycle (a renewal: `startCycle`); otherwise it changes the plan starting
+//!   that cycle (`changePlan`: subscribe, upgrade, downgrade — the ledger's carry-forward
+//!   rule decides what the old plan's credits do). The cycle's grant id is
+//!   `plan:<plan>:<cycle start>`, which the ledger refuses twice, so each invoice is
+//!   applied once however often it is delivered. An invoice whose period no longer
+//!   contains now (delivered after its cycle ended) grants nothing.
+//! - `customer.subscription.deleted` (and `.updated` to `canceled`, `unpaid` or
+//!   `incomplete_expired`) ends the plan when Stripe says: the subscription is recorded as
+//!   ended — an invoice of it that arrives later grants nothing — and the account goes back
+//!   to the policy's initial plan; credits already granted keep their cycle's expiry.
+//!   Other `.updated` events change nothing: a plan change takes effect with its paid
+//!   invoice, so no change adds credits that were not paid for.
+
+use super::webhook::{ack, id_of, text};
+use crate::engine::Op;
+use crate::record;
+use crate::reply::{error, json_reply};
+use crate::routes::AppState;
+use crate::service::wall_clock_ms;
+use crate::store::side::SideRow;
+use axum::response::Response;
+use credit_meter_base::json::{self, Value};
+use credit_meter_protocol::error::ErrorCode;
+use serde_json::Value as J;
+use std::sync::Arc;
+
+/// The account's current plan and its policy's initial plan (`Err`: a response).
+async fn plans_of(app: &AppState, account: &str) -> Result<(Option<String>, Option<String>, Vec<String>), Response> {
+    let store = Arc::clone(&app.service.store);
+    let id = account.to_string();
+    match tokio::task::spawn_blocking(move || store.load(&id)).await {
+        Ok(Ok(Some(l))) => match record::from_json(&l.record) {
+            Ok(rec) => {
+                let policy = rec.account.policy();
+                let plans = policy.plans.iter().map(|p| p.id.clone()).collect();
+                Ok((rec.account.state().plan.clone(), policy.initial_plan.clone(), plans))
+            }
+            Err(_) => Err(error(503, ErrorCode::StorageFailed, "the account could not be read")),
+        },
+        Ok(Ok(None)) => Err(error(404, ErrorCode::UnknownAccount, &format!("no account {account:?}"))),
+        _ => Err(error(503, ErrorCode::StorageFailed, "the account could not be read")),
+    }
+}
+
+/// `POST /v1/checkout {"planId"}` for the device's account.
+pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Response {
+    let Some(stripe) = app.payments.stripe.as_ref() else {
+        return error(503, ErrorCode::PaymentsUnavailable, "this ledger has no Stripe secret key (--stripe-secret-key-file)");
+    };
+    let plans = match plans_of(app, account).await {
+        Ok((_, _, plans)) => plans,
+        Err(r) => return r,
+    };
+    let (true, Some(price)) = (plans.iter().any(|p| p == plan), app.payments.price_of(plan)) else {
+        return error(404, ErrorCode::NotFound, &format!("the account's policy sells no plan {plan:?} (see --stripe-plan-price)"));
+    };
+    let form: Vec<(String, String)> = [
+        ("mode", "subscription"),
+        ("client_reference_id", account),
+        ("metadata[accountId]", account),
+        ("metadata[planId]", plan),
+        ("subscription_data[metadata][accountId]", account),
+        ("subscription_data[metadata][planId]", plan),
+        ("line_items[0][price]", price),
+        ("line_items[0][quantity]", "1"),
+        ("success_url", &app.payments.success_url),
+        ("cancel_url", &app.payments.cancel_url),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    match stripe.create_checkout_session(&form).await {
+        Ok(session) => {
+            let result = Value::object([("sessionId", session.id.into()), ("url", session.url.into())]);
+            json_reply(200, json::to_string(&Value::object([("ok", true.into()), ("result", result)])))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "creating a subscription checkout session failed");
+            error(502, ErrorCode::PaymentProviderFailed, "Stripe did not create the checkout session; try again")
+        }
+    }
+}
+
+/// The subscription's metadata on an invoice (older and newer API versions).
+fn invoice_metadata(invoice: &J, key: &str) -> Option<String> {
+    text(invoice, &format!("/subscription_details/metadata/{key}"))
+        .or_else(|| text(invoice, &format!("/parent/subscription_details/metadata/{key}")))
+}
+
+/// The paid plan line of an invoice: (plan, period start ms, period end ms).
+fn paid_line(app: &AppState, invoice: &J) -> Option<(String, i64, i64)> {
+    let lines = invoice.pointer("/lines/data")?.as_array()?;
+    lines.iter().rev().find_map(|line| {
+        if line.get("amount").and_then(J::as_i64).unwrap_or(0) < 0 {
+            return None; // the unused time of the old plan, credited back on a change
+        }
+        let price = id_of(line, "/price").or_else(|| text(line, "/pricing/price_details/price"))?;
+        let plan = app.payments.plan_of(&price)?.to_string();
+        let start = line.pointer("/period/start")?.as_i64()?.checked_mul(1000)?;
+        let end = line.pointer("/period/end")?.as_i64()?.checked_mul(1000)?;
+        Some((plan, start, end))
+    })
+}
+
+/// Runs an admin command for an event and tells what became of it.
+async fn apply(app: &AppState, event_id: &str, kind: &str, account: &str, body: String) -> Result<J, Response> {
+    let row = SideRow::StripeEvent { event_id: event_id.into(), kind: kind.into(), account_id: account.into(), at: wall_clock_ms() };
+    match app.service.run_with(Op::Admin, account.to_string(), body, None, Box::new(move |_| vec![row.clone()])).await {
+        Ok(a) => Ok(serde_json::from_str(&a.body).unwrap_or(J::Null)),
+        Err(e) => {
+            tracing::error!(error = %e, "storage failed; the event is not applied");
+            Err(error(503, ErrorCode::StorageFailed, "the ledger could not store the event; send it again"))
+        }
+    }
+}
+
+fn code(v: &J) -> Option<String> {
+    text(v, "/error/code")
+}
+
+/// `invoice.paid`: starts the paid cycle of the invoice's plan, once.
+pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) -> Response {
+    let subscription = id_of(invoice, "/subscription").or_else(|| text(invoice, "/parent/subscription_details/subscription"));
+    let (Some(subscription), Some(account)) = (subscription, invoice_metadata(invoice, "accountId")) else {
+        return ack("ignored: not a subscription invoice of an account");
+    };
+    let Some((plan, starts_at, ends_at)) = paid_line(app, invoice) else {
+        tracing::warn!(event = event_id, "a paid invoice without a line for a configured plan price was ignored");
+        return ack("ignored: no line for a plan's price");
+    };
+    let store = Arc::clone(&app.service.store);
+    let sub = subscription.clone();
+    match tokio::task::spawn_blocking(move || store.subscription_ended(&sub)).await {
+        Ok(Ok(false)) => {}
+        Ok(Ok(true)) => return ack("ignored: the subscription has ended"),
+        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; send it again"),
+    }
+    let current = match plans_of(app, &account).await {
+        Ok((current, _, _)) => current,
+        Err(r) => return r,
+    };
+    let cycle = || {
+        json::to_string(&Value::object([
+            ("op", "startCycle".into()),
+            ("accountId", account.as_str().into()),
+            ("startsAt", json::to_value(&starts_at)),
+            ("endsAt", json::to_value(&ends_at)),
+        ]))
+    };
+    let mut out = if current.as_deref() == Some(plan.as_str()) {
+        apply(app, event_id, "invoice.paid", &account, cycle()).await
+    } else {
+        let change = json::to_string(&Value::object([
+            ("op", "changePlan".into()),
+            ("accountId", account.as_str().into()),
+            ("planId", plan.as_str().into()),
+            ("startsAt", json::to_value(&starts_at)),
+            ("endsAt", json::to_value(&ends_at)),
+        ]));
+        apply(app, event_id, "invoice.paid", &account, change).await
+    };
+    // A concurrent delivery changed the plan first: then this is that cycle again.
+    if let Ok(v) = &out {
+        if code(v).as_deref() == Some("BAD_INPUT") && text(v, "/error/message").is_some_and(|m| m.contains("already on plan")) {
+            out = apply(app, event_id, "invoice.paid", &account, cycle()).await;
+        }
+    }
+    match out {
+        Err(r) => r,
+        Ok(v) if v.get("ok") == Some(&J::Bool(true)) => {
+            tracing::info!(subscription = %subscription, plan = %plan, "invoice paid: the plan's cycle started");
+            ack("granted")
+        }
+        Ok(v) => match code(&v).as_deref() {
+            Some("DUPLICATE_ID") => ack("duplicate"),
+            c => {
+                tracing::warn!(subscription = %subscription, code = ?c, message = ?text(&v, "/error/message"), "a paid invoice granted nothing");
+                ack("ignored: the ledger refused the cycle (e.g. it has already ended)")
+            }
+        },
+    }
+}
+
+/// `customer.subscription.updated` / `.deleted`: ends the plan when the subscription ends.
+pub(crate) async fn subscription_changed(app: &AppState, event_id: &str, kind: &str, sub: &J) -> Response {
+    let status = text(sub, "/status").unwrap_or_default();
+    let ended = kind == "customer.subscription.deleted" || matches!(status.as_str(), "canceled" | "unpaid" | "incomplete_expired");
+    if !ended {
+        return ack("ignored: plan changes take effect when their invoice is paid");
+    }
+    let (Some(subscription), Some(account)) = (text(sub, "/id"), text(sub, "/metadata/accountId")) else {
+        return ack("ignored: no subscription id or metadata.accountId");
+    };
+    let now = wall_clock_ms();
+    let store = Arc::clone(&app.service.store);
+    let (s, a) = (subscription.clone(), account.clone());
+    if !matches!(tokio::task::spawn_blocking(move || store.end_subscription(&s, &a, now)).await, Ok(Ok(()))) {
+        return error(503, ErrorCode::StorageFailed, "the ledger could not record the subscription's end; send it again");
+    }
+    let (current, initial) = match plans_of(app, &account).await {
+        Ok((current, initial, _)) => (current, initial),
+        Err(r) => return r,
+    };
+    let Some(initial) = initial.filter(|i| current.as_deref() != Some(i.as_str())) else { return ack("ended") };
+    // The initial plan's cycle: from now; its length does not matter to a plan without
+    // cycle credits, and the next subscription's invoice replaces it.
+    let body = json::to_string(&Value::object([
+        ("op", "changePlan".into()),
+        ("accountId", account.as_str().into()),
+        ("planId", initial.as_str().into()),
+        ("startsAt", json::to_value(&now)),
+        ("endsAt", json::to_value(&now.saturating_add(30 * 86_400_000))),
+    ]));
+    match apply(app, event_id, kind, &account, body).await {
+        Err(r) => r,
+        Ok(v) if v.get("ok") == Some(&J::Bool(true)) => {
+            tracing::info!(subscription = %subscription, plan = %initial, "subscription ended: back to the initial plan");
+            ack("ended")
+        }
+        Ok(v) => {
+            tracing::warn!(subscription = %subscription, code = ?code(&v), "subscription ended; the plan change was refused");
+            ack("ended")
+        }
+    }
+}

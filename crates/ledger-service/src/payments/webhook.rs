@@ -1,0 +1,220 @@
+//! `POST /v1/webhooks/stripe`: Stripe's events, verified with the endpoint's signing
+//! secret ([`super::signature`]) before anything is read from them; a bad signature is
+//! HTTP 400 `BAD_SIGNATURE` and changes nothing.
+//!
+//! - `checkout.session.completed` with `payment_status: "paid"` (and
+//!   `checkout.session.async_payment_succeeded`) for a `mode: "payment"` session grants
+//!   `metadata.packageId` to the account `client_reference_id` as the ledger purchase
+//!   whose id is the session id. The purchase, the payment row (PaymentIntent, amount) and
+//!   the event id are committed in one transaction; the ledger refuses a second purchase
+//!   with the same id, so however many times and however concurrently Stripe delivers
+//!   the session's events, it is granted once.
+//! - `charge.refunded` and `charge.dispute.created` for a purchase paid here: unless the
+//!   ledger already refunded it (an admin refund), the ledger's refund rule is applied to
+//!   the purchase — its remaining credits (bonus included) are voided when the policy and
+//!   the refund window allow; otherwise the credits stay and the event is logged for the
+//!   operator (see README "Payments and notifications").
+//! - `invoice.paid`, `customer.subscription.updated` / `.deleted`: plans
+//!   ([`super::subscription`]).
+//! - Every other event is acknowledged (HTTP 200) and ignored.
+//!
+//! Answers: 200 when the event is applied, already applied or ignored; 400 for a bad
+//! signature or a body that is not an event; 503 when storage failed (Stripe retries).
+
+use super::refund::ledger_refund_body;
+use crate::engine::Op;
+use crate::reply::{error, json_reply};
+use crate::routes::AppState;
+use crate::service::wall_clock_ms;
+use crate::store::side::{Payment, RefundRow, SideRow};
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use credit_meter_base::json::{self, Value};
+use credit_meter_protocol::error::ErrorCode;
+use serde_json::Value as J;
+use std::sync::Arc;
+
+/// A string field at a JSON pointer.
+pub(crate) fn text(v: &J, pointer: &str) -> Option<String> {
+    v.pointer(pointer).and_then(J::as_str).filter(|s| !s.is_empty()).map(str::to_string)
+}
+
+/// An id field that Stripe sends as a string or, expanded, as an object with `id`.
+pub(crate) fn id_of(v: &J, pointer: &str) -> Option<String> {
+    match v.pointer(pointer)? {
+        J::String(s) if !s.is_empty() => Some(s.clone()),
+        J::Object(o) => o.get("id").and_then(J::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// The `stripe_refund_id` of a refund Stripe reported rather than one the ledger asked for.
+const MADE_IN_STRIPE: &str = "made-in-stripe";
+
+pub(crate) fn ack(what: &str) -> Response {
+    json_reply(200, json::to_string(&Value::object([("received", true.into()), ("result", what.into())])))
+}
+
+/// `POST /v1/webhooks/stripe`.
+pub(crate) async fn stripe(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = app.payments.webhook_secret.as_deref() else {
+        return error(503, ErrorCode::PaymentsUnavailable, "this ledger has no webhook secret (--stripe-webhook-secret-file)");
+    };
+    let Some(header) = headers.get("stripe-signature").and_then(|h| h.to_str().ok()) else {
+        return error(400, ErrorCode::BadSignature, "no Stripe-Signature header");
+    };
+    if let Err(e) = super::signature::verify(&body, header, secret, wall_clock_ms() / 1000, app.payments.tolerance_s) {
+        tracing::info!(reason = %e, "a webhook event was refused");
+        return error(400, ErrorCode::BadSignature, &e.to_string());
+    }
+    let Ok(event) = serde_json::from_slice::<J>(&body) else { return error(400, ErrorCode::BadRequest, "the event is not JSON") };
+    let (Some(event_id), Some(kind)) = (text(&event, "/id"), text(&event, "/type")) else {
+        return error(400, ErrorCode::BadRequest, "the event has no id or type");
+    };
+    let object = event.pointer("/data/object").cloned().unwrap_or(J::Null);
+    let store = Arc::clone(&app.service.store);
+    let seen = {
+        let id = event_id.clone();
+        tokio::task::spawn_blocking(move || store.event_seen(&id)).await
+    };
+    match seen {
+        Ok(Ok(true)) => return ack("duplicate"),
+        Ok(Ok(false)) => {}
+        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its events; send it again"),
+    }
+    match kind.as_str() {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => grant(&app, &event_id, &kind, &object).await,
+        "charge.refunded" | "charge.dispute.created" => charge_back(&app, &event_id, &kind, &object).await,
+        "invoice.paid" => super::subscription::invoice_paid(&app, &event_id, &object).await,
+        "customer.subscription.updated" | "customer.subscription.deleted" => {
+            super::subscription::subscription_changed(&app, &event_id, &kind, &object).await
+        }
+        _ => ack("ignored"),
+    }
+}
+
+/// Grants a paid Checkout Session's package once.
+async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Response {
+    if text(session, "/mode").as_deref() != Some("payment") || text(session, "/payment_status").as_deref() != Some("paid") {
+        return ack("ignored: not a paid payment session");
+    }
+    let (Some(session_id), Some(account), Some(package)) =
+        (text(session, "/id"), text(session, "/client_reference_id"), text(session, "/metadata/packageId"))
+    else {
+        tracing::warn!(event = event_id, "a paid session without client_reference_id or metadata.packageId was ignored");
+        return ack("ignored: no client_reference_id or metadata.packageId");
+    };
+    let now = wall_clock_ms();
+    let payment = Payment {
+        purchase_id: session_id.clone(),
+        account_id: account.clone(),
+        package_id: package.clone(),
+        payment_intent: id_of(session, "/payment_intent"),
+        amount_cents: session.pointer("/amount_total").and_then(J::as_i64).unwrap_or(0),
+        currency: text(session, "/currency").unwrap_or_default(),
+        paid_at: now,
+    };
+    let body = json::to_string(&Value::object([
+        ("op", "purchase".into()),
+        ("accountId", account.as_str().into()),
+        ("purchaseId", session_id.as_str().into()),
+        ("packageId", package.as_str().into()),
+    ]));
+    let rows = vec![
+        SideRow::StripeEvent { event_id: event_id.to_string(), kind: kind.to_string(), account_id: account.clone(), at: now },
+        SideRow::Payment(payment),
+    ];
+    let answer = app.service.run_with(Op::Admin, account, body, None, Box::new(move |_| rows.clone())).await;
+    match answer {
+        Ok(a) => {
+            let v: J = serde_json::from_str(&a.body).unwrap_or(J::Null);
+            if v.get("ok") == Some(&J::Bool(true)) {
+                tracing::info!(session = %session_id, "checkout session paid: package granted");
+                return ack("granted");
+            }
+            match text(&v, "/error/code").as_deref() {
+                Some("DUPLICATE_ID") => ack("duplicate"),
+                code => {
+                    tracing::error!(session = %session_id, code = ?code, "a paid checkout session could not be granted");
+                    ack("not granted")
+                }
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "storage failed; the event is not applied");
+            error(503, ErrorCode::StorageFailed, "the ledger could not store the grant; send it again")
+        }
+    }
+}
+
+/// A refund or dispute made in Stripe: the ledger's refund rule on the purchase.
+async fn charge_back(app: &AppState, event_id: &str, kind: &str, charge: &J) -> Response {
+    let Some(intent) = id_of(charge, "/payment_intent") else { return ack("ignored: no payment_intent") };
+    let store = Arc::clone(&app.service.store);
+    let found = tokio::task::spawn_blocking(move || {
+        let Some(p) = store.payment_by_intent(&intent)? else { return Ok(None) };
+        let refunds = store.refunds_of(&p.purchase_id)?;
+        Ok::<_, String>(Some((p, refunds)))
+    })
+    .await;
+    let (payment, refunds) = match found {
+        Ok(Ok(Some(x))) => x,
+        Ok(Ok(None)) => return ack("ignored: not a purchase paid here"),
+        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its payments; send it again"),
+    };
+    if !refunds.is_empty() {
+        return ack("already refunded by the ledger");
+    }
+    let now = wall_clock_ms();
+    let account = payment.account_id.clone();
+    let amount = match kind {
+        "charge.refunded" => charge.pointer("/amount_refunded").and_then(J::as_i64),
+        _ => charge.pointer("/amount").and_then(J::as_i64),
+    }
+    .unwrap_or(0);
+    let event_row = SideRow::StripeEvent { event_id: event_id.to_string(), kind: kind.to_string(), account_id: account.clone(), at: now };
+    let request_id = format!("stripe:{event_id}");
+    let (purchase, intent) = (payment.purchase_id.clone(), payment.payment_intent.clone());
+    let rows = move |response: &str| {
+        vec![
+            event_row.clone(),
+            SideRow::Refund(RefundRow {
+                request_id: request_id.clone(),
+                account_id: account.clone(),
+                purchase_id: purchase.clone(),
+                payment_intent: intent.clone(),
+                amount_cents: amount,
+                response: response.to_string(),
+                // Made in Stripe: nothing to send to it.
+                stripe_refund_id: Some(MADE_IN_STRIPE.to_string()),
+            }),
+        ]
+    };
+    let body = ledger_refund_body(&payment.account_id, &payment.purchase_id);
+    match app.service.run_with(Op::Admin, payment.account_id.clone(), body, None, Box::new(rows)).await {
+        Ok(a) => {
+            let v: J = serde_json::from_str(&a.body).unwrap_or(J::Null);
+            if v.get("ok") == Some(&J::Bool(true)) {
+                tracing::info!(purchase = %payment.purchase_id, kind, "refunded or disputed in Stripe: the purchase's remaining credits are voided");
+                ack("voided")
+            } else {
+                tracing::warn!(
+                    purchase = %payment.purchase_id, kind, code = ?text(&v, "/error/code"),
+                    "refunded or disputed in Stripe, but the ledger's refund rule keeps the credits; review it"
+                );
+                let store = Arc::clone(&app.service.store);
+                let (id, k, a) = (event_id.to_string(), kind.to_string(), payment.account_id.clone());
+                if !matches!(tokio::task::spawn_blocking(move || store.record_event(&id, &k, &a, wall_clock_ms())).await, Ok(Ok(()))) {
+                    return error(503, ErrorCode::StorageFailed, "the ledger could not record the event; send it again");
+                }
+                ack("kept: the ledger's refund rule does not allow voiding")
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "storage failed; the event is not applied");
+            error(503, ErrorCode::StorageFailed, "the ledger could not store the event; send it again")
+        }
+    }
+}

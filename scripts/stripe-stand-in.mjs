@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// The demo's stand-in for Stripe and for a mail server, on loopback only (node built-ins,
+// no dependencies). `./scripts/demo.sh` starts it next to the ledger:
+//
+// - Stripe's API as the ledger calls it: POST /v1/checkout/sessions answers a session whose
+//   `url` is this server's test-mode checkout page; POST /v1/refunds records the refund
+//   (idempotent by Idempotency-Key, like Stripe).
+// - GET /pay/<session> shows the test-mode checkout page; "Pay" sends the ledger a
+//   `checkout.session.completed` event signed the way Stripe signs (HMAC-SHA256 of
+//   `<t>.<body>` with the endpoint secret, header `Stripe-Signature: t=…,v1=…`) and goes
+//   back to the session's success_url.
+// - An SMTP sink on SMTP_PORT that keeps the low-balance emails the ledger sends;
+//   GET /mailbox lists them (JSON, CORS open: the demo page shows them), GET /refunds the
+//   refunds.
+//
+// Environment: STAND_IN_PORT (HTTP, default 8081), SMTP_PORT (default 2525), LEDGER_URL
+// (default http://127.0.0.1:8080), STRIPE_SECRET_KEY_FILE, STRIPE_WEBHOOK_SECRET_FILE.
+// Never a real payment: nothing here talks to Stripe.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+
+const HTTP_PORT = Number(process.env.STAND_IN_PORT || 8081);
+const SMTP_PORT = Number(process.env.SMTP_PORT || 2525);
+const LEDGER_URL = (process.env.LEDGER_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const read = (f) => (f ? fs.readFileSync(f, 'utf8').trim() : undefined);
+const SECRET_KEY = read(process.env.STRIPE_SECRET_KEY_FILE);
+const WEBHOOK_SECRET = read(process.env.STRIPE_WEBHOOK_SECRET_FILE);
+if (!SECRET_KEY || !WEBHOOK_SECRET) throw new Error('set STRIPE_SECRET_KEY_FILE and STRIPE_WEBHOOK_SECRET_FILE');
+
+const sessions = new Map();
+const refunds = new Map();
+const mailbox = [];
+let counter = 0;
+const newId = (prefix) => `${prefix}_test_${Date.now().toString(36)}${(++counter).toString(36)}${crypto.randomBytes(3).toString('hex')}`;
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+
+/** The `Stripe-Signature` header Stripe would send for `payload`. */
+export function signature(payload, secret, t = Math.floor(Date.now() / 1000)) {
+  return `t=${t},v1=${crypto.createHmac('sha256', secret).update(`${t}.${payload}`).digest('hex')}`;
+}
+
+function body(req) {
+  return new Promise((resolve) => {
+    let b = '';
+    req.on('data', (c) => (b += c));
+    req.on('end', () => resolve(b));
+  });
+}
+
+function send(res, status, obj, headers = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', 'access-control-allow-origin': '*', ...headers });
+  res.end(JSON.stringify(obj));
+}
+
+async function pay(session) {
+  const event = {
+    id: newId('evt'),
+    object: 'event',
+    type: 'checkout.session.completed',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    data: {
+      object: {
+        id: session.id,
+        object: 'checkout.session',
+        mode: session.mode,
+        status: 'complete',
+        payment_status: 'paid',
+        client_reference_id: session.account,
+        metadata: session.metadata,
+        payment_intent: session.paymentIntent,
+        amount_total: session.amount,
+        currency: session.currency,
+      },
+    },
+  };
+  const payload = JSON.stringify(event);
+  const res = await fetch(`${LEDGER_URL}/v1/webhooks/stripe`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature(payload, WEBHOOK_SECRET) },
+    body: payload,
+  });
+  return { status: res.status, answer: await res.json() };
+}
+
+/** This server's origin (its port once listening; STAND_IN_PORT may be 0). */
+const origin = () => `http://127.0.0.1:${server.address().port}`;
+
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url, origin());
+  if (req.method === 'GET' && url.pathname === '/mailbox') return send(res, 200, mailbox);
+  if (req.method === 'GET' && url.pathname === '/refunds') return send(res, 200, [...refunds.values()]);
+  if (url.pathname.startsWith('/v1/')) {
+    if (req.headers.authorization !== `Bearer ${SECRET_KEY}`) return send(res, 401, { error: { message: 'Invalid API Key provided' } });
+    const form = Object.fromEntries(new URLSearchParams(await body(req)));
+    if (req.method === 'POST' && url.pathname === '/v1/checkout/sessions') {
+      const id = newId('cs');
+      const session = {
+        id,
+        mode: form.mode,
+        account: form.client_reference_id,
+        metadata: Object.fromEntries(Object.entries(form).filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v])),
+        name: form['line_items[0][price_data][product_data][name]'] || form['line_items[0][price]'],
+        amount: Number(form['line_items[0][price_data][unit_amount]'] || 0),
+        currency: form['line_items[0][price_data][currency]'] || 'usd',
+        paymentIntent: newId('pi'),
+        successUrl: form.success_url,
+        cancelUrl: form.cancel_url,
+      };
+      sessions.set(id, session);
+      return send(res, 200, { id, object: 'checkout.session', url: `${origin()}/pay/${id}`, mode: session.mode });
+    }
+    if (req.method === 'POST' && url.pathname === '/v1/refunds') {
+      const key = req.headers['idempotency-key'] || newId('key');
+      if (!refunds.has(key)) {
+        refunds.set(key, { id: newId('re'), object: 'refund', amount: Number(form.amount), payment_intent: form.payment_intent, status: 'succeeded' });
+      }
+      return send(res, 200, refunds.get(key));
+    }
+    return send(res, 404, { error: { message: `the stand-in has no ${req.method} ${url.pathname}` } });
+  }
+  const m = url.pathname.match(/^\/pay\/([A-Za-z0-9_]+)$/);
+  const session = m && sessions.get(m[1]);
+  if (!session) return send(res, 404, { error: { message: 'no such checkout session' } });
+  if (req.method === 'GET') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    return res.end(`<!doctype html><meta charset="utf-8"><title>Test-mode checkout</title>
+<body style="font-family:system-ui;max-width:28rem;margin:4rem auto">
+<p style="background:#fde68a;padding:.5rem">TEST MODE — a local stand-in for Stripe Checkout; no money moves.</p>
+<h1>${esc(session.name)}</h1><p>$${(session.amount / 100).toFixed(2)} for account <code>${esc(session.account)}</code></p>
+<form method="post"><button id="pay" style="font-size:1.2rem">Pay</button> <a href="${esc(session.cancelUrl)}">Cancel</a></form></body>`);
+  }
+  if (req.method === 'POST') {
+    const { status, answer } = await pay(session);
+    if (req.headers.accept?.includes('application/json')) return send(res, status, answer);
+    res.writeHead(303, { location: session.successUrl });
+    return res.end();
+  }
+  send(res, 405, { error: { message: 'GET or POST' } });
+});
+
+// A minimal SMTP receiver (RFC 5321's commands as lettre sends them; loopback only).
+const smtp = net.createServer((socket) => {
+  let buffer = '';
+  let inData = false;
+  let envelope = { from: null, to: [] };
+  let data = [];
+  const say = (line) => socket.write(`${line}\r\n`);
+  say('220 stand-in ESMTP');
+  socket.on('data', (chunk) => {
+    buffer += chunk.toString('utf8');
+    let i;
+    while ((i = buffer.indexOf('\r\n')) >= 0) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 2);
+      if (inData) {
+        if (line === '.') {
+          inData = false;
+          const raw = data.join('\r\n');
+          const subject = (raw.match(/^Subject: (.*)$/m) || [])[1] || '';
+          mailbox.push({ at: Date.now(), from: envelope.from, to: envelope.to, subject, raw });
+          envelope = { from: null, to: [] };
+          data = [];
+          say('250 OK: queued');
+        } else {
+          data.push(line.startsWith('..') ? line.slice(1) : line);
+        }
+        continue;
+      }
+      const verb = line.slice(0, 4).toUpperCase();
+      if (verb === 'EHLO' || verb === 'HELO') say('250 stand-in');
+      else if (verb === 'MAIL') (envelope.from = (line.match(/<(.*)>/) || [])[1]), say('250 OK');
+      else if (verb === 'RCPT') envelope.to.push((line.match(/<(.*)>/) || [])[1]), say('250 OK');
+      else if (verb === 'DATA') (inData = true), say('354 end with <CRLF>.<CRLF>');
+      else if (verb === 'RSET') (envelope = { from: null, to: [] }), say('250 OK');
+      else if (verb === 'NOOP') say('250 OK');
+      else if (verb === 'QUIT') say('221 bye'), socket.end();
+      else say('502 not implemented');
+    }
+  });
+  socket.on('error', () => {});
+});
+
+server.listen(HTTP_PORT, '127.0.0.1', () => {
+  smtp.listen(SMTP_PORT, '127.0.0.1', () => {
+    console.log(`stripe stand-in on http://127.0.0.1:${server.address().port}/ (SMTP sink on 127.0.0.1:${smtp.address().port})`);
+  });
+});

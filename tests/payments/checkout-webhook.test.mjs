@@ -1,0 +1,117 @@
+// Buying credits: POST /v1/checkout creates a Stripe Checkout Session for the catalog
+// package, and the signed `checkout.session.completed` webhook grants it exactly once —
+// however many times, and however concurrently, Stripe delivers it. Bad signatures are
+// refused with 400 and change nothing. SQLite and PostgreSQL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ADMIN_TOKEN, STRIPE_KEY, WEBHOOK_SECRET, backends, deviceToken, sessionCompleted, sign, startLedger, stripeStandIn, workDir,
+} from './support.mjs';
+
+for (const backend of backends()) {
+  test(`${backend.name}: checkout, then the signed webhook grants the package exactly once`, async (t) => {
+    const stand = await stripeStandIn();
+    const dir = workDir(`webhook-${backend.name}`);
+    const ledger = await startLedger({ dir, database: backend.database(dir), stripeBase: stand.url });
+    t.after(async () => {
+      await ledger.kill9();
+      await stand.close();
+    });
+    await ledger.admin({ op: 'createAccount', accountId: 'buyer', policy: 'trueRecall' });
+    await ledger.admin({ op: 'createAccount', accountId: 'lore', policy: 'assistLore' });
+
+    await t.test('checkout creates a session for the catalog price with the account and package', async () => {
+      const r = await ledger.post('/v1/checkout', { packageId: 'pro' }, deviceToken('buyer'));
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      const [call] = stand.sessions();
+      assert.equal(call.auth, `Bearer ${STRIPE_KEY}`);
+      assert.equal(call.form.mode, 'payment');
+      assert.equal(call.form.client_reference_id, 'buyer');
+      assert.equal(call.form['metadata[packageId]'], 'pro');
+      assert.equal(call.form['line_items[0][price_data][unit_amount]'], '1000', 'Pro is $10.00 in the catalog');
+      assert.equal(call.form['line_items[0][price_data][currency]'], 'usd');
+      assert.equal(call.form['line_items[0][quantity]'], '1');
+      assert.match(call.form.success_url, /^http/);
+      assert.match(r.json.result.sessionId, /^cs_test_/);
+      assert.ok(r.json.result.url.startsWith(`${stand.url}/pay/`));
+      assert.equal(await ledger.balance('buyer'), '0', 'checkout alone grants nothing');
+
+      // The paid session's webhook grants Pro: 2,500 credits + 500 bonus.
+      const payload = sessionCompleted('evt_checkout_1', {
+        sessionId: r.json.result.sessionId, account: 'buyer', packageId: 'pro', paymentIntent: 'pi_checkout_1', amount: 1000,
+      });
+      const w = await ledger.webhook(payload, sign(payload));
+      assert.equal(w.status, 200, JSON.stringify(w.json));
+      assert.equal(w.json.result, 'granted');
+      assert.equal(await ledger.balance('buyer'), '3000');
+    });
+
+    await t.test('checkout refuses what it must', async () => {
+      assert.equal((await ledger.post('/v1/checkout', { packageId: 'pro' })).status, 401, 'no token');
+      assert.equal((await ledger.post('/v1/checkout', { packageId: 'pro' }, ADMIN_TOKEN)).status, 403, 'the admin token is not a buyer');
+      const unknown = await ledger.post('/v1/checkout', { packageId: 'nope' }, deviceToken('buyer'));
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.json.error.code, 'NOT_FOUND');
+      const lore = await ledger.post('/v1/checkout', { packageId: 'starter' }, deviceToken('lore'));
+      assert.equal(lore.json.error.code, 'NOT_FOUND', 'AssistLore sells no packages');
+      assert.equal(stand.sessions().length, 1, 'no session was created for any of them');
+    });
+
+    const before = await ledger.balance('buyer');
+    const event = { sessionId: 'cs_test_bad', account: 'buyer', packageId: 'starter', paymentIntent: 'pi_bad', amount: 250 };
+    const payload = sessionCompleted('evt_bad_1', event);
+
+    await t.test('a wrong secret, a changed body, an old timestamp or no signature: 400 and nothing changes', async () => {
+      const cases = {
+        'wrong secret': [payload, sign(payload, { secret: 'whsec_someone_else' })],
+        'changed body': [payload.replace('"starter"', '"power"'), sign(payload)],
+        'old timestamp': [payload, sign(payload, { timestamp: Math.floor(Date.now() / 1000) - 600 })],
+        'no signature': [payload, undefined],
+      };
+      for (const [name, [body, header]] of Object.entries(cases)) {
+        const r = await ledger.webhook(body, header);
+        assert.equal(r.status, 400, name);
+        assert.equal(r.json.error.code, 'BAD_SIGNATURE', name);
+      }
+      assert.equal(await ledger.balance('buyer'), before);
+    });
+
+    await t.test('the same event delivered 5 times in a row grants once', async () => {
+      for (let i = 0; i < 5; i++) {
+        const r = await ledger.webhook(payload, sign(payload));
+        assert.equal(r.status, 200);
+        assert.equal(r.json.result, i === 0 ? 'granted' : 'duplicate');
+      }
+      assert.equal(Number(await ledger.balance('buyer')), Number(before) + 500, 'Starter once');
+    });
+
+    await t.test('5 deliveries at once (and the session\'s other success event) grant once', async () => {
+      const start = Number(await ledger.balance('buyer'));
+      const e = { sessionId: 'cs_test_concurrent', account: 'buyer', packageId: 'power', paymentIntent: 'pi_concurrent', amount: 2500 };
+      const completed = sessionCompleted('evt_concurrent', e);
+      const asyncPaid = sessionCompleted('evt_concurrent_async', { ...e, type: 'checkout.session.async_payment_succeeded' });
+      const replies = await Promise.all([
+        ...Array.from({ length: 5 }, () => ledger.webhook(completed, sign(completed))),
+        ledger.webhook(asyncPaid, sign(asyncPaid)),
+      ]);
+      assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 200, 200, 200]);
+      assert.equal(replies.filter((r) => r.json.result === 'granted').length, 1, JSON.stringify(replies.map((r) => r.json)));
+      assert.equal(Number(await ledger.balance('buyer')), start + 8500, 'Power (7,000 + 1,500 bonus) once');
+    });
+
+    await t.test('unpaid sessions and unknown event types are acknowledged and ignored', async () => {
+      const start = await ledger.balance('buyer');
+      const unpaid = sessionCompleted('evt_unpaid', { ...event, sessionId: 'cs_unpaid' }).replace('"paid"', '"unpaid"');
+      assert.equal((await ledger.webhook(unpaid, sign(unpaid))).json.result, 'ignored: not a paid payment session');
+      const other = JSON.stringify({ id: 'evt_other', object: 'event', type: 'customer.created', data: { object: { id: 'cus_1' } } });
+      const r = await ledger.webhook(other, sign(other));
+      assert.equal(r.status, 200);
+      assert.equal(r.json.result, 'ignored');
+      assert.equal(await ledger.balance('buyer'), start);
+    });
+
+    await t.test('no secret in the logs', () => {
+      for (const secret of [STRIPE_KEY, WEBHOOK_SECRET, ADMIN_TOKEN]) assert.ok(!ledger.stderr().includes(secret));
+    });
+  });
+}

@@ -1,0 +1,136 @@
+// Plans as Stripe subscriptions (AssistLore): checkout in subscription mode, and the
+// signed webhook events of subscribing, renewing, upgrading mid-cycle, downgrading and
+// cancelling — in the order Stripe sends them and out of order. Credits are granted only
+// by a paid invoice, once per invoice, as the ledger's plan rules say: the plan's credits
+// for the paid cycle, expiring at its end; an upgrade carries the old plan's remaining
+// credits forward, a downgrade does not. SQLite and PostgreSQL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { backends, deviceToken, sign, sleep, startLedger, stripeStandIn, workDir } from './support.mjs';
+
+const PLAN_PRICES = ['--stripe-plan-price', 'starter=price_starter', '--stripe-plan-price', 'pro=price_pro'];
+
+/** An `invoice.paid` event for subscription `sub` of `account` with these lines ([price, amount, start s, end s]). */
+function invoicePaid(eventId, { invoiceId, sub, account, lines }) {
+  return JSON.stringify({
+    id: eventId,
+    object: 'event',
+    type: 'invoice.paid',
+    created: Math.floor(Date.now() / 1000),
+    data: {
+      object: {
+        id: invoiceId,
+        object: 'invoice',
+        status: 'paid',
+        subscription: sub,
+        subscription_details: { metadata: { accountId: account, planId: 'ignored: the paid line names the plan' } },
+        lines: {
+          object: 'list',
+          data: lines.map(([price, amount, start, end], i) => ({
+            id: `il_${invoiceId}_${i}`, object: 'line_item', amount, price: { id: price, object: 'price' }, period: { start, end },
+          })),
+        },
+      },
+    },
+  });
+}
+
+function subscriptionEvent(eventId, type, { sub, account, status, price }) {
+  return JSON.stringify({
+    id: eventId,
+    object: 'event',
+    type,
+    created: Math.floor(Date.now() / 1000),
+    data: { object: { id: sub, object: 'subscription', status, metadata: { accountId: account }, items: { data: [{ price: { id: price } }] } } },
+  });
+}
+
+for (const backend of backends()) {
+  test(`${backend.name}: subscriptions grant exactly what was paid for, once per invoice`, async (t) => {
+    const stand = await stripeStandIn();
+    const dir = workDir(`subscription-${backend.name}`);
+    const ledger = await startLedger({ dir, database: backend.database(dir), stripeBase: stand.url, extra: PLAN_PRICES });
+    t.after(async () => {
+      await ledger.kill9();
+      await stand.close();
+    });
+    const A = 'subscriber';
+    await ledger.admin({ op: 'createAccount', accountId: A, policy: 'assistLore' });
+    const deliver = async (payload) => (await ledger.webhook(payload, sign(payload))).json.result;
+    const state = async () => {
+      const res = await fetch(`${ledger.base}/v1/state?account=${A}`, { headers: { authorization: `Bearer ${deviceToken(A)}` } });
+      const s = await res.json();
+      return { plan: s.plan, balance: s.balance };
+    };
+    const now = () => Math.floor(Date.now() / 1000);
+    const s0 = now() - 1;
+    const e0 = s0 + 6; // a short first cycle, so its end passes during the test
+
+    await t.test('checkout in subscription mode for the plan\'s price', async () => {
+      const r = await ledger.post('/v1/checkout', { planId: 'starter' }, deviceToken(A));
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      const [call] = stand.sessions();
+      assert.equal(call.form.mode, 'subscription');
+      assert.equal(call.form['line_items[0][price]'], 'price_starter');
+      assert.equal(call.form.client_reference_id, A);
+      assert.equal(call.form['subscription_data[metadata][accountId]'], A);
+      assert.equal(call.form['subscription_data[metadata][planId]'], 'starter');
+      assert.equal((await ledger.post('/v1/checkout', { planId: 'enterprise' }, deviceToken(A))).json.error.code, 'NOT_FOUND');
+      assert.deepEqual(await state(), { plan: 'free', balance: '0' }, 'a checkout alone grants nothing');
+    });
+
+    const first = invoicePaid('evt_inv_1', { invoiceId: 'in_1', sub: 'sub_1', account: A, lines: [['price_starter', 1900, s0, e0]] });
+    await t.test('subscribe: the paid invoice (before the session event, as Stripe may send it) starts the cycle once', async () => {
+      assert.equal(await deliver(first), 'granted');
+      assert.deepEqual(await state(), { plan: 'starter', balance: '2000' });
+      const completed = JSON.stringify({ id: 'evt_cs_sub', object: 'event', type: 'checkout.session.completed', data: { object: {
+        id: 'cs_sub_1', object: 'checkout.session', mode: 'subscription', payment_status: 'paid', client_reference_id: A, subscription: 'sub_1',
+        metadata: { accountId: A, planId: 'starter' } } } });
+      assert.match(await deliver(completed), /^ignored/);
+      const again = await Promise.all(Array.from({ length: 5 }, () => deliver(first)));
+      assert.deepEqual(again, ['duplicate', 'duplicate', 'duplicate', 'duplicate', 'duplicate']);
+      assert.deepEqual(await state(), { plan: 'starter', balance: '2000' });
+    });
+
+    await t.test('upgrade mid-cycle: nothing until its invoice is paid, then Pro\'s cycle and the carried Starter credits', async () => {
+      const updated = subscriptionEvent('evt_upd_1', 'customer.subscription.updated', { sub: 'sub_1', account: A, status: 'active', price: 'price_pro' });
+      assert.match(await deliver(updated), /^ignored/);
+      assert.deepEqual(await state(), { plan: 'starter', balance: '2000' }, 'an unpaid plan change adds nothing');
+      const t1 = now();
+      const upgrade = invoicePaid('evt_inv_2', { invoiceId: 'in_2', sub: 'sub_1', account: A, lines: [['price_starter', -1000, t1, e0], ['price_pro', 4000, t1, e0]] });
+      const replies = await Promise.all([deliver(upgrade), deliver(upgrade), deliver(upgrade)]);
+      assert.deepEqual(replies.sort(), ['duplicate', 'duplicate', 'granted']);
+      assert.deepEqual(await state(), { plan: 'pro', balance: '12000' }, '10,000 for Pro + 2,000 carried forward (AssistLore carries on upgrade)');
+    });
+
+    await t.test('renewal: the next paid cycle; the last cycle\'s credits expired at its end', async () => {
+      while (now() <= e0) await sleep(100);
+      const renewal = invoicePaid('evt_inv_3', { invoiceId: 'in_3', sub: 'sub_1', account: A, lines: [['price_pro', 9900, e0, e0 + 30 * 86400]] });
+      assert.equal(await deliver(renewal), 'granted');
+      assert.equal(await deliver(renewal), 'duplicate');
+      assert.deepEqual(await state(), { plan: 'pro', balance: '10000' });
+      // A late redelivery of the first cycle's invoice under a new event id: its cycle is over.
+      const late = invoicePaid('evt_inv_1_late', { invoiceId: 'in_1', sub: 'sub_1', account: A, lines: [['price_starter', 1900, s0, e0]] });
+      assert.match(await deliver(late), /^ignored/);
+      assert.deepEqual(await state(), { plan: 'pro', balance: '10000' });
+    });
+
+    await t.test('downgrade: Starter\'s cycle; Pro\'s credits are not carried and keep their expiry', async () => {
+      const t2 = now();
+      const down = invoicePaid('evt_inv_4', { invoiceId: 'in_4', sub: 'sub_1', account: A, lines: [['price_pro', -5000, t2, e0 + 30 * 86400], ['price_starter', 1000, t2, e0 + 30 * 86400]] });
+      assert.equal(await deliver(down), 'granted');
+      assert.deepEqual(await state(), { plan: 'starter', balance: '12000' });
+    });
+
+    await t.test('cancel: back to the free plan; a later invoice of the ended subscription grants nothing', async () => {
+      const deleted = subscriptionEvent('evt_del_1', 'customer.subscription.deleted', { sub: 'sub_1', account: A, status: 'canceled', price: 'price_starter' });
+      assert.equal(await deliver(deleted), 'ended');
+      assert.equal(await deliver(deleted), 'duplicate');
+      assert.deepEqual(await state(), { plan: 'free', balance: '12000' }, 'paid credits stay until their cycle ends');
+      const t3 = now();
+      const afterEnd = invoicePaid('evt_inv_5', { invoiceId: 'in_5', sub: 'sub_1', account: A, lines: [['price_starter', 1900, t3 - 1, t3 + 30 * 86400]] });
+      assert.match(await deliver(afterEnd), /ended/);
+      assert.deepEqual(await state(), { plan: 'free', balance: '12000' });
+    });
+  });
+}
