@@ -25,7 +25,13 @@ fn start_cycle_grants_the_plans_credits_once_per_cycle() {
     assert_eq!(out["result"]["expiresAt"], T0 + 60 * DAY);
     let balance = admin(&mut l, json!({"op":"balance","accountId":"a"}), T0 + 30 * DAY);
     assert_eq!(balance["result"]["balance"], "2000", "the first cycle's credits expired at its end");
-    assert_eq!(admin(&mut l, renew, T0 + 30 * DAY + 1)["error"]["code"], "DUPLICATE_ID", "once per cycle");
+    // Once per cycle: the same renewal again is refused while the cycle it started runs
+    // (the plan rule of issue 22), and grants nothing.
+    let again = admin(&mut l, renew, T0 + 30 * DAY + 1);
+    assert_eq!(again["error"]["code"], "BAD_INPUT", "{again}");
+    assert!(again["error"]["message"].as_str().unwrap_or("").contains("runs until"), "{again}");
+    let after = admin(&mut l, json!({"op":"balance","accountId":"a"}), T0 + 30 * DAY + 1);
+    assert_eq!(after["result"]["balance"], "2000", "nothing granted twice");
     let stale = admin(&mut l, json!({"op":"startCycle","accountId":"a","startsAt":T0,"endsAt":T0 + 30 * DAY}), T0 + 31 * DAY);
     assert_eq!(stale["error"]["code"], "BAD_INPUT", "a cycle that no longer contains now");
 }
