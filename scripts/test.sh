@@ -63,6 +63,9 @@ step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 node --test tests/node/
 
+step "package as users get it: npm pack, then bundlers in Chromium, Node ESM/CJS, Vitest, tsc (tests/package/run.sh)"
+bash tests/package/run.sh
+
 step "demo page end to end: the credit-meter-ledger service + headless Chromium"
 # `cargo test --workspace` above built the service (crates/ledger-service) for its own
 # tests; its debug binary is the one used here.

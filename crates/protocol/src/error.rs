@@ -147,6 +147,9 @@ error_codes! {
     LimitReached = "LIMIT_REACHED",
     /// HTTP 429 from a ledger service: too many pushes for the account; send again later.
     RateLimited = "RATE_LIMITED",
+    /// A function of the npm package called before its WebAssembly was instantiated (the
+    /// `credit-meter/web` entry before `await init()`); the message says what to call.
+    NotInitialized = "NOT_INITIALIZED",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -269,6 +272,8 @@ pub const FORBIDDEN: ErrorCode = ErrorCode::Forbidden;
 pub const LIMIT_REACHED: ErrorCode = ErrorCode::LimitReached;
 /// [`ErrorCode::RateLimited`] under its wire name.
 pub const RATE_LIMITED: ErrorCode = ErrorCode::RateLimited;
+/// [`ErrorCode::NotInitialized`] under its wire name.
+pub const NOT_INITIALIZED: ErrorCode = ErrorCode::NotInitialized;
 
 #[cfg(test)]
 mod tests {

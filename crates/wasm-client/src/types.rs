@@ -11,6 +11,13 @@ const TS_ERROR_CODES: &'static str = crate::error::ErrorCode::TYPESCRIPT;
 const TS_TYPES: &'static str = r#"
 /** A decimal string such as "12.5". Money never crosses as a JS number. */
 export type Decimal = string;
+/** Options of `formatAmount`. */
+export interface FormatAmountOptions {
+  /** A BCP 47 language tag ("de-DE") or a list of them; the runtime's default locale when absent. */
+  locale?: string | string[];
+  /** Digits kept after the decimal separator, rounding half away from zero: 0 to 20, default 2. */
+  maximumFractionDigits?: number;
+}
 /** Tokenizers whose counts the estimator models. */
 export type Encoding = "o200k_base" | "cl100k_base";
 /** How an operation is charged. */
