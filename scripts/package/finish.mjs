@@ -138,12 +138,28 @@ api = api
     /^(\s*)free\(\): void;\n/gm,
     "$1/**\n$1 * Frees the Wasm memory behind this object now rather than when it is garbage-collected;\n$1 * the object is unusable afterwards.\n$1 */\n$1free(): void;\n",
   );
+// On Meter, `close()` is the one way to end it (it also stops the timer): `free()` is deprecated.
+const meterAt = api.indexOf("export class Meter {");
+if (meterAt >= 0) {
+  api = api.slice(0, meterAt) + api.slice(meterAt).replace(
+    /\/\*\*\n(\s*) \* Frees the Wasm memory[\s\S]*?\*\/\n(\s*)free\(\): void;/,
+    "/**\n$1 * @deprecated Use `close()`, which also stops the sync timer; `free()` is removed in the\n$1 * next release.\n$1 */\n$2free(): void;",
+  );
+}
 if (/__wbg|__wbindgen|__wasm_bindgen/.test(api)) throw new Error("internal names in the public types");
 write("index.d.ts", api);
 write("index.d.cts", api);
 write("inline.d.ts", `export * from "./index.js";\n`);
 // The manual-init entry: the API, and init/initSync with an opaque InitOutput.
-const sanitizedInit = initPart.replace(
+const sanitizedInit = initPart
+  .replace("export type InitInput", "/** What `init` instantiates from: a URL or path to fetch, a response, the bytes, or a compiled module. */\nexport type InitInput")
+  .replace("initSync(module: { module: SyncInitInput }", "initSync(module: { /** The bytes or a compiled module. */ module: SyncInitInput }")
+  .replace(
+    "(module_or_path?: { module_or_path: InitInput | Promise<InitInput> }",
+    "(module_or_path?: { /** Where to load the module from (default: the .wasm next to this file). */ module_or_path: InitInput | Promise<InitInput> }",
+  )
+  .replace("export type SyncInitInput", "/** What `initSync` instantiates from: the bytes or a compiled module. */\nexport type SyncInitInput")
+  .replace(
   /export interface InitOutput \{[\s\S]*?\n\}\n/,
   "/** The instantiated module (only its memory is public). */\nexport interface InitOutput {\n    /** The module's linear memory. */\n    readonly memory: WebAssembly.Memory;\n}\n",
 );

@@ -537,6 +537,7 @@ function withMeter(table, m) {
       release: { async: true, slots: ["id"], good: () => ["no-such-hold"] },
       sync: { slots: [], good: () => [], result: (b) => b.balance },
       balance: { slots: [], good: () => [], result: (b) => b.balance },
+      status: { slots: [], good: () => [], result: (b) => b.balance },
       takeEvents: { slots: [], good: () => [], result: (e) => Array.isArray(e) },
       close: { slots: [], good: () => [], result: () => "", fresh: true },
     },

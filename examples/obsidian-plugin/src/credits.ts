@@ -63,7 +63,7 @@ export class CreditAccount {
     this.meter = null;
     this.epoch++;
     if (!meter) return;
-    if (meter.balance().outbox > 0) await meter.sync().catch(() => undefined);
+    if (meter.status().outbox > 0) await meter.sync().catch(() => undefined);
     meter.close();
   }
 

@@ -124,7 +124,7 @@ async function withCredits(ctx: GenerateContext, file: TFile, note: string): Pro
     () => true,
     () => false,
   );
-  ctx.notify(generatedMessage(made.cards.length, charged, meter.balance().available, synced));
+  ctx.notify(generatedMessage(made.cards.length, charged, meter.status().available, synced));
 }
 
 function reserveFailed(err: unknown, high: string): string {
