@@ -27,12 +27,13 @@ RESULTS=()
 FAILED=0
 # entry NAME COMMAND...: runs COMMAND, records ok/FAIL with its time, shows the log on failure.
 entry() {
-  local name=$1 start=$(date +%s); shift
-  if ( "$@" ) > "$WORK/$name.log" 2>&1; then
+  local name=$1 start=$(date +%s) log="$WORK/entry-${#RESULTS[@]}.log"; shift
+  LAST_LOG=$log
+  if ( "$@" ) > "$log" 2>&1; then
     RESULTS+=("ok   $name ($(( $(date +%s) - start ))s)")
   else
     RESULTS+=("FAIL $name ($(( $(date +%s) - start ))s)"); FAILED=1
-    sed 's/^/    /' "$WORK/$name.log" | tail -40
+    sed 's/^/    /' "$log" | tail -40
   fi
 }
 # fresh NAME TOOL...: a new project directory with the tarball installed from the file and
@@ -61,6 +62,7 @@ lint() {
   "$TOOLS/.bin/attw" "$LEDGER_TGZ"
 }
 node_esm() { d=$(fresh node-esm); cp "$HERE/apps/node-esm.mjs" "$d/"; cd "$d" && node node-esm.mjs; }
+node_web() { d=$(fresh node-web); cp "$HERE/apps/node-web.mjs" "$d/"; cd "$d" && node node-web.mjs; }
 node_cjs() { d=$(fresh node-cjs); cp "$HERE/apps/node-cjs.cjs" "$d/"; cd "$d" && node node-cjs.cjs; }
 vitest() { d=$(fresh vitest vitest); cp "$HERE/apps/vitest.test.js" "$d/"; cd "$d" && "$TOOLS/.bin/vitest" run --reporter=verbose; }
 tsc_check() { # RESOLUTION MODULE FILES...
@@ -109,6 +111,7 @@ chromium() {
 entry "publint + arethetypeswrong (both packages)" lint
 entry "Node ESM, no init" node_esm
 entry "Node CommonJS, no init" node_cjs
+entry "Node, credit-meter/web: NOT_INITIALIZED before init" node_web
 entry "Vitest" vitest
 entry "tsc --strict, moduleResolution bundler" tsc_check bundler esnext types.ts
 entry "tsc --strict, moduleResolution node16" tsc_check node16 node16 types.ts types-cjs.cts
@@ -118,7 +121,7 @@ entry "webpack build" webpack
 entry "esbuild build" esbuild
 entry "Rollup build" rollup
 entry "the four apps in headless Chromium" chromium
-cat "$WORK/the four apps in headless Chromium.log" 2>/dev/null | sed 's/^/    /'
+sed 's/^/    /' "$LAST_LOG"
 
 printf '%s\n' "${RESULTS[@]}"
 echo "package matrix: $(( $(date +%s) - t0 ))s"
