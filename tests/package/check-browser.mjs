@@ -56,7 +56,7 @@ for (const app of apps) {
     if (!/^\d+(\.\d+)?$/.test(out.credits) || out.credits === "0") problems.push(`credits ${out.credits}`);
     if (out.sum !== "0.3") problems.push(`sum ${out.sum}`);
     if (out.shown !== "1.234,5") problems.push(`shown ${out.shown}`);
-    if (out.sent.includes("tags:") || !out.sent.startsWith("# Cells")) problems.push(`sent ${JSON.stringify(out.sent)}`);
+    if (typeof out.sent !== "string" || out.sent.includes("tags:") || !out.sent.startsWith("# Cells")) problems.push(`sent ${JSON.stringify(out.sent)}`);
   }
   await page.close();
   server.close();
