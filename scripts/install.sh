@@ -14,6 +14,7 @@ GECKODRIVER_VERSION=0.37.1
 BINARYEN_VERSION=132.0.0
 PLAYWRIGHT_VERSION=1.65.1
 TYPESCRIPT_VERSION=5.9.3
+AXE_CORE_VERSION=4.14.1
 export DEBIAN_FRONTEND=noninteractive CARGO_TERM_COLOR=never
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$TOOLS/node_modules/.bin:$PATH"
 log() { printf '[install] %s\n' "$*" >&2; }
@@ -60,7 +61,9 @@ fi
 # of its fresh projects.
 NPM_TOOLS=("binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" "typescript@$TYPESCRIPT_VERSION"
   vite@8.4.0 webpack@5.113.0 esbuild@0.28.2 rollup@4.69.1 @rollup/plugin-node-resolve@16.0.3 vitest@3.2.4
-  publint@0.3.25 @arethetypeswrong/cli@0.18.5)
+  publint@0.3.25 @arethetypeswrong/cli@0.18.5
+  # axe-core: the demo page's end-to-end test injects it into every state it checks.
+  "axe-core@$AXE_CORE_VERSION")
 mkdir -p "$TOOLS"
 missing=0
 for spec in "${NPM_TOOLS[@]}"; do

@@ -24,6 +24,8 @@ step "workspace: dependency arrows, rustfmt, clippy (native and wasm32)"
 python3 scripts/check-deps.py
 cargo fmt --all --check
 cargo clippy --locked --workspace --all-targets -- -D warnings
+# The estimator's fitting tool (examples/token_accuracy.rs) builds only with its feature.
+cargo clippy --locked -p token-estimate --features fitting --all-targets -- -D warnings
 cargo clippy --locked --target wasm32-unknown-unknown -p credit-meter -p credit-meter-ledger-wasm --all-targets -- -D warnings
 
 step "native: cargo test"
@@ -59,18 +61,20 @@ else
   step "wasm: headless Firefox: SKIPPED (firefox-esr did not install on this machine)"
 fi
 
+# `cargo test --workspace` above built the service (crates/ledger-service) for its own
+# tests; its debug binary is the one the Node tests (restore.test.mjs), the demo e2e and
+# the plugin scenario run against.
+LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
+[ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-ledger-service --bin credit-meter-ledger
+
 step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
-node --test tests/node/
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/node/
 
 step "package as users get it: npm pack, then bundlers in Chromium, Node ESM/CJS, Vitest, tsc (tests/package/run.sh)"
 bash tests/package/run.sh
 
-step "demo page end to end: the credit-meter-ledger service + headless Chromium"
-# `cargo test --workspace` above built the service (crates/ledger-service) for its own
-# tests; its debug binary is the one used here.
-LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
-[ -x "$LEDGER_BIN" ] || cargo build --locked -p credit-meter-ledger-service --bin credit-meter-ledger
+step "demo page end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core)"
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 
 step "example Obsidian plugin: tsc against the obsidian typings, esbuild, the scenario in Node"

@@ -1,10 +1,19 @@
 // The demo page: wires the controls to a MeterSession and the ledger client, and
 // re-renders after every change. Accounts: `demo` (flashcards, True Recall: packages,
 // own key) and `demo-agent` (AI agents, AssistLore: plans, allowances, agents).
+// Each view lives in its own module: quote.js (estimate and decision), balance.js,
+// messages.js (the one message area), history.js + chart.js (usage from the ledger),
+// views.js (connection, packages, agents, activity log), format.js (locale formatting).
 
 import init, { Catalog } from "../pkg/credit_meter.js";
 import { CodedError, LedgerClient } from "./ledger.js";
 import { MeterSession } from "./session.js";
+import { renderBalance, setPackages } from "./balance.js";
+import { drawUsageChart } from "./chart.js";
+import { count, date } from "./format.js";
+import { usageFromEntries } from "./history.js";
+import { clearMessage, explain, initMessages, showErrorMessage, showMessage } from "./messages.js";
+import { renderQuote, renderQuoteError } from "./quote.js";
 import * as view from "./views.js";
 
 const $ = (id) => document.getElementById(id);
@@ -35,23 +44,30 @@ const app = {
   deviceId: null,
   texts: { demo: SAMPLE_NOTE, "demo-agent": SAMPLE_MESSAGE },
   busy: false,
+  /** The last decision shown (its capped option backs the "up to N cards" button). */
+  decision: null,
+  /** What the ledger last said about the account: grant records by id, usage history. */
+  ledger: { grants: new Map(), history: [] },
   /** Actions finished so far (successfully or not). */
   actions: 0,
 };
 
 const kindOf = (accountId) => (accountId === "demo-agent" ? "agent" : "flashcards");
 const accountKind = () => kindOf(app.session?.accountId ?? $("account").value);
+const byok = () => $("byok").checked && accountKind() === "flashcards";
 
-/** Runs an action; a coded error goes to `resultId` (and the log), never swallowed. */
-async function run(resultId, action) {
+/**
+ * Runs an action named `source`: the previous message goes (it described the previous
+ * action), and a coded error becomes the new one in the user's words (its code in the
+ * message's data and in the Details log), never swallowed.
+ */
+async function run(source, action) {
   try {
-    view.showError(null);
+    clearMessage();
     await action();
   } catch (error) {
-    const text = `${error.code ?? "ERROR"}: ${error.message}`;
-    if (resultId) view.setResult(resultId, text, "error");
-    else view.showError(error);
-    app.session?.note("error", "error", text);
+    showErrorMessage(error, source);
+    app.session?.note("error", "error", `${error.code ?? "ERROR"}: ${error.message} (${explain(error)})`);
   } finally {
     document.body.dataset.actions = String(++app.actions); // tests wait for this
     render();
@@ -72,18 +88,27 @@ function render() {
   let balance = null;
   try {
     balance = s.balance();
-    view.renderBalance(balance, s.history(), accountKind());
+    renderBalance(balance, { kind: accountKind(), offline: client.offline, ledgerGrants: app.ledger.grants });
   } catch (error) {
-    view.showError(error);
+    showErrorMessage(error, "balance");
   }
+  drawUsageChart($("chart"), app.ledger.history, $("usage-summary"));
   view.renderConnection(client.offline, balance);
   try {
-    view.renderQuote(s.quote(request(), $("byok").checked && accountKind() === "flashcards"));
+    const quote = s.quote(request(), byok());
+    app.decision = quote.decision;
+    renderQuote(quote, { byok: byok(), kind: accountKind() });
   } catch (error) {
-    view.renderQuoteError(error);
+    app.decision = null;
+    renderQuoteError(error);
   }
   view.renderLog(s.log);
-  $("generate").disabled = app.busy;
+  if (app.busy) {
+    $("generate").disabled = true;
+    $("generate-capped").disabled = true;
+  } else {
+    $("generate-capped").disabled = false;
+  }
 }
 
 let renderQueued = false;
@@ -96,13 +121,16 @@ function scheduleRender() {
   });
 }
 
-/** Reads the ledger's account state (plan, agents, allowances) for the agent panel. */
+/** Reads the ledger's account state: grant records and usage history for every account,
+ * plan, agents and allowances for the AssistLore panel. */
 async function refreshLedgerState() {
-  if (accountKind() !== "agent" || client.offline) return;
-  view.renderAgentState(await client.state(app.session.accountId));
+  if (client.offline) return;
+  const state = await client.state(app.session.accountId);
+  app.ledger = { grants: new Map((state.grants ?? []).map((g) => [g.id, g])), history: usageFromEntries(state.entries) };
+  if (accountKind() === "agent") view.renderAgentState(state);
 }
 
-/** Syncs until nothing is queued, then refreshes the ledger-side panel. */
+/** Syncs until nothing is queued, then refreshes what the ledger says. */
 async function syncNow() {
   const b = await app.session.sync();
   await refreshLedgerState();
@@ -113,9 +141,9 @@ async function syncNow() {
 async function openAccount(accountId) {
   app.session?.close();
   app.session = null;
+  app.ledger = { grants: new Map(), history: [] };
   view.showAccountKind(kindOf(accountId));
-  view.showDetection(null);
-  for (const id of ["generate-result", "tamper-result", "buy-result", "plan-result"]) view.setResult(id, "");
+  clearMessage();
   $("note").value = app.texts[accountId];
   client.signIn(accountId, app.deviceId); // the demo's sign-in: a device token for this account
   app.session = await MeterSession.open({
@@ -125,7 +153,7 @@ async function openAccount(accountId) {
   const session = app.session;
   if (!session.isOwner) {
     session.whenOwner().then(() => {
-      if (app.session === session && !client.offline) run(null, syncNow); // took over from another tab
+      if (app.session === session && !client.offline) run("sync", syncNow); // took over from another tab
     });
   } else if (!client.offline) {
     await syncNow();
@@ -133,33 +161,46 @@ async function openAccount(accountId) {
   document.body.dataset.ready = accountId;
 }
 
-/** The Generate button: the whole flow, then a line saying what happened. */
-async function generate() {
+/** What a generation made, in words: "12 flashcards", "the reply", "the audio". */
+function made(estimate) {
+  if (estimate.cards) return count(estimate.cards.expected, "flashcard");
+  return estimate.operation === "tts" ? "the audio" : "the reply";
+}
+
+/** The Generate buttons: the whole flow (capped: the smaller result `decide` offered). */
+async function generate(capped) {
   app.busy = true;
   render();
   try {
     const s = app.session;
     const agentId = accountKind() === "agent" ? $("agent").value || null : null;
-    const r = await s.generate({
-      request: request(), byok: $("byok").checked && accountKind() === "flashcards", fail: $("fail").checked, agentId,
-    });
-    const what = r.estimate.cards ? `${r.estimate.cards.expected} flashcards` : r.estimate.operation === "tts" ? "the audio" : "the reply";
-    const facts = { outcome: r.outcome, holdId: r.hold?.holdId ?? "", reserved: r.hold?.amount ?? "0", charged: r.credits ?? "0" };
+    const offer = capped ? app.decision?.capped : null;
+    if (capped && !offer) throw new CodedError("NO_CAPPED_OPTION", "there is no smaller option for this note now");
+    const req = offer ? MeterSession.capped(request(), offer) : request();
+    const r = await s.generate({ request: req, byok: byok(), fail: $("fail").checked, agentId });
+    const facts = {
+      outcome: r.outcome, holdId: r.hold?.holdId ?? "", reserved: r.hold?.amount ?? "0", charged: r.credits ?? "0",
+      cards: r.estimate.cards ? r.estimate.cards.expected : "", capped: Boolean(offer),
+    };
+    const source = "generate";
     switch (r.outcome) {
-      case "committed":
-        view.setResult("generate-result", `Generated ${what} · reserved ${r.hold.amount}, charged ${r.credits} credits${client.offline ? " (queued: offline)" : ""}`, "ok", facts);
+      case "committed": {
+        const most = offer ? (offer.cards !== null ? " (the most your credits allow now)" : " (shortened to fit your credits)") : "";
+        const later = client.offline ? " Saved on this device: it reaches the server when you're back online." : "";
+        showMessage(`Made ${made(r.estimate)}${most} for ${count(r.credits, "credit")}.${later}`, { source, facts });
         break;
+      }
       case "released":
-        view.setResult("generate-result", `AI call failed (${r.error.code}): hold of ${r.hold.amount} released, nothing charged`, "warn", facts);
+        showMessage("The AI service failed, so nothing was charged. Try again.", { level: "warn", source, facts });
         break;
       case "byok":
-        view.setResult("generate-result", `Generated ${what} with your own API key: no credits charged`, "ok", facts);
+        showMessage(`Made ${made(r.estimate)} with your own API key: no credits used.`, { source, facts });
         break;
       case "free":
-        view.setResult("generate-result", "Nothing to charge: this operation is free", "ok", facts);
+        showMessage("Done. This was free.", { source, facts });
         break;
       default:
-        view.setResult("generate-result", `Not generated: ${r.decision.reason}`, "error", facts);
+        showMessage("Not generated: there are not enough credits for it.", { level: "error", source, facts });
     }
     if (!client.offline) await syncNow();
   } finally {
@@ -186,25 +227,30 @@ async function setOffline(offline) {
   }
 }
 
-/** Forges the stored cache, reopens, shows the detection and resyncs. */
+/** Forges the stored cache, reopens, reports the detection and resyncs. */
 async function tamper() {
   const detection = await app.session.tamper();
-  view.showDetection(detection);
   if (!detection) throw new CodedError("NOT_DETECTED", "the forged cache was accepted");
+  const facts = { code: detection.code };
   if (client.offline) {
-    view.setResult("tamper-result", `Detected ${detection.code}: the forged snapshot was discarded; go online to pull a fresh one`, "warn");
+    showMessage("This browser's stored balance had been changed, so it was thrown away. Go online to load the real one.", { level: "warn", source: "tamper", facts });
     return;
   }
-  const b = await syncNow();
-  view.setResult("tamper-result", `Detected ${detection.code}: the forged balance was discarded; the ledger says ${b.balance} credits`, "warn");
+  await syncNow();
+  showMessage("This browser's stored balance had been changed, so it was thrown away and the real one loaded from the server.", { level: "warn", source: "tamper", facts });
 }
 
-/** Buys a package through the admin API (demo: no payment), then syncs. */
+/** Buys a package through the demo's shop route (no payment), then syncs. */
 async function buy(offer) {
   const purchaseId = `buy-${crypto.randomUUID()}`;
-  await client.admin({ op: "purchase", accountId: app.session.accountId, purchaseId, packageId: offer.id });
-  const b = await syncNow();
-  view.setResult("buy-result", `Bought ${offer.name}: +${offer.total} credits (demo, no payment) · balance ${b.balance}`, "ok", { purchaseId, total: offer.total });
+  const out = await client.admin({ op: "purchase", accountId: app.session.accountId, purchaseId, packageId: offer.id });
+  await syncNow();
+  const grants = Array.isArray(out) ? out : out?.grants ?? [];
+  const until = grants.find((g) => g.refundableUntil)?.refundableUntil;
+  const refund = until ? ` Unused credits are refundable until ${date(until)}.` : "";
+  showMessage(`Bought the ${offer.name} package: ${count(offer.total, "credit")} added (demo: no payment).${refund}`, {
+    source: "buy", facts: { purchaseId, total: offer.total, refundableUntil: until ?? "" },
+  });
 }
 
 /** Moves the AssistLore account to the chosen plan, starting a 30-day cycle now. */
@@ -215,17 +261,20 @@ async function switchPlan() {
     op: "changePlan", accountId: app.session.accountId, planId, startsAt: now, endsAt: now + 30 * DAY_MS,
   });
   await syncNow();
-  const parts = [`${out.from ?? "none"} → ${out.to} (${out.upgrade ? "upgrade" : "not an upgrade"})`];
-  parts.push(out.cycleGrant ? `+${out.cycleGrant.amount ?? out.cycleGrant.remaining} monthly credits until ${view.when(out.cycleGrant.expiresAt)}` : "no monthly credits");
-  parts.push(`carried forward ${out.carried}`);
-  view.setResult("plan-result", parts.join(" · "), "ok", { to: out.to, upgrade: out.upgrade, carried: out.carried });
+  const name = $("plan").selectedOptions[0].textContent.split(":")[0];
+  const parts = [`Switched to ${name}${out.upgrade ? " (an upgrade)" : ""}.`];
+  if (out.cycleGrant) parts.push(`${count(out.cycleGrant.amount ?? out.cycleGrant.remaining, "monthly credit")} until ${date(out.cycleGrant.expiresAt)}.`);
+  if (out.carried !== "0") parts.push(`${count(out.carried, "unused plan credit")} carried over.`);
+  showMessage(parts.join(" "), { source: "plan", facts: { to: out.to, upgrade: out.upgrade, carried: out.carried } });
 }
 
 /** Converts 10 credits into TTS characters (an allowance that never expires). */
 async function convertTts() {
   const out = await client.admin({ op: "convert", accountId: app.session.accountId, allowance: "ttsCharacters", credits: "10" });
   await syncNow();
-  view.setResult("plan-result", `Converted ${out.creditsConverted} credits into ${out.unitsAdded} TTS characters (${out.remaining} left; they never expire)`, "ok", { converted: out.creditsConverted, units: out.unitsAdded });
+  showMessage(`Converted ${count(out.creditsConverted, "credit")} into ${count(out.unitsAdded, "read-aloud character")}; they never expire.`, {
+    source: "plan", facts: { converted: out.creditsConverted, units: out.unitsAdded },
+  });
 }
 
 /** Creates the next agent: activation plus its first cycle, paid in credits. */
@@ -235,7 +284,9 @@ async function activateAgent() {
   const agent = await client.admin({ op: "activateAgent", accountId: app.session.accountId, agentId });
   await syncNow();
   $("agent").value = agent.id;
-  view.setResult("plan-result", `Created ${agent.id}: activation + first cycle paid (${agent.fees} credits), renews ${view.when(agent.cycleEnd)}`, "ok", { agentId: agent.id, fees: agent.fees });
+  showMessage(`Created ${agent.id} for ${count(agent.fees, "credit")} (activation and its first month); it renews ${date(agent.cycleEnd)}.`, {
+    source: "plan", facts: { agentId: agent.id, fees: agent.fees },
+  });
 }
 
 /** Drops this browser's demo state (every meter and the device id) and reloads. */
@@ -248,6 +299,7 @@ function forget() {
 /** Loads the package and the ledger keys, wires the controls, opens the first account. */
 async function main() {
   await init();
+  initMessages();
   app.deviceId = localStorage.getItem(`${PREFIX}:device`) ?? `browser-${crypto.randomUUID().slice(0, 8)}`;
   localStorage.setItem(`${PREFIX}:device`, app.deviceId);
   try {
@@ -257,27 +309,30 @@ async function main() {
   }
   // One storage namespace per ledger key: a fresh ledger never meets another's cache.
   app.namespace = `${PREFIX}:${Object.keys(app.keys).sort().join(",")}`;
-  view.renderPackages(Catalog.default().packages(), (offer) => run("buy-result", () => buy(offer)));
+  const packages = Catalog.default().packages();
+  setPackages(packages);
+  view.renderPackages(packages, (offer) => run("buy", () => buy(offer)));
   $("note").addEventListener("input", () => {
     app.texts[app.session.accountId] = $("note").value;
     render();
   });
   for (const id of ["byok", "operation", "agent"]) $(id).addEventListener("change", render);
-  $("generate").addEventListener("click", () => run("generate-result", generate));
-  $("offline").addEventListener("change", (e) => run(null, () => setOffline(e.target.checked)));
-  $("sync").addEventListener("click", () => run("tamper-result", async () => {
+  $("generate").addEventListener("click", () => run("generate", () => generate(false)));
+  $("generate-capped").addEventListener("click", () => run("generate", () => generate(true)));
+  $("offline").addEventListener("change", (e) => run("offline", () => setOffline(e.target.checked)));
+  $("sync").addEventListener("click", () => run("sync", async () => {
     const b = await syncNow();
-    view.setResult("tamper-result", `Synced: ${b.balance} credits, ${b.outbox} queued`);
+    showMessage(b.outbox === 0 ? "Up to date with the server." : `Synced; ${count(b.outbox, "change")} still waiting.`, { source: "sync" });
   }));
-  $("tamper").addEventListener("click", () => run("tamper-result", tamper));
-  $("plan-switch").addEventListener("click", () => run("plan-result", switchPlan));
-  $("tts-convert").addEventListener("click", () => run("plan-result", convertTts));
-  $("agent-activate").addEventListener("click", () => run("plan-result", activateAgent));
-  $("account").addEventListener("change", (e) => run(null, () => openAccount(e.target.value)));
+  $("tamper").addEventListener("click", () => run("tamper", tamper));
+  $("plan-switch").addEventListener("click", () => run("plan", switchPlan));
+  $("tts-convert").addEventListener("click", () => run("plan", convertTts));
+  $("agent-activate").addEventListener("click", () => run("plan", activateAgent));
+  $("account").addEventListener("change", (e) => run("account", () => openAccount(e.target.value)));
   $("forget").addEventListener("click", forget);
   setInterval(render, 1000); // freshness and expiries move with the clock
   await openAccount($("account").value);
 }
 
-window.addEventListener("unhandledrejection", (e) => view.showError(e.reason));
-run(null, main);
+window.addEventListener("unhandledrejection", (e) => showErrorMessage(e.reason, "page"));
+run("start", main);

@@ -1,12 +1,11 @@
-// One account's meter session: opens the Meter with the HTTP host, keeps its events and
-// a usage history, and runs the flows of the page — Generate (estimate → decide →
+// One account's meter session: opens the Meter with the HTTP host, keeps its events, and
+// runs the flows of the page — Generate (estimate → decide →
 // reserve → simulated AI call → commit, or release on failure), sync, and "tamper"
 // (edit the stored cache, reopen as a reload would, and report the detection).
 
 import { Meter } from "../pkg/credit_meter.js";
 import { CodedError, meterHost } from "./ledger.js";
 
-const HISTORY_MAX = 40;
 const LOG_MAX = 60;
 /** Exchanges one sync may take to empty the outbox. */
 const FLUSH_ROUNDS = 5;
@@ -25,7 +24,7 @@ async function simulatedAiCall(estimate, fail) {
   return usage;
 }
 
-/** A Meter opened for one account and device, with its event log and history. */
+/** A Meter opened for one account and device, with its event log. */
 export class MeterSession {
   /**
    * Opens the meter. `keys`: the ledger's public keys; `namespace`: a storage prefix
@@ -44,7 +43,6 @@ export class MeterSession {
     this.deviceId = deviceId;
     this.keys = keys;
     this.storageKey = `${namespace}:${accountId}:${deviceId}:meter`;
-    this.historyKey = `${namespace}:${accountId}:${deviceId}:history`;
     this.onChange = onChange;
     /** Newest first: `{at, type, text, level}`. */
     this.log = [];
@@ -117,18 +115,14 @@ export class MeterSession {
     return balance;
   }
 
-  /** The usage history, oldest first: `{at, operation, credits, status}`. */
-  history() {
-    try {
-      return JSON.parse(localStorage.getItem(this.historyKey) ?? "[]");
-    } catch {
-      return [];
-    }
-  }
-
-  #remember(entry) {
-    const h = [...this.history(), entry].slice(-HISTORY_MAX);
-    localStorage.setItem(this.historyKey, JSON.stringify(h));
+  /**
+   * The request limited to a capped option from `decide` (`decision.capped`): at most
+   * `cards` flashcards, or a reply of at most `maxOutputTokens` tokens. Estimating it
+   * gives a high estimate the balance covers.
+   */
+  static capped(request, capped) {
+    if (capped.cards !== null) return { ...request, cards: capped.cards };
+    return { ...request, maxOutputTokens: capped.maxOutputTokens };
   }
 
   /**
@@ -152,12 +146,10 @@ export class MeterSession {
     } catch (error) {
       await this.meter.release(hold.holdId);
       this.note("warn", "release", `${error.code}: hold ${hold.holdId} released, nothing charged`);
-      this.#remember({ at: Date.now(), operation: estimate.operation, credits: "0", status: "released" });
       return { outcome: "released", estimate, decision, hold, error };
     }
     const settled = await this.meter.commit(hold.holdId, usage);
     this.note("info", "commit", `hold ${hold.holdId}: ${settled.credits} credits committed`);
-    this.#remember({ at: Date.now(), operation: estimate.operation, credits: settled.credits, status: "committed" });
     return { outcome: "committed", estimate, decision, hold, credits: settled.credits };
   }
 

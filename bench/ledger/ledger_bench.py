@@ -89,7 +89,7 @@ def push_load(svc, devices, seconds, tag):
         c, tok, seq = svc.conn(), jwt(names[i]), 1
         while time.perf_counter() < stop:
             hold = f"d:{seq}"
-            body = json.dumps({"v": 1, "accountId": names[i], "deviceId": "d", "mutations": [
+            body = json.dumps({"v": 2, "accountId": names[i], "deviceId": "d", "mutations": [
                 {"type": "reserve", "seq": seq, "at": 0, "holdId": hold, "amount": "1", "operation": "flashcards.generate"},
                 {"type": "commit", "seq": seq + 1, "at": 0, "holdId": hold, "amount": "1"}]})
             t = time.perf_counter()
@@ -185,7 +185,7 @@ def fill(svc, mutations, threads=2):
                 s = 2 * k + 1
                 ms += [{"type": "reserve", "seq": s, "at": 0, "holdId": f"d:{s}", "amount": "1", "operation": "flashcards.generate"},
                        {"type": "release", "seq": s + 1, "at": 0, "holdId": f"d:{s}"}]
-            body = json.dumps({"v": 1, "accountId": a, "deviceId": "d", "mutations": ms})
+            body = json.dumps({"v": 2, "accountId": a, "deviceId": "d", "mutations": ms})
             for attempt in range(5):  # a lost connection: send again (answered as duplicates)
                 try:
                     out = svc.call(c, "/v1/push", body, jwt(a))

@@ -1,8 +1,11 @@
 // The demo page end to end: real headless Chromium (Debian's, driven by playwright-core)
 // against the ledger service (`credit-meter-ledger serve --demo`) on 127.0.0.1 with a
-// fresh SQLite file. Every flow of the page is walked; each asserts on what the page shows and
-// on the ledger's own state afterwards (GET /v1/state), and saves a screenshot to
-// target/e2e/<flow>.png.
+// fresh SQLite file. Every flow of the page is walked twice — on a desktop (1280×800,
+// en-US) and on a phone (390×844, de-DE: numbers in another locale) — each run with its
+// own server and browser. Each flow asserts on what the page shows and on the ledger's
+// own state afterwards (GET /v1/state); each state is checked with axe-core (no serious
+// or critical violations), on the phone for horizontal overflow, and saved as a
+// screenshot to target/e2e/<size>-<state>.png.
 //
 // Builds nothing: the server binary comes from CREDIT_METER_LEDGER_BIN (default: the
 // release build, as scripts/demo.sh uses) and the package from pkg/ (scripts/build.sh).
@@ -37,8 +40,8 @@ const cleanups = [];
 const ADMIN_TOKEN = `e2e-admin-${process.pid}-${Date.now()}`;
 
 /** Starts the server on a free port; resolves with its base URL from its first line. */
-async function startServer() {
-  const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(work, "ledger.sqlite")}`,
+async function startServer(name) {
+  const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(work, `${name}.sqlite`)}`,
     "--demo", "--www", join(root, "www"), "--pkg", join(root, "pkg")], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CREDIT_METER_ADMIN_TOKEN: ADMIN_TOKEN },
@@ -61,23 +64,36 @@ async function startServer() {
   return m[1];
 }
 
+/** The two sizes every flow runs at; the phone also reads numbers in another locale. */
+const SIZES = [
+  { name: "desktop", width: 1280, height: 800, locale: "en-US", isMobile: false },
+  { name: "phone", width: 390, height: 844, locale: "de-DE", isMobile: true },
+];
+const AXE = join(root, ".tools", "node_modules", "axe-core", "axe.min.js");
+
+let size; // the current run's size
 let base; // the server's URL
 let page; // the one browser tab
-const pageErrors = [];
+let pageErrors = [];
 
 /** Starts the server and the browser (each registers its cleanup first). */
 async function setUp() {
-  base = await startServer();
+  base = await startServer(size.name);
   const context = await chromium.launchPersistentContext(mkdtempSync(join(work, "profile-")), {
     executablePath: "/usr/bin/chromium",
     headless: true,
-    viewport: { width: 1280, height: 1000 },
+    viewport: { width: size.width, height: size.height },
+    locale: size.locale,
+    isMobile: size.isMobile,
+    hasTouch: size.isMobile,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync"],
   });
   cleanups.push(() => context.close());
+  await context.addInitScript({ path: AXE }); // axe-core in every document, whatever its CSP
   page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30_000); // a hang guard, not an assertion: every wait is for a state
+  pageErrors = [];
   page.on("pageerror", (e) => pageErrors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && pageErrors.push(m.text()));
   page.on("request", (r) => pending.add(r.url()));
@@ -88,8 +104,7 @@ async function setUp() {
 const pending = new Set();
 
 async function tearDown() {
-  for (const c of cleanups.reverse()) await c();
-  rmSync(work, { recursive: true, force: true });
+  for (const c of cleanups.splice(0).reverse()) await c();
 }
 
 /**
@@ -115,11 +130,38 @@ function ledger(account) {
   });
 }
 
-
 const id = (testid) => `[data-testid="${testid}"]`;
 const text = (testid) => page.textContent(id(testid));
 const data = (testid, key) => page.getAttribute(id(testid), `data-${key}`);
-const shot = (name) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+
+/** A decimal string as the page shows it in this run's locale (integer part grouped,
+ * fraction digits kept, trailing zeros dropped). */
+function fmt(value) {
+  const [int, frac = ""] = String(value).split(".");
+  const nf = new Intl.NumberFormat(size.locale);
+  const f = frac.replace(/0+$/, "");
+  return nf.format(BigInt(int)) + (f ? nf.formatToParts(1.5).find((p) => p.type === "decimal").value + f : "");
+}
+const credits = (value) => `${fmt(value)} ${String(value) === "1" ? "credit" : "credits"}`;
+
+/**
+ * One state of the page: axe-core finds no serious or critical violation, nothing is
+ * wider than the viewport, and a screenshot goes to target/e2e/<size>-<name>.png.
+ */
+async function checkState(name) {
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`), [], `axe-core on ${name}`);
+  const overflow = await page.evaluate(() => {
+    const w = document.documentElement.clientWidth;
+    const wide = [...document.querySelectorAll(".card, .message, .banner, table, button, select, textarea, svg")]
+      .filter((el) => el.getClientRects().length > 0 && el.getBoundingClientRect().right > w + 0.5)
+      .map((el) => `${el.tagName.toLowerCase()}#${el.id || el.dataset.testid || ""} right=${el.getBoundingClientRect().right}`);
+    return { scroll: document.documentElement.scrollWidth - w, wide };
+  });
+  assert.deepEqual(overflow, { scroll: 0, wide: [] }, `${name}: nothing wider than the ${size.width} px viewport`);
+  await page.screenshot({ path: join(shots, `${size.name}-${name}.png`), fullPage: true });
+}
 
 /** Clicks (or runs `act`) and waits until the page has finished that action. */
 async function act(action) {
@@ -129,8 +171,20 @@ async function act(action) {
 }
 const click = (testid) => act(() => page.click(id(testid)));
 
-/** The page's balance, as a number of credits (decimal strings of whole credits here). */
+/** What the spendable headline says, as a number of credits. */
 const pageBalance = async () => Number(await data("balance", "value"));
+/** The message area: whether it shows, and its data. */
+const message = async () => ({
+  visible: await page.isVisible(id("message")),
+  source: await data("message", "source"),
+  level: await data("message", "level"),
+  text: (await text("message")).trim(),
+});
+
+/** Opens the Details disclosure (the developer's view). */
+async function openDetails() {
+  if (!(await page.getAttribute(id("details"), "open") !== null)) await page.click(`${id("details")} > summary`);
+}
 
 /** Σ of what the ledger debited for commits of this device's holds, and per-hold counts. */
 function commits(state) {
@@ -143,21 +197,27 @@ function commits(state) {
 const glossary = (n) => "# Glossary\n\n" + Array.from({ length: n }, (_, i) => `- Term ${i + 1}: the definition of term number ${i + 1}, in one sentence.`).join("\n");
 const NOTE = "# Cells\n\nThe cell is the unit of life. Cells divide. Cells grow.\n\n- Nucleus: holds DNA in the cell\n- Ribosome: builds proteins\n";
 
-// What the page reported, to check the ledger against at the end.
-const seen = { start: 0, charged: [], purchased: 0, releasedHold: null, offlineHolds: [] };
+// What the page reported, to check the ledger against at the end (reset per run).
+let seen;
 
-test("demo page against the reference ledger server", { timeout: 300_000 }, async (t) => {
-  try {
-    await setUp();
-    await flows(t);
-  } finally {
-    await tearDown();
-  }
-});
+for (const s of SIZES) {
+  test(`demo page against the reference ledger server, ${s.name} ${s.width}×${s.height} (${s.locale})`, { timeout: 300_000 }, async (t) => {
+    size = s;
+    seen = { start: 0, charged: [], purchased: 0, releasedHold: null, offlineHolds: [] };
+    try {
+      await setUp();
+      await flows(t);
+    } finally {
+      await tearDown();
+    }
+  });
+}
+
+test("clean up", () => rmSync(work, { recursive: true, force: true }));
 
 /** Every flow, in order: later ones build on the ledger state earlier ones left. */
 async function flows(t) {
-  await t.test("opens on the demo account with the ledger's balance", async () => {
+  await t.test("opens on the demo account: what can be spent, in the user's locale, in reading order", async () => {
     const state = await ledger("demo");
     seen.start = Number(state.balance);
     try {
@@ -167,43 +227,68 @@ async function flows(t) {
       throw new Error(`${e.message}\nstill unanswered by the server: ${[...pending].join(", ") || "nothing"}`);
     }
     assert.equal(await pageBalance(), seen.start);
+    assert.equal(await text("balance"), credits(state.balance));
     assert.equal(await data("outbox-count", "value"), "0");
-    assert.equal(await text("connection-status"), "online");
+    assert.equal(await data("connection-status", "state"), "online");
     assert.equal(await text("freshness"), "fresh");
-    const kinds = await page.$$eval(`${id("grant-row")}`, (rows) => rows.map((r) => r.dataset.kind));
-    assert.deepEqual(kinds.sort(), state.grants.filter((g) => Number(g.remaining) > 0).map((g) => g.kind).sort());
-    await shot("01-open");
+    assert.equal((await message()).visible, false, "no message before any action");
+    const rows = await page.$$eval(id("grant-row"), (rs) => rs.map((r) => ({ ...r.dataset, text: r.textContent })));
+    assert.deepEqual(rows.map((r) => r.kind).sort(), state.grants.filter((g) => Number(g.remaining) > 0).map((g) => g.kind).sort());
+    const welcome = state.grants.find((g) => g.purchaseId === "welcome");
+    const row = rows.find((r) => r.id === welcome.id);
+    assert.equal(row.refundableUntil, String(welcome.refundableUntil), "the refund window of the welcome purchase");
+    assert.match(row.text, /^Starter package, bought .*until /, "package name, date and refund window");
+    // Screen readers hear the decision, results and notices: live regions around them.
+    assert.equal(await page.getAttribute(id("decision"), "aria-live"), "polite");
+    for (const testid of ["message", "low-balance-notice"]) {
+      assert.equal(await page.$eval(id(testid), (el) => el.closest("[aria-live]")?.getAttribute("aria-live")), "polite", testid);
+    }
+    assert.ok(await page.$eval(id("event-log"), (el) => el.closest("[tabindex]")?.getAttribute("aria-labelledby")), "the scrollable log is labelled");
+    // Reading order, on a phone too: note → estimate → decision → Generate → balance.
+    const top = (testid) => page.$eval(id(testid), (el) => el.getBoundingClientRect().top);
+    const order = [];
+    for (const testid of ["note-input", "est-credits", "decision", "generate-button", "balance"]) order.push(await top(testid));
+    assert.deepEqual([...order].sort((a, b) => a - b), order, `top to bottom: ${order.join(", ")}`);
+    assert.ok(order[4] - order[3] < 300, `the balance right after Generate (${order[4] - order[3]} px below it)`);
+    await checkState("01-open");
   });
 
   await t.test("estimate updates as you type and matches the package", async () => {
     await page.fill(id("note-input"), "---\ntags: x\n---\n");
-    const empty = pkg.estimate({ operation: "flashcards.generate", note: "---\ntags: x\n---\n" });
-    assert.equal(await text("est-credits"), `${empty.credits.low} / ${empty.credits.expected} / ${empty.credits.high}`);
+    assert.equal(await data("decision", "funding"), "credits");
+    assert.equal(await data("decision", "proceed"), "false", "nothing to send");
+    assert.equal(await page.isDisabled(id("generate-button")), true);
     await page.fill(id("note-input"), NOTE);
     const est = pkg.estimate({ operation: "flashcards.generate", note: NOTE });
     assert.ok(Number(est.credits.expected) > 0);
-    assert.equal(await text("est-credits"), `${est.credits.low} / ${est.credits.expected} / ${est.credits.high}`);
-    assert.equal(await text("est-cards"), `${est.cards.low}–${est.cards.high} (≈${est.cards.expected})`);
-    assert.equal(await text("est-tokens"), est.inputTokens.expected.toLocaleString("en-US"));
+    for (const k of ["low", "expected", "high"]) assert.equal(await data("est-credits", k), est.credits[k]);
+    assert.equal(await data("est-credits", "unit"), "credits");
+    assert.match(await text("est-credits"), new RegExp(`^about ${fmt(est.credits.expected)} credits?, at most ${fmt(est.credits.high)}$`));
+    assert.match(await text("est-cards"), new RegExp(`^about ${fmt(est.cards.expected)} cards? \\(${est.cards.low}–${est.cards.high}\\)$`));
+    assert.match(await text("est-tokens"), new RegExp(`${fmt(est.inputTokens.expected)} prompt tokens \\(the note plus fixed instructions\\)`));
     assert.equal(await data("decision", "funding"), "credits");
-    await shot("02-estimate");
+    assert.match(await text("decision"), /^Ready: about /);
+    await checkState("02-estimate");
   });
 
   await t.test("generate: reserve, then commit the actual usage", async () => {
     const before = await ledger("demo");
     await click("generate-button");
-    assert.equal(await data("generate-result", "outcome"), "committed", await text("generate-result"));
-    const charged = Number(await data("generate-result", "charged"));
-    const holdId = await data("generate-result", "hold-id");
+    const m = await message();
+    assert.equal(await data("message", "outcome"), "committed", m.text);
+    assert.equal(m.source, "generate");
+    const charged = Number(await data("message", "charged"));
+    const holdId = await data("message", "hold-id");
     seen.charged.push(charged);
-    assert.ok(charged > 0 && charged <= Number(await data("generate-result", "reserved")));
+    assert.ok(charged > 0 && charged <= Number(await data("message", "reserved")));
+    assert.match(m.text, new RegExp(`^Made ${fmt(await data("message", "cards"))} flashcards? for ${credits(String(charged))}\\.`));
     const after = await ledger("demo");
     assert.equal(Number(after.balance), Number(before.balance) - charged);
     assert.equal(await pageBalance(), Number(after.balance));
     assert.equal(commits(after).perHold.get(holdId), 1, "one commit on the ledger");
     assert.deepEqual(after.holds, [], "no open holds");
-    assert.equal(await page.locator(id("usage-bar")).count(), 1);
-    await shot("03-generate-commit");
+    assert.equal(await page.locator(id("usage-bar")).count(), 1, "usage from the ledger");
+    await checkState("03-generate-commit");
   });
 
   await t.test("a simulated AI failure releases the hold: nothing charged", async () => {
@@ -211,8 +296,9 @@ async function flows(t) {
     await page.check(id("fail-toggle"));
     await click("generate-button");
     await page.uncheck(id("fail-toggle"));
-    assert.equal(await data("generate-result", "outcome"), "released", await text("generate-result"));
-    seen.releasedHold = await data("generate-result", "hold-id");
+    assert.equal(await data("message", "outcome"), "released", await text("message"));
+    assert.equal((await message()).level, "warn");
+    seen.releasedHold = await data("message", "hold-id");
     const after = await ledger("demo");
     assert.equal(after.balance, before.balance);
     const release = after.entries.find((e) => e.type === "release" && e.holdId === seen.releasedHold);
@@ -220,41 +306,76 @@ async function flows(t) {
     assert.equal(commits(after).perHold.get(seen.releasedHold), undefined, "never committed");
     assert.deepEqual(after.holds, []);
     assert.equal(await page.locator(`${id("usage-bar")}[data-status="released"]`).count(), 1);
-    await shot("04-failure-released");
+    // The chart's marks against the card: at least 3:1 (WCAG 1.4.11), labels at least 11 px.
+    const looks = await page.evaluate(() => {
+      const rgb = (c) => c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number);
+      const card = rgb(getComputedStyle(document.querySelector("#chart").closest(".card")).backgroundColor);
+      const fills = [...document.querySelectorAll("#chart .bar")].map((b) => rgb(getComputedStyle(b).fill));
+      const ticks = [...document.querySelectorAll("#chart .tick")].map((t) => t.getBoundingClientRect().height);
+      return { card, fills, ticks };
+    });
+    const luminance = ([r, g, b]) => [r, g, b].map((v) => v / 255).map((v) => (v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4))
+      .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    for (const fill of looks.fills) {
+      const [hi, lo] = [luminance(fill), luminance(looks.card)].sort((a, b) => b - a);
+      assert.ok((hi + 0.05) / (lo + 0.05) >= 3, `bar ${fill} on ${looks.card}: ${((hi + 0.05) / (lo + 0.05)).toFixed(2)}:1`);
+    }
+    assert.ok(looks.ticks.length > 0 && looks.ticks.every((h) => h >= 11), `tick labels ${looks.ticks.join(", ")} px tall`);
+    await checkState("04-failure-released");
   });
 
-  await t.test("own API key: the call runs, no credits are charged", async () => {
+  await t.test("own API key: the provider's cost in USD, the call runs, no credits are charged", async () => {
     const before = await ledger("demo");
     await page.check(id("byok-toggle"));
     assert.equal(await data("decision", "funding"), "byok");
+    const est = pkg.estimate({ operation: "flashcards.generate", note: NOTE });
+    assert.equal(await data("est-credits", "unit"), "usd");
+    for (const k of ["low", "expected", "high"]) assert.equal(await data("est-credits", k), est.providerUsd[k]);
+    const cost = await text("est-credits");
+    assert.match(cost, /\$/, `USD shown: ${cost}`);
+    assert.ok(cost.includes(fmt(est.providerUsd.expected)), `${cost} shows ${est.providerUsd.expected}`);
+    assert.match(await text("decision"), /Your own API key pays .*\$.*no credits are used/);
+    await checkState("05-own-key");
     await click("generate-button");
     await page.uncheck(id("byok-toggle"));
-    assert.equal(await data("generate-result", "outcome"), "byok");
+    assert.equal(await data("message", "outcome"), "byok");
+    assert.equal(await data("est-credits", "unit"), "credits");
     const after = await ledger("demo");
     assert.equal(after.balance, before.balance);
     assert.equal(after.entries.length, before.entries.length, "nothing reached the ledger");
-    await shot("05-own-key");
   });
 
-  await t.test("offline: work queues in the outbox, then syncs exactly once", async () => {
+  await t.test("offline: the headline is what can be spent; work queues, then syncs exactly once", async () => {
     const before = await ledger("demo");
     await act(() => page.check(id("offline-toggle")));
+    let spent = 0;
     for (let i = 0; i < 2; i++) {
       await click("generate-button");
-      assert.equal(await data("generate-result", "outcome"), "committed", await text("generate-result"));
-      seen.offlineHolds.push(await data("generate-result", "hold-id"));
-      seen.charged.push(Number(await data("generate-result", "charged")));
+      assert.equal(await data("message", "outcome"), "committed", await text("message"));
+      seen.offlineHolds.push(await data("message", "hold-id"));
+      const charged = Number(await data("message", "charged"));
+      seen.charged.push(charged);
+      spent += charged;
     }
-    const queued = Number(await data("outbox-count", "value"));
-    assert.equal(queued, 4, "two reserves and two commits queued");
-    assert.match(await text("connection-status"), /^offline — 4 queued$/);
+    assert.equal(await data("outbox-count", "value"), "4", "two reserves and two commits queued");
+    assert.equal(await data("connection-status", "queued"), "4");
+    assert.match(await text("connection-status"), /^Offline — 4 changes waiting$/);
+    // Headline = spendable: the queued usage is already taken off the signed balance.
+    assert.equal(await data("balance", "balance"), before.balance, "the signed snapshot has not seen the usage yet");
+    assert.equal(await pageBalance(), Number(before.balance) - spent);
+    assert.equal(await text("balance"), credits(String(Number(before.balance) - spent)));
+    assert.match(await text("balance-note"), new RegExp(`^${credits(String(spent))} used offline are already taken off`));
     await click("buy-starter");
-    assert.equal(await data("buy-result", "level"), "error");
-    assert.match(await text("buy-result"), /^OFFLINE: /, "a failed purchase shows its code");
+    const failed = await message();
+    assert.equal(failed.level, "error");
+    assert.equal(await data("message", "code"), "OFFLINE", "the code stays in the data");
+    assert.match(failed.text, /^You're offline/, "the user's words, not a raw code");
+    assert.doesNotMatch(failed.text, /OFFLINE/);
     const during = await ledger("demo");
     assert.equal(during.entries.length, before.entries.length, "nothing reached the ledger while offline");
-    await shot("06-offline-queued");
+    await checkState("06-offline-queued");
     await act(() => page.uncheck(id("offline-toggle")));
+    assert.equal((await message()).visible, false, "the next action cleared the stale offline message");
     assert.equal(await data("outbox-count", "value"), "0");
     const after = await ledger("demo");
     const c = commits(after);
@@ -262,56 +383,90 @@ async function flows(t) {
     assert.equal(after.entries.filter((e) => e.type === "hold" && seen.offlineHolds.includes(e.hold.id)).length, 2);
     assert.equal(await pageBalance(), Number(after.balance));
     assert.deepEqual(after.holds, []);
-    await shot("07-online-synced");
+    await checkState("07-online-synced");
   });
 
-  await t.test("tamper: the forged cache is detected, discarded and resynced", async () => {
+  await t.test("tamper: the forged cache is detected, discarded and resynced; the message goes with the next action", async () => {
     const state = await ledger("demo");
+    await openDetails();
     await click("tamper-button");
-    assert.equal(await page.isVisible(id("tamper-detected")), true);
-    assert.equal(await data("tamper-detected", "code"), "TAMPERED_CACHE");
-    assert.match(await text("tamper-result"), /^Detected TAMPERED_CACHE/);
+    const m = await message();
+    assert.equal(m.source, "tamper");
+    assert.equal(await data("message", "code"), "TAMPERED_CACHE");
+    assert.match(m.text, /stored balance had been changed/);
     assert.equal(await pageBalance(), Number(state.balance), "the ledger's balance, not the forged one");
     assert.equal(await page.locator('#log li[data-type="cacheDiscarded"]').count(), 1);
-    await shot("08-tamper-detected");
+    await checkState("08-tamper-detected");
+    await click("sync-button");
+    assert.equal((await message()).source, "sync", "replaced by the next action's message");
+    assert.doesNotMatch(await page.textContent("body"), /had been changed/, "no stale tamper message anywhere");
   });
 
-  await t.test("low balance: spending below the threshold shows the notice", async () => {
-    assert.equal((await ledger("demo")).low, false);
-    assert.equal(await page.isVisible(id("low-balance-notice")), false);
-    let terms = 40;
-    for (let i = 0; i < 30 && !(await ledger("demo")).low; i++) {
-      await page.fill(id("note-input"), glossary(terms));
-      if ((await data("decision", "funding")) === "insufficient") {
-        assert.ok(terms > 1, "even one term does not fit");
-        terms = Math.ceil(terms / 2);
-        continue;
-      }
-      await click("generate-button");
-      assert.equal(await data("generate-result", "outcome"), "committed", await text("generate-result"));
-      seen.charged.push(Number(await data("generate-result", "charged")));
+  await t.test("capped option: a note too big for the balance offers the cards that fit, and they are made", async () => {
+    const spendable = String(await pageBalance());
+    let note;
+    let decision;
+    for (let n = 100; ; n *= 2) {
+      note = glossary(n);
+      decision = pkg.decide({ estimate: pkg.estimate({ operation: "flashcards.generate", note }), balance: spendable });
+      if (decision.funding === "insufficient") break;
+      assert.ok(n < 100_000, "some note is too big");
     }
+    assert.ok(decision.capped?.cards > 0, "the package offers a capped option");
+    await page.fill(id("note-input"), note);
+    assert.equal(await data("decision", "funding"), "insufficient");
+    assert.equal(await page.isDisabled(id("generate-button")), true, "the whole note cannot run");
+    assert.equal(await page.isVisible(id("generate-capped-button")), true);
+    assert.equal(await data("generate-capped-button", "cards"), String(decision.capped.cards));
+    assert.match(await text("decision"), new RegExp(`You can generate up to ${fmt(decision.capped.cards)} cards? now, or buy .* for the whole note\\.$`));
+    await checkState("09-capped-offer");
+    const before = await ledger("demo");
+    await click("generate-capped-button");
+    assert.equal(await data("message", "outcome"), "committed", await text("message"));
+    assert.equal(await data("message", "capped"), "true");
+    assert.equal(await data("message", "cards"), String(decision.capped.cards), "at most the offered cards");
+    assert.equal(await data("message", "reserved"), decision.capped.reserve, "the capped reserve fitted");
+    const charged = Number(await data("message", "charged"));
+    assert.ok(charged <= Number(decision.capped.reserve));
+    seen.charged.push(charged);
+    const after = await ledger("demo");
+    assert.equal(Number(after.balance), Number(before.balance) - charged);
+    assert.equal(await pageBalance(), Number(after.balance));
+    await checkState("10-capped-made");
+  });
+
+  await t.test("low balance: the notice says what can be spent", async () => {
     const state = await ledger("demo");
     assert.equal(state.low, true, "the ledger says low");
     assert.equal(await page.isVisible(id("low-balance-notice")), true);
-    assert.match(await text("low-balance-notice"), new RegExp(`^Low balance: ${state.balance} credits left`));
-    await shot("09-low-balance");
+    assert.match(await text("low-balance-notice"), new RegExp(`^Low balance: ${credits(state.available)} left\\.`));
+    await checkState("11-low-balance");
   });
 
-  await t.test("buy a package (demo, no payment)", async () => {
+  await t.test("buy a package (demo, no payment): its refund window and name in the table", async () => {
     const before = await ledger("demo");
     await click("buy-starter");
-    assert.equal(await data("buy-result", "level"), "ok", await text("buy-result"));
-    const total = Number(await data("buy-result", "total"));
-    const purchaseId = await data("buy-result", "purchase-id");
+    const m = await message();
+    assert.equal(m.level, "ok", m.text);
+    assert.equal(m.source, "buy");
+    const total = Number(await data("message", "total"));
+    const purchaseId = await data("message", "purchase-id");
     seen.purchased += total;
     const after = await ledger("demo");
     assert.equal(Number(after.balance), Number(before.balance) + total);
-    assert.ok(after.grants.some((g) => g.purchaseId === purchaseId), "the purchase is on the ledger");
+    const grant = after.grants.find((g) => g.purchaseId === purchaseId && g.kind === "purchase");
+    assert.ok(grant?.refundableUntil > Date.now(), "the ledger opened a refund window");
+    const row = page.locator(`${id("grant-row")}[data-id="${purchaseId}"]`);
+    assert.equal(await row.getAttribute("data-refundable-until"), String(grant.refundableUntil));
+    assert.match(await row.textContent(), /^Starter package, bought .*until /);
+    assert.match(m.text, /refundable until/);
+    assert.doesNotMatch(m.text, /balance/i, "the message never restates a balance that could go stale");
     assert.equal(await pageBalance(), Number(after.balance));
     assert.equal(after.low, false);
     assert.equal(await page.isVisible(id("low-balance-notice")), false);
-    await shot("10-buy");
+    await checkState("12-buy");
+    await page.click(id("message-dismiss"));
+    assert.equal((await message()).visible, false, "the user can dismiss a message");
   });
 
   await t.test("the demo ledger adds up: start − Σ commits + purchases, no open holds", async () => {
@@ -326,6 +481,17 @@ async function flows(t) {
     assert.equal(await pageBalance(), Number(state.balance));
   });
 
+  await t.test("another device of the account sees the same usage history (from the ledger)", async () => {
+    const state = await ledger("demo");
+    const calls = state.entries.filter((e) => (e.type === "debit" && e.holdId) || (e.type === "release" && e.reason === "released")).length;
+    await openDetails();
+    await Promise.all([page.waitForNavigation(), page.click(id("forget-button"))]); // a new device id, an empty cache
+    await page.waitForSelector('body[data-ready="demo"]');
+    assert.equal(await page.locator(id("usage-bar")).count(), calls);
+    assert.equal(await pageBalance(), Number(state.balance));
+    await checkState("13-other-device");
+  });
+
   await t.test("AI-agent account: plan upgrade carries plan credits forward", async () => {
     await act(() => page.selectOption(id("account-select"), "demo-agent"));
     await page.waitForSelector('body[data-ready="demo-agent"]');
@@ -338,9 +504,10 @@ async function flows(t) {
     assert.ok(planCredits > 0, "the account starts with monthly credits");
     await page.selectOption(id("plan-select"), "pro");
     await click("plan-switch-button");
-    assert.equal(await data("plan-result", "level"), "ok", await text("plan-result"));
-    assert.equal(await data("plan-result", "upgrade"), "true");
-    assert.equal(Number(await data("plan-result", "carried")), planCredits);
+    assert.equal(await data("message", "level"), "ok", await text("message"));
+    assert.equal(await data("message", "upgrade"), "true");
+    assert.equal(Number(await data("message", "carried")), planCredits);
+    assert.match(await text("message"), new RegExp(`Switched to Pro \\(an upgrade\\)\\. .* ${fmt(String(planCredits))} unused plan credits carried over\\.`));
     const after = await ledger("demo-agent");
     assert.equal(after.plan, "pro");
     assert.equal(await data("plan-current", "value"), "pro");
@@ -355,80 +522,83 @@ async function flows(t) {
     );
     assert.ok(rows.some((r) => r.kind === "carriedForward") && rows.some((r) => r.kind === "planCycle" && r.expiresAt !== ""));
     assert.equal(await pageBalance(), Number(after.balance));
-    await shot("11-agent-plan-upgrade");
+    await checkState("14-agent-plan-upgrade");
   });
 
   await t.test("AI-agent account: TTS allowance and agents, as the ledger says", async () => {
     await click("tts-convert-button");
-    assert.equal(await data("plan-result", "level"), "ok", await text("plan-result"));
+    assert.equal(await data("message", "level"), "ok", await text("message"));
     let state = await ledger("demo-agent");
     const tts = state.allowances.find((a) => a.kind === "ttsCharacters");
     assert.ok(tts.remaining > 0);
     assert.equal(await data("allowance-ttsCharacters", "value"), String(tts.remaining));
     await click("agent-activate-button");
-    assert.equal(await data("plan-result", "level"), "ok", await text("plan-result"));
-    const agentId = await data("plan-result", "agent-id");
+    assert.equal(await data("message", "level"), "ok", await text("message"));
+    const agentId = await data("message", "agent-id");
     state = await ledger("demo-agent");
     assert.deepEqual(state.agents.map((a) => [a.id, a.status]), [[agentId, "active"]]);
     assert.equal(await page.locator(`${id("agent-row")}[data-status="active"]`).count(), 1);
     assert.equal(await pageBalance(), Number(state.balance));
-    await shot("12-agent-tts-agents");
+    await checkState("15-agent-tts-agents");
   });
 
   await t.test("AI-agent account: a message for an agent is reserved and committed", async () => {
     const agentId = (await ledger("demo-agent")).agents[0].id;
     await page.selectOption(id("agent-select"), agentId);
     await click("generate-button");
-    assert.equal(await data("generate-result", "outcome"), "committed", await text("generate-result"));
-    const holdId = await data("generate-result", "hold-id");
+    assert.equal(await data("message", "outcome"), "committed", await text("message"));
+    const holdId = await data("message", "hold-id");
     const state = await ledger("demo-agent");
     const debit = state.entries.find((e) => e.type === "debit" && e.holdId === holdId);
     assert.equal(debit?.purpose?.agentId, agentId, "usage attributed to the agent");
-    assert.equal(Number(debit.amount), Number(await data("generate-result", "charged")));
+    assert.equal(Number(debit.amount), Number(await data("message", "charged")));
     assert.deepEqual(state.holds, []);
     assert.equal(await pageBalance(), Number(state.balance));
-    await shot("13-agent-message");
+    assert.equal(await text("balance"), credits(state.balance), "a fractional balance in the user's locale");
+    await checkState("16-agent-message");
   });
 
-  await t.test("a page on another origin can do nothing with the ledger (no CORS by default)", async () => {
-    const before = await ledger("demo");
-    // Another origin: the same host on another port.
-    const evil = http.createServer((req, res) => {
-      res.writeHead(200, { "content-type": "text/html" });
-      res.end("<!doctype html><title>elsewhere</title>");
+  if (size.name === "desktop") {
+    await t.test("a page on another origin can do nothing with the ledger (no CORS by default)", async () => {
+      const before = await ledger("demo");
+      // Another origin: the same host on another port.
+      const evil = http.createServer((req, res) => {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end("<!doctype html><title>elsewhere</title>");
+      });
+      await new Promise((resolve) => evil.listen(0, "127.0.0.1", resolve));
+      const tab = await page.context().newPage();
+      try {
+        await tab.goto(`http://127.0.0.1:${evil.address().port}/`);
+        const outcomes = await tab.evaluate(async (ledgerBase) => {
+          const attempt = async (path, init) => {
+            try {
+              const r = await fetch(ledgerBase + path, init);
+              return `read ${r.status}: ${(await r.text()).slice(0, 80)}`;
+            } catch {
+              return "blocked";
+            }
+          };
+          const grant = JSON.stringify({ op: "grant", accountId: "demo", grant: { id: "evil", kind: "promotion", amount: "999999" } });
+          return [
+            await attempt("v1/keys"),
+            await attempt("v1/state?account=demo"),
+            await attempt("v1/admin", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer guess" }, body: grant }),
+            await attempt("v1/admin", { method: "POST", body: grant }), // a "simple" request: sent, refused, unreadable
+            await attempt("demo/token", { method: "POST", body: JSON.stringify({ accountId: "demo", deviceId: "evil" }) }),
+            await attempt("demo/admin", { method: "POST", body: JSON.stringify({ op: "purchase", accountId: "demo", purchaseId: "evil", packageId: "pro" }) }),
+          ];
+        }, base);
+        assert.deepEqual(outcomes, outcomes.map(() => "blocked"));
+      } finally {
+        await tab.close();
+        evil.close();
+      }
+      const after = await ledger("demo");
+      assert.equal(after.balance, before.balance, "no credits granted or bought");
+      assert.equal(after.grants.length, before.grants.length);
     });
-    await new Promise((resolve) => evil.listen(0, "127.0.0.1", resolve));
-    const tab = await page.context().newPage();
-    try {
-      await tab.goto(`http://127.0.0.1:${evil.address().port}/`);
-      const outcomes = await tab.evaluate(async (ledgerBase) => {
-        const attempt = async (path, init) => {
-          try {
-            const r = await fetch(ledgerBase + path, init);
-            return `read ${r.status}: ${(await r.text()).slice(0, 80)}`;
-          } catch {
-            return "blocked";
-          }
-        };
-        const grant = JSON.stringify({ op: "grant", accountId: "demo", grant: { id: "evil", kind: "promotion", amount: "999999" } });
-        return [
-          await attempt("v1/keys"),
-          await attempt("v1/state?account=demo"),
-          await attempt("v1/admin", { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer guess" }, body: grant }),
-          await attempt("v1/admin", { method: "POST", body: grant }), // a "simple" request: sent, refused, unreadable
-          await attempt("demo/token", { method: "POST", body: JSON.stringify({ accountId: "demo", deviceId: "evil" }) }),
-          await attempt("demo/admin", { method: "POST", body: JSON.stringify({ op: "purchase", accountId: "demo", purchaseId: "evil", packageId: "pro" }) }),
-        ];
-      }, base);
-      assert.deepEqual(outcomes, outcomes.map(() => "blocked"));
-    } finally {
-      await tab.close();
-      evil.close();
-    }
-    const after = await ledger("demo");
-    assert.equal(after.balance, before.balance, "no credits granted or bought");
-    assert.equal(after.grants.length, before.grants.length);
-  });
+  }
 
   await t.test("no page errors", () => {
     assert.deepEqual(pageErrors, []);

@@ -1,12 +1,17 @@
 // Issue 17 §1 in Node, on the release packages: the client package (pkg/) against the
-// reference ledger (pkg-ledger/). A saved state restored offline, and one state run by two
-// installations under the same device id (online and offline), lose nothing and charge
-// nothing twice.
+// reference ledger (pkg-ledger/) and against the credit-meter-ledger service (the binary
+// named by CREDIT_METER_LEDGER_BIN, default target/debug/credit-meter-ledger, on SQLite).
+// A saved state restored offline, and one state run by two installations under the same
+// device id (online and offline), lose nothing and charge nothing twice.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdtempSync, existsSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { tmpdir } from "node:os";
+import { createHmac, randomBytes } from "node:crypto";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 async function load(dir) {
@@ -26,16 +31,80 @@ function newLedger() {
   return { ledger, balance };
 }
 
+/** The reference ledger in this process, behind the interface both ledgers share. */
+async function referenceLedger() {
+  const { ledger, balance } = newLedger();
+  return {
+    pull: async (r) => ledger.pull(r, Date.now()),
+    push: async (r) => ledger.push(r, Date.now()),
+    publicKeys: async () => ledger.publicKeys(),
+    balance: async () => balance(),
+    close: async () => {},
+    raw: ledger,
+  };
+}
+
+function jwt(secret, claims) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const input = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+/** The credit-meter-ledger service on a free loopback port and a fresh SQLite file, with
+ * account "alice" (True Recall, the starter package: 500 credits) created by admin calls. */
+async function serviceLedger() {
+  const bin = process.env.CREDIT_METER_LEDGER_BIN || join(root, "target", "debug", "credit-meter-ledger");
+  assert.ok(existsSync(bin), `the service binary ${bin} is missing: build it (cargo build -p credit-meter-ledger-service) or set CREDIT_METER_LEDGER_BIN`);
+  const dir = mkdtempSync(join(tmpdir(), "credit-meter-restore-"));
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(join(dir, "jwt.secret"), secret);
+  const adminToken = randomBytes(24).toString("base64url");
+  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(dir, "ledger.sqlite")}`,
+    "--jwt-hs256-secret-file", join(dir, "jwt.secret")], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn", CREDIT_METER_ADMIN_TOKEN: adminToken } });
+  const exited = once(child, "exit");
+  const line = await new Promise((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (d) => { out += d; if (out.includes("\n")) resolve(out.split("\n")[0]); });
+    child.on("exit", (code) => reject(new Error(`${bin} exited with ${code} before listening`)));
+  });
+  const base = line.match(/listening on (http:\/\/\S+?)\/?(?: |$)/)?.[1];
+  assert.ok(base, `no URL in ${JSON.stringify(line)}`);
+  const call = async (path, body, token) => {
+    const res = await fetch(base + path, { method: body === undefined ? "GET" : "POST", body, headers: token ? { authorization: `Bearer ${token}` } : {} });
+    return res.text();
+  };
+  const device = (body) => {
+    const { accountId, deviceId } = JSON.parse(body);
+    return jwt(secret, { sub: accountId, device: deviceId, exp: Math.floor(Date.now() / 1000) + 600 });
+  };
+  const admin = async (cmd) => {
+    const out = JSON.parse(await call("/v1/admin", JSON.stringify(cmd), adminToken));
+    assert.equal(out.ok, true, JSON.stringify(out));
+    return out.result;
+  };
+  await admin({ op: "createAccount", accountId: "alice", policy: "trueRecall" });
+  await admin({ op: "purchase", accountId: "alice", purchaseId: "o1", packageId: "starter" });
+  return {
+    pull: (r) => call("/v1/pull", r, device(r)),
+    push: (r) => call("/v1/push", r, device(r)),
+    publicKeys: async () => JSON.parse(await call("/v1/keys")),
+    balance: async () => (await admin({ op: "balance", accountId: "alice" })).balance,
+    close: async () => { child.kill("SIGTERM"); await exited; },
+  };
+}
+
+const LEDGERS = [["reference ledger", referenceLedger], ["credit-meter-ledger service", serviceLedger]];
+
 /** One installation: its own storage (starting from `saved`) and a network switch. */
 async function installation(ledger, saved, deviceId = "laptop") {
   const inst = { saved, offline: false };
   const host = {
     load: async () => inst.saved,
     save: async (s) => { inst.saved = s; },
-    pull: async (r) => { if (inst.offline) throw new Error("offline"); return ledger.pull(r, Date.now()); },
-    push: async (r) => { if (inst.offline) throw new Error("offline"); return ledger.push(r, Date.now()); },
+    pull: async (r) => { if (inst.offline) throw new Error("offline"); return ledger.pull(r); },
+    push: async (r) => { if (inst.offline) throw new Error("offline"); return ledger.push(r); },
   };
-  inst.meter = await client.Meter.open({ accountId: "alice", deviceId, publicKeys: ledger.publicKeys(), host });
+  inst.meter = await client.Meter.open({ accountId: "alice", deviceId, publicKeys: await ledger.publicKeys(), host });
   return inst;
 }
 
@@ -54,53 +123,63 @@ async function settle(...insts) {
   }
 }
 
-test("issue 17 §1: restore S0 offline, reserve 10, commit 7, reconnect: the ledger has charged 12", async () => {
-  const { ledger, balance } = newLedger();
-  const a = await installation(ledger, null);
-  await a.meter.sync();
-  const s0 = a.saved;
-  const first = await spend(a, "10", "5");
-  await a.meter.sync();
-  assert.equal(balance(), "495");
-  a.meter.close();
+for (const [name, open] of LEDGERS) {
+  test(`issue 17 §1 (${name}): restore S0 offline, reserve 10, commit 7, reconnect: the ledger has charged 12`, async () => {
+    const ledger = await open();
+    try {
+      const a = await installation(ledger, null);
+      await a.meter.sync();
+      const s0 = a.saved;
+      const first = await spend(a, "10", "5");
+      await a.meter.sync();
+      assert.equal(await ledger.balance(), "495");
+      a.meter.close();
 
-  const b = await installation(ledger, s0);
-  b.offline = true;
-  const second = await spend(b, "10", "7");
-  assert.notEqual(second, first, "hold ids never collide across copies");
-  await settle(b);
-  assert.equal(balance(), "488");
-  assert.equal(b.meter.balance().outbox, 0);
-  assert.equal(b.meter.balance().balance, "488");
-  b.meter.close();
-});
-
-for (const offline of [false, true]) {
-  test(`two installations with one device id, ${offline ? "offline" : "online"}: every commit charged once`, async () => {
-    const { ledger, balance } = newLedger();
-    const a = await installation(ledger, null);
-    await a.meter.sync();
-    const b = await installation(ledger, a.saved);
-    await b.meter.sync();
-    a.offline = offline;
-    b.offline = offline;
-    let used = 0;
-    for (let i = 1; i <= 4; i++) {
-      await spend(a, "5", String(i));
-      await spend(b, "5", `${i}.5`);
-      used += i + i + 0.5;
-      if (offline && i === 2) {
-        b.offline = false;
-        await b.meter.sync();
-      }
+      const b = await installation(ledger, s0);
+      b.offline = true;
+      const second = await spend(b, "10", "7");
+      assert.notEqual(second, first, "hold ids never collide across copies");
+      await settle(b);
+      assert.equal(await ledger.balance(), "488");
+      assert.equal(b.meter.balance().outbox, 0);
+      assert.equal(b.meter.balance().balance, "488");
+      b.meter.close();
+    } finally {
+      await ledger.close();
     }
-    await settle(a, b);
-    assert.equal(a.meter.balance().outbox, 0);
-    assert.equal(b.meter.balance().outbox, 0);
-    assert.equal(balance(), String(500 - used));
-    a.meter.close();
-    b.meter.close();
   });
+
+  for (const offline of [false, true]) {
+    test(`two installations with one device id (${name}), ${offline ? "offline" : "online"}: every commit charged once`, async () => {
+      const ledger = await open();
+      try {
+        const a = await installation(ledger, null);
+        await a.meter.sync();
+        const b = await installation(ledger, a.saved);
+        await b.meter.sync();
+        a.offline = offline;
+        b.offline = offline;
+        let used = 0;
+        for (let i = 1; i <= 4; i++) {
+          await spend(a, "5", String(i));
+          await spend(b, "5", `${i}.5`);
+          used += i + i + 0.5;
+          if (offline && i === 2) {
+            b.offline = false;
+            await b.meter.sync();
+          }
+        }
+        await settle(a, b);
+        assert.equal(a.meter.balance().outbox, 0);
+        assert.equal(b.meter.balance().outbox, 0);
+        assert.equal(await ledger.balance(), String(500 - used));
+        a.meter.close();
+        b.meter.close();
+      } finally {
+        await ledger.close();
+      }
+    });
+  }
 }
 
 test("issue 17 §2: the 128-byte id rule is enforced at Meter.open", async () => {
@@ -118,7 +197,7 @@ test("issue 17 §2: the 128-byte id rule is enforced at Meter.open", async () =>
 test("issue 17 §2: SnapshotGrant declares expiresAt and refundableUntil optional, as balance().grants leaves them out", async () => {
   const dts = readFileSync(join(root, "pkg", "index.d.ts"), "utf8");
   assert.match(dts, /interface SnapshotGrant \{[^}]*expiresAt\?: number;[^}]*refundableUntil\?: number;/);
-  const { ledger } = newLedger();
+  const ledger = await referenceLedger();
   const a = await installation(ledger, null, "grants");
   await a.meter.sync();
   const g = a.meter.balance().grants[0];
@@ -127,8 +206,8 @@ test("issue 17 §2: SnapshotGrant declares expiresAt and refundableUntil optiona
 });
 
 test("issue 17 §2: a reserve the ledger refuses rejects with INSUFFICIENT_CREDITS and its details, and its hold ends", async () => {
-  const { ledger, balance } = newLedger();
-  ledger.admin(JSON.stringify({ op: "setOfflineLimit", accountId: "alice", deviceId: "laptop", limit: "0" }), Date.now());
+  const ledger = await referenceLedger();
+  ledger.raw.admin(JSON.stringify({ op: "setOfflineLimit", accountId: "alice", deviceId: "laptop", limit: "0" }), Date.now());
   const a = await installation(ledger, null);
   await a.meter.sync();
   // Another device takes 495 of the 500 after this one's snapshot.
@@ -148,7 +227,7 @@ test("issue 17 §2: a reserve the ledger refuses rejects with INSUFFICIENT_CREDI
   const after = a.meter.balance();
   assert.equal(after.heldOwn, "0", "the refused hold no longer counts");
   assert.equal(after.outbox, 0, "its release was sent");
-  assert.equal(balance(), "500");
+  assert.equal(await ledger.balance(), "500");
   a.meter.close();
   b.meter.close();
 });

@@ -9,7 +9,11 @@
 //! 4. When the balance covers the high estimate, `credits`, reserving the high estimate.
 //! 5. Otherwise `insufficient`, with the shortfall (high − balance), the cheapest package
 //!    that covers it, and the options: buy credits, and use an own key where allowed.
+//!    When a smaller result fits the balance (at most N cards, a reply of at most M
+//!    tokens), `capped` offers it ([`crate::capped`]): estimate again with its cap and
+//!    the decision on that says `credits`.
 
+use crate::capped::{capped_offer, CappedOffer};
 use crate::catalog::{Catalog, CatalogError, Charge, PackageOffer};
 use crate::error::{Coded, BAD_INPUT};
 use crate::estimate::Estimate;
@@ -79,6 +83,8 @@ pub struct Decision {
     pub package: Option<PackageSuggestion>,
     /// What the user can do (insufficient only).
     pub options: Vec<Remedy>,
+    /// A smaller result the balance covers now (insufficient only, when there is one).
+    pub capped: Option<CappedOffer>,
     /// One sentence for the user.
     pub reason: String,
 }
@@ -161,6 +167,7 @@ pub fn decide(catalog: &Catalog, req: &DecideRequest) -> Result<Decision, Decide
         shortfall: None,
         package: None,
         options: Vec::new(),
+        capped: None,
         reason: String::new(),
     };
     if matches!(op.charge, Charge::Free) {
@@ -185,7 +192,19 @@ pub fn decide(catalog: &Catalog, req: &DecideRequest) -> Result<Decision, Decide
     }
     let shortfall = c.high.saturating_sub(balance);
     let Remedies { package, options } = remedies(catalog, op.byok, shortfall);
-    let mut reason = format!("Not enough credits: {} more needed", shortfall.to_plain_string());
+    let capped = capped_offer(catalog, op, est, balance).map_err(DecideError::Catalog)?;
+    let mut reason = format!(
+        "Not enough credits for the most this could cost ({}): {} more needed",
+        c.high.to_plain_string(),
+        shortfall.to_plain_string()
+    );
+    if let Some(cap) = &capped {
+        match (cap.cards, cap.max_output_tokens) {
+            (Some(n), _) => reason.push_str(&format!("; up to {n} {} fit now", if n == 1 { "card" } else { "cards" })),
+            (None, Some(m)) => reason.push_str(&format!("; a reply of up to {m} tokens fits now")),
+            (None, None) => {}
+        }
+    }
     if let Some(p) = &package {
         let times = if p.quantity > 1 { format!("{} × ", p.quantity) } else { String::new() };
         reason.push_str(&format!("; {times}{} ({} credits) covers it", p.package.name, p.package.total.to_plain_string()));
@@ -201,6 +220,7 @@ pub fn decide(catalog: &Catalog, req: &DecideRequest) -> Result<Decision, Decide
         shortfall: Some(shortfall),
         package,
         options,
+        capped,
         reason,
         ..base
     })
@@ -241,5 +261,6 @@ json_to!(Decision {
     shortfall: "shortfall",
     package: "package",
     options: "options",
+    capped: "capped",
     reason: "reason",
 });

@@ -8,6 +8,8 @@
 //!   (the hosts' money helpers; exact).
 //! - [`funding`]: the decision — the user's own key, credits, nobody, or "not enough:
 //!   buy this package or use your key".
+//! - [`capped`]: the smaller result that fits when the whole one does not (at most N
+//!   cards, a reply of at most M tokens), which `funding` offers.
 //!
 //! Pure functions over values: no clock, no I/O, no JavaScript. It depends on
 //! `credit-meter-protocol` (money, error codes, packages), `credit-meter-base` and
@@ -23,6 +25,7 @@ use credit_meter_base::{json, sort};
 use credit_meter_protocol::{decimal_ops, error, money, package};
 
 pub mod amount_text;
+pub mod capped;
 pub mod catalog;
 pub mod estimate;
 pub mod funding;

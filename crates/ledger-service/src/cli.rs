@@ -71,6 +71,10 @@ Bounds:
   --result-retention N        results kept per device to answer duplicates with the
                               original result (default 10000)
   --offline-limit CREDITS     a device's offline limit unless set per device (default 50)
+  --account-overdraft-limit CREDITS
+                              the most all of an account's devices may owe together,
+                              vouched credits included (default 200; PROTOCOL §6.5):
+                              beyond it usage is recorded as unpaid
   --snapshot-ttl-seconds N    how long a snapshot stays fresh (default 300)
   --db-pool N                 database connections (default 4)
   --state-entries N           journal entries /v1/state shows (default 200)
@@ -118,6 +122,8 @@ pub(crate) struct ServeOptions {
     pub max_grants: usize,
     pub pushes_per_minute: u32,
     pub offline_limit: String,
+    /// `--account-overdraft-limit` (a decimal string, checked in main).
+    pub account_overdraft_limit: String,
     pub snapshot_ttl: Duration,
     pub db_pool: usize,
     pub state_entries: u32,
@@ -213,6 +219,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         max_open_holds: credit_meter_protocol::snapshot::payload::MAX_HOLDS,
         max_grants: credit_meter_protocol::snapshot::payload::MAX_GRANTS,
         offline_limit: "50".into(),
+        account_overdraft_limit: "200".into(),
         snapshot_ttl: Duration::from_secs(300),
         db_pool: 4,
         state_entries: 200,
@@ -254,6 +261,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--max-grants" => o.max_grants = number(&f, &v)?,
             "--result-retention" => o.result_retention = number(&f, &v)?,
             "--offline-limit" => o.offline_limit = v,
+            "--account-overdraft-limit" => o.account_overdraft_limit = v,
             "--snapshot-ttl-seconds" => o.snapshot_ttl = secs(&f, &v)?,
             "--db-pool" => o.db_pool = number(&f, &v)?,
             "--state-entries" => o.state_entries = number(&f, &v)?,

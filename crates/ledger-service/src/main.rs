@@ -141,11 +141,14 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         tracing::info!(file = %key_file.display(), "created a new signing key");
     }
     let offline_limit = Credits::parse(&o.offline_limit).map_err(|e| format!("--offline-limit {:?}: {e}", o.offline_limit))?;
+    let account_overdraft_limit = Credits::parse(&o.account_overdraft_limit)
+        .map_err(|e| format!("--account-overdraft-limit {:?}: {e}", o.account_overdraft_limit))?;
     // The struct update keeps this compiling when LedgerConfig gains settings (their defaults).
     #[allow(clippy::needless_update)]
     let cfg = LedgerConfig {
         snapshot_ttl_ms: i64::try_from(o.snapshot_ttl.as_millis()).unwrap_or(i64::MAX),
         offline_limit,
+        account_overdraft_limit,
         max_batch: o.max_batch,
         result_history: usize::try_from(o.result_retention).unwrap_or(usize::MAX),
         ..LedgerConfig::default()

@@ -92,6 +92,14 @@ fn utf8(body: Bytes) -> Result<String, Response> {
     String::from_utf8(body.to_vec()).map_err(|_| error(400, ErrorCode::BadRequest, "the body is not UTF-8"))
 }
 
+/// Who calls (a refusal when nobody valid does), then the body as text: what every
+/// device route does first, in this order, so that an unauthenticated caller learns
+/// nothing about its body.
+fn authenticated_text(app: &AppState, headers: &HeaderMap, body: Bytes) -> Result<(Caller, String), Response> {
+    let caller = app.caller(headers)?;
+    Ok((caller, utf8(body)?))
+}
+
 /// Checks a device may act as `account`/`device`.
 fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusal> {
     match caller {
@@ -106,12 +114,8 @@ fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusa
 
 /// `POST /v1/push`.
 pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let caller = match app.caller(&headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let body = match utf8(body) {
-        Ok(b) => b,
+    let (caller, body) = match authenticated_text(&app, &headers, body) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let Ok(req) = json::from_str::<PushRequest>(&body) else { return app.unparsed(Op::Push, &body) };
@@ -128,12 +132,8 @@ pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: 
 
 /// `POST /v1/pull`.
 pub(crate) async fn pull(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let caller = match app.caller(&headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let body = match utf8(body) {
-        Ok(b) => b,
+    let (caller, body) = match authenticated_text(&app, &headers, body) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let Ok(req) = json::from_str::<PullRequest>(&body) else { return app.unparsed(Op::Pull, &body) };

@@ -54,6 +54,27 @@ fn made_up_device_ids_cannot_multiply_the_overdraft() {
 }
 
 #[test]
+fn the_account_overdraft_limit_bounds_what_all_devices_owe_together() {
+    let dir = temp_dir("account-limit");
+    let s = Server::start(&dir, &["--max-devices", "16", "--account-overdraft-limit", "70"]);
+    let balance = credits(&s.state("demo")["balance"]).to_plain_string();
+    let (r, _) = s.push("demo", "d0", json!([reserve(1, "d0:1", &balance), commit(2, "d0:1", &balance)]));
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", r.results);
+    // Five devices each overdraw 50 (their offline limit): 70 in all is overdraft, the rest unpaid.
+    let (mut overdraft, mut unpaid) = (c("0"), c("0"));
+    for i in 1..=5 {
+        let d = format!("d{i}");
+        let (r, _) = s.push("demo", &d, json!([reserve(1, &format!("{d}:1"), "1"), commit(2, &format!("{d}:1"), "50")]));
+        overdraft = overdraft.checked_add(r.results[1].overdraft.unwrap_or_default()).unwrap();
+        unpaid = unpaid.checked_add(r.results[1].unpaid.unwrap_or_default()).unwrap();
+    }
+    assert_eq!((overdraft, unpaid), (c("70"), c("180")));
+    // A new device is offered no offline room while the account is at its limit.
+    let (_, p) = s.push("demo", "d9", json!([]));
+    assert_eq!(p.offline_limit, c("0"));
+}
+
+#[test]
 fn open_holds_stop_at_the_bound_and_closing_holds_still_applies() {
     let dir = temp_dir("holds");
     let s = Server::start(&dir, &["--max-open-holds", "100"]);

@@ -1,8 +1,8 @@
 //! Accuracy and speed of `estimate_tokens` against exact token counts.
 //!
 //! ```text
-//! cargo run --release --example token_accuracy -- tests/data/corpus [extra_dir ...]
-//! cargo run --release --example token_accuracy -- --fit pieces.tsv [pieces.tsv ...]
+//! cargo run --release -p token-estimate --features fitting --example token_accuracy -- tests/data/corpus [extra_dir ...]
+//! cargo run --release -p token-estimate --features fitting --example token_accuracy -- --fit pieces.tsv [pieces.tsv ...]
 //! ```
 //!
 //! Evaluation mode reads `counts.tsv` (group, path, bytes, o200k, cl100k) in the corpus
@@ -29,82 +29,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-// The estimator's internals, compiled again here so that fitting sees the same features.
-#[allow(dead_code)]
-#[path = "../src/ascii.rs"]
-mod ascii;
-#[allow(dead_code)]
-#[path = "../src/boundaries.rs"]
-mod boundaries;
-#[allow(dead_code)]
-#[path = "../src/cl_letters.rs"]
-mod cl_letters;
-#[allow(dead_code)]
-#[path = "../src/classify.rs"]
-mod classify;
-#[allow(dead_code)]
-#[path = "../src/features.rs"]
-mod features;
-#[allow(dead_code)]
-#[path = "../src/han_tokens.rs"]
-mod han_tokens;
-#[allow(dead_code)]
-#[path = "../src/han_traditional.rs"]
-mod han_traditional;
-#[allow(dead_code)]
-#[path = "../src/lang.rs"]
-mod lang;
-#[allow(dead_code)]
-#[path = "../src/lang_weights.rs"]
-mod lang_weights;
-#[allow(dead_code)]
-#[path = "../src/mark_ranges.rs"]
-mod mark_ranges;
-#[allow(dead_code)]
-#[path = "../src/model.rs"]
-mod model;
-#[allow(dead_code)]
-#[path = "../src/pretokenize.rs"]
-mod pretokenize;
-#[allow(dead_code)]
-#[path = "../src/punct_list.rs"]
-mod punct_list;
-#[allow(dead_code)]
-#[path = "../src/swar.rs"]
-mod swar;
-#[allow(dead_code)]
-#[path = "../src/word_list.rs"]
-mod word_list;
-#[allow(dead_code)]
-#[path = "../src/words.rs"]
-mod words;
-
-use features::FEATURES;
-
-/// The two encodings, as named by OpenAI.
-#[derive(Clone, Copy)]
-enum Encoding {
-    O200kBase,
-    Cl100kBase,
-}
-
-impl Encoding {
-    fn name(self) -> &'static str {
-        match self {
-            Encoding::O200kBase => "o200k_base",
-            Encoding::Cl100kBase => "cl100k_base",
-        }
-    }
-}
-
-/// Exactly what `credit_meter_core::estimate::estimate_tokens` does, on the same source files
-/// (so the tool builds even while the rest of the crate is mid-edit).
-fn estimate_tokens(text: &str, enc: Encoding) -> u64 {
-    let o200k = matches!(enc, Encoding::O200kBase);
-    let mut c = [0u64; FEATURES];
-    features::count(text.as_bytes(), o200k, &mut c);
-    model::combine_text(&c, text.as_bytes(), o200k)
-}
+use token_estimate::fitting::{self, feature, FEATURES};
+use token_estimate::Encoding;
 
 /// FNV-1a (32-bit) of a path; even hashes are the fitting half.
 fn fnv(s: &str) -> u32 {
@@ -167,7 +93,7 @@ fn evaluate(corpus: &[Note], extra: &[Note]) {
         let e: Vec<f64> = [Encoding::O200kBase, Encoding::Cl100kBase]
             .iter()
             .enumerate()
-            .map(|(ei, &enc)| (estimate_tokens(&n.text, enc) as f64 - n.exact[ei] as f64) / n.exact[ei].max(1) as f64)
+            .map(|(ei, &enc)| (token_estimate::estimate(&n.text, enc) as f64 - n.exact[ei] as f64) / n.exact[ei].max(1) as f64)
             .collect();
         println!("{:<6} {:<18} {:>+7.2}% {:>+7.2}%  (exact {} / {})", n.group, n.path, e[0] * 100.0, e[1] * 100.0, n.exact[0], n.exact[1]);
         let g = by_group.entry(n.group.as_str()).or_default();
@@ -194,7 +120,7 @@ fn evaluate(corpus: &[Note], extra: &[Note]) {
             if n.exact[ei] < 20 {
                 continue;
             }
-            let est = estimate_tokens(&n.text, enc) as f64;
+            let est = token_estimate::estimate(&n.text, enc) as f64;
             let exact = n.exact[ei] as f64;
             let err = (est - exact).abs() / exact;
             let half = usize::from(!n.train);
@@ -240,7 +166,7 @@ fn speed(corpus: &[Note]) {
         for _ in 0..std::env::var("BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(5) {
             let t = Instant::now();
             for n in corpus {
-                sink = sink.wrapping_add(estimate_tokens(std::hint::black_box(&n.text), enc));
+                sink = sink.wrapping_add(token_estimate::estimate(std::hint::black_box(&n.text), enc));
             }
             best = best.min(t.elapsed().as_secs_f64());
         }
@@ -258,7 +184,7 @@ fn speed(corpus: &[Note]) {
         for _ in 0..std::env::var("BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(5) {
             let t = Instant::now();
             for n in notes {
-                sink = sink.wrapping_add(estimate_tokens(std::hint::black_box(&n.text), Encoding::O200kBase));
+                sink = sink.wrapping_add(token_estimate::estimate(std::hint::black_box(&n.text), Encoding::O200kBase));
             }
             best = best.min(t.elapsed().as_secs_f64());
         }
@@ -271,7 +197,7 @@ fn speed(corpus: &[Note]) {
         for _ in 0..std::env::var("BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(5) {
             let t = Instant::now();
             for n in corpus {
-                sink = sink.wrapping_add(pretokenize::Pieces::new(std::hint::black_box(n.text.as_bytes()), o200k).count());
+                sink = sink.wrapping_add(fitting::pieces(std::hint::black_box(n.text.as_bytes()), o200k).count());
             }
             best = best.min(t.elapsed().as_secs_f64());
         }
@@ -281,7 +207,7 @@ fn speed(corpus: &[Note]) {
 
 /// Prior weight of each feature (used as the ridge target).
 fn prior(i: usize) -> f64 {
-    use features::*;
+    use feature::*;
     match i {
         _ if (MISS_LONG..MISS_LONG + 3).contains(&i) => 0.3,
         _ if (SCRIPT_CHARS..SCRIPT_CHARS + 13).contains(&i) => 0.8,
@@ -354,7 +280,7 @@ fn fit(files: &[String]) {
                 }
                 let text = unhex(p[4]);
                 let mut c = [0u64; FEATURES];
-                features::count(text.as_bytes(), o200k, &mut c);
+                fitting::count(text.as_bytes(), o200k, &mut c);
                 let freq: f64 = p[2].parse().unwrap_or(0.0);
                 let tok: f64 = p[3].parse().unwrap_or(0.0);
                 *group_tokens.entry(p[1].to_string()).or_default() += freq * tok;
@@ -369,14 +295,14 @@ fn fit(files: &[String]) {
             }
         }
         for (g, c) in &gsum {
-            eprint!("{g}:{:.3} ", model::english_ratio(c));
+            eprint!("{g}:{:.3} ", fitting::english_ratio(c));
         }
         eprintln!();
         let dim = 2 * FEATURES;
         let mut ata = vec![vec![0.0; dim]; dim];
         let mut atb = vec![0.0; dim];
         let mut seen = [0.0f64; FEATURES];
-        let eng: BTreeMap<String, f64> = gsum.iter().map(|(g, c)| (g.clone(), model::englishness(c))).collect();
+        let eng: BTreeMap<String, f64> = gsum.iter().map(|(g, c)| (g.clone(), fitting::englishness(c))).collect();
         // The design row of a piece: language-dependent features split by englishness.
         let design = |g: &str, c: &[u64; FEATURES]| -> Vec<(usize, f64)> {
             let e = eng[g];
@@ -385,8 +311,8 @@ fn fit(files: &[String]) {
                 if n == 0 {
                     continue;
                 }
-                let x = model::value(i, n);
-                if model::language_dependent(i) {
+                let x = fitting::value(i, n);
+                if fitting::language_dependent(i) {
                     v.push((i, x * e));
                     v.push((FEATURES + i, x * (1.0 - e)));
                 } else {
@@ -414,7 +340,7 @@ fn fit(files: &[String]) {
             atb[i] += lambda * prior(i % FEATURES);
         }
         let x = solve(ata, atb);
-        let lang = features::LANG_START + FEATURES..features::LANG_END + FEATURES;
+        let lang = feature::LANG_START + FEATURES..feature::LANG_END + FEATURES;
         for (label, len, part) in [("", "FEATURES", &x[..FEATURES]), ("_FOREIGN", "LANG", &x[lang])] {
             println!("pub(crate) const {}{label}: [i16; {len}] = [", name.to_uppercase());
             for chunk in part.chunks(12) {
@@ -427,21 +353,21 @@ fn fit(files: &[String]) {
         let mut res: BTreeMap<(String, &str), f64> = BTreeMap::new();
         for (g, freq, tok, c) in &rows {
             let pred: f64 = design(g, c).iter().map(|&(i, v)| v * x[i]).sum();
-            let cat = if c[features::HIT] > 0 && c.iter().sum::<u64>() == c[features::HIT] {
+            let cat = if c[feature::HIT] > 0 && c.iter().sum::<u64>() == c[feature::HIT] {
                 "hit"
-            } else if (features::MISS..features::MISS_LONG).any(|i| c[i] > 0) {
-                if c[features::LATIN_EXT] > 0 {
+            } else if (feature::MISS..feature::MISS_LONG).any(|i| c[i] > 0) {
+                if c[feature::LATIN_EXT] > 0 {
                     "latin-ext"
-                } else if c[features::SEG_EXTRA] > 0 {
+                } else if c[feature::SEG_EXTRA] > 0 {
                     "multi-seg"
                 } else {
                     "miss"
                 }
-            } else if (features::SCRIPT_CHARS..features::NUMBER).any(|i| c[i] > 0) {
+            } else if (feature::SCRIPT_CHARS..feature::NUMBER).any(|i| c[i] > 0) {
                 "script"
-            } else if (features::PUNCT_RUN..features::SPACE).any(|i| c[i] > 0) {
+            } else if (feature::PUNCT_RUN..feature::SPACE).any(|i| c[i] > 0) {
                 "punct"
-            } else if (features::SPACE..features::FEATURES).any(|i| c[i] > 0) {
+            } else if (feature::SPACE..feature::FEATURES).any(|i| c[i] > 0) {
                 "space"
             } else {
                 "other"
@@ -468,13 +394,13 @@ fn main() {
         let text = std::fs::read_to_string(&args[1]).unwrap_or_default();
         let o200k = args.get(2).map(String::as_str) != Some("cl100k");
         let verbose = args.get(3).is_some();
-        for p in pretokenize::Pieces::new(text.as_bytes(), o200k) {
+        for p in fitting::pieces(text.as_bytes(), o200k) {
             let piece = &text[p.start..p.end];
             if verbose {
                 let mut c = [0u64; FEATURES];
-                features::count(piece.as_bytes(), o200k, &mut c);
-                let w = if o200k { &model::O200K } else { &model::CL100K };
-                let e: f64 = c.iter().zip(w).enumerate().map(|(i, (&n, &w))| model::value(i, n) * f64::from(w) / 1000.0).sum();
+                fitting::count(piece.as_bytes(), o200k, &mut c);
+                let w = fitting::weights(o200k);
+                let e: f64 = c.iter().zip(w).enumerate().map(|(i, (&n, &w))| fitting::value(i, n) * f64::from(w) / 1000.0).sum();
                 println!("{piece:?}\t{e:.2}");
             } else {
                 println!("{piece:?}");
@@ -494,7 +420,7 @@ fn main() {
     }
     if std::env::var("PROFILE_ONCE").is_ok() {
         // One o200k pass, for instruction-count profiling.
-        let s: u64 = corpus.iter().map(|n| estimate_tokens(&n.text, Encoding::O200kBase)).sum();
+        let s: u64 = corpus.iter().map(|n| token_estimate::estimate(&n.text, Encoding::O200kBase)).sum();
         println!("{s}");
         return;
     }

@@ -28,6 +28,8 @@ mod boundaries;
 mod cl_letters;
 mod classify;
 mod features;
+#[cfg(feature = "fitting")]
+pub mod fitting;
 mod han_tokens;
 mod han_traditional;
 mod lang;

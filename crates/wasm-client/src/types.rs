@@ -247,8 +247,24 @@ export interface Decision {
   package: PackageSuggestion | null;
   /** The ways out of an insufficient balance. */
   options: Remedy[];
+  /** A smaller result the balance covers now (insufficient only, when there is one). */
+  capped: CappedOffer | null;
   /** One sentence for the user. */
   reason: string;
+}
+/**
+ * The largest smaller version of the call that fits the balance. Honour it by estimating
+ * the same request again with `cards` (flashcards) or `maxOutputTokens` (messages) set to
+ * this cap (the decision on that estimate says "credits"), and asking the AI for no more.
+ */
+export interface CappedOffer {
+  /** At most this many flashcards (per-card operations). */
+  cards: number | null;
+  /** At most this many completion tokens (per-token operations). */
+  maxOutputTokens: number | null;
+  /** Credits to hold for the capped call (its high estimate). */
+  reserve: Decimal;
+  expected: Decimal;
 }
 /** The host's callbacks. Each may return a value or a promise; each call has a timeout. */
 export interface MeterHost {

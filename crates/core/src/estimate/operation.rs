@@ -208,7 +208,14 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
             let output = match req.output_tokens {
                 Some(n) => CountRange::exact(n.get()),
                 None => {
-                    let expected = op.expected_output_tokens.unwrap_or(0);
+                    let typical = op.expected_output_tokens.unwrap_or(0);
+                    // A limit the caller set bounds the reply, below the typical length too
+                    // (a capped call: `funding::decide`'s smaller option); the catalog's own
+                    // limit never lowers the typical length.
+                    let expected = match req.max_output_tokens {
+                        Some(m) => typical.min(m.get()),
+                        None => typical,
+                    };
                     let high = max.unwrap_or(expected).max(expected);
                     CountRange { low: expected / 2, expected, high }
                 }

@@ -12,7 +12,7 @@
 //!   `NOT_FOUND`. Every refusal is permanent: the device's seq still advances.
 
 use super::device::Device;
-use super::AccountRecord;
+use super::{AccountRecord, LedgerConfig};
 use crate::error::Coded;
 use crate::message::{Mutation, MutationResult, ResultStatus};
 use crate::model::error::{DUPLICATE_ID, NOT_FOUND};
@@ -42,11 +42,12 @@ struct Charge {
 /// recorded as overdraft. Up to `vouched` of that rest — credits the ledger itself had
 /// confirmed with a hold that then expired or lost its grants — is overdraft whatever
 /// the offline limit (a commit made while the hold was open may arrive after it
-/// expired); the rest up to the limit's room; anything beyond is unpaid.
+/// expired); the rest up to the limit's room; both within the account's room (its
+/// overdraft limit minus what all its devices owe); anything beyond is unpaid.
 fn charge(
     rec: &mut AccountRecord,
     device: &mut Device,
-    default_limit: Credits,
+    cfg: &LedgerConfig,
     amount: Credits,
     vouched: Credits,
     operation: &str,
@@ -61,9 +62,12 @@ fn charge(
         }
     }
     let rest = amount.saturating_sub(covered);
-    let limit = device.offline_limit.unwrap_or(default_limit);
-    let promised = rest.min(vouched);
-    let unvouched = rest.saturating_sub(promised).min(limit.saturating_sub(device.own_overdraft()));
+    let limit = device.offline_limit.unwrap_or(cfg.offline_limit);
+    // `device` is out of `rec.devices` while its push is applied.
+    let account_room = account_room(rec, cfg).saturating_sub(device.overdraft);
+    let promised = rest.min(vouched).min(account_room);
+    let unvouched =
+        rest.saturating_sub(promised).min(limit.saturating_sub(device.own_overdraft())).min(account_room.saturating_sub(promised));
     let overdraft = promised.checked_add(unvouched).unwrap_or(promised);
     device.vouched = device.vouched.checked_add(promised).unwrap_or(device.vouched);
     device.overdraft = device.overdraft.checked_add(overdraft).unwrap_or(device.overdraft);
@@ -71,6 +75,13 @@ fn charge(
     let unpaid = rest.saturating_sub(overdraft);
     device.unpaid_total = device.unpaid_total.checked_add(unpaid).unwrap_or(device.unpaid_total);
     Charge { charged: covered, overdraft, unpaid }
+}
+
+/// The account's overdraft limit minus the outstanding overdraft (vouched included) of
+/// the devices in `rec.devices`.
+pub(super) fn account_room(rec: &AccountRecord, cfg: &LedgerConfig) -> Credits {
+    let owed = rec.devices.values().fold(Credits::ZERO, |acc, d| acc.checked_add(d.overdraft).unwrap_or(acc));
+    cfg.account_overdraft_limit.saturating_sub(owed)
 }
 
 fn operation_of(purpose: &Purpose) -> String {
@@ -85,7 +96,7 @@ pub(super) fn apply(
     rec: &mut AccountRecord,
     device_id: &str,
     device: &mut Device,
-    default_limit: Credits,
+    cfg: &LedgerConfig,
     m: &Mutation,
     now: i64,
 ) -> MutationResult {
@@ -133,7 +144,7 @@ pub(super) fn apply(
                             let mut c = if extra.is_zero() {
                                 Charge { charged: Credits::ZERO, overdraft: Credits::ZERO, unpaid: Credits::ZERO }
                             } else {
-                                charge(rec, device, default_limit, extra, Credits::ZERO, &operation_of(&h.purpose), now)
+                                charge(rec, device, cfg, extra, Credits::ZERO, &operation_of(&h.purpose), now)
                             };
                             c.charged = c.charged.checked_add(part).unwrap_or(c.charged);
                             c
@@ -142,15 +153,15 @@ pub(super) fn apply(
                             // The grants behind the hold expired meanwhile: release it and
                             // charge the usage like any uncovered usage.
                             let _ = rec.account.release(hold_id, now);
-                            charge(rec, device, default_limit, *amount, h.amount, &operation_of(&h.purpose), now)
+                            charge(rec, device, cfg, *amount, h.amount, &operation_of(&h.purpose), now)
                         }
                     }
                 }
                 Some(h) if owned && h.status == HoldStatus::Expired => {
-                    charge(rec, device, default_limit, *amount, h.amount, &operation_of(&h.purpose), now)
+                    charge(rec, device, cfg, *amount, h.amount, &operation_of(&h.purpose), now)
                 }
                 None => match device.refused_reserves.remove(hold_id) {
-                    Some(op) => charge(rec, device, default_limit, *amount, Credits::ZERO, &op, now),
+                    Some(op) => charge(rec, device, cfg, *amount, Credits::ZERO, &op, now),
                     None => return result(seq, ResultStatus::Refused, Some(NOT_FOUND)),
                 },
                 _ => return result(seq, ResultStatus::Refused, Some(NOT_FOUND)),

@@ -2,7 +2,7 @@
 
 use super::apply::{apply, settle};
 use super::fingerprint::fingerprint;
-use super::{AccountRecord, RefLedger};
+use super::{AccountRecord, LedgerConfig, RefLedger};
 use crate::message::{ErrorBody, MAX_BODY_BYTES, PROTOCOL_VERSION};
 use crate::message::{MutationResult, PullRequest, PushRequest, Response, ResultStatus};
 use crate::money::Credits;
@@ -88,7 +88,7 @@ impl RefLedger {
                 blocked = true;
                 results.push(blank(ResultStatus::Conflict, Some(SEQ_CONFLICT)));
             } else if Some(seq) == device.last_seq.checked_add(1) {
-                let r = apply(rec, &req.device_id, &mut device, cfg.offline_limit, m, now);
+                let r = apply(rec, &req.device_id, &mut device, &cfg, m, now);
                 device.record(fp, r.clone(), cfg.result_history);
                 results.push(r);
                 changed = true;
@@ -136,9 +136,9 @@ impl RefLedger {
     /// The payload the ledger would sign for a device now.
     pub fn payload_for(&mut self, account_id: &str, device_id: &str, now: i64) -> Option<SnapshotPayload> {
         let ttl = self.cfg.snapshot_ttl_ms;
-        let default_limit = self.cfg.offline_limit;
+        let cfg = self.cfg.clone();
         let rec = self.accounts.get_mut(account_id)?;
-        Some(build_payload(rec, account_id, device_id, now, ttl, default_limit))
+        Some(build_payload(rec, account_id, device_id, now, ttl, &cfg))
     }
 
     fn sign_for(&mut self, account_id: &str, device_id: &str, now: i64) -> Option<crate::snapshot::Envelope> {
@@ -154,14 +154,7 @@ fn respond(snapshot: Option<crate::snapshot::Envelope>, results: Vec<MutationRes
     }
 }
 
-fn build_payload(
-    rec: &mut AccountRecord,
-    account_id: &str,
-    device_id: &str,
-    now: i64,
-    ttl: i64,
-    default_limit: Credits,
-) -> SnapshotPayload {
+fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now: i64, ttl: i64, cfg: &LedgerConfig) -> SnapshotPayload {
     let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
     let view = rec.account.balance(now).ok();
     let policy = rec.account.policy().clone();
@@ -197,7 +190,9 @@ fn build_payload(
             .map(|a| SnapshotAllowance { kind: a.kind.json_name().to_string(), remaining: crate::money::Count(a.remaining) })
             .collect();
     }
-    let limit = device.offline_limit.unwrap_or(default_limit);
+    let limit = device.offline_limit.unwrap_or(cfg.offline_limit);
+    // What the device may still run up offline: its own room, within the account's.
+    let room = limit.saturating_sub(device.own_overdraft()).min(super::apply::account_room(rec, cfg));
     SnapshotPayload {
         account_id: account_id.to_string(),
         device_id: device_id.to_string(),
@@ -210,7 +205,7 @@ fn build_payload(
         allowances,
         holds,
         last_mutation_seq: device.last_seq,
-        offline_limit: limit.saturating_sub(device.own_overdraft()),
+        offline_limit: room,
         low_balance: policy.low_balance.iter().map(|t| t.level(last_top_up)).collect(),
         hold_ttl_ms: policy.hold_ttl_ms,
     }

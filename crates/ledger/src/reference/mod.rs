@@ -38,6 +38,10 @@ pub struct LedgerConfig {
     pub snapshot_ttl_ms: i64,
     /// A device's offline limit unless set per device.
     pub offline_limit: Credits,
+    /// The most outstanding overdraft an account may carry over all its devices, vouched
+    /// credits included (PROTOCOL §6.5): what no number of device ids or expired holds can
+    /// exceed. Usage beyond it is recorded as unpaid.
+    pub account_overdraft_limit: Credits,
     /// Most mutations accepted in one push.
     pub max_batch: usize,
     /// Results remembered per device to answer duplicates.
@@ -45,12 +49,13 @@ pub struct LedgerConfig {
 }
 
 impl Default for LedgerConfig {
-    /// Snapshots fresh for 5 minutes, an offline limit of 50 credits, 10,000 mutations
-    /// per push, 100,000 results remembered per device.
+    /// Snapshots fresh for 5 minutes, an offline limit of 50 credits per device and 200
+    /// per account, 10,000 mutations per push, 100,000 results remembered per device.
     fn default() -> Self {
         LedgerConfig {
             snapshot_ttl_ms: 5 * 60_000,
             offline_limit: Credits::from_u64(50).unwrap_or_default(),
+            account_overdraft_limit: Credits::from_u64(200).unwrap_or_default(),
             max_batch: 10_000,
             result_history: 100_000,
         }

@@ -129,7 +129,10 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
         // limit with that timeline.
         let copies = w.devices.iter().filter(|d| d.account == account && &d.id == id).count();
         let restored = w.devices.iter().any(|d| d.account == account && &d.id == id && d.restored);
-        let unpaid_allowed = copies > 1 || restored;
+        // In a world whose account bound is tight, honest usage past it is unpaid too.
+        let tight =
+            w.ledger.config().account_overdraft_limit <= Credits::from_u64(crate::world::TIGHT_ACCOUNT_LIMIT).unwrap_or(Credits::ZERO);
+        let unpaid_allowed = copies > 1 || restored || tight;
         // Beyond the limit only by what the ledger itself had reserved (expired holds).
         if (!unpaid_allowed && !dev.unpaid_total.is_zero()) || dev.own_overdraft() > limit {
             n.overspent += 1;
@@ -149,6 +152,12 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
                 }
             }
         }
+    }
+    // The account-wide bound (PROTOCOL §6.5): what all its devices owe, vouched included.
+    let owed = rec.devices.values().fold(Credits::ZERO, |acc, d| add(acc, d.overdraft));
+    if owed > w.ledger.config().account_overdraft_limit {
+        n.overspent += 1;
+        why.push(format!("{account}: devices owe {} over the account's overdraft limit", owed.to_plain_string()));
     }
     if od_total != overdraft || unpaid_total != unpaid {
         n.diverged += 1;

@@ -7,8 +7,8 @@
 //! every balance the fold of its entries, every client converged to the ledger.
 //!
 //! ```text
-//! cargo run --release --features ledger --example simulate -- --seeds 200 --ops 1000
-//! cargo run --release --features ledger --example simulate -- --seed 42 --ops 1000
+//! cargo run --release -p credit-meter-sim --bin simulate -- --seeds 200 --ops 1000
+//! cargo run --release -p credit-meter-sim --bin simulate -- --seed 42 --ops 1000
 //! cargo run … -- --seeds 100 --first 5000 --ops 1000   # seeds 5000..5099
 //! SIM_TRACE=1 cargo run …   # trace reserves, commits, crashes, applied commits
 //! ```
@@ -70,7 +70,7 @@ fn run(seed: u64, ops: u64) -> (u64, Counts) {
         for line in why.iter().take(20) {
             println!("  {line}");
         }
-        println!("  reproduce: cargo run --release --features ledger --example simulate -- --seed {seed} --ops {ops}");
+        println!("  reproduce: cargo run --release -p credit-meter-sim --bin simulate -- --seed {seed} --ops {ops}");
     }
     (w.ops, counts)
 }

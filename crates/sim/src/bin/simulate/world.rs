@@ -61,6 +61,9 @@ fn credits(thousandths: u64) -> Credits {
     Credits::new(Decimal::new(thousandths as i64, 3)).unwrap_or(Credits::ZERO)
 }
 
+/// The account overdraft limit of the worlds that run it tight (credits).
+pub(crate) const TIGHT_ACCOUNT_LIMIT: u64 = 30;
+
 impl World {
     /// Builds the world for `seed`.
     pub(crate) fn new(seed: u64) -> World {
@@ -71,7 +74,16 @@ impl World {
         let mut keys = PublicKeys::new();
         let _ = keys.insert("k1", &signer.public_key());
         let history = if rng.chance(0.3) { 8 } else { LedgerConfig::default().result_history };
-        let cfg = LedgerConfig { result_history: history, ..LedgerConfig::default() };
+        // One world in five runs the account overdraft bound (PROTOCOL §6.5) tight, below
+        // what its devices' offline limits add up to: there the bound must hold whatever
+        // the clients do, and honest usage beyond it is recorded unpaid. Elsewhere it is
+        // set above anything honest clients can owe, so that they never leave anything unpaid.
+        let account_limit = if rng.chance(0.2) { TIGHT_ACCOUNT_LIMIT } else { 10_000 };
+        let cfg = LedgerConfig {
+            result_history: history,
+            account_overdraft_limit: Credits::from_u64(account_limit).unwrap_or(Credits::ZERO),
+            ..LedgerConfig::default()
+        };
         let mut ledger = RefLedger::new(signer, cfg);
         let accounts = vec![("tr".to_string(), "trueRecall"), ("al".to_string(), "assistLore")];
         let mut devices = Vec::new();

@@ -1,0 +1,126 @@
+// The balance panel: the headline is what the user can spend now (`balance().spendable`:
+// the signed balance minus holds and usage not yet synced, bounded by the offline room),
+// a line saying why it differs from the ledger's figure when it does, the low-balance
+// notice, and where the credits come from — package and date of each purchase, expiry,
+// and the refund window. The raw figures go to the Details disclosure.
+
+import { setText } from "./dom.js";
+import { compareDecimal, count, date, dateTime, decimal, noun } from "./format.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** The catalog's packages (set once at start) for naming purchases. */
+let packages = [];
+
+/** Remembers the catalog's package offers (`Catalog.packages()`). */
+export function setPackages(offers) {
+  packages = offers;
+}
+
+/** The package a purchase grant was bought as: same credits and price. */
+function packageOf(grant) {
+  if (!grant || grant.kind !== "purchase" || !grant.priceUsd) return null;
+  return packages.find((p) => compareDecimal(p.credits, grant.amount) === 0 && compareDecimal(p.priceUsd, grant.priceUsd) === 0) ?? null;
+}
+
+/** What a grant is, for people, from the snapshot's grant and the ledger's record of it. */
+function describeGrant(g, ledgerGrants) {
+  const record = ledgerGrants.get(g.id);
+  const bought = record?.effectiveAt ? `, bought ${date(record.effectiveAt)}` : "";
+  switch (g.kind) {
+    case "purchase": {
+      const p = packageOf(record);
+      return `${p ? `${p.name} package` : "Credit purchase"}${bought}`;
+    }
+    case "bonus": {
+      const paid = record?.purchaseId ? ledgerGrants.get(record.purchaseId) : null;
+      const p = packageOf(paid);
+      return `Bonus with the ${p ? `${p.name} package` : "purchase"}${bought}`;
+    }
+    case "signup":
+      return "Welcome credits";
+    case "planCycle":
+      return "Monthly plan credits";
+    case "carriedForward":
+      return "Carried over from your previous plan";
+    case "promotion":
+      return "Promotion";
+    default:
+      return "Adjustment";
+  }
+}
+
+function cell(text, className = "") {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+/** An empty table's one row. */
+export function emptyRow(span, text) {
+  const tr = document.createElement("tr");
+  const td = cell(text, "muted");
+  td.colSpan = span;
+  tr.append(td);
+  return tr;
+}
+
+function renderGrants(grants, ledgerGrants) {
+  const rows = grants.map((g) => {
+    const tr = document.createElement("tr");
+    tr.setAttribute("data-testid", "grant-row");
+    Object.assign(tr.dataset, { kind: g.kind, id: g.id, remaining: g.remaining, expiresAt: g.expiresAt ?? "", refundableUntil: g.refundableUntil ?? "" });
+    const refund = g.refundableUntil ? `until ${date(g.refundableUntil)}` : g.kind === "purchase" ? "closed" : "—";
+    tr.append(
+      cell(describeGrant(g, ledgerGrants)),
+      cell(decimal(g.remaining), "num"),
+      cell(g.expiresAt ? dateTime(g.expiresAt) : "never"),
+      cell(refund, "flashcards-only"),
+    );
+    return tr;
+  });
+  if (rows.length === 0) rows.push(emptyRow(4, "No credits yet"));
+  $("grants").replaceChildren(...rows);
+}
+
+/** Why the headline differs from the ledger's figure, in one line (empty when it does not). */
+function balanceNote(b, offline) {
+  const parts = [];
+  if (compareDecimal(b.pending, "0") > 0) parts.push(`${count(b.pending, "credit")} used ${offline ? "offline" : "just now"} ${noun(b.pending, "is", "are")} already taken off; the server hears of ${noun(b.pending, "it", "them")} when you're online.`);
+  if (compareDecimal(b.heldOwn, "0") > 0) parts.push(`${count(b.heldOwn, "credit")} ${noun(b.heldOwn, "is", "are")} set aside for a generation in progress.`);
+  if (compareDecimal(b.heldOther, "0") > 0) parts.push(`${count(b.heldOther, "credit")} ${noun(b.heldOther, "is", "are")} set aside by your other devices.`);
+  if (compareDecimal(b.spendable, b.available) < 0) parts.push("Offline, only this much can be spent until you reconnect.");
+  if (parts.length === 0) parts.push(offline ? "Offline: spending is counted here and synced later." : "Up to date with the server.");
+  return parts.join(" ");
+}
+
+/**
+ * The balance panel from `meter.balance()`; `ledgerGrants`: the ledger's grant records by
+ * id (purchase dates and prices), empty until the ledger was read.
+ */
+export function renderBalance(b, { kind, offline, ledgerGrants = new Map() }) {
+  const big = $("balance");
+  big.textContent = `${decimal(b.spendable)} ${noun(b.spendable, "credit")}`;
+  big.dataset.value = b.spendable;
+  big.dataset.balance = b.balance;
+  $("balance-note").textContent = balanceNote(b, offline);
+  const low = $("low");
+  low.hidden = !b.low;
+  setText(low, b.low
+    ? `Low balance: ${count(b.spendable, "credit")} left. ${kind === "agent" ? "Upgrade your plan to get monthly credits." : "Buy a package or use your own API key."}`
+    : "");
+  renderGrants(b.grants, ledgerGrants);
+  for (const a of b.allowances) {
+    const el = $(`allowance-${a.kind}`);
+    if (el) el.textContent = decimal(a.remaining);
+  }
+  // The developer's figures.
+  $("ledger-balance").textContent = `${b.balance} (signed snapshot, version ${b.seq})`;
+  $("available").textContent = `${b.available} (spendable now ${b.spendable}, offline room ${b.room})`;
+  $("held").textContent = `${b.heldOwn} by this browser, ${b.heldOther} by other devices`;
+  $("pending").textContent = `${b.pending} in unacknowledged commits`;
+  $("freshness").textContent = b.freshness;
+  $("outbox").textContent = `${b.outbox} queued mutation(s)`;
+  $("outbox").dataset.value = String(b.outbox);
+}

@@ -1,0 +1,57 @@
+// The page's one message area: what the last action did, in the user's words. A new
+// message replaces the previous one, the next action clears it, and the user can dismiss
+// it; messages never carry a balance (the balance panel is the one place for that, so
+// nothing here can go stale against it). The area is a polite live region: a screen
+// reader hears each message once. Raw error codes stay in `data-code` and the Details log.
+
+const $ = (id) => document.getElementById(id);
+
+/** What an error code means for the user, and what to do. */
+const ERROR_TEXTS = {
+  OFFLINE: "You're offline, so this needs to wait: it reaches the server once you're back online.",
+  TRANSPORT_FAILED: "The server could not be reached. Check your connection and try again.",
+  INSUFFICIENT_CREDITS: "Not enough credits for this. Buy credits or make it smaller.",
+  OFFLINE_LIMIT: "You've used what can be spent offline. Go online to continue.",
+  AI_CALL_FAILED: "The AI service failed. Nothing was charged; try again.",
+  NO_CACHE: "Nothing is stored yet: sync first.",
+  SIGN_IN_FAILED: "Signing in failed. Reload the page to try again.",
+};
+
+/** A coded error as a sentence for the user. */
+export function explain(error) {
+  return ERROR_TEXTS[error?.code] ?? `Something went wrong: ${error?.message ?? error}`;
+}
+
+/**
+ * Shows `text` in the message area, replacing what was there. `level`: "ok", "warn" or
+ * "error"; `source`: the action it reports (for tests: `data-source`); `facts`: more
+ * `data-*` attributes for tests (outcome, hold id, amounts…).
+ */
+export function showMessage(text, { level = "ok", source = "", facts = {} } = {}) {
+  const box = $("message");
+  for (const key of Object.keys(box.dataset)) if (key !== "testid") delete box.dataset[key];
+  box.dataset.level = level;
+  box.dataset.source = source;
+  for (const [key, value] of Object.entries(facts)) box.dataset[key] = String(value);
+  box.className = `message ${level}`;
+  $("message-text").textContent = text;
+  box.hidden = false;
+}
+
+/** A coded error from `source` in the message area. */
+export function showErrorMessage(error, source = "") {
+  showMessage(explain(error), { level: "error", source, facts: { code: error?.code ?? "ERROR" } });
+}
+
+/** Empties the message area (the next action, or the user's "Dismiss"). */
+export function clearMessage() {
+  const box = $("message");
+  for (const key of Object.keys(box.dataset)) if (key !== "testid") delete box.dataset[key];
+  $("message-text").textContent = "";
+  box.hidden = true;
+}
+
+/** Wires the dismiss button. */
+export function initMessages() {
+  $("message-dismiss").addEventListener("click", clearMessage);
+}

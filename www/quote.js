@@ -1,0 +1,128 @@
+// The estimate and the decision, in the user's words: what the note will make, what it
+// costs (credits, or the provider's USD on the user's own key), whether it can run, and —
+// when the whole note does not fit but a smaller result does — the capped option the
+// package's `decide` offered. Every figure comes from the package as a decimal string.
+
+import { setText } from "./dom.js";
+import { count, decimal, noun, usd } from "./format.js";
+
+const $ = (id) => document.getElementById(id);
+
+/** "about 12 (9–15)", or "exactly 12" when the range is one value. */
+function range(r, unit) {
+  if (r.low === r.high) return `exactly ${count(r.high, unit)}`;
+  return `about ${count(r.expected, unit)} (${decimal(r.low)}–${decimal(r.high)})`;
+}
+
+function setData(el, data) {
+  for (const key of Object.keys(el.dataset)) if (key !== "testid") delete el.dataset[key];
+  for (const [key, value] of Object.entries(data)) el.dataset[key] = value === null || value === undefined ? "" : String(value);
+}
+
+/** The figures under the note. */
+function renderEstimate(estimate, byok) {
+  $("est-cards").textContent = estimate.cards ? range(estimate.cards, "card") : "–";
+  if (estimate.operation === "tts") {
+    $("size-label").textContent = "Length";
+    $("est-size").textContent = count(estimate.characters ?? 0, "character");
+  } else {
+    $("size-label").textContent = "Reply";
+    const out = estimate.outputTokens;
+    $("est-size").textContent = `about ${count(out.expected, "token")}, at most ${decimal(out.high)}`;
+  }
+  const cost = $("est-credits");
+  const p = estimate.providerUsd;
+  if (byok && p) {
+    $("cost-label").textContent = "Provider cost on your key";
+    cost.textContent = p.low === p.high ? usd(p.high) : `about ${usd(p.expected)}, at most ${usd(p.high)}`;
+    setData(cost, { unit: "usd", low: p.low, expected: p.expected, high: p.high });
+  } else {
+    const c = estimate.credits;
+    $("cost-label").textContent = "Cost";
+    cost.textContent = c.low === c.high ? `${count(c.high, "credit")}` : `about ${count(c.expected, "credit")}, at most ${decimal(c.high)}`;
+    setData(cost, { unit: "credits", low: c.low, expected: c.expected, high: c.high });
+  }
+  const overhead = estimate.inputTokens.expected;
+  $("est-tokens").textContent = `${estimate.operation}: ${decimal(overhead)} prompt tokens (the note plus fixed instructions), `
+    + `${decimal(estimate.outputTokens.expected)} reply tokens expected; credits ${estimate.credits.low} / ${estimate.credits.expected} / ${estimate.credits.high}`;
+}
+
+/** What the capped option lets the user do, as a button label. */
+function cappedLabel(capped) {
+  if (capped.cards !== null) return `Generate up to ${count(capped.cards, "card")} (${count(capped.reserve, "credit")})`;
+  return `Send with a shorter reply (up to ${count(capped.maxOutputTokens, "token")})`;
+}
+
+/** The ways to fund the whole thing, as a clause. */
+function remedies(decision, kind) {
+  if (kind === "agent") return "upgrade your plan";
+  const ways = [];
+  if (decision.options.includes("buyCredits") && decision.package) {
+    const p = decision.package;
+    ways.push(`buy ${p.quantity > 1 ? `${p.quantity} × ` : ""}the ${p.package.name} package (${count(p.package.total, "credit")})`);
+  }
+  if (decision.options.includes("useOwnKey")) ways.push("use your own API key");
+  return ways.join(" or ") || "add credits";
+}
+
+/** The decision line and the capped option's button. */
+function renderDecision(estimate, decision, kind) {
+  const line = $("decision");
+  const what = kind === "agent" ? "your message" : "your note";
+  let text;
+  switch (decision.funding) {
+    case "free":
+      text = "Free: this never uses credits.";
+      break;
+    case "byok": {
+      const p = estimate.providerUsd;
+      text = `Your own API key pays the provider directly${p ? ` (about ${usd(p.expected)})` : ""}; no credits are used.`;
+      break;
+    }
+    case "credits":
+      text = decision.proceed
+        ? `Ready: about ${count(decision.expected, "credit")}. Up to ${decimal(decision.reserve)} ${noun(decision.reserve, "is", "are")} set aside while it runs; you pay only for what is made.`
+        : `Nothing to send yet: write something in ${what}.`;
+      break;
+    case "insufficient": {
+      const whole = kind === "agent" ? "This" : "The whole note";
+      const head = `${whole} could cost up to ${count(estimate.credits.high, "credit")} and you can spend ${decimal(decision.balance ?? "0")}.`;
+      const c = decision.capped;
+      if (c && c.cards !== null) text = `${head} You can generate up to ${count(c.cards, "card")} now, or ${remedies(decision, kind)} for the whole note.`;
+      else if (c) text = `${head} You can send it now with a shorter reply (up to ${count(c.maxOutputTokens, "token")}), or ${remedies(decision, kind)}.`;
+      else text = `Not enough credits. ${head} To go ahead, ${remedies(decision, kind)}.`;
+      break;
+    }
+    default:
+      text = decision.reason;
+  }
+  setText(line, text);
+  line.className = `decision ${decision.funding}`;
+  line.dataset.funding = decision.funding;
+  line.dataset.proceed = String(decision.proceed);
+  $("decision-raw").textContent = `${decision.funding}: ${decision.reason}`;
+  const capped = $("generate-capped");
+  const c = decision.funding === "insufficient" ? decision.capped : null;
+  capped.hidden = !c;
+  capped.textContent = c ? cappedLabel(c) : "";
+  setData(capped, c ? { cards: c.cards, maxOutputTokens: c.maxOutputTokens, reserve: c.reserve } : {});
+  $("generate").disabled = !decision.proceed;
+  $("generate").textContent = kind === "agent" ? (estimate.operation === "tts" ? "Read aloud" : "Send") : "Generate";
+}
+
+/** The live estimate and the funding decision. */
+export function renderQuote({ estimate, decision }, { byok, kind }) {
+  renderEstimate(estimate, byok);
+  renderDecision(estimate, decision, kind);
+}
+
+/** An estimate that could not be made (a coded error). */
+export function renderQuoteError(error) {
+  for (const id of ["est-cards", "est-size", "est-credits"]) $(id).textContent = "–";
+  $("decision").textContent = `This note cannot be priced: ${error.message}`;
+  $("decision").className = "decision error";
+  $("decision").dataset.funding = "";
+  $("decision-raw").textContent = `${error.code ?? "ERROR"}: ${error.message}`;
+  $("generate-capped").hidden = true;
+  $("generate").disabled = true;
+}
