@@ -59,16 +59,25 @@ if [ "$WITH_BROWSERS" = 1 ] && [ "$WITH_FIREFOX" = 1 ] && [ -x /usr/bin/firefox-
 fi
 
 # wasm-opt from npm's binaryen (Debian's is too old for rustc 1.9x output); wasm-pack finds it on PATH.
+# The rest: the browser driver, tsc, and what tests/package/run.sh builds the package with as its
+# users would (bundlers, Vitest, the package linters), installed here once and linked into each
+# of its fresh projects.
+NPM_TOOLS=("binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" "typescript@$TYPESCRIPT_VERSION"
+  vite@8.4.0 webpack@5.113.0 esbuild@0.28.2 rollup@4.69.1 @rollup/plugin-node-resolve@16.0.3 vitest@3.2.4
+  publint@0.3.25 @arethetypeswrong/cli@0.18.5
+  # axe-core: the demo page's end-to-end test injects it into every state it checks.
+  "axe-core@$AXE_CORE_VERSION"
+  # The payments tests sign webhook events with Stripe's own library and receive email with a real SMTP server.
+  "stripe@$STRIPE_VERSION" "smtp-server@$SMTP_SERVER_VERSION")
 mkdir -p "$TOOLS"
-# axe-core: the demo page's end-to-end test injects it into every state it checks.
-if [ ! -x "$TOOLS/node_modules/.bin/wasm-opt" ] || [ ! -d "$TOOLS/node_modules/playwright-core" ] \
-   || ! grep -qs "\"version\": \"$TYPESCRIPT_VERSION\"" "$TOOLS/node_modules/typescript/package.json" \
-   || ! grep -qs "\"version\": \"$STRIPE_VERSION\"" "$TOOLS/node_modules/stripe/package.json" \
-   || ! grep -qs "\"version\": \"$SMTP_SERVER_VERSION\"" "$TOOLS/node_modules/smtp-server/package.json" \
-   || ! grep -qs "\"version\": \"$AXE_CORE_VERSION\"" "$TOOLS/node_modules/axe-core/package.json"; then
-  log "npm install binaryen@$BINARYEN_VERSION playwright-core@$PLAYWRIGHT_VERSION typescript@$TYPESCRIPT_VERSION stripe@$STRIPE_VERSION smtp-server@$SMTP_SERVER_VERSION axe-core@$AXE_CORE_VERSION"
+missing=0
+for spec in "${NPM_TOOLS[@]}"; do
+  name=${spec%@*} version=${spec##*@}
+  grep -qs "\"version\": \"$version\"" "$TOOLS/node_modules/$name/package.json" || missing=1
+done
+if [ "$missing" = 1 ]; then
+  log "npm install ${NPM_TOOLS[*]}"
   [ -f "$TOOLS/package.json" ] || echo '{"private":true}' > "$TOOLS/package.json"
-  npm install -s --prefix "$TOOLS" --no-audit --no-fund "binaryen@$BINARYEN_VERSION" "playwright-core@$PLAYWRIGHT_VERSION" "typescript@$TYPESCRIPT_VERSION" \
-    "stripe@$STRIPE_VERSION" "smtp-server@$SMTP_SERVER_VERSION" "axe-core@$AXE_CORE_VERSION"
+  npm install -s --prefix "$TOOLS" --no-audit --no-fund "${NPM_TOOLS[@]}"
 fi
 log "ready"

@@ -71,6 +71,9 @@ step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/node/
 
+step "package as users get it: npm pack, then bundlers in Chromium, Node ESM/CJS, Vitest, tsc (tests/package/run.sh)"
+bash tests/package/run.sh
+
 step "demo page end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core)"
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
 

@@ -24,7 +24,7 @@ const full = await load("pkg-ledger");
 
 // Every code the package may throw: the `ErrorCode` union of the generated .d.ts (itself
 // generated from the protocol crate's list). A thrown code missing from it fails the test.
-const dtsText = readFileSync(join(root, "pkg", "credit_meter.d.ts"), "utf8");
+const dtsText = readFileSync(join(root, "pkg", "index.d.ts"), "utf8");
 const union = /export type ErrorCode =([^;]*);/.exec(dtsText);
 assert.ok(union, "the .d.ts declares the ErrorCode union");
 const CODES = new Set([...union[1].matchAll(/"([A-Z_]+)"/g)].map((m) => m[1]));
@@ -68,6 +68,17 @@ const SLOT = {
   amount: [...WRONG_TYPES, ...NUMBERS, v("number 12.5", () => 12.5), v("-1", () => "-1"), v("1e400", () => "1e400"), v("NaN text", () => "NaN"),
     v("Infinity text", () => "Infinity"), v("-Infinity text", () => "-Infinity"), v("empty", () => ""), v("spaced", () => " 5"), v("comma", () => "12,5"),
     v("lone surrogates", () => LONE), v("10 MB", () => BIG)],
+  // A decimal string that may be negative (the money helpers: a difference goes below zero).
+  signedAmount: [...WRONG_TYPES, ...NUMBERS, v("number 12.5", () => 12.5), v("-1", () => "-1", "either"), v("--1", () => "--1"), v("1e400", () => "1e400"),
+    v("NaN text", () => "NaN"), v("Infinity text", () => "Infinity"), v("-Infinity text", () => "-Infinity"), v("empty", () => ""), v("spaced", () => " 5"),
+    v("comma", () => "12,5"), v("lone surrogates", () => LONE), v("10 MB", () => BIG)],
+  // formatAmount's options: absent is fine; a bad locale or digit count is refused.
+  formatOptions: [v("null", () => null, "either"), v("undefined", () => undefined, "either"), v("number 1", () => 1), v("true", () => true),
+    v("symbol", () => Symbol("s")), v("bigint", () => 5n), v("string", () => "de-DE"), v("throwing proxy", throwingProxy), v("revoked proxy", revokedProxy),
+    v("empty object", () => ({}), "either"), v("locale number", () => ({ locale: 7 })), v("locale malformed", () => ({ locale: "not a locale!" })),
+    v("locale lone surrogates", () => ({ locale: LONE })), v("locale 10 MB", () => ({ locale: BIG })), v("locale [number]", () => ({ locale: [1] })),
+    v("digits -1", () => ({ maximumFractionDigits: -1 })), v("digits 21", () => ({ maximumFractionDigits: 21 })), v("digits 1.5", () => ({ maximumFractionDigits: 1.5 })),
+    v("digits NaN", () => ({ maximumFractionDigits: NaN })), v("digits text", () => ({ maximumFractionDigits: "2" })), v("digits 1e300", () => ({ maximumFractionDigits: 1e300 }))],
   // Milliseconds since 1970.
   time: [v("number text", () => "1800000000000"), v("true", () => true), v("array", () => [T]), v("object", () => ({})), v("symbol", () => Symbol("t")),
     v("bigint", () => 5n), v("null", () => null), v("undefined", () => undefined), ...NUMBERS, v("-1", () => -1, "either"), v("1.5", () => 1.5), v("2^60", () => 2 ** 60)],
@@ -200,6 +211,11 @@ function clientTable(m) {
     functions: {
       estimateTokens: { slots: ["text", "name"], good: () => ["Hello world, again.", "o200k_base"] },
       isCreditMeterError: { slots: ["anything"], good: () => [new Error("plain")] },
+      compareAmounts: { slots: ["signedAmount", "signedAmount"], good: () => ["1.50", "-2"] },
+      addAmounts: { slots: ["signedAmount", "signedAmount"], good: () => ["0.1", "0.2"] },
+      subtractAmounts: { slots: ["signedAmount", "signedAmount"], good: () => ["0.1", "0.2"] },
+      formatAmount: { slots: ["signedAmount", "formatOptions"], good: () => ["1234.5678", { locale: "de-DE", maximumFractionDigits: 3 }] },
+      noteForModel: { slots: ["text"], good: () => [note] },
       estimate: { slots: [obj({ strict: true, required: ["operation"] })], good: () => [{ operation: "flashcards.generate", note, encoding: "cl100k_base" }] },
       decide: { slots: [obj({ strict: true, required: ["estimate"] })], good: () => [{ estimate: est(), balance: "100", byok: false }] },
       calibrate: { slots: [obj({ strict: true, required: ["estimate", "cards"] })], good: () => [{ state: null, estimate: est(), cards: 4, outputTokens: 300 }] },
@@ -521,6 +537,7 @@ function withMeter(table, m) {
       release: { async: true, slots: ["id"], good: () => ["no-such-hold"] },
       sync: { slots: [], good: () => [], result: (b) => b.balance },
       balance: { slots: [], good: () => [], result: (b) => b.balance },
+      status: { slots: [], good: () => [], result: (b) => b.balance },
       takeEvents: { slots: [], good: () => [], result: (e) => Array.isArray(e) },
       close: { slots: [], good: () => [], result: () => "", fresh: true },
     },

@@ -1,10 +1,10 @@
 // Runs the README's JavaScript examples exactly as written: each block between
-// <!-- example:start --> and <!-- example:end --> is saved as a module next to a
-// node_modules/ where credit-meter is the built pkg/ and credit-meter-ledger the ledger
-// build pkg-ledger/, then run by Node.
+// <!-- example:start --> and <!-- example:end --> is saved as a module in a fresh project
+// where credit-meter and credit-meter-ledger are installed as the README says — `npm pack`
+// of pkg/ and pkg-ledger/, then `npm install` of the tarballs —, then run by Node.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, mkdtempSync, mkdirSync, symlinkSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,14 +19,24 @@ function readmeExamples() {
   return blocks;
 }
 
-function run(code) {
-  for (const pkg of ["pkg", "pkg-ledger"]) {
-    assert.ok(existsSync(join(root, pkg, "credit_meter_bg.wasm")), `${pkg}/ is built (scripts/test.sh builds both)`);
+let tarballs = null;
+/** `npm pack` of pkg/ and pkg-ledger/, once. */
+function packed() {
+  if (!tarballs) {
+    const out = mkdtempSync(join(tmpdir(), "credit-meter-packed-"));
+    tarballs = ["pkg", "pkg-ledger"].map((pkg) => {
+      assert.ok(existsSync(join(root, pkg, "credit_meter_bg.wasm")), `${pkg}/ is built (scripts/test.sh builds both)`);
+      const name = execFileSync("npm", ["pack", "--silent", "--pack-destination", out], { cwd: join(root, pkg), encoding: "utf8" }).trim();
+      return join(out, name);
+    });
   }
+  return tarballs;
+}
+
+function run(code) {
   const dir = mkdtempSync(join(tmpdir(), "credit-meter-readme-"));
-  mkdirSync(join(dir, "node_modules"));
-  symlinkSync(join(root, "pkg"), join(dir, "node_modules", "credit-meter"), "dir");
-  symlinkSync(join(root, "pkg-ledger"), join(dir, "node_modules", "credit-meter-ledger"), "dir");
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: "readme-example", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--offline", "--no-audit", "--no-fund", "--silent", ...packed()], { cwd: dir });
   writeFileSync(join(dir, "example.mjs"), code);
   return execFileSync(process.execPath, [join(dir, "example.mjs")], { cwd: dir, encoding: "utf8" });
 }

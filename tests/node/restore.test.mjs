@@ -195,7 +195,7 @@ test("issue 17 §2: the 128-byte id rule is enforced at Meter.open", async () =>
 });
 
 test("issue 17 §2: SnapshotGrant declares expiresAt and refundableUntil optional, as balance().grants leaves them out", async () => {
-  const dts = readFileSync(join(root, "pkg", "credit_meter.d.ts"), "utf8");
+  const dts = readFileSync(join(root, "pkg", "index.d.ts"), "utf8");
   assert.match(dts, /interface SnapshotGrant \{[^}]*expiresAt\?: number;[^}]*refundableUntil\?: number;/);
   const ledger = await referenceLedger();
   const a = await installation(ledger, null, "grants");

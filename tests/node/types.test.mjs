@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dts = readFileSync(join(root, "pkg", "credit_meter.d.ts"), "utf8");
+const dts = readFileSync(join(root, "pkg", "index.d.ts"), "utf8");
 
 test("no public function or method is typed any", () => {
   // The InitOutput interface (raw Wasm exports) is wasm-bindgen's, not the API.

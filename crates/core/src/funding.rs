@@ -233,7 +233,24 @@ mod tests;
 json_from!(DecideRequest [deny] { estimate: "estimate", byok: "byok" = default, balance: "balance" = default });
 json_unit_enum!(Funding { Byok = "byok", Free = "free", Credits = "credits", Insufficient = "insufficient" });
 json_unit_enum!(Remedy { BuyCredits = "buyCredits", UseOwnKey = "useOwnKey" });
-json_to!(PackageSuggestion { package: "package", quantity: "quantity" });
+/// Written flat — the offer's fields and `quantity` side by side (`decision.package.name`) —
+/// plus the offer again under `package`, the shape of earlier releases
+/// (`decision.package.package.name`), kept for one release and then removed.
+impl crate::json::ToJsonFields for PackageSuggestion {
+    fn write_fields(&self, w: &mut crate::json::ObjectWriter<'_>) {
+        self.package.write_fields(w);
+        w.field("quantity", &self.quantity);
+        w.field("package", &self.package);
+    }
+}
+
+impl crate::json::ToJson for PackageSuggestion {
+    fn write_json(&self, out: &mut String) {
+        let mut w = crate::json::ObjectWriter::new(out);
+        crate::json::ToJsonFields::write_fields(self, &mut w);
+        w.end();
+    }
+}
 json_to!(Decision {
     operation: "operation",
     funding: "funding",

@@ -100,3 +100,18 @@ fn more_than_any_package_suggests_several_of_the_best_value() {
     let p = d.package.unwrap();
     assert_eq!((p.package.id.as_str(), p.quantity), ("power", 3));
 }
+
+#[test]
+fn a_suggested_package_is_written_flat_with_the_old_nested_shape_kept() {
+    let d = decide_with(cards_estimate(600), false, Some("99.5")).unwrap();
+    let json = crate::json::to_string(&d);
+    let value = crate::json::parse(&json).unwrap();
+    let package = value.get("package").unwrap();
+    let offer = d.package.as_ref().unwrap();
+    assert_eq!(package.get("id").and_then(|v| v.as_str()), Some(offer.package.id.as_str()));
+    assert_eq!(package.get("name").and_then(|v| v.as_str()), Some(offer.package.name.as_str()));
+    assert_eq!(package.get("quantity"), Some(&crate::json::Value::from_u64(offer.quantity)));
+    // Deprecated: the nested offer of earlier releases, for one release.
+    let nested = package.get("package").unwrap();
+    assert_eq!(nested.get("total").and_then(|v| v.as_str()), package.get("total").and_then(|v| v.as_str()));
+}

@@ -4,6 +4,8 @@
 //! - [`estimate`]: a low / expected / high estimate of an operation from a markdown note,
 //!   token counts or TTS characters (tokens through the `token-estimate` crate).
 //! - [`pricing`]: credits for an actual usage, rounded once at the debit; own-key USD.
+//! - [`amount_text`]: compare, add, subtract and round amounts written as decimal strings
+//!   (the hosts' money helpers; exact).
 //! - [`funding`]: the decision — the user's own key, credits, nobody, or "not enough:
 //!   buy this package or use your key".
 //! - [`capped`]: the smaller result that fits when the whole one does not (at most N
@@ -22,6 +24,7 @@ extern crate credit_meter_base;
 use credit_meter_base::{json, sort};
 use credit_meter_protocol::{decimal_ops, error, money, package};
 
+pub mod amount_text;
 pub mod capped;
 pub mod catalog;
 pub mod estimate;

@@ -152,6 +152,9 @@ error_codes! {
     /// HTTP 502 from a ledger service: the payment provider (Stripe) failed or refused a
     /// call; what the ledger already committed stays, and the same request can be sent again.
     PaymentProviderFailed = "PAYMENT_PROVIDER_FAILED",
+    /// A function of the npm package called before its WebAssembly was instantiated (the
+    /// `credit-meter/web` entry before `await init()`); the message says what to call.
+    NotInitialized = "NOT_INITIALIZED",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -274,6 +277,8 @@ pub const FORBIDDEN: ErrorCode = ErrorCode::Forbidden;
 pub const LIMIT_REACHED: ErrorCode = ErrorCode::LimitReached;
 /// [`ErrorCode::RateLimited`] under its wire name.
 pub const RATE_LIMITED: ErrorCode = ErrorCode::RateLimited;
+/// [`ErrorCode::NotInitialized`] under its wire name.
+pub const NOT_INITIALIZED: ErrorCode = ErrorCode::NotInitialized;
 
 #[cfg(test)]
 mod tests {

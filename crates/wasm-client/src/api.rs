@@ -71,7 +71,10 @@ pub fn calibrate(request: CalibrateRequestJs) -> Result<CalibrationStateJs, JsVa
 }
 
 /// The embedded default catalog, as a plain object you can edit and load with
-/// `loadCatalog`.
+/// `Catalog.load`.
+///
+/// @deprecated Use `Catalog.default().toJSON()` (one way to get the default catalog);
+/// `defaultCatalog` is removed in the next release.
 #[wasm_bindgen(js_name = defaultCatalog)]
 pub fn default_catalog() -> Result<CatalogDefinitionJs, JsValue> {
     DEFAULT_CATALOG.with(|c| to_js(c.definition()))
@@ -79,6 +82,9 @@ pub fn default_catalog() -> Result<CatalogDefinitionJs, JsValue> {
 
 /// Parses and validates a catalog (JSON text or a plain object). Throws `BAD_CATALOG`
 /// with the first broken rule.
+///
+/// @deprecated Use `Catalog.load` (the same function); `loadCatalog` is removed in the next
+/// release.
 #[wasm_bindgen(js_name = loadCatalog)]
 pub fn load_catalog(json: CatalogInputJs) -> Result<Catalog, JsValue> {
     Catalog::load(json)

@@ -12,6 +12,8 @@
 //!   rejections, hangs).
 //! - [`types`]: the TypeScript declarations of every shape that crosses.
 //! - [`api`]: the exported functions and the `Catalog` class.
+//! - [`amounts`]: the money helpers (compare, add, subtract, format decimal strings).
+//! - [`note_text`]: a note's text as the model sees it (what `estimate` priced).
 //! - [`text`]: long JS strings into Wasm memory in one copy (for `estimateTokens`).
 
 #![cfg(target_arch = "wasm32")]
@@ -28,6 +30,7 @@ use credit_meter_protocol::{error, ids, money, snapshot};
 // The client's sync machine, under the name the binding's code uses.
 use credit_meter_client as sync;
 
+pub mod amounts;
 pub mod api;
 pub mod convert;
 pub mod deferred;
@@ -35,6 +38,7 @@ pub mod entropy;
 pub mod js_error;
 pub mod js_host;
 pub mod meter;
+pub mod note_text;
 pub mod tab_lock;
 pub mod text;
 pub mod types;

@@ -11,17 +11,27 @@ const TS_ERROR_CODES: &'static str = crate::error::ErrorCode::TYPESCRIPT;
 const TS_TYPES: &'static str = r#"
 /** A decimal string such as "12.5". Money never crosses as a JS number. */
 export type Decimal = string;
+/** Options of `formatAmount`. */
+export interface FormatAmountOptions {
+  /** A BCP 47 language tag ("de-DE") or a list of them; the runtime's default locale when absent. */
+  locale?: string | string[];
+  /** Digits kept after the decimal separator, rounding half away from zero: 0 to 20, default 2. */
+  maximumFractionDigits?: number;
+}
 /** Tokenizers whose counts the estimator models. */
 export type Encoding = "o200k_base" | "cl100k_base";
 /** How an operation is charged. */
 export type ChargeKind = "perCard" | "perToken" | "perCharacter" | "flat" | "free";
 /** What every error this package throws has: a real `Error` named "CreditMeterError" with a stable `code`. */
 export interface CreditMeterErrorBase extends Error {
+  /** Always "CreditMeterError". */
   name: "CreditMeterError";
+  /** The stable code to branch on. */
   code: ErrorCode;
 }
 /** `INSUFFICIENT_CREDITS` from `Meter.reserve`: how short the balance is and the ways out. */
 export interface InsufficientCreditsError extends CreditMeterErrorBase {
+  /** Not enough spendable credits. */
   code: "INSUFFICIENT_CREDITS";
   /** Credits asked for. */
   needed: Decimal;
@@ -30,7 +40,7 @@ export interface InsufficientCreditsError extends CreditMeterErrorBase {
   /** `needed − available`. */
   shortfall: Decimal;
   /** The cheapest package that covers the shortfall (null when none is for sale). */
-  package: { package: PackageOffer; quantity: number } | null;
+  package: PackageSuggestion | null;
   /** `buyCredits` when a package covers it; `useOwnKey` where the operation allows keys. */
   options: Remedy[];
 }
@@ -38,7 +48,7 @@ export interface InsufficientCreditsError extends CreditMeterErrorBase {
  * `if (e.code === "INSUFFICIENT_CREDITS") e.shortfall` type-checks. */
 export type CreditMeterError =
   | InsufficientCreditsError
-  | (CreditMeterErrorBase & { code: Exclude<ErrorCode, "INSUFFICIENT_CREDITS"> });
+  | (CreditMeterErrorBase & { /** Any code but INSUFFICIENT_CREDITS. */ code: Exclude<ErrorCode, "INSUFFICIENT_CREDITS"> });
 
 /** What to estimate; which fields are needed depends on the operation's charge. */
 export interface EstimateRequest {
@@ -67,16 +77,22 @@ export interface EstimateRequest {
 }
 /** What one user's generations taught the card estimate. Save it; pass it back. */
 export interface CalibrationState {
+  /** Format version (1). */
   v: 1;
+  /** Generations observed with a card prediction. */
   samples: number;
-  /** Actual ÷ predicted cards. */
+  /** Actual cards ÷ predicted cards, averaged. */
   cardRatio: Decimal;
+  /** Mean absolute deviation of the per-generation ratio from `cardRatio`, relative. */
   cardDeviation: Decimal;
+  /** Generations observed with output tokens. */
   tokenSamples: number;
+  /** Output tokens per card, averaged (null until observed). */
   outputTokensPerCard: Decimal | null;
 }
 /** One generation's outcome. */
 export interface CalibrateRequest {
+  /** The state so far (from the last `calibrate`); absent or null for a first generation. */
   state?: CalibrationState | null;
   /** The estimate made before the generation. */
   estimate: Estimate;
@@ -86,39 +102,96 @@ export interface CalibrateRequest {
   outputTokens?: number;
 }
 /** A count with its range. */
-export interface CountRange { low: number; expected: number; high: number; }
-/** An amount with its range; `high` is what a hold reserves. */
-export interface Bounds<T> { low: T; expected: T; high: T; }
-/** Structures flashcards are made from. */
-export interface NoteStructure {
-  headings: number; listItems: number; definitions: number; sentences: number;
-  tableRows: number; codeBlocks: number; mathBlocks: number; explicitCards: number; words: number;
+export interface CountRange {
+  /** The lower bound. */
+  low: number;
+  /** The most likely value. */
+  expected: number;
+  /** The upper bound. */
+  high: number;
 }
-/** What was left out of a note. */
-export interface Removed { frontmatter: boolean; comments: number; embeds: number; bytes: number; }
-/** A note's analysis. */
-export interface NoteSummary { sentChars: number; removed: Removed; structure: NoteStructure; }
+/** An amount with its range; `high` is what a hold reserves. */
+export interface Bounds<T> {
+  /** The lower bound. */
+  low: T;
+  /** The most likely value. */
+  expected: T;
+  /** The upper bound (what a hold reserves). */
+  high: T;
+}
+/** Structures flashcards are made from (counted in the text sent to the model). */
+export interface NoteStructure {
+  /** Headings, of every level. */
+  headings: number;
+  /** List items, nested and task items included. */
+  listItems: number;
+  /** Definition-list terms and `Term: definition` lines. */
+  definitions: number;
+  /** Sentences in paragraphs, block quotes and table cells. */
+  sentences: number;
+  /** Table body rows. */
+  tableRows: number;
+  /** Fenced or indented code blocks. */
+  codeBlocks: number;
+  /** Display math blocks. */
+  mathBlocks: number;
+  /** Cards already written in the note (`Q:` lines, `question::answer`, clozes). */
+  explicitCards: number;
+  /** Words of prose (a CJK character counts as one). */
+  words: number;
+}
+/** What was left out of a note before it is sent. */
+export interface Removed {
+  /** Whether a YAML frontmatter was removed. */
+  frontmatter: boolean;
+  /** `%% comments %%` removed. */
+  comments: number;
+  /** Media embeds removed (images, audio, video, PDF). */
+  embeds: number;
+  /** Bytes removed in all. */
+  bytes: number;
+}
+/** A note's analysis (`noteForModel(note)` is the text it describes). */
+export interface NoteSummary {
+  /** Characters of the text sent to the model. */
+  sentChars: number;
+  /** What was left out. */
+  removed: Removed;
+  /** The structures counted. */
+  structure: NoteStructure;
+}
 /** The estimate of one operation. Pass it to `decide` as is. */
 export interface Estimate {
+  /** The operation's id. */
   operation: string;
+  /** How the operation is charged. */
   charge: ChargeKind;
+  /** The model priced (null for operations without one). */
   model: string | null;
+  /** The token encoding counted with (null when no tokens are involved). */
   encoding: Encoding | null;
+  /** Prompt tokens. */
   inputTokens: CountRange;
+  /** Completion tokens. */
   outputTokens: CountRange;
+  /** Flashcards (per-card operations only). */
   cards: CountRange | null;
+  /** TTS characters (per-character operations only). */
   characters: number | null;
   /** Credits, each bound rounded up to the catalog's step. */
   credits: Bounds<Decimal>;
   /** What the call would cost on the user's own key, in USD. */
   providerUsd: Bounds<Decimal> | null;
+  /** Whether the operation may run on the user's own key. */
   byokAllowed: boolean;
   /** False when there is nothing to send (no AI call needed). */
   hasWork: boolean;
+  /** The note's analysis (when the request had a note). */
   note: NoteSummary | null;
 }
 /** What to decide. */
 export interface DecideRequest {
+  /** The estimate, as `estimate` returned it. */
   estimate: Estimate;
   /** Whether the user has their own API key configured. */
   byok?: boolean;
@@ -127,27 +200,52 @@ export interface DecideRequest {
 }
 /** A credit package with its derived figures. */
 export interface PackageOffer {
-  id: string; name: string; credits: Decimal; bonus: Decimal; total: Decimal;
+  /** Package id. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Credits bought. */
+  credits: Decimal;
+  /** Bonus credits on top. */
+  bonus: Decimal;
+  /** `credits + bonus`. */
+  total: Decimal;
+  /** Price in USD. */
   priceUsd: Decimal;
   /** price / total, rounded half-up to 6 decimal places. */
   perCreditUsd: Decimal;
 }
-/** Who pays. */
+/** A package to buy: the offer, and how many of it cover the shortfall. */
+export interface PackageSuggestion extends PackageOffer {
+  /** How many of this package (1 unless the shortfall exceeds every package). */
+  quantity: number;
+  /** @deprecated The same offer, nested as in earlier releases (`decision.package.package.name`):
+   * read `decision.package.name`. Removed in the next release. */
+  package: PackageOffer;
+}
+/** Who pays: the user's own key, nobody (free), credits, or nobody yet (not enough credits). */
 export type Funding = "byok" | "free" | "credits" | "insufficient";
 /** A way out of an insufficient balance. */
 export type Remedy = "buyCredits" | "useOwnKey";
 /** The decision. */
 export interface Decision {
+  /** The operation's id. */
   operation: string;
+  /** Who pays. */
   funding: Funding;
   /** Whether to make the AI call at all. */
   proceed: boolean;
   /** Credits to hold before the call. */
   reserve: Decimal;
+  /** Credits the call is expected to cost. */
   expected: Decimal;
+  /** The balance decided against (null when none was given or needed). */
   balance: Decimal | null;
+  /** Credits missing (`insufficient` only). */
   shortfall: Decimal | null;
-  package: { package: PackageOffer; quantity: number } | null;
+  /** The cheapest package that covers the shortfall (`insufficient` only; null when none is for sale). */
+  package: PackageSuggestion | null;
+  /** The ways out of an insufficient balance. */
   options: Remedy[];
   /** A smaller result the balance covers now (insufficient only, when there is one). */
   capped: CappedOffer | null;
@@ -183,80 +281,303 @@ export interface MeterHost {
   /** Called with every event (see MeterEvent). */
   onEvent?(event: MeterEvent): void;
 }
+/** How long the host's callbacks may take before they count as failed. */
+export interface MeterTimeouts {
+  /** `load` and `save`, in milliseconds. */
+  storageMs?: number;
+  /** `pull` and `push`, in milliseconds. */
+  networkMs?: number;
+}
 /** Options of Meter.open. */
 export interface MeterOptions {
+  /** The user's account at the ledger. */
   accountId: string;
+  /** This installation's id (the ledger numbers each device's changes). */
   deviceId: string;
   /** The ledger's Ed25519 public keys by key id, base64url. */
   publicKeys: Record<string, string>;
   /** Prices (default: the embedded catalog). */
   catalog?: string | CatalogDefinition | Catalog;
+  /** The host's callbacks: storage and the ledger's transport. */
   host: MeterHost;
-  timeouts?: { storageMs?: number; networkMs?: number };
+  /** Callback timeouts (defaults apply when absent). */
+  timeouts?: MeterTimeouts;
+}
+/** A reserve of an explicit amount. */
+export interface ReserveAmount {
+  /** The operation's id. */
+  operation: string;
+  /** Credits to hold. */
+  amount: Decimal;
+  /** The agent whose usage it is (agent subscriptions). */
+  agentId?: string;
 }
 /** What reserve takes: a Decision from meter.decide, or an operation and an amount. */
-export type ReserveArgs = Decision | { operation: string; amount: Decimal; agentId?: string };
+export type ReserveArgs = Decision | ReserveAmount;
+/** A commit of an explicit number of credits. */
+export interface CommitCredits {
+  /** Credits to charge. */
+  credits: Decimal;
+}
+/** A commit of the usage, priced with the meter's catalog. */
+export interface CommitUsage {
+  /** The operation's id. */
+  operation: string;
+  /** The model used (the operation's default when absent). */
+  model?: string;
+  /** Flashcards made. */
+  cards?: number;
+  /** Prompt tokens used. */
+  inputTokens?: number;
+  /** Completion tokens used. */
+  outputTokens?: number;
+  /** TTS characters spoken. */
+  characters?: number;
+}
 /** What commit takes: credits, or the usage to price with the catalog. */
-export type CommitArgs =
-  | { credits: Decimal }
-  | { operation: string; model?: string; cards?: number; inputTokens?: number; outputTokens?: number; characters?: number };
+export type CommitArgs = CommitCredits | CommitUsage;
 /** decide on a Meter: the balance comes from the meter. */
-export interface MeterDecideRequest { estimate: Estimate; byok?: boolean; }
+export interface MeterDecideRequest {
+  /** The estimate, as `meter.estimate` returned it. */
+  estimate: Estimate;
+  /** Whether the user has their own API key configured. */
+  byok?: boolean;
+}
 /** A hold on credits. */
-export interface Hold { holdId: string; amount: Decimal; operation: string; needsConfirmation: boolean; seq: number; }
+export interface Hold {
+  /** The hold's id: pass it to `commit` or `release`. */
+  holdId: string;
+  /** Credits held. */
+  amount: Decimal;
+  /** The operation's id. */
+  operation: string;
+  /** Beyond the offline limit: run the AI call only once the ledger has confirmed the reserve. */
+  needsConfirmation: boolean;
+  /** The reserve's mutation seq. */
+  seq: number;
+}
 /** A saved commit or release. */
-export interface Settled { holdId: string; kind: "commit" | "release"; credits?: Decimal; }
+export interface Settled {
+  /** The hold settled. */
+  holdId: string;
+  /** Whether it was committed or released. */
+  kind: "commit" | "release";
+  /** Credits charged (commits). */
+  credits?: Decimal;
+}
 /** A grant as the signed snapshot shows it. */
-export interface SnapshotGrant { id: string; kind: string; remaining: Decimal; /** Absent: never expires. */ expiresAt?: number; priority: number; /** Absent: not refundable. */ refundableUntil?: number; }
-/** The meter's balance. */
+export interface SnapshotGrant {
+  /** Grant id. */
+  id: string;
+  /** What kind of grant (purchase, bonus, allowance…). */
+  kind: string;
+  /** Credits left on it. */
+  remaining: Decimal;
+  /** Absent: never expires. */
+  expiresAt?: number;
+  /** Order of use: lower is spent first. */
+  priority: number;
+  /** Absent: not refundable. */
+  refundableUntil?: number;
+}
+/** What is left of an allowance (LLM tokens, TTS characters). */
+export interface AllowanceLeft {
+  /** The allowance's kind. */
+  kind: string;
+  /** Units left. */
+  remaining: number;
+}
+/** The meter's state (`meter.status()`): see PROTOCOL.md §4 for the arithmetic. */
 export interface Balance {
-  balance: Decimal; available: Decimal;
+  /** Credits on the usable grants. */
+  balance: Decimal;
+  /** `balance − heldOther − heldOwn − pending`, never below 0. */
+  available: Decimal;
   /** What may be reserved now: available, bounded by the offline room when stale. */
   spendable: Decimal;
-  heldOwn: Decimal; heldOther: Decimal; pending: Decimal; exposure: Decimal; room: Decimal;
+  /** This device's holds. */
+  heldOwn: Decimal;
+  /** Other devices' holds. */
+  heldOther: Decimal;
+  /** Commits not yet acknowledged. */
+  pending: Decimal;
+  /** What this device may owe without the ledger's acknowledgement. */
+  exposure: Decimal;
+  /** `offlineLimit − exposure`: what may still be spent offline. */
+  room: Decimal;
+  /** Whether the snapshot is fresh, stale, absent, or the clock was set back. */
   freshness: "none" | "fresh" | "stale" | "clockUntrusted";
-  stale: boolean; low: boolean; seq: number; outbox: number; at: number;
+  /** Whether the snapshot is not fresh. */
+  stale: boolean;
+  /** Whether the balance is below a low-balance level. */
+  low: boolean;
+  /** The snapshot's seq (0 without one). */
+  seq: number;
+  /** Mutations waiting to be acknowledged. */
+  outbox: number;
+  /** The instant of this view (ms since 1970). */
+  at: number;
+  /** The grants, in order of use. */
   grants: SnapshotGrant[];
-  allowances: { kind: string; remaining: number }[];
+  /** The allowances left. */
+  allowances: AllowanceLeft[];
+}
+/** The ledger acknowledged a mutation. */
+export interface AcknowledgedEvent {
+  /** The event's type. */
+  type: "acknowledged";
+  /** The mutation's seq. */
+  seq: number;
+  /** What the mutation was. */
+  kind: "reserve" | "commit" | "release";
+  /** The hold it concerns. */
+  holdId: string;
+  /** The ledger's status ("applied", "refused", "duplicate"…). */
+  status: string | null;
+  /** The refusal's code. */
+  code: string | null;
+  /** Credits charged (commits). */
+  charged: Decimal | null;
+  /** Usage beyond the balance the ledger recorded as overdraft (commits). */
+  overdraft: Decimal | null;
+  /** Usage left unpaid (commits). */
+  unpaid: Decimal | null;
+  /** Whether a reserve that needed confirmation is confirmed. */
+  confirmed: boolean;
+}
+/** A sync finished. */
+export interface SyncedEvent {
+  /** The event's type. */
+  type: "synced";
+  /** The new snapshot's seq. */
+  seq: number;
+  /** Mutations still waiting. */
+  outbox: number;
+}
+/** A sync failed; it is retried. */
+export interface SyncFailedEvent {
+  /** The event's type. */
+  type: "syncFailed";
+  /** Why (an ErrorCode). */
+  code: string;
+  /** Attempts so far. */
+  attempt: number;
+  /** When the next attempt is (ms since 1970). */
+  retryAt: number;
+}
+/** The persisted state failed its checks and was discarded. */
+export interface CacheDiscardedEvent {
+  /** The event's type. */
+  type: "cacheDiscarded";
+  /** Why. */
+  code: "TAMPERED_CACHE" | "WRONG_ACCOUNT";
+  /** Mutations kept from the outbox. */
+  keptMutations: number;
+  /** Whether the outbox could not be kept. */
+  outboxLost: boolean;
+}
+/** A host callback failed. */
+export interface HostErrorEvent {
+  /** The event's type. */
+  type: "hostError";
+  /** HOST_FAILED, HOST_TIMEOUT… */
+  code: string;
+  /** Which callback. */
+  callback: string;
+  /** What it threw. */
+  message: string;
 }
 /** Something the host may want to show. */
-export type MeterEvent =
-  | { type: "acknowledged"; seq: number; kind: "reserve" | "commit" | "release"; holdId: string; status: string | null; code: string | null; charged: Decimal | null; overdraft: Decimal | null; unpaid: Decimal | null; confirmed: boolean }
-  | { type: "synced"; seq: number; outbox: number }
-  | { type: "syncFailed"; code: string; attempt: number; retryAt: number }
-  | { type: "cacheDiscarded"; code: "TAMPERED_CACHE" | "WRONG_ACCOUNT"; keptMutations: number; outboxLost: boolean }
-  | { type: "hostError"; code: string; callback: string; message: string };
+export type MeterEvent = AcknowledgedEvent | SyncedEvent | SyncFailedEvent | CacheDiscardedEvent | HostErrorEvent;
 /** USD per unit, as OpenRouter spells it. */
 export interface ModelPricing {
-  prompt: Decimal; completion: Decimal; request?: Decimal;
-  input_cache_read?: Decimal; input_cache_write?: Decimal;
+  /** USD per prompt token. */
+  prompt: Decimal;
+  /** USD per completion token. */
+  completion: Decimal;
+  /** USD per request. */
+  request?: Decimal;
+  /** USD per cached prompt token read. */
+  input_cache_read?: Decimal;
+  /** USD per cached prompt token written. */
+  input_cache_write?: Decimal;
 }
 /** A model entry (OpenRouter's shape; other fields are ignored). */
-export interface ModelDefinition { id: string; name?: string; encoding?: Encoding; pricing: ModelPricing; }
+export interface ModelDefinition {
+  /** Model id ("openai/gpt-4o-mini"). */
+  id: string;
+  /** Display name. */
+  name?: string;
+  /** Its tokenizer (guessed from the id when absent). */
+  encoding?: Encoding;
+  /** Its prices. */
+  pricing: ModelPricing;
+}
 /** A charging rule. */
 export type Charge =
-  | { kind: "perCard"; creditsPerCard: Decimal }
-  | { kind: "perToken"; markup?: Decimal }
-  | { kind: "perCharacter"; creditsPerCharacter?: Decimal; charactersPerCredit?: Decimal }
-  | { kind: "flat"; credits: Decimal }
-  | { kind: "free" };
+  | { /** Per flashcard. */ kind: "perCard"; /** Credits per card. */ creditsPerCard: Decimal }
+  | { /** Per token, at the model's price. */ kind: "perToken"; /** Multiplier on the provider's price. */ markup?: Decimal }
+  | {
+      /** Per TTS character, at exactly one of the two rates. */
+      kind: "perCharacter";
+      /** Credits per character. */
+      creditsPerCharacter?: Decimal;
+      /** Characters per credit (exact where credits per character is not, e.g. 300). */
+      charactersPerCredit?: Decimal;
+    }
+  | { /** A fixed price. */ kind: "flat"; /** Credits per call. */ credits: Decimal }
+  | { /** Nothing to pay. */ kind: "free" };
 /** An operation entry. */
 export interface OperationDefinition {
-  id: string; name?: string; charge: Charge; model?: string; byok?: boolean;
-  promptOverheadTokens?: number; outputTokensPerCard?: number;
-  expectedOutputTokens?: number; maxOutputTokens?: number;
+  /** Operation id ("flashcards.generate"). */
+  id: string;
+  /** Display name. */
+  name?: string;
+  /** How it is charged. */
+  charge: Charge;
+  /** Its default model. */
+  model?: string;
+  /** Whether it may run on the user's own key. */
+  byok?: boolean;
+  /** Prompt tokens added to the content (instructions). */
+  promptOverheadTokens?: number;
+  /** Completion tokens per card (per-card operations). */
+  outputTokensPerCard?: number;
+  /** Expected completion tokens (token-priced operations). */
+  expectedOutputTokens?: number;
+  /** The call's completion limit. */
+  maxOutputTokens?: number;
 }
 /** A package entry. */
-export interface PackageDefinition { id: string; name: string; credits: Decimal; bonus?: Decimal; priceUsd: Decimal; }
+export interface PackageDefinition {
+  /** Package id. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Credits bought. */
+  credits: Decimal;
+  /** Bonus credits on top. */
+  bonus?: Decimal;
+  /** Price in USD. */
+  priceUsd: Decimal;
+}
 /** A catalog document (format 1). */
 export interface CatalogDefinition {
+  /** Format version (1). */
   format: 1;
+  /** The catalog's revision label. */
   revision: string;
+  /** The only currency (USD). */
   currency?: "USD";
+  /** Credits per US dollar. */
   creditsPerUsd: Decimal;
+  /** Every debit rounds up to a multiple of this. */
   creditStep: Decimal;
+  /** Models and their prices. */
   models?: ModelDefinition[];
+  /** Operations and their charges. */
   operations: OperationDefinition[];
+  /** Packages for sale. */
   packages?: PackageDefinition[];
 }
 "#;

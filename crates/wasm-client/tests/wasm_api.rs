@@ -160,7 +160,7 @@ fn decide_round_trips_an_estimate_and_rejects_bad_amounts() {
     let d = decide(req.clone().unchecked_into()).unwrap();
     assert_eq!(get(&d, "funding").as_string().as_deref(), Some("insufficient"));
     assert_eq!(get(&d, "shortfall").as_string().as_deref(), Some("7"));
-    assert_eq!(get(&d, "package.package.id").as_string().as_deref(), Some("starter"));
+    assert_eq!(get(&d, "package.id").as_string().as_deref(), Some("starter"));
     // Through JSON and back, as a host that persists it would.
     let again = JSON::parse(&JSON::stringify(&req).unwrap().as_string().unwrap()).unwrap();
     Reflect::set(&again, &"byok".into(), &JsValue::TRUE).unwrap();

@@ -271,7 +271,7 @@ async fn insufficient_credits_carries_the_way_out() {
     let e = settle(m.reserve(args.unchecked_into())).await.unwrap_err();
     assert_eq!(code(&e), "INSUFFICIENT_CREDITS");
     assert_eq!(s(&e, "shortfall"), "100");
-    assert_eq!(s(&e, "package.package.id"), "starter");
+    assert_eq!(s(&e, "package.id"), "starter");
     assert_eq!(JSON::stringify(&get(&e, "options")).unwrap(), "[\"buyCredits\",\"useOwnKey\"]");
     m.close();
 }

@@ -2,6 +2,7 @@
 // OpenRouter with the user's own key or to the vendor's proxy (paid with credits), and
 // the reply read as flashcards plus the token usage it reports.
 import { requestUrl } from "obsidian";
+import { noteForModel } from "credit-meter/inline";
 import { OPENROUTER_URL } from "./settings";
 
 /** One card. */
@@ -37,16 +38,6 @@ const PROMPT =
   "Turn the user's note into flashcards for spaced repetition: one fact per card, short and " +
   'self-contained. Answer with JSON only: {"cards":[{"front":"…","back":"…"}]}.';
 
-/** The note as the model sees it: frontmatter, %% comments %% and embeds left out (as
- * the estimate leaves them out). */
-export function textForModel(note: string): string {
-  return note
-    .replace(/^---\r?\n[\s\S]*?\r?\n---(\r?\n|$)/, "")
-    .replace(/%%[\s\S]*?%%/g, "")
-    .replace(/!\[\[[^\]]*\]\]/g, "")
-    .trim();
-}
-
 /** Asks the model for flashcards. Throws on a failed call or a reply without cards. */
 export async function generateCards(route: AiRoute, model: string, note: string): Promise<Generation> {
   const res = await requestUrl({
@@ -58,7 +49,8 @@ export async function generateCards(route: AiRoute, model: string, note: string)
       model,
       messages: [
         { role: "system", content: PROMPT },
-        { role: "user", content: textForModel(note) },
+        // Exactly the text the estimate priced (frontmatter, comments, media embeds left out).
+        { role: "user", content: noteForModel(note) },
       ],
       response_format: { type: "json_object" },
     }),

@@ -1,20 +1,10 @@
-// The credit account: the client package instantiated once, on first use (main.js has no
-// top-level await), and one Meter over data.json and the ledger, opened when credits are
-// first needed and closed when the user switches to their own key.
-import { initSync, Meter, MeterEvent } from "credit-meter";
-import wasmBytes from "credit-meter/credit_meter_bg.wasm";
+// The credit account: one Meter over data.json and the ledger, opened when credits are
+// first needed and closed when the user switches to their own key. The package comes from
+// its `credit-meter/inline` entry: the .wasm is embedded in main.js and instantiated when
+// the plugin loads (synchronously; main.js has no top-level await, no loader, no asset).
+import { Meter, type MeterEvent } from "credit-meter/inline";
 import type { LedgerClient } from "./ledger";
 import type { PluginStore } from "./storage";
-
-let instantiated = false;
-
-/** Instantiates the inlined .wasm (synchronously, once). */
-export function initCreditMeter(): void {
-  if (!instantiated) {
-    initSync({ module: wasmBytes });
-    instantiated = true;
-  }
-}
 
 /** Thrown when credits are needed but no account is set. */
 export class NoAccountError extends Error {
@@ -73,7 +63,7 @@ export class CreditAccount {
     this.meter = null;
     this.epoch++;
     if (!meter) return;
-    if (meter.balance().outbox > 0) await meter.sync().catch(() => undefined);
+    if (meter.status().outbox > 0) await meter.sync().catch(() => undefined);
     meter.close();
   }
 
@@ -87,7 +77,6 @@ export class CreditAccount {
   private async start(): Promise<Meter> {
     const { accountId, deviceId } = this.store.settings;
     if (!accountId) throw new NoAccountError();
-    initCreditMeter();
     const meter = await Meter.open({
       accountId,
       deviceId,

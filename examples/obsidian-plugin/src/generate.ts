@@ -3,10 +3,8 @@
 // the hold goes back), release everything if the call failed. With the user's own key the
 // ledger is never contacted.
 import type { App, TFile } from "obsidian";
-import { decide, estimate, type Estimate, type Meter } from "credit-meter";
+import { compareAmounts, decide, estimate, type Estimate, type Meter } from "credit-meter/inline";
 import { creditRoute, generateCards, ownKeyRoute, type Flashcard, type Generation } from "./ai";
-import { initCreditMeter } from "./credits";
-import { compareDecimal } from "./decimal";
 import type { FlashcardSettings } from "./settings";
 import { confirm, generatedMessage, insufficientMessage, NOTHING_TO_SEND, ownKeyMessage, type Shortfall } from "./ui";
 
@@ -17,25 +15,22 @@ export const OPERATION = "flashcards.generate";
 export interface GenerateContext {
   app: App;
   settings: FlashcardSettings;
+  /** The user's own OpenRouter key (from secret storage), or null: then credits pay. */
+  ownKey: () => string | null;
   /** The open meter (opened on first use). */
   meter: () => Promise<Meter>;
   notify: (message: string) => void;
 }
 
-/** Runs the command on the active note. */
-export async function generateFromActiveNote(ctx: GenerateContext): Promise<void> {
-  const file = ctx.app.workspace.getActiveFile();
-  if (!file || file.extension !== "md") {
-    ctx.notify("Open a markdown note to generate flashcards from it.");
-    return;
-  }
+/** Runs the command on a markdown note (the active one: see the command's checkCallback). */
+export async function generateFromNote(ctx: GenerateContext, file: TFile): Promise<void> {
   const note = await ctx.app.vault.read(file);
-  if (ctx.settings.openRouterKey) await withOwnKey(ctx, file, note);
+  const key = ctx.ownKey();
+  if (key) await withOwnKey(ctx, file, note, key);
   else await withCredits(ctx, file, note);
 }
 
-async function withOwnKey(ctx: GenerateContext, file: TFile, note: string): Promise<void> {
-  initCreditMeter();
+async function withOwnKey(ctx: GenerateContext, file: TFile, note: string, key: string): Promise<void> {
   const est = ownKeyEstimate(note, ctx.settings.model);
   if (!decide({ estimate: est, byok: true }).proceed) {
     ctx.notify(NOTHING_TO_SEND);
@@ -43,7 +38,7 @@ async function withOwnKey(ctx: GenerateContext, file: TFile, note: string): Prom
   }
   let made: Generation;
   try {
-    made = await generateCards(ownKeyRoute(ctx.settings.openRouterKey), ctx.settings.model, note);
+    made = await generateCards(ownKeyRoute(key), ctx.settings.model, note);
   } catch (err) {
     ctx.notify(`Flashcard generation failed: ${message(err)}.`);
     return;
@@ -79,7 +74,7 @@ async function withCredits(ctx: GenerateContext, file: TFile, note: string): Pro
     ctx.notify(NOTHING_TO_SEND);
     return;
   }
-  if (compareDecimal(decision.reserve, ctx.settings.confirmAboveCredits) > 0) {
+  if (compareAmounts(decision.reserve, ctx.settings.confirmAboveCredits) > 0) {
     const cards = est.cards ? `${est.cards.low}–${est.cards.high} flashcards` : "flashcards";
     const ok = await confirm(
       ctx.app,
@@ -129,7 +124,7 @@ async function withCredits(ctx: GenerateContext, file: TFile, note: string): Pro
     () => true,
     () => false,
   );
-  ctx.notify(generatedMessage(made.cards.length, charged, meter.balance().available, synced));
+  ctx.notify(generatedMessage(made.cards.length, charged, meter.status().available, synced));
 }
 
 function reserveFailed(err: unknown, high: string): string {
@@ -141,10 +136,11 @@ function reserveFailed(err: unknown, high: string): string {
   return `Could not reserve credits: ${message(err)}.`;
 }
 
-/** The cards, appended to the note as `front :: back` lines. */
+/** The cards, appended to the note as `front :: back` lines (Vault.process: one atomic
+ * read-modify-write, so an edit made while the AI was answering is kept). */
 async function appendCards(app: App, file: TFile, cards: Flashcard[]): Promise<void> {
   const lines = cards.map((c) => `${c.front.replace(/\n/g, " ")} :: ${c.back.replace(/\n/g, " ")}`);
-  await app.vault.append(file, `\n\n## Flashcards\n${lines.join("\n")}\n`);
+  await app.vault.process(file, (text) => `${text}\n\n## Flashcards\n${lines.join("\n")}\n`);
 }
 
 function message(err: unknown): string {

@@ -2,9 +2,17 @@
 // credit-meter, or with the user's own OpenRouter key (then the ledger is never used).
 import { Notice, Plugin } from "obsidian";
 import { CreditAccount } from "./credits";
-import { generateFromActiveNote } from "./generate";
+import { generateFromNote } from "./generate";
 import { LedgerClient } from "./ledger";
-import { DEFAULT_SETTINGS, FlashcardSettingTab, newDeviceId, type FlashcardSettings, type SettingsOwner } from "./settings";
+import {
+  DEFAULT_SETTINGS,
+  FlashcardSettingTab,
+  MIGRATED_KEY_SECRET,
+  newDeviceId,
+  ownKey,
+  type FlashcardSettings,
+  type SettingsOwner,
+} from "./settings";
 import { PluginStore } from "./storage";
 
 /** AI flashcards with credits. */
@@ -12,20 +20,38 @@ export default class CreditFlashcardsPlugin extends Plugin implements SettingsOw
   settings: FlashcardSettings = { ...DEFAULT_SETTINGS };
   /** Settles once start-up is done: with credits, the meter opened and synced once. */
   ready: Promise<void> = Promise.resolve();
+  /** Settles when the last generation the command started is done (checkCallback cannot
+   * return it; the scenario test awaits it). */
+  generation: Promise<void> = Promise.resolve();
   private store!: PluginStore;
   private credits!: CreditAccount;
 
   async onload(): Promise<void> {
     this.store = await PluginStore.open(this);
     if (!this.store.settings.deviceId) await this.store.saveSettings({ deviceId: newDeviceId() });
+    // A key an older version kept in data.json moves to secret storage (and out of data.json).
+    if (this.store.legacyOpenRouterKey) {
+      this.app.secretStorage.setSecret(MIGRATED_KEY_SECRET, this.store.legacyOpenRouterKey);
+      await this.store.saveSettings({ openRouterSecret: MIGRATED_KEY_SECRET });
+    }
     this.settings = this.store.settings;
     const ledger = new LedgerClient(() => this.settings.ledgerUrl);
     this.credits = new CreditAccount(this.store, ledger, (m) => this.notify(m));
+    // Offered only while a markdown note is open (checkCallback).
     this.addCommand({
       id: "generate-flashcards",
       name: "Generate flashcards from this note",
-      callback: () =>
-        generateFromActiveNote({ app: this.app, settings: this.settings, meter: () => this.credits.open(), notify: (m) => this.notify(m) }),
+      checkCallback: (checking) => {
+        const file = this.app.workspace.getActiveFile();
+        if (!file || file.extension !== "md") return false;
+        if (!checking) {
+          this.generation = generateFromNote(
+            { app: this.app, settings: this.settings, ownKey: () => ownKey(this.app, this.settings), meter: () => this.credits.open(), notify: (m) => this.notify(m) },
+            file,
+          );
+        }
+        return true;
+      },
     });
     this.addCommand({ id: "sync-credits", name: "Sync credit balance", callback: () => this.syncCredits() });
     this.addSettingTab(new FlashcardSettingTab(this.app, this));
@@ -47,11 +73,11 @@ export default class CreditFlashcardsPlugin extends Plugin implements SettingsOw
   }
 
   private usesCredits(): boolean {
-    return !this.settings.openRouterKey && !!this.settings.accountId;
+    return !ownKey(this.app, this.settings) && !!this.settings.accountId;
   }
 
   private async syncCredits(): Promise<void> {
-    if (this.settings.openRouterKey) {
+    if (ownKey(this.app, this.settings)) {
       this.notify("Your own OpenRouter key is in use: no credits are used.");
       return;
     }

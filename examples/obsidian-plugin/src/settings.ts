@@ -1,6 +1,8 @@
 // The plugin's settings: what they are, their defaults, and the settings tab that edits
-// them. They are saved in data.json next to the meter's signed cache (see storage.ts).
-import { App, Plugin, PluginSettingTab, Setting } from "obsidian";
+// them. They are saved in data.json next to the meter's signed cache (see storage.ts); the
+// user's own API key is not: it lives in Obsidian's secret storage (1.11.4+), and the
+// settings keep only the name of its entry.
+import { App, Plugin, PluginSettingTab, SecretComponent, Setting } from "obsidian";
 
 /** Everything the user (or the vendor's defaults) configures. */
 export interface FlashcardSettings {
@@ -12,8 +14,9 @@ export interface FlashcardSettings {
   ledgerUrl: string;
   /** The vendor's AI proxy (OpenRouter-style chat completions), paid with credits. */
   proxyUrl: string;
-  /** The user's own OpenRouter key: when set, it is used instead of credits. */
-  openRouterKey: string;
+  /** The name of the secret-storage entry holding the user's own OpenRouter key ("" for
+   * none): when it holds a key, that key is used instead of credits. */
+  openRouterSecret: string;
   /** Model id (OpenRouter's), also the catalog's model for the estimate. */
   model: string;
   /** Ask before spending more than this many credits on one note (a decimal string). */
@@ -26,10 +29,20 @@ export const DEFAULT_SETTINGS: FlashcardSettings = {
   deviceId: "",
   ledgerUrl: "https://ledger.example.com",
   proxyUrl: "https://ai.example.com/v1/chat/completions",
-  openRouterKey: "",
+  openRouterSecret: "",
   model: "openai/gpt-4o-mini",
   confirmAboveCredits: "25",
 };
+
+/** The secret-storage entry a key saved in data.json by an older version is moved to. */
+export const MIGRATED_KEY_SECRET = "credit-flashcards-openrouter";
+
+/** The user's own OpenRouter key from secret storage, or null when none is chosen or set. */
+export function ownKey(app: App, settings: FlashcardSettings): string | null {
+  if (!settings.openRouterSecret) return null;
+  const key = app.secretStorage.getSecret(settings.openRouterSecret);
+  return key && key.trim() ? key.trim() : null;
+}
 
 /** Where OpenRouter's chat completions live (own-key calls go straight there). */
 export const OPENROUTER_URL = "https://openrouter.ai/api/v1/chat/completions";
@@ -81,7 +94,14 @@ export class FlashcardSettingTab extends PluginSettingTab {
             .onChange((value) => this.owner.updateSettings({ [key]: value.trim() })),
         );
     text("Account ID", "Your account at the vendor: credits are bought and kept there.", "accountId", "acct-…");
-    text("OpenRouter API key", "Your own key: used instead of credits when set (no credits are charged).", "openRouterKey", "sk-or-…");
+    new Setting(containerEl)
+      .setName("OpenRouter API key")
+      .setDesc("Your own key, kept in Obsidian's secret storage (never in data.json): used instead of credits when set.")
+      .addComponent((el) =>
+        new SecretComponent(this.app, el)
+          .setValue(this.owner.settings.openRouterSecret)
+          .onChange((name) => this.owner.updateSettings({ openRouterSecret: name.trim() })),
+      );
     text("Model", "The OpenRouter model that writes the cards.", "model");
     text("Confirm above (credits)", "Ask before a note may cost more than this.", "confirmAboveCredits");
   }

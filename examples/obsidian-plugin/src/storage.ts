@@ -19,13 +19,17 @@ export class PluginStore {
     private readonly plugin: Plugin,
     public settings: FlashcardSettings,
     private meter: unknown,
+    /** An OpenRouter key an older version saved in data.json (to move to secret storage). */
+    public readonly legacyOpenRouterKey: string | null,
   ) {}
 
   /** Reads data.json (absent or empty: defaults and no meter state). */
   static async open(plugin: Plugin): Promise<PluginStore> {
     const raw: unknown = await plugin.loadData();
     const data = raw && typeof raw === "object" ? (raw as Partial<Record<keyof PluginData, unknown>>) : {};
-    return new PluginStore(plugin, readSettings(data.settings), data.meter ?? null);
+    const saved = data.settings && typeof data.settings === "object" ? (data.settings as Record<string, unknown>) : {};
+    const legacy = typeof saved.openRouterKey === "string" && saved.openRouterKey.trim() ? saved.openRouterKey.trim() : null;
+    return new PluginStore(plugin, readSettings(data.settings), data.meter ?? null, legacy);
   }
 
   /** The meter's state as text for `host.load` (null when there is none). A hand-edited

@@ -27,7 +27,7 @@ export function insufficientMessage(high: string, balance: string, s: Shortfall)
     const p = s.package;
     ways.push(
       p
-        ? `buy ${p.quantity > 1 ? `${p.quantity} × ` : ""}${p.package.name} (${p.package.total} credits, $${p.package.priceUsd})`
+        ? `buy ${p.quantity > 1 ? `${p.quantity} × ` : ""}${p.name} (${p.total} credits, $${p.priceUsd})`
         : "buy credits",
     );
   }

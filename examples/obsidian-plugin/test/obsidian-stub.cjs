@@ -1,8 +1,8 @@
 // A stand-in for the `obsidian` module, just enough of the real API for the bundled
 // main.js to run under Node: Plugin (loadData/saveData over a data.json file, commands,
 // a settings tab), Notice (recorded), requestUrl (routed by the test), Vault (read,
-// append), Workspace (getActiveFile), Modal (answered from a queue), Setting,
-// PluginSettingTab. `control` is the test's side: what was shown, sent and saved.
+// process), Workspace (getActiveFile), Modal (answered from a queue), Setting,
+// PluginSettingTab, SecretStorage (app.secretStorage) and SecretComponent. `control` is the test's side: what was shown, sent and saved.
 "use strict";
 const fs = require("node:fs");
 
@@ -22,6 +22,8 @@ const control = {
   files: new Map(),
   /** The note the workspace has open (a path). */
   activePath: null,
+  /** Obsidian's secret storage (shared by every App, as on one machine): id → secret. */
+  secrets: new Map(),
   /** requestUrl calls not settled yet. */
   inflight: new Set(),
   /** Resolves once no request is in flight, including ones started by the settling of
@@ -116,8 +118,11 @@ class Vault {
     if (!control.files.has(file.path)) throw new Error(`no such file ${file.path}`);
     return control.files.get(file.path);
   }
-  async append(file, data) {
-    control.files.set(file.path, (control.files.get(file.path) || "") + data);
+  async process(file, fn) {
+    if (!control.files.has(file.path)) throw new Error(`no such file ${file.path}`);
+    const text = fn(control.files.get(file.path));
+    control.files.set(file.path, text);
+    return text;
   }
 }
 
@@ -127,8 +132,22 @@ class Workspace {
   }
 }
 
+class SecretStorage {
+  setSecret(id, secret) {
+    if (!/^[a-z0-9-]+$/.test(id)) throw new Error(`invalid secret id ${id}`);
+    control.secrets.set(id, secret);
+  }
+  getSecret(id) {
+    return control.secrets.has(id) ? control.secrets.get(id) : null;
+  }
+  listSecrets() {
+    return [...control.secrets.keys()];
+  }
+}
+
 class App {
   constructor() {
+    this.secretStorage = new SecretStorage();
     this.vault = new Vault();
     this.workspace = new Workspace();
   }
@@ -232,6 +251,15 @@ class TextComponent {
   }
 }
 
+/** Picks a secret-storage entry by name; the value is the entry's name, not the secret. */
+class SecretComponent extends TextComponent {
+  constructor(app, containerEl) {
+    super();
+    this.app = app;
+    this.containerEl = containerEl;
+  }
+}
+
 class Setting {
   constructor(containerEl) {
     this.settingEl = containerEl.createDiv({ cls: "setting-item" });
@@ -245,6 +273,10 @@ class Setting {
   }
   setDesc(desc) {
     this.desc = desc;
+    return this;
+  }
+  addComponent(cb) {
+    this.components.push(cb(this.settingEl));
     return this;
   }
   addText(cb) {
@@ -311,6 +343,8 @@ module.exports = {
   Notice,
   Plugin,
   PluginSettingTab,
+  SecretComponent,
+  SecretStorage,
   Setting,
   TAbstractFile,
   TFile,

@@ -254,10 +254,17 @@ impl Meter {
         p.unchecked_into()
     }
 
-    /// The balance now: figures, freshness, grants and allowances from the signed snapshot.
-    pub fn balance(&self) -> BalanceJs {
+    /// The meter's state now: the balance and what is spendable, holds, freshness, grants
+    /// and allowances from the signed snapshot (`meter.status().available`).
+    pub fn status(&self) -> BalanceJs {
         self.inner.now();
         balance_value(&self.inner).unchecked_into()
+    }
+
+    /// @deprecated Use `status()` (the same object: `meter.balance().balance` read oddly);
+    /// `balance()` is removed in the next release.
+    pub fn balance(&self) -> BalanceJs {
+        self.status()
     }
 
     /// Events since the last call (acknowledgements, sync failures, a discarded cache…).
