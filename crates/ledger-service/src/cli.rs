@@ -73,6 +73,13 @@ Bounds:
   --offline-limit CREDITS     a device's offline limit unless set per device (default 50)
   --snapshot-ttl-seconds N    how long a snapshot stays fresh (default 300)
   --db-pool N                 database connections (default 4)
+  --upstream-url URL          turn on the AI proxy (POST /v1/ai/chat/completions, README
+                              \"AI proxy\"): an OpenAI-compatible base such as
+                              https://openrouter.ai/api/v1 (/chat/completions is appended)
+  --upstream-key-file F       the vendor's provider key (never logged nor answered)
+  --upstream-idle-seconds N   the provider's longest silence before a call fails (default 120)
+  --catalog F                 the catalog (models, prices) the proxy prices with
+                              (default: the built-in catalog)
   --state-entries N           journal entries /v1/state shows (default 200)
 Logs:
   RUST_LOG                    (environment) the log filter (default info); logs go to
@@ -121,6 +128,10 @@ pub(crate) struct ServeOptions {
     pub snapshot_ttl: Duration,
     pub db_pool: usize,
     pub state_entries: u32,
+    pub upstream_url: Option<String>,
+    pub upstream_key_file: Option<PathBuf>,
+    pub upstream_idle: Duration,
+    pub catalog: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -216,6 +227,10 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         snapshot_ttl: Duration::from_secs(300),
         db_pool: 4,
         state_entries: 200,
+        upstream_url: None,
+        upstream_key_file: None,
+        upstream_idle: Duration::from_secs(120),
+        catalog: None,
     };
     let secs = |f: &str, v: &str| number::<u64>(f, v).map(Duration::from_secs);
     for (f, v) in pairs(args)? {
@@ -257,6 +272,10 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--snapshot-ttl-seconds" => o.snapshot_ttl = secs(&f, &v)?,
             "--db-pool" => o.db_pool = number(&f, &v)?,
             "--state-entries" => o.state_entries = number(&f, &v)?,
+            "--upstream-url" => o.upstream_url = Some(v),
+            "--upstream-key-file" => o.upstream_key_file = Some(v.into()),
+            "--upstream-idle-seconds" => o.upstream_idle = secs(&f, &v)?,
+            "--catalog" => o.catalog = Some(v.into()),
             _ => return Err(format!("unknown flag {f}")),
         }
     }

@@ -46,6 +46,10 @@ pub(crate) fn to_json(rec: &AccountRecord) -> String {
         ("devices".to_string(), Value::Object(devices)),
         ("holdOwner".to_string(), Value::Object(owners)),
     ];
+    // Holds the AI proxy claimed (absent in records written before the proxy).
+    if !rec.proxied.is_empty() {
+        fields.push(("proxied".to_string(), json::to_value(&rec.proxied)));
+    }
     if let Some(clock) = rec.account.clock() {
         fields.push(("clock".to_string(), json::to_value(&clock)));
     }
@@ -63,6 +67,10 @@ pub(crate) fn from_json(text: &str) -> Result<AccountRecord, String> {
     let state = LedgerState::from_json(take("state")?).map_err(bad)?;
     let devices_v = take("devices")?;
     let owners_v = take("holdOwner")?;
+    let proxied = match json::take_member(&mut m, "proxied") {
+        Some(v) => BTreeMap::from_json(v).map_err(bad)?,
+        None => BTreeMap::new(),
+    };
     let clock = match json::take_member(&mut m, "clock") {
         Some(c) => Some(i64::from_json(c).map_err(bad)?),
         None => None,
@@ -73,7 +81,7 @@ pub(crate) fn from_json(text: &str) -> Result<AccountRecord, String> {
         devices.insert(id, device_from(d).map_err(bad)?);
     }
     let hold_owner = strings(owners_v).map_err(bad)?;
-    Ok(AccountRecord { account, version, devices, hold_owner })
+    Ok(AccountRecord { account, version, devices, hold_owner, proxied })
 }
 
 fn device_from(v: Value) -> Result<Device, JsonError> {

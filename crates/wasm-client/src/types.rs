@@ -205,7 +205,7 @@ export interface Balance {
 }
 /** Something the host may want to show. */
 export type MeterEvent =
-  | { type: "acknowledged"; seq: number; kind: "reserve" | "commit" | "release"; holdId: string; status: string | null; code: string | null; charged: Decimal | null; overdraft: Decimal | null; unpaid: Decimal | null; confirmed: boolean }
+  | { type: "acknowledged"; seq: number; kind: "reserve" | "commit" | "release"; holdId: string; status: string | null; code: string | null; charged: Decimal | null; overdraft: Decimal | null; unpaid: Decimal | null; settledBy: "proxy" | null; confirmed: boolean }
   | { type: "synced"; seq: number; outbox: number }
   | { type: "syncFailed"; code: string; attempt: number; retryAt: number }
   | { type: "cacheDiscarded"; code: "TAMPERED_CACHE" | "WRONG_ACCOUNT"; keptMutations: number; outboxLost: boolean }
