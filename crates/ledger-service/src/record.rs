@@ -157,6 +157,12 @@ mod tests {
         assert!(l.handle_admin(r#"{"op":"purchase","accountId":"a","purchaseId":"p","packageId":"starter"}"#, now).contains("true"));
         let push = r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"d:1","amount":"10","operation":"x"},{"type":"commit","seq":2,"at":0,"holdId":"d:1","amount":"70"}]}"#;
         assert!(l.handle_push(push, now).contains("applied"));
+        // A hold the AI proxy settled and one it claimed.
+        let push = r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":3,"at":0,"holdId":"d:2","amount":"5","operation":"x"},{"type":"reserve","seq":4,"at":0,"holdId":"d:3","amount":"5","operation":"x"}]}"#;
+        assert!(l.handle_push(push, now).contains("applied"));
+        l.claim_hold("a", "d:2", None, now).expect("claimed");
+        l.settle_hold("a", "d:2", Some(Credits::parse("1.5").expect("credits")), now).expect("settled");
+        l.claim_hold("a", "d:3", Some("d"), now).expect("claimed");
         let rec = l.take_account("a").expect("account");
         let text = to_json(&rec);
         let back = from_json(&text).expect("parses");
@@ -165,5 +171,7 @@ mod tests {
         assert_eq!(back.devices["d"].last_seq, 2);
         assert_eq!(back.devices["d"].overdraft, rec.devices["d"].overdraft);
         assert_eq!(back.hold_owner, rec.hold_owner);
+        assert_eq!(back.proxied, rec.proxied);
+        assert_eq!(back.proxied.len(), 2);
     }
 }
