@@ -168,7 +168,7 @@ mod tests {
         let back = from_json(&text).expect("parses");
         assert_eq!(to_json(&back), text);
         assert_eq!(back.account.state(), rec.account.state());
-        assert_eq!(back.devices["d"].last_seq, 2);
+        assert_eq!(back.devices["d"].last_seq, 4);
         assert_eq!(back.devices["d"].overdraft, rec.devices["d"].overdraft);
         assert_eq!(back.hold_owner, rec.hold_owner);
         assert_eq!(back.proxied, rec.proxied);
