@@ -110,7 +110,9 @@ fn proxy_from(o: &cli::ServeOptions) -> Result<Option<Arc<proxy::Proxy>>, String
         None => credit_meter_core::catalog::Catalog::default_catalog(),
     };
     let p = proxy::Proxy::new(url, key, catalog, o.upstream_idle)?;
-    tracing::info!(endpoint = %p.endpoint, "AI proxy on /v1/ai/chat/completions");
+    // The provider's host only: a URL could carry credentials in its user-info part.
+    let host = reqwest::Url::parse(&p.endpoint).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    tracing::info!(provider = %host, "AI proxy on /v1/ai/chat/completions");
     Ok(Some(Arc::new(p)))
 }
 
