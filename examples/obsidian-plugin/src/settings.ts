@@ -10,8 +10,13 @@ export interface FlashcardSettings {
   deviceId: string;
   /** Base URL of the vendor's ledger (`POST /v1/push`, `POST /v1/pull`, `GET /v1/keys`). */
   ledgerUrl: string;
-  /** The vendor's AI proxy (OpenRouter-style chat completions), paid with credits. */
+  /** The vendor's AI proxy (OpenRouter-style chat completions), paid with credits: the
+   * ledger's own `POST /v1/ai/chat/completions`, which settles the hold from the
+   * provider's reported usage (README "AI proxy"). */
   proxyUrl: string;
+  /** The device token from the vendor's sign-in (a JWT): the AI proxy refuses calls
+   * without one. */
+  deviceToken: string;
   /** The user's own OpenRouter key: when set, it is used instead of credits. */
   openRouterKey: string;
   /** Model id (OpenRouter's), also the catalog's model for the estimate. */
@@ -25,7 +30,8 @@ export const DEFAULT_SETTINGS: FlashcardSettings = {
   accountId: "",
   deviceId: "",
   ledgerUrl: "https://ledger.example.com",
-  proxyUrl: "https://ai.example.com/v1/chat/completions",
+  proxyUrl: "https://ledger.example.com/v1/ai/chat/completions",
+  deviceToken: "",
   openRouterKey: "",
   model: "openai/gpt-4o-mini",
   confirmAboveCredits: "25",
@@ -81,6 +87,7 @@ export class FlashcardSettingTab extends PluginSettingTab {
             .onChange((value) => this.owner.updateSettings({ [key]: value.trim() })),
         );
     text("Account ID", "Your account at the vendor: credits are bought and kept there.", "accountId", "acct-…");
+    text("Device token", "From the vendor's sign-in: pays AI calls with credits through the vendor's proxy.", "deviceToken", "eyJ…");
     text("OpenRouter API key", "Your own key: used instead of credits when set (no credits are charged).", "openRouterKey", "sk-or-…");
     text("Model", "The OpenRouter model that writes the cards.", "model");
     text("Confirm above (credits)", "Ask before a note may cost more than this.", "confirmAboveCredits");
