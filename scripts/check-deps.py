@@ -21,7 +21,8 @@ NORMAL = {
     "credit-meter-ledger-core": {"credit-meter-base", "credit-meter-protocol"},
     "credit-meter": {"credit-meter-base", "credit-meter-protocol", "credit-meter-core", "credit-meter-client"},
     "credit-meter-ledger-wasm": {"credit-meter-base", "credit-meter-protocol", "credit-meter-ledger-core", "credit-meter"},
-    "credit-meter-ledger-service": {"credit-meter-base", "credit-meter-protocol", "credit-meter-ledger-core"},
+    "credit-meter-ledger-service": {"credit-meter-base", "credit-meter-protocol", "credit-meter-ledger-core",
+                                    "credit-meter-core"},
     "credit-meter-sim": {"credit-meter-base", "credit-meter-protocol", "credit-meter-core", "credit-meter-client",
                          "credit-meter-ledger-core"},
 }

@@ -30,7 +30,15 @@ STAND_IN_PORT=$STAND_IN_PORT SMTP_PORT=$SMTP_PORT LEDGER_URL="http://127.0.0.1:$
   STRIPE_SECRET_KEY_FILE="$SECRETS/stripe-secret-key" STRIPE_WEBHOOK_SECRET_FILE="$SECRETS/stripe-webhook-secret" \
   node "$ROOT/scripts/stripe-stand-in.mjs" &
 STAND_IN=$!
-trap 'kill "$STAND_IN" 2>/dev/null || true' EXIT
+# A local stand-in for the AI provider (scripts/stand-in-provider.mjs) behind the ledger's
+# AI proxy (README "AI proxy"; the page www/proxy.html calls it); stopped with the ledger.
+PROVIDER_LOG=$(mktemp)
+node "$ROOT/scripts/stand-in-provider.mjs" 0 >"$PROVIDER_LOG" &
+PROVIDER_PID=$!
+trap 'kill "$STAND_IN" "$PROVIDER_PID" 2>/dev/null; rm -f "$PROVIDER_LOG"' EXIT
+for _ in $(seq 50); do grep -q "stand-in provider on" "$PROVIDER_LOG" && break; sleep 0.1; done
+UPSTREAM=$(sed -n 's/^stand-in provider on //p' "$PROVIDER_LOG")
+[ -n "$UPSTREAM" ] || { echo "the stand-in provider did not start" >&2; exit 1; }
 # The service prints "credit-meter ledger listening on http://127.0.0.1:PORT/ (demo: …/www/)".
 # Only www/ and pkg/ are served; the database, the key file and the secrets are outside both.
 "${CARGO_TARGET_DIR:-$ROOT/target}/release/credit-meter-ledger" serve --addr "127.0.0.1:$PORT" \
@@ -38,4 +46,4 @@ trap 'kill "$STAND_IN" 2>/dev/null || true' EXIT
   --stripe-api-base "http://127.0.0.1:$STAND_IN_PORT" --stripe-secret-key-file "$SECRETS/stripe-secret-key" \
   --stripe-webhook-secret-file "$SECRETS/stripe-webhook-secret" --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
   --checkout-success-url "http://127.0.0.1:$PORT/www/?checkout=paid" --checkout-cancel-url "http://127.0.0.1:$PORT/www/?checkout=cancelled" \
-  --email-buy-url "http://127.0.0.1:$PORT/www/"
+  --email-buy-url "http://127.0.0.1:$PORT/www/" --upstream-url "$UPSTREAM"

@@ -33,6 +33,10 @@ pub struct Ack {
     pub overdraft: Option<Credits>,
     /// Commit: credits beyond the offline limit, not collected.
     pub unpaid: Option<Credits>,
+    /// Commit or release of a hold that paid for a call through the ledger's AI proxy:
+    /// `"proxy"`. The amounts are then the proxy's settlement from the provider's reported
+    /// usage (absent while the call still ran), not this commit's amount (PROTOCOL §6.7).
+    pub settled_by: Option<String>,
     /// Reserve: the hold is open on the ledger now (confirmed).
     pub confirmed: bool,
 }
@@ -208,6 +212,7 @@ impl Machine {
                 charged: result.charged,
                 overdraft: result.overdraft,
                 unpaid: result.unpaid,
+                settled_by: result.settled_by.clone(),
                 confirmed: false,
             };
             if let Mutation::Reserve { hold_id, .. } = &mutation {

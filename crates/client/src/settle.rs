@@ -148,6 +148,7 @@ mod tests {
             charged: None,
             overdraft: None,
             unpaid: None,
+            settled_by: None,
             confirmed,
         })
     }

@@ -77,6 +77,13 @@ Bounds:
                               beyond it usage is recorded as unpaid
   --snapshot-ttl-seconds N    how long a snapshot stays fresh (default 300)
   --db-pool N                 database connections (default 4)
+  --upstream-url URL          turn on the AI proxy (POST /v1/ai/chat/completions, README
+                              \"AI proxy\"): an OpenAI-compatible base such as
+                              https://openrouter.ai/api/v1 (/chat/completions is appended)
+  --upstream-key-file F       the vendor's provider key (never logged nor answered)
+  --upstream-idle-seconds N   the provider's longest silence before a call fails (default 120)
+  --catalog F                 the catalog (models, prices) the proxy prices with
+                              (default: the built-in catalog)
   --state-entries N           journal entries /v1/state shows (default 200)
 Logs:
   RUST_LOG                    (environment) the log filter (default info); logs go to
@@ -131,6 +138,10 @@ pub(crate) struct ServeOptions {
     pub state_entries: u32,
     /// Stripe and SMTP (`payments::config`).
     pub payments: crate::payments::config::PaymentOptions,
+    pub upstream_url: Option<String>,
+    pub upstream_key_file: Option<PathBuf>,
+    pub upstream_idle: Duration,
+    pub catalog: Option<PathBuf>,
 }
 
 /// What the command line asks for.
@@ -228,6 +239,10 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         db_pool: 4,
         state_entries: 200,
         payments: Default::default(),
+        upstream_url: None,
+        upstream_key_file: None,
+        upstream_idle: Duration::from_secs(120),
+        catalog: None,
     };
     let secs = |f: &str, v: &str| number::<u64>(f, v).map(Duration::from_secs);
     for (f, v) in pairs(args)? {
@@ -270,6 +285,10 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--snapshot-ttl-seconds" => o.snapshot_ttl = secs(&f, &v)?,
             "--db-pool" => o.db_pool = number(&f, &v)?,
             "--state-entries" => o.state_entries = number(&f, &v)?,
+            "--upstream-url" => o.upstream_url = Some(v),
+            "--upstream-key-file" => o.upstream_key_file = Some(v.into()),
+            "--upstream-idle-seconds" => o.upstream_idle = secs(&f, &v)?,
+            "--catalog" => o.catalog = Some(v.into()),
             _ if o.payments.set(&f, v)? => {}
             _ => return Err(format!("unknown flag {f}")),
         }

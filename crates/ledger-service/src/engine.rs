@@ -48,6 +48,8 @@ pub(crate) enum Op {
     Pull,
     /// `POST /v1/admin`.
     Admin,
+    /// A claim or settlement of the AI proxy (`RefLedger::handle_proxy`).
+    Proxy,
 }
 
 /// Mutations of a push by how they ended (for `/metrics`).
@@ -136,6 +138,7 @@ pub(crate) fn run(
         Op::Push => ledger.handle_push(body, now),
         Op::Pull => ledger.handle_pull(body, now),
         Op::Admin => ledger.handle_admin(body, now),
+        Op::Proxy => ledger.handle_proxy(body, now),
     };
     let Some(mut rec) = ledger.take_account(account_id) else {
         return Ok(Outcome { response, write: None, tally: Tally::default(), notices: Vec::new() });
@@ -213,7 +216,7 @@ fn counts(rec: &credit_meter_ledger_core::reference::AccountRecord, now: i64) ->
 fn limit_error(op: Op, message: &str) -> String {
     let error = json::Value::object([("code", LIMIT_REACHED.as_str().into()), ("message", message.into())]);
     match op {
-        Op::Admin => json::to_string(&json::Value::object([("error", error), ("ok", false.into())])),
+        Op::Admin | Op::Proxy => json::to_string(&json::Value::object([("error", error), ("ok", false.into())])),
         Op::Push | Op::Pull => json::to_string(&json::Value::object([("v", json::Value::from_u64(1)), ("error", error)])),
     }
 }

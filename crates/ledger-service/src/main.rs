@@ -10,6 +10,7 @@ mod keys;
 mod locks;
 mod metrics;
 mod payments;
+mod proxy;
 mod rate;
 mod record;
 mod reply;
@@ -86,6 +87,35 @@ fn check_served(dir: &Path, private: &[PathBuf]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The AI proxy `--upstream-url` asks for (`None` without it).
+fn proxy_from(o: &cli::ServeOptions) -> Result<Option<Arc<proxy::Proxy>>, String> {
+    let Some(url) = &o.upstream_url else {
+        if o.upstream_key_file.is_some() {
+            return Err("--upstream-key-file needs --upstream-url".into());
+        }
+        return Ok(None);
+    };
+    let key = match &o.upstream_key_file {
+        Some(f) => {
+            let text = String::from_utf8(read(f, "upstream key")?).map_err(|_| "the upstream key file is not UTF-8".to_string())?;
+            Some(proxy::UpstreamKey::new(&text)?)
+        }
+        None => None,
+    };
+    let catalog = match &o.catalog {
+        Some(f) => {
+            let text = String::from_utf8(read(f, "catalog")?).map_err(|_| "the catalog is not UTF-8".to_string())?;
+            credit_meter_core::catalog::Catalog::parse(&text).map_err(|e| format!("--catalog {}: {e}", f.display()))?
+        }
+        None => credit_meter_core::catalog::Catalog::default_catalog(),
+    };
+    let p = proxy::Proxy::new(url, key, catalog, o.upstream_idle)?;
+    // The provider's host only: a URL could carry credentials in its user-info part.
+    let host = reqwest::Url::parse(&p.endpoint).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+    tracing::info!(provider = %host, "AI proxy on /v1/ai/chat/completions");
+    Ok(Some(Arc::new(p)))
 }
 
 async fn serve(o: cli::ServeOptions) -> Result<(), String> {
@@ -186,6 +216,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         demo,
         push_rate: Arc::new(rate::PushRate::new(o.pushes_per_minute)),
         payments,
+        proxy: proxy_from(&o)?,
     };
 
     // Keys are re-read periodically: `keys rotate` needs no restart.

@@ -46,6 +46,10 @@ pub(crate) fn to_json(rec: &AccountRecord) -> String {
         ("devices".to_string(), Value::Object(devices)),
         ("holdOwner".to_string(), Value::Object(owners)),
     ];
+    // Holds the AI proxy claimed (absent in records written before the proxy).
+    if !rec.proxied.is_empty() {
+        fields.push(("proxied".to_string(), json::to_value(&rec.proxied)));
+    }
     if let Some(clock) = rec.account.clock() {
         fields.push(("clock".to_string(), json::to_value(&clock)));
     }
@@ -63,6 +67,10 @@ pub(crate) fn from_json(text: &str) -> Result<AccountRecord, String> {
     let state = LedgerState::from_json(take("state")?).map_err(bad)?;
     let devices_v = take("devices")?;
     let owners_v = take("holdOwner")?;
+    let proxied = match json::take_member(&mut m, "proxied") {
+        Some(v) => BTreeMap::from_json(v).map_err(bad)?,
+        None => BTreeMap::new(),
+    };
     let clock = match json::take_member(&mut m, "clock") {
         Some(c) => Some(i64::from_json(c).map_err(bad)?),
         None => None,
@@ -73,7 +81,7 @@ pub(crate) fn from_json(text: &str) -> Result<AccountRecord, String> {
         devices.insert(id, device_from(d).map_err(bad)?);
     }
     let hold_owner = strings(owners_v).map_err(bad)?;
-    Ok(AccountRecord { account, version, devices, hold_owner })
+    Ok(AccountRecord { account, version, devices, hold_owner, proxied })
 }
 
 fn device_from(v: Value) -> Result<Device, JsonError> {
@@ -149,13 +157,21 @@ mod tests {
         assert!(l.handle_admin(r#"{"op":"purchase","accountId":"a","purchaseId":"p","packageId":"starter"}"#, now).contains("true"));
         let push = r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"d:1","amount":"10","operation":"x"},{"type":"commit","seq":2,"at":0,"holdId":"d:1","amount":"70"}]}"#;
         assert!(l.handle_push(push, now).contains("applied"));
+        // A hold the AI proxy settled and one it claimed.
+        let push = r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":3,"at":0,"holdId":"d:2","amount":"5","operation":"x"},{"type":"reserve","seq":4,"at":0,"holdId":"d:3","amount":"5","operation":"x"}]}"#;
+        assert!(l.handle_push(push, now).contains("applied"));
+        l.claim_hold("a", "d:2", None, now).expect("claimed");
+        l.settle_hold("a", "d:2", Some(Credits::parse("1.5").expect("credits")), now).expect("settled");
+        l.claim_hold("a", "d:3", Some("d"), now).expect("claimed");
         let rec = l.take_account("a").expect("account");
         let text = to_json(&rec);
         let back = from_json(&text).expect("parses");
         assert_eq!(to_json(&back), text);
         assert_eq!(back.account.state(), rec.account.state());
-        assert_eq!(back.devices["d"].last_seq, 2);
+        assert_eq!(back.devices["d"].last_seq, 4);
         assert_eq!(back.devices["d"].overdraft, rec.devices["d"].overdraft);
         assert_eq!(back.hold_owner, rec.hold_owner);
+        assert_eq!(back.proxied, rec.proxied);
+        assert_eq!(back.proxied.len(), 2);
     }
 }

@@ -37,6 +37,8 @@ pub(crate) struct AppState {
     pub push_rate: Arc<crate::rate::PushRate>,
     /// Stripe checkout, webhook and refunds.
     pub payments: Arc<crate::payments::Payments>,
+    /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
+    pub proxy: Option<Arc<crate::proxy::Proxy>>,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             Op::Push => empty.handle_push(body, now),
             Op::Pull => empty.handle_pull(body, now),
             Op::Admin => empty.handle_admin(body, now),
+            Op::Proxy => empty.handle_proxy(body, now),
         };
         json_reply(200, text)
     }
@@ -77,7 +80,8 @@ impl AppState {
                 let route = match op {
                     Op::Push => Route::Push,
                     Op::Pull => Route::Pull,
-                    Op::Admin => Route::Admin,
+                    // The AI proxy's claims and settlements are counted with the admin commands.
+                    Op::Admin | Op::Proxy => Route::Admin,
                 };
                 self.service.metrics.request(route, answer.tally, started.elapsed());
                 json_reply(200, answer.body)

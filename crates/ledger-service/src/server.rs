@@ -77,6 +77,12 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
             .route("/demo/payments", get(crate::payments::checkout::demo_info))
             .route("/", get(|| async { Redirect::temporary("/www/") }));
     }
+    // The AI proxy answers for as long as the provider streams: outside the request deadline.
+    let ai = Router::new()
+        .route("/v1/ai/chat/completions", post(crate::proxy::route::chat_completions))
+        .with_state(app.clone())
+        .layer(DefaultBodyLimit::max(o.max_body))
+        .layer(RequestBodyLimitLayer::new(o.max_body));
     let mut r = r.with_state(app);
     if let Some(dir) = &o.www {
         r = r.nest_service("/www", ServeDir::new(dir));
@@ -87,7 +93,8 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
     let r = r
         .layer(DefaultBodyLimit::max(o.max_body))
         .layer(RequestBodyLimitLayer::new(o.max_body))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, o.request_timeout));
+        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, o.request_timeout))
+        .merge(ai);
     let r = if o.cors_origins.is_empty() {
         r
     } else {
@@ -100,7 +107,12 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::list(origins))
                 .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::HeaderName::from_static(crate::proxy::route::HOLD_HEADER),
+                    header::HeaderName::from_static("x-credit-account"),
+                ])
                 .max_age(Duration::from_secs(600)),
         )
     };

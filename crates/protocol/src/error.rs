@@ -155,6 +155,19 @@ error_codes! {
     /// A function of the npm package called before its WebAssembly was instantiated (the
     /// `credit-meter/web` entry before `await init()`); the message says what to call.
     NotInitialized = "NOT_INITIALIZED",
+    /// The AI proxy: `X-Credit-Hold` is missing or names no open hold of the caller's account
+    /// (and device) that the ledger applied; nothing was sent to the provider.
+    HoldNotOpen = "HOLD_NOT_OPEN",
+    /// The AI proxy: the hold already paid for a proxied call (one call per hold); nothing
+    /// was sent to the provider.
+    HoldInUse = "HOLD_IN_USE",
+    /// The AI proxy: the hold cannot pay for the prompt and one completion token at the
+    /// catalog's prices; nothing was sent to the provider.
+    HoldTooSmall = "HOLD_TOO_SMALL",
+    /// The AI proxy: the provider failed or could not be reached.
+    UpstreamFailed = "UPSTREAM_FAILED",
+    /// The AI proxy is not configured on this ledger service (no `--upstream-url`).
+    ProxyUnavailable = "PROXY_UNAVAILABLE",
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -279,6 +292,16 @@ pub const LIMIT_REACHED: ErrorCode = ErrorCode::LimitReached;
 pub const RATE_LIMITED: ErrorCode = ErrorCode::RateLimited;
 /// [`ErrorCode::NotInitialized`] under its wire name.
 pub const NOT_INITIALIZED: ErrorCode = ErrorCode::NotInitialized;
+/// [`ErrorCode::HoldNotOpen`] under its wire name.
+pub const HOLD_NOT_OPEN: ErrorCode = ErrorCode::HoldNotOpen;
+/// [`ErrorCode::HoldInUse`] under its wire name.
+pub const HOLD_IN_USE: ErrorCode = ErrorCode::HoldInUse;
+/// [`ErrorCode::HoldTooSmall`] under its wire name.
+pub const HOLD_TOO_SMALL: ErrorCode = ErrorCode::HoldTooSmall;
+/// [`ErrorCode::UpstreamFailed`] under its wire name.
+pub const UPSTREAM_FAILED: ErrorCode = ErrorCode::UpstreamFailed;
+/// [`ErrorCode::ProxyUnavailable`] under its wire name.
+pub const PROXY_UNAVAILABLE: ErrorCode = ErrorCode::ProxyUnavailable;
 
 #[cfg(test)]
 mod tests {

@@ -168,6 +168,11 @@ pub struct MutationResult {
     pub overdraft: Option<Credits>,
     /// A commit: credits beyond the device's offline limit, not collected.
     pub unpaid: Option<Credits>,
+    /// A commit or release of a hold that paid for a call through the ledger's AI proxy:
+    /// `"proxy"`. The charge is the proxy's settlement from the provider's reported usage
+    /// (`charged`, `overdraft`, `unpaid` are its amounts once it settled), never the
+    /// mutation's amount (PROTOCOL §6.7).
+    pub settled_by: Option<String>,
 }
 
 /// A request-level error from the ledger (nothing was applied).
@@ -209,6 +214,7 @@ json_struct!(MutationResult {
     charged: "charged" = opt,
     overdraft: "overdraft" = opt,
     unpaid: "unpaid" = opt,
+    settled_by: "settledBy" = opt,
 });
 json_struct!(ErrorBody { code: "code", message: "message" = default });
 json_struct!(Response { v: "v", snapshot: "snapshot" = opt, results: "results" = default, error: "error" = opt });

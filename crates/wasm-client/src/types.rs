@@ -442,6 +442,9 @@ export interface AcknowledgedEvent {
   overdraft: Decimal | null;
   /** Usage left unpaid (commits). */
   unpaid: Decimal | null;
+  /** `"proxy"`: the vendor's AI proxy settled this hold from the provider's usage; the
+   * amounts are its settlement and this commit charged nothing more (PROTOCOL §6.7). */
+  settledBy: "proxy" | null;
   /** Whether a reserve that needed confirmation is confirmed. */
   confirmed: boolean;
 }

@@ -29,9 +29,13 @@ export function ownKeyRoute(key: string): AiRoute {
   return { url: OPENROUTER_URL, headers: { Authorization: `Bearer ${key}` } };
 }
 
-/** With credits: the vendor's proxy, told which account and hold pay for the call. */
-export function creditRoute(proxyUrl: string, accountId: string, holdId: string): AiRoute {
-  return { url: proxyUrl, headers: { "X-Credit-Account": accountId, "X-Credit-Hold": holdId } };
+/** With credits: the vendor's proxy (the ledger's `/v1/ai/chat/completions`), told which
+ * hold pays for the call and, with the device's token, whose it is. The proxy settles the
+ * hold from the provider's reported usage; the plugin's own commit then only learns it. */
+export function creditRoute(proxyUrl: string, accountId: string, holdId: string, deviceToken = ""): AiRoute {
+  const headers: Record<string, string> = { "X-Credit-Account": accountId, "X-Credit-Hold": holdId };
+  if (deviceToken) headers.Authorization = `Bearer ${deviceToken}`;
+  return { url: proxyUrl, headers };
 }
 
 const PROMPT =

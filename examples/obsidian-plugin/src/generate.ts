@@ -97,7 +97,7 @@ async function withCredits(ctx: GenerateContext, file: TFile, note: string): Pro
   }
   let made: Generation;
   try {
-    made = await generateCards(creditRoute(ctx.settings.proxyUrl, ctx.settings.accountId, holdId), ctx.settings.model, note);
+    made = await generateCards(creditRoute(ctx.settings.proxyUrl, ctx.settings.accountId, holdId, ctx.settings.deviceToken), ctx.settings.model, note);
   } catch (err) {
     await meter.release(holdId).catch(() => undefined);
     ctx.notify(`Flashcard generation failed: ${message(err)}. No credits were charged.`);

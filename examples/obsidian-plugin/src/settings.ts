@@ -12,11 +12,16 @@ export interface FlashcardSettings {
   deviceId: string;
   /** Base URL of the vendor's ledger (`POST /v1/push`, `POST /v1/pull`, `GET /v1/keys`). */
   ledgerUrl: string;
-  /** The vendor's AI proxy (OpenRouter-style chat completions), paid with credits. */
+  /** The vendor's AI proxy (OpenRouter-style chat completions), paid with credits: the
+   * ledger's own `POST /v1/ai/chat/completions`, which settles the hold from the
+   * provider's reported usage (README "AI proxy"). */
   proxyUrl: string;
   /** The name of the secret-storage entry holding the user's own OpenRouter key ("" for
    * none): when it holds a key, that key is used instead of credits. */
   openRouterSecret: string;
+  /** The device token from the vendor's sign-in (a JWT): the AI proxy refuses calls
+   * without one. */
+  deviceToken: string;
   /** Model id (OpenRouter's), also the catalog's model for the estimate. */
   model: string;
   /** Ask before spending more than this many credits on one note (a decimal string). */
@@ -28,8 +33,9 @@ export const DEFAULT_SETTINGS: FlashcardSettings = {
   accountId: "",
   deviceId: "",
   ledgerUrl: "https://ledger.example.com",
-  proxyUrl: "https://ai.example.com/v1/chat/completions",
+  proxyUrl: "https://ledger.example.com/v1/ai/chat/completions",
   openRouterSecret: "",
+  deviceToken: "",
   model: "openai/gpt-4o-mini",
   confirmAboveCredits: "25",
 };
@@ -94,6 +100,7 @@ export class FlashcardSettingTab extends PluginSettingTab {
             .onChange((value) => this.owner.updateSettings({ [key]: value.trim() })),
         );
     text("Account ID", "Your account at the vendor: credits are bought and kept there.", "accountId", "acct-…");
+    text("Device token", "From the vendor's sign-in: pays AI calls with credits through the vendor's proxy.", "deviceToken", "eyJ…");
     new Setting(containerEl)
       .setName("OpenRouter API key")
       .setDesc("Your own key, kept in Obsidian's secret storage (never in data.json): used instead of credits when set.")

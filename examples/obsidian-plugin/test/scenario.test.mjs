@@ -35,7 +35,8 @@ const { control } = obsidian;
 
 // The plugin's built-in endpoints (settings.ts DEFAULT_SETTINGS), and OpenRouter's.
 const LEDGER = "https://ledger.example.com";
-const PROXY = "https://ai.example.com/v1/chat/completions";
+// The AI proxy is the ledger's own route (README "AI proxy"); here a canned reply stands in.
+const PROXY = "https://ledger.example.com/v1/ai/chat/completions";
 const OPENROUTER = "https://openrouter.ai/api/v1/chat/completions";
 const OP = "flashcards.generate";
 const ACCOUNT = "alice";
@@ -134,6 +135,10 @@ async function admin(cmd) {
 const remote = () => admin({ op: "balance", accountId: ACCOUNT });
 
 control.route = async (req) => {
+  if (req.url === PROXY || req.url === OPENROUTER) {
+    assert.ok(world.ai, `unexpected AI call to ${req.url}`);
+    return world.ai(req);
+  }
   if (req.url.startsWith(LEDGER + "/")) {
     if (!world.online) throw new Error("net::ERR_INTERNET_DISCONNECTED");
     const path = req.url.slice(LEDGER.length);
@@ -145,10 +150,6 @@ control.route = async (req) => {
     if (req.method === "POST" && path === "/v1/pull") return { status: 200, text: await world.ledger.pull(req.body) };
     if (req.method === "GET" && path === "/v1/keys") return { status: 200, text: await world.ledger.keys() };
     return { status: 404, text: "not found" };
-  }
-  if (req.url === PROXY || req.url === OPENROUTER) {
-    assert.ok(world.ai, `unexpected AI call to ${req.url}`);
-    return world.ai(req);
   }
   throw new Error(`unexpected request to ${req.url}`);
 };

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+pub(crate) mod upstream;
+
 /// The admin token the tests' servers run with.
 pub(crate) const ADMIN: &str = "test-admin-token-0123456789";
 /// The HS256 secret of the tests' device tokens.

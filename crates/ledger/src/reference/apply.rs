@@ -29,13 +29,19 @@ fn result(seq: u64, status: ResultStatus, code: Option<crate::error::ErrorCode>)
         charged: None,
         overdraft: None,
         unpaid: None,
+        settled_by: None,
     }
 }
 
-struct Charge {
-    charged: Credits,
-    overdraft: Credits,
-    unpaid: Credits,
+/// What charging usage came to (`charged + overdraft + unpaid` = the usage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Charge {
+    /// Credits drawn from grants.
+    pub(super) charged: Credits,
+    /// Credits recorded as the device's overdraft.
+    pub(super) overdraft: Credits,
+    /// Credits beyond the offline limit, not collected.
+    pub(super) unpaid: Credits,
 }
 
 /// Charges `amount` for a device: drawn from the balance as far as it covers, the rest
@@ -44,7 +50,7 @@ struct Charge {
 /// the offline limit (a commit made while the hold was open may arrive after it
 /// expired); the rest up to the limit's room; both within the account's room (its
 /// overdraft limit minus what all its devices owe); anything beyond is unpaid.
-fn charge(
+pub(super) fn charge(
     rec: &mut AccountRecord,
     device: &mut Device,
     cfg: &LedgerConfig,
@@ -106,6 +112,12 @@ pub(super) fn apply(
         return result(seq, ResultStatus::Refused, Some(crate::error::BAD_INPUT));
     }
     let owned = rec.hold_owner.get(hold_id).is_some_and(|d| d == device_id);
+    if owned && !matches!(m, Mutation::Reserve { .. }) {
+        // A hold that paid for a call through the AI proxy is settled by the proxy alone.
+        if let Some(p) = rec.proxied.get(hold_id) {
+            return super::proxy::client_result(seq, p);
+        }
+    }
     let hold = rec.account.state().hold(hold_id).cloned();
     match m {
         Mutation::Reserve { amount, operation, agent_id, .. } => {
@@ -135,36 +147,8 @@ pub(super) fn apply(
             }
         }
         Mutation::Commit { amount, .. } => {
-            let charged = match hold {
-                Some(h) if owned && h.is_open() => {
-                    let part = (*amount).min(h.amount);
-                    match rec.account.commit(hold_id, part, now) {
-                        Ok(_) => {
-                            let extra = amount.saturating_sub(part);
-                            let mut c = if extra.is_zero() {
-                                Charge { charged: Credits::ZERO, overdraft: Credits::ZERO, unpaid: Credits::ZERO }
-                            } else {
-                                charge(rec, device, cfg, extra, Credits::ZERO, &operation_of(&h.purpose), now)
-                            };
-                            c.charged = c.charged.checked_add(part).unwrap_or(c.charged);
-                            c
-                        }
-                        Err(_) => {
-                            // The grants behind the hold expired meanwhile: release it and
-                            // charge the usage like any uncovered usage.
-                            let _ = rec.account.release(hold_id, now);
-                            charge(rec, device, cfg, *amount, h.amount, &operation_of(&h.purpose), now)
-                        }
-                    }
-                }
-                Some(h) if owned && h.status == HoldStatus::Expired => {
-                    charge(rec, device, cfg, *amount, h.amount, &operation_of(&h.purpose), now)
-                }
-                None => match device.refused_reserves.remove(hold_id) {
-                    Some(op) => charge(rec, device, cfg, *amount, Credits::ZERO, &op, now),
-                    None => return result(seq, ResultStatus::Refused, Some(NOT_FOUND)),
-                },
-                _ => return result(seq, ResultStatus::Refused, Some(NOT_FOUND)),
+            let Some(charged) = commit(rec, device, cfg, hold_id, owned, *amount, now) else {
+                return result(seq, ResultStatus::Refused, Some(NOT_FOUND));
             };
             MutationResult {
                 seq,
@@ -175,6 +159,7 @@ pub(super) fn apply(
                 charged: Some(charged.charged),
                 overdraft: Some(charged.overdraft),
                 unpaid: Some(charged.unpaid),
+                settled_by: None,
             }
         }
         Mutation::Release { .. } => match hold {
@@ -187,6 +172,50 @@ pub(super) fn apply(
             _ => result(seq, ResultStatus::Refused, Some(NOT_FOUND)),
         },
     }
+}
+
+/// Commits `amount` on `hold_id` for `device` (`owned`: the device placed it) under §6.4:
+/// an open hold is committed up to its amount and the excess charged; an expired hold or
+/// a refused reserve is charged. `None`: not this device's hold to commit (`NOT_FOUND`).
+pub(super) fn commit(
+    rec: &mut AccountRecord,
+    device: &mut Device,
+    cfg: &LedgerConfig,
+    hold_id: &str,
+    owned: bool,
+    amount: Credits,
+    now: i64,
+) -> Option<Charge> {
+    let hold = rec.account.state().hold(hold_id).cloned();
+    Some(match hold {
+        Some(h) if owned && h.is_open() => {
+            let part = amount.min(h.amount);
+            match rec.account.commit(hold_id, part, now) {
+                Ok(_) => {
+                    let extra = amount.saturating_sub(part);
+                    let mut c = if extra.is_zero() {
+                        Charge { charged: Credits::ZERO, overdraft: Credits::ZERO, unpaid: Credits::ZERO }
+                    } else {
+                        charge(rec, device, cfg, extra, Credits::ZERO, &operation_of(&h.purpose), now)
+                    };
+                    c.charged = c.charged.checked_add(part).unwrap_or(c.charged);
+                    c
+                }
+                Err(_) => {
+                    // The grants behind the hold expired meanwhile: release it and
+                    // charge the usage like any uncovered usage.
+                    let _ = rec.account.release(hold_id, now);
+                    charge(rec, device, cfg, amount, h.amount, &operation_of(&h.purpose), now)
+                }
+            }
+        }
+        Some(h) if owned && h.status == HoldStatus::Expired => charge(rec, device, cfg, amount, h.amount, &operation_of(&h.purpose), now),
+        None => match device.refused_reserves.remove(hold_id) {
+            Some(op) => charge(rec, device, cfg, amount, Credits::ZERO, &op, now),
+            None => return None,
+        },
+        _ => return None,
+    })
 }
 
 /// Pays devices' overdrafts from whatever credits are available, oldest device id first.

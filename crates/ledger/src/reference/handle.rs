@@ -73,6 +73,7 @@ impl RefLedger {
                 charged: None,
                 overdraft: None,
                 unpaid: None,
+                settled_by: None,
             };
             if let Some(first) = device.seen(&fp) {
                 // The same mutation again (resent, or renumbered after a conflict).

@@ -22,6 +22,7 @@ pub mod apply;
 pub mod device;
 pub mod fingerprint;
 pub mod handle;
+pub mod proxy;
 pub mod strict;
 
 pub use device::Device;
@@ -73,6 +74,8 @@ pub struct AccountRecord {
     pub devices: BTreeMap<String, Device>,
     /// Which device placed each hold.
     pub hold_owner: HashMap<String, String>,
+    /// Holds that paid for a call through the ledger's AI proxy, by hold id (see [`proxy`]).
+    pub proxied: BTreeMap<String, proxy::Proxied>,
 }
 
 /// The reference ledger.
@@ -113,8 +116,10 @@ impl RefLedger {
             return Err(LedgerError::Duplicate(account_id.to_string()));
         }
         let account = Account::new(policy)?;
-        self.accounts
-            .insert(account_id.to_string(), AccountRecord { account, version: 1, devices: BTreeMap::new(), hold_owner: HashMap::new() });
+        self.accounts.insert(
+            account_id.to_string(),
+            AccountRecord { account, version: 1, devices: BTreeMap::new(), hold_owner: HashMap::new(), proxied: BTreeMap::new() },
+        );
         Ok(())
     }
 

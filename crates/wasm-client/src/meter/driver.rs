@@ -167,7 +167,7 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
                 inner.record(json_text!(
                     "type": "acknowledged", "seq": ack.seq, "kind": ack.kind, "holdId": ack.hold_id,
                     "status": ack.status, "code": ack.code, "charged": ack.charged, "overdraft": ack.overdraft,
-                    "unpaid": ack.unpaid, "confirmed": ack.confirmed,
+                    "unpaid": ack.unpaid, "settledBy": ack.settled_by, "confirmed": ack.confirmed,
                 ));
             }
             Event::Synced { seq, outbox } => {

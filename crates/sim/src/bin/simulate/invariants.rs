@@ -19,6 +19,7 @@ pub(crate) fn check(w: &World, settled: bool, why: &mut Vec<String>) -> Counts {
         why.push("the drain did not settle (a device still busy)".into());
     }
     commits(w, &mut n, why);
+    proxied(w, &mut n, why);
     for (account, _) in &w.accounts {
         ledger_account(w, account, &mut n, why);
     }
@@ -49,6 +50,11 @@ fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
         }
     }
     for a in &w.acked {
+        // A commit of a hold the proxy claimed is answered with the proxy's settlement
+        // (checked in `proxied`), never applied with its own amount.
+        if w.proxy.claimed.contains(&(a.account.clone(), a.hold_id.clone())) {
+            continue;
+        }
         match w.net.applied.get(&(a.account.clone(), a.hold_id.clone())) {
             Some(list) if list.iter().any(|x| x.amount == a.amount) => {}
             other => {
@@ -63,6 +69,58 @@ fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// Each claimed hold settled exactly once with the usage it was settled with; every
+/// answer the same settlement; the clients told the settlement's amounts.
+fn proxied(w: &World, n: &mut Counts, why: &mut Vec<String>) {
+    for e in &w.proxy.errors {
+        n.diverged += 1;
+        why.push(e.clone());
+    }
+    for ((account, hold), answers) in &w.proxy.settled {
+        let firsts = answers.iter().filter(|a| a.first).count();
+        if firsts != 1 || answers.iter().any(|a| a.settlement != answers[0].settlement) {
+            n.double_charges += 1;
+            why.push(format!("{account}/{hold}: settled {firsts} times, answers {answers:?}"));
+        }
+        let s = &answers[0].settlement;
+        let total = add(add(s.charged, s.overdraft), s.unpaid);
+        let usage = answers[0].usage.unwrap_or(Credits::ZERO);
+        if total != usage {
+            if total > usage {
+                n.double_charges += 1;
+            } else {
+                n.lost += 1;
+            }
+            why.push(format!("{account}/{hold}: settlement {} for usage {}", total.to_plain_string(), usage.to_plain_string()));
+        }
+        for told in w.net.proxied.get(&(account.clone(), hold.clone())).into_iter().flatten() {
+            if (told.charged, told.overdraft, told.unpaid) != (s.charged, s.overdraft, s.unpaid) {
+                n.diverged += 1;
+                why.push(format!("{account}/{hold}: the client was told {told:?}, the proxy settled {s:?}"));
+            }
+        }
+    }
+    for ((account, hold), told) in &w.net.proxied {
+        if !told.is_empty() && !w.proxy.settled.contains_key(&(account.clone(), hold.clone())) {
+            n.diverged += 1;
+            why.push(format!("{account}/{hold}: the client was told amounts of a settlement that never happened"));
+        }
+    }
+}
+
+/// The settlements of one account: charged, overdraft, unpaid.
+fn settlements(w: &World, account: &str) -> (Credits, Credits, Credits) {
+    let mut out = (Credits::ZERO, Credits::ZERO, Credits::ZERO);
+    for ((acc, _), answers) in &w.proxy.settled {
+        if acc == account {
+            if let Some(a) = answers.iter().find(|a| a.first) {
+                out = (add(out.0, a.settlement.charged), add(out.1, a.settlement.overdraft), add(out.2, a.settlement.unpaid));
+            }
+        }
+    }
+    out
 }
 
 /// The account's entries fold to its state, its charges match the applied commits, every
@@ -100,7 +158,7 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
             why.push(format!("{account}/{}: hold {:?}, ended {closed} times", h.id, h.status));
         }
     }
-    let (mut charged, mut overdraft, mut unpaid) = (Credits::ZERO, Credits::ZERO, Credits::ZERO);
+    let (mut charged, mut overdraft, mut unpaid) = settlements(w, account);
     for a in w.net.applied.iter().filter(|((acc, _), _)| acc == account).flat_map(|(_, l)| l) {
         charged = add(charged, a.charged);
         overdraft = add(overdraft, a.overdraft);

@@ -16,6 +16,7 @@
 mod client;
 mod invariants;
 mod net;
+mod proxy;
 mod report;
 mod rng;
 mod storage;
@@ -56,8 +57,17 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
+/// What the AI proxy actor did over a run: holds claimed, settled, and client results
+/// that reported its settlement (`settledBy`), so that the summary shows it raced.
+#[derive(Debug, Default, Clone, Copy)]
+struct ProxyTally {
+    claimed: u64,
+    settled: u64,
+    told: u64,
+}
+
 /// Runs one seed; prints what broke and how to replay it.
-fn run(seed: u64, ops: u64) -> (u64, Counts) {
+fn run(seed: u64, ops: u64) -> (u64, Counts, ProxyTally) {
     let mut w = world::World::new(seed);
     for _ in 0..ops {
         w.step();
@@ -72,7 +82,12 @@ fn run(seed: u64, ops: u64) -> (u64, Counts) {
         }
         println!("  reproduce: cargo run --release -p credit-meter-sim --bin simulate -- --seed {seed} --ops {ops}");
     }
-    (w.ops, counts)
+    let tally = ProxyTally {
+        claimed: w.proxy.claimed.len() as u64,
+        settled: w.proxy.settled.len() as u64,
+        told: w.net.proxied.values().map(|v| v.len() as u64).sum(),
+    };
+    (w.ops, counts, tally)
 }
 
 fn main() -> ExitCode {
@@ -89,11 +104,16 @@ fn main() -> ExitCode {
     };
     let mut total = Counts::default();
     let mut ops = 0;
+    let mut proxy = ProxyTally::default();
     for &seed in &seeds {
-        let (n, c) = run(seed, args.ops);
+        let (n, c, p) = run(seed, args.ops);
         ops += n;
         total.add(c);
+        proxy.claimed += p.claimed;
+        proxy.settled += p.settled;
+        proxy.told += p.told;
     }
+    println!("AI proxy: {} holds claimed, {} settled, {} client results with its settlement", proxy.claimed, proxy.settled, proxy.told);
     println!("{}", summary(seeds.len() as u64, ops, &total));
     if total.is_clean() {
         ExitCode::SUCCESS

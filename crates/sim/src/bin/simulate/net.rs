@@ -97,6 +97,9 @@ pub(crate) struct Network {
     history: BTreeMap<usize, VecDeque<String>>,
     /// Applied commits by (account, hold id).
     pub applied: BTreeMap<(String, String), Vec<Applied>>,
+    /// Results of commits and releases of holds the AI proxy claimed (`settledBy`), by
+    /// (account, hold id): their amounts, when present, are the proxy's settlement.
+    pub proxied: BTreeMap<(String, String), Vec<Applied>>,
 }
 
 impl Network {
@@ -201,6 +204,21 @@ impl Network {
             return;
         };
         for r in resp.results.iter().filter(|r| r.status == ResultStatus::Applied) {
+            if r.settled_by.is_some() {
+                let Some(m) = req.mutations.iter().find(|m| m.seq() == r.seq) else { continue };
+                if let Some(charged) = r.charged {
+                    let z = Credits::ZERO;
+                    let a = Applied {
+                        device: req.device_id.clone(),
+                        amount: z,
+                        charged,
+                        overdraft: r.overdraft.unwrap_or(z),
+                        unpaid: r.unpaid.unwrap_or(z),
+                    };
+                    self.proxied.entry((account.to_string(), m.hold_id().to_string())).or_default().push(a);
+                }
+                continue;
+            }
             let Some(Mutation::Commit { hold_id, amount, .. }) = req.mutations.iter().find(|m| m.seq() == r.seq) else { continue };
             let z = Credits::ZERO;
             let a = Applied {

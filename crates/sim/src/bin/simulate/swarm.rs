@@ -91,10 +91,12 @@ pub(crate) enum Op {
     OpenTab,
     /// Nothing but a little time passing.
     Tick,
+    /// The AI proxy claims a hold for a call (it settles it later; see `proxy`).
+    Proxy,
 }
 
 /// Every operation with its base weight.
-pub(crate) const OPS: [(Op, u32); 10] = [
+pub(crate) const OPS: [(Op, u32); 11] = [
     (Op::Reserve, 30),
     (Op::Commit, 25),
     (Op::Release, 6),
@@ -105,6 +107,7 @@ pub(crate) const OPS: [(Op, u32); 10] = [
     (Op::CloseTab, 2),
     (Op::OpenTab, 2),
     (Op::Tick, 20),
+    (Op::Proxy, 8),
 ];
 
 /// A seed's operation weights: a random subset turned off (never Reserve, Commit, Tick).

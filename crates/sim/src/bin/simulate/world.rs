@@ -4,6 +4,7 @@
 
 use crate::client::{Acked, Device};
 use crate::net::{Answer, Network, Outcome, Sender};
+use crate::proxy::ProxyActor;
 use crate::rng::Rng;
 use crate::swarm::{draw_mix, Faults, Op, OPS};
 use credit_meter_client::Transport;
@@ -43,6 +44,8 @@ pub(crate) struct World {
     /// Operations run.
     pub ops: u64,
     top_ups: u64,
+    /// The AI proxy.
+    pub proxy: ProxyActor,
 }
 
 /// Most installations a seed adds by cloning.
@@ -113,6 +116,7 @@ impl World {
             acked: Vec::new(),
             ops: 0,
             top_ups: 0,
+            proxy: ProxyActor::new(seed),
         };
         for d in 0..w.devices.len() {
             let tabs = w.rng.between(1, 3) as u32;
@@ -384,11 +388,13 @@ impl World {
         self.ops += 1;
         self.t += self.rng.between(0, 1_500);
         self.deliver_due();
+        self.proxy.settle_due(&mut self.ledger, self.t, false);
         self.faults_step();
         let op = OPS[self.rng.weighted(&self.mix)].0;
         let d = self.rng.below(self.devices.len() as u64) as usize;
         match op {
             Op::TopUp => self.top_up(),
+            Op::Proxy => self.proxy.start(&mut self.ledger, &self.accounts, self.t),
             Op::Wait => {
                 self.t += if self.rng.chance(0.8) { self.rng.between(60_000, 1_200_000) } else { self.rng.between(3_600_000, 2 * DAY_MS) }
             }
@@ -415,6 +421,8 @@ impl World {
             dev.offline = false;
             dev.clock_offset = 0;
         }
+        // The proxy's calls end (those whose proxy died never settle).
+        self.proxy.settle_due(&mut self.ledger, self.t, true);
         let mut settled = false;
         for _ in 0..100 {
             for d in 0..self.devices.len() {

@@ -1,0 +1,126 @@
+//! What a proxied request may ask for: a catalog model, text messages, one choice, and
+//! at most the `max_tokens` whose worst-case cost at the catalog's prices fits the hold.
+//!
+//! The prompt's tokens are not known before the provider counts them, so they are bounded
+//! by the request body's length in bytes: every token of a byte-level BPE tokenizer is at
+//! least one byte of the text, and the body holds all of the text plus JSON syntax. Only
+//! text content is accepted for that reason (an image's tokens are not bounded by its URL).
+
+use credit_meter_core::catalog::{Catalog, ModelDefinition};
+use credit_meter_protocol::decimal_ops::{div, mul, sub};
+use credit_meter_protocol::error::ErrorCode;
+use credit_meter_protocol::money::Credits;
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+use serde_json::Value;
+
+/// The most output tokens a proxied call may ask for whatever the hold (a sanity bound).
+pub(crate) const MAX_OUTPUT_TOKENS: u64 = 1_000_000;
+
+/// Checks a request body and returns its model (a catalog model) and whether it streams.
+pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a ModelDefinition, bool), (ErrorCode, String)> {
+    let bad = |m: &str| (ErrorCode::BadRequest, m.to_string());
+    let obj = body.as_object().ok_or_else(|| bad("the body is not a JSON object"))?;
+    let model = obj.get("model").and_then(Value::as_str).ok_or_else(|| bad("no \"model\""))?;
+    let model = catalog.model(model).map_err(|_| (ErrorCode::UnknownModel, format!("model {model:?} is not in the catalog")))?;
+    let messages = obj.get("messages").and_then(Value::as_array).ok_or_else(|| bad("no \"messages\" array"))?;
+    for m in messages {
+        let text = match m.get("content") {
+            None | Some(Value::Null) | Some(Value::String(_)) => true,
+            Some(Value::Array(parts)) => parts.iter().all(|p| p.get("type").and_then(Value::as_str) == Some("text")),
+            Some(_) => false,
+        };
+        if !text {
+            return Err(bad("only text message content is proxied"));
+        }
+    }
+    if obj.get("n").is_some_and(|n| n.as_u64() != Some(1)) {
+        return Err(bad("only one choice (n = 1) is proxied"));
+    }
+    let stream = match obj.get("stream") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(bad("\"stream\" is not a boolean")),
+    };
+    Ok((model, stream))
+}
+
+/// The most completion tokens whose cost, with `prompt_bound` prompt tokens, fits `hold`
+/// at the catalog's prices and `markup` (one credit step kept for rounding). `None`: not
+/// even one.
+pub(crate) fn max_tokens_within(
+    catalog: &Catalog,
+    model: &ModelDefinition,
+    markup: Decimal,
+    hold: Credits,
+    prompt_bound: u64,
+) -> Option<u64> {
+    let per_usd = mul(catalog.credits_per_usd(), markup)?;
+    let credits = sub(hold.value(), catalog.credit_step().value())?;
+    let usd = div(credits, per_usd)?;
+    let p = &model.pricing;
+    let prompt = mul(p.prompt.value(), Decimal::from(prompt_bound))?;
+    let request = p.request.map(|r| r.value()).unwrap_or_default();
+    let left = sub(sub(usd, prompt)?, request)?;
+    if left <= Decimal::ZERO {
+        return None;
+    }
+    let per_token = p.completion.value();
+    let n = if per_token.is_zero() { MAX_OUTPUT_TOKENS } else { div(left, per_token)?.floor().to_u64()?.min(MAX_OUTPUT_TOKENS) };
+    (n >= 1).then_some(n)
+}
+
+/// Rewrites the request for the provider: `max_tokens` = the smaller of the client's
+/// (`max_tokens` or `max_completion_tokens`) and `cap`; a stream asks for the usage chunk.
+pub(crate) fn rewrite(body: &mut Value, cap: u64, stream: bool) {
+    let Some(obj) = body.as_object_mut() else { return };
+    let asked = ["max_tokens", "max_completion_tokens"].iter().filter_map(|k| obj.get(*k).and_then(Value::as_u64)).min();
+    obj.remove("max_completion_tokens");
+    obj.insert("max_tokens".into(), Value::from(asked.map_or(cap, |a| a.min(cap))));
+    if stream {
+        let opts = obj.entry("stream_options").or_insert_with(|| Value::Object(Default::default()));
+        if let Some(o) = opts.as_object_mut() {
+            o.insert("include_usage".into(), Value::Bool(true));
+        } else {
+            *opts = serde_json::json!({"include_usage": true});
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_cap_keeps_the_worst_case_within_the_hold() {
+        let c = Catalog::default_catalog();
+        let m = c.model("openai/gpt-4o-mini").unwrap();
+        let hold = Credits::parse("1").unwrap();
+        let n = max_tokens_within(&c, m, Decimal::ONE, hold, 1000).unwrap();
+        // (0.999 / 200 − 1000 × 0.00000015) / 0.0000006 = 8075 tokens.
+        assert_eq!(n, 8075);
+        let usd = m.usd_for(1000, n).unwrap().value() * Decimal::from(200);
+        assert!(usd <= hold.value());
+        assert_eq!(max_tokens_within(&c, m, Decimal::ONE, Credits::parse("0.001").unwrap(), 10), None);
+    }
+
+    #[test]
+    fn requests_are_checked_and_rewritten() {
+        let c = Catalog::default_catalog();
+        let ok = json!({"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":50,"stream":true});
+        assert!(check(&c, &ok).unwrap().1);
+        let other = json!({"model":"x/y","messages":[]});
+        assert_eq!(check(&c, &other).unwrap_err().0, ErrorCode::UnknownModel);
+        let image = json!({"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":[{"type":"image_url"}]}]});
+        assert_eq!(check(&c, &image).unwrap_err().0, ErrorCode::BadRequest);
+        let mut b = ok.clone();
+        rewrite(&mut b, 30, true);
+        assert_eq!(b["max_tokens"], 30);
+        assert!(b.get("max_completion_tokens").is_none());
+        assert_eq!(b["stream_options"]["include_usage"], true);
+        let mut b = ok;
+        rewrite(&mut b, 3000, false);
+        assert_eq!(b["max_tokens"], 50);
+    }
+}

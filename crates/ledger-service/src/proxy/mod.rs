@@ -1,0 +1,90 @@
+//! The vendor's AI proxy: `POST /v1/ai/chat/completions`, OpenAI/OpenRouter-compatible,
+//! streaming (SSE) or not. The service that makes the AI call is the one that settles
+//! it, so a modified client can neither call for free nor under-report:
+//!
+//! 1. the caller is a device (its token) naming in `X-Credit-Hold` an open hold of its
+//!    account that the ledger applied; the hold is **claimed** on the ledger (saved like
+//!    a push) before anything is sent, and one hold pays for one call — anything else is
+//!    refused with a coded error and the provider is never called ([`route`]);
+//! 2. the model must be one of the catalog's and `max_tokens` is capped so that the
+//!    worst case at the catalog's prices fits the hold ([`limits`]);
+//! 3. the provider's reported usage, priced by the catalog ([`price`]), **settles** the
+//!    hold on the ledger, exactly once ([`ledger`]); a client that disconnects is still
+//!    charged (the proxy keeps reading the provider to its end), an error before any
+//!    output releases the hold, an answer without usage is charged the hold in full
+//!    ([`relay`], [`usage`]).
+//!
+//! The vendor's key (`--upstream-key-file`) is only ever put in the `Authorization`
+//! header of the request to the provider: never logged, never answered.
+
+pub(crate) mod ledger;
+pub(crate) mod limits;
+pub(crate) mod price;
+pub(crate) mod relay;
+pub(crate) mod route;
+pub(crate) mod usage;
+
+use credit_meter_core::catalog::Catalog;
+use std::time::Duration;
+
+/// The vendor's provider key. `Debug` never shows it.
+pub(crate) struct UpstreamKey(String);
+
+impl UpstreamKey {
+    /// The key as read from its file (surrounding whitespace dropped).
+    pub(crate) fn new(text: &str) -> Result<UpstreamKey, String> {
+        let key = text.trim();
+        if key.is_empty() || key.bytes().any(|b| !b.is_ascii_graphic()) {
+            return Err("the upstream key file must hold one key of printable ASCII characters".into());
+        }
+        Ok(UpstreamKey(key.to_string()))
+    }
+}
+
+impl std::fmt::Debug for UpstreamKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpstreamKey(…)")
+    }
+}
+
+/// The proxy's settings and its HTTP client.
+#[derive(Debug)]
+pub(crate) struct Proxy {
+    /// `<--upstream-url>/chat/completions`.
+    pub endpoint: String,
+    /// The vendor's key (`None`: the provider needs none, e.g. a local stand-in).
+    key: Option<UpstreamKey>,
+    /// The HTTP client (connection pool) to the provider.
+    pub client: reqwest::Client,
+    /// Models, prices and operations.
+    pub catalog: Catalog,
+    /// The longest the provider may stay silent (before its headers, or between two reads
+    /// of its body) before the call counts as failed.
+    pub idle: Duration,
+}
+
+impl Proxy {
+    /// A proxy to the OpenAI-compatible base `upstream_url` (e.g.
+    /// `https://openrouter.ai/api/v1`).
+    pub(crate) fn new(upstream_url: &str, key: Option<UpstreamKey>, catalog: Catalog, idle: Duration) -> Result<Proxy, String> {
+        let base = upstream_url.trim_end_matches('/');
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(format!("--upstream-url {upstream_url:?}: use an http:// or https:// URL"));
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(idle)
+            .build()
+            .map_err(|e| format!("cannot build the upstream HTTP client: {e}"))?;
+        Ok(Proxy { endpoint: format!("{base}/chat/completions"), key, client, catalog, idle })
+    }
+
+    /// A POST of `body` to the provider, with the vendor's key.
+    pub(crate) fn request(&self, body: Vec<u8>) -> reqwest::RequestBuilder {
+        let r = self.client.post(&self.endpoint).header(reqwest::header::CONTENT_TYPE, "application/json").body(body);
+        match &self.key {
+            Some(k) => r.bearer_auth(&k.0),
+            None => r,
+        }
+    }
+}

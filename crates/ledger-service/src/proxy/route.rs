@@ -1,0 +1,119 @@
+//! `POST /v1/ai/chat/completions`: a device's OpenAI-compatible chat completion, paid by
+//! the hold named in `X-Credit-Hold`. Every refusal is a coded protocol error body and
+//! happens before the provider is called:
+//!
+//! | HTTP | code | when |
+//! | --- | --- | --- |
+//! | 503 | `PROXY_UNAVAILABLE` | no `--upstream-url` |
+//! | 401/403 | `UNAUTHORIZED`/`FORBIDDEN` | no valid device token (the admin token is refused) |
+//! | 400 | `BAD_REQUEST` | not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean |
+//! | 400 | `UNKNOWN_MODEL` | a model the catalog does not list |
+//! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied |
+//! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
+//! | 402 | `HOLD_TOO_SMALL` | the hold cannot pay for the prompt and one output token (the hold is released) |
+//! | 502 | `UPSTREAM_FAILED` | the provider failed before any output (the hold is released) |
+
+use super::relay::{self, Call, Started};
+use super::{ledger, limits, price};
+use crate::auth::{Caller, Refusal};
+use crate::reply::error;
+use crate::routes::AppState;
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use credit_meter_protocol::error::ErrorCode;
+use std::sync::Arc;
+
+/// The header naming the hold that pays.
+pub(crate) const HOLD_HEADER: &str = "x-credit-hold";
+/// The response header with the credits a non-streamed call was charged (drawn + overdraft + unpaid).
+pub(crate) const CHARGED_HEADER: &str = "x-credit-charged";
+
+fn status_of(code: ErrorCode) -> u16 {
+    match code {
+        ErrorCode::HoldInUse => 409,
+        ErrorCode::HoldNotOpen | ErrorCode::HoldTooSmall => 402,
+        ErrorCode::UnknownAccount => 404,
+        ErrorCode::StorageFailed => 503,
+        _ => 400,
+    }
+}
+
+/// `POST /v1/ai/chat/completions`.
+pub(crate) async fn chat_completions(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(proxy) = app.proxy.clone() else {
+        return error(503, ErrorCode::ProxyUnavailable, "this ledger has no AI proxy (--upstream-url)");
+    };
+    let claims = match app.caller(&headers) {
+        Ok(Caller::Device(c)) => c,
+        Ok(Caller::Admin) => return app.refuse(&Refusal::forbidden("the AI proxy is for devices: the admin token never pays for a call")),
+        Err(r) => return r,
+    };
+    let Some(hold) = headers.get(HOLD_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string)
+    else {
+        return error(402, ErrorCode::HoldNotOpen, "send X-Credit-Hold: the id of an open hold that pays for the call");
+    };
+    let mut request: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return error(400, ErrorCode::BadRequest, "the body is not a JSON chat completion request"),
+    };
+    let (model, stream) = match limits::check(&proxy.catalog, &request) {
+        Ok((m, s)) => (m.clone(), s),
+        Err((code, message)) => return error(status_of(code), code, &message),
+    };
+    let claimed = match ledger::claim(&app.service, &claims.account, &hold, claims.device.as_deref()).await {
+        Ok(c) => c,
+        Err((Some(code), message)) => {
+            tracing::info!(code = code.as_str(), "proxy refused a hold");
+            return error(status_of(code), code, &message);
+        }
+        Err((None, e)) => {
+            tracing::error!(error = %e, "claiming a hold failed; nothing sent to the provider");
+            return error(503, ErrorCode::StorageFailed, "the ledger could not claim the hold; nothing was sent, try again");
+        }
+    };
+    let markup = price::markup(&proxy.catalog, &claimed.operation);
+    let prompt_bound = u64::try_from(body.len()).unwrap_or(u64::MAX);
+    let Some(cap) = limits::max_tokens_within(&proxy.catalog, &model, markup, claimed.amount, prompt_bound) else {
+        if let Err(e) = ledger::settle(&app.service, &claims.account, &hold, None).await {
+            tracing::error!(error = %e, "releasing a hold too small for its prompt failed");
+        }
+        return error(402, ErrorCode::HoldTooSmall, "the hold cannot pay for this prompt at the model's prices; it was released");
+    };
+    limits::rewrite(&mut request, cap, stream);
+    let call = Call {
+        proxy: Arc::clone(&proxy),
+        service: Arc::clone(&app.service),
+        account: claims.account.clone(),
+        hold,
+        hold_amount: claimed.amount,
+        model,
+        operation: claimed.operation,
+        body: serde_json::to_vec(&request).unwrap_or_default(),
+        stream,
+    };
+    match relay::start(call).await {
+        Started::Whole { status, body, settled } => {
+            let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if let Some(s) = settled {
+                let total = s.charged.checked_add(s.overdraft).and_then(|x| x.checked_add(s.unpaid)).unwrap_or(s.charged);
+                if let Ok(v) = HeaderValue::from_str(&total.to_plain_string()) {
+                    r.headers_mut().insert(CHARGED_HEADER, v);
+                }
+            }
+            r
+        }
+        Started::Stream(rx) => {
+            let stream =
+                futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok::<_, std::io::Error>(b), rx)) });
+            let mut r = Response::new(Body::from_stream(stream));
+            r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Started::Failed(message) => error(502, ErrorCode::UpstreamFailed, &message),
+    }
+}

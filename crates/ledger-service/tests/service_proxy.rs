@@ -1,0 +1,357 @@
+//! The AI proxy (`POST /v1/ai/chat/completions`) against an OpenAI-compatible provider
+//! served on loopback by the test (support::upstream): nothing reaches the provider
+//! without a valid hold; the hold is settled from the provider's reported usage priced
+//! by the catalog, exactly once, whatever the client commits (or does not); a client
+//! that aborts mid-stream is charged; failures before output release the hold; answers
+//! without usage are charged the hold in full. On SQLite here and on PostgreSQL
+//! (`CREDIT_METER_TEST_POSTGRES_URL`) through the same scenarios.
+
+mod support;
+use credit_meter_core::catalog::Catalog;
+use credit_meter_core::pricing::{credits_for, Usage};
+use credit_meter_protocol::message::ResultStatus;
+use credit_meter_protocol::money::Credits;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+use support::upstream::{Upstream, COMPLETION_TOKENS, PROMPT_TOKENS};
+use support::*;
+
+const KEY: &str = "sk-vendor-test-key-0123456789";
+const MODEL: &str = "openai/gpt-4o-mini";
+
+/// A ledger with the proxy to `up`, on SQLite (`db: None`) or the database `db`.
+fn start(dir: &std::path::Path, db: Option<&str>, up: &Upstream) -> Server {
+    let key = dir.join("upstream.key");
+    std::fs::write(&key, format!("{KEY}\n")).unwrap();
+    let key = key.display().to_string();
+    let url = up.url();
+    let extra = ["--upstream-url", url.as_str(), "--upstream-key-file", key.as_str(), "--upstream-idle-seconds", "1"];
+    match db {
+        Some(db) => Server::start_db(dir, db, &extra),
+        None => Server::start(dir, &extra),
+    }
+}
+
+/// What the provider's reported usage costs at the catalog's prices (the `message`
+/// operation: tokens at cost).
+fn price() -> Credits {
+    let c = Catalog::default_catalog();
+    let usage = Usage { input_tokens: PROMPT_TOKENS, output_tokens: COMPLETION_TOKENS, ..Usage::default() };
+    credits_for(&c, c.operation("message").unwrap(), Some(c.model(MODEL).unwrap()), &usage).unwrap()
+}
+
+fn balance(s: &Server) -> Credits {
+    credits(&s.state("demo")["balance"])
+}
+
+fn held(s: &Server) -> Credits {
+    credits(&s.state("demo")["held"])
+}
+
+/// Reserves `amount` on `hold` for the `message` operation (asserts applied).
+fn reserve(s: &Server, device: &str, seq: u64, hold: &str, amount: &str) {
+    let m = json!([{"type":"reserve","seq":seq,"at":0,"holdId":hold,"amount":amount,"operation":"message"}]);
+    let (r, _) = s.push("demo", device, m);
+    assert_eq!(r.results[0].status, ResultStatus::Applied, "{:?}", r.results[0]);
+}
+
+fn request(scenario: &str, stream: bool) -> String {
+    json!({"model": MODEL, "stream": stream, "max_tokens": 100000, "messages": [{"role":"user","content": format!("scenario:{scenario}")}]})
+        .to_string()
+}
+
+/// A proxied call with `device`'s token and `hold`.
+fn call(s: &Server, device: &str, hold: Option<&str>, body: &str) -> Reply {
+    let mut h = vec![("Authorization".to_string(), format!("Bearer {}", token("demo", Some(device))))];
+    if let Some(hold) = hold {
+        h.push(("X-Credit-Hold".to_string(), hold.to_string()));
+    }
+    h.push(("Content-Type".to_string(), "application/json".to_string()));
+    http(s.addr, "POST", "/v1/ai/chat/completions", &h, body.as_bytes())
+}
+
+/// Waits (up to 30 s) until the balance is `want`; returns the last balance seen.
+fn balance_becomes(s: &Server, want: Credits) -> Credits {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let b = balance(s);
+        if b == want || Instant::now() > deadline {
+            return b;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sub(a: Credits, b: Credits) -> Credits {
+    a.saturating_sub(b)
+}
+
+// ---- scenarios, run on each database -------------------------------------------------
+
+fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
+    let body = request("whole", false);
+    let anon = http(s.addr, "POST", "/v1/ai/chat/completions", &headers(&[("X-Credit-Hold", "d1:x")]), body.as_bytes());
+    assert_eq!((anon.status, anon.code().as_str()), (401, "UNAUTHORIZED"));
+    let admin = http(
+        s.addr,
+        "POST",
+        "/v1/ai/chat/completions",
+        &headers(&[("Authorization", &format!("Bearer {ADMIN}")), ("X-Credit-Hold", "d1:x")]),
+        body.as_bytes(),
+    );
+    assert_eq!((admin.status, admin.code().as_str()), (403, "FORBIDDEN"));
+    let r = call(s, "d1", None, &body);
+    assert_eq!((r.status, r.code().as_str()), (402, "HOLD_NOT_OPEN"));
+    let r = call(s, "d1", Some("d1:unknown"), &body);
+    assert_eq!((r.status, r.code().as_str()), (402, "HOLD_NOT_OPEN"));
+    reserve(s, "d1", 1, "d1:a", "1");
+    // Another device's hold, with a token pinned to d2.
+    let r = call(s, "d2", Some("d1:a"), &body);
+    assert_eq!((r.status, r.code().as_str()), (402, "HOLD_NOT_OPEN"));
+    // Not a catalog model; not JSON; images.
+    let r = call(s, "d1", Some("d1:a"), &json!({"model":"x/free","messages":[]}).to_string());
+    assert_eq!((r.status, r.code().as_str()), (400, "UNKNOWN_MODEL"));
+    let r = call(s, "d1", Some("d1:a"), "not json");
+    assert_eq!((r.status, r.code().as_str()), (400, "BAD_REQUEST"));
+    // A committed hold.
+    reserve(s, "d1", 2, "d1:b", "1");
+    let (r, _) = s.push("demo", "d1", json!([commit(3, "d1:b", "0.5")]));
+    assert_eq!(r.results[0].status, ResultStatus::Applied);
+    let r = call(s, "d1", Some("d1:b"), &body);
+    assert_eq!((r.status, r.code().as_str()), (402, "HOLD_NOT_OPEN"));
+    // A hold too small for even the prompt: refused and released.
+    reserve(s, "d1", 4, "d1:tiny", "0.001");
+    let r = call(s, "d1", Some("d1:tiny"), &body);
+    assert_eq!((r.status, r.code().as_str()), (402, "HOLD_TOO_SMALL"));
+    assert_eq!(up.count(), 0, "a refused call reached the provider");
+    // The valid hold works once; its second use is refused without a second request.
+    let r = call(s, "d1", Some("d1:a"), &body);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(up.count(), 1);
+    let r = call(s, "d1", Some("d1:a"), &body);
+    assert_eq!((r.status, r.code().as_str()), (409, "HOLD_IN_USE"));
+    assert_eq!(up.count(), 1);
+    let seen = up.last();
+    assert_eq!(seen.path, "/api/v1/chat/completions");
+    assert_eq!(seen.authorization.as_deref(), Some(format!("Bearer {KEY}").as_str()));
+    assert!(!r.text().contains(KEY));
+}
+
+fn whole_and_streamed_calls_are_charged_the_reported_usage(s: &Server, up: &Upstream) {
+    for (i, stream) in [(0u64, false), (1, true)] {
+        let hold = format!("d1:u{i}");
+        let before = balance(s);
+        reserve(s, "d1", 1 + 2 * i, &hold, "2");
+        let r = call(s, "d1", Some(&hold), &request(if stream { "stream" } else { "whole" }, stream));
+        assert_eq!(r.status, 200, "{}", r.text());
+        let sent = up.last().body;
+        // max_tokens capped so that the worst case fits the hold of 2 credits.
+        let cap = sent["max_tokens"].as_u64().unwrap();
+        assert!(cap < 100_000, "max_tokens not capped: {cap}");
+        let worst = Catalog::default_catalog().model(MODEL).unwrap().usd_for(r.text().len() as u64 + 200, cap).unwrap();
+        assert!(worst.value() * rust_decimal::Decimal::from(200) <= c("2").value() + c("0.1").value());
+        if stream {
+            assert_eq!(sent["stream_options"]["include_usage"], true);
+            let text = r.text();
+            assert!(text.contains("part 2") && text.trim_end().ends_with("data: [DONE]"), "{text}");
+        } else {
+            assert_eq!(r.header("x-credit-charged"), Some(price().to_plain_string().as_str()));
+            assert_eq!(r.json()["choices"][0]["message"]["content"], "Four cards.");
+        }
+        // Settled before the answer ended: the balance is down by the price, nothing held.
+        assert_eq!(balance(s), sub(before, price()));
+        assert!(held(s).is_zero());
+        // The client's commit (here smaller than the usage) is answered with the proxy's
+        // settlement and charges nothing more.
+        let (r, p) = s.push("demo", "d1", json!([commit(2 + 2 * i, &hold, "0.001")]));
+        let res = &r.results[0];
+        assert_eq!(res.status, ResultStatus::Applied);
+        assert_eq!(res.settled_by.as_deref(), Some("proxy"));
+        assert_eq!(res.charged, Some(price()));
+        assert_eq!(p.balance, sub(before, price()));
+        assert!(p.holds.is_empty());
+    }
+}
+
+fn answers_without_usage_are_charged_the_hold(s: &Server, up: &Upstream) {
+    for (i, scenario, stream) in [(0u64, "whole-nousage", false), (1, "stream-nousage", true), (2, "fail-after", true)] {
+        let hold = format!("d3:n{i}");
+        let before = balance(s);
+        reserve(s, "d3", 1 + i, &hold, "1.5");
+        let r = call(s, "d3", Some(&hold), &request(scenario, stream));
+        assert_eq!(r.status, 200, "{scenario}: {}", r.text());
+        assert_eq!(balance(s), sub(before, c("1.5")), "{scenario}");
+    }
+    assert!(up.count() >= 3);
+}
+
+fn failures_before_output_release_the_hold(s: &Server, up: &Upstream) {
+    let n = up.count();
+    for (i, scenario, stream) in [(0u64, "fail-before", false), (1, "fail-before", true), (2, "stall-before", true)] {
+        let hold = format!("d4:f{i}");
+        let before = balance(s);
+        reserve(s, "d4", 1 + 2 * i, &hold, "1");
+        let r = call(s, "d4", Some(&hold), &request(scenario, stream));
+        if r.status == 200 {
+            // A stream that started and failed before output ends with a coded error event.
+            assert!(r.text().contains("UPSTREAM_FAILED"), "{scenario}: {}", r.text());
+        } else {
+            assert_eq!((r.status, r.code().as_str()), (502, "UPSTREAM_FAILED"), "{scenario}");
+        }
+        assert_eq!(balance(s), before, "{scenario}");
+        assert!(held(s).is_zero(), "{scenario}: the hold was not released");
+        let (r, _) = s.push("demo", "d4", json!([release(2 + 2 * i, &hold)]));
+        assert_eq!(r.results[0].settled_by.as_deref(), Some("proxy"));
+        assert_eq!(r.results[0].charged, Some(Credits::ZERO));
+    }
+    assert_eq!(up.count(), n + 3);
+}
+
+fn a_client_that_aborts_mid_stream_is_charged(s: &Server) {
+    let before = balance(s);
+    reserve(s, "d5", 1, "d5:slow", "2");
+    let body = request("slow", true);
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    write!(
+        c,
+        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: d5:slow\r\nContent-Length: {}\r\n\r\n{body}",
+        s.addr,
+        token("demo", Some("d5")),
+        body.len()
+    )
+    .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !String::from_utf8_lossy(&got).contains("part 1") {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0, "the stream ended early");
+        got.extend_from_slice(&buf[..n]);
+    }
+    drop(c);
+    // Nothing settled yet when the client left (the provider is still streaming)…
+    assert!(!held(s).is_zero());
+    // …and the provider's full usage is charged once it ends.
+    assert_eq!(balance_becomes(s, sub(before, price())), sub(before, price()));
+    assert!(held(s).is_zero());
+}
+
+fn concurrent_calls_on_one_hold_charge_once(s: &Server, up: &Upstream) {
+    let before = balance(s);
+    let n = up.count();
+    reserve(s, "d6", 1, "d6:twice", "2");
+    let body = request("whole", false);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        (0..4)
+            .map(|_| scope.spawn(|| call(s, "d6", Some("d6:twice"), &body).status))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|h| h.join().unwrap())
+            .collect()
+    });
+    assert_eq!(statuses.iter().filter(|&&x| x == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|&&x| x == 409).count(), 3, "{statuses:?}");
+    assert_eq!(up.count(), n + 1);
+    assert_eq!(balance(s), sub(before, price()));
+    // The client's commit sent twice (a lost response): charged nothing more.
+    for _ in 0..2 {
+        let (r, p) = s.push("demo", "d6", json!([commit(2, "d6:twice", "5")]));
+        assert_eq!(r.results[0].charged, Some(price()));
+        assert_eq!(p.balance, sub(before, price()));
+    }
+}
+
+/// A modified client: it never commits; it commits less than it used; it deletes its
+/// outbox (its state restored from before the reserve, so its next mutations reuse the
+/// seqs). Each is charged exactly what the provider reported.
+fn modified_clients_are_charged_what_the_provider_reported(s: &Server) {
+    // No commit at all.
+    let before = balance(s);
+    reserve(s, "d7", 1, "d7:nocommit", "2");
+    assert_eq!(call(s, "d7", Some("d7:nocommit"), &request("whole", false)).status, 200);
+    let (_, p) = s.push("demo", "d7", json!([]));
+    assert_eq!(p.balance, sub(before, price()));
+    // A smaller commit, and a release, after the call.
+    let before = balance(s);
+    reserve(s, "d7", 2, "d7:small", "2");
+    assert_eq!(call(s, "d7", Some("d7:small"), &request("stream", true)).status, 200);
+    let (r, p) = s.push("demo", "d7", json!([commit(3, "d7:small", "0.001")]));
+    assert_eq!((r.results[0].charged, p.balance), (Some(price()), sub(before, price())));
+    // The outbox deleted: the state restored from before the reserve pushes other
+    // mutations under the same seqs; the proxy's charge stands.
+    let before = balance(s);
+    reserve(s, "d8", 1, "d8:lost", "2");
+    assert_eq!(call(s, "d8", Some("d8:lost"), &request("whole", false)).status, 200);
+    let (r, p) = s.push("demo", "d8", json!([{"type":"reserve","seq":1,"at":0,"holdId":"d8:other","amount":"1","operation":"message"}]));
+    assert_eq!(r.results[0].status, ResultStatus::Conflict);
+    assert_eq!(p.balance, sub(before, price()));
+    let (r, p) = s.push("demo", "d8", json!([{"type":"release","seq":2,"at":0,"holdId":"d8:other"}]));
+    assert_eq!(r.results[0].status, ResultStatus::Refused);
+    assert_eq!(p.balance, sub(before, price()));
+}
+
+// ---- SQLite -------------------------------------------------------------------------
+
+#[test]
+fn sqlite_refusals_never_reach_the_provider() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-refuse"));
+    refusals_never_reach_the_provider(&start(&dir, None, &up), &up);
+}
+
+#[test]
+fn sqlite_calls_are_charged_the_reported_usage() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-usage"));
+    let s = start(&dir, None, &up);
+    whole_and_streamed_calls_are_charged_the_reported_usage(&s, &up);
+    answers_without_usage_are_charged_the_hold(&s, &up);
+}
+
+#[test]
+fn sqlite_failures_before_output_release_the_hold() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-fail"));
+    failures_before_output_release_the_hold(&start(&dir, None, &up), &up);
+}
+
+#[test]
+fn sqlite_client_abort_and_concurrent_calls() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-abort"));
+    let s = start(&dir, None, &up);
+    a_client_that_aborts_mid_stream_is_charged(&s);
+    concurrent_calls_on_one_hold_charge_once(&s, &up);
+}
+
+#[test]
+fn sqlite_modified_clients_are_charged_what_the_provider_reported() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-modified"));
+    modified_clients_are_charged_what_the_provider_reported(&start(&dir, None, &up));
+}
+
+#[test]
+fn without_an_upstream_the_route_is_unavailable() {
+    let dir = temp_dir("proxy-off");
+    let s = Server::start(&dir, &[]);
+    let r = call(&s, "d1", Some("d1:a"), &request("whole", false));
+    assert_eq!((r.status, r.code().as_str()), (503, "PROXY_UNAVAILABLE"));
+}
+
+// ---- PostgreSQL ---------------------------------------------------------------------
+
+#[test]
+fn postgres_every_proxy_scenario() {
+    type Scenario = fn(&Server, &Upstream);
+    let scenarios: [(&str, Scenario); 7] = [
+        ("refuse", refusals_never_reach_the_provider),
+        ("usage", whole_and_streamed_calls_are_charged_the_reported_usage),
+        ("nousage", answers_without_usage_are_charged_the_hold),
+        ("fail", failures_before_output_release_the_hold),
+        ("abort", |s, _| a_client_that_aborts_mid_stream_is_charged(s)),
+        ("twice", concurrent_calls_on_one_hold_charge_once),
+        ("modified", |s, _| modified_clients_are_charged_what_the_provider_reported(s)),
+    ];
+    for (name, run) in scenarios {
+        let Some(url) = postgres_db(&format!("proxy_{name}")) else { return };
+        let (up, dir) = (Upstream::start(), temp_dir(&format!("pg-proxy-{name}")));
+        run(&start(&dir, Some(&url), &up), &up);
+    }
+}

@@ -1,0 +1,160 @@
+//! An OpenAI-compatible provider on loopback for the AI proxy's tests: it records every
+//! request it receives and answers by the scenario named in the last message's content
+//! (`scenario:<name>`): whole or streamed, with or without usage, failing before or after
+//! output, stalling, or streaming slowly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Prompt tokens every answer reports.
+pub(crate) const PROMPT_TOKENS: u64 = 1000;
+/// Completion tokens every answer reports.
+pub(crate) const COMPLETION_TOKENS: u64 = 2000;
+
+/// One request the provider received.
+#[derive(Debug, Clone)]
+pub(crate) struct Seen {
+    /// Its `Authorization` header.
+    pub authorization: Option<String>,
+    /// Its path.
+    pub path: String,
+    /// Its body.
+    pub body: serde_json::Value,
+}
+
+/// The provider.
+pub(crate) struct Upstream {
+    pub addr: SocketAddr,
+    pub seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Upstream {
+    /// Starts it on a free loopback port.
+    pub(crate) fn start() -> Upstream {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let log = Arc::clone(&log);
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &log);
+                });
+            }
+        });
+        Upstream { addr, seen }
+    }
+
+    /// `--upstream-url`.
+    pub(crate) fn url(&self) -> String {
+        format!("http://{}/api/v1", self.addr)
+    }
+
+    /// Requests received so far.
+    pub(crate) fn count(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    /// The last request received.
+    pub(crate) fn last(&self) -> Seen {
+        self.seen.lock().unwrap().last().cloned().expect("a request reached the provider")
+    }
+}
+
+fn chunk(v: serde_json::Value) -> String {
+    format!("data: {v}\n\n")
+}
+
+fn content(text: &str) -> String {
+    chunk(
+        serde_json::json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":text},"finish_reason":null}]}),
+    )
+}
+
+fn usage() -> serde_json::Value {
+    serde_json::json!({"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS, "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS})
+}
+
+fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
+    let mut r = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    r.read_line(&mut line)?;
+    let path = line.split(' ').nth(1).unwrap_or_default().to_string();
+    let (mut len, mut authorization) = (0usize, None);
+    loop {
+        line.clear();
+        r.read_line(&mut line)?;
+        let l = line.trim_end();
+        if l.is_empty() {
+            break;
+        }
+        let (n, v) = l.split_once(':').unwrap_or((l, ""));
+        if n.eq_ignore_ascii_case("content-length") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        if n.eq_ignore_ascii_case("authorization") {
+            authorization = Some(v.trim().to_string());
+        }
+    }
+    let mut body = vec![0; len];
+    r.read_exact(&mut body)?;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let scenario = body["messages"].as_array().and_then(|m| m.last()).and_then(|m| m["content"].as_str()).unwrap_or_default().to_string();
+    let scenario = scenario.strip_prefix("scenario:").unwrap_or("whole").to_string();
+    log.lock().unwrap().push(Seen { authorization, path, body });
+    let mut w = stream;
+    let sse_head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
+    match scenario.as_str() {
+        "whole" | "whole-nousage" => {
+            let mut answer = serde_json::json!({"id":"c1","object":"chat.completion","model":"openai/gpt-4o-mini",
+                "choices":[{"index":0,"message":{"role":"assistant","content":"Four cards."},"finish_reason":"stop"}]});
+            if scenario == "whole" {
+                answer["usage"] = usage();
+            }
+            let text = answer.to_string();
+            write!(
+                w,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            )?;
+        }
+        "fail-before" => {
+            let text = r#"{"error":{"message":"overloaded"}}"#;
+            write!(w, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
+        }
+        "stall-before" => {
+            w.write_all(sse_head.as_bytes())?;
+            w.flush()?;
+            std::thread::sleep(Duration::from_secs(5));
+        }
+        "fail-after" => {
+            w.write_all(sse_head.as_bytes())?;
+            w.write_all(content("Four").as_bytes())?;
+            w.write_all(content(" cards").as_bytes())?;
+            w.flush()?;
+            // Broken off: no usage, no [DONE].
+        }
+        "stream" | "stream-nousage" | "slow" => {
+            w.write_all(sse_head.as_bytes())?;
+            let parts = if scenario == "slow" { 30 } else { 3 };
+            for i in 0..parts {
+                // A client that went away makes these writes fail only at the proxy, not here.
+                w.write_all(content(&format!("part {i} ")).as_bytes())?;
+                w.flush()?;
+                if scenario == "slow" {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+            w.write_all(chunk(serde_json::json!({"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})).as_bytes())?;
+            if scenario != "stream-nousage" {
+                w.write_all(chunk(serde_json::json!({"id":"c1","choices":[],"usage":usage()})).as_bytes())?;
+            }
+            w.write_all(b"data: [DONE]\n\n")?;
+        }
+        other => panic!("unknown scenario {other:?}"),
+    }
+    w.flush()
+}

@@ -1,0 +1,226 @@
+//! The ledger's side of an AI proxy: the service that makes the AI call settles the hold
+//! that pays for it, from the provider's reported usage — never from the client's commit.
+//!
+//! A proxied call goes through two steps on the account, each one request like a push:
+//!
+//! 1. **claim** — before anything is sent to the provider: the hold must be an open hold
+//!    of the account that the ledger applied (of the calling device, when the caller is
+//!    pinned to one) and must not have been claimed before (one call per hold). The claim
+//!    is saved; from then on the hold's fate is the proxy's alone.
+//! 2. **settle** — after the provider's answer ended: with the usage in credits, the hold
+//!    is committed as a commit of its device would be (PROTOCOL §6.4: up to the hold drawn,
+//!    any excess charged); without (the provider failed before any output), it is
+//!    released. A settle of a hold already settled changes nothing and answers the first
+//!    settlement: exactly once per hold.
+//!
+//! The client's own `commit` or `release` of a claimed hold is answered `applied` with
+//! `settledBy: "proxy"` and charges nothing: the proxy's settlement amounts when it has
+//! settled (see [`client_result`]). A claimed hold that is never settled (the proxy's
+//! process died mid-call) stays open until it expires like any orphaned hold.
+//!
+//! String API ([`RefLedger::handle_proxy`]), the admin API's shape:
+//!
+//! ```json
+//! {"op":"claim","accountId":"a1","holdId":"laptop:Yd2c1oX8Qb6sJmZ0rK3wTg","deviceId":"laptop"}
+//! {"op":"settle","accountId":"a1","holdId":"laptop:Yd2c1oX8Qb6sJmZ0rK3wTg","usage":"0.42"}
+//! {"op":"settle","accountId":"a1","holdId":"laptop:Yd2c1oX8Qb6sJmZ0rK3wTg"}
+//! ```
+//! answered `{"ok":true,"result":…}` or `{"ok":false,"error":{"code","message"}}`.
+
+use super::apply::{charge, commit, settle, Charge};
+use super::RefLedger;
+use crate::error::{ErrorCode, HOLD_IN_USE, HOLD_NOT_OPEN, NOT_FOUND, UNKNOWN_ACCOUNT};
+use crate::json::Value;
+use crate::message::{MutationResult, ResultStatus};
+use crate::model::Purpose;
+use crate::money::Credits;
+
+/// A hold claimed by the AI proxy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proxied {
+    /// The device that placed the hold (the one charged).
+    pub device_id: String,
+    /// When the proxy claimed it (the ledger's clock).
+    pub claimed_at: i64,
+    /// How the proxy settled it (`None`: the call is still running, or the proxy died).
+    pub settlement: Option<Settlement>,
+}
+
+/// How the proxy settled a hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settlement {
+    /// When (the ledger's clock).
+    pub at: i64,
+    /// The provider's usage in credits (`None`: released — the provider produced nothing).
+    pub usage: Option<Credits>,
+    /// Credits drawn from grants.
+    pub charged: Credits,
+    /// Credits recorded as the device's overdraft.
+    pub overdraft: Credits,
+    /// Credits beyond the device's offline limit, not collected.
+    pub unpaid: Credits,
+}
+
+/// What a claim tells the proxy about the hold it may spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// The hold.
+    pub hold_id: String,
+    /// The device that placed it.
+    pub device_id: String,
+    /// Credits it reserves: the most the call may cost.
+    pub amount: Credits,
+    /// When it expires.
+    pub expires_at: i64,
+    /// The operation it was reserved for.
+    pub operation: String,
+}
+
+/// Why a proxy command was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyRefusal {
+    /// `UNKNOWN_ACCOUNT`, `HOLD_NOT_OPEN`, `HOLD_IN_USE` or `NOT_FOUND` (settling an unclaimed hold).
+    pub code: ErrorCode,
+    /// What went wrong.
+    pub message: String,
+}
+
+fn refuse(code: ErrorCode, message: impl Into<String>) -> ProxyRefusal {
+    ProxyRefusal { code, message: message.into() }
+}
+
+enum ProxyRequest {
+    Claim { account_id: String, hold_id: String, device_id: Option<String> },
+    Settle { account_id: String, hold_id: String, usage: Option<Credits> },
+}
+
+json_tagged_from!(ProxyRequest, "op" {
+    Claim "claim" { account_id: "accountId", hold_id: "holdId", device_id: "deviceId" = default },
+    Settle "settle" { account_id: "accountId", hold_id: "holdId", usage: "usage" = default },
+});
+
+impl RefLedger {
+    /// Claims `hold_id` of `account_id` for one proxied call at `now` (see the module doc).
+    /// `device_id`: the device the caller is pinned to, if any.
+    pub fn claim_hold(&mut self, account_id: &str, hold_id: &str, device_id: Option<&str>, now: i64) -> Result<Claim, ProxyRefusal> {
+        let rec = self.accounts.get_mut(account_id).ok_or_else(|| refuse(UNKNOWN_ACCOUNT, "unknown account"))?;
+        let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
+        let before = rec.account.state().last_seq;
+        let _ = rec.account.advance(now);
+        if rec.account.state().last_seq != before {
+            rec.version = rec.version.saturating_add(1);
+        }
+        let not_open = || refuse(HOLD_NOT_OPEN, format!("{hold_id:?} is not an open hold of this account"));
+        let owner = rec.hold_owner.get(hold_id).cloned().ok_or_else(not_open)?;
+        if device_id.is_some_and(|d| d != owner) {
+            return Err(refuse(HOLD_NOT_OPEN, format!("{hold_id:?} is another device's hold")));
+        }
+        if rec.proxied.contains_key(hold_id) {
+            return Err(refuse(HOLD_IN_USE, format!("{hold_id:?} already paid for a call; reserve a new hold")));
+        }
+        let hold = rec.account.state().hold(hold_id).filter(|h| h.is_open()).cloned().ok_or_else(not_open)?;
+        let operation = match &hold.purpose {
+            Purpose::Operation { operation, .. } => operation.clone(),
+            _ => String::new(),
+        };
+        rec.proxied.insert(hold_id.to_string(), Proxied { device_id: owner.clone(), claimed_at: now, settlement: None });
+        Ok(Claim { hold_id: hold_id.to_string(), device_id: owner, amount: hold.amount, expires_at: hold.expires_at, operation })
+    }
+
+    /// Settles a claimed hold at `now`: `usage` credits committed as its device's commit
+    /// would be, or (`None`) the hold released. Returns the settlement and whether this
+    /// call made it (`false`: it was settled before, nothing changed).
+    pub fn settle_hold(
+        &mut self,
+        account_id: &str,
+        hold_id: &str,
+        usage: Option<Credits>,
+        now: i64,
+    ) -> Result<(Settlement, bool), ProxyRefusal> {
+        let cfg = self.cfg.clone();
+        let rec = self.accounts.get_mut(account_id).ok_or_else(|| refuse(UNKNOWN_ACCOUNT, "unknown account"))?;
+        let proxied = rec.proxied.get(hold_id).cloned().ok_or_else(|| refuse(NOT_FOUND, format!("{hold_id:?} was not claimed")))?;
+        if let Some(s) = proxied.settlement {
+            return Ok((s, false));
+        }
+        let now = now.max(rec.account.clock().unwrap_or(i64::MIN));
+        let _ = rec.account.advance(now);
+        let mut device = rec.devices.remove(&proxied.device_id).unwrap_or_default();
+        let zero = Charge { charged: Credits::ZERO, overdraft: Credits::ZERO, unpaid: Credits::ZERO };
+        let c = match usage {
+            None => {
+                if rec.account.state().hold(hold_id).is_some_and(|h| h.is_open()) {
+                    let _ = rec.account.release(hold_id, now);
+                }
+                zero
+            }
+            Some(x) => match commit(rec, &mut device, &cfg, hold_id, true, x, now) {
+                Some(c) => c,
+                // Not open nor expired (cannot happen while claimed): charge it as usage.
+                None => charge(rec, &mut device, &cfg, x, Credits::ZERO, "proxy", now),
+            },
+        };
+        rec.devices.insert(proxied.device_id.clone(), device);
+        settle(rec, now);
+        rec.version = rec.version.saturating_add(1);
+        let s = Settlement { at: now, usage, charged: c.charged, overdraft: c.overdraft, unpaid: c.unpaid };
+        if let Some(p) = rec.proxied.get_mut(hold_id) {
+            p.settlement = Some(s.clone());
+        }
+        Ok((s, true))
+    }
+
+    /// Runs one proxy command given as JSON at `now` (see the module doc).
+    pub fn handle_proxy(&mut self, body: &str, now: i64) -> String {
+        let out = match crate::json::from_str::<ProxyRequest>(body) {
+            Ok(ProxyRequest::Claim { account_id, hold_id, device_id }) => {
+                self.claim_hold(&account_id, &hold_id, device_id.as_deref(), now).map(|c| {
+                    Value::object([
+                        ("holdId", c.hold_id.into()),
+                        ("deviceId", c.device_id.into()),
+                        ("amount", crate::json::to_value(&c.amount)),
+                        ("expiresAt", crate::json::to_value(&c.expires_at)),
+                        ("operation", c.operation.into()),
+                    ])
+                })
+            }
+            Ok(ProxyRequest::Settle { account_id, hold_id, usage }) => {
+                self.settle_hold(&account_id, &hold_id, usage, now).map(|(s, first)| {
+                    let Value::Object(mut m) = crate::json::to_value(&s) else { return Value::Null };
+                    m.push(("first".to_string(), first.into()));
+                    Value::Object(m)
+                })
+            }
+            Err(e) => Err(refuse(crate::error::BAD_REQUEST, format!("proxy request: {e}"))),
+        };
+        match out {
+            Ok(result) => crate::json::to_string(&Value::object([("ok", true.into()), ("result", result)])),
+            Err(r) => {
+                let error = Value::object([("code", r.code.as_str().into()), ("message", r.message.into())]);
+                crate::json::to_string(&Value::object([("error", error), ("ok", false.into())]))
+            }
+        }
+    }
+}
+
+/// The result of the client's own commit or release of a hold the proxy claimed:
+/// `applied`, `settledBy: "proxy"`, nothing charged by it; the proxy's amounts once it
+/// settled (while the call still runs, no amounts: the settlement shows in a later
+/// snapshot's balance).
+pub(super) fn client_result(seq: u64, p: &Proxied) -> MutationResult {
+    let s = p.settlement.as_ref();
+    MutationResult {
+        seq,
+        id: None,
+        status: ResultStatus::Applied,
+        original: None,
+        code: None,
+        charged: s.map(|s| s.charged),
+        overdraft: s.map(|s| s.overdraft),
+        unpaid: s.map(|s| s.unpaid),
+        settled_by: Some("proxy".to_string()),
+    }
+}
+
+json_struct!(Proxied { device_id: "deviceId", claimed_at: "claimedAt", settlement: "settlement" = opt });
+json_struct!(Settlement { at: "at", usage: "usage" = opt, charged: "charged", overdraft: "overdraft", unpaid: "unpaid" });

@@ -1,0 +1,65 @@
+// A local stand-in for an OpenAI-compatible AI provider, for the demo only
+// (./scripts/demo.sh starts it and points the ledger's AI proxy at it): POST
+// /v1/chat/completions answers with flashcards made from the last user message, whole or
+// streamed (SSE, with the usage chunk when `stream_options.include_usage` is set), and
+// reports usage as a provider would (tokens estimated at 4 characters each; completion
+// tokens never above `max_tokens`). No key is checked; it listens on loopback only.
+//   node scripts/stand-in-provider.mjs [PORT]   (prints "stand-in provider on http://127.0.0.1:PORT/v1")
+import http from "node:http";
+
+const port = Number(process.argv[2] ?? 0);
+
+function cardsFor(text) {
+  const sentences = text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter((s) => s.length > 3).slice(0, 8);
+  const cards = sentences.map((s, i) => ({ front: `Card ${i + 1}: what does the note say?`, back: s }));
+  return JSON.stringify({ cards: cards.length ? cards : [{ front: "What was the note about?", back: text.slice(0, 120) || "(empty)" }] });
+}
+
+const server = http.createServer((req, res) => {
+  if (req.method !== "POST" || !req.url.endsWith("/chat/completions")) {
+    res.writeHead(404, { "content-type": "application/json" }).end('{"error":{"message":"not found"}}');
+    return;
+  }
+  let body = "";
+  req.on("data", (c) => (body += c));
+  req.on("end", () => {
+    let r;
+    try {
+      r = JSON.parse(body);
+    } catch {
+      res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"message":"not JSON"}}');
+      return;
+    }
+    const messages = Array.isArray(r.messages) ? r.messages : [];
+    const prompt = messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
+    const last = [...messages].reverse().find((m) => m.role === "user");
+    let content = cardsFor(typeof last?.content === "string" ? last.content : "");
+    const max = Number.isSafeInteger(r.max_tokens) ? r.max_tokens : 4096;
+    if (Math.ceil(content.length / 4) > max) content = content.slice(0, max * 4);
+    const usage = { prompt_tokens: Math.ceil(prompt.length / 4) + 8, completion_tokens: Math.ceil(content.length / 4) };
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    const id = `standin-${Date.now()}`;
+    if (!r.stream) {
+      const answer = { id, object: "chat.completion", model: r.model, choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage };
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
+      return;
+    }
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    const parts = content.match(/.{1,24}/gs) ?? [];
+    let i = 0;
+    const tick = setInterval(() => {
+      if (i < parts.length) {
+        res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: parts[i++] }, finish_reason: null }] })}\n\n`);
+        return;
+      }
+      clearInterval(tick);
+      res.write(`data: ${JSON.stringify({ id, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+      if (r.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, choices: [], usage })}\n\n`);
+      res.end("data: [DONE]\n\n");
+    }, 30);
+  });
+});
+
+server.listen(port, "127.0.0.1", () => {
+  console.log(`stand-in provider on http://127.0.0.1:${server.address().port}/v1`);
+});
