@@ -264,6 +264,7 @@ export interface CappedOffer {
   maxOutputTokens: number | null;
   /** Credits to hold for the capped call (its high estimate). */
   reserve: Decimal;
+  /** What the capped call is expected to cost. */
   expected: Decimal;
 }
 /** The host's callbacks. Each may return a value or a promise; each call has a timeout. */
