@@ -297,3 +297,20 @@ fn s6_5_within_a_device_the_vouched_part_is_settled_first() {
     let (_, after) = pull(&mut l, "d1", T0 + ttl + 4);
     assert_eq!(after.offline_limit, c("30"), "vouched first: the room is unchanged");
 }
+
+#[test]
+fn s6_4_an_expired_hold_is_charged_once_whatever_the_number_of_commit_mutations() {
+    let mut l = ledger_with("50");
+    let ttl = l.account("a1").unwrap().account.policy().hold_ttl_ms;
+    push(&mut l, json!([reserve(1, "d1:a", "20")]), T0);
+    // The same usage committed twice, by two different mutations (a restored state made
+    // the commit again with a new id), both arriving after the hold expired.
+    let first = json!({"type":"commit","seq":2,"at":T0,"id":"firstcommit","holdId":"d1:a","amount":"7"});
+    let second = json!({"type":"commit","seq":3,"at":T0,"id":"secondcommit","holdId":"d1:a","amount":"7"});
+    let (r, p) = push(&mut l, json!([first, second]), T0 + ttl + 1);
+    assert_eq!((r.results[0].status, r.results[0].charged), (ResultStatus::Applied, Some(c("7"))));
+    assert_eq!((r.results[1].status, r.results[1].code.as_deref()), (ResultStatus::Refused, Some("NOT_FOUND")));
+    assert_eq!(p.balance, c("493"), "charged once");
+    let (r, _) = push(&mut l, json!([{"type":"release","seq":4,"at":T0,"holdId":"d1:a"}]), T0 + ttl + 2);
+    assert_eq!(r.results[0].code.as_deref(), Some("NOT_FOUND"), "settled: nothing left to release");
+}

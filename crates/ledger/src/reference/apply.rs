@@ -209,7 +209,13 @@ pub(super) fn commit(
                 }
             }
         }
-        Some(h) if owned && h.status == HoldStatus::Expired => charge(rec, device, cfg, amount, h.amount, &operation_of(&h.purpose), now),
+        Some(h) if owned && h.status == HoldStatus::Expired => {
+            // Charged once: the ledger forgets which device placed it, so a later commit or
+            // release of it — another commit mutation of the same usage from a restored or
+            // copied state — is NOT_FOUND, never charged again (PROTOCOL §6.3, §6.4).
+            rec.hold_owner.remove(hold_id);
+            charge(rec, device, cfg, amount, h.amount, &operation_of(&h.purpose), now)
+        }
         None => match device.refused_reserves.remove(hold_id) {
             Some(op) => charge(rec, device, cfg, amount, Credits::ZERO, &op, now),
             None => return None,
