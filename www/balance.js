@@ -96,7 +96,7 @@ function balanceNote(b, offline) {
 }
 
 /**
- * The balance panel from `meter.balance()`; `ledgerGrants`: the ledger's grant records by
+ * The balance panel from `meter.status()`; `ledgerGrants`: the ledger's grant records by
  * id (purchase dates and prices), empty until the ledger was read.
  */
 export function renderBalance(b, { kind, offline, ledgerGrants = new Map() }) {

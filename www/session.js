@@ -94,7 +94,7 @@ export class MeterSession {
   /** The Meter's balance now. */
   balance() {
     this.meter.takeEvents(); // already seen through onEvent; drop the copies
-    return this.meter.balance();
+    return this.meter.status();
   }
 
   /** Estimate and decision for a request, against the meter's spendable balance. */

@@ -5,7 +5,7 @@
 import type { App, TFile } from "obsidian";
 import { compareAmounts, decide, estimate, type Estimate, type Meter } from "credit-meter/inline";
 import { creditRoute, generateCards, ownKeyRoute, type Flashcard, type Generation } from "./ai";
-import type { FlashcardSettings } from "./settings";
+import { deviceToken, type FlashcardSettings } from "./settings";
 import { confirm, generatedMessage, insufficientMessage, NOTHING_TO_SEND, ownKeyMessage, type Shortfall } from "./ui";
 
 /** The catalog operation this command is charged as. */
@@ -97,7 +97,7 @@ async function withCredits(ctx: GenerateContext, file: TFile, note: string): Pro
   }
   let made: Generation;
   try {
-    made = await generateCards(creditRoute(ctx.settings.proxyUrl, ctx.settings.accountId, holdId, ctx.settings.deviceToken), ctx.settings.model, note);
+    made = await generateCards(creditRoute(ctx.settings.proxyUrl, ctx.settings.accountId, holdId, deviceToken(ctx.app, ctx.settings)), ctx.settings.model, note);
   } catch (err) {
     await meter.release(holdId).catch(() => undefined);
     ctx.notify(`Flashcard generation failed: ${message(err)}. No credits were charged.`);

@@ -19,9 +19,10 @@ export interface FlashcardSettings {
   /** The name of the secret-storage entry holding the user's own OpenRouter key ("" for
    * none): when it holds a key, that key is used instead of credits. */
   openRouterSecret: string;
-  /** The device token from the vendor's sign-in (a JWT): the AI proxy refuses calls
-   * without one. */
-  deviceToken: string;
+  /** The name of the secret-storage entry holding the device token from the vendor's
+   * sign-in (a JWT; "" for none): the AI proxy refuses calls without one. A bearer
+   * credential, so kept in secret storage like the key, never in data.json. */
+  deviceTokenSecret: string;
   /** Model id (OpenRouter's), also the catalog's model for the estimate. */
   model: string;
   /** Ask before spending more than this many credits on one note (a decimal string). */
@@ -35,7 +36,7 @@ export const DEFAULT_SETTINGS: FlashcardSettings = {
   ledgerUrl: "https://ledger.example.com",
   proxyUrl: "https://ledger.example.com/v1/ai/chat/completions",
   openRouterSecret: "",
-  deviceToken: "",
+  deviceTokenSecret: "",
   model: "openai/gpt-4o-mini",
   confirmAboveCredits: "25",
 };
@@ -48,6 +49,12 @@ export function ownKey(app: App, settings: FlashcardSettings): string | null {
   if (!settings.openRouterSecret) return null;
   const key = app.secretStorage.getSecret(settings.openRouterSecret);
   return key && key.trim() ? key.trim() : null;
+}
+
+/** The device token from secret storage, or "" when none is chosen or set. */
+export function deviceToken(app: App, settings: FlashcardSettings): string {
+  if (!settings.deviceTokenSecret) return "";
+  return (app.secretStorage.getSecret(settings.deviceTokenSecret) ?? "").trim();
 }
 
 /** Where OpenRouter's chat completions live (own-key calls go straight there). */
@@ -100,7 +107,14 @@ export class FlashcardSettingTab extends PluginSettingTab {
             .onChange((value) => this.owner.updateSettings({ [key]: value.trim() })),
         );
     text("Account ID", "Your account at the vendor: credits are bought and kept there.", "accountId", "acct-…");
-    text("Device token", "From the vendor's sign-in: pays AI calls with credits through the vendor's proxy.", "deviceToken", "eyJ…");
+    new Setting(containerEl)
+      .setName("Device token")
+      .setDesc("From the vendor's sign-in, kept in Obsidian's secret storage: pays AI calls with credits through the vendor's proxy.")
+      .addComponent((el) =>
+        new SecretComponent(this.app, el)
+          .setValue(this.owner.settings.deviceTokenSecret)
+          .onChange((name) => this.owner.updateSettings({ deviceTokenSecret: name.trim() })),
+      );
     new Setting(containerEl)
       .setName("OpenRouter API key")
       .setDesc("Your own key, kept in Obsidian's secret storage (never in data.json): used instead of credits when set.")
