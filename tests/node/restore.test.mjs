@@ -7,11 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readFileSync, writeFileSync, mkdtempSync, existsSync } from "node:fs";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { tmpdir } from "node:os";
-import { createHmac, randomBytes } from "node:crypto";
+import { readFileSync, existsSync } from "node:fs";
+import { startLedgerService } from "../support/ledger-service.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 async function load(dir) {
@@ -44,52 +41,26 @@ async function referenceLedger() {
   };
 }
 
-function jwt(secret, claims) {
-  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const input = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
-  return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
-}
-
-/** The credit-meter-ledger service on a free loopback port and a fresh SQLite file, with
- * account "alice" (True Recall, the starter package: 500 credits) created by admin calls. */
+/** The credit-meter-ledger service (tests/support/ledger-service.mjs) on a fresh SQLite
+ * file, with account "alice" (True Recall, the starter package: 500 credits) created by
+ * admin calls. */
 async function serviceLedger() {
   const bin = process.env.CREDIT_METER_LEDGER_BIN || join(root, "target", "debug", "credit-meter-ledger");
   assert.ok(existsSync(bin), `the service binary ${bin} is missing: build it (cargo build -p credit-meter-ledger-service) or set CREDIT_METER_LEDGER_BIN`);
-  const dir = mkdtempSync(join(tmpdir(), "credit-meter-restore-"));
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(join(dir, "jwt.secret"), secret);
-  const adminToken = randomBytes(24).toString("base64url");
-  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(dir, "ledger.sqlite")}`,
-    "--jwt-hs256-secret-file", join(dir, "jwt.secret")], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, RUST_LOG: "warn", CREDIT_METER_ADMIN_TOKEN: adminToken } });
-  const exited = once(child, "exit");
-  const line = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => { out += d; if (out.includes("\n")) resolve(out.split("\n")[0]); });
-    child.on("exit", (code) => reject(new Error(`${bin} exited with ${code} before listening`)));
-  });
-  const base = line.match(/listening on (http:\/\/\S+?)\/?(?: |$)/)?.[1];
-  assert.ok(base, `no URL in ${JSON.stringify(line)}`);
-  const call = async (path, body, token) => {
-    const res = await fetch(base + path, { method: body === undefined ? "GET" : "POST", body, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    return res.text();
-  };
-  const device = (body) => {
-    const { accountId, deviceId } = JSON.parse(body);
-    return jwt(secret, { sub: accountId, device: deviceId, exp: Math.floor(Date.now() / 1000) + 600 });
-  };
+  const service = await startLedgerService(bin, { RUST_LOG: "warn" });
   const admin = async (cmd) => {
-    const out = JSON.parse(await call("/v1/admin", JSON.stringify(cmd), adminToken));
+    const out = JSON.parse(await service.admin(cmd));
     assert.equal(out.ok, true, JSON.stringify(out));
     return out.result;
   };
   await admin({ op: "createAccount", accountId: "alice", policy: "trueRecall" });
   await admin({ op: "purchase", accountId: "alice", purchaseId: "o1", packageId: "starter" });
   return {
-    pull: (r) => call("/v1/pull", r, device(r)),
-    push: (r) => call("/v1/push", r, device(r)),
-    publicKeys: async () => JSON.parse(await call("/v1/keys")),
+    pull: service.pull,
+    push: service.push,
+    publicKeys: async () => JSON.parse(await service.keys()),
     balance: async () => (await admin({ op: "balance", accountId: "alice" })).balance,
-    close: async () => { child.kill("SIGTERM"); await exited; },
+    close: service.close,
   };
 }
 

@@ -107,22 +107,18 @@ export class FlashcardSettingTab extends PluginSettingTab {
             .onChange((value) => this.owner.updateSettings({ [key]: value.trim() })),
         );
     text("Account ID", "Your account at the vendor: credits are bought and kept there.", "accountId", "acct-…");
-    new Setting(containerEl)
-      .setName("Device token")
-      .setDesc("From the vendor's sign-in, kept in Obsidian's secret storage: pays AI calls with credits through the vendor's proxy.")
-      .addComponent((el) =>
-        new SecretComponent(this.app, el)
-          .setValue(this.owner.settings.deviceTokenSecret)
-          .onChange((name) => this.owner.updateSettings({ deviceTokenSecret: name.trim() })),
-      );
-    new Setting(containerEl)
-      .setName("OpenRouter API key")
-      .setDesc("Your own key, kept in Obsidian's secret storage (never in data.json): used instead of credits when set.")
-      .addComponent((el) =>
-        new SecretComponent(this.app, el)
-          .setValue(this.owner.settings.openRouterSecret)
-          .onChange((name) => this.owner.updateSettings({ openRouterSecret: name.trim() })),
-      );
+    /** A setting that names an entry of Obsidian's secret storage (the value never enters data.json). */
+    const secret = (name: string, desc: string, key: "deviceTokenSecret" | "openRouterSecret") =>
+      new Setting(containerEl)
+        .setName(name)
+        .setDesc(desc)
+        .addComponent((el) =>
+          new SecretComponent(this.app, el)
+            .setValue(this.owner.settings[key])
+            .onChange((value) => this.owner.updateSettings({ [key]: value.trim() })),
+        );
+    secret("Device token", "From the vendor's sign-in, kept in Obsidian's secret storage: pays AI calls with credits through the vendor's proxy.", "deviceTokenSecret");
+    secret("OpenRouter API key", "Your own key, kept in Obsidian's secret storage (never in data.json): used instead of credits when set.", "openRouterSecret");
     text("Model", "The OpenRouter model that writes the cards.", "model");
     text("Confirm above (credits)", "Ask before a note may cost more than this.", "confirmAboveCredits");
   }

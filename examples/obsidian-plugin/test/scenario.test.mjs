@@ -6,9 +6,6 @@
 // ledger or the package's catalog.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { createHmac, randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import * as acorn from "acorn";
+import { startLedgerService } from "../../../tests/support/ledger-service.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pluginDir = join(here, "..");
@@ -73,55 +71,11 @@ function inProcessLedger() {
   };
 }
 
-/** An HS256 JWT over `claims` (what a vendor's sign-in issues to the plugin). */
-function jwt(secret, claims) {
-  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  const input = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
-  return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
-}
-
-/** The credit-meter-ledger service on a free loopback port, with a fresh SQLite file, an
- * HS256 device-token secret (the vendor's sign-in, played by this test) and an admin
- * token. */
+/** The credit-meter-ledger service (tests/support/ledger-service.mjs: a fresh SQLite file,
+ * an HS256 device-token secret, an admin token). */
 async function serverLedger(bin) {
-  const dir = mkdtempSync(join(tmpdir(), "credit-meter-ledger-"));
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(join(dir, "jwt.secret"), secret);
-  const adminToken = randomBytes(24).toString("base64url");
-  const child = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(dir, "ledger.sqlite")}`,
-    "--jwt-hs256-secret-file", join(dir, "jwt.secret")], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, CREDIT_METER_ADMIN_TOKEN: adminToken },
-  });
-  const exited = once(child, "exit");
-  const line = await new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-      if (out.includes("\n")) resolve(out.split("\n")[0]);
-    });
-    child.on("exit", (code) => reject(new Error(`${bin} exited with ${code} before listening`)));
-  });
-  const base = line.match(/listening on (http:\/\/\S+?)\/?(?: |$)/)?.[1];
-  assert.ok(base, `no URL in ${JSON.stringify(line)}`);
-  const call = async (method, path, body, token) =>
-    (await fetch(base + path, { method, body, headers: token ? { authorization: `Bearer ${token}` } : {} })).text();
-  /** The device's token: `sub` its account, pinned to its device id, 10 minutes. */
-  const device = (body) => {
-    const { accountId, deviceId } = JSON.parse(body);
-    return jwt(secret, { sub: accountId, device: deviceId, exp: Math.floor(Date.now() / 1000) + 600 });
-  };
-  return {
-    name: `credit-meter-ledger server (${base})`,
-    push: (body) => call("POST", "/v1/push", body, device(body)),
-    pull: (body) => call("POST", "/v1/pull", body, device(body)),
-    keys: () => call("GET", "/v1/keys"),
-    admin: (cmd) => call("POST", "/v1/admin", JSON.stringify(cmd), adminToken),
-    close: async () => {
-      child.kill("SIGTERM");
-      await exited;
-    },
-  };
+  const service = await startLedgerService(bin);
+  return { name: `credit-meter-ledger server (${service.base})`, ...service };
 }
 
 /** The run in progress: its ledger, whether the ledger is reachable, every push it
