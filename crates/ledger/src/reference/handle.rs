@@ -136,10 +136,9 @@ impl RefLedger {
 
     /// The payload the ledger would sign for a device now.
     pub fn payload_for(&mut self, account_id: &str, device_id: &str, now: i64) -> Option<SnapshotPayload> {
-        let ttl = self.cfg.snapshot_ttl_ms;
-        let cfg = self.cfg.clone();
+        // Disjoint fields: the settings are read while the account is borrowed mutably.
         let rec = self.accounts.get_mut(account_id)?;
-        Some(build_payload(rec, account_id, device_id, now, ttl, &cfg))
+        Some(build_payload(rec, account_id, device_id, now, self.cfg.snapshot_ttl_ms, &self.cfg))
     }
 
     fn sign_for(&mut self, account_id: &str, device_id: &str, now: i64) -> Option<crate::snapshot::Envelope> {

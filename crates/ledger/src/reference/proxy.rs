@@ -137,7 +137,7 @@ impl RefLedger {
         usage: Option<Credits>,
         now: i64,
     ) -> Result<(Settlement, bool), ProxyRefusal> {
-        let cfg = self.cfg.clone();
+        let cfg = &self.cfg;
         let rec = self.accounts.get_mut(account_id).ok_or_else(|| refuse(UNKNOWN_ACCOUNT, "unknown account"))?;
         let proxied = rec.proxied.get(hold_id).cloned().ok_or_else(|| refuse(NOT_FOUND, format!("{hold_id:?} was not claimed")))?;
         if let Some(s) = proxied.settlement {
@@ -154,10 +154,10 @@ impl RefLedger {
                 }
                 zero
             }
-            Some(x) => match commit(rec, &mut device, &cfg, hold_id, true, x, now) {
+            Some(x) => match commit(rec, &mut device, cfg, hold_id, true, x, now) {
                 Some(c) => c,
                 // Not open nor expired (cannot happen while claimed): charge it as usage.
-                None => charge(rec, &mut device, &cfg, x, Credits::ZERO, "proxy", now),
+                None => charge(rec, &mut device, cfg, x, Credits::ZERO, "proxy", now),
             },
         };
         rec.devices.insert(proxied.device_id.clone(), device);
