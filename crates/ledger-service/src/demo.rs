@@ -7,7 +7,15 @@
 //!   for a demo account only — the demo's stand-in for a vendor's sign-in.
 //! - `POST /demo/admin` runs the page's shop buttons (purchase, changePlan, convert,
 //!   activateAgent, balance) for the caller's own demo account, with its device token.
-//!   Never the admin token in a browser; never any other account.
+//!   Never the admin token in a browser; never any other account. When the ledger sells
+//!   through Stripe (`--stripe-secret-key-file`, as `scripts/demo.sh` runs it against its
+//!   stand-in) `purchase` and `changePlan` are refused: credits are then bought only
+//!   through `POST /v1/checkout` and its paid webhook, so the page cannot add credits
+//!   nobody paid for.
+//! - `POST /demo/refund {"purchaseId"}` refunds a purchase of the caller's own demo
+//!   account the way the vendor's `POST /v1/admin/refund` does (the policy decides; one
+//!   request per purchase: `requestId` = `demo-<purchaseId>`), for the page's refund
+//!   button — a vendor would put its support desk here.
 
 use crate::auth::{Caller, Refusal};
 use crate::engine::Op;
@@ -32,6 +40,8 @@ const TOKEN_TTL_S: i64 = 3600;
 const DAY_MS: i64 = 86_400_000;
 /// The admin commands the page's buttons send.
 const DEMO_OPS: [&str; 5] = ["purchase", "changePlan", "convert", "activateAgent", "balance"];
+/// The commands that add paid credits: only through checkout when the ledger has Stripe.
+const PAID_OPS: [&str; 2] = ["purchase", "changePlan"];
 
 /// The demo's token issuer.
 #[derive(Clone)]
@@ -134,9 +144,34 @@ pub(crate) async fn admin(State(app): State<AppState>, headers: HeaderMap, body:
     if !op.as_deref().is_some_and(|o| DEMO_OPS.contains(&o)) {
         return app.refuse(&Refusal::forbidden(format!("the demo allows only {DEMO_OPS:?}")));
     }
+    if app.payments.stripe.is_some() && op.as_deref().is_some_and(|o| PAID_OPS.contains(&o)) {
+        return app
+            .refuse(&Refusal::forbidden("this ledger sells through Stripe: buy with POST /v1/checkout (the page's Buy and plan buttons)"));
+    }
     let account = admin_account(&body);
     if account.as_deref() != Some(claims.account.as_str()) || (claims.account != DEMO_ACCOUNT && claims.account != DEMO_AGENT_ACCOUNT) {
         return app.refuse(&Refusal::forbidden("the demo acts on the token's own demo account only"));
     }
     app.run(Op::Admin, claims.account, body, None).await
+}
+
+/// `POST /demo/refund`.
+pub(crate) async fn refund(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    if app.demo.is_none() {
+        return error(404, ErrorCode::NotFound, "not a demo ledger");
+    }
+    let claims = match app.caller(&headers) {
+        Ok(Caller::Device(c)) => c,
+        Ok(Caller::Admin) => return app.refuse(&Refusal::forbidden("/demo/refund takes a demo device token")),
+        Err(r) => return r,
+    };
+    if claims.account != DEMO_ACCOUNT && claims.account != DEMO_AGENT_ACCOUNT {
+        return app.refuse(&Refusal::forbidden("the demo refunds the token's own demo account only"));
+    }
+    let purchase = json::from_slice::<Value>(&body).ok().and_then(|v| v.get("purchaseId").and_then(Value::as_str).map(str::to_string));
+    let Some(purchase) = purchase.filter(|p| !p.is_empty() && p.len() <= 128) else {
+        return error(400, ErrorCode::BadRequest, "send {\"purchaseId\"} (1–128 bytes)");
+    };
+    let request_id = format!("demo-{purchase}");
+    crate::payments::refund::refund_purchase(&app, claims.account, purchase, request_id).await
 }

@@ -74,6 +74,7 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
         r = r
             .route("/demo/token", post(crate::demo::token))
             .route("/demo/admin", post(crate::demo::admin))
+            .route("/demo/refund", post(crate::demo::refund))
             .route("/demo/payments", get(crate::payments::checkout::demo_info))
             .route("/", get(|| async { Redirect::temporary("/www/") }));
     }

@@ -107,6 +107,12 @@ pub(crate) async fn refund(State(app): State<AppState>, headers: HeaderMap, body
     let (Some(account), Some(purchase), Some(request_id)) = (field("accountId"), field("purchaseId"), field("requestId")) else {
         return error(400, ErrorCode::BadRequest, "the body must be {\"accountId\",\"purchaseId\",\"requestId\"}");
     };
+    refund_purchase(&app, account, purchase, request_id).await
+}
+
+/// Refunds `purchase` of `account` once per `request_id` (steps 1–3 of the module doc);
+/// the caller has been authorised for the account.
+pub(crate) async fn refund_purchase(app: &AppState, account: String, purchase: String, request_id: String) -> Response {
     let store = Arc::clone(&app.service.store);
     let looked = {
         let (req, pur) = (request_id.clone(), purchase.clone());
@@ -120,7 +126,7 @@ pub(crate) async fn refund(State(app): State<AppState>, headers: HeaderMap, body
         if row.account_id != account || row.purchase_id != purchase {
             return error(400, ErrorCode::BadRequest, "this requestId was used for another purchase");
         }
-        return match send(&app, &row).await {
+        return match send(app, &row).await {
             Ok(id) => answer(&row.response, id.as_deref()),
             Err(r) => r,
         };
@@ -154,7 +160,7 @@ pub(crate) async fn refund(State(app): State<AppState>, headers: HeaderMap, body
         let req = request_id.clone();
         if let Ok(Ok(Some(row))) = tokio::task::spawn_blocking(move || store.refund(&req)).await {
             if row.purchase_id == purchase {
-                return match send(&app, &row).await {
+                return match send(app, &row).await {
                     Ok(id) => answer(&row.response, id.as_deref()),
                     Err(r) => r,
                 };
@@ -163,7 +169,7 @@ pub(crate) async fn refund(State(app): State<AppState>, headers: HeaderMap, body
         return json_reply(200, response);
     };
     let row = RefundRow { amount_cents: cents, response: response.clone(), ..row };
-    match send(&app, &row).await {
+    match send(app, &row).await {
         Ok(id) => answer(&response, id.as_deref()),
         Err(r) => r,
     }
