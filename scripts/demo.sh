@@ -44,6 +44,7 @@ UPSTREAM=$(sed -n 's/^stand-in provider on //p' "$PROVIDER_LOG")
 "${CARGO_TARGET_DIR:-$ROOT/target}/release/credit-meter-ledger" serve --addr "127.0.0.1:$PORT" \
   --database "sqlite:$DB" --demo --www "$ROOT/www" --pkg "$ROOT/pkg" \
   --stripe-api-base "http://127.0.0.1:$STAND_IN_PORT" --stripe-secret-key-file "$SECRETS/stripe-secret-key" \
-  --stripe-webhook-secret-file "$SECRETS/stripe-webhook-secret" --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
+  --stripe-webhook-secret-file "$SECRETS/stripe-webhook-secret" \
+  --stripe-plan-price starter=price_demo_starter --stripe-plan-price pro=price_demo_pro --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
   --checkout-success-url "http://127.0.0.1:$PORT/www/?checkout=paid" --checkout-cancel-url "http://127.0.0.1:$PORT/www/?checkout=cancelled" \
   --email-buy-url "http://127.0.0.1:$PORT/www/" --upstream-url "$UPSTREAM"

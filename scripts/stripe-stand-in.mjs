@@ -8,7 +8,15 @@
 // - GET /pay/<session> shows the test-mode checkout page; "Pay" sends the ledger a
 //   `checkout.session.completed` event signed the way Stripe signs (HMAC-SHA256 of
 //   `<t>.<body>` with the endpoint secret, header `Stripe-Signature: t=…,v1=…`) and goes
-//   back to the session's success_url.
+//   back to the session's success_url. A session in mode `subscription` (a plan) then
+//   also sends `invoice.paid` for the plan's Price, as Stripe does: the first invoice of
+//   an account's subscription covers 30 days from now; a change of plan keeps the
+//   subscription and its period end and invoices the rest of the period on the new plan
+//   (Stripe's `proration_behavior: always_invoice`: a credit line for the old plan's
+//   unused time and a line for the new plan).
+// - POST /portal/cancel (body: the account id) stands in for the customer portal's
+//   "Cancel plan": the account's subscription ends now and the ledger receives a signed
+//   `customer.subscription.deleted`.
 // - An SMTP sink on SMTP_PORT that keeps the low-balance emails the ledger sends;
 //   GET /mailbox lists them (JSON, CORS open: the demo page shows them), GET /refunds the
 //   refunds.
@@ -54,28 +62,9 @@ function send(res, status, obj, headers = {}) {
   res.end(JSON.stringify(obj));
 }
 
-async function pay(session) {
-  const event = {
-    id: newId('evt'),
-    object: 'event',
-    type: 'checkout.session.completed',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    data: {
-      object: {
-        id: session.id,
-        object: 'checkout.session',
-        mode: session.mode,
-        status: 'complete',
-        payment_status: 'paid',
-        client_reference_id: session.account,
-        metadata: session.metadata,
-        payment_intent: session.paymentIntent,
-        amount_total: session.amount,
-        currency: session.currency,
-      },
-    },
-  };
+/** Sends the ledger a signed event of `type` about `object`; its answer. */
+async function deliver(type, object) {
+  const event = { id: newId('evt'), object: 'event', type, created: Math.floor(Date.now() / 1000), livemode: false, data: { object } };
   const payload = JSON.stringify(event);
   const res = await fetch(`${LEDGER_URL}/v1/webhooks/stripe`, {
     method: 'POST',
@@ -83,6 +72,48 @@ async function pay(session) {
     body: payload,
   });
   return { status: res.status, answer: await res.json() };
+}
+
+/** Each account's live subscription: {id, price, metadata, periodEnd (s)}. */
+const subscriptions = new Map();
+
+/** The invoice Stripe sends when a subscription session is paid (see the header). */
+function invoiceFor(session) {
+  const now = Math.floor(Date.now() / 1000);
+  const old = subscriptions.get(session.account);
+  const sub = { id: old?.id ?? newId('sub'), price: session.price, metadata: session.subscriptionMetadata, periodEnd: old?.periodEnd ?? now + 30 * 86400 };
+  subscriptions.set(session.account, sub);
+  const line = (price, amount) => ({ object: 'line_item', amount, price: { id: price }, period: { start: now, end: sub.periodEnd } });
+  const lines = old && old.price !== session.price ? [line(old.price, -1), line(session.price, 1)] : [line(session.price, 1)];
+  return {
+    id: newId('in'), object: 'invoice', status: 'paid', subscription: sub.id,
+    subscription_details: { metadata: sub.metadata }, lines: { object: 'list', data: lines },
+  };
+}
+
+async function pay(session) {
+  const paid = await deliver('checkout.session.completed', {
+    id: session.id,
+    object: 'checkout.session',
+    mode: session.mode,
+    status: 'complete',
+    payment_status: 'paid',
+    client_reference_id: session.account,
+    metadata: session.metadata,
+    payment_intent: session.mode === 'payment' ? session.paymentIntent : null,
+    amount_total: session.amount,
+    currency: session.currency,
+  });
+  if (session.mode !== 'subscription' || paid.status !== 200) return paid;
+  return deliver('invoice.paid', invoiceFor(session));
+}
+
+/** The customer portal's "Cancel plan" for `account`. */
+async function cancel(account) {
+  const sub = subscriptions.get(account);
+  if (!sub) return { status: 404, answer: { error: { code: 'NO_SUBSCRIPTION', message: `account ${account} has no subscription` } } };
+  subscriptions.delete(account);
+  return deliver('customer.subscription.deleted', { id: sub.id, object: 'subscription', status: 'canceled', metadata: sub.metadata });
 }
 
 /** This server's origin (its port once listening; STAND_IN_PORT may be 0). */
@@ -106,6 +137,8 @@ const server = http.createServer(async (req, res) => {
         amount: Number(form['line_items[0][price_data][unit_amount]'] || 0),
         currency: form['line_items[0][price_data][currency]'] || 'usd',
         paymentIntent: newId('pi'),
+        price: form['line_items[0][price]'],
+        subscriptionMetadata: Object.fromEntries(Object.entries(form).filter(([k]) => k.startsWith('subscription_data[metadata][')).map(([k, v]) => [k.slice(28, -1), v])),
         successUrl: form.success_url,
         cancelUrl: form.cancel_url,
       };
@@ -121,15 +154,20 @@ const server = http.createServer(async (req, res) => {
     }
     return send(res, 404, { error: { message: `the stand-in has no ${req.method} ${url.pathname}` } });
   }
+  if (req.method === 'POST' && url.pathname === '/portal/cancel') {
+    const { status, answer } = await cancel((await body(req)).trim());
+    return send(res, status, answer);
+  }
   const m = url.pathname.match(/^\/pay\/([A-Za-z0-9_]+)$/);
   const session = m && sessions.get(m[1]);
   if (!session) return send(res, 404, { error: { message: 'no such checkout session' } });
   if (req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    return res.end(`<!doctype html><meta charset="utf-8"><title>Test-mode checkout</title>
+    return res.end(`<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>Test-mode checkout</title>
 <body style="font-family:system-ui;max-width:28rem;margin:4rem auto">
 <p style="background:#fde68a;padding:.5rem">TEST MODE — a local stand-in for Stripe Checkout; no money moves.</p>
-<h1>${esc(session.name)}</h1><p>$${(session.amount / 100).toFixed(2)} for account <code>${esc(session.account)}</code></p>
+<h1>${esc(session.mode === 'subscription' ? `${session.metadata.planId ?? session.price} plan, monthly` : session.name)}</h1>
+<p>${session.mode === 'subscription' ? `subscription (${esc(session.price)})` : `$${(session.amount / 100).toFixed(2)}`} for account <code>${esc(session.account)}</code></p>
 <form method="post"><button id="pay" style="font-size:1.2rem">Pay</button> <a href="${esc(session.cancelUrl)}">Cancel</a></form></body>`);
   }
   if (req.method === 'POST') {
