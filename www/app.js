@@ -10,7 +10,7 @@ import { CodedError, LedgerClient } from "./ledger.js";
 import { MeterSession } from "./session.js";
 import { renderBalance, setPackages } from "./balance.js";
 import { drawUsageChart } from "./chart.js";
-import { count, date } from "./format.js";
+import { count, date, usd } from "./format.js";
 import { usageFromEntries } from "./history.js";
 import { clearMessage, explain, initMessages, showErrorMessage, showMessage } from "./messages.js";
 import { renderQuote, renderQuoteError } from "./quote.js";
@@ -50,6 +50,9 @@ const app = {
   ledger: { grants: new Map(), history: [] },
   /** Actions finished so far (successfully or not). */
   actions: 0,
+  /** The loopback Stripe stand-in's URL when the ledger sells through it (GET
+   * /demo/payments): Buy, plan and refund then go through payments. */
+  payments: null,
 };
 
 const kindOf = (accountId) => (accountId === "demo-agent" ? "agent" : "flashcards");
@@ -88,7 +91,8 @@ function render() {
   let balance = null;
   try {
     balance = s.balance();
-    renderBalance(balance, { kind: accountKind(), offline: client.offline, ledgerGrants: app.ledger.grants });
+    const onRefund = app.payments ? (purchaseId, name) => run("refund", () => refundPurchase(purchaseId, name)) : null;
+    renderBalance(balance, { kind: accountKind(), offline: client.offline, ledgerGrants: app.ledger.grants, onRefund });
   } catch (error) {
     showErrorMessage(error, "balance");
   }
@@ -240,8 +244,44 @@ async function tamper() {
   showMessage("This browser's stored balance had been changed, so it was thrown away and the real one loaded from the server.", { level: "warn", source: "tamper", facts });
 }
 
-/** Buys a package through the demo's shop route (no payment), then syncs. */
+/** Where a checkout the page started returns to: what was bought, for which account
+ * (the stand-in's or Stripe's success page sends the browser back to /www/?checkout=…). */
+const PENDING_CHECKOUT = `${PREFIX}:checkout`;
+
+/** Sends the buyer to a Checkout Session for `body` ({packageId} or {planId}) of the open
+ * account; the credits arrive with the paid webhook and show after the return. */
+async function startCheckout(body, what) {
+  const session = await client.checkout(body);
+  localStorage.setItem(PENDING_CHECKOUT, JSON.stringify({ accountId: app.session.accountId, what, sessionId: session.sessionId }));
+  showMessage(`Opening the checkout for ${what}…`, { source: "buy", facts: { sessionId: session.sessionId } });
+  location.assign(session.url);
+}
+
+/** Back from a checkout (`?checkout=paid|cancelled`): opens the account it was for, syncs
+ * (the webhook granted the credits before the checkout page sent the browser back) and
+ * says what happened. */
+async function finishCheckout(outcome) {
+  const pending = JSON.parse(localStorage.getItem(PENDING_CHECKOUT) ?? "null");
+  localStorage.removeItem(PENDING_CHECKOUT);
+  history.replaceState(null, "", location.pathname);
+  if (!pending) return;
+  if ($("account").value !== pending.accountId) {
+    $("account").value = pending.accountId;
+    await openAccount(pending.accountId);
+  }
+  const facts = { sessionId: pending.sessionId, outcome };
+  if (outcome !== "paid") {
+    showMessage(`Checkout cancelled: nothing was charged for ${pending.what}.`, { level: "warn", source: "buy", facts });
+    return;
+  }
+  await syncNow();
+  showMessage(`Paid for ${pending.what} (Stripe test mode); the credits came with the payment's webhook.`, { source: "buy", facts });
+}
+
+/** Buys a package: through Stripe Checkout when the ledger sells through Stripe (the
+ * demo's stand-in), else through the demo's shop route (no payment). */
 async function buy(offer) {
+  if (app.payments) return startCheckout({ packageId: offer.id }, `the ${offer.name} package`);
   const purchaseId = `buy-${crypto.randomUUID()}`;
   const out = await client.admin({ op: "purchase", accountId: app.session.accountId, purchaseId, packageId: offer.id });
   await syncNow();
@@ -253,15 +293,43 @@ async function buy(offer) {
   });
 }
 
-/** Moves the AssistLore account to the chosen plan, starting a 30-day cycle now. */
+/** Refunds what is left of a purchase (the account's policy decides; True Recall: the
+ * unused credits within 14 days, paid back pro rata). */
+async function refundPurchase(purchaseId, name) {
+  const out = await client.refund(purchaseId);
+  await syncNow();
+  const back = !out.refundUsd ? "" : out.stripeRefundId
+    ? ` ${usd(out.refundUsd)} goes back to the card.`
+    : ` ${usd(out.refundUsd)} would go back, but this purchase was not paid through Stripe, so no card refund was sent.`;
+  showMessage(`Refunded ${count(out.remaining ?? "0", "unused credit")} of the ${name}.${back}`, {
+    source: "refund", facts: { purchaseId, refundUsd: out.refundUsd ?? "", stripeRefundId: out.stripeRefundId ?? "" },
+  });
+}
+
+/** Ends the AssistLore subscription in the stand-in's customer portal: Stripe then sends
+ * `customer.subscription.deleted`, and the ledger moves the account to the Free plan. */
+async function cancelSubscription() {
+  const res = await fetch(`${app.payments}/portal/cancel`, { method: "POST", body: app.session.accountId });
+  const answer = await res.json();
+  if (!res.ok) throw new CodedError(answer.error?.code ?? "PORTAL_FAILED", answer.error?.message ?? `the portal answered ${res.status}`);
+  await syncNow();
+  showMessage("Subscription cancelled: the account is on the Free plan. Credits already granted keep their expiry.", {
+    source: "plan", facts: { to: "free" },
+  });
+}
+
+/** Moves the AssistLore account to the chosen plan: through a Stripe subscription when the
+ * ledger sells through Stripe (paid plans by checkout, Free by cancelling), else through
+ * the demo's shop route (a 30-day cycle from now). */
 async function switchPlan() {
-  const now = Date.now();
   const planId = $("plan").value;
+  const name = $("plan").selectedOptions[0].textContent.split(":")[0];
+  if (app.payments) return planId === "free" ? cancelSubscription() : startCheckout({ planId }, `the ${name} plan`);
+  const now = Date.now();
   const out = await client.admin({
     op: "changePlan", accountId: app.session.accountId, planId, startsAt: now, endsAt: now + 30 * DAY_MS,
   });
   await syncNow();
-  const name = $("plan").selectedOptions[0].textContent.split(":")[0];
   const parts = [`Switched to ${name}${out.upgrade ? " (an upgrade)" : ""}.`];
   if (out.cycleGrant) parts.push(`${count(out.cycleGrant.amount ?? out.cycleGrant.remaining, "monthly credit")} until ${date(out.cycleGrant.expiresAt)}.`);
   else parts.push("No credits added: this billing cycle's plan credits were already granted, and a cycle is paid once at its highest plan.");
@@ -334,7 +402,11 @@ async function main() {
   $("account").addEventListener("change", (e) => run("account", () => openAccount(e.target.value)));
   $("forget").addEventListener("click", forget);
   setInterval(render, 1000); // freshness and expiries move with the clock
+  app.payments = (await (await fetch(new URL("/demo/payments", location.href))).json().catch(() => ({}))).standIn ?? null;
+  if (app.payments) $("buy-mode").textContent = "Stripe test mode: no real money";
   await openAccount($("account").value);
+  const checkout = new URLSearchParams(location.search).get("checkout");
+  if (checkout) await finishCheckout(checkout);
 }
 
 window.addEventListener("unhandledrejection", (e) => showErrorMessage(e.reason, "page"));

@@ -66,17 +66,40 @@ export function emptyRow(span, text) {
   return tr;
 }
 
-function renderGrants(grants, ledgerGrants) {
+/** The refund cell: the window, and a Refund button while the purchase can be refunded
+ * (inside its window, credits left, and the page can ask: `onRefund`). */
+function refundCell(g, ledgerGrants, onRefund) {
+  const td = cell(g.refundableUntil ? `until ${date(g.refundableUntil)}` : g.kind === "purchase" ? "closed" : "—", "flashcards-only");
+  const purchaseId = ledgerGrants.get(g.id)?.purchaseId;
+  if (onRefund && purchaseId && g.kind === "purchase" && g.refundableUntil > Date.now() && compareDecimal(g.remaining, "0") > 0) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "link";
+    b.textContent = "Refund";
+    b.setAttribute("aria-label", `Refund the unused credits of ${describeGrant(g, ledgerGrants)}`);
+    b.setAttribute("data-testid", `refund-${purchaseId}`);
+    b.addEventListener("click", () => onRefund(purchaseId, describeGrant(g, ledgerGrants)));
+    td.append(" ", b);
+  }
+  return td;
+}
+
+function renderGrants(grants, ledgerGrants, onRefund) {
+  // Rebuilt only when something shown changed: the page re-renders every second, and a
+  // rebuilt row would take the keyboard focus off its Refund button.
+  const shown = JSON.stringify([grants, [...ledgerGrants.values()].map((r) => [r.id, r.purchaseId, r.effectiveAt]), Boolean(onRefund),
+    grants.map((g) => g.refundableUntil > Date.now())]);
+  if ($("grants").dataset.shown === shown) return;
+  $("grants").dataset.shown = shown;
   const rows = grants.map((g) => {
     const tr = document.createElement("tr");
     tr.setAttribute("data-testid", "grant-row");
     Object.assign(tr.dataset, { kind: g.kind, id: g.id, remaining: g.remaining, expiresAt: g.expiresAt ?? "", refundableUntil: g.refundableUntil ?? "" });
-    const refund = g.refundableUntil ? `until ${date(g.refundableUntil)}` : g.kind === "purchase" ? "closed" : "—";
     tr.append(
       cell(describeGrant(g, ledgerGrants)),
       cell(decimal(g.remaining), "num"),
       cell(g.expiresAt ? dateTime(g.expiresAt) : "never"),
-      cell(refund, "flashcards-only"),
+      refundCell(g, ledgerGrants, onRefund),
     );
     return tr;
   });
@@ -97,9 +120,10 @@ function balanceNote(b, offline) {
 
 /**
  * The balance panel from `meter.status()`; `ledgerGrants`: the ledger's grant records by
- * id (purchase dates and prices), empty until the ledger was read.
+ * id (purchase dates and prices), empty until the ledger was read; `onRefund(purchaseId,
+ * name)`: what a purchase's Refund button does (no buttons without it).
  */
-export function renderBalance(b, { kind, offline, ledgerGrants = new Map() }) {
+export function renderBalance(b, { kind, offline, ledgerGrants = new Map(), onRefund = null }) {
   const big = $("balance");
   big.textContent = `${decimal(b.spendable)} ${noun(b.spendable, "credit")}`;
   big.dataset.value = b.spendable;
@@ -110,7 +134,7 @@ export function renderBalance(b, { kind, offline, ledgerGrants = new Map() }) {
   setText(low, b.low
     ? `Low balance: ${count(b.spendable, "credit")} left. ${kind === "agent" ? "Upgrade your plan to get monthly credits." : "Buy a package or use your own API key."}`
     : "");
-  renderGrants(b.grants, ledgerGrants);
+  renderGrants(b.grants, ledgerGrants, onRefund);
   for (const a of b.allowances) {
     const el = $(`allowance-${a.kind}`);
     if (el) el.textContent = decimal(a.remaining);

@@ -6,8 +6,10 @@
 //
 // Sign-in: a real app gets its device token (a JWT, `sub` = account id) from the
 // vendor's own sign-in. This demo page gets one from the demo ledger's /demo/token
-// route (`credit-meter-ledger serve --demo`: demo accounts only), and sends the shop
-// buttons' commands to /demo/admin with that token — never the admin token.
+// route (`credit-meter-ledger serve --demo`: demo accounts only). With that token it buys
+// through POST /v1/checkout (Stripe, or the demo's stand-in), refunds through /demo/refund
+// and sends the remaining shop buttons (convert, agents) to /demo/admin — never with the
+// admin token.
 
 /** An error with a stable `code`, like the package's own errors. */
 export class CodedError extends Error {
@@ -89,6 +91,23 @@ export class LedgerClient {
    * /demo/admin); resolves with its result, throws its coded error. */
   async admin(command) {
     const answer = JSON.parse(await this.#request("demo/admin", JSON.stringify(command)));
+    if (answer.ok === false) throw new CodedError(answer.error.code, answer.error.message);
+    return answer.result;
+  }
+
+  /** Starts a Stripe Checkout for the signed-in account (`{packageId}` or `{planId}`,
+   * POST /v1/checkout); resolves with `{sessionId, url}` — the buyer goes to `url`. The
+   * credits arrive with the paid webhook, never from this call. */
+  async checkout(body) {
+    const answer = JSON.parse(await this.#request("v1/checkout", JSON.stringify(body)));
+    if (answer.ok === false) throw new CodedError(answer.error.code, answer.error.message);
+    return answer.result;
+  }
+
+  /** Refunds a purchase of the signed-in demo account under its policy (the demo
+   * ledger's /demo/refund, standing in for the vendor's support desk). */
+  async refund(purchaseId) {
+    const answer = JSON.parse(await this.#request("demo/refund", JSON.stringify({ purchaseId })));
     if (answer.ok === false) throw new CodedError(answer.error.code, answer.error.message);
     return answer.result;
   }

@@ -1,10 +1,9 @@
-// The demo's payment loop and mailbox, kept apart from the page's own code: "Pay with
-// Stripe (test mode)" buys a True Recall package through the ledger's POST /v1/checkout
-// and the stand-in's checkout page (scripts/stripe-stand-in.mjs, started by
-// ./scripts/demo.sh), which sends the ledger a signed webhook; the credits then arrive
-// through the page's normal sync. The mailbox lists the low-balance emails the ledger
-// sent to the stand-in's SMTP sink.
-const PACKAGES = [["starter", "Starter — 500 credits, $2.50"], ["pro", "Pro — 3,000 credits, $10.00"], ["power", "Power User — 8,500 credits, $25.00"]];
+// The demo's view of its payment stand-in, kept apart from the page's own code: when the
+// ledger sells through scripts/stripe-stand-in.mjs (started by ./scripts/demo.sh), the
+// page's Buy and plan buttons go through POST /v1/checkout and the stand-in's test-mode
+// checkout page, which sends the ledger a signed webhook (app.js). This card shows what
+// reached the stand-in: the low-balance emails the ledger sent to its SMTP sink, and the
+// refunds the ledger asked it to pay back.
 
 function el(tag, props = {}, ...children) {
   const e = Object.assign(document.createElement(tag), props);
@@ -12,42 +11,40 @@ function el(tag, props = {}, ...children) {
   return e;
 }
 
-async function checkout(packageId, status) {
-  status.textContent = "opening the test-mode checkout…";
+/** Fills `list` from the stand-in's `path` (JSON array), newest first, or says why not. */
+async function refresh(standIn, path, list, describe, none) {
   try {
-    const issued = await fetch("/demo/token", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ accountId: "demo", deviceId: "payments-page" }) });
-    const { token } = await issued.json();
-    const res = await fetch("/v1/checkout", { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ packageId }) });
-    const answer = await res.json();
-    if (!answer.ok) throw new Error(`${answer.error?.code}: ${answer.error?.message}`);
-    location.href = answer.result.url;
-  } catch (e) {
-    status.textContent = `checkout failed: ${e.message}`;
-  }
-}
-
-async function refreshMailbox(standIn, list) {
-  try {
-    const mails = await (await fetch(`${standIn}/mailbox`)).json();
-    list.replaceChildren(...(mails.length ? mails.slice().reverse().map((m) => el("li", { textContent: `${new Date(m.at).toLocaleTimeString()} → ${m.to.join(", ")}: ${m.subject}` })) : [el("li", { className: "muted", textContent: "no email yet" })]));
+    const items = await (await fetch(`${standIn}/${path}`)).json();
+    const rows = items.length ? items.slice().reverse().map((m) => el("li", { textContent: describe(m) })) : [el("li", { className: "muted", textContent: none })];
+    // Replaced only when it changed, so a screen reader in the list is not interrupted.
+    const shown = JSON.stringify(items.map(describe));
+    if (list.dataset.shown !== shown) {
+      list.dataset.shown = shown;
+      list.dataset.count = String(items.length);
+      list.replaceChildren(...rows);
+    }
   } catch {
     list.replaceChildren(el("li", { className: "muted", textContent: "the stand-in is not running (./scripts/demo.sh starts it)" }));
   }
 }
 
 function mount(standIn) {
-  const status = el("p", { className: "muted" });
-  const paid = new URLSearchParams(location.search).get("checkout");
-  if (paid === "paid") status.textContent = "paid: the webhook granted the package; it appears with the next sync";
-  if (paid === "cancelled") status.textContent = "checkout cancelled: nothing was charged";
-  const buttons = PACKAGES.map(([id, label]) => el("button", { type: "button", textContent: label, onclick: () => checkout(id, status) }));
-  const list = el("ul", { id: "mailbox" });
+  const mailbox = el("ul", { id: "mailbox" });
+  mailbox.setAttribute("data-testid", "mailbox");
+  const refunds = el("ul", { id: "refunds" });
+  refunds.setAttribute("data-testid", "stand-in-refunds");
   const card = el("article", { className: "card", id: "payments" },
-    el("h2", { textContent: "Pay with Stripe (test mode, account demo)" }), el("div", { className: "row" }, ...buttons), status,
-    el("h2", { textContent: "Mailbox: low-balance emails" }), list);
+    el("h2", { textContent: "Stripe test mode: what reached the stand-in" }),
+    el("p", { className: "muted", textContent: "Buy and the plan switch open its checkout page; Refund asks it to pay back. Nothing here is real money." }),
+    el("h3", { textContent: "Mailbox: low-balance emails" }), mailbox,
+    el("h3", { textContent: "Refunds paid back" }), refunds);
   (document.querySelector("main") ?? document.body).append(card);
-  refreshMailbox(standIn, list);
-  setInterval(() => refreshMailbox(standIn, list), 3000);
+  const tick = () => {
+    refresh(standIn, "mailbox", mailbox, (m) => `${new Date(m.at).toLocaleTimeString()} → ${m.to.join(", ")}: ${m.subject}`, "no email yet");
+    refresh(standIn, "refunds", refunds, (r) => `${r.id}: $${(r.amount / 100).toFixed(2)} on ${r.payment_intent}`, "no refund yet");
+  };
+  tick();
+  setInterval(tick, 3000);
 }
 
 // Only when the ledger's checkout goes to the loopback stand-in (./scripts/demo.sh).

@@ -16,7 +16,8 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import http from "node:http";
 import { createInterface } from "node:readline";
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,9 +41,9 @@ const cleanups = [];
 const ADMIN_TOKEN = `e2e-admin-${process.pid}-${Date.now()}`;
 
 /** Starts the server on a free port; resolves with its base URL from its first line. */
-async function startServer(name) {
-  const server = spawn(bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(work, `${name}.sqlite`)}`,
-    "--demo", "--www", join(root, "www"), "--pkg", join(root, "pkg")], {
+async function startServer(name, { addr = "127.0.0.1:0", extra = [] } = {}) {
+  const server = spawn(bin, ["serve", "--addr", addr, "--database", `sqlite:${join(work, `${name}.sqlite`)}`,
+    "--demo", "--www", join(root, "www"), "--pkg", join(root, "pkg"), ...extra], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, CREDIT_METER_ADMIN_TOKEN: ADMIN_TOKEN },
   });
@@ -76,9 +77,10 @@ let base; // the server's URL
 let page; // the one browser tab
 let pageErrors = [];
 
-/** Starts the server and the browser (each registers its cleanup first). */
-async function setUp() {
-  base = await startServer(size.name);
+/** Starts the server (`serverOptions`: see startServer) and the browser (each registers
+ * its cleanup first). */
+async function setUp(serverOptions) {
+  base = await startServer(size.name, serverOptions);
   const context = await chromium.launchPersistentContext(mkdtempSync(join(work, "profile-")), {
     executablePath: "/usr/bin/chromium",
     headless: true,
@@ -212,6 +214,121 @@ for (const s of SIZES) {
     }
   });
 }
+
+/** A free loopback port (the stand-in and the ledger must know each other's URL). */
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The payment stand-in as ./scripts/demo.sh runs it; the ledger options that sell through it. */
+async function startStandIn() {
+  const [ledgerPort, httpPort, smtpPort] = [await freePort(), await freePort(), await freePort()];
+  const sk = join(work, "stripe-secret-key");
+  const whsec = join(work, "stripe-webhook-secret");
+  writeFileSync(sk, `sk_test_e2e_${process.pid}\n`, { mode: 0o600 });
+  writeFileSync(whsec, `whsec_e2e_${process.pid}\n`, { mode: 0o600 });
+  const proc = spawn(process.execPath, [join(root, "scripts", "stripe-stand-in.mjs")], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, STAND_IN_PORT: String(httpPort), SMTP_PORT: String(smtpPort), LEDGER_URL: `http://127.0.0.1:${ledgerPort}`,
+      STRIPE_SECRET_KEY_FILE: sk, STRIPE_WEBHOOK_SECRET_FILE: whsec },
+  });
+  cleanups.push(() => proc.kill());
+  await new Promise((resolve) => createInterface({ input: proc.stdout }).once("line", resolve));
+  const ledgerUrl = `http://127.0.0.1:${ledgerPort}`;
+  return {
+    standIn: `http://127.0.0.1:${httpPort}`,
+    server: {
+      addr: `127.0.0.1:${ledgerPort}`,
+      extra: ["--stripe-api-base", `http://127.0.0.1:${httpPort}`, "--stripe-secret-key-file", sk, "--stripe-webhook-secret-file", whsec,
+        "--stripe-plan-price", "starter=price_demo_starter", "--stripe-plan-price", "pro=price_demo_pro",
+        "--smtp-url", `smtp://127.0.0.1:${smtpPort}`, "--email-buy-url", `${ledgerUrl}/www/`,
+        "--checkout-success-url", `${ledgerUrl}/www/?checkout=paid`, "--checkout-cancel-url", `${ledgerUrl}/www/?checkout=cancelled`],
+    },
+  };
+}
+
+/** Clicks a button that leaves for the stand-in's checkout page, pays there, and waits
+ * until the page is back and has finished the return (its `data-actions` counter). */
+async function payAtCheckout(testid, account) {
+  await page.click(id(testid));
+  await page.waitForURL(/\/pay\/cs_/);
+  assert.match(await page.textContent("body"), /TEST MODE/);
+  await page.click("#pay");
+  await page.waitForURL(/\/www\/$/); // back, the ?checkout=paid read and dropped
+  await page.waitForSelector(`body[data-ready="${account}"]`);
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.dataset.source === "buy");
+}
+
+test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscribe, cancel", { timeout: 300_000 }, async (t) => {
+  size = { ...SIZES[0], name: "payments" }; // its own database and screenshot names
+  try {
+    const { standIn, server } = await startStandIn();
+    await setUp(server);
+    await t.test("Buy opens the test-mode checkout; paying brings the credits through the webhook", async () => {
+      await page.goto(`${base}www/`);
+      await page.waitForSelector('body[data-ready="demo"]');
+      await page.waitForSelector(id("mailbox"));
+      assert.equal(await text("buy-mode"), "Stripe test mode: no real money");
+      const before = await ledger("demo");
+      await payAtCheckout("buy-starter", "demo");
+      assert.match(await text("message"), /Paid for the Starter package \(Stripe test mode\)/);
+      const after = await ledger("demo");
+      const bought = after.grants.filter((g) => !before.grants.some((b) => b.id === g.id));
+      assert.equal(bought.reduce((x, g) => x + Number(g.amount), 0), 500, "the Starter package's 500 credits, granted by the webhook");
+      assert.equal(Number(after.balance), Number(before.balance) + 500);
+      assert.equal(await pageBalance(), Number(after.balance), "the page synced them");
+      await checkState("20-paid-checkout");
+    });
+    await t.test("Refund pays back the unused credits of a purchase inside its window", async () => {
+      const before = await ledger("demo");
+      const purchase = before.grants.filter((g) => g.kind === "purchase" && g.purchaseId !== "welcome").at(-1);
+      await click(`refund-${purchase.purchaseId}`);
+      assert.equal(await data("message", "source"), "refund", await text("message"));
+      assert.equal(await data("message", "refund-usd"), "2.5");
+      assert.match(await text("message"), new RegExp(`Refunded ${fmt("500")} unused credits of the Starter package, bought .*\\. \\$2\\.50 goes back to the card\\.`));
+      const after = await ledger("demo");
+      assert.equal(Number(after.balance), Number(before.balance) - 500);
+      assert.equal(await pageBalance(), Number(after.balance));
+      assert.equal(await page.locator(id(`refund-${purchase.purchaseId}`)).count(), 0, "nothing left to refund");
+      const refunds = await (await fetch(`${standIn}/refunds`)).json();
+      assert.deepEqual(refunds.map((r) => [r.id, r.amount]), [[await data("message", "stripe-refund-id"), 250]]);
+      await page.waitForFunction(() => document.querySelector('[data-testid="stand-in-refunds"]')?.dataset.count === "1");
+      await checkState("21-refunded");
+    });
+    await t.test("the plan switch buys a subscription; Free cancels it; neither adds unpaid credits", async () => {
+      await act(() => page.selectOption(id("account-select"), "demo-agent"));
+      await page.waitForSelector('body[data-ready="demo-agent"]');
+      const before = await ledger("demo-agent");
+      assert.equal(await data("plan-current", "value"), "starter");
+      await page.selectOption(id("plan-select"), "pro");
+      await payAtCheckout("plan-switch-button", "demo-agent");
+      assert.match(await text("message"), /Paid for the Pro plan/);
+      const onPro = await ledger("demo-agent");
+      assert.equal(onPro.plan, "pro");
+      assert.equal(await data("plan-current", "value"), "pro");
+      const newCycles = onPro.grants.filter((g) => g.kind === "planCycle" && !before.grants.some((b) => b.id === g.id));
+      assert.equal(newCycles.length, 1, "one paid invoice, one Pro cycle");
+      assert.equal(await pageBalance(), Number(onPro.balance));
+      await checkState("22-subscribed");
+      await page.selectOption(id("plan-select"), "free");
+      await click("plan-switch-button");
+      assert.match(await text("message"), /Subscription cancelled: the account is on the Free plan/);
+      const ended = await ledger("demo-agent");
+      assert.equal(ended.plan, "free");
+      assert.equal(await data("plan-current", "value"), "free");
+      assert.ok(Number(ended.balance) <= Number(onPro.balance), "cancelling adds nothing");
+      await checkState("23-cancelled");
+    });
+    await t.test("no page errors", () => assert.deepEqual(pageErrors, []));
+  } finally {
+    await tearDown();
+  }
+});
 
 test("clean up", () => rmSync(work, { recursive: true, force: true }));
 
@@ -608,6 +725,7 @@ async function flows(t) {
             await attempt("v1/admin", { method: "POST", body: grant }), // a "simple" request: sent, refused, unreadable
             await attempt("demo/token", { method: "POST", body: JSON.stringify({ accountId: "demo", deviceId: "evil" }) }),
             await attempt("demo/admin", { method: "POST", body: JSON.stringify({ op: "purchase", accountId: "demo", purchaseId: "evil", packageId: "pro" }) }),
+            await attempt("demo/refund", { method: "POST", body: JSON.stringify({ purchaseId: "welcome" }) }),
           ];
         }, base);
         assert.deepEqual(outcomes, outcomes.map(() => "blocked"));
