@@ -300,6 +300,25 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       await page.waitForFunction(() => document.querySelector('[data-testid="stand-in-refunds"]')?.dataset.count === "1");
       await checkState("21-refunded");
     });
+    await t.test("spending below the low-balance line sends one email, which the mailbox shows", async () => {
+      // Another device of the account spends all but 40 of its credits (below 10 % of the
+      // last top-up); the ledger's outbox sends the email to the stand-in's SMTP sink.
+      const left = Number((await ledger("demo")).balance);
+      const { token } = await (await fetch(`${base}demo/token`, { method: "POST", body: JSON.stringify({ accountId: "demo", deviceId: "e2e-phone" }) })).json();
+      const amount = String(left - 40);
+      const mutations = [
+        { type: "reserve", seq: 1, at: 0, holdId: "e2e-phone:h1", amount, operation: "flashcards.generate" },
+        { type: "commit", seq: 2, at: 0, holdId: "e2e-phone:h1", amount },
+      ];
+      const pushed = await (await fetch(`${base}v1/push`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify({ v: 2, accountId: "demo", deviceId: "e2e-phone", mutations }) })).json();
+      assert.deepEqual(pushed.results.map((r) => r.status), ["applied", "applied"], JSON.stringify(pushed));
+      await page.waitForFunction(() => document.querySelector('[data-testid="mailbox"]')?.dataset.count === "1");
+      assert.match(await text("mailbox"), /demo@demo\.invalid: .*low: 40 credits left/);
+      const mails = await (await fetch(`${standIn}/mailbox`)).json();
+      assert.equal(mails.length, 1, "exactly one email for one crossing");
+      await checkState("22-low-balance-email");
+    });
     await t.test("the plan switch buys a subscription; Free cancels it; neither adds unpaid credits", async () => {
       await act(() => page.selectOption(id("account-select"), "demo-agent"));
       await page.waitForSelector('body[data-ready="demo-agent"]');
@@ -314,7 +333,7 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       const newCycles = onPro.grants.filter((g) => g.kind === "planCycle" && !before.grants.some((b) => b.id === g.id));
       assert.equal(newCycles.length, 1, "one paid invoice, one Pro cycle");
       assert.equal(await pageBalance(), Number(onPro.balance));
-      await checkState("22-subscribed");
+      await checkState("23-subscribed");
       await page.selectOption(id("plan-select"), "free");
       await click("plan-switch-button");
       assert.match(await text("message"), /Subscription cancelled: the account is on the Free plan/);
@@ -322,7 +341,7 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       assert.equal(ended.plan, "free");
       assert.equal(await data("plan-current", "value"), "free");
       assert.ok(Number(ended.balance) <= Number(onPro.balance), "cancelling adds nothing");
-      await checkState("23-cancelled");
+      await checkState("24-cancelled");
     });
     await t.test("no page errors", () => assert.deepEqual(pageErrors, []));
   } finally {
