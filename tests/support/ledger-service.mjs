@@ -48,8 +48,13 @@ export async function startLedgerService(bin, env = {}) {
   };
   return {
     base,
-    push: (body) => call("POST", "/v1/push", body, device(body)),
-    pull: (body) => call("POST", "/v1/pull", body, device(body)),
+    /** A push; `token`: the caller's own bearer token (default: one minted for the body's
+     * account and device, as the vendor's sign-in would have issued it). */
+    push: (body, token = device(body)) => call("POST", "/v1/push", body, token),
+    /** A pull; `token` as for push. */
+    pull: (body, token = device(body)) => call("POST", "/v1/pull", body, token),
+    /** The token the vendor's sign-in issues to `deviceId` of `accountId` (10 minutes). */
+    deviceToken: (accountId, deviceId) => device(JSON.stringify({ accountId, deviceId })),
     keys: () => call("GET", "/v1/keys"),
     /** An admin command; the answer's text. */
     admin: (cmd) => call("POST", "/v1/admin", JSON.stringify(cmd), adminToken),

@@ -1,12 +1,19 @@
 // The vendor's ledger over Obsidian's requestUrl (no CORS limits, works on mobile), by the
 // fixed HTTP contract: POST /v1/push, POST /v1/pull, GET /v1/keys. Bodies are the
 // protocol's JSON text (docs/PROTOCOL.md §5); the meter reads the answer's body whatever
-// the HTTP status, and retries failures itself.
+// the HTTP status, and retries failures itself. Push and pull carry the device token
+// (`Authorization: Bearer`, from the vendor's sign-in, kept in Obsidian's secret storage):
+// the credit-meter-ledger service refuses device calls without one (401 UNAUTHORIZED, a
+// protocol error body the meter reports and retries).
 import { requestUrl } from "obsidian";
 
 /** The ledger's HTTP endpoints. */
 export class LedgerClient {
-  constructor(private readonly baseUrl: () => string) {}
+  /** `token()`: the device token at the time of the call ("" when none is set). */
+  constructor(
+    private readonly baseUrl: () => string,
+    private readonly token: () => string = () => "",
+  ) {}
 
   /** `host.push`: sends a push request body, resolves with the response body. */
   push(body: string): Promise<string> {
@@ -31,7 +38,9 @@ export class LedgerClient {
   }
 
   private async post(path: string, body: string): Promise<string> {
-    const res = await requestUrl({ url: this.url(path), method: "POST", contentType: "application/json", body, throw: false });
+    const token = this.token();
+    const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+    const res = await requestUrl({ url: this.url(path), method: "POST", contentType: "application/json", headers, body, throw: false });
     return res.text;
   }
 

@@ -6,6 +6,7 @@ import { generateFromNote } from "./generate";
 import { LedgerClient } from "./ledger";
 import {
   DEFAULT_SETTINGS,
+  deviceToken,
   FlashcardSettingTab,
   MIGRATED_KEY_SECRET,
   newDeviceId,
@@ -35,7 +36,10 @@ export default class CreditFlashcardsPlugin extends Plugin implements SettingsOw
       await this.store.saveSettings({ openRouterSecret: MIGRATED_KEY_SECRET });
     }
     this.settings = this.store.settings;
-    const ledger = new LedgerClient(() => this.settings.ledgerUrl);
+    const ledger = new LedgerClient(
+      () => this.settings.ledgerUrl,
+      () => deviceToken(this.app, this.settings),
+    );
     this.credits = new CreditAccount(this.store, ledger, (m) => this.notify(m));
     // Offered only while a markdown note is open (checkCallback).
     this.addCommand({

@@ -117,7 +117,7 @@ export class FlashcardSettingTab extends PluginSettingTab {
             .setValue(this.owner.settings[key])
             .onChange((value) => this.owner.updateSettings({ [key]: value.trim() })),
         );
-    secret("Device token", "From the vendor's sign-in, kept in Obsidian's secret storage: pays AI calls with credits through the vendor's proxy.", "deviceTokenSecret");
+    secret("Device token", "From the vendor's sign-in, kept in Obsidian's secret storage: syncs your credits with the vendor's ledger and pays AI calls with credits through the vendor's proxy.", "deviceTokenSecret");
     secret("OpenRouter API key", "Your own key, kept in Obsidian's secret storage (never in data.json): used instead of credits when set.", "openRouterSecret");
     text("Model", "The OpenRouter model that writes the cards.", "model");
     text("Confirm above (credits)", "Ask before a note may cost more than this.", "confirmAboveCredits");

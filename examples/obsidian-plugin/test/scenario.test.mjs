@@ -96,12 +96,14 @@ control.route = async (req) => {
   if (req.url.startsWith(LEDGER + "/")) {
     if (!world.online) throw new Error("net::ERR_INTERNET_DISCONNECTED");
     const path = req.url.slice(LEDGER.length);
+    // The plugin's own Authorization header goes to the ledger as it is ("": none sent).
+    const bearer = (req.headers?.Authorization ?? "").replace(/^Bearer /, "");
     if (req.method === "POST" && path === "/v1/push") {
-      const text = await world.ledger.push(req.body);
+      const text = await world.ledger.push(req.body, bearer);
       world.pushes.push({ mutations: JSON.parse(req.body).mutations, results: JSON.parse(text).results ?? [] });
       return { status: 200, text };
     }
-    if (req.method === "POST" && path === "/v1/pull") return { status: 200, text: await world.ledger.pull(req.body) };
+    if (req.method === "POST" && path === "/v1/pull") return { status: 200, text: await world.ledger.pull(req.body, bearer) };
     if (req.method === "GET" && path === "/v1/keys") return { status: 200, text: await world.ledger.keys() };
     return { status: 404, text: "not found" };
   }
@@ -236,9 +238,16 @@ async function scenario(t, ledger) {
     plugin = await loadPlugin();
     assert.equal(ledgerRequests().length, 0, "no account yet: nothing to sync");
     await settingsTab(plugin).field("Account ID").type(ACCOUNT);
+    // The vendor's sign-in gave this device a token; it goes into Obsidian's secret storage.
+    const token = ledger.deviceToken?.(ACCOUNT, plugin.settings.deviceId) ?? "token-the-in-process-ledger-ignores";
+    plugin.app.secretStorage.setSecret("device-token", token);
+    await settingsTab(plugin).field("Device token").type("device-token");
     await control.idle();
     assert.equal(ledgerRequests().length, 0, "typing the account opens nothing yet");
     await run(plugin, "sync-credits");
+    const authorized = ledgerRequests().filter((e) => e.method === "POST").map((e) => e.headers?.Authorization);
+    assert.ok(authorized.length > 0 && authorized.every((a) => a === `Bearer ${token}`), "push and pull carry the device token");
+    assert.ok(!readFileSync(control.dataPath, "utf8").includes(token), "the token is not in data.json");
     const paths = ledgerRequests().map((e) => `${e.method} ${e.url.slice(LEDGER.length)}`);
     assert.equal(paths[0], "GET /v1/keys");
     assert.ok(paths.includes("POST /v1/pull"), paths.join(", "));
