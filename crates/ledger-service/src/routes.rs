@@ -213,7 +213,14 @@ pub(crate) async fn healthz(State(app): State<AppState>) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text.
-pub(crate) async fn metrics(State(app): State<AppState>) -> Response {
+pub(crate) async fn metrics(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    // Counts of accounts, holds and overdraft are the vendor's business: the admin token
+    // only (Prometheus: `authorization: {credentials_file: …}`).
+    match app.caller(&headers) {
+        Ok(Caller::Admin) => {}
+        Ok(Caller::Device(_)) => return app.refuse(&Refusal::forbidden("/metrics needs the admin token")),
+        Err(r) => return r,
+    }
     let store = Arc::clone(&app.service.store);
     let totals = tokio::task::spawn_blocking(move || store.totals()).await.ok().and_then(Result::ok);
     let mut r = json_reply(200, app.service.metrics.render(totals.as_ref()));

@@ -264,7 +264,9 @@ fn health_and_metrics_report_what_happened() {
     s.push("demo", "m1", json!([reserve(1, "m1:1", "3")]));
     s.push("demo", "m1", json!([reserve(1, "m1:1", "3"), commit(2, "m1:1", "2"), commit(9, "m1:1", "1")]));
     assert_eq!(s.post("/v1/push", None, "{}").status, 401);
-    let m = s.get("/metrics", None);
+    assert_eq!(s.get("/metrics", None).status, 401, "no token: refused");
+    assert_eq!(s.get("/metrics", Some(&token("demo", Some("m1")))).status, 403, "a device's token: refused");
+    let m = s.get("/metrics", Some(ADMIN));
     assert_eq!(m.status, 200);
     assert!(m.header("Content-Type").unwrap().starts_with("text/plain"));
     let text = m.text();
@@ -279,7 +281,7 @@ fn health_and_metrics_report_what_happened() {
     assert_eq!(value("credit_meter_mutations_total{status=\"applied\"}"), 2.0);
     assert_eq!(value("credit_meter_mutations_total{status=\"duplicate\"}"), 1.0);
     assert_eq!(value("credit_meter_mutations_total{status=\"gap\"}"), 1.0);
-    assert_eq!(value("credit_meter_auth_refusals_total"), 1.0);
+    assert_eq!(value("credit_meter_auth_refusals_total"), 3.0, "the push without a token and the two refused /metrics reads");
     assert_eq!(value("credit_meter_request_seconds_count"), 2.0);
     assert_eq!(value("credit_meter_open_holds"), 0.0);
     assert_eq!(value("credit_meter_accounts"), 2.0);
