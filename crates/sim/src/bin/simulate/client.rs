@@ -1,12 +1,17 @@
 //! One device: its storage, its tabs (only the owner of the tab lock runs the sync
-//! machine, as `src/wasm/tab_lock.rs` does), its clock, and the user of the owning tab,
-//! who reserves before an AI call and commits or releases after it.
+//! machine, as the Wasm binding's tab lock does), its clock, and the user of the owning
+//! tab, who reserves before an AI call and commits or releases after it. The user's
+//! operations wait for the machine the way the binding's promises do: through the
+//! client's [`Settlements`] (which event answers which operation, a refused reservation
+//! ended by [`meter::refused_reserve`]).
 
 use crate::storage::Storage;
-use credit_meter_client::{Action, Config, Event, Machine, OpId, ReserveRequest, SyncError};
+use credit_meter_client::meter;
+use credit_meter_client::settle::{Confirm, Settle, Settlements};
+use credit_meter_client::{Action, Config, Event, Machine, ReserveRequest, SyncError};
+use credit_meter_core::catalog::Catalog;
 use credit_meter_protocol::money::Credits;
 use credit_meter_protocol::snapshot::PublicKeys;
-use std::collections::BTreeMap;
 
 /// A hold the user may commit or release.
 #[derive(Debug, Clone)]
@@ -22,10 +27,10 @@ pub(crate) struct UserHold {
     pub deadline: i64,
 }
 
-/// An operation waiting for its save.
+/// An operation waiting for its save (and a reserve the ledger must confirm, for that).
 #[derive(Debug, Clone)]
 enum UserOp {
-    Reserve { hold: UserHold, needs_confirmation: bool },
+    Reserve { hold: UserHold },
     Commit { hold: UserHold, amount: Credits },
     Release { hold: UserHold },
 }
@@ -49,8 +54,10 @@ pub(crate) struct Owner {
     /// Which owner this is (answers for an earlier one are stale).
     pub incarnation: u64,
     ready: Vec<UserHold>,
-    confirming: Vec<UserHold>,
-    ops: BTreeMap<OpId, UserOp>,
+    /// The user's operations waiting for the machine.
+    waiting: Settlements<UserOp>,
+    /// How many operations wait.
+    in_flight: usize,
 }
 
 /// One device of an account.
@@ -110,9 +117,11 @@ impl Device {
         let mut cfg = Config::new(&self.account, &self.id);
         cfg.entropy = entropy;
         let mut machine = Machine::new(cfg, keys.clone());
-        machine.open(self.storage.load(), self.now(t));
+        let now = self.now(t);
+        let stored = crate::host::load(&crate::host::DecidedHost::loading(self.storage.load(), now));
+        machine.open(stored.as_deref(), now);
         self.owner =
-            Some(Owner { machine, incarnation: self.incarnations, ready: Vec::new(), confirming: Vec::new(), ops: BTreeMap::new() });
+            Some(Owner { machine, incarnation: self.incarnations, ready: Vec::new(), waiting: Settlements::default(), in_flight: 0 });
     }
 
     /// The owning tab's machine.
@@ -144,45 +153,49 @@ impl Device {
 
     /// Whether the user has nothing in progress.
     pub(crate) fn user_idle(&self) -> bool {
-        self.owner.as_ref().is_none_or(|o| o.ready.is_empty() && o.confirming.is_empty() && o.ops.is_empty())
+        self.owner.as_ref().is_none_or(|o| o.ready.is_empty() && o.in_flight == 0)
     }
 }
 
 impl Owner {
     fn on_event(&mut self, e: Event, account: &str, now: i64, acked: &mut Vec<Acked>) {
-        match e {
-            Event::OpDurable { op } => match self.ops.remove(&op) {
-                Some(UserOp::Reserve { hold, needs_confirmation: true }) => self.confirming.push(hold),
-                Some(UserOp::Reserve { hold, .. }) => self.ready.push(hold),
-                Some(UserOp::Commit { hold, amount }) => acked.push(Acked { account: account.into(), hold_id: hold.id, amount }),
-                Some(UserOp::Release { .. }) | None => {}
-            },
-            Event::OpFailed { op, .. } => match self.ops.remove(&op) {
-                Some(UserOp::Commit { hold, amount }) => self.ready.push(UserHold { usage: Some(amount), ..hold }),
-                // The call failed or was refused: no usage to commit, release again.
-                Some(UserOp::Release { hold }) => self.release(hold, now),
-                Some(UserOp::Reserve { .. }) | None => {}
-            },
-            Event::Acknowledged(ack) if ack.kind == "reserve" => {
-                let Some(i) = self.confirming.iter().position(|h| h.id == ack.hold_id) else { return };
-                let hold = self.confirming.remove(i);
-                if ack.confirmed {
-                    self.ready.push(hold);
-                } else {
-                    // Refused: the AI call is not made; give the hold back.
-                    self.release(hold, now);
-                }
-            }
-            _ => {}
+        let Some(settle) = self.waiting.on_event(&e, false) else { return };
+        if let Settle::ResolveWithBalance(_) | Settle::RejectAll(..) = settle {
+            return; // the user never waits on sync() here
         }
+        self.in_flight = self.in_flight.saturating_sub(1);
+        match settle {
+            Settle::Resolve(UserOp::Reserve { hold }) => self.ready.push(hold),
+            Settle::Resolve(UserOp::Commit { hold, amount }) => acked.push(Acked { account: account.into(), hold_id: hold.id, amount }),
+            Settle::Resolve(UserOp::Release { .. }) => {}
+            // The save failed: the commit did not happen, but the usage did: commit again.
+            Settle::Reject(UserOp::Commit { hold, amount }, ..) => self.ready.push(UserHold { usage: Some(amount), ..hold }),
+            // The release did not happen: release again.
+            Settle::Reject(UserOp::Release { hold }, ..) => self.release(hold, now),
+            Settle::Reject(UserOp::Reserve { .. }, ..) => {}
+            // The ledger refused it: the AI call is not made, and the hold ends as the
+            // binding ends it.
+            Settle::RefusedReserve(_, refused) => {
+                let _ = meter::refused_reserve(&mut self.machine, &Catalog::default_catalog(), &refused, now);
+            }
+            Settle::ResolveWithBalance(_) | Settle::RejectAll(..) => {}
+        }
+    }
+
+    /// Waits for `op` like a binding's promise.
+    fn wait(&mut self, op: credit_meter_client::OpId, user: UserOp, confirm: Option<Confirm>) {
+        self.waiting.wait_op(op, user, confirm);
+        self.in_flight += 1;
     }
 
     /// Reserves `amount` for a call that ends by `deadline` (true time).
     pub(crate) fn reserve(&mut self, amount: Credits, now: i64, deadline: i64) -> Result<(), SyncError> {
-        let req = ReserveRequest { amount, operation: "flashcards.generate".into(), agent_id: None };
+        let operation = "flashcards.generate";
+        let req = ReserveRequest { amount, operation: operation.into(), agent_id: None };
         let r = self.machine.reserve(&req, now)?;
+        let confirm = r.needs_confirmation.then(|| Confirm { hold_id: r.hold_id.clone(), operation: operation.into() });
         let hold = UserHold { id: r.hold_id, amount, usage: None, deadline };
-        self.ops.insert(r.op, UserOp::Reserve { hold, needs_confirmation: r.needs_confirmation });
+        self.wait(r.op, UserOp::Reserve { hold }, confirm);
         Ok(())
     }
 
@@ -200,9 +213,7 @@ impl Owner {
     fn commit_hold(&mut self, hold: UserHold, amount: Credits, now: i64) {
         let amount = hold.usage.unwrap_or(amount);
         match self.machine.commit(&hold.id, amount, now) {
-            Ok(s) => {
-                self.ops.insert(s.op, UserOp::Commit { hold, amount });
-            }
+            Ok(s) => self.wait(s.op, UserOp::Commit { hold, amount }, None),
             Err(_) => self.ready.push(hold),
         }
     }
@@ -223,7 +234,7 @@ impl Owner {
     fn release(&mut self, hold: UserHold, now: i64) {
         // An error means the hold is not tracked any more: nothing to release.
         if let Ok(s) = self.machine.release(&hold.id, now) {
-            self.ops.insert(s.op, UserOp::Release { hold });
+            self.wait(s.op, UserOp::Release { hold }, None);
         }
     }
 

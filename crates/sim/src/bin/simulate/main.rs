@@ -14,6 +14,7 @@
 //! ```
 
 mod client;
+mod host;
 mod invariants;
 mod net;
 mod proxy;

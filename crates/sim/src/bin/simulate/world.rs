@@ -6,8 +6,10 @@ use crate::client::{Acked, Device};
 use crate::net::{Answer, Network, Outcome, Sender};
 use crate::proxy::ProxyActor;
 use crate::rng::Rng;
+use crate::storage::SaveFate;
 use crate::swarm::{draw_mix, Faults, Op, OPS};
-use credit_meter_client::Transport;
+use credit_meter_client::host::{Callback, HostError};
+use credit_meter_client::Action;
 use credit_meter_ledger_core::model::Policy;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
 use credit_meter_protocol::money::Credits;
@@ -144,29 +146,41 @@ impl World {
             let d = p.device;
             let current = self.devices[d].incarnation() == p.incarnation && p.incarnation != 0;
             let now = self.devices[d].now(self.t);
-            match p.answer {
+            // The host's answer, through the driver (host.rs), as the Wasm binding feeds it.
+            let (action, answer) = match p.answer {
                 Answer::Save { token, state, fate } => {
                     // A save lands whether or not its tab is still the owner.
                     if fate.lands() {
                         self.devices[d].storage.write(state);
                     }
-                    if let (true, Some(m)) = (current, self.devices[d].machine()) {
-                        m.save_done(token, fate == crate::storage::SaveFate::Ok, now);
-                    }
+                    let answer = match fate {
+                        SaveFate::Ok => Ok(String::new()),
+                        _ => Err(HostError::Rejected(Callback::Save, "the storage failed".into())),
+                    };
+                    (Action::Save { token, state: String::new() }, answer)
                 }
                 Answer::Request { token, push, outcome } => {
-                    let Some(m) = self.devices[d].machine().filter(|_| current) else { continue };
-                    let tr = match &outcome {
-                        Outcome::Body(b) => Transport::Body(b),
-                        Outcome::Failed => Transport::Failed,
-                        Outcome::Timeout => Transport::Timeout,
+                    let answer = match outcome {
+                        Outcome::Body(b) => Ok(b),
+                        Outcome::Failed => Err(crate::host::rejected(push)),
+                        Outcome::Timeout => Err(HostError::TimedOut(
+                            if push { Callback::Push } else { Callback::Pull },
+                            u32::try_from(crate::net::HOST_TIMEOUT_MS).unwrap_or(u32::MAX),
+                        )),
                     };
-                    if push {
-                        m.push_done(token, tr, now);
-                    } else {
-                        m.pull_done(token, tr, now);
-                    }
+                    let action =
+                        if push { Action::Push { token, request: String::new() } } else { Action::Pull { token, request: String::new() } };
+                    (action, answer)
                 }
+            };
+            let is_save = matches!(action, Action::Save { .. });
+            match self.devices[d].machine().filter(|_| current) {
+                Some(m) => {
+                    crate::host::complete(m, action, &crate::host::DecidedHost::answering(answer, now), now);
+                }
+                // An answer for an owner that is gone: a save still landed above.
+                None if is_save => {}
+                None => continue,
             }
             self.pump(d);
         }

@@ -1,0 +1,76 @@
+//! The device's host as the client's driver sees it: the simulated world decides what
+//! each host callback answers (the network's outcome, the save's fate, the stored bytes),
+//! and hands that answer to the driver through the [`Host`] trait, so the simulator runs
+//! the same code as the Wasm binding between a host's answer and the machine —
+//! [`driver::perform`], the mapping of host failures onto transport outcomes and
+//! [`driver::Completed::feed`] — instead of calling the machine's `*_done` methods itself.
+
+use credit_meter_client::driver::{self, Completed};
+use credit_meter_client::host::{Callback, Exchange, Host, HostError};
+use credit_meter_client::{Action, Machine};
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+/// A host whose answers the world has already decided: `load` returns the stored value,
+/// the next exchange returns `answer`.
+#[derive(Debug)]
+pub(crate) struct DecidedHost {
+    stored: Option<String>,
+    answer: RefCell<Option<Result<String, HostError>>>,
+    now: i64,
+}
+
+impl DecidedHost {
+    /// A host whose storage holds `stored` (for `load`).
+    pub(crate) fn loading(stored: Option<&str>, now: i64) -> DecidedHost {
+        DecidedHost { stored: stored.map(str::to_string), answer: RefCell::new(None), now }
+    }
+
+    /// A host whose next exchange answers `answer`.
+    pub(crate) fn answering(answer: Result<String, HostError>, now: i64) -> DecidedHost {
+        DecidedHost { stored: None, answer: RefCell::new(Some(answer)), now }
+    }
+}
+
+impl Host for DecidedHost {
+    async fn load(&self) -> Result<Option<String>, HostError> {
+        Ok(self.stored.clone())
+    }
+
+    async fn exchange(&self, exchange: Exchange, _body: &str) -> Result<String, HostError> {
+        self.answer.borrow_mut().take().unwrap_or_else(|| Err(HostError::BadValue(exchange.callback(), "no answer decided".into())))
+    }
+
+    fn now(&self) -> Result<i64, HostError> {
+        Ok(self.now)
+    }
+}
+
+/// Runs a future that never waits (every [`DecidedHost`] call is ready at once).
+fn ready<F: Future>(future: F) -> Option<F::Output> {
+    let mut cx = Context::from_waker(Waker::noop());
+    match pin!(future).poll(&mut cx) {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
+    }
+}
+
+/// What the machine opens from: the host's `load()`.
+pub(crate) fn load(host: &DecidedHost) -> Option<String> {
+    ready(host.load()).and_then(Result::ok).flatten()
+}
+
+/// Completes `action` with the host's decided answer and feeds it to `machine` at `now`
+/// (the driver's loop step). Returns whether the machine took an answer.
+pub(crate) fn complete(machine: &mut Machine, action: Action, host: &DecidedHost, now: i64) -> bool {
+    let Some(completed): Option<Completed> = ready(driver::perform(host, action)) else { return false };
+    completed.feed(machine, now);
+    true
+}
+
+/// A push or pull callback that rejected (the network failed).
+pub(crate) fn rejected(push: bool) -> HostError {
+    HostError::Rejected(if push { Callback::Push } else { Callback::Pull }, "network error".into())
+}
