@@ -217,6 +217,9 @@ fn limit_error(op: Op, message: &str) -> String {
     let error = json::Value::object([("code", LIMIT_REACHED.as_str().into()), ("message", message.into())]);
     match op {
         Op::Admin | Op::Proxy => json::to_string(&json::Value::object([("error", error), ("ok", false.into())])),
-        Op::Push | Op::Pull => json::to_string(&json::Value::object([("v", json::Value::from_u64(1)), ("error", error)])),
+        Op::Push | Op::Pull => json::to_string(&json::Value::object([
+            ("v", json::Value::from_u64(u64::from(credit_meter_protocol::message::PROTOCOL_VERSION))),
+            ("error", error),
+        ])),
     }
 }

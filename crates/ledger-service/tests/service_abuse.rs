@@ -85,6 +85,7 @@ fn open_holds_stop_at_the_bound_and_closing_holds_still_applies() {
     let one_more = json!({"v":2,"accountId":"demo","deviceId":"h","mutations":[reserve(101, "h:101", "0.01")]}).to_string();
     let r = s.post("/v1/push", Some(&token("demo", None)), &one_more);
     assert_eq!(r.code(), "LIMIT_REACHED", "{}", r.text());
+    assert_eq!(r.json()["v"], 2, "an error body of the protocol's version, or the client reads BAD_RESPONSE: {}", r.text());
     assert_eq!(s.state("demo")["devices"]["h"]["lastSeq"], 100, "nothing of it applied");
     // A release and the reserve in one push stay within the bound: applied.
     let (r, p) = s.push("demo", "h", json!([release(101, "h:1"), reserve(102, "h:102", "0.01")]));

@@ -3,6 +3,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use credit_meter_client::{Response, ResultStatus};
+use credit_meter_protocol::money::Credits;
 use credit_meter_protocol::snapshot::{verify_json, SnapshotPayload};
 use credit_meter_sim::harness::*;
 use serde_json::json;
@@ -146,4 +147,24 @@ fn admin_commands_run_as_json() {
     let env = credit_meter_base::json::from_str::<Response>(&pull).unwrap().snapshot.unwrap();
     let p = verify_json(&env.to_json(), &keys()).unwrap().payload;
     assert_eq!((p.offline_limit, p.low_balance.clone()), (c("5"), vec![c("100")]));
+}
+
+#[test]
+fn a_snapshot_lists_the_grants_in_the_order_the_ledger_draws_them() {
+    // PROTOCOL §3/§6.4: higher priority first, then the soonest expiry; the client shows
+    // the list as received ("in order of use").
+    let mut l = ledger_with("50");
+    for (id, priority, expires) in [("late", 0, Some(T0 + 90_000_000)), ("first", 5, None), ("soon", 0, Some(T0 + 60_000_000))] {
+        let mut grant = json!({"id": id, "kind": "promotion", "amount": "5", "priority": priority});
+        if let Some(e) = expires {
+            grant["expiresAt"] = json!(e);
+        }
+        let out = l.handle_admin(&json!({"op":"grant","accountId":"a1","grant": grant}).to_string(), T0);
+        assert!(out.contains(r#""ok":true"#), "{out}");
+    }
+    let (_, p) = push(&mut l, "d1", json!([reserve(1, "d1:1", "7"), commit(2, "d1:1", "7")]), T0);
+    // 7 drawn: all 5 of "first" (gone from the list), then 2 of "soon".
+    let listed: Vec<(&str, Credits, &str)> = p.grants.iter().map(|g| (g.id.as_str(), g.remaining, g.kind.as_str())).collect();
+    assert_eq!(listed[..2], [("soon", c("3"), "promotion"), ("late", c("5"), "promotion")], "{listed:?}");
+    assert!(listed[2..].iter().all(|g| g.2 == "purchase"), "the paid package last: {listed:?}");
 }

@@ -376,7 +376,7 @@ export interface SnapshotGrant {
   remaining: Decimal;
   /** Absent: never expires. */
   expiresAt?: number;
-  /** Order of use: lower is spent first. */
+  /** Order of use: a higher priority is drawn first (then the soonest expiry; PROTOCOL §6.4). */
   priority: number;
   /** Absent: not refundable. */
   refundableUntil?: number;

@@ -166,7 +166,11 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
     let mut holds = Vec::new();
     let mut allowances = Vec::new();
     if let Some(view) = view {
-        for g in view.grants.iter().filter(|g| g.grant.is_usable_at(now) && !g.grant.remaining.is_zero()) {
+        // Listed in the order the ledger draws them (PROTOCOL §3, §6.4): the client shows
+        // them as received, as "in order of use".
+        let mut usable: Vec<_> = view.grants.iter().filter(|g| g.grant.is_usable_at(now) && !g.grant.remaining.is_zero()).collect();
+        usable.sort_by(|a, b| crate::model::order::consumption_order(&a.grant, &b.grant));
+        for g in usable {
             balance = balance.checked_add(g.grant.remaining).unwrap_or(balance);
             grants.push(SnapshotGrant {
                 id: g.grant.id.clone(),
