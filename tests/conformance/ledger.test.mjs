@@ -1,0 +1,108 @@
+// The independent ledger's own answers to raw requests, from PROTOCOL §6.1–6.4 and §6.8.
+// These keep ledger.js faithful to the document (it is the yardstick of the client tests),
+// so it cannot drift toward whatever the client happens to accept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Ledger } from './ledger.js';
+import { makeClock, ACCOUNT } from './host.js';
+
+function fresh() {
+  const clock = makeClock();
+  const ledger = new Ledger({ now: () => clock.t });
+  ledger.createAccount(ACCOUNT);
+  ledger.grant(ACCOUNT, { id: 'g', amount: '10' });
+  return { clock, ledger };
+}
+const body = (mutations, extra = {}) => JSON.stringify({ v: 2, accountId: ACCOUNT, deviceId: 'd', mutations, ...extra });
+const reserve = (o = {}) => ({ type: 'reserve', seq: 1, at: 1, id: 'abc', holdId: 'd:h1', amount: '1', operation: 'op', ...o });
+
+test('§6.8: whole-request defects are BAD_REQUEST and apply nothing', () => {
+  const cases = {
+    'not JSON': '{',
+    'duplicate key': '{"v":2,"v":2,"accountId":"acct-1","deviceId":"d","mutations":[]}',
+    'v 1': body([], { v: 1 }),
+    'no v': JSON.stringify({ accountId: ACCOUNT, deviceId: 'd', mutations: [] }),
+    'device id with ":"': body([], { deviceId: 'a:b' }),
+    'mutations missing': JSON.stringify({ v: 2, accountId: ACCOUNT, deviceId: 'd' }),
+    'unknown type': body([reserve({ type: 'refund' })]),
+    'seq "1"': body([reserve({ seq: '1' })]),
+    'seq 1e0': body([reserve()]).replace('"seq":1', '"seq":1e0'),
+    'seq 2^53': body([reserve({ seq: 2 ** 53 })]),
+    'at 1.5': body([reserve({ at: 1.5 })]),
+    'amount "1e1"': body([reserve({ amount: '1e1' })]),
+    'amount "010"': body([reserve({ amount: '010' })]),
+    'amount ".5"': body([reserve({ amount: '.5' })]),
+    'amount as a number': body([reserve({ amount: 1 })]),
+    'release with amount 1 (a number)': body([{ type: 'release', seq: 1, at: 1, holdId: 'd:h1', amount: 1 }]),
+    'operation missing': body([reserve({ operation: undefined })]),
+    'malformed and unknown account': body([reserve({ seq: 0 })], { accountId: 'nobody' }),
+  };
+  for (const [name, text] of Object.entries(cases)) {
+    const { ledger } = fresh();
+    const r = ledger.handle('push', text);
+    assert.equal(r.error?.code, 'BAD_REQUEST', name);
+    assert.equal(ledger.view(ACCOUNT, 'd').lastMutationSeq, 0, name);
+  }
+});
+
+test('§6.8: per-mutation defects are refusals that advance the seq', () => {
+  const cases = [
+    ['bad mutation id', reserve({ id: 'a b' }), 'refused', 'BAD_INPUT'],
+    ["another device's prefix", reserve({ holdId: 'e:h1' }), 'refused', 'BAD_INPUT'],
+    ['no prefix', reserve({ holdId: 'h1' }), 'refused', 'BAD_INPUT'],
+    ['zero amount', reserve({ amount: '0' }), 'refused', 'BAD_INPUT'],
+    ['an agent that is not active', reserve({ agentId: 'bot' }), 'refused', 'AGENT_INACTIVE'],
+    ['more than spendable', reserve({ amount: '10.5' }), 'refused', 'INSUFFICIENT_CREDITS'],
+    ['empty operation', reserve({ operation: '' }), 'applied', undefined],
+    ['negative at', reserve({ at: -5 }), 'applied', undefined],
+    ['commit of an unknown hold', { type: 'commit', seq: 1, at: 1, holdId: 'e:h1', amount: '1' }, 'refused', 'NOT_FOUND'],
+    ['release without prefix', { type: 'release', seq: 1, at: 1, holdId: 'nopfx' }, 'refused', 'NOT_FOUND'],
+  ];
+  for (const [name, m, status, code] of cases) {
+    const { ledger } = fresh();
+    const r = ledger.handle('push', body([m]));
+    assert.deepEqual([r.results[0].status, r.results[0].code], [status, code], name);
+    assert.equal(ledger.view(ACCOUNT, 'd').lastMutationSeq, 1, name);
+  }
+  const { ledger } = fresh();
+  assert.equal(ledger.handle('pull', JSON.stringify({ v: 2, accountId: 'a\u0000b', deviceId: 'd' })).error.code, 'UNKNOWN_ACCOUNT', 'account id form is not checked (§1)');
+  assert.deepEqual(ledger.handle('push', body([])).results, [], 'empty mutations: answered like a pull');
+  const used = ledger.handle('push', body([reserve(), reserve({ seq: 2, id: 'abd', amount: '0' })]));
+  assert.deepEqual(used.results.map((x) => x.code), [undefined, 'DUPLICATE_ID'], 'DUPLICATE_ID comes before the zero amount');
+});
+
+test('§6.1: duplicates whatever their seq, conflicts, gaps after a conflict', () => {
+  const { ledger } = fresh();
+  ledger.handle('push', body([reserve()]));
+  const r = ledger.handle('push', body([reserve({ seq: 7 }), reserve({ seq: 1, id: 'other', holdId: 'd:h2' }), reserve({ seq: 2, id: 'x', holdId: 'd:h3' })]));
+  assert.deepEqual(r.results.map((x) => [x.status, x.code ?? x.original]), [['duplicate', 'applied'], ['conflict', 'SEQ_CONFLICT'], ['gap', 'SEQ_GAP']]);
+  const g = ledger.handle('push', body([reserve({ seq: 5, id: 'y', holdId: 'd:h4' })]));
+  assert.deepEqual([g.results[0].status, g.results[0].code], ['gap', 'SEQ_GAP']);
+  assert.equal(ledger.view(ACCOUNT, 'd').lastMutationSeq, 1);
+});
+
+test('§6.3/§6.4: an expired hold — releases change nothing, one commit is charged with the hold vouched, then NOT_FOUND', () => {
+  const { ledger, clock } = fresh();
+  const push = (seq, m) => ledger.handle('push', body([{ seq, at: 1, id: 'm' + seq, holdId: 'd:h1', ...m }])).results[0];
+  assert.equal(push(1, { type: 'reserve', amount: '8', operation: 'op' }).status, 'applied');
+  clock.advance(600000);
+  assert.equal(ledger.view(ACCOUNT, 'd').held, '0', 'a hold expiring at T holds nothing at T');
+  ledger.debit(ACCOUNT, '7');
+  assert.equal(push(2, { type: 'release' }).status, 'applied');
+  assert.equal(push(3, { type: 'release' }).status, 'applied', 'the release did not settle it');
+  const c = push(4, { type: 'commit', amount: '9' });
+  assert.deepEqual([c.status, c.charged, c.overdraft, c.unpaid], ['applied', '3', '6', '0']);
+  assert.equal(ledger.view(ACCOUNT, 'd').offlineLimit, '50', 'the 6 are vouched (within the hold of 8): the device room is untouched');
+  assert.deepEqual([push(5, { type: 'commit', amount: '9' }).code, push(6, { type: 'release' }).code], ['NOT_FOUND', 'NOT_FOUND']);
+});
+
+test('§6.4: over-commit whose hold part can no longer be drawn charges the whole amount with the hold vouched', () => {
+  const { ledger, clock } = fresh();
+  ledger.grant(ACCOUNT, { id: 'short', kind: 'bonus', amount: '5', expiresAt: clock.t + 1000, priority: 9 });
+  const push = (seq, m) => ledger.handle('push', body([{ seq, at: 1, id: 'm' + seq, holdId: 'd:h1', ...m }])).results[0];
+  push(1, { type: 'reserve', amount: '12', operation: 'op' });
+  clock.advance(1000); // 'short' expires under the open hold: 10 left, hold part 12
+  const c = push(2, { type: 'commit', amount: '20' });
+  assert.deepEqual([c.charged, c.overdraft, c.unpaid], ['10', '10', '0']);
+  assert.equal(ledger.view(ACCOUNT, 'd').offlineLimit, '50', 'all 10 vouched (≤ hold 12)');
+});
