@@ -70,6 +70,8 @@ LEDGER_BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/credit-meter-ledger"
 step "package: release build + Node tests"
 bash scripts/build.sh --with-ledger
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/node/
+# The same package against an independent ledger written from docs/PROTOCOL.md alone (tests/conformance).
+node --test tests/conformance/
 
 step "package as users get it: npm pack, then bundlers in Chromium, Node ESM/CJS, Vitest, tsc (tests/package/run.sh)"
 bash tests/package/run.sh
