@@ -199,3 +199,23 @@ test('an expired hold: the ledger drops it, its late commit is charged once with
   assert.equal(view.offlineLimit, '50', 'nothing more was charged');
   copy.close();
 });
+
+test('a reserve the ledger refused stays in exposure until reserve time + holdTtlMs, then frees the room (§4)', async () => {
+  const f = await setup({ grant: '10' });
+  const { openMeter, makeHost } = await import('./host.js');
+  const phone = await openMeter(f.ledger, makeHost(f.ledger, f.clock), { deviceId: 'phone' });
+  await phone.sync();
+  await phone.reserve({ operation: OP, amount: '9' });
+  await phone.sync();
+  const t0 = f.clock.t;
+  await f.meter.reserve({ operation: OP, amount: '5' });
+  await f.meter.sync();
+  assert.equal(acks(f.meter)[0].code, 'INSUFFICIENT_CREDITS');
+  f.host.offline = true;
+  f.clock.t = t0 + 599999;
+  assert.deepEqual([f.meter.status().exposure, f.meter.status().room], ['5', '45']);
+  f.clock.t = t0 + 600000;
+  assert.deepEqual([f.meter.status().exposure, f.meter.status().room], ['0', '50']);
+  phone.close();
+  f.close();
+});

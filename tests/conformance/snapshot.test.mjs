@@ -162,3 +162,35 @@ test('ledger error bodies surface with their codes, and only well-formed ones (�
   assert.equal((await f.meter.sync()).outbox, 0);
   f.close();
 });
+
+test('ROLLBACK: a higher seq with a lower lastMutationSeq is refused (§4)', async () => {
+  const f = await setup();
+  await f.meter.reserve({ operation: OP, amount: '3' });
+  const synced = await f.meter.sync();
+  assert.equal(f.ledger.view(ACCOUNT, 'laptop').lastMutationSeq, 1);
+  f.ledger.payloadHook = (p) => JSON.stringify({ ...p, seq: p.seq + 10, lastMutationSeq: 0 });
+  assert.equal((await rejection(f.meter.sync())).code, 'ROLLBACK');
+  assert.equal(f.meter.status().seq, synced.seq);
+  f.close();
+});
+
+test('payloads the client accepts as the document says (§1.1 lenient reading, §1.2 nullable fields, §3.1 ledger-only rules)', async () => {
+  const edit = (change) => (p) => JSON.stringify(change(p));
+  const cases = {
+    'null grant expiresAt and refundableUntil (§1.2)': [edit((p) => ({ ...p, grants: p.grants.map((g) => ({ ...g, expiresAt: null, refundableUntil: null })) })), (s) => s.balance === '100'],
+    'optional fields absent': [edit(({ allowances, holds, lowBalance, ...p }) => ({ ...p, grants: p.grants.map(({ priority, ...g }) => g) })), (s) => s.grants[0].priority === 0],
+    'unknown fields': [edit((p) => ({ ...p, future: { x: 1 }, grants: p.grants.map((g) => ({ ...g, note: 'n' })) })), (s) => s.balance === '100'],
+    'trailing zeros': [edit((p) => ({ ...p, balance: '100.00', grants: p.grants.map((g) => ({ ...g, remaining: '100.0' })) })), (s) => s.balance === '100'],
+    'offlineLimit "5e1" (lenient reading)': [edit((p) => ({ ...p, offlineLimit: '5e1' })), (s) => s.room === '50'],
+    'offlineLimit ".5"': [edit((p) => ({ ...p, offlineLimit: '.5' })), (s) => s.room === '0.5'],
+    'two grants with one id (counted both, §3.1)': [edit((p) => ({ ...p, balance: '200', grants: [...p.grants, ...p.grants] })), (s) => s.balance === '200'],
+    'a low-balance level above the balance': [edit((p) => ({ ...p, lowBalance: ['150'] })), (s) => s.low === true],
+  };
+  for (const [name, [hook, check]] of Object.entries(cases)) {
+    const f = await setup();
+    f.ledger.payloadHook = hook;
+    const s = await f.meter.sync();
+    assert.ok(check(s), `${name}: ${JSON.stringify(s)}`);
+    f.close();
+  }
+});
