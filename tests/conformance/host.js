@@ -51,7 +51,11 @@ export function makeHost(ledger, clock, { state = null } = {}) {
       const exchange = { kind, request: JSON.parse(req), response: null };
       host.exchanges.push(exchange);
       if (hook) text = hook(text, req);
-      exchange.response = JSON.parse(text);
+      try {
+        exchange.response = JSON.parse(text);
+      } catch {
+        exchange.response = text; // not JSON: handed to the client as it is
+      }
       return text;
     },
     /** The pushes this host sent, as parsed requests. */

@@ -194,3 +194,22 @@ test('payloads the client accepts as the document says (§1.1 lenient reading, �
     f.close();
   }
 });
+
+test('response bodies: not strict JSON is BAD_RESPONSE, a non-string is TRANSPORT_FAILED, unknown members are ignored (§1.1, §5.0, §5.5 step 1)', async () => {
+  const f = await setup();
+  const raw = [
+    [(t) => '\ufeff' + t, 'BAD_RESPONSE'], // a byte-order mark
+    [() => 'not json', 'BAD_RESPONSE'],
+    [(t) => t + ' {}', 'BAD_RESPONSE'], // trailing text
+    [(t) => t.replace('{"v":2,', '{"v":2,"v":2,'), 'BAD_RESPONSE'], // a duplicate key
+    [(t) => JSON.stringify({ ...JSON.parse(t), results: null }), 'BAD_RESPONSE'], // null results (§1.2)
+    [() => 42, 'TRANSPORT_FAILED'], // the host returned no string
+  ];
+  for (const [hook, code] of raw) {
+    f.host.pullHook = hook;
+    assert.equal((await rejection(f.meter.sync())).code, code, String(hook));
+  }
+  f.host.pullHook = (t) => JSON.stringify({ ...JSON.parse(t), ok: true, trace: 'x' });
+  assert.equal((await f.meter.sync()).outbox, 0);
+  f.close();
+});
