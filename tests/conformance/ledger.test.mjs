@@ -106,3 +106,49 @@ test('§6.4: over-commit whose hold part can no longer be drawn charges the whol
   assert.deepEqual([c.charged, c.overdraft, c.unpaid], ['10', '10', '0']);
   assert.equal(ledger.view(ACCOUNT, 'd').offlineLimit, '50', 'all 10 vouched (≤ hold 12)');
 });
+
+test('§11: the worked exchange, fed to this ledger as written, gets the document\'s results and balances', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join, dirname } = await import('node:path');
+  const { fileURLToPath } = await import('node:url');
+  const doc = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'PROTOCOL.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('## 11. A worked exchange'));
+  const [push, answer, restoredPush] = [...section.matchAll(/```json\n([\s\S]*?)\n```/g)].map((m) => JSON.parse(m[1]));
+
+  // The state §11 starts from (§10's payload): 412.5 in two grants, lastMutationSeq 9, hold laptop:9 of 12 open.
+  const clock = makeClock(1735689600000);
+  const ledger = new Ledger({ now: () => clock.t });
+  ledger.createAccount('acct-42');
+  ledger.grant('acct-42', { id: 'p-7:bonus', kind: 'bonus', amount: '100' });
+  ledger.grant('acct-42', { id: 'p-7', kind: 'purchase', amount: '312.5' });
+  const before = [];
+  for (let i = 1; i <= 4; i++) {
+    before.push({ type: 'reserve', seq: 2 * i - 1, at: 1, id: 'r' + i, holdId: 'laptop:old' + i, amount: '1', operation: 'op' });
+    before.push({ type: 'release', seq: 2 * i, at: 1, id: 'l' + i, holdId: 'laptop:old' + i });
+  }
+  before.push({ type: 'reserve', seq: 9, at: 1, id: 'r9', holdId: 'laptop:9', amount: '12', operation: 'op' });
+  ledger.handle('push', JSON.stringify({ v: 2, accountId: 'acct-42', deviceId: 'laptop', mutations: before }));
+  let view = ledger.view('acct-42', 'laptop');
+  assert.deepEqual([view.balance, view.held, view.lastMutationSeq, view.holds.map((h) => h.id)], ['412.5', '12', 9, ['laptop:9']]);
+
+  clock.advance(60000);
+  const r1 = ledger.handle('push', JSON.stringify(push));
+  assert.deepEqual(r1.results, answer.results);
+  view = ledger.view('acct-42', 'laptop');
+  assert.deepEqual([view.lastMutationSeq, view.balance, view.held, view.holds], [12, '401.3', '0', []]);
+
+  const again = ledger.handle('push', JSON.stringify(push));
+  assert.deepEqual(again.results, answer.results.map((r) => ({ ...r, status: 'duplicate', original: 'applied' })));
+  assert.equal(ledger.view('acct-42', 'laptop').balance, '401.3');
+
+  // The restored backup's push; the document abbreviates its ids ("Zb1x…"), so real ones stand in.
+  const ids = { 'Zb1x…': 'Zb1xRestoredReserve', 'Wn7c…': 'Wn7cRestoredCommit', 'laptop:Hq4…': 'laptop:Hq4Restored' };
+  const fix = (m) => ({ ...m, id: ids[m.id], holdId: ids[m.holdId] });
+  const restored = { ...restoredPush, mutations: restoredPush.mutations.map(fix) };
+  const r2 = ledger.handle('push', JSON.stringify(restored));
+  assert.deepEqual(r2.results.map((r) => [r.seq, r.status, r.code]), [[10, 'conflict', 'SEQ_CONFLICT'], [11, 'gap', 'SEQ_GAP']]);
+  const renumbered = { ...restored, mutations: restored.mutations.map((m, i) => ({ ...m, seq: 13 + i })) };
+  const r3 = ledger.handle('push', JSON.stringify(renumbered));
+  assert.deepEqual(r3.results.map((r) => r.status), ['applied', 'applied']);
+  assert.equal(ledger.view('acct-42', 'laptop').balance, '394.3', '412.5 − 11.2 − 7');
+});
