@@ -99,6 +99,7 @@ impl Service {
             let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
             let store = &self.store;
             let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
+            let mut history = |query: &crate::store::history::HistoryQuery| store.history(account_id, query);
             let out = engine::run(
                 signer,
                 &self.cfg,
@@ -111,6 +112,7 @@ impl Service {
                 self.retention,
                 self.bounds,
                 &mut lookup,
+                &mut history,
             )?;
             let mut out = out;
             if let Some(w) = out.write.as_mut() {

@@ -10,6 +10,7 @@ use credit_meter_protocol::money::Credits;
 use postgres::{Client, NoTls};
 use std::sync::{Condvar, Mutex, PoisonError};
 
+mod history;
 mod side;
 
 /// The migrations, in order; `schema_version` records how many ran.
@@ -39,6 +40,7 @@ CREATE TABLE results (
 );
 ",
     super::side::MIGRATION,
+    history::MIGRATION,
 ];
 
 /// An arbitrary constant: the advisory lock migrations hold.
@@ -175,6 +177,7 @@ impl Store for PgStore {
             for (device, below) in &w.forget_below {
                 tx.execute("DELETE FROM results WHERE account_id = $1 AND device_id = $2 AND seq <= $3", &[&w.account_id, device, &int(*below)]).map_err(pg)?;
             }
+            history::insert(&mut tx, &w.account_id, &w.history)?;
             side::insert(&mut tx, &w.side)?;
             tx.commit().map_err(pg)?;
             Ok(Saved::Committed)

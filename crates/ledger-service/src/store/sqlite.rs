@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
+mod history;
 mod side;
 
 /// The migrations, in order; `schema_version` records how many ran.
@@ -42,6 +43,7 @@ CREATE TABLE results (
 ) WITHOUT ROWID;
 ",
     super::side::MIGRATION,
+    history::MIGRATION,
 ];
 
 /// A SQLite store.
@@ -193,6 +195,7 @@ impl Store for SqliteStore {
                     forget.execute(params![w.account_id, device, i64::try_from(*below).unwrap_or(i64::MAX)]).map_err(sql)?;
                 }
             }
+            history::insert(&tx, &w.account_id, &w.history)?;
             side::insert(&tx, &w.side)?;
             tx.commit().map_err(sql)?;
             Ok(Saved::Committed)
