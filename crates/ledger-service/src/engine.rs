@@ -12,7 +12,7 @@
 pub(crate) mod history;
 
 use crate::record;
-use crate::store::history::{History, HistoryQuery};
+use crate::store::history::History;
 use crate::store::{JournalEntry, StoredResult, Write};
 use credit_meter_base::json;
 use credit_meter_ledger_core::model::HoldStatus;
@@ -43,9 +43,6 @@ pub(crate) use credit_meter_protocol::error::LIMIT_REACHED;
 
 /// Reads the stored results of a device's seqs `from..=to` (see `Store::results`).
 pub(crate) type ResultLookup<'a> = dyn FnMut(&str, u64, u64) -> Result<Vec<(u64, String)>, String> + 'a;
-
-/// Reads the history rows a request names (see `store::history::HistoryStore::history`).
-pub(crate) type HistoryLookup<'a> = dyn FnMut(&HistoryQuery) -> Result<History, String> + 'a;
 
 /// What a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,8 +85,8 @@ pub(crate) struct Outcome {
 
 /// Runs one request on the account `account_id` as loaded (`None`: it does not exist;
 /// only `createAccount` makes it). `rev` is the revision read; `lookup(device, from, to)`
-/// reads stored results, `history` the history rows the request names. `retention`:
-/// results kept per device.
+/// reads stored results; `read`: the history rows the request names
+/// ([`history::query`]), as read with the account. `retention`: results kept per device.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     signer: SnapshotSigner,
@@ -103,19 +100,14 @@ pub(crate) fn run(
     retention: u64,
     bounds: Bounds,
     lookup: &mut ResultLookup<'_>,
-    history: &mut HistoryLookup<'_>,
+    read: History,
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
         Some((_, text)) => Some(record::from_json(text)?),
         None => None,
     };
-    let mut read = History::default();
     if let Some(rec) = rec.as_mut() {
-        let query = history::query(op, body, push);
-        if !query.is_empty() {
-            read = history(&query)?;
-            history::hydrate(rec, &read)?;
-        }
+        history::hydrate(rec, &read)?;
     }
     let before_counts = rec.as_ref().map(|r| counts(r, now)).unwrap_or((0, 0, 0));
     // The push's device as loaded: its cursor before the push, and its recent results.

@@ -116,6 +116,12 @@ pub(crate) struct Totals {
 pub(crate) trait Store: side::SideStore + history::HistoryStore + Send + Sync + 'static {
     /// The account's row, if it exists.
     fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError>;
+    /// The account's row and the history rows `query` names (see [`history`]).
+    fn load_for(&self, account_id: &str, query: &history::HistoryQuery) -> Result<(Option<Loaded>, history::History), StoreError> {
+        let loaded = self.load(account_id)?;
+        let read = if loaded.is_some() && !query.is_empty() { self.history(account_id, query)? } else { history::History::default() };
+        Ok((loaded, read))
+    }
     /// The stored results of a device's seqs `from..=to`, in seq order (those kept).
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError>;
     /// Saves one request's changes in one transaction (see the module doc).

@@ -11,6 +11,7 @@ use postgres::{Client, NoTls};
 use std::sync::{Condvar, Mutex, PoisonError};
 
 mod history;
+mod one_statement;
 mod side;
 
 /// The migrations, in order; `schema_version` records how many ran.
@@ -122,6 +123,14 @@ impl Store for PgStore {
         })
     }
 
+    fn load_for(
+        &self,
+        account_id: &str,
+        query: &super::history::HistoryQuery,
+    ) -> Result<(Option<Loaded>, super::history::History), StoreError> {
+        history::load_for(self, account_id, query)
+    }
+
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
         self.with(|c| {
             let rows = c
@@ -135,6 +144,9 @@ impl Store for PgStore {
     }
 
     fn save(&self, w: &Write) -> Result<Saved, StoreError> {
+        if let (Some(rev), true) = (w.expect_rev, w.side.is_empty()) {
+            return self.with(|c| one_statement::save(c, w, rev));
+        }
         self.with(|c| {
             let mut tx = c.transaction().map_err(pg)?;
             let open = int(w.open_holds);

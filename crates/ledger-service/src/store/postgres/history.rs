@@ -2,7 +2,7 @@
 
 use super::{int, pg, PgStore};
 use crate::store::history::{fingerprint_from, ClosedHold, History, HistoryQuery, HistoryStore, Seen};
-use crate::store::StoreError;
+use crate::store::{Loaded, StoreError};
 use postgres::Transaction;
 
 /// The tables' migration.
@@ -49,6 +49,46 @@ pub(super) fn insert(tx: &mut Transaction<'_>, account_id: &str, rows: &History)
         .map_err(pg)?;
     }
     Ok(())
+}
+
+/// An account's row and the history rows a query names, in one statement (one snapshot,
+/// one round trip): `Store::load_for` on PostgreSQL.
+pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) -> Result<(Option<Loaded>, History), StoreError> {
+    let (device, fps): (&str, Vec<&[u8]>) = match &query.fingerprints {
+        Some((d, f)) => (d.as_str(), f.iter().map(|f| &f[..]).collect()),
+        None => ("", Vec::new()),
+    };
+    store.with(|c| {
+        let rows = c
+            .query(
+                "SELECT 0::int, rev, record, NULL::text, NULL::text, NULL::bytea FROM accounts WHERE id = $1 \
+                 UNION ALL \
+                 SELECT 1, NULL::bigint, hold_id, hold, owner, NULL::bytea FROM closed_holds WHERE account_id = $1 AND hold_id = ANY($2) \
+                 UNION ALL \
+                 SELECT 2, seq, NULL, NULL, NULL, fingerprint FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = ANY($4)",
+                &[&account_id, &query.hold_ids, &device, &fps],
+            )
+            .map_err(pg)?;
+        let (mut loaded, mut out) = (None, History::default());
+        for r in rows {
+            match r.get::<_, i32>(0) {
+                0 => loaded = Some(Loaded { rev: r.get(1), record: r.get(2) }),
+                1 => {
+                    out.closed_holds.push(ClosedHold { hold_id: r.get(2), hold: r.get(3), owner: r.get(4) });
+                }
+                _ => {
+                    if let Some(fingerprint) = r.get::<_, Option<Vec<u8>>>(5).as_deref().and_then(fingerprint_from) {
+                        let seq: i64 = r.get(1);
+                        out.fingerprints.push(Seen { device_id: device.to_string(), fingerprint, seq: u64::try_from(seq).unwrap_or(0) });
+                    }
+                }
+            }
+        }
+        if loaded.is_none() {
+            out = History::default();
+        }
+        Ok((loaded, out))
+    })
 }
 
 impl HistoryStore for PgStore {
