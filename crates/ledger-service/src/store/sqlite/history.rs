@@ -3,7 +3,7 @@
 use super::{sql, SqliteStore};
 use crate::store::history::{ClosedHold, History, HistoryQuery, HistoryStore, Seen};
 use crate::store::StoreError;
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 /// The tables' migration (clustered on their keys: `WITHOUT ROWID`).
 pub(super) const MIGRATION: &str = "
@@ -42,28 +42,30 @@ pub(super) fn insert(tx: &Transaction<'_>, account_id: &str, rows: &History) -> 
 
 impl HistoryStore for SqliteStore {
     fn history(&self, account_id: &str, query: &HistoryQuery) -> Result<History, StoreError> {
-        self.with(|c| {
-            let mut out = History::default();
-            let mut hold = c.prepare_cached("SELECT hold, owner FROM closed_holds WHERE account_id = ?1 AND hold_id = ?2").map_err(sql)?;
-            for id in &query.hold_ids {
-                let mut rows = hold.query(params![account_id, id]).map_err(sql)?;
-                if let Some(r) = rows.next().map_err(sql)? {
-                    out.closed_holds.push(ClosedHold { hold_id: id.clone(), hold: r.get(0).map_err(sql)?, owner: r.get(1).map_err(sql)? });
-                }
-            }
-            if let Some((device, fps)) = &query.fingerprints {
-                let mut seen = c
-                    .prepare_cached("SELECT seq FROM fingerprints WHERE account_id = ?1 AND device_id = ?2 AND fingerprint = ?3")
-                    .map_err(sql)?;
-                for fp in fps {
-                    let mut rows = seen.query(params![account_id, device, &fp[..]]).map_err(sql)?;
-                    if let Some(r) = rows.next().map_err(sql)? {
-                        let seq: i64 = r.get(0).map_err(sql)?;
-                        out.fingerprints.push(Seen { device_id: device.clone(), fingerprint: *fp, seq: u64::try_from(seq).unwrap_or(0) });
-                    }
-                }
-            }
-            Ok(out)
-        })
+        self.with(|c| read(c, account_id, query))
     }
+}
+
+/// The history rows of `account_id` that `query` names, on one connection.
+pub(super) fn read(c: &Connection, account_id: &str, query: &HistoryQuery) -> Result<History, StoreError> {
+    let mut out = History::default();
+    let mut hold = c.prepare_cached("SELECT hold, owner FROM closed_holds WHERE account_id = ?1 AND hold_id = ?2").map_err(sql)?;
+    for id in &query.hold_ids {
+        let mut rows = hold.query(params![account_id, id]).map_err(sql)?;
+        if let Some(r) = rows.next().map_err(sql)? {
+            out.closed_holds.push(ClosedHold { hold_id: id.clone(), hold: r.get(0).map_err(sql)?, owner: r.get(1).map_err(sql)? });
+        }
+    }
+    if let Some((device, fps)) = &query.fingerprints {
+        let mut seen =
+            c.prepare_cached("SELECT seq FROM fingerprints WHERE account_id = ?1 AND device_id = ?2 AND fingerprint = ?3").map_err(sql)?;
+        for fp in fps {
+            let mut rows = seen.query(params![account_id, device, &fp[..]]).map_err(sql)?;
+            if let Some(r) = rows.next().map_err(sql)? {
+                let seq: i64 = r.get(0).map_err(sql)?;
+                out.fingerprints.push(Seen { device_id: device.clone(), fingerprint: *fp, seq: u64::try_from(seq).unwrap_or(0) });
+            }
+        }
+    }
+    Ok(out)
 }
