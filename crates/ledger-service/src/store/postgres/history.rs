@@ -51,6 +51,14 @@ pub(super) fn insert(tx: &mut Transaction<'_>, account_id: &str, rows: &History)
     Ok(())
 }
 
+/// The account's row and the history rows a request names, one snapshot.
+const LOAD_FOR: &str = "
+SELECT 0::int, rev, record, NULL::text, NULL::text, NULL::bytea FROM accounts WHERE id = $1
+UNION ALL
+SELECT 1, NULL::bigint, hold_id, hold, owner, NULL::bytea FROM closed_holds WHERE account_id = $1 AND hold_id = ANY($2)
+UNION ALL
+SELECT 2, seq, NULL, NULL, NULL, fingerprint FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = ANY($4)";
+
 /// An account's row and the history rows a query names, in one statement (one snapshot,
 /// one round trip): `Store::load_for` on PostgreSQL.
 pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) -> Result<(Option<Loaded>, History), StoreError> {
@@ -58,17 +66,8 @@ pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) 
         Some((d, f)) => (d.as_str(), f.iter().map(|f| &f[..]).collect()),
         None => ("", Vec::new()),
     };
-    store.with(|c| {
-        let rows = c
-            .query(
-                "SELECT 0::int, rev, record, NULL::text, NULL::text, NULL::bytea FROM accounts WHERE id = $1 \
-                 UNION ALL \
-                 SELECT 1, NULL::bigint, hold_id, hold, owner, NULL::bytea FROM closed_holds WHERE account_id = $1 AND hold_id = ANY($2) \
-                 UNION ALL \
-                 SELECT 2, seq, NULL, NULL, NULL, fingerprint FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = ANY($4)",
-                &[&account_id, &query.hold_ids, &device, &fps],
-            )
-            .map_err(pg)?;
+    store.with_prepared(LOAD_FOR, |c, statement| {
+        let rows = c.query(statement, &[&account_id, &query.hold_ids, &device, &fps]).map_err(pg)?;
         let (mut loaded, mut out) = (None, History::default());
         for r in rows {
             match r.get::<_, i32>(0) {

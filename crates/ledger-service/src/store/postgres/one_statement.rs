@@ -7,9 +7,10 @@
 
 use super::{int, pg};
 use crate::store::{Saved, StoreError, Write};
-use postgres::Client;
+use postgres::{Client, Statement};
 
-const SAVE: &str = "
+/// The statement.
+pub(super) const SAVE: &str = "
 WITH acc AS (
   UPDATE accounts SET rev = rev + 1, record = $3, open_holds = $4, overdraft = $5, updated_at = $6
   WHERE id = $1 AND rev = $2 RETURNING 1
@@ -34,8 +35,8 @@ WITH acc AS (
 )
 SELECT count(*) FROM acc";
 
-/// Saves `w` (an existing account read at `rev`, no side rows) in one statement.
-pub(super) fn save(c: &mut Client, w: &Write, rev: i64) -> Result<Saved, StoreError> {
+/// Saves `w` (an existing account read at `rev`, no side rows) with [`SAVE`], prepared.
+pub(super) fn save(c: &mut Client, statement: &Statement, w: &Write, rev: i64) -> Result<Saved, StoreError> {
     let below = |device: &str| w.forget_below.iter().find(|(d, _)| d == device).map(|(_, b)| *b);
     // A result the same write forgets is not inserted (the sibling DELETE cannot see it).
     let results: Vec<_> = w.results.iter().filter(|r| below(&r.device_id).is_none_or(|b| r.seq > b)).collect();
@@ -57,7 +58,7 @@ pub(super) fn save(c: &mut Client, w: &Write, rev: i64) -> Result<Saved, StoreEr
     let s_seq: Vec<i64> = s.iter().map(|s| int(s.seq)).collect();
     let row = c
         .query_one(
-            SAVE,
+            statement,
             &[
                 &w.account_id,
                 &rev,
