@@ -76,6 +76,12 @@ class Service:
         self.proc.wait()
 
 
+def rss_kb(pid):
+    """A process's resident set size in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
 def create_accounts(svc, names, credits="1000000000"):
     c = svc.conn()
     for n in names:
@@ -303,6 +309,18 @@ def main():
                     starts.append(svc.start_s)
                     svc.stop()
                 print(f"restart {name}: {n:,} applied mutations (filled in {took:.0f} s): start-up {min(starts) * 1e3:.0f} ms (best of 3; empty database {empty * 1e3:.0f} ms)", flush=True)
+                # Memory against the number of accounts served: resident size after start-up,
+                # then after one pull of each of the first 10, 100 and all accounts.
+                svc = Service(work, db)
+                sizes, c, done = [("start", rss_kb(svc.proc.pid))], svc.conn(), 0
+                for upto in (10, 100, (n + 999) // 1000):
+                    for i in range(done, upto):
+                        acct = f"fill-{i}"
+                        svc.call(c, "/v1/pull", json.dumps({"v": 2, "accountId": acct, "deviceId": "d"}), jwt(acct))
+                    done = upto
+                    sizes.append((f"{upto} accounts", rss_kb(svc.proc.pid)))
+                svc.stop()
+                print(f"memory {name}: " + ", ".join(f"{k} {v / 1024:.1f} MB" for k, v in sizes), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -93,9 +93,9 @@ impl Service {
     }
 
     fn run_blocking(&self, op: Op, account_id: &str, body: &str, push: Option<&PushRequest>, side: &SideRows) -> Result<Answer, String> {
+        let query = engine::history::query(op, body, push);
         for _ in 0..MAX_ATTEMPTS {
             let now = wall_clock_ms();
-            let query = engine::history::query(op, body, push);
             let (loaded, read) = self.store.load_for(account_id, &query)?;
             let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
             let store = &self.store;
