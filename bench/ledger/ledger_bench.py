@@ -12,7 +12,15 @@ Measures, side by side in one run on this machine:
     holding >= 1,000,000 applied mutations (made by this script through the API:
     --restart-mutations), and on an empty one.
 
+  * the size of the account record (the row every push reads and writes) after the run.
+
+With --baseline-bin OTHER, each configuration also runs OTHER (e.g. main's build) right
+before this one, on its own fresh database, next to the same floor: a fair comparison on
+a shared machine. --prefill N gives each account N reserve + commit pushes of history
+before the timed run (batched, not timed).
+
 Usage: bench/ledger/ledger_bench.py [--seconds 8] [--restart-mutations 1000000] [--no-postgres]
+       [--baseline-bin PATH] [--prefill N] [--devices 1,8,64]
 Needs the release binary (LEDGER_BIN, default target/release/credit-meter-ledger built
 with opt-level 3; scripts/ledger-bench.sh builds it) and, for PostgreSQL,
 CREDIT_METER_TEST_POSTGRES_URL (scripts/postgres.sh start).
@@ -37,11 +45,11 @@ def jwt(sub):
 
 
 class Service:
-    def __init__(self, work, database):
+    def __init__(self, work, database, binary=None):
         secret = os.path.join(work, "jwt.secret")
         with open(secret, "wb") as f:
             f.write(SECRET)
-        args = [BIN, "serve", "--addr", "127.0.0.1:0", "--database", database, "--jwt-hs256-secret-file", secret,
+        args = [binary or BIN, "serve", "--addr", "127.0.0.1:0", "--database", database, "--jwt-hs256-secret-file", secret,
                 "--key-file", os.path.join(work, "keys.json"), "--max-connections-per-ip", "256", "--db-pool", "8", "--pushes-per-minute", "0",
                 "--request-timeout-seconds", "600", "--connection-seconds", "3600"]
         env = dict(os.environ, CREDIT_METER_ADMIN_TOKEN=ADMIN, RUST_LOG="warn")
@@ -68,6 +76,12 @@ class Service:
         self.proc.wait()
 
 
+def rss_kb(pid):
+    """A process's resident set size in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
 def create_accounts(svc, names, credits="1000000000"):
     c = svc.conn()
     for n in names:
@@ -80,13 +94,52 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(len(xs) * p))] if xs else float("nan")
 
 
-def push_load(svc, devices, seconds, tag):
+def prefill(svc, names, pushes, batch=250):
+    """Gives each account `pushes` reserve + commit pairs of history, `batch` pairs a push."""
+    it, lock = iter(names), threading.Lock()
+
+    def run():
+        c = svc.conn()
+        while True:
+            with lock:
+                a = next(it, None)
+            if a is None:
+                return
+            for start in range(0, pushes, batch):
+                ms = []
+                for k in range(start, min(pushes, start + batch)):
+                    s = 2 * k + 1
+                    ms += [{"type": "reserve", "seq": s, "at": 0, "holdId": f"d:{s}", "amount": "1", "operation": "flashcards.generate"},
+                           {"type": "commit", "seq": s + 1, "at": 0, "holdId": f"d:{s}", "amount": "1"}]
+                out = svc.call(c, "/v1/push", json.dumps({"v": 2, "accountId": a, "deviceId": "d", "mutations": ms}), jwt(a))
+                assert all(r["status"] == "applied" for r in out["results"]), a
+
+    ts = [threading.Thread(target=run) for _ in range(2)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+
+
+def record_bytes(db, names):
+    """The mean size of these accounts' stored record, in bytes."""
+    q = "SELECT avg(length(record)) FROM accounts WHERE id IN (%s)" % ",".join("'%s'" % n for n in names)
+    if db.startswith("sqlite:"):
+        c = sqlite3.connect(db[len("sqlite:"):])
+        v = c.execute(q).fetchone()[0]
+        c.close()
+        return float(v)
+    out = subprocess.run(["psql", "-tA", db, "-c", q], check=True, capture_output=True, text=True).stdout
+    return float(out.strip())
+
+
+def push_load(svc, devices, seconds, tag, history=0, db=None):
     names = [f"{tag}-{devices}-{i}" for i in range(devices)]
     create_accounts(svc, names)
+    if history:
+        prefill(svc, names, history)
     lat, stop = [[] for _ in names], time.perf_counter() + seconds
 
     def run(i):
-        c, tok, seq = svc.conn(), jwt(names[i]), 1
+        c, tok, seq = svc.conn(), jwt(names[i]), 2 * history + 1
         while time.perf_counter() < stop:
             hold = f"d:{seq}"
             body = json.dumps({"v": 2, "accountId": names[i], "deviceId": "d", "mutations": [
@@ -104,7 +157,8 @@ def push_load(svc, devices, seconds, tag):
     [t.join() for t in ts]
     took = time.perf_counter() - t0
     all_lat = [x for l in lat for x in l]
-    return len(all_lat) / took, pct(all_lat, 0.5) * 1e3, pct(all_lat, 0.99) * 1e3
+    size = record_bytes(db, names) if db else float("nan")
+    return len(all_lat) / took, pct(all_lat, 0.5) * 1e3, pct(all_lat, 0.99) * 1e3, size, history + len(all_lat) / devices
 
 
 def sqlite_floor(path, devices, seconds):
@@ -207,6 +261,9 @@ def main():
     ap.add_argument("--restart-mutations", type=int, default=1_000_000)
     ap.add_argument("--no-postgres", action="store_true")
     ap.add_argument("--only", choices=["push", "restart"], default=None)
+    ap.add_argument("--baseline-bin", default=None, help="another build to run next to this one (e.g. main's)")
+    ap.add_argument("--prefill", type=int, default=0, help="reserve + commit pushes of history per account before timing")
+    ap.add_argument("--devices", default="1,8,64")
     a = ap.parse_args()
     pg = None if a.no_postgres else os.environ.get("CREDIT_METER_TEST_POSTGRES_URL")
     work = tempfile.mkdtemp(prefix="cm-ledger-bench-")
@@ -214,21 +271,29 @@ def main():
     try:
         if a.only in (None, "push"):
             backends = [("SQLite", None)] + ([("PostgreSQL", pg)] if pg else [])
+            builds = ([("baseline", a.baseline_bin)] if a.baseline_bin else []) + [("this", BIN)]
             for name, url in backends:
-                for devices in (1, 8, 64):
+                for devices in [int(d) for d in a.devices.split(",")]:
                     if url:
-                        db = fresh_pg(url, f"bench_{devices}")
                         floor = pg_floor(fresh_pg(url, f"floor_{devices}"), devices, a.seconds, work)
                     else:
-                        db = "sqlite:" + os.path.join(work, f"bench-{devices}.sqlite")
                         floor = sqlite_floor(os.path.join(work, f"floor-{devices}.sqlite"), devices, a.seconds)
-                    svc = Service(work, db)
-                    try:
-                        got = push_load(svc, devices, a.seconds, "b")
-                    finally:
-                        svc.stop()
-                    rows.append((name, devices, got, floor))
-                    print(f"{name:10} {devices:3} devices: {got[0]:8.0f} pushes/s p50 {got[1]:6.1f} ms p99 {got[2]:6.1f} ms | floor {floor[0]:8.0f} tx/s p50 {floor[1]:6.1f} ms p99 {floor[2]:6.1f} ms | {100 * got[0] / floor[0]:5.1f}% of the floor", flush=True)
+                    for label, binary in builds:
+                        if url:
+                            db = fresh_pg(url, f"bench_{label}_{devices}")
+                        else:
+                            db = "sqlite:" + os.path.join(work, f"bench-{label}-{devices}.sqlite")
+                        svc = Service(work, db, binary)
+                        try:
+                            got = push_load(svc, devices, a.seconds, "b", a.prefill, db)
+                        finally:
+                            svc.stop()
+                        rows.append((name, devices, label, got, floor))
+                        print(f"{name:10} {devices:3} devices {label:8}: {got[0]:8.0f} pushes/s p50 {got[1]:6.1f} ms p99 {got[2]:6.1f} ms | floor {floor[0]:8.0f} tx/s p50 {floor[1]:6.1f} ms p99 {floor[2]:6.1f} ms | {100 * got[0] / floor[0]:5.1f}% of the floor | record {got[3]:9.0f} B after {got[4]:6.0f} pushes", flush=True)
+            print("\n| backend | devices | build | pushes/s | p50 ms | p99 ms | floor tx/s | % of floor | record bytes | pushes/account |")
+            print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+            for name, devices, label, got, floor in rows:
+                print(f"| {name} | {devices} | {label} | {got[0]:.0f} | {got[1]:.1f} | {got[2]:.1f} | {floor[0]:.0f} | {100 * got[0] / floor[0]:.1f}% | {got[3]:.0f} | {got[4]:.0f} |")
         if a.only in (None, "restart"):
             for name, url in [("SQLite", None)] + ([("PostgreSQL", pg)] if pg else []):
                 db = fresh_pg(url, "restart") if url else "sqlite:" + os.path.join(work, "restart.sqlite")
@@ -244,6 +309,18 @@ def main():
                     starts.append(svc.start_s)
                     svc.stop()
                 print(f"restart {name}: {n:,} applied mutations (filled in {took:.0f} s): start-up {min(starts) * 1e3:.0f} ms (best of 3; empty database {empty * 1e3:.0f} ms)", flush=True)
+                # Memory against the number of accounts served: resident size after start-up,
+                # then after one pull of each of the first 10, 100 and all accounts.
+                svc = Service(work, db)
+                sizes, c, done = [("start", rss_kb(svc.proc.pid))], svc.conn(), 0
+                for upto in (10, 100, (n + 999) // 1000):
+                    for i in range(done, upto):
+                        acct = f"fill-{i}"
+                        svc.call(c, "/v1/pull", json.dumps({"v": 2, "accountId": acct, "deviceId": "d"}), jwt(acct))
+                    done = upto
+                    sizes.append((f"{upto} accounts", rss_kb(svc.proc.pid)))
+                svc.stop()
+                print(f"memory {name}: " + ", ".join(f"{k} {v / 1024:.1f} MB" for k, v in sizes), flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -6,8 +6,13 @@
 //! The ledger answers a duplicate with its original result from the device's recent
 //! results; those live in the `results` table, so before a push whose seqs reach back to
 //! already-applied ones, the kept results of that range are put back into the device.
+//! Likewise the closed holds and fingerprints the request names are read back from the
+//! history tables before it runs and the new ones taken out after (see [`history`]).
+
+pub(crate) mod history;
 
 use crate::record;
+use crate::store::history::History;
 use crate::store::{JournalEntry, StoredResult, Write};
 use credit_meter_base::json;
 use credit_meter_ledger_core::model::HoldStatus;
@@ -80,7 +85,8 @@ pub(crate) struct Outcome {
 
 /// Runs one request on the account `account_id` as loaded (`None`: it does not exist;
 /// only `createAccount` makes it). `rev` is the revision read; `lookup(device, from, to)`
-/// reads stored results. `retention`: results kept per device.
+/// reads stored results; `read`: the history rows the request names
+/// ([`history::query`]), as read with the account. `retention`: results kept per device.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     signer: SnapshotSigner,
@@ -94,11 +100,15 @@ pub(crate) fn run(
     retention: u64,
     bounds: Bounds,
     lookup: &mut ResultLookup<'_>,
+    read: History,
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
         Some((_, text)) => Some(record::from_json(text)?),
         None => None,
     };
+    if let Some(rec) = rec.as_mut() {
+        history::hydrate(rec, &read)?;
+    }
     let before_counts = rec.as_ref().map(|r| counts(r, now)).unwrap_or((0, 0, 0));
     // The push's device as loaded: its cursor before the push, and its recent results.
     let mut before_seq = 0;
@@ -183,7 +193,8 @@ pub(crate) fn run(
             }
         }
     }
-    if before_text == Some(text.as_str()) {
+    let moved = history::extract(&rec, &read);
+    if before_text == Some(text.as_str()) && moved == History::default() {
         return Ok(Outcome { response, write: None, tally, notices });
     }
     let entries = rec.account.entries().iter().map(|e| JournalEntry { seq: e.seq, at: e.at, json: json::to_string(e) }).collect();
@@ -200,6 +211,7 @@ pub(crate) fn run(
         forget_below,
         now,
         side: Vec::new(),
+        history: moved,
     };
     Ok(Outcome { response, write: Some(write), tally, notices })
 }

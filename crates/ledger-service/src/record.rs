@@ -3,15 +3,30 @@
 //! hold — as one JSON document per account row. The journal of entries and the results
 //! remembered to answer duplicates live in their own tables (see `store`), so this
 //! document holds the account's current state only, never its history of requests.
+//! Closed holds, the owners of closed holds and mutation fingerprints are history too:
+//! [`to_json`] leaves them out (`engine` moves them to `store::history`'s tables), and
+//! [`from_json`] still reads them from records written before those tables existed.
 
 use credit_meter_base::json::{self, FromJson, JsonError, Value};
 use credit_meter_ledger_core::model::{Account, LedgerState, Policy};
 use credit_meter_ledger_core::reference::{AccountRecord, Device};
 use credit_meter_protocol::money::Credits;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-/// The record as the JSON text stored in the account's row.
+/// The record's live part as the JSON text stored in the account's row: open holds and
+/// their owners, no fingerprints (see the module doc).
 pub(crate) fn to_json(rec: &AccountRecord) -> String {
+    write(rec, true)
+}
+
+/// The whole record as one JSON text, history included: what the service stored before
+/// the history tables (tests make such records to check they are still read and moved).
+#[cfg(test)]
+pub(crate) fn to_full_json(rec: &AccountRecord) -> String {
+    write(rec, false)
+}
+
+fn write(rec: &AccountRecord, live: bool) -> String {
     let devices = rec
         .devices
         .iter()
@@ -28,6 +43,9 @@ pub(crate) fn to_json(rec: &AccountRecord) -> String {
             if let Some(limit) = &d.offline_limit {
                 fields.push(("offlineLimit".to_string(), json::to_value(limit)));
             }
+            if live {
+                return (id.clone(), Value::Object(fields));
+            }
             // Each applied or refused mutation's fingerprint (PROTOCOL §6.1: duplicates
             // are told by content), as hex, in seq order.
             let mut seen: Vec<(&[u8; 16], u64)> = d.fingerprints().collect();
@@ -38,11 +56,23 @@ pub(crate) fn to_json(rec: &AccountRecord) -> String {
             (id.clone(), Value::Object(fields))
         })
         .collect();
-    let owners = sorted(&rec.hold_owner).into_iter().map(|(k, v)| (k, Value::String(v))).collect();
+    let state = if live {
+        let mut open = rec.account.state().clone();
+        open.holds.retain(|h| h.is_open());
+        json::to_value(&open)
+    } else {
+        json::to_value(rec.account.state())
+    };
+    let open: HashSet<&str> = rec.account.state().holds.iter().filter(|h| h.is_open()).map(|h| h.id.as_str()).collect();
+    let owners = sorted(&rec.hold_owner)
+        .into_iter()
+        .filter(|(k, _)| !live || open.contains(k.as_str()))
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
     let mut fields = vec![
         ("version".to_string(), json::to_value(&rec.version)),
         ("policy".to_string(), json::to_value(rec.account.policy())),
-        ("state".to_string(), json::to_value(rec.account.state())),
+        ("state".to_string(), state),
         ("devices".to_string(), Value::Object(devices)),
         ("holdOwner".to_string(), Value::Object(owners)),
     ];
@@ -164,14 +194,23 @@ mod tests {
         l.settle_hold("a", "d:2", Some(Credits::parse("1.5").expect("credits")), now).expect("settled");
         l.claim_hold("a", "d:3", Some("d"), now).expect("claimed");
         let rec = l.take_account("a").expect("account");
-        let text = to_json(&rec);
+        let text = to_full_json(&rec);
         let back = from_json(&text).expect("parses");
-        assert_eq!(to_json(&back), text);
+        assert_eq!(to_full_json(&back), text);
         assert_eq!(back.account.state(), rec.account.state());
         assert_eq!(back.devices["d"].last_seq, 4);
         assert_eq!(back.devices["d"].overdraft, rec.devices["d"].overdraft);
         assert_eq!(back.hold_owner, rec.hold_owner);
         assert_eq!(back.proxied, rec.proxied);
         assert_eq!(back.proxied.len(), 2);
+        assert_eq!(back.devices["d"].fingerprints().count(), 4);
+        // The live part: the open hold and its owner, no fingerprints.
+        let live = from_json(&to_json(&rec)).expect("parses");
+        let ids: Vec<&str> = live.account.state().holds.iter().map(|h| h.id.as_str()).collect();
+        assert_eq!(ids, ["d:3"]);
+        assert_eq!(live.hold_owner.keys().collect::<Vec<_>>(), ["d:3"]);
+        assert_eq!(live.devices["d"].fingerprints().count(), 0);
+        assert_eq!(live.account.state().balance(), rec.account.state().balance());
+        assert_eq!(live.proxied, rec.proxied);
     }
 }

@@ -93,9 +93,10 @@ impl Service {
     }
 
     fn run_blocking(&self, op: Op, account_id: &str, body: &str, push: Option<&PushRequest>, side: &SideRows) -> Result<Answer, String> {
+        let query = engine::history::query(op, body, push);
         for _ in 0..MAX_ATTEMPTS {
             let now = wall_clock_ms();
-            let loaded = self.store.load(account_id)?;
+            let (loaded, read) = self.store.load_for(account_id, &query)?;
             let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
             let store = &self.store;
             let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
@@ -111,6 +112,7 @@ impl Service {
                 self.retention,
                 self.bounds,
                 &mut lookup,
+                read,
             )?;
             let mut out = out;
             if let Some(w) = out.write.as_mut() {

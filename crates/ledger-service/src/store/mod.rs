@@ -13,6 +13,9 @@
 //!   is answered `duplicate` *with its original result*; older ones are deleted (a
 //!   duplicate of those is still never applied twice: the device's cursor is in the
 //!   account row — it is only answered without the original);
+//! - `closed_holds` and `fingerprints`: the account's history the ledger consults by id
+//!   (closed holds, mutation fingerprints; see [`history`]), so that the record holds live
+//!   state only;
 //! - `schema_version`: the migrations applied.
 //!
 //! A write is optimistic: the service reads an account (no lock), runs the request on it,
@@ -23,6 +26,7 @@
 //! one process, requests on the same account are already serialised by `locks`, so
 //! conflicts only happen between processes. Nothing is answered before the save commits.
 
+pub(crate) mod history;
 pub(crate) mod postgres;
 pub(crate) mod side;
 pub(crate) mod sqlite;
@@ -84,6 +88,8 @@ pub(crate) struct Write {
     pub now: i64,
     /// Payment and email rows committed with the account (`side`).
     pub side: Vec<side::SideRow>,
+    /// Closed holds and fingerprints taken out of the record (`history`).
+    pub history: history::History,
 }
 
 /// How a save ended.
@@ -107,9 +113,15 @@ pub(crate) struct Totals {
 }
 
 /// A ledger store. Blocking: the service calls it from `spawn_blocking`.
-pub(crate) trait Store: side::SideStore + Send + Sync + 'static {
+pub(crate) trait Store: side::SideStore + history::HistoryStore + Send + Sync + 'static {
     /// The account's row, if it exists.
     fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError>;
+    /// The account's row and the history rows `query` names (see [`history`]).
+    fn load_for(&self, account_id: &str, query: &history::HistoryQuery) -> Result<(Option<Loaded>, history::History), StoreError> {
+        let loaded = self.load(account_id)?;
+        let read = if loaded.is_some() && !query.is_empty() { self.history(account_id, query)? } else { history::History::default() };
+        Ok((loaded, read))
+    }
     /// The stored results of a device's seqs `from..=to`, in seq order (those kept).
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError>;
     /// Saves one request's changes in one transaction (see the module doc).

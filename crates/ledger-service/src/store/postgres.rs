@@ -7,9 +7,12 @@
 
 use super::{Loaded, Saved, Store, StoreError, Totals, Write};
 use credit_meter_protocol::money::Credits;
-use postgres::{Client, NoTls};
+use postgres::{Client, NoTls, Statement};
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, PoisonError};
 
+mod history;
+mod one_statement;
 mod side;
 
 /// The migrations, in order; `schema_version` records how many ran.
@@ -39,6 +42,7 @@ CREATE TABLE results (
 );
 ",
     super::side::MIGRATION,
+    history::MIGRATION,
 ];
 
 /// An arbitrary constant: the advisory lock migrations hold.
@@ -46,8 +50,15 @@ const MIGRATION_LOCK: i64 = 0x6372_6564_6974;
 
 /// A PostgreSQL store.
 pub(crate) struct PgStore {
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Pooled>>,
     freed: Condvar,
+}
+
+/// A pooled connection and the statements prepared on it (the per-push ones: parsed and
+/// planned once per connection, one round trip each call instead of two).
+struct Pooled {
+    client: Client,
+    prepared: HashMap<&'static str, Statement>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -85,14 +96,37 @@ impl PgStore {
     pub(crate) fn open(url: &str, pool: usize) -> Result<PgStore, StoreError> {
         let mut first = Client::connect(url, NoTls).map_err(pg)?;
         migrate(&mut first)?;
-        let mut idle = vec![first];
+        let mut idle = vec![Pooled { client: first, prepared: HashMap::new() }];
         for _ in 1..pool.max(1) {
-            idle.push(Client::connect(url, NoTls).map_err(pg)?);
+            idle.push(Pooled { client: Client::connect(url, NoTls).map_err(pg)?, prepared: HashMap::new() });
         }
         Ok(PgStore { idle: Mutex::new(idle), freed: Condvar::new() })
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        self.checkout(|p| f(&mut p.client))
+    }
+
+    /// Runs `f` with `sql` prepared on a pooled connection (prepared on its first use there).
+    fn with_prepared<T>(
+        &self,
+        sql: &'static str,
+        f: impl FnOnce(&mut Client, &Statement) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.checkout(|p| {
+            let statement = match p.prepared.get(sql) {
+                Some(s) => s.clone(),
+                None => {
+                    let s = p.client.prepare(sql).map_err(pg)?;
+                    p.prepared.insert(sql, s.clone());
+                    s
+                }
+            };
+            f(&mut p.client, &statement)
+        })
+    }
+
+    fn checkout<T>(&self, f: impl FnOnce(&mut Pooled) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut c = {
             let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
             loop {
@@ -104,7 +138,7 @@ impl PgStore {
         };
         let out = f(&mut c);
         // A broken connection is not put back; the next caller waits for another one.
-        if !c.is_closed() {
+        if !c.client.is_closed() {
             self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(c);
         }
         self.freed.notify_one();
@@ -120,6 +154,14 @@ impl Store for PgStore {
         })
     }
 
+    fn load_for(
+        &self,
+        account_id: &str,
+        query: &super::history::HistoryQuery,
+    ) -> Result<(Option<Loaded>, super::history::History), StoreError> {
+        history::load_for(self, account_id, query)
+    }
+
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
         self.with(|c| {
             let rows = c
@@ -133,6 +175,9 @@ impl Store for PgStore {
     }
 
     fn save(&self, w: &Write) -> Result<Saved, StoreError> {
+        if let (Some(rev), true) = (w.expect_rev, w.side.is_empty()) {
+            return self.with_prepared(one_statement::SAVE, |c, save| one_statement::save(c, save, w, rev));
+        }
         self.with(|c| {
             let mut tx = c.transaction().map_err(pg)?;
             let open = int(w.open_holds);
@@ -175,6 +220,7 @@ impl Store for PgStore {
             for (device, below) in &w.forget_below {
                 tx.execute("DELETE FROM results WHERE account_id = $1 AND device_id = $2 AND seq <= $3", &[&w.account_id, device, &int(*below)]).map_err(pg)?;
             }
+            history::insert(&mut tx, &w.account_id, &w.history)?;
             side::insert(&mut tx, &w.side)?;
             tx.commit().map_err(pg)?;
             Ok(Saved::Committed)

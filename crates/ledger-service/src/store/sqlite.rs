@@ -13,6 +13,7 @@ use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::Duration;
 
+mod history;
 mod side;
 
 /// The migrations, in order; `schema_version` records how many ran.
@@ -42,6 +43,7 @@ CREATE TABLE results (
 ) WITHOUT ROWID;
 ",
     super::side::MIGRATION,
+    history::MIGRATION,
 ];
 
 /// A SQLite store.
@@ -136,6 +138,23 @@ impl Store for SqliteStore {
         })
     }
 
+    fn load_for(
+        &self,
+        account_id: &str,
+        query: &super::history::HistoryQuery,
+    ) -> Result<(Option<Loaded>, super::history::History), StoreError> {
+        self.with(|c| {
+            let loaded = c
+                .prepare_cached("SELECT rev, record FROM accounts WHERE id = ?1")
+                .map_err(sql)?
+                .query_row([account_id], |r| Ok(Loaded { rev: r.get(0)?, record: r.get(1)? }))
+                .optional()
+                .map_err(sql)?;
+            let read = if loaded.is_some() && !query.is_empty() { history::read(c, account_id, query)? } else { Default::default() };
+            Ok((loaded, read))
+        })
+    }
+
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {
         let (from, to) = (i64::try_from(from).unwrap_or(i64::MAX), i64::try_from(to).unwrap_or(i64::MAX));
         self.with(|c| {
@@ -193,6 +212,7 @@ impl Store for SqliteStore {
                     forget.execute(params![w.account_id, device, i64::try_from(*below).unwrap_or(i64::MAX)]).map_err(sql)?;
                 }
             }
+            history::insert(&tx, &w.account_id, &w.history)?;
             side::insert(&tx, &w.side)?;
             tx.commit().map_err(sql)?;
             Ok(Saved::Committed)

@@ -1,0 +1,96 @@
+//! The account's history around one request (see `store::history`): which rows the
+//! request names, putting them into the record before the ledger runs, and taking the
+//! closed holds and new fingerprints out of it afterwards.
+//!
+//! The ledger consults history only by id: a hold by the id a mutation or a proxy command
+//! names (`DUPLICATE_ID` for a re-sent reserve, the charge of an expired hold's late
+//! commit, `NOT_FOUND` for a closed one), a fingerprint by the mutation being applied. So
+//! the rows of the ids a request names are all it could read, and it runs on exactly the
+//! answers it would give with the whole history in memory.
+
+use super::Op;
+use crate::store::history::{ClosedHold, History, HistoryQuery, Seen};
+use credit_meter_base::json::{self, Value};
+use credit_meter_ledger_core::model::{Account, Hold};
+use credit_meter_ledger_core::reference::fingerprint::fingerprint;
+use credit_meter_ledger_core::reference::AccountRecord;
+use credit_meter_protocol::message::PushRequest;
+use std::collections::{HashMap, HashSet};
+
+/// The history rows a request names: a push's hold ids and its mutations' fingerprints,
+/// a proxy command's hold id. Pulls and admin commands name none.
+pub(crate) fn query(op: Op, body: &str, push: Option<&PushRequest>) -> HistoryQuery {
+    let mut q = HistoryQuery::default();
+    match (op, push) {
+        (Op::Push, Some(req)) => {
+            let mut ids: Vec<String> = req.mutations.iter().map(|m| m.hold_id().to_string()).collect();
+            ids.sort();
+            ids.dedup();
+            q.hold_ids = ids;
+            q.fingerprints = Some((req.device_id.clone(), req.mutations.iter().map(fingerprint).collect()));
+        }
+        (Op::Proxy, _) => {
+            if let Ok(Value::Object(members)) = json::from_str::<Value>(body) {
+                if let Some((_, Value::String(id))) = members.into_iter().find(|(k, _)| k == "holdId") {
+                    q.hold_ids.push(id);
+                }
+            }
+        }
+        _ => {}
+    }
+    q
+}
+
+/// Puts the rows read for a request into its account's record: closed holds into the
+/// state with their owners, fingerprints into their devices. What the record already has
+/// (one written before the history tables) is kept as it is.
+pub(crate) fn hydrate(rec: &mut AccountRecord, rows: &History) -> Result<(), String> {
+    if !rows.closed_holds.is_empty() {
+        let mut state = rec.account.state().clone();
+        for row in &rows.closed_holds {
+            if state.hold(&row.hold_id).is_some() {
+                continue;
+            }
+            let hold: Hold = json::from_str(&row.hold).map_err(|e| format!("stored hold {:?}: {e}", row.hold_id))?;
+            state.holds.push(hold);
+            if let Some(owner) = &row.owner {
+                rec.hold_owner.entry(row.hold_id.clone()).or_insert_with(|| owner.clone());
+            }
+        }
+        let clock = rec.account.clock();
+        rec.account = Account::from_state(rec.account.policy().clone(), state, clock).map_err(|e| format!("stored account: {e}"))?;
+    }
+    for f in &rows.fingerprints {
+        if let Some(device) = rec.devices.get_mut(&f.device_id) {
+            if device.seen(&f.fingerprint).is_none() {
+                device.restore_fingerprint(f.fingerprint, f.seq);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The history rows to write after a request: every closed hold and fingerprint in the
+/// record that is not already stored as it is (`read`: the rows read for the request).
+/// For a record written before the history tables this is all of its history, once.
+pub(crate) fn extract(rec: &AccountRecord, read: &History) -> History {
+    let stored: HashMap<&str, &ClosedHold> = read.closed_holds.iter().map(|h| (h.hold_id.as_str(), h)).collect();
+    let mut out = History::default();
+    for h in rec.account.state().holds.iter().filter(|h| !h.is_open()) {
+        let row = ClosedHold { hold_id: h.id.clone(), hold: json::to_string(h), owner: rec.hold_owner.get(&h.id).cloned() };
+        if stored.get(h.id.as_str()) != Some(&&row) {
+            out.closed_holds.push(row);
+        }
+    }
+    let seen: HashSet<(&str, &[u8; 16], u64)> = read.fingerprints.iter().map(|f| (f.device_id.as_str(), &f.fingerprint, f.seq)).collect();
+    for (id, device) in &rec.devices {
+        for (fp, seq) in device.fingerprints() {
+            if !seen.contains(&(id.as_str(), fp, seq)) {
+                out.fingerprints.push(Seen { device_id: id.clone(), fingerprint: *fp, seq });
+            }
+        }
+    }
+    out.closed_holds.sort_by(|a, b| a.hold_id.cmp(&b.hold_id));
+    out.fingerprints.sort_by_key(|f| f.seq);
+    out
+}

@@ -1,0 +1,121 @@
+//! The history tables ([`crate::store::history`]) on PostgreSQL.
+
+use super::{int, pg, PgStore};
+use crate::store::history::{fingerprint_from, ClosedHold, History, HistoryQuery, HistoryStore, Seen};
+use crate::store::{Loaded, StoreError};
+use postgres::Transaction;
+
+/// The tables' migration.
+pub(super) const MIGRATION: &str = "
+CREATE TABLE closed_holds (
+  account_id TEXT NOT NULL,
+  hold_id    TEXT NOT NULL,
+  hold       TEXT NOT NULL,
+  owner      TEXT,
+  PRIMARY KEY (account_id, hold_id)
+);
+CREATE TABLE fingerprints (
+  account_id  TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  fingerprint BYTEA NOT NULL,
+  seq         BIGINT NOT NULL,
+  PRIMARY KEY (account_id, device_id, fingerprint)
+);
+";
+
+/// Writes a request's history rows inside its account's transaction, one statement per
+/// table (a row with the same key is replaced: a closed hold whose owner the ledger forgot).
+pub(super) fn insert(tx: &mut Transaction<'_>, account_id: &str, rows: &History) -> Result<(), StoreError> {
+    if !rows.closed_holds.is_empty() {
+        let ids: Vec<&str> = rows.closed_holds.iter().map(|h| h.hold_id.as_str()).collect();
+        let holds: Vec<&str> = rows.closed_holds.iter().map(|h| h.hold.as_str()).collect();
+        let owners: Vec<Option<&str>> = rows.closed_holds.iter().map(|h| h.owner.as_deref()).collect();
+        tx.execute(
+            "INSERT INTO closed_holds (account_id, hold_id, hold, owner) SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[]) \
+             ON CONFLICT (account_id, hold_id) DO UPDATE SET hold = EXCLUDED.hold, owner = EXCLUDED.owner",
+            &[&account_id, &ids, &holds, &owners],
+        )
+        .map_err(pg)?;
+    }
+    if !rows.fingerprints.is_empty() {
+        let devices: Vec<&str> = rows.fingerprints.iter().map(|f| f.device_id.as_str()).collect();
+        let fps: Vec<&[u8]> = rows.fingerprints.iter().map(|f| &f.fingerprint[..]).collect();
+        let seqs: Vec<i64> = rows.fingerprints.iter().map(|f| int(f.seq)).collect();
+        tx.execute(
+            "INSERT INTO fingerprints (account_id, device_id, fingerprint, seq) SELECT $1, * FROM unnest($2::text[], $3::bytea[], $4::bigint[]) \
+             ON CONFLICT (account_id, device_id, fingerprint) DO UPDATE SET seq = EXCLUDED.seq",
+            &[&account_id, &devices, &fps, &seqs],
+        )
+        .map_err(pg)?;
+    }
+    Ok(())
+}
+
+/// The account's row and the history rows a request names, one snapshot.
+const LOAD_FOR: &str = "
+SELECT 0::int, rev, record, NULL::text, NULL::text, NULL::bytea FROM accounts WHERE id = $1
+UNION ALL
+SELECT 1, NULL::bigint, hold_id, hold, owner, NULL::bytea FROM closed_holds WHERE account_id = $1 AND hold_id = ANY($2)
+UNION ALL
+SELECT 2, seq, NULL, NULL, NULL, fingerprint FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = ANY($4)";
+
+/// An account's row and the history rows a query names, in one statement (one snapshot,
+/// one round trip): `Store::load_for` on PostgreSQL.
+pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) -> Result<(Option<Loaded>, History), StoreError> {
+    let (device, fps): (&str, Vec<&[u8]>) = match &query.fingerprints {
+        Some((d, f)) => (d.as_str(), f.iter().map(|f| &f[..]).collect()),
+        None => ("", Vec::new()),
+    };
+    store.with_prepared(LOAD_FOR, |c, statement| {
+        let rows = c.query(statement, &[&account_id, &query.hold_ids, &device, &fps]).map_err(pg)?;
+        let (mut loaded, mut out) = (None, History::default());
+        for r in rows {
+            match r.get::<_, i32>(0) {
+                0 => loaded = Some(Loaded { rev: r.get(1), record: r.get(2) }),
+                1 => {
+                    out.closed_holds.push(ClosedHold { hold_id: r.get(2), hold: r.get(3), owner: r.get(4) });
+                }
+                _ => {
+                    if let Some(fingerprint) = r.get::<_, Option<Vec<u8>>>(5).as_deref().and_then(fingerprint_from) {
+                        let seq: i64 = r.get(1);
+                        out.fingerprints.push(Seen { device_id: device.to_string(), fingerprint, seq: u64::try_from(seq).unwrap_or(0) });
+                    }
+                }
+            }
+        }
+        if loaded.is_none() {
+            out = History::default();
+        }
+        Ok((loaded, out))
+    })
+}
+
+impl HistoryStore for PgStore {
+    fn history(&self, account_id: &str, query: &HistoryQuery) -> Result<History, StoreError> {
+        let (device, fps): (&str, Vec<&[u8]>) = match &query.fingerprints {
+            Some((d, f)) => (d.as_str(), f.iter().map(|f| &f[..]).collect()),
+            None => ("", Vec::new()),
+        };
+        self.with(|c| {
+            // One round trip for both tables.
+            let rows = c
+                .query(
+                    "SELECT hold_id, hold, owner, NULL::bytea, NULL::bigint FROM closed_holds WHERE account_id = $1 AND hold_id = ANY($2) \
+                     UNION ALL \
+                     SELECT NULL, NULL, NULL, fingerprint, seq FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = ANY($4)",
+                    &[&account_id, &query.hold_ids, &device, &fps],
+                )
+                .map_err(pg)?;
+            let mut out = History::default();
+            for r in rows {
+                if let Some(hold_id) = r.get::<_, Option<String>>(0) {
+                    out.closed_holds.push(ClosedHold { hold_id, hold: r.get(1), owner: r.get(2) });
+                } else if let Some(fingerprint) = r.get::<_, Option<Vec<u8>>>(3).as_deref().and_then(fingerprint_from) {
+                    let seq: i64 = r.get(4);
+                    out.fingerprints.push(Seen { device_id: device.to_string(), fingerprint, seq: u64::try_from(seq).unwrap_or(0) });
+                }
+            }
+            Ok(out)
+        })
+    }
+}
