@@ -182,12 +182,32 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
             .holds
             .iter()
             .filter(|h| rec.hold_owner.get(&h.id).is_some_and(|d| d == device_id))
-            .map(|h| SnapshotHold { id: h.id.clone(), amount: h.amount, expires_at: h.expires_at })
+            .map(|h| SnapshotHold {
+                id: h.id.clone(),
+                amount: h.amount,
+                expires_at: h.expires_at,
+                unit: h.units.map(|u| u.allowance.json_name().to_string()),
+                units: h.units.map(|u| crate::money::Count(u.reserved)),
+            })
             .collect();
-        allowances = view
-            .allowances
-            .iter()
-            .map(|a| SnapshotAllowance { kind: a.kind.json_name().to_string(), remaining: crate::money::Count(a.remaining) })
+        // Every allowance of the policy, with its terms (PROTOCOL §12), and any other the
+        // account holds units of.
+        let state = rec.account.state();
+        let mut kinds: Vec<_> = policy.allowances.iter().map(|t| t.kind).chain(view.allowances.iter().map(|a| a.kind)).collect();
+        kinds.sort();
+        kinds.dedup();
+        allowances = kinds
+            .into_iter()
+            .map(|kind| {
+                let terms = policy.allowance(kind);
+                SnapshotAllowance {
+                    kind: kind.json_name().to_string(),
+                    remaining: crate::money::Count(state.allowance(kind).remaining),
+                    held: crate::money::Count(state.allowance_held(kind)),
+                    units_per_credit: terms.map(|t| t.units_per_credit),
+                    on_shortfall: terms.map(|t| t.on_shortfall.json_name().to_string()),
+                }
+            })
             .collect();
     }
     let limit = device.offline_limit.unwrap_or(cfg.offline_limit);
@@ -208,5 +228,6 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
         offline_limit: room,
         low_balance: policy.low_balance.iter().map(|t| t.level(last_top_up)).collect(),
         hold_ttl_ms: policy.hold_ttl_ms,
+        credit_step: Some(policy.credit_step),
     }
 }

@@ -179,7 +179,7 @@ impl Owner {
 
     /// Reserves `amount` for a call that ends by `deadline` (true time).
     pub(crate) fn reserve(&mut self, amount: Credits, now: i64, deadline: i64) -> Result<(), SyncError> {
-        let req = ReserveRequest { amount, operation: "flashcards.generate".into(), agent_id: None };
+        let req = ReserveRequest { amount, operation: "flashcards.generate".into(), agent_id: None, unit: None };
         let r = self.machine.reserve(&req, now)?;
         let hold = UserHold { id: r.hold_id, amount, usage: None, deadline };
         self.ops.insert(r.op, UserOp::Reserve { hold, needs_confirmation: r.needs_confirmation });
