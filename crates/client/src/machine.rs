@@ -418,13 +418,21 @@ impl Machine {
         }
         self.observe(now);
         let ttl = self.st.payload().map(|p| p.hold_ttl_ms).ok_or(SyncError::NoSnapshot)?;
+        // An agent the snapshot shows as not active (or does not list) would be refused.
+        if let (Some(id), Some(agents)) = (&req.agent_id, self.st.payload().and_then(|p| p.agents.as_ref())) {
+            if !agents.iter().any(|a| &a.id == id && a.is_active()) {
+                return Err(SyncError::AgentInactive(id.clone()));
+            }
+        }
         // In units: the allowance first, the shortfall in credits (PROTOCOL §12).
-        let (credits, units) = match &req.unit {
-            None => (req.amount, None),
+        // Until the ledger confirms it, a unit hold may cost every unit converted: another
+        // device may have used the allowance meanwhile.
+        let (credits, units, worst) = match &req.unit {
+            None => (req.amount, None, None),
             Some(unit) => {
                 let n = super::units::whole(req.amount).ok_or(SyncError::BadInput("a reserve in units needs a whole number of units"))?;
                 let plan = super::units::plan_reserve(&self.st, unit, n, now)?;
-                (plan.credits, Some(plan.units))
+                (plan.credits, Some(plan.units), Some(super::units::credits_for(&self.st, unit, n)?))
             }
         };
         let f = self.figures(now);
@@ -435,9 +443,9 @@ impl Machine {
                 shortfall: credits.saturating_sub(f.available),
             });
         }
-        let needs_confirmation = credits > f.room;
+        let needs_confirmation = worst.unwrap_or(credits) > f.room;
         if needs_confirmation && f.freshness.is_bounded() {
-            return Err(SyncError::OfflineLimit { needed: credits, room: f.room });
+            return Err(SyncError::OfflineLimit { needed: worst.unwrap_or(credits), room: f.room });
         }
         let seq = self.st.next_seq;
         // A random suffix: copies of one saved state never reuse each other's hold ids.
@@ -449,6 +457,7 @@ impl Machine {
             expires_at: now.saturating_add(ttl),
             unit: req.unit.clone(),
             units,
+            worst,
         });
         let mutation = Mutation::Reserve {
             seq,
@@ -505,8 +514,13 @@ impl Machine {
         let plan = super::units::plan_commit(&self.st, &unit, used, self.st.holds[i].units.unwrap_or(0))?;
         let amount = Credits::from_u64(used).map_err(|_| SyncError::BadInput("units out of range"))?;
         let hold = self.st.holds.remove(i);
-        let exposure =
-            if hold.state == HoldState::Open && now < hold.expires_at { plan.credits.saturating_sub(hold.amount) } else { plan.credits };
+        // Beyond an open hold: what its units do not cover. Otherwise the ledger may find
+        // none of the allowance free: every unit converted.
+        let exposure = if hold.state == HoldState::Open && now < hold.expires_at {
+            plan.credits.saturating_sub(hold.amount)
+        } else {
+            super::units::credits_for(&self.st, &unit, used)?
+        };
         let mutation = Mutation::Commit {
             seq: self.st.next_seq,
             at: now,

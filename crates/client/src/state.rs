@@ -53,6 +53,17 @@ pub struct LocalHold {
     pub unit: Option<String>,
     /// A unit hold: the allowance units it sets aside.
     pub units: Option<u64>,
+    /// A unit hold: the credits it could cost should the ledger find none of the
+    /// allowance free (every unit converted) — its exposure until the ledger confirms it.
+    pub worst: Option<Credits>,
+}
+
+impl LocalHold {
+    /// Credits it may cost without the ledger's confirmation: a credit hold its amount,
+    /// a unit hold every unit converted.
+    pub fn exposure(&self) -> Credits {
+        self.worst.unwrap_or(self.amount).max(self.amount)
+    }
 }
 
 impl LocalHold {
@@ -248,7 +259,15 @@ impl ClientState {
 }
 
 json_unit_enum!(HoldState { Pending = "pending", Open = "open", Detached = "detached", Refused = "refused" });
-json_struct!(LocalHold { id: "id", amount: "amount", state: "state", expires_at: "expiresAt", unit: "unit" = opt, units: "units" = opt });
+json_struct!(LocalHold {
+    id: "id",
+    amount: "amount",
+    state: "state",
+    expires_at: "expiresAt",
+    unit: "unit" = opt,
+    units: "units" = opt,
+    worst: "worst" = opt
+});
 json_struct!(OutboxEntry { mutation: "mutation", exposure: "exposure" = default, credits: "credits" = opt, units: "units" = opt });
 json_to!(impl ['a] StoredRef<'a> {
     v: "v",

@@ -135,7 +135,7 @@ pub fn figures(state: &ClientState, totals: Totals, now: i64) -> Figures {
             held_own = add(held_own, h.amount);
         }
         if h.state != HoldState::Open {
-            exposure = add(exposure, h.amount);
+            exposure = add(exposure, h.exposure());
         }
     }
     let available = balance.saturating_sub(held_other).saturating_sub(held_own).saturating_sub(totals.pending);

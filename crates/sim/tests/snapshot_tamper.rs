@@ -42,6 +42,7 @@ fn payload() -> SnapshotPayload {
         low_balance: vec![c("5")],
         hold_ttl_ms: 600_000,
         credit_step: None,
+        agents: None,
     }
 }
 

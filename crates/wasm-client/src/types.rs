@@ -450,6 +450,23 @@ export interface Balance {
   grants: SnapshotGrant[];
   /** The allowances left. */
   allowances: AllowanceLeft[];
+  /** The account's agents (empty without agents). */
+  agents: AgentState[];
+}
+/** An agent as the signed snapshot shows it (PROTOCOL.md §12.6). */
+export interface AgentState {
+  /** The agent's id. */
+  id: string;
+  /** Usage attributed to an inactive agent is refused (`AGENT_INACTIVE`). */
+  status: "active" | "inactive";
+  /** When its current cycle ends (ms since 1970). */
+  cycleEnd: number;
+  /** Credits its usage drew this cycle. */
+  cycleCredits: Decimal;
+  /** LLM tokens it used this cycle. */
+  cycleLlmTokens: number;
+  /** TTS characters it used this cycle. */
+  cycleTtsCharacters: number;
 }
 /** The ledger acknowledged a mutation. */
 export interface AcknowledgedEvent {

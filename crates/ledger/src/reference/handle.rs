@@ -6,7 +6,7 @@ use super::{AccountRecord, LedgerConfig, RefLedger};
 use crate::message::{ErrorBody, MAX_BODY_BYTES, PROTOCOL_VERSION};
 use crate::message::{MutationResult, PullRequest, PushRequest, Response, ResultStatus};
 use crate::money::Credits;
-use crate::snapshot::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
+use crate::snapshot::{SnapshotAgent, SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
 pub use credit_meter_protocol::error::{BAD_REQUEST, UNKNOWN_ACCOUNT};
 
 /// The code of a gap result.
@@ -229,5 +229,20 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
         low_balance: policy.low_balance.iter().map(|t| t.level(last_top_up)).collect(),
         hold_ttl_ms: policy.hold_ttl_ms,
         credit_step: Some(policy.credit_step),
+        agents: policy.agents.as_ref().map(|_| {
+            rec.account
+                .state()
+                .agents
+                .iter()
+                .map(|a| SnapshotAgent {
+                    id: a.id.clone(),
+                    status: a.status.json_name().to_string(),
+                    cycle_end: a.cycle_end,
+                    cycle_credits: a.cycle_credits,
+                    cycle_llm_tokens: crate::money::Count(a.cycle_llm_tokens),
+                    cycle_tts_characters: crate::money::Count(a.cycle_tts_characters),
+                })
+                .collect()
+        }),
     }
 }

@@ -55,6 +55,31 @@ impl SnapshotAllowance {
     }
 }
 
+/// One of the account's agents (PROTOCOL §12.6): whether usage attributed to it may run,
+/// and what it used this cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotAgent {
+    /// The agent's id.
+    pub id: String,
+    /// `"active"` or `"inactive"`.
+    pub status: String,
+    /// When its current cycle ends (the next renewal).
+    pub cycle_end: i64,
+    /// Credits its usage drew this cycle.
+    pub cycle_credits: Credits,
+    /// LLM tokens it used this cycle.
+    pub cycle_llm_tokens: Count,
+    /// TTS characters it used this cycle.
+    pub cycle_tts_characters: Count,
+}
+
+impl SnapshotAgent {
+    /// Whether usage attributed to it may run.
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
+}
+
 /// One of this device's holds that the ledger has open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotHold {
@@ -105,6 +130,9 @@ pub struct SnapshotPayload {
     /// Conversions round credits up to a multiple of this (PROTOCOL §12); absent: a ledger
     /// before §12.
     pub credit_step: Option<Credits>,
+    /// The account's agents (PROTOCOL §12.6); absent: the policy has no agents, or a
+    /// ledger before §12.
+    pub agents: Option<Vec<SnapshotAgent>>,
 }
 
 impl SnapshotPayload {
@@ -131,6 +159,9 @@ impl SnapshotPayload {
     pub fn validate(&self) -> Result<(), SnapshotError> {
         if self.grants.len() > MAX_GRANTS || self.holds.len() > MAX_HOLDS {
             return Err(SnapshotError::Malformed("too many grants or holds"));
+        }
+        if self.agents.as_ref().is_some_and(|a| a.len() > MAX_HOLDS) {
+            return Err(SnapshotError::Malformed("too many agents"));
         }
         if self.allowances.len() > MAX_SMALL_LIST || self.low_balance.len() > MAX_SMALL_LIST {
             return Err(SnapshotError::Malformed("too many allowances or thresholds"));
@@ -205,4 +236,13 @@ json_struct!(SnapshotPayload {
     low_balance: "lowBalance" = default,
     hold_ttl_ms: "holdTtlMs",
     credit_step: "creditStep" = opt,
+    agents: "agents" = opt,
+});
+json_struct!(SnapshotAgent {
+    id: "id",
+    status: "status",
+    cycle_end: "cycleEnd",
+    cycle_credits: "cycleCredits" = default,
+    cycle_llm_tokens: "cycleLlmTokens" = default,
+    cycle_tts_characters: "cycleTtsCharacters" = default,
 });
