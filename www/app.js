@@ -184,14 +184,17 @@ async function generate(capped) {
     const r = await s.generate({ request: req, byok: byok(), fail: $("fail").checked, agentId });
     const facts = {
       outcome: r.outcome, holdId: r.hold?.holdId ?? "", reserved: r.hold?.amount ?? "0", charged: r.credits ?? "0",
-      cards: r.estimate.cards ? r.estimate.cards.expected : "", capped: Boolean(offer),
+      cards: r.estimate.cards ? r.estimate.cards.expected : "", capped: Boolean(offer), units: r.units ?? "",
     };
     const source = "generate";
     switch (r.outcome) {
       case "committed": {
         const most = offer ? (offer.cards !== null ? " (the most your credits allow now)" : " (shortened to fit your credits)") : "";
         const later = client.offline ? " Saved on this device: it reaches the server when you're back online." : "";
-        showMessage(`Made ${made(r.estimate)}${most} for ${count(r.credits, "credit")}.${later}`, { source, facts });
+        const cost = r.units !== undefined
+          ? `${count(r.units, "read-aloud character")} from your allowance (credits only for any shortfall)`
+          : count(r.credits, "credit");
+        showMessage(`Made ${made(r.estimate)}${most} for ${cost}.${later}`, { source, facts });
         break;
       }
       case "released":

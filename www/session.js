@@ -138,6 +138,12 @@ export class MeterSession {
       this.note("info", "generate", `${decision.funding}: the AI call ran, no credits charged`);
       return { outcome: decision.funding, estimate, decision };
     }
+    // Audio on an account with a TTS allowance is metered in characters (PROTOCOL.md §12):
+    // the allowance first, the shortfall converted by the ledger's policy.
+    const allowance = estimate.operation === "tts" && estimate.characters
+      ? this.meter.status().allowances.find((a) => a.kind === "ttsCharacters" && a.unitsPerCredit)
+      : null;
+    if (allowance) return this.#generateInUnits(estimate, decision, fail, agentId);
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
     this.note("info", "reserve", `hold ${hold.holdId}: ${hold.amount} credits reserved (saved before sending)`);
     let usage;
@@ -151,6 +157,24 @@ export class MeterSession {
     const settled = await this.meter.commit(hold.holdId, usage);
     this.note("info", "commit", `hold ${hold.holdId}: ${settled.credits} credits committed`);
     return { outcome: "committed", estimate, decision, hold, credits: settled.credits };
+  }
+
+  /** `generate` for audio metered in TTS characters: reserved and committed in units. */
+  async #generateInUnits(estimate, decision, fail, agentId) {
+    const args = { operation: "tts", unit: "ttsCharacters", units: estimate.characters };
+    const hold = await this.meter.reserve(agentId ? { ...args, agentId } : args);
+    this.note("info", "reserve", `hold ${hold.holdId}: ${hold.units} characters set aside, ${hold.amount} credits reserved for the rest`);
+    let usage;
+    try {
+      usage = await simulatedAiCall(estimate, fail);
+    } catch (error) {
+      await this.meter.release(hold.holdId);
+      this.note("warn", "release", `${error.code}: hold ${hold.holdId} released, nothing charged`);
+      return { outcome: "released", estimate, decision, hold, error };
+    }
+    const settled = await this.meter.commit(hold.holdId, { units: usage.characters });
+    this.note("info", "commit", `hold ${hold.holdId}: ${settled.units} characters committed`);
+    return { outcome: "committed", estimate, decision, hold, units: settled.units, credits: hold.amount };
   }
 
   /**

@@ -715,6 +715,25 @@ async function flows(t) {
     await checkState("16-agent-message");
   });
 
+  await t.test("AI-agent account: audio is metered in TTS characters, the allowance goes down, credits stay (issue 22)", async () => {
+    const before = await ledger("demo-agent");
+    const left = before.allowances.find((a) => a.kind === "ttsCharacters").remaining;
+    await page.selectOption(id("agent-select"), "");
+    await page.selectOption(id("operation-select"), "tts");
+    await click("generate-button");
+    assert.equal(await data("message", "outcome"), "committed", await text("message"));
+    const units = Number(await data("message", "units"));
+    assert.ok(units > 0 && units <= left, `${units} characters within the ${left} left`);
+    const after = await ledger("demo-agent");
+    assert.equal(after.allowances.find((a) => a.kind === "ttsCharacters").remaining, left - units, "drawn from the allowance");
+    assert.equal(Number(after.balance), Number(before.balance), "no credits charged while the allowance covers it");
+    assert.equal(await data("allowance-ttsCharacters", "value"), String(left - units), "the page shows the allowance going down");
+    assert.equal(await data("plan-current", "value"), after.plan, "the page shows the plan the account is on");
+    assert.deepEqual(after.holds, []);
+    await page.selectOption(id("operation-select"), "message");
+    await checkState("17-agent-tts-units");
+  });
+
   if (size.name === "desktop") {
     await t.test("a page on another origin can do nothing with the ledger (no CORS by default)", async () => {
       const before = await ledger("demo");

@@ -156,6 +156,9 @@ pub struct ReserveRequest {
     pub operation: String,
     /// The agent whose usage it is.
     pub agent_id: Option<String>,
+    /// An allowance's unit (`"ttsCharacters"`, `"llmTokens"`): `amount` then counts
+    /// units, a whole number (PROTOCOL §12).
+    pub unit: Option<String>,
 }
 
 /// A staged reservation.
@@ -165,8 +168,10 @@ pub struct Reserved {
     pub op: OpId,
     /// The new hold's id.
     pub hold_id: String,
-    /// The credits held.
+    /// The credits held (for a reserve in units: for the shortfall).
     pub amount: Credits,
+    /// A reserve in units: the allowance units set aside.
+    pub units: Option<u64>,
     /// Its mutation seq.
     pub seq: u64,
     /// The amount is beyond the offline limit: run the AI call only after the ledger
@@ -413,26 +418,46 @@ impl Machine {
         }
         self.observe(now);
         let ttl = self.st.payload().map(|p| p.hold_ttl_ms).ok_or(SyncError::NoSnapshot)?;
+        // An agent the snapshot shows as not active (or does not list) would be refused.
+        if let (Some(id), Some(agents)) = (&req.agent_id, self.st.payload().and_then(|p| p.agents.as_ref())) {
+            if !agents.iter().any(|a| &a.id == id && a.is_active()) {
+                return Err(SyncError::AgentInactive(id.clone()));
+            }
+        }
+        // In units: the allowance first, the shortfall in credits (PROTOCOL §12).
+        // Until the ledger confirms it, a unit hold may cost every unit converted: another
+        // device may have used the allowance meanwhile.
+        let (credits, units, worst) = match &req.unit {
+            None => (req.amount, None, None),
+            Some(unit) => {
+                let n = super::units::whole(req.amount).ok_or(SyncError::BadInput("a reserve in units needs a whole number of units"))?;
+                let plan = super::units::plan_reserve(&self.st, unit, n, now)?;
+                (plan.credits, Some(plan.units), Some(super::units::credits_for(&self.st, unit, n)?))
+            }
+        };
         let f = self.figures(now);
-        if req.amount > f.available {
+        if credits > f.available {
             return Err(SyncError::InsufficientCredits {
-                needed: req.amount,
+                needed: credits,
                 available: f.available,
-                shortfall: req.amount.saturating_sub(f.available),
+                shortfall: credits.saturating_sub(f.available),
             });
         }
-        let needs_confirmation = req.amount > f.room;
+        let needs_confirmation = worst.unwrap_or(credits) > f.room;
         if needs_confirmation && f.freshness.is_bounded() {
-            return Err(SyncError::OfflineLimit { needed: req.amount, room: f.room });
+            return Err(SyncError::OfflineLimit { needed: worst.unwrap_or(credits), room: f.room });
         }
         let seq = self.st.next_seq;
         // A random suffix: copies of one saved state never reuse each other's hold ids.
         let hold_id = [self.cfg.device_id.as_str(), ":", &self.nonces.next_id()].concat();
         self.st.holds.push(LocalHold {
             id: hold_id.clone(),
-            amount: req.amount,
+            amount: credits,
             state: HoldState::Pending,
             expires_at: now.saturating_add(ttl),
+            unit: req.unit.clone(),
+            units,
+            worst,
         });
         let mutation = Mutation::Reserve {
             seq,
@@ -442,9 +467,11 @@ impl Machine {
             amount: req.amount,
             operation: req.operation.clone(),
             agent_id: req.agent_id.clone(),
+            unit: req.unit.clone(),
         };
-        let (op, seq) = self.stage(OutboxEntry { mutation, exposure: Credits::ZERO }, Undo::Reserve { hold_id: hold_id.clone() }, now);
-        Ok(Reserved { op, hold_id, amount: req.amount, seq, needs_confirmation })
+        let entry = OutboxEntry { mutation, exposure: Credits::ZERO, credits: None, units: None };
+        let (op, seq) = self.stage(entry, Undo::Reserve { hold_id: hold_id.clone() }, now);
+        Ok(Reserved { op, hold_id, amount: credits, units, seq, needs_confirmation })
     }
 
     /// Commits the actual usage of a hold. At most the hold: the rest is released. Above
@@ -454,11 +481,56 @@ impl Machine {
         self.check_room()?;
         self.observe(now);
         let i = self.st.holds.iter().position(|h| h.id == hold_id).ok_or_else(|| SyncError::UnknownHold(hold_id.to_string()))?;
+        if self.st.holds[i].unit.is_some() {
+            return Err(SyncError::BadInput("this hold was reserved in units: commit it in units"));
+        }
         let hold = self.st.holds.remove(i);
         let exposure = if hold.state == HoldState::Open && now < hold.expires_at { actual.saturating_sub(hold.amount) } else { actual };
-        let mutation =
-            Mutation::Commit { seq: self.st.next_seq, at: now, id: Some(self.nonces.next_id()), hold_id: hold.id.clone(), amount: actual };
-        let (op, seq) = self.stage(OutboxEntry { mutation, exposure }, Undo::Close { hold }, now);
+        let mutation = Mutation::Commit {
+            seq: self.st.next_seq,
+            at: now,
+            id: Some(self.nonces.next_id()),
+            hold_id: hold.id.clone(),
+            amount: actual,
+            unit: None,
+        };
+        let (op, seq) = self.stage(OutboxEntry { mutation, exposure, credits: None, units: None }, Undo::Close { hold }, now);
+        Ok(Staged { op, seq })
+    }
+
+    /// Commits the units a hold reserved in units really used (PROTOCOL §12): drawn from
+    /// the allowance as far as the hold set aside; beyond it the units cost credits at the
+    /// rate, charged by the ledger's commit rule like usage above a credit hold.
+    pub fn commit_units(&mut self, hold_id: &str, used: u64, now: i64) -> Result<Staged, SyncError> {
+        self.check_room()?;
+        self.observe(now);
+        let i = self.st.holds.iter().position(|h| h.id == hold_id).ok_or_else(|| SyncError::UnknownHold(hold_id.to_string()))?;
+        let Some(unit) = self.st.holds[i].unit.clone() else {
+            return Err(SyncError::BadInput("this hold was reserved in credits: commit it in credits"));
+        };
+        if used > crate::money::MAX_SAFE_INTEGER {
+            return Err(SyncError::BadInput("units out of range"));
+        }
+        let plan = super::units::plan_commit(&self.st, &unit, used, self.st.holds[i].units.unwrap_or(0))?;
+        let amount = Credits::from_u64(used).map_err(|_| SyncError::BadInput("units out of range"))?;
+        let hold = self.st.holds.remove(i);
+        // Beyond an open hold: what its units do not cover. Otherwise the ledger may find
+        // none of the allowance free: every unit converted.
+        let exposure = if hold.state == HoldState::Open && now < hold.expires_at {
+            plan.credits.saturating_sub(hold.amount)
+        } else {
+            super::units::credits_for(&self.st, &unit, used)?
+        };
+        let mutation = Mutation::Commit {
+            seq: self.st.next_seq,
+            at: now,
+            id: Some(self.nonces.next_id()),
+            hold_id: hold.id.clone(),
+            amount,
+            unit: Some(unit),
+        };
+        let entry = OutboxEntry { mutation, exposure, credits: Some(plan.credits), units: Some(plan.units) };
+        let (op, seq) = self.stage(entry, Undo::Close { hold }, now);
         Ok(Staged { op, seq })
     }
 
@@ -469,7 +541,8 @@ impl Machine {
         let i = self.st.holds.iter().position(|h| h.id == hold_id).ok_or_else(|| SyncError::UnknownHold(hold_id.to_string()))?;
         let hold = self.st.holds.remove(i);
         let mutation = Mutation::Release { seq: self.st.next_seq, at: now, id: Some(self.nonces.next_id()), hold_id: hold.id.clone() };
-        let (op, seq) = self.stage(OutboxEntry { mutation, exposure: Credits::ZERO }, Undo::Close { hold }, now);
+        let (op, seq) =
+            self.stage(OutboxEntry { mutation, exposure: Credits::ZERO, credits: None, units: None }, Undo::Close { hold }, now);
         Ok(Staged { op, seq })
     }
 

@@ -27,6 +27,11 @@ pub struct ReserveArgs {
     pub funding: Option<String>,
     /// The agent the usage is for (AssistLore).
     pub agent_id: Option<String>,
+    /// Reserve in an allowance's units (`"ttsCharacters"`, `"llmTokens"`) instead of
+    /// credits: the ledger's allowance first, the shortfall converted (PROTOCOL §12).
+    pub unit: Option<String>,
+    /// With `unit`: how many units.
+    pub units: Option<Count>,
 }
 
 /// What `commit` takes: `{credits}`, or the usage of an operation to price with the catalog.
@@ -46,6 +51,17 @@ pub struct CommitArgs {
     pub output_tokens: Option<Count>,
     /// TTS characters.
     pub characters: Option<Count>,
+    /// The units used, for a hold reserved in units (PROTOCOL §12).
+    pub units: Option<Count>,
+}
+
+/// What a commit records: credits, or units of the hold's allowance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitAmount {
+    /// Credits used.
+    Credits(Credits),
+    /// Units used (the hold was reserved in units).
+    Units(u64),
 }
 
 json_from!(ReserveArgs {
@@ -54,6 +70,8 @@ json_from!(ReserveArgs {
     reserve: "reserve" = default,
     funding: "funding" = default,
     agent_id: "agentId" = default,
+    unit: "unit" = default,
+    units: "units" = default,
 });
 json_from!(CommitArgs [deny] {
     credits: "credits" = default,
@@ -63,6 +81,7 @@ json_from!(CommitArgs [deny] {
     input_tokens: "inputTokens" = default,
     output_tokens: "outputTokens" = default,
     characters: "characters" = default,
+    units: "units" = default,
 });
 
 /// Not enough credits for a reservation, with the ways out.
@@ -168,9 +187,35 @@ pub fn reserve_request(args: &ReserveArgs) -> Result<ReserveRequest, MeterError>
     if let Some(f) = args.funding.as_deref().filter(|f| *f != "credits") {
         return Err(MeterError::BadInput(format!("this decision is funded by {f:?}: there is nothing to reserve")));
     }
+    if let Some(unit) = &args.unit {
+        let units = args.units.ok_or_else(|| MeterError::BadInput("a reserve in units needs `units` (a whole number)".into()))?;
+        let amount = Credits::from_u64(units.get()).map_err(|e| MeterError::BadInput(e.to_string()))?;
+        return Ok(ReserveRequest { amount, operation: args.operation.clone(), agent_id: args.agent_id.clone(), unit: Some(unit.clone()) });
+    }
+    if args.units.is_some() {
+        return Err(MeterError::BadInput("`units` needs the `unit` they count (\"ttsCharacters\" or \"llmTokens\")".into()));
+    }
     let amount =
         args.amount.or(args.reserve).ok_or_else(|| MeterError::BadInput("reserve needs `amount` (or a Decision with `reserve`)".into()))?;
-    Ok(ReserveRequest { amount, operation: args.operation.clone(), agent_id: args.agent_id.clone() })
+    Ok(ReserveRequest { amount, operation: args.operation.clone(), agent_id: args.agent_id.clone(), unit: None })
+}
+
+/// What a commit records: `units` as given (a hold reserved in units), or the credits
+/// of [`commit_credits`].
+pub fn commit_amount(catalog: &Catalog, args: &CommitArgs) -> Result<CommitAmount, MeterError> {
+    match args.units {
+        Some(u) if args.credits.is_none() => Ok(CommitAmount::Units(u.get())),
+        Some(_) => Err(MeterError::BadInput("commit takes `credits` or `units`, not both".into())),
+        None => commit_credits(catalog, args).map(CommitAmount::Credits),
+    }
+}
+
+/// Commits through the machine in credits or units.
+pub fn commit(machine: &mut Machine, hold_id: &str, amount: CommitAmount, now: i64) -> Result<crate::machine::Staged, SyncError> {
+    match amount {
+        CommitAmount::Credits(c) => machine.commit(hold_id, c, now),
+        CommitAmount::Units(u) => machine.commit_units(hold_id, u, now),
+    }
 }
 
 /// The credits a commit charges: `credits` as given, or the usage priced by the catalog
@@ -261,7 +306,15 @@ mod tests {
 
     #[test]
     fn reserve_requests_need_credits_funding_and_an_amount() {
-        let base = ReserveArgs { operation: "message".into(), amount: None, reserve: None, funding: None, agent_id: None };
+        let base = ReserveArgs {
+            operation: "message".into(),
+            amount: None,
+            reserve: None,
+            funding: None,
+            agent_id: None,
+            unit: None,
+            units: None,
+        };
         assert!(matches!(reserve_request(&base), Err(MeterError::BadInput(_))));
         let byok = ReserveArgs { funding: Some("byok".into()), amount: Some(Credits::from_u64(1).unwrap()), ..base.clone() };
         assert!(matches!(reserve_request(&byok), Err(MeterError::BadInput(m)) if m.contains("byok")));
@@ -280,6 +333,7 @@ mod tests {
             input_tokens: None,
             output_tokens: None,
             characters: None,
+            units: None,
         };
         assert!(matches!(commit_credits(&c, &none), Err(MeterError::BadInput(_))));
         let cards = CommitArgs { operation: Some("flashcards.generate".into()), cards: Some(Count(12)), ..none.clone() };

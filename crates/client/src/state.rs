@@ -48,6 +48,22 @@ pub struct LocalHold {
     /// The ledger's expiry when open; otherwise the device's estimate (reserve time plus
     /// the snapshot's hold TTL). A pending hold counts until acknowledged whatever this says.
     pub expires_at: i64,
+    /// A hold reserved in an allowance's units (PROTOCOL §12): the unit; `amount` is then
+    /// the credits reserved for the shortfall (possibly zero).
+    pub unit: Option<String>,
+    /// A unit hold: the allowance units it sets aside.
+    pub units: Option<u64>,
+    /// A unit hold: the credits it could cost should the ledger find none of the
+    /// allowance free (every unit converted) — its exposure until the ledger confirms it.
+    pub worst: Option<Credits>,
+}
+
+impl LocalHold {
+    /// Credits it may cost without the ledger's confirmation: a credit hold its amount,
+    /// a unit hold every unit converted.
+    pub fn exposure(&self) -> Credits {
+        self.worst.unwrap_or(self.amount).max(self.amount)
+    }
 }
 
 impl LocalHold {
@@ -66,6 +82,12 @@ pub struct OutboxEntry {
     /// Credits this mutation may cost beyond what the ledger already reserved (commits
     /// only; reserves are counted through their hold).
     pub exposure: Credits,
+    /// A commit in units (PROTOCOL §12): the credits it may cost (its units beyond its
+    /// hold's, converted at the rate); `None` for a commit in credits (`amount` is then
+    /// the credits).
+    pub credits: Option<Credits>,
+    /// A commit in units: the units it draws from the allowance (at most its hold's).
+    pub units: Option<u64>,
 }
 
 /// Everything a device keeps between sessions.
@@ -237,8 +259,16 @@ impl ClientState {
 }
 
 json_unit_enum!(HoldState { Pending = "pending", Open = "open", Detached = "detached", Refused = "refused" });
-json_struct!(LocalHold { id: "id", amount: "amount", state: "state", expires_at: "expiresAt" });
-json_struct!(OutboxEntry { mutation: "mutation", exposure: "exposure" = default });
+json_struct!(LocalHold {
+    id: "id",
+    amount: "amount",
+    state: "state",
+    expires_at: "expiresAt",
+    unit: "unit" = opt,
+    units: "units" = opt,
+    worst: "worst" = opt
+});
+json_struct!(OutboxEntry { mutation: "mutation", exposure: "exposure" = default, credits: "credits" = opt, units: "units" = opt });
 json_to!(impl ['a] StoredRef<'a> {
     v: "v",
     account_id: "accountId",

@@ -38,6 +38,16 @@ pub enum SyncError {
     OutboxFull,
     /// Bad arguments.
     BadInput(&'static str),
+    /// The snapshot shows the agent the usage is for as not active (PROTOCOL §12.6).
+    AgentInactive(String),
+    /// A reserve in units beyond what the allowance has free, under a policy that
+    /// refuses a shortfall (PROTOCOL §12).
+    InsufficientAllowance {
+        /// Units asked for.
+        needed: u64,
+        /// Units free.
+        available: u64,
+    },
 }
 
 impl fmt::Display for SyncError {
@@ -60,6 +70,10 @@ impl fmt::Display for SyncError {
             }
             SyncError::OutboxFull => f.write_str("too many changes are waiting to be synced"),
             SyncError::BadInput(m) => write!(f, "bad input: {m}"),
+            SyncError::AgentInactive(id) => write!(f, "agent {id:?} is not active: reactivate it before using it"),
+            SyncError::InsufficientAllowance { needed, available } => {
+                write!(f, "the allowance has {available} units free, {needed} needed, and its policy does not convert credits")
+            }
         }
     }
 }
@@ -76,6 +90,8 @@ impl Coded for SyncError {
             SyncError::UnknownHold(_) => UNKNOWN_HOLD,
             SyncError::OutboxFull => OUTBOX_FULL,
             SyncError::BadInput(_) => BAD_INPUT,
+            SyncError::InsufficientAllowance { .. } => crate::error::INSUFFICIENT_ALLOWANCE,
+            SyncError::AgentInactive(_) => crate::error::AGENT_INACTIVE,
         }
     }
 }

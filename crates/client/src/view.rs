@@ -97,7 +97,8 @@ impl Totals {
     /// Adds an entry.
     pub fn add_entry(&mut self, e: &super::state::OutboxEntry) {
         if let super::message::Mutation::Commit { amount, .. } = &e.mutation {
-            self.pending = add(self.pending, *amount);
+            // A commit in units may cost `credits`; one in credits costs its amount.
+            self.pending = add(self.pending, e.credits.unwrap_or(*amount));
         }
         self.exposure = add(self.exposure, e.exposure);
     }
@@ -134,7 +135,7 @@ pub fn figures(state: &ClientState, totals: Totals, now: i64) -> Figures {
             held_own = add(held_own, h.amount);
         }
         if h.state != HoldState::Open {
-            exposure = add(exposure, h.amount);
+            exposure = add(exposure, h.exposure());
         }
     }
     let available = balance.saturating_sub(held_other).saturating_sub(held_own).saturating_sub(totals.pending);

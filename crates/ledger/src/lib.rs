@@ -18,7 +18,7 @@ extern crate credit_meter_base;
 
 // The modules of the crates below, under the names this crate's code uses.
 use credit_meter_base::json;
-use credit_meter_protocol::{error, ids, message, money, package, snapshot};
+use credit_meter_protocol::{error, ids, message, money, package, snapshot, unit_rate};
 
 pub mod model;
 pub mod reference;

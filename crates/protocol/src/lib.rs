@@ -23,3 +23,4 @@ pub mod message;
 pub mod money;
 pub mod package;
 pub mod snapshot;
+pub mod unit_rate;

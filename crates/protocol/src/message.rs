@@ -27,12 +27,15 @@ pub enum Mutation {
         id: Option<String>,
         /// The new hold's id.
         hold_id: String,
-        /// Credits to reserve.
+        /// Credits to reserve, or with `unit` the allowance units (a whole number).
         amount: Credits,
         /// The operation it is for.
         operation: String,
         /// The agent whose usage it is.
         agent_id: Option<String>,
+        /// An allowance's units (`"ttsCharacters"`, `"llmTokens"`): `amount` counts units
+        /// and the ledger applies the allowance policy (PROTOCOL §12). Absent: credits.
+        unit: Option<String>,
     },
     /// Commit the actual usage of a hold; the rest of the hold is released.
     Commit {
@@ -44,8 +47,11 @@ pub enum Mutation {
         id: Option<String>,
         /// The hold.
         hold_id: String,
-        /// Credits actually used (may exceed the hold; see the protocol's commit rule).
+        /// Credits actually used (may exceed the hold; see the protocol's commit rule), or
+        /// with `unit` the units used (a whole number).
         amount: Credits,
+        /// The unit of a hold reserved in units (PROTOCOL §12); absent: credits.
+        unit: Option<String>,
     },
     /// Release a hold in full.
     Release {
@@ -88,6 +94,14 @@ impl Mutation {
             Mutation::Reserve { .. } => "reserve",
             Mutation::Commit { .. } => "commit",
             Mutation::Release { .. } => "release",
+        }
+    }
+
+    /// The allowance unit of a reserve or commit in units (PROTOCOL §12).
+    pub fn unit(&self) -> Option<&str> {
+        match self {
+            Mutation::Reserve { unit, .. } | Mutation::Commit { unit, .. } => unit.as_deref(),
+            Mutation::Release { .. } => None,
         }
     }
 
@@ -198,8 +212,8 @@ pub struct Response {
 }
 
 json_tagged!(Mutation, "type" {
-    Reserve "reserve" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId", amount: "amount", operation: "operation", agent_id: "agentId" = opt },
-    Commit "commit" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId", amount: "amount" },
+    Reserve "reserve" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId", amount: "amount", operation: "operation", agent_id: "agentId" = opt, unit: "unit" = opt },
+    Commit "commit" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId", amount: "amount", unit: "unit" = opt },
     Release "release" { seq: "seq", at: "at", id: "id" = opt, hold_id: "holdId" },
 });
 json_struct!(PushRequest { v: "v", account_id: "accountId", device_id: "deviceId", mutations: "mutations" });

@@ -102,7 +102,7 @@ fn main() {
         let start = Instant::now();
         let balance = m.figures(T0).available;
         let d = decide(&catalog, &DecideRequest { estimate: est.clone(), byok: false, balance: Some(balance) }).unwrap();
-        let r = m.reserve(&ReserveRequest { amount: d.reserve, operation: d.operation, agent_id: None }, T0).unwrap();
+        let r = m.reserve(&ReserveRequest { amount: d.reserve, operation: d.operation, agent_id: None, unit: None }, T0).unwrap();
         timed += start.elapsed();
         // Outside the timing: save, push, release, so the state stays that of normal use.
         pump(&mut m, &mut l, T0, true);
@@ -139,9 +139,12 @@ fn main() {
     for i in 0..10_000 {
         if i % 2 == 0 {
             holds.push(
-                m.reserve(&ReserveRequest { amount: Credits::from_u64(1).unwrap(), operation: "message".into(), agent_id: None }, T0)
-                    .unwrap()
-                    .hold_id,
+                m.reserve(
+                    &ReserveRequest { amount: Credits::from_u64(1).unwrap(), operation: "message".into(), agent_id: None, unit: None },
+                    T0,
+                )
+                .unwrap()
+                .hold_id,
             );
         } else if let Some(h) = holds.pop() {
             m.commit(&h, Credits::parse("0.5").unwrap(), T0).unwrap();

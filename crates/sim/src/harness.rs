@@ -51,7 +51,7 @@ pub fn ledger_with(limit: &str) -> RefLedger {
 
 /// A reservation of `amount` for `flashcards.generate`.
 pub fn req(amount: &str) -> ReserveRequest {
-    ReserveRequest { amount: c(amount), operation: "flashcards.generate".into(), agent_id: None }
+    ReserveRequest { amount: c(amount), operation: "flashcards.generate".into(), agent_id: None, unit: None }
 }
 
 /// Runs a future that is ready on its first poll (everything the in-memory host does).

@@ -19,6 +19,7 @@ fn transcript() -> String {
         amount: credit_meter_sim::harness::c("3"),
         operation: "message \"q\"\n".into(),
         agent_id: Some("bot é".into()),
+        unit: None,
     };
     let r2 = c.m.reserve(&agent, T0 + 3).unwrap();
     c.pump(&mut l, T0 + 3);

@@ -36,11 +36,13 @@ fn payload() -> SnapshotPayload {
             },
         ],
         allowances: vec![],
-        holds: vec![SnapshotHold { id: "d1:3".into(), amount: c("2"), expires_at: T0 + 600_000 }],
+        holds: vec![SnapshotHold { id: "d1:3".into(), amount: c("2"), expires_at: T0 + 600_000, unit: None, units: None }],
         last_mutation_seq: 3,
         offline_limit: c("50"),
         low_balance: vec![c("5")],
         hold_ttl_ms: 600_000,
+        credit_step: None,
+        agents: None,
     }
 }
 

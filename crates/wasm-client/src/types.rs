@@ -313,8 +313,19 @@ export interface ReserveAmount {
   /** The agent whose usage it is (agent subscriptions). */
   agentId?: string;
 }
-/** What reserve takes: a Decision from meter.decide, or an operation and an amount. */
-export type ReserveArgs = Decision | ReserveAmount;
+/** A reserve in an allowance's units (PROTOCOL.md §12): the allowance first, the shortfall in credits. */
+export interface ReserveUnits {
+  /** The operation's id. */
+  operation: string;
+  /** The allowance whose units these are. */
+  unit: "ttsCharacters" | "llmTokens";
+  /** Units to hold (a whole number). */
+  units: number;
+  /** The agent whose usage it is (agent subscriptions). */
+  agentId?: string;
+}
+/** What reserve takes: a Decision from meter.decide, an operation and an amount, or units. */
+export type ReserveArgs = Decision | ReserveAmount | ReserveUnits;
 /** A commit of an explicit number of credits. */
 export interface CommitCredits {
   /** Credits to charge. */
@@ -335,8 +346,13 @@ export interface CommitUsage {
   /** TTS characters spoken. */
   characters?: number;
 }
-/** What commit takes: credits, or the usage to price with the catalog. */
-export type CommitArgs = CommitCredits | CommitUsage;
+/** A commit of the units a hold reserved in units really used. */
+export interface CommitUnits {
+  /** Units used (a whole number). */
+  units: number;
+}
+/** What commit takes: credits, the usage to price with the catalog, or units (a hold reserved in units). */
+export type CommitArgs = CommitCredits | CommitUsage | CommitUnits;
 /** decide on a Meter: the balance comes from the meter. */
 export interface MeterDecideRequest {
   /** The estimate, as `meter.estimate` returned it. */
@@ -356,6 +372,10 @@ export interface Hold {
   needsConfirmation: boolean;
   /** The reserve's mutation seq. */
   seq: number;
+  /** A reserve in units: the unit. */
+  unit?: string;
+  /** A reserve in units: the allowance units set aside (`amount` is the credits for the shortfall). */
+  units?: number;
 }
 /** A saved commit or release. */
 export interface Settled {
@@ -363,8 +383,10 @@ export interface Settled {
   holdId: string;
   /** Whether it was committed or released. */
   kind: "commit" | "release";
-  /** Credits charged (commits). */
+  /** Credits charged (commits in credits). */
   credits?: Decimal;
+  /** Units used (commits in units). */
+  units?: number;
 }
 /** A grant as the signed snapshot shows it. */
 export interface SnapshotGrant {
@@ -387,6 +409,12 @@ export interface AllowanceLeft {
   kind: string;
   /** Units left. */
   remaining: number;
+  /** Units set aside by open holds in units (every device's). */
+  held?: number;
+  /** Units one credit converts into (absent: the ledger takes no usage in this unit). */
+  unitsPerCredit?: Decimal;
+  /** What a reserve beyond the allowance does. */
+  onShortfall?: "convert" | "refuse";
 }
 /** The meter's state (`meter.status()`): see PROTOCOL.md §4 for the arithmetic. */
 export interface Balance {
@@ -422,6 +450,23 @@ export interface Balance {
   grants: SnapshotGrant[];
   /** The allowances left. */
   allowances: AllowanceLeft[];
+  /** The account's agents (empty without agents). */
+  agents: AgentState[];
+}
+/** An agent as the signed snapshot shows it (PROTOCOL.md §12.6). */
+export interface AgentState {
+  /** The agent's id. */
+  id: string;
+  /** Usage attributed to an inactive agent is refused (`AGENT_INACTIVE`). */
+  status: "active" | "inactive";
+  /** When its current cycle ends (ms since 1970). */
+  cycleEnd: number;
+  /** Credits its usage drew this cycle. */
+  cycleCredits: Decimal;
+  /** LLM tokens it used this cycle. */
+  cycleLlmTokens: number;
+  /** TTS characters it used this cycle. */
+  cycleTtsCharacters: number;
 }
 /** The ledger acknowledged a mutation. */
 export interface AcknowledgedEvent {

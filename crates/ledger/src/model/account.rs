@@ -427,6 +427,7 @@ impl Account {
             expires_at,
             status: HoldStatus::Open,
             committed: Credits::ZERO,
+            units: None,
         };
         self.transact(now, |tx| {
             if tx.state.hold(&hold.id).is_some() {

@@ -12,9 +12,7 @@ use super::entry::EntryKind;
 use super::error::LedgerError;
 use super::order::draw_plan;
 use super::policy::{AllowanceKind, AllowanceTerms, OnShortfall};
-use crate::money::{Credits, MAX_SAFE_INTEGER};
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::Decimal;
+use crate::money::Credits;
 
 /// An allowance's balance.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,31 +36,17 @@ impl AllowanceBalance {
     }
 }
 
-/// Units `credits` convert into: `floor(credits × unitsPerCredit)`.
+/// Units `credits` convert into: `floor(credits × unitsPerCredit)` (the protocol's rule,
+/// `credit_meter_protocol::unit_rate`, which the client applies offline too).
 pub fn units_for(terms: &AllowanceTerms, credits: Credits) -> Result<u64, LedgerError> {
-    credits
-        .value()
-        .checked_mul(terms.units_per_credit)
-        .map(|v| v.floor())
-        .and_then(|v| v.to_u64())
-        .filter(|&u| u <= MAX_SAFE_INTEGER)
+    crate::unit_rate::units_for_credits(terms.units_per_credit, credits)
         .ok_or_else(|| LedgerError::BadInput(format!("{} credits convert into too many units", credits.to_plain_string())))
 }
 
 /// The fewest credits (a multiple of `step`) that convert into at least `units`.
 pub fn credits_for(terms: &AllowanceTerms, units: u64, step: Credits) -> Result<Credits, LedgerError> {
-    let exact = Decimal::from(units)
-        .checked_div(terms.units_per_credit)
-        .ok_or_else(|| LedgerError::BadInput("allowance rate out of range".into()))?;
-    let mut credits = Credits::new(exact)?.round_up_to_step(step)?;
-    // Division rounds at 28 digits; make sure the rounding never leaves a unit short.
-    for _ in 0..2 {
-        if units_for(terms, credits)? >= units {
-            return Ok(credits);
-        }
-        credits = credits.checked_add(step)?;
-    }
-    Ok(credits)
+    crate::unit_rate::credits_for_units(terms.units_per_credit, units, step)
+        .map_err(|e| LedgerError::BadInput(format!("allowance rate: {e}")))
 }
 
 /// A conversion request.
@@ -179,6 +163,7 @@ impl Account {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rust_decimal::Decimal;
 
     fn terms(rate: &str) -> AllowanceTerms {
         AllowanceTerms {

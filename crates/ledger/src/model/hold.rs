@@ -11,6 +11,7 @@
 //! sync with a remote ledger).
 
 use super::entry::Purpose;
+use super::policy::AllowanceKind;
 use crate::money::Credits;
 
 /// Where a hold stands.
@@ -43,6 +44,20 @@ pub struct Hold {
     pub status: HoldStatus,
     /// Credits its commit drew (zero unless committed).
     pub committed: Credits,
+    /// A hold reserved in allowance units (see `unit_hold`): the allowance units it sets
+    /// aside; `amount` is then the credits reserved for the shortfall (possibly zero).
+    pub units: Option<HeldUnits>,
+}
+
+/// The allowance units a unit hold sets aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeldUnits {
+    /// Which allowance.
+    pub allowance: AllowanceKind,
+    /// Units asked for (what the reserve was for).
+    pub requested: u64,
+    /// Units of the allowance set aside (`requested` minus the shortfall `amount` pays for).
+    pub reserved: u64,
 }
 
 impl Hold {
@@ -76,7 +91,9 @@ json_struct!(Hold [deny] {
     expires_at: "expiresAt",
     status: "status",
     committed: "committed" = default,
+    units: "units" = opt,
 });
+json_struct!(HeldUnits [deny] { allowance: "allowance", requested: "requested", reserved: "reserved" });
 json_struct!(HoldRequest [deny] {
     hold_id: "holdId",
     amount: "amount",

@@ -42,6 +42,7 @@ pub mod plan;
 pub mod policy;
 pub mod refund;
 pub mod state;
+pub mod unit_hold;
 
 pub use account::{Account, BalanceView, ChargeRequest, Charged, DebitRequest, GrantRequest, PurchaseRequest};
 pub use agent::{Agent, AgentStatus};
@@ -49,7 +50,7 @@ pub use allowance::{AllowanceBalance, AllowanceOutcome, AllowanceUseRequest, Con
 pub use entry::{Entry, EntryKind, Purpose, ReleaseReason};
 pub use error::{LedgerError, RefundRefusal};
 pub use grant::{Grant, GrantKind, GrantStatus, GrantView};
-pub use hold::{Hold, HoldRequest, HoldStatus};
+pub use hold::{HeldUnits, Hold, HoldRequest, HoldStatus};
 pub use notice::{Notice, Threshold};
 pub use order::{consumption_order, draw_plan, DebitPreview, Draw, DrawPlan, PreviewDraw};
 pub use plan::{BillingCycle, CycleRequest, PlanChangeOutcome, PlanChangeRequest};
@@ -59,3 +60,4 @@ pub use policy::{
 };
 pub use refund::RefundQuote;
 pub use state::{replay, LedgerState};
+pub use unit_hold::{UnitDraw, UnitHoldRequest};

@@ -90,6 +90,20 @@ impl LedgerState {
         self.holds.iter().filter(|h| h.is_open()).fold(Credits::ZERO, |acc, h| sat_add(acc, h.amount))
     }
 
+    /// Units of an allowance set aside by open unit holds.
+    pub fn allowance_held(&self, kind: AllowanceKind) -> u64 {
+        self.holds
+            .iter()
+            .filter(|h| h.is_open())
+            .filter_map(|h| h.units.filter(|u| u.allowance == kind))
+            .fold(0u64, |acc, u| acc.saturating_add(u.reserved))
+    }
+
+    /// Units of an allowance not set aside by open unit holds.
+    pub fn allowance_free(&self, kind: AllowanceKind) -> u64 {
+        self.allowance(kind).remaining.saturating_sub(self.allowance_held(kind))
+    }
+
     /// Spendable credits: balance minus open holds (zero if holds exceed it).
     pub fn available(&self) -> Credits {
         self.balance().saturating_sub(self.held())
@@ -228,6 +242,12 @@ impl LedgerState {
                 let available = self.available();
                 if hold.amount > available {
                     return Err(LedgerError::InsufficientCredits { needed: hold.amount, available, remedies: Vec::new() });
+                }
+                if let Some(u) = hold.units {
+                    let free = self.allowance_free(u.allowance);
+                    if u.reserved > u.requested || u.reserved > free {
+                        return Err(LedgerError::InsufficientAllowance { needed: u.reserved, available: free });
+                    }
                 }
                 self.holds.push(hold.clone());
             }

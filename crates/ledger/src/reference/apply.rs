@@ -16,7 +16,7 @@ use super::{AccountRecord, LedgerConfig};
 use crate::error::Coded;
 use crate::message::{Mutation, MutationResult, ResultStatus};
 use crate::model::error::{DUPLICATE_ID, NOT_FOUND};
-use crate::model::{DebitRequest, HoldRequest, HoldStatus, Purpose};
+use crate::model::{DebitRequest, HoldRequest, HoldStatus, Purpose, UnitHoldRequest};
 use crate::money::Credits;
 
 fn result(seq: u64, status: ResultStatus, code: Option<crate::error::ErrorCode>) -> MutationResult {
@@ -90,7 +90,7 @@ pub(super) fn account_room(rec: &AccountRecord, cfg: &LedgerConfig) -> Credits {
     cfg.account_overdraft_limit.saturating_sub(owed)
 }
 
-fn operation_of(purpose: &Purpose) -> String {
+pub(super) fn operation_of(purpose: &Purpose) -> String {
     match purpose {
         Purpose::Operation { operation, .. } => operation.clone(),
         _ => "commit".to_string(),
@@ -120,7 +120,7 @@ pub(super) fn apply(
     }
     let hold = rec.account.state().hold(hold_id).cloned();
     match m {
-        Mutation::Reserve { amount, operation, agent_id, .. } => {
+        Mutation::Reserve { amount, operation, agent_id, unit, .. } => {
             let prefixed = hold_id.strip_prefix(device_id).and_then(|rest| rest.strip_prefix(':')).is_some_and(crate::ids::valid_nonce);
             if !prefixed {
                 return result(seq, ResultStatus::Refused, Some(crate::error::BAD_INPUT));
@@ -128,14 +128,32 @@ pub(super) fn apply(
             if hold.is_some() || device.refused_reserves.contains_key(hold_id) {
                 return result(seq, ResultStatus::Refused, Some(DUPLICATE_ID));
             }
-            let req = HoldRequest {
-                hold_id: hold_id.to_string(),
-                amount: *amount,
-                operation: operation.clone(),
-                agent_id: agent_id.clone(),
-                expires_at: None,
+            let placed = match unit {
+                None => {
+                    let req = HoldRequest {
+                        hold_id: hold_id.to_string(),
+                        amount: *amount,
+                        operation: operation.clone(),
+                        agent_id: agent_id.clone(),
+                        expires_at: None,
+                    };
+                    rec.account.reserve(&req, now).map(drop)
+                }
+                Some(u) => match (super::units::unit_kind(u), super::units::whole_units(*amount)) {
+                    (Some(allowance), Some(units)) => {
+                        let req = UnitHoldRequest {
+                            hold_id: hold_id.to_string(),
+                            allowance,
+                            units,
+                            operation: operation.clone(),
+                            agent_id: agent_id.clone(),
+                        };
+                        rec.account.reserve_units(&req, now).map(drop)
+                    }
+                    _ => Err(crate::model::LedgerError::BadInput("unknown unit or not a whole number of units".into())),
+                },
             };
-            match rec.account.reserve(&req, now) {
+            match placed {
                 Ok(_) => {
                     rec.hold_owner.insert(hold_id.to_string(), device_id.to_string());
                     result(seq, ResultStatus::Applied, None)
@@ -146,9 +164,16 @@ pub(super) fn apply(
                 }
             }
         }
-        Mutation::Commit { amount, .. } => {
-            let Some(charged) = commit(rec, device, cfg, hold_id, owned, *amount, now) else {
-                return result(seq, ResultStatus::Refused, Some(NOT_FOUND));
+        Mutation::Commit { amount, unit, .. } => {
+            let charged = match unit {
+                Some(u) => super::units::commit_units(rec, device, cfg, hold_id, owned, u, *amount, now),
+                // A hold reserved in units is committed in units.
+                None if hold.as_ref().is_some_and(|h| owned && h.units.is_some()) => Err(crate::error::BAD_INPUT),
+                None => commit(rec, device, cfg, hold_id, owned, *amount, now).ok_or(NOT_FOUND),
+            };
+            let charged = match charged {
+                Ok(c) => c,
+                Err(code) => return result(seq, ResultStatus::Refused, Some(code)),
             };
             MutationResult {
                 seq,

@@ -6,7 +6,7 @@ use super::{AccountRecord, LedgerConfig, RefLedger};
 use crate::message::{ErrorBody, MAX_BODY_BYTES, PROTOCOL_VERSION};
 use crate::message::{MutationResult, PullRequest, PushRequest, Response, ResultStatus};
 use crate::money::Credits;
-use crate::snapshot::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
+use crate::snapshot::{SnapshotAgent, SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
 pub use credit_meter_protocol::error::{BAD_REQUEST, UNKNOWN_ACCOUNT};
 
 /// The code of a gap result.
@@ -186,12 +186,32 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
             .holds
             .iter()
             .filter(|h| rec.hold_owner.get(&h.id).is_some_and(|d| d == device_id))
-            .map(|h| SnapshotHold { id: h.id.clone(), amount: h.amount, expires_at: h.expires_at })
+            .map(|h| SnapshotHold {
+                id: h.id.clone(),
+                amount: h.amount,
+                expires_at: h.expires_at,
+                unit: h.units.map(|u| u.allowance.json_name().to_string()),
+                units: h.units.map(|u| crate::money::Count(u.reserved)),
+            })
             .collect();
-        allowances = view
-            .allowances
-            .iter()
-            .map(|a| SnapshotAllowance { kind: a.kind.json_name().to_string(), remaining: crate::money::Count(a.remaining) })
+        // Every allowance of the policy, with its terms (PROTOCOL §12), and any other the
+        // account holds units of.
+        let state = rec.account.state();
+        let mut kinds: Vec<_> = policy.allowances.iter().map(|t| t.kind).chain(view.allowances.iter().map(|a| a.kind)).collect();
+        kinds.sort();
+        kinds.dedup();
+        allowances = kinds
+            .into_iter()
+            .map(|kind| {
+                let terms = policy.allowance(kind);
+                SnapshotAllowance {
+                    kind: kind.json_name().to_string(),
+                    remaining: crate::money::Count(state.allowance(kind).remaining),
+                    held: crate::money::Count(state.allowance_held(kind)),
+                    units_per_credit: terms.map(|t| t.units_per_credit),
+                    on_shortfall: terms.map(|t| t.on_shortfall.json_name().to_string()),
+                }
+            })
             .collect();
     }
     let limit = device.offline_limit.unwrap_or(cfg.offline_limit);
@@ -212,5 +232,21 @@ fn build_payload(rec: &mut AccountRecord, account_id: &str, device_id: &str, now
         offline_limit: room,
         low_balance: policy.low_balance.iter().map(|t| t.level(last_top_up)).collect(),
         hold_ttl_ms: policy.hold_ttl_ms,
+        credit_step: Some(policy.credit_step),
+        agents: policy.agents.as_ref().map(|_| {
+            rec.account
+                .state()
+                .agents
+                .iter()
+                .map(|a| SnapshotAgent {
+                    id: a.id.clone(),
+                    status: a.status.json_name().to_string(),
+                    cycle_end: a.cycle_end,
+                    cycle_credits: a.cycle_credits,
+                    cycle_llm_tokens: crate::money::Count(a.cycle_llm_tokens),
+                    cycle_tts_characters: crate::money::Count(a.cycle_tts_characters),
+                })
+                .collect()
+        }),
     }
 }

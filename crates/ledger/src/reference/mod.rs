@@ -24,6 +24,7 @@ pub mod fingerprint;
 pub mod handle;
 pub mod proxy;
 pub mod strict;
+pub mod units;
 
 pub use device::Device;
 

@@ -119,6 +119,10 @@ impl RefLedger {
             return Err(refuse(HOLD_IN_USE, format!("{hold_id:?} already paid for a call; reserve a new hold")));
         }
         let hold = rec.account.state().hold(hold_id).filter(|h| h.is_open()).cloned().ok_or_else(not_open)?;
+        if hold.units.is_some() {
+            // Its client meters it in units (PROTOCOL §12); the proxy settles credits only.
+            return Err(refuse(HOLD_NOT_OPEN, format!("{hold_id:?} was reserved in allowance units; reserve credits for the proxy")));
+        }
         let operation = match &hold.purpose {
             Purpose::Operation { operation, .. } => operation.clone(),
             _ => String::new(),

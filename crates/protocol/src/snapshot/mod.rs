@@ -19,7 +19,7 @@ pub mod sign;
 pub use envelope::{signature_input, verify_json, Envelope, Verified};
 pub use error::SnapshotError;
 pub use keys::PublicKeys;
-pub use payload::{SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
+pub use payload::{SnapshotAgent, SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
 pub use rules::{check_identity, check_successor, check_successor_signed, freshness, Freshness, CLOCK_SKEW_MS};
 #[cfg(feature = "sign")]
 pub use sign::SnapshotSigner;

@@ -6,6 +6,7 @@
 
 use super::error::SnapshotError;
 use crate::money::{Count, Credits, MAX_SAFE_INTEGER};
+use rust_decimal::Decimal;
 
 /// At most this many grants in a payload.
 pub const MAX_GRANTS: usize = 100_000;
@@ -31,13 +32,52 @@ pub struct SnapshotGrant {
     pub refundable_until: Option<i64>,
 }
 
-/// An allowance's units left.
+/// An allowance's units left, and the policy a use in its units follows (PROTOCOL §12).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SnapshotAllowance {
     /// `llmTokens` or `ttsCharacters`.
     pub kind: String,
     /// Units left.
     pub remaining: Count,
+    /// Units of `remaining` set aside by open unit holds of the account (every device's).
+    pub held: Count,
+    /// Units one credit converts into; absent: the ledger does not take mutations in
+    /// this unit (a ledger before §12), so a client reserves in credits only.
+    pub units_per_credit: Option<Decimal>,
+    /// `"convert"` or `"refuse"`: what a reserve beyond the allowance does.
+    pub on_shortfall: Option<String>,
+}
+
+impl SnapshotAllowance {
+    /// Units not set aside by open holds.
+    pub fn free(&self) -> u64 {
+        self.remaining.get().saturating_sub(self.held.get())
+    }
+}
+
+/// One of the account's agents (PROTOCOL §12.6): whether usage attributed to it may run,
+/// and what it used this cycle.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotAgent {
+    /// The agent's id.
+    pub id: String,
+    /// `"active"` or `"inactive"`.
+    pub status: String,
+    /// When its current cycle ends (the next renewal).
+    pub cycle_end: i64,
+    /// Credits its usage drew this cycle.
+    pub cycle_credits: Credits,
+    /// LLM tokens it used this cycle.
+    pub cycle_llm_tokens: Count,
+    /// TTS characters it used this cycle.
+    pub cycle_tts_characters: Count,
+}
+
+impl SnapshotAgent {
+    /// Whether usage attributed to it may run.
+    pub fn is_active(&self) -> bool {
+        self.status == "active"
+    }
 }
 
 /// One of this device's holds that the ledger has open.
@@ -49,6 +89,11 @@ pub struct SnapshotHold {
     pub amount: Credits,
     /// When the ledger releases it unless committed or released first.
     pub expires_at: i64,
+    /// A hold reserved in units: the allowance (PROTOCOL §12).
+    pub unit: Option<String>,
+    /// A hold reserved in units: the units it sets aside from the allowance (`amount`
+    /// is then the credits reserved for the shortfall, possibly zero).
+    pub units: Option<Count>,
 }
 
 /// The signed payload.
@@ -82,6 +127,24 @@ pub struct SnapshotPayload {
     pub low_balance: Vec<Credits>,
     /// How long the ledger keeps a hold open.
     pub hold_ttl_ms: i64,
+    /// Conversions round credits up to a multiple of this (PROTOCOL §12); absent: a ledger
+    /// before §12.
+    pub credit_step: Option<Credits>,
+    /// The account's agents (PROTOCOL §12.6); absent: the policy has no agents, or a
+    /// ledger before §12.
+    pub agents: Option<Vec<SnapshotAgent>>,
+}
+
+impl SnapshotPayload {
+    /// An allowance by kind, when the ledger takes mutations in its units.
+    pub fn unit_allowance(&self, unit: &str) -> Option<&SnapshotAllowance> {
+        self.allowances.iter().find(|a| a.kind == unit && a.units_per_credit.is_some())
+    }
+
+    /// Units of `unit` set aside by this device's open holds, per the payload.
+    pub fn own_held_units(&self, unit: &str) -> u64 {
+        self.holds.iter().filter(|h| h.unit.as_deref() == Some(unit)).fold(0u64, |acc, h| acc.saturating_add(h.units.map_or(0, Count::get)))
+    }
 }
 
 impl SnapshotPayload {
@@ -96,6 +159,9 @@ impl SnapshotPayload {
     pub fn validate(&self) -> Result<(), SnapshotError> {
         if self.grants.len() > MAX_GRANTS || self.holds.len() > MAX_HOLDS {
             return Err(SnapshotError::Malformed("too many grants or holds"));
+        }
+        if self.agents.as_ref().is_some_and(|a| a.len() > MAX_HOLDS) {
+            return Err(SnapshotError::Malformed("too many agents"));
         }
         if self.allowances.len() > MAX_SMALL_LIST || self.low_balance.len() > MAX_SMALL_LIST {
             return Err(SnapshotError::Malformed("too many allowances or thresholds"));
@@ -146,8 +212,14 @@ json_struct!(SnapshotGrant {
     priority: "priority" = default,
     refundable_until: "refundableUntil" = opt,
 });
-json_struct!(SnapshotAllowance { kind: "kind", remaining: "remaining" });
-json_struct!(SnapshotHold { id: "id", amount: "amount", expires_at: "expiresAt" });
+json_struct!(SnapshotAllowance {
+    kind: "kind",
+    remaining: "remaining",
+    held: "held" = default,
+    units_per_credit: "unitsPerCredit" = opt,
+    on_shortfall: "onShortfall" = opt,
+});
+json_struct!(SnapshotHold { id: "id", amount: "amount", expires_at: "expiresAt", unit: "unit" = opt, units: "units" = opt });
 json_struct!(SnapshotPayload {
     account_id: "accountId",
     device_id: "deviceId",
@@ -163,4 +235,14 @@ json_struct!(SnapshotPayload {
     offline_limit: "offlineLimit",
     low_balance: "lowBalance" = default,
     hold_ttl_ms: "holdTtlMs",
+    credit_step: "creditStep" = opt,
+    agents: "agents" = opt,
+});
+json_struct!(SnapshotAgent {
+    id: "id",
+    status: "status",
+    cycle_end: "cycleEnd",
+    cycle_credits: "cycleCredits" = default,
+    cycle_llm_tokens: "cycleLlmTokens" = default,
+    cycle_tts_characters: "cycleTtsCharacters" = default,
 });

@@ -244,7 +244,8 @@ fn with_lists_json(inner: &Inner, state: &crate::sync::ClientState, f: impl FnOn
         let payload = state.payload();
         let grants = payload.map(|p| p.grants.as_slice()).unwrap_or(&[]);
         let allowances = payload.map(|p| p.allowances.as_slice()).unwrap_or(&[]);
-        *cache = Some((sig.to_string(), json_text!("grants": grants, "allowances": allowances)));
+        let agents = payload.and_then(|p| p.agents.as_deref()).unwrap_or(&[]);
+        *cache = Some((sig.to_string(), json_text!("grants": grants, "allowances": allowances, "agents": agents)));
     }
     f(cache.as_ref().map_or("{}", |(_, lists)| lists.as_str()));
 }

@@ -175,6 +175,7 @@ impl Meter {
         let value = parse_js(&json_text!(
             "holdId": reserved.hold_id, "amount": amount, "operation": args.operation,
             "needsConfirmation": reserved.needs_confirmation, "seq": reserved.seq,
+            "unit": args.unit, "units": reserved.units,
         ))
         .unwrap_or(JsValue::NULL);
         let confirm = reserved.needs_confirmation.then(|| Confirm { hold_id: reserved.hold_id.clone(), operation: args.operation.clone() });
@@ -196,19 +197,23 @@ impl Meter {
         if !inner.owner.get() {
             return rejected(not_owner()).unchecked_into();
         }
-        let result = (|| -> Result<(String, crate::money::Credits), JsValue> {
+        let result = (|| -> Result<(String, rules::CommitAmount), JsValue> {
             let hold_id = string_arg(&hold_id, "holdId")?;
             let a: CommitArgs = object_arg(actual.into(), "commit", BAD_INPUT)?;
-            let credits = rules::commit_credits(&inner.catalog, &a).map_err(meter_error)?;
-            Ok((hold_id, credits))
+            let amount = rules::commit_amount(&inner.catalog, &a).map_err(meter_error)?;
+            Ok((hold_id, amount))
         })();
-        let (hold_id, credits) = match result {
+        let (hold_id, amount) = match result {
             Ok(r) => r,
             Err(e) => return rejected(e).unchecked_into(),
         };
         let now = inner.now();
-        let r = inner.machine.borrow_mut().commit(&hold_id, credits, now);
-        self.staged(r, json_text!( "holdId": hold_id, "credits": credits, "kind": "commit" ))
+        let r = rules::commit(&mut inner.machine.borrow_mut(), &hold_id, amount, now);
+        let value = match amount {
+            rules::CommitAmount::Credits(credits) => json_text!( "holdId": hold_id, "credits": credits, "kind": "commit" ),
+            rules::CommitAmount::Units(units) => json_text!( "holdId": hold_id, "units": units, "kind": "commit" ),
+        };
+        self.staged(r, value)
     }
 
     /// Releases a hold (the AI call failed): nothing is charged.

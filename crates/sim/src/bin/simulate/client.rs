@@ -18,8 +18,10 @@ use credit_meter_protocol::snapshot::PublicKeys;
 pub(crate) struct UserHold {
     /// The hold id.
     pub id: String,
-    /// Credits reserved.
+    /// Credits reserved, or units for a hold in an allowance's units.
     pub amount: Credits,
+    /// The allowance unit of a hold reserved in units (PROTOCOL §12); `None`: credits.
+    pub unit: Option<&'static str>,
     /// A commit of this usage failed to save: the usage happened, commit it again.
     pub usage: Option<Credits>,
     /// The true time by which the AI call ends (the hold's TTL after the reserve): a
@@ -188,13 +190,18 @@ impl Owner {
         self.in_flight += 1;
     }
 
-    /// Reserves `amount` for a call that ends by `deadline` (true time).
-    pub(crate) fn reserve(&mut self, amount: Credits, now: i64, deadline: i64) -> Result<(), SyncError> {
-        let operation = "flashcards.generate";
-        let req = ReserveRequest { amount, operation: operation.into(), agent_id: None };
+    /// Reserves `amount` (credits, or units of `unit`) for a call that ends by `deadline`
+    /// (true time).
+    pub(crate) fn reserve(&mut self, amount: Credits, unit: Option<&'static str>, now: i64, deadline: i64) -> Result<(), SyncError> {
+        let operation = match unit {
+            Some("ttsCharacters") => "tts",
+            Some(_) => "message",
+            None => "flashcards.generate",
+        };
+        let req = ReserveRequest { amount, operation: operation.into(), agent_id: None, unit: unit.map(str::to_string) };
         let r = self.machine.reserve(&req, now)?;
         let confirm = r.needs_confirmation.then(|| Confirm { hold_id: r.hold_id.clone(), operation: operation.into() });
-        let hold = UserHold { id: r.hold_id, amount, usage: None, deadline };
+        let hold = UserHold { id: r.hold_id, amount, unit, usage: None, deadline };
         self.wait(r.op, UserOp::Reserve { hold }, confirm);
         Ok(())
     }
@@ -212,7 +219,14 @@ impl Owner {
 
     fn commit_hold(&mut self, hold: UserHold, amount: Credits, now: i64) {
         let amount = hold.usage.unwrap_or(amount);
-        match self.machine.commit(&hold.id, amount, now) {
+        let staged = match hold.unit {
+            Some(_) => match credit_meter_client::units::whole(amount) {
+                Some(units) => self.machine.commit_units(&hold.id, units, now),
+                None => Err(SyncError::BadInput("not a whole number of units")),
+            },
+            None => self.machine.commit(&hold.id, amount, now),
+        };
+        match staged {
             Ok(s) => self.wait(s.op, UserOp::Commit { hold, amount }, None),
             Err(_) => self.ready.push(hold),
         }

@@ -36,6 +36,22 @@ fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
         }
         for a in list {
             let total = add(add(a.charged, a.overdraft), a.unpaid);
+            if let Some(unit) = &a.unit {
+                // A commit in units costs at most all its units converted (PROTOCOL §12.4);
+                // what the allowance covered costs nothing more.
+                let units = a.amount.value().trunc().try_into().unwrap_or(u64::MAX);
+                let most = credit_meter_protocol::unit_rate::credits_for_units(
+                    rust_decimal::Decimal::from(crate::world::units_per_credit(unit)),
+                    units,
+                    Credits::parse("0.001").unwrap_or(Credits::ZERO),
+                )
+                .unwrap_or(Credits::ZERO);
+                if total > most {
+                    n.double_charges += 1;
+                    why.push(format!("{account}/{hold}: {} charged for {units} {unit}", total.to_plain_string()));
+                }
+                continue;
+            }
             if total > a.amount {
                 n.double_charges += 1;
                 why.push(format!("{account}/{hold}: {} charged for a commit of {}", total.to_plain_string(), a.amount.to_plain_string()));
@@ -148,8 +164,15 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
                 }
             }
             EntryKind::Release { hold_id, .. } => *closings.entry(hold_id).or_default() += 1,
+            // Commits in units convert their shortfall (PROTOCOL §12.4): credits they charged.
+            EntryKind::Conversion { credits, .. } => debits = add(debits, *credits),
             _ => {}
         }
+    }
+    // Less the conversions the world made at the start (not a commit's).
+    if account == "al" {
+        let setup = Credits::from_u64(2 * crate::world::SETUP_CONVERTED).unwrap_or(Credits::ZERO);
+        debits = debits.saturating_sub(setup);
     }
     for h in &rec.account.state().holds {
         let closed = closings.get(h.id.as_str()).copied().unwrap_or(0);

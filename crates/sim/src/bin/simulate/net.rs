@@ -66,8 +66,10 @@ pub(crate) struct Pending {
 pub(crate) struct Applied {
     /// The device that sent it.
     pub device: String,
-    /// Credits the commit carried.
+    /// Credits the commit carried (units for a commit in units).
     pub amount: Credits,
+    /// The allowance unit of a commit in units (PROTOCOL §12).
+    pub unit: Option<String>,
     /// Drawn, recorded as overdraft, left unpaid.
     pub charged: Credits,
     /// Overdraft.
@@ -211,6 +213,7 @@ impl Network {
                     let a = Applied {
                         device: req.device_id.clone(),
                         amount: z,
+                        unit: None,
                         charged,
                         overdraft: r.overdraft.unwrap_or(z),
                         unpaid: r.unpaid.unwrap_or(z),
@@ -219,11 +222,12 @@ impl Network {
                 }
                 continue;
             }
-            let Some(Mutation::Commit { hold_id, amount, .. }) = req.mutations.iter().find(|m| m.seq() == r.seq) else { continue };
+            let Some(Mutation::Commit { hold_id, amount, unit, .. }) = req.mutations.iter().find(|m| m.seq() == r.seq) else { continue };
             let z = Credits::ZERO;
             let a = Applied {
                 device: req.device_id.clone(),
                 amount: *amount,
+                unit: unit.clone(),
                 charged: r.charged.unwrap_or(z),
                 overdraft: r.overdraft.unwrap_or(z),
                 unpaid: r.unpaid.unwrap_or(z),

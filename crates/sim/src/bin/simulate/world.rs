@@ -66,6 +66,18 @@ fn credits(thousandths: u64) -> Credits {
     Credits::new(Decimal::new(thousandths as i64, 3)).unwrap_or(Credits::ZERO)
 }
 
+/// Credits AssistLore converts into each allowance at the start (not a commit's).
+pub(crate) const SETUP_CONVERTED: u64 = 10;
+
+/// Units per credit of the AssistLore allowances (`Policy::assist_lore`).
+pub(crate) fn units_per_credit(unit: &str) -> u64 {
+    if unit == "ttsCharacters" {
+        300
+    } else {
+        1_000
+    }
+}
+
 /// The account overdraft limit of the worlds that run it tight (credits).
 pub(crate) const TIGHT_ACCOUNT_LIMIT: u64 = 30;
 
@@ -105,6 +117,12 @@ impl World {
         let _ =
             ledger.handle_admin(&json!({"op": "purchase", "accountId": "tr", "purchaseId": "p0", "packageId": "starter"}).to_string(), T0);
         let _ = ledger.handle_admin(&json!({"op": "signup", "accountId": "al"}).to_string(), T0);
+        // AssistLore's allowances (PROTOCOL §12): its devices spend TTS characters and LLM
+        // tokens in units, drawing these first and converting shortfalls.
+        for allowance in ["ttsCharacters", "llmTokens"] {
+            let cmd = json!({"op": "convert", "accountId": "al", "allowance": allowance, "credits": SETUP_CONVERTED.to_string()});
+            let _ = ledger.handle_admin(&cmd.to_string(), T0);
+        }
         let mut w = World {
             rng,
             faults,
@@ -328,6 +346,7 @@ impl World {
 
     fn user_op(&mut self, op: Op, d: usize) {
         let now = self.devices[d].now(self.t);
+        let lore = self.devices[d].account == "al";
         let rng = &mut self.rng;
         let Some(o) = self.devices[d].owner.as_mut() else { return };
         let n = o.ready().len() as u64;
@@ -335,7 +354,14 @@ impl World {
             Op::Reserve => {
                 let amount =
                     if rng.chance(0.5) { credits(rng.between(1, 60) as u64 * 1_000) } else { credits(rng.between(1, 60_000) as u64) };
-                let r = o.reserve(amount, now, self.t + HOLD_TTL_MS);
+                // AssistLore devices meter two calls in three in an allowance's units:
+                // about as many units as the credits would buy.
+                let unit = if lore { [None, Some("ttsCharacters"), Some("llmTokens")][rng.below(3) as usize] } else { None };
+                let amount = match unit {
+                    Some(u) => Credits::new((amount.value() * Decimal::from(units_per_credit(u))).ceil()).unwrap_or(Credits::ZERO),
+                    None => amount,
+                };
+                let r = o.reserve(amount, unit, now, self.t + HOLD_TTL_MS);
                 if crate::tracing() {
                     let f = o.machine.figures(now);
                     eprintln!(
@@ -372,7 +398,17 @@ impl World {
                         held + (held * Decimal::from(rng.below(51)) / Decimal::from(100)).min(room)
                     }
                 };
-                let actual = Credits::new(actual.round_dp(3)).unwrap_or(Credits::ZERO);
+                let actual = match o.ready()[i].unit {
+                    // Whole units; above the hold only by units the room can pay for.
+                    Some(u) => {
+                        let rate = Decimal::from(units_per_credit(u));
+                        let room = (o.machine.figures(now).room.value() * rate).floor();
+                        let cap = held + (room - Decimal::ONE).max(Decimal::ZERO);
+                        actual.floor().min(cap).max(Decimal::ZERO)
+                    }
+                    None => actual.round_dp(3),
+                };
+                let actual = Credits::new(actual).unwrap_or(Credits::ZERO);
                 if crate::tracing() {
                     let h = &o.ready()[i];
                     let mh = o.machine.hold(&h.id);

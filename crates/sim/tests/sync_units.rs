@@ -1,0 +1,139 @@
+//! Usage in allowance units through the sync machine and the reference ledger
+//! (PROTOCOL §12), with two devices of an AssistLore account: an offline reserve in
+//! units is decided by the same rule as the ledger's, the ledger converts only the
+//! shortfall it finds when the mutations arrive, and a refusing policy refuses locally.
+#![cfg(not(target_arch = "wasm32"))]
+
+use credit_meter_client::{ReserveRequest, SyncError};
+use credit_meter_ledger_core::model::{AllowanceKind, ConvertRequest, OnShortfall, Policy};
+use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
+use credit_meter_sim::harness::*;
+
+fn lore(policy: Policy) -> RefLedger {
+    let mut l = RefLedger::new(signer(), LedgerConfig::default());
+    l.create_account("a1", policy).unwrap();
+    l.with_account("a1", T0, |a, now| a.grant_signup(now)).unwrap();
+    l.with_account("a1", T0, |a, now| a.convert(&ConvertRequest { allowance: AllowanceKind::TtsCharacters, credits: c("10") }, now))
+        .unwrap();
+    l
+}
+
+fn chars(n: u64) -> ReserveRequest {
+    ReserveRequest { amount: c(&n.to_string()), operation: "tts".into(), agent_id: None, unit: Some("ttsCharacters".into()) }
+}
+
+fn tts(l: &RefLedger) -> u64 {
+    l.account("a1").unwrap().account.state().allowance(AllowanceKind::TtsCharacters).remaining
+}
+
+#[test]
+fn two_devices_share_the_allowance_and_only_the_shortfall_is_converted() {
+    let mut l = lore(Policy::assist_lore());
+    let mut a = Client::new("tablet");
+    let mut b = Client::new("phone");
+    a.open(&mut l, T0);
+    b.open(&mut l, T0);
+    // The tablet goes offline and reserves 2,000 characters: all from the allowance.
+    a.offline = true;
+    let ra = a.m.reserve(&chars(2_000), T0 + 1).unwrap();
+    assert_eq!((ra.amount, ra.units), (c("0"), Some(2_000)));
+    a.pump(&mut l, T0 + 1);
+    // The phone, online, uses 2,000 of the same 3,000.
+    let rb = b.m.reserve(&chars(2_000), T0 + 2).unwrap();
+    b.pump(&mut l, T0 + 2);
+    b.m.commit_units(&rb.hold_id, 2_000, T0 + 3).unwrap();
+    b.pump(&mut l, T0 + 3);
+    assert_eq!(tts(&l), 1_000);
+    // Offline, the tablet commits its 2,000; locally 1,000 are still free.
+    a.m.commit_units(&ra.hold_id, 2_000, T0 + 4).unwrap();
+    assert_eq!(credit_meter_client::units::free_units(a.m.state(), "ttsCharacters", T0 + 4).unwrap(), 1_000);
+    // Back online: the ledger sets aside the 1,000 left, converts 1,000 (3.334 credits).
+    a.offline = false;
+    a.m.sync(T0 + 5);
+    a.pump(&mut l, T0 + 5);
+    assert!(a.m.is_idle());
+    let rec = l.account("a1").unwrap();
+    assert_eq!(tts(&l), 0);
+    assert_eq!(rec.account.state().balance(), c("490").saturating_sub(c("3.334")));
+    // Resending every push the tablet made changes nothing.
+    let before = l.account("a1").unwrap().account.state().balance();
+    for p in a.pushes.clone() {
+        l.handle_push(&p, T0 + 6);
+    }
+    assert_eq!(l.account("a1").unwrap().account.state().balance(), before);
+    assert_eq!(a.m.figures(T0 + 6).balance, before);
+}
+
+#[test]
+fn a_refusing_policy_refuses_a_shortfall_locally_and_credits_are_never_held() {
+    let mut policy = Policy::assist_lore();
+    for t in &mut policy.allowances {
+        t.on_shortfall = OnShortfall::Refuse;
+    }
+    let mut l = lore(policy);
+    let mut a = Client::new("tablet");
+    a.open(&mut l, T0);
+    assert_eq!(a.m.reserve(&chars(3_001), T0 + 1).unwrap_err(), SyncError::InsufficientAllowance { needed: 3_001, available: 3_000 });
+    let r = a.m.reserve(&chars(2_500), T0 + 1).unwrap();
+    assert_eq!(a.m.reserve(&chars(501), T0 + 1).unwrap_err(), SyncError::InsufficientAllowance { needed: 501, available: 500 });
+    a.pump(&mut l, T0 + 1);
+    a.m.release(&r.hold_id, T0 + 2).unwrap();
+    a.pump(&mut l, T0 + 2);
+    assert!(a.m.reserve(&chars(3_000), T0 + 3).is_ok());
+    // A credit commit of a unit hold, a fractional unit reserve: refused locally.
+    let h = a.m.reserve(&chars(0).clone(), T0 + 3);
+    assert!(h.is_err());
+    let frac = ReserveRequest { amount: c("1.5"), ..chars(1) };
+    assert!(matches!(a.m.reserve(&frac, T0 + 3), Err(SyncError::BadInput(_))));
+}
+
+#[test]
+fn offline_a_unit_hold_counts_every_unit_converted_against_the_offline_room() {
+    let mut l = lore(Policy::assist_lore());
+    let mut a = Client::new("tablet");
+    a.open(&mut l, T0);
+    a.offline = true;
+    // Stale (past the snapshot's 5 minutes): the room (50 credits) bounds what may run.
+    let later = T0 + 10 * 60_000;
+    // 15,001 characters could cost 50.004 credits should the allowance be gone: refused.
+    assert!(matches!(a.m.reserve(&chars(15_001), later), Err(SyncError::OfflineLimit { .. })));
+    // 3,000 characters: no credits held, but 10 credits of exposure until confirmed.
+    let r = a.m.reserve(&chars(3_000), later).unwrap();
+    assert_eq!((r.amount, r.units, r.needs_confirmation), (c("0"), Some(3_000), false));
+    assert_eq!(a.m.figures(later).exposure, c("10"));
+    a.m.commit_units(&r.hold_id, 3_000, later + 1).unwrap();
+    assert_eq!(a.m.figures(later + 1).exposure, c("10"));
+    a.offline = false;
+    a.m.sync(later + 2);
+    a.pump(&mut l, later + 2);
+    assert_eq!((a.m.figures(later + 2).exposure, tts(&l)), (c("0"), 0));
+    assert_eq!(l.account("a1").unwrap().account.state().balance(), c("490"));
+}
+
+#[test]
+fn an_agents_usage_counts_in_its_cycle_and_an_inactive_agent_is_refused_locally_and_by_the_ledger() {
+    let mut l = lore(Policy::assist_lore());
+    // 490 credits: activating costs 100 + the first 200-credit cycle, leaving 190 — not
+    // enough to renew it when its 30-day cycle ends.
+    l.with_account("a1", T0, |a, now| a.activate_agent("bot", now)).unwrap();
+    let mut a = Client::new("tablet");
+    a.open(&mut l, T0);
+    let agent = |id: &str| ReserveRequest { agent_id: Some(id.into()), ..chars(93) };
+    let r = a.m.reserve(&agent("bot"), T0 + 1).unwrap();
+    a.pump(&mut l, T0 + 1);
+    a.m.commit_units(&r.hold_id, 93, T0 + 2).unwrap();
+    a.pump(&mut l, T0 + 2);
+    let shown = a.m.state().payload().and_then(|p| p.agents.clone()).unwrap();
+    assert_eq!((shown[0].id.as_str(), shown[0].is_active(), shown[0].cycle_tts_characters.get()), ("bot", true, 93));
+    // An agent the snapshot does not list is refused before anything is saved.
+    assert_eq!(a.m.reserve(&agent("ghost"), T0 + 3).unwrap_err(), SyncError::AgentInactive("ghost".into()));
+    // Past its cycle end the agent could not renew: inactive, refused locally…
+    let later = T0 + 31 * 86_400_000;
+    a.m.sync(later);
+    a.pump(&mut l, later);
+    assert!(!a.m.state().payload().and_then(|p| p.agents.clone()).unwrap()[0].is_active());
+    assert_eq!(a.m.reserve(&agent("bot"), later).unwrap_err(), SyncError::AgentInactive("bot".into()));
+    // …and by the ledger (a push from a client that did not know yet).
+    let push = r#"{"v":2,"accountId":"a1","deviceId":"other","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"other:h1","amount":"5","operation":"tts","unit":"ttsCharacters","agentId":"bot"}]}"#;
+    assert!(l.handle_push(push, later).contains("AGENT_INACTIVE"));
+}

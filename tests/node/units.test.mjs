@@ -1,0 +1,87 @@
+// Issue 22, Done when (item 1): usage in an allowance's units through the JS Meter against
+// the credit-meter-ledger service (the binary named by CREDIT_METER_LEDGER_BIN, default
+// target/debug/credit-meter-ledger, on SQLite). An AssistLore account converts 10 credits
+// into 3,000 TTS characters; 93 characters of audio leave 2,907 and the credits unchanged;
+// exhausting the allowance converts the shortfall at the policy's 300 characters per
+// credit (rounded up to 0.001) and charges it once, also when every push is sent twice.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readFileSync, existsSync } from "node:fs";
+import { startLedgerService } from "../support/ledger-service.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const client = await import(join(root, "pkg", "credit_meter.js"));
+client.initSync({ module: readFileSync(join(root, "pkg", "credit_meter_bg.wasm")) });
+
+async function lore() {
+  const bin = process.env.CREDIT_METER_LEDGER_BIN || join(root, "target", "debug", "credit-meter-ledger");
+  assert.ok(existsSync(bin), `the service binary ${bin} is missing: build it (cargo build -p credit-meter-ledger-service) or set CREDIT_METER_LEDGER_BIN`);
+  const service = await startLedgerService(bin, { RUST_LOG: "warn" });
+  const admin = async (cmd) => {
+    const out = JSON.parse(await service.admin(cmd));
+    assert.equal(out.ok, true, JSON.stringify(out));
+    return out.result;
+  };
+  await admin({ op: "createAccount", accountId: "lore", policy: "assistLore" });
+  await admin({ op: "signup", accountId: "lore" });
+  return { service, admin };
+}
+
+/** A Meter on `service`; `twice()` makes every later push go out twice (a retry after a
+ * lost answer), the Meter seeing only the second answer. */
+async function meterOn(service) {
+  let doubled = false;
+  const host = {
+    load: async () => null,
+    save: async () => {},
+    pull: (r) => service.pull(r),
+    push: async (r) => {
+      if (doubled) await service.push(r);
+      return service.push(r);
+    },
+  };
+  const meter = await client.Meter.open({ accountId: "lore", deviceId: "phone", publicKeys: JSON.parse(await service.keys()), host });
+  await meter.sync();
+  return { meter, twice: () => { doubled = true; } };
+}
+
+const tts = (meter) => meter.status().allowances.find((a) => a.kind === "ttsCharacters");
+
+test("issue 22: TTS characters through the Meter draw the allowance, then convert the shortfall once", async () => {
+  const { service, admin } = await lore();
+  try {
+    const converted = await admin({ op: "convert", accountId: "lore", allowance: "ttsCharacters", credits: "10" });
+    assert.equal(converted.unitsAdded, 3000);
+    const { meter, twice } = await meterOn(service);
+    assert.deepEqual([meter.status().balance, tts(meter).remaining, tts(meter).unitsPerCredit], ["490", 3000, "300"]);
+
+    // 93 characters of audio: reserved and committed in characters.
+    const hold = await meter.reserve({ operation: "tts", unit: "ttsCharacters", units: 93 });
+    assert.deepEqual([hold.amount, hold.units], ["0", 93], "the allowance covers it: no credits held");
+    await meter.commit(hold.holdId, { units: 93 });
+    await meter.sync();
+    assert.equal(tts(meter).remaining, 2907);
+    assert.equal(meter.status().balance, "490", "credits unchanged");
+    assert.equal((await admin({ op: "balance", accountId: "lore" })).balance, "490");
+
+    // Exhaust it: 3,000 characters, 2,907 from the allowance and 93 converted (0.31 credits).
+    twice();
+    const big = await meter.reserve({ operation: "tts", unit: "ttsCharacters", units: 3000 });
+    assert.deepEqual([big.amount, big.units], ["0.31", 2907]);
+    await meter.commit(big.holdId, { units: 3000 });
+    await meter.sync();
+    await meter.sync();
+    assert.equal(tts(meter).remaining, 0);
+    assert.equal(meter.status().balance, "489.69");
+    assert.equal((await admin({ op: "balance", accountId: "lore" })).balance, "489.69", "charged once despite every push sent twice");
+    // A commit in credits of a hold reserved in units is refused before anything is saved.
+    const again = await meter.reserve({ operation: "tts", unit: "ttsCharacters", units: 1 });
+    await assert.rejects(meter.commit(again.holdId, { credits: "1" }), (e) => e.code === "BAD_INPUT");
+    await assert.rejects(meter.reserve({ operation: "tts", unit: "ttsCharacters", units: 1.5 }), (e) => e.code === "BAD_INPUT");
+    meter.close();
+  } finally {
+    await service.close();
+  }
+});
