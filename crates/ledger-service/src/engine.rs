@@ -31,6 +31,9 @@ pub(crate) struct Bounds {
     pub max_open_holds: usize,
     /// Live grants (usable, not used up) per account.
     pub max_grants: usize,
+    /// How old an unsettled AI-proxy claim is when it counts as abandoned and is charged
+    /// its hold in full (`proxy::abandoned_after`).
+    pub abandoned_claim_ms: i64,
 }
 
 /// The code of a request refused by [`Bounds`].
@@ -133,6 +136,10 @@ pub(crate) fn run(
     let mut ledger = RefLedger::new(signer, cfg);
     if let Some(rec) = rec {
         ledger.insert_account(account_id, rec);
+    }
+    // Claims whose proxy died before settling are settled first, whatever the request.
+    for (hold, s) in ledger.settle_abandoned_claims(account_id, now, bounds.abandoned_claim_ms) {
+        tracing::warn!(hold = %hold, charged = %s.charged, overdraft = %s.overdraft, "an abandoned AI-proxy claim was charged its hold in full");
     }
     let response = match op {
         Op::Push => ledger.handle_push(body, now),
