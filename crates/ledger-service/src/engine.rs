@@ -83,7 +83,8 @@ pub(crate) struct Outcome {
 
 /// Runs one request on the account `account_id` as loaded (`None`: it does not exist;
 /// only `createAccount` makes it). `rev` is the revision read; `lookup(device, from, to)`
-/// reads stored results. `retention`: results kept per device.
+/// reads stored results. `retention`: results kept per device. `early` gets the response
+/// as soon as the ledger computed it, before the write is built (`Service::run_early`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     signer: SnapshotSigner,
@@ -97,6 +98,7 @@ pub(crate) fn run(
     retention: u64,
     bounds: Bounds,
     lookup: &mut ResultLookup<'_>,
+    early: &mut dyn FnMut(&str),
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
         Some((_, text)) => Some(record::from_json(text)?),
@@ -147,6 +149,7 @@ pub(crate) fn run(
         Op::Admin => ledger.handle_admin(body, now),
         Op::Proxy => ledger.handle_proxy(body, now),
     };
+    early(&response);
     let Some(mut rec) = ledger.take_account(account_id) else {
         return Ok(Outcome { response, write: None, tally: Tally::default(), notices: Vec::new() });
     };

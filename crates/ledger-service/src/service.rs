@@ -74,11 +74,11 @@ impl Service {
         self.run_with(op, account_id, body, push, Box::new(|_| Vec::new())).await
     }
 
-    /// [`Service::run`] that also hands `early` the response as soon as it is computed
-    /// and before it is committed (the account still locked, the save under way). Only a
-    /// request that changes the account sends it; the committed answer is the returned
-    /// one, which may differ when another process wrote the account meanwhile (the
-    /// request is then run again from the new load). The AI proxy starts its call to the
+    /// [`Service::run`] that also hands `early` the response as soon as the ledger
+    /// computed it, before it is committed (the account still locked, the write being
+    /// built and saved). The committed answer is the returned one, which may differ when
+    /// another process wrote the account meanwhile (the request is then run again from
+    /// the new load), or when nothing could be saved. The AI proxy starts its call to the
     /// provider on the early answer of its claim and forwards nothing before the
     /// committed one (`proxy::ledger`).
     pub(crate) async fn run_early(
@@ -142,6 +142,11 @@ impl Service {
                 self.retention,
                 self.bounds,
                 &mut lookup,
+                &mut |response: &str| {
+                    if let Some(tx) = early.take() {
+                        let _ = tx.send(response.to_string());
+                    }
+                },
             )?;
             let mut out = out;
             if let Some(w) = out.write.as_mut() {
@@ -149,9 +154,6 @@ impl Service {
                 w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
             }
             let Some(w) = &out.write else { return Ok(Answer { body: out.response, tally: out.tally }) };
-            if let Some(tx) = early.take() {
-                let _ = tx.send(out.response.clone());
-            }
             match self.store.save(w)? {
                 Saved::Committed => return Ok(Answer { body: out.response, tally: out.tally }),
                 Saved::Conflict => self.metrics.conflict(),

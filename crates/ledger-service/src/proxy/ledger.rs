@@ -88,7 +88,7 @@ pub(crate) async fn claim(
     let task = tokio::spawn(async move { service.run_early(Op::Proxy, account, text, tx).await });
     let (answer, durable) = match rx.await {
         Ok(early) => (early, Durable(Some(task))),
-        // Nothing to save (a refusal) or the store failed: the final answer.
+        // No early answer (the store failed before the ledger ran): the final one.
         Err(_) => match task.await {
             Ok(Ok(a)) => (a.body, Durable(None)),
             Ok(Err(e)) => return Err((None, e)),
