@@ -110,8 +110,8 @@ impl Call {
         let body = serde_json::to_vec(&self.request).unwrap_or_default();
         // The provider's request starts now, racing the claim's commit (`ledger`): its
         // answer is read only once the claim is durable.
-        let idle = self.proxy.idle;
-        let send = tokio::spawn(tokio::time::timeout(idle, self.proxy.request(body).send()));
+        let headers_within = self.proxy.idle.min(self.proxy.call_limit);
+        let send = tokio::spawn(tokio::time::timeout(headers_within, self.proxy.request(body).send()));
         if let Err(e) = durable.wait().await {
             send.abort();
             tracing::warn!(hold = %self.hold, error = %e.1, "the claim failed after the provider's request started; it was cancelled");
