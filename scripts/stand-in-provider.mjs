@@ -3,7 +3,8 @@
 // /v1/chat/completions answers with flashcards made from the last user message, whole or
 // streamed (SSE, with the usage chunk when `stream_options.include_usage` is set), and
 // reports usage as a provider would (tokens estimated at 4 characters each; completion
-// tokens never above `max_tokens`). No key is checked; it listens on loopback only.
+// tokens never above `max_tokens`; each answer's usage is also printed as a `usage {…}`
+// line). No key is checked; it listens on loopback only. Not a provider: a labelled fake.
 //   node scripts/stand-in-provider.mjs [PORT]   (prints "stand-in provider on http://127.0.0.1:PORT/v1")
 import http from "node:http";
 
@@ -39,6 +40,8 @@ const server = http.createServer((req, res) => {
     const usage = { prompt_tokens: Math.ceil(prompt.length / 4) + 8, completion_tokens: Math.ceil(content.length / 4) };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     const id = `standin-${Date.now()}`;
+    // What it reports, on stdout: tests/e2e/proxy.e2e.mjs checks the ledger's charge against it.
+    console.log(`usage ${JSON.stringify(usage)}`);
     if (!r.stream) {
       const answer = { id, object: "chat.completion", model: r.model, choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));

@@ -76,8 +76,8 @@ node --test tests/conformance/
 step "package as users get it: npm pack, then bundlers in Chromium, Node ESM/CJS, Vitest, tsc (tests/package/run.sh)"
 bash tests/package/run.sh
 
-step "demo page end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core)"
-CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs
+step "demo pages end to end: the credit-meter-ledger service + headless Chromium (1280×800 and 390×844, axe-core); the AI-proxy page against the stand-in provider"
+CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/e2e/demo.e2e.mjs tests/e2e/proxy.e2e.mjs
 
 step "payments and low-balance email: checkout, signed webhooks, refunds, SMTP (tests/payments; SQLite + PostgreSQL)"
 CREDIT_METER_LEDGER_BIN="$LEDGER_BIN" node --test tests/payments/

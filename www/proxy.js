@@ -1,8 +1,10 @@
 // The AI proxy page (www/proxy.html): the demo account's device "proxy-page" reserves a
 // hold with a raw push (PROTOCOL §5), streams a chat completion through the ledger's proxy
-// naming that hold, then commits 0 credits — as a modified client would — and shows that
-// the ledger charged the provider's reported usage anyway (the commit's result says
-// `settledBy: "proxy"` with the settled amounts; PROTOCOL §6.7).
+// naming that hold, waits until the proxy has settled the hold (it commits the settlement
+// right after the answer's last byte: the hold leaves the account's open holds), then
+// commits 0 credits — as a modified client would — and shows that the ledger charged the
+// provider's reported usage anyway (the commit's result says `settledBy: "proxy"` with
+// the settled amounts; PROTOCOL §6.7).
 
 const ACCOUNT = "demo";
 const DEVICE = "proxy-page";
@@ -56,12 +58,18 @@ async function run() {
       $("stream").textContent += chunk.choices?.[0]?.delta?.content ?? "";
     }
   }
+  // The settlement follows the answer: wait (up to 10 s) until the hold is no longer open.
+  for (let i = 0; i < 100; i++) {
+    const holds = (await json(`/v1/state?account=${ACCOUNT}`, token)).holds ?? [];
+    if (!holds.some((h) => h.id === holdId)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const committed = (await push({ type: "commit", holdId, amount: "0" })).results[0];
   const after = (await json(`/v1/state?account=${ACCOUNT}`, token)).balance;
   $("result").textContent =
     `Committed 0 credits; the ledger answered ${committed.status}, settledBy ${committed.settledBy}, ` +
     `charged ${committed.charged} (the provider's usage). Balance ${before} → ${after}.`;
-  $("result").dataset.charged = committed.charged;
+  Object.assign($("result").dataset, { charged: committed.charged, settledBy: committed.settledBy, before, after });
 }
 
 $("go").addEventListener("click", () => run().catch((e) => ($("result").textContent = `Failed: ${e.message}`)));

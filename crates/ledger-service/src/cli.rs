@@ -82,6 +82,8 @@ Bounds:
                               https://openrouter.ai/api/v1 (/chat/completions is appended)
   --upstream-key-file F       the vendor's provider key (never logged nor answered)
   --upstream-idle-seconds N   the provider's longest silence before a call fails (default 120)
+  --proxy-call-seconds N      the longest a proxied call may last (default 600); a claim still
+                              unsettled after twice that is charged its hold in full
   --catalog F                 the catalog (models, prices) the proxy prices with
                               (default: the built-in catalog)
   --state-entries N           journal entries /v1/state shows (default 200)
@@ -141,6 +143,8 @@ pub(crate) struct ServeOptions {
     pub upstream_url: Option<String>,
     pub upstream_key_file: Option<PathBuf>,
     pub upstream_idle: Duration,
+    /// The longest a proxied call may last (`proxy::Proxy::call_limit`).
+    pub proxy_call: Duration,
     pub catalog: Option<PathBuf>,
 }
 
@@ -242,6 +246,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         upstream_url: None,
         upstream_key_file: None,
         upstream_idle: Duration::from_secs(120),
+        proxy_call: Duration::from_secs(600),
         catalog: None,
     };
     let secs = |f: &str, v: &str| number::<u64>(f, v).map(Duration::from_secs);
@@ -288,6 +293,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--upstream-url" => o.upstream_url = Some(v),
             "--upstream-key-file" => o.upstream_key_file = Some(v.into()),
             "--upstream-idle-seconds" => o.upstream_idle = secs(&f, &v)?,
+            "--proxy-call-seconds" => o.proxy_call = secs(&f, &v)?,
             "--catalog" => o.catalog = Some(v.into()),
             _ if o.payments.set(&f, v)? => {}
             _ => return Err(format!("unknown flag {f}")),

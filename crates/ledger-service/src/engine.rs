@@ -36,6 +36,9 @@ pub(crate) struct Bounds {
     pub max_open_holds: usize,
     /// Live grants (usable, not used up) per account.
     pub max_grants: usize,
+    /// How old an unsettled AI-proxy claim is when it counts as abandoned and is charged
+    /// its hold in full (`proxy::abandoned_after`).
+    pub abandoned_claim_ms: i64,
 }
 
 /// The code of a request refused by [`Bounds`].
@@ -87,6 +90,8 @@ pub(crate) struct Outcome {
 /// only `createAccount` makes it). `rev` is the revision read; `lookup(device, from, to)`
 /// reads stored results; `read`: the history rows the request names
 /// ([`history::query`]), as read with the account. `retention`: results kept per device.
+/// `early` gets the response as soon as the ledger computed it, before the write is built
+/// (`Service::run_early`).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
     signer: SnapshotSigner,
@@ -101,6 +106,7 @@ pub(crate) fn run(
     bounds: Bounds,
     lookup: &mut ResultLookup<'_>,
     read: History,
+    early: &mut dyn FnMut(&str),
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
         Some((_, text)) => Some(record::from_json(text)?),
@@ -144,12 +150,17 @@ pub(crate) fn run(
     if let Some(rec) = rec {
         ledger.insert_account(account_id, rec);
     }
+    // Claims whose proxy died before settling are settled first, whatever the request.
+    for (hold, s) in ledger.settle_abandoned_claims(account_id, now, bounds.abandoned_claim_ms) {
+        tracing::warn!(hold = %hold, charged = %s.charged, overdraft = %s.overdraft, "an abandoned AI-proxy claim was charged its hold in full");
+    }
     let response = match op {
         Op::Push => ledger.handle_push(body, now),
         Op::Pull => ledger.handle_pull(body, now),
         Op::Admin => ledger.handle_admin(body, now),
         Op::Proxy => ledger.handle_proxy(body, now),
     };
+    early(&response);
     let Some(mut rec) = ledger.take_account(account_id) else {
         return Ok(Outcome { response, write: None, tally: Tally::default(), notices: Vec::new() });
     };

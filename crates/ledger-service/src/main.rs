@@ -111,7 +111,7 @@ fn proxy_from(o: &cli::ServeOptions) -> Result<Option<Arc<proxy::Proxy>>, String
         }
         None => credit_meter_core::catalog::Catalog::default_catalog(),
     };
-    let p = proxy::Proxy::new(url, key, catalog, o.upstream_idle)?;
+    let p = proxy::Proxy::new(url, key, catalog, o.upstream_idle, o.proxy_call)?;
     // The provider's host only: a URL could carry credentials in its user-info part.
     let host = reqwest::Url::parse(&p.endpoint).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
     tracing::info!(provider = %host, "AI proxy on /v1/ai/chat/completions");
@@ -195,7 +195,12 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         keys: RwLock::new(ring),
         cfg,
         retention: o.result_retention,
-        bounds: engine::Bounds { max_devices: o.max_devices, max_open_holds: o.max_open_holds, max_grants: o.max_grants },
+        bounds: engine::Bounds {
+            max_devices: o.max_devices,
+            max_open_holds: o.max_open_holds,
+            max_grants: o.max_grants,
+            abandoned_claim_ms: proxy::abandoned_after(o.proxy_call),
+        },
         locks: locks::AccountLocks::new(4096),
         metrics: metrics::Metrics::default(),
     });

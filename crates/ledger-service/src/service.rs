@@ -74,6 +74,29 @@ impl Service {
         self.run_with(op, account_id, body, push, Box::new(|_| Vec::new())).await
     }
 
+    /// [`Service::run`] that also hands `early` the response as soon as the ledger
+    /// computed it, before it is committed (the account still locked, the write being
+    /// built and saved). The committed answer is the returned one, which may differ when
+    /// another process wrote the account meanwhile (the request is then run again from
+    /// the new load), or when nothing could be saved. The AI proxy starts its call to the
+    /// provider on the early answer of its claim and forwards nothing before the
+    /// committed one (`proxy::ledger`).
+    pub(crate) async fn run_early(
+        self: &Arc<Self>,
+        op: Op,
+        account_id: String,
+        body: String,
+        early: tokio::sync::oneshot::Sender<String>,
+    ) -> Result<Answer, String> {
+        let _lock = self.locks.lock(&account_id).await;
+        let this = Arc::clone(self);
+        let mut early = Some(early);
+        let none: SideRows = Box::new(|_: &str| Vec::new());
+        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, None, &none, &mut early))
+            .await
+            .map_err(|e| format!("the request's task failed: {e}"))?
+    }
+
     /// [`Service::run`], committing also the rows `side` builds from the response (a
     /// payment, a Stripe event, a refund request) when the request changes the account:
     /// in the same transaction, so both or neither are stored.
@@ -87,12 +110,20 @@ impl Service {
     ) -> Result<Answer, String> {
         let _lock = self.locks.lock(&account_id).await;
         let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref(), &side))
+        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref(), &side, &mut None))
             .await
             .map_err(|e| format!("the request's task failed: {e}"))?
     }
 
-    fn run_blocking(&self, op: Op, account_id: &str, body: &str, push: Option<&PushRequest>, side: &SideRows) -> Result<Answer, String> {
+    fn run_blocking(
+        &self,
+        op: Op,
+        account_id: &str,
+        body: &str,
+        push: Option<&PushRequest>,
+        side: &SideRows,
+        early: &mut Option<tokio::sync::oneshot::Sender<String>>,
+    ) -> Result<Answer, String> {
         let query = engine::history::query(op, body, push);
         for _ in 0..MAX_ATTEMPTS {
             let now = wall_clock_ms();
@@ -113,18 +144,21 @@ impl Service {
                 self.bounds,
                 &mut lookup,
                 read,
+                &mut |response: &str| {
+                    if let Some(tx) = early.take() {
+                        let _ = tx.send(response.to_string());
+                    }
+                },
             )?;
             let mut out = out;
             if let Some(w) = out.write.as_mut() {
                 w.side = side(&out.response);
                 w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
             }
-            match &out.write {
-                None => return Ok(Answer { body: out.response, tally: out.tally }),
-                Some(w) => match self.store.save(w)? {
-                    Saved::Committed => return Ok(Answer { body: out.response, tally: out.tally }),
-                    Saved::Conflict => self.metrics.conflict(),
-                },
+            let Some(w) = &out.write else { return Ok(Answer { body: out.response, tally: out.tally }) };
+            match self.store.save(w)? {
+                Saved::Committed => return Ok(Answer { body: out.response, tally: out.tally }),
+                Saved::Conflict => self.metrics.conflict(),
             }
         }
         Err(format!("account {account_id:?}: too many concurrent writes"))

@@ -89,3 +89,30 @@ fn claims_need_an_open_hold_of_the_device() {
     assert_eq!(balance(&mut l), before);
     assert!(held(&mut l).is_zero());
 }
+
+#[test]
+fn an_abandoned_claim_is_charged_its_hold_in_full_once() {
+    let mut l = ledger();
+    let before = balance(&mut l);
+    push(&mut l, "d", r#"{"type":"reserve","seq":1,"at":0,"holdId":"d:h1","amount":"2","operation":"message"}"#);
+    push(&mut l, "d", r#"{"type":"reserve","seq":2,"at":0,"holdId":"d:h2","amount":"3","operation":"message"}"#);
+    l.claim_hold("a", "d:h1", Some("d"), NOW).unwrap();
+    l.claim_hold("a", "d:h2", Some("d"), NOW).unwrap();
+    l.settle_hold("a", "d:h2", Some(c("0.5")), NOW).unwrap();
+    // Not yet older than the limit: a call may still be running.
+    assert!(l.settle_abandoned_claims("a", NOW + 999, 1000).is_empty());
+    assert_eq!(held(&mut l), c("2"));
+    // Older: charged the hold in full; the settled claim is left alone; once only.
+    let settled = l.settle_abandoned_claims("a", NOW + 1000, 1000);
+    assert_eq!(settled.len(), 1);
+    assert_eq!((settled[0].0.as_str(), settled[0].1.usage), ("d:h1", Some(c("2"))));
+    assert!(l.settle_abandoned_claims("a", NOW + 5000, 1000).is_empty());
+    assert_eq!(balance(&mut l), before.saturating_sub(c("2.5")));
+    // The proxy's late settlement changes nothing; the client's commit learns the amounts.
+    let (s, first) = l.settle_hold("a", "d:h1", Some(c("0.1")), NOW + 6000).unwrap();
+    assert!(!first);
+    assert_eq!(s.usage, Some(c("2")));
+    let r = push(&mut l, "d", r#"{"type":"commit","seq":3,"at":0,"holdId":"d:h1","amount":"0.01"}"#);
+    assert_eq!((r.results[0].settled_by.as_deref(), r.results[0].charged), (Some("proxy"), Some(c("2"))));
+    assert_eq!(balance(&mut l), before.saturating_sub(c("2.5")));
+}

@@ -1,17 +1,46 @@
 //! The proxy's two requests on the ledger, each run like a push (the account locked in
 //! this process, loaded, changed by the reference ledger, saved in one transaction that
-//! checks the row's revision, answered only once committed): the **claim** of the hold
-//! before the provider is called, and the **settlement** after its answer ended.
+//! checks the row's revision): the **claim** of the hold, and the **settlement** after
+//! the call ended.
+//!
+//! **The claim races the provider.** [`claim`] answers as soon as the ledger has checked
+//! the hold and computed the claim — the account still locked in this process, its save
+//! (one fsync) under way — and hands back a [`Durable`] to await the commit. The proxy
+//! starts the provider's request at once and forwards no byte of its answer before the
+//! claim is committed ([`super::relay`]). So the check "an open hold of this account that
+//! the ledger applied and that never paid for a call" still precedes every request to the
+//! provider; only the claim's durability overlaps the provider's latency. Why that is
+//! enough:
+//!
+//! - the client gets nothing before the claim is durable, so no output is ever served
+//!   on a claim a crash could lose; a proxy killed after the commit leaves a durable
+//!   unsettled claim, which the ledger charges the hold in full once it is abandoned
+//!   (`RefLedger::settle_abandoned_claims`);
+//! - within one process the account lock is held from the check to the commit, so a
+//!   client's concurrent commit or a second call on the hold waits and then sees the
+//!   claim: the claim can still fail after the provider was called only when the store
+//!   fails, or when another process (several services on one PostgreSQL database) wrote
+//!   the account between the load and the save and the hold is no longer claimable on the
+//!   retry. The proxy then cancels the provider's request and answers the coded error:
+//!   the vendor may pay a provider for a request whose answer nobody received — at most
+//!   the hold's worth, since `max_tokens` is capped — but no user is served uncharged
+//!   output. Waiting for the commit before calling would remove that rare cost at the
+//!   price of one fsync on every call;
+//! - one hold still pays for one call: the claim is what makes a second call on the hold
+//!   `HOLD_IN_USE`, and its check runs before any request.
+//!
 //! A settlement is retried while the store fails (the provider's work is done: its charge
 //! must not be lost); a duplicate or concurrent settlement of the hold changes nothing.
 
 use crate::engine::Op;
-use crate::service::Service;
+use crate::service::{Answer, Service};
 use credit_meter_protocol::error::ErrorCode;
 use credit_meter_protocol::money::Credits;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 /// A claimed hold.
 #[derive(Debug, Clone)]
@@ -25,20 +54,53 @@ pub(crate) struct Claimed {
 /// Why a claim failed: a ledger code and message, or a storage failure (`None`).
 pub(crate) type ClaimError = (Option<ErrorCode>, String);
 
-/// Claims `hold` of `account` for one call (`device`: the caller's pinned device).
-pub(crate) async fn claim(service: &Arc<Service>, account: &str, hold: &str, device: Option<&str>) -> Result<Claimed, ClaimError> {
+/// The commit of a claim the ledger accepted.
+#[derive(Debug)]
+pub(crate) struct Durable(Option<JoinHandle<Result<Answer, String>>>);
+
+impl Durable {
+    /// Waits until the claim is committed (`Ok`), or failed: the store failed, or on a
+    /// retry after another process's write the hold was no longer claimable.
+    pub(crate) async fn wait(self) -> Result<(), ClaimError> {
+        let Some(task) = self.0 else { return Ok(()) };
+        match task.await {
+            Ok(Ok(answer)) => ok_result(&answer.body).map(|_| ()),
+            Ok(Err(e)) => Err((None, e)),
+            Err(e) => Err((None, format!("the claim's task failed: {e}"))),
+        }
+    }
+}
+
+/// Claims `hold` of `account` for one call (`device`: the caller's pinned device): the
+/// claim as the ledger computed it, before it is committed, and its commit to await.
+pub(crate) async fn claim(
+    service: &Arc<Service>,
+    account: &str,
+    hold: &str,
+    device: Option<&str>,
+) -> Result<(Claimed, Durable), ClaimError> {
     let mut body = json!({"op": "claim", "accountId": account, "holdId": hold});
     if let Some(d) = device {
         body["deviceId"] = d.into();
     }
-    let text = body.to_string();
-    let answer = service.run(Op::Proxy, account.to_string(), text, None).await.map_err(|e| (None, e))?;
-    let result = ok_result(&answer.body)?;
+    let (tx, rx) = oneshot::channel();
+    let (service, account, text) = (Arc::clone(service), account.to_string(), body.to_string());
+    let task = tokio::spawn(async move { service.run_early(Op::Proxy, account, text, tx).await });
+    let (answer, durable) = match rx.await {
+        Ok(early) => (early, Durable(Some(task))),
+        // No early answer (the store failed before the ledger ran): the final one.
+        Err(_) => match task.await {
+            Ok(Ok(a)) => (a.body, Durable(None)),
+            Ok(Err(e)) => return Err((None, e)),
+            Err(e) => return Err((None, format!("the claim's task failed: {e}"))),
+        },
+    };
+    let result = ok_result(&answer)?;
     let amount = result.get("amount").and_then(Value::as_str).and_then(|s| Credits::parse(s).ok());
     let operation = result.get("operation").and_then(Value::as_str).unwrap_or_default().to_string();
     match amount {
-        Some(amount) => Ok(Claimed { amount, operation }),
-        None => Err((None, format!("the ledger's claim answer has no amount: {}", answer.body))),
+        Some(amount) => Ok((Claimed { amount, operation }, durable)),
+        None => Err((None, format!("the ledger's claim answer has no amount: {answer}"))),
     }
 }
 

@@ -61,12 +61,28 @@ pub(crate) struct Proxy {
     /// The longest the provider may stay silent (before its headers, or between two reads
     /// of its body) before the call counts as failed.
     pub idle: Duration,
+    /// The longest a call may last from its claim: the provider is read no longer (what
+    /// it produced by then is settled as if its stream broke off). A claim unsettled after
+    /// [`abandoned_after`] of this is charged its hold in full by the ledger.
+    pub call_limit: Duration,
+}
+
+/// How old (ms) an unsettled claim is when the ledger settles it as abandoned: twice the
+/// longest call, so a running call (and its settlement's retries) is never taken for one.
+pub(crate) fn abandoned_after(call_limit: Duration) -> i64 {
+    i64::try_from(call_limit.as_millis().saturating_mul(2)).unwrap_or(i64::MAX)
 }
 
 impl Proxy {
     /// A proxy to the OpenAI-compatible base `upstream_url` (e.g.
     /// `https://openrouter.ai/api/v1`).
-    pub(crate) fn new(upstream_url: &str, key: Option<UpstreamKey>, catalog: Catalog, idle: Duration) -> Result<Proxy, String> {
+    pub(crate) fn new(
+        upstream_url: &str,
+        key: Option<UpstreamKey>,
+        catalog: Catalog,
+        idle: Duration,
+        call_limit: Duration,
+    ) -> Result<Proxy, String> {
         let base = upstream_url.trim_end_matches('/');
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(format!("--upstream-url {upstream_url:?}: use an http:// or https:// URL"));
@@ -76,7 +92,7 @@ impl Proxy {
             .read_timeout(idle)
             .build()
             .map_err(|e| format!("cannot build the upstream HTTP client: {e}"))?;
-        Ok(Proxy { endpoint: format!("{base}/chat/completions"), key, client, catalog, idle })
+        Ok(Proxy { endpoint: format!("{base}/chat/completions"), key, client, catalog, idle, call_limit })
     }
 
     /// A POST of `body` to the provider, with the vendor's key.

@@ -1,21 +1,27 @@
-//! One proxied call, from the request to the provider to the hold's settlement, in a task
-//! of its own: once the hold is claimed the call is settled whatever becomes of the
-//! client's connection (a client that disconnects, or a handler that is cancelled, does
-//! not stop the task). For a stream, the provider's SSE lines are relayed as they come
-//! while the client listens and read to the end when it no longer does; the final
-//! `data: [DONE]` is sent only after the settlement is committed, so a client that
-//! commits the hold after the stream ended finds it settled.
+//! One proxied call, from the claim of its hold to the hold's settlement, in a task of
+//! its own: once the claim is made the call is settled whatever becomes of the client's
+//! connection (a client that disconnects, or a handler that is cancelled, does not stop
+//! the task). The provider's request starts as soon as the ledger accepted the claim and
+//! races its commit; nothing of the answer is forwarded before the claim is durable
+//! (`ledger` says why that keeps every guarantee). For a stream, the provider's SSE lines
+//! are relayed as they come while the client listens and read to the end when it no
+//! longer does. The settlement is committed after the answer's last byte, off the
+//! client's path: a client that commits the hold right after the answer may find it
+//! claimed but not yet settled (answered `settledBy: "proxy"` without amounts; the
+//! settlement shows in its next snapshot). A call is read for at most `call_limit`.
 
-use super::ledger::{self, Settled};
-use super::price;
+use super::ledger::{self, ClaimError, Settled};
 use super::usage::{self, Reported};
-use super::Proxy;
+use super::{limits, price, Proxy};
 use crate::service::Service;
 use axum::body::Bytes;
 use credit_meter_core::catalog::ModelDefinition;
+use credit_meter_protocol::error::ErrorCode;
 use credit_meter_protocol::money::Credits;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 
 /// The largest non-streamed answer the proxy reads from the provider.
 const MAX_ANSWER_BYTES: usize = 16 << 20;
@@ -29,39 +35,48 @@ pub(crate) struct Call {
     pub service: Arc<Service>,
     /// The account paying.
     pub account: String,
-    /// The claimed hold.
+    /// The hold that pays.
     pub hold: String,
-    /// Its amount (charged in full when the provider reports no usage).
-    pub hold_amount: Credits,
+    /// The device the caller's token is pinned to, if any.
+    pub device: Option<String>,
     /// The model (a catalog model).
     pub model: ModelDefinition,
-    /// The hold's operation (its markup).
-    pub operation: String,
-    /// The request body for the provider.
-    pub body: Vec<u8>,
+    /// The client's request (checked by `limits::check`; rewritten once the hold is known).
+    pub request: serde_json::Value,
+    /// The client's body length: the bound on the prompt's tokens.
+    pub prompt_bound: u64,
     /// Whether it streams.
     pub stream: bool,
+    /// The hold's amount (set by the claim; charged in full when the provider reports no usage).
+    pub hold_amount: Credits,
+    /// The hold's operation (set by the claim; its markup prices the usage).
+    pub operation: String,
 }
 
 /// How a call started, for the client.
 #[derive(Debug)]
 pub(crate) enum Started {
-    /// A whole (non-streamed) answer, after its settlement.
+    /// A whole (non-streamed) answer; its settlement follows.
     Whole {
         /// The provider's HTTP status.
         status: u16,
         /// The provider's body.
         body: Bytes,
-        /// The settlement (`None`: the store failed; logged).
-        settled: Option<Settled>,
+        /// What the settlement charges: the provider's usage at the catalog's prices (or
+        /// the hold, without usage).
+        charged: Credits,
     },
     /// A stream: its SSE text as it comes.
     Stream(mpsc::Receiver<Bytes>),
     /// The provider failed before any output; the hold was released.
     Failed(String),
+    /// The ledger refused the claim (its code), or the store failed (`None`); the
+    /// provider's request, if it was started, was cancelled.
+    Refused(ClaimError),
 }
 
-/// Starts the call in its own task and returns how it started.
+/// Starts the call in its own task — from the claim on, so that a client that leaves
+/// cannot strand a claim — and returns how it started.
 pub(crate) async fn start(call: Call) -> Started {
     let (tx, rx) = oneshot::channel();
     tokio::spawn(call.run(tx));
@@ -69,9 +84,45 @@ pub(crate) async fn start(call: Call) -> Started {
 }
 
 impl Call {
-    async fn run(self, started: oneshot::Sender<Started>) {
-        let idle = self.proxy.idle;
-        let sent = tokio::time::timeout(idle, self.proxy.request(self.body.clone()).send()).await;
+    async fn run(mut self, started: oneshot::Sender<Started>) {
+        let (claimed, durable) = match ledger::claim(&self.service, &self.account, &self.hold, self.device.as_deref()).await {
+            Ok(c) => c,
+            Err(e) => {
+                let _ = started.send(Started::Refused(e));
+                return;
+            }
+        };
+        let deadline = Instant::now() + self.proxy.call_limit;
+        self.hold_amount = claimed.amount;
+        self.operation = claimed.operation;
+        let markup = price::markup(&self.proxy.catalog, &self.operation);
+        let Some(cap) = limits::max_tokens_within(&self.proxy.catalog, &self.model, markup, self.hold_amount, self.prompt_bound) else {
+            if let Err(e) = durable.wait().await {
+                let _ = started.send(Started::Refused(e));
+                return;
+            }
+            self.settle(None, "the hold cannot pay for the prompt").await;
+            let message = "the hold cannot pay for this prompt at the model's prices; it was released";
+            let _ = started.send(Started::Refused((Some(ErrorCode::HoldTooSmall), message.into())));
+            return;
+        };
+        limits::rewrite(&mut self.request, cap, self.stream);
+        let body = serde_json::to_vec(&self.request).unwrap_or_default();
+        // The provider's request starts now, racing the claim's commit (`ledger`): its
+        // answer is read only once the claim is durable.
+        let headers_within = self.proxy.idle.min(self.proxy.call_limit);
+        let send = tokio::spawn(tokio::time::timeout(headers_within, self.proxy.request(body).send()));
+        if let Err(e) = durable.wait().await {
+            send.abort();
+            tracing::warn!(hold = %self.hold, error = %e.1, "the claim failed after the provider's request started; it was cancelled");
+            let _ = started.send(Started::Refused(e));
+            return;
+        }
+        let Ok(sent) = send.await else {
+            self.settle(None, "the provider's request failed").await;
+            let _ = started.send(Started::Failed("the provider's request failed; the hold was released".into()));
+            return;
+        };
         let mut resp = match sent {
             Ok(Ok(r)) if r.status().is_success() => r,
             Ok(Ok(r)) => {
@@ -95,7 +146,7 @@ impl Call {
         if !self.stream {
             let mut body = Vec::new();
             loop {
-                match tokio::time::timeout(idle, resp.chunk()).await {
+                match tokio::time::timeout(self.wait(deadline), resp.chunk()).await {
                     Ok(Ok(Some(c))) if body.len() + c.len() <= MAX_ANSWER_BYTES => body.extend_from_slice(&c),
                     Ok(Ok(None)) => break,
                     _ => {
@@ -107,8 +158,10 @@ impl Call {
             }
             let answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
             let usage = self.usage_or_hold(usage::from_answer(&answer));
-            let settled = self.settle(Some(usage), "answered").await;
-            let _ = started.send(Started::Whole { status: 200, body: Bytes::from(body), settled });
+            let _ = started.send(Started::Whole { status: 200, body: Bytes::from(body), charged: usage });
+            // After the answer, off the client's path: a crash before this commits leaves
+            // an abandoned claim, charged the hold in full.
+            self.settle(Some(usage), "answered").await;
             return;
         }
         let (tx, rx) = mpsc::channel::<Bytes>(64);
@@ -117,7 +170,7 @@ impl Call {
         let mut pending: Vec<u8> = Vec::new();
         let (mut output, mut reported, mut failed) = (false, None::<Reported>, false);
         loop {
-            let chunk = match tokio::time::timeout(idle, resp.chunk()).await {
+            let chunk = match tokio::time::timeout(self.wait(deadline), resp.chunk()).await {
                 Ok(Ok(Some(c))) => c,
                 Ok(Ok(None)) => break,
                 _ => {
@@ -146,16 +199,17 @@ impl Call {
                 }
             }
         }
-        let settled = match (reported, output) {
-            (Some(u), _) => self.settle(Some(self.price(&u)), "streamed").await,
-            (None, false) => {
-                self.settle(None, "the stream ended before any output").await;
-                None
-            }
-            (None, true) => self.settle(Some(self.usage_or_hold(None)), "streamed").await,
+        let usage = match (reported, output) {
+            (Some(u), _) => Some(self.price(&u)),
+            (None, false) => None,
+            (None, true) => Some(self.usage_or_hold(None)),
         };
+        if usage.is_none() {
+            // Released before the client hears of the failure.
+            self.settle(None, "the stream ended before any output").await;
+        }
         if listening {
-            let last = if failed || settled.is_none() {
+            let last = if failed || usage.is_none() {
                 let msg =
                     if output { "the provider's stream broke off" } else { "the provider failed before any output; the hold was released" };
                 serde_json::json!({"error": {"code": "UPSTREAM_FAILED", "message": msg}}).to_string()
@@ -164,6 +218,18 @@ impl Call {
             };
             let _ = tx.send(Bytes::from(format!("data: {last}\n\n"))).await;
         }
+        // The response ends here; the settlement follows off the client's path (a crash
+        // before it commits leaves an abandoned claim, charged the hold in full).
+        drop(tx);
+        if let Some(u) = usage {
+            self.settle(Some(u), "streamed").await;
+        }
+    }
+
+    /// How long to wait for the provider's next bytes: its idle limit, within the call's
+    /// deadline.
+    fn wait(&self, deadline: Instant) -> Duration {
+        self.proxy.idle.min(deadline.saturating_duration_since(Instant::now()))
     }
 
     /// The credits of reported usage, or the whole hold when there is none (logged).
@@ -191,7 +257,7 @@ impl Call {
         match ledger::settle(&self.service, &self.account, &self.hold, usage).await {
             Ok(s) => {
                 let usage = usage.map(|u| u.to_plain_string()).unwrap_or_else(|| "released".into());
-                tracing::info!(hold = %self.hold, usage = %usage, charged = %s.charged, overdraft = %s.overdraft, first = s.first, why, "proxied call settled");
+                tracing::info!(hold = %self.hold, usage = %usage, charged = %s.charged, overdraft = %s.overdraft, unpaid = %s.unpaid, first = s.first, why, "proxied call settled");
                 Some(s)
             }
             Err(e) => {

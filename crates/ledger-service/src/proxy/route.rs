@@ -13,8 +13,8 @@
 //! | 402 | `HOLD_TOO_SMALL` | the hold cannot pay for the prompt and one output token (the hold is released) |
 //! | 502 | `UPSTREAM_FAILED` | the provider failed before any output (the hold is released) |
 
+use super::limits;
 use super::relay::{self, Call, Started};
-use super::{ledger, limits, price};
 use crate::auth::{Caller, Refusal};
 use crate::reply::error;
 use crate::routes::AppState;
@@ -23,11 +23,14 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use credit_meter_protocol::error::ErrorCode;
+use credit_meter_protocol::money::Credits;
 use std::sync::Arc;
 
 /// The header naming the hold that pays.
 pub(crate) const HOLD_HEADER: &str = "x-credit-hold";
-/// The response header with the credits a non-streamed call was charged (drawn + overdraft + unpaid).
+/// The response header with the credits a non-streamed call is charged: the provider's
+/// usage at the catalog's prices (or the hold, without usage), which the settlement
+/// committed right after the answer draws, records as overdraft or leaves unpaid.
 pub(crate) const CHARGED_HEADER: &str = "x-credit-charged";
 
 fn status_of(code: ErrorCode) -> u16 {
@@ -54,7 +57,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, headers: Heade
     else {
         return error(402, ErrorCode::HoldNotOpen, "send X-Credit-Hold: the id of an open hold that pays for the call");
     };
-    let mut request: serde_json::Value = match serde_json::from_slice(&body) {
+    let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
         Err(_) => return error(400, ErrorCode::BadRequest, "the body is not a JSON chat completion request"),
     };
@@ -62,47 +65,26 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, headers: Heade
         Ok((m, s)) => (m.clone(), s),
         Err((code, message)) => return error(status_of(code), code, &message),
     };
-    let claimed = match ledger::claim(&app.service, &claims.account, &hold, claims.device.as_deref()).await {
-        Ok(c) => c,
-        Err((Some(code), message)) => {
-            tracing::info!(code = code.as_str(), "proxy refused a hold");
-            return error(status_of(code), code, &message);
-        }
-        Err((None, e)) => {
-            tracing::error!(error = %e, "claiming a hold failed; nothing sent to the provider");
-            return error(503, ErrorCode::StorageFailed, "the ledger could not claim the hold; nothing was sent, try again");
-        }
-    };
-    let markup = price::markup(&proxy.catalog, &claimed.operation);
-    let prompt_bound = u64::try_from(body.len()).unwrap_or(u64::MAX);
-    let Some(cap) = limits::max_tokens_within(&proxy.catalog, &model, markup, claimed.amount, prompt_bound) else {
-        if let Err(e) = ledger::settle(&app.service, &claims.account, &hold, None).await {
-            tracing::error!(error = %e, "releasing a hold too small for its prompt failed");
-        }
-        return error(402, ErrorCode::HoldTooSmall, "the hold cannot pay for this prompt at the model's prices; it was released");
-    };
-    limits::rewrite(&mut request, cap, stream);
     let call = Call {
         proxy: Arc::clone(&proxy),
         service: Arc::clone(&app.service),
         account: claims.account.clone(),
         hold,
-        hold_amount: claimed.amount,
+        device: claims.device.clone(),
         model,
-        operation: claimed.operation,
-        body: serde_json::to_vec(&request).unwrap_or_default(),
+        request,
+        prompt_bound: u64::try_from(body.len()).unwrap_or(u64::MAX),
         stream,
+        hold_amount: Credits::ZERO,
+        operation: String::new(),
     };
     match relay::start(call).await {
-        Started::Whole { status, body, settled } => {
+        Started::Whole { status, body, charged } => {
             let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            if let Some(s) = settled {
-                let total = s.charged.checked_add(s.overdraft).and_then(|x| x.checked_add(s.unpaid)).unwrap_or(s.charged);
-                if let Ok(v) = HeaderValue::from_str(&total.to_plain_string()) {
-                    r.headers_mut().insert(CHARGED_HEADER, v);
-                }
+            if let Ok(v) = HeaderValue::from_str(&charged.to_plain_string()) {
+                r.headers_mut().insert(CHARGED_HEADER, v);
             }
             r
         }
@@ -115,5 +97,13 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, headers: Heade
             r
         }
         Started::Failed(message) => error(502, ErrorCode::UpstreamFailed, &message),
+        Started::Refused((Some(code), message)) => {
+            tracing::info!(code = code.as_str(), "proxy refused a hold");
+            error(status_of(code), code, &message)
+        }
+        Started::Refused((None, e)) => {
+            tracing::error!(error = %e, "claiming a hold failed; nothing was answered from the provider");
+            error(503, ErrorCode::StorageFailed, "the ledger could not claim the hold; nothing was charged, try again")
+        }
     }
 }

@@ -16,7 +16,11 @@
 //! The client's own `commit` or `release` of a claimed hold is answered `applied` with
 //! `settledBy: "proxy"` and charges nothing: the proxy's settlement amounts when it has
 //! settled (see [`client_result`]). A claimed hold that is never settled (the proxy's
-//! process died mid-call) stays open until it expires like any orphaned hold.
+//! process died mid-call, after the claim was saved and before the settlement was) is
+//! *abandoned*: a ledger that runs a proxy settles it with the hold in full once the claim
+//! is older than the longest a proxied call may last ([`RefLedger::settle_abandoned_claims`]),
+//! exactly once like any settlement — the provider may have produced up to the hold's
+//! worth and nobody can say how much less.
 //!
 //! String API ([`RefLedger::handle_proxy`]), the admin API's shape:
 //!
@@ -42,6 +46,9 @@ pub struct Proxied {
     pub device_id: String,
     /// When the proxy claimed it (the ledger's clock).
     pub claimed_at: i64,
+    /// The hold's amount when it was claimed (what an abandoned claim is charged; `None`
+    /// in records saved before it was kept: the hold's own amount is used).
+    pub amount: Option<Credits>,
     /// How the proxy settled it (`None`: the call is still running, or the proxy died).
     pub settlement: Option<Settlement>,
 }
@@ -127,7 +134,8 @@ impl RefLedger {
             Purpose::Operation { operation, .. } => operation.clone(),
             _ => String::new(),
         };
-        rec.proxied.insert(hold_id.to_string(), Proxied { device_id: owner.clone(), claimed_at: now, settlement: None });
+        let proxied = Proxied { device_id: owner.clone(), claimed_at: now, amount: Some(hold.amount), settlement: None };
+        rec.proxied.insert(hold_id.to_string(), proxied);
         Ok(Claim { hold_id: hold_id.to_string(), device_id: owner, amount: hold.amount, expires_at: hold.expires_at, operation })
     }
 
@@ -172,6 +180,29 @@ impl RefLedger {
             p.settlement = Some(s.clone());
         }
         Ok((s, true))
+    }
+
+    /// Settles every claim of `account_id` still unsettled `older_than_ms` after it was
+    /// made with its hold in full (see the module doc): the proxy that claimed it is gone.
+    /// Returns the holds settled now (none when the account is unknown).
+    pub fn settle_abandoned_claims(&mut self, account_id: &str, now: i64, older_than_ms: i64) -> Vec<(String, Settlement)> {
+        let Some(rec) = self.accounts.get(account_id) else { return Vec::new() };
+        let abandoned: Vec<(String, Credits)> = rec
+            .proxied
+            .iter()
+            .filter(|(_, p)| p.settlement.is_none() && p.claimed_at.saturating_add(older_than_ms) <= now)
+            .filter_map(|(id, p)| {
+                let amount = p.amount.or_else(|| rec.account.state().hold(id).map(|h| h.amount))?;
+                Some((id.clone(), amount))
+            })
+            .collect();
+        let mut settled = Vec::new();
+        for (hold_id, amount) in abandoned {
+            if let Ok((s, true)) = self.settle_hold(account_id, &hold_id, Some(amount), now) {
+                settled.push((hold_id, s));
+            }
+        }
+        settled
     }
 
     /// Runs one proxy command given as JSON at `now` (see the module doc).
@@ -226,5 +257,5 @@ pub(super) fn client_result(seq: u64, p: &Proxied) -> MutationResult {
     }
 }
 
-json_struct!(Proxied { device_id: "deviceId", claimed_at: "claimedAt", settlement: "settlement" = opt });
+json_struct!(Proxied { device_id: "deviceId", claimed_at: "claimedAt", amount: "amount" = opt, settlement: "settlement" = opt });
 json_struct!(Settlement { at: "at", usage: "usage" = opt, charged: "charged", overdraft: "overdraft", unpaid: "unpaid" });

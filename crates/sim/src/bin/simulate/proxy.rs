@@ -3,8 +3,9 @@
 //! and settles each claimed hold later from the "provider's" usage (at most the hold, or
 //! nothing: a failure before output). Its settlement answers are lost now and then (it
 //! settles again), it settles twice at once now and then, and it dies mid-call now and
-//! then (the hold then expires unsettled). It has its own generator so that its choices
-//! do not shift the rest of the seed's.
+//! then: the ledger then settles the abandoned claim with the hold in full once it is
+//! [`ABANDONED_MS`] old (PROTOCOL §6.7), which counts as that hold's one settlement. It
+//! has its own generator so that its choices do not shift the rest of the seed's.
 
 use crate::rng::Rng;
 use credit_meter_ledger_core::reference::proxy::Settlement;
@@ -12,6 +13,10 @@ use credit_meter_ledger_core::reference::RefLedger;
 use credit_meter_protocol::money::Credits;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// How old an unsettled claim is when the ledger settles it as abandoned: twice the
+/// longest call below.
+const ABANDONED_MS: i64 = 240_000;
 
 /// A call in flight.
 #[derive(Debug, Clone)]
@@ -84,8 +89,9 @@ impl ProxyActor {
         self.calls.push(Call { account: account.clone(), hold, usage, due });
     }
 
-    /// Settles the calls due by `t` (all of them when `all`).
-    pub(crate) fn settle_due(&mut self, ledger: &mut RefLedger, t: i64, all: bool) {
+    /// Settles the calls due by `t` (all of them when `all`), then lets the ledger settle
+    /// the abandoned claims of `accounts` (the calls whose proxy died).
+    pub(crate) fn settle_due(&mut self, ledger: &mut RefLedger, accounts: &[(String, &'static str)], t: i64, all: bool) {
         let (due, later): (Vec<Call>, Vec<Call>) = self.calls.drain(..).partition(|c| all || c.due <= t);
         self.calls = later;
         for c in due {
@@ -99,6 +105,12 @@ impl ProxyActor {
                     }
                     Err(e) => self.errors.push(format!("{}/{}: settling a claimed hold failed: {e:?}", c.account, c.hold)),
                 }
+            }
+        }
+        for (account, _) in accounts {
+            for (hold, settlement) in ledger.settle_abandoned_claims(account, t, ABANDONED_MS) {
+                let a = Answered { usage: settlement.usage, settlement, first: true };
+                self.settled.entry((account.clone(), hold)).or_default().push(a);
             }
         }
     }

@@ -438,7 +438,7 @@ impl World {
         self.ops += 1;
         self.t += self.rng.between(0, 1_500);
         self.deliver_due();
-        self.proxy.settle_due(&mut self.ledger, self.t, false);
+        self.proxy.settle_due(&mut self.ledger, &self.accounts, self.t, false);
         self.faults_step();
         let op = OPS[self.rng.weighted(&self.mix)].0;
         let d = self.rng.below(self.devices.len() as u64) as usize;
@@ -471,8 +471,8 @@ impl World {
             dev.offline = false;
             dev.clock_offset = 0;
         }
-        // The proxy's calls end (those whose proxy died never settle).
-        self.proxy.settle_due(&mut self.ledger, self.t, true);
+        // The proxy's calls end (those whose proxy died are settled once abandoned).
+        self.proxy.settle_due(&mut self.ledger, &self.accounts, self.t, true);
         let mut settled = false;
         for _ in 0..100 {
             for d in 0..self.devices.len() {
