@@ -8,22 +8,16 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readFileSync, existsSync } from "node:fs";
-import { startLedgerService } from "../support/ledger-service.mjs";
+import { readFileSync } from "node:fs";
+import { serviceBinary, startLedgerService } from "../support/ledger-service.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const client = await import(join(root, "pkg", "credit_meter.js"));
 client.initSync({ module: readFileSync(join(root, "pkg", "credit_meter_bg.wasm")) });
 
 async function lore() {
-  const bin = process.env.CREDIT_METER_LEDGER_BIN || join(root, "target", "debug", "credit-meter-ledger");
-  assert.ok(existsSync(bin), `the service binary ${bin} is missing: build it (cargo build -p credit-meter-ledger-service) or set CREDIT_METER_LEDGER_BIN`);
-  const service = await startLedgerService(bin, { RUST_LOG: "warn" });
-  const admin = async (cmd) => {
-    const out = JSON.parse(await service.admin(cmd));
-    assert.equal(out.ok, true, JSON.stringify(out));
-    return out.result;
-  };
+  const service = await startLedgerService(serviceBinary(root), { RUST_LOG: "warn" });
+  const admin = service.adminOk;
   await admin({ op: "createAccount", accountId: "lore", policy: "assistLore" });
   await admin({ op: "signup", accountId: "lore" });
   return { service, admin };

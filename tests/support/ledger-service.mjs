@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -15,6 +15,14 @@ export function jwt(secret, claims) {
   const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
   const input = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
   return `${input}.${createHmac("sha256", secret).update(input).digest("base64url")}`;
+}
+
+/** The service binary the Node tests use: CREDIT_METER_LEDGER_BIN, else the debug build
+ * under `root` (scripts/test.sh builds it). */
+export function serviceBinary(root) {
+  const bin = process.env.CREDIT_METER_LEDGER_BIN || join(root, "target", "debug", "credit-meter-ledger");
+  assert.ok(existsSync(bin), `the service binary ${bin} is missing: build it (cargo build -p credit-meter-ledger-service) or set CREDIT_METER_LEDGER_BIN`);
+  return bin;
 }
 
 /** Starts `bin serve`; resolves once it listens. `env`: extra environment (e.g. RUST_LOG). */
@@ -58,6 +66,12 @@ export async function startLedgerService(bin, env = {}) {
     keys: () => call("GET", "/v1/keys"),
     /** An admin command; the answer's text. */
     admin: (cmd) => call("POST", "/v1/admin", JSON.stringify(cmd), adminToken),
+    /** An admin command that must succeed; its result. */
+    adminOk: async (cmd) => {
+      const out = JSON.parse(await call("POST", "/v1/admin", JSON.stringify(cmd), adminToken));
+      assert.equal(out.ok, true, `${JSON.stringify(cmd)}: ${JSON.stringify(out)}`);
+      return out.result;
+    },
     close: async () => {
       child.kill("SIGTERM");
       await exited;
