@@ -146,17 +146,23 @@ export class MeterSession {
     if (allowance) return this.#generateInUnits(estimate, decision, fail, agentId);
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
     this.note("info", "reserve", `hold ${hold.holdId}: ${hold.amount} credits reserved (saved before sending)`);
-    let usage;
-    try {
-      usage = await simulatedAiCall(estimate, fail);
-    } catch (error) {
-      await this.meter.release(hold.holdId);
-      this.note("warn", "release", `${error.code}: hold ${hold.holdId} released, nothing charged`);
-      return { outcome: "released", estimate, decision, hold, error };
-    }
+    const { usage, released } = await this.#callOrRelease(hold, estimate, decision, fail);
+    if (released) return released;
     const settled = await this.meter.commit(hold.holdId, usage);
     this.note("info", "commit", `hold ${hold.holdId}: ${settled.credits} credits committed`);
     return { outcome: "committed", estimate, decision, hold, credits: settled.credits };
+  }
+
+  /** The (simulated) AI call for `hold`: `{usage}`, or, when it failed, the hold released
+   * and `{released}`, the outcome to report. */
+  async #callOrRelease(hold, estimate, decision, fail) {
+    try {
+      return { usage: await simulatedAiCall(estimate, fail) };
+    } catch (error) {
+      await this.meter.release(hold.holdId);
+      this.note("warn", "release", `${error.code}: hold ${hold.holdId} released, nothing charged`);
+      return { released: { outcome: "released", estimate, decision, hold, error } };
+    }
   }
 
   /** `generate` for audio metered in TTS characters: reserved and committed in units. */
@@ -164,14 +170,8 @@ export class MeterSession {
     const args = { operation: "tts", unit: "ttsCharacters", units: estimate.characters };
     const hold = await this.meter.reserve(agentId ? { ...args, agentId } : args);
     this.note("info", "reserve", `hold ${hold.holdId}: ${hold.units} characters set aside, ${hold.amount} credits reserved for the rest`);
-    let usage;
-    try {
-      usage = await simulatedAiCall(estimate, fail);
-    } catch (error) {
-      await this.meter.release(hold.holdId);
-      this.note("warn", "release", `${error.code}: hold ${hold.holdId} released, nothing charged`);
-      return { outcome: "released", estimate, decision, hold, error };
-    }
+    const { usage, released } = await this.#callOrRelease(hold, estimate, decision, fail);
+    if (released) return released;
     const settled = await this.meter.commit(hold.holdId, { units: usage.characters });
     this.note("info", "commit", `hold ${hold.holdId}: ${settled.units} characters committed`);
     return { outcome: "committed", estimate, decision, hold, units: settled.units, credits: hold.amount };
