@@ -139,11 +139,9 @@ export class MeterSession {
       return { outcome: decision.funding, estimate, decision };
     }
     // Audio on an account with a TTS allowance is metered in characters (PROTOCOL.md §12):
-    // the allowance first, the shortfall converted by the ledger's policy.
-    const allowance = estimate.operation === "tts" && estimate.characters
-      ? this.meter.status().allowances.find((a) => a.kind === "ttsCharacters" && a.unitsPerCredit)
-      : null;
-    if (allowance) return this.#generateInUnits(estimate, decision, fail, agentId);
+    // the Meter's decision says so (the allowance first, the shortfall converted by the
+    // ledger's policy).
+    if (decision.unit) return this.#generateInUnits(estimate, decision, fail, agentId);
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
     this.note("info", "reserve", `hold ${hold.holdId}: ${hold.amount} credits reserved (saved before sending)`);
     const { usage, released } = await this.#callOrRelease(hold, estimate, decision, fail);
@@ -167,8 +165,7 @@ export class MeterSession {
 
   /** `generate` for audio metered in TTS characters: reserved and committed in units. */
   async #generateInUnits(estimate, decision, fail, agentId) {
-    const args = { operation: "tts", unit: "ttsCharacters", units: estimate.characters };
-    const hold = await this.meter.reserve(agentId ? { ...args, agentId } : args);
+    const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
     this.note("info", "reserve", `hold ${hold.holdId}: ${hold.units} characters set aside, ${hold.amount} credits reserved for the rest`);
     const { usage, released } = await this.#callOrRelease(hold, estimate, decision, fail);
     if (released) return released;

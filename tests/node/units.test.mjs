@@ -51,8 +51,11 @@ test("issue 22: TTS characters through the Meter draw the allowance, then conver
     const { meter, twice } = await meterOn(service);
     assert.deepEqual([meter.status().balance, tts(meter).remaining, tts(meter).unitsPerCredit], ["490", 3000, "300"]);
 
-    // 93 characters of audio: reserved and committed in characters.
-    const hold = await meter.reserve({ operation: "tts", unit: "ttsCharacters", units: 93 });
+    // 93 characters of audio: the Meter's decision is in characters, and reserving it
+    // reserves them (the allowance covers it: no credits held).
+    const decision = meter.decide({ estimate: meter.estimate({ operation: "tts", characters: 93 }) });
+    assert.deepEqual([decision.funding, decision.unit, decision.units, decision.reserve], ["credits", "ttsCharacters", 93, "0"], decision.reason);
+    const hold = await meter.reserve(decision);
     assert.deepEqual([hold.amount, hold.units], ["0", 93], "the allowance covers it: no credits held");
     await meter.commit(hold.holdId, { units: 93 });
     await meter.sync();

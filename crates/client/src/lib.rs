@@ -37,6 +37,7 @@ pub mod respond;
 pub mod settle;
 pub mod state;
 pub mod sync_error;
+pub mod unit_decision;
 pub mod units;
 pub mod view;
 pub mod waiting;

@@ -243,10 +243,12 @@ pub fn commit_credits(catalog: &Catalog, args: &CommitArgs) -> Result<Credits, M
 }
 
 /// Who pays for `estimate`, against what the machine can spend at `now`
-/// ([`crate::view::Figures::spendable`]).
+/// ([`crate::view::Figures::spendable`]) and, for an operation counted in an allowance's
+/// units, the account's allowance first ([`crate::unit_decision`]).
 pub fn decide(machine: &Machine, catalog: &Catalog, estimate: Estimate, byok: bool, now: i64) -> Result<Decision, DecideError> {
     let balance = machine.figures(now).spendable();
-    funding::decide(catalog, &DecideRequest { estimate, byok, balance: Some(balance) })
+    let decision = funding::decide(catalog, &DecideRequest { estimate: estimate.clone(), byok, balance: Some(balance) })?;
+    Ok(crate::unit_decision::with_allowance(machine, catalog, &estimate, decision, balance, now))
 }
 
 /// Reserves through the machine, refusing with the remedies on insufficient credits.

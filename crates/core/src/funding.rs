@@ -87,6 +87,13 @@ pub struct Decision {
     pub capped: Option<CappedOffer>,
     /// One sentence for the user.
     pub reason: String,
+    /// The allowance whose units pay (`"ttsCharacters"`, `"llmTokens"`), when the Meter
+    /// decided against an account's allowance (PROTOCOL §12): `reserve(decision)` then
+    /// reserves `units` of it, and `reserve` is the credits held for the part the
+    /// allowance does not cover. Absent for a decision in credits.
+    pub unit: Option<String>,
+    /// With `unit`: the units to reserve (the high estimate in that unit).
+    pub units: Option<u64>,
 }
 
 /// Why a decision could not be made.
@@ -169,6 +176,8 @@ pub fn decide(catalog: &Catalog, req: &DecideRequest) -> Result<Decision, Decide
         options: Vec::new(),
         capped: None,
         reason: String::new(),
+        unit: None,
+        units: None,
     };
     if matches!(op.charge, Charge::Free) {
         return Ok(Decision { reason: "This is free: it never costs credits.".into(), ..base });
@@ -263,4 +272,6 @@ json_to!(Decision {
     options: "options",
     capped: "capped",
     reason: "reason",
+    unit: "unit" = opt,
+    units: "units" = opt,
 });

@@ -251,6 +251,15 @@ export interface Decision {
   capped: CappedOffer | null;
   /** One sentence for the user. */
   reason: string;
+  /**
+   * Present when `Meter.decide` decided against the account's allowance for the
+   * operation's units (TTS characters, PROTOCOL §12): `reserve(decision)` then reserves
+   * `units` of it, `reserve` is the credits held for the part the allowance does not
+   * cover, and the hold is committed with `{units}`.
+   */
+  unit?: "ttsCharacters" | "llmTokens";
+  /** With `unit`: the units to reserve. */
+  units?: number;
 }
 /**
  * The largest smaller version of the call that fits the balance. Honour it by estimating
