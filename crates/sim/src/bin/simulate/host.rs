@@ -5,16 +5,15 @@
 //! [`driver::perform`], the mapping of host failures onto transport outcomes and
 //! [`driver::Completed::feed`] — instead of calling the machine's `*_done` methods itself.
 
-use credit_meter_client::driver::{self, Completed};
+use credit_meter_client::driver;
 use credit_meter_client::host::{Callback, Exchange, Host, HostError};
 use credit_meter_client::{Action, Machine};
+use credit_meter_sim::harness::block_on;
 use std::cell::RefCell;
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 
 /// A host whose answers the world has already decided: `load` returns the stored value,
-/// the next exchange returns `answer`.
+/// the next exchange returns `answer` — every call is ready at once, so the harness's
+/// `block_on` runs it.
 #[derive(Debug)]
 pub(crate) struct DecidedHost {
     stored: Option<String>,
@@ -48,29 +47,31 @@ impl Host for DecidedHost {
     }
 }
 
-/// Runs a future that never waits (every [`DecidedHost`] call is ready at once).
-fn ready<F: Future>(future: F) -> Option<F::Output> {
-    let mut cx = Context::from_waker(Waker::noop());
-    match pin!(future).poll(&mut cx) {
-        Poll::Ready(v) => Some(v),
-        Poll::Pending => None,
-    }
-}
-
 /// What the machine opens from: the host's `load()`.
 pub(crate) fn load(host: &DecidedHost) -> Option<String> {
-    ready(host.load()).and_then(Result::ok).flatten()
+    block_on(host.load()).ok().flatten()
 }
 
 /// Completes `action` with the host's decided answer and feeds it to `machine` at `now`
-/// (the driver's loop step). Returns whether the machine took an answer.
-pub(crate) fn complete(machine: &mut Machine, action: Action, host: &DecidedHost, now: i64) -> bool {
-    let Some(completed): Option<Completed> = ready(driver::perform(host, action)) else { return false };
-    completed.feed(machine, now);
-    true
+/// (the driver's loop step).
+pub(crate) fn complete(machine: &mut Machine, action: Action, host: &DecidedHost, now: i64) {
+    block_on(driver::perform(host, action)).feed(machine, now);
+}
+
+fn request_callback(push: bool) -> Callback {
+    if push {
+        Callback::Push
+    } else {
+        Callback::Pull
+    }
 }
 
 /// A push or pull callback that rejected (the network failed).
 pub(crate) fn rejected(push: bool) -> HostError {
-    HostError::Rejected(if push { Callback::Push } else { Callback::Pull }, "network error".into())
+    HostError::Rejected(request_callback(push), "network error".into())
+}
+
+/// A push or pull callback the driver gave up on after `ms`.
+pub(crate) fn timed_out(push: bool, ms: i64) -> HostError {
+    HostError::TimedOut(request_callback(push), u32::try_from(ms).unwrap_or(u32::MAX))
 }

@@ -181,10 +181,7 @@ impl World {
                     let answer = match outcome {
                         Outcome::Body(b) => Ok(b),
                         Outcome::Failed => Err(crate::host::rejected(push)),
-                        Outcome::Timeout => Err(HostError::TimedOut(
-                            if push { Callback::Push } else { Callback::Pull },
-                            u32::try_from(crate::net::HOST_TIMEOUT_MS).unwrap_or(u32::MAX),
-                        )),
+                        Outcome::Timeout => Err(crate::host::timed_out(push, crate::net::HOST_TIMEOUT_MS)),
                     };
                     let action =
                         if push { Action::Push { token, request: String::new() } } else { Action::Pull { token, request: String::new() } };
