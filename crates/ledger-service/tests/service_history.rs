@@ -34,19 +34,20 @@ impl Db {
     }
 
     fn holds(&self) -> Vec<HoldRow> {
-        let q = "SELECT hold_id, hold, owner FROM closed_holds WHERE account_id = 'demo' ORDER BY hold_id";
-        match self {
-            Db::Sqlite(p) => {
-                let c = rusqlite::Connection::open(p).unwrap();
-                let mut s = c.prepare(q).unwrap();
-                s.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect()
-            }
-            Db::Postgres(u) => pg(u).query(q, &[]).unwrap().iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect(),
-        }
+        self.rows("SELECT hold_id, hold, owner FROM closed_holds WHERE account_id = 'demo' ORDER BY hold_id")
     }
 
     fn fingerprints(&self) -> Vec<SeenRow> {
-        let q = "SELECT device_id, fingerprint, seq FROM fingerprints WHERE account_id = 'demo' ORDER BY device_id, seq";
+        self.rows("SELECT device_id, fingerprint, seq FROM fingerprints WHERE account_id = 'demo' ORDER BY device_id, seq")
+    }
+
+    /// The three columns of every row `q` selects.
+    fn rows<A, B, C>(&self, q: &str) -> Vec<(A, B, C)>
+    where
+        A: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>,
+        B: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>,
+        C: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>,
+    {
         match self {
             Db::Sqlite(p) => {
                 let c = rusqlite::Connection::open(p).unwrap();
