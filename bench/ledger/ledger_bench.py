@@ -94,8 +94,9 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(len(xs) * p))] if xs else float("nan")
 
 
-def prefill(svc, names, pushes, batch=250):
-    """Gives each account `pushes` reserve + commit pairs of history, `batch` pairs a push."""
+def each_account(svc, names, work, threads=2):
+    """Runs `work(connection, account)` for every account in `names`, on `threads` threads
+    that each take the next account from one shared queue."""
     it, lock = iter(names), threading.Lock()
 
     def run():
@@ -105,18 +106,27 @@ def prefill(svc, names, pushes, batch=250):
                 a = next(it, None)
             if a is None:
                 return
-            for start in range(0, pushes, batch):
-                ms = []
-                for k in range(start, min(pushes, start + batch)):
-                    s = 2 * k + 1
-                    ms += [{"type": "reserve", "seq": s, "at": 0, "holdId": f"d:{s}", "amount": "1", "operation": "flashcards.generate"},
-                           {"type": "commit", "seq": s + 1, "at": 0, "holdId": f"d:{s}", "amount": "1"}]
-                out = svc.call(c, "/v1/push", json.dumps({"v": 2, "accountId": a, "deviceId": "d", "mutations": ms}), jwt(a))
-                assert all(r["status"] == "applied" for r in out["results"]), a
+            c = work(c, a) or c
 
-    ts = [threading.Thread(target=run) for _ in range(2)]
+    ts = [threading.Thread(target=run) for _ in range(threads)]
     [t.start() for t in ts]
     [t.join() for t in ts]
+
+
+def prefill(svc, names, pushes, batch=250):
+    """Gives each account `pushes` reserve + commit pairs of history, `batch` pairs a push."""
+
+    def work(c, a):
+        for start in range(0, pushes, batch):
+            ms = []
+            for k in range(start, min(pushes, start + batch)):
+                s = 2 * k + 1
+                ms += [{"type": "reserve", "seq": s, "at": 0, "holdId": f"d:{s}", "amount": "1", "operation": "flashcards.generate"},
+                       {"type": "commit", "seq": s + 1, "at": 0, "holdId": f"d:{s}", "amount": "1"}]
+            out = svc.call(c, "/v1/push", json.dumps({"v": 2, "accountId": a, "deviceId": "d", "mutations": ms}), jwt(a))
+            assert all(r["status"] == "applied" for r in out["results"]), a
+
+    each_account(svc, names, work)
 
 
 def record_bytes(db, names):
@@ -224,34 +234,26 @@ def fill(svc, mutations, threads=2):
     per = 1_000
     accounts = [f"fill-{i}" for i in range((mutations + per - 1) // per)]
     create_accounts(svc, accounts)
-    it = iter(accounts)
-    lock = threading.Lock()
 
-    def run():
-        c = svc.conn()
-        while True:
-            with lock:
-                a = next(it, None)
-            if a is None:
-                return
-            ms = []
-            for k in range(per // 2):
-                s = 2 * k + 1
-                ms += [{"type": "reserve", "seq": s, "at": 0, "holdId": f"d:{s}", "amount": "1", "operation": "flashcards.generate"},
-                       {"type": "release", "seq": s + 1, "at": 0, "holdId": f"d:{s}"}]
-            body = json.dumps({"v": 2, "accountId": a, "deviceId": "d", "mutations": ms})
-            for attempt in range(5):  # a lost connection: send again (answered as duplicates)
-                try:
-                    out = svc.call(c, "/v1/push", body, jwt(a))
-                    break
-                except (OSError, http.client.HTTPException):
-                    c = svc.conn()
-            done = sum(r["status"] == "applied" or r.get("original") == "applied" for r in out["results"])
-            assert done == per, (a, done)
+    def work(c, a):
+        """One account's push; returns the connection to go on with (a fresh one after a loss)."""
+        ms = []
+        for k in range(per // 2):
+            s = 2 * k + 1
+            ms += [{"type": "reserve", "seq": s, "at": 0, "holdId": f"d:{s}", "amount": "1", "operation": "flashcards.generate"},
+                   {"type": "release", "seq": s + 1, "at": 0, "holdId": f"d:{s}"}]
+        body = json.dumps({"v": 2, "accountId": a, "deviceId": "d", "mutations": ms})
+        for attempt in range(5):  # a lost connection: send again (answered as duplicates)
+            try:
+                out = svc.call(c, "/v1/push", body, jwt(a))
+                break
+            except (OSError, http.client.HTTPException):
+                c = svc.conn()
+        done = sum(r["status"] == "applied" or r.get("original") == "applied" for r in out["results"])
+        assert done == per, (a, done)
+        return c
 
-    ts = [threading.Thread(target=run) for _ in range(threads)]
-    [t.start() for t in ts]
-    [t.join() for t in ts]
+    each_account(svc, accounts, work, threads)
     return len(accounts) * per
 
 
