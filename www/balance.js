@@ -76,9 +76,10 @@ function refundCell(g, ledgerGrants, onRefund) {
     b.type = "button";
     b.className = "link";
     b.textContent = "Refund";
-    b.setAttribute("aria-label", `Refund the unused credits of ${describeGrant(g, ledgerGrants)}`);
+    const name = describeGrant(g, ledgerGrants);
+    b.setAttribute("aria-label", `Refund the unused credits of ${name}`);
     b.setAttribute("data-testid", `refund-${purchaseId}`);
-    b.addEventListener("click", () => onRefund(purchaseId, describeGrant(g, ledgerGrants)));
+    b.addEventListener("click", () => onRefund(purchaseId, name));
     td.append(" ", b);
   }
   return td;

@@ -15,13 +15,13 @@ function el(tag, props = {}, ...children) {
 async function refresh(standIn, path, list, describe, none) {
   try {
     const items = await (await fetch(`${standIn}/${path}`)).json();
-    const rows = items.length ? items.slice().reverse().map((m) => el("li", { textContent: describe(m) })) : [el("li", { className: "muted", textContent: none })];
+    const lines = items.map(describe);
     // Replaced only when it changed, so a screen reader in the list is not interrupted.
-    const shown = JSON.stringify(items.map(describe));
+    const shown = JSON.stringify(lines);
     if (list.dataset.shown !== shown) {
       list.dataset.shown = shown;
       list.dataset.count = String(items.length);
-      list.replaceChildren(...rows);
+      list.replaceChildren(...(lines.length ? lines.reverse().map((t) => el("li", { textContent: t })) : [el("li", { className: "muted", textContent: none })]));
     }
   } catch {
     list.replaceChildren(el("li", { className: "muted", textContent: "the stand-in is not running (./scripts/demo.sh starts it)" }));
