@@ -90,15 +90,22 @@ function str(v) {
 }
 
 /** Credits the catalog charges for `usage` on MODEL for OPERATION, computed here from the
- * package's catalog (prices per token × tokens, × credits per USD × markup, rounded up
- * to the credit step) — independently of the ledger. */
+ * package's catalog — independently of the ledger: at a fixed token rate
+ * (`tokensPerCredit`: AssistLore's one rate for LLM tokens) all tokens ÷ that rate;
+ * otherwise prices per token × tokens, × credits per USD × markup; rounded up to the
+ * credit step once. */
 function priceOf(usage) {
   const c = pkg.defaultCatalog();
-  const p = c.models.find((m) => m.id === MODEL).pricing;
   const op = c.operations.find((o) => o.id === OPERATION);
-  const markup = dec(op.charge.markup ?? "1");
-  const usd = dec(p.prompt) * BigInt(usage.prompt_tokens) + dec(p.completion) * BigInt(usage.completion_tokens) + dec(p.request ?? "0");
-  const credits = (((usd * dec(c.creditsPerUsd)) / ONE) * markup) / ONE;
+  let credits;
+  if (op.charge.tokensPerCredit !== undefined) {
+    credits = (BigInt(usage.prompt_tokens + usage.completion_tokens) * ONE * ONE) / dec(op.charge.tokensPerCredit);
+  } else {
+    const p = c.models.find((m) => m.id === MODEL).pricing;
+    const markup = dec(op.charge.markup ?? "1");
+    const usd = dec(p.prompt) * BigInt(usage.prompt_tokens) + dec(p.completion) * BigInt(usage.completion_tokens) + dec(p.request ?? "0");
+    credits = (((usd * dec(c.creditsPerUsd)) / ONE) * markup) / ONE;
+  }
   const step = dec(c.creditStep);
   return str(((credits + step - 1n) / step) * step);
 }

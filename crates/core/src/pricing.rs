@@ -43,14 +43,20 @@ pub fn credits_for(
             crate::decimal_ops::div(Decimal::from(usage.characters), per)
                 .ok_or_else(|| CatalogError::Overflow(format!("{} characters at {per} per credit", usage.characters)))?
         }
-        Charge::PerToken { markup } => {
+        Charge::PerToken { tokens_per_credit: Some(per), .. } => {
+            let tokens = usage.input_tokens.saturating_add(usage.output_tokens);
+            crate::decimal_ops::div(Decimal::from(tokens), *per)
+                .ok_or_else(|| CatalogError::Overflow(format!("{tokens} tokens at {per} per credit")))?
+        }
+        Charge::PerToken { markup, .. } => {
+            let markup = markup.map_or(Decimal::ONE, |m| m.value());
             let model = match model {
                 Some(m) => m,
                 None => catalog.model(op.model.as_deref().unwrap_or_default())?,
             };
             let usd = model.usd_for(usage.input_tokens, usage.output_tokens)?;
             let credits = catalog.usd_to_credits(usd)?;
-            crate::decimal_ops::mul(credits.value(), markup.value())
+            crate::decimal_ops::mul(credits.value(), markup)
                 .ok_or_else(|| CatalogError::Overflow(format!("{credits} with markup {markup}")))?
         }
     };
@@ -78,8 +84,21 @@ mod tests {
     }
 
     #[test]
-    fn per_token_normalises_usd_into_credits_and_rounds_once() {
+    fn per_token_at_a_fixed_rate_counts_every_token_and_rounds_once() {
         let c = Catalog::default_catalog();
+        let op = c.operation("message").unwrap();
+        // 1,000 tokens per credit (the AssistLore policy's llmTokens rate): 2,750 → 2.75.
+        assert_eq!(credits_for(&c, op, None, &usage(0, 1800, 950, 0)).unwrap().to_plain_string(), "2.75");
+        let big = c.model("openai/gpt-4o").unwrap();
+        assert_eq!(credits_for(&c, op, Some(big), &usage(0, 1800, 950, 0)).unwrap().to_plain_string(), "2.75");
+        let thirds = Catalog::parse(&crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""tokensPerCredit": "3000""#)).unwrap();
+        // 1000 / 3000 = 0.333… → up to the 0.001 step once.
+        assert_eq!(credits_for(&thirds, thirds.operation("message").unwrap(), None, &usage(0, 1000, 0, 0)).unwrap().to_plain_string(), "0.334");
+    }
+
+    #[test]
+    fn per_token_normalises_usd_into_credits_and_rounds_once() {
+        let c = Catalog::parse(&crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""markup": "1""#)).unwrap();
         let op = c.operation("message").unwrap();
         // 1800 × 0.00000015 + 950 × 0.0000006 = 0.00084 USD × 200 = 0.168 credits.
         assert_eq!(credits_for(&c, op, None, &usage(0, 1800, 950, 0)).unwrap().to_plain_string(), "0.168");

@@ -204,7 +204,17 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         locks: locks::AccountLocks::new(4096),
         metrics: metrics::Metrics::default(),
     });
+    let proxy = proxy_from(&o)?;
     if o.demo {
+        // The demo's agent account is AssistLore's: its allowances' rates must be the
+        // ones the proxy's catalog charges (one source of truth per rate).
+        if let Some(p) = &proxy {
+            let policy = credit_meter_ledger_core::model::Policy::assist_lore();
+            proxy::rates::check(&p.catalog, &policy).map_err(|e| {
+                use credit_meter_protocol::error::Coded;
+                format!("{}: the catalog and the demo's AssistLore policy disagree: {e}", e.code().as_str())
+            })?;
+        }
         demo::set_up(&service).await?;
     }
     let demo = if o.demo { secret.as_deref().map(demo::Demo::new) } else { None };
@@ -221,7 +231,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         demo,
         push_rate: Arc::new(rate::PushRate::new(o.pushes_per_minute)),
         payments,
-        proxy: proxy_from(&o)?,
+        proxy,
     };
 
     // Keys are re-read periodically: `keys rotate` needs no restart.

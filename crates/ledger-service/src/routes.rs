@@ -156,7 +156,9 @@ pub(crate) fn admin_account(body: &str) -> Option<String> {
     json::from_str::<Value>(body).ok()?.get("accountId")?.as_str().map(str::to_string)
 }
 
-/// `POST /v1/admin`: the admin token only.
+/// `POST /v1/admin`: the admin token only. While the AI proxy runs, a `createAccount`
+/// whose policy converts an allowance at another rate than the proxy's catalog charges
+/// its operations is refused with `BAD_CATALOG` (`proxy::rates`).
 pub(crate) async fn admin(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match app.caller(&headers) {
         Ok(Caller::Admin) => {}
@@ -167,6 +169,11 @@ pub(crate) async fn admin(State(app): State<AppState>, headers: HeaderMap, body:
         Ok(b) => b,
         Err(r) => return r,
     };
+    if let (Some(proxy), Some(policy)) = (&app.proxy, crate::proxy::rates::created_policy(&body)) {
+        if let Err(e) = crate::proxy::rates::check(&proxy.catalog, &policy) {
+            return error(400, ErrorCode::BadCatalog, &format!("the proxy's catalog and this policy disagree: {e}"));
+        }
+    }
     match admin_account(&body) {
         Some(account) => app.run(Op::Admin, account, body, None).await,
         None => app.unparsed(Op::Admin, &body),

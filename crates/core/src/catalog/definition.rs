@@ -103,10 +103,21 @@ pub enum Charge {
         /// Credits for one card.
         credits_per_card: Credits,
     },
-    /// Tokens × the model's USD price × `creditsPerUsd` × `markup`.
+    /// Per LLM token (prompt and completion), given as at most one of a markup on the
+    /// model's price or a fixed number of tokens per credit:
+    /// - `markup` (the default, 1): tokens × the model's USD price × `creditsPerUsd` ×
+    ///   `markup` — the price follows the model;
+    /// - `tokensPerCredit`: a fixed rate whatever the model — a call costs
+    ///   `(input + output tokens) ÷ tokensPerCredit`, rounded up once to the step. It
+    ///   must equal the ledger policy's `unitsPerCredit` for `llmTokens` when the account
+    ///   has that allowance (see [`super::Catalog::check_unit_rate`]), so that a message
+    ///   paid in credits and one paid from the allowance cost the same.
     PerToken {
-        /// Multiplier on the model's price (1 = at cost).
-        markup: Credits,
+        /// Multiplier on the model's price (1 = at cost); `None`: 1, unless
+        /// `tokens_per_credit` is given.
+        markup: Option<Credits>,
+        /// Tokens one credit buys (> 0), whatever the model.
+        tokens_per_credit: Option<rust_decimal::Decimal>,
     },
     /// Credits per text-to-speech character, given as exactly one of a price per character
     /// or a number of characters per credit. The second form states a rate such as 300
@@ -132,7 +143,26 @@ fn one() -> Credits {
     Credits::from_u64(1).unwrap_or_default()
 }
 
+/// How a per-token operation is priced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRate {
+    /// At the model's USD price × `creditsPerUsd` × this markup.
+    Markup(Credits),
+    /// At this many tokens per credit, whatever the model.
+    Fixed(rust_decimal::Decimal),
+}
+
 impl Charge {
+    /// A per-token operation's rate (`None` for other charges): the fixed rate when the
+    /// catalog gives `tokensPerCredit`, otherwise the markup (1 when absent).
+    pub fn token_rate(&self) -> Option<TokenRate> {
+        match self {
+            Charge::PerToken { tokens_per_credit: Some(n), .. } => Some(TokenRate::Fixed(*n)),
+            Charge::PerToken { markup, .. } => Some(TokenRate::Markup(markup.unwrap_or_else(one))),
+            _ => None,
+        }
+    }
+
     /// The rule's name as it appears in JSON (`"perCard"`, `"free"`, …).
     pub fn kind(&self) -> &'static str {
         match self {
@@ -176,7 +206,7 @@ json_struct!(OperationDefinition [deny] {
 });
 json_tagged!(Charge, "kind" [deny] {
     PerCard "perCard" { credits_per_card: "creditsPerCard" },
-    PerToken "perToken" { markup: "markup" = (one()) },
+    PerToken "perToken" { markup: "markup" = opt, tokens_per_credit: "tokensPerCredit" = opt },
     PerCharacter "perCharacter" { credits_per_character: "creditsPerCharacter" = opt, characters_per_credit: "charactersPerCredit" = opt },
     Flat "flat" { credits: "credits" },
     Free "free" {},

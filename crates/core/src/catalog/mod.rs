@@ -13,7 +13,7 @@ mod index;
 mod unit_rate;
 mod validate;
 
-pub use definition::{CatalogDefinition, Charge, ModelDefinition, ModelPricing, OperationDefinition, PackageDefinition};
+pub use definition::{CatalogDefinition, Charge, ModelDefinition, ModelPricing, OperationDefinition, PackageDefinition, TokenRate};
 
 use crate::decimal_ops::{add, ceil, div, mul};
 use crate::error::{Coded, BAD_CATALOG, UNKNOWN_MODEL, UNKNOWN_OPERATION};

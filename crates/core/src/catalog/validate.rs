@@ -105,9 +105,20 @@ fn validate_operation(op: &super::OperationDefinition, models: &IdIndex) -> Resu
         Charge::Flat { credits } if credits.is_zero() => {
             Err(invalid(format!("operation {id:?}: flat credits must be above zero (use kind \"free\")")))
         }
-        Charge::PerToken { markup } => {
-            if markup.is_zero() {
-                return Err(invalid(format!("operation {id:?}: markup must be above zero (use kind \"free\")")));
+        Charge::PerToken { markup, tokens_per_credit } => {
+            match (markup, tokens_per_credit) {
+                (Some(_), Some(_)) => {
+                    return Err(invalid(format!(
+                        "operation {id:?}: give at most one of markup (priced by the model) or tokensPerCredit (a fixed rate)"
+                    )))
+                }
+                (Some(m), None) if m.is_zero() => {
+                    return Err(invalid(format!("operation {id:?}: markup must be above zero (use kind \"free\")")))
+                }
+                (None, Some(n)) if *n <= rust_decimal::Decimal::ZERO => {
+                    return Err(invalid(format!("operation {id:?}: tokensPerCredit must be above zero (use kind \"free\")")))
+                }
+                _ => {}
             }
             if op.model.is_none() {
                 return Err(invalid(format!("operation {id:?}: a perToken operation needs a default model")));

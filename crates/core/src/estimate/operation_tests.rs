@@ -46,7 +46,12 @@ fn explicit_card_count_overrides_the_note() {
 fn message_from_explicit_tokens() {
     let r = EstimateRequest { input_tokens: Some(Count(1800)), output_tokens: Some(Count(950)), ..req("message") };
     let e = estimate(&cat(), &r).unwrap();
-    assert_eq!(e.credits.expected.to_plain_string(), "0.168");
+    // 2,750 tokens at the catalog's fixed 1,000 tokens per credit.
+    assert_eq!(e.credits.expected.to_plain_string(), "2.75");
+    let priced_by_model = crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""markup": "1""#);
+    let e2 = estimate(&Catalog::parse(&priced_by_model).unwrap(), &r).unwrap();
+    // 1800 × 0.00000015 + 950 × 0.0000006 = 0.00084 USD × 200 credits per USD.
+    assert_eq!(e2.credits.expected.to_plain_string(), "0.168");
     assert_eq!(e.credits.low, e.credits.high);
     assert!(!e.byok_allowed);
 }
@@ -66,7 +71,13 @@ fn model_and_encoding_choice() {
     let base = EstimateRequest { text: Some("Hello there, how are you today?".into()), ..req("message") };
     let cheap = estimate(&cat(), &base).unwrap();
     let dear = estimate(&cat(), &EstimateRequest { model: Some("openai/gpt-4o".into()), ..base.clone() }).unwrap();
-    assert!(dear.credits.expected > cheap.credits.expected);
+    // A fixed token rate: the model does not change the price…
+    assert_eq!(dear.credits.expected, cheap.credits.expected);
+    // …a markup on the model's price does.
+    let priced_by_model = Catalog::parse(&crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""markup": "1""#)).unwrap();
+    let cheap2 = estimate(&priced_by_model, &base).unwrap();
+    let dear2 = estimate(&priced_by_model, &EstimateRequest { model: Some("openai/gpt-4o".into()), ..base.clone() }).unwrap();
+    assert!(dear2.credits.expected > cheap2.credits.expected);
     let turbo = estimate(&cat(), &EstimateRequest { model: Some("openai/gpt-4-turbo".into()), ..base.clone() }).unwrap();
     assert_eq!(turbo.encoding, Some(Encoding::Cl100kBase));
     let err = estimate(&cat(), &EstimateRequest { model: Some("acme/none".into()), ..base }).unwrap_err();

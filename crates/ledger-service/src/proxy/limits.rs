@@ -1,12 +1,12 @@
 //! What a proxied request may ask for: a catalog model, text messages, one choice, and
-//! at most the `max_tokens` whose worst-case cost at the catalog's prices fits the hold.
+//! at most the `max_tokens` whose worst-case cost at the catalog's rate fits the hold.
 //!
 //! The prompt's tokens are not known before the provider counts them, so they are bounded
 //! by the request body's length in bytes: every token of a byte-level BPE tokenizer is at
 //! least one byte of the text, and the body holds all of the text plus JSON syntax. Only
 //! text content is accepted for that reason (an image's tokens are not bounded by its URL).
 
-use credit_meter_core::catalog::{Catalog, ModelDefinition};
+use credit_meter_core::catalog::{Catalog, ModelDefinition, TokenRate};
 use credit_meter_protocol::decimal_ops::{div, mul, sub};
 use credit_meter_protocol::error::ErrorCode;
 use credit_meter_protocol::money::Credits;
@@ -46,17 +46,29 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
 }
 
 /// The most completion tokens whose cost, with `prompt_bound` prompt tokens, fits `hold`
-/// at the catalog's prices and `markup` (one credit step kept for rounding). `None`: not
-/// even one.
+/// at `rate` (one credit step kept for rounding): at a fixed rate, the tokens the hold
+/// buys less the prompt's; at the model's prices, what the USD the hold buys leaves after
+/// the prompt (and any per-request price), × the markup. `None`: not even one.
 pub(crate) fn max_tokens_within(
     catalog: &Catalog,
     model: &ModelDefinition,
-    markup: Decimal,
+    rate: TokenRate,
     hold: Credits,
     prompt_bound: u64,
 ) -> Option<u64> {
-    let per_usd = mul(catalog.credits_per_usd(), markup)?;
     let credits = sub(hold.value(), catalog.credit_step().value())?;
+    let markup = match rate {
+        TokenRate::Fixed(per) => {
+            if credits <= Decimal::ZERO {
+                return None;
+            }
+            let tokens = mul(credits, per)?.floor().to_u64()?;
+            let n = tokens.checked_sub(prompt_bound)?.min(MAX_OUTPUT_TOKENS);
+            return (n >= 1).then_some(n);
+        }
+        TokenRate::Markup(m) => m.value(),
+    };
+    let per_usd = mul(catalog.credits_per_usd(), markup)?;
     let usd = div(credits, per_usd)?;
     let p = &model.pricing;
     let prompt = mul(p.prompt.value(), Decimal::from(prompt_bound))?;
@@ -97,12 +109,28 @@ mod tests {
         let c = Catalog::default_catalog();
         let m = c.model("openai/gpt-4o-mini").unwrap();
         let hold = Credits::parse("1").unwrap();
-        let n = max_tokens_within(&c, m, Decimal::ONE, hold, 1000).unwrap();
+        let at_cost = TokenRate::Markup(Credits::parse("1").unwrap());
+        let n = max_tokens_within(&c, m, at_cost, hold, 1000).unwrap();
         // (0.999 / 200 − 1000 × 0.00000015) / 0.0000006 = 8075 tokens.
         assert_eq!(n, 8075);
         let usd = m.usd_for(1000, n).unwrap().value() * Decimal::from(200);
         assert!(usd <= hold.value());
-        assert_eq!(max_tokens_within(&c, m, Decimal::ONE, Credits::parse("0.001").unwrap(), 10), None);
+        assert_eq!(max_tokens_within(&c, m, at_cost, Credits::parse("0.001").unwrap(), 10), None);
+    }
+
+    #[test]
+    fn at_a_fixed_rate_the_cap_is_the_tokens_the_hold_buys_less_the_prompt() {
+        let c = Catalog::default_catalog();
+        let m = c.model("openai/gpt-4o-mini").unwrap();
+        let rate = c.operation("message").unwrap().charge.token_rate().unwrap();
+        assert_eq!(rate, TokenRate::Fixed(Decimal::from(1000)));
+        // 0.999 × 1000 = 999 tokens, 300 of them the prompt's.
+        let hold = Credits::parse("1").unwrap();
+        assert_eq!(max_tokens_within(&c, m, rate, hold, 300), Some(699));
+        let cost = super::super::price::credits_for(&c, m, "message", &super::super::usage::Reported { prompt_tokens: 300, completion_tokens: 699, cost: None });
+        assert!(cost.unwrap() <= hold);
+        assert_eq!(max_tokens_within(&c, m, rate, hold, 999), None);
+        assert_eq!(max_tokens_within(&c, m, rate, Credits::parse("0.001").unwrap(), 0), None);
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!    a push) before anything is sent, and one hold pays for one call — anything else is
 //!    refused with a coded error and the provider is never called ([`route`]);
 //! 2. the model must be one of the catalog's and `max_tokens` is capped so that the
-//!    worst case at the catalog's prices fits the hold ([`limits`]);
+//!    worst case at the catalog's rate fits the hold ([`limits`]); the catalog's token rates
+//!    agree with the policies' allowance rates ([`rates`]);
 //! 3. the provider's reported usage, priced by the catalog ([`price`]), **settles** the
 //!    hold on the ledger, exactly once ([`ledger`]); a client that disconnects is still
 //!    charged (the proxy keeps reading the provider to its end), an error before any
@@ -20,6 +21,7 @@
 pub(crate) mod ledger;
 pub(crate) mod limits;
 pub(crate) mod price;
+pub(crate) mod rates;
 pub(crate) mod relay;
 pub(crate) mod route;
 pub(crate) mod usage;

@@ -49,7 +49,7 @@ pub(crate) struct Call {
     pub stream: bool,
     /// The hold's amount (set by the claim; charged in full when the provider reports no usage).
     pub hold_amount: Credits,
-    /// The hold's operation (set by the claim; its markup prices the usage).
+    /// The hold's operation (set by the claim; its token rate prices the usage).
     pub operation: String,
 }
 
@@ -95,14 +95,14 @@ impl Call {
         let deadline = Instant::now() + self.proxy.call_limit;
         self.hold_amount = claimed.amount;
         self.operation = claimed.operation;
-        let markup = price::markup(&self.proxy.catalog, &self.operation);
-        let Some(cap) = limits::max_tokens_within(&self.proxy.catalog, &self.model, markup, self.hold_amount, self.prompt_bound) else {
+        let rate = price::rate(&self.proxy.catalog, &self.operation);
+        let Some(cap) = limits::max_tokens_within(&self.proxy.catalog, &self.model, rate, self.hold_amount, self.prompt_bound) else {
             if let Err(e) = durable.wait().await {
                 let _ = started.send(Started::Refused(e));
                 return;
             }
             self.settle(None, "the hold cannot pay for the prompt").await;
-            let message = "the hold cannot pay for this prompt at the model's prices; it was released";
+            let message = "the hold cannot pay for this prompt at the operation's token rate; it was released";
             let _ = started.send(Started::Refused((Some(ErrorCode::HoldTooSmall), message.into())));
             return;
         };

@@ -256,6 +256,16 @@ impl Policy {
         }
     }
 
+    /// The preset named `name` (`"trueRecall"`, `"assistLore"`), as the admin command
+    /// `createAccount` names it.
+    pub fn preset(name: &str) -> Option<Policy> {
+        match name {
+            "trueRecall" => Some(Policy::true_recall()),
+            "assistLore" => Some(Policy::assist_lore()),
+            _ => None,
+        }
+    }
+
     /// AssistLore: a one-time free grant, monthly plan credits expiring at the cycle's
     /// end (carried forward on upgrade), LLM-token and TTS-character allowances that never
     /// expire, paid agents capped per plan with their own cycles, no refunds, no

@@ -52,9 +52,7 @@ json_tagged_from!(AdminRequest, "op" {
 
 fn policy_from(v: Value) -> Result<Policy, LedgerError> {
     match v.as_str() {
-        Some("trueRecall") => Ok(Policy::true_recall()),
-        Some("assistLore") => Ok(Policy::assist_lore()),
-        Some(other) => Err(LedgerError::BadInput(format!("unknown preset policy {other:?}"))),
+        Some(name) => Policy::preset(name).ok_or_else(|| LedgerError::BadInput(format!("unknown preset policy {name:?}"))),
         None => Policy::from_json(&crate::json::to_string(&v)),
     }
 }
