@@ -1,19 +1,18 @@
 //! Who pays when the account has an allowance for the operation's units (PROTOCOL §12):
 //! the Meter's `decide` sees the allowance the way its `reserve` in units does, so audio an
-//! AssistLore user's TTS characters cover is not refused for want of credits, and the
-//! decision it returns reserves in those units.
+//! AssistLore user's TTS characters cover, or a message its LLM tokens cover, is not
+//! refused for want of credits, and the decision it returns reserves in those units.
 //!
-//! An operation draws on an allowance when its charge counts that allowance's unit — per
-//! character: `ttsCharacters` (the estimate's characters) — and the snapshot gives the
-//! allowance a conversion rate (`unitsPerCredit`). The units then come first; the credits
-//! held are what the rest converts to (`units::plan_reserve`, the ledger's rule).
-//!
-//! Not yet for LLM tokens: the catalog prices a message's tokens at its model's price
-//! (and so does the AI proxy), which is not the allowance's one rate (README "AssistLore",
-//! one source of truth per rate); until the two agree, a message is decided in credits
-//! and an app that meters it in `llmTokens` reserves in units itself.
+//! An operation draws on an allowance when its charge counts that allowance's unit at the
+//! allowance's one rate — per character: `ttsCharacters` (the estimate's characters); per
+//! token at a fixed `tokensPerCredit`: `llmTokens` (the estimate's prompt + completion
+//! tokens) — and the snapshot gives the allowance a conversion rate (`unitsPerCredit`).
+//! The units then come first; the credits held are what the rest converts to
+//! (`units::plan_reserve`, the ledger's rule). A per-token operation priced by its model
+//! (a `markup`) has no one rate to draw units at, so it is decided in credits (README
+//! "AssistLore", one source of truth per rate).
 
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, TokenRate};
 use crate::estimate::Estimate;
 use crate::funding::{self, Decision, Funding, Remedies};
 use crate::machine::Machine;
@@ -21,10 +20,32 @@ use crate::money::Credits;
 use crate::sync_error::SyncError;
 use crate::units;
 
-/// The allowance unit `estimate` counts and how many of it (high, expected), if any.
-fn units_of(estimate: &Estimate) -> Option<(&'static str, u64, u64)> {
+/// What a decision in an allowance's units reserves: the unit, how many of it (high,
+/// expected), and how the reason names them.
+struct InUnits {
+    unit: &'static str,
+    high: u64,
+    expected: u64,
+    label: &'static str,
+}
+
+/// The allowance unit `estimate` counts and how many of it, if any.
+fn units_of(catalog: &Catalog, estimate: &Estimate) -> Option<InUnits> {
     match estimate.charge.as_str() {
-        "perCharacter" => estimate.characters.map(|c| ("ttsCharacters", c, c)),
+        "perCharacter" => estimate.characters.map(|c| InUnits { unit: "ttsCharacters", high: c, expected: c, label: "read-aloud characters" }),
+        "perToken" => {
+            let op = catalog.operation(&estimate.operation).ok()?;
+            if !matches!(op.charge.token_rate(), Some(TokenRate::Fixed(_))) {
+                return None;
+            }
+            let (i, o) = (estimate.input_tokens, estimate.output_tokens);
+            Some(InUnits {
+                unit: "llmTokens",
+                high: i.high.saturating_add(o.high),
+                expected: i.expected.saturating_add(o.expected),
+                label: "message tokens",
+            })
+        }
         _ => None,
     }
 }
@@ -43,12 +64,11 @@ pub fn with_allowance(
     if !matches!(decision.funding, Funding::Credits | Funding::Insufficient) || !estimate.has_work {
         return decision;
     }
-    let Some((unit, high, expected)) = units_of(estimate) else { return decision };
+    let Some(InUnits { unit, high, expected, label }) = units_of(catalog, estimate) else { return decision };
     let state = machine.state();
     if units::terms(state, unit).map_or(true, |t| t.units_per_credit.is_none()) {
         return decision;
     }
-    let label = "read-aloud characters";
     let in_units = |d: Decision| Decision { unit: Some(unit.to_string()), units: Some(high), capped: None, ..d };
     let plan = match units::plan_reserve(state, unit, high, now) {
         Ok(plan) => plan,
