@@ -184,7 +184,7 @@ async function generate(capped) {
     const r = await s.generate({ request: req, byok: byok(), fail: $("fail").checked, agentId });
     const facts = {
       outcome: r.outcome, holdId: r.hold?.holdId ?? "", reserved: r.hold?.amount ?? "0", charged: r.credits ?? "0",
-      cards: r.estimate.cards ? r.estimate.cards.expected : "", capped: Boolean(offer), units: r.units ?? "",
+      cards: r.estimate.cards ? r.estimate.cards.expected : "", capped: Boolean(offer), units: r.units ?? "", unit: r.unit ?? "",
     };
     const source = "generate";
     switch (r.outcome) {
@@ -192,7 +192,7 @@ async function generate(capped) {
         const most = offer ? (offer.cards !== null ? " (the most your credits allow now)" : " (shortened to fit your credits)") : "";
         const later = client.offline ? " Saved on this device: it reaches the server when you're back online." : "";
         const cost = r.units !== undefined
-          ? `${count(r.units, "read-aloud character")} from your allowance (credits only for any shortfall)`
+          ? `${count(r.units, r.unit === "llmTokens" ? "message token" : "read-aloud character")} from your allowance (credits only for any shortfall)`
           : count(r.credits, "credit");
         showMessage(`Made ${made(r.estimate)}${most} for ${cost}.${later}`, { source, facts });
         break;

@@ -138,9 +138,10 @@ export class MeterSession {
       this.note("info", "generate", `${decision.funding}: the AI call ran, no credits charged`);
       return { outcome: decision.funding, estimate, decision };
     }
-    // Audio on an account with a TTS allowance is metered in characters (PROTOCOL.md §12):
-    // the Meter's decision says so (the allowance first, the shortfall converted by the
-    // ledger's policy).
+    // Audio on an account with a TTS allowance is metered in characters, and a reply at
+    // the catalog's fixed token rate on an account with an LLM-token allowance in tokens
+    // (PROTOCOL.md §12): the Meter's decision says so (the allowance first, the shortfall
+    // converted by the ledger's policy).
     if (decision.unit) return this.#generateInUnits(estimate, decision, fail, agentId);
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
     this.note("info", "reserve", `hold ${hold.holdId}: ${hold.amount} credits reserved (saved before sending)`);
@@ -163,15 +164,18 @@ export class MeterSession {
     }
   }
 
-  /** `generate` for audio metered in TTS characters: reserved and committed in units. */
+  /** `generate` for usage metered in an allowance's units (TTS characters, LLM tokens):
+   * reserved and committed in units. */
   async #generateInUnits(estimate, decision, fail, agentId) {
+    const what = decision.unit === "llmTokens" ? "tokens" : "characters";
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
-    this.note("info", "reserve", `hold ${hold.holdId}: ${hold.units} characters set aside, ${hold.amount} credits reserved for the rest`);
+    this.note("info", "reserve", `hold ${hold.holdId}: ${hold.units} ${what} set aside, ${hold.amount} credits reserved for the rest`);
     const { usage, released } = await this.#callOrRelease(hold, estimate, decision, fail);
     if (released) return released;
-    const settled = await this.meter.commit(hold.holdId, { units: usage.characters });
-    this.note("info", "commit", `hold ${hold.holdId}: ${settled.units} characters committed`);
-    return { outcome: "committed", estimate, decision, hold, units: settled.units, credits: hold.amount };
+    const used = decision.unit === "llmTokens" ? usage.inputTokens + usage.outputTokens : usage.characters;
+    const settled = await this.meter.commit(hold.holdId, { units: used });
+    this.note("info", "commit", `hold ${hold.holdId}: ${settled.units} ${what} committed`);
+    return { outcome: "committed", estimate, decision, hold, unit: decision.unit, units: settled.units, credits: hold.amount };
   }
 
   /**

@@ -699,16 +699,27 @@ async function flows(t) {
     await checkState("15-agent-tts-agents");
   });
 
-  await t.test("AI-agent account: a message for an agent is reserved and committed", async () => {
-    const agentId = (await ledger("demo-agent")).agents[0].id;
+  await t.test("AI-agent account: a message for an agent is metered in LLM tokens, the shortfall converted at 1,000 per credit (issue 22)", async () => {
+    const before = await ledger("demo-agent");
+    const agentId = before.agents[0].id;
+    const tokens = (st) => st.allowances.find((a) => a.kind === "llmTokens")?.remaining ?? 0;
+    const cycleTokens = (st) => st.agents.find((a) => a.id === agentId).cycleLlmTokens;
     await page.selectOption(id("agent-select"), agentId);
     await click("generate-button");
     assert.equal(await data("message", "outcome"), "committed", await text("message"));
+    assert.equal(await data("message", "unit"), "llmTokens", "the Meter decided the reply in LLM tokens");
+    const units = Number(await data("message", "units"));
+    assert.ok(units > 0, await text("message"));
     const holdId = await data("message", "hold-id");
     const state = await ledger("demo-agent");
     const debit = state.entries.find((e) => e.type === "debit" && e.holdId === holdId);
     assert.equal(debit?.purpose?.agentId, agentId, "usage attributed to the agent");
-    assert.equal(Number(debit.amount), Number(await data("message", "charged")));
+    assert.equal(cycleTokens(state) - cycleTokens(before), units, "counted in the agent's cycle");
+    // The allowance first, the rest converted at the policy's 1,000 tokens per credit: at the
+    // 0.001 step one token is exactly 0.001 credit, so the balance falls by (short) thousandths.
+    const short = Math.max(0, units - tokens(before));
+    const milli = (s) => { const [i, f = ""] = s.split("."); return BigInt(i) * 1000n + BigInt((f + "000").slice(0, 3)); };
+    assert.equal(milli(before.balance) - milli(state.balance), BigInt(short), "the shortfall converted once, at the catalog's and the policy's one rate");
     assert.deepEqual(state.holds, []);
     assert.equal(await pageBalance(), Number(state.balance));
     assert.equal(await text("balance"), credits(state.balance), "a fractional balance in the user's locale");

@@ -38,15 +38,17 @@ test("decide offers the cards that fit, and the capped estimate is funded by cre
 
 test("decide offers a shorter reply for a message, honoured with maxOutputTokens", () => {
   const request = { operation: "message", text: "Summarise this week's support tickets." };
-  const d = cm.decide({ estimate: cm.estimate(request), balance: "0.05" });
+  // At the catalog's 1,000 tokens per credit, half a credit buys about 490 reply tokens.
+  const balance = "0.5";
+  const d = cm.decide({ estimate: cm.estimate(request), balance });
   assert.equal(d.funding, "insufficient");
   assert.equal(d.capped.cards, null);
   assert.ok(Number.isInteger(d.capped.maxOutputTokens) && d.capped.maxOutputTokens >= 50);
-  const capped = cm.decide({ estimate: cm.estimate({ ...request, maxOutputTokens: d.capped.maxOutputTokens }), balance: "0.05" });
+  const capped = cm.decide({ estimate: cm.estimate({ ...request, maxOutputTokens: d.capped.maxOutputTokens }), balance });
   assert.equal(capped.funding, "credits");
   assert.equal(capped.reserve, d.capped.reserve);
   const tooLong = cm.estimate({ ...request, maxOutputTokens: d.capped.maxOutputTokens + 1 });
-  assert.equal(cm.decide({ estimate: tooLong, balance: "0.05" }).funding, "insufficient");
+  assert.equal(cm.decide({ estimate: tooLong, balance }).funding, "insufficient");
 });
 
 test("nothing useful fits: no capped option", () => {

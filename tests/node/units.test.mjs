@@ -82,3 +82,42 @@ test("issue 22: TTS characters through the Meter draw the allowance, then conver
     await service.close();
   }
 });
+
+const llm = (meter) => meter.status().allowances.find((a) => a.kind === "llmTokens");
+
+test("issue 22 item 2: a message at the catalog's fixed token rate is decided and reserved in LLM tokens", async () => {
+  const { service, admin } = await lore();
+  try {
+    // The built-in catalog charges messages 1,000 tokens per credit: the AssistLore policy's rate.
+    const message = client.defaultCatalog().operations.find((o) => o.id === "message");
+    assert.deepEqual(message.charge, { kind: "perToken", tokensPerCredit: "1000" });
+    const converted = await admin({ op: "convert", accountId: "lore", allowance: "llmTokens", credits: "10" });
+    assert.equal(converted.unitsAdded, 10000);
+    const { meter } = await meterOn(service);
+    assert.deepEqual([meter.status().balance, llm(meter).remaining, llm(meter).unitsPerCredit], ["490", 10000, "1000"]);
+
+    // 1,800 prompt + 950 completion tokens: 2.75 credits in credits, 2,750 tokens from the allowance.
+    const estimate = meter.estimate({ operation: "message", inputTokens: 1800, outputTokens: 950 });
+    assert.equal(estimate.credits.high, "2.75");
+    const decision = meter.decide({ estimate });
+    assert.deepEqual([decision.funding, decision.unit, decision.units, decision.reserve], ["credits", "llmTokens", 2750, "0"], decision.reason);
+    const hold = await meter.reserve(decision);
+    assert.deepEqual([hold.amount, hold.units], ["0", 2750]);
+    await meter.commit(hold.holdId, { units: 2750 });
+    await meter.sync();
+    assert.equal(llm(meter).remaining, 7250);
+    assert.equal(meter.status().balance, "490", "credits unchanged");
+
+    // Beyond the allowance: 8,250 tokens = 7,250 from it and 1,000 converted at the same rate (1 credit).
+    const beyond = meter.decide({ estimate: meter.estimate({ operation: "message", inputTokens: 8000, outputTokens: 250 }) });
+    assert.deepEqual([beyond.funding, beyond.units, beyond.reserve], ["credits", 8250, "1"], beyond.reason);
+    const big = await meter.reserve(beyond);
+    await meter.commit(big.holdId, { units: 8250 });
+    await meter.sync();
+    assert.equal(llm(meter).remaining, 0);
+    assert.equal((await admin({ op: "balance", accountId: "lore" })).balance, "489", "the shortfall converted once, at 1,000 per credit");
+    meter.close();
+  } finally {
+    await service.close();
+  }
+});

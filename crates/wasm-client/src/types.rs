@@ -574,7 +574,18 @@ export interface ModelDefinition {
 /** A charging rule. */
 export type Charge =
   | { /** Per flashcard. */ kind: "perCard"; /** Credits per card. */ creditsPerCard: Decimal }
-  | { /** Per token, at the model's price. */ kind: "perToken"; /** Multiplier on the provider's price. */ markup?: Decimal }
+  | {
+      /** Per LLM token, at most one of the two rates (neither: markup 1). */
+      kind: "perToken";
+      /** At the model's price, times this multiplier. */
+      markup?: Decimal;
+      /**
+       * A fixed rate whatever the model: (input + output tokens) ÷ this, rounded up once.
+       * Must equal the policy's `unitsPerCredit` for `llmTokens`; then `decide` draws on
+       * that allowance (decision.unit "llmTokens").
+       */
+      tokensPerCredit?: Decimal;
+    }
   | {
       /** Per TTS character, at exactly one of the two rates. */
       kind: "perCharacter";
