@@ -32,7 +32,9 @@ struct InUnits {
 /// The allowance unit `estimate` counts and how many of it, if any.
 fn units_of(catalog: &Catalog, estimate: &Estimate) -> Option<InUnits> {
     match estimate.charge.as_str() {
-        "perCharacter" => estimate.characters.map(|c| InUnits { unit: "ttsCharacters", high: c, expected: c, label: "read-aloud characters" }),
+        "perCharacter" => {
+            estimate.characters.map(|c| InUnits { unit: "ttsCharacters", high: c, expected: c, label: "read-aloud characters" })
+        }
         "perToken" => {
             let op = catalog.operation(&estimate.operation).ok()?;
             if !matches!(op.charge.token_rate(), Some(TokenRate::Fixed(_))) {

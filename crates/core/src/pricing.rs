@@ -91,9 +91,14 @@ mod tests {
         assert_eq!(credits_for(&c, op, None, &usage(0, 1800, 950, 0)).unwrap().to_plain_string(), "2.75");
         let big = c.model("openai/gpt-4o").unwrap();
         assert_eq!(credits_for(&c, op, Some(big), &usage(0, 1800, 950, 0)).unwrap().to_plain_string(), "2.75");
-        let thirds = Catalog::parse(&crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""tokensPerCredit": "3000""#)).unwrap();
+        let thirds =
+            Catalog::parse(&crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""tokensPerCredit": "3000""#))
+                .unwrap();
         // 1000 / 3000 = 0.333… → up to the 0.001 step once.
-        assert_eq!(credits_for(&thirds, thirds.operation("message").unwrap(), None, &usage(0, 1000, 0, 0)).unwrap().to_plain_string(), "0.334");
+        assert_eq!(
+            credits_for(&thirds, thirds.operation("message").unwrap(), None, &usage(0, 1000, 0, 0)).unwrap().to_plain_string(),
+            "0.334"
+        );
     }
 
     #[test]

@@ -142,7 +142,10 @@ mod tests {
             let json = DEFAULT_JSON_TTS.replace(MESSAGE_CHARGE, charge);
             assert_eq!(Catalog::parse(&json).unwrap_err().code().as_str(), "BAD_CATALOG", "{charge}");
         }
-        assert_eq!(with_message(r#"{ "kind": "perToken" }"#).operation("message").unwrap().charge.token_rate(), Some(crate::catalog::TokenRate::Markup(crate::money::Credits::parse("1").unwrap())));
+        assert_eq!(
+            with_message(r#"{ "kind": "perToken" }"#).operation("message").unwrap().charge.token_rate(),
+            Some(crate::catalog::TokenRate::Markup(crate::money::Credits::parse("1").unwrap()))
+        );
     }
 
     #[test]

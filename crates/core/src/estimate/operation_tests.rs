@@ -74,7 +74,8 @@ fn model_and_encoding_choice() {
     // A fixed token rate: the model does not change the price…
     assert_eq!(dear.credits.expected, cheap.credits.expected);
     // …a markup on the model's price does.
-    let priced_by_model = Catalog::parse(&crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""markup": "1""#)).unwrap();
+    let priced_by_model =
+        Catalog::parse(&crate::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""markup": "1""#)).unwrap();
     let cheap2 = estimate(&priced_by_model, &base).unwrap();
     let dear2 = estimate(&priced_by_model, &EstimateRequest { model: Some("openai/gpt-4o".into()), ..base.clone() }).unwrap();
     assert!(dear2.credits.expected > cheap2.credits.expected);

@@ -127,7 +127,12 @@ mod tests {
         // 0.999 × 1000 = 999 tokens, 300 of them the prompt's.
         let hold = Credits::parse("1").unwrap();
         assert_eq!(max_tokens_within(&c, m, rate, hold, 300), Some(699));
-        let cost = super::super::price::credits_for(&c, m, "message", &super::super::usage::Reported { prompt_tokens: 300, completion_tokens: 699, cost: None });
+        let cost = super::super::price::credits_for(
+            &c,
+            m,
+            "message",
+            &super::super::usage::Reported { prompt_tokens: 300, completion_tokens: 699, cost: None },
+        );
         assert!(cost.unwrap() <= hold);
         assert_eq!(max_tokens_within(&c, m, rate, hold, 999), None);
         assert_eq!(max_tokens_within(&c, m, rate, Credits::parse("0.001").unwrap(), 0), None);

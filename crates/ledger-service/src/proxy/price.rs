@@ -86,9 +86,17 @@ mod tests {
         assert_eq!(credits_for(&c, mini, "message", &one).unwrap().to_plain_string(), "0.001");
         let odd = Reported { prompt_tokens: 1000, completion_tokens: 1, cost: None };
         assert_eq!(credits_for(&c, mini, "message", &odd).unwrap().to_plain_string(), "1.001");
-        let c3 = Catalog::parse(&credit_meter_core::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""tokensPerCredit": "3000""#)).unwrap();
+        let c3 = Catalog::parse(
+            &credit_meter_core::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""tokensPerCredit": "3000""#),
+        )
+        .unwrap();
         // 1000 / 3000 = 0.333… → rounds up to 0.334, never down.
-        assert_eq!(credits_for(&c3, mini, "message", &Reported { prompt_tokens: 1000, completion_tokens: 0, cost: None }).unwrap().to_plain_string(), "0.334");
+        assert_eq!(
+            credits_for(&c3, mini, "message", &Reported { prompt_tokens: 1000, completion_tokens: 0, cost: None })
+                .unwrap()
+                .to_plain_string(),
+            "0.334"
+        );
         // An operation that is not token-priced pays at the model's price (markup 1).
         assert_eq!(credits_for(&c, mini, "flashcards.generate", &u).unwrap().to_plain_string(), "0.168");
     }
