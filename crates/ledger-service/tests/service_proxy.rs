@@ -40,8 +40,8 @@ fn start_with(dir: &std::path::Path, db: Option<&str>, up: &Upstream, more: &[&s
     }
 }
 
-/// What the provider's reported usage costs at the catalog's prices (the `message`
-/// operation: tokens at cost).
+/// What the provider's reported usage costs at the catalog's rate (the `message`
+/// operation: all tokens at its fixed `tokensPerCredit`).
 fn price() -> Credits {
     let c = Catalog::default_catalog();
     let usage = Usage { input_tokens: PROMPT_TOKENS, output_tokens: COMPLETION_TOKENS, ..Usage::default() };
@@ -460,4 +460,49 @@ fn postgres_every_proxy_scenario() {
         let (up, dir) = (Upstream::start(), temp_dir(&format!("pg-proxy-{name}")));
         run(&start(&dir, Some(&url), &up), &up);
     }
+}
+
+/// One source of truth per rate (issue 22): the proxy's catalog and an account's policy
+/// are checked where the service holds both. While the proxy runs, `createAccount` with
+/// a policy converting LLM tokens at another rate than the catalog's `message` charges
+/// is refused with `BAD_CATALOG` (and creates nothing); a demo whose `--catalog`
+/// disagrees with its AssistLore account does not start.
+#[test]
+fn a_policy_or_catalog_that_disagrees_on_the_token_rate_is_refused_at_load() {
+    use credit_meter_ledger_core::model::Policy;
+    let dir = temp_dir("proxy-rates");
+    let up = Upstream::start();
+    let s = start(&dir, None, &up);
+    let mut policy: serde_json::Value = serde_json::from_str(&credit_meter_base::json::to_string(&Policy::assist_lore())).unwrap();
+    for a in policy["allowances"].as_array_mut().unwrap() {
+        if a["kind"] == "llmTokens" {
+            a["unitsPerCredit"] = json!("800");
+        }
+    }
+    let cmd = json!({"op": "createAccount", "accountId": "odd", "policy": policy});
+    let r = s.post("/v1/admin", Some(ADMIN), &cmd.to_string());
+    assert_eq!((r.status, r.code()), (400, "BAD_CATALOG".to_string()), "{}", r.text());
+    assert!(r.text().contains("message") && r.text().contains("800"), "{}", r.text());
+    assert_eq!(s.get("/v1/state?account=odd", Some(ADMIN)).status, 404, "nothing was created");
+    let same = s.admin(&json!({"op": "createAccount", "accountId": "lore", "policy": "assistLore"}));
+    assert_eq!(same["ok"], true, "{same}");
+    s.kill();
+
+    // A catalog that charges messages 500 tokens per credit against the demo's AssistLore 1,000.
+    let catalog = dir.join("catalog.json");
+    let text = credit_meter_core::catalog::DEFAULT_CATALOG_JSON.replace(r#""tokensPerCredit": "1000""#, r#""tokensPerCredit": "500""#);
+    std::fs::write(&catalog, text).unwrap();
+    let secret = dir.join("jwt.secret");
+    let db = format!("sqlite:{}", dir.join("odd.sqlite").display());
+    let out = std::process::Command::new(bin())
+        .args(["serve", "--addr", "127.0.0.1:0", "--database", &db, "--demo", "--upstream-url", &up.url()])
+        .arg("--jwt-hs256-secret-file")
+        .arg(&secret)
+        .arg("--catalog")
+        .arg(&catalog)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "it must not start: {stderr}");
+    assert!(stderr.contains("BAD_CATALOG") && stderr.contains("AssistLore"), "{stderr}");
 }

@@ -253,7 +253,8 @@ export interface Decision {
   reason: string;
   /**
    * Present when `Meter.decide` decided against the account's allowance for the
-   * operation's units (TTS characters, PROTOCOL §12): `reserve(decision)` then reserves
+   * operation's units (TTS characters; LLM tokens — prompt + completion — for an operation
+   * at a fixed `tokensPerCredit`; PROTOCOL §12): `reserve(decision)` then reserves
    * `units` of it, `reserve` is the credits held for the part the allowance does not
    * cover, and the hold is committed with `{units}`.
    */
