@@ -100,7 +100,8 @@ fn estimate_tokens_reads_strings_exactly_as_the_core_sees_them() {
 #[wasm_bindgen_test]
 fn estimate_returns_json_compatible_objects() {
     let e = estimate(json(r#"{"operation":"message","inputTokens":1800,"outputTokens":950}"#).unchecked_into()).unwrap();
-    assert_eq!(get(&e, "credits.expected").as_string().as_deref(), Some("0.168"));
+    // 2,750 tokens at the catalog's fixed 1,000 tokens per credit.
+    assert_eq!(get(&e, "credits.expected").as_string().as_deref(), Some("2.75"));
     assert_eq!(get(&e, "inputTokens.expected").as_f64(), Some(1800.0));
     assert!(get(&e, "cards").is_null(), "absent values are null, not undefined");
     let text = JSON::stringify(&e).unwrap().as_string().unwrap();
@@ -191,8 +192,12 @@ fn decide_round_trips_an_estimate_and_rejects_bad_amounts() {
 
 #[wasm_bindgen_test]
 fn catalogs_load_validate_and_price() {
-    let def = default_catalog().unwrap();
-    let def: JsValue = def.into();
+    let def: JsValue = default_catalog().unwrap().into();
+    // Messages priced by their model (× markup) instead of the fixed 1,000 tokens a credit,
+    // so that creditsPerUsd prices them.
+    let text = JSON::stringify(&def).unwrap().as_string().unwrap();
+    assert!(text.contains(r#""tokensPerCredit":"1000""#), "{text}");
+    let def = JSON::parse(&text.replace(r#""tokensPerCredit":"1000""#, r#""markup":"1""#)).unwrap();
     Reflect::set(&def, &"revision".into(), &"custom-1".into()).unwrap();
     Reflect::set(&def, &"creditsPerUsd".into(), &"400".into()).unwrap();
     let c: Catalog = load_catalog(def.clone().unchecked_into()).unwrap();
