@@ -291,6 +291,63 @@ test('§12.5: offline, a unit hold\'s exposure is credits(n); beyond the room it
   f.close();
 });
 
+test('§12.5: an open unit hold sets its units aside until its expiry; its late commit is charged as §12.4 step 2 says', async () => {
+  const f = await assist();
+  const a = await f.meter.reserve({ operation: OP, unit: TTS, units: 3000 });
+  await f.meter.sync();
+  f.host.offline = true;
+  f.clock.advance(600000 - 1);
+  const b = await f.meter.reserve({ operation: OP, unit: TTS, units: 10 });
+  assert.deepEqual([b.units, b.amount], [0, credits(10)], 'a\'s 3,000 units are still set aside');
+  f.clock.advance(1); // a's expiresAt: the ledger lets it go, so does the device's view
+  const c = await f.meter.reserve({ operation: OP, unit: TTS, units: 10 });
+  assert.deepEqual([c.units, c.amount], [10, '0']);
+  assert.equal(f.meter.status().exposure, fmt(M(credits(10)) * 2n));
+  await f.meter.commit(a.holdId, { units: 3000 });
+  assert.deepEqual([f.meter.status().exposure, f.meter.status().pending], [fmt(M(credits(10)) * 2n + M(credits(3000))), '0']);
+  f.host.offline = false;
+  const s = await f.meter.sync();
+  // The ledger: b and c set aside 10 each (its hold a expired), so 2,980 are free: credits(20) converted.
+  const commit = acks(f.meter).find((e) => e.kind === 'commit');
+  assert.deepEqual([commit.status, commit.charged, commit.overdraft, commit.unpaid], ['applied', credits(20), '0', '0']);
+  assert.deepEqual([allowance(s).remaining, allowance(s).held, s.balance], [20, 20, fmt(M('490') - M(credits(20)))]);
+  f.close();
+});
+
+test('§5.5, §9, §12: unit holds survive a saved state, and a restored copy\'s unit mutations are renumbered with their unit', async () => {
+  const f = await assist();
+  f.host.offline = true;
+  const a = await f.meter.reserve({ operation: OP, unit: TTS, units: 3100 });
+  const saved = f.host.state;
+  f.meter.close();
+  const host = makeHost(f.ledger, f.clock, { state: saved });
+  host.offline = true;
+  const m = await openMeter(f.ledger, host);
+  assert.equal(m.status().heldOwn, credits(100));
+  await m.commit(a.holdId, { units: 3100 });
+  assert.deepEqual([m.status().pending, m.status().exposure], [credits(100), credits(3100)]);
+  host.offline = false;
+  await m.sync();
+  assert.deepEqual(acks(m).map((e) => [e.kind, e.status, e.charged]), [['reserve', 'applied', null], ['commit', 'applied', credits(100)]]);
+  m.close();
+
+  // The state saved before the reserve, restored: its next unit reserve reuses seq 1.
+  const restored = makeHost(f.ledger, f.clock, { state: saved });
+  restored.offline = true;
+  const copy = await openMeter(f.ledger, restored);
+  await copy.release(a.holdId); // the copy does not know a was committed
+  const d = await copy.reserve({ operation: OP, unit: TTS, units: 40 });
+  restored.offline = false;
+  for (let i = 0; i < 3 && copy.status().outbox > 0; i++) await copy.sync().catch(() => {});
+  assert.equal(copy.status().outbox, 0);
+  const mutations = restored.pushes().flatMap((x) => x.request.mutations);
+  const last = mutations.filter((x) => x.holdId === d.holdId).at(-1);
+  assert.deepEqual([last.seq, last.unit, last.amount], [4, TTS, '40'], 'renumbered after lastMutationSeq, unit kept');
+  // a's commit drew every unit (3,000 and the 100 credits(100) converted), so d's 40 are all shortfall.
+  assert.deepEqual(f.ledger.view(ACCOUNT, 'laptop').holds.map((h) => [h.id, h.units, h.amount]), [[d.holdId, 0, credits(40)]]);
+  copy.close();
+});
+
 test('§6.1, §12.3–12.4: lost answers of unit mutations: resent byte for byte, answered duplicate, drawn once', async () => {
   const f = await assist();
   let drop = 1;
