@@ -83,6 +83,7 @@ test('§12.3, §12.7: unit reserves refused with BAD_INPUT, INSUFFICIENT_ALLOWAN
     ['an unknown unit', reserve(1, 'd:x', '5', { unit: 'imageCredits' }), 'BAD_INPUT'],
     ['a fractional number of units', reserve(1, 'd:x', '5.5'), 'BAD_INPUT'],
     ['zero units', reserve(1, 'd:x', '0'), 'BAD_INPUT'],
+    ['units as a fraction of 10^15 + 1 (not whole)', reserve(1, 'd:x', '999999999999999.5'), 'BAD_INPUT'],
     ['beyond the free units under refuse', reserve(1, 'd:x', '1', { unit: LLM }), 'INSUFFICIENT_ALLOWANCE'],
     ['a shortfall the credits cannot cover', reserve(1, 'd:x', String(3000 + 490 * 300 + 1)), 'INSUFFICIENT_CREDITS'],
     ['an agent (the policy has none)', reserve(1, 'd:x', '5', { agentId: 'bot' }), 'AGENT_INACTIVE'],
@@ -94,6 +95,9 @@ test('§12.3, §12.7: unit reserves refused with BAD_INPUT, INSUFFICIENT_ALLOWAN
     assert.equal(r.payload.lastMutationSeq, 1, name);
     assert.deepEqual([tts(r.payload).held, r.payload.held], [0, '0'], name);
   }
+  // Above 10^15 an amount is not money: the whole push is BAD_REQUEST (§12.3, §6.8).
+  const big = assistLore().push('d', reserve(1, 'd:x', '1000000000000001'));
+  assert.equal(big.error?.code, 'BAD_REQUEST');
   // A whole number spelled with a fraction part is whole (§12.3: "93.0").
   const { push } = assistLore();
   const r = push('d', reserve(1, 'd:x', '3001.000'));

@@ -23,6 +23,3 @@ export function creditsOf(n, r, s) {
   while (unitsOf(c, r) < n) c += s;
   return c;
 }
-
-/** The largest number of units §12.3 and §12.4 allow: 2^53 − 1. */
-export const MAX_UNITS = 2n ** 53n - 1n;

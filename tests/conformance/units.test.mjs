@@ -393,6 +393,7 @@ test('§12.5, §12.7: the client refuses locally (BAD_INPUT, nothing saved) what
     ['a fractional number of units', { unit: TTS, units: 1.5 }],
     ['zero units', { unit: TTS, units: 0 }],
     ['a negative number', { unit: TTS, units: -1 }],
+    ['above 10^15 (§12.3: an amount is money)', { unit: TTS, units: 1e15 + 1 }],
     ['above 2^53 − 1', { unit: TTS, units: 2 ** 53 }],
   ];
   for (const [name, args] of bad) {
@@ -406,6 +407,7 @@ test('§12.5, §12.7: the client refuses locally (BAD_INPUT, nothing saved) what
     ['credits on a unit hold', unitHold.holdId, { credits: '1' }],
     ['units on a credit hold', creditHold.holdId, { units: 1 }],
     ['fractional units', unitHold.holdId, { units: 0.5 }],
+    ['units above 10^15', unitHold.holdId, { units: 1e15 + 1 }],
   ];
   for (const [name, id, args] of wrong) {
     assert.equal((await rejection(f.meter.commit(id, args))).code, 'BAD_INPUT', name);
