@@ -4,8 +4,7 @@
 // (crates/ledger), its Wasm package (pkg-ledger) or anything generated from them. Its
 // only source of truth is the document, so when the client disagrees with it, either the
 // client or the document is wrong — never "the reference does it that way". Where the
-// document leaves a choice (admin commands, agents) this ledger takes the simplest one and
-// says so.
+// document leaves a choice (admin commands) this ledger takes the simplest one and says so.
 //
 // What it implements: §2 Ed25519 envelopes; §3 snapshot payloads (grants in the §6.4
 // consumption order); §6.1 fingerprints, duplicates, conflicts and gaps; §6.2–6.4
@@ -15,6 +14,12 @@
 // mutation; §12 usage in allowance units (reserve and commit with `unit`, the rate of
 // §12.2, `onShortfall`, agents and their cycles). Transport (§5.0 HTTP) is left to the
 // caller: `handle(kind, body)` answers one push or pull body with a response object.
+//
+// Where §12 leaves a ledger-side choice no client can observe, this ledger takes one and
+// the tests avoid depending on it: the place of the unit checks in §6.8's order (with the
+// zero amount), a `unit` that is not a string (BAD_REQUEST), no vouched credits when an
+// open unit hold's draw falls short (§12.4 names them for an expired hold only), and
+// `cycleCredits` counting a credit commit's amount (a unit commit counts only its units).
 //
 // Test hooks: `payloadHook(payload) -> text` and `envelopeHook(envelope) -> envelope`
 // tamper with what is signed or sent; `rotate(kid, key)` switches the signing key.
