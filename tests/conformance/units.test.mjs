@@ -416,6 +416,19 @@ test('§12.5, §12.7: the client refuses locally (BAD_INPUT, nothing saved) what
   f.close();
 });
 
+test('§12.3, §12.5: a decision on the TTS allowance (meter.decide) reserves in units: the allowance first, credits(shortfall) for the rest', async () => {
+  const f = await assist();
+  const d = f.meter.decide({ estimate: f.meter.estimate({ operation: OP, characters: 3100 }) });
+  assert.deepEqual([d.funding, d.unit, d.units, d.reserve], ['credits', TTS, 3100, credits(100)]);
+  const hold = await f.meter.reserve(d);
+  assert.deepEqual([hold.unit, hold.units, hold.amount], [TTS, 3000, credits(100)]);
+  await f.meter.sync();
+  const [m] = sent(f);
+  assert.deepEqual([m.type, m.unit, m.amount], ['reserve', TTS, '3100']);
+  assert.deepEqual(f.ledger.view(ACCOUNT, 'laptop').holds.map((h) => [h.units, h.amount]), [[3000, credits(100)]]);
+  f.close();
+});
+
 test('§12.8: the worked example, step by step, through the client', async () => {
   const f = await assist(); // 500 credits, 10 converted into 3,000 characters: 490 left
   assert.equal(f.meter.status().balance, '490');
