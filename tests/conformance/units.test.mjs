@@ -131,7 +131,11 @@ test('§12.5: the device\'s view of unit commits: units an unacknowledged commit
   const f = await assist();
   f.host.offline = true;
   f.clock.advance(400000); // stale: every figure below is the device's own
+  // A released local unit hold sets nothing aside any more.
+  const gone = await f.meter.reserve({ operation: OP, unit: TTS, units: 3000 });
+  await f.meter.release(gone.holdId);
   const a = await f.meter.reserve({ operation: OP, unit: TTS, units: 3000 });
+  assert.deepEqual([a.units, a.amount], [3000, '0']);
   await f.meter.commit(a.holdId, { units: 1000 });
   // free = 3000 − 0 − (no uncommitted local unit hold) − min(1000, 3000) = 2000.
   const b = await f.meter.reserve({ operation: OP, unit: TTS, units: 2500 });
@@ -143,7 +147,11 @@ test('§12.5: the device\'s view of unit commits: units an unacknowledged commit
   await f.meter.release(b.holdId);
   let s = await f.meter.sync();
   assert.deepEqual([allowance(s).remaining, s.exposure], [2000, '0']);
-  assert.deepEqual(acks(f.meter).map((e) => [e.kind, e.status, e.charged]), [['reserve', 'applied', null], ['commit', 'applied', '0'], ['reserve', 'applied', null], ['release', 'applied', null]]);
+  assert.deepEqual(acks(f.meter).map((e) => [e.kind, e.status, e.charged]), [
+    ...[['reserve', 'applied', null], ['release', 'applied', null]], // gone
+    ...[['reserve', 'applied', null], ['commit', 'applied', '0']], // a
+    ...[['reserve', 'applied', null], ['release', 'applied', null]], // b
+  ]);
 
   // A hold open on the ledger with credits: its commit's exposure is what lies beyond them.
   const c = await f.meter.reserve({ operation: OP, unit: TTS, units: 2100 });
