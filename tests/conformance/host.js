@@ -70,14 +70,16 @@ export function openMeter(ledger, host, { deviceId = 'laptop', publicKeys = ledg
 }
 
 /**
- * A ledger with one account holding `grant` credits, and a synced laptop.
+ * A ledger with one account holding `grant` credits (created with `account`, the options
+ * of `Ledger.createAccount`; `prepare(ledger)` runs before the first sync), and a synced laptop.
  * Returns everything a test needs; call `close()` at the end.
  */
-export async function setup({ grant = '100', ledger: ledgerOptions = {}, deviceId = 'laptop' } = {}) {
+export async function setup({ grant = '100', ledger: ledgerOptions = {}, deviceId = 'laptop', account = {}, prepare = null } = {}) {
   const clock = makeClock();
   const ledger = new Ledger({ now: () => clock.t, ...ledgerOptions });
-  ledger.createAccount(ACCOUNT);
+  ledger.createAccount(ACCOUNT, account);
   ledger.grant(ACCOUNT, { id: 'g1', amount: grant });
+  if (prepare) prepare(ledger);
   const host = makeHost(ledger, clock);
   const meter = await openMeter(ledger, host, { deviceId });
   await meter.sync();

@@ -4,22 +4,29 @@
 // (crates/ledger), its Wasm package (pkg-ledger) or anything generated from them. Its
 // only source of truth is the document, so when the client disagrees with it, either the
 // client or the document is wrong — never "the reference does it that way". Where the
-// document leaves a choice (admin commands, agents) this ledger takes the simplest one and
-// says so.
+// document leaves a choice (admin commands) this ledger takes the simplest one and says so.
 //
 // What it implements: §2 Ed25519 envelopes; §3 snapshot payloads (grants in the §6.4
 // consumption order); §6.1 fingerprints, duplicates, conflicts and gaps; §6.2–6.4
 // reserve, release and commit with vouching and the over-hold rule; §6.5 overdraft,
 // settlement and the offline and account limits; §6.6 expiry and a clock that never runs
 // backwards per account; §6.8 which defects refuse a whole request and which refuse one
-// mutation. Transport (§5.0 HTTP) is left to the caller: `handle(kind, body)` answers
-// one push or pull body with a response object.
+// mutation; §12 usage in allowance units (reserve and commit with `unit`, the rate of
+// §12.2, `onShortfall`, agents and their cycles). Transport (§5.0 HTTP) is left to the
+// caller: `handle(kind, body)` answers one push or pull body with a response object.
+//
+// Where §12 leaves a ledger-side choice no client can observe, this ledger takes one and
+// the tests avoid depending on it: the place of the unit checks in §6.8's order (with the
+// zero amount), a `unit` that is not a string (BAD_REQUEST), no vouched credits when an
+// open unit hold's draw falls short (§12.4 names them for an expired hold only), and
+// `cycleCredits` counting a credit commit's amount (a unit commit counts only its units).
 //
 // Test hooks: `payloadHook(payload) -> text` and `envelopeHook(envelope) -> envelope`
 // tamper with what is signed or sent; `rotate(kid, key)` switches the signing key.
 import crypto from 'node:crypto';
 import { parseStrict, seqOf, instantOf, isObject } from './json.js';
-import { parseMoney, fmt, min, max, M } from './money.js';
+import { parseMoney, fmt, min, max, M, ONE } from './money.js';
+import { unitsOf, creditsOf } from './units.js';
 
 /** §2.2: the domain separation prefix of the signature input. */
 const DOMAIN = Buffer.from('credit-meter/snapshot/v1\n', 'ascii');
@@ -120,11 +127,48 @@ export class Ledger {
 
   // ---- admin: PROTOCOL.md specifies none; the tests call these directly ----
 
-  createAccount(id, { lowBalance = [] } = {}) {
+  /**
+   * A new account. §12: `allowances` is the policy's list, `[{ kind, unitsPerCredit,
+   * onShortfall }]` (without `unitsPerCredit`: a kind the ledger takes no usage in, as a
+   * ledger before §12 lists it), `creditStep` the conversions' step; `agents`, when given
+   * (possibly `[]`), makes the policy one with agents (§12.6): `[{ id, status, cycleEnd }]`.
+   */
+  createAccount(id, { lowBalance = [], allowances = [], creditStep = '0.001', agents } = {}) {
     // §6.6: a new account starts at version 1 (any counter would do).
     const a = { id, grants: [], holds: new Map(), devices: new Map(), version: 1, clock: -Infinity, lowBalance };
+    a.allowances = new Map(
+      allowances.map((x) => [x.kind, { kind: x.kind, remaining: BigInt(x.remaining ?? 0), rate: x.unitsPerCredit == null ? null : M(x.unitsPerCredit), onShortfall: x.onShortfall ?? 'convert' }]),
+    );
+    a.creditStep = M(creditStep);
+    a.agents = agents === undefined ? null : new Map();
+    for (const g of agents ?? []) this.addAgent(a, g);
     this.accounts.set(id, a);
     return a;
+  }
+
+  addAgent(a, { id, status = 'active', cycleEnd }) {
+    a.agents.set(id, { id, status, cycleEnd, cycleCredits: 0n, cycleLlmTokens: 0n, cycleTtsCharacters: 0n });
+  }
+
+  /** Admin (§12.6): an agent stops (could not pay its renewal) or is reactivated. */
+  setAgentStatus(accountId, id, status) {
+    const a = this.accounts.get(accountId);
+    this.clockOf(a);
+    a.agents.get(id).status = status;
+    a.version++;
+  }
+
+  /** Admin (§12 intro): converts `credits` into units of allowance `kind` at its rate (§12.2). */
+  convert(accountId, kind, credits) {
+    const a = this.accounts.get(accountId);
+    const t = this.clockOf(a);
+    this.expire(a, t);
+    const c = M(credits);
+    if (c > this.spendable(a, t)) throw new Error('not enough spendable credits to convert');
+    this.draw(a, t, c);
+    const al = a.allowances.get(kind);
+    al.remaining += unitsOf(c, al.rate);
+    a.version++;
   }
 
   grant(accountId, { id, kind = 'purchase', amount, expiresAt, priority = 0, refundableUntil }) {
@@ -174,6 +218,19 @@ export class Ledger {
   }
   openHolds(a, t) {
     return [...a.holds.values()].filter((h) => h.state === 'open' && t < h.expiresAt);
+  }
+  /** §12.1: units of allowance `kind` set aside by all open unit holds, every device's. */
+  heldUnits(a, t, kind) {
+    return this.openHolds(a, t).reduce((s, h) => (h.unit === kind ? s + h.units : s), 0n);
+  }
+  /** §12.1: free units = remaining − held. */
+  freeUnits(a, t, kind) {
+    return max(0n, a.allowances.get(kind).remaining - this.heldUnits(a, t, kind));
+  }
+  /** An allowance this ledger takes usage in (§12.1: the one it lists with `unitsPerCredit`). */
+  acceptedUnit(a, unit) {
+    const al = a.allowances.get(unit);
+    return al && al.rate !== null ? al : null;
   }
   spendable(a, t) {
     return max(0n, this.balance(a, t) - this.openHolds(a, t).reduce((s, h) => s + h.amount, 0n));
@@ -250,9 +307,22 @@ export class Ledger {
   apply(a, d, m, t) {
     if (m.id !== undefined && !suffixOk(m.id)) return { status: 'refused', code: 'BAD_INPUT' };
     if (m.type === 'reserve') return this.reserve(a, d, m, t);
+    // §12.4: an unknown unit or a fractional number of units is BAD_INPUT, the hold untouched.
+    if (m.type === 'commit' && m.unit !== undefined && (!this.acceptedUnit(a, m.unit) || m.amount % ONE !== 0n)) return { status: 'refused', code: 'BAD_INPUT' };
     const h = a.holds.get(m.holdId);
     if (!h || h.device !== d.id) return { status: 'refused', code: 'NOT_FOUND' };
-    return m.type === 'release' ? this.release(h) : this.commit(a, d, h, m.amount, t);
+    if (m.type === 'release') return this.release(h);
+    // §12.4: a commit whose unit (or its absence) is not the hold's. The ledger keeps no unit
+    // for a refused reserve, so there the commit's own unit says how its amount is read.
+    if ((h.state === 'open' || h.state === 'expired') && h.unit !== m.unit) return { status: 'refused', code: 'BAD_INPUT' };
+    const res = m.unit === undefined ? this.commit(a, d, h, m.amount, t) : this.commitUnits(a, d, h, m.unit, m.amount / ONE, t);
+    return res;
+  }
+
+  /** §12.6: an active agent of the account; without agents in the policy, none is. */
+  activeAgent(a, id) {
+    const g = id === undefined ? undefined : a.agents?.get(id);
+    return g && g.status === 'active' ? g : null;
   }
 
   reserve(a, d, m, t) {
@@ -260,12 +330,29 @@ export class Ledger {
     if (!m.holdId.startsWith(prefix) || !suffixOk(m.holdId.slice(prefix.length))) return { status: 'refused', code: 'BAD_INPUT' };
     if (a.holds.has(m.holdId)) return { status: 'refused', code: 'DUPLICATE_ID' };
     if (m.amount === 0n) return { status: 'refused', code: 'BAD_INPUT' };
+    // §12.3: `unit` names an allowance of the policy, `amount` a whole 1 ≤ n ≤ 10^15 (the
+    // zero amount is refused above; above 10^15 the push was BAD_REQUEST, §6.8). §6.8 does
+    // not place these checks in its order; this ledger puts them with the zero amount.
+    if (m.unit !== undefined && (!this.acceptedUnit(a, m.unit) || m.amount % ONE !== 0n)) return { status: 'refused', code: 'BAD_INPUT' };
     const spendable = this.spendable(a, t);
+    // A refused reserve is remembered too (§6.2), with its operation only (§12.4 step 3).
     const hold = { id: m.holdId, device: d.id, amount: m.amount, operation: m.operation, expiresAt: t + this.holdTtlMs, state: 'refused' };
-    a.holds.set(m.holdId, hold); // a refused reserve is remembered too (§6.2)
-    // This ledger has no agents, so every agent is inactive (§6.8).
-    if (m.agentId !== undefined) return { status: 'refused', code: 'AGENT_INACTIVE' };
-    if (m.amount > spendable) return { status: 'refused', code: 'INSUFFICIENT_CREDITS' };
+    a.holds.set(m.holdId, hold);
+    // §6.8, §12.6: an agent that is not an active agent of the account (without agents, none is).
+    if (m.agentId !== undefined && !this.activeAgent(a, m.agentId)) return { status: 'refused', code: 'AGENT_INACTIVE' };
+    if (m.unit !== undefined) {
+      const al = a.allowances.get(m.unit);
+      const n = m.amount / ONE;
+      const reserved = min(n, this.freeUnits(a, t, m.unit));
+      let credits = 0n;
+      if (n > reserved) {
+        if (al.onShortfall === 'refuse') return { status: 'refused', code: 'INSUFFICIENT_ALLOWANCE' };
+        credits = creditsOf(n - reserved, al.rate, a.creditStep);
+        if (credits > spendable) return { status: 'refused', code: 'INSUFFICIENT_CREDITS' };
+      }
+      Object.assign(hold, { amount: credits, unit: m.unit, units: reserved });
+    } else if (m.amount > spendable) return { status: 'refused', code: 'INSUFFICIENT_CREDITS' };
+    hold.agentId = m.agentId;
     hold.state = 'open';
     return { status: 'applied' };
   }
@@ -278,6 +365,9 @@ export class Ledger {
   }
 
   commit(a, d, h, x, t) {
+    // §12.6: while the hold's agent is active, a credit commit's credits count toward its cycle.
+    const agent = h.state === 'open' || h.state === 'expired' ? this.activeAgent(a, h.agentId) : null;
+    if (agent) agent.cycleCredits += x;
     if (h.state === 'open') {
       h.state = 'committed';
       const holdPart = min(x, h.amount);
@@ -292,9 +382,54 @@ export class Ledger {
     return { status: 'refused', code: 'NOT_FOUND' };
   }
 
+  /**
+   * §12.4: a commit of `u` units of allowance `unit` on this device's hold `h`: the hold is
+   * closed (open), or settled once (expired: its credits vouched; refused: nothing vouched),
+   * then the units are drawn.
+   */
+  commitUnits(a, d, h, unit, u, t) {
+    const agent = h.state === 'open' || h.state === 'expired' ? this.activeAgent(a, h.agentId) : null;
+    let vouchable;
+    if (h.state === 'open') {
+      h.state = agent || h.agentId === undefined ? 'committed' : 'released';
+      // §12.4 step 1 names no vouched credits (step 2 does, for an expired hold): the hold's
+      // credits are given back and spendable again, so nothing is vouched. (A client cannot
+      // observe the difference but through a later snapshot's offlineLimit.)
+      vouchable = 0n;
+    } else if (h.state === 'expired') {
+      h.state = 'settled';
+      vouchable = h.amount;
+    } else if (h.state === 'refused') {
+      h.state = 'settled';
+      vouchable = 0n;
+    } else return { status: 'refused', code: 'NOT_FOUND' };
+    const { drawn, ...amounts } = this.drawUnits(a, d, t, unit, u, vouchable);
+    if (agent) agent[unit === 'llmTokens' ? 'cycleLlmTokens' : 'cycleTtsCharacters'] += drawn;
+    return { status: 'applied', ...amounts };
+  }
+
+  /** §12.4 "Drawing u units", with `f` the free units once the hold is closed. */
+  drawUnits(a, d, t, unit, u, vouchable) {
+    const al = a.allowances.get(unit);
+    const f = this.freeUnits(a, t, unit);
+    if (u <= f) {
+      al.remaining -= u;
+      return { drawn: u, charged: 0n, overdraft: 0n, unpaid: 0n };
+    }
+    const need = creditsOf(u - f, al.rate, a.creditStep);
+    if (need <= this.spendable(a, t)) {
+      this.draw(a, t, need);
+      al.remaining += unitsOf(need, al.rate);
+      al.remaining -= u;
+      return { drawn: u, charged: need, overdraft: 0n, unpaid: 0n };
+    }
+    al.remaining -= f;
+    return { drawn: f, ...this.charge(a, d, t, need, vouchable) };
+  }
+
   /** §6.1: a hash of everything but `seq`, amounts by value. */
   fingerprint(m) {
-    const canon = [m.type, m.id ?? null, m.at.toString(), m.holdId, m.amount == null ? null : fmt(m.amount), m.operation ?? null, m.agentId ?? null];
+    const canon = [m.type, m.id ?? null, m.at.toString(), m.holdId, m.amount == null ? null : fmt(m.amount), m.operation ?? null, m.agentId ?? null, m.unit ?? null];
     return crypto.createHash('sha256').update('mutation\n' + JSON.stringify(canon)).digest('hex');
   }
 
@@ -375,12 +510,36 @@ export class Ledger {
       balance: fmt(this.balance(a, t)),
       held: fmt(open.reduce((s, h) => s + h.amount, 0n)),
       grants,
-      allowances: [],
-      holds: open.filter((h) => h.device === d.id).map((h) => ({ id: h.id, amount: fmt(h.amount), expiresAt: h.expiresAt })),
+      allowances: [...a.allowances.values()].map((al) => {
+        const o = { kind: al.kind, remaining: Number(al.remaining), held: Number(this.heldUnits(a, t, al.kind)) };
+        if (al.rate !== null) Object.assign(o, { unitsPerCredit: fmt(al.rate), onShortfall: al.onShortfall });
+        return o;
+      }),
+      holds: open
+        .filter((h) => h.device === d.id)
+        .map((h) => {
+          const o = { id: h.id, amount: fmt(h.amount), expiresAt: h.expiresAt };
+          if (h.unit !== undefined) Object.assign(o, { unit: h.unit, units: Number(h.units) });
+          return o;
+        }),
       lastMutationSeq: d.last,
       offlineLimit: fmt(min(deviceRoom, accountRoom)),
       lowBalance: a.lowBalance,
       holdTtlMs: this.holdTtlMs,
+      // §12.1: present whenever any allowance has `unitsPerCredit`; §12.6: whenever the policy has agents.
+      ...([...a.allowances.values()].some((al) => al.rate !== null) ? { creditStep: fmt(a.creditStep) } : {}),
+      ...(a.agents
+        ? {
+            agents: [...a.agents.values()].map((g) => ({
+              id: g.id,
+              status: g.status,
+              cycleEnd: g.cycleEnd,
+              cycleCredits: fmt(g.cycleCredits),
+              cycleLlmTokens: Number(g.cycleLlmTokens),
+              cycleTtsCharacters: Number(g.cycleTtsCharacters),
+            })),
+          }
+        : {}),
     };
   }
 
@@ -422,6 +581,12 @@ function parseMutation(x) {
     if (x[k] === null || x[k] === undefined) continue;
     if (typeof x[k] !== 'string') badRequest(k + ' must be a string');
     m[k] = x[k];
+  }
+  // §5.1, §12: `unit` on a reserve or commit. The document says nothing of a `unit` that is
+  // not a string, or `null` (§1.2 does not list it as nullable): this ledger refuses the push.
+  if (x.unit !== undefined && x.type !== 'release') {
+    if (typeof x.unit !== 'string') badRequest('unit must be a string');
+    m.unit = x.unit;
   }
   return m;
 }
