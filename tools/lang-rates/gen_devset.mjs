@@ -226,7 +226,7 @@ const eng = udhr("eng"), fra = udhr("fra"), por = udhr("por_BR");
 const r = rng("extra");
 for (let i = 0; i < 16; i++) emit("en_code", i, codeNote(eng, r));
 for (let i = 0; i < 8; i++) emit("styled", i, styledNote(i % 2 ? fra : i % 4 ? eng : por, r));
-for (let i = 0; i < 8; i++) emit("emoji", i, emojiNote(pick(r, [eng, fra, por, udhr("spa")]), r));
+for (let i = 0; i < 16; i++) emit("emoji", i, emojiNote(pick(r, [eng, fra, por, udhr("spa")]), r));
 // Notes written by gen_wordfreq.py (word-frequency text), if their directory is given.
 const wfDir = process.argv[3];
 if (wfDir) {
