@@ -37,7 +37,8 @@ const LANGS = {
   // Greek, Armenian, Georgian, Ethiopic
   el: "ell_monotonic", hy: "hye", ka: "kat", am: "amh",
   // Arabic script, Hebrew script
-  ar: "arb", fa: "pes_1", ur: "urd", ps: "pbu", ug: "uig_arab", pnb: "pnb", ckb: "ckb",
+  // (No Sorani: the package's `ckb` declaration is its Kurmanji text, `kmr`, word for word.)
+  ar: "arb", fa: "pes_1", ur: "urd", ps: "pbu", ug: "uig_arab", pnb: "pnb",
   he: "heb", yi: "ydd",
   // Indic
   hi: "hin", bn: "ben", mr: "mar", te: "tel", ta: "tam", gu: "guj", kn: "kan", ml: "mal",
