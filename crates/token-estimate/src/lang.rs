@@ -113,16 +113,26 @@ pub(crate) const S_KU: usize = S_TRAD + 1;
 /// Igbo `ịụ` (dotted below): about one word in five has one, Vietnamese text (which writes
 /// them too) one in thirty, and Yoruba none.
 pub(crate) const S_IG: usize = S_KU + 1;
+/// Maithili's candrabindu `ँ`, about one Devanagari character in eighty there and one in
+/// five hundred or fewer in Hindi, Marathi and Nepali.
+pub(crate) const S_MAI: usize = S_IG + 1;
+/// Fula's hooked letters `ɓɗƴŋ` (Hausa writes `ɓɗƴ` too, a fifth as often).
+pub(crate) const S_FF: usize = S_MAI + 1;
+/// The letter pair `ku` (in ASCII words): the Bantu infinitive and locative prefix and a
+/// Quechua suffix, in one to two words in ten of Zulu, Xhosa, Shona, Chichewa, Quechua and
+/// Kinyarwanda text and in few of other languages' (Swahili, which has it too, has its own
+/// function words).
+pub(crate) const S_BANTU: usize = S_FF + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
-/// Malay, Catalan, Turkish, Swahili).
-pub(crate) const S_WORDS: usize = S_IG + 1;
+/// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy).
+pub(crate) const S_WORDS: usize = S_BANTU + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
-pub(crate) const WORD_LISTS: [&[&str]; 10] = [
+pub(crate) const WORD_LISTS: [&[&str]; 12] = [
     &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
     &["dos", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
     &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
@@ -133,6 +143,8 @@ pub(crate) const WORD_LISTS: [&[&str]; 10] = [
     &["els", "amb", "dels", "pel", "i", "la"],
     &["ve", "bir", "bu", "ile", "her", "veya", "olan"],
     &["na", "ya", "wa", "kwa", "za", "kila", "cha", "vya"],
+    &["iti", "ken", "ti"],
+    &["ny", "sy", "tsy", "dia", "amin"],
 ];
 
 /// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
@@ -251,6 +263,8 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
         0x1e62 | 0x1e63 => S_YO,
         0xea | 0xca => S_KU,
         0x1eca | 0x1ecb | 0x1ee4 | 0x1ee5 => S_IG,
+        0x901 => S_MAI,
+        0x253 | 0x257 | 0x1b4 | 0x14b | 0x181 | 0x18a | 0x1b3 | 0x14a => S_FF,
         0x2bb | 0x2bc => S_UZ,
         0x6d0 | 0x6c6 | 0x6c8 | 0x6c7 => S_UG,
         0x69a | 0x696 | 0x681 | 0x685 | 0x67c | 0x689 | 0x693 | 0x6cd => S_PS,
@@ -298,6 +312,8 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // The ASCII word being read: its packed lower-case letters and length (more than four
     // letters, or a non-ASCII letter inside, and it is no listed word).
     let (mut key, mut len) = (0u32, 0usize);
+    // The previous ASCII letter, lower-case (0 after anything else).
+    let mut prev = 0u8;
     while i < text.len() {
         if !words {
             if let Some(w) = text.get(i..i + 8) {
@@ -317,7 +333,10 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     key |= u32::from(l) << (8 * len);
                 }
                 len += 1;
+                s[S_BANTU] += u64::from(prev == b'k' && l == b'u');
+                prev = l;
             } else {
+                prev = 0;
                 if (1..=4).contains(&len) {
                     if let Some(x) = word_signal(key).and_then(|k| s.get_mut(k)) {
                         *x += 1;
@@ -330,6 +349,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             continue;
         }
         len = 5;
+        prev = 0;
         // Three-byte characters of the commonest blocks by their lead byte, without
         // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
         // hold no signal; U+4E00..U+9FFF are the ideographs.
@@ -383,7 +403,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
 /// high on the development sets' Hindi, Nepali and Marathi), and each block but
 /// Devanagari has its own share on top.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 60] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 65] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -444,6 +464,11 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 60] = [
     (0, Some(Script::Indic), 0.0),
     (S_KU, None, 0.15),
     (S_IG, None, 0.15),
+    (S_MAI, Some(Script::Indic), 0.01),
+    (S_FF, None, 0.15),
+    (S_WORDS + 10, None, 0.15),
+    (S_BANTU, None, 0.2),
+    (S_WORDS + 11, None, 0.15),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
@@ -582,6 +607,10 @@ mod tests {
         assert_eq!((s[S_KU], s[S_FR]), (3, 0), "ê is Kurdish, not French");
         let s = signals("Onye ọ bụla nwere ikike ịdị ndụ", true);
         assert_eq!((s[S_IG], s[S_VI]), (4, 1), "ụ, ị, ị, ụ are Igbo; ọ stays Vietnamese and Yoruba");
+        assert_eq!(signals("ɓe ŋari ɗowngal", true)[S_FF], 3, "ɓ, ŋ, ɗ");
+        assert_eq!(signals("पहुँचे हूँ", true)[S_MAI], 2);
+        let s = signals("Wonke umuntu unelungelo lokuphila, ukukhululeka. Kukhona", true);
+        assert_eq!(s[S_BANTU], 3, "lokuphila, ukukhululeka, Kukhona (any case)");
     }
 
     /// Where Igbo's dotted vowels are frequent, the Vietnamese share (whose letters Igbo
