@@ -92,7 +92,8 @@ pub(crate) const S_MATH: usize = S_HAN_RARE + 1;
 pub(crate) const S_EMOJI: usize = S_MATH + 1;
 /// Emoji joiners and variation selectors (U+200D, U+FE0F).
 pub(crate) const S_JOINER: usize = S_EMOJI + 1;
-/// Yoruba `ṣ` (Yoruba also writes the dotted vowels `ẹọ` that Vietnamese uses).
+/// Yoruba `ṣẹ`: about one word in seven has `ẹ`, which Vietnamese writes too but in one
+/// word in a hundred or fewer (and `ṣ` is in one word in forty, too few to rely on alone).
 pub(crate) const S_YO: usize = S_JOINER + 1;
 /// Mathematical bold and sans-serif letters (U+1D400..U+1D433, U+1D5A0..U+1D607), which
 /// `o200k_base` encodes in fewer tokens than the other styles.
@@ -260,7 +261,7 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
         0xe8 | 0xf9 | 0x153 | 0xee | 0xfb | 0xeb | 0xef | 0xc8 | 0xd9 | 0x152 | 0xce | 0xdb | 0xcb | 0xcf => S_FR,
         0xf1 | 0xd1 | 0xbf | 0xa1 => S_ES,
         0xe4 | 0xf6 | 0xfc | 0xdf | 0xc4 | 0xd6 | 0xdc => S_DE,
-        0x1e62 | 0x1e63 => S_YO,
+        0x1e62 | 0x1e63 | 0x1eb8 | 0x1eb9 => S_YO,
         0xea | 0xca => S_KU,
         0x1eca | 0x1ecb | 0x1ee4 | 0x1ee5 => S_IG,
         0x901 => S_MAI,
@@ -448,7 +449,7 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 65] = [
     (S_YI, Some(Script::Hebrew), 0.1),
     (S_HAN_RARE, Some(Script::Han), 0.06),
     (S_TRAD, Some(Script::Han), 0.1),
-    (S_YO, None, 0.05),
+    (S_YO, None, 0.15),
     (S_UZ, None, 0.1),
     (S_KK, Some(Script::Cyrillic), 0.01),
     (S_WORDS, None, 0.15),
@@ -528,14 +529,13 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
         }
     }
     // Vietnamese uses `ãõùè` too: where its own letters are frequent, the Portuguese and
-    // French shares are its and are dropped; Yoruba's dotted vowels are Vietnamese letters
-    // too, so where `ṣ` is frequent the Vietnamese share is dropped.
-    // Igbo's `ịụ` are Vietnamese letters too (far rarer there), so where they are frequent
-    // the Vietnamese share is dropped; Vietnamese writes `ê` as Kurdish does.
-    let drop: &[usize] = if s[S_YO] as f64 >= 0.02 * words || s[S_IG] as f64 >= 0.08 * words {
+    // French shares are its and are dropped, and so are the Kurdish (`ê`) and Yoruba (`ẹ`)
+    // ones. Yoruba's and Igbo's dotted vowels are Vietnamese letters too (far rarer there),
+    // so where `ṣẹ` or `ịụ` are frequent the Vietnamese share is dropped.
+    let drop: &[usize] = if s[S_YO] as f64 >= 0.06 * words || s[S_IG] as f64 >= 0.08 * words {
         &[S_VI, S_PT, S_FR]
     } else if s[S_VI] as f64 >= 0.4 * words {
-        &[S_PT, S_FR, S_KU]
+        &[S_PT, S_FR, S_KU, S_YO]
     } else {
         &[]
     };
@@ -609,6 +609,8 @@ mod tests {
         assert_eq!((s[S_IG], s[S_VI]), (4, 1), "ụ, ị, ị, ụ are Igbo; ọ stays Vietnamese and Yoruba");
         assert_eq!(signals("ɓe ŋari ɗowngal", true)[S_FF], 3, "ɓ, ŋ, ɗ");
         assert_eq!(signals("पहुँचे हूँ", true)[S_MAI], 2);
+        let s = signals("Ẹ̀kọ́ ṣe pàtàkì", true);
+        assert_eq!((s[S_YO], s[S_VI]), (2, 1), "Ẹ, ṣ; ọ stays Vietnamese");
         let s = signals("Wonke umuntu unelungelo lokuphila, ukukhululeka. Kukhona", true);
         assert_eq!(s[S_BANTU], 3, "lokuphila, ukukhululeka, Kukhona (any case)");
     }
