@@ -141,7 +141,7 @@ pub(crate) const WORD_LISTS: [&[&str]; 12] = [
     &["und", "der", "die", "das", "ist", "mit", "sich", "den", "auf", "ein", "eine", "zu", "von", "im"],
     &["het", "een", "van", "zijn", "voor", "niet", "op", "ook", "aan", "bij", "te"],
     &["yang", "dan", "atau", "ini", "itu", "akan", "oleh", "pada", "ke", "tiap", "bagi", "ada"],
-    &["els", "amb", "dels", "pel", "i", "la"],
+    &["els", "amb", "dels", "pel", "pels", "llur", "dins"],
     &["ve", "bir", "bu", "ile", "her", "veya", "olan"],
     &["na", "ya", "wa", "kwa", "za", "kila", "cha", "vya"],
     &["iti", "ken", "ti"],
