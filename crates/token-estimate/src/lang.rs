@@ -126,14 +126,14 @@ pub(crate) const S_FF: usize = S_MAI + 1;
 pub(crate) const S_BANTU: usize = S_FF + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
-/// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy).
+/// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali).
 pub(crate) const S_WORDS: usize = S_BANTU + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
-pub(crate) const WORD_LISTS: [&[&str]; 12] = [
+pub(crate) const WORD_LISTS: [&[&str]; 13] = [
     &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
     &["dos", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
     &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
@@ -146,6 +146,7 @@ pub(crate) const WORD_LISTS: [&[&str]; 12] = [
     &["na", "ya", "wa", "kwa", "za", "kila", "cha", "vya"],
     &["iti", "ken", "ti"],
     &["ny", "sy", "tsy", "dia", "amin"],
+    &["iyo", "waa", "oo", "xaq", "qof", "ama"],
 ];
 
 /// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
@@ -404,7 +405,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
 /// high on the development sets' Hindi, Nepali and Marathi), and each block but
 /// Devanagari has its own share on top.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 65] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 66] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -470,6 +471,7 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 65] = [
     (S_WORDS + 10, None, 0.15),
     (S_BANTU, None, 0.2),
     (S_WORDS + 11, None, 0.15),
+    (S_WORDS + 12, None, 0.15),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
