@@ -124,10 +124,12 @@ pub(crate) const S_FF: usize = S_MAI + 1;
 /// Kinyarwanda text and in few of other languages' (Swahili, which has it too, has its own
 /// function words).
 pub(crate) const S_BANTU: usize = S_FF + 1;
+/// Latvian and Lithuanian letters `āēīūķļņģėįų` (their `šžč` count as Czech).
+pub(crate) const S_BALTIC: usize = S_BANTU + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali).
-pub(crate) const S_WORDS: usize = S_BANTU + 1;
+pub(crate) const S_WORDS: usize = S_BALTIC + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -266,6 +268,17 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
         0xea | 0xca => S_KU,
         0x1eca | 0x1ecb | 0x1ee4 | 0x1ee5 => S_IG,
         0x901 => S_MAI,
+        0x100..=0x101
+        | 0x112..=0x113
+        | 0x116..=0x117
+        | 0x122..=0x123
+        | 0x12a..=0x12b
+        | 0x12e..=0x12f
+        | 0x136..=0x137
+        | 0x13b..=0x13c
+        | 0x145..=0x146
+        | 0x16a..=0x16b
+        | 0x172..=0x173 => S_BALTIC,
         0x253 | 0x257 | 0x1b4 | 0x14b | 0x181 | 0x18a | 0x1b3 | 0x14a => S_FF,
         0x2bb | 0x2bc => S_UZ,
         0x6d0 | 0x6c6 | 0x6c8 | 0x6c7 => S_UG,
@@ -405,7 +418,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
 /// high on the development sets' Hindi, Nepali and Marathi), and each block but
 /// Devanagari has its own share on top.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 66] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 67] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -472,6 +485,7 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 66] = [
     (S_BANTU, None, 0.2),
     (S_WORDS + 11, None, 0.15),
     (S_WORDS + 12, None, 0.15),
+    (S_BALTIC, None, 0.2),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
@@ -611,6 +625,8 @@ mod tests {
         assert_eq!((s[S_IG], s[S_VI]), (4, 1), "ụ, ị, ị, ụ are Igbo; ọ stays Vietnamese and Yoruba");
         assert_eq!(signals("ɓe ŋari ɗowngal", true)[S_FF], 3, "ɓ, ŋ, ɗ");
         assert_eq!(signals("पहुँचे हूँ", true)[S_MAI], 2);
+        let s = signals("Visiem cilvēkiem ir tiesības; žmogus turėti", true);
+        assert_eq!((s[S_BALTIC], s[S_CS]), (3, 1), "ē, ī, ė are Baltic; ž counts as Czech");
         let s = signals("Ẹ̀kọ́ ṣe pàtàkì", true);
         assert_eq!((s[S_YO], s[S_VI]), (2, 1), "Ẹ, ṣ; ọ stays Vietnamese");
         let s = signals("Wonke umuntu unelungelo lokuphila, ukukhululeka. Kukhona", true);
