@@ -126,16 +126,20 @@ pub(crate) const S_FF: usize = S_MAI + 1;
 pub(crate) const S_BANTU: usize = S_FF + 1;
 /// Latvian and Lithuanian letters `āēīūķļņģėįų` (their `šžč` count as Czech).
 pub(crate) const S_BALTIC: usize = S_BANTU + 1;
+/// `q` before a letter other than `u` (in ASCII words): one word in four of Quechua's, one
+/// in ten of Uzbek's or Somali's, almost none of the Romance languages' or English.
+pub(crate) const S_Q: usize = S_BALTIC + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
-/// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali).
-pub(crate) const S_WORDS: usize = S_BALTIC + 1;
+/// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, and the commonest short
+/// words of Kinyarwanda, Chichewa and Shona).
+pub(crate) const S_WORDS: usize = S_Q + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
-pub(crate) const WORD_LISTS: [&[&str]; 13] = [
+pub(crate) const WORD_LISTS: [&[&str]; 14] = [
     &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
     &["dos", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
     &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
@@ -149,6 +153,7 @@ pub(crate) const WORD_LISTS: [&[&str]; 13] = [
     &["iti", "ken", "ti"],
     &["ny", "sy", "tsy", "dia", "amin"],
     &["iyo", "waa", "oo", "xaq", "qof", "ama"],
+    &["mu", "ku", "nta", "wese", "ndi", "kana"],
 ];
 
 /// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
@@ -349,6 +354,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                 }
                 len += 1;
                 s[S_BANTU] += u64::from(prev == b'k' && l == b'u');
+                s[S_Q] += u64::from(prev == b'q' && l != b'u');
                 prev = l;
             } else {
                 prev = 0;
@@ -418,7 +424,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
 /// high on the development sets' Hindi, Nepali and Marathi), and each block but
 /// Devanagari has its own share on top.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 67] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 69] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -486,6 +492,8 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 67] = [
     (S_WORDS + 11, None, 0.15),
     (S_WORDS + 12, None, 0.15),
     (S_BALTIC, None, 0.2),
+    (S_Q, None, 0.2),
+    (S_WORDS + 13, None, 0.15),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
@@ -555,8 +563,11 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     } else {
         &[]
     };
+    // Quechua, Tagalog and others write `ñ` without Spanish's function words: `ñ¿¡` count
+    // as Spanish only beside them.
+    let spanish = s[S_WORDS] as f64 >= 0.03 * words;
     for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
-        if sc.is_none() && per > 0.0 && drop.contains(&sig) {
+        if sc.is_none() && per > 0.0 && (drop.contains(&sig) || (sig == S_ES && !spanish)) {
             t[j] = 0.0;
         }
     }
@@ -631,6 +642,7 @@ mod tests {
         assert_eq!((s[S_YO], s[S_VI]), (2, 1), "Ẹ, ṣ; ọ stays Vietnamese");
         let s = signals("Wonke umuntu unelungelo lokuphila, ukukhululeka. Kukhona", true);
         assert_eq!(s[S_BANTU], 3, "lokuphila, ukukhululeka, Kukhona (any case)");
+        assert_eq!(signals("Llapa runaqa qispisqa paqarin; quien", true)[S_Q], 4, "runaqa, qispisqa twice, paqarin; not quien");
     }
 
     /// Where Igbo's dotted vowels are frequent, the Vietnamese share (whose letters Igbo
