@@ -129,11 +129,15 @@ pub(crate) const S_BALTIC: usize = S_BANTU + 1;
 /// `q` before a letter other than `u` (in ASCII words): one word in four of Quechua's, one
 /// in ten of Uzbek's or Somali's, almost none of the Romance languages' or English.
 pub(crate) const S_Q: usize = S_BALTIC + 1;
+/// Tatar (and Bashkir) `һҗ`, which Kazakh and Kyrgyz do not write.
+pub(crate) const S_TT: usize = S_Q + 1;
+/// Tajik `ҷӣӯ`.
+pub(crate) const S_TG: usize = S_TT + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, and the commonest short
 /// words of Kinyarwanda, Chichewa and Shona).
-pub(crate) const S_WORDS: usize = S_Q + 1;
+pub(crate) const S_WORDS: usize = S_TG + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -264,6 +268,8 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
         0x452 | 0x458..=0x45b | 0x45f | 0x402 | 0x408..=0x40b | 0x40f => S_SR,
         0x44a | 0x42a => S_BG,
         0x4b0 | 0x4b1 => S_KK,
+        0x4ba | 0x4bb | 0x496 | 0x497 => S_TT,
+        0x4b6 | 0x4b7 | 0x4e2 | 0x4e3 | 0x4ee | 0x4ef => S_TG,
         0x460..=0x52f => S_CYR_EXT,
         0xe3 | 0xf5 | 0xc3 | 0xd5 => S_PT,
         0xe8 | 0xf9 | 0x153 | 0xee | 0xfb | 0xeb | 0xef | 0xc8 | 0xd9 | 0x152 | 0xce | 0xdb | 0xcb | 0xcf => S_FR,
@@ -424,7 +430,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
 /// high on the development sets' Hindi, Nepali and Marathi), and each block but
 /// Devanagari has its own share on top.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 69] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 71] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -494,6 +500,8 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 69] = [
     (S_BALTIC, None, 0.2),
     (S_Q, None, 0.2),
     (S_WORDS + 13, None, 0.15),
+    (S_TT, Some(Script::Cyrillic), 0.012),
+    (S_TG, Some(Script::Cyrillic), 0.015),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
@@ -616,6 +624,8 @@ mod tests {
     /// Each signal counts the letters it names and nothing else.
     #[test]
     fn scan_counts_the_named_letters() {
+        let s = signals("Һәр кеше җәмгыять; Ҳар як инсон ҳуқуқ дорад, мӯъҷиза", true);
+        assert_eq!((s[S_TT], s[S_TG], s[S_CYR_EXT]), (2, 2, 6), "Һ, җ; ӯ, ҷ; ә twice, Ҳ, ҳ, қ twice");
         let s = signals("Україна і її єдність, ґанок", true);
         assert_eq!(s[S_UK], 7, "ї in Україна, і, ї, ї, є and і in єдність, ґ");
         assert_eq!(s[S_RU], 0);
