@@ -133,11 +133,13 @@ pub(crate) const S_Q: usize = S_BALTIC + 1;
 pub(crate) const S_TT: usize = S_Q + 1;
 /// Tajik `ҷӣӯ`.
 pub(crate) const S_TG: usize = S_TT + 1;
+/// Icelandic (and Faroese) `ðþ`.
+pub(crate) const S_IS: usize = S_TG + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, and the commonest short
 /// words of Kinyarwanda, Chichewa and Shona).
-pub(crate) const S_WORDS: usize = S_TG + 1;
+pub(crate) const S_WORDS: usize = S_IS + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -279,6 +281,7 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
         0xea | 0xca => S_KU,
         0x1eca | 0x1ecb | 0x1ee4 | 0x1ee5 => S_IG,
         0x901 => S_MAI,
+        0xf0 | 0xfe | 0xd0 | 0xde => S_IS,
         0x100..=0x101
         | 0x112..=0x113
         | 0x116..=0x117
@@ -430,7 +433,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
 /// high on the development sets' Hindi, Nepali and Marathi), and each block but
 /// Devanagari has its own share on top.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 71] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 72] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -502,6 +505,7 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 71] = [
     (S_WORDS + 13, None, 0.15),
     (S_TT, Some(Script::Cyrillic), 0.012),
     (S_TG, Some(Script::Cyrillic), 0.015),
+    (S_IS, None, 0.15),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
@@ -626,6 +630,7 @@ mod tests {
     fn scan_counts_the_named_letters() {
         let s = signals("Һәр кеше җәмгыять; Ҳар як инсон ҳуқуқ дорад, мӯъҷиза", true);
         assert_eq!((s[S_TT], s[S_TG], s[S_CYR_EXT]), (2, 2, 6), "Һ, җ; ӯ, ҷ; ә twice, Ҳ, ҳ, қ twice");
+        assert_eq!(signals("Allir menn eru bornir frjálsir; það þeir", true)[S_IS], 3, "ð, þ, þ");
         let s = signals("Україна і її єдність, ґанок", true);
         assert_eq!(s[S_UK], 7, "ї in Україна, і, ї, ї, є and і in єдність, ґ");
         assert_eq!(s[S_RU], 0);
