@@ -332,7 +332,8 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
 ///
 /// Listed function words are counted only with `words` (else runs of ASCII are skipped
 /// eight bytes at a time), and only where they are whole words of ASCII letters; a word
-/// that ends the text is not counted.
+/// that ends the text is not counted. A word right after a backslash is a TeX command
+/// (`\mu`, `\sqrt`), no word of any language: it counts for no word or letter-pair signal.
 #[inline(never)]
 pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
@@ -341,8 +342,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // The ASCII word being read: its packed lower-case letters and length (more than four
     // letters, or a non-ASCII letter inside, and it is no listed word).
     let (mut key, mut len) = (0u32, 0usize);
-    // The previous ASCII letter, lower-case (0 after anything else).
-    let mut prev = 0u8;
+    // The previous ASCII letter, lower-case (0 after anything else), and whether the word
+    // being read follows a backslash.
+    let (mut prev, mut tex) = (0u8, false);
     while i < text.len() {
         if !words {
             if let Some(w) = text.get(i..i + 8) {
@@ -362,24 +364,28 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     key |= u32::from(l) << (8 * len);
                 }
                 len += 1;
-                s[S_BANTU] += u64::from(prev == b'k' && l == b'u');
-                s[S_Q] += u64::from(prev == b'q' && l != b'u');
+                if !tex {
+                    s[S_BANTU] += u64::from(prev == b'k' && l == b'u');
+                    s[S_Q] += u64::from(prev == b'q' && l != b'u');
+                }
                 prev = l;
             } else {
                 prev = 0;
-                if (1..=4).contains(&len) {
+                if (1..=4).contains(&len) && !tex {
                     if let Some(x) = word_signal(key).and_then(|k| s.get_mut(k)) {
                         *x += 1;
                     }
                 }
                 key = 0;
                 len = 0;
+                tex = b == b'\\';
             }
             i += 1;
             continue;
         }
         len = 5;
         prev = 0;
+        tex = false;
         // Three-byte characters of the commonest blocks by their lead byte, without
         // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
         // hold no signal; U+4E00..U+9FFF are the ideographs.
@@ -687,6 +693,8 @@ mod tests {
         assert_eq!(s[S_WORDS], 4, "Los, y, las, del (not losa, nor niños)");
         let s = signals("yang dan atau ini", true);
         assert_eq!(s[S_WORDS + 6], 3, "the last word ends the text and is not counted");
+        let s = signals("$\\mu = \\sqrt{y} \\del$ mu sqrt ", true);
+        assert_eq!((s[S_WORDS + 13], s[S_Q]), (1, 1), "TeX commands are no words: only the plain mu and sqrt");
     }
 
     /// Every listed word finds its own list in the hash table, and a few others find none.
