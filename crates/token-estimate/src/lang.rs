@@ -541,14 +541,8 @@ pub(crate) const ARABIC_SHARES: [(usize, f64); 5] = [(S_FA, 0.04), (S_UR, 0.05),
 /// Signals with a rate per occurrence.
 pub(crate) const RATES: [usize; 6] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER];
 
-/// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`], then
-/// the Han part of Japanese text ([`JA_HAN`]).
-pub(crate) const TERMS: usize = SHARES.len() + ARABIC_SHARES.len() + RATES.len() + PURE.len() + 1;
-
-/// The term that scales the Han part by how much kana is beside it (kana against Han
-/// characters, at most 1): Japanese writes kanji inside words that the vocabularies split
-/// otherwise than Chinese words, so its Han characters cost differently from Chinese ones.
-pub(crate) const JA_HAN: usize = TERMS - 1;
+/// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`].
+pub(crate) const TERMS: usize = SHARES.len() + ARABIC_SHARES.len() + RATES.len() + PURE.len();
 
 /// Scripts whose part is also scaled by how purely the text is written in them (their
 /// letters against their letters plus four per Latin word): long runs of Chinese, Japanese
@@ -623,10 +617,6 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
         if n > 0.0 {
             t[SHARES.len() + ARABIC_SHARES.len() + RATES.len() + j] = n / (n + 4.0 * words) * part(sc);
         }
-    }
-    let han = c[SCRIPT_CHARS + Script::Han as usize] as f64;
-    if han > 0.0 {
-        t[JA_HAN] = (c[SCRIPT_CHARS + Script::Kana as usize] as f64 / han).min(1.0) * part(Script::Han);
     }
     t
 }
