@@ -21,7 +21,7 @@ def fnv(s):
 
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip()]
 n_terms = (len(rows[0]) - 3) // 2 - 2
-LAMBDA = float(__import__("os").environ.get("RIDGE", "0.002"))
+LAMBDA = float(__import__("os").environ.get("RIDGE", "1e-5"))
 
 def split(r):
     if r[2] == "corpus":

