@@ -80,9 +80,15 @@ fn call(s: &Server, device: &str, hold: Option<&str>, body: &str) -> Reply {
 
 /// Waits (up to 30 s) until the balance is `want`; returns the last balance seen.
 fn balance_becomes(s: &Server, want: Credits) -> Credits {
+    becomes(|| balance(s), want)
+}
+
+/// Waits (up to 30 s) until `read` gives `want` (a settlement follows the answer); returns
+/// the last value read.
+fn becomes(read: impl Fn() -> Credits, want: Credits) -> Credits {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let b = balance(s);
+        let b = read();
         if b == want || Instant::now() > deadline {
             return b;
         }
@@ -95,6 +101,64 @@ fn sub(a: Credits, b: Credits) -> Credits {
 }
 
 // ---- scenarios, run on each database -------------------------------------------------
+
+/// An AssistLore account (`lore`) whose device reserves in LLM tokens (PROTOCOL §12):
+/// the proxy caps the call to the tokens the hold pays for, settles it in the provider's
+/// tokens — the allowance first, the shortfall converted at the policy's rate — and a
+/// non-streamed answer says the tokens in `X-Credit-Units`; the device's commit charges
+/// nothing more. An audio hold (TTS characters) cannot pay for a chat completion.
+fn token_holds_are_settled_in_tokens(s: &Server, up: &Upstream) {
+    for cmd in [
+        json!({"op": "createAccount", "accountId": "lore", "policy": "assistLore"}),
+        json!({"op": "signup", "accountId": "lore"}),
+        json!({"op": "convert", "accountId": "lore", "allowance": "llmTokens", "credits": "2"}),
+        json!({"op": "convert", "accountId": "lore", "allowance": "ttsCharacters", "credits": "1"}),
+    ] {
+        assert_eq!(s.admin(&cmd)["ok"], true, "{cmd}");
+    }
+    let tokens = |s: &Server| {
+        let st = s.state("lore");
+        st["allowances"].as_array().unwrap().iter().find(|a| a["kind"] == "llmTokens").unwrap()["remaining"].as_u64().unwrap()
+    };
+    let lore_balance = |s: &Server| credits(&s.state("lore")["balance"]);
+    let before = lore_balance(s);
+    assert_eq!(tokens(s), 2_000);
+    // 5,000 tokens: 2,000 from the allowance, 3 credits reserved for the rest.
+    let m = json!([
+        {"type":"reserve","seq":1,"at":0,"holdId":"t1:msg","amount":"5000","unit":"llmTokens","operation":"message"},
+        {"type":"reserve","seq":2,"at":0,"holdId":"t1:tts","amount":"10","unit":"ttsCharacters","operation":"tts"},
+    ]);
+    let (r, p) = s.push("lore", "t1", m);
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", r.results);
+    assert_eq!(p.held, c("3"));
+    let n = up.count();
+    let body = request("whole", false);
+    let mut h = vec![("Authorization".to_string(), format!("Bearer {}", token("lore", Some("t1"))))];
+    h.push(("Content-Type".to_string(), "application/json".to_string()));
+    let with_hold = |hold: &str| {
+        let mut h = h.clone();
+        h.push(("X-Credit-Hold".to_string(), hold.to_string()));
+        http(s.addr, "POST", "/v1/ai/chat/completions", &h, body.as_bytes())
+    };
+    let r = with_hold("t1:tts");
+    assert_eq!((r.status, r.code().as_str()), (402, "HOLD_NOT_OPEN"), "{}", r.text());
+    assert_eq!(up.count(), n, "an audio hold reached the provider");
+    let r = with_hold("t1:msg");
+    assert_eq!(r.status, 200, "{}", r.text());
+    let used = PROMPT_TOKENS + COMPLETION_TOKENS;
+    assert_eq!(r.header("x-credit-units"), Some(used.to_string().as_str()));
+    assert_eq!(r.header("x-credit-charged"), None);
+    // Capped to the 5,000 tokens the hold pays for, less the prompt's bound.
+    assert_eq!(up.last().body["max_tokens"].as_u64(), Some(5_000 - body.len() as u64));
+    // 3,000 tokens: the 2,000 of the allowance and 1,000 converted (1 credit).
+    let want = sub(before, c("1"));
+    assert_eq!(becomes(|| lore_balance(s), want), want);
+    assert_eq!(tokens(s), 0);
+    let (r, p) = s.push("lore", "t1", json!([{"type":"commit","seq":3,"at":0,"holdId":"t1:msg","amount":"1","unit":"llmTokens"}]));
+    assert_eq!((r.results[0].status, r.results[0].settled_by.as_deref()), (ResultStatus::Applied, Some("proxy")));
+    assert_eq!(r.results[0].charged, Some(c("1")));
+    assert_eq!(p.balance, want);
+}
 
 fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
     let body = request("whole", false);
@@ -388,6 +452,12 @@ fn sqlite_modified_clients_are_charged_what_the_provider_reported() {
 }
 
 #[test]
+fn sqlite_token_holds_are_settled_in_tokens() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-tokens"));
+    token_holds_are_settled_in_tokens(&start(&dir, None, &up), &up);
+}
+
+#[test]
 fn without_an_upstream_the_route_is_unavailable() {
     let dir = temp_dir("proxy-off");
     let s = Server::start(&dir, &[]);
@@ -446,7 +516,8 @@ fn postgres_kill_9_between_claim_and_settle_charges_the_hold_once() {
 #[test]
 fn postgres_every_proxy_scenario() {
     type Scenario = fn(&Server, &Upstream);
-    let scenarios: [(&str, Scenario); 7] = [
+    let scenarios: [(&str, Scenario); 8] = [
+        ("tokens", token_holds_are_settled_in_tokens),
         ("refuse", refusals_never_reach_the_provider),
         ("usage", whole_and_streamed_calls_are_charged_the_reported_usage),
         ("nousage", answers_without_usage_are_charged_the_hold),

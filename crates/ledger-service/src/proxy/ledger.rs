@@ -49,6 +49,28 @@ pub(crate) struct Claimed {
     pub amount: Credits,
     /// The operation it was reserved for.
     pub operation: String,
+    /// For a hold reserved in LLM tokens (PROTOCOL §12): the tokens it pays for (the most
+    /// the call may use); `None` for a credit hold.
+    pub units: Option<u64>,
+}
+
+/// What a proxied call used, as its settlement commits it: credits for a credit hold,
+/// LLM tokens for a hold reserved in tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spend {
+    /// The provider's usage priced by the catalog.
+    Credits(Credits),
+    /// The provider's prompt plus completion tokens.
+    Tokens(u64),
+}
+
+impl std::fmt::Display for Spend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Spend::Credits(c) => write!(f, "{} credits", c.to_plain_string()),
+            Spend::Tokens(n) => write!(f, "{n} tokens"),
+        }
+    }
 }
 
 /// Why a claim failed: a ledger code and message, or a storage failure (`None`).
@@ -98,8 +120,9 @@ pub(crate) async fn claim(
     let result = ok_result(&answer)?;
     let amount = result.get("amount").and_then(Value::as_str).and_then(|s| Credits::parse(s).ok());
     let operation = result.get("operation").and_then(Value::as_str).unwrap_or_default().to_string();
+    let units = result.get("units").and_then(Value::as_u64);
     match amount {
-        Some(amount) => Ok((Claimed { amount, operation }, durable)),
+        Some(amount) => Ok((Claimed { amount, operation, units }, durable)),
         None => Err((None, format!("the ledger's claim answer has no amount: {answer}"))),
     }
 }
@@ -117,12 +140,15 @@ pub(crate) struct Settled {
     pub first: bool,
 }
 
-/// Settles `hold`: `usage` credits charged, or (`None`) released. Retries while the
-/// store fails, for a few minutes; gives up with an error (logged by the caller).
-pub(crate) async fn settle(service: &Arc<Service>, account: &str, hold: &str, usage: Option<Credits>) -> Result<Settled, String> {
+/// Settles `hold`: `usage` committed (credits charged, or tokens drawn from the allowance
+/// with the shortfall converted), or (`None`) released. Retries while the store fails,
+/// for a few minutes; gives up with an error (logged by the caller).
+pub(crate) async fn settle(service: &Arc<Service>, account: &str, hold: &str, usage: Option<Spend>) -> Result<Settled, String> {
     let mut body = json!({"op": "settle", "accountId": account, "holdId": hold});
-    if let Some(u) = usage {
-        body["usage"] = u.to_plain_string().into();
+    match usage {
+        Some(Spend::Credits(c)) => body["usage"] = c.to_plain_string().into(),
+        Some(Spend::Tokens(n)) => body["units"] = n.into(),
+        None => {}
     }
     let text = body.to_string();
     let mut wait = Duration::from_millis(100);

@@ -82,6 +82,13 @@ pub(crate) fn max_tokens_within(
     (n >= 1).then_some(n)
 }
 
+/// The most completion tokens a hold reserved in LLM tokens allows with `prompt_bound`
+/// prompt tokens: the tokens it pays for less the prompt's. `None`: not even one.
+pub(crate) fn max_tokens_of(hold_tokens: u64, prompt_bound: u64) -> Option<u64> {
+    let n = hold_tokens.checked_sub(prompt_bound)?.min(MAX_OUTPUT_TOKENS);
+    (n >= 1).then_some(n)
+}
+
 /// Rewrites the request for the provider: `max_tokens` = the smaller of the client's
 /// (`max_tokens` or `max_completion_tokens`) and `cap`; a stream asks for the usage chunk.
 pub(crate) fn rewrite(body: &mut Value, cap: u64, stream: bool) {

@@ -10,7 +10,7 @@
 //! claimed but not yet settled (answered `settledBy: "proxy"` without amounts; the
 //! settlement shows in its next snapshot). A call is read for at most `call_limit`.
 
-use super::ledger::{self, ClaimError, Settled};
+use super::ledger::{self, ClaimError, Settled, Spend};
 use super::usage::{self, Reported};
 use super::{limits, price, Proxy};
 use crate::service::Service;
@@ -51,6 +51,9 @@ pub(crate) struct Call {
     pub hold_amount: Credits,
     /// The hold's operation (set by the claim; its token rate prices the usage).
     pub operation: String,
+    /// For a hold reserved in LLM tokens: the tokens it pays for (set by the claim; the
+    /// call is capped to them and settled in tokens). `None`: a credit hold.
+    pub hold_units: Option<u64>,
 }
 
 /// How a call started, for the client.
@@ -62,9 +65,9 @@ pub(crate) enum Started {
         status: u16,
         /// The provider's body.
         body: Bytes,
-        /// What the settlement charges: the provider's usage at the catalog's prices (or
-        /// the hold, without usage).
-        charged: Credits,
+        /// What the settlement commits: the provider's usage at the catalog's prices, or
+        /// its tokens for a hold reserved in tokens (the hold in full, without usage).
+        charged: Spend,
     },
     /// A stream: its SSE text as it comes.
     Stream(mpsc::Receiver<Bytes>),
@@ -95,8 +98,13 @@ impl Call {
         let deadline = Instant::now() + self.proxy.call_limit;
         self.hold_amount = claimed.amount;
         self.operation = claimed.operation;
+        self.hold_units = claimed.units;
         let rate = price::rate(&self.proxy.catalog, &self.operation);
-        let Some(cap) = limits::max_tokens_within(&self.proxy.catalog, &self.model, rate, self.hold_amount, self.prompt_bound) else {
+        let cap = match self.hold_units {
+            Some(tokens) => limits::max_tokens_of(tokens, self.prompt_bound),
+            None => limits::max_tokens_within(&self.proxy.catalog, &self.model, rate, self.hold_amount, self.prompt_bound),
+        };
+        let Some(cap) = cap else {
             if let Err(e) = durable.wait().await {
                 let _ = started.send(Started::Refused(e));
                 return;
@@ -232,31 +240,42 @@ impl Call {
         self.proxy.idle.min(deadline.saturating_duration_since(Instant::now()))
     }
 
-    /// The credits of reported usage, or the whole hold when there is none (logged).
-    fn usage_or_hold(&self, reported: Option<Reported>) -> Credits {
+    /// What reported usage commits, or the whole hold when there is none (logged).
+    fn usage_or_hold(&self, reported: Option<Reported>) -> Spend {
         match reported {
             Some(u) => self.price(&u),
             None => {
                 tracing::warn!(hold = %self.hold, amount = %self.hold_amount, "the provider reported no usage: charging the hold in full");
-                self.hold_amount
+                self.whole_hold()
             }
         }
     }
 
-    fn price(&self, u: &Reported) -> Credits {
+    /// The hold in full: its tokens for a hold reserved in tokens, else its credits.
+    fn whole_hold(&self) -> Spend {
+        self.hold_units.map_or(Spend::Credits(self.hold_amount), Spend::Tokens)
+    }
+
+    /// What `u` commits: its tokens on a hold reserved in tokens (the ledger draws the
+    /// allowance and converts any shortfall at the policy's rate), else its credits at the
+    /// catalog's prices.
+    fn price(&self, u: &Reported) -> Spend {
+        if self.hold_units.is_some() {
+            return Spend::Tokens(u.prompt_tokens.saturating_add(u.completion_tokens));
+        }
         match price::credits_for(&self.proxy.catalog, &self.model, &self.operation, u) {
-            Ok(c) => c,
+            Ok(c) => Spend::Credits(c),
             Err(e) => {
                 tracing::warn!(error = %e, hold = %self.hold, "the usage could not be priced: charging the hold in full");
-                self.hold_amount
+                self.whole_hold()
             }
         }
     }
 
-    async fn settle(&self, usage: Option<Credits>, why: &str) -> Option<Settled> {
+    async fn settle(&self, usage: Option<Spend>, why: &str) -> Option<Settled> {
         match ledger::settle(&self.service, &self.account, &self.hold, usage).await {
             Ok(s) => {
-                let usage = usage.map(|u| u.to_plain_string()).unwrap_or_else(|| "released".into());
+                let usage = usage.map(|u| u.to_string()).unwrap_or_else(|| "released".into());
                 tracing::info!(hold = %self.hold, usage = %usage, charged = %s.charged, overdraft = %s.overdraft, unpaid = %s.unpaid, first = s.first, why, "proxied call settled");
                 Some(s)
             }

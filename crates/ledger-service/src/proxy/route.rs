@@ -13,6 +13,7 @@
 //! | 402 | `HOLD_TOO_SMALL` | the hold cannot pay for the prompt and one output token (the hold is released) |
 //! | 502 | `UPSTREAM_FAILED` | the provider failed before any output (the hold is released) |
 
+use super::ledger::Spend;
 use super::limits;
 use super::relay::{self, Call, Started};
 use crate::auth::{Caller, Refusal};
@@ -32,6 +33,10 @@ pub(crate) const HOLD_HEADER: &str = "x-credit-hold";
 /// usage at the catalog's prices (or the hold, without usage), which the settlement
 /// committed right after the answer draws, records as overdraft or leaves unpaid.
 pub(crate) const CHARGED_HEADER: &str = "x-credit-charged";
+/// The response header, instead of [`CHARGED_HEADER`], of a non-streamed call paid by a
+/// hold reserved in LLM tokens: the tokens the settlement commits (the allowance drawn
+/// first, any shortfall converted by the ledger's policy).
+pub(crate) const UNITS_HEADER: &str = "x-credit-units";
 
 fn status_of(code: ErrorCode) -> u16 {
     match code {
@@ -77,14 +82,19 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, headers: Heade
         stream,
         hold_amount: Credits::ZERO,
         operation: String::new(),
+        hold_units: None,
     };
     match relay::start(call).await {
         Started::Whole { status, body, charged } => {
             let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            if let Ok(v) = HeaderValue::from_str(&charged.to_plain_string()) {
-                r.headers_mut().insert(CHARGED_HEADER, v);
+            let (name, value) = match charged {
+                Spend::Credits(c) => (CHARGED_HEADER, c.to_plain_string()),
+                Spend::Tokens(n) => (UNITS_HEADER, n.to_string()),
+            };
+            if let Ok(v) = HeaderValue::from_str(&value) {
+                r.headers_mut().insert(name, v);
             }
             r
         }
