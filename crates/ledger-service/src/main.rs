@@ -202,6 +202,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
             abandoned_claim_ms: proxy::abandoned_after(o.proxy_call),
         },
         locks: locks::AccountLocks::new(4096),
+        work: service::work_gate(),
         metrics: metrics::Metrics::default(),
     });
     let proxy = proxy_from(&o)?;

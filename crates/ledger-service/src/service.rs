@@ -15,6 +15,7 @@ use credit_meter_ledger_core::reference::LedgerConfig;
 use credit_meter_protocol::message::PushRequest;
 use std::sync::{Arc, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Saves retried after conflicts before the request fails (only concurrent processes
 /// writing the same account conflict).
@@ -22,6 +23,19 @@ const MAX_ATTEMPTS: usize = 50;
 
 /// Builds the side rows of a write from the request's response (see [`Service::run_with`]).
 pub(crate) type SideRows = Box<dyn Fn(&str) -> Vec<crate::store::side::SideRow> + Send>;
+
+/// Requests that may run their CPU part at once per core: loading the account, running the
+/// ledger, signing, building the write. A few per core keep the cores busy while some wait
+/// on the database; more only add runnable threads, and the scheduler then shares the
+/// cores among all of them — starving the one SQLite writer thread (`store::sqlite`) that
+/// every push waits for. A request gives its permit back before it waits for its save.
+const WORK_PER_CORE: usize = 2;
+
+/// The semaphore of [`WORK_PER_CORE`] permits per core.
+pub(crate) fn work_gate() -> Arc<Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Arc::new(Semaphore::new(cores * WORK_PER_CORE))
+}
 
 /// Milliseconds since the Unix epoch by the wall clock.
 pub(crate) fn wall_clock_ms() -> i64 {
@@ -42,6 +56,8 @@ pub(crate) struct Service {
     pub bounds: engine::Bounds,
     /// Per-account locks.
     pub locks: AccountLocks,
+    /// Permits to run a request's CPU part ([`work_gate`]).
+    pub work: Arc<Semaphore>,
     /// Counters.
     pub metrics: Metrics,
 }
@@ -89,10 +105,11 @@ impl Service {
         early: tokio::sync::oneshot::Sender<String>,
     ) -> Result<Answer, String> {
         let _lock = self.locks.lock(&account_id).await;
+        let permit = self.permit().await?;
         let this = Arc::clone(self);
         let mut early = Some(early);
         let none: SideRows = Box::new(|_: &str| Vec::new());
-        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, None, &none, &mut early))
+        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, None, &none, &mut early, permit))
             .await
             .map_err(|e| format!("the request's task failed: {e}"))?
     }
@@ -109,12 +126,21 @@ impl Service {
         side: SideRows,
     ) -> Result<Answer, String> {
         let _lock = self.locks.lock(&account_id).await;
+        let permit = self.permit().await?;
         let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref(), &side, &mut None))
+        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref(), &side, &mut None, permit))
             .await
             .map_err(|e| format!("the request's task failed: {e}"))?
     }
 
+    /// A permit of [`work_gate`] (waited for without holding a thread).
+    async fn permit(&self) -> Result<OwnedSemaphorePermit, String> {
+        Arc::clone(&self.work).acquire_owned().await.map_err(|_| "the service is shutting down".to_string())
+    }
+
+    /// The request on a blocking thread; `permit` is given back before the save is waited
+    /// for (a save again after a conflict, which is rare, runs without one).
+    #[allow(clippy::too_many_arguments)]
     fn run_blocking(
         &self,
         op: Op,
@@ -123,7 +149,9 @@ impl Service {
         push: Option<&PushRequest>,
         side: &SideRows,
         early: &mut Option<tokio::sync::oneshot::Sender<String>>,
+        permit: OwnedSemaphorePermit,
     ) -> Result<Answer, String> {
+        let mut permit = Some(permit);
         let query = engine::history::query(op, body, push);
         for _ in 0..MAX_ATTEMPTS {
             let now = wall_clock_ms();
@@ -156,6 +184,7 @@ impl Service {
                 w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
             }
             let Some(w) = &out.write else { return Ok(Answer { body: out.response, tally: out.tally }) };
+            drop(permit.take());
             match self.store.save(w)? {
                 Saved::Committed => return Ok(Answer { body: out.response, tally: out.tally }),
                 Saved::Conflict => self.metrics.conflict(),

@@ -95,3 +95,38 @@ fn two_processes_on_one_database_apply_each_mutation_exactly_once() {
         assert_eq!(end["devices"][format!("dev{d}")]["lastSeq"], 2 * rounds);
     }
 }
+
+#[test]
+fn broken_database_connections_are_replaced() {
+    let Some(url) = postgres_db("broken") else { return };
+    let dir = temp_dir("pg-broken");
+    let pool = 2;
+    let s = Server::start_db(&dir, &url, &["--db-pool", &pool.to_string()]);
+    let t = token("demo", Some("d1"));
+    let body = |round: u64| {
+        let (seq, hold) = (2 * round + 1, format!("d1:{}", 2 * round + 1));
+        json!({"v":2,"accountId":"demo","deviceId":"d1","mutations":[reserve(seq, &hold, "1"), commit(seq + 1, &hold, "1")]}).to_string()
+    };
+    assert_eq!(try_http(s.addr, "/v1/push", &t, &body(0)).expect("answered").0, 200);
+    // The database ends every connection of the service, as a restart or a failover does.
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let ended = admin
+        .query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()", &[])
+        .unwrap();
+    assert!(!ended.is_empty(), "the service had connections");
+    // Each broken connection fails at most the one request that finds it; the pool then
+    // opens new ones instead of shrinking to nothing (which left requests waiting forever).
+    let mut failed = 0;
+    for round in 1..=4 * pool {
+        loop {
+            let (status, text) = try_http(s.addr, "/v1/push", &t, &body(round)).expect("answered, not left waiting");
+            if status == 200 {
+                break;
+            }
+            assert_eq!(status, 503, "{text}");
+            failed += 1;
+            assert!(failed <= pool, "more failed requests ({failed}) than broken connections ({pool})");
+        }
+    }
+    assert_eq!(s.state("demo")["devices"]["d1"]["lastSeq"], json!(2 * (4 * pool + 1)));
+}

@@ -3,7 +3,8 @@
 //! rev = $2` of the account row: it takes the row lock, and a process that lost the
 //! race finds no row with its revision (nothing written; it runs the request again on
 //! the new state). Migrations run under an advisory lock, so processes starting together
-//! migrate once. Connections come from a small pool of blocking clients.
+//! migrate once. Connections come from a small pool of blocking clients; a broken one is
+//! replaced by a new one.
 
 use super::{Loaded, Saved, Store, StoreError, Totals, Write};
 use credit_meter_protocol::money::Credits;
@@ -45,13 +46,26 @@ CREATE TABLE results (
     history::MIGRATION,
 ];
 
+/// How long a connection that failed a request has to answer an empty query to be kept.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// An arbitrary constant: the advisory lock migrations hold.
 const MIGRATION_LOCK: i64 = 0x6372_6564_6974;
 
 /// A PostgreSQL store.
 pub(crate) struct PgStore {
-    idle: Mutex<Vec<Pooled>>,
+    /// Where to open connections (a broken one is replaced by a new one).
+    url: String,
+    /// Most connections open at once.
+    size: usize,
+    pool: Mutex<Pool>,
     freed: Condvar,
+}
+
+/// The pool's connections: those not in use, and how many are open in all.
+struct Pool {
+    idle: Vec<Pooled>,
+    open: usize,
 }
 
 /// A pooled connection and the statements prepared on it (the per-push ones: parsed and
@@ -96,11 +110,12 @@ impl PgStore {
     pub(crate) fn open(url: &str, pool: usize) -> Result<PgStore, StoreError> {
         let mut first = Client::connect(url, NoTls).map_err(pg)?;
         migrate(&mut first)?;
+        let size = pool.max(1);
         let mut idle = vec![Pooled { client: first, prepared: HashMap::new() }];
-        for _ in 1..pool.max(1) {
+        for _ in 1..size {
             idle.push(Pooled { client: Client::connect(url, NoTls).map_err(pg)?, prepared: HashMap::new() });
         }
-        Ok(PgStore { idle: Mutex::new(idle), freed: Condvar::new() })
+        Ok(PgStore { url: url.to_string(), size, pool: Mutex::new(Pool { open: idle.len(), idle }), freed: Condvar::new() })
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -126,21 +141,43 @@ impl PgStore {
         })
     }
 
+    /// Runs `f` on an idle connection; when none is idle and fewer than `size` are open
+    /// (a broken one was dropped), on a new one; otherwise waits for one. A connection
+    /// found broken after `f` is dropped, not put back, so a database restart or a killed
+    /// backend costs the requests that were using it, never the pool's capacity.
     fn checkout<T>(&self, f: impl FnOnce(&mut Pooled) -> Result<T, StoreError>) -> Result<T, StoreError> {
         let mut c = {
-            let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
             loop {
-                if let Some(c) = idle.pop() {
+                if let Some(c) = pool.idle.pop() {
                     break c;
                 }
-                idle = self.freed.wait(idle).unwrap_or_else(PoisonError::into_inner);
+                if pool.open < self.size {
+                    pool.open += 1;
+                    drop(pool);
+                    match Client::connect(&self.url, NoTls) {
+                        Ok(client) => break Pooled { client, prepared: HashMap::new() },
+                        Err(e) => {
+                            self.pool.lock().unwrap_or_else(PoisonError::into_inner).open -= 1;
+                            self.freed.notify_one();
+                            return Err(pg(e));
+                        }
+                    }
+                }
+                pool = self.freed.wait(pool).unwrap_or_else(PoisonError::into_inner);
             }
         };
         let out = f(&mut c);
-        // A broken connection is not put back; the next caller waits for another one.
-        if !c.client.is_closed() {
-            self.idle.lock().unwrap_or_else(PoisonError::into_inner).push(c);
+        // A connection that failed a request goes back only if it still answers: the
+        // client may learn that the server ended it only after the request's error.
+        let broken = c.client.is_closed() || (out.is_err() && c.client.is_valid(CHECK_TIMEOUT).is_err());
+        let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+        if broken {
+            pool.open -= 1;
+        } else {
+            pool.idle.push(c);
         }
+        drop(pool);
         self.freed.notify_one();
         out
     }

@@ -6,7 +6,9 @@ use super::{ALG, VERSION};
 use crate::base64url;
 use ed25519_dalek::{Signer, SigningKey};
 
-/// A signing key with its key id.
+/// A signing key with its key id. Cloning copies the expanded key (no derivation), so a
+/// server can build one per key once and hand a copy to each request.
+#[derive(Clone)]
 pub struct SnapshotSigner {
     kid: String,
     key: SigningKey,

@@ -3,7 +3,7 @@
 use super::{sql, SqliteStore};
 use crate::store::history::{ClosedHold, History, HistoryQuery, HistoryStore, Seen};
 use crate::store::StoreError;
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::{params, Connection};
 
 /// The tables' migration (clustered on their keys: `WITHOUT ROWID`).
 pub(super) const MIGRATION: &str = "
@@ -25,7 +25,7 @@ CREATE TABLE fingerprints (
 
 /// Writes a request's history rows inside its account's transaction (a row with the same
 /// key is replaced: a closed hold whose owner the ledger forgot).
-pub(super) fn insert(tx: &Transaction<'_>, account_id: &str, rows: &History) -> Result<(), StoreError> {
+pub(super) fn insert(tx: &Connection, account_id: &str, rows: &History) -> Result<(), StoreError> {
     let mut hold =
         tx.prepare_cached("INSERT OR REPLACE INTO closed_holds (account_id, hold_id, hold, owner) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;
     for h in &rows.closed_holds {

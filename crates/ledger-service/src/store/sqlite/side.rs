@@ -3,11 +3,11 @@
 use super::{sql, SqliteStore};
 use crate::store::side::{OutboxEmail, Payment, RefundRow, SideRow, SideStore};
 use crate::store::StoreError;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::PoisonError;
 
 /// Inserts the side rows of a write inside its transaction (existing keys: no-op).
-pub(super) fn insert(tx: &Transaction<'_>, rows: &[SideRow]) -> Result<(), StoreError> {
+pub(super) fn insert(tx: &Connection, rows: &[SideRow]) -> Result<(), StoreError> {
     for row in rows {
         match row {
             SideRow::StripeEvent { event_id, kind, account_id, at } => tx.execute(
