@@ -1,0 +1,155 @@
+// Builds the token estimator's independent evaluation set, tests/data/indep: markdown notes
+// made of the message translations Django ships (PyPI `Django` 5.1.4, its `.po` files in
+// about a hundred languages), with exact o200k_base / cl100k_base counts from js-tiktoken.
+//
+// It exists to measure the estimator out of sample: nothing here is fitted to, and no
+// language signal is chosen by looking at it; the correction is fitted on the fitting half
+// of tests/data/langs only (tools/lang-rates/fit.py reports this set but never fits it).
+// Its text is software-interface prose (form errors, help texts, admin messages), not the
+// legal prose of the UDHR nor random word-frequency strings, and its note shapes are its
+// own. No Obsidian help translation or public vault is used.
+//
+// Usage: pip download --no-deps Django==5.1.4 -d /tmp/dj && (cd /tmp/dj && unzip -q Django-*.whl)
+//        node gen_indep.mjs ../../tests/data/indep /tmp/dj/django
+import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getEncoding } from "js-tiktoken";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2] || join(here, "../../tests/data/indep");
+const django = process.argv[3] || "/tmp/dj/django";
+mkdirSync(out, { recursive: true });
+const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
+
+// Django locale → group (the development sets' names where they share a language). Regional
+// variants (es_AR, fr_CA, de_CH, en_GB, …) are left out: they repeat their base language.
+const GROUP = { pt_BR: "pt_br", pt: "pt_pt", zh_Hans: "zh_hans", zh_Hant: "zh_hant", sr_Latn: "sr_latn", nb: "nb" };
+const SKIP = /^(en_|es_|fr_|de_|ar_)/;
+const NOTES_PER_LANG = 6;
+const MIN_BYTES = 6000; // languages with less translated long-message text are left out
+
+// ---------- deterministic randomness ----------
+function rng(seed) {
+  let s = 0;
+  for (const ch of seed) s = (Math.imul(s ^ ch.codePointAt(0), 0x01000193) + 0x9e3779b9) >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const pick = (r, a) => a[Math.floor(r() * a.length)];
+const int = (r, lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
+
+// ---------- the .po files ----------
+// Every msgstr (or, for English, msgid) of every Django catalogue in one locale: HTML tags
+// dropped, placeholders (%(name)s, %s, %d, {name}) made numbers, as a filled-in message reads.
+function unquote(block) {
+  return [...block.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]).join("")
+    .replace(/\\n/g, " ").replace(/\\t/g, " ").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
+}
+function clean(s) {
+  return s
+    .replace(/<[^>]+>/g, "")
+    .replace(/%\([a-z_]+\)[sdr]|%[sdr]|\{[a-z_0-9]*\}/gi, () => "3")
+    .replace(/&nbsp;/g, " ").replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim()
+    .normalize("NFC");
+}
+function poFiles(dir, locale) {
+  const files = [];
+  const walk = (d) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (f.name.endsWith(".po") && p.includes(`/locale/${locale}/LC_MESSAGES/`)) files.push(p);
+    }
+  };
+  walk(dir);
+  return files.sort();
+}
+function messages(locale, field) {
+  const seen = new Set();
+  const list = [];
+  for (const f of poFiles(django, locale)) {
+    const po = readFileSync(f, "utf8");
+    const re = field === "msgid" ? /\nmsgid ((?:"(?:[^"\\]|\\.)*"\s*)+)/g : /\nmsgstr(?:\[\d\])? ((?:"(?:[^"\\]|\\.)*"\s*)+)/g;
+    for (const m of po.matchAll(re)) {
+      const t = clean(unquote(m[1]));
+      if (t.length >= 8 && !t.includes("Content-Type:") && !seen.has(t)) {
+        seen.add(t);
+        list.push(t);
+      }
+    }
+  }
+  const long = (t) => Buffer.byteLength(t) >= 60; // a long message in any script (CJK is 3 bytes a character)
+  return { heads: list.filter((t) => !long(t)), paras: list.filter(long) };
+}
+
+// ---------- code pool: Django's own Python ----------
+function codePool() {
+  const pool = [];
+  for (const f of ["utils/text.py", "utils/html.py", "utils/dateformat.py", "utils/crypto.py", "utils/timesince.py"]) {
+    const p = join(django, f);
+    if (!existsSync(p)) continue;
+    const lines = readFileSync(p, "utf8").split("\n");
+    for (let i = 0; i + 10 < lines.length; i += 10) {
+      const chunk = lines.slice(i, i + 10).join("\n");
+      if (chunk.trim().length > 80 && chunk.length < 800) pool.push(chunk);
+    }
+  }
+  if (!pool.length) throw new Error(`no Django sources under ${django}`);
+  return pool;
+}
+const CODE = codePool();
+
+// ---------- note shapes: a meeting log, a checklist, a glossary table, a how-to ----------
+function note(kind, { heads, paras }, r) {
+  const P = () => pick(r, paras);
+  const H = () => (heads.length ? pick(r, heads) : P().split(" ").slice(0, 3).join(" "));
+  const out = [`# ${H()}\n`];
+  if (kind === 0) {
+    out.push(`${int(r, 2020, 2026)}-${String(int(r, 1, 12)).padStart(2, "0")}-${String(int(r, 1, 28)).padStart(2, "0")} · #${H().split(" ")[0].toLowerCase()}\n`);
+    for (let i = int(r, 3, 7); i > 0; i--) out.push((r() < 0.3 ? `### ${H()}\n\n` : "") + [P(), P()].join(" ") + "\n");
+  } else if (kind === 1) {
+    for (let i = int(r, 5, 10); i > 0; i--) out.push(`- [${r() < 0.4 ? "x" : " "}] ${r() < 0.5 ? H() : P()}`);
+    out.push(`\n> [!note] ${H()}\n> ${P()}\n`);
+  } else if (kind === 2) {
+    out.push(P() + "\n");
+    out.push("| # | " + H() + " | " + H() + " |\n|---|---|---|");
+    for (let i = 1; i <= int(r, 3, 7); i++) out.push(`| ${i} | ${H()} | ${P()} |`);
+    out.push("");
+  } else {
+    out.push(P() + "\n");
+    for (let i = 1; i <= int(r, 2, 4); i++) out.push(`${i}. ${P()}`);
+    out.push("\n```python\n" + pick(r, CODE) + "\n```\n");
+    out.push(`${P()} [[${H()}]]\n`);
+  }
+  return out.join("\n");
+}
+
+// ---------- write ----------
+const rows = [];
+const locales = readdirSync(join(django, "conf/locale"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "__pycache__").map((d) => d.name).sort();
+for (const locale of locales) {
+  if (SKIP.test(locale)) continue;
+  const src = messages(locale, locale === "en" ? "msgid" : "msgstr");
+  const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
+  if (bytes < MIN_BYTES) continue;
+  const group = GROUP[locale] || locale.toLowerCase();
+  const r = rng("django-" + group);
+  for (let i = 0; i < NOTES_PER_LANG; i++) {
+    const text = note(i % 4, src, r);
+    const path = `${group}_${i}.md`;
+    writeFileSync(join(out, path), text);
+    const o = enc.o200k.encode(text, "all").length;
+    const c = enc.cl100k.encode(text, "all").length;
+    rows.push([group, path, Buffer.byteLength(text), o, c, "indep"].join("\t"));
+  }
+}
+writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
+console.log(`${rows.length} notes in ${out} (${rows.length / NOTES_PER_LANG} groups)`);
