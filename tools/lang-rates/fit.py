@@ -1,7 +1,7 @@
 """Fits the language correction's weights (crates/token-estimate/src/lang_weights.rs).
 
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
-tests/data/langs tests/data/corpus` (group, path, split, then per encoding: exact count,
+tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep` (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
 notes marked `fit`, corpus notes whose path has an even FNV-1a hash), every group weighted
