@@ -180,7 +180,7 @@ impl Path {
     fn call(&mut self, i: usize, bearer: &str, keep: bool) {
         let hold = format!("bench:h{}", i + 1);
         let reserve = serde_json::json!({"v":2,"accountId":"demo","deviceId":"bench","mutations":[
-            {"type":"reserve","seq":i + 1,"at":0,"holdId":hold,"amount":"0.05","operation":"message"}]})
+            {"type":"reserve","seq":i + 1,"at":0,"holdId":hold,"amount":"2","operation":"message"}]})
         .to_string();
         let t = Instant::now();
         let (status, answer) = self.ledger.post("/v1/push", &[("Authorization", bearer)], &reserve);
