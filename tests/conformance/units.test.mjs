@@ -474,3 +474,61 @@ test('§12.8: the worked example, step by step, through the client', async () =>
   assert.deepEqual([allowance(s).remaining, allowance(s).held, s.balance, s.available], [0, 0, '489.69', '489.69']);
   f.close();
 });
+
+// §12.5 ("the device's view is never more generous than the ledger's"): once the ledger
+// confirms a unit hold, the snapshot's hold (`holds[].units`, `holds[].amount`) is what
+// counts, not the device's guess. Here the ledger set aside MORE units than the device
+// (another device released some meanwhile): no unit is free on the ledger afterwards, so
+// the next reserve is decided all in credits.
+test('§12.5: after the ledger confirmed a hold with more units than the local view, the device is not more generous than the ledger', async () => {
+  const f = await setup({
+    grant: '500',
+    account: { allowances: [{ kind: TTS, unitsPerCredit: '300', onShortfall: 'convert' }], creditStep: '0.001' },
+    prepare: (ledger) => ledger.convert(ACCOUNT, TTS, '10'), // 3,000 characters
+  });
+  const phone = await openMeter(f.ledger, makeHost(f.ledger, f.clock), { deviceId: 'phone' });
+  await phone.sync();
+  const p = await phone.reserve({ operation: 'tts', unit: TTS, units: 2000 });
+  await phone.sync();
+  await f.meter.sync(); // the laptop sees 2,000 of 3,000 held
+  await phone.release(p.holdId);
+  await phone.sync(); // the phone gives them back; the laptop does not know yet
+
+  f.host.offline = true;
+  const a = await f.meter.reserve({ operation: 'tts', unit: TTS, units: 3000 });
+  assert.deepEqual([a.units, a.amount], [1000, credits(2000)], 'the device\'s own (cautious) view');
+  f.host.offline = false;
+  await f.meter.sync();
+  // The ledger found all 3,000 free: the hold sets aside 3,000 units and "0" credits.
+  assert.deepEqual(f.ledger.view(ACCOUNT, 'laptop').holds.map((h) => [h.id, h.units, h.amount]), [[a.holdId, 3000, '0']]);
+
+  // No unit is free on the ledger now. The device must not decide otherwise.
+  f.host.offline = true;
+  const b = await f.meter.reserve({ operation: 'tts', unit: TTS, units: 10 });
+  assert.deepEqual([b.units, b.amount], [0, credits(10)], 'a confirmed hold counts the ledger\'s 3,000 units, not the device\'s 1,000');
+  phone.close();
+  f.close();
+});
+
+// The other way round: the ledger confirms the hold with FEWER units (another device took
+// them) and credits for the shortfall; the device counts those credits (`available` is
+// 490 − credits(2500), the ledger's spendable), not its own "0".
+test('§4, §12.5: a confirmed unit hold holding credits on the ledger lowers available by them', async () => {
+  const f = await setup({
+    grant: '500',
+    account: { allowances: [{ kind: TTS, unitsPerCredit: '300', onShortfall: 'convert' }], creditStep: '0.001' },
+    prepare: (ledger) => ledger.convert(ACCOUNT, TTS, '10'),
+  });
+  const phone = await openMeter(f.ledger, makeHost(f.ledger, f.clock), { deviceId: 'phone' });
+  await phone.sync();
+  await phone.reserve({ operation: 'tts', unit: TTS, units: 2500 });
+  await phone.sync();
+  const a = await f.meter.reserve({ operation: 'tts', unit: TTS, units: 3000 }); // its snapshot still says 3,000 free
+  assert.deepEqual([a.units, a.amount], [3000, '0']);
+  await f.meter.sync();
+  assert.deepEqual(f.ledger.view(ACCOUNT, 'laptop').holds.map((h) => [h.units, h.amount]), [[500, credits(2500)]]);
+  const s = f.meter.status();
+  assert.equal(s.available, fmt(M('490') - M(credits(2500))), 'the ledger holds credits(2500) for this hold; the device counts them');
+  phone.close();
+  f.close();
+});

@@ -165,7 +165,13 @@ pub fn refusal(catalog: &Catalog, operation: &str, error: SyncError) -> MeterErr
 /// refused reserve; the second value says whether a release was staged (drive the machine).
 pub fn refused_reserve(machine: &mut Machine, catalog: &Catalog, refused: &Refused, now: i64) -> (MeterError, bool) {
     let hold_id = refused.confirm.hold_id.as_str();
-    let error = match ErrorCode::parse(&refused.code) {
+    let unit = machine.hold(hold_id).and_then(|h| h.unit.clone()).zip(refused.confirm.units);
+    let code = ErrorCode::parse(&refused.code);
+    let error = match code {
+        Some(ErrorCode::InsufficientCredits | ErrorCode::InsufficientAllowance) if unit.is_some() => {
+            let (unit, units) = unit.unwrap_or_default();
+            refusal(catalog, &refused.confirm.operation, unit_refusal(machine, hold_id, &unit, units, code, now))
+        }
         Some(ErrorCode::InsufficientCredits) => {
             let needed = machine.hold(hold_id).map(|h| h.amount).unwrap_or_default();
             let available = machine.figures(now).available;
@@ -180,6 +186,25 @@ pub fn refused_reserve(machine: &mut Machine, catalog: &Catalog, refused: &Refus
     };
     let released = machine.release(hold_id, now).is_ok();
     (error, released)
+}
+
+/// What was short when the ledger refused a reserve of `units` of `unit` (PROTOCOL §12.7):
+/// the hold's own figures were the device's guess, so the answer is worked out again from
+/// the snapshot that came with the refusal (the allowance as the ledger found it, the
+/// refused hold no longer counting). `INSUFFICIENT_ALLOWANCE`: the units asked for and
+/// those free. `INSUFFICIENT_CREDITS`: the credits the units beyond the free ones come to
+/// — or, should the newer snapshot show them all free (another device released some in
+/// between), the credits every unit converted costs, what the ledger may have needed.
+fn unit_refusal(machine: &Machine, hold_id: &str, unit: &str, units: u64, code: Option<ErrorCode>, now: i64) -> SyncError {
+    let state = machine.state();
+    let free = crate::units::free_units(state, unit, now).unwrap_or(0);
+    if code == Some(ErrorCode::InsufficientAllowance) {
+        return SyncError::InsufficientAllowance { needed: units, available: free };
+    }
+    let short = crate::units::credits_for(state, unit, units.saturating_sub(free)).unwrap_or_default();
+    let needed = if short.is_zero() { machine.hold(hold_id).and_then(|h| h.worst).unwrap_or(short) } else { short };
+    let available = machine.figures(now).available;
+    SyncError::InsufficientCredits { needed, available, shortfall: needed.saturating_sub(available) }
 }
 
 /// The reservation `args` ask for.

@@ -4,12 +4,12 @@
 
 use super::machine::{Action, Event, Flight, Machine, Transport};
 use super::message::{Mutation, MutationResult, PullRequest, Response, ResultStatus, MAX_BODY_BYTES, PROTOCOL_VERSION};
-use super::state::{HoldState, OutboxEntry};
+use super::state::{HoldState, LocalHold, OutboxEntry};
 use super::sync_error::{BAD_RESPONSE, NOT_ACKNOWLEDGED, TIMEOUT, TRANSPORT_FAILED};
 use super::view::Totals;
 use crate::error::Coded;
 use crate::money::Credits;
-use crate::snapshot::{check_identity, check_successor_signed, freshness, Freshness, Verified};
+use crate::snapshot::{check_identity, check_successor_signed, freshness, Freshness, SnapshotHold, Verified};
 
 /// The ledger's acknowledgement of one of this device's mutations.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +183,7 @@ impl Machine {
     fn apply_snapshot(&mut self, verified: Verified, results: &[MutationResult], sent_through: Option<u64>, _now: i64) -> usize {
         let p = &verified.payload;
         let last = p.last_mutation_seq;
-        let mut open: Vec<(&str, i64)> = p.holds.iter().map(|h| (h.id.as_str(), h.expires_at)).collect();
+        let mut open: Vec<(&str, &SnapshotHold)> = p.holds.iter().map(|h| (h.id.as_str(), h)).collect();
         crate::sort::sort_by(&mut open, |a, b| a.0.cmp(b.0));
         let mut acks = Vec::new();
         let mut kept: Vec<OutboxEntry> = Vec::new();
@@ -216,14 +216,14 @@ impl Machine {
                 confirmed: false,
             };
             if let Mutation::Reserve { hold_id, .. } = &mutation {
-                let on_ledger = expiry_on_ledger(&open, hold_id);
+                let on_ledger = listed_on_ledger(&open, hold_id);
                 ack.confirmed = on_ledger.is_some();
                 let refused = result.status == ResultStatus::Refused || result.original == Some(ResultStatus::Refused);
                 if let Some(h) = self.hold_mut(hold_id) {
                     match on_ledger {
-                        Some(expires_at) => {
+                        Some(listed) => {
                             h.state = HoldState::Open;
-                            h.expires_at = expires_at;
+                            adopt(h, listed);
                         }
                         // A refused reserve reserves nothing on the ledger: it stops
                         // lowering `available` now (its exposure lasts until expiry).
@@ -248,8 +248,8 @@ impl Machine {
         }
         // Holds the ledger no longer lists (it let them expire) stop reserving there.
         for h in self.st.holds.iter_mut().filter(|h| h.state == HoldState::Open) {
-            match expiry_on_ledger(&open, &h.id) {
-                Some(e) => h.expires_at = e,
+            match listed_on_ledger(&open, &h.id) {
+                Some(listed) => adopt(h, listed),
                 None => h.state = HoldState::Detached,
             }
         }
@@ -312,9 +312,25 @@ impl Machine {
 
 json_to!(impl ['a] PushRef<'a> { v: "v", account_id: "accountId", device_id: "deviceId", mutations: "mutations" });
 
-/// The expiry of hold `id` in `open` (sorted by id); of the last one when the snapshot
-/// lists an id twice.
-fn expiry_on_ledger(open: &[(&str, i64)], id: &str) -> Option<i64> {
+/// The snapshot's entry for hold `id` in `open` (sorted by id); the last one when the
+/// snapshot lists an id twice.
+fn listed_on_ledger<'a>(open: &[(&str, &'a SnapshotHold)], id: &str) -> Option<&'a SnapshotHold> {
     let end = open.partition_point(|&(k, _)| k <= id);
-    open.get(..end).and_then(<[_]>::last).filter(|&&(k, _)| k == id).map(|&(_, e)| e)
+    open.get(..end).and_then(<[_]>::last).filter(|&&(k, _)| k == id).map(|&(_, h)| h)
+}
+
+/// Makes a hold the ledger lists what the ledger holds (PROTOCOL §12.5: the device's view
+/// is never more generous than the ledger's): its expiry, its credits and, for a hold in
+/// units, the units it sets aside. A unit hold's own figures were the device's guess from
+/// an older snapshot; the ledger decides it against the allowance as it stood when the
+/// reserve arrived — more units set aside when another device released some meanwhile,
+/// fewer (and credits for the shortfall) when another took some — and `allowances[].held`
+/// and `held` count the listed figures, so the device must too, or units would be free
+/// (or credits held) in its view that are not on the ledger.
+fn adopt(h: &mut LocalHold, listed: &SnapshotHold) {
+    h.expires_at = listed.expires_at;
+    h.amount = listed.amount;
+    if h.unit.is_some() {
+        h.units = Some(listed.units.map_or(0, |u| u.get()));
+    }
 }

@@ -23,6 +23,9 @@ pub struct Confirm {
     pub hold_id: String,
     /// The operation it is for (the remedies of a refusal depend on it).
     pub operation: String,
+    /// A reserve in units: how many units it asked for, so a refusal can say what was
+    /// short (the credits the ledger needed for them, or the allowance's units).
+    pub units: Option<u64>,
 }
 
 /// What to do with the waiters an event answers.
@@ -134,7 +137,7 @@ mod tests {
     use crate::respond::Ack;
 
     fn confirm(hold: &str) -> Confirm {
-        Confirm { hold_id: hold.into(), operation: "flashcards.generate".into() }
+        Confirm { hold_id: hold.into(), operation: "flashcards.generate".into(), units: None }
     }
 
     fn ack(hold: &str, confirmed: bool, code: Option<&str>) -> Event {

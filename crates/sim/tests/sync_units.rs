@@ -137,3 +137,71 @@ fn an_agents_usage_counts_in_its_cycle_and_an_inactive_agent_is_refused_locally_
     let push = r#"{"v":2,"accountId":"a1","deviceId":"other","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"other:h1","amount":"5","operation":"tts","unit":"ttsCharacters","agentId":"bot"}]}"#;
     assert!(l.handle_push(push, later).contains("AGENT_INACTIVE"));
 }
+
+/// The holds the ledger's latest snapshot to `client` lists, as (units, credits).
+fn listed(client: &Client) -> Vec<(u64, credit_meter_protocol::money::Credits)> {
+    let p = client.m.state().payload().unwrap();
+    p.holds.iter().map(|h| (h.units.map_or(0, |u| u.get()), h.amount)).collect()
+}
+
+/// PROTOCOL §12.5: the ledger set aside MORE units for a hold than the device had (another
+/// device released some meanwhile); once confirmed, the hold counts the ledger's units, so
+/// the device does not see units free that the ledger does not have.
+#[test]
+fn a_confirmed_unit_hold_counts_the_ledgers_units_when_it_set_aside_more() {
+    let mut l = lore(Policy::assist_lore());
+    let mut a = Client::new("laptop");
+    let mut b = Client::new("phone");
+    a.open(&mut l, T0);
+    b.open(&mut l, T0);
+    let rb = b.m.reserve(&chars(2_000), T0 + 1).unwrap();
+    b.pump(&mut l, T0 + 1);
+    a.m.sync(T0 + 2);
+    a.pump(&mut l, T0 + 2); // the laptop sees 2,000 of 3,000 held
+    b.m.release(&rb.hold_id, T0 + 3).unwrap();
+    b.pump(&mut l, T0 + 3); // given back; the laptop does not know yet
+    a.offline = true;
+    let ra = a.m.reserve(&chars(3_000), T0 + 4).unwrap();
+    let short = credit_meter_client::units::credits_for(a.m.state(), "ttsCharacters", 2_000).unwrap();
+    assert_eq!((ra.units, ra.amount), (Some(1_000), short), "the device's own cautious view");
+    a.offline = false;
+    a.m.sync(T0 + 5);
+    a.pump(&mut l, T0 + 5);
+    assert_eq!(listed(&a), vec![(3_000, c("0"))]);
+    let h = a.m.hold(&ra.hold_id).unwrap();
+    assert_eq!((h.units, h.amount), (Some(3_000), c("0")));
+    assert_eq!(credit_meter_client::units::free_units(a.m.state(), "ttsCharacters", T0 + 5).unwrap(), 0);
+    // No unit is free on the ledger: the next reserve is all credits.
+    a.offline = true;
+    let r2 = a.m.reserve(&chars(10), T0 + 6).unwrap();
+    let ten = credit_meter_client::units::credits_for(a.m.state(), "ttsCharacters", 10).unwrap();
+    assert_eq!((r2.units, r2.amount), (Some(0), ten));
+}
+
+/// PROTOCOL §4, §12.5: the ledger set aside FEWER units (another device took some) and
+/// holds credits for the shortfall; once confirmed, the device counts those credits.
+#[test]
+fn a_confirmed_unit_hold_counts_the_ledgers_credits_when_it_set_aside_fewer() {
+    let mut l = lore(Policy::assist_lore());
+    let mut a = Client::new("laptop");
+    let mut b = Client::new("phone");
+    a.open(&mut l, T0);
+    b.open(&mut l, T0);
+    b.m.reserve(&chars(2_500), T0 + 1).unwrap();
+    b.pump(&mut l, T0 + 1);
+    let ra = a.m.reserve(&chars(3_000), T0 + 2).unwrap(); // its snapshot still says 3,000 free
+    assert_eq!((ra.units, ra.amount), (Some(3_000), c("0")));
+    a.pump(&mut l, T0 + 2);
+    let short = credit_meter_client::units::credits_for(a.m.state(), "ttsCharacters", 2_500).unwrap();
+    assert_eq!(listed(&a), vec![(500, short)]);
+    let h = a.m.hold(&ra.hold_id).unwrap();
+    assert_eq!((h.units, h.amount), (Some(500), short));
+    let f = a.m.figures(T0 + 3);
+    assert_eq!(f.available, f.balance.saturating_sub(f.held_other).saturating_sub(short));
+    assert_eq!(f.available, c("490").saturating_sub(short));
+    // Committing all 3,000 draws the 500 set aside; the rest costs what the hold holds.
+    a.m.commit_units(&ra.hold_id, 3_000, T0 + 4).unwrap();
+    assert_eq!(a.m.figures(T0 + 4).pending, short);
+    a.pump(&mut l, T0 + 4);
+    assert_eq!(l.account("a1").unwrap().account.state().balance(), c("490").saturating_sub(short));
+}

@@ -178,7 +178,11 @@ impl Meter {
             "unit": args.unit, "units": reserved.units,
         ))
         .unwrap_or(JsValue::NULL);
-        let confirm = reserved.needs_confirmation.then(|| Confirm { hold_id: reserved.hold_id.clone(), operation: args.operation.clone() });
+        let confirm = reserved.needs_confirmation.then(|| Confirm {
+            hold_id: reserved.hold_id.clone(),
+            operation: args.operation.clone(),
+            units: args.unit.as_ref().and(args.units.map(|u| u.get())),
+        });
         let (p, waiter) = promise(value);
         inner.waiting.borrow_mut().wait_op(reserved.op, waiter, confirm);
         pump(inner);

@@ -200,7 +200,11 @@ impl Owner {
         };
         let req = ReserveRequest { amount, operation: operation.into(), agent_id: None, unit: unit.map(str::to_string) };
         let r = self.machine.reserve(&req, now)?;
-        let confirm = r.needs_confirmation.then(|| Confirm { hold_id: r.hold_id.clone(), operation: operation.into() });
+        let confirm = r.needs_confirmation.then(|| Confirm {
+            hold_id: r.hold_id.clone(),
+            operation: operation.into(),
+            units: unit.and_then(|_| credit_meter_client::units::whole(amount)),
+        });
         let hold = UserHold { id: r.hold_id, amount, unit, usage: None, deadline };
         self.wait(r.op, UserOp::Reserve { hold }, confirm);
         Ok(())
