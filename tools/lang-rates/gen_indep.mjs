@@ -15,6 +15,7 @@ import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getEncoding } from "js-tiktoken";
+import { rng, pick, int } from "./random.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/indep");
@@ -29,20 +30,6 @@ const SKIP = /^(en_|es_|fr_|de_|ar_)/;
 const NOTES_PER_LANG = 6;
 const MIN_BYTES = 6000; // languages with less translated long-message text are left out
 
-// ---------- deterministic randomness ----------
-function rng(seed) {
-  let s = 0;
-  for (const ch of seed) s = (Math.imul(s ^ ch.codePointAt(0), 0x01000193) + 0x9e3779b9) >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const pick = (r, a) => a[Math.floor(r() * a.length)];
-const int = (r, lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
 
 // ---------- the .po files ----------
 // Every msgstr (or, for English, msgid) of every Django catalogue in one locale: HTML tags

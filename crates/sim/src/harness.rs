@@ -7,7 +7,7 @@
 
 use credit_meter_client::driver::perform;
 use credit_meter_client::host::{Callback, Exchange, Host, HostError};
-use credit_meter_client::{Config, Event, Machine, ReserveRequest};
+use credit_meter_client::{Ack, Config, Event, Machine, ReserveRequest};
 use credit_meter_ledger_core::model::{Policy, PurchaseRequest};
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
 use credit_meter_protocol::money::Credits;
@@ -178,5 +178,14 @@ impl Client {
     /// The events so far, leaving none.
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)
+    }
+
+    /// The first acknowledgement of a mutation of `kind` (`"reserve"`, `"commit"`,
+    /// `"release"`) among the events so far.
+    pub fn acknowledged(&self, kind: &str) -> Option<Ack> {
+        self.events.iter().find_map(|e| match e {
+            Event::Acknowledged(a) if a.kind == kind => Some(a.clone()),
+            _ => None,
+        })
     }
 }

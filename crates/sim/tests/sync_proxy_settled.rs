@@ -2,7 +2,6 @@
 //! commit is acknowledged with `settledBy: "proxy"` and the proxy's amounts (it learns
 //! what the call cost, whatever it committed), and its balance is charged once.
 
-use credit_meter_client::Event;
 use credit_meter_sim::harness::*;
 
 #[test]
@@ -19,14 +18,7 @@ fn the_client_learns_the_proxys_settlement_from_its_commit() {
     // The client commits less than the provider reported.
     d.m.commit(&r.hold_id, c("1"), T0 + 2).unwrap();
     d.pump(&mut l, T0 + 2);
-    let ack = d
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Acknowledged(a) if a.kind == "commit" => Some(a.clone()),
-            _ => None,
-        })
-        .expect("the commit is acknowledged");
+    let ack = d.acknowledged("commit").expect("the commit is acknowledged");
     assert_eq!(ack.settled_by.as_deref(), Some("proxy"));
     assert_eq!((ack.charged, ack.overdraft, ack.unpaid), (Some(s.charged), Some(s.overdraft), Some(s.unpaid)));
     assert_eq!(ack.charged, Some(c("3.5")));

@@ -4,7 +4,7 @@
 //! charges nothing more and learns the settlement, and its figures end as the ledger's.
 #![cfg(not(target_arch = "wasm32"))]
 
-use credit_meter_client::{Event, ReserveRequest};
+use credit_meter_client::ReserveRequest;
 use credit_meter_ledger_core::model::{AllowanceKind, ConvertRequest, Policy};
 use credit_meter_ledger_core::reference::proxy::ProxyUsage;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
@@ -56,14 +56,7 @@ fn the_proxy_commits_the_providers_tokens_once_and_the_clients_commit_charges_no
     // A modified client commits 1 token: applied, settled by the proxy, nothing more charged.
     d.m.commit_units(&r.hold_id, 1, T0 + 5).unwrap();
     d.pump(&mut l, T0 + 5);
-    let ack = d
-        .events
-        .iter()
-        .find_map(|e| match e {
-            Event::Acknowledged(a) if a.kind == "commit" => Some(a.clone()),
-            _ => None,
-        })
-        .expect("the commit is acknowledged");
+    let ack = d.acknowledged("commit").expect("the commit is acknowledged");
     assert_eq!((ack.settled_by.as_deref(), ack.charged), (Some("proxy"), Some(c("0.5"))));
     assert_eq!((llm(&l), balance(&l)), (0, before.saturating_sub(c("0.5"))));
     d.m.sync(T0 + 6);
