@@ -4,6 +4,7 @@
 use crate::report::Counts;
 use crate::world::World;
 use credit_meter_ledger_core::model::{replay, EntryKind, HoldStatus, Purpose};
+use credit_meter_ledger_core::reference::proxy::ProxyUsage;
 use credit_meter_protocol::money::Credits;
 use std::collections::BTreeMap;
 
@@ -102,7 +103,19 @@ fn proxied(w: &World, n: &mut Counts, why: &mut Vec<String>) {
         }
         let s = &answers[0].settlement;
         let total = add(add(s.charged, s.overdraft), s.unpaid);
-        let usage = answers[0].usage.unwrap_or(Credits::ZERO);
+        let usage = match answers[0].usage {
+            ProxyUsage::Credits(c) => c,
+            ProxyUsage::Released => Credits::ZERO,
+            // Tokens: the allowance pays first, so the credits depend on what it held then;
+            // the settlement must record exactly the tokens the provider used.
+            ProxyUsage::Tokens(tokens) => {
+                if s.units != Some(tokens) {
+                    n.diverged += 1;
+                    why.push(format!("{account}/{hold}: settled {:?} tokens for a usage of {tokens}", s.units));
+                }
+                total
+            }
+        };
         if total != usage {
             if total > usage {
                 n.double_charges += 1;

@@ -1,14 +1,15 @@
 //! The AI proxy as an actor (PROTOCOL §6.7): it claims open holds the ledger applied —
 //! racing with the clients' own commits and releases, their crashes and lost responses —
 //! and settles each claimed hold later from the "provider's" usage (at most the hold, or
-//! nothing: a failure before output). Its settlement answers are lost now and then (it
+//! nothing: a failure before output; a hold reserved in LLM tokens in tokens, at most the
+//! tokens it was reserved for). Its settlement answers are lost now and then (it
 //! settles again), it settles twice at once now and then, and it dies mid-call now and
 //! then: the ledger then settles the abandoned claim with the hold in full once it is
 //! [`ABANDONED_MS`] old (PROTOCOL §6.7), which counts as that hold's one settlement. It
 //! has its own generator so that its choices do not shift the rest of the seed's.
 
 use crate::rng::Rng;
-use credit_meter_ledger_core::reference::proxy::Settlement;
+use credit_meter_ledger_core::reference::proxy::{ProxyUsage, Settlement};
 use credit_meter_ledger_core::reference::RefLedger;
 use credit_meter_protocol::money::Credits;
 use rust_decimal::Decimal;
@@ -23,15 +24,15 @@ const ABANDONED_MS: i64 = 240_000;
 struct Call {
     account: String,
     hold: String,
-    usage: Option<Credits>,
+    usage: ProxyUsage,
     due: i64,
 }
 
 /// One settlement answer the proxy received.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Answered {
-    /// The usage it settled with.
-    pub usage: Option<Credits>,
+    /// The usage it settled with (credits, or tokens for a hold reserved in LLM tokens).
+    pub usage: ProxyUsage,
     /// The ledger's settlement.
     pub settlement: Settlement,
     /// Whether that settle made it.
@@ -80,10 +81,13 @@ impl ProxyActor {
             return;
         }
         let usage = if self.rng.chance(0.1) {
-            None
+            ProxyUsage::Released
+        } else if let Some(tokens) = claim.units {
+            // A hold reserved in LLM tokens is settled in the provider's tokens.
+            ProxyUsage::Tokens(tokens.saturating_mul(self.rng.below(101)) / 100)
         } else {
             let part = amount.value() * Decimal::from(self.rng.below(101)) / Decimal::from(100);
-            Some(Credits::new(part.round_dp(3).min(claim.amount.value())).unwrap_or(Credits::ZERO))
+            ProxyUsage::Credits(Credits::new(part.round_dp(3).min(claim.amount.value())).unwrap_or(Credits::ZERO))
         };
         let due = t + self.rng.between(0, 120_000);
         self.calls.push(Call { account: account.clone(), hold, usage, due });
@@ -98,7 +102,7 @@ impl ProxyActor {
             // A lost answer is settled again; a settlement now and then runs twice at once.
             let times = if self.rng.chance(0.2) { 2 } else { 1 };
             for _ in 0..times {
-                match ledger.settle_hold(&c.account, &c.hold, c.usage, t) {
+                match ledger.settle_hold_with(&c.account, &c.hold, c.usage, t) {
                     Ok((settlement, first)) => {
                         let a = Answered { usage: c.usage, settlement, first };
                         self.settled.entry((c.account.clone(), c.hold.clone())).or_default().push(a);
@@ -109,7 +113,12 @@ impl ProxyActor {
         }
         for (account, _) in accounts {
             for (hold, settlement) in ledger.settle_abandoned_claims(account, t, ABANDONED_MS) {
-                let a = Answered { usage: settlement.usage, settlement, first: true };
+                let usage = match (settlement.usage, settlement.units) {
+                    (_, Some(tokens)) => ProxyUsage::Tokens(tokens),
+                    (Some(credits), None) => ProxyUsage::Credits(credits),
+                    (None, None) => ProxyUsage::Released,
+                };
+                let a = Answered { usage, settlement, first: true };
                 self.settled.entry((account.clone(), hold)).or_default().push(a);
             }
         }
