@@ -62,9 +62,7 @@ pub(crate) fn max_tokens_within(
             if credits <= Decimal::ZERO {
                 return None;
             }
-            let tokens = mul(credits, per)?.floor().to_u64()?;
-            let n = tokens.checked_sub(prompt_bound)?.min(MAX_OUTPUT_TOKENS);
-            return (n >= 1).then_some(n);
+            return max_tokens_of(mul(credits, per)?.floor().to_u64()?, prompt_bound);
         }
         TokenRate::Markup(m) => m.value(),
     };

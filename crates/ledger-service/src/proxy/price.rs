@@ -11,7 +11,8 @@
 
 use super::usage::Reported;
 use credit_meter_core::catalog::{Catalog, ModelDefinition, TokenRate};
-use credit_meter_protocol::decimal_ops::{div, mul};
+use credit_meter_core::pricing::{self, Usage};
+use credit_meter_protocol::decimal_ops::mul;
 use credit_meter_protocol::money::Credits;
 use rust_decimal::Decimal;
 
@@ -28,10 +29,12 @@ fn one() -> Credits {
 /// The credits `usage` on `model` costs for `operation`.
 pub(crate) fn credits_for(catalog: &Catalog, model: &ModelDefinition, operation: &str, usage: &Reported) -> Result<Credits, String> {
     let m = match rate(catalog, operation) {
-        TokenRate::Fixed(per) => {
-            let tokens = usage.prompt_tokens.saturating_add(usage.completion_tokens);
-            let raw = div(Decimal::from(tokens), per).ok_or("the price overflows")?;
-            return round(catalog, raw);
+        // The catalog's own price (`pricing::credits_for`): the reported tokens at the
+        // fixed rate, rounded up once.
+        TokenRate::Fixed(_) => {
+            let op = catalog.operation(operation).map_err(|e| e.to_string())?;
+            let tokens = Usage { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens, ..Usage::default() };
+            return pricing::credits_for(catalog, op, Some(model), &tokens).map_err(|e| e.to_string());
         }
         TokenRate::Markup(m) => m.value(),
     };
@@ -45,10 +48,6 @@ pub(crate) fn credits_for(catalog: &Catalog, model: &ModelDefinition, operation:
 
 fn to_credits(catalog: &Catalog, usd: Decimal, markup: Decimal) -> Result<Credits, String> {
     let raw = mul(usd, catalog.credits_per_usd()).and_then(|c| mul(c, markup)).ok_or("the price overflows")?;
-    round(catalog, raw)
-}
-
-fn round(catalog: &Catalog, raw: Decimal) -> Result<Credits, String> {
     let credits = Credits::new(raw).map_err(|e| e.to_string())?;
     catalog.round_debit(credits).map_err(|e| e.to_string())
 }
