@@ -20,6 +20,9 @@
 // zero amount), a `unit` that is not a string (BAD_REQUEST), no vouched credits when an
 // open unit hold's draw falls short (§12.4 names them for an expired hold only), and
 // `cycleCredits` counting a credit commit's amount (a unit commit counts only its units).
+// Since then §6.8, §12.4 and §12.6 name all four (the order of the unit checks, the
+// non-string `unit`, no vouching for an open unit hold, what counts toward `cycleCredits`)
+// and this ledger follows them.
 //
 // Test hooks: `payloadHook(payload) -> text` and `envelopeHook(envelope) -> envelope`
 // tamper with what is signed or sent; `rotate(kid, key)` switches the signing key.
@@ -27,6 +30,9 @@ import crypto from 'node:crypto';
 import { parseStrict, seqOf, instantOf, isObject } from './json.js';
 import { parseMoney, fmt, min, max, M, ONE } from './money.js';
 import { unitsOf, creditsOf } from './units.js';
+
+/** The allowance units §12 defines (§12.1). */
+const UNITS = ['llmTokens', 'ttsCharacters'];
 
 /** §2.2: the domain separation prefix of the signature input. */
 const DOMAIN = Buffer.from('credit-meter/snapshot/v1\n', 'ascii');
@@ -307,14 +313,20 @@ export class Ledger {
   apply(a, d, m, t) {
     if (m.id !== undefined && !suffixOk(m.id)) return { status: 'refused', code: 'BAD_INPUT' };
     if (m.type === 'reserve') return this.reserve(a, d, m, t);
-    // §12.4: an unknown unit or a fractional number of units is BAD_INPUT, the hold untouched.
-    if (m.type === 'commit' && m.unit !== undefined && (!this.acceptedUnit(a, m.unit) || m.amount % ONE !== 0n)) return { status: 'refused', code: 'BAD_INPUT' };
+    // §6.8: a unit that is neither of the two, or a fractional number of units, is
+    // BAD_INPUT before the hold is looked up (also for an unknown hold), the hold untouched.
+    if (m.type === 'commit' && m.unit !== undefined && (!UNITS.includes(m.unit) || m.amount % ONE !== 0n)) return { status: 'refused', code: 'BAD_INPUT' };
     const h = a.holds.get(m.holdId);
     if (!h || h.device !== d.id) return { status: 'refused', code: 'NOT_FOUND' };
     if (m.type === 'release') return this.release(h);
-    // §12.4: a commit whose unit (or its absence) is not the hold's. The ledger keeps no unit
-    // for a refused reserve, so there the commit's own unit says how its amount is read.
+    // §6.8: a commit without unit of a hold reserved in units is BAD_INPUT whatever its state,
+    // unless it is an expired hold a commit already settled (the ledger forgot its device).
+    if (m.unit === undefined && h.unit !== undefined && h.state !== 'settled') return { status: 'refused', code: 'BAD_INPUT' };
+    // §12.4: a commit whose unit is not the hold's. The ledger keeps no unit for a refused
+    // reserve, so there the commit's own unit says how its amount is read, and the policy
+    // must have that allowance.
     if ((h.state === 'open' || h.state === 'expired') && h.unit !== m.unit) return { status: 'refused', code: 'BAD_INPUT' };
+    if (h.state === 'refused' && m.unit !== undefined && !this.acceptedUnit(a, m.unit)) return { status: 'refused', code: 'BAD_INPUT' };
     const res = m.unit === undefined ? this.commit(a, d, h, m.amount, t) : this.commitUnits(a, d, h, m.unit, m.amount / ONE, t);
     return res;
   }
@@ -365,14 +377,19 @@ export class Ledger {
   }
 
   commit(a, d, h, x, t) {
-    // §12.6: while the hold's agent is active, a credit commit's credits count toward its cycle.
-    const agent = h.state === 'open' || h.state === 'expired' ? this.activeAgent(a, h.agentId) : null;
-    if (agent) agent.cycleCredits += x;
     if (h.state === 'open') {
       h.state = 'committed';
       const holdPart = min(x, h.amount);
-      if (holdPart > this.spendable(a, t)) return { status: 'applied', ...this.charge(a, d, t, x, h.amount) };
+      // §6.4, §12.6: grants gone under the hold, or its agent no longer active: the hold
+      // is released and the whole x charged with up to the hold's amount vouched.
+      const agent = this.activeAgent(a, h.agentId);
+      if (holdPart > this.spendable(a, t) || (h.agentId !== undefined && !agent)) {
+        h.state = 'released';
+        return { status: 'applied', ...this.charge(a, d, t, x, h.amount) };
+      }
       this.draw(a, t, holdPart);
+      // §12.6: only the part drawn within an open hold counts toward the agent's cycle.
+      if (agent) agent.cycleCredits += holdPart;
       if (x === holdPart) return { status: 'applied', charged: x, overdraft: 0n, unpaid: 0n };
       const excess = this.charge(a, d, t, x - holdPart, 0n);
       return { status: 'applied', ...excess, charged: holdPart + excess.charged };
@@ -582,9 +599,9 @@ function parseMutation(x) {
     if (typeof x[k] !== 'string') badRequest(k + ' must be a string');
     m[k] = x[k];
   }
-  // §5.1, §12: `unit` on a reserve or commit. The document says nothing of a `unit` that is
-  // not a string, or `null` (§1.2 does not list it as nullable): this ledger refuses the push.
-  if (x.unit !== undefined && x.type !== 'release') {
+  // §1.2, §6.8, §12: `unit` on a reserve or commit; `null` is absent, anything else that is
+  // not a string refuses the push. On a release it is an unknown member: ignored.
+  if (x.unit !== undefined && x.unit !== null && x.type !== 'release') {
     if (typeof x.unit !== 'string') badRequest('unit must be a string');
     m.unit = x.unit;
   }

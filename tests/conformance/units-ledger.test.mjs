@@ -180,3 +180,24 @@ test('§6.1, §12.3: the fingerprint covers `unit`: the same mutation without it
   const r = push('d', credits);
   assert.deepEqual([r.results[0].status, r.results[0].code], ['conflict', 'SEQ_CONFLICT']);
 });
+
+test('§1.2, §6.8: the codes and order of defects of `unit`, each on a fresh account', () => {
+  const answer = (...mutations) => {
+    const r = assistLore({ agents: [] }).push('d', ...mutations);
+    return r.error ? ['error ' + r.error.code] : r.results.map((x) => `${x.status} ${x.code ?? '-'}`);
+  };
+  const ok = reserve(1, 'd:h1', '5');
+  assert.deepEqual(answer(reserve(1, 'd:h1', '5', { unit: 5 })), ['error BAD_REQUEST'], 'a unit that is not a string');
+  assert.deepEqual(answer(reserve(1, 'd:h1', '5', { unit: null })), ['applied -'], 'null is absent: a credit reserve');
+  assert.deepEqual(answer(reserve(1, 'd:h1', '5', { unit: 'seconds', agentId: 'bot' })), ['refused BAD_INPUT'], 'the unit before the agent');
+  assert.deepEqual(answer(reserve(1, 'd:h1', '5', { agentId: 'bot' })), ['refused AGENT_INACTIVE']);
+  assert.deepEqual(answer(ok, commit(2, 'd:zz', '5', { unit: 'seconds' })), ['applied -', 'refused BAD_INPUT'], 'judged before the hold');
+  assert.deepEqual(answer(ok, commit(2, 'd:zz', '5')), ['applied -', 'refused NOT_FOUND']);
+  assert.deepEqual(answer(ok, commit(2, 'd:h1', '5', { unit: LLM })), ['applied -', 'refused BAD_INPUT'], "not the hold's unit");
+  assert.deepEqual(answer(ok, commit(2, 'd:h1', '5', { unit: undefined })), ['applied -', 'refused BAD_INPUT'], 'a unit hold in credits');
+  assert.deepEqual(answer(reserve(1, 'd:h1', '5', { unit: undefined }), commit(2, 'd:h1', '5')), ['applied -', 'refused BAD_INPUT'], 'a credit hold in units');
+  assert.deepEqual(answer(ok, { type: 'release', seq: 2, at: 1, holdId: 'd:h1', unit: 'seconds' }), ['applied -', 'applied -'], 'ignored on a release');
+  const closed = [ok, commit(2, 'd:h1', '5')];
+  assert.deepEqual(answer(...closed, commit(3, 'd:h1', '6', { unit: undefined })), ['applied -', 'applied -', 'refused BAD_INPUT'], 'a closed unit hold in credits');
+  assert.deepEqual(answer(...closed, commit(3, 'd:h1', '6')), ['applied -', 'applied -', 'refused NOT_FOUND'], 'a closed unit hold in units');
+});

@@ -99,3 +99,41 @@ fn a_policy_that_refuses_a_shortfall_refuses_the_reserve() {
     assert_eq!((r.results[0].status, r.results[0].charged), (ResultStatus::Applied, Some(c("0.01"))));
     assert_eq!(tts(&payload(&mut l)).0, 0);
 }
+
+/// The order and codes PROTOCOL §6.8 and §12.3–12.4 give for defects of `unit`, each
+/// checked on a fresh account so that one case cannot hide another.
+#[test]
+fn unit_defects_get_the_codes_and_order_the_protocol_names() {
+    let refusal = |mutations: &str| {
+        let mut l = ledger(r#""assistLore""#);
+        let r = push(&mut l, mutations);
+        if let Some(e) = r.error {
+            return vec![format!("error {}", e.code)];
+        }
+        r.results.iter().map(|x| format!("{:?} {}", x.status, x.code.as_deref().unwrap_or("-"))).collect::<Vec<_>>()
+    };
+    let reserve = |extra: &str| format!(r#"{{"type":"reserve","seq":1,"at":0,"holdId":"d:h1","amount":"5","operation":"tts"{extra}}}"#);
+    // Not a string: the whole push; null: as if absent (a credit reserve).
+    assert_eq!(refusal(&reserve(r#","unit":5"#)), ["error BAD_REQUEST"]);
+    assert_eq!(refusal(&reserve(r#","unit":null"#)), ["Applied -"]);
+    // An unknown unit is BAD_INPUT, and it comes before the agent check.
+    assert_eq!(refusal(&reserve(r#","unit":"seconds","agentId":"nobody""#)), ["Refused BAD_INPUT"]);
+    assert_eq!(refusal(&reserve(r#","unit":"ttsCharacters","agentId":"nobody""#)), ["Refused AGENT_INACTIVE"]);
+    // A unit commit's unit and amount are judged before its hold is looked up.
+    let commit = |hold: &str, extra: &str| format!(r#"{{"type":"commit","seq":2,"at":0,"holdId":"{hold}","amount":"5"{extra}}}"#);
+    let ok = reserve(r#","unit":"ttsCharacters""#);
+    assert_eq!(refusal(&[ok.clone(), commit("d:zz", r#","unit":"seconds""#)].join(",")), ["Applied -", "Refused BAD_INPUT"]);
+    assert_eq!(refusal(&[ok.clone(), commit("d:zz", r#","unit":"ttsCharacters""#)].join(",")), ["Applied -", "Refused NOT_FOUND"]);
+    // The hold's unit, or none for a credit hold, must match.
+    assert_eq!(refusal(&[ok.clone(), commit("d:h1", r#","unit":"llmTokens""#)].join(",")), ["Applied -", "Refused BAD_INPUT"]);
+    assert_eq!(refusal(&[ok.clone(), commit("d:h1", "")].join(",")), ["Applied -", "Refused BAD_INPUT"]);
+    assert_eq!(refusal(&[reserve(""), commit("d:h1", r#","unit":"ttsCharacters""#)].join(",")), ["Applied -", "Refused BAD_INPUT"]);
+    // A unit on a release is an unknown member: ignored.
+    let release = r#"{"type":"release","seq":2,"at":0,"holdId":"d:h1","unit":"seconds"}"#;
+    assert_eq!(refusal(&[ok.clone(), release.to_string()].join(",")), ["Applied -", "Applied -"]);
+    // A commit without unit of a closed unit hold is still BAD_INPUT; with its unit, NOT_FOUND.
+    let closed = [ok.clone(), commit("d:h1", r#","unit":"ttsCharacters""#)].join(",");
+    let again = |extra: &str| format!(r#"{{"type":"commit","seq":3,"at":0,"holdId":"d:h1","amount":"6"{extra}}}"#);
+    assert_eq!(refusal(&[closed.clone(), again("")].join(",")), ["Applied -", "Applied -", "Refused BAD_INPUT"]);
+    assert_eq!(refusal(&[closed, again(r#","unit":"ttsCharacters""#)].join(",")), ["Applied -", "Applied -", "Refused NOT_FOUND"]);
+}
