@@ -31,7 +31,8 @@ STAND_IN_PORT=$STAND_IN_PORT SMTP_PORT=$SMTP_PORT LEDGER_URL="http://127.0.0.1:$
   node "$ROOT/scripts/stripe-stand-in.mjs" &
 STAND_IN=$!
 # A local stand-in for the AI provider (scripts/stand-in-provider.mjs) behind the ledger's
-# AI proxy (README "AI proxy"; the page www/proxy.html calls it); stopped with the ledger.
+# AI proxy (README "AI proxy"): the demo page's credit-paid Generate and www/proxy.html
+# call it through the proxy; stopped with the ledger.
 PROVIDER_LOG=$(mktemp)
 node "$ROOT/scripts/stand-in-provider.mjs" 0 >"$PROVIDER_LOG" &
 PROVIDER_PID=$!

@@ -50,6 +50,9 @@ const app = {
   ledger: { grants: new Map(), history: [] },
   /** Actions finished so far (successfully or not). */
   actions: 0,
+  /** Whether the ledger runs the AI proxy (GET /demo/proxy): credit-paid Generate then
+   * calls the AI through it; otherwise the call is simulated, and says so. */
+  proxy: false,
   /** The loopback Stripe stand-in's URL when the ledger sells through it (GET
    * /demo/payments): Buy, plan and refund then go through payments. */
   payments: null,
@@ -151,7 +154,7 @@ async function openAccount(accountId) {
   $("note").value = app.texts[accountId];
   client.signIn(accountId, app.deviceId); // the demo's sign-in: a device token for this account
   app.session = await MeterSession.open({
-    client, accountId, deviceId: app.deviceId, keys: app.keys, namespace: app.namespace, onChange: scheduleRender,
+    client, accountId, deviceId: app.deviceId, keys: app.keys, namespace: app.namespace, proxy: app.proxy, onChange: scheduleRender,
   });
   document.body.dataset.account = accountId;
   const session = app.session;
@@ -166,9 +169,21 @@ async function openAccount(accountId) {
 }
 
 /** What a generation made, in words: "12 flashcards", "the reply", "the audio". */
-function made(estimate) {
-  if (estimate.cards) return count(estimate.cards.expected, "flashcard");
-  return estimate.operation === "tts" ? "the audio" : "the reply";
+function made(r) {
+  if (r.estimate.cards) return count(r.made?.cards ?? r.estimate.cards.expected, "flashcard");
+  return r.estimate.operation === "tts" ? "the audio" : "the reply";
+}
+
+/** How the AI call ran, as a sentence: through the ledger's AI proxy with the provider's
+ * reported tokens, or simulated and why. */
+function callNote(r) {
+  if (r.ai === "simulated") return ` (Simulated AI call: ${r.why}.)`;
+  if (r.ai !== "proxy") return "";
+  const tokens = `${count(r.made.inputTokens, "prompt token")} + ${count(r.made.outputTokens, "reply token")}`;
+  // The proxy prices the provider's tokens (PROTOCOL §6.7): a per-card operation at the
+  // model's price, not per card as the estimate did.
+  const perCard = r.estimate.charge === "perCard" ? " at the model's price (the estimate priced it per card)" : "";
+  return ` Charged by the AI proxy from the provider's reported usage: ${tokens}${perCard}.`;
 }
 
 /** The Generate buttons: the whole flow (capped: the smaller result `decide` offered). */
@@ -184,7 +199,9 @@ async function generate(capped) {
     const r = await s.generate({ request: req, byok: byok(), fail: $("fail").checked, agentId });
     const facts = {
       outcome: r.outcome, holdId: r.hold?.holdId ?? "", reserved: r.hold?.amount ?? "0", charged: r.credits ?? "0",
-      cards: r.estimate.cards ? r.estimate.cards.expected : "", capped: Boolean(offer), units: r.units ?? "", unit: r.unit ?? "",
+      cards: r.estimate.cards ? (r.made?.cards ?? r.estimate.cards.expected) : "", capped: Boolean(offer), units: r.units ?? "",
+      unit: r.unit ?? "", ai: r.ai ?? "", settledBy: r.settledBy ?? "", inputTokens: r.made?.inputTokens ?? "",
+      outputTokens: r.made?.outputTokens ?? "", code: r.error?.code ?? "", releasedBy: r.releasedBy ?? "",
     };
     const source = "generate";
     switch (r.outcome) {
@@ -192,16 +209,21 @@ async function generate(capped) {
         const most = offer ? (offer.cards !== null ? " (the most your credits allow now)" : " (shortened to fit your credits)") : "";
         const later = client.offline ? " Saved on this device: it reaches the server when you're back online." : "";
         const cost = r.units !== undefined
-          ? `${count(r.units, r.unit === "llmTokens" ? "message token" : "read-aloud character")} from your allowance (credits only for any shortfall)`
-          : count(r.credits, "credit");
-        showMessage(`Made ${made(r.estimate)}${most} for ${cost}.${later}`, { source, facts });
+          ? `${count(r.units, r.unit === "llmTokens" ? "message token" : "read-aloud character")} from your allowance`
+            + (r.credits !== null && !client.offline ? ` (${count(r.credits, "credit")} charged for what it did not cover)` : " (credits only for any shortfall)")
+          : count(r.credits ?? "0", "credit");
+        showMessage(`Made ${made(r)}${most} for ${cost}.${callNote(r)}${later}`, { source, facts });
         break;
       }
-      case "released":
-        showMessage("The AI service failed, so nothing was charged. Try again.", { level: "warn", source, facts });
+      case "released": {
+        // The provider's or the proxy's own words stay in the log (and the code in data-code).
+        const how = r.ai === "simulated" ? ` (Simulated AI call: ${r.why}.)`
+          : r.releasedBy === "proxy" ? " The AI proxy released the hold before any output." : "";
+        showMessage(`The AI service failed, so nothing was charged. Try again.${how}`, { level: "warn", source, facts });
         break;
+      }
       case "byok":
-        showMessage(`Made ${made(r.estimate)} with your own API key: no credits used.`, { source, facts });
+        showMessage(`Made ${made(r)} with your own API key: no credits used.${callNote(r)}`, { source, facts });
         break;
       case "free":
         showMessage("Done. This was free.", { source, facts });
@@ -407,6 +429,7 @@ async function main() {
   setInterval(render, 1000); // freshness and expiries move with the clock
   app.payments = (await (await fetch(new URL("/demo/payments", location.href))).json().catch(() => ({}))).standIn ?? null;
   if (app.payments) $("buy-mode").textContent = "Stripe test mode: no real money";
+  app.proxy = await client.hasProxy().catch(() => false);
   await openAccount($("account").value);
   const checkout = new URLSearchParams(location.search).get("checkout");
   if (checkout) await finishCheckout(checkout);

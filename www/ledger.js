@@ -9,7 +9,8 @@
 // route (`credit-meter-ledger serve --demo`: demo accounts only). With that token it buys
 // through POST /v1/checkout (Stripe, or the demo's stand-in), refunds through /demo/refund
 // and sends the remaining shop buttons (convert, agents) to /demo/admin — never with the
-// admin token.
+// admin token. When the demo ledger runs the AI proxy (GET /demo/proxy) the credit-paid
+// AI calls go through it with the same device token (`chat`).
 
 /** An error with a stable `code`, like the package's own errors. */
 export class CodedError extends Error {
@@ -110,6 +111,43 @@ export class LedgerClient {
     const answer = JSON.parse(await this.#request("demo/refund", JSON.stringify({ purchaseId })));
     if (answer.ok === false) throw new CodedError(answer.error.code, answer.error.message);
     return answer.result;
+  }
+
+  /** Whether this ledger runs the AI proxy (the demo ledger's GET /demo/proxy): the
+   * page then makes its credit-paid calls through it. */
+  async hasProxy() {
+    const answer = JSON.parse(await this.#request("demo/proxy"));
+    return answer.proxy === true;
+  }
+
+  /**
+   * A chat completion (not streamed) through the ledger's AI proxy, POST
+   * /v1/ai/chat/completions, paid by the signed-in device's hold `holdId` (X-Credit-Hold).
+   * Resolves with `{answer, charged, units}`: the provider's answer and what the proxy's
+   * settlement commits — `charged` credits (X-Credit-Charged) for a credit hold, `units`
+   * tokens (X-Credit-Units) for a hold in LLM tokens (the other one null). Throws the
+   * proxy's coded error (UPSTREAM_FAILED, HOLD_NOT_OPEN, HOLD_TOO_SMALL…): then the
+   * provider produced nothing and, when it was called, the proxy released the hold.
+   */
+  async chat(holdId, body) {
+    const path = "v1/ai/chat/completions";
+    if (this.offline) throw new CodedError("OFFLINE", `offline (simulated): ${path} was not sent`);
+    const headers = { "content-type": "application/json", authorization: `Bearer ${await this.#bearer()}`, "x-credit-hold": holdId };
+    let res;
+    try {
+      res = await fetch(new URL(path, this.base), { method: "POST", headers, body: JSON.stringify(body) });
+    } catch (e) {
+      throw new CodedError("TRANSPORT_FAILED", `${path}: ${e.message}`);
+    }
+    const text = await res.text();
+    let answer;
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      throw new CodedError(res.ok ? "BAD_ANSWER" : `HTTP_${res.status}`, `${path}: ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) throw new CodedError(answer.error?.code ?? `HTTP_${res.status}`, answer.error?.message ?? `${path}: HTTP ${res.status}`);
+    return { answer, charged: res.headers.get("x-credit-charged"), units: res.headers.get("x-credit-units") };
   }
 
   /** The ledger's view of an account (plan, agents, allowances, grants, holds…). */

@@ -1,38 +1,31 @@
 // One account's meter session: opens the Meter with the HTTP host, keeps its events, and
-// runs the flows of the page — Generate (estimate → decide →
-// reserve → simulated AI call → commit, or release on failure), sync, and "tamper"
-// (edit the stored cache, reopen as a reload would, and report the detection).
+// runs the flows of the page — Generate (estimate → decide → reserve → the AI call →
+// commit, or release on failure; www/ai.js says which calls go through the ledger's AI
+// proxy and which are simulated), sync, and "tamper" (edit the stored cache, reopen as a
+// reload would, and report the detection).
 
 import { Meter } from "../pkg/credit_meter.js";
+import { chatRequest, commitUsage, readAnswer, simulatedAiCall } from "./ai.js";
 import { CodedError, meterHost } from "./ledger.js";
 
 const LOG_MAX = 60;
 /** Exchanges one sync may take to empty the outbox. */
 const FLUSH_ROUNDS = 5;
-
-/** The canned outcome of the simulated AI call: the expected usage, or a failure. */
-async function simulatedAiCall(estimate, fail) {
-  await new Promise((resolve) => setTimeout(resolve, 150)); // the provider "thinks"
-  if (fail) throw new CodedError("AI_CALL_FAILED", "simulated provider failure (HTTP 503)");
-  const usage = { operation: estimate.operation };
-  if (estimate.cards) usage.cards = estimate.cards.expected;
-  if (estimate.charge === "perToken" || estimate.charge === "perCard") {
-    usage.inputTokens = estimate.inputTokens.expected;
-    usage.outputTokens = estimate.outputTokens.expected;
-  }
-  if (estimate.characters !== null) usage.characters = estimate.characters;
-  return usage;
-}
+/** How often, and how many times, to look whether the proxy's settlement is committed. */
+const SETTLE_POLL_MS = 50;
+const SETTLE_POLLS = 200;
 
 /** A Meter opened for one account and device, with its event log. */
 export class MeterSession {
   /**
    * Opens the meter. `keys`: the ledger's public keys; `namespace`: a storage prefix
-   * (per ledger key, so another ledger never sees this one's cache); `onChange`: called
+   * (per ledger key, so another ledger never sees this one's cache); `proxy`: whether the
+   * ledger runs the AI proxy (credit-paid calls then go through it); `onChange`: called
    * whenever something worth re-rendering happened.
    */
-  static async open({ client, accountId, deviceId, keys, namespace, onChange }) {
+  static async open({ client, accountId, deviceId, keys, namespace, proxy = false, onChange }) {
     const s = new MeterSession(client, accountId, deviceId, keys, namespace, onChange);
+    s.proxy = proxy;
     await s.#openMeter();
     return s;
   }
@@ -44,10 +37,14 @@ export class MeterSession {
     this.keys = keys;
     this.storageKey = `${namespace}:${accountId}:${deviceId}:meter`;
     this.onChange = onChange;
+    /** Whether the ledger runs the AI proxy. */
+    this.proxy = false;
     /** Newest first: `{at, type, text, level}`. */
     this.log = [];
     /** The last `cacheDiscarded` event, if any. */
     this.detection = null;
+    /** The ledger's last answer to each mutation, by `kind:holdId` (`acknowledged` events). */
+    this.acks = new Map();
     this.meter = null;
     this.ownerWaiters = [];
   }
@@ -73,6 +70,7 @@ export class MeterSession {
     const text = describeEvent(event);
     if (event.type === "cacheDiscarded") this.detection = event;
     if (event.type === "owner") this.ownerWaiters.splice(0).forEach((resolve) => resolve());
+    if (event.type === "acknowledged") this.acks.set(`${event.kind}:${event.holdId}`, event);
     const level = event.type === "syncFailed" || event.type === "hostError" || event.type === "cacheDiscarded"
       ? "warn" : event.type === "acknowledged" && event.status === "refused" ? "error" : "info";
     const last = this.log[0];
@@ -126,56 +124,147 @@ export class MeterSession {
   }
 
   /**
-   * The Generate flow. Resolves with `{outcome, estimate, decision, hold?, credits?,
-   * error?}` where outcome is "committed", "released", "byok", "free" or "insufficient";
-   * rejects with the Meter's coded error (e.g. OFFLINE_LIMIT, INSUFFICIENT_CREDITS).
+   * The Generate flow. Resolves with `{outcome, estimate, decision, ai, why?, hold?,
+   * made?, credits?, units?, unit?, settledBy?, error?}` where outcome is "committed",
+   * "released", "byok", "free" or "insufficient"; `ai` is "proxy" (the call went through
+   * the ledger's AI proxy) or "simulated" (`why`: the reason); `made`: what the call
+   * produced and used (`{cards, inputTokens, outputTokens}`); `credits`: what the ledger
+   * charged (the commit's answer; offline, the Meter's own price, still queued). Rejects
+   * with the Meter's coded error (e.g. OFFLINE_LIMIT, INSUFFICIENT_CREDITS).
    */
   async generate({ request, byok = false, fail = false, agentId = null }) {
     const { estimate, decision } = this.quote(request, byok);
     if (!decision.proceed) return { outcome: decision.funding, estimate, decision };
     if (decision.funding !== "credits") {
-      await simulatedAiCall(estimate, fail);
-      this.note("info", "generate", `${decision.funding}: the AI call ran, no credits charged`);
-      return { outcome: decision.funding, estimate, decision };
+      // Own key (straight to the provider, never the ledger or its proxy) or free: no
+      // real provider in the demo, so simulated.
+      const why = decision.funding === "byok" ? "the demo has no real OpenRouter for your own key" : "free: no provider needed";
+      const made = await simulatedAiCall(estimate, fail);
+      this.note("info", "generate", `${decision.funding}: the AI call ran (simulated: ${why}), no credits charged`);
+      return { outcome: decision.funding, estimate, decision, ai: "simulated", why, made };
     }
     // Audio on an account with a TTS allowance is metered in characters, and a reply at
     // the catalog's fixed token rate on an account with an LLM-token allowance in tokens
     // (PROTOCOL.md §12): the Meter's decision says so (the allowance first, the shortfall
     // converted by the ledger's policy).
-    if (decision.unit) return this.#generateInUnits(estimate, decision, fail, agentId);
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
-    this.note("info", "reserve", `hold ${hold.holdId}: ${hold.amount} credits reserved (saved before sending)`);
-    const { usage, released } = await this.#callOrRelease(hold, estimate, decision, fail);
-    if (released) return released;
-    const settled = await this.meter.commit(hold.holdId, usage);
-    this.note("info", "commit", `hold ${hold.holdId}: ${settled.credits} credits committed`);
-    return { outcome: "committed", estimate, decision, hold, credits: settled.credits };
+    const what = decision.unit === "llmTokens" ? "tokens" : "characters";
+    this.note("info", "reserve", decision.unit
+      ? `hold ${hold.holdId}: ${hold.units} ${what} set aside, ${hold.amount} credits reserved for the rest`
+      : `hold ${hold.holdId}: ${hold.amount} credits reserved (saved before sending)`);
+    const why = this.#simulatedBecause(decision);
+    const call = why === null
+      ? await this.#proxiedCall(hold, request, estimate, fail)
+      : await this.#simulatedCall(hold, estimate, fail, why);
+    const base = { estimate, decision, hold, ai: call.ai, why: call.why ?? null };
+    if (call.error) return { ...base, outcome: "released", error: call.error, releasedBy: call.releasedBy };
+    const { made } = call;
+    if (call.ai === "proxy") await this.#untilSettled(hold.holdId);
+    const used = decision.unit === "llmTokens" ? made.inputTokens + made.outputTokens : estimate.characters;
+    const settled = await this.meter.commit(hold.holdId, decision.unit ? { units: used } : commitUsage(estimate, made));
+    const answer = await this.#answerTo("commit", hold.holdId);
+    const credits = answer?.charged ?? settled.credits ?? null;
+    const by = answer?.settledBy ? `, settled by the ${answer.settledBy} from the provider's usage` : "";
+    const units = decision.unit ? `${settled.units} ${what}` : null;
+    this.note("info", "commit", `hold ${hold.holdId}: ${units ?? `${credits} credits`} committed${units && credits !== null ? `, ${credits} credits charged` : ""}${by}`
+      + (answer ? "" : " (queued: the ledger has not answered yet)"));
+    return {
+      ...base, outcome: "committed", made, credits, settledBy: answer?.settledBy ?? null,
+      ...(decision.unit ? { unit: decision.unit, units: settled.units } : {}),
+    };
   }
 
-  /** The (simulated) AI call for `hold`: `{usage}`, or, when it failed, the hold released
-   * and `{released}`, the outcome to report. */
-  async #callOrRelease(hold, estimate, decision, fail) {
+  /** Why a credit-paid call of `decision` is simulated, or null: it goes through the proxy. */
+  #simulatedBecause(decision) {
+    if (decision.unit === "ttsCharacters") return "read aloud: the AI proxy serves chat completions only";
+    if (!this.proxy) return "this ledger runs no AI proxy";
+    if (this.client.offline) return "offline: the AI proxy on the ledger cannot be reached";
+    return null;
+  }
+
+  /**
+   * The call through the ledger's AI proxy, paid by `hold`: the reserve is pushed first
+   * (the proxy takes only a hold the ledger applied), then the chat completion. Resolves
+   * with `{ai, made}`, or — the provider failed before any output, or the proxy refused —
+   * with `{ai, error, releasedBy}` once the hold is released (the proxy releases it
+   * itself when the provider fails; the page's release then changes nothing but closes
+   * it here, answered `settledBy: "proxy"`).
+   */
+  async #proxiedCall(hold, request, estimate, fail) {
+    let answer;
     try {
-      return { usage: await simulatedAiCall(estimate, fail) };
+      await this.sync();
+      const reserved = this.acks.get(`reserve:${hold.holdId}`);
+      if (reserved && reserved.status === "refused") {
+        throw new CodedError(reserved.code ?? "RESERVE_REFUSED", `the ledger refused hold ${hold.holdId}`);
+      }
+      const r = await this.client.chat(hold.holdId, chatRequest(request, estimate, fail));
+      answer = r.answer;
+      this.note("info", "proxy", `hold ${hold.holdId}: the AI proxy answered; its settlement commits `
+        + (r.units !== null ? `${r.units} tokens` : `${r.charged} credits`) + " from the provider's reported usage");
     } catch (error) {
-      await this.meter.release(hold.holdId);
-      this.note("warn", "release", `${error.code}: hold ${hold.holdId} released, nothing charged`);
-      return { released: { outcome: "released", estimate, decision, hold, error } };
+      if (error.code === "RESERVE_REFUSED" || this.acks.get(`reserve:${hold.holdId}`)?.status === "refused") throw error;
+      const releasedBy = await this.#release(hold, error);
+      return { ai: "proxy", error, releasedBy };
+    }
+    return { ai: "proxy", made: readAnswer(answer) };
+  }
+
+  /** A simulated call (`why`: the reason), paid by `hold`: `{ai, why, made}`, or the hold
+   * released and `{ai, why, error}`. */
+  async #simulatedCall(hold, estimate, fail, why) {
+    try {
+      const made = await simulatedAiCall(estimate, fail);
+      this.note("info", "generate", `hold ${hold.holdId}: the AI call ran (simulated: ${why})`);
+      return { ai: "simulated", why, made };
+    } catch (error) {
+      const releasedBy = await this.#release(hold, error);
+      return { ai: "simulated", why, error, releasedBy };
     }
   }
 
-  /** `generate` for usage metered in an allowance's units (TTS characters, LLM tokens):
-   * reserved and committed in units. */
-  async #generateInUnits(estimate, decision, fail, agentId) {
-    const what = decision.unit === "llmTokens" ? "tokens" : "characters";
-    const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
-    this.note("info", "reserve", `hold ${hold.holdId}: ${hold.units} ${what} set aside, ${hold.amount} credits reserved for the rest`);
-    const { usage, released } = await this.#callOrRelease(hold, estimate, decision, fail);
-    if (released) return released;
-    const used = decision.unit === "llmTokens" ? usage.inputTokens + usage.outputTokens : usage.characters;
-    const settled = await this.meter.commit(hold.holdId, { units: used });
-    this.note("info", "commit", `hold ${hold.holdId}: ${settled.units} ${what} committed`);
-    return { outcome: "committed", estimate, decision, hold, unit: decision.unit, units: settled.units, credits: hold.amount };
+  /** Releases `hold` after `error` and resolves with who released it on the ledger:
+   * "proxy" (before the page's release arrived), "client", or null (queued offline). */
+  async #release(hold, error) {
+    await this.meter.release(hold.holdId);
+    const answer = await this.#answerTo("release", hold.holdId);
+    const by = answer ? (answer.settledBy === "proxy" ? "proxy" : "client") : null;
+    const who = by === "proxy" ? "the AI proxy had released" : by === "client" ? "released" : "released (queued)";
+    this.note("warn", "release", `${error.code}: ${error.message} — hold ${hold.holdId} ${who}, nothing charged`);
+    return by;
+  }
+
+  /** The ledger's answer to this device's `kind` mutation of `holdId` after a sync, or
+   * null when it cannot be had now (offline: the mutation waits in the outbox). */
+  async #answerTo(kind, holdId) {
+    if (this.client.offline) return null;
+    try {
+      await this.sync();
+    } catch {
+      return null; // still queued; the Meter retries
+    }
+    return this.acks.get(`${kind}:${holdId}`) ?? null;
+  }
+
+  /**
+   * Waits until the proxy's settlement of `holdId` is committed: the proxy commits it
+   * right after the answer's last byte, off the client's path, and a commit that arrives
+   * before it is answered without amounts (PROTOCOL §6.7) — so the page, which shows
+   * what was charged, commits once the hold has left the ledger's open holds.
+   */
+  async #untilSettled(holdId) {
+    try {
+      for (let i = 0; i < SETTLE_POLLS; i++) {
+        const state = await this.client.state(this.accountId);
+        if (!(state.holds ?? []).some((h) => h.id === holdId)) return;
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+      }
+    } catch (error) {
+      // The usage must still be committed: go on without the amounts.
+      this.note("warn", "proxy", `${error.code ?? "ERROR"}: could not look for the proxy's settlement of hold ${holdId}`);
+      return;
+    }
+    this.note("warn", "proxy", `hold ${holdId}: the proxy's settlement is not committed yet; its amount shows with the next snapshot`);
   }
 
   /**
@@ -229,7 +318,7 @@ export function describeEvent(e) {
   switch (e.type) {
     case "acknowledged":
       return `ledger ${e.status ?? "acknowledged"} ${e.kind} #${e.seq} (${e.holdId})`
-        + (e.charged ? `: charged ${e.charged}` : "") + (e.code ? ` — ${e.code}` : "");
+        + (e.charged ? `: charged ${e.charged}` : "") + (e.settledBy ? ` (settled by the ${e.settledBy})` : "") + (e.code ? ` — ${e.code}` : "");
     case "synced":
       return `synced: ledger version ${e.seq}, ${e.outbox} change(s) still queued`;
     case "syncFailed":

@@ -23,6 +23,7 @@ import { mkdtempSync, mkdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { dec, proxyPrice, str } from "../support/proxy-price.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const bin = process.env.CREDIT_METER_LEDGER_BIN
@@ -76,39 +77,9 @@ function ledgerState(base) {
   });
 }
 
-// ---- exact decimals (money is never a float): BigInt scaled by 10^SCALE -----------------
-const SCALE = 24n;
-const ONE = 10n ** SCALE;
-function dec(s) {
-  const [int, frac = ""] = String(s).split(".");
-  return BigInt(int) * ONE + BigInt((frac + "0".repeat(Number(SCALE))).slice(0, Number(SCALE)) || "0");
-}
-function str(v) {
-  const int = v / ONE;
-  const frac = (v % ONE).toString().padStart(Number(SCALE), "0").replace(/0+$/, "");
-  return frac ? `${int}.${frac}` : `${int}`;
-}
-
-/** Credits the catalog charges for `usage` on MODEL for OPERATION, computed here from the
- * package's catalog — independently of the ledger: at a fixed token rate
- * (`tokensPerCredit`: AssistLore's one rate for LLM tokens) all tokens ÷ that rate;
- * otherwise prices per token × tokens, × credits per USD × markup; rounded up to the
- * credit step once. */
-function priceOf(usage) {
-  const c = pkg.defaultCatalog();
-  const op = c.operations.find((o) => o.id === OPERATION);
-  let credits;
-  if (op.charge.tokensPerCredit !== undefined) {
-    credits = (BigInt(usage.prompt_tokens + usage.completion_tokens) * ONE * ONE) / dec(op.charge.tokensPerCredit);
-  } else {
-    const p = c.models.find((m) => m.id === MODEL).pricing;
-    const markup = dec(op.charge.markup ?? "1");
-    const usd = dec(p.prompt) * BigInt(usage.prompt_tokens) + dec(p.completion) * BigInt(usage.completion_tokens) + dec(p.request ?? "0");
-    credits = (((usd * dec(c.creditsPerUsd)) / ONE) * markup) / ONE;
-  }
-  const step = dec(c.creditStep);
-  return str(((credits + step - 1n) / step) * step);
-}
+/** Credits the catalog charges for `usage` on MODEL for OPERATION (PROTOCOL §6.7),
+ * computed from the package's catalog independently of the ledger. */
+const priceOf = (usage) => proxyPrice(pkg.defaultCatalog(), OPERATION, MODEL, usage);
 
 const SIZES = [
   { name: "desktop", width: 1280, height: 800, isMobile: false },

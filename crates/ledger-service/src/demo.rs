@@ -16,6 +16,8 @@
 //!   account the way the vendor's `POST /v1/admin/refund` does (the policy decides; one
 //!   request per purchase: `requestId` = `demo-<purchaseId>`), for the page's refund
 //!   button — a vendor would put its support desk here.
+//! - `GET /demo/proxy` says whether this ledger runs the AI proxy (`--upstream-url`): the
+//!   page then makes its credit-paid calls through it, else it simulates them, labelled.
 
 use crate::auth::{Caller, Refusal};
 use crate::engine::Op;
@@ -153,6 +155,13 @@ pub(crate) async fn admin(State(app): State<AppState>, headers: HeaderMap, body:
         return app.refuse(&Refusal::forbidden("the demo acts on the token's own demo account only"));
     }
     app.run(Op::Admin, claims.account, body, None).await
+}
+
+/// `GET /demo/proxy`: `{"proxy": true}` when `POST /v1/ai/chat/completions` forwards to a
+/// provider, else `{"proxy": false}` — so the page knows without calling the proxy (a
+/// refused call would be a failed request in the browser's console).
+pub(crate) async fn proxy_info(State(app): State<AppState>) -> Response {
+    json_reply(200, json::to_string(&Value::object([("proxy", app.proxy.is_some().into())])))
 }
 
 /// `POST /demo/refund`.

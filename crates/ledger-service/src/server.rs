@@ -76,6 +76,7 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
             .route("/demo/admin", post(crate::demo::admin))
             .route("/demo/refund", post(crate::demo::refund))
             .route("/demo/payments", get(crate::payments::checkout::demo_info))
+            .route("/demo/proxy", get(crate::demo::proxy_info))
             .route("/", get(|| async { Redirect::temporary("/www/") }));
     }
     // The AI proxy answers for as long as the provider streams: outside the request deadline.
