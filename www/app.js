@@ -180,9 +180,9 @@ function callNote(r) {
   if (r.ai === "simulated") return ` (Simulated AI call: ${r.why}.)`;
   if (r.ai !== "proxy") return "";
   const tokens = `${count(r.made.inputTokens, "prompt token")} + ${count(r.made.outputTokens, "reply token")}`;
-  // The proxy prices the provider's tokens (PROTOCOL §6.7): a per-card operation at the
-  // model's price, not per card as the estimate did.
-  const perCard = r.estimate.charge === "perCard" ? " at the model's price (the estimate priced it per card)" : "";
+  // The proxy prices the provider's tokens (PROTOCOL §6.7): a per-card operation by the
+  // cards its reply tokens are worth at the catalog's tokens per card.
+  const perCard = r.estimate.charge === "perCard" ? " (the reply's tokens priced as cards at the catalog's tokens per card)" : "";
   return ` Charged by the AI proxy from the provider's reported usage: ${tokens}${perCard}.`;
 }
 

@@ -465,8 +465,8 @@ async function flows(t) {
     await until(() => provider.usages.length > calls);
     assert.equal(provider.usages.length, calls + 1, "one call reached the provider");
     const usage = provider.usages.at(-1);
-    // True Recall's flashcards are priced per card by the catalog, but the proxy prices
-    // the provider's tokens (a per-card operation at the model's price, markup 1).
+    // True Recall's flashcards are priced per card: through the proxy, by the cards the
+    // reply's tokens are worth at the catalog's outputTokensPerCard (PROTOCOL §6.7).
     const price = priced("flashcards.generate", usage);
     const charged = await data("message", "charged");
     assert.equal(charged, price, "charged = the stand-in's reported usage priced by the catalog");
@@ -478,7 +478,7 @@ async function flows(t) {
     const cards = await data("message", "cards");
     assert.ok(Number(cards) >= 1, "the cards the answer holds");
     assert.match(m.text, new RegExp(`^Made ${fmt(cards)} flashcards? for ${credits(charged)}\\. Charged by the AI proxy from the provider's reported usage: `
-      + `${fmt(String(usage.prompt_tokens))} prompt tokens? \\+ ${fmt(String(usage.completion_tokens))} reply tokens? at the model's price`));
+      + `${fmt(String(usage.prompt_tokens))} prompt tokens? \\+ ${fmt(String(usage.completion_tokens))} reply tokens? \\(the reply's tokens priced as cards at the catalog's tokens per card\\)`));
     const after = await ledger("demo");
     assert.equal(str(dec(before.balance) - dec(after.balance)), price, "the ledger charged the price, once");
     assert.equal(await pageBalance(), Number(after.balance));

@@ -27,22 +27,29 @@ export function str(v) {
  * Credits the proxy charges for `usage` (`{prompt_tokens, completion_tokens}` as the
  * provider reported it; no `cost`) of `model` paid by a hold of `operation`, by the
  * catalog `catalog` (`pkg.defaultCatalog()`): at a fixed token rate (`tokensPerCredit`)
- * all tokens ÷ that rate; otherwise the tokens at the model's USD prices (and its price
- * per request), × credits per USD × the operation's markup when it is token-priced (1 for
- * any other charge — a per-card operation too); rounded up to the credit step once.
+ * all tokens ÷ that rate; a per-card operation with `outputTokensPerCard` (k): the
+ * completion's cards, completion tokens ÷ k × `creditsPerCard`, or its cost at markup 1
+ * when larger; otherwise the tokens at the model's USD prices (and its price per
+ * request), × credits per USD × the operation's markup when it is token-priced (1 for any
+ * other charge); each rounded up to the credit step once.
  */
 export function proxyPrice(catalog, operation, model, usage) {
   const op = catalog.operations.find((o) => o.id === operation);
   if (!op) throw new Error(`no operation ${operation} in the catalog`);
-  let credits;
-  if (op.charge.kind === "perToken" && op.charge.tokensPerCredit !== undefined) {
-    credits = (BigInt(usage.prompt_tokens + usage.completion_tokens) * ONE * ONE) / dec(op.charge.tokensPerCredit);
-  } else {
-    const p = catalog.models.find((m) => m.id === model).pricing;
-    const markup = dec(op.charge.kind === "perToken" ? op.charge.markup ?? "1" : "1");
-    const usd = dec(p.prompt) * BigInt(usage.prompt_tokens) + dec(p.completion) * BigInt(usage.completion_tokens) + dec(p.request ?? "0");
-    credits = (((usd * dec(catalog.creditsPerUsd)) / ONE) * markup) / ONE;
-  }
   const step = dec(catalog.creditStep);
-  return str(((credits + step - 1n) / step) * step);
+  const up = (credits) => ((credits + step - 1n) / step) * step;
+  const atModelPrices = (markup) => {
+    const p = catalog.models.find((m) => m.id === model).pricing;
+    const usd = dec(p.prompt) * BigInt(usage.prompt_tokens) + dec(p.completion) * BigInt(usage.completion_tokens) + dec(p.request ?? "0");
+    return up((((usd * dec(catalog.creditsPerUsd)) / ONE) * markup) / ONE);
+  };
+  if (op.charge.kind === "perToken" && op.charge.tokensPerCredit !== undefined) {
+    return str(up((BigInt(usage.prompt_tokens + usage.completion_tokens) * ONE * ONE) / dec(op.charge.tokensPerCredit)));
+  }
+  if (op.charge.kind === "perCard" && op.outputTokensPerCard >= 1) {
+    const byCards = up((BigInt(usage.completion_tokens) * dec(op.charge.creditsPerCard)) / BigInt(op.outputTokensPerCard));
+    const atCost = atModelPrices(ONE);
+    return str(byCards > atCost ? byCards : atCost);
+  }
+  return str(atModelPrices(dec(op.charge.kind === "perToken" ? op.charge.markup ?? "1" : "1")));
 }

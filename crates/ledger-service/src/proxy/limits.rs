@@ -80,6 +80,28 @@ pub(crate) fn max_tokens_within(
     (n >= 1).then_some(n)
 }
 
+/// The most completion tokens a hold of `hold` credits pays for at `credits_per_card`
+/// per `output_tokens_per_card` tokens (one credit step kept for rounding), within what
+/// its cost at the model's prices allows too (the per-card price is never below cost).
+/// `None`: not even one.
+pub(crate) fn max_tokens_for_cards(
+    catalog: &Catalog,
+    model: &ModelDefinition,
+    credits_per_card: Credits,
+    output_tokens_per_card: u64,
+    hold: Credits,
+    prompt_bound: u64,
+) -> Option<u64> {
+    let credits = sub(hold.value(), catalog.credit_step().value())?;
+    if credits <= Decimal::ZERO || credits_per_card.value() <= Decimal::ZERO {
+        return None;
+    }
+    let by_cards = mul(div(credits, credits_per_card.value())?, Decimal::from(output_tokens_per_card))?.floor().to_u64()?;
+    let at_cost = max_tokens_within(catalog, model, TokenRate::Markup(Credits::new(Decimal::ONE).ok()?), hold, prompt_bound)?;
+    let n = by_cards.min(at_cost).min(MAX_OUTPUT_TOKENS);
+    (n >= 1).then_some(n)
+}
+
 /// The most completion tokens a hold reserved in LLM tokens allows with `prompt_bound`
 /// prompt tokens: the tokens it pays for less the prompt's. `None`: not even one.
 pub(crate) fn max_tokens_of(hold_tokens: u64, prompt_bound: u64) -> Option<u64> {
@@ -108,6 +130,24 @@ pub(crate) fn rewrite(body: &mut Value, cap: u64, stream: bool) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_per_card_cap_is_the_cards_the_hold_pays_for() {
+        let c = Catalog::default_catalog();
+        let m = c.model("openai/gpt-4o-mini").unwrap();
+        let per = Credits::parse("1").unwrap();
+        // 3 credits less one step = 2.999 cards of 60 tokens = 179 tokens; cost allows far more.
+        assert_eq!(max_tokens_for_cards(&c, m, per, 60, Credits::parse("3").unwrap(), 1000), Some(179));
+        let priced = crate::proxy::price::credits_for(
+            &c,
+            m,
+            "flashcards.generate",
+            &crate::proxy::usage::Reported { prompt_tokens: 1000, completion_tokens: 179, cost: None },
+        )
+        .unwrap();
+        assert!(priced <= Credits::parse("3").unwrap(), "{priced}");
+        assert_eq!(max_tokens_for_cards(&c, m, per, 60, Credits::parse("0.001").unwrap(), 10), None);
+    }
 
     #[test]
     fn the_cap_keeps_the_worst_case_within_the_hold() {

@@ -4,22 +4,46 @@
 //!   provider's reported prompt and completion tokens ÷ `tokensPerCredit`, whatever the
 //!   model and whatever the provider says it cost — the rate the ledger policy converts
 //!   `llmTokens` at, so a message paid in credits costs what the allowance would;
+//! - per card (`perCard` with `outputTokensPerCard`, True Recall's flashcards): the
+//!   reported completion tokens ÷ `outputTokensPerCard` × `creditsPerCard` — the cards
+//!   the answer is worth by the catalog's own measure of a card, so "1 credit ≈ 1 card"
+//!   holds through the proxy (the proxy cannot count cards in an app's answer, and the
+//!   client's count is not the authority, PROTOCOL §6.7) — and never less than the
+//!   call's cost at the model's prices (below), so no call is sold under the provider's
+//!   price;
 //! - otherwise the reported tokens at the model's USD prices, converted at the catalog's
 //!   credits per USD, times the markup of the operation when it is token-priced (1
 //!   otherwise). When OpenRouter reports `usage.cost` and it comes to more, that is
 //!   charged instead: the catalog's prices may lag the provider's.
 
 use super::usage::Reported;
-use credit_meter_core::catalog::{Catalog, ModelDefinition, TokenRate};
+use credit_meter_core::catalog::{Catalog, Charge, ModelDefinition, TokenRate};
 use credit_meter_core::pricing::{self, Usage};
-use credit_meter_protocol::decimal_ops::mul;
+use credit_meter_protocol::decimal_ops::{div, mul};
 use credit_meter_protocol::money::Credits;
 use rust_decimal::Decimal;
 
-/// How the operation `operation` prices tokens: its token rate when it is token-priced,
-/// else the model's price at markup 1.
-pub(crate) fn rate(catalog: &Catalog, operation: &str) -> TokenRate {
-    catalog.operation(operation).ok().and_then(|o| o.charge.token_rate()).unwrap_or(TokenRate::Markup(one()))
+/// How a proxied call on an operation is priced from the provider's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ProxyRate {
+    /// By tokens: a fixed rate, or the model's prices times a markup.
+    Tokens(TokenRate),
+    /// By the cards the completion is worth: `output_tokens_per_card` completion tokens
+    /// make one card of `credits_per_card`; at least the cost at the model's prices.
+    PerCard { credits_per_card: Credits, output_tokens_per_card: u64 },
+}
+
+/// How the operation `operation` prices a proxied call: its token rate when it is
+/// token-priced; per card when it is priced per card and says how many completion
+/// tokens a card takes; else the model's price at markup 1.
+pub(crate) fn rate(catalog: &Catalog, operation: &str) -> ProxyRate {
+    let Ok(op) = catalog.operation(operation) else { return ProxyRate::Tokens(TokenRate::Markup(one())) };
+    match (&op.charge, op.output_tokens_per_card) {
+        (Charge::PerCard { credits_per_card }, Some(t)) if t > 0 => {
+            ProxyRate::PerCard { credits_per_card: *credits_per_card, output_tokens_per_card: t }
+        }
+        (charge, _) => ProxyRate::Tokens(charge.token_rate().unwrap_or(TokenRate::Markup(one()))),
+    }
 }
 
 fn one() -> Credits {
@@ -31,17 +55,28 @@ pub(crate) fn credits_for(catalog: &Catalog, model: &ModelDefinition, operation:
     let m = match rate(catalog, operation) {
         // The catalog's own price (`pricing::credits_for`): the reported tokens at the
         // fixed rate, rounded up once.
-        TokenRate::Fixed(_) => {
+        ProxyRate::Tokens(TokenRate::Fixed(_)) => {
             let op = catalog.operation(operation).map_err(|e| e.to_string())?;
             let tokens = Usage { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens, ..Usage::default() };
             return pricing::credits_for(catalog, op, Some(model), &tokens).map_err(|e| e.to_string());
         }
-        TokenRate::Markup(m) => m.value(),
+        ProxyRate::PerCard { credits_per_card, output_tokens_per_card } => {
+            let cards = div(Decimal::from(usage.completion_tokens), Decimal::from(output_tokens_per_card)).ok_or("the price overflows")?;
+            let raw = mul(cards, credits_per_card.value()).ok_or("the price overflows")?;
+            let by_cards = catalog.round_debit(Credits::new(raw).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+            return Ok(by_cards.max(at_model_prices(catalog, model, usage, Decimal::ONE)?));
+        }
+        ProxyRate::Tokens(TokenRate::Markup(m)) => m.value(),
     };
+    at_model_prices(catalog, model, usage, m)
+}
+
+/// `usage` at the model's prices (or OpenRouter's reported cost when higher) × `markup`.
+fn at_model_prices(catalog: &Catalog, model: &ModelDefinition, usage: &Reported, markup: Decimal) -> Result<Credits, String> {
     let usd = model.usd_for(usage.prompt_tokens, usage.completion_tokens).map_err(|e| e.to_string())?;
-    let at_catalog = to_credits(catalog, usd.value(), m)?;
+    let at_catalog = to_credits(catalog, usd.value(), markup)?;
     match usage.cost {
-        Some(cost) => Ok(at_catalog.max(to_credits(catalog, cost.value(), m)?)),
+        Some(cost) => Ok(at_catalog.max(to_credits(catalog, cost.value(), markup)?)),
         None => Ok(at_catalog),
     }
 }
@@ -96,8 +131,31 @@ mod tests {
                 .to_plain_string(),
             "0.334"
         );
-        // An operation that is not token-priced pays at the model's price (markup 1).
-        assert_eq!(credits_for(&c, mini, "flashcards.generate", &u).unwrap().to_plain_string(), "0.168");
+        // An operation that is neither token- nor card-priced pays at the model's price (markup 1).
+        assert_eq!(credits_for(&c, mini, "tts", &u).unwrap().to_plain_string(), "0.168");
+    }
+
+    #[test]
+    fn a_per_card_operation_charges_the_cards_its_completion_is_worth_never_under_cost() {
+        let c = Catalog::default_catalog();
+        let mini = c.model("openai/gpt-4o-mini").unwrap();
+        assert_eq!(
+            rate(&c, "flashcards.generate"),
+            ProxyRate::PerCard { credits_per_card: Credits::parse("1").unwrap(), output_tokens_per_card: 60 }
+        );
+        // 240 completion tokens at 60 per card = 4 cards = 4 credits; the prompt is in the card's price.
+        let four = Reported { prompt_tokens: 1800, completion_tokens: 240, cost: None };
+        assert_eq!(credits_for(&c, mini, "flashcards.generate", &four).unwrap().to_plain_string(), "4");
+        // 88 tokens = 1.4666… cards, rounded up once to the step (0.001).
+        let part = Reported { prompt_tokens: 82, completion_tokens: 88, cost: None };
+        assert_eq!(credits_for(&c, mini, "flashcards.generate", &part).unwrap().to_plain_string(), "1.467");
+        // A provider whose reported cost is above the cards' price is charged its cost.
+        let costly = Reported { cost: Some(credit_meter_protocol::money::Usd::parse("0.05").unwrap()), ..four };
+        assert_eq!(credits_for(&c, mini, "flashcards.generate", &costly).unwrap().to_plain_string(), "10");
+        // Without outputTokensPerCard the operation has no card measure: the model's price.
+        let bare =
+            Catalog::parse(&credit_meter_core::catalog::DEFAULT_CATALOG_JSON.replace(",\n      \"outputTokensPerCard\": 60", "")).unwrap();
+        assert_eq!(rate(&bare, "flashcards.generate"), ProxyRate::Tokens(TokenRate::Markup(one())));
     }
 
     /// The default catalog with `message` priced by its model again (markup 1).

@@ -100,9 +100,19 @@ impl Call {
         self.operation = claimed.operation;
         self.hold_units = claimed.units;
         let rate = price::rate(&self.proxy.catalog, &self.operation);
-        let cap = match self.hold_units {
-            Some(tokens) => limits::max_tokens_of(tokens, self.prompt_bound),
-            None => limits::max_tokens_within(&self.proxy.catalog, &self.model, rate, self.hold_amount, self.prompt_bound),
+        let cap = match (self.hold_units, rate) {
+            (Some(tokens), _) => limits::max_tokens_of(tokens, self.prompt_bound),
+            (None, price::ProxyRate::Tokens(rate)) => {
+                limits::max_tokens_within(&self.proxy.catalog, &self.model, rate, self.hold_amount, self.prompt_bound)
+            }
+            (None, price::ProxyRate::PerCard { credits_per_card, output_tokens_per_card }) => limits::max_tokens_for_cards(
+                &self.proxy.catalog,
+                &self.model,
+                credits_per_card,
+                output_tokens_per_card,
+                self.hold_amount,
+                self.prompt_bound,
+            ),
         };
         let Some(cap) = cap else {
             if let Err(e) = durable.wait().await {
