@@ -45,25 +45,41 @@ impl Nonces {
 
 /// Entropy from the operating system, natively: `RandomState` keys are drawn from the
 /// OS's randomness once per process, and each call hashes a fresh counter and the clock
-/// with a new `RandomState`. On wasm32 the binding passes `crypto.getRandomValues`
-/// instead (this returns the clock and counter only, which the binding never uses alone).
+/// with a new `RandomState`.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn os_entropy() -> [u8; ENTROPY_BYTES] {
     use std::hash::{BuildHasher, Hasher};
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static CALLS: AtomicU64 = AtomicU64::new(0);
-    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let call = next_call();
     let mut out = [0u8; ENTROPY_BYTES];
     for (i, chunk) in out.chunks_mut(8).enumerate() {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
         h.write_u64(call);
         h.write_usize(i);
-        #[cfg(not(target_arch = "wasm32"))]
         if let Ok(d) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
             h.write_u128(d.as_nanos());
         }
         chunk.copy_from_slice(&h.finish().to_le_bytes());
     }
     out
+}
+
+/// On wasm32 there is no OS randomness to draw (`RandomState`'s keys are fixed there) and
+/// the binding always replaces this with `crypto.getRandomValues`: bytes that differ per
+/// call, from the call counter through the SHA-512 the ids use anyway (SipHash would add
+/// its code to the .wasm for values no one keeps).
+#[cfg(target_arch = "wasm32")]
+pub fn os_entropy() -> [u8; ENTROPY_BYTES] {
+    let digest = Sha512::new().chain_update(b"credit-meter/os-entropy\n").chain_update(next_call().to_le_bytes()).finalize();
+    let mut out = [0u8; ENTROPY_BYTES];
+    out.copy_from_slice(digest.get(..ENTROPY_BYTES).unwrap_or(&[0; ENTROPY_BYTES]));
+    out
+}
+
+/// How many times [`os_entropy`] was called before (this process or instance).
+fn next_call() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    CALLS.fetch_add(1, Ordering::Relaxed)
 }
 
 #[cfg(test)]

@@ -16,10 +16,13 @@ use crate::snapshot::SnapshotAllowance;
 use credit_meter_protocol::unit_rate::credits_for_units;
 
 /// A mutation amount as a whole number of units (≤ 2^53 − 1).
+///
+/// Whole when truncating leaves the value equal (what `fract().is_zero()` says, without
+/// `fract`'s subtraction operator, which carries its own copy of the addition into the .wasm).
 pub fn whole(amount: Credits) -> Option<u64> {
     use rust_decimal::prelude::ToPrimitive;
     let v = amount.value();
-    v.fract().is_zero().then(|| v.to_u64()).flatten().filter(|&n| n <= crate::money::MAX_SAFE_INTEGER)
+    (v.trunc() == v).then(|| v.to_u64()).flatten().filter(|&n| n <= crate::money::MAX_SAFE_INTEGER)
 }
 
 /// What a reserve of some units comes to.
@@ -80,4 +83,22 @@ pub fn plan_reserve(state: &ClientState, unit: &str, units: u64, now: i64) -> Re
 pub fn plan_commit(state: &ClientState, unit: &str, used: u64, held: u64) -> Result<UnitPlan, SyncError> {
     let from_allowance = used.min(held);
     Ok(UnitPlan { units: from_allowance, credits: credits_for(state, unit, used - from_allowance)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_takes_integers_at_any_scale_and_refuses_fractions() {
+        let whole_of = |s: &str| Credits::parse(s).ok().and_then(whole);
+        assert_eq!(whole_of("93"), Some(93));
+        assert_eq!(whole_of("93.000"), Some(93));
+        assert_eq!(whole_of("0"), Some(0));
+        assert_eq!(whole_of("0.0"), Some(0));
+        assert_eq!(whole_of("93.5"), None);
+        assert_eq!(whole_of("0.001"), None);
+        // Credits stop at 10^15, below 2^53 − 1.
+        assert_eq!(whole_of("1000000000000000"), Some(1_000_000_000_000_000));
+    }
 }

@@ -182,8 +182,9 @@ impl Parser<'_> {
                 return Err(self.err("invalid number"));
             }
         }
-        // Only ASCII was consumed, so this is a char boundary.
-        Ok(Value::Number(String::from_utf8_lossy(&self.s[start..self.i]).into_owned()))
+        // Only ASCII was consumed, so both ends are char boundaries and `get` always
+        // succeeds (a lossy conversion would bring UTF-8 repair code into the .wasm).
+        Ok(Value::Number(self.text.get(start..self.i).unwrap_or_default().to_owned()))
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
