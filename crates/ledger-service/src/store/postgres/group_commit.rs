@@ -50,11 +50,14 @@ impl std::fmt::Debug for GroupCommit {
 
 /// The statement: the saves' account rows updated together (each only at the revision its
 /// request read), and each save's rows inserted or deleted only when its account's row was.
+/// `a.id = ANY($1)` lets the planner find the rows by the primary key whatever it guesses
+/// of the arrays' lengths (without it, small batches were planned as a scan of `accounts`,
+/// whose pages fill with the versions of frequently updated rows).
 pub(super) const SAVE_MANY: &str = "
 WITH acc AS (
   UPDATE accounts a SET rev = a.rev + 1, record = u.record, open_holds = u.open_holds, overdraft = u.overdraft, updated_at = u.now
   FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::bigint[]) AS u(id, rev, record, open_holds, overdraft, now)
-  WHERE a.id = u.id AND a.rev = u.rev RETURNING a.id
+  WHERE a.id = ANY($1) AND a.id = u.id AND a.rev = u.rev RETURNING a.id
 ), new_entries AS (
   INSERT INTO entries (account_id, seq, at, entry)
   SELECT e.* FROM unnest($7::text[], $8::bigint[], $9::bigint[], $10::text[]) AS e(account_id, seq, at, entry)
