@@ -6,8 +6,9 @@ Measures, side by side in one run on this machine:
     concurrent devices (each device its own account; each push = reserve + commit),
     on SQLite and on PostgreSQL;
   * the floor of the same database: a bare transaction that updates one balance row and
-    inserts one journal row (SQLite: Python's sqlite3, WAL + synchronous=FULL like the
-    service; PostgreSQL: pgbench with the same two statements);
+    inserts one journal row (SQLite: WAL + synchronous=FULL like the service, the better
+    of N connections committing in turn and one back to back; PostgreSQL: pgbench with
+    the same two statements);
   * restart: the time from spawning the service to its "listening" line on a database
     holding >= 1,000,000 applied mutations (made by this script through the API:
     --restart-mutations), and on an empty one.
@@ -19,10 +20,17 @@ before this one, on its own fresh database, next to the same floor: a fair compa
 a shared machine. --prefill N gives each account N reserve + commit pushes of history
 before the timed run (batched, not timed).
 
+The load (and the SQLite floor) comes from a compiled client, PUSH_LOAD_BIN
+(crates/ledger-service/benches/push_load.rs; ~0.04 ms CPU per push, where these Python
+threads, `--client python`, take 0.18-0.26 ms on the same cores). Each service row also
+gives CPU ms per push of the service, the client, the PostgreSQL processes and the
+machine (from /proc).
+
 Usage: bench/ledger/ledger_bench.py [--seconds 8] [--restart-mutations 1000000] [--no-postgres]
-       [--baseline-bin PATH] [--prefill N] [--devices 1,8,64]
+       [--baseline-bin PATH] [--prefill N] [--devices 1,8,64] [--backends SQLite,PostgreSQL]
+       [--client rust|python] [--only push|restart]
 Needs the release binary (LEDGER_BIN, default target/release/credit-meter-ledger built
-with opt-level 3; scripts/ledger-bench.sh builds it) and, for PostgreSQL,
+with opt-level 3; scripts/ledger-bench.sh builds it and PUSH_LOAD_BIN) and, for PostgreSQL,
 CREDIT_METER_TEST_POSTGRES_URL (scripts/postgres.sh start).
 """
 import argparse, base64, hashlib, hmac, http.client, json, os, resource, shutil, sqlite3, subprocess, sys, tempfile, threading, time
