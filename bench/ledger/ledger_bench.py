@@ -6,8 +6,9 @@ Measures, side by side in one run on this machine:
     concurrent devices (each device its own account; each push = reserve + commit),
     on SQLite and on PostgreSQL;
   * the floor of the same database: a bare transaction that updates one balance row and
-    inserts one journal row (SQLite: Python's sqlite3, WAL + synchronous=FULL like the
-    service; PostgreSQL: pgbench with the same two statements);
+    inserts one journal row (SQLite: WAL + synchronous=FULL like the service, the better
+    of N connections committing in turn and one back to back; PostgreSQL: pgbench with
+    the same two statements);
   * restart: the time from spawning the service to its "listening" line on a database
     holding >= 1,000,000 applied mutations (made by this script through the API:
     --restart-mutations), and on an empty one.
@@ -19,16 +20,27 @@ before this one, on its own fresh database, next to the same floor: a fair compa
 a shared machine. --prefill N gives each account N reserve + commit pushes of history
 before the timed run (batched, not timed).
 
+The load (and the SQLite floor) comes from a compiled client, PUSH_LOAD_BIN
+(crates/ledger-service/benches/push_load.rs; ~0.04 ms CPU per push, where these Python
+threads, `--client python`, take 0.18-0.26 ms on the same cores). Each service row also
+gives CPU ms per push of the service, the client, the PostgreSQL processes and the
+machine (from /proc).
+
 Usage: bench/ledger/ledger_bench.py [--seconds 8] [--restart-mutations 1000000] [--no-postgres]
-       [--baseline-bin PATH] [--prefill N] [--devices 1,8,64]
+       [--baseline-bin PATH] [--prefill N] [--devices 1,8,64] [--backends SQLite,PostgreSQL]
+       [--client rust|python] [--only push|restart]
 Needs the release binary (LEDGER_BIN, default target/release/credit-meter-ledger built
-with opt-level 3; scripts/ledger-bench.sh builds it) and, for PostgreSQL,
+with opt-level 3; scripts/ledger-bench.sh builds it and PUSH_LOAD_BIN) and, for PostgreSQL,
 CREDIT_METER_TEST_POSTGRES_URL (scripts/postgres.sh start).
 """
-import argparse, base64, hashlib, hmac, http.client, json, os, shutil, sqlite3, subprocess, sys, tempfile, threading, time
+import argparse, base64, hashlib, hmac, http.client, json, os, resource, shutil, sqlite3, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.environ.get("LEDGER_BIN", os.path.join(ROOT, "target", "release", "credit-meter-ledger"))
+# The compiled load generator and SQLite floor (crates/ledger-service/benches/push_load.rs);
+# `--client python` uses the Python threads below instead.
+LOAD_BIN = os.environ.get("PUSH_LOAD_BIN")
+TICK = os.sysconf("SC_CLK_TCK")
 ADMIN = "bench-admin-token-0123456789"
 SECRET = b"bench-device-token-secret-0123456789abcdef"
 
@@ -80,6 +92,50 @@ def rss_kb(pid):
     """A process's resident set size in KiB."""
     with open(f"/proc/{pid}/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def cpu_s(pids):
+    """CPU seconds (user + system) the processes `pids` used so far."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / TICK
+
+
+def postgres_pids():
+    """The running PostgreSQL processes (server and backends)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/comm") as f:
+                    if f.read().strip() == "postgres":
+                        out.append(int(d))
+            except OSError:
+                pass
+    return out
+
+
+def children_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def self_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def machine_busy_s():
+    """CPU seconds all cores spent not idle so far (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / TICK
 
 
 def create_accounts(svc, names, credits="1000000000"):
@@ -141,11 +197,40 @@ def record_bytes(db, names):
     return float(out.strip())
 
 
-def push_load(svc, devices, seconds, tag, history=0, db=None):
+def push_load(svc, devices, seconds, tag, history=0, db=None, client="rust", work=None):
+    """Pushes from `devices` devices for `seconds`: (pushes/s, p50 ms, p99 ms, record
+    bytes, pushes per account, CPU ms per push of {service, client, database, machine})."""
     names = [f"{tag}-{devices}-{i}" for i in range(devices)]
     create_accounts(svc, names)
     if history:
         prefill(svc, names, history)
+    pg_pids = postgres_pids() if db and not db.startswith("sqlite:") else []
+    before = (cpu_s([svc.proc.pid]), cpu_s(pg_pids), machine_busy_s())
+    if client == "rust":
+        accounts = os.path.join(work, "accounts.tsv")
+        with open(accounts, "w") as f:
+            f.writelines(f"{n}\t{jwt(n)}\n" for n in names)
+        c0 = children_cpu_s()
+        out = json.loads(subprocess.run([LOAD_BIN, "push", f"{svc.host}:{svc.port}", accounts, str(seconds), str(2 * history + 1)],
+                                        check=True, capture_output=True, text=True).stdout)
+        client_cpu = children_cpu_s() - c0
+        n = out["count"]
+        got = (n / out["seconds"], out["p50_ms"], out["p99_ms"])
+    else:
+        c0 = self_cpu_s()
+        got = python_push_load(svc, names, seconds, history)
+        client_cpu = self_cpu_s() - c0
+        n = got[3]
+        got = got[:3]
+    after = (cpu_s([svc.proc.pid]), cpu_s(pg_pids), machine_busy_s())
+    per = lambda x: 1e3 * x / max(n, 1)
+    cpu = {"service": per(after[0] - before[0]), "client": per(client_cpu), "database": per(after[1] - before[1]), "machine": per(after[2] - before[2])}
+    size = record_bytes(db, names) if db else float("nan")
+    return got + (size, history + n / devices, cpu)
+
+
+def python_push_load(svc, names, seconds, history):
+    """The Python client: one thread and connection per device."""
     lat, stop = [[] for _ in names], time.perf_counter() + seconds
 
     def run(i):
@@ -162,16 +247,29 @@ def push_load(svc, devices, seconds, tag, history=0, db=None):
             seq += 2
 
     t0 = time.perf_counter()
-    ts = [threading.Thread(target=run, args=(i,)) for i in range(devices)]
+    ts = [threading.Thread(target=run, args=(i,)) for i in range(len(names))]
     [t.start() for t in ts]
     [t.join() for t in ts]
     took = time.perf_counter() - t0
     all_lat = [x for l in lat for x in l]
-    size = record_bytes(db, names) if db else float("nan")
-    return len(all_lat) / took, pct(all_lat, 0.5) * 1e3, pct(all_lat, 0.99) * 1e3, size, history + len(all_lat) / devices
+    return len(all_lat) / took, pct(all_lat, 0.5) * 1e3, pct(all_lat, 0.99) * 1e3, len(all_lat)
 
 
-def sqlite_floor(path, devices, seconds):
+def sqlite_floor(path, devices, seconds, client="rust"):
+    """The SQLite floor at `devices` connections. With the compiled client: the better of
+    `devices` connections committing in turn and one connection committing back to back —
+    SQLite runs one writer at a time, so more connections only add waiting (hand-offs that
+    a loaded machine makes slow), and one writer is what a program with many devices can
+    always get (the service's group commit is one writer)."""
+    if client == "rust":
+        best = None
+        for n in sorted({1, devices}):
+            out = json.loads(subprocess.run([LOAD_BIN, "sqlite-floor", f"{path}-{n}", str(n), str(seconds)],
+                                            check=True, capture_output=True, text=True).stdout)
+            got = (out["count"] / out["seconds"], out["p50_ms"], out["p99_ms"])
+            print(f"SQLite floor, {n} connection(s) for {devices} devices: {got[0]:.0f} tx/s p50 {got[1]:.1f} ms p99 {got[2]:.1f} ms", flush=True)
+            best = got if best is None or got[0] > best[0] else best
+        return best
     db = sqlite3.connect(path)
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript("CREATE TABLE IF NOT EXISTS bal (id INTEGER PRIMARY KEY, v INTEGER); CREATE TABLE IF NOT EXISTS journal (id INTEGER, at INTEGER, entry TEXT);")
@@ -266,20 +364,27 @@ def main():
     ap.add_argument("--baseline-bin", default=None, help="another build to run next to this one (e.g. main's)")
     ap.add_argument("--prefill", type=int, default=0, help="reserve + commit pushes of history per account before timing")
     ap.add_argument("--devices", default="1,8,64")
+    ap.add_argument("--backends", default="SQLite,PostgreSQL")
+    ap.add_argument("--client", choices=["rust", "python"], default="rust" if LOAD_BIN else "python",
+                    help="the load generator and SQLite floor: compiled (PUSH_LOAD_BIN, the default when set) or Python threads")
     a = ap.parse_args()
     pg = None if a.no_postgres else os.environ.get("CREDIT_METER_TEST_POSTGRES_URL")
     work = tempfile.mkdtemp(prefix="cm-ledger-bench-")
     rows = []
     try:
         if a.only in (None, "push"):
-            backends = [("SQLite", None)] + ([("PostgreSQL", pg)] if pg else [])
+            backends = [b for b in [("SQLite", None)] + ([("PostgreSQL", pg)] if pg else []) if b[0] in a.backends.split(",")]
             builds = ([("baseline", a.baseline_bin)] if a.baseline_bin else []) + [("this", BIN)]
             for name, url in backends:
                 for devices in [int(d) for d in a.devices.split(",")]:
+                    floor_url = fresh_pg(url, f"floor_{devices}") if url else None
+                    m0 = machine_busy_s()
                     if url:
-                        floor = pg_floor(fresh_pg(url, f"floor_{devices}"), devices, a.seconds, work)
+                        floor = pg_floor(floor_url, devices, a.seconds, work)
                     else:
-                        floor = sqlite_floor(os.path.join(work, f"floor-{devices}.sqlite"), devices, a.seconds)
+                        floor = sqlite_floor(os.path.join(work, f"floor-{devices}.sqlite"), devices, a.seconds, a.client)
+                    if url:
+                        print(f"{name:10} {devices:3} devices floor   : {floor[0]:8.0f} tx/s, machine CPU {1e3 * (machine_busy_s() - m0) / (floor[0] * a.seconds):.3f} ms/tx", flush=True)
                     for label, binary in builds:
                         if url:
                             db = fresh_pg(url, f"bench_{label}_{devices}")
@@ -287,15 +392,18 @@ def main():
                             db = "sqlite:" + os.path.join(work, f"bench-{label}-{devices}.sqlite")
                         svc = Service(work, db, binary)
                         try:
-                            got = push_load(svc, devices, a.seconds, "b", a.prefill, db)
+                            got = push_load(svc, devices, a.seconds, "b", a.prefill, db, a.client, work)
                         finally:
                             svc.stop()
                         rows.append((name, devices, label, got, floor))
-                        print(f"{name:10} {devices:3} devices {label:8}: {got[0]:8.0f} pushes/s p50 {got[1]:6.1f} ms p99 {got[2]:6.1f} ms | floor {floor[0]:8.0f} tx/s p50 {floor[1]:6.1f} ms p99 {floor[2]:6.1f} ms | {100 * got[0] / floor[0]:5.1f}% of the floor | record {got[3]:9.0f} B after {got[4]:6.0f} pushes", flush=True)
-            print("\n| backend | devices | build | pushes/s | p50 ms | p99 ms | floor tx/s | % of floor | record bytes | pushes/account |")
-            print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+                        print(f"{name:10} {devices:3} devices {label:8}: {got[0]:8.0f} pushes/s p50 {got[1]:6.1f} ms p99 {got[2]:6.1f} ms | floor {floor[0]:8.0f} tx/s p50 {floor[1]:6.1f} ms p99 {floor[2]:6.1f} ms | {100 * got[0] / floor[0]:5.1f}% of the floor | record {got[3]:9.0f} B after {got[4]:6.0f} pushes | CPU ms/push service {got[5]['service']:.3f} client {got[5]['client']:.3f} database {got[5]['database']:.3f} machine {got[5]['machine']:.3f} | load {os.getloadavg()[0]:.2f}", flush=True)
+            print(f"\nclient: {a.client}; load average {os.getloadavg()}")
+            print("\n| backend | devices | build | pushes/s | p50 ms | p99 ms | floor tx/s | floor p50 ms | floor p99 ms | % of floor | CPU ms/push: service / client / database / machine |")
+            print("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|")
             for name, devices, label, got, floor in rows:
-                print(f"| {name} | {devices} | {label} | {got[0]:.0f} | {got[1]:.1f} | {got[2]:.1f} | {floor[0]:.0f} | {100 * got[0] / floor[0]:.1f}% | {got[3]:.0f} | {got[4]:.0f} |")
+                c = got[5]
+                print(f"| {name} | {devices} | {label} | {got[0]:.0f} | {got[1]:.1f} | {got[2]:.1f} | {floor[0]:.0f} | {floor[1]:.1f} | {floor[2]:.1f} | {100 * got[0] / floor[0]:.1f}% | "
+                      f"{c['service']:.3f} / {c['client']:.3f} / {c['database']:.3f} / {c['machine']:.3f} |")
         if a.only in (None, "restart"):
             for name, url in [("SQLite", None)] + ([("PostgreSQL", pg)] if pg else []):
                 db = fresh_pg(url, "restart") if url else "sqlite:" + os.path.join(work, "restart.sqlite")

@@ -76,10 +76,11 @@ Bounds:
                               vouched credits included (default 200; PROTOCOL §6.5):
                               beyond it usage is recorded as unpaid
   --snapshot-ttl-seconds N    how long a snapshot stays fresh (default 300)
-  --db-pool N                 database connections (default 4). SQLite: readers beside its
-                              one writer. PostgreSQL: all of them; a save holds one until
-                              its COMMIT returns, so size it to the pushes in flight (a
-                              broken connection is replaced by a new one)
+  --db-pool N                 database connections for reads (default 4). SQLite: readers
+                              beside its one writer. PostgreSQL: beside 4 writer
+                              connections that commit saves in groups (a new account's
+                              save or a payment's holds a pooled one until its COMMIT
+                              returns; a broken connection is replaced by a new one)
   --upstream-url URL          turn on the AI proxy (POST /v1/ai/chat/completions, README
                               \"AI proxy\"): an OpenAI-compatible base such as
                               https://openrouter.ai/api/v1 (/chat/completions is appended)

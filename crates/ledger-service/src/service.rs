@@ -1,15 +1,17 @@
 //! The ledger service: the store, the signing keys, the ledger's settings and the
 //! per-account locks. [`Service::run`] is the one path of every push, pull and admin
 //! command: lock the account (in this process), then on a blocking thread load it, run
-//! the request, save the changes in one transaction — again from the load if another
-//! process wrote the account meanwhile — and only then hand back the response.
+//! the request and hand the changes to the store, which saves them in one transaction
+//! (SQLite and PostgreSQL: on a writer thread, in a group commit) while the request waits
+//! without holding a thread — again from the load if another process wrote the account
+//! meanwhile — and only then hand back the response.
 
 use crate::engine::{self, Op, Tally};
 use crate::keys::KeyRing;
 use crate::locks::AccountLocks;
 use crate::metrics::Metrics;
 use crate::record;
-use crate::store::{Saved, Store};
+use crate::store::{Pending, Saved, Store};
 use credit_meter_base::json::{self, Value};
 use credit_meter_ledger_core::reference::LedgerConfig;
 use credit_meter_protocol::message::PushRequest;
@@ -68,6 +70,26 @@ impl std::fmt::Debug for Service {
     }
 }
 
+/// A request as the service runs it (moved to each attempt's blocking thread and back).
+struct Request {
+    op: Op,
+    account_id: String,
+    body: String,
+    push: Option<PushRequest>,
+    /// Side rows built from the response (`Service::run_with`).
+    side: SideRows,
+    /// Where the early response goes (`Service::run_early`).
+    early: Option<tokio::sync::oneshot::Sender<String>>,
+}
+
+/// How one attempt of a request ended.
+enum Step {
+    /// Nothing to save: the answer as it is.
+    Answered(Answer),
+    /// The answer once the save committed (a conflict: run the request again).
+    Saving(Answer, Pending),
+}
+
 /// The answer of a request the service ran.
 #[derive(Debug)]
 pub(crate) struct Answer {
@@ -104,14 +126,8 @@ impl Service {
         body: String,
         early: tokio::sync::oneshot::Sender<String>,
     ) -> Result<Answer, String> {
-        let _lock = self.locks.lock(&account_id).await;
-        let permit = self.permit().await?;
-        let this = Arc::clone(self);
-        let mut early = Some(early);
         let none: SideRows = Box::new(|_: &str| Vec::new());
-        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, None, &none, &mut early, permit))
-            .await
-            .map_err(|e| format!("the request's task failed: {e}"))?
+        self.attempts(Request { op, account_id, body, push: None, side: none, early: Some(early) }).await
     }
 
     /// [`Service::run`], committing also the rows `side` builds from the response (a
@@ -125,12 +141,35 @@ impl Service {
         push: Option<PushRequest>,
         side: SideRows,
     ) -> Result<Answer, String> {
-        let _lock = self.locks.lock(&account_id).await;
-        let permit = self.permit().await?;
-        let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || this.run_blocking(op, &account_id, &body, push.as_ref(), &side, &mut None, permit))
+        self.attempts(Request { op, account_id, body, push, side, early: None }).await
+    }
+
+    /// Runs `req` with its account locked: on a blocking thread, load the account, run the
+    /// request and hand the write to the store; then wait for the save without holding a
+    /// thread (the store's writer thread answers after the commit) — and run it again from a
+    /// new load when another process wrote the account meanwhile.
+    async fn attempts(self: &Arc<Self>, mut req: Request) -> Result<Answer, String> {
+        let _lock = self.locks.lock(&req.account_id).await;
+        for _ in 0..MAX_ATTEMPTS {
+            let permit = self.permit().await?;
+            let this = Arc::clone(self);
+            let (back, step) = tokio::task::spawn_blocking(move || {
+                let step = this.attempt(&mut req, permit);
+                (req, step)
+            })
             .await
-            .map_err(|e| format!("the request's task failed: {e}"))?
+            .map_err(|e| format!("the request's task failed: {e}"))?;
+            req = back;
+            let (answer, pending) = match step? {
+                Step::Answered(answer) => return Ok(answer),
+                Step::Saving(answer, pending) => (answer, pending),
+            };
+            match pending.done().await? {
+                Saved::Committed => return Ok(answer),
+                Saved::Conflict => self.metrics.conflict(),
+            }
+        }
+        Err(format!("account {:?}: too many concurrent writes", req.account_id))
     }
 
     /// A permit of [`work_gate`] (waited for without holding a thread).
@@ -138,59 +177,42 @@ impl Service {
         Arc::clone(&self.work).acquire_owned().await.map_err(|_| "the service is shutting down".to_string())
     }
 
-    /// The request on a blocking thread; `permit` is given back before the save is waited
-    /// for (a save again after a conflict, which is rare, runs without one).
-    #[allow(clippy::too_many_arguments)]
-    fn run_blocking(
-        &self,
-        op: Op,
-        account_id: &str,
-        body: &str,
-        push: Option<&PushRequest>,
-        side: &SideRows,
-        early: &mut Option<tokio::sync::oneshot::Sender<String>>,
-        permit: OwnedSemaphorePermit,
-    ) -> Result<Answer, String> {
-        let mut permit = Some(permit);
+    /// One attempt of a request, on a blocking thread: load, run, and hand the write (if
+    /// any) to the store; `permit` is given back before the save is waited for.
+    fn attempt(&self, req: &mut Request, permit: OwnedSemaphorePermit) -> Result<Step, String> {
+        let Request { op, account_id, body, push, side, early } = req;
+        let (op, account_id, body, push) = (*op, account_id.as_str(), body.as_str(), push.as_ref());
         let query = engine::history::query(op, body, push);
-        for _ in 0..MAX_ATTEMPTS {
-            let now = wall_clock_ms();
-            let (loaded, read) = self.store.load_for(account_id, &query)?;
-            let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
-            let store = &self.store;
-            let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
-            let out = engine::run(
-                signer,
-                &self.cfg,
-                op,
-                account_id,
-                loaded.as_ref().map(|l| (l.rev, l.record.as_str())),
-                body,
-                push,
-                now,
-                self.retention,
-                self.bounds,
-                &mut lookup,
-                read,
-                &mut |response: &str| {
-                    if let Some(tx) = early.take() {
-                        let _ = tx.send(response.to_string());
-                    }
-                },
-            )?;
-            let mut out = out;
-            if let Some(w) = out.write.as_mut() {
-                w.side = side(&out.response);
-                w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
-            }
-            let Some(w) = &out.write else { return Ok(Answer { body: out.response, tally: out.tally }) };
-            drop(permit.take());
-            match self.store.save(w)? {
-                Saved::Committed => return Ok(Answer { body: out.response, tally: out.tally }),
-                Saved::Conflict => self.metrics.conflict(),
-            }
-        }
-        Err(format!("account {account_id:?}: too many concurrent writes"))
+        let now = wall_clock_ms();
+        let (loaded, read) = self.store.load_for(account_id, &query)?;
+        let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
+        let store = &self.store;
+        let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
+        let mut out = engine::run(
+            signer,
+            &self.cfg,
+            op,
+            account_id,
+            loaded.as_ref().map(|l| (l.rev, l.record.as_str())),
+            body,
+            push,
+            now,
+            self.retention,
+            self.bounds,
+            &mut lookup,
+            read,
+            &mut |response: &str| {
+                if let Some(tx) = early.take() {
+                    let _ = tx.send(response.to_string());
+                }
+            },
+        )?;
+        let Some(mut w) = out.write.take() else { return Ok(Step::Answered(Answer { body: out.response, tally: out.tally })) };
+        w.side = side(&out.response);
+        w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
+        drop(permit);
+        let pending = self.store.submit(w);
+        Ok(Step::Saving(Answer { body: out.response, tally: out.tally }, pending))
     }
 
     /// The account's state for `/v1/state`: its balance view at now, account id, policy

@@ -101,6 +101,36 @@ pub(crate) enum Saved {
     Conflict,
 }
 
+/// A save handed to a store: already done, or queued for a writer thread that answers
+/// once the save's transaction committed (or failed). A request waits for it without
+/// holding a thread (`Service::run_with`).
+#[derive(Debug)]
+pub(crate) enum Pending {
+    /// Saved (or failed) before `submit` returned.
+    Done(Result<Saved, StoreError>),
+    /// The writer's answer to come.
+    Queued(tokio::sync::oneshot::Receiver<Result<Saved, StoreError>>),
+}
+
+impl Pending {
+    /// Waits for the outcome on this (blocking) thread.
+    #[cfg(test)]
+    pub(crate) fn wait(self) -> Result<Saved, StoreError> {
+        match self {
+            Pending::Done(outcome) => outcome,
+            Pending::Queued(answer) => answer.blocking_recv().map_err(|_| "the store's writer thread has stopped".to_string())?,
+        }
+    }
+
+    /// Waits for the outcome without holding a thread.
+    pub(crate) async fn done(self) -> Result<Saved, StoreError> {
+        match self {
+            Pending::Done(outcome) => outcome,
+            Pending::Queued(answer) => answer.await.map_err(|_| "the store's writer thread has stopped".to_string())?,
+        }
+    }
+}
+
 /// Totals over all accounts, for `/metrics`.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Totals {
@@ -124,8 +154,10 @@ pub(crate) trait Store: side::SideStore + history::HistoryStore + Send + Sync + 
     }
     /// The stored results of a device's seqs `from..=to`, in seq order (those kept).
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError>;
-    /// Saves one request's changes in one transaction (see the module doc).
-    fn save(&self, write: &Write) -> Result<Saved, StoreError>;
+    /// Saves one request's changes in one transaction (see the module doc): on a writer
+    /// thread when the backend has one (returning at once), the outcome arriving through
+    /// [`Pending`] after the commit.
+    fn submit(&self, write: Write) -> Pending;
     /// The account's latest `limit` journal entries, oldest first, as JSON.
     fn entries(&self, account_id: &str, limit: u32) -> Result<Vec<String>, StoreError>;
     /// Totals for `/metrics`.

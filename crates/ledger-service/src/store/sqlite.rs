@@ -179,8 +179,8 @@ impl Store for SqliteStore {
         })
     }
 
-    fn save(&self, w: &Write) -> Result<Saved, StoreError> {
-        self.batches.save(w.clone())
+    fn submit(&self, w: Write) -> super::Pending {
+        self.batches.submit(w)
     }
 
     fn entries(&self, account_id: &str, limit: u32) -> Result<Vec<String>, StoreError> {

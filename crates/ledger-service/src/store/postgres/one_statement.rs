@@ -3,7 +3,9 @@
 //! as data-modifying CTEs that act only when the `UPDATE` found the revision it expects.
 //! One statement is one implicit transaction and one round trip, where the
 //! transaction of separate statements took seven (each a wait on the database on a
-//! loaded machine). The effect is the same: all of it committed or none of it.
+//! loaded machine). The effect is the same: all of it committed or none of it. The writer
+//! threads (`group_commit`) commit many such saves with one statement; this one is what
+//! they fall back to, save by save, when a batch's statement fails as a whole.
 
 use super::{int, pg};
 use crate::store::{Saved, StoreError, Write};

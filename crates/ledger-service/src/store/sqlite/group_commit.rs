@@ -13,9 +13,10 @@
 //! send again, and duplicates are answered as such).
 
 use super::{apply, sql};
+use crate::store::Pending;
 use crate::store::{Saved, StoreError, Write};
 use rusqlite::{Connection, TransactionBehavior};
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Most saves one transaction takes: bounds how long a save waits behind the others of its
@@ -28,7 +29,7 @@ type Outcome = Result<Saved, StoreError>;
 /// One save waiting for its batch.
 struct Job {
     write: Write,
-    answer: SyncSender<Outcome>,
+    answer: tokio::sync::oneshot::Sender<Outcome>,
 }
 
 /// The way to the writer thread.
@@ -54,11 +55,14 @@ impl GroupCommit {
         Ok(GroupCommit { jobs })
     }
 
-    /// Saves `write` in the next batch and returns once that batch committed (or failed).
-    pub(super) fn save(&self, write: Write) -> Outcome {
-        let (answer, answered) = mpsc::sync_channel(1);
-        self.jobs.send(Job { write, answer }).map_err(|_| "the SQLite writer thread has stopped".to_string())?;
-        answered.recv().map_err(|_| "the SQLite writer thread has stopped".to_string())?
+    /// Queues `write` for the next batch; the outcome comes once that batch committed (or
+    /// failed).
+    pub(super) fn submit(&self, write: Write) -> Pending {
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        match self.jobs.send(Job { write, answer }) {
+            Ok(()) => Pending::Queued(answered),
+            Err(_) => Pending::Done(Err("the SQLite writer thread has stopped".to_string())),
+        }
     }
 }
 
@@ -223,7 +227,11 @@ mod tests {
                     let account = format!("acct-{a}");
                     for n in 0..saves {
                         let expect = if n == 0 { None } else { Some(n) };
-                        assert_eq!(store.save(&write(&account, expect, &[n as u64 + 1])), Ok(Saved::Committed), "{account} save {n}");
+                        assert_eq!(
+                            store.submit(write(&account, expect, &[n as u64 + 1])).wait(),
+                            Ok(Saved::Committed),
+                            "{account} save {n}"
+                        );
                         // Answered: another connection sees it already.
                         let other = connect(path).expect("open");
                         assert_eq!(rev(&other, &account), Some(n + 1), "{account} save {n}");
