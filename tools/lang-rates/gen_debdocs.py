@@ -419,6 +419,21 @@ def prose_bytes(blocks):
     return sum(len(b[-1].encode()) for b in blocks if b[0] in ("p", "li"))
 
 
+def take(blocks, target):
+    """The first of `blocks` up to `target` bytes as rendered (at least one block, never
+    past MAX_NOTE), and their size."""
+    out, size = [], 0
+    for b in blocks:
+        s = len(render([b]).encode())
+        if out and size + s > MAX_NOTE:
+            break
+        out.append(b)
+        size += s
+        if size >= target:
+            break
+    return out, size
+
+
 def notes_of(pages, english_keys, r, is_en):
     """Up to NOTES_PER_DOC notes: from pages spread evenly over the manual, a contiguous run of
     blocks from a heading, 1-6 KB."""
@@ -441,25 +456,9 @@ def notes_of(pages, english_keys, r, is_en):
         # a man page from its start (its closing sections are authors and translators)
         start = 0 if "/man/" in pages[0] else heads[r.randrange(len(heads))]
         target = r.randint(1200, 5000)
-        out, size = [], 0
-        for b in blocks[start:]:
-            s = len(render([b]).encode())
-            if out and size + s > MAX_NOTE:
-                break
-            out.append(b)
-            size += s
-            if size >= target:
-                break
+        out, size = take(blocks[start:], target)
         if size < 1000:  # too little from this heading: take the page's start instead
-            out, size = [], 0
-            for b in blocks:
-                s = len(render([b]).encode())
-                if out and size + s > MAX_NOTE:
-                    break
-                out.append(b)
-                size += s
-                if size >= target:
-                    break
+            out, size = take(blocks, target)
         if out and out[0][0] != "h":
             out.insert(0, ("h", 1, next((b[2] for b in blocks if b[0] == "h"), os.path.basename(os.path.dirname(os.path.dirname(pages[0]))))))
         text = render(out)

@@ -92,6 +92,27 @@ pub(crate) struct Write {
     pub history: history::History,
 }
 
+#[cfg(test)]
+impl Write {
+    /// A bare save of `account` at `rev` (`None`: new) appending journal entries `seqs`
+    /// whose record is `{"rev":n}`: what the group-commit tests of both stores queue.
+    pub(crate) fn bare(account: &str, rev: Option<i64>, seqs: &[u64]) -> Write {
+        Write {
+            account_id: account.into(),
+            expect_rev: rev,
+            record: format!("{{\"rev\":{}}}", rev.unwrap_or(0) + 1),
+            open_holds: 0,
+            overdraft: "0".into(),
+            entries: seqs.iter().map(|&seq| JournalEntry { seq, at: 0, json: format!("{{\"seq\":{seq}}}") }).collect(),
+            results: Vec::new(),
+            forget_below: Vec::new(),
+            now: 0,
+            side: Vec::new(),
+            history: Default::default(),
+        }
+    }
+}
+
 /// How a save ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Saved {

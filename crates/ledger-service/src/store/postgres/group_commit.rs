@@ -308,7 +308,7 @@ fn save_many(c: &mut Client, statement: &Statement, batch: &[Job]) -> Result<Vec
 mod tests {
     use super::super::PgStore;
     use super::*;
-    use crate::store::{JournalEntry, Store};
+    use crate::store::Store;
 
     /// A fresh database on `CREDIT_METER_TEST_POSTGRES_URL` (`None`: unset, not tested here).
     fn database(name: &str) -> Option<String> {
@@ -321,19 +321,7 @@ mod tests {
 
     /// A save of `account` at `rev` (`None`: new) appending journal entries `seqs`.
     fn write(account: &str, rev: Option<i64>, seqs: &[u64]) -> Write {
-        Write {
-            account_id: account.into(),
-            expect_rev: rev,
-            record: format!("{{\"rev\":{}}}", rev.unwrap_or(0) + 1),
-            open_holds: 0,
-            overdraft: "0".into(),
-            entries: seqs.iter().map(|&seq| JournalEntry { seq, at: 0, json: format!("{{\"seq\":{seq}}}") }).collect(),
-            results: Vec::new(),
-            forget_below: Vec::new(),
-            now: 0,
-            side: Vec::new(),
-            history: Default::default(),
-        }
+        Write::bare(account, rev, seqs)
     }
 
     fn job(w: Write) -> Job {

@@ -150,7 +150,7 @@ fn savepoint(tx: &mut rusqlite::Transaction<'_>, w: &Write) -> Outcome {
 mod tests {
     use super::super::{connect, migrate, SqliteStore};
     use super::*;
-    use crate::store::{JournalEntry, Store};
+    use crate::store::Store;
     use rusqlite::OptionalExtension;
 
     fn temp_db(name: &str) -> std::path::PathBuf {
@@ -162,19 +162,7 @@ mod tests {
 
     /// A save of `account` at `rev` (`None`: new) appending journal entries `seqs`.
     fn write(account: &str, rev: Option<i64>, seqs: &[u64]) -> Write {
-        Write {
-            account_id: account.into(),
-            expect_rev: rev,
-            record: format!("{{\"rev\":{}}}", rev.unwrap_or(0) + 1),
-            open_holds: 0,
-            overdraft: "0".into(),
-            entries: seqs.iter().map(|&seq| JournalEntry { seq, at: 0, json: format!("{{\"seq\":{seq}}}") }).collect(),
-            results: Vec::new(),
-            forget_below: Vec::new(),
-            now: 0,
-            side: Vec::new(),
-            history: Default::default(),
-        }
+        Write::bare(account, rev, seqs)
     }
 
     fn rev(c: &Connection, account: &str) -> Option<i64> {
