@@ -29,9 +29,10 @@ export function str(v) {
  * catalog `catalog` (`pkg.defaultCatalog()`): at a fixed token rate (`tokensPerCredit`)
  * all tokens ÷ that rate; a per-card operation with `outputTokensPerCard` (k): the
  * completion's cards, completion tokens ÷ k × `creditsPerCard`, or its cost at markup 1
- * when larger; otherwise the tokens at the model's USD prices (and its price per
- * request), × credits per USD × the operation's markup when it is token-priced (1 for any
- * other charge); each rounded up to the credit step once.
+ * when larger; a per-token operation with a markup: the tokens at the model's USD prices
+ * (and its price per request) × credits per USD × the markup (default 1); each rounded up
+ * to the credit step once. Any other operation has no price for an AI call (the proxy
+ * refuses its holds, HOLD_NOT_OPEN): an error here.
  */
 export function proxyPrice(catalog, operation, model, usage) {
   const op = catalog.operations.find((o) => o.id === operation);
@@ -51,5 +52,6 @@ export function proxyPrice(catalog, operation, model, usage) {
     const atCost = atModelPrices(ONE);
     return str(byCards > atCost ? byCards : atCost);
   }
-  return str(atModelPrices(dec(op.charge.kind === "perToken" ? op.charge.markup ?? "1" : "1")));
+  if (op.charge.kind !== "perToken") throw new Error(`${operation} has no price for an AI call: the proxy refuses its holds`);
+  return str(atModelPrices(dec(op.charge.markup ?? "1")));
 }

@@ -195,6 +195,18 @@ fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
     reserve(s, "d1", 4, "d1:tiny", "0.001");
     let r = call(s, "d1", Some("d1:tiny"), &body);
     assert_eq!((r.status, r.code().as_str()), (402, "HOLD_TOO_SMALL"));
+    // A credit hold of an operation with no price for an AI call (text-to-speech, a flat
+    // fee, a free operation, one the catalog lacks): refused and released, so a client
+    // cannot buy a chat at the model's cost by labelling its hold with such an operation.
+    for (seq, operation) in [(5u64, "tts"), (6, "agent.activate"), (7, "flashcards.review"), (8, "no.such.operation")] {
+        let hold = format!("d1:op{seq}");
+        let m = json!([{"type":"reserve","seq":seq,"at":0,"holdId":hold,"amount":"5","operation":operation}]);
+        assert_eq!(s.push("demo", "d1", m).0.results[0].status, ResultStatus::Applied);
+        let r = call(s, "d1", Some(&hold), &body);
+        assert_eq!((r.status, r.code().as_str()), (402, "HOLD_NOT_OPEN"), "{operation}: {}", r.text());
+        // Released: only d1:a (1 credit) is still held.
+        assert_eq!(held(s), c("1"), "{operation}: the hold was released");
+    }
     assert_eq!(up.count(), 0, "a refused call reached the provider");
     // The valid hold works once; its second use is refused without a second request.
     let r = call(s, "d1", Some("d1:a"), &body);

@@ -11,10 +11,12 @@
 //!   client's count is not the authority, PROTOCOL §6.7) — and never less than the
 //!   call's cost at the model's prices (below), so no call is sold under the provider's
 //!   price;
-//! - otherwise the reported tokens at the model's USD prices, converted at the catalog's
-//!   credits per USD, times the markup of the operation when it is token-priced (1
-//!   otherwise). When OpenRouter reports `usage.cost` and it comes to more, that is
-//!   charged instead: the catalog's prices may lag the provider's.
+//! - a `perToken` operation with a `markup`: the reported tokens at the model's USD
+//!   prices, converted at the catalog's credits per USD, times the markup. When
+//!   OpenRouter reports `usage.cost` and it comes to more, that is charged instead: the
+//!   catalog's prices may lag the provider's;
+//! - any other operation has no price for a call's tokens: the proxy refuses its holds
+//!   ([`rate`]).
 
 use super::usage::Reported;
 use credit_meter_core::catalog::{Catalog, Charge, ModelDefinition, TokenRate};
@@ -35,24 +37,26 @@ pub(crate) enum ProxyRate {
 
 /// How the operation `operation` prices a proxied call: its token rate when it is
 /// token-priced; per card when it is priced per card and says how many completion
-/// tokens a card takes; else the model's price at markup 1.
-pub(crate) fn rate(catalog: &Catalog, operation: &str) -> ProxyRate {
-    let Ok(op) = catalog.operation(operation) else { return ProxyRate::Tokens(TokenRate::Markup(one())) };
+/// tokens a card takes. `None` for any other operation — free, flat, per character, per
+/// card without `outputTokensPerCard`, or not in the catalog: the catalog gives no price
+/// for an AI call's tokens there, and pricing them at the model's cost would let a
+/// client label its hold with the cheapest operation (a 1-credit hold of a free
+/// operation would buy some 8,000 completion tokens, ~130 cards). The proxy refuses such
+/// a hold (`HOLD_NOT_OPEN`) and releases it before the provider is called.
+pub(crate) fn rate(catalog: &Catalog, operation: &str) -> Option<ProxyRate> {
+    let op = catalog.operation(operation).ok()?;
     match (&op.charge, op.output_tokens_per_card) {
         (Charge::PerCard { credits_per_card }, Some(t)) if t > 0 => {
-            ProxyRate::PerCard { credits_per_card: *credits_per_card, output_tokens_per_card: t }
+            Some(ProxyRate::PerCard { credits_per_card: *credits_per_card, output_tokens_per_card: t })
         }
-        (charge, _) => ProxyRate::Tokens(charge.token_rate().unwrap_or(TokenRate::Markup(one()))),
+        (charge, _) => charge.token_rate().map(ProxyRate::Tokens),
     }
-}
-
-fn one() -> Credits {
-    Credits::new(Decimal::ONE).unwrap_or(Credits::ZERO)
 }
 
 /// The credits `usage` on `model` costs for `operation`.
 pub(crate) fn credits_for(catalog: &Catalog, model: &ModelDefinition, operation: &str, usage: &Reported) -> Result<Credits, String> {
-    let m = match rate(catalog, operation) {
+    let rate = rate(catalog, operation).ok_or_else(|| format!("the catalog gives operation {operation:?} no price for an AI call"))?;
+    let m = match rate {
         // The catalog's own price (`pricing::credits_for`): the reported tokens at the
         // fixed rate, rounded up once.
         ProxyRate::Tokens(TokenRate::Fixed(_)) => {
@@ -131,8 +135,11 @@ mod tests {
                 .to_plain_string(),
             "0.334"
         );
-        // An operation that is neither token- nor card-priced pays at the model's price (markup 1).
-        assert_eq!(credits_for(&c, mini, "tts", &u).unwrap().to_plain_string(), "0.168");
+        // An operation that is neither token- nor card-priced has no price for a call.
+        for op in ["tts", "agent.activate", "flashcards.review", "no.such.operation"] {
+            assert_eq!(rate(&c, op), None, "{op}");
+            assert!(credits_for(&c, mini, op, &u).is_err(), "{op}");
+        }
     }
 
     #[test]
@@ -140,7 +147,7 @@ mod tests {
         let c = Catalog::default_catalog();
         let mini = c.model("openai/gpt-4o-mini").unwrap();
         assert_eq!(
-            rate(&c, "flashcards.generate"),
+            rate(&c, "flashcards.generate").unwrap(),
             ProxyRate::PerCard { credits_per_card: Credits::parse("1").unwrap(), output_tokens_per_card: 60 }
         );
         // 240 completion tokens at 60 per card = 4 cards = 4 credits; the prompt is in the card's price.
@@ -152,10 +159,10 @@ mod tests {
         // A provider whose reported cost is above the cards' price is charged its cost.
         let costly = Reported { cost: Some(credit_meter_protocol::money::Usd::parse("0.05").unwrap()), ..four };
         assert_eq!(credits_for(&c, mini, "flashcards.generate", &costly).unwrap().to_plain_string(), "10");
-        // Without outputTokensPerCard the operation has no card measure: the model's price.
+        // Without outputTokensPerCard the operation has no card measure: no price for a call.
         let bare =
             Catalog::parse(&credit_meter_core::catalog::DEFAULT_CATALOG_JSON.replace(",\n      \"outputTokensPerCard\": 60", "")).unwrap();
-        assert_eq!(rate(&bare, "flashcards.generate"), ProxyRate::Tokens(TokenRate::Markup(one())));
+        assert_eq!(rate(&bare, "flashcards.generate"), None);
     }
 
     /// The default catalog with `message` priced by its model again (markup 1).

@@ -100,12 +100,28 @@ impl Call {
         self.operation = claimed.operation;
         self.hold_units = claimed.units;
         let rate = price::rate(&self.proxy.catalog, &self.operation);
+        if self.hold_units.is_none() && rate.is_none() {
+            // A credit hold of an operation the catalog gives no price for an AI call
+            // (free, flat, per character, unknown): released, the provider never called.
+            if let Err(e) = durable.wait().await {
+                let _ = started.send(Started::Refused(e));
+                return;
+            }
+            self.settle(None, "the hold's operation has no price for an AI call").await;
+            let message = format!(
+                "the hold's operation {:?} is not priced for AI calls (by tokens, or per card with outputTokensPerCard); it was released",
+                self.operation
+            );
+            let _ = started.send(Started::Refused((Some(ErrorCode::HoldNotOpen), message)));
+            return;
+        }
         let cap = match (self.hold_units, rate) {
             (Some(tokens), _) => limits::max_tokens_of(tokens, self.prompt_bound),
-            (None, price::ProxyRate::Tokens(rate)) => {
+            (None, None) => None,
+            (None, Some(price::ProxyRate::Tokens(rate))) => {
                 limits::max_tokens_within(&self.proxy.catalog, &self.model, rate, self.hold_amount, self.prompt_bound)
             }
-            (None, price::ProxyRate::PerCard { credits_per_card, output_tokens_per_card }) => limits::max_tokens_for_cards(
+            (None, Some(price::ProxyRate::PerCard { credits_per_card, output_tokens_per_card })) => limits::max_tokens_for_cards(
                 &self.proxy.catalog,
                 &self.model,
                 credits_per_card,

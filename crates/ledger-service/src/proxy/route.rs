@@ -8,7 +8,7 @@
 //! | 401/403 | `UNAUTHORIZED`/`FORBIDDEN` | no valid device token (the admin token is refused) |
 //! | 400 | `BAD_REQUEST` | not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean |
 //! | 400 | `UNKNOWN_MODEL` | a model the catalog does not list |
-//! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied |
+//! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied, or a credit hold of an operation with no price for an AI call (released) |
 //! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
 //! | 402 | `HOLD_TOO_SMALL` | the hold cannot pay for the prompt and one output token (the hold is released) |
 //! | 502 | `UPSTREAM_FAILED` | the provider failed before any output (the hold is released) |
