@@ -113,6 +113,32 @@ impl Write {
     }
 }
 
+/// Saves `saves` revisions of each of `accounts` accounts through `store`, one thread per
+/// account, and after each answer asks `seen(account)` — read over another connection —
+/// for the account's (revision, journal entries): an answered save is already visible.
+/// Both stores' group-commit tests run it.
+#[cfg(test)]
+pub(crate) fn check_saves_visible_when_answered(
+    store: &dyn Store,
+    accounts: usize,
+    saves: i64,
+    seen: &(dyn Fn(&str) -> (Option<i64>, i64) + Sync),
+) {
+    std::thread::scope(|s| {
+        for a in 0..accounts {
+            s.spawn(move || {
+                let account = format!("acct-{a}");
+                for n in 0..saves {
+                    let expect = if n == 0 { None } else { Some(n) };
+                    let seq = u64::try_from(n + 1).expect("a small seq");
+                    assert_eq!(store.submit(Write::bare(&account, expect, &[seq])).wait(), Ok(Saved::Committed), "{account} save {n}");
+                    assert_eq!(seen(&account), (Some(n + 1), n + 1), "{account} save {n}: answered, so visible");
+                }
+            });
+        }
+    });
+}
+
 /// How a save ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Saved {

@@ -371,23 +371,6 @@ mod tests {
     fn saves_through_the_writer_threads_are_committed_when_answered() {
         let Some(url) = database("group_commit_threads") else { return };
         let store = PgStore::open(&url, 2).expect("open");
-        let (accounts, saves) = (12, 10);
-        std::thread::scope(|s| {
-            for a in 0..accounts {
-                let (store, url) = (&store, &url);
-                s.spawn(move || {
-                    let account = format!("acct-{a}");
-                    for n in 0..saves {
-                        let expect = if n == 0 { None } else { Some(n) };
-                        assert_eq!(
-                            store.submit(write(&account, expect, &[n as u64 + 1])).wait(),
-                            Ok(Saved::Committed),
-                            "{account} save {n}"
-                        );
-                        assert_eq!(seen(url, &account), (Some(n + 1), n + 1), "{account} save {n}: answered, so visible");
-                    }
-                });
-            }
-        });
+        crate::store::check_saves_visible_when_answered(&store, 12, 10, &|account| seen(&url, account));
     }
 }

@@ -150,7 +150,6 @@ fn savepoint(tx: &mut rusqlite::Transaction<'_>, w: &Write) -> Outcome {
 mod tests {
     use super::super::{connect, migrate, SqliteStore};
     use super::*;
-    use crate::store::Store;
     use rusqlite::OptionalExtension;
 
     fn temp_db(name: &str) -> std::path::PathBuf {
@@ -206,26 +205,12 @@ mod tests {
     #[test]
     fn concurrent_saves_are_on_disk_when_answered() {
         let path = temp_db("concurrent");
-        let store = std::sync::Arc::new(SqliteStore::open(&path, 2).expect("open"));
+        let store = SqliteStore::open(&path, 2).expect("open");
         let (accounts, saves) = (16, 20);
-        std::thread::scope(|s| {
-            for a in 0..accounts {
-                let (store, path) = (&store, &path);
-                s.spawn(move || {
-                    let account = format!("acct-{a}");
-                    for n in 0..saves {
-                        let expect = if n == 0 { None } else { Some(n) };
-                        assert_eq!(
-                            store.submit(write(&account, expect, &[n as u64 + 1])).wait(),
-                            Ok(Saved::Committed),
-                            "{account} save {n}"
-                        );
-                        // Answered: another connection sees it already.
-                        let other = connect(path).expect("open");
-                        assert_eq!(rev(&other, &account), Some(n + 1), "{account} save {n}");
-                    }
-                });
-            }
+        // Answered: another connection sees it already.
+        crate::store::check_saves_visible_when_answered(&store, accounts, saves, &|account| {
+            let other = connect(&path).expect("open");
+            (rev(&other, account), entries(&other, account))
         });
         drop(store);
         let c = connect(&path).expect("reopen");
