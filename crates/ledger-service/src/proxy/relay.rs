@@ -99,46 +99,19 @@ impl Call {
         self.hold_amount = claimed.amount;
         self.operation = claimed.operation;
         self.hold_units = claimed.units;
-        let rate = price::rate(&self.proxy.catalog, &self.operation);
-        if self.hold_units.is_none() && rate.is_none() {
-            // A credit hold of an operation the catalog gives no price for an AI call
-            // (free, flat, per character, unknown): released, the provider never called.
-            if let Err(e) = durable.wait().await {
-                let _ = started.send(Started::Refused(e));
+        let cap = match self.cap() {
+            Ok(cap) => cap,
+            Err((code, why, message)) => {
+                // Refused before the provider is asked: the hold is released once the
+                // claim is durable.
+                if let Err(e) = durable.wait().await {
+                    let _ = started.send(Started::Refused(e));
+                    return;
+                }
+                self.settle(None, why).await;
+                let _ = started.send(Started::Refused((Some(code), message)));
                 return;
             }
-            self.settle(None, "the hold's operation has no price for an AI call").await;
-            let message = format!(
-                "the hold's operation {:?} is not priced for AI calls (by tokens, or per card with outputTokensPerCard); it was released",
-                self.operation
-            );
-            let _ = started.send(Started::Refused((Some(ErrorCode::HoldNotOpen), message)));
-            return;
-        }
-        let cap = match (self.hold_units, rate) {
-            (Some(tokens), _) => limits::max_tokens_of(tokens, self.prompt_bound),
-            (None, None) => None,
-            (None, Some(price::ProxyRate::Tokens(rate))) => {
-                limits::max_tokens_within(&self.proxy.catalog, &self.model, rate, self.hold_amount, self.prompt_bound)
-            }
-            (None, Some(price::ProxyRate::PerCard { credits_per_card, output_tokens_per_card })) => limits::max_tokens_for_cards(
-                &self.proxy.catalog,
-                &self.model,
-                credits_per_card,
-                output_tokens_per_card,
-                self.hold_amount,
-                self.prompt_bound,
-            ),
-        };
-        let Some(cap) = cap else {
-            if let Err(e) = durable.wait().await {
-                let _ = started.send(Started::Refused(e));
-                return;
-            }
-            self.settle(None, "the hold cannot pay for the prompt").await;
-            let message = "the hold cannot pay for this prompt at the operation's token rate; it was released";
-            let _ = started.send(Started::Refused((Some(ErrorCode::HoldTooSmall), message.into())));
-            return;
         };
         limits::rewrite(&mut self.request, cap, self.stream);
         let body = serde_json::to_vec(&self.request).unwrap_or_default();
@@ -295,6 +268,36 @@ impl Call {
                 tracing::warn!(error = %e, hold = %self.hold, "the usage could not be priced: charging the hold in full");
                 self.whole_hold()
             }
+        }
+    }
+
+    /// The `max_tokens` the claimed hold pays for at its operation's price, or why the
+    /// call is refused: `HOLD_NOT_OPEN` for a credit hold of an operation the catalog
+    /// gives no price for an AI call (free, flat, per character, unknown), `HOLD_TOO_SMALL`
+    /// for a hold that cannot pay for even the prompt. (The code, a reason for the log,
+    /// the message for the client.)
+    fn cap(&self) -> Result<u64, (ErrorCode, &'static str, String)> {
+        let too_small = || {
+            let message = "the hold cannot pay for this prompt at the operation's token rate; it was released";
+            (ErrorCode::HoldTooSmall, "the hold cannot pay for the prompt", message.to_string())
+        };
+        let (catalog, model, hold, prompt) = (&self.proxy.catalog, &self.model, self.hold_amount, self.prompt_bound);
+        if let Some(tokens) = self.hold_units {
+            return limits::max_tokens_of(tokens, prompt).ok_or_else(too_small);
+        }
+        match price::rate(catalog, &self.operation) {
+            Some(price::ProxyRate::Tokens(rate)) => limits::max_tokens_within(catalog, model, rate, hold, prompt).ok_or_else(too_small),
+            Some(price::ProxyRate::PerCard { credits_per_card, output_tokens_per_card }) => {
+                limits::max_tokens_for_cards(catalog, model, credits_per_card, output_tokens_per_card, hold, prompt).ok_or_else(too_small)
+            }
+            None => Err((
+                ErrorCode::HoldNotOpen,
+                "the hold's operation has no price for an AI call",
+                format!(
+                    "the hold's operation {:?} is not priced for AI calls (by tokens, or per card with outputTokensPerCard); it was released",
+                    self.operation
+                ),
+            )),
         }
     }
 
