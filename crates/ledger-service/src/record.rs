@@ -3,12 +3,14 @@
 //! hold — as one JSON document per account row. The journal of entries and the results
 //! remembered to answer duplicates live in their own tables (see `store`), so this
 //! document holds the account's current state only, never its history of requests.
-//! Closed holds, the owners of closed holds and mutation fingerprints are history too:
+//! Closed holds, the owners of closed holds, the AI proxy's settlements of closed holds
+//! and mutation fingerprints are history too:
 //! [`to_json`] leaves them out (`engine` moves them to `store::history`'s tables), and
 //! [`from_json`] still reads them from records written before those tables existed.
 
 use credit_meter_base::json::{self, FromJson, JsonError, Value};
 use credit_meter_ledger_core::model::{Account, LedgerState, Policy};
+use credit_meter_ledger_core::reference::proxy::Proxied;
 use credit_meter_ledger_core::reference::{AccountRecord, Device};
 use credit_meter_protocol::money::Credits;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -76,9 +78,13 @@ fn write(rec: &AccountRecord, live: bool) -> String {
         ("devices".to_string(), Value::Object(devices)),
         ("holdOwner".to_string(), Value::Object(owners)),
     ];
-    // Holds the AI proxy claimed (absent in records written before the proxy).
-    if !rec.proxied.is_empty() {
-        fields.push(("proxied".to_string(), json::to_value(&rec.proxied)));
+    // Holds the AI proxy claimed (absent in records written before the proxy); live, only
+    // those whose settlement is not in their closed hold's history row.
+    let proxied: BTreeMap<&String, &Proxied> =
+        rec.proxied.iter().filter(|(id, p)| !live || !crate::engine::history::proxied_moves_out(rec, id, p)).collect();
+    if !proxied.is_empty() {
+        let members = proxied.into_iter().map(|(id, p)| (id.clone(), json::to_value(p))).collect();
+        fields.push(("proxied".to_string(), Value::Object(members)));
     }
     if let Some(clock) = rec.account.clock() {
         fields.push(("clock".to_string(), json::to_value(&clock)));
@@ -211,6 +217,19 @@ mod tests {
         assert_eq!(live.hold_owner.keys().collect::<Vec<_>>(), ["d:3"]);
         assert_eq!(live.devices["d"].fingerprints().count(), 0);
         assert_eq!(live.account.state().balance(), rec.account.state().balance());
-        assert_eq!(live.proxied, rec.proxied);
+        // The running claim stays; the settled one leaves with its closed hold's row, and
+        // reading that row back restores it as it was.
+        assert_eq!(live.proxied.keys().collect::<Vec<_>>(), ["d:3"]);
+        assert_eq!(live.proxied["d:3"], rec.proxied["d:3"]);
+        let rows = crate::engine::history::extract(&rec, &crate::store::history::History::default());
+        let row = rows.closed_holds.iter().find(|h| h.hold_id == "d:2").expect("a row for the settled hold");
+        assert!(row.hold.contains("\"proxied\":"), "{}", row.hold);
+        assert!(!rows.closed_holds.iter().find(|h| h.hold_id == "d:1").expect("row").hold.contains("proxied"));
+        let mut back = live;
+        crate::engine::history::hydrate(&mut back, &rows).expect("hydrates");
+        assert_eq!(back.proxied, rec.proxied);
+        let mut holds: Vec<&str> = back.account.state().holds.iter().map(|h| h.id.as_str()).collect();
+        holds.sort_unstable();
+        assert_eq!(holds, ["d:1", "d:2", "d:3"]);
     }
 }

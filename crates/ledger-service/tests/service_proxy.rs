@@ -376,6 +376,81 @@ fn modified_clients_are_charged_what_the_provider_reported(s: &Server) {
     assert_eq!(p.balance, sub(before, price()));
 }
 
+/// The account's stored record, and the stored JSON of each of `holds` that has a closed
+/// hold row (read from the database: SQLite `<dir>/ledger.sqlite`, or `db`).
+fn stored(dir: &std::path::Path, db: Option<&str>, holds: &[&str]) -> (String, Vec<serde_json::Value>) {
+    let (record, rows): (String, Vec<String>) = match db {
+        None => {
+            let c = rusqlite::Connection::open(dir.join("ledger.sqlite")).unwrap();
+            let record = c.query_row("SELECT record FROM accounts WHERE id = 'demo'", [], |r| r.get(0)).unwrap();
+            let mut q = c.prepare("SELECT hold FROM closed_holds WHERE account_id = 'demo' AND hold_id = ?1").unwrap();
+            (record, holds.iter().filter_map(|h| q.query_row([h], |r| r.get(0)).ok()).collect())
+        }
+        Some(url) => {
+            let mut c = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let record = c.query_one("SELECT record FROM accounts WHERE id = 'demo'", &[]).unwrap().get(0);
+            let rows = holds
+                .iter()
+                .filter_map(|h| c.query_opt("SELECT hold FROM closed_holds WHERE account_id = 'demo' AND hold_id = $1", &[h]).unwrap())
+                .map(|r| r.get(0))
+                .collect();
+            (record, rows)
+        }
+    };
+    (record, rows.iter().map(|t| serde_json::from_str(t).unwrap()).collect())
+}
+
+/// A settled call's claim and settlement leave the account's record with its closed hold
+/// (they are history: the record would otherwise grow by one entry per call, and every
+/// later request on the account load and save them all), and are still what answers a
+/// client's later commit, a second call on the hold and its release.
+fn settled_calls_leave_the_record(dir: &std::path::Path, db: Option<&str>) {
+    let up = Upstream::start();
+    let s = start(dir, db, &up);
+    let holds = ["d10:p0", "d10:p1", "d10:p2"];
+    for (i, hold) in holds.iter().enumerate() {
+        let before = balance(&s);
+        reserve(&s, "d10", 1 + i as u64, hold, "2");
+        assert_eq!(call(&s, "d10", Some(hold), &request("whole", false)).status, 200);
+        assert_eq!(balance_becomes(&s, sub(before, price())), sub(before, price()));
+    }
+    let (record, rows) = stored(dir, db, &holds);
+    assert!(!record.contains("d10:p"), "a settled call stayed in the record: {record}");
+    assert_eq!(rows.len(), 3);
+    for row in &rows {
+        assert_eq!(row["status"], "committed", "{row}");
+        assert_eq!(row["proxied"]["deviceId"], "d10", "{row}");
+        assert_eq!(credits(&row["proxied"]["settlement"]["charged"]), price(), "{row}");
+    }
+    // Answered from the rows: the client's commit learns the proxy's charge, a release
+    // charges nothing back, and a second call on a settled hold never reaches the provider.
+    let after = balance(&s);
+    let (r, p) = s.push("demo", "d10", json!([commit(4, "d10:p0", "0.001"), release(5, "d10:p1")]));
+    for res in &r.results {
+        assert_eq!((res.status, res.settled_by.as_deref(), res.charged), (ResultStatus::Applied, Some("proxy"), Some(price())), "{res:?}");
+    }
+    assert_eq!(p.balance, after);
+    let n = up.count();
+    let again = call(&s, "d10", Some("d10:p2"), &request("whole", false));
+    assert_eq!((again.status, again.json()["error"]["code"].as_str()), (409, Some("HOLD_IN_USE")), "{}", again.text());
+    assert_eq!(up.count(), n);
+    // A claim still running stays in the record (so an abandoned one is found and charged).
+    reserve(&s, "d10", 6, "d10:slow", "2");
+    let slow = std::thread::scope(|scope| {
+        let call = scope.spawn(|| call(&s, "d10", Some("d10:slow"), &request("slow", true)));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !stored(dir, db, &[]).0.contains("\"proxied\":{\"d10:slow\"") && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let mid = stored(dir, db, &[]).0;
+        (call.join().unwrap().status, mid)
+    });
+    assert_eq!(slow.0, 200);
+    assert!(slow.1.contains("\"proxied\":{\"d10:slow\""), "{}", slow.1);
+    assert_eq!(balance_becomes(&s, sub(after, price())), sub(after, price()));
+    assert!(!stored(dir, db, &[]).0.contains("d10:"), "the settled call stayed in the record");
+}
+
 /// The proxy killed with SIGKILL mid-stream, after the claim was committed (the client
 /// had output) and before the settlement: once the claim is abandoned (twice
 /// `--proxy-call-seconds` old) the account's next request charges the hold in full, once;
@@ -427,6 +502,11 @@ fn kill_9_between_claim_and_settle(dir: &std::path::Path, db: Option<&str>) {
 #[test]
 fn sqlite_kill_9_between_claim_and_settle_charges_the_hold_once() {
     kill_9_between_claim_and_settle(&temp_dir("proxy-kill9"), None);
+}
+
+#[test]
+fn sqlite_settled_calls_leave_the_record() {
+    settled_calls_leave_the_record(&temp_dir("proxy-history"), None);
 }
 
 #[test]
@@ -523,6 +603,12 @@ fn postgres_two_processes_racing_on_one_hold_charge_once() {
 fn postgres_kill_9_between_claim_and_settle_charges_the_hold_once() {
     let Some(url) = postgres_db("proxy_kill9") else { return };
     kill_9_between_claim_and_settle(&temp_dir("pg-proxy-kill9"), Some(&url));
+}
+
+#[test]
+fn postgres_settled_calls_leave_the_record() {
+    let Some(url) = postgres_db("proxy_history") else { return };
+    settled_calls_leave_the_record(&temp_dir("pg-proxy-history"), Some(&url));
 }
 
 #[test]

@@ -4,15 +4,24 @@
 //!
 //! The ledger consults history only by id: a hold by the id a mutation or a proxy command
 //! names (`DUPLICATE_ID` for a re-sent reserve, the charge of an expired hold's late
-//! commit, `NOT_FOUND` for a closed one), a fingerprint by the mutation being applied. So
-//! the rows of the ids a request names are all it could read, and it runs on exactly the
-//! answers it would give with the whole history in memory.
+//! commit, `NOT_FOUND` for a closed one, the AI proxy's settlement of a hold it paid for),
+//! a fingerprint by the mutation being applied. So the rows of the ids a request names are
+//! all it could read, and it runs on exactly the answers it would give with the whole
+//! history in memory.
+//!
+//! A closed hold that the AI proxy settled carries its claim and settlement (the record's
+//! `proxied` entry) in its row, under [`PROXIED`]: a client's later commit or release of
+//! it is answered with the proxy's amounts, a second claim is `HOLD_IN_USE` and a repeated
+//! settlement answers the first — and the record keeps only the claims still running, so
+//! an account's every proxied call does not stay in every load and save of it.
 
 use super::Op;
 use crate::store::history::{ClosedHold, History, HistoryQuery, Seen};
+use credit_meter_base::json::FromJson;
 use credit_meter_base::json::{self, Value};
 use credit_meter_ledger_core::model::{Account, Hold};
 use credit_meter_ledger_core::reference::fingerprint::fingerprint;
+use credit_meter_ledger_core::reference::proxy::Proxied;
 use credit_meter_ledger_core::reference::AccountRecord;
 use credit_meter_protocol::message::PushRequest;
 use std::collections::{HashMap, HashSet};
@@ -41,9 +50,13 @@ pub(crate) fn query(op: Op, body: &str, push: Option<&PushRequest>) -> HistoryQu
     q
 }
 
+/// The member of a closed hold's stored JSON that holds the AI proxy's claim and
+/// settlement of it (absent for a hold the proxy never paid for).
+pub(crate) const PROXIED: &str = "proxied";
+
 /// Puts the rows read for a request into its account's record: closed holds into the
-/// state with their owners, fingerprints into their devices. What the record already has
-/// (one written before the history tables) is kept as it is.
+/// state with their owners and the proxy's settlements, fingerprints into their devices.
+/// What the record already has (one written before the history tables) is kept as it is.
 pub(crate) fn hydrate(rec: &mut AccountRecord, rows: &History) -> Result<(), String> {
     if !rows.closed_holds.is_empty() {
         let mut state = rec.account.state().clone();
@@ -51,10 +64,13 @@ pub(crate) fn hydrate(rec: &mut AccountRecord, rows: &History) -> Result<(), Str
             if state.hold(&row.hold_id).is_some() {
                 continue;
             }
-            let hold: Hold = json::from_str(&row.hold).map_err(|e| format!("stored hold {:?}: {e}", row.hold_id))?;
+            let (hold, proxied) = closed_hold_from(row).map_err(|e| format!("stored hold {:?}: {e}", row.hold_id))?;
             state.holds.push(hold);
             if let Some(owner) = &row.owner {
                 rec.hold_owner.entry(row.hold_id.clone()).or_insert_with(|| owner.clone());
+            }
+            if let Some(p) = proxied {
+                rec.proxied.entry(row.hold_id.clone()).or_insert(p);
             }
         }
         let clock = rec.account.clock();
@@ -77,7 +93,7 @@ pub(crate) fn extract(rec: &AccountRecord, read: &History) -> History {
     let stored: HashMap<&str, &ClosedHold> = read.closed_holds.iter().map(|h| (h.hold_id.as_str(), h)).collect();
     let mut out = History::default();
     for h in rec.account.state().holds.iter().filter(|h| !h.is_open()) {
-        let row = ClosedHold { hold_id: h.id.clone(), hold: json::to_string(h), owner: rec.hold_owner.get(&h.id).cloned() };
+        let row = ClosedHold { hold_id: h.id.clone(), hold: closed_hold_json(rec, h), owner: rec.hold_owner.get(&h.id).cloned() };
         if stored.get(h.id.as_str()) != Some(&&row) {
             out.closed_holds.push(row);
         }
@@ -93,4 +109,30 @@ pub(crate) fn extract(rec: &AccountRecord, read: &History) -> History {
     out.closed_holds.sort_by(|a, b| a.hold_id.cmp(&b.hold_id));
     out.fingerprints.sort_by_key(|f| f.seq);
     out
+}
+
+/// Whether the record's `proxied` entry of `hold_id` lives in the hold's history row
+/// rather than in the record: the proxy settled it and the hold is closed (and loaded, so
+/// [`extract`] writes its row). `record::to_json` leaves such entries out.
+pub(crate) fn proxied_moves_out(rec: &AccountRecord, hold_id: &str, p: &Proxied) -> bool {
+    p.settlement.is_some() && rec.account.state().hold(hold_id).is_some_and(|h| !h.is_open())
+}
+
+/// A closed hold's stored JSON: the hold, with the proxy's claim and settlement under
+/// [`PROXIED`] when they move out of the record with it ([`proxied_moves_out`]).
+fn closed_hold_json(rec: &AccountRecord, h: &Hold) -> String {
+    let mut v = json::to_value(h);
+    if let (Some(p), Value::Object(members)) = (rec.proxied.get(&h.id), &mut v) {
+        if proxied_moves_out(rec, &h.id, p) {
+            members.push((PROXIED.to_string(), json::to_value(p)));
+        }
+    }
+    json::to_string(&v)
+}
+
+/// A closed hold and the proxy's settlement of it from their stored JSON.
+fn closed_hold_from(row: &ClosedHold) -> Result<(Hold, Option<Proxied>), json::JsonError> {
+    let mut members = json::take_object(json::from_str(&row.hold)?, "hold")?;
+    let proxied = json::take_member(&mut members, PROXIED).map(Proxied::from_json).transpose()?;
+    Ok((Hold::from_json(Value::Object(members))?, proxied))
 }
