@@ -8,8 +8,10 @@
 //! push read and write the account's whole history. The store keeps them in two tables
 //! instead, keyed by `(account, id)`:
 //!
-//! - `closed_holds`: each closed hold (committed, released, expired) as JSON, with the
-//!   device that placed it (`NULL` once the ledger forgot it: an expired hold's commit);
+//! - `closed_holds`: each closed hold (committed, released, expired) as JSON — with the AI
+//!   proxy's claim and settlement of it under `proxied` when the proxy paid for it
+//!   (`engine::history`) — and the device that placed it (`NULL` once the ledger forgot
+//!   it: an expired hold's commit);
 //! - `fingerprints`: each device's mutation fingerprints (16 bytes) with their seq.
 //!
 //! Before a request runs, `engine` reads back only the rows of the hold ids and mutation
@@ -30,7 +32,8 @@ use super::StoreError;
 pub(crate) struct ClosedHold {
     /// The hold's id.
     pub hold_id: String,
-    /// The hold as JSON (`credit_meter_ledger_core::model::Hold`).
+    /// The hold as JSON (`credit_meter_ledger_core::model::Hold`), plus a `proxied` member
+    /// for a hold the AI proxy settled (`engine::history::PROXIED`).
     pub hold: String,
     /// The device that placed it, while the ledger remembers it.
     pub owner: Option<String>,
