@@ -62,7 +62,8 @@ Bounds:
   --connection-seconds N      longest life of one connection (default 300)
   --max-devices N             device ids per account (default 16): bounds how far made-up
                               device ids can multiply the offline overdraft
-  --max-open-holds N          open holds per account (default 10000, what a client accepts)
+  --max-open-holds N          open holds per account (default 10000, what a client accepts),
+                              and refused reserves it remembers until their release
   --max-grants N              live grants per account (default 100000, what a client accepts)
                               A request that would pass one of these is refused whole with
                               LIMIT_REACHED and nothing of it is applied.

@@ -32,7 +32,7 @@ use credit_meter_protocol::snapshot::SnapshotSigner;
 pub(crate) struct Bounds {
     /// Devices per account.
     pub max_devices: usize,
-    /// Open holds per account.
+    /// Open holds per account, and refused reserves it remembers (`counts`).
     pub max_open_holds: usize,
     /// Live grants (usable, not used up) per account.
     pub max_grants: usize,
@@ -115,7 +115,7 @@ pub(crate) fn run(
     if let Some(rec) = rec.as_mut() {
         history::hydrate(rec, &read)?;
     }
-    let before_counts = rec.as_ref().map(|r| counts(r, now)).unwrap_or((0, 0, 0));
+    let before_counts = rec.as_ref().map(|r| counts(r, now)).unwrap_or((0, 0, 0, 0));
     // The push's device as loaded: its cursor before the push, and its recent results.
     let mut before_seq = 0;
     if let (Some(rec), Some(req)) = (rec.as_mut(), push) {
@@ -170,6 +170,7 @@ pub(crate) fn run(
         ("devices", before_counts.0, after_counts.0, bounds.max_devices),
         ("open holds", before_counts.1, after_counts.1, bounds.max_open_holds),
         ("live grants", before_counts.2, after_counts.2, bounds.max_grants),
+        ("refused reserves not yet released or committed", before_counts.3, after_counts.3, bounds.max_open_holds),
     ] {
         if after > max && after > before {
             let message = format!("the account would have {after} {what}; this ledger allows {max} (nothing in this request was applied)");
@@ -227,12 +228,17 @@ pub(crate) fn run(
     Ok(Outcome { response, write: Some(write), tally, notices })
 }
 
-/// (devices, open holds, live grants) of an account at `now`.
-fn counts(rec: &credit_meter_ledger_core::reference::AccountRecord, now: i64) -> (usize, usize, usize) {
+/// (devices, open holds, live grants, refused reserves remembered) of an account at `now`.
+/// A refused reserve is remembered (in the record, so in every load and save of the
+/// account) until its device releases or commits it, as a client does at once: bounded
+/// like open holds, or one device could grow its account's record by 10,000 entries a
+/// push — pushes that each load, parse and rewrite all of it.
+fn counts(rec: &credit_meter_ledger_core::reference::AccountRecord, now: i64) -> (usize, usize, usize, usize) {
     let state = rec.account.state();
     let open = state.holds.iter().filter(|h| h.status == HoldStatus::Open).count();
     let grants = state.grants.iter().filter(|g| g.is_usable_at(now) && !g.remaining.is_zero()).count();
-    (rec.devices.len(), open, grants)
+    let refused = rec.devices.values().map(|d| d.refused_reserves.len()).sum();
+    (rec.devices.len(), open, grants, refused)
 }
 
 /// The `LIMIT_REACHED` answer in the shape of the request's kind.

@@ -1,5 +1,6 @@
 //! The attacks the old server fell to, each as a test that now does no harm: made-up
-//! device ids draining an account, more open holds than a client accepts, idle and
+//! device ids draining an account, more open holds than a client accepts, refused
+//! reserves never released growing the account's record, idle and
 //! trickling connections, too many connections from one address, a 32 MiB body, and a
 //! 10,000-mutation push stalling other accounts.
 
@@ -91,6 +92,31 @@ fn open_holds_stop_at_the_bound_and_closing_holds_still_applies() {
     let (r, p) = s.push("demo", "h", json!([release(101, "h:1"), reserve(102, "h:102", "0.01")]));
     assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", r.results);
     assert_eq!(p.holds.len(), 100);
+}
+
+/// Refused reserves are remembered until their device releases or commits them (a client
+/// does at once), in the account's record: a device that never does could grow it by a
+/// push's worth each push, and every request on the account would load and rewrite them
+/// all. They stop at the open-holds bound; releasing them makes room again.
+#[test]
+fn refused_reserves_stop_at_the_bound_and_releases_still_apply() {
+    let dir = temp_dir("refused");
+    let s = Server::start(&dir, &["--max-open-holds", "100"]);
+    let too_much = "1000000000";
+    let batch: Vec<_> = (1..=100u64).map(|i| reserve(i, &format!("r:{i}"), too_much)).collect();
+    let (r, _) = s.push("demo", "r", json!(batch));
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Refused), "{:?}", r.results);
+    let one_more = json!({"v":2,"accountId":"demo","deviceId":"r","mutations":[reserve(101, "r:101", too_much)]}).to_string();
+    let r = s.post("/v1/push", Some(&token("demo", None)), &one_more);
+    assert_eq!(r.code(), "LIMIT_REACHED", "{}", r.text());
+    assert_eq!(s.state("demo")["devices"]["r"]["lastSeq"], 100, "nothing of it applied");
+    // Another device's refused reserve counts toward the same account's bound.
+    let other = json!({"v":2,"accountId":"demo","deviceId":"q","mutations":[reserve(1, "q:1", too_much)]}).to_string();
+    assert_eq!(s.post("/v1/push", Some(&token("demo", None)), &other).code(), "LIMIT_REACHED");
+    // A release of a refused reserve and a new refused reserve in one push: applied.
+    let (r, _) = s.push("demo", "r", json!([release(101, "r:1"), reserve(102, "r:102", too_much)]));
+    let statuses: Vec<_> = r.results.iter().map(|x| x.status).collect();
+    assert_eq!(statuses, [ResultStatus::Applied, ResultStatus::Refused]);
 }
 
 #[test]
