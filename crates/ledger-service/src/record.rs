@@ -58,17 +58,18 @@ fn write(rec: &AccountRecord, live: bool) -> String {
             (id.clone(), Value::Object(fields))
         })
         .collect();
+    let kept: HashSet<&str> =
+        rec.account.state().holds.iter().filter(|h| crate::engine::history::stays_in_record(rec, h)).map(|h| h.id.as_str()).collect();
     let state = if live {
-        let mut open = rec.account.state().clone();
-        open.holds.retain(|h| h.is_open());
-        json::to_value(&open)
+        let mut state = rec.account.state().clone();
+        state.holds.retain(|h| kept.contains(h.id.as_str()));
+        json::to_value(&state)
     } else {
         json::to_value(rec.account.state())
     };
-    let open: HashSet<&str> = rec.account.state().holds.iter().filter(|h| h.is_open()).map(|h| h.id.as_str()).collect();
     let owners = sorted(&rec.hold_owner)
         .into_iter()
-        .filter(|(k, _)| !live || open.contains(k.as_str()))
+        .filter(|(k, _)| !live || kept.contains(k.as_str()))
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
     let mut fields = vec![
@@ -184,6 +185,37 @@ mod tests {
     use super::*;
     use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
     use credit_meter_protocol::snapshot::SnapshotSigner;
+
+    /// A claim the proxy never settled (its process died) is settled by the ledger once
+    /// abandoned, by whatever request comes next — which names no hold. Its hold must then
+    /// still be in the record even if it expired meanwhile, or the settlement would not
+    /// find it and would charge the usage apart from the hold (no late-commit rules).
+    #[test]
+    fn a_claimed_hold_that_expired_stays_in_the_record_until_its_claim_is_settled() {
+        let ledger = || RefLedger::new(SnapshotSigner::from_seed("k", &[7; 32]), LedgerConfig::default());
+        let mut l = ledger();
+        let now = 1_700_000_000_000;
+        assert!(l.handle_admin(r#"{"op":"createAccount","accountId":"a","policy":"trueRecall"}"#, now).contains("true"));
+        assert!(l.handle_admin(r#"{"op":"purchase","accountId":"a","purchaseId":"p","packageId":"starter"}"#, now).contains("true"));
+        let push = r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[{"type":"reserve","seq":1,"at":0,"holdId":"d:1","amount":"5","operation":"x"}]}"#;
+        assert!(l.handle_push(push, now).contains("applied"));
+        l.claim_hold("a", "d:1", Some("d"), now).expect("claimed");
+        let later = now + 7 * 24 * 3_600_000;
+        let _ = l.handle_push(r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[]}"#, later);
+        let rec = l.take_account("a").expect("account");
+        assert!(rec.account.state().hold("d:1").is_some_and(|h| !h.is_open()), "the hold expired");
+        let live = from_json(&to_json(&rec)).expect("parses");
+        assert!(live.account.state().hold("d:1").is_some(), "the claimed hold left the record");
+        assert_eq!(live.hold_owner.get("d:1").map(String::as_str), Some("d"));
+        let (mut whole, mut stored) = (ledger(), ledger());
+        whole.insert_account("a", rec);
+        stored.insert_account("a", live);
+        let want = whole.settle_abandoned_claims("a", later + 1, 0);
+        assert_eq!(want.len(), 1);
+        assert_eq!(stored.settle_abandoned_claims("a", later + 1, 0), want);
+        let balance = |l: &RefLedger| l.account("a").map(|r| r.account.state().balance());
+        assert_eq!(balance(&stored), balance(&whole));
+    }
 
     #[test]
     fn a_record_survives_the_round_trip_through_its_text() {

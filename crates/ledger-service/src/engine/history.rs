@@ -86,13 +86,13 @@ pub(crate) fn hydrate(rec: &mut AccountRecord, rows: &History) -> Result<(), Str
     Ok(())
 }
 
-/// The history rows to write after a request: every closed hold and fingerprint in the
-/// record that is not already stored as it is (`read`: the rows read for the request).
+/// The history rows to write after a request: every closed hold that leaves the record
+/// (not [`stays_in_record`]) and every fingerprint in it, where not already stored as it is (`read`: the rows read for the request).
 /// For a record written before the history tables this is all of its history, once.
 pub(crate) fn extract(rec: &AccountRecord, read: &History) -> History {
     let stored: HashMap<&str, &ClosedHold> = read.closed_holds.iter().map(|h| (h.hold_id.as_str(), h)).collect();
     let mut out = History::default();
-    for h in rec.account.state().holds.iter().filter(|h| !h.is_open()) {
+    for h in rec.account.state().holds.iter().filter(|h| !stays_in_record(rec, h)) {
         let row = ClosedHold { hold_id: h.id.clone(), hold: closed_hold_json(rec, h), owner: rec.hold_owner.get(&h.id).cloned() };
         if stored.get(h.id.as_str()) != Some(&&row) {
             out.closed_holds.push(row);
@@ -109,6 +109,14 @@ pub(crate) fn extract(rec: &AccountRecord, read: &History) -> History {
     out.closed_holds.sort_by(|a, b| a.hold_id.cmp(&b.hold_id));
     out.fingerprints.sort_by_key(|f| f.seq);
     out
+}
+
+/// Whether `h` is live state, kept in the account's record rather than in a history row:
+/// open, or claimed by the AI proxy and not yet settled — an abandoned claim is settled by
+/// whatever request comes next, which names no hold, so its hold must be at hand even
+/// after it expired (`record::to_json` keeps these holds and their owners).
+pub(crate) fn stays_in_record(rec: &AccountRecord, h: &Hold) -> bool {
+    h.is_open() || rec.proxied.get(&h.id).is_some_and(|p| p.settlement.is_none())
 }
 
 /// Whether the record's `proxied` entry of `hold_id` lives in the hold's history row
