@@ -32,9 +32,14 @@ const LANGS = {
   xh: "xho", rw: "kin", mg: "plt", ht: "hat_kreyol", om: "gax", hr: "hrv", sr_latn: "srp_latn",
   ku: "kmr", sn: "sna", ny: "nya_chechewa", mad: "mad", ilo: "ilo", ff: "fuv", ca: "cat",
   fi: "fin", da: "dan", nb: "nob", sk: "slk", qu: "quz",
+  // Smaller Latin-script languages without a signal of their own until 2026-12 (they shared
+  // the other-Latin factor and ran 6-37 % under): Estonian, Esperanto, Basque, Scottish
+  // Gaelic, Irish, Welsh, Afrikaans, Upper Sorbian, Albanian (Tosk), Galician.
+  et: "est", eo: "epo", eu: "eus", gd: "gla", ga: "gle", cy: "cym", af: "afr", hsb: "hsb",
+  sq: "als", gl: "glg",
   // Cyrillic
   ru: "rus", uk: "ukr", be: "bel", bg: "bul", sr: "srp_cyrl", kk: "kaz", tg: "tgk",
-  uz_cyrl: "uzn_cyrl", ky: "kir", tt: "tat",
+  uz_cyrl: "uzn_cyrl", ky: "kir", tt: "tat", os: "oss",
   // Greek, Armenian, Georgian, Ethiopic
   el: "ell_monotonic", hy: "hye", ka: "kat", am: "amh",
   // Arabic script, Hebrew script
