@@ -19,7 +19,7 @@
 
 use super::{int, one_statement, pg};
 use crate::store::{Pending, Saved, StoreError, Write};
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, Statement};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -130,7 +130,7 @@ impl Writer {
             self.conn = None;
         }
         if self.conn.is_none() {
-            let mut c = Client::connect(&self.url, NoTls).map_err(pg)?;
+            let mut c = super::connect(&self.url)?;
             let many = c.prepare(SAVE_MANY).map_err(pg)?;
             let one = c.prepare(one_statement::SAVE).map_err(pg)?;
             self.conn = Some((c, many, one));
@@ -309,14 +309,10 @@ mod tests {
     use super::super::PgStore;
     use super::*;
     use crate::store::Store;
+    use postgres::NoTls;
 
-    /// A fresh database on `CREDIT_METER_TEST_POSTGRES_URL` (`None`: unset, not tested here).
     fn database(name: &str) -> Option<String> {
-        let url = std::env::var("CREDIT_METER_TEST_POSTGRES_URL").ok()?;
-        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-        let db = format!("cm_{name}_{}_{nanos}", std::process::id());
-        Client::connect(&url, NoTls).expect("connect").batch_execute(&format!("CREATE DATABASE {db}")).expect("create");
-        Some(format!("{}/{db}", url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b)))
+        super::super::test_database(name)
     }
 
     /// A save of `account` at `rev` (`None`: new) appending journal entries `seqs`.

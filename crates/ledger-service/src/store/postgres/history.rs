@@ -51,21 +51,56 @@ pub(super) fn insert(tx: &mut Transaction<'_>, account_id: &str, rows: &History)
     Ok(())
 }
 
-/// The account's row and the history rows a request names, one snapshot.
+/// The account's row and the history rows a request names, one snapshot. Each named hold
+/// id and fingerprint is one probe of its table's primary key, a lateral `LIMIT 1`
+/// subquery per id: written as `fingerprint = ANY($4)` (or as a join with the unnested
+/// array), the planner chose — from the statistics of a table that was small when the
+/// statement was planned, and grows with every push — to read all of the device's
+/// fingerprints (all of the account's closed holds) and filter or hash them, so every push
+/// read the device's whole history: ~220 pages per push after 200 pushes, most of
+/// PostgreSQL's CPU per push, and growing. A `LIMIT` subquery cannot be flattened into a
+/// join, so each id is looked up by its full key whatever the statistics say (at most one
+/// row matches: the key is unique).
 const LOAD_FOR: &str = "
 SELECT 0::int, rev, record, NULL::text, NULL::text, NULL::bytea FROM accounts WHERE id = $1
 UNION ALL
-SELECT 1, NULL::bigint, hold_id, hold, owner, NULL::bytea FROM closed_holds WHERE account_id = $1 AND hold_id = ANY($2)
+SELECT 1, NULL::bigint, h.hold_id, h.hold, h.owner, NULL::bytea
+FROM unnest($2::text[]) AS q(id),
+LATERAL (SELECT hold_id, hold, owner FROM closed_holds WHERE account_id = $1 AND hold_id = q.id LIMIT 1) h
 UNION ALL
-SELECT 2, seq, NULL, NULL, NULL, fingerprint FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = ANY($4)";
+SELECT 2, f.seq, NULL, NULL, NULL, f.fingerprint
+FROM unnest($4::bytea[]) AS q(fp),
+LATERAL (SELECT seq, fingerprint FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = q.fp LIMIT 1) f";
+
+/// The history rows a query names, without the account row ([`HistoryStore::history`]);
+/// one key probe per id, as [`LOAD_FOR`].
+const BY_KEY: &str = "
+SELECT h.hold_id, h.hold, h.owner, NULL::bytea, NULL::bigint
+FROM unnest($2::text[]) AS q(id),
+LATERAL (SELECT hold_id, hold, owner FROM closed_holds WHERE account_id = $1 AND hold_id = q.id LIMIT 1) h
+UNION ALL
+SELECT NULL, NULL, NULL, f.fingerprint, f.seq
+FROM unnest($4::bytea[]) AS q(fp),
+LATERAL (SELECT fingerprint, seq FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = q.fp LIMIT 1) f";
+
+/// The device and the distinct fingerprints `query` names (a push may carry one mutation
+/// twice: each stored row is read once, as with `= ANY`).
+fn named_fingerprints(query: &HistoryQuery) -> (&str, Vec<&[u8]>) {
+    match &query.fingerprints {
+        Some((d, f)) => {
+            let mut fps: Vec<&[u8]> = f.iter().map(|f| &f[..]).collect();
+            fps.sort_unstable();
+            fps.dedup();
+            (d.as_str(), fps)
+        }
+        None => ("", Vec::new()),
+    }
+}
 
 /// An account's row and the history rows a query names, in one statement (one snapshot,
 /// one round trip): `Store::load_for` on PostgreSQL.
 pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) -> Result<(Option<Loaded>, History), StoreError> {
-    let (device, fps): (&str, Vec<&[u8]>) = match &query.fingerprints {
-        Some((d, f)) => (d.as_str(), f.iter().map(|f| &f[..]).collect()),
-        None => ("", Vec::new()),
-    };
+    let (device, fps) = named_fingerprints(query);
     store.with_prepared(LOAD_FOR, |c, statement| {
         let rows = c.query(statement, &[&account_id, &query.hold_ids, &device, &fps]).map_err(pg)?;
         let (mut loaded, mut out) = (None, History::default());
@@ -92,20 +127,10 @@ pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) 
 
 impl HistoryStore for PgStore {
     fn history(&self, account_id: &str, query: &HistoryQuery) -> Result<History, StoreError> {
-        let (device, fps): (&str, Vec<&[u8]>) = match &query.fingerprints {
-            Some((d, f)) => (d.as_str(), f.iter().map(|f| &f[..]).collect()),
-            None => ("", Vec::new()),
-        };
+        let (device, fps) = named_fingerprints(query);
         self.with(|c| {
-            // One round trip for both tables.
-            let rows = c
-                .query(
-                    "SELECT hold_id, hold, owner, NULL::bytea, NULL::bigint FROM closed_holds WHERE account_id = $1 AND hold_id = ANY($2) \
-                     UNION ALL \
-                     SELECT NULL, NULL, NULL, fingerprint, seq FROM fingerprints WHERE account_id = $1 AND device_id = $3 AND fingerprint = ANY($4)",
-                    &[&account_id, &query.hold_ids, &device, &fps],
-                )
-                .map_err(pg)?;
+            // One round trip for both tables; one key probe per id.
+            let rows = c.query(BY_KEY, &[&account_id, &query.hold_ids, &device, &fps]).map_err(pg)?;
             let mut out = History::default();
             for r in rows {
                 if let Some(hold_id) = r.get::<_, Option<String>>(0) {
@@ -117,5 +142,34 @@ impl HistoryStore for PgStore {
             }
             Ok(out)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The load reads each named fingerprint and closed hold by its full key, planned on
+    /// new, empty tables (the statistics that made the planner read a device's whole
+    /// history instead) with the plan the store's connections use (generic): no scan of an
+    /// account's or device's rows to filter or hash them.
+    #[test]
+    fn the_load_probes_each_named_id_by_its_key() {
+        let Some(url) = super::super::test_database("load_plan") else { return };
+        drop(PgStore::open(&url, 1).expect("open and migrate"));
+        let mut c = super::super::connect(&url).expect("connect");
+        c.batch_execute(&format!("PREPARE load_for (text, text[], text, bytea[]) AS {LOAD_FOR}")).expect("prepare");
+        let plan: Vec<String> = c
+            .query("EXPLAIN EXECUTE load_for ('a', ARRAY['d:1', 'd:2'], 'd', ARRAY['\\x00'::bytea, '\\x01'::bytea])", &[])
+            .expect("explain")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let plan = plan.join("\n");
+        assert!(plan.contains("(account_id = $1) AND (device_id = $3) AND (fingerprint = "), "{plan}");
+        assert!(plan.contains("(account_id = $1) AND (hold_id = "), "{plan}");
+        for scan in ["Hash", "Filter: (fingerprint", "Filter: (hold_id", "Seq Scan on fingerprints", "Seq Scan on closed_holds"] {
+            assert!(!plan.contains(scan), "{scan}: {plan}");
+        }
     }
 }
