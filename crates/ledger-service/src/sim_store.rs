@@ -82,6 +82,7 @@ impl StoreLedger {
             let (loaded, read) = self.store.load_for(account_id, &query)?;
             let store = &self.store;
             let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
+            let mut rows = |q: &HistoryQuery| store.history(account_id, q);
             let mut out = engine::run(
                 self.signer.clone(),
                 &self.cfg,
@@ -94,6 +95,7 @@ impl StoreLedger {
                 self.retention,
                 bounds,
                 &mut lookup,
+                &mut rows,
                 read,
                 &mut |_: &str| {},
             )?;
