@@ -3,7 +3,7 @@
 
 The arrows (docs/ARCHITECTURE.md): base <- protocol <- core <- client <- wasm-client;
 protocol <- ledger-core <- wasm-ledger / server; token-estimate <- core; sim (tests and
-the simulator) may use every non-Wasm crate. Each crate may depend on exactly the
+the simulator) may use every non-Wasm crate; the ledger service's tests may use sim. Each crate may depend on exactly the
 workspace crates listed here (normal dependencies, and separately dev-dependencies); any
 other workspace dependency — an arrow running backwards or sideways — is an error.
 Reads `cargo metadata`, so it sees what cargo builds, not what a comment claims.
@@ -29,6 +29,8 @@ NORMAL = {
 DEV = {
     "credit-meter-ledger-core": {"credit-meter-core"},
     "credit-meter": {"credit-meter-ledger-core", "credit-meter-protocol"},
+    # Its tests run the simulator's world against the SQL store (src/sim_store.rs).
+    "credit-meter-ledger-service": {"credit-meter-sim"},
 }
 
 

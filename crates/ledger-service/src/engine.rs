@@ -12,7 +12,7 @@
 pub(crate) mod history;
 
 use crate::record;
-use crate::store::history::History;
+use crate::store::history::{History, HistoryQuery};
 use crate::store::{JournalEntry, StoredResult, Write};
 use credit_meter_base::json;
 use credit_meter_ledger_core::model::HoldStatus;
@@ -46,6 +46,9 @@ pub(crate) use credit_meter_protocol::error::LIMIT_REACHED;
 
 /// Reads the stored results of a device's seqs `from..=to` (see `Store::results`).
 pub(crate) type ResultLookup<'a> = dyn FnMut(&str, u64, u64) -> Result<Vec<(u64, String)>, String> + 'a;
+
+/// Reads the account's history rows a query names (see `HistoryStore::history`).
+pub(crate) type HistoryLookup<'a> = dyn FnMut(&HistoryQuery) -> Result<History, String> + 'a;
 
 /// What a request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,7 +92,9 @@ pub(crate) struct Outcome {
 /// Runs one request on the account `account_id` as loaded (`None`: it does not exist;
 /// only `createAccount` makes it). `rev` is the revision read; `lookup(device, from, to)`
 /// reads stored results; `read`: the history rows the request names
-/// ([`history::query`]), as read with the account. `retention`: results kept per device.
+/// ([`history::query`]), as read with the account; `rows` reads more of them (the closed
+/// holds of AI-proxy claims the request settles as abandoned). `retention`: results kept
+/// per device.
 /// `early` gets the response as soon as the ledger computed it, before the write is built
 /// (`Service::run_early`).
 #[allow(clippy::too_many_arguments)]
@@ -105,7 +110,8 @@ pub(crate) fn run(
     retention: u64,
     bounds: Bounds,
     lookup: &mut ResultLookup<'_>,
-    read: History,
+    rows: &mut HistoryLookup<'_>,
+    mut read: History,
     early: &mut dyn FnMut(&str),
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
@@ -114,6 +120,16 @@ pub(crate) fn run(
     };
     if let Some(rec) = rec.as_mut() {
         history::hydrate(rec, &read)?;
+        // Claims this request settles as abandoned (below, whatever the request) whose hold
+        // already closed — it expired — have their hold in the history tables, and the
+        // request does not name them: without it the settlement would not find the hold
+        // and charge the usage as a bare "proxy" debit, or (a hold in tokens) fail.
+        let hold_ids = history::abandoned_without_hold(rec, now, bounds.abandoned_claim_ms);
+        if !hold_ids.is_empty() {
+            let more = rows(&HistoryQuery { hold_ids, fingerprints: None })?;
+            history::hydrate(rec, &more)?;
+            read.closed_holds.extend(more.closed_holds);
+        }
     }
     let before_counts = rec.as_ref().map(|r| counts(r, now)).unwrap_or((0, 0, 0, 0));
     // The push's device as loaded: its cursor before the push, and its recent results.
@@ -121,7 +137,12 @@ pub(crate) fn run(
     if let (Some(rec), Some(req)) = (rec.as_mut(), push) {
         if let Some(device) = rec.devices.get_mut(&req.device_id) {
             before_seq = device.last_seq;
-            let lowest = req.mutations.iter().map(|m| m.seq()).min().unwrap_or(u64::MAX);
+            // A mutation sent again under a new seq (renumbered after a conflict: a restored
+            // or copied state) is answered with the result of the seq its fingerprint was
+            // first seen under, so that result goes back too, not only those of the push's
+            // own seqs.
+            let first_seen = read.fingerprints.iter().filter(|f| f.device_id == req.device_id).map(|f| f.seq).min();
+            let lowest = req.mutations.iter().map(|m| m.seq()).chain(first_seen).min().unwrap_or(u64::MAX);
             if lowest <= device.last_seq {
                 let kept_from = device.last_seq.saturating_sub(retention).saturating_add(1);
                 let rows = lookup(&req.device_id, lowest.max(kept_from), device.last_seq)?;

@@ -17,6 +17,8 @@ mod reply;
 mod routes;
 mod server;
 mod service;
+#[cfg(test)]
+mod sim_store;
 mod store;
 
 use auth::{AdminToken, Auth, DeviceKeys, KeySource};

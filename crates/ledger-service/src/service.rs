@@ -188,6 +188,7 @@ impl Service {
         let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
         let store = &self.store;
         let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
+        let mut rows = |q: &crate::store::history::HistoryQuery| store.history(account_id, q);
         let mut out = engine::run(
             signer,
             &self.cfg,
@@ -200,6 +201,7 @@ impl Service {
             self.retention,
             self.bounds,
             &mut lookup,
+            &mut rows,
             read,
             &mut |response: &str| {
                 if let Some(tx) = early.take() {

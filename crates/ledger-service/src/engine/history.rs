@@ -50,6 +50,19 @@ pub(crate) fn query(op: Op, body: &str, push: Option<&PushRequest>) -> HistoryQu
     q
 }
 
+/// The holds of the record's AI-proxy claims that a request at `now` settles as
+/// abandoned (unsettled `abandoned_ms` after they were made) and that are not in the
+/// record: closed, so in the history tables, and named by no request (see `engine::run`).
+pub(crate) fn abandoned_without_hold(rec: &AccountRecord, now: i64, abandoned_ms: i64) -> Vec<String> {
+    rec.proxied
+        .iter()
+        .filter(|(id, p)| {
+            p.settlement.is_none() && p.claimed_at.saturating_add(abandoned_ms) <= now && rec.account.state().hold(id).is_none()
+        })
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
 /// The member of a closed hold's stored JSON that holds the AI proxy's claim and
 /// settlement of it (absent for a hold the proxy never paid for).
 pub(crate) const PROXIED: &str = "proxied";

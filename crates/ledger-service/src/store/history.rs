@@ -79,6 +79,10 @@ pub(crate) struct History {
 pub(crate) trait HistoryStore {
     /// The rows of `account_id` that `query` names (those that exist).
     fn history(&self, account_id: &str, query: &HistoryQuery) -> Result<History, StoreError>;
+    /// The ids of every closed hold of `account_id`, sorted: tests read an account
+    /// whole (the simulator's invariants, `sim_store`); the service never does.
+    #[cfg(test)]
+    fn closed_hold_ids(&self, account_id: &str) -> Result<Vec<String>, StoreError>;
 }
 
 /// A fingerprint from its stored bytes (`None`: not 16 bytes).

@@ -143,6 +143,17 @@ impl HistoryStore for PgStore {
             Ok(out)
         })
     }
+
+    #[cfg(test)]
+    fn closed_hold_ids(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            let rows = c.query("SELECT hold_id FROM closed_holds WHERE account_id = $1", &[&account_id]).map_err(pg)?;
+            let mut ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+            // In byte order whatever the database's collation.
+            ids.sort();
+            Ok(ids)
+        })
+    }
 }
 
 #[cfg(test)]

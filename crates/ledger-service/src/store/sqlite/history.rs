@@ -44,6 +44,17 @@ impl HistoryStore for SqliteStore {
     fn history(&self, account_id: &str, query: &HistoryQuery) -> Result<History, StoreError> {
         self.with(|c| read(c, account_id, query))
     }
+
+    #[cfg(test)]
+    fn closed_hold_ids(&self, account_id: &str) -> Result<Vec<String>, StoreError> {
+        self.with(|c| {
+            let mut stmt = c.prepare_cached("SELECT hold_id FROM closed_holds WHERE account_id = ?1").map_err(sql)?;
+            let rows = stmt.query_map(params![account_id], |r| r.get::<_, String>(0)).map_err(sql)?;
+            let mut ids: Vec<String> = rows.collect::<Result<_, _>>().map_err(sql)?;
+            ids.sort();
+            Ok(ids)
+        })
+    }
 }
 
 /// The history rows of `account_id` that `query` names, on one connection.

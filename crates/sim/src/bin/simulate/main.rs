@@ -1,10 +1,5 @@
-//! A deterministic simulation of devices and browser tabs sharing accounts against the
-//! reference ledger, in the manner of TigerBeetle's VOPR: one seed drives the clock, the
-//! callbacks' outcomes, storage and scheduling; each seed turns off a random subset of
-//! faults and operations (swarm testing). After each run the faults stop, the queues
-//! drain, and the invariants are checked: nothing applied twice, no acknowledged commit
-//! lost, nothing overspent beyond the offline limits, every hold ended exactly once,
-//! every balance the fold of its entries, every client converged to the ledger.
+//! The deterministic fault simulator against the reference ledger (the world, the faults
+//! and the invariants are `credit_meter_sim::simulate`):
 //!
 //! ```text
 //! cargo run --release -p credit-meter-sim --bin simulate -- --seeds 200 --ops 1000
@@ -13,27 +8,9 @@
 //! SIM_TRACE=1 cargo run …   # trace reserves, commits, crashes, applied commits
 //! ```
 
-mod client;
-mod host;
-mod invariants;
-mod net;
-mod proxy;
-mod report;
-mod rng;
-mod storage;
-mod swarm;
-mod world;
-
-use report::{summary, Counts};
+use credit_meter_ledger_core::reference::RefLedger;
+use credit_meter_sim::simulate::{run_seed, summary, Counts, ProxyTally};
 use std::process::ExitCode;
-use std::sync::OnceLock;
-
-/// Whether `SIM_TRACE` is set: then reserves, commits, crashes and applied commits are
-/// traced to stderr (for replaying a failing seed).
-pub fn tracing() -> bool {
-    static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("SIM_TRACE").is_some())
-}
 
 struct Args {
     seeds: u64,
@@ -58,37 +35,17 @@ fn parse_args() -> Result<Args, String> {
     Ok(a)
 }
 
-/// What the AI proxy actor did over a run: holds claimed, settled, and client results
-/// that reported its settlement (`settledBy`), so that the summary shows it raced.
-#[derive(Debug, Default, Clone, Copy)]
-struct ProxyTally {
-    claimed: u64,
-    settled: u64,
-    told: u64,
-}
-
 /// Runs one seed; prints what broke and how to replay it.
 fn run(seed: u64, ops: u64) -> (u64, Counts, ProxyTally) {
-    let mut w = world::World::new(seed);
-    for _ in 0..ops {
-        w.step();
-    }
-    let settled = w.drain();
-    let mut why = Vec::new();
-    let counts = invariants::check(&w, settled, &mut why);
-    if !counts.is_clean() {
-        println!("seed {seed} FAILED: {}", summary(1, w.ops, &counts));
-        for line in why.iter().take(20) {
+    let r = run_seed(seed, ops, RefLedger::new);
+    if !r.counts.is_clean() {
+        println!("seed {seed} FAILED: {}", summary(1, r.ops, &r.counts));
+        for line in r.why.iter().take(20) {
             println!("  {line}");
         }
         println!("  reproduce: cargo run --release -p credit-meter-sim --bin simulate -- --seed {seed} --ops {ops}");
     }
-    let tally = ProxyTally {
-        claimed: w.proxy.claimed.len() as u64,
-        settled: w.proxy.settled.len() as u64,
-        told: w.net.proxied.values().map(|v| v.len() as u64).sum(),
-    };
-    (w.ops, counts, tally)
+    (r.ops, r.counts, r.proxy)
 }
 
 fn main() -> ExitCode {
@@ -110,9 +67,7 @@ fn main() -> ExitCode {
         let (n, c, p) = run(seed, args.ops);
         ops += n;
         total.add(c);
-        proxy.claimed += p.claimed;
-        proxy.settled += p.settled;
-        proxy.told += p.told;
+        proxy.add(p);
     }
     println!("AI proxy: {} holds claimed, {} settled, {} client results with its settlement", proxy.claimed, proxy.settled, proxy.told);
     println!("{}", summary(seeds.len() as u64, ops, &total));

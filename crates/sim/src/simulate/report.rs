@@ -2,7 +2,7 @@
 
 /// Broken invariants, counted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Counts {
+pub struct Counts {
     /// Commits applied twice, or charged more than committed.
     pub double_charges: u64,
     /// Acknowledged commits not charged (or charged less).
@@ -17,7 +17,7 @@ pub(crate) struct Counts {
 
 impl Counts {
     /// Adds another run's counts.
-    pub(crate) fn add(&mut self, o: Counts) {
+    pub fn add(&mut self, o: Counts) {
         self.double_charges += o.double_charges;
         self.lost += o.lost;
         self.overspent += o.overspent;
@@ -26,13 +26,13 @@ impl Counts {
     }
 
     /// Whether nothing broke.
-    pub(crate) fn is_clean(&self) -> bool {
+    pub fn is_clean(&self) -> bool {
         *self == Counts::default()
     }
 }
 
 /// The last line: `seeds=N ops=TOTAL double_charges=… lost=… overspent=… unresolved_holds=… diverged=…`.
-pub(crate) fn summary(seeds: u64, ops: u64, c: &Counts) -> String {
+pub fn summary(seeds: u64, ops: u64, c: &Counts) -> String {
     format!(
         "seeds={seeds} ops={ops} double_charges={} lost={} overspent={} unresolved_holds={} diverged={}",
         c.double_charges, c.lost, c.overspent, c.unresolved_holds, c.diverged

@@ -5,10 +5,10 @@
 //! [`driver::perform`], the mapping of host failures onto transport outcomes and
 //! [`driver::Completed::feed`] — instead of calling the machine's `*_done` methods itself.
 
+use crate::harness::block_on;
 use credit_meter_client::driver;
 use credit_meter_client::host::{Callback, Exchange, Host, HostError};
 use credit_meter_client::{Action, Machine};
-use credit_meter_sim::harness::block_on;
 use std::cell::RefCell;
 
 /// A host whose answers the world has already decided: `load` returns the stored value,

@@ -3,11 +3,11 @@
 //! driver's timeout, duplicated or replayed responses, requests delivered twice,
 //! partitions). It also logs what the ledger applied, as only the wire can see it.
 
-use crate::rng::Rng;
-use crate::storage::SaveFate;
-use crate::swarm::Faults;
+use crate::simulate::ledger::SimLedger;
+use crate::simulate::rng::Rng;
+use crate::simulate::storage::SaveFate;
+use crate::simulate::swarm::Faults;
 use credit_meter_client::{Action, Mutation, PushRequest, Response, ResultStatus};
-use credit_meter_ledger_core::reference::RefLedger;
 use credit_meter_protocol::money::Credits;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -128,7 +128,15 @@ impl Network {
     }
 
     /// Runs one action at true time `t`.
-    pub(crate) fn dispatch(&mut self, from: Sender<'_>, action: Action, ledger: &mut RefLedger, rng: &mut Rng, faults: &Faults, t: i64) {
+    pub(crate) fn dispatch(
+        &mut self,
+        from: Sender<'_>,
+        action: Action,
+        ledger: &mut dyn SimLedger,
+        rng: &mut Rng,
+        faults: &Faults,
+        t: i64,
+    ) {
         let due = t + rng.between(0, faults.latency_ms.max(1));
         let pending = |answer| Pending { device: from.device, incarnation: from.incarnation, answer };
         let (token, push, request) = match action {
@@ -175,13 +183,13 @@ impl Network {
         }
     }
 
-    fn deliver(&mut self, from: Sender<'_>, push: bool, request: &str, ledger: &mut RefLedger, t: i64) -> String {
+    fn deliver(&mut self, from: Sender<'_>, push: bool, request: &str, ledger: &mut dyn SimLedger, t: i64) -> String {
         let body = if push { ledger.handle_push(request, t) } else { ledger.handle_pull(request, t) };
-        if crate::tracing() {
+        if crate::simulate::tracing() {
             let short = |s: &str| s.chars().take(300).collect::<String>();
             eprintln!(
                 "t={} {} dev{} {} -> {}",
-                t - crate::world::T0,
+                t - crate::simulate::world::T0,
                 if push { "push" } else { "pull" },
                 from.device,
                 short(request),
@@ -232,7 +240,7 @@ impl Network {
                 overdraft: r.overdraft.unwrap_or(z),
                 unpaid: r.unpaid.unwrap_or(z),
             };
-            if crate::tracing() {
+            if crate::simulate::tracing() {
                 eprintln!("applied {hold_id}: {a:?}");
             }
             self.applied.entry((account.to_string(), hold_id.clone())).or_default().push(a);

@@ -1,17 +1,18 @@
-//! The world of one seed: the reference ledger, two accounts (one per preset policy),
+//! The world of one seed: the ledger, two accounts (one per preset policy),
 //! their devices and tabs, the network, and the true clock. `step` runs one operation
 //! and the faults due; `drain` turns faults off and runs until everything settles.
 
-use crate::client::{Acked, Device};
-use crate::net::{Answer, Network, Outcome, Sender};
-use crate::proxy::ProxyActor;
-use crate::rng::Rng;
-use crate::storage::SaveFate;
-use crate::swarm::{draw_mix, Faults, Op, OPS};
+use crate::simulate::client::{Acked, Device};
+use crate::simulate::ledger::SimLedger;
+use crate::simulate::net::{Answer, Network, Outcome, Sender};
+use crate::simulate::proxy::ProxyActor;
+use crate::simulate::rng::Rng;
+use crate::simulate::storage::SaveFate;
+use crate::simulate::swarm::{draw_mix, Faults, Op, OPS};
 use credit_meter_client::host::{Callback, HostError};
 use credit_meter_client::Action;
 use credit_meter_ledger_core::model::Policy;
-use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
+use credit_meter_ledger_core::reference::LedgerConfig;
 use credit_meter_protocol::money::Credits;
 use credit_meter_protocol::snapshot::{PublicKeys, SnapshotSigner};
 use rust_decimal::Decimal;
@@ -24,14 +25,14 @@ const DAY_MS: i64 = 86_400_000;
 const HOLD_TTL_MS: i64 = 10 * 60_000;
 
 /// Everything one seed runs.
-pub(crate) struct World {
+pub(crate) struct World<L> {
     /// The seed's generator.
     pub rng: Rng,
     /// The seed's faults (none while draining).
     pub faults: Faults,
     mix: Vec<u32>,
-    /// The reference ledger.
-    pub ledger: RefLedger,
+    /// The ledger.
+    pub ledger: L,
     keys: PublicKeys,
     /// Accounts with their policy name.
     pub accounts: Vec<(String, &'static str)>,
@@ -81,9 +82,9 @@ pub(crate) fn units_per_credit(unit: &str) -> u64 {
 /// The account overdraft limit of the worlds that run it tight (credits).
 pub(crate) const TIGHT_ACCOUNT_LIMIT: u64 = 30;
 
-impl World {
-    /// Builds the world for `seed`.
-    pub(crate) fn new(seed: u64) -> World {
+impl<L: SimLedger> World<L> {
+    /// Builds the world for `seed` on the ledger `make` builds from its signer and settings.
+    pub(crate) fn new(seed: u64, make: impl FnOnce(SnapshotSigner, LedgerConfig) -> L) -> World<L> {
         let mut rng = Rng::new(seed);
         let faults = Faults::draw(&mut rng);
         let mix = draw_mix(&mut rng);
@@ -101,7 +102,7 @@ impl World {
             account_overdraft_limit: Credits::from_u64(account_limit).unwrap_or(Credits::ZERO),
             ..LedgerConfig::default()
         };
-        let mut ledger = RefLedger::new(signer, cfg);
+        let mut ledger = make(signer, cfg);
         let accounts = vec![("tr".to_string(), "trueRecall"), ("al".to_string(), "assistLore")];
         let mut devices = Vec::new();
         for (account, policy) in &accounts {
@@ -180,8 +181,8 @@ impl World {
                 Answer::Request { token, push, outcome } => {
                     let answer = match outcome {
                         Outcome::Body(b) => Ok(b),
-                        Outcome::Failed => Err(crate::host::rejected(push)),
-                        Outcome::Timeout => Err(crate::host::timed_out(push, crate::net::HOST_TIMEOUT_MS)),
+                        Outcome::Failed => Err(crate::simulate::host::rejected(push)),
+                        Outcome::Timeout => Err(crate::simulate::host::timed_out(push, crate::simulate::net::HOST_TIMEOUT_MS)),
                     };
                     let action =
                         if push { Action::Push { token, request: String::new() } } else { Action::Pull { token, request: String::new() } };
@@ -191,7 +192,7 @@ impl World {
             let is_save = matches!(action, Action::Save { .. });
             match self.devices[d].machine().filter(|_| current) {
                 Some(m) => {
-                    crate::host::complete(m, action, &crate::host::DecidedHost::answering(answer, now), now);
+                    crate::simulate::host::complete(m, action, &crate::simulate::host::DecidedHost::answering(answer, now), now);
                 }
                 // An answer for an owner that is gone: a save still landed above.
                 None if is_save => {}
@@ -216,7 +217,7 @@ impl World {
 
     /// A device crashes: every tab dies; a save in flight lands or is lost.
     fn crash(&mut self, d: usize) {
-        if crate::tracing() {
+        if crate::simulate::tracing() {
             eprintln!("t={} crash {}", self.t - T0, self.devices[d].id);
         }
         for p in self.net.take_device(d) {
@@ -297,7 +298,7 @@ impl World {
         }
         let i = self.rng.below(dev.storage.backups().len() as u64) as usize;
         let old = dev.storage.backups()[i].clone();
-        if crate::tracing() {
+        if crate::simulate::tracing() {
             eprintln!("t={} restore {} backup {i}", self.t - T0, dev.id);
         }
         dev.storage.restore(old);
@@ -311,12 +312,12 @@ impl World {
             return;
         }
         let src = &self.devices[d];
-        let mut copy = crate::client::Device::new(&src.account, &src.id);
+        let mut copy = crate::simulate::client::Device::new(&src.account, &src.id);
         copy.storage = src.storage.clone();
         copy.copy_of = Some(src.copy_of.unwrap_or(d));
         copy.offline = self.rng.chance(0.5);
         copy.clock_offset = src.clock_offset;
-        if crate::tracing() {
+        if crate::simulate::tracing() {
             eprintln!("t={} clone {} offline {}", self.t - T0, src.id, copy.offline);
         }
         self.devices.push(copy);
@@ -359,7 +360,7 @@ impl World {
                     None => amount,
                 };
                 let r = o.reserve(amount, unit, now, self.t + HOLD_TTL_MS);
-                if crate::tracing() {
+                if crate::simulate::tracing() {
                     let f = o.machine.figures(now);
                     eprintln!(
                         "t={} reserve {} {} -> {:?} room {} exposure {} limit {:?} seq {} fresh {:?} outbox {}",
@@ -406,7 +407,7 @@ impl World {
                     None => actual.round_dp(3),
                 };
                 let actual = Credits::new(actual).unwrap_or(Credits::ZERO);
-                if crate::tracing() {
+                if crate::simulate::tracing() {
                     let h = &o.ready()[i];
                     let mh = o.machine.hold(&h.id);
                     eprintln!(

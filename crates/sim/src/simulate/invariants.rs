@@ -1,8 +1,9 @@
 //! The checks after a drained run, from the ledger's state (entries, holds, devices)
 //! and from what the users were told (acknowledged commits).
 
-use crate::report::Counts;
-use crate::world::World;
+use crate::simulate::ledger::{AccountView, SimLedger};
+use crate::simulate::report::Counts;
+use crate::simulate::world::World;
 use credit_meter_ledger_core::model::{replay, EntryKind, HoldStatus, Purpose};
 use credit_meter_ledger_core::reference::proxy::ProxyUsage;
 use credit_meter_protocol::money::Credits;
@@ -13,7 +14,7 @@ fn add(a: Credits, b: Credits) -> Credits {
 }
 
 /// Counts every invariant broken in a drained world; `why` gets a line per failure.
-pub(crate) fn check(w: &World, settled: bool, why: &mut Vec<String>) -> Counts {
+pub(crate) fn check<L: SimLedger>(w: &World<L>, settled: bool, why: &mut Vec<String>) -> Counts {
     let mut n = Counts::default();
     if !settled {
         n.diverged += 1;
@@ -21,15 +22,16 @@ pub(crate) fn check(w: &World, settled: bool, why: &mut Vec<String>) -> Counts {
     }
     commits(w, &mut n, why);
     proxied(w, &mut n, why);
-    for (account, _) in &w.accounts {
-        ledger_account(w, account, &mut n, why);
+    let views: BTreeMap<&str, AccountView> = w.accounts.iter().filter_map(|(a, _)| Some((a.as_str(), w.ledger.account(a)?))).collect();
+    for (account, rec) in &views {
+        ledger_account(w, account, rec, &mut n, why);
     }
-    clients(w, &mut n, why);
+    clients(w, &views, &mut n, why);
     n
 }
 
 /// Each commit applied at most once, each acknowledged one applied with its amount.
-fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
+fn commits<L: SimLedger>(w: &World<L>, n: &mut Counts, why: &mut Vec<String>) {
     for ((account, hold), list) in &w.net.applied {
         if list.len() > 1 {
             n.double_charges += 1;
@@ -42,7 +44,7 @@ fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
                 // what the allowance covered costs nothing more.
                 let units = a.amount.value().trunc().try_into().unwrap_or(u64::MAX);
                 let most = credit_meter_protocol::unit_rate::credits_for_units(
-                    rust_decimal::Decimal::from(crate::world::units_per_credit(unit)),
+                    rust_decimal::Decimal::from(crate::simulate::world::units_per_credit(unit)),
                     units,
                     Credits::parse("0.001").unwrap_or(Credits::ZERO),
                 )
@@ -90,7 +92,7 @@ fn commits(w: &World, n: &mut Counts, why: &mut Vec<String>) {
 
 /// Each claimed hold settled exactly once with the usage it was settled with; every
 /// answer the same settlement; the clients told the settlement's amounts.
-fn proxied(w: &World, n: &mut Counts, why: &mut Vec<String>) {
+fn proxied<L: SimLedger>(w: &World<L>, n: &mut Counts, why: &mut Vec<String>) {
     for e in &w.proxy.errors {
         n.diverged += 1;
         why.push(e.clone());
@@ -140,7 +142,7 @@ fn proxied(w: &World, n: &mut Counts, why: &mut Vec<String>) {
 }
 
 /// The settlements of one account: charged, overdraft, unpaid.
-fn settlements(w: &World, account: &str) -> (Credits, Credits, Credits) {
+fn settlements<L: SimLedger>(w: &World<L>, account: &str) -> (Credits, Credits, Credits) {
     let mut out = (Credits::ZERO, Credits::ZERO, Credits::ZERO);
     for ((acc, _), answers) in &w.proxy.settled {
         if acc == account {
@@ -154,10 +156,9 @@ fn settlements(w: &World, account: &str) -> (Credits, Credits, Credits) {
 
 /// The account's entries fold to its state, its charges match the applied commits, every
 /// hold ended once, no device beyond its offline limit.
-fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String>) {
-    let Some(rec) = w.ledger.account(account) else { return };
-    match replay(rec.account.policy(), rec.account.entries()) {
-        Ok(s) if &s == rec.account.state() => {}
+fn ledger_account<L: SimLedger>(w: &World<L>, account: &str, rec: &AccountView, n: &mut Counts, why: &mut Vec<String>) {
+    match replay(&rec.policy, &rec.entries) {
+        Ok(s) if s == rec.state => {}
         other => {
             n.diverged += 1;
             why.push(format!("{account}: the entries do not fold to the state ({:?})", other.err()));
@@ -165,7 +166,7 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
     }
     let mut debits = Credits::ZERO;
     let mut closings: BTreeMap<&str, u32> = BTreeMap::new();
-    for e in rec.account.entries() {
+    for e in &rec.entries {
         match &e.kind {
             EntryKind::Debit { amount, purpose, hold_id, .. } => {
                 if let Some(h) = hold_id {
@@ -184,10 +185,10 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
     }
     // Less the conversions the world made at the start (not a commit's).
     if account == "al" {
-        let setup = Credits::from_u64(2 * crate::world::SETUP_CONVERTED).unwrap_or(Credits::ZERO);
+        let setup = Credits::from_u64(2 * crate::simulate::world::SETUP_CONVERTED).unwrap_or(Credits::ZERO);
         debits = debits.saturating_sub(setup);
     }
-    for h in &rec.account.state().holds {
+    for h in &rec.state.holds {
         let closed = closings.get(h.id.as_str()).copied().unwrap_or(0);
         if h.status == HoldStatus::Open || closed != 1 {
             n.unresolved_holds += 1;
@@ -224,8 +225,8 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
         let copies = w.devices.iter().filter(|d| d.account == account && &d.id == id).count();
         let restored = w.devices.iter().any(|d| d.account == account && &d.id == id && d.restored);
         // In a world whose account bound is tight, honest usage past it is unpaid too.
-        let tight =
-            w.ledger.config().account_overdraft_limit <= Credits::from_u64(crate::world::TIGHT_ACCOUNT_LIMIT).unwrap_or(Credits::ZERO);
+        let tight = w.ledger.config().account_overdraft_limit
+            <= Credits::from_u64(crate::simulate::world::TIGHT_ACCOUNT_LIMIT).unwrap_or(Credits::ZERO);
         let unpaid_allowed = copies > 1 || restored || tight;
         // Beyond the limit only by what the ledger itself had reserved (expired holds).
         if (!unpaid_allowed && !dev.unpaid_total.is_zero()) || dev.own_overdraft() > limit {
@@ -238,10 +239,15 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
             ));
             for ((_, hold), list) in w.net.applied.iter().filter(|((acc, _), _)| acc == account) {
                 for a in list.iter().filter(|a| &a.device == id && !a.unpaid.is_zero()) {
-                    let h = rec.account.state().hold(hold);
+                    let h = rec.state.hold(hold);
                     why.push(format!(
                         "    {hold}: {a:?} ledger hold {:?}",
-                        h.map(|h| (h.status, h.amount.to_plain_string(), h.created_at - crate::world::T0, h.expires_at - crate::world::T0))
+                        h.map(|h| (
+                            h.status,
+                            h.amount.to_plain_string(),
+                            h.created_at - crate::simulate::world::T0,
+                            h.expires_at - crate::simulate::world::T0
+                        ))
                     ));
                 }
             }
@@ -260,9 +266,9 @@ fn ledger_account(w: &World, account: &str, n: &mut Counts, why: &mut Vec<String
 }
 
 /// Every device holds the ledger's latest snapshot with nothing left to send.
-fn clients(w: &World, n: &mut Counts, why: &mut Vec<String>) {
+fn clients<L: SimLedger>(w: &World<L>, views: &BTreeMap<&str, AccountView>, n: &mut Counts, why: &mut Vec<String>) {
     for dev in &w.devices {
-        let Some(rec) = w.ledger.account(&dev.account) else { continue };
+        let Some(rec) = views.get(dev.account.as_str()) else { continue };
         let ledger_dev = rec.devices.get(&dev.id);
         let ok = dev.owner.as_ref().is_some_and(|o| {
             let m = &o.machine;
@@ -270,8 +276,8 @@ fn clients(w: &World, n: &mut Counts, why: &mut Vec<String>) {
             m.is_idle()
                 && st.payload().is_some_and(|p| {
                     p.seq == rec.version
-                        && p.balance == rec.account.state().balance()
-                        && p.held == rec.account.state().held()
+                        && p.balance == rec.state.balance()
+                        && p.held == rec.state.held()
                         && Some(p.last_mutation_seq) == ledger_dev.map(|d| d.last_seq)
                 })
         });
@@ -284,7 +290,7 @@ fn clients(w: &World, n: &mut Counts, why: &mut Vec<String>) {
                 p.as_ref().map(|p| p.seq),
                 rec.version,
                 p.as_ref().map(|p| p.balance.to_plain_string()),
-                rec.account.state().balance().to_plain_string(),
+                rec.state.balance().to_plain_string(),
                 dev.owner.as_ref().map(|o| o.machine.state().outbox.len()),
             ));
         }

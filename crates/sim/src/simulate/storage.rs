@@ -2,8 +2,8 @@
 //! save. A save either lands whole or not at all (the host contract: `save` replaces the
 //! stored value atomically); faults decide whether it lands and what the host reports.
 
-use crate::rng::Rng;
-use crate::swarm::Faults;
+use crate::simulate::rng::Rng;
+use crate::simulate::swarm::Faults;
 
 /// What became of one save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

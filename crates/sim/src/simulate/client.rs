@@ -5,7 +5,7 @@
 //! client's [`Settlements`] (which event answers which operation, a refused reservation
 //! ended by [`meter::refused_reserve`]).
 
-use crate::storage::Storage;
+use crate::simulate::storage::Storage;
 use credit_meter_client::meter;
 use credit_meter_client::settle::{Confirm, Settle, Settlements};
 use credit_meter_client::{Action, Config, Event, Machine, ReserveRequest, SyncError};
@@ -120,7 +120,7 @@ impl Device {
         cfg.entropy = entropy;
         let mut machine = Machine::new(cfg, keys.clone());
         let now = self.now(t);
-        let stored = crate::host::load(&crate::host::DecidedHost::loading(self.storage.load(), now));
+        let stored = crate::simulate::host::load(&crate::simulate::host::DecidedHost::loading(self.storage.load(), now));
         machine.open(stored.as_deref(), now);
         self.owner =
             Some(Owner { machine, incarnation: self.incarnations, ready: Vec::new(), waiting: Settlements::default(), in_flight: 0 });

@@ -1,7 +1,7 @@
 //! Per-seed fault rates and operation mix (swarm testing): each seed turns off a random
 //! subset of faults and operations, and draws the rates of the rest from their ranges.
 
-use crate::rng::Rng;
+use crate::simulate::rng::Rng;
 
 /// How often each fault strikes, per callback or per step.
 #[derive(Debug, Clone, Default)]

@@ -8,16 +8,16 @@
 //! [`ABANDONED_MS`] old (PROTOCOL §6.7), which counts as that hold's one settlement. It
 //! has its own generator so that its choices do not shift the rest of the seed's.
 
-use crate::rng::Rng;
+use crate::simulate::ledger::SimLedger;
+use crate::simulate::rng::Rng;
 use credit_meter_ledger_core::reference::proxy::{ProxyUsage, Settlement};
-use credit_meter_ledger_core::reference::RefLedger;
 use credit_meter_protocol::money::Credits;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// How old an unsettled claim is when the ledger settles it as abandoned: twice the
 /// longest call below.
-const ABANDONED_MS: i64 = 240_000;
+pub const ABANDONED_MS: i64 = 240_000;
 
 /// A call in flight.
 #[derive(Debug, Clone)]
@@ -64,17 +64,16 @@ impl ProxyActor {
 
     /// Claims a random open hold of one of `accounts` at `t` (or tries a closed one: the
     /// ledger must refuse it) and starts its call.
-    pub(crate) fn start(&mut self, ledger: &mut RefLedger, accounts: &[(String, &'static str)], t: i64) {
+    pub(crate) fn start(&mut self, ledger: &mut dyn SimLedger, accounts: &[(String, &'static str)], t: i64) {
         let (account, _) = &accounts[self.rng.below(accounts.len() as u64) as usize];
-        let Some(rec) = ledger.account(account) else { return };
-        let holds: Vec<(String, Credits)> = rec.account.state().holds.iter().map(|h| (h.id.clone(), h.amount)).collect();
+        let holds = ledger.holds(account);
         if holds.is_empty() {
             return;
         }
         let (hold, amount) = holds[self.rng.below(holds.len() as u64) as usize].clone();
-        let Ok(claim) = ledger.claim_hold(account, &hold, None, t) else { return };
-        if crate::tracing() {
-            eprintln!("t={} proxy claims {account}/{hold}", t - crate::world::T0);
+        let Ok(claim) = ledger.claim_hold(account, &hold, t) else { return };
+        if crate::simulate::tracing() {
+            eprintln!("t={} proxy claims {account}/{hold}", t - crate::simulate::world::T0);
         }
         self.claimed.insert((account.clone(), hold.clone()));
         if self.rng.chance(self.crash) {
@@ -95,7 +94,7 @@ impl ProxyActor {
 
     /// Settles the calls due by `t` (all of them when `all`), then lets the ledger settle
     /// the abandoned claims of `accounts` (the calls whose proxy died).
-    pub(crate) fn settle_due(&mut self, ledger: &mut RefLedger, accounts: &[(String, &'static str)], t: i64, all: bool) {
+    pub(crate) fn settle_due(&mut self, ledger: &mut dyn SimLedger, accounts: &[(String, &'static str)], t: i64, all: bool) {
         let (due, later): (Vec<Call>, Vec<Call>) = self.calls.drain(..).partition(|c| all || c.due <= t);
         self.calls = later;
         for c in due {
@@ -107,7 +106,7 @@ impl ProxyActor {
                         let a = Answered { usage: c.usage, settlement, first };
                         self.settled.entry((c.account.clone(), c.hold.clone())).or_default().push(a);
                     }
-                    Err(e) => self.errors.push(format!("{}/{}: settling a claimed hold failed: {e:?}", c.account, c.hold)),
+                    Err(e) => self.errors.push(format!("{}/{}: settling a claimed hold failed: {e}", c.account, c.hold)),
                 }
             }
         }
