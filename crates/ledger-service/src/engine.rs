@@ -13,7 +13,7 @@ pub(crate) mod history;
 
 use crate::record;
 use crate::store::history::{History, HistoryQuery};
-use crate::store::{JournalEntry, StoredResult, Write};
+use crate::store::{JournalEntry, Store, StoredResult, Write};
 use credit_meter_base::json;
 use credit_meter_ledger_core::model::HoldStatus;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
@@ -247,6 +247,32 @@ pub(crate) fn run(
         history: moved,
     };
     Ok(Outcome { response, write: Some(write), tally, notices })
+}
+
+/// Runs one request ([`run`]) on the account as `store` has it: loads the account with the
+/// history rows the request names, and lets the ledger read stored results and further
+/// history rows from the same store. The one path of every request, for the service and
+/// for the simulator's ledger on a store (`sim_store`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn run_on_store(
+    store: &dyn Store,
+    signer: SnapshotSigner,
+    cfg: &LedgerConfig,
+    op: Op,
+    account_id: &str,
+    body: &str,
+    push: Option<&PushRequest>,
+    now: i64,
+    retention: u64,
+    bounds: Bounds,
+    early: &mut dyn FnMut(&str),
+) -> Result<Outcome, String> {
+    let query = history::query(op, body, push);
+    let (loaded, read) = store.load_for(account_id, &query)?;
+    let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
+    let mut rows = |q: &HistoryQuery| store.history(account_id, q);
+    let loaded = loaded.as_ref().map(|l| (l.rev, l.record.as_str()));
+    run(signer, cfg, op, account_id, loaded, body, push, now, retention, bounds, &mut lookup, &mut rows, read, early)
 }
 
 /// (devices, open holds, live grants, refused reserves remembered) of an account at `now`.

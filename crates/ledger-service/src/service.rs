@@ -182,27 +182,19 @@ impl Service {
     fn attempt(&self, req: &mut Request, permit: OwnedSemaphorePermit) -> Result<Step, String> {
         let Request { op, account_id, body, push, side, early } = req;
         let (op, account_id, body, push) = (*op, account_id.as_str(), body.as_str(), push.as_ref());
-        let query = engine::history::query(op, body, push);
         let now = wall_clock_ms();
-        let (loaded, read) = self.store.load_for(account_id, &query)?;
         let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
-        let store = &self.store;
-        let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
-        let mut rows = |q: &crate::store::history::HistoryQuery| store.history(account_id, q);
-        let mut out = engine::run(
+        let mut out = engine::run_on_store(
+            &*self.store,
             signer,
             &self.cfg,
             op,
             account_id,
-            loaded.as_ref().map(|l| (l.rev, l.record.as_str())),
             body,
             push,
             now,
             self.retention,
             self.bounds,
-            &mut lookup,
-            &mut rows,
-            read,
             &mut |response: &str| {
                 if let Some(tx) = early.take() {
                     let _ = tx.send(response.to_string());

@@ -78,25 +78,17 @@ impl StoreLedger {
     ) -> Result<String, String> {
         let bounds = Bounds { abandoned_claim_ms: abandoned_ms, ..self.bounds };
         for _ in 0..MAX_ATTEMPTS {
-            let query = engine::history::query(op, body, push);
-            let (loaded, read) = self.store.load_for(account_id, &query)?;
-            let store = &self.store;
-            let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
-            let mut rows = |q: &HistoryQuery| store.history(account_id, q);
-            let mut out = engine::run(
+            let mut out = engine::run_on_store(
+                &*self.store,
                 self.signer.clone(),
                 &self.cfg,
                 op,
                 account_id,
-                loaded.as_ref().map(|l| (l.rev, l.record.as_str())),
                 body,
                 push,
                 now,
                 self.retention,
                 bounds,
-                &mut lookup,
-                &mut rows,
-                read,
                 &mut |_: &str| {},
             )?;
             let Some(mut w) = out.write.take() else { return Ok(out.response) };
