@@ -410,7 +410,7 @@ const signedTable = (title, acc2, gs) => {
 };
 acc += signedTable(`**Error on the language development sets** (held-out half of \`tests/data/langs\`: ${langNotes.length} synthetic markdown notes in ${langGroups.length} groups: UDHR and word-frequency text per language, code-heavy English, styled letters, emoji; mean / p90 of |error|, then the signed mean (+ over, − under))`, langAccuracy, langGroups);
 acc += signedTable(`**Error on the natural-prose set** (held-out manuals of \`tests/data/debdocs\`: ${natNotes.length} markdown notes in ${natGroups.length} languages cut from Debian's Administrator's Handbook, Developer's Reference, New Maintainers' Guide and History; the correction was fitted on other manuals of the set; same columns)`, natAccuracy, natGroups);
-acc += signedTable(`**Error on the independent set** (\`tests/data/indep\`: ${indepNotes.length} markdown notes in ${indepGroups.length} languages made of Django's message translations; never fitted to nor used to choose signals, so the honest out-of-sample figure; same columns)`, indepAccuracy, indepGroups);
+acc += signedTable(`**Error on the independent set** (\`tests/data/indep\`: ${indepNotes.length} markdown notes in ${indepGroups.length} languages made of Django's message translations; never fitted to nor used to choose signals, so the honest out-of-sample figure — except that it named the languages that got development notes on 2026-12-04, see the README; same columns)`, indepAccuracy, indepGroups);
 md += `\n\n${acc}`;
 md += `\n\n**Size and start**:\n\n| what | measured | bar |\n|---|---:|---|\n`;
 md += `| release .wasm raw | ${size.raw.toLocaleString("en")} B | |\n`;
