@@ -8,7 +8,7 @@ use super::twin::Twin;
 use super::StoreLedger;
 use crate::store::Store;
 use credit_meter_ledger_core::reference::RefLedger;
-use credit_meter_sim::simulate::{run_seed, summary, Counts, ProxyTally};
+use credit_meter_sim::simulate::{run_seed, summary, Totals};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -47,9 +47,7 @@ fn seeds(default_seeds: u64) -> (Vec<u64>, u64) {
 /// Runs `seeds` of `ops_per_seed` operations on the stores `open(seed)` makes; prints the
 /// simulator's summary lines and checks them.
 fn run_seeds(backend: &str, (seeds, ops_per_seed): (Vec<u64>, u64), open: &dyn Fn(u64) -> Arc<dyn Store>) {
-    let mut total = Counts::default();
-    let mut proxy = ProxyTally::default();
-    let (mut ops, mut applied) = (0, 0);
+    let mut total = Totals::default();
     let mut failures = Vec::new();
     for &seed in &seeds {
         let store = open(seed);
@@ -65,18 +63,12 @@ fn run_seeds(backend: &str, (seeds, ops_per_seed): (Vec<u64>, u64), open: &dyn F
         for d in diffs.borrow().iter().take(5) {
             failures.push(format!("seed {seed}: the store and the reference ledger answered differently: {d}"));
         }
-        ops += run.ops;
-        applied += run.applied;
-        total.add(run.counts);
-        proxy.add(run.proxy);
+        total.add(&run);
     }
-    let line = summary(seeds.len() as u64, ops, &total);
-    println!(
-        "{backend}: AI proxy: {} holds claimed, {} settled, {} client results with its settlement",
-        proxy.claimed, proxy.settled, proxy.told
-    );
+    let (line, applied, proxy) = (total.summary(), total.applied, total.proxy);
+    println!("{backend}: {}", total.proxy_line());
     println!("{backend}: {applied} commits applied; {line}");
-    assert!(total.is_clean() && failures.is_empty(), "{backend}: {line}\n{}", failures.join("\n"));
+    assert!(total.counts.is_clean() && failures.is_empty(), "{backend}: {line}\n{}", failures.join("\n"));
     assert!(applied > 0 && proxy.claimed > 0 && proxy.settled > 0, "{backend}: the seeds did no work: {applied} commits, {proxy:?}");
 }
 
@@ -104,21 +96,17 @@ fn the_seeds_that_found_differences_agree_on_sqlite() {
 
 #[test]
 fn the_simulator_holds_its_invariants_on_postgres() {
-    let Ok(url) = std::env::var("CREDIT_METER_TEST_POSTGRES_URL") else {
+    if std::env::var_os("CREDIT_METER_TEST_POSTGRES_URL").is_none() {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI is set but CREDIT_METER_TEST_POSTGRES_URL is not: start scripts/postgres.sh and export it"
         );
         eprintln!("CREDIT_METER_TEST_POSTGRES_URL is unset: PostgreSQL not tested here (CI sets it)");
         return;
-    };
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    }
     let open = |seed: u64| -> Arc<dyn Store> {
-        let db = format!("cm_sim_{}_{nanos}_{seed}", std::process::id());
-        let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
-        admin.batch_execute(&format!("CREATE DATABASE {db}")).expect("create the database");
-        let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-        Arc::new(crate::store::postgres::PgStore::open(&format!("{base}/{db}"), 2).expect("open PostgreSQL"))
+        let db = crate::store::postgres::test_database(&format!("sim_{seed}")).expect("the URL is set");
+        Arc::new(crate::store::postgres::PgStore::open(&db, 2).expect("open PostgreSQL"))
     };
     run_seeds("PostgreSQL", seeds(POSTGRES_SEEDS), &open);
 }

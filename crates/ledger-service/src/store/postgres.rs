@@ -113,7 +113,7 @@ fn connect(url: &str) -> Result<Client, StoreError> {
 
 /// A fresh database on `CREDIT_METER_TEST_POSTGRES_URL` (`None`: unset, not tested here).
 #[cfg(test)]
-fn test_database(name: &str) -> Option<String> {
+pub(crate) fn test_database(name: &str) -> Option<String> {
     let url = std::env::var("CREDIT_METER_TEST_POSTGRES_URL").ok()?;
     let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     let db = format!("cm_{name}_{}_{nanos}", std::process::id());

@@ -73,6 +73,43 @@ pub struct SeedRun {
     pub why: Vec<String>,
 }
 
+/// Several seeds' runs added up, and the two lines that report them.
+#[derive(Debug, Clone, Default)]
+pub struct Totals {
+    /// Seeds run.
+    pub seeds: u64,
+    /// Operations run.
+    pub ops: u64,
+    /// Invariants broken.
+    pub counts: Counts,
+    /// What the AI proxy did.
+    pub proxy: ProxyTally,
+    /// Commits the ledger applied.
+    pub applied: u64,
+}
+
+impl Totals {
+    /// Adds one seed's run.
+    pub fn add(&mut self, run: &SeedRun) {
+        self.seeds += 1;
+        self.ops += run.ops;
+        self.counts.add(run.counts);
+        self.proxy.add(run.proxy);
+        self.applied += run.applied;
+    }
+
+    /// `AI proxy: N holds claimed, M settled, K client results with its settlement`.
+    pub fn proxy_line(&self) -> String {
+        let p = self.proxy;
+        format!("AI proxy: {} holds claimed, {} settled, {} client results with its settlement", p.claimed, p.settled, p.told)
+    }
+
+    /// The summary line ([`summary`]).
+    pub fn summary(&self) -> String {
+        summary(self.seeds, self.ops, &self.counts)
+    }
+}
+
 /// Runs seed `seed` for `ops` operations against the ledger `make` builds from the
 /// seed's signer and settings, drains it and checks the invariants.
 pub fn run_seed<L: SimLedger>(seed: u64, ops: u64, make: impl FnOnce(SnapshotSigner, LedgerConfig) -> L) -> SeedRun {

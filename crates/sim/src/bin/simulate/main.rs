@@ -9,7 +9,7 @@
 //! ```
 
 use credit_meter_ledger_core::reference::RefLedger;
-use credit_meter_sim::simulate::{run_seed, summary, Counts, ProxyTally};
+use credit_meter_sim::simulate::{run_seed, summary, SeedRun, Totals};
 use std::process::ExitCode;
 
 struct Args {
@@ -36,7 +36,7 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// Runs one seed; prints what broke and how to replay it.
-fn run(seed: u64, ops: u64) -> (u64, Counts, ProxyTally) {
+fn run(seed: u64, ops: u64) -> SeedRun {
     let r = run_seed(seed, ops, RefLedger::new);
     if !r.counts.is_clean() {
         println!("seed {seed} FAILED: {}", summary(1, r.ops, &r.counts));
@@ -45,7 +45,7 @@ fn run(seed: u64, ops: u64) -> (u64, Counts, ProxyTally) {
         }
         println!("  reproduce: cargo run --release -p credit-meter-sim --bin simulate -- --seed {seed} --ops {ops}");
     }
-    (r.ops, r.counts, r.proxy)
+    r
 }
 
 fn main() -> ExitCode {
@@ -60,18 +60,13 @@ fn main() -> ExitCode {
         Some(s) => vec![s],
         None => (args.first..args.first + args.seeds).collect(),
     };
-    let mut total = Counts::default();
-    let mut ops = 0;
-    let mut proxy = ProxyTally::default();
+    let mut total = Totals::default();
     for &seed in &seeds {
-        let (n, c, p) = run(seed, args.ops);
-        ops += n;
-        total.add(c);
-        proxy.add(p);
+        total.add(&run(seed, args.ops));
     }
-    println!("AI proxy: {} holds claimed, {} settled, {} client results with its settlement", proxy.claimed, proxy.settled, proxy.told);
-    println!("{}", summary(seeds.len() as u64, ops, &total));
-    if total.is_clean() {
+    println!("{}", total.proxy_line());
+    println!("{}", total.summary());
+    if total.counts.is_clean() {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
