@@ -58,8 +58,12 @@ fn write(rec: &AccountRecord, live: bool) -> String {
             (id.clone(), Value::Object(fields))
         })
         .collect();
-    let kept: HashSet<&str> =
-        rec.account.state().holds.iter().filter(|h| crate::engine::history::stays_in_record(rec, h)).map(|h| h.id.as_str()).collect();
+    // Holds that stay in the record, and those that leave it for their history row.
+    let (mut kept, mut leaving) = (HashSet::new(), HashSet::new());
+    for h in &rec.account.state().holds {
+        let side = if crate::engine::history::stays_in_record(rec, h) { &mut kept } else { &mut leaving };
+        side.insert(h.id.as_str());
+    }
     let state = if live {
         let mut state = rec.account.state().clone();
         state.holds.retain(|h| kept.contains(h.id.as_str()));
@@ -79,10 +83,9 @@ fn write(rec: &AccountRecord, live: bool) -> String {
         ("devices".to_string(), Value::Object(devices)),
         ("holdOwner".to_string(), Value::Object(owners)),
     ];
-    // Holds the AI proxy claimed (absent in records written before the proxy); live, only
-    // those whose settlement is not in their closed hold's history row.
-    let proxied: BTreeMap<&String, &Proxied> =
-        rec.proxied.iter().filter(|(id, p)| !live || !crate::engine::history::proxied_moves_out(rec, id, p)).collect();
+    // Holds the AI proxy claimed (absent in records written before the proxy); live, not
+    // those that leave the record with their hold (`engine::history` stores them in its row).
+    let proxied: BTreeMap<&String, &Proxied> = rec.proxied.iter().filter(|(id, _)| !live || !leaving.contains(id.as_str())).collect();
     if !proxied.is_empty() {
         let members = proxied.into_iter().map(|(id, p)| (id.clone(), json::to_value(p))).collect();
         fields.push(("proxied".to_string(), Value::Object(members)));

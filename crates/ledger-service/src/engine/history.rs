@@ -132,21 +132,14 @@ pub(crate) fn stays_in_record(rec: &AccountRecord, h: &Hold) -> bool {
     h.is_open() || rec.proxied.get(&h.id).is_some_and(|p| p.settlement.is_none())
 }
 
-/// Whether the record's `proxied` entry of `hold_id` lives in the hold's history row
-/// rather than in the record: the proxy settled it and the hold is closed (and loaded, so
-/// [`extract`] writes its row). `record::to_json` leaves such entries out.
-pub(crate) fn proxied_moves_out(rec: &AccountRecord, hold_id: &str, p: &Proxied) -> bool {
-    p.settlement.is_some() && rec.account.state().hold(hold_id).is_some_and(|h| !h.is_open())
-}
-
-/// A closed hold's stored JSON: the hold, with the proxy's claim and settlement under
-/// [`PROXIED`] when they move out of the record with it ([`proxied_moves_out`]).
+/// A closed hold's stored JSON, for a hold that leaves the record (not
+/// [`stays_in_record`]): the hold, with the proxy's claim and settlement of it under
+/// [`PROXIED`] when the proxy paid for it (a claim still unsettled keeps its hold in the
+/// record, so any claim here is settled).
 fn closed_hold_json(rec: &AccountRecord, h: &Hold) -> String {
     let mut v = json::to_value(h);
     if let (Some(p), Value::Object(members)) = (rec.proxied.get(&h.id), &mut v) {
-        if proxied_moves_out(rec, &h.id, p) {
-            members.push((PROXIED.to_string(), json::to_value(p)));
-        }
+        members.push((PROXIED.to_string(), json::to_value(p)));
     }
     json::to_string(&v)
 }
