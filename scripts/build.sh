@@ -21,7 +21,17 @@ export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$ROOT/.tools/node_modules/.bin:$PAT
 # that section it would return results through multi-value instead of the stack, which
 # measured 953 B raw / 266 B gzip larger.
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
-cargo rustc --locked -p credit-meter --lib --release --target wasm32-unknown-unknown --crate-type cdylib >&2
+# Panic locations name the source files of dependencies by their path in cargo's registry
+# (`…/.cargo/registry/src/index.crates.io-<hash>/`); that prefix is left out of them, as
+# `crates/` is for the workspace (.cargo/config.toml). Passed with --config, which adds to
+# that file's rustflags instead of replacing them as RUSTFLAGS would (measured: 892 B raw,
+# 109 B gzip).
+cargo fetch --locked --target wasm32-unknown-unknown >&2 # the registry folders exist before the glob
+REMAP=()
+for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do REMAP+=("\"--remap-path-prefix=$dir=\""); done
+REMAP_FLAGS=$(IFS=,; echo "${REMAP[*]}")
+cargo rustc --locked -p credit-meter --lib --release --target wasm32-unknown-unknown --crate-type cdylib \
+  --config "target.wasm32-unknown-unknown.rustflags=[$REMAP_FLAGS]" >&2
 rm -rf "$ROOT/pkg"
 wasm-bindgen --target web --out-dir "$ROOT/pkg" "$TARGET_DIR/wasm32-unknown-unknown/release/credit_meter.wasm"
 # wasm-opt inlines a function with a single caller whatever its size by default; capping that
