@@ -1,4 +1,4 @@
-// Turns wasm-pack's `--target web` output (credit_meter.js, credit_meter.d.ts,
+// Turns wasm-bindgen's `--target web` output (credit_meter.js, credit_meter.d.ts,
 // credit_meter_bg.wasm) into the publishable npm package, in place:
 //
 //   .                      browser and bundlers: index.js (the .wasm loaded as an asset through
@@ -30,7 +30,7 @@ const repository = field("repository");
 
 // --- the web glue: the NOT_INITIALIZED guard -------------------------------------------
 if (read("credit_meter.d.ts").startsWith("export * from")) {
-  throw new Error(`${dir} is already finished: run wasm-pack first (scripts/build.sh)`);
+  throw new Error(`${dir} is already finished: run wasm-bindgen first (scripts/build.sh)`);
 }
 let glue = read("credit_meter.js");
 if (!glue.includes("CREDIT_METER_NOT_READY")) {
