@@ -34,12 +34,11 @@ use std::sync::{Mutex, PoisonError};
 const MAX_BATCH: usize = 64;
 
 /// Most requests running a load statement at once (on a pooled connection). One: the
-/// loads that arrive while it runs wait for it and go in the next statement together. At
-/// 64 devices on the project machine, three runs side by side with two leaders' worth of
-/// statements (`main` before this change, four at once at most: the CPU gate,
-/// `service::WORK_PER_CORE`), one leader made 4–14% more pushes/s with 13–15% less of the
-/// service's CPU and 9–17% less of PostgreSQL's per push; two leaders made 7% fewer
-/// pushes/s than main (smaller batches, and a thread hand-off for each).
+/// loads that arrive while it runs wait for it and go in the next statement together.
+/// Side by side with main at 64 devices (bench/ledger/RESULTS.md, five runs on a busy
+/// machine), PostgreSQL's CPU per push was 9–18% lower in every run and pushes/s −4% to
+/// +14%; at 8 devices, where batches are small, no gain. With two leaders the batches were
+/// smaller and pushes/s lower than main's (one run: −7%).
 const LEADERS: usize = 1;
 
 /// The statement: for each load `i` of the batch, its account's row, and one key probe per
