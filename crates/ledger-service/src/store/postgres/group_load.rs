@@ -35,9 +35,9 @@ const MAX_BATCH: usize = 64;
 
 /// Most requests running a load statement at once (on a pooled connection). One: the
 /// loads that arrive while it runs wait for it and go in the next statement together.
-/// Side by side with main at 64 devices (bench/ledger/RESULTS.md, five runs on a busy
-/// machine), PostgreSQL's CPU per push was 9–18% lower in every run and pushes/s −4% to
-/// +14%; at 8 devices, where batches are small, no gain. With two leaders the batches were
+/// Side by side with main at 64 devices (bench/ledger/RESULTS.md, seven runs on a busy
+/// machine), PostgreSQL's CPU per push was 4–18% lower in every run and pushes/s −4% to
+/// +14%; at 8 devices, where batches are small, no clear gain. With two leaders the batches were
 /// smaller and pushes/s lower than main's (one run: −7%).
 const LEADERS: usize = 1;
 
