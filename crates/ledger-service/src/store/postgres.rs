@@ -6,8 +6,7 @@
 //! migrate once. Connections come from a small pool of blocking clients; a broken one is
 //! replaced by a new one. The common save (an existing account, no payment or email rows)
 //! is committed in groups by [`WRITERS`] writer threads with connections of their own: one
-//! statement and one commit for all the saves waiting (`group_commit`). Likewise the loads
-//! of requests that load at the same time are read with one statement (`group_load`).
+//! statement and one commit for all the saves waiting (`group_commit`).
 
 use super::{Loaded, Saved, Store, StoreError, Totals, Write};
 use credit_meter_protocol::money::Credits;
@@ -16,7 +15,6 @@ use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, PoisonError};
 
 mod group_commit;
-mod group_load;
 mod history;
 mod one_statement;
 mod side;
@@ -72,8 +70,6 @@ pub(crate) struct PgStore {
     freed: Condvar,
     /// The common saves, committed in groups.
     batches: group_commit::GroupCommit,
-    /// The loads waiting to be read together.
-    loads: group_load::GroupLoad,
 }
 
 /// The pool's connections: those not in use, and how many are open in all.
@@ -152,14 +148,7 @@ impl PgStore {
             idle.push(Pooled { client: connect(url)?, prepared: HashMap::new() });
         }
         let batches = group_commit::GroupCommit::start(url, WRITERS)?;
-        Ok(PgStore {
-            url: url.to_string(),
-            size,
-            pool: Mutex::new(Pool { open: idle.len(), idle }),
-            freed: Condvar::new(),
-            batches,
-            loads: group_load::GroupLoad::default(),
-        })
+        Ok(PgStore { url: url.to_string(), size, pool: Mutex::new(Pool { open: idle.len(), idle }), freed: Condvar::new(), batches })
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -294,7 +283,7 @@ impl Store for PgStore {
         account_id: &str,
         query: &super::history::HistoryQuery,
     ) -> Result<(Option<Loaded>, super::history::History), StoreError> {
-        group_load::load_for(self, account_id, query)
+        history::load_for(self, account_id, query)
     }
 
     fn results(&self, account_id: &str, device_id: &str, from: u64, to: u64) -> Result<Vec<(u64, String)>, StoreError> {

@@ -85,7 +85,7 @@ LATERAL (SELECT fingerprint, seq FROM fingerprints WHERE account_id = $1 AND dev
 
 /// The device and the distinct fingerprints `query` names (a push may carry one mutation
 /// twice: each stored row is read once, as with `= ANY`).
-pub(super) fn named_fingerprints(query: &HistoryQuery) -> (&str, Vec<&[u8]>) {
+fn named_fingerprints(query: &HistoryQuery) -> (&str, Vec<&[u8]>) {
     match &query.fingerprints {
         Some((d, f)) => {
             let mut fps: Vec<&[u8]> = f.iter().map(|f| &f[..]).collect();
@@ -98,8 +98,7 @@ pub(super) fn named_fingerprints(query: &HistoryQuery) -> (&str, Vec<&[u8]>) {
 }
 
 /// An account's row and the history rows a query names, in one statement (one snapshot,
-/// one round trip): `Store::load_for` on PostgreSQL for a request that loads alone
-/// (`group_load` reads those of requests loading at the same time together).
+/// one round trip): `Store::load_for` on PostgreSQL.
 pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) -> Result<(Option<Loaded>, History), StoreError> {
     let (device, fps) = named_fingerprints(query);
     store.with_prepared(LOAD_FOR, |c, statement| {
