@@ -426,10 +426,10 @@ struct LetterRun {
 #[inline(always)]
 fn letter_run(x: u64, key: &mut u32, len: &mut usize, prev: &mut u8) -> LetterRun {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    let lower = x | 0x20 * ONES;
+    let lower = x | (0x20 * ONES);
     let letters = in_range(lower, b'a', b'z');
     // Flags (0x80) of the run's bytes: those before the first byte that is no letter.
-    let not_letter = !letters & 0x80 * ONES;
+    let not_letter = !letters & (0x80 * ONES);
     let n = (not_letter.trailing_zeros() / 8) as usize;
     let run = if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
     let letters = letters & run;
@@ -920,6 +920,140 @@ mod tests {
         let mut c = [0u64; FEATURES];
         count("Ці слова українські".as_bytes(), true, &mut c);
         assert!(needed(&c));
+    }
+
+    /// [`scan`] one byte (or one decoded character) at a time, with no table, bitmap or
+    /// eight-byte reading: the reference its faster paths must agree with.
+    fn scan_bytewise(text: &[u8], o200k: bool, words: bool) -> Signals {
+        let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
+        let mut s = [0u64; SIGNALS];
+        let (mut i, mut key, mut len, mut prev, mut tex) = (0, 0u32, 0usize, 0u8, false);
+        while let Some(&b) = text.get(i) {
+            if b < 0x80 {
+                if !words && text.get(i..i + 8).is_some_and(|w| w.is_ascii()) {
+                    i += 8;
+                    continue;
+                }
+                if b.is_ascii_alphabetic() {
+                    let l = b.to_ascii_lowercase();
+                    if len < 4 {
+                        key |= u32::from(l) << (8 * len);
+                    }
+                    len += 1;
+                    if prev == b'k' && !tex {
+                        s[S_BANTU] += u64::from(l == b'u');
+                    }
+                    if prev == b'q' && !tex {
+                        s[S_Q] += u64::from(l != b'u');
+                    }
+                    prev = l;
+                } else {
+                    if (1..=4).contains(&len) && !tex {
+                        if let Some(k) = word_signal(key) {
+                            s[k] += 1;
+                        }
+                    }
+                    (prev, key, len, tex) = (0, 0, 0, b == b'\\');
+                }
+                i += 1;
+                continue;
+            }
+            (len, prev, tex) = (5, 0, false);
+            let (ch, n) = decode(text, i);
+            i += n;
+            let u = ch as u32;
+            if (han_tokens::FIRST..han_tokens::END).contains(&u) {
+                let k = (u - han_tokens::FIRST) as usize;
+                let bit = |t: &[u8]| t[k >> 3] >> (k & 7) & 1 == 1;
+                s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
+                s[S_HAN_RARE] += u64::from(!bit(han_bits));
+            } else if let Some(k) = signal(u) {
+                s[k] += 1;
+            }
+        }
+        s
+    }
+
+    /// The scan's fast paths (two-byte table, block bitmap, eight letters at once, no
+    /// re-test before a non-ASCII byte) count exactly what one character at a time counts,
+    /// on pseudo-random mixtures of the cases they treat apart, and on arbitrary bytes.
+    #[test]
+    fn scan_matches_the_bytewise_reference() {
+        let parts = [
+            "a",
+            "k",
+            "q",
+            "u",
+            "K",
+            "Qu",
+            "U",
+            "e",
+            "\\",
+            " ",
+            ".",
+            "\n",
+            "1",
+            "yang",
+            "der",
+            "ku",
+            "qa",
+            "Kuku",
+            "abcdefghij",
+            "é",
+            "ß",
+            "ł",
+            "š",
+            "ã",
+            "õ",
+            "ñ",
+            "ж",
+            "ы",
+            "ў",
+            "ә",
+            "ա",
+            "ש",
+            "پ",
+            "ค",
+            "ह",
+            "ạ",
+            "ơ",
+            "中",
+            "語",
+            "這",
+            "ア",
+            "한",
+            "，",
+            "—",
+            "\u{200d}",
+            "\u{fe0f}",
+            "😀",
+            "𝗕",
+            "ℂ",
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..4000 {
+            let mut text = String::new();
+            for _ in 0..next(60) {
+                text.push_str(parts[next(parts.len())]);
+            }
+            let mut bytes = text.clone().into_bytes();
+            // Every fourth text also gets a few arbitrary bytes (invalid UTF-8).
+            if next(4) == 0 {
+                for _ in 0..1 + next(4) {
+                    let at = next(bytes.len() + 1);
+                    bytes.insert(at, 0x80 + next(0x80) as u8);
+                }
+            }
+            for (o200k, words) in [(true, true), (true, false), (false, true), (false, false)] {
+                assert_eq!(scan(&bytes, o200k, words), scan_bytewise(&bytes, o200k, words), "{bytes:?} words={words}");
+            }
+        }
     }
 
     /// Invalid UTF-8 and truncated characters are scanned without panicking.
