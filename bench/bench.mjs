@@ -13,7 +13,7 @@
 import { readFileSync, writeFileSync, existsSync, unlinkSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 import { join, dirname } from "node:path";
-import { tmpdir } from "node:os";
+import { tmpdir, loadavg, cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
 import { performance } from "node:perf_hooks";
@@ -101,6 +101,9 @@ const counters = {
 // hundreds of MB) has finished and does not share the two cores with the pass being timed;
 // every counter gets the same settle.
 const encodings = ["o200k_base", "cl100k_base"];
+// The machine's load (1-minute average) when the timing starts and when it ends: speed and
+// cold start are only comparable between runs at similar load.
+const loadAtStart = loadavg()[0];
 const gc = typeof globalThis.gc === "function" ? globalThis.gc : () => {};
 const settle = () => new Promise((done) => setTimeout(done, 100));
 function passMBps(fn, enc) {
@@ -371,7 +374,8 @@ const bars = {
   meanErr: 0.03, p90Err: 0.08, groupErr: 0.06, mbps: 100, ratio: 10, gzip: 160 * 1024, cold: 10,
 };
 const ok = (b) => (b ? "✅" : "❌ missed");
-let md = `Corpus: ${notes.length} notes, ${(totalBytes / 1e6).toFixed(2)} MB, ${groups.length} groups (error over notes with ≥ 20 exact tokens). Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.\n\n`;
+const loadAtEnd = loadavg()[0];
+let md = `Corpus: ${notes.length} notes, ${(totalBytes / 1e6).toFixed(2)} MB, ${groups.length} groups (error over notes with ≥ 20 exact tokens). Node ${process.version}, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC${accuracyOnly ? "" : `, load average ${loadAtStart.toFixed(2)} when the timing started and ${loadAtEnd.toFixed(2)} when it ended (${cpus().length} cores)`}.\n\n`;
 md += `**Speed** (MB/s of UTF-8 text; one call per note over the whole corpus; median of ${rounds} interleaved passes, slowest–fastest in brackets):\n\n| counter | o200k_base | cl100k_base |\n|---|---:|---:|\n`;
 const sp = (name, enc) => `${fmt(speed[name][enc])} (${fmt(spread[name][enc][0], 0)}–${fmt(spread[name][enc][1], 0)})`;
 for (const name of Object.keys(speed)) md += `| ${name} | ${sp(name, "o200k_base")} | ${sp(name, "cl100k_base")} |\n`;

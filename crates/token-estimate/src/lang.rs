@@ -23,6 +23,7 @@ use super::han_tokens;
 use super::han_traditional;
 use super::lang_weights;
 use super::pretokenize::decode;
+use super::swar::in_range;
 
 /// Signal counters: `S_*` index [`Signals`].
 pub(crate) const S_UK: usize = 0;
@@ -349,13 +350,14 @@ const fn signal(u: u32) -> Option<usize> {
     Some(s)
 }
 
-/// [`signal`] of U+0080..U+02FF (Latin-1 Supplement, Latin Extended-A and -B, IPA letters,
-/// spacing modifiers) as a table, `u8::MAX` for none: the non-ASCII letters of Latin-script
-/// text, most of those a scan meets, cost one load each instead of the match's comparisons.
-static LATIN: [u8; 0x280] = {
+/// [`signal`] of the two-byte characters U+0080..U+07FF (Latin-1 Supplement, Latin
+/// Extended-A and -B, IPA, Greek, Cyrillic, Armenian, Hebrew, Arabic) as a table, `u8::MAX`
+/// for none: the non-ASCII letters of Latin, Cyrillic and Arabic text, most of those a scan
+/// meets, cost one load each instead of a decode and the match's comparisons.
+static TWO_BYTE: [u8; 0x780] = {
     // Every signal fits a byte below the `u8::MAX` that marks none.
     const _: () = assert!(SIGNALS < u8::MAX as usize);
-    let mut t = [u8::MAX; 0x280];
+    let mut t = [u8::MAX; 0x780];
     let mut k = 0;
     while k < t.len() {
         if let Some(sig) = signal(k as u32 + 0x80) {
@@ -365,6 +367,89 @@ static LATIN: [u8; 0x280] = {
     }
     t
 };
+
+/// One bit per 64 code points of the Basic Multilingual Plane: set where some code point
+/// of the 64 has a [`signal`]. Three-byte characters of the others (kana, CJK and general
+/// punctuation, Hangul, fullwidth forms, …) are passed over with one load instead of the
+/// match's comparisons; derived from [`signal`], so a signal added there is never skipped.
+static BMP_SIGNALS: [u8; 128] = {
+    let mut t = [0u8; 128];
+    let mut u = 0u32;
+    while u < 0x10000 {
+        if signal(u).is_some() {
+            t[(u >> 9) as usize] |= 1 << ((u >> 6) & 7);
+        }
+        u += 1;
+    }
+    t
+};
+
+/// Counts one decoded non-ASCII character `u` into `s`: a Han ideograph by whether it is
+/// one token under the encoding (`han_bits`, [`han_tokens`]) and whether it is
+/// Traditional-only ([`han_traditional`]), any other by its [`signal`].
+#[inline(always)]
+fn count_char(u: u32, han_bits: &[u8], s: &mut Signals) {
+    if (han_tokens::FIRST..han_tokens::END).contains(&u) {
+        let k = (u - han_tokens::FIRST) as usize;
+        let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
+        s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
+        s[S_HAN_RARE] += u64::from(!bit(han_bits));
+        return;
+    }
+    let k = if u < 0x800 {
+        TWO_BYTE.get((u as usize).wrapping_sub(0x80)).map_or(usize::MAX, |&k| usize::from(k))
+    } else if u < 0x10000 && BMP_SIGNALS.get((u >> 9) as usize).is_some_and(|&b| b >> ((u >> 6) & 7) & 1 == 0) {
+        usize::MAX
+    } else {
+        signal(u).unwrap_or(usize::MAX)
+    };
+    if let Some(x) = s.get_mut(k) {
+        *x += 1;
+    }
+}
+
+/// What [`letter_run`] found in a run of ASCII letters.
+struct LetterRun {
+    /// Letters in the run (1 to 8).
+    letters: usize,
+    /// Letter pairs `ku` ending in the run ([`S_BANTU`]).
+    ku: u32,
+    /// Letter pairs `q` + a letter other than `u` ending in the run ([`S_Q`]).
+    q: u32,
+}
+
+/// Reads the run of ASCII letters that starts the eight bytes `x` (little-endian; its first
+/// byte is a letter) as [`scan`] reads them one at a time, eight at once: adds its first
+/// letters to the word's packed `key` (up to four in all) and its length to `len`, counts
+/// the letter pairs that end in it (the first with `prev`, the letter before the run) and
+/// leaves its last letter, lower-case, in `prev`.
+#[inline(always)]
+fn letter_run(x: u64, key: &mut u32, len: &mut usize, prev: &mut u8) -> LetterRun {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let lower = x | (0x20 * ONES);
+    let letters = in_range(lower, b'a', b'z');
+    // Flags (0x80) of the run's bytes: those before the first byte that is no letter.
+    let not_letter = !letters & (0x80 * ONES);
+    let n = (not_letter.trailing_zeros() / 8) as usize;
+    let run = if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
+    let letters = letters & run;
+    if *len < 4 {
+        let take = (4 - *len).min(n);
+        *key |= ((lower & ((1u64 << (8 * take)) - 1)) << (8 * *len)) as u32;
+    }
+    *len += n;
+    // `k` and `q` are rare letters: the pairs are counted only where one is.
+    let (k, q) = (in_range(lower, b'k', b'k') & letters, in_range(lower, b'q', b'q') & letters);
+    let (mut ku, mut qx) = (0, 0);
+    if (k | q) != 0 || *prev == b'k' || *prev == b'q' {
+        let u = in_range(lower, b'u', b'u');
+        let first_u = lower as u8 == b'u';
+        ku = ((k << 8) & u & letters).count_ones() + u32::from(*prev == b'k' && first_u);
+        qx = ((q << 8) & !u & letters).count_ones() + u32::from(*prev == b'q' && !first_u);
+    }
+    *prev = (lower >> (8 * n.saturating_sub(1))) as u8;
+    LetterRun { letters: n, ku, q: qx }
+}
 
 /// Counts the signals of `text` (UTF-8 bytes; invalid bytes decode as some character and
 /// never panic). Linear: each byte is looked at once or twice.
@@ -384,20 +469,38 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // The previous ASCII letter, lower-case (0 after anything else), and whether the word
     // being read follows a backslash.
     let (mut prev, mut tex) = (0u8, false);
-    while i < text.len() {
-        if !words {
-            if let Some(w) = text.get(i..i + 8) {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(w);
-                if u64::from_le_bytes(a) & 0x8080_8080_8080_8080 == 0 {
-                    i += 8;
+    // Without `words`, the bytes before this one are read one at a time: a non-ASCII byte
+    // lies at it, within eight bytes of them, so none of them starts a run of eight ASCII
+    // bytes to skip.
+    let mut near_other = 0;
+    while let Some(&b) = text.get(i) {
+        if b < 0x80 {
+            if !words && i >= near_other {
+                if let Some(w) = text.get(i..i + 8) {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(w);
+                    let high = u64::from_le_bytes(a) & 0x8080_8080_8080_8080;
+                    if high == 0 {
+                        i += 8;
+                        continue;
+                    }
+                    near_other = i + (high.trailing_zeros() / 8) as usize;
+                }
+            }
+            let l = LOWER.get(usize::from(b)).copied().unwrap_or(0);
+            if l != 0 && (words || i < near_other) {
+                if let Some(w) = text.get(i..i + 8) {
+                    let mut a = [0u8; 8];
+                    a.copy_from_slice(w);
+                    let run = letter_run(u64::from_le_bytes(a), &mut key, &mut len, &mut prev);
+                    if !tex {
+                        s[S_BANTU] += u64::from(run.ku);
+                        s[S_Q] += u64::from(run.q);
+                    }
+                    i += run.letters;
                     continue;
                 }
             }
-        }
-        let b = text.get(i).copied().unwrap_or(0);
-        if b < 0x80 {
-            let l = LOWER.get(usize::from(b)).copied().unwrap_or(0);
             if l != 0 {
                 if len < 4 {
                     key |= u32::from(l) << (8 * len);
@@ -429,50 +532,27 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
         len = 5;
         prev = 0;
         tex = false;
-        // Three-byte characters of the commonest blocks by their lead byte, without
-        // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
-        // hold no signal; U+4E00..U+9FFF are the ideographs.
-        if b == 0xe3 || (0xea..=0xed).contains(&b) {
-            i += 3;
-            continue;
-        }
-        if (0xe4..=0xe9).contains(&b) {
-            let cont = |k: usize| u32::from(text.get(i + k).copied().unwrap_or(0x80) & 0x3f);
-            let u = u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2);
-            i += 3;
-            if (han_tokens::FIRST..han_tokens::END).contains(&u) {
-                let k = (u - han_tokens::FIRST) as usize;
-                let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|x| x >> (k & 7) & 1 == 1);
-                s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
-                s[S_HAN_RARE] += u64::from(!bit(han_bits));
+        // Decoded as `decode` decodes (a stray continuation byte leads a two-byte
+        // character), without its checks: two- and three-byte characters by their own
+        // short paths, the rare four-byte ones by `decode`.
+        let cont = |k: usize| u32::from(text.get(i + k).copied().unwrap_or(0x80) & 0x3f);
+        if b < 0xe0 {
+            // Two bytes: no Han ideograph, one table load.
+            let u = u32::from(b & 0x1f) << 6 | cont(1);
+            i += 2;
+            if let Some(x) = TWO_BYTE.get((u as usize).wrapping_sub(0x80)).and_then(|&k| s.get_mut(usize::from(k))) {
+                *x += 1;
             }
             continue;
         }
-        let (ch, n) = decode(text, i);
-        let u = ch as u32;
-        i += n.max(1);
-        // The commonest letters that are no signal, without the full match: kana, Hangul,
-        // and basic Cyrillic but for `ъыэ`.
-        if matches!(u, 0x3040..=0x30ff | 0xac00..=0xd7a3)
-            || ((0x410..=0x44f).contains(&u) && !matches!(u, 0x42a | 0x42b | 0x42d | 0x44a | 0x44b | 0x44d))
-        {
-            continue;
-        }
-        if (han_tokens::FIRST..han_tokens::END).contains(&u) {
-            let k = (u - han_tokens::FIRST) as usize;
-            let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
-            s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
-            s[S_HAN_RARE] += u64::from(!bit(han_bits));
-            continue;
-        }
-        let k = if u < 0x300 {
-            LATIN.get((u as usize).wrapping_sub(0x80)).map_or(usize::MAX, |&k| usize::from(k))
+        let (u, n) = if b < 0xf0 {
+            (u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2), 3)
         } else {
-            signal(u).unwrap_or(usize::MAX)
+            let (ch, n) = decode(text, i);
+            (ch as u32, n.max(1))
         };
-        if let Some(x) = s.get_mut(k) {
-            *x += 1;
-        }
+        i += n;
+        count_char(u, han_bits, &mut s);
     }
     s
 }
@@ -840,6 +920,140 @@ mod tests {
         let mut c = [0u64; FEATURES];
         count("Ці слова українські".as_bytes(), true, &mut c);
         assert!(needed(&c));
+    }
+
+    /// [`scan`] one byte (or one decoded character) at a time, with no table, bitmap or
+    /// eight-byte reading: the reference its faster paths must agree with.
+    fn scan_bytewise(text: &[u8], o200k: bool, words: bool) -> Signals {
+        let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
+        let mut s = [0u64; SIGNALS];
+        let (mut i, mut key, mut len, mut prev, mut tex) = (0, 0u32, 0usize, 0u8, false);
+        while let Some(&b) = text.get(i) {
+            if b < 0x80 {
+                if !words && text.get(i..i + 8).is_some_and(|w| w.is_ascii()) {
+                    i += 8;
+                    continue;
+                }
+                if b.is_ascii_alphabetic() {
+                    let l = b.to_ascii_lowercase();
+                    if len < 4 {
+                        key |= u32::from(l) << (8 * len);
+                    }
+                    len += 1;
+                    if prev == b'k' && !tex {
+                        s[S_BANTU] += u64::from(l == b'u');
+                    }
+                    if prev == b'q' && !tex {
+                        s[S_Q] += u64::from(l != b'u');
+                    }
+                    prev = l;
+                } else {
+                    if (1..=4).contains(&len) && !tex {
+                        if let Some(k) = word_signal(key) {
+                            s[k] += 1;
+                        }
+                    }
+                    (prev, key, len, tex) = (0, 0, 0, b == b'\\');
+                }
+                i += 1;
+                continue;
+            }
+            (len, prev, tex) = (5, 0, false);
+            let (ch, n) = decode(text, i);
+            i += n;
+            let u = ch as u32;
+            if (han_tokens::FIRST..han_tokens::END).contains(&u) {
+                let k = (u - han_tokens::FIRST) as usize;
+                let bit = |t: &[u8]| t[k >> 3] >> (k & 7) & 1 == 1;
+                s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
+                s[S_HAN_RARE] += u64::from(!bit(han_bits));
+            } else if let Some(k) = signal(u) {
+                s[k] += 1;
+            }
+        }
+        s
+    }
+
+    /// The scan's fast paths (two-byte table, block bitmap, eight letters at once, no
+    /// re-test before a non-ASCII byte) count exactly what one character at a time counts,
+    /// on pseudo-random mixtures of the cases they treat apart, and on arbitrary bytes.
+    #[test]
+    fn scan_matches_the_bytewise_reference() {
+        let parts = [
+            "a",
+            "k",
+            "q",
+            "u",
+            "K",
+            "Qu",
+            "U",
+            "e",
+            "\\",
+            " ",
+            ".",
+            "\n",
+            "1",
+            "yang",
+            "der",
+            "ku",
+            "qa",
+            "Kuku",
+            "abcdefghij",
+            "é",
+            "ß",
+            "ł",
+            "š",
+            "ã",
+            "õ",
+            "ñ",
+            "ж",
+            "ы",
+            "ў",
+            "ә",
+            "ա",
+            "ש",
+            "پ",
+            "ค",
+            "ह",
+            "ạ",
+            "ơ",
+            "中",
+            "語",
+            "這",
+            "ア",
+            "한",
+            "，",
+            "—",
+            "\u{200d}",
+            "\u{fe0f}",
+            "😀",
+            "𝗕",
+            "ℂ",
+        ];
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = |n: usize| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % n as u64) as usize
+        };
+        for _ in 0..4000 {
+            let mut text = String::new();
+            for _ in 0..next(60) {
+                text.push_str(parts[next(parts.len())]);
+            }
+            let mut bytes = text.clone().into_bytes();
+            // Every fourth text also gets a few arbitrary bytes (invalid UTF-8).
+            if next(4) == 0 {
+                for _ in 0..1 + next(4) {
+                    let at = next(bytes.len() + 1);
+                    bytes.insert(at, 0x80 + next(0x80) as u8);
+                }
+            }
+            for (o200k, words) in [(true, true), (true, false), (false, true), (false, false)] {
+                assert_eq!(scan(&bytes, o200k, words), scan_bytewise(&bytes, o200k, words), "{bytes:?} words={words}");
+            }
+        }
     }
 
     /// Invalid UTF-8 and truncated characters are scanned without panicking.

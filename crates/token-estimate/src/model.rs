@@ -59,8 +59,14 @@ pub(crate) fn englishness(c: &Counts) -> f64 {
 /// rounded, at least 1 if anything was counted.
 pub(crate) fn combine_text(c: &Counts, text: &[u8], o200k: bool) -> u64 {
     let base = sum(c, o200k);
-    let (w, wf) = tokens_per_count(o200k);
-    let extra = super::lang::correction(text, c, o200k, &w, &wf, englishness(c));
+    // The weights in tokens are only converted for a text that needs the correction (most
+    // English notes do not): 120 conversions and divisions per call otherwise.
+    let extra = if super::lang::needed(c) {
+        let (w, wf) = tokens_per_count(o200k);
+        super::lang::correction(text, c, o200k, &w, &wf, englishness(c))
+    } else {
+        0.0
+    };
     round(c, base + extra)
 }
 
