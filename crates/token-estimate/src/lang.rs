@@ -21,6 +21,7 @@ use super::classify::Script;
 use super::features::{Counts, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_CHARS, SCRIPT_PIECES};
 use super::han_tokens;
 use super::han_traditional;
+use super::hangul;
 use super::lang_weights;
 use super::pretokenize::decode;
 
@@ -156,12 +157,17 @@ pub(crate) const S_SORB: usize = S_LSTROKE + 1;
 /// (its block's neighbour) but which both vocabularies split far more: Dhivehi costs about
 /// twice (`cl100k_base`) to four times (`o200k_base`) the tokens of Arabic per letter.
 pub(crate) const S_THAANA: usize = S_SORB + 1;
+/// Hangul tokens of `cl100k_base` matched in the text's Hangul runs ([`super::hangul`]);
+/// counted for `cl100k_base` only.
+pub(crate) const S_HANGUL_TOK: usize = S_THAANA + 1;
+/// Hangul syllables that no matched `cl100k_base` token covers (byte tokens).
+pub(crate) const S_HANGUL_REST: usize = S_HANGUL_TOK + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, the commonest short words
 /// of Kinyarwanda, Chichewa and Shona, then Irish and Scottish Gaelic, Gaelic alone,
 /// Welsh, Basque and Afrikaans).
-pub(crate) const S_WORDS: usize = S_THAANA + 1;
+pub(crate) const S_WORDS: usize = S_HANGUL_REST + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -389,6 +395,8 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // The previous ASCII letter, lower-case (0 after anything else), and whether the word
     // being read follows a backslash.
     let (mut prev, mut tex) = (0u8, false);
+    // The Hangul run being matched against `cl100k_base`'s Hangul tokens.
+    let mut run = hangul::Run::default();
     while i < text.len() {
         if !words {
             if let Some(w) = text.get(i..i + 8) {
@@ -438,6 +446,13 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
         // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
         // hold no signal; U+4E00..U+9FFF are the ideographs.
         if b == 0xe3 || (0xea..=0xed).contains(&b) {
+            if b != 0xe3 && !o200k {
+                let cont = |k: usize| u32::from(text.get(i + k).copied().unwrap_or(0x80) & 0x3f);
+                let u = u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2);
+                if (hangul::FIRST..hangul::END).contains(&u) {
+                    run.push(u - hangul::FIRST, i, text, &mut s);
+                }
+            }
             i += 3;
             continue;
         }
@@ -479,6 +494,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             *x += 1;
         }
     }
+    run.finish(&mut s);
     s
 }
 
@@ -581,7 +597,7 @@ pub(crate) const ARABIC_SHARES: [(usize, f64); 6] =
     [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03), (S_THAANA, 1.0)];
 
 /// Signals with a rate per occurrence.
-pub(crate) const RATES: [usize; 6] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER];
+pub(crate) const RATES: [usize; 8] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER, S_HANGUL_TOK, S_HANGUL_REST];
 
 /// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`], then
 /// the German capitalised-word term ([`CAPITALISED`]).
