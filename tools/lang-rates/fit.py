@@ -24,10 +24,16 @@ Rows of tests/data/tokens (split `real`: 16 hand-written real notes in 11 langua
 note by note by crates/core/tests/tokens_accuracy.rs) are real notes where the synthetic
 development sets may disagree with real writing (Turkish: UDHR and word-frequency notes
 say the Latin estimate is 16 % high, the real note that it is 8 % low). Their FNV-even
-half is fitted, as group `real_<lang>` weighing 2 (one mid-sized development group), the
-odd half held out: enough that no real note is left more than 10 % off for the sake of
+half is fitted, as group `real_<lang>` weighing REAL_WEIGHT (default 8; it was 2 until the
+interface set below was fitted, which at 2 left the hand-written Spanish note 12.5 % under),
+the odd half held out: enough that no real note is left more than 10 % off for the sake of
 synthetic text (the test's bar), small enough that one note does not pull its language
 (at 30 the held-out real notes and the independent set got worse).
+
+Rows of tests/data/uistr (software-interface prose from Wagtail's and Sphinx's message
+translations, made by gen_uistr.mjs) are split by note: `ui_fit` rows are fitted as groups
+`ui_<lang>`, each weighing UI_WEIGHT (default 1) times its language's development weight;
+`ui_held_out` rows are reported, never fitted.
 
 Usage: python3 fit.py terms.tsv ../../crates/token-estimate/src/lang_weights.rs
 """
