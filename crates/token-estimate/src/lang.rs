@@ -395,8 +395,6 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // The previous ASCII letter, lower-case (0 after anything else), and whether the word
     // being read follows a backslash.
     let (mut prev, mut tex) = (0u8, false);
-    // The Hangul run being matched against `cl100k_base`'s Hangul tokens.
-    let mut run = hangul::Run::default();
     while i < text.len() {
         if !words {
             if let Some(w) = text.get(i..i + 8) {
@@ -446,14 +444,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
         // decoding: U+3000..U+3FFF (kana, CJK punctuation) and U+A000..U+DFFF (Hangul, Yi)
         // hold no signal; U+4E00..U+9FFF are the ideographs.
         if b == 0xe3 || (0xea..=0xed).contains(&b) {
-            if b != 0xe3 && !o200k {
-                let cont = |k: usize| u32::from(text.get(i + k).copied().unwrap_or(0x80) & 0x3f);
-                let u = u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2);
-                if (hangul::FIRST..hangul::END).contains(&u) {
-                    run.push(u - hangul::FIRST, i, text, &mut s);
-                }
-            }
-            i += 3;
+            i = if b != 0xe3 && !o200k { hangul::run(text, i, &mut s) } else { i + 3 };
             continue;
         }
         if (0xe4..=0xe9).contains(&b) {
@@ -494,7 +485,6 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             *x += 1;
         }
     }
-    run.finish(&mut s);
     s
 }
 
