@@ -21,6 +21,7 @@ use super::classify::Script;
 use super::features::{Counts, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_CHARS, SCRIPT_PIECES};
 use super::han_tokens;
 use super::han_traditional;
+use super::hangul;
 use super::lang_weights;
 use super::pretokenize::decode;
 use super::swar::in_range;
@@ -153,12 +154,21 @@ pub(crate) const S_LSTROKE: usize = S_OS + 1;
 /// each write only one kind): the smaller of the two counts, set by [`derive`], never by
 /// [`scan`].
 pub(crate) const S_SORB: usize = S_LSTROKE + 1;
+/// Thaana letters (Dhivehi, U+0780..U+07BF), which the script classes count as Arabic
+/// (its block's neighbour) but which both vocabularies split far more: Dhivehi costs about
+/// twice (`cl100k_base`) to four times (`o200k_base`) the tokens of Arabic per letter.
+pub(crate) const S_THAANA: usize = S_SORB + 1;
+/// Hangul tokens of `cl100k_base` matched in the text's Hangul runs ([`super::hangul`]);
+/// counted for `cl100k_base` only.
+pub(crate) const S_HANGUL_TOK: usize = S_THAANA + 1;
+/// Hangul syllables that no matched `cl100k_base` token covers (byte tokens).
+pub(crate) const S_HANGUL_REST: usize = S_HANGUL_TOK + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, the commonest short words
 /// of Kinyarwanda, Chichewa and Shona, then Irish and Scottish Gaelic, Gaelic alone,
 /// Welsh, Basque and Afrikaans).
-pub(crate) const S_WORDS: usize = S_SORB + 1;
+pub(crate) const S_WORDS: usize = S_HANGUL_REST + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -341,6 +351,7 @@ const fn signal(u: u32) -> Option<usize> {
         0x67e | 0x686 | 0x698 | 0x6af | 0x6a9 | 0x6cc => S_FA,
         0x6d2 | 0x679 | 0x688 | 0x691 | 0x6ba | 0x6be | 0x6c3 => S_UR,
         0x671..=0x6ff | 0x750..=0x77f => S_AR_EXT,
+        0x780..=0x7bf => S_THAANA,
         0x5b0..=0x5c7 | 0x5f0..=0x5f2 => S_YI,
         0x1d400..=0x1d7ff => S_MATH,
         0x1f000..=0x1faff => S_EMOJI,
@@ -546,7 +557,13 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             continue;
         }
         let (u, n) = if b < 0xf0 {
-            (u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2), 3)
+            let u = u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2);
+            if !o200k && (hangul::FIRST..hangul::END).contains(&u) {
+                // A run of Hangul syllables, matched against cl100k_base's Hangul tokens.
+                i = hangul::run(text, i, &mut s);
+                continue;
+            }
+            (u, 3)
         } else {
             let (ch, n) = decode(text, i);
             (ch as u32, n.max(1))
@@ -652,10 +669,11 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 82] = [
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
 /// write it (signal, expected count per Arabic-script letter at which the share is 1).
-pub(crate) const ARABIC_SHARES: [(usize, f64); 5] = [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03)];
+pub(crate) const ARABIC_SHARES: [(usize, f64); 6] =
+    [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03), (S_THAANA, 1.0)];
 
 /// Signals with a rate per occurrence.
-pub(crate) const RATES: [usize; 6] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER];
+pub(crate) const RATES: [usize; 8] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER, S_HANGUL_TOK, S_HANGUL_REST];
 
 /// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`], then
 /// the German capitalised-word term ([`CAPITALISED`]).
@@ -813,6 +831,8 @@ mod tests {
         assert_eq!((s[S_LSTROKE], s[S_CS], s[S_PL], s[S_SORB]), (2, 2, 1, 0), "ł twice; š, č; ź (ó is none); Sorbian is derived");
         assert_eq!(signals("người Việt", true)[S_VI], 3, "ư, ờ, ệ");
         assert_eq!(signals("ภาษาไทย", true)[S_THAI], 7);
+        let s = signals("ދިވެހި ބަސް; العربية", true);
+        assert_eq!((s[S_THAANA], s[S_AR_EXT]), (10, 0), "Thaana letters and vowel signs, not Arabic's");
         assert_eq!(signals("తెలుగు", true)[S_INDIC + 6], 6);
         assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH_BOLD], 7);
         assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH], 3);
@@ -960,8 +980,14 @@ mod tests {
             }
             (len, prev, tex) = (5, 0, false);
             let (ch, n) = decode(text, i);
-            i += n;
             let u = ch as u32;
+            // cl100k_base matches a run of Hangul syllables against its Hangul tokens (a
+            // three-byte character: a longer one that decodes into the block is no syllable).
+            if !o200k && b < 0xf0 && (hangul::FIRST..hangul::END).contains(&u) {
+                i = hangul::run(text, i, &mut s);
+                continue;
+            }
+            i += n;
             if (han_tokens::FIRST..han_tokens::END).contains(&u) {
                 let k = (u - han_tokens::FIRST) as usize;
                 let bit = |t: &[u8]| t[k >> 3] >> (k & 7) & 1 == 1;

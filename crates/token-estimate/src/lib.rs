@@ -32,6 +32,8 @@ mod features;
 pub mod fitting;
 mod han_tokens;
 mod han_traditional;
+mod hangul;
+mod hangul_tokens;
 mod lang;
 mod lang_weights;
 mod mark_ranges;

@@ -1,0 +1,168 @@
+// Builds the token estimator's software-interface development set, tests/data/uistr:
+// markdown notes made of the message translations that Wagtail 6.3.1 and Sphinx 8.1.3 ship
+// (PyPI wheels, their `.po` files: about seventy languages together), with exact
+// o200k_base / cl100k_base counts from js-tiktoken.
+//
+// Why: the development sets' UDHR text is the one text every vocabulary has seen in every
+// language, so for languages with little web text (Armenian, Georgian, Marathi, Tajik, …)
+// it costs fewer tokens per character than anything else written in them; the set gives
+// those languages (and the others) a second, ordinary text to fit on. Half of each
+// language's notes are fitted (split `ui_fit`), half held out (`ui_held_out`), each note
+// shape in both halves. Django's catalogues (the independent set, gen_indep.mjs) are not
+// read: that set stays out of sample (same kind of text, other projects' words). No
+// Obsidian help translation or public vault is used.
+//
+// Usage: pip download --no-deps wagtail==6.3.1 sphinx==8.1.3 -d /tmp/pyw
+//        (cd /tmp/pyw && mkdir wt sp && (cd wt && unzip -q ../wagtail-*.whl) && (cd sp && unzip -q ../sphinx-*.whl))
+//        node gen_uistr.mjs ../../tests/data/uistr /tmp/pyw
+import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getEncoding } from "js-tiktoken";
+import { rng, pick, int } from "./random.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2] || join(here, "../../tests/data/uistr");
+const pyw = process.argv[3] || "/tmp/pyw";
+const ROOTS = [join(pyw, "wt/wagtail"), join(pyw, "sp/sphinx")];
+mkdirSync(out, { recursive: true });
+const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
+
+// Locale → group (the development sets' names). Both projects' catalogues of one language
+// are pooled; regional variants that repeat their base language and English are left out.
+const GROUP = {
+  pt_BR: "pt_br", pt: "pt_pt", pt_PT: "pt_pt", zh_Hans: "zh_hans", zh_CN: "zh_hans", zh: "zh_hans",
+  zh_Hant: "zh_hant", zh_TW: "zh_hant", zh_HK: "zh_hant", "sr@latin": "sr_latn", nb_NO: "nb",
+  az_AZ: "az", he_IL: "he", hr_HR: "hr", id_ID: "id", is_IS: "is", sk_SK: "sk", tr_TR: "tr",
+  uk_UA: "uk", sr_RS: "sr", hi_IN: "hi", de_DE: "de", fr_FR: "fr",
+};
+const SKIP = /^(en|es_|cak|zh_TW\.Big5)/;
+const NOTES_PER_LANG = 8;
+const MIN_BYTES = 3000; // languages with less translated long-message text are left out
+
+
+// ---------- the .po files ----------
+// Every msgstr of every catalogue of one language: HTML tags
+// dropped, placeholders (%(name)s, %s, %d, {name}) made numbers, as a filled-in message reads.
+function unquote(block) {
+  return [...block.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]).join("")
+    .replace(/\\n/g, " ").replace(/\\t/g, " ").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
+}
+function clean(s) {
+  return s
+    .replace(/<[^>]+>/g, "")
+    .replace(/%\([a-z_]+\)[sdr]|%[sdr]|\{[a-z_0-9]*\}/gi, () => "3")
+    .replace(/&nbsp;/g, " ").replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim()
+    .normalize("NFC");
+}
+function poFiles(dir, locale) {
+  const files = [];
+  const walk = (d) => {
+    if (!existsSync(d)) return;
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (f.name.endsWith(".po") && p.includes(`/locale/${locale}/LC_MESSAGES/`)) files.push(p);
+    }
+  };
+  walk(dir);
+  return files.sort();
+}
+function messages(locales, field) {
+  const seen = new Set();
+  const list = [];
+  for (const f of locales.flatMap((l) => ROOTS.flatMap((root) => poFiles(root, l)))) {
+    const po = readFileSync(f, "utf8");
+    const re = field === "msgid" ? /\nmsgid ((?:"(?:[^"\\]|\\.)*"\s*)+)/g : /\nmsgstr(?:\[\d\])? ((?:"(?:[^"\\]|\\.)*"\s*)+)/g;
+    for (const m of po.matchAll(re)) {
+      const t = clean(unquote(m[1]));
+      if (t.length >= 8 && !t.includes("Content-Type:") && !seen.has(t)) {
+        seen.add(t);
+        list.push(t);
+      }
+    }
+  }
+  const long = (t) => Buffer.byteLength(t) >= 60; // a long message in any script (CJK is 3 bytes a character)
+  return { heads: list.filter((t) => !long(t)), paras: list.filter(long) };
+}
+
+// ---------- code pool: Sphinx's own Python ----------
+function codePool() {
+  const pool = [];
+  for (const f of ["util/osutil.py", "util/matching.py", "util/nodes.py", "util/inspect.py", "util/typing.py"]) {
+    const p = join(pyw, "sp/sphinx", f);
+    if (!existsSync(p)) continue;
+    const lines = readFileSync(p, "utf8").split("\n");
+    for (let i = 0; i + 10 < lines.length; i += 10) {
+      const chunk = lines.slice(i, i + 10).join("\n");
+      if (chunk.trim().length > 80 && chunk.length < 800) pool.push(chunk);
+    }
+  }
+  if (!pool.length) throw new Error(`no Sphinx sources under ${pyw}`);
+  return pool;
+}
+const CODE = codePool();
+
+// ---------- note shapes: a meeting log, a checklist, a glossary table, a how-to ----------
+function note(kind, { heads, paras }, r) {
+  const P = () => pick(r, paras);
+  const H = () => (heads.length ? pick(r, heads) : P().split(" ").slice(0, 3).join(" "));
+  const out = [`# ${H()}\n`];
+  if (kind === 0) {
+    out.push(`${int(r, 2020, 2026)}-${String(int(r, 1, 12)).padStart(2, "0")}-${String(int(r, 1, 28)).padStart(2, "0")} · #${H().split(" ")[0].toLowerCase()}\n`);
+    for (let i = int(r, 3, 7); i > 0; i--) out.push((r() < 0.3 ? `### ${H()}\n\n` : "") + [P(), P()].join(" ") + "\n");
+  } else if (kind === 1) {
+    for (let i = int(r, 5, 10); i > 0; i--) out.push(`- [${r() < 0.4 ? "x" : " "}] ${r() < 0.5 ? H() : P()}`);
+    out.push(`\n> [!note] ${H()}\n> ${P()}\n`);
+  } else if (kind === 2) {
+    out.push(P() + "\n");
+    out.push("| # | " + H() + " | " + H() + " |\n|---|---|---|");
+    for (let i = 1; i <= int(r, 3, 7); i++) out.push(`| ${i} | ${H()} | ${P()} |`);
+    out.push("");
+  } else {
+    out.push(P() + "\n");
+    for (let i = 1; i <= int(r, 2, 4); i++) out.push(`${i}. ${P()}`);
+    out.push("\n```python\n" + pick(r, CODE) + "\n```\n");
+    out.push(`${P()} [[${H()}]]\n`);
+  }
+  return out.join("\n");
+}
+
+// ---------- write ----------
+const rows = [];
+const found = new Set();
+for (const root of ROOTS) {
+  const walk = (d) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      if (!f.isDirectory()) continue;
+      if (f.name === "locale") readdirSync(join(d, f.name), { withFileTypes: true }).filter((x) => x.isDirectory()).forEach((x) => found.add(x.name));
+      else walk(join(d, f.name));
+    }
+  };
+  walk(root);
+}
+const byGroup = new Map();
+for (const locale of [...found].sort()) {
+  if (SKIP.test(locale)) continue;
+  const group = GROUP[locale] || locale.toLowerCase();
+  byGroup.set(group, [...(byGroup.get(group) || []), locale]);
+}
+for (const [group, locales] of [...byGroup].sort()) {
+  const src = messages(locales, "msgstr");
+  const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
+  if (bytes < MIN_BYTES) continue;
+  const r = rng("uistr-" + group);
+  for (let i = 0; i < NOTES_PER_LANG; i++) {
+    const text = note(i % 4, src, r);
+    const path = `${group}_${i}.md`;
+    writeFileSync(join(out, path), text);
+    const o = enc.o200k.encode(text, "all").length;
+    const c = enc.cl100k.encode(text, "all").length;
+    // Notes 0-3 (one of each shape) are fitted, 4-7 held out.
+    rows.push([group, path, Buffer.byteLength(text), o, c, i < 4 ? "ui_fit" : "ui_held_out"].join("\t"));
+  }
+}
+writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
+console.log(`${rows.length} notes in ${out} (${rows.length / NOTES_PER_LANG} groups)`);
