@@ -19,7 +19,8 @@ import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getEncoding } from "js-tiktoken";
-import { rng, pick, int } from "./random.mjs";
+import { rng } from "./random.mjs";
+import { unquote, clean, codePool, note } from "./po_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/uistr");
@@ -44,19 +45,6 @@ const MIN_BYTES = 3000; // languages with less translated long-message text are 
 // ---------- the .po files ----------
 // Every msgstr of every catalogue of one language: HTML tags
 // dropped, placeholders (%(name)s, %s, %d, {name}) made numbers, as a filled-in message reads.
-function unquote(block) {
-  return [...block.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]).join("")
-    .replace(/\\n/g, " ").replace(/\\t/g, " ").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
-}
-function clean(s) {
-  return s
-    .replace(/<[^>]+>/g, "")
-    .replace(/%\([a-z_]+\)[sdr]|%[sdr]|\{[a-z_0-9]*\}/gi, () => "3")
-    .replace(/&nbsp;/g, " ").replace(/&amp;/g, "&")
-    .replace(/\s+/g, " ")
-    .trim()
-    .normalize("NFC");
-}
 function poFiles(dir, locale) {
   const files = [];
   const walk = (d) => {
@@ -89,46 +77,7 @@ function messages(locales, field) {
 }
 
 // ---------- code pool: Sphinx's own Python ----------
-function codePool() {
-  const pool = [];
-  for (const f of ["util/osutil.py", "util/matching.py", "util/nodes.py", "util/inspect.py", "util/typing.py"]) {
-    const p = join(pyw, "sp/sphinx", f);
-    if (!existsSync(p)) continue;
-    const lines = readFileSync(p, "utf8").split("\n");
-    for (let i = 0; i + 10 < lines.length; i += 10) {
-      const chunk = lines.slice(i, i + 10).join("\n");
-      if (chunk.trim().length > 80 && chunk.length < 800) pool.push(chunk);
-    }
-  }
-  if (!pool.length) throw new Error(`no Sphinx sources under ${pyw}`);
-  return pool;
-}
-const CODE = codePool();
-
-// ---------- note shapes: a meeting log, a checklist, a glossary table, a how-to ----------
-function note(kind, { heads, paras }, r) {
-  const P = () => pick(r, paras);
-  const H = () => (heads.length ? pick(r, heads) : P().split(" ").slice(0, 3).join(" "));
-  const out = [`# ${H()}\n`];
-  if (kind === 0) {
-    out.push(`${int(r, 2020, 2026)}-${String(int(r, 1, 12)).padStart(2, "0")}-${String(int(r, 1, 28)).padStart(2, "0")} · #${H().split(" ")[0].toLowerCase()}\n`);
-    for (let i = int(r, 3, 7); i > 0; i--) out.push((r() < 0.3 ? `### ${H()}\n\n` : "") + [P(), P()].join(" ") + "\n");
-  } else if (kind === 1) {
-    for (let i = int(r, 5, 10); i > 0; i--) out.push(`- [${r() < 0.4 ? "x" : " "}] ${r() < 0.5 ? H() : P()}`);
-    out.push(`\n> [!note] ${H()}\n> ${P()}\n`);
-  } else if (kind === 2) {
-    out.push(P() + "\n");
-    out.push("| # | " + H() + " | " + H() + " |\n|---|---|---|");
-    for (let i = 1; i <= int(r, 3, 7); i++) out.push(`| ${i} | ${H()} | ${P()} |`);
-    out.push("");
-  } else {
-    out.push(P() + "\n");
-    for (let i = 1; i <= int(r, 2, 4); i++) out.push(`${i}. ${P()}`);
-    out.push("\n```python\n" + pick(r, CODE) + "\n```\n");
-    out.push(`${P()} [[${H()}]]\n`);
-  }
-  return out.join("\n");
-}
+const CODE = codePool(join(pyw, "sp/sphinx"), ["util/osutil.py", "util/matching.py", "util/nodes.py", "util/inspect.py", "util/typing.py"], "Sphinx");
 
 // ---------- write ----------
 const rows = [];
@@ -155,7 +104,7 @@ for (const [group, locales] of [...byGroup].sort()) {
   if (bytes < MIN_BYTES) continue;
   const r = rng("uistr-" + group);
   for (let i = 0; i < NOTES_PER_LANG; i++) {
-    const text = note(i % 4, src, r);
+    const text = note(i % 4, src, r, CODE);
     const path = `${group}_${i}.md`;
     writeFileSync(join(out, path), text);
     const o = enc.o200k.encode(text, "all").length;

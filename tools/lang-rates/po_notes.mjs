@@ -1,0 +1,68 @@
+// What the generators of the development sets built from software message catalogues share
+// (gen_uistr.mjs: Wagtail and Sphinx; gen_indep.mjs: Django): reading a .po string as a
+// filled-in message reads, a pool of the project's own Python for code blocks, and the
+// four note shapes the messages are poured into.
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { pick, int } from "./random.mjs";
+
+/** The text of a .po string block (one or more quoted lines), unescaped. */
+export function unquote(block) {
+  return [...block.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1]).join("")
+    .replace(/\\n/g, " ").replace(/\\t/g, " ").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
+}
+
+/** A message as a user reads it: HTML tags dropped, placeholders (%(name)s, %s, %d, {name}) made numbers. */
+export function clean(s) {
+  return s
+    .replace(/<[^>]+>/g, "")
+    .replace(/%\([a-z_]+\)[sdr]|%[sdr]|\{[a-z_0-9]*\}/gi, () => "3")
+    .replace(/&nbsp;/g, " ").replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ")
+    .trim()
+    .normalize("NFC");
+}
+
+/** Ten-line chunks of the given Python files under `root` (the code blocks of the how-to notes). */
+export function codePool(root, files, project) {
+  const pool = [];
+  for (const f of files) {
+    const p = join(root, f);
+    if (!existsSync(p)) continue;
+    const lines = readFileSync(p, "utf8").split("\n");
+    for (let i = 0; i + 10 < lines.length; i += 10) {
+      const chunk = lines.slice(i, i + 10).join("\n");
+      if (chunk.trim().length > 80 && chunk.length < 800) pool.push(chunk);
+    }
+  }
+  if (!pool.length) throw new Error(`no ${project} sources under ${root}`);
+  return pool;
+}
+
+/**
+ * One note of shape `kind` (0 a meeting log, 1 a checklist, 2 a glossary table, 3 a how-to
+ * with a code block from `code`), made of the language's headings and paragraphs.
+ */
+export function note(kind, { heads, paras }, r, code) {
+  const P = () => pick(r, paras);
+  const H = () => (heads.length ? pick(r, heads) : P().split(" ").slice(0, 3).join(" "));
+  const out = [`# ${H()}\n`];
+  if (kind === 0) {
+    out.push(`${int(r, 2020, 2026)}-${String(int(r, 1, 12)).padStart(2, "0")}-${String(int(r, 1, 28)).padStart(2, "0")} · #${H().split(" ")[0].toLowerCase()}\n`);
+    for (let i = int(r, 3, 7); i > 0; i--) out.push((r() < 0.3 ? `### ${H()}\n\n` : "") + [P(), P()].join(" ") + "\n");
+  } else if (kind === 1) {
+    for (let i = int(r, 5, 10); i > 0; i--) out.push(`- [${r() < 0.4 ? "x" : " "}] ${r() < 0.5 ? H() : P()}`);
+    out.push(`\n> [!note] ${H()}\n> ${P()}\n`);
+  } else if (kind === 2) {
+    out.push(P() + "\n");
+    out.push("| # | " + H() + " | " + H() + " |\n|---|---|---|");
+    for (let i = 1; i <= int(r, 3, 7); i++) out.push(`| ${i} | ${H()} | ${P()} |`);
+    out.push("");
+  } else {
+    out.push(P() + "\n");
+    for (let i = 1; i <= int(r, 2, 4); i++) out.push(`${i}. ${P()}`);
+    out.push("\n```python\n" + pick(r, code) + "\n```\n");
+    out.push(`${P()} [[${H()}]]\n`);
+  }
+  return out.join("\n");
+}
