@@ -790,15 +790,18 @@ fn derive(s: &Signals) -> Signals {
     d
 }
 
-/// Extra tokens (may be negative) for a text whose first-pass features are `c`.
+/// Extra tokens (may be negative) for a text whose first-pass features are `c`: 0 unless
+/// the text [`needed`] it. The model's weights in tokens are converted only past that test
+/// (most English notes stop there: 120 conversions and divisions saved per call).
 #[inline(never)]
-pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool, w: &[f64], foreign: &[f64], e: f64) -> f64 {
+pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
     if !needed(c) {
         return 0.0;
     }
+    let (w, foreign) = super::model::tokens_per_count(o200k);
     let s = scan(text, o200k, words_needed(c));
     let beta: &[f32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
-    terms(c, &s, w, foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum()
+    terms(c, &s, &w, &foreign, super::model::englishness(c)).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum()
 }
 
 #[cfg(test)]

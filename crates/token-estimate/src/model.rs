@@ -58,16 +58,7 @@ pub(crate) fn englishness(c: &Counts) -> f64 {
 /// when `c` shows non-ASCII letters, wide symbols or Latin words that are not English;
 /// rounded, at least 1 if anything was counted.
 pub(crate) fn combine_text(c: &Counts, text: &[u8], o200k: bool) -> u64 {
-    let base = sum(c, o200k);
-    // The weights in tokens are only converted for a text that needs the correction (most
-    // English notes do not): 120 conversions and divisions per call otherwise.
-    let extra = if super::lang::needed(c) {
-        let (w, wf) = tokens_per_count(o200k);
-        super::lang::correction(text, c, o200k, &w, &wf, englishness(c))
-    } else {
-        0.0
-    };
-    round(c, base + extra)
+    round(c, sum(c, o200k) + super::lang::correction(text, c, o200k))
 }
 
 /// The weights of one encoding in tokens per count: all features, and the rare-Latin-word
