@@ -11,12 +11,12 @@
 //
 // Usage: pip download --no-deps Django==5.1.4 -d /tmp/dj && (cd /tmp/dj && unzip -q Django-*.whl)
 //        node gen_indep.mjs ../../tests/data/indep /tmp/dj/django
-import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from "node:fs";
+import { writeFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getEncoding } from "js-tiktoken";
 import { rng } from "./random.mjs";
-import { unquote, clean, codePool, note } from "./po_notes.mjs";
+import { poFiles, messages, codePool, note } from "./po_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/indep");
@@ -31,40 +31,6 @@ const SKIP = /^(en_|es_|fr_|de_|ar_)/;
 const NOTES_PER_LANG = 6;
 const MIN_BYTES = 6000; // languages with less translated long-message text are left out
 
-
-// ---------- the .po files ----------
-// Every msgstr (or, for English, msgid) of every Django catalogue in one locale: HTML tags
-// dropped, placeholders (%(name)s, %s, %d, {name}) made numbers, as a filled-in message reads.
-function poFiles(dir, locale) {
-  const files = [];
-  const walk = (d) => {
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (f.name.endsWith(".po") && p.includes(`/locale/${locale}/LC_MESSAGES/`)) files.push(p);
-    }
-  };
-  walk(dir);
-  return files.sort();
-}
-function messages(locale, field) {
-  const seen = new Set();
-  const list = [];
-  for (const f of poFiles(django, locale)) {
-    const po = readFileSync(f, "utf8");
-    const re = field === "msgid" ? /\nmsgid ((?:"(?:[^"\\]|\\.)*"\s*)+)/g : /\nmsgstr(?:\[\d\])? ((?:"(?:[^"\\]|\\.)*"\s*)+)/g;
-    for (const m of po.matchAll(re)) {
-      const t = clean(unquote(m[1]));
-      if (t.length >= 8 && !t.includes("Content-Type:") && !seen.has(t)) {
-        seen.add(t);
-        list.push(t);
-      }
-    }
-  }
-  const long = (t) => Buffer.byteLength(t) >= 60; // a long message in any script (CJK is 3 bytes a character)
-  return { heads: list.filter((t) => !long(t)), paras: list.filter(long) };
-}
-
 // ---------- code pool: Django's own Python ----------
 const CODE = codePool(django, ["utils/text.py", "utils/html.py", "utils/dateformat.py", "utils/crypto.py", "utils/timesince.py"], "Django");
 
@@ -73,7 +39,7 @@ const rows = [];
 const locales = readdirSync(join(django, "conf/locale"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "__pycache__").map((d) => d.name).sort();
 for (const locale of locales) {
   if (SKIP.test(locale)) continue;
-  const src = messages(locale, locale === "en" ? "msgid" : "msgstr");
+  const src = messages(poFiles(django, locale), locale === "en" ? "msgid" : "msgstr");
   const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
   if (bytes < MIN_BYTES) continue;
   const group = GROUP[locale] || locale.toLowerCase();

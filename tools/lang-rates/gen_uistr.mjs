@@ -15,12 +15,12 @@
 // Usage: pip download --no-deps wagtail==6.3.1 sphinx==8.1.3 -d /tmp/pyw
 //        (cd /tmp/pyw && mkdir wt sp && (cd wt && unzip -q ../wagtail-*.whl) && (cd sp && unzip -q ../sphinx-*.whl))
 //        node gen_uistr.mjs ../../tests/data/uistr /tmp/pyw
-import { readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from "node:fs";
+import { writeFileSync, mkdirSync, readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getEncoding } from "js-tiktoken";
 import { rng } from "./random.mjs";
-import { unquote, clean, codePool, note } from "./po_notes.mjs";
+import { poFiles, messages, codePool, note } from "./po_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/uistr");
@@ -40,41 +40,6 @@ const GROUP = {
 const SKIP = /^(en|es_|cak|zh_TW\.Big5)/;
 const NOTES_PER_LANG = 8;
 const MIN_BYTES = 3000; // languages with less translated long-message text are left out
-
-
-// ---------- the .po files ----------
-// Every msgstr of every catalogue of one language: HTML tags
-// dropped, placeholders (%(name)s, %s, %d, {name}) made numbers, as a filled-in message reads.
-function poFiles(dir, locale) {
-  const files = [];
-  const walk = (d) => {
-    if (!existsSync(d)) return;
-    for (const f of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, f.name);
-      if (f.isDirectory()) walk(p);
-      else if (f.name.endsWith(".po") && p.includes(`/locale/${locale}/LC_MESSAGES/`)) files.push(p);
-    }
-  };
-  walk(dir);
-  return files.sort();
-}
-function messages(locales, field) {
-  const seen = new Set();
-  const list = [];
-  for (const f of locales.flatMap((l) => ROOTS.flatMap((root) => poFiles(root, l)))) {
-    const po = readFileSync(f, "utf8");
-    const re = field === "msgid" ? /\nmsgid ((?:"(?:[^"\\]|\\.)*"\s*)+)/g : /\nmsgstr(?:\[\d\])? ((?:"(?:[^"\\]|\\.)*"\s*)+)/g;
-    for (const m of po.matchAll(re)) {
-      const t = clean(unquote(m[1]));
-      if (t.length >= 8 && !t.includes("Content-Type:") && !seen.has(t)) {
-        seen.add(t);
-        list.push(t);
-      }
-    }
-  }
-  const long = (t) => Buffer.byteLength(t) >= 60; // a long message in any script (CJK is 3 bytes a character)
-  return { heads: list.filter((t) => !long(t)), paras: list.filter(long) };
-}
 
 // ---------- code pool: Sphinx's own Python ----------
 const CODE = codePool(join(pyw, "sp/sphinx"), ["util/osutil.py", "util/matching.py", "util/nodes.py", "util/inspect.py", "util/typing.py"], "Sphinx");
@@ -99,7 +64,7 @@ for (const locale of [...found].sort()) {
   byGroup.set(group, [...(byGroup.get(group) || []), locale]);
 }
 for (const [group, locales] of [...byGroup].sort()) {
-  const src = messages(locales, "msgstr");
+  const src = messages(locales.flatMap((l) => ROOTS.flatMap((root) => poFiles(root, l))), "msgstr");
   const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
   if (bytes < MIN_BYTES) continue;
   const r = rng("uistr-" + group);

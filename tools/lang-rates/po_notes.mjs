@@ -1,8 +1,8 @@
 // What the generators of the development sets built from software message catalogues share
-// (gen_uistr.mjs: Wagtail and Sphinx; gen_indep.mjs: Django): reading a .po string as a
-// filled-in message reads, a pool of the project's own Python for code blocks, and the
-// four note shapes the messages are poured into.
-import { readFileSync, existsSync } from "node:fs";
+// (gen_uistr.mjs: Wagtail and Sphinx; gen_indep.mjs: Django): finding a language's .po
+// files, reading their strings as a filled-in message reads, a pool of the project's own
+// Python for code blocks, and the four note shapes the messages are poured into.
+import { readFileSync, readdirSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { pick, int } from "./random.mjs";
 
@@ -21,6 +21,43 @@ export function clean(s) {
     .replace(/\s+/g, " ")
     .trim()
     .normalize("NFC");
+}
+
+/** The .po files of `locale` under `dir` (a missing `dir` has none), sorted. */
+export function poFiles(dir, locale) {
+  const files = [];
+  const walk = (d) => {
+    if (!existsSync(d)) return;
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (f.name.endsWith(".po") && p.includes(`/locale/${locale}/LC_MESSAGES/`)) files.push(p);
+    }
+  };
+  walk(dir);
+  return files.sort();
+}
+
+/**
+ * Every distinct `field` string ("msgid", else msgstr) of 8 characters or more in the .po
+ * `files`, cleaned ([`clean`]), split into headings and paragraphs (60 bytes or more).
+ */
+export function messages(files, field) {
+  const seen = new Set();
+  const list = [];
+  for (const f of files) {
+    const po = readFileSync(f, "utf8");
+    const re = field === "msgid" ? /\nmsgid ((?:"(?:[^"\\]|\\.)*"\s*)+)/g : /\nmsgstr(?:\[\d\])? ((?:"(?:[^"\\]|\\.)*"\s*)+)/g;
+    for (const m of po.matchAll(re)) {
+      const t = clean(unquote(m[1]));
+      if (t.length >= 8 && !t.includes("Content-Type:") && !seen.has(t)) {
+        seen.add(t);
+        list.push(t);
+      }
+    }
+  }
+  const long = (t) => Buffer.byteLength(t) >= 60; // a long message in any script (CJK is 3 bytes a character)
+  return { heads: list.filter((t) => !long(t)), paras: list.filter(long) };
 }
 
 /** Ten-line chunks of the given Python files under `root` (the code blocks of the how-to notes). */
