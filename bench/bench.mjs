@@ -33,49 +33,36 @@ const pkgDir = arg("--pkg", join(root, "pkg"));
 const corpusDir = arg("--corpus", join(root, "tests", "data", "corpus"));
 const require = createRequire(import.meta.url);
 
-// ---------- the corpus ----------
-const rows = readFileSync(join(corpusDir, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => {
-  const [group, path, bytes, o200k, cl100k] = l.split("\t");
-  return { group, path, bytes: +bytes, o200k: +o200k, cl100k: +cl100k };
-});
-const notes = rows.map((r) => ({ ...r, text: readFileSync(join(corpusDir, "notes", r.path), "utf8") }));
+// ---------- the corpus and the held-out sets ----------
+/**
+ * The notes of a data set whose `counts.tsv` lists group, path, bytes and the exact o200k and
+ * cl100k counts (then, in a set split for fitting, the note's half): those of `split` (every
+ * note without one), each with its text read from `notesDir`, and the set's groups, sorted.
+ */
+function dataSet(dir, { split = null, notesDir = dir } = {}) {
+  const notes = readFileSync(join(dir, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => {
+    const [group, path, bytes, o200k, cl100k, half] = l.split("\t");
+    return { group, path, bytes: +bytes, o200k: +o200k, cl100k: +cl100k, split: half };
+  }).filter((r) => split === null || r.split === split).map((r) => ({ ...r, text: readFileSync(join(notesDir, r.path), "utf8") }));
+  return { notes, groups: [...new Set(notes.map((n) => n.group))].sort() };
+}
+const { notes, groups } = dataSet(corpusDir, { notesDir: join(corpusDir, "notes") });
 // The language development sets (tests/data/langs, tools/lang-rates): only the held-out half
 // is measured (the language correction was fitted on the other).
-const langsDir = join(root, "tests", "data", "langs");
-const langNotes = readFileSync(join(langsDir, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => {
-  const [group, path, bytes, o200k, cl100k, split] = l.split("\t");
-  return { group, path, bytes: +bytes, o200k: +o200k, cl100k: +cl100k, split };
-}).filter((r) => r.split === "held_out").map((r) => ({ ...r, text: readFileSync(join(langsDir, r.path), "utf8") }));
-const langGroups = [...new Set(langNotes.map((n) => n.group))].sort();
+const { notes: langNotes, groups: langGroups } = dataSet(join(root, "tests", "data", "langs"), { split: "held_out" });
 // The independent set (tests/data/indep, tools/lang-rates/gen_indep.mjs): Django's message
 // translations, never fitted to nor looked at while choosing the correction's signals; all
 // of it is measured.
-const indepDir = join(root, "tests", "data", "indep");
-const indepNotes = readFileSync(join(indepDir, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => {
-  const [group, path, bytes, o200k, cl100k] = l.split("\t");
-  return { group, path, bytes: +bytes, o200k: +o200k, cl100k: +cl100k, text: readFileSync(join(indepDir, path), "utf8") };
-});
-const indepGroups = [...new Set(indepNotes.map((n) => n.group))].sort();
+const { notes: indepNotes, groups: indepGroups } = dataSet(join(root, "tests", "data", "indep"));
 // The natural-prose set (tests/data/debdocs, tools/lang-rates/gen_debdocs.py): Debian's
 // translated manuals; only the held-out manuals are measured (the correction was fitted on
 // the others: split by manual, never by note shape).
-const natDir = join(root, "tests", "data", "debdocs");
-const natNotes = readFileSync(join(natDir, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => {
-  const [group, path, bytes, o200k, cl100k, split] = l.split("\t");
-  return { group, path, bytes: +bytes, o200k: +o200k, cl100k: +cl100k, split };
-}).filter((r) => r.split === "nat_held_out").map((r) => ({ ...r, text: readFileSync(join(natDir, r.path), "utf8") }));
-const natGroups = [...new Set(natNotes.map((n) => n.group))].sort();
+const { notes: natNotes, groups: natGroups } = dataSet(join(root, "tests", "data", "debdocs"), { split: "nat_held_out" });
 // The software-interface set (tests/data/uistr, tools/lang-rates/gen_uistr.mjs): Wagtail's
 // and Sphinx's message translations; only the held-out half is measured (the correction was
 // fitted on the other, one note of each shape in each half).
-const uiDir = join(root, "tests", "data", "uistr");
-const uiNotes = readFileSync(join(uiDir, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => {
-  const [group, path, bytes, o200k, cl100k, split] = l.split("\t");
-  return { group, path, bytes: +bytes, o200k: +o200k, cl100k: +cl100k, split };
-}).filter((r) => r.split === "ui_held_out").map((r) => ({ ...r, text: readFileSync(join(uiDir, r.path), "utf8") }));
-const uiGroups = [...new Set(uiNotes.map((n) => n.group))].sort();
+const { notes: uiNotes, groups: uiGroups } = dataSet(join(root, "tests", "data", "uistr"), { split: "ui_held_out" });
 const totalBytes = notes.reduce((s, n) => s + Buffer.byteLength(n.text), 0);
-const groups = [...new Set(notes.map((n) => n.group))].sort();
 
 // ---------- credit-meter ----------
 const wasmPath = join(pkgDir, "credit_meter_bg.wasm");
