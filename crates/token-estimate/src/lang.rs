@@ -163,12 +163,15 @@ pub(crate) const S_THAANA: usize = S_SORB + 1;
 pub(crate) const S_HANGUL_TOK: usize = S_THAANA + 1;
 /// Hangul syllables that no matched `cl100k_base` token covers (byte tokens).
 pub(crate) const S_HANGUL_REST: usize = S_HANGUL_TOK + 1;
+/// Sorani Kurdish `ڵڕێ`, which no other language written in Arabic letters writes: about
+/// one Arabic-script letter in twenty of Sorani text.
+pub(crate) const S_CKB: usize = S_HANGUL_REST + 1;
 /// Frequent short function words, per language: `S_WORDS + k` for the `k`-th list of
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, the commonest short words
 /// of Kinyarwanda, Chichewa and Shona, then Irish and Scottish Gaelic, Gaelic alone,
 /// Welsh, Basque and Afrikaans).
-pub(crate) const S_WORDS: usize = S_HANGUL_REST + 1;
+pub(crate) const S_WORDS: usize = S_CKB + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
@@ -332,6 +335,7 @@ const fn signal(u: u32) -> Option<usize> {
         0x2bb | 0x2bc => S_UZ,
         0x6d0 | 0x6c6 | 0x6c8 | 0x6c7 => S_UG,
         0x69a | 0x696 | 0x681 | 0x685 | 0x67c | 0x689 | 0x693 | 0x6cd => S_PS,
+        0x6b5 | 0x695 | 0x6ce => S_CKB,
         0x1d400..=0x1d433 | 0x1d5a0..=0x1d607 => S_MATH_BOLD,
         0x1a1 | 0x1b0 | 0x111 | 0x1a0 | 0x1af | 0x110 | 0x1ea0..=0x1ef9 => S_VI,
         0x105 | 0x119 | 0x15b | 0x17c | 0x17a | 0x107 | 0x144 | 0x104 | 0x118 | 0x15a | 0x17b | 0x179 | 0x106 | 0x143 => S_PL,
@@ -669,8 +673,8 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 82] = [
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
 /// write it (signal, expected count per Arabic-script letter at which the share is 1).
-pub(crate) const ARABIC_SHARES: [(usize, f64); 6] =
-    [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03), (S_THAANA, 1.0)];
+pub(crate) const ARABIC_SHARES: [(usize, f64); 7] =
+    [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03), (S_THAANA, 1.0), (S_CKB, 0.04)];
 
 /// Signals with a rate per occurrence.
 pub(crate) const RATES: [usize; 8] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER, S_HANGUL_TOK, S_HANGUL_REST];
@@ -847,6 +851,8 @@ mod tests {
         assert_eq!((s[S_IG], s[S_VI]), (4, 1), "ụ, ị, ị, ụ are Igbo; ọ stays Vietnamese and Yoruba");
         assert_eq!(signals("ɓe ŋari ɗowngal", true)[S_FF], 3, "ɓ, ŋ, ɗ");
         assert_eq!(signals("पहुँचे हूँ", true)[S_MAI], 2);
+        let s = signals("بەڵام ڕێگا; مرۆڤ", true);
+        assert_eq!((s[S_CKB], s[S_UG], s[S_AR_EXT]), (3, 1, 2), "ڵ, ڕ, ێ; ۆ is Uyghur's too; ە and ڤ are other extended letters");
         let s = signals("Visiem cilvēkiem ir tiesības; žmogus turėti", true);
         assert_eq!((s[S_BALTIC], s[S_CS]), (3, 1), "ē, ī, ė are Baltic; ž counts as Czech");
         let s = signals("Ẹ̀kọ́ ṣe pàtàkì", true);
