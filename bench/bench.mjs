@@ -62,6 +62,9 @@ const { notes: natNotes, groups: natGroups } = dataSet(join(root, "tests", "data
 // and Sphinx's message translations; only the held-out half is measured (the correction was
 // fitted on the other, one note of each shape in each half).
 const { notes: uiNotes, groups: uiGroups } = dataSet(join(root, "tests", "data", "uistr"), { split: "ui_held_out" });
+// The desktop-interface set (tests/data/sysui, tools/lang-rates/gen_sysui.mjs): the GTK and
+// GLib message translations Debian installs, 18 languages; only the held-out half is measured.
+const { notes: sysNotes, groups: sysGroups } = dataSet(join(root, "tests", "data", "sysui"), { split: "sys_held_out" });
 const totalBytes = notes.reduce((s, n) => s + Buffer.byteLength(n.text), 0);
 
 // ---------- credit-meter ----------
@@ -199,6 +202,7 @@ const langAccuracy = signedAccuracy(langNotes);
 const indepAccuracy = signedAccuracy(indepNotes);
 const natAccuracy = signedAccuracy(natNotes);
 const uiAccuracy = signedAccuracy(uiNotes);
+const sysAccuracy = signedAccuracy(sysNotes);
 
 // ---------- size and cold start ----------
 const size = { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length };
@@ -412,6 +416,7 @@ const signedTable = (title, acc2, gs) => {
 acc += signedTable(`**Error on the language development sets** (held-out half of \`tests/data/langs\`: ${langNotes.length} synthetic markdown notes in ${langGroups.length} groups: UDHR and word-frequency text per language, code-heavy English, styled letters, emoji; mean / p90 of |error|, then the signed mean (+ over, − under))`, langAccuracy, langGroups);
 acc += signedTable(`**Error on the natural-prose set** (held-out manuals of \`tests/data/debdocs\`: ${natNotes.length} markdown notes in ${natGroups.length} languages cut from Debian's Administrator's Handbook, Developer's Reference, New Maintainers' Guide and History; the correction was fitted on other manuals of the set; same columns)`, natAccuracy, natGroups);
 acc += signedTable(`**Error on the software-interface set** (held-out half of \`tests/data/uistr\`: ${uiNotes.length} markdown notes in ${uiGroups.length} languages made of Wagtail's and Sphinx's message translations; the correction was fitted on the other half; same columns)`, uiAccuracy, uiGroups);
+acc += signedTable(`**Error on the desktop-interface set** (held-out half of \`tests/data/sysui\`: ${sysNotes.length} markdown notes in ${sysGroups.length} languages made of the GTK and GLib message translations Debian installs; of its fitting half only Sorani's was fitted; same columns)`, sysAccuracy, sysGroups);
 acc += signedTable(`**Error on the independent set** (\`tests/data/indep\`: ${indepNotes.length} markdown notes in ${indepGroups.length} languages made of Django's message translations; never fitted to nor used to choose signals, so the honest out-of-sample figure — except that it named the languages that got development notes on 2026-12-04, see the README; same columns)`, indepAccuracy, indepGroups);
 md += `\n\n${acc}`;
 md += `\n\n**Size and start**:\n\n| what | measured | bar |\n|---|---:|---|\n`;
