@@ -795,7 +795,8 @@ fn derive(s: &Signals) -> Signals {
 }
 
 /// Extra tokens (may be negative) for a text whose first-pass features are `c`: 0 unless
-/// the text [`needed`] it. The model's weights in tokens are converted only past that test
+/// the text [`needed`] it; the fitted terms plus the measured word-length shift of
+/// Spanish, Portuguese and French ([`super::word_lengths`]). The model's weights in tokens are converted only past that test
 /// (most English notes stop there: 120 conversions and divisions saved per call).
 #[inline(never)]
 pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
@@ -805,7 +806,9 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
     let (w, foreign) = super::model::tokens_per_count(o200k);
     let s = scan(text, o200k, words_needed(c));
     let beta: &[f32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
-    terms(c, &s, &w, &foreign, super::model::englishness(c)).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum()
+    let e = super::model::englishness(c);
+    let fitted: f64 = terms(c, &s, &w, &foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum();
+    fitted + super::word_lengths::shift(c, &s, &foreign, e, o200k)
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ mod model;
 mod pretokenize;
 mod punct_list;
 mod swar;
+mod word_lengths;
 mod word_list;
 mod words;
 
@@ -100,8 +101,9 @@ pub fn estimate_utf8(bytes: &[u8], encoding: Encoding) -> u64 {
 }
 
 /// For the fitting tool only (`examples/lang_terms.rs`): the per-piece model's estimate of
-/// `text` before rounding and without the language correction, and the correction's terms
-/// ([`lang`]), whose fitted weights are `lang_weights.rs`.
+/// `text` before rounding with the measured word-length shift ([`word_lengths`]) but without
+/// the fitted language correction, and the correction's terms ([`lang`]), whose fitted
+/// weights are `lang_weights.rs`.
 #[doc(hidden)]
 pub fn lang_terms(text: &str, encoding: Encoding) -> (f64, Vec<f64>) {
     let o200k = encoding == Encoding::O200kBase;
@@ -113,5 +115,6 @@ pub fn lang_terms(text: &str, encoding: Encoding) -> (f64, Vec<f64>) {
         return (base, vec![0.0; lang::TERMS]);
     }
     let s = lang::scan(text.as_bytes(), o200k, lang::words_needed(&c));
-    (base, lang::terms(&c, &s, &w, &wf, model::englishness(&c)).to_vec())
+    let e = model::englishness(&c);
+    (base + word_lengths::shift(&c, &s, &wf, e, o200k), lang::terms(&c, &s, &w, &wf, e).to_vec())
 }
