@@ -170,14 +170,15 @@ pub(crate) const S_CKB: usize = S_HANGUL_REST + 1;
 /// [`WORD_LISTS`] (Spanish, Portuguese, French, Italian, German, Dutch, Indonesian and
 /// Malay, Catalan, Turkish, Swahili, Ilocano, Malagasy, Somali, the commonest short words
 /// of Kinyarwanda, Chichewa and Shona, then Irish and Scottish Gaelic, Gaelic alone,
-/// Welsh, Basque and Afrikaans).
+/// Welsh, Basque and Afrikaans, then Javanese, Madurese, Haitian Creole, Sundanese,
+/// Cebuano and Tagalog).
 pub(crate) const S_WORDS: usize = S_CKB + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_WORDS + WORD_LISTS.len();
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
-pub(crate) const WORD_LISTS: [&[&str]; 19] = [
+pub(crate) const WORD_LISTS: [&[&str]; 25] = [
     &["los", "las", "del", "el", "con", "esta", "este", "sus", "toda", "todo", "y"],
     &["dos", "uma", "pelo", "pela", "com", "ao", "os", "em", "seu", "sua", "nas", "nos"],
     &["les", "est", "une", "dans", "qui", "sur", "avec", "aux", "et", "ces", "leur", "pas", "pour"],
@@ -197,6 +198,12 @@ pub(crate) const WORD_LISTS: [&[&str]; 19] = [
     &["yr", "yn", "ac", "mae", "neu", "gan", "wedi", "hyn", "ddim", "fel", "bod"],
     &["eta", "edo", "bat", "ere", "dute", "bere", "izan", "hau", "zein", "ditu", "dira", "ez"],
     &["vir", "hul", "sal", "jou", "word", "hy", "ek", "nog", "moet"],
+    &["kang", "ing", "dadi", "wae", "saka", "siji", "beda"],
+    &["laen", "kadi", "sae", "agi", "omom", "dibi"],
+    &["moun", "epi", "lwa", "yon", "kont", "dwe", "menm", "kote", "chak"],
+    &["boga", "bae", "saha", "ieu", "deui", "hiji"],
+    &["ug", "dili", "mao", "unta", "diin", "iya"],
+    &["ito", "iba", "kung", "pang", "nang", "niya", "siya"],
 ];
 
 /// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
@@ -586,7 +593,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 /// Brahmic blocks (Devanagari's rates, fitted on two hand-written Hindi notes, are 10–20 %
 /// high on the development sets' Hindi, Nepali and Marathi), and each block but
 /// Devanagari has its own share on top.
-pub(crate) const SHARES: [(usize, Option<Script>, f64); 82] = [
+pub(crate) const SHARES: [(usize, Option<Script>, f64); 88] = [
     (0, None, 0.0),
     (0, Some(Script::Greek), 0.0),
     (0, Some(Script::Cyrillic), 0.0),
@@ -669,6 +676,12 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 82] = [
     (S_WORDS + 16, None, 0.1),
     (S_WORDS + 17, None, 0.1),
     (S_WORDS + 18, None, 0.1),
+    (S_WORDS + 19, None, 0.05),
+    (S_WORDS + 20, None, 0.05),
+    (S_WORDS + 21, None, 0.05),
+    (S_WORDS + 22, None, 0.05),
+    (S_WORDS + 23, None, 0.05),
+    (S_WORDS + 24, None, 0.05),
 ];
 
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
