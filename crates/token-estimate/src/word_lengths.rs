@@ -19,34 +19,43 @@ use super::lang::{Signals, S_WORDS};
 /// model's buckets `length - 2`), then the letters beyond ten.
 pub(crate) const GROUPS: usize = 6;
 
-/// The first and last bucket of each length group but the last.
-const BUCKETS: [(usize, usize); GROUPS - 1] = [(0, 2), (3, 4), (5, 6), (7, 8), (9, 9)];
+/// The rare-word features of lower-case and Capitalised segments, with their length group:
+/// the length buckets, then the letters beyond ten.
+const FEATURE_GROUPS: [(usize, u8); 2 * MISS_BUCKETS + 2] = {
+    const G: [u8; MISS_BUCKETS] = [0, 0, 0, 1, 1, 2, 2, 3, 3, 4];
+    let mut t = [(0, 0); 2 * MISS_BUCKETS + 2];
+    let mut k = 0;
+    while k < 2 * MISS_BUCKETS {
+        t[k] = (MISS + k, G[k % MISS_BUCKETS]);
+        k += 1;
+    }
+    t[k] = (MISS_LONG, GROUPS as u8 - 1);
+    t[k + 1] = (MISS_LONG + 1, GROUPS as u8 - 1);
+    t
+};
 
 /// Extra tokens (negative for a note of long words) for a text with first-pass features `c`,
 /// signals `s`, rare-Latin-word weights `foreign` (tokens per count) and englishness `e`:
 /// per language, its function-word share (the correction's own, [`super::lang`]) times the
 /// foreign part of each length group's price times the group's measured shift.
 pub(crate) fn shift(c: &Counts, s: &Signals, foreign: &[f64], e: f64, o200k: bool) -> f64 {
-    let words = c[HIT] as f64 + (0..3 * MISS_BUCKETS).map(|k| c[MISS + k] as f64).sum::<f64>();
-    if words == 0.0 || e >= 1.0 {
+    let words = c[HIT] + c[MISS..MISS + 3 * MISS_BUCKETS].iter().sum::<u64>();
+    if words == 0 {
         return 0.0;
     }
     // The foreign part of the price of lower-case and Capitalised rare words, per group.
-    let price = |i: usize| super::model::value(i, c[i]) * foreign.get(i - LANG_START).copied().unwrap_or(0.0) * (1.0 - e);
     let mut part = [0f64; GROUPS];
-    for shape in 0..2 {
-        for (g, &(lo, hi)) in BUCKETS.iter().enumerate() {
-            part[g] += (lo..=hi).map(|b| price(MISS + shape * MISS_BUCKETS + b)).sum::<f64>();
+    for &(i, g) in FEATURE_GROUPS.iter() {
+        let price = super::model::value(i, c[i]) * foreign.get(i - LANG_START).copied().unwrap_or(0.0) * (1.0 - e);
+        if let Some(p) = part.get_mut(usize::from(g)) {
+            *p += price;
         }
-        part[GROUPS - 1] += price(MISS_LONG + shape);
     }
     let table = if o200k { &O200K } else { &CL100K };
     let mut x = 0.0;
-    for (k, row) in table.iter().enumerate() {
-        let share = (s[S_WORDS + k] as f64 / (0.15 * words)).min(1.0);
-        if share > 0.0 {
-            x += share * row.iter().zip(part.iter()).map(|(&d, p)| f64::from(d) * p).sum::<f64>();
-        }
+    for (row, &n) in table.iter().zip(s[S_WORDS..].iter()) {
+        let share = (n as f64 / (0.15 * words as f64)).min(1.0);
+        x += share * row.iter().zip(part.iter()).map(|(&d, p)| f64::from(d) * p).sum::<f64>();
     }
     x
 }
