@@ -93,12 +93,17 @@ def table(terms, out):
 
 
 def write_table(tables, out):
-    src = open(out).read().split("/// `o200k_base`")[0]
+    """Replaces the two tables in `out` (from the `o200k_base` one's doc line to the end of
+    the `cl100k_base` one), keeping what comes before and after them (the tests)."""
+    old = open(out).read()
+    start = old.index("/// `o200k_base`")
+    end = old.index("];\n", old.index("static CL100K")) + 3
+    src = ""
     for name, t in zip(["O200K", "CL100K"], tables):
         rows_src = "\n".join("    [" + ", ".join(f"{x:.3f}" for x in row) + "]," for row in t)
         label = "o200k_base" if name == "O200K" else "cl100k_base"
         src += f"/// `{label}`: {NAMES}.\npub(crate) static {name}: [[f32; GROUPS]; {len(LANGS)}] = [\n{rows_src}\n];\n"
-    open(out, "w").write(src)
+    open(out, "w").write(old[:start] + src + old[end:])
 
 
 if __name__ == "__main__":
