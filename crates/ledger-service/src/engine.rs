@@ -13,7 +13,7 @@ pub(crate) mod history;
 
 use crate::record;
 use crate::store::history::{History, HistoryQuery};
-use crate::store::{JournalEntry, Store, StoredResult, Write};
+use crate::store::{JournalEntry, Loaded, Store, StoredResult, Write};
 use credit_meter_base::json;
 use credit_meter_ledger_core::model::HoldStatus;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
@@ -103,7 +103,7 @@ pub(crate) fn run(
     cfg: &LedgerConfig,
     op: Op,
     account_id: &str,
-    loaded: Option<(i64, &str)>,
+    loaded: Option<&Loaded>,
     body: &str,
     push: Option<&PushRequest>,
     now: i64,
@@ -115,7 +115,7 @@ pub(crate) fn run(
     early: &mut dyn FnMut(&str),
 ) -> Result<Outcome, String> {
     let mut rec = match loaded {
-        Some((_, text)) => Some(record::from_json(text)?),
+        Some(l) => Some(record::from_loaded(l)?),
         None => None,
     };
     if let Some(rec) = rec.as_mut() {
@@ -163,7 +163,7 @@ pub(crate) fn run(
             }
         }
     }
-    let before_text = loaded.map(|(_, t)| t);
+    let before_text = loaded.map(|l| l.record.as_str());
     // The ledger keeps every result of this request in memory; the store keeps them.
     let mut cfg = cfg.clone();
     cfg.result_history = usize::MAX;
@@ -227,7 +227,8 @@ pub(crate) fn run(
         }
     }
     let moved = history::extract(&rec, &read);
-    if before_text == Some(text.as_str()) && moved == History::default() {
+    let policy = record::policy_to_store(&rec, loaded)?;
+    if before_text == Some(text.as_str()) && moved == History::default() && policy.is_none() {
         return Ok(Outcome { response, write: None, tally, notices });
     }
     let entries = rec.account.entries().iter().map(|e| JournalEntry { seq: e.seq, at: e.at, json: json::to_string(e) }).collect();
@@ -235,8 +236,9 @@ pub(crate) fn run(
     let overdraft = rec.devices.values().fold(Credits::ZERO, |acc, d| acc.checked_add(d.overdraft).unwrap_or(acc));
     let write = Write {
         account_id: account_id.to_string(),
-        expect_rev: loaded.map(|(rev, _)| rev),
+        expect_rev: loaded.map(|l| l.rev),
         record: text,
+        policy,
         open_holds,
         overdraft: overdraft.to_plain_string(),
         entries,
@@ -271,8 +273,7 @@ pub(crate) fn run_on_store(
     let (loaded, read) = store.load_for(account_id, &query)?;
     let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
     let mut rows = |q: &HistoryQuery| store.history(account_id, q);
-    let loaded = loaded.as_ref().map(|l| (l.rev, l.record.as_str()));
-    run(signer, cfg, op, account_id, loaded, body, push, now, retention, bounds, &mut lookup, &mut rows, read, early)
+    run(signer, cfg, op, account_id, loaded.as_ref(), body, push, now, retention, bounds, &mut lookup, &mut rows, read, early)
 }
 
 /// (devices, open holds, live grants, refused reserves remembered) of an account at `now`.

@@ -10,6 +10,7 @@ mod keys;
 mod locks;
 mod metrics;
 mod payments;
+mod policy_cache;
 mod proxy;
 mod rate;
 mod record;

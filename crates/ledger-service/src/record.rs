@@ -7,7 +7,11 @@
 //! and mutation fingerprints are history too:
 //! [`to_json`] leaves them out (`engine` moves them to `store::history`'s tables), and
 //! [`from_json`] still reads them from records written before those tables existed.
+//! The account's policy is stored apart from the record too ([`policy_json`]: written
+//! only when it changes, parsed once per distinct text by `policy_cache`); a record
+//! written before that still holds it as its `policy` member, and is read as it is.
 
+use crate::store::Loaded;
 use credit_meter_base::json::{self, FromJson, JsonError, Value};
 use credit_meter_ledger_core::model::{Account, LedgerState, Policy};
 use credit_meter_ledger_core::reference::proxy::Proxied;
@@ -16,9 +20,31 @@ use credit_meter_protocol::money::Credits;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// The record's live part as the JSON text stored in the account's row: open holds and
-/// their owners, no fingerprints (see the module doc).
+/// their owners, no fingerprints, no policy (see the module doc).
 pub(crate) fn to_json(rec: &AccountRecord) -> String {
     write(rec, true)
+}
+
+/// The account's policy as the JSON text stored apart from its record.
+pub(crate) fn policy_json(rec: &AccountRecord) -> String {
+    json::to_string(&json::to_value(rec.account.policy()))
+}
+
+/// The policy text a save must store: the account's policy when the account is new, its
+/// stored record still held the policy (written before the policy was stored apart), or
+/// the request changed it; `None` when the stored policy is still the account's.
+pub(crate) fn policy_to_store(rec: &AccountRecord, loaded: Option<&Loaded>) -> Result<Option<String>, String> {
+    if let Some(stored) = loaded.and_then(|l| l.policy.as_deref()) {
+        if *crate::policy_cache::parse(stored)? == *rec.account.policy() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(policy_json(rec)))
+}
+
+/// The record of an account row as loaded.
+pub(crate) fn from_loaded(loaded: &Loaded) -> Result<AccountRecord, String> {
+    from_json(&loaded.record, loaded.policy.as_deref())
 }
 
 /// The whole record as one JSON text, history included: what the service stored before
@@ -76,13 +102,15 @@ fn write(rec: &AccountRecord, live: bool) -> String {
         .filter(|(k, _)| !live || kept.contains(k.as_str()))
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
-    let mut fields = vec![
-        ("version".to_string(), json::to_value(&rec.version)),
-        ("policy".to_string(), json::to_value(rec.account.policy())),
+    let mut fields = vec![("version".to_string(), json::to_value(&rec.version))];
+    if !live {
+        fields.push(("policy".to_string(), json::to_value(rec.account.policy())));
+    }
+    fields.extend([
         ("state".to_string(), state),
         ("devices".to_string(), Value::Object(devices)),
         ("holdOwner".to_string(), Value::Object(owners)),
-    ];
+    ]);
     // Holds the AI proxy claimed (absent in records written before the proxy); live, not
     // those that leave the record with their hold (`engine::history` stores them in its row).
     let proxied: BTreeMap<&String, &Proxied> = rec.proxied.iter().filter(|(id, _)| !live || !leaving.contains(id.as_str())).collect();
@@ -96,14 +124,20 @@ fn write(rec: &AccountRecord, live: bool) -> String {
     json::to_string(&Value::Object(fields))
 }
 
-/// The record from its stored JSON text.
-pub(crate) fn from_json(text: &str) -> Result<AccountRecord, String> {
+/// The record from its stored JSON text and its account's stored policy text (`None`: the
+/// record holds its policy, as one written before the policy was stored apart does).
+pub(crate) fn from_json(text: &str, policy: Option<&str>) -> Result<AccountRecord, String> {
     let bad = |e: JsonError| format!("stored account: {e}");
     let v: Value = json::from_str(text).map_err(bad)?;
     let mut m = json::take_object(v, "account").map_err(bad)?;
     let mut take = |k: &str| json::take_member(&mut m, k).ok_or_else(|| format!("stored account: no {k:?}"));
     let version = u64::from_json(take("version")?).map_err(bad)?;
-    let policy = <Policy as FromJson>::from_json(take("policy")?).map_err(bad)?;
+    let policy = match (json::take_member(&mut m, "policy"), policy) {
+        (Some(v), _) => <Policy as FromJson>::from_json(v).map_err(bad)?,
+        (None, Some(text)) => (*crate::policy_cache::parse(text)?).clone(),
+        (None, None) => return Err("stored account: no policy".to_string()),
+    };
+    let mut take = |k: &str| json::take_member(&mut m, k).ok_or_else(|| format!("stored account: no {k:?}"));
     let state = LedgerState::from_json(take("state")?).map_err(bad)?;
     let devices_v = take("devices")?;
     let owners_v = take("holdOwner")?;
@@ -207,7 +241,7 @@ mod tests {
         let _ = l.handle_push(r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[]}"#, later);
         let rec = l.take_account("a").expect("account");
         assert!(rec.account.state().hold("d:1").is_some_and(|h| !h.is_open()), "the hold expired");
-        let live = from_json(&to_json(&rec)).expect("parses");
+        let live = from_json(&to_json(&rec), Some(&policy_json(&rec))).expect("parses");
         assert!(live.account.state().hold("d:1").is_some(), "the claimed hold left the record");
         assert_eq!(live.hold_owner.get("d:1").map(String::as_str), Some("d"));
         let (mut whole, mut stored) = (ledger(), ledger());
@@ -236,7 +270,7 @@ mod tests {
         l.claim_hold("a", "d:3", Some("d"), now).expect("claimed");
         let rec = l.take_account("a").expect("account");
         let text = to_full_json(&rec);
-        let back = from_json(&text).expect("parses");
+        let back = from_json(&text, None).expect("parses");
         assert_eq!(to_full_json(&back), text);
         assert_eq!(back.account.state(), rec.account.state());
         assert_eq!(back.devices["d"].last_seq, 4);
@@ -245,8 +279,11 @@ mod tests {
         assert_eq!(back.proxied, rec.proxied);
         assert_eq!(back.proxied.len(), 2);
         assert_eq!(back.devices["d"].fingerprints().count(), 4);
-        // The live part: the open hold and its owner, no fingerprints.
-        let live = from_json(&to_json(&rec)).expect("parses");
+        // The live part: the open hold and its owner, no fingerprints, no policy (stored
+        // apart, and read back with it).
+        assert!(!to_json(&rec).contains("\"policy\""), "{}", to_json(&rec));
+        assert!(from_json(&to_json(&rec), None).is_err(), "no policy anywhere");
+        let live = from_json(&to_json(&rec), Some(&policy_json(&rec))).expect("parses");
         let ids: Vec<&str> = live.account.state().holds.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["d:3"]);
         assert_eq!(live.hold_owner.keys().collect::<Vec<_>>(), ["d:3"]);

@@ -215,7 +215,7 @@ impl Service {
         let this = Arc::clone(self);
         tokio::task::spawn_blocking(move || {
             let Some(loaded) = this.store.load(&account_id)? else { return Ok(None) };
-            let mut rec = record::from_json(&loaded.record)?;
+            let mut rec = record::from_loaded(&loaded)?;
             let at = wall_clock_ms().max(rec.account.clock().unwrap_or(i64::MIN));
             let view = rec.account.balance(at).map_err(|e| e.to_string())?;
             let Value::Object(mut out) = json::to_value(&view) else { return Ok(None) };

@@ -131,7 +131,7 @@ impl StoreLedger {
     /// them) put back from the history tables.
     fn whole_record(&self, account_id: &str) -> Result<Option<AccountRecord>, String> {
         let Some(loaded) = self.store.load(account_id)? else { return Ok(None) };
-        let mut rec = record::from_json(&loaded.record)?;
+        let mut rec = record::from_loaded(&loaded)?;
         let query = HistoryQuery { hold_ids: self.store.closed_hold_ids(account_id)?, fingerprints: None };
         engine::history::hydrate(&mut rec, &self.store.history(account_id, &query)?)?;
         Ok(Some(rec))
@@ -257,7 +257,7 @@ impl SimLedger for StoreLedger {
     fn settle_abandoned_claims(&mut self, account_id: &str, now: i64, older_than_ms: i64) -> Vec<(String, Settlement)> {
         // The claims the reference ledger would settle: unsettled, old enough.
         let Ok(Some(loaded)) = self.store.load(account_id) else { return Vec::new() };
-        let Ok(rec) = record::from_json(&loaded.record) else { return Vec::new() };
+        let Ok(rec) = record::from_loaded(&loaded) else { return Vec::new() };
         let due: Vec<String> = rec
             .proxied
             .iter()

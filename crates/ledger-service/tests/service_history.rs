@@ -62,6 +62,10 @@ impl Db {
     /// the history inside the record (as `record::to_json` wrote it then), no history
     /// tables, schema version 2.
     fn downgrade(&self) {
+        match self {
+            Db::Sqlite(p) => schema::sqlite_to_3(p),
+            Db::Postgres(u) => schema::postgres_to_3(u),
+        }
         let mut rec = self.record();
         for (id, hold, owner) in self.holds() {
             rec["state"]["holds"].as_array_mut().unwrap().push(serde_json::from_str(&hold).unwrap());

@@ -76,7 +76,7 @@ pub(crate) async fn checkout(State(app): State<AppState>, headers: HeaderMap, bo
         tokio::task::spawn_blocking(move || store.load(&account)).await
     };
     let rec = match loaded {
-        Ok(Ok(Some(l))) => match record::from_json(&l.record) {
+        Ok(Ok(Some(l))) => match record::from_loaded(&l) {
             Ok(r) => r,
             Err(e) => {
                 tracing::error!(error = %e, "a stored account does not load");

@@ -37,7 +37,7 @@ async fn plans_of(app: &AppState, account: &str) -> Result<(Option<String>, Opti
     let store = Arc::clone(&app.service.store);
     let id = account.to_string();
     match tokio::task::spawn_blocking(move || store.load(&id)).await {
-        Ok(Ok(Some(l))) => match record::from_json(&l.record) {
+        Ok(Ok(Some(l))) => match record::from_loaded(&l) {
             Ok(rec) => {
                 let policy = rec.account.policy();
                 let plans = policy.plans.iter().map(|p| p.id.clone()).collect();

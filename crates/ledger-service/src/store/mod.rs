@@ -13,6 +13,9 @@
 //!   is answered `duplicate` *with its original result*; older ones are deleted (a
 //!   duplicate of those is still never applied twice: the device's cursor is in the
 //!   account row — it is only answered without the original);
+//! - the account's policy, apart from its record (written only when it changes): a
+//!   column of `accounts` on SQLite, a row of `account_policies` on PostgreSQL (so that
+//!   the update of the account row every push makes does not log it again);
 //! - `closed_holds` and `fingerprints`: the account's history the ledger consults by id
 //!   (closed holds, mutation fingerprints; see [`history`]), so that the record holds live
 //!   state only;
@@ -41,6 +44,9 @@ pub(crate) struct Loaded {
     pub rev: i64,
     /// The record's JSON text (`record::from_json`).
     pub record: String,
+    /// The account's policy as JSON, stored apart from the record (`None`: the record
+    /// was written before that and holds it).
+    pub policy: Option<String>,
 }
 
 /// One journal entry to append.
@@ -74,6 +80,10 @@ pub(crate) struct Write {
     pub expect_rev: Option<i64>,
     /// The new record text.
     pub record: String,
+    /// The account's policy as JSON when it must be stored: a new account, a changed
+    /// policy, or a record that held it (`record::policy_to_store`); `None`: the stored
+    /// one stays.
+    pub policy: Option<String>,
     /// Open holds in it (for `/metrics`).
     pub open_holds: u64,
     /// Its devices' outstanding overdraft, a decimal string (for `/metrics`).
@@ -101,6 +111,7 @@ impl Write {
             account_id: account.into(),
             expect_rev: rev,
             record: format!("{{\"rev\":{}}}", rev.unwrap_or(0) + 1),
+            policy: None,
             open_holds: 0,
             overdraft: "0".into(),
             entries: seqs.iter().map(|&seq| JournalEntry { seq, at: 0, json: format!("{{\"seq\":{seq}}}") }).collect(),

@@ -47,6 +47,10 @@ CREATE TABLE results (
 ",
     super::side::MIGRATION,
     history::MIGRATION,
+    // The account's policy apart from its record (`record::policy_json`; no row: the
+    // record holds it), in a table of its own so that the update of the account row
+    // every push makes does not log it again.
+    "CREATE TABLE account_policies (account_id TEXT PRIMARY KEY, policy TEXT NOT NULL);",
 ];
 
 /// Writer threads (each with its own connection, beside the pool) that commit saves in
@@ -241,6 +245,13 @@ impl PgStore {
                 tx.rollback().map_err(pg)?;
                 return Ok(Saved::Conflict);
             }
+            if let Some(policy) = &w.policy {
+                tx.execute(
+                    "INSERT INTO account_policies (account_id, policy) VALUES ($1, $2) ON CONFLICT (account_id) DO UPDATE SET policy = EXCLUDED.policy",
+                    &[&w.account_id, policy],
+                )
+                .map_err(pg)?;
+            }
             if !w.entries.is_empty() {
                 let seqs: Vec<i64> = w.entries.iter().map(|e| int(e.seq)).collect();
                 let ats: Vec<i64> = w.entries.iter().map(|e| e.at).collect();
@@ -273,8 +284,13 @@ impl PgStore {
 impl Store for PgStore {
     fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError> {
         self.with(|c| {
-            let row = c.query_opt("SELECT rev, record FROM accounts WHERE id = $1", &[&account_id]).map_err(pg)?;
-            Ok(row.map(|r| Loaded { rev: r.get(0), record: r.get(1) }))
+            let row = c
+                .query_opt(
+                    "SELECT rev, record, (SELECT policy FROM account_policies WHERE account_id = $1) FROM accounts WHERE id = $1",
+                    &[&account_id],
+                )
+                .map_err(pg)?;
+            Ok(row.map(|r| Loaded { rev: r.get(0), record: r.get(1), policy: r.get(2) }))
         })
     }
 

@@ -47,6 +47,9 @@ CREATE TABLE results (
 ",
     super::side::MIGRATION,
     history::MIGRATION,
+    // The account's policy apart from its record (`record::policy_json`; NULL: the
+    // record holds it).
+    "ALTER TABLE accounts ADD COLUMN policy TEXT;",
 ];
 
 /// A SQLite store.
@@ -139,8 +142,8 @@ impl SqliteStore {
 impl Store for SqliteStore {
     fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError> {
         self.with(|c| {
-            c.query_row("SELECT rev, record FROM accounts WHERE id = ?1", [account_id], |r| {
-                Ok(Loaded { rev: r.get(0)?, record: r.get(1)? })
+            c.query_row("SELECT rev, record, policy FROM accounts WHERE id = ?1", [account_id], |r| {
+                Ok(Loaded { rev: r.get(0)?, record: r.get(1)?, policy: r.get(2)? })
             })
             .optional()
             .map_err(sql)
@@ -154,9 +157,9 @@ impl Store for SqliteStore {
     ) -> Result<(Option<Loaded>, super::history::History), StoreError> {
         self.with(|c| {
             let loaded = c
-                .prepare_cached("SELECT rev, record FROM accounts WHERE id = ?1")
+                .prepare_cached("SELECT rev, record, policy FROM accounts WHERE id = ?1")
                 .map_err(sql)?
-                .query_row([account_id], |r| Ok(Loaded { rev: r.get(0)?, record: r.get(1)? }))
+                .query_row([account_id], |r| Ok(Loaded { rev: r.get(0)?, record: r.get(1)?, policy: r.get(2)? }))
                 .optional()
                 .map_err(sql)?;
             let read = if loaded.is_some() && !query.is_empty() { history::read(c, account_id, query)? } else { Default::default() };
@@ -237,14 +240,16 @@ fn apply(c: &Connection, w: &Write) -> Result<Saved, StoreError> {
     let open = i64::try_from(w.open_holds).unwrap_or(i64::MAX);
     match w.expect_rev {
         None => c
-            .prepare_cached("INSERT INTO accounts (id, rev, record, open_holds, overdraft, updated_at) VALUES (?1, 1, ?2, ?3, ?4, ?5)")
+            .prepare_cached("INSERT INTO accounts (id, rev, record, open_holds, overdraft, updated_at, policy) VALUES (?1, 1, ?2, ?3, ?4, ?5, ?6)")
             .map_err(sql)?
-            .execute(params![w.account_id, w.record, open, w.overdraft, w.now])
+            .execute(params![w.account_id, w.record, open, w.overdraft, w.now, w.policy])
             .map_err(sql)?,
         Some(r) => c
-            .prepare_cached("UPDATE accounts SET rev = ?2, record = ?3, open_holds = ?4, overdraft = ?5, updated_at = ?6 WHERE id = ?1")
+            .prepare_cached(
+                "UPDATE accounts SET rev = ?2, record = ?3, open_holds = ?4, overdraft = ?5, updated_at = ?6, policy = coalesce(?7, policy) WHERE id = ?1",
+            )
             .map_err(sql)?
-            .execute(params![w.account_id, r + 1, w.record, open, w.overdraft, w.now])
+            .execute(params![w.account_id, r + 1, w.record, open, w.overdraft, w.now, w.policy])
             .map_err(sql)?,
     };
     let mut entry = c.prepare_cached("INSERT INTO entries (account_id, seq, at, entry) VALUES (?1, ?2, ?3, ?4)").map_err(sql)?;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+pub(crate) mod schema;
 pub(crate) mod upstream;
 
 /// The admin token the tests' servers run with.

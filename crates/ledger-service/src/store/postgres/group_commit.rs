@@ -80,6 +80,11 @@ WITH acc AS (
   SELECT s.* FROM unnest($22::text[], $23::text[], $24::bytea[], $25::bigint[]) AS s(account_id, device_id, fingerprint, seq)
   WHERE s.account_id IN (SELECT id FROM acc)
   ON CONFLICT (account_id, device_id, fingerprint) DO UPDATE SET seq = EXCLUDED.seq
+), policy AS (
+  INSERT INTO account_policies (account_id, policy)
+  SELECT p.* FROM unnest($26::text[], $27::text[]) AS p(account_id, policy)
+  WHERE p.account_id IN (SELECT id FROM acc)
+  ON CONFLICT (account_id) DO UPDATE SET policy = EXCLUDED.policy
 )
 SELECT id FROM acc";
 
@@ -234,8 +239,13 @@ fn save_many(c: &mut Client, statement: &Statement, batch: &[Job]) -> Result<Vec
     let (mut f_acc, mut f_device, mut f_below) = (Vec::new(), Vec::new(), Vec::new());
     let (mut h_acc, mut h_id, mut h_hold, mut h_owner) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let (mut s_acc, mut s_device, mut s_fp, mut s_seq) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut p_acc, mut p_policy) = (Vec::new(), Vec::new());
     for w in &ws {
         let acc = w.account_id.as_str();
+        if let Some(policy) = &w.policy {
+            p_acc.push(acc);
+            p_policy.push(policy.as_str());
+        }
         for e in &w.entries {
             e_acc.push(acc);
             e_seq.push(int(e.seq));
@@ -297,6 +307,8 @@ fn save_many(c: &mut Client, statement: &Statement, batch: &[Job]) -> Result<Vec
                 &s_device,
                 &s_fp,
                 &s_seq,
+                &p_acc,
+                &p_policy,
             ],
         )
         .map_err(pg)?;

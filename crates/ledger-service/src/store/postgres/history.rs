@@ -62,7 +62,7 @@ pub(super) fn insert(tx: &mut Transaction<'_>, account_id: &str, rows: &History)
 /// join, so each id is looked up by its full key whatever the statistics say (at most one
 /// row matches: the key is unique).
 const LOAD_FOR: &str = "
-SELECT 0::int, rev, record, NULL::text, NULL::text, NULL::bytea FROM accounts WHERE id = $1
+SELECT 0::int, rev, record, (SELECT policy FROM account_policies WHERE account_id = $1), NULL::text, NULL::bytea FROM accounts WHERE id = $1
 UNION ALL
 SELECT 1, NULL::bigint, h.hold_id, h.hold, h.owner, NULL::bytea
 FROM unnest($2::text[]) AS q(id),
@@ -106,7 +106,7 @@ pub(super) fn load_for(store: &PgStore, account_id: &str, query: &HistoryQuery) 
         let (mut loaded, mut out) = (None, History::default());
         for r in rows {
             match r.get::<_, i32>(0) {
-                0 => loaded = Some(Loaded { rev: r.get(1), record: r.get(2) }),
+                0 => loaded = Some(Loaded { rev: r.get(1), record: r.get(2), policy: r.get(3) }),
                 1 => {
                     out.closed_holds.push(ClosedHold { hold_id: r.get(2), hold: r.get(3), owner: r.get(4) });
                 }

@@ -34,6 +34,10 @@ WITH acc AS (
   INSERT INTO fingerprints (account_id, device_id, fingerprint, seq)
   SELECT $1, * FROM unnest($18::text[], $19::bytea[], $20::bigint[]) WHERE EXISTS (SELECT 1 FROM acc)
   ON CONFLICT (account_id, device_id, fingerprint) DO UPDATE SET seq = EXCLUDED.seq
+), policy AS (
+  INSERT INTO account_policies (account_id, policy)
+  SELECT $1, $21::text WHERE $21::text IS NOT NULL AND EXISTS (SELECT 1 FROM acc)
+  ON CONFLICT (account_id) DO UPDATE SET policy = EXCLUDED.policy
 )
 SELECT count(*) FROM acc";
 
@@ -82,6 +86,7 @@ pub(super) fn save(c: &mut Client, statement: &Statement, w: &Write, rev: i64) -
                 &s_device,
                 &s_fp,
                 &s_seq,
+                &w.policy,
             ],
         )
         .map_err(pg)?;
