@@ -11,6 +11,7 @@
 use crate::decimal_ops::{add, ceil, div, mul, sub};
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use crate::json::{FromJson, JsonError, ToJson, Value};
+use credit_meter_base::quote::quoted;
 use rust_decimal::Decimal;
 use std::fmt;
 use std::str::FromStr;
@@ -44,12 +45,12 @@ impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MoneyError::Empty => write!(f, "amount is empty; expected a decimal string such as \"12.5\""),
-            MoneyError::NotADecimal(s) => write!(f, "amount {s:?} is not a decimal string such as \"12.5\""),
-            MoneyError::NonFinite(s) => write!(f, "amount {s:?} is not finite"),
-            MoneyError::Negative(s) => write!(f, "amount {s:?} is negative"),
-            MoneyError::Overflow(s) => write!(f, "amount {s:?} is out of range (at most 10^15)"),
+            MoneyError::NotADecimal(s) => write!(f, "amount {} is not a decimal string such as \"12.5\"", quoted(s)),
+            MoneyError::NonFinite(s) => write!(f, "amount {} is not finite", quoted(s)),
+            MoneyError::Negative(s) => write!(f, "amount {} is negative", quoted(s)),
+            MoneyError::Overflow(s) => write!(f, "amount {} is out of range (at most 10^15)", quoted(s)),
             MoneyError::BadCount(s) => write!(f, "count {s} is not a non-negative safe integer"),
-            MoneyError::BadStep(s) => write!(f, "rounding step {s:?} must be greater than zero"),
+            MoneyError::BadStep(s) => write!(f, "rounding step {} must be greater than zero", quoted(s)),
         }
     }
 }
@@ -216,8 +217,8 @@ fn exact_count(text: &str) -> Option<u64> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let (mantissa, exp) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].trim_start_matches('+')),
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exp)) => (mantissa, exp.trim_start_matches('+')),
         None => (text, "0"),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
