@@ -238,10 +238,12 @@ fn exact_count(text: &str) -> Option<u64> {
     let scale = exp - frac.len() as i64;
     let kept = if scale < 0 {
         let cut = digits.len().checked_sub(scale.unsigned_abs() as usize)?;
-        if !digits[cut..].bytes().all(|b| b == b'0') {
+        // `get`, not indexing: the text is ASCII, so it never returns None, and the .wasm
+        // keeps no str-slicing panic (whose message needs core's `{:?}` of char).
+        if !digits.get(cut..)?.bytes().all(|b| b == b'0') {
             return None;
         }
-        &digits[..cut]
+        digits.get(..cut)?
     } else {
         digits
     };
