@@ -11,6 +11,7 @@
 use crate::decimal_ops::{add, ceil, div, mul, sub};
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use crate::json::{FromJson, JsonError, ToJson, Value};
+use credit_meter_base::decimal_text::parse_exact;
 use credit_meter_base::quote::quoted;
 use rust_decimal::Decimal;
 use std::fmt;
@@ -104,9 +105,9 @@ pub fn parse_amount(s: &str) -> Result<Decimal, MoneyError> {
     let value = if lower.contains('e') {
         parse_scientific(s, &lower)?
     } else {
-        match Decimal::from_str_exact(s) {
-            Ok(v) => v,
-            Err(_) => {
+        match parse_exact(s) {
+            Some(v) => v,
+            None => {
                 let digits_only = s.bytes().filter(|&b| b != b'.').all(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
                 if digits_only && s.bytes().filter(|&b| b == b'.').count() <= 1 {
                     return Err(MoneyError::Overflow(shorten(s)));
@@ -130,7 +131,7 @@ fn parse_scientific(s: &str, lower: &str) -> Result<Decimal, MoneyError> {
         }
         Err(_) => return Err(MoneyError::NotADecimal(shorten(s))),
     };
-    let m = Decimal::from_str_exact(mantissa).map_err(|_| MoneyError::NotADecimal(shorten(s)))?;
+    let m = parse_exact(mantissa).ok_or_else(|| MoneyError::NotADecimal(shorten(s)))?;
     if m.is_zero() {
         return Ok(Decimal::ZERO);
     }
