@@ -19,19 +19,44 @@
 
 use std::fmt::{self, Write};
 
-/// `s` written between double quotes with `{:?}`'s escapes (see the module doc).
+/// `s` (or its first characters) written between double quotes with `{:?}`'s escapes (see
+/// the module doc).
 #[derive(Clone, Copy)]
-pub struct Quoted<'a>(pub &'a str);
+pub struct Quoted<'a> {
+    text: &'a str,
+    /// At most this many characters of `text` are written.
+    max_chars: usize,
+    /// Whether a cut is marked with `…` (inside the quotes).
+    ellipsis: bool,
+}
 
 /// `s` quoted for a message: `format!("{}", quoted("a\"b"))` is `"a\"b"` with the quotes.
 pub fn quoted(s: &str) -> Quoted<'_> {
-    Quoted(s)
+    Quoted { text: s, max_chars: usize::MAX, ellipsis: false }
+}
+
+/// The first `n` characters of `s` quoted, nothing marking a cut: what
+/// `format!("{:?}", s.chars().take(n).collect::<String>())` writes.
+pub fn quoted_prefix(s: &str, n: usize) -> Quoted<'_> {
+    Quoted { text: s, max_chars: n, ellipsis: false }
+}
+
+/// The first `n` characters of `s` quoted, with `…` before the closing quote when `s` is
+/// longer: messages quote input, but never a megabyte of it.
+pub fn quoted_short(s: &str, n: usize) -> Quoted<'_> {
+    Quoted { text: s, max_chars: n, ellipsis: true }
 }
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_char('"')?;
-        for c in self.0.chars() {
+        for (i, c) in self.text.chars().enumerate() {
+            if i == self.max_chars {
+                if self.ellipsis {
+                    f.write_char('…')?;
+                }
+                break;
+            }
             match c {
                 '"' => f.write_str("\\\"")?,
                 '\\' => f.write_str("\\\\")?,
@@ -136,6 +161,20 @@ mod tests {
         assert_eq!(quoted("e\u{301}").to_string(), "\"e\u{301}\"");
         assert_eq!(format!("{:?}", "e\u{301}"), "\"e\\u{301}\"");
         assert_eq!(quoted("\u{e000}").to_string(), "\"\u{e000}\"");
+    }
+
+    #[test]
+    fn prefixes_and_short_forms_cut_at_characters() {
+        let s = "é\"ü\nxyz";
+        for n in 0..8 {
+            let head: String = s.chars().take(n).collect();
+            assert_eq!(quoted_prefix(s, n).to_string(), format!("{head:?}"));
+            let mut short = head.clone();
+            if short.len() < s.len() {
+                short.push('…');
+            }
+            assert_eq!(quoted_short(s, n).to_string(), format!("{short:?}"));
+        }
     }
 
     #[test]
