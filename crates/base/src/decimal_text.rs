@@ -3,7 +3,7 @@
 //!
 //! Why not `from_str_exact` itself: rust_decimal's parser is a tree of const-generic
 //! functions (point seen, sign, 64 or 96 bits, rounding) whose copies, error strings and
-//! panic locations made about 4 KB of the client .wasm; every decimal the client reads (JSON
+//! panic locations made 3.7 KB of the client .wasm (0.9 KB gzip); every decimal the client reads (JSON
 //! money fields, amounts from JS) goes through here instead. The test compares the two on
 //! every string of up to 7 characters over digits, `.`, `_`, signs and a letter, and on long
 //! strings around the 96-bit and 28-digit-scale limits.

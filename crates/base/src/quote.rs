@@ -3,8 +3,9 @@
 //!
 //! Why not `{:?}`: core's `<str as Debug>` escapes through `char::escape_debug`, which
 //! carries the Unicode printable and grapheme-extend tables and, with `<char as Debug>`,
-//! the formatting of str slicing panics — about 5 KB of the client .wasm for a quote
-//! around an id.
+//! the formatting of str slicing panics: with the last panicking str slices gone too, leaving
+//! it out made the client .wasm 7.0 KB raw / 3.9 KB gzip smaller. A new `{:?}` of a str, or
+//! a `&s[a..b]` the compiler cannot prove on a char boundary, brings all of it back.
 //!
 //! Same text as `{:?}`: the double quotes; `\"`, `\\`, `\t`, `\r`, `\n`, `\0`; `\u{…}`
 //! (lower-case hex, no leading zeros) for the other ASCII and C1 control characters, for
