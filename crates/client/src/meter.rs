@@ -12,6 +12,7 @@ use crate::money::{Count, Credits};
 use crate::pricing::{credits_for, Usage};
 use crate::settle::Refused;
 use crate::sync_error::SyncError;
+use credit_meter_base::quote::quoted;
 use std::fmt;
 
 /// What `reserve` takes: a `Decision` from `decide` as is, or `{operation, amount}`.
@@ -210,7 +211,7 @@ fn unit_refusal(machine: &Machine, hold_id: &str, unit: &str, units: u64, code: 
 /// The reservation `args` ask for.
 pub fn reserve_request(args: &ReserveArgs) -> Result<ReserveRequest, MeterError> {
     if let Some(f) = args.funding.as_deref().filter(|f| *f != "credits") {
-        return Err(MeterError::BadInput(format!("this decision is funded by {f:?}: there is nothing to reserve")));
+        return Err(MeterError::BadInput(format!("this decision is funded by {}: there is nothing to reserve", quoted(f))));
     }
     if let Some(unit) = &args.unit {
         let units = args.units.ok_or_else(|| MeterError::BadInput("a reserve in units needs `units` (a whole number)".into()))?;

@@ -3,6 +3,7 @@
 use crate::error::INSUFFICIENT_CREDITS;
 use crate::error::{Coded, BAD_INPUT};
 use crate::money::Credits;
+use credit_meter_base::quote::{quoted, quoted_prefix};
 pub use credit_meter_protocol::error::{
     BAD_RESPONSE, NOT_ACKNOWLEDGED, NOT_OPEN, NO_SNAPSHOT, OFFLINE_LIMIT, OUTBOX_FULL, SAVE_FAILED, SEQ_CONFLICT, SEQ_GAP, TAMPERED_CACHE,
     TIMEOUT, TRANSPORT_FAILED, UNKNOWN_HOLD,
@@ -65,12 +66,11 @@ impl fmt::Display for SyncError {
             SyncError::NoSnapshot => f.write_str("no balance from the ledger yet; sync first"),
             SyncError::NotOpen => f.write_str("the meter is not open"),
             SyncError::UnknownHold(id) => {
-                let short: String = id.chars().take(60).collect();
-                write!(f, "hold {short:?} is not open on this device")
+                write!(f, "hold {} is not open on this device", quoted_prefix(id, 60))
             }
             SyncError::OutboxFull => f.write_str("too many changes are waiting to be synced"),
             SyncError::BadInput(m) => write!(f, "bad input: {m}"),
-            SyncError::AgentInactive(id) => write!(f, "agent {id:?} is not active: reactivate it before using it"),
+            SyncError::AgentInactive(id) => write!(f, "agent {} is not active: reactivate it before using it", quoted(id)),
             SyncError::InsufficientAllowance { needed, available } => {
                 write!(f, "the allowance has {available} units free, {needed} needed, and its policy does not convert credits")
             }

@@ -18,6 +18,7 @@ use crate::catalog::{Catalog, CatalogError, Charge, PackageOffer};
 use crate::error::{Coded, BAD_INPUT};
 use crate::estimate::Estimate;
 use crate::money::Credits;
+use credit_meter_base::quote::quoted;
 use std::fmt;
 
 /// What to decide.
@@ -154,10 +155,10 @@ pub fn decide(catalog: &Catalog, req: &DecideRequest) -> Result<Decision, Decide
     let op = catalog.operation(&est.operation).map_err(DecideError::Catalog)?;
     if est.charge != op.charge.kind() {
         return Err(DecideError::BadInput(format!(
-            "the estimate says {:?} is charged {:?} but the catalog says {:?}; estimate again with this catalog",
-            op.id,
-            est.charge,
-            op.charge.kind()
+            "the estimate says {} is charged {} but the catalog says {}; estimate again with this catalog",
+            quoted(&op.id),
+            quoted(&est.charge),
+            quoted(op.charge.kind())
         )));
     }
     let c = &est.credits;

@@ -11,6 +11,8 @@
 use crate::decimal_ops::{add, ceil, div, mul, sub};
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use crate::json::{FromJson, JsonError, ToJson, Value};
+use credit_meter_base::decimal_text::parse_exact;
+use credit_meter_base::quote::quoted;
 use rust_decimal::Decimal;
 use std::fmt;
 use std::str::FromStr;
@@ -44,12 +46,12 @@ impl fmt::Display for MoneyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             MoneyError::Empty => write!(f, "amount is empty; expected a decimal string such as \"12.5\""),
-            MoneyError::NotADecimal(s) => write!(f, "amount {s:?} is not a decimal string such as \"12.5\""),
-            MoneyError::NonFinite(s) => write!(f, "amount {s:?} is not finite"),
-            MoneyError::Negative(s) => write!(f, "amount {s:?} is negative"),
-            MoneyError::Overflow(s) => write!(f, "amount {s:?} is out of range (at most 10^15)"),
+            MoneyError::NotADecimal(s) => write!(f, "amount {} is not a decimal string such as \"12.5\"", quoted(s)),
+            MoneyError::NonFinite(s) => write!(f, "amount {} is not finite", quoted(s)),
+            MoneyError::Negative(s) => write!(f, "amount {} is negative", quoted(s)),
+            MoneyError::Overflow(s) => write!(f, "amount {} is out of range (at most 10^15)", quoted(s)),
             MoneyError::BadCount(s) => write!(f, "count {s} is not a non-negative safe integer"),
-            MoneyError::BadStep(s) => write!(f, "rounding step {s:?} must be greater than zero"),
+            MoneyError::BadStep(s) => write!(f, "rounding step {} must be greater than zero", quoted(s)),
         }
     }
 }
@@ -103,9 +105,9 @@ pub fn parse_amount(s: &str) -> Result<Decimal, MoneyError> {
     let value = if lower.contains('e') {
         parse_scientific(s, &lower)?
     } else {
-        match Decimal::from_str_exact(s) {
-            Ok(v) => v,
-            Err(_) => {
+        match parse_exact(s) {
+            Some(v) => v,
+            None => {
                 let digits_only = s.bytes().filter(|&b| b != b'.').all(|b| b.is_ascii_digit() || b == b'-' || b == b'+');
                 if digits_only && s.bytes().filter(|&b| b == b'.').count() <= 1 {
                     return Err(MoneyError::Overflow(shorten(s)));
@@ -129,7 +131,7 @@ fn parse_scientific(s: &str, lower: &str) -> Result<Decimal, MoneyError> {
         }
         Err(_) => return Err(MoneyError::NotADecimal(shorten(s))),
     };
-    let m = Decimal::from_str_exact(mantissa).map_err(|_| MoneyError::NotADecimal(shorten(s)))?;
+    let m = parse_exact(mantissa).ok_or_else(|| MoneyError::NotADecimal(shorten(s)))?;
     if m.is_zero() {
         return Ok(Decimal::ZERO);
     }
@@ -216,8 +218,8 @@ fn exact_count(text: &str) -> Option<u64> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let (mantissa, exp) = match text.find(['e', 'E']) {
-        Some(i) => (&text[..i], text[i + 1..].trim_start_matches('+')),
+    let (mantissa, exp) = match text.split_once(['e', 'E']) {
+        Some((mantissa, exp)) => (mantissa, exp.trim_start_matches('+')),
         None => (text, "0"),
     };
     let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -237,10 +239,12 @@ fn exact_count(text: &str) -> Option<u64> {
     let scale = exp - frac.len() as i64;
     let kept = if scale < 0 {
         let cut = digits.len().checked_sub(scale.unsigned_abs() as usize)?;
-        if !digits[cut..].bytes().all(|b| b == b'0') {
+        // `get`, not indexing: the text is ASCII, so it never returns None, and the .wasm
+        // keeps no str-slicing panic (whose message needs core's `{:?}` of char).
+        if !digits.get(cut..)?.bytes().all(|b| b == b'0') {
             return None;
         }
-        &digits[..cut]
+        digits.get(..cut)?
     } else {
         digits
     };

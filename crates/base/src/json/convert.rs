@@ -332,7 +332,7 @@ impl FromJson for Decimal {
     fn from_json(v: Value) -> Result<Self, JsonError> {
         match v {
             Value::String(s) => {
-                Decimal::from_str_exact(&s).map_err(|_| JsonError::new(["invalid value: `", &s, "` is not a decimal"].concat()))
+                crate::decimal_text::parse_exact(&s).ok_or_else(|| JsonError::new(["invalid value: `", &s, "` is not a decimal"].concat()))
             }
             _ => Err(JsonError::invalid_type("a decimal string")),
         }

@@ -17,7 +17,9 @@ pub fn push_str_literal(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[start..i]);
+        // `get`, not `&s[start..i]`: both ends are at ASCII bytes, so it never returns None,
+        // and the .wasm keeps no str-slicing panic (whose message needs core's `{:?}` of char).
+        out.push_str(s.get(start..i).unwrap_or_default());
         if esc.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\u00");
@@ -28,7 +30,7 @@ pub fn push_str_literal(out: &mut String, s: &str) {
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 

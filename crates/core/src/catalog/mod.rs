@@ -18,6 +18,7 @@ pub use definition::{CatalogDefinition, Charge, ModelDefinition, ModelPricing, O
 use crate::decimal_ops::{add, ceil, div, mul};
 use crate::error::{Coded, BAD_CATALOG, UNKNOWN_MODEL, UNKNOWN_OPERATION};
 use crate::money::{Credits, MoneyError, Usd};
+use credit_meter_base::quote::{quoted, quoted_short, Quoted};
 use index::IdIndex;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -50,9 +51,9 @@ impl fmt::Display for CatalogError {
         match self {
             CatalogError::Parse(m) => write!(f, "catalog does not parse: {m}"),
             CatalogError::Invalid(m) => write!(f, "catalog is invalid: {m}"),
-            CatalogError::UnknownModel(id) => write!(f, "unknown model {:?}: the catalog does not list it", short(id)),
+            CatalogError::UnknownModel(id) => write!(f, "unknown model {}: the catalog does not list it", short(id)),
             CatalogError::UnknownOperation(id) => {
-                write!(f, "unknown operation {:?}: the catalog does not list it", short(id))
+                write!(f, "unknown operation {}: the catalog does not list it", short(id))
             }
             CatalogError::Overflow(m) => write!(f, "price out of range: {m}"),
         }
@@ -72,12 +73,9 @@ impl Coded for CatalogError {
     }
 }
 
-pub(crate) fn short(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
+/// An id quoted for a message: its first 60 characters, `…` marking a cut.
+pub(crate) fn short(s: &str) -> Quoted<'_> {
+    quoted_short(s, 60)
 }
 
 impl From<MoneyError> for CatalogError {
@@ -220,7 +218,7 @@ impl Catalog {
 fn offer(p: &PackageDefinition) -> Result<PackageOffer, CatalogError> {
     let total = p.credits.checked_add(p.bonus)?;
     let per = div(p.price_usd.value(), total.value())
-        .ok_or_else(|| CatalogError::Invalid(format!("package {:?} has no credits", p.id)))?
+        .ok_or_else(|| CatalogError::Invalid(format!("package {} has no credits", quoted(&p.id))))?
         .round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero);
     Ok(PackageOffer {
         id: p.id.clone(),

@@ -8,6 +8,7 @@
 //! [`Catalog::check_unit_rate`] once per allowance and refuses the pair when it fails.
 
 use super::{Catalog, CatalogError, Charge};
+use credit_meter_base::quote::quoted;
 use rust_decimal::Decimal;
 
 impl Catalog {
@@ -27,8 +28,9 @@ impl Catalog {
             Charge::PerToken { tokens_per_credit: Some(n), .. } => *n == units_per_credit,
             other => {
                 return Err(CatalogError::Invalid(format!(
-                    "operation {operation:?} is charged {:?}, not per unit at a fixed rate; the policy converts {units_per_credit} units per credit",
-                    other.kind()
+                    "operation {} is charged {}, not per unit at a fixed rate; the policy converts {units_per_credit} units per credit",
+                    quoted(operation),
+                    quoted(other.kind())
                 )))
             }
         };
@@ -36,7 +38,8 @@ impl Catalog {
             Ok(())
         } else {
             Err(CatalogError::Invalid(format!(
-                "operation {operation:?} charges another rate than the policy's {units_per_credit} units per credit ({:?})",
+                "operation {} charges another rate than the policy's {units_per_credit} units per credit ({:?})",
+                quoted(operation),
                 op.charge
             )))
         }

@@ -18,10 +18,10 @@ fn invalid(msg: String) -> CatalogError {
 /// Checks the id at `position` of a list whose first repeated id is at `repeat`.
 fn check_id(kind: &str, id: &str, position: usize, repeat: Option<usize>) -> Result<(), CatalogError> {
     if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_control) {
-        return Err(invalid(format!("{kind} id {:?} must be 1..{MAX_ID_LEN} printable characters", short(id))));
+        return Err(invalid(format!("{kind} id {} must be 1..{MAX_ID_LEN} printable characters", short(id))));
     }
     if repeat == Some(position) {
-        return Err(invalid(format!("{kind} id {:?} appears twice", short(id))));
+        return Err(invalid(format!("{kind} id {} appears twice", short(id))));
     }
     Ok(())
 }
@@ -33,7 +33,7 @@ pub(super) fn validate(def: &CatalogDefinition) -> Result<(IdIndex, IdIndex), Ca
         return Err(invalid(format!("format {} is not supported; this version reads format {CATALOG_FORMAT}", def.format)));
     }
     if def.currency != "USD" {
-        return Err(invalid(format!("currency {:?} is not supported; prices must be in \"USD\"", short(&def.currency))));
+        return Err(invalid(format!("currency {} is not supported; prices must be in \"USD\"", short(&def.currency))));
     }
     if def.revision.len() > MAX_ID_LEN {
         return Err(invalid("revision is longer than 200 characters".into()));
@@ -64,12 +64,12 @@ pub(super) fn validate(def: &CatalogDefinition) -> Result<(IdIndex, IdIndex), Ca
     for (i, p) in def.packages.iter().enumerate() {
         check_id("package", &p.id, i, repeat)?;
         if p.credits.is_zero() {
-            return Err(invalid(format!("package {:?} must sell more than zero credits", short(&p.id))));
+            return Err(invalid(format!("package {} must sell more than zero credits", short(&p.id))));
         }
         if p.price_usd.is_zero() {
-            return Err(invalid(format!("package {:?} must have a price above zero", short(&p.id))));
+            return Err(invalid(format!("package {} must have a price above zero", short(&p.id))));
         }
-        p.credits.checked_add(p.bonus).map_err(|_| invalid(format!("package {:?} total is out of range", short(&p.id))))?;
+        p.credits.checked_add(p.bonus).map_err(|_| invalid(format!("package {} total is out of range", short(&p.id))))?;
     }
     Ok((models, operations))
 }
@@ -78,7 +78,7 @@ fn validate_operation(op: &super::OperationDefinition, models: &IdIndex) -> Resu
     let id = short(&op.id);
     if let Some(model) = &op.model {
         if !models.contains(model) {
-            return Err(invalid(format!("operation {id:?} names model {:?}, which the catalog does not list", short(model))));
+            return Err(invalid(format!("operation {} names model {}, which the catalog does not list", id, short(model))));
         }
     }
     for (name, v) in [
@@ -88,49 +88,51 @@ fn validate_operation(op: &super::OperationDefinition, models: &IdIndex) -> Resu
         ("maxOutputTokens", op.max_output_tokens),
     ] {
         if v.is_some_and(|v| v > MAX_TOKENS_FIELD) {
-            return Err(invalid(format!("operation {id:?}: {name} is above {MAX_TOKENS_FIELD}")));
+            return Err(invalid(format!("operation {}: {name} is above {MAX_TOKENS_FIELD}", id)));
         }
     }
     match &op.charge {
         Charge::PerCard { credits_per_card } if credits_per_card.is_zero() => {
-            Err(invalid(format!("operation {id:?}: creditsPerCard must be above zero (use kind \"free\")")))
+            Err(invalid(format!("operation {}: creditsPerCard must be above zero (use kind \"free\")", id)))
         }
         Charge::PerCharacter { credits_per_character, characters_per_credit } => match (credits_per_character, characters_per_credit) {
             (Some(p), None) if !p.is_zero() => Ok(()),
             (None, Some(n)) if *n > rust_decimal::Decimal::ZERO => Ok(()),
             _ => Err(invalid(format!(
-                "operation {id:?}: give exactly one of creditsPerCharacter or charactersPerCredit, above zero (use kind \"free\")"
+                "operation {}: give exactly one of creditsPerCharacter or charactersPerCredit, above zero (use kind \"free\")",
+                id
             ))),
         },
         Charge::Flat { credits } if credits.is_zero() => {
-            Err(invalid(format!("operation {id:?}: flat credits must be above zero (use kind \"free\")")))
+            Err(invalid(format!("operation {}: flat credits must be above zero (use kind \"free\")", id)))
         }
         Charge::PerToken { markup, tokens_per_credit } => {
             match (markup, tokens_per_credit) {
                 (Some(_), Some(_)) => {
                     return Err(invalid(format!(
-                        "operation {id:?}: give at most one of markup (priced by the model) or tokensPerCredit (a fixed rate)"
+                        "operation {}: give at most one of markup (priced by the model) or tokensPerCredit (a fixed rate)",
+                        id
                     )))
                 }
                 (Some(m), None) if m.is_zero() => {
-                    return Err(invalid(format!("operation {id:?}: markup must be above zero (use kind \"free\")")))
+                    return Err(invalid(format!("operation {}: markup must be above zero (use kind \"free\")", id)))
                 }
                 (None, Some(n)) if *n <= rust_decimal::Decimal::ZERO => {
-                    return Err(invalid(format!("operation {id:?}: tokensPerCredit must be above zero (use kind \"free\")")))
+                    return Err(invalid(format!("operation {}: tokensPerCredit must be above zero (use kind \"free\")", id)))
                 }
                 _ => {}
             }
             if op.model.is_none() {
-                return Err(invalid(format!("operation {id:?}: a perToken operation needs a default model")));
+                return Err(invalid(format!("operation {}: a perToken operation needs a default model", id)));
             }
             if let (Some(e), Some(m)) = (op.expected_output_tokens, op.max_output_tokens) {
                 if e > m {
-                    return Err(invalid(format!("operation {id:?}: expectedOutputTokens is above maxOutputTokens")));
+                    return Err(invalid(format!("operation {}: expectedOutputTokens is above maxOutputTokens", id)));
                 }
             }
             Ok(())
         }
-        Charge::Free if op.byok => Err(invalid(format!("operation {id:?} is free; byok has no meaning for it"))),
+        Charge::Free if op.byok => Err(invalid(format!("operation {} is free; byok has no meaning for it", id))),
         _ => Ok(()),
     }
 }

@@ -14,6 +14,7 @@
 
 use super::cards::CountRange;
 use crate::decimal_ops::{add, ceil, div, mul, sub};
+use credit_meter_base::quote::quoted;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
@@ -251,7 +252,11 @@ pub fn calibrate(req: &CalibrateRequest, model: &super::cards::CardModel) -> Res
     let mut state = req.state.clone().unwrap_or_default();
     state.validate()?;
     if req.estimate.charge != "perCard" {
-        return Err(format!("calibration learns from per-card operations; {:?} is {:?}", req.estimate.operation, req.estimate.charge));
+        return Err(format!(
+            "calibration learns from per-card operations; {} is {}",
+            quoted(&req.estimate.operation),
+            quoted(&req.estimate.charge)
+        ));
     }
     // What the uncalibrated model predicted for this note (the estimate itself may already
     // be calibrated), so that learning does not compound.

@@ -8,6 +8,7 @@ use crate::catalog::{Catalog, CatalogError, Charge, ModelDefinition};
 use crate::error::{Coded, BAD_INPUT};
 use crate::money::{Count, Credits, MoneyError, Usd, MAX_SAFE_INTEGER};
 use crate::pricing::{credits_for, provider_usd, Usage};
+use credit_meter_base::quote::quoted;
 use std::fmt;
 
 /// How far an estimated token count may be off either way, in percent (the estimator's
@@ -178,7 +179,7 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
             let c = match (req.cards, structure) {
                 (Some(n), _) => CountRange::exact(n.get()),
                 (None, Some(s)) => calibration.apply(cards_model.estimate(&s), cards_model.low, cards_model.high),
-                (None, None) => return Err(bad(format!("operation {:?} is charged per card: give `note` or `cards`", op.id))),
+                (None, None) => return Err(bad(format!("operation {} is charged per card: give `note` or `cards`", quoted(&op.id)))),
             };
             cards = Some(c);
             let has_work = c.high > 0 && sent.is_none_or(|t| !t.is_empty());
@@ -202,7 +203,9 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
             let input = match (req.input_tokens, sent) {
                 (Some(n), _) => CountRange::exact(n.get()),
                 (None, Some(t)) => add(widen(estimate_tokens(t, enc)), op.prompt_overhead_tokens),
-                (None, None) => return Err(bad(format!("operation {:?} is charged per token: give `inputTokens` or `text`", op.id))),
+                (None, None) => {
+                    return Err(bad(format!("operation {} is charged per token: give `inputTokens` or `text`", quoted(&op.id))))
+                }
             };
             let max = req.max_output_tokens.map(Count::get).or(op.max_output_tokens);
             let output = match req.output_tokens {
@@ -227,7 +230,9 @@ pub fn estimate_with(catalog: &Catalog, req: &EstimateRequest, cards_model: &Car
             let n = match (req.characters, req.text.as_deref().or(sent)) {
                 (Some(n), _) => n.get(),
                 (None, Some(t)) => t.chars().count() as u64,
-                (None, None) => return Err(bad(format!("operation {:?} is charged per character: give `characters` or `text`", op.id))),
+                (None, None) => {
+                    return Err(bad(format!("operation {} is charged per character: give `characters` or `text`", quoted(&op.id))))
+                }
             };
             characters = Some(n);
             (CountRange::exact(0), CountRange::exact(0), n > 0)

@@ -7,6 +7,7 @@
 //! this module is its public face: the [`Encoding`] names and [`estimate_tokens`].
 
 use crate::error::{Coded, ErrorCode, UNKNOWN_ENCODING};
+use credit_meter_base::quote::quoted_prefix;
 use std::fmt;
 
 pub use token_estimate::Encoding;
@@ -17,8 +18,7 @@ pub struct UnknownEncoding(pub String);
 
 impl fmt::Display for UnknownEncoding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let shown: String = self.0.chars().take(40).collect();
-        write!(f, "unknown encoding {shown:?}; expected \"o200k_base\" or \"cl100k_base\"")
+        write!(f, "unknown encoding {}; expected \"o200k_base\" or \"cl100k_base\"", quoted_prefix(&self.0, 40))
     }
 }
 

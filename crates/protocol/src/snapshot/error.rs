@@ -2,6 +2,7 @@
 
 use crate::error::Coded;
 pub use crate::error::{BAD_SIGNATURE, BAD_SNAPSHOT, ROLLBACK, UNKNOWN_KEY, WRONG_ACCOUNT};
+use credit_meter_base::quote::quoted_prefix;
 use std::fmt;
 
 /// Why a snapshot was refused.
@@ -29,8 +30,7 @@ impl fmt::Display for SnapshotError {
         match self {
             SnapshotError::BadSignature(why) => write!(f, "snapshot signature refused: {why}"),
             SnapshotError::UnknownKey(kid) => {
-                let short: String = kid.chars().take(40).collect();
-                write!(f, "snapshot signed with unknown key id {short:?}")
+                write!(f, "snapshot signed with unknown key id {}", quoted_prefix(kid, 40))
             }
             SnapshotError::WrongAccount => f.write_str("snapshot is for another account or device"),
             SnapshotError::Rollback { held, offered } => write!(f, "snapshot seq {offered} is older than the one held ({held})"),
