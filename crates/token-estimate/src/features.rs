@@ -254,7 +254,7 @@ fn byte_boundary_mass(seg: &[u8], o200k: bool) -> u64 {
     let mut sum = 0u64;
     for &b in rest {
         let i = index(b);
-        sum += u64::from(table[prev * 27 + i]);
+        sum += u64::from(table.get(prev * 27 + i).copied().unwrap_or(0));
         prev = i;
     }
     sum
