@@ -237,8 +237,27 @@ pub(crate) fn miss(seg: &[u8], shape: usize, o200k: bool, c: &mut Counts) {
     add(c, MISS + shape * MISS_BUCKETS + len_bucket(seg.len()), 1);
     add(c, MISS_LONG + shape, seg.len().saturating_sub(10) as u64);
     if shape < 2 {
-        add(c, BOUNDARY, boundary_mass(seg.iter().map(|&b| letter_index(u32::from(b))), o200k));
+        add(c, BOUNDARY, byte_boundary_mass(seg, o200k));
     }
+}
+
+/// [`boundary_mass`] of bytes, as [`letter_index`] indexes them: `(b | 0x20) - b'a'` is below
+/// 26 for exactly the ASCII letters, so each index is one subtraction and a minimum, and every
+/// table index is below 27 × 27 (the rare-word path of the ASCII loop, whose segments are
+/// all letters, without the range tests).
+#[inline(always)]
+fn byte_boundary_mass(seg: &[u8], o200k: bool) -> u64 {
+    let table: &[u8; 729] = if o200k { &boundaries::O200K } else { &boundaries::CL100K };
+    let index = |b: u8| usize::from((b | 0x20).wrapping_sub(b'a')).min(26);
+    let Some((&first, rest)) = seg.split_first() else { return 0 };
+    let mut prev = index(first);
+    let mut sum = 0u64;
+    for &b in rest {
+        let i = index(b);
+        sum += u64::from(table.get(prev * 27 + i).copied().unwrap_or(0));
+        prev = i;
+    }
+    sum
 }
 
 /// Index of a Latin letter in the boundary table: `a`–`z` (either case) 0–25, others 26.
@@ -435,4 +454,29 @@ fn space(piece: &[u8], c: &mut Counts) {
         add(c, SPACE_NL_EXTRA, nl.saturating_sub(2));
     }
     add(c, SPACE_LONG, (piece.len() as u64).saturating_sub(64));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The byte version of the boundary mass gives what the general one gives through
+    /// [`letter_index`], for every pair of bytes and on longer runs of mixed bytes.
+    #[test]
+    fn byte_boundary_mass_matches_letter_index() {
+        let general = |seg: &[u8], o200k: bool| boundary_mass(seg.iter().map(|&b| letter_index(u32::from(b))), o200k);
+        for o200k in [true, false] {
+            for x in 0..=255u8 {
+                for y in 0..=255u8 {
+                    assert_eq!(byte_boundary_mass(&[x, y], o200k), general(&[x, y], o200k), "{x} {y}");
+                }
+            }
+            let text: Vec<u8> = (0..4096u32).map(|k| (k.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+            for seg in text.chunks(11) {
+                assert_eq!(byte_boundary_mass(seg, o200k), general(seg, o200k));
+            }
+            assert_eq!(byte_boundary_mass(b"", o200k), 0);
+            assert_eq!(byte_boundary_mass(b"Hello", o200k), general(b"Hello", o200k));
+        }
+    }
 }

@@ -1,11 +1,12 @@
 //! Lookup of frequent English words ([`WORDS`]) and punctuation tokens ([`PUNCT`]), through
-//! one open-addressing hash table built on first use (so the shipped data stays two
-//! compressible lists).
+//! one open-addressing hash table filled on demand (so the shipped data stays two
+//! compressible lists): the words of one first letter, or the punctuation tokens, are put in
+//! the first time a lookup of that kind misses.
 
 use super::punct_list::{PUNCT, PUNCT_FLAGS};
 use super::word_list::{FLAGS, WORDS};
-use std::sync::atomic::{AtomicU64, AtomicU8, Ordering::Relaxed};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering::Acquire, Ordering::Relaxed, Ordering::Release};
+use std::sync::{Mutex, PoisonError};
 
 /// Longest word in the list we look up; longer segments are never in it.
 pub(crate) const MAX_WORD: usize = 16;
@@ -20,9 +21,9 @@ pub(crate) struct Table {
 }
 
 /// One slot of the table: key and flags. Atomics only so that the slots can be a `static`
-/// filled once without `unsafe`: every access is `Relaxed`, a plain load or store (in Wasm
-/// without threads, and on x86-64), and [`table`]'s `OnceLock` orders the filling before
-/// any lookup.
+/// filled on demand without `unsafe`: every access is a plain load or store (in Wasm without
+/// threads, and on x86-64); [`BUILT`] and [`BUILDING`] order the filling of a part before any
+/// lookup that relies on it ([`Table::get`]).
 struct Slot {
     a: AtomicU64,
     b: AtomicU64,
@@ -42,6 +43,94 @@ impl Slot {
 /// average 4 on 2 cores), and no bytes in the `.wasm`, where zeroed statics are only part of
 /// the initial memory size.
 static SLOT_MEMORY: [Slot; SLOTS] = [const { Slot::empty() }; SLOTS];
+
+/// The table: one, over [`SLOT_MEMORY`].
+static TABLE: Table = Table { slots: &SLOT_MEMORY };
+
+/// The parts the table is filled by: the words of each first letter `a`–`z` (0–25), and the
+/// punctuation tokens (26), none of which starts with a lower-case letter. A key's part is
+/// [`part`], so a key that is in neither list is missed only once its part is in.
+///
+/// Filling all of it at once cost the first estimate in Node 2.5 ms on a busy machine: the
+/// loop over 3,200 entries ran in V8's baseline tier long enough to have itself recompiled by
+/// the optimising tier (6 ms on another thread, which took the machine's other core) for the
+/// one call it ever gets. The bench's cold-start sentence needs four letters' words (29 % of
+/// the list) and no longer triggers that; a first text of a few KB still fills most parts,
+/// and the fill is then recompiled as the whole build was.
+const PARTS: usize = 27;
+
+// One bit of [`BUILT`] per part.
+const _: () = assert!(PARTS <= 32);
+
+/// Bit `p` is set once part `p` is in the table (stored with `Release` after its entries).
+static BUILT: AtomicU32 = AtomicU32::new(0);
+
+/// Held while a part is filled, so that two threads never fill at once.
+static BUILDING: Mutex<()> = Mutex::new(());
+
+/// The part of a key ([`PARTS`]): its first byte's letter, or 26.
+#[inline(always)]
+fn part(key: (u64, u64)) -> usize {
+    let first = (key.0 as u8).wrapping_sub(b'a');
+    if first < 26 {
+        usize::from(first)
+    } else {
+        26
+    }
+}
+
+/// Where each first letter's words begin in [`WORDS`]: (byte offset, word number), by letter,
+/// then the end of the list. The list is sorted, so a letter's words follow one another and
+/// the first of them shares no letter with the word before it.
+static LETTER_STARTS: [(u16, u16); 27] = letter_starts();
+
+/// [`LETTER_STARTS`], at compile time; checks the assumptions the parts rest on (a letter's
+/// first word is coded without shared letters, offsets fit 16 bits, every punctuation token
+/// begins with something other than a lower-case letter, the table stays at most half full).
+const fn letter_starts() -> [(u16, u16); 27] {
+    let b = WORDS.as_bytes();
+    assert!(b.len() < u16::MAX as usize);
+    let mut starts = [(u16::MAX, 0u16); 27];
+    let mut i = 0;
+    let mut k = 0u16;
+    // The first letter whose start is not yet known. A word coded with shared letters has
+    // the first letter of the word before it, so only words coded without any (`A`) can
+    // start a letter's range.
+    let mut next = 0;
+    while i < b.len() {
+        if b[i].is_ascii_uppercase() {
+            if b[i] == b'A' && i + 1 < b.len() && b[i + 1].is_ascii_lowercase() {
+                let letter = (b[i + 1] - b'a') as usize;
+                assert!(letter + 1 >= next, "the list is not sorted");
+                while next <= letter {
+                    starts[next] = (i as u16, k);
+                    next += 1;
+                }
+            } else {
+                assert!(b[i] != b'A', "a word without letters");
+            }
+            k += 1;
+        }
+        i += 1;
+    }
+    while next < 27 {
+        starts[next] = (b.len() as u16, k);
+        next += 1;
+    }
+    let p = PUNCT.as_bytes();
+    let mut i = 0;
+    let mut entries = k as usize + 1;
+    while i < p.len() {
+        assert!(!p[i].is_ascii_lowercase(), "a punctuation token starting with a letter");
+        while i < p.len() && p[i] != 0x1f {
+            i += 1;
+        }
+        i += 1;
+        entries += 1;
+    }
+    assert!(entries <= SLOTS / 2, "the table would be more than half full");
+    starts
+}
 
 /// Packs the 1 to [`MAX_WORD`] bytes `b[start..start + len]` into a key (little-endian,
 /// zero-padded), OR-ing every byte with `or` (0x20 lower-cases ASCII letters); reads whole
@@ -100,49 +189,53 @@ fn slot(key: (u64, u64)) -> usize {
     (h >> 40) as usize & (SLOTS - 1)
 }
 
-/// Builds the table from both lists.
-fn build() -> Table {
-    let mut t = Table { slots: &SLOT_MEMORY };
-    // The table stays at most half full, so a free slot always exists.
-    let mut used = 0;
-    let mut put = |t: &mut Table, key: Option<(u64, u64)>, flags: u8| {
-        if let Some(key) = key {
-            if used < SLOTS / 2 {
-                used += 1;
-                t.insert(key, flags);
-            }
-        }
-    };
-    // The words, front-coded (see [`WORDS`]); entries longer than MAX_WORD are skipped, as
-    // `pack_at` refuses them.
-    let b = WORDS.as_bytes();
-    let mut word = [0u8; MAX_WORD];
-    let mut i = 0;
-    let mut k = 0;
-    while let Some(&lead) = b.get(i) {
-        let mut len = usize::from(lead.wrapping_sub(b'A')).min(MAX_WORD + 1);
-        i += 1;
-        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_lowercase()) {
-            if let Some(slot) = word.get_mut(len) {
-                *slot = c;
-            }
-            len += 1;
+/// Puts part `p` ([`PARTS`]) of the lists in the table; the caller holds [`BUILDING`].
+fn fill(t: &Table, p: usize) {
+    if p < 26 {
+        // The words of one letter, front-coded (see [`WORDS`]): each word's key is the
+        // previous word's cut to the letters they share, then its own letters shifted in.
+        // Entries longer than MAX_WORD are skipped, as `pack_at` refuses them.
+        let (Some(&(from, first)), Some(&(to, _))) = (LETTER_STARTS.get(p), LETTER_STARTS.get(p + 1)) else { return };
+        let b = WORDS.as_bytes().get(usize::from(from)..usize::from(to)).unwrap_or(&[]);
+        let flags = FLAGS.get(usize::from(first)..).unwrap_or(&[]);
+        let (mut lo, mut hi) = (0u64, 0u64);
+        let mut i = 0;
+        let mut k = 0;
+        while let Some(&lead) = b.get(i) {
+            let mut len = usize::from(lead.wrapping_sub(b'A')).min(MAX_WORD + 1);
+            let (ma, mb) = masks(len.min(MAX_WORD));
+            lo &= ma;
+            hi &= mb;
             i += 1;
+            while let Some(&c) = b.get(i).filter(|c| c.is_ascii_lowercase()) {
+                let c = u64::from(c);
+                if len < 8 {
+                    lo |= c << (8 * len);
+                } else if len < MAX_WORD {
+                    hi |= c << (8 * (len - 8));
+                }
+                len += 1;
+                i += 1;
+            }
+            if (1..=MAX_WORD).contains(&len) {
+                t.insert((lo, hi), flags.get(k).copied().unwrap_or(0));
+            }
+            k += 1;
         }
-        put(&mut t, pack_at(&word, 0, len, 0), FLAGS.get(k).copied().unwrap_or(0));
-        k += 1;
+    } else {
+        // The punctuation tokens, separated by 0x1f.
+        let b = PUNCT.as_bytes();
+        let mut start = 0;
+        let mut k = 0;
+        while start <= b.len() {
+            let end = find(b, start, 0x1f);
+            if let Some(key) = pack_at(b, start, end - start, 0) {
+                t.insert(key, PUNCT_FLAGS.get(k).copied().unwrap_or(0));
+            }
+            k += 1;
+            start = end + 1;
+        }
     }
-    // The punctuation tokens, separated by 0x1f.
-    let b = PUNCT.as_bytes();
-    let mut start = 0;
-    let mut k = 0;
-    while start <= b.len() {
-        let end = find(b, start, 0x1f);
-        put(&mut t, pack_at(b, start, end - start, 0), PUNCT_FLAGS.get(k).copied().unwrap_or(0));
-        k += 1;
-        start = end + 1;
-    }
-    t
 }
 
 /// Position of the first `sep` in `b` from `from` (or the end), eight bytes at a time.
@@ -166,15 +259,15 @@ fn find(b: &[u8], from: usize, sep: u8) -> usize {
     i.min(b.len())
 }
 
-/// The shared table, built on first use.
+/// The shared table (filled part by part as lookups need them, [`PARTS`]).
 pub(crate) fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(build)
+    &TABLE
 }
 
 impl Table {
-    /// Puts `key` with `flags` in the first free slot from its own.
-    fn insert(&mut self, key: (u64, u64), flags: u8) {
+    /// Puts `key` with `flags` in the first free slot from its own (filling a part,
+    /// [`fill`], under [`BUILDING`]).
+    fn insert(&self, key: (u64, u64), flags: u8) {
         let mut s = slot(key);
         for _ in 0..SLOTS {
             match self.slots.get(s) {
@@ -190,8 +283,38 @@ impl Table {
     }
 
     /// Flags of a packed key ([`pack_at`]) of either list, or 0 when it is in neither.
+    ///
+    /// A key found with flags is in the list. Otherwise the key's part ([`part`]) decides:
+    /// once it is in the table, the key is not listed; before, it is put in ([`Self::fill_and_get`])
+    /// and the key looked up again. (A key found with flags 0 takes the same way: another
+    /// thread may be filling its part and not have stored the flags yet.)
     #[inline(always)]
     pub(crate) fn get(&self, key: (u64, u64)) -> u8 {
+        let f = self.probe(key);
+        if f != 0 || BUILT.load(Acquire) >> part(key) & 1 == 1 {
+            return f;
+        }
+        self.fill_and_get(key)
+    }
+
+    /// [`Self::get`] for a key whose part is not yet in the table: fills it, then looks again.
+    #[cold]
+    #[inline(never)]
+    fn fill_and_get(&self, key: (u64, u64)) -> u8 {
+        let p = part(key);
+        {
+            let _filling = BUILDING.lock().unwrap_or_else(PoisonError::into_inner);
+            if BUILT.load(Relaxed) >> p & 1 == 0 {
+                fill(self, p);
+                BUILT.fetch_or(1 << p, Release);
+            }
+        }
+        self.probe(key)
+    }
+
+    /// Flags of `key` as the table holds it now, or 0 when it is not there.
+    #[inline(always)]
+    fn probe(&self, key: (u64, u64)) -> u8 {
         let mut s = slot(key);
         for _ in 0..SLOTS {
             let Some(e) = self.slots.get(s) else { return 0 };

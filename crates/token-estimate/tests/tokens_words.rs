@@ -1,6 +1,6 @@
 //! The estimator's word list is shipped front-coded (`word_list.rs`) and decoded into the
-//! lookup table on first use (`words.rs`): every listed word must come out of the table with
-//! its own flags, and words that are not listed must not.
+//! lookup table as lookups need it (`words.rs`): every listed word and punctuation token must
+//! come out of the table with its own flags, and those that are not listed must not.
 
 #[allow(dead_code)]
 #[path = "../src/punct_list.rs"]
@@ -61,4 +61,20 @@ fn words_not_listed_are_not_found() {
         }
     }
     assert!(absent > list.len(), "probed {absent} absent words");
+}
+
+#[test]
+fn every_punctuation_token_has_its_flags() {
+    let list: Vec<&str> = punct_list::PUNCT.split('\u{1f}').collect();
+    assert_eq!(list.len(), punct_list::PUNCT_FLAGS.len(), "one flag byte per token");
+    let table = words::table();
+    for (token, &flags) in list.iter().zip(punct_list::PUNCT_FLAGS) {
+        assert_eq!(table.punct_flags(token.as_bytes()), flags, "{token:?}");
+        // The token with one more character, or its first characters only, if not listed.
+        for probe in [format!("{token}~"), token[..token.len() - 1].to_string()] {
+            if !list.contains(&probe.as_str()) {
+                assert_eq!(table.punct_flags(probe.as_bytes()), 0, "{probe:?}");
+            }
+        }
+    }
 }
