@@ -12,23 +12,12 @@ mod word_list;
 #[path = "../src/words.rs"]
 mod words;
 
-/// The list decoded the simple way: `A` + shared letters, then the rest of the word.
+#[path = "support/decoded_words.rs"]
+mod decoded_words;
+
+/// The shipped list, decoded by the test's own reader.
 fn decoded() -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for c in word_list::WORDS.chars() {
-        if c.is_ascii_uppercase() {
-            if !out.is_empty() || !current.is_empty() {
-                out.push(current.clone());
-            }
-            let shared = (c as u8 - b'A') as usize;
-            current.truncate(shared);
-        } else {
-            current.push(c);
-        }
-    }
-    out.push(current);
-    out
+    decoded_words::decoded(word_list::WORDS)
 }
 
 #[test]
