@@ -1,8 +1,10 @@
 //! Lines, and positions in them that know their column (tabs stop every four columns).
 
+use super::scan::tail;
+
 /// The end of the line at `start` (before `\r\n` or `\n`) and the next line's start.
 pub(super) fn line_end(b: &[u8], start: usize) -> (usize, usize) {
-    let (end, next) = match b[start..].iter().position(|&c| c == b'\n') {
+    let (end, next) = match tail(b, start).iter().position(|&c| c == b'\n') {
         Some(k) => (start + k, start + k + 1),
         None => (b.len(), b.len()),
     };
