@@ -363,22 +363,22 @@ impl Parser<'_, '_> {
         let b = self.b;
         let (mut i, mut n) = (from, 0);
         loop {
-            if i < end && b[i] == b'|' {
+            if i < end && at(b, i) == b'|' {
                 i += 1;
             }
-            while i < end && matches!(b[i], b' ' | b'\t') {
+            while i < end && matches!(at(b, i), b' ' | b'\t') {
                 i += 1;
             }
             if i >= end {
                 break;
             }
             let start = i;
-            while i < end && b[i] != b'|' {
-                i += if b[i] == b'\\' { 2 } else { 1 };
+            while i < end && at(b, i) != b'|' {
+                i += if at(b, i) == b'\\' { 2 } else { 1 };
             }
             i = i.min(end);
             let mut stop = i;
-            while stop > start && matches!(b[stop - 1], b' ' | b'\t') {
+            while stop > start && matches!(at(b, stop - 1), b' ' | b'\t') {
                 stop -= 1;
             }
             n += 1;

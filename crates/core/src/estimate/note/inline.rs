@@ -89,7 +89,7 @@ impl Inline {
                 }
                 continue;
             }
-            let skip = match b[i] {
+            let skip = match at(b, i) {
                 b'\\' if is_punct(at(b, i + 1)) => {
                     sink.text(slice((run, i)));
                     sink.text(slice((i + 1, i + 2)));
@@ -104,7 +104,7 @@ impl Inline {
                     sink.text(slice((run, i)));
                     1
                 }
-                b'_' if !(i > 0 && wordy(b[i - 1]) && wordy(at(b, i + 1))) => {
+                b'_' if !(i > 0 && wordy(at(b, i - 1)) && wordy(at(b, i + 1))) => {
                     sink.text(slice((run, i)));
                     1
                 }

@@ -39,11 +39,11 @@ pub(super) fn atx(s: &[u8]) -> Option<(usize, usize)> {
         return None;
     }
     let mut end = s.len();
-    while end > n && matches!(s[end - 1], b' ' | b'\t' | b'\r') {
+    while end > n && matches!(at(s, end - 1), b' ' | b'\t' | b'\r') {
         end -= 1;
     }
     let hashes = part(s, n, end).iter().rev().take_while(|&&b| b == b'#').count();
-    if hashes > 0 && (end - hashes == n || matches!(s[end - hashes - 1], b' ' | b'\t')) {
+    if hashes > 0 && (end - hashes == n || matches!(at(s, end - hashes - 1), b' ' | b'\t')) {
         end -= hashes;
     }
     let start = n + part(s, n, end).iter().take_while(|&&b| b == b' ' || b == b'\t').count();
