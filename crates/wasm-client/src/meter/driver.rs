@@ -1,6 +1,7 @@
 //! The driver: runs the machine's actions through the host, settles promises from its
 //! events, keeps one timer. No `RefCell` borrow outlives the statement that takes it.
 
+use super::cells::{exclusive, shared};
 use crate::catalog::Catalog as CoreCatalog;
 use crate::convert::parse_js;
 use crate::error::Coded;
@@ -84,7 +85,7 @@ impl Inner {
     pub(super) fn record(&self, event: String) {
         let js = self.on_event.as_ref().map(|_| parse_js(&event));
         {
-            let mut events = self.events.borrow_mut();
+            let mut events = exclusive(&self.events);
             if events.len() == MAX_EVENTS {
                 events.remove(0);
             }
@@ -108,7 +109,7 @@ pub(super) fn pump(inner: &Rc<Inner>) {
         return;
     }
     loop {
-        let action = inner.machine.borrow_mut().poll_action();
+        let action = exclusive(&inner.machine).poll_action();
         let Some(action) = action else { break };
         let me = inner.clone();
         spawn_local(async move {
@@ -117,7 +118,7 @@ pub(super) fn pump(inner: &Rc<Inner>) {
                 me.record(host_event(e));
             }
             let now = me.now();
-            done.feed(&mut me.machine.borrow_mut(), now);
+            done.feed(&mut exclusive(&me.machine), now);
             pump(&me);
         });
     }
@@ -131,16 +132,16 @@ pub(super) fn host_event(e: &HostError) -> String {
 
 pub(super) fn dispatch(inner: &Rc<Inner>) {
     loop {
-        let event = inner.machine.borrow_mut().poll_event();
+        let event = exclusive(&inner.machine).poll_event();
         let Some(event) = event else { break };
-        let still_sending = inner.machine.borrow().is_sending();
-        let answer = inner.waiting.borrow_mut().on_event(&event, still_sending);
+        let still_sending = shared(&inner.machine).is_sending();
+        let answer = exclusive(&inner.waiting).on_event(&event, still_sending);
         match answer {
             Some(Settle::Resolve(w)) => w.resolve(),
             Some(Settle::Reject(w, code, message)) => w.reject(&wire_error(&code, &message)),
             Some(Settle::RefusedReserve(w, refused)) => {
                 let now = inner.now();
-                let (error, released) = rules::refused_reserve(&mut inner.machine.borrow_mut(), &inner.catalog, &refused, now);
+                let (error, released) = rules::refused_reserve(&mut exclusive(&inner.machine), &inner.catalog, &refused, now);
                 if released {
                     let me = inner.clone();
                     spawn_local(async move { pump(&me) });
@@ -187,16 +188,16 @@ pub(super) fn dispatch(inner: &Rc<Inner>) {
 
 pub(super) fn arm_timer(inner: &Rc<Inner>) {
     let global = js_sys::global();
-    let old = inner.timer.borrow_mut().take();
+    let old = exclusive(&inner.timer).take();
     if let Some(handle) = old {
         clear_timeout(&handle);
     }
-    let next = inner.machine.borrow().next_timeout();
+    let next = shared(&inner.machine).next_timeout();
     let Some(at) = next else { return };
     let delay = (at - inner.last_now.get()).clamp(0, i32::MAX as i64) as f64;
     let Some(set) = method(&global, "setTimeout") else { return };
     let handle = {
-        let cb = inner.timer_cb.borrow();
+        let cb = shared(&inner.timer_cb);
         let Some(cb) = cb.as_ref() else { return };
         set.call2(&global, cb.as_ref(), &JsValue::from_f64(delay))
     };
@@ -205,14 +206,14 @@ pub(super) fn arm_timer(inner: &Rc<Inner>) {
         if let Some(unref) = method(&handle, "unref") {
             let _ = unref.call0(&handle);
         }
-        *inner.timer.borrow_mut() = Some(handle);
+        *exclusive(&inner.timer) = Some(handle);
     }
 }
 
 pub(super) fn balance_value(inner: &Inner) -> JsValue {
     let now = inner.last_now.get();
     let text = {
-        let m = inner.machine.borrow();
+        let m = shared(&inner.machine);
         let figures = m.figures(now);
         let spendable = figures.spendable();
         let mut text = json_text!(
@@ -235,7 +236,7 @@ pub(super) fn balance_value(inner: &Inner) -> JsValue {
 /// snapshot (told apart by their signatures: a different payload has a different one).
 fn with_lists_json(inner: &Inner, state: &crate::sync::ClientState, f: impl FnOnce(&str)) {
     let sig = state.snapshot.as_ref().map_or("", |v| v.envelope.sig.as_str());
-    let mut cache = inner.lists_json.borrow_mut();
+    let mut cache = exclusive(&inner.lists_json);
     let fresh = match cache.as_ref() {
         Some((cached, _)) => cached != sig,
         None => true,
@@ -256,7 +257,7 @@ pub(super) fn promote(inner: Rc<Inner>, release: Function) {
         let _ = release.call0(&JsValue::UNDEFINED);
         return;
     }
-    *inner.lock_release.borrow_mut() = Some(release);
+    *exclusive(&inner.lock_release) = Some(release);
     spawn_local(async move {
         let loaded = inner.host.load().await;
         let now = inner.now();
@@ -272,7 +273,7 @@ pub(super) fn promote(inner: Rc<Inner>, release: Function) {
         config.entropy = crate::entropy::random();
         let mut fresh = Machine::new(config, inner.keys.clone());
         fresh.open(loaded.as_deref(), now);
-        *inner.machine.borrow_mut() = fresh;
+        *exclusive(&inner.machine) = fresh;
         inner.owner.set(true);
         inner.record(json_text!( "type": "owner" ));
         pump(&inner);

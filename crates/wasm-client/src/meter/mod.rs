@@ -11,11 +11,13 @@
 //!
 //! - `driver`: runs actions, settles promises from events, the timer, taking over a tab.
 //! - `args`: what the methods take.
+//! - `cells`: the `RefCell` borrows, through one panic location each.
 //! - `open`: the steps of `Meter.open` (options, first load, tab lock).
 //! - `waiting`: promises waiting for the machine's events, by key.
 
 pub use credit_meter_protocol::error::{BAD_KEY, NOT_OWNER};
 mod args;
+mod cells;
 mod driver;
 mod open;
 
@@ -27,6 +29,7 @@ use crate::js_error::{coded_error, to_js_error};
 use crate::sync::meter::{self as rules, CommitArgs, MeterError, ReserveArgs};
 use crate::sync::settle::Confirm;
 use crate::sync::{Staged, SyncError};
+use cells::{exclusive, shared};
 use driver::{balance_value, promise, pump, Inner};
 use js_sys::Promise;
 use std::rc::Rc;
@@ -147,7 +150,7 @@ impl Meter {
         json_from!(Req [deny] { estimate: "estimate", byok: "byok" = default });
         let req: Req = object_arg(request.into(), "decide request", BAD_INPUT)?;
         let now = self.inner.now();
-        let d = rules::decide(&self.inner.machine.borrow(), &self.inner.catalog, req.estimate, req.byok, now).map_err(to_js_error)?;
+        let d = rules::decide(&shared(&self.inner.machine), &self.inner.catalog, req.estimate, req.byok, now).map_err(to_js_error)?;
         to_js(&d)
     }
 
@@ -166,7 +169,7 @@ impl Meter {
             Err(e) => return rejected(e).unchecked_into(),
         };
         let now = inner.now();
-        let r = rules::reserve(&mut inner.machine.borrow_mut(), &inner.catalog, &args, now);
+        let r = rules::reserve(&mut exclusive(&inner.machine), &inner.catalog, &args, now);
         let reserved = match r {
             Ok(r) => r,
             Err(e) => return rejected(meter_error(e)).unchecked_into(),
@@ -184,7 +187,7 @@ impl Meter {
             units: args.unit.as_ref().and(args.units.map(|u| u.get())),
         });
         let (p, waiter) = promise(value);
-        inner.waiting.borrow_mut().wait_op(reserved.op, waiter, confirm);
+        exclusive(&inner.waiting).wait_op(reserved.op, waiter, confirm);
         pump(inner);
         p.unchecked_into()
     }
@@ -212,7 +215,7 @@ impl Meter {
             Err(e) => return rejected(e).unchecked_into(),
         };
         let now = inner.now();
-        let r = rules::commit(&mut inner.machine.borrow_mut(), &hold_id, amount, now);
+        let r = rules::commit(&mut exclusive(&inner.machine), &hold_id, amount, now);
         let value = match amount {
             rules::CommitAmount::Credits(credits) => json_text!( "holdId": hold_id, "credits": credits, "kind": "commit" ),
             rules::CommitAmount::Units(units) => json_text!( "holdId": hold_id, "units": units, "kind": "commit" ),
@@ -230,7 +233,7 @@ impl Meter {
             Err(e) => return rejected(e).unchecked_into(),
         };
         let now = self.inner.now();
-        let r = self.inner.machine.borrow_mut().release(&hold_id, now);
+        let r = exclusive(&self.inner.machine).release(&hold_id, now);
         self.staged(r, json_text!( "holdId": hold_id, "kind": "release" ))
     }
 
@@ -242,7 +245,7 @@ impl Meter {
         };
         let value = parse_js(&value).unwrap_or(JsValue::NULL);
         let (p, waiter) = promise(value);
-        inner.waiting.borrow_mut().wait_op(staged.op, waiter, None);
+        exclusive(&inner.waiting).wait_op(staged.op, waiter, None);
         pump(inner);
         p.unchecked_into()
     }
@@ -256,9 +259,9 @@ impl Meter {
             return rejected(not_owner()).unchecked_into();
         }
         let now = inner.now();
-        inner.machine.borrow_mut().sync(now);
+        exclusive(&inner.machine).sync(now);
         let (p, waiter) = promise(JsValue::UNDEFINED);
-        inner.waiting.borrow_mut().wait_sync(waiter);
+        exclusive(&inner.waiting).wait_sync(waiter);
         pump(inner);
         p.unchecked_into()
     }
@@ -279,7 +282,7 @@ impl Meter {
     /// Events since the last call (acknowledgements, sync failures, a discarded cache…).
     #[wasm_bindgen(js_name = takeEvents)]
     pub fn take_events(&self) -> Result<MeterEventsJs, JsValue> {
-        let events = std::mem::take(&mut *self.inner.events.borrow_mut());
+        let events = std::mem::take(&mut *exclusive(&self.inner.events));
         let mut text = String::from("[");
         for (i, event) in events.iter().enumerate() {
             if i > 0 {
@@ -294,12 +297,12 @@ impl Meter {
     /// Stops the timer; pending promises stay pending. The persisted state is untouched.
     pub fn close(&self) {
         self.inner.closed.set(true);
-        let handle = self.inner.timer.borrow_mut().take();
+        let handle = exclusive(&self.inner.timer).take();
         if let Some(handle) = handle {
             crate::js_host::clear_timeout(&handle);
         }
-        let _ = self.inner.timer_cb.borrow_mut().take();
-        let release = self.inner.lock_release.borrow_mut().take();
+        let _ = exclusive(&self.inner.timer_cb).take();
+        let release = exclusive(&self.inner.lock_release).take();
         if let Some(release) = release {
             let _ = release.call0(&JsValue::UNDEFINED);
         }

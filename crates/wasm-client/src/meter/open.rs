@@ -2,6 +2,7 @@
 //! lock): plain functions, so the async body that strings them together stays small.
 
 use super::args::Options;
+use super::cells::exclusive;
 use super::driver::{promote, pump, Inner};
 use super::{bad_key, BAD_INPUT};
 use crate::catalog::Catalog as CoreCatalog;
@@ -90,13 +91,13 @@ pub(super) fn start(o: Opening, loaded: Option<String>, now: i64) -> (Rc<Inner>,
     let weak: Weak<Inner> = Rc::downgrade(&inner);
     let cb = Closure::<dyn FnMut()>::new(move || {
         if let Some(inner) = weak.upgrade() {
-            let _ = inner.timer.borrow_mut().take();
+            let _ = exclusive(&inner.timer).take();
             let now = inner.now();
-            inner.machine.borrow_mut().timer(now);
+            exclusive(&inner.machine).timer(now);
             pump(&inner);
         }
     });
-    *inner.timer_cb.borrow_mut() = Some(cb);
+    *exclusive(&inner.timer_cb) = Some(cb);
     let lock_name = ["credit-meter:", &o.account_id, ":", &o.device_id].concat();
     (inner, lock_name)
 }
@@ -107,7 +108,7 @@ pub(super) fn start(o: Opening, loaded: Option<String>, now: i64) -> (Rc<Inner>,
 pub(super) fn settle_lock(inner: &Rc<Inner>, acquired: Acquired, lock_name: &str) {
     match acquired {
         Acquired::NoLocks => {}
-        Acquired::Owner(release) => *inner.lock_release.borrow_mut() = Some(release),
+        Acquired::Owner(release) => *exclusive(&inner.lock_release) = Some(release),
         Acquired::Taken => {
             inner.owner.set(false);
             let weak = Rc::downgrade(inner);

@@ -6,7 +6,7 @@
 use super::cursor::{line_end, Cur};
 use super::scan::{
     at, atx, delimiter_cols, fence_close, fence_open, footnote_def, gfm_tag, header_cols, html_start, is_blank, label_end, list_marker,
-    refdef, setext, thematic, Html,
+    part, refdef, setext, tail, thematic, Html,
 };
 use std::ops::Range;
 
@@ -132,7 +132,7 @@ impl Parser<'_, '_> {
                 c = t;
                 c.step(1);
                 c.skip_cols(b, end, 1);
-            } else if !is_blank(&b[c.pos..end]) {
+            } else if !is_blank(part(b, c.pos, end)) {
                 if c.indent(b, end) < ct.indent {
                     break;
                 }
@@ -147,7 +147,7 @@ impl Parser<'_, '_> {
         let b = self.b;
         let (mut c, matched) = self.match_containers(start, end);
         let all = matched == self.containers.len();
-        let blank = is_blank(&b[c.pos..end]);
+        let blank = is_blank(part(b, c.pos, end));
         if let Some(last) = self.containers.last_mut().filter(|_| all) {
             // An item that starts with two blank lines nests nothing (pulldown-cmark).
             if last.fresh && blank {
@@ -158,7 +158,7 @@ impl Parser<'_, '_> {
         let ind = c.indent(b, end);
         let mut t = c;
         t.skip_ws(b, end);
-        let s = &b[t.pos..end];
+        let s = part(b, t.pos, end);
         match self.open {
             Open::Fenced { ch, len, start: s0, math, .. } if all => {
                 self.open = Open::Fenced { ch, len, start: s0, end, math };
@@ -200,7 +200,7 @@ impl Parser<'_, '_> {
                 }
                 if all && self.para.len() == 1 {
                     let (h0, h1) = self.para[0];
-                    let cols = header_cols(&b[h0..h1]);
+                    let cols = header_cols(part(b, h0, h1));
                     if cols > 0 && delimiter_cols(s) == Some(cols) {
                         self.para.clear();
                         self.open = Open::Table { cols };
@@ -238,23 +238,23 @@ impl Parser<'_, '_> {
             let ind = c.indent(b, end);
             let mut t = *c;
             t.skip_ws(b, end);
-            let s = &b[t.pos..end];
+            let s = part(b, t.pos, end);
             if ind >= 4 || is_blank(s) {
                 return;
             }
-            if s[0] == b'>' {
+            if at(s, 0) == b'>' {
                 *c = t;
                 c.step(1);
                 c.skip_cols(b, end, 1);
                 self.containers.push(Container { kind: Kind::Quote, indent: 0, fresh: false });
-                if gfm_tag(&b[c.pos..end]) {
+                if gfm_tag(part(b, c.pos, end)) {
                     c.pos = end;
                     return;
                 }
                 continue;
             }
             if let Some(n) = footnote_def(s) {
-                self.sink.label(true, &s[2..n - 2]);
+                self.sink.label(true, part(s, 2, n - 2));
                 *c = t;
                 c.step(n);
                 c.skip_ws(b, end);
@@ -265,7 +265,7 @@ impl Parser<'_, '_> {
             *c = t;
             c.step(len);
             let after = c.indent(b, end);
-            let empty = is_blank(&b[c.pos..end]);
+            let empty = is_blank(part(b, c.pos, end));
             let width = if empty || after >= 5 { 1 } else { after };
             if !empty {
                 c.skip_cols(b, end, width);
@@ -273,7 +273,7 @@ impl Parser<'_, '_> {
             self.containers.push(Container { kind: Kind::Item, indent: ind + len + width, fresh: empty });
             self.items += 1;
             self.sink.list_item();
-            let r = &b[c.pos..end];
+            let r = part(b, c.pos, end);
             if r.len() >= 3 && r[0] == b'[' && matches!(r[1], b' ' | b'x' | b'X') && r[2] == b']' && matches!(at(r, 3), b' ' | b'\t') {
                 c.step(3);
                 c.skip_ws(b, end);
@@ -286,7 +286,7 @@ impl Parser<'_, '_> {
         let ind = c.indent(b, end);
         let mut t = c;
         t.skip_ws(b, end);
-        let s = &b[t.pos..end];
+        let s = part(b, t.pos, end);
         if is_blank(s) {
             return;
         }
@@ -299,14 +299,14 @@ impl Parser<'_, '_> {
         } else if let Some((ch, len, math)) = fence_open(s) {
             self.open = Open::Fenced { ch, len, start: t.pos, end, math };
         } else if let Some(kind) = html_start(s, false) {
-            let closed = matches!(kind, Html::Until(m) if s[1..].windows(m.len()).any(|w| w.eq_ignore_ascii_case(m)));
+            let closed = matches!(kind, Html::Until(m) if tail(s, 1).windows(m.len()).any(|w| w.eq_ignore_ascii_case(m)));
             self.open = if closed { Open::None } else { Open::Html(kind) };
         } else if thematic(s) {
         } else if refdef(s) {
             self.refdef_label(s);
             // Read from a paragraph that has no lines yet: what follows may continue it.
             self.open = Open::Para;
-        } else if s[0] == b':' && prev_para {
+        } else if at(s, 0) == b':' && prev_para {
             self.sink.definition();
             t.step(1);
             self.start_para(t, end);
@@ -317,7 +317,7 @@ impl Parser<'_, '_> {
 
     fn refdef_label(&mut self, s: &[u8]) {
         if let Some(close) = label_end(s) {
-            self.sink.label(false, &s[1..close]);
+            self.sink.label(false, part(s, 1, close));
         }
     }
 
@@ -334,16 +334,16 @@ impl Parser<'_, '_> {
         if is_blank(s) {
             return true;
         }
-        let list = list_marker(s).is_some_and(|(len, first)| !all || in_table || (first && !is_blank(&s[len..])));
+        let list = list_marker(s).is_some_and(|(len, first)| !all || in_table || (first && !is_blank(tail(s, len))));
         thematic(s)
             || atx(s).is_some()
             || fence_open(s).is_some()
-            || s[0] == b'>'
+            || at(s, 0) == b'>'
             || list
             || html_start(s, true).is_some()
-            || (all && !in_table && s[0] == b':')
+            || (all && !in_table && at(s, 0) == b':')
             || footnote_def(s).is_some()
-            || (!in_table && s[0] == b'|' && self.next_is_delimiter(next, header_cols(s)))
+            || (!in_table && at(s, 0) == b'|' && self.next_is_delimiter(next, header_cols(s)))
     }
 
     /// Whether the line at `start` is a table delimiter row of `cols` columns.
@@ -355,7 +355,7 @@ impl Parser<'_, '_> {
         let (c, matched) = self.match_containers(start, end);
         let mut t = c;
         t.skip_ws(self.b, end);
-        matched == self.containers.len() && c.indent(self.b, end) < 4 && delimiter_cols(&self.b[t.pos..end]) == Some(cols)
+        matched == self.containers.len() && c.indent(self.b, end) < 4 && delimiter_cols(part(self.b, t.pos, end)) == Some(cols)
     }
 
     /// Reports the cells of a table row (at most `cols` of them).
@@ -363,22 +363,22 @@ impl Parser<'_, '_> {
         let b = self.b;
         let (mut i, mut n) = (from, 0);
         loop {
-            if i < end && b[i] == b'|' {
+            if i < end && at(b, i) == b'|' {
                 i += 1;
             }
-            while i < end && matches!(b[i], b' ' | b'\t') {
+            while i < end && matches!(at(b, i), b' ' | b'\t') {
                 i += 1;
             }
             if i >= end {
                 break;
             }
             let start = i;
-            while i < end && b[i] != b'|' {
-                i += if b[i] == b'\\' { 2 } else { 1 };
+            while i < end && at(b, i) != b'|' {
+                i += if at(b, i) == b'\\' { 2 } else { 1 };
             }
             i = i.min(end);
             let mut stop = i;
-            while stop > start && matches!(b[stop - 1], b' ' | b'\t') {
+            while stop > start && matches!(at(b, stop - 1), b' ' | b'\t') {
                 stop -= 1;
             }
             n += 1;

@@ -1,12 +1,14 @@
 //! Lines, and positions in them that know their column (tabs stop every four columns).
 
+use super::scan::{at, tail};
+
 /// The end of the line at `start` (before `\r\n` or `\n`) and the next line's start.
 pub(super) fn line_end(b: &[u8], start: usize) -> (usize, usize) {
-    let (end, next) = match b[start..].iter().position(|&c| c == b'\n') {
+    let (end, next) = match tail(b, start).iter().position(|&c| c == b'\n') {
         Some(k) => (start + k, start + k + 1),
         None => (b.len(), b.len()),
     };
-    let end = if end > start && b[end - 1] == b'\r' { end - 1 } else { end };
+    let end = if end > start && at(b, end - 1) == b'\r' { end - 1 } else { end };
     (end, next)
 }
 
@@ -26,7 +28,7 @@ impl Cur {
     pub(super) fn indent(&self, b: &[u8], end: usize) -> usize {
         let (mut w, mut col, mut i) = (self.spare, self.col, self.pos);
         while i < end {
-            match b[i] {
+            match at(b, i) {
                 b' ' => (w, col) = (w + 1, col + 1),
                 b'\t' => (w, col) = (w + 4 - col % 4, col + 4 - col % 4),
                 _ => break,
@@ -42,7 +44,7 @@ impl Cur {
         self.spare -= take;
         n -= take;
         while n > 0 && self.pos < end {
-            let w = match b[self.pos] {
+            let w = match at(b, self.pos) {
                 b' ' => 1,
                 b'\t' => 4 - self.col % 4,
                 _ => break,

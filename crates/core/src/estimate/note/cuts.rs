@@ -4,6 +4,7 @@
 use super::blocks::{parse, BlockSink, Joined, Leaf};
 use super::inline::{Inline, InlineSink};
 use super::labels::Labels;
+use super::scan::{part, tail};
 use super::Removed;
 use std::ops::Range;
 
@@ -29,14 +30,14 @@ fn is_media(dest: &str) -> bool {
 pub(super) fn frontmatter_end(note: &str) -> Option<usize> {
     let b = note.as_bytes();
     let first = line_after(b, 0);
-    if b.get(..3) != Some(b"---") || !b[3..first].iter().all(u8::is_ascii_whitespace) {
+    if b.get(..3) != Some(b"---") || !part(b, 3, first).iter().all(u8::is_ascii_whitespace) {
         return None;
     }
     let mut at = first;
     let mut first_line = true;
     while at < b.len() {
-        let closing = closing_line(&b[at..]);
-        if first_line && (closing.is_some() || b[at..line_after(b, at)].iter().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))) {
+        let closing = closing_line(tail(b, at));
+        if first_line && (closing.is_some() || part(b, at, line_after(b, at)).iter().all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))) {
             return None;
         }
         first_line = false;
@@ -49,14 +50,14 @@ pub(super) fn frontmatter_end(note: &str) -> Option<usize> {
 }
 
 fn line_after(b: &[u8], at: usize) -> usize {
-    b[at..].iter().position(|&c| c == b'\n').map_or(b.len(), |k| at + k + 1)
+    tail(b, at).iter().position(|&c| c == b'\n').map_or(b.len(), |k| at + k + 1)
 }
 
 /// `---` or `...` then spaces, then the line's end: their length.
 fn closing_line(b: &[u8]) -> Option<usize> {
     let ch = *b.first().filter(|&&c| c == b'-' || c == b'.')?;
     let n = b.iter().take_while(|&&c| c == ch).count();
-    let spaces = b[n..].iter().take_while(|&&c| c == b' ').count();
+    let spaces = tail(b, n).iter().take_while(|&&c| c == b' ').count();
     (n == 3 && matches!(b.get(n + spaces), None | Some(b'\n' | b'\r'))).then_some(n + spaces)
 }
 

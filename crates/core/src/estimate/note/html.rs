@@ -2,13 +2,13 @@
 //! declarations, CDATA), recognised at a `<`. Searches that fail are remembered, so a note
 //! full of unclosed `<!--` stays linear.
 
-use super::scan::at;
+use super::scan::{at, tail};
 
 /// An autolink `<scheme:…>` or `<user@host>` at `i`: its end.
 pub(super) fn autolink(b: &[u8], i: usize) -> Option<usize> {
-    let s = &b[i + 1..];
+    let s = tail(b, i + 1);
     let scheme = s.iter().take(33).take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'.' | b'-')).count();
-    let uri = (2..=32).contains(&scheme) && s[0].is_ascii_alphabetic() && at(s, scheme) == b':';
+    let uri = (2..=32).contains(&scheme) && at(s, 0).is_ascii_alphabetic() && at(s, scheme) == b':';
     let email = !uri && s.iter().take_while(|c| c.is_ascii_alphanumeric() || b".!#$%&'*+/=?^_`{|}~-".contains(c)).count() > 0;
     let mut k = if uri { scheme + 1 } else { 0 };
     let mut at_sign = false;
@@ -34,7 +34,7 @@ pub(super) struct HtmlMemo {
 impl HtmlMemo {
     /// Inline HTML at `i` (a tag, comment, processing instruction, declaration or CDATA).
     pub(super) fn inline_html(&mut self, b: &[u8], i: usize) -> Option<usize> {
-        let s = &b[i..];
+        let s = tail(b, i);
         for (k, (open, close)) in
             [(&b"<!--"[..], &b"-->"[..]), (b"<?", b"?>"), (b"<![CDATA[", b"]]>"), (b"<!", b">")].into_iter().enumerate()
         {
@@ -42,8 +42,8 @@ impl HtmlMemo {
                 if self.failed[k] {
                     return None;
                 }
-                let from = if k == 0 && (s[4..].starts_with(b">") || s[4..].starts_with(b"->")) { 2 } else { open.len() };
-                return match s[from..].windows(close.len()).position(|w| w == close) {
+                let from = if k == 0 && (tail(s, 4).starts_with(b">") || tail(s, 4).starts_with(b"->")) { 2 } else { open.len() };
+                return match tail(s, from).windows(close.len()).position(|w| w == close) {
                     Some(p) => Some(i + from + p + close.len()),
                     None => {
                         self.failed[k] = true;
@@ -63,31 +63,31 @@ pub(super) fn tag(s: &[u8]) -> Option<usize> {
     if !at(s, k).is_ascii_alphabetic() {
         return None;
     }
-    k += s[k..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'-').count();
+    k += tail(s, k).iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'-').count();
     if closing {
-        k += s[k..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+        k += tail(s, k).iter().take_while(|c| c.is_ascii_whitespace()).count();
         return (at(s, k) == b'>').then_some(k + 1);
     }
     loop {
-        let ws = s[k..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+        let ws = tail(s, k).iter().take_while(|c| c.is_ascii_whitespace()).count();
         k += ws;
         match at(s, k) {
             b'>' => return Some(k + 1),
             b'/' if at(s, k + 1) == b'>' => return Some(k + 2),
             c if ws > 0 && (c.is_ascii_alphabetic() || c == b'_' || c == b':') => {
-                k += s[k..].iter().take_while(|c| c.is_ascii_alphanumeric() || b"_.:-".contains(c)).count();
+                k += tail(s, k).iter().take_while(|c| c.is_ascii_alphanumeric() || b"_.:-".contains(c)).count();
                 let save = k;
-                k += s[k..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+                k += tail(s, k).iter().take_while(|c| c.is_ascii_whitespace()).count();
                 if at(s, k) != b'=' {
                     k = save;
                     continue;
                 }
                 k += 1;
-                k += s[k..].iter().take_while(|c| c.is_ascii_whitespace()).count();
+                k += tail(s, k).iter().take_while(|c| c.is_ascii_whitespace()).count();
                 match at(s, k) {
                     q @ (b'"' | b'\'') => k += 2 + s.get(k + 1..)?.iter().position(|&c| c == q)?,
                     _ => {
-                        let n = s[k..].iter().take_while(|c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(c)).count();
+                        let n = tail(s, k).iter().take_while(|c| !c.is_ascii_whitespace() && !b"\"'=<>`".contains(c)).count();
                         if n == 0 {
                             return None;
                         }

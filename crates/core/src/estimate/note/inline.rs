@@ -4,7 +4,7 @@
 
 use super::labels::Labels;
 use super::links::{find_links, Hit, HitKind, LinkScratch};
-use super::scan::{at, is_punct};
+use super::scan::{at, is_punct, part, tail};
 use super::spans::{find_spans, Span, SpanKind, SpanScratch};
 use std::ops::Range;
 
@@ -89,7 +89,7 @@ impl Inline {
                 }
                 continue;
             }
-            let skip = match b[i] {
+            let skip = match at(b, i) {
                 b'\\' if is_punct(at(b, i + 1)) => {
                     sink.text(slice((run, i)));
                     sink.text(slice((i + 1, i + 2)));
@@ -104,7 +104,7 @@ impl Inline {
                     sink.text(slice((run, i)));
                     1
                 }
-                b'_' if !(i > 0 && wordy(b[i - 1]) && wordy(at(b, i + 1))) => {
+                b'_' if !(i > 0 && wordy(at(b, i - 1)) && wordy(at(b, i + 1))) => {
                     sink.text(slice((run, i)));
                     1
                 }
@@ -139,24 +139,24 @@ fn wordy(c: u8) -> bool {
 /// An entity at `i` (`&#123;`, `&#x1F;`, a common named one): its end and character.
 /// Unknown names give U+FFFD, which counts like the symbol most names stand for.
 fn entity(b: &[u8], i: usize) -> Option<(usize, char)> {
-    let s = &b[i + 1..];
+    let s = tail(b, i + 1);
     if at(s, 0) == b'#' {
         let hex = matches!(at(s, 1), b'x' | b'X');
         let from = if hex { 2 } else { 1 };
-        let n = s[from..].iter().take_while(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() }).count();
+        let n = tail(s, from).iter().take_while(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() }).count();
         if n == 0 || n > if hex { 6 } else { 7 } || at(s, from + n) != b';' {
             return None;
         }
-        let digits = std::str::from_utf8(&s[from..from + n]).ok()?;
+        let digits = std::str::from_utf8(part(s, from, from + n)).ok()?;
         let v = u32::from_str_radix(digits, if hex { 16 } else { 10 }).ok()?;
         let c = char::from_u32(v).filter(|&c| c != '\0').unwrap_or('\u{FFFD}');
         return Some((i + 1 + from + n + 1, c));
     }
     let n = s.iter().take(32).take_while(|c| c.is_ascii_alphanumeric()).count();
-    if n < 2 || at(s, n) != b';' || !s[0].is_ascii_alphabetic() {
+    if n < 2 || at(s, n) != b';' || !at(s, 0).is_ascii_alphabetic() {
         return None;
     }
-    let c = match &s[..n] {
+    let c = match part(s, 0, n) {
         b"amp" => '&',
         b"lt" => '<',
         b"gt" => '>',

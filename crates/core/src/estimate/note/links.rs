@@ -5,7 +5,7 @@
 //! `ref` is defined.
 
 use super::labels::Labels;
-use super::scan::{at, is_punct, label_end};
+use super::scan::{at, is_punct, label_end, part, tail};
 use super::spans::Span;
 
 /// What a bracket construct is.
@@ -88,7 +88,7 @@ pub(super) fn find_links(b: &[u8], spans: &[Span], labels: &Labels, s: &mut Link
                         wiki_disabled = wiki_disabled.min(s.wiki.len());
                         let body = w.pos + if w.image { 3 } else { 2 };
                         if (w.image || !w_disabled) && i > body {
-                            let pipe = b[body..i].iter().position(|&c| c == b'|').map(|p| body + p);
+                            let pipe = part(b, body, i).iter().position(|&c| c == b'|').map(|p| body + p);
                             let dest = (body, pipe.unwrap_or(i));
                             let kind = HitKind::Wiki { image: w.image, pipe };
                             out.push(Hit { start: w.pos, end: i + 2, text: (body, i), dest, kind });
@@ -112,9 +112,9 @@ pub(super) fn find_links(b: &[u8], spans: &[Span], labels: &Labels, s: &mut Link
                         i = end;
                         continue;
                     }
-                    let label = &b[t.pos + usize::from(t.image)..];
+                    let label = tail(b, t.pos + usize::from(t.image));
                     let whole_label = label_end(label) == Some(i - t.pos - usize::from(t.image));
-                    if !t.image && at(b, t.pos + 1) == b'^' && whole_label && labels.has_footnote(&b[t.pos + 2..i]) {
+                    if !t.image && at(b, t.pos + 1) == b'^' && whole_label && labels.has_footnote(part(b, t.pos + 2, i)) {
                         out.push(Hit { start: t.pos, end: i + 1, text: (i, i), dest: (i, i), kind: HitKind::Footnote });
                         s.stack.clear();
                         disabled = 0;
@@ -145,14 +145,14 @@ fn reference(b: &[u8], text: (usize, usize), i: usize, whole_label: bool, labels
         return None;
     }
     if at(b, i + 1) == b'[' {
-        if let Some(k) = label_end(&b[i + 1..]) {
-            return labels.has_ref(&b[i + 2..i + 1 + k]).then_some(i + 2 + k);
+        if let Some(k) = label_end(tail(b, i + 1)) {
+            return labels.has_ref(part(b, i + 2, i + 1 + k)).then_some(i + 2 + k);
         }
         if at(b, i + 2) == b']' {
-            return (whole_label && labels.has_ref(&b[text.0..text.1])).then_some(i + 3);
+            return (whole_label && labels.has_ref(part(b, text.0, text.1))).then_some(i + 3);
         }
     }
-    (whole_label && labels.has_ref(&b[text.0..text.1])).then_some(i + 1)
+    (whole_label && labels.has_ref(part(b, text.0, text.1))).then_some(i + 1)
 }
 
 /// Spaces and tabs, at most one line break, spaces and tabs.

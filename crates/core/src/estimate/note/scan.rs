@@ -7,6 +7,17 @@ pub(super) fn at(s: &[u8], i: usize) -> u8 {
     s.get(i).copied().unwrap_or(0)
 }
 
+/// `&s[i..]`, or nothing past the end. The scanner's positions stay within the text;
+/// slicing through `get` spares the .wasm a panic location and its call per slice.
+pub(super) fn tail(s: &[u8], i: usize) -> &[u8] {
+    s.get(i..).unwrap_or_default()
+}
+
+/// `&s[a..b]`, or nothing when out of range (see [`tail`]).
+pub(super) fn part(s: &[u8], a: usize, b: usize) -> &[u8] {
+    s.get(a..b).unwrap_or_default()
+}
+
 /// Whether `s` is only spaces and tabs.
 pub(super) fn is_blank(s: &[u8]) -> bool {
     s.iter().all(|&b| b == b' ' || b == b'\t' || b == b'\r')
@@ -28,14 +39,14 @@ pub(super) fn atx(s: &[u8]) -> Option<(usize, usize)> {
         return None;
     }
     let mut end = s.len();
-    while end > n && matches!(s[end - 1], b' ' | b'\t' | b'\r') {
+    while end > n && matches!(at(s, end - 1), b' ' | b'\t' | b'\r') {
         end -= 1;
     }
-    let hashes = s[n..end].iter().rev().take_while(|&&b| b == b'#').count();
-    if hashes > 0 && (end - hashes == n || matches!(s[end - hashes - 1], b' ' | b'\t')) {
+    let hashes = part(s, n, end).iter().rev().take_while(|&&b| b == b'#').count();
+    if hashes > 0 && (end - hashes == n || matches!(at(s, end - hashes - 1), b' ' | b'\t')) {
         end -= hashes;
     }
-    let start = n + s[n..end].iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    let start = n + part(s, n, end).iter().take_while(|&&b| b == b' ' || b == b'\t').count();
     Some((start, end.max(start)))
 }
 
@@ -49,7 +60,7 @@ pub(super) fn fence_open(s: &[u8]) -> Option<(u8, usize, bool)> {
     if n < 3 {
         return None;
     }
-    let info = &s[n..];
+    let info = tail(s, n);
     if ch == b'`' && info.contains(&b'`') {
         return None;
     }
@@ -60,7 +71,7 @@ pub(super) fn fence_open(s: &[u8]) -> Option<(u8, usize, bool)> {
 /// Whether `s` closes a fence of `ch` at least `len` long.
 pub(super) fn fence_close(s: &[u8], ch: u8, len: usize) -> bool {
     let n = count(s, ch);
-    n >= len && is_blank(&s[n..])
+    n >= len && is_blank(tail(s, n))
 }
 
 /// A thematic break: three or more `-`, `*` or `_`, spaces between allowed.
@@ -83,7 +94,7 @@ pub(super) fn thematic(s: &[u8]) -> bool {
 /// A setext underline (`===` or `---`, trailing blanks only).
 pub(super) fn setext(s: &[u8]) -> bool {
     let ch = at(s, 0);
-    (ch == b'=' || ch == b'-') && is_blank(&s[count(s, ch)..])
+    (ch == b'=' || ch == b'-') && is_blank(tail(s, count(s, ch)))
 }
 
 /// A list marker: (marker length, can interrupt a paragraph: a bullet or `1.`).
@@ -95,8 +106,8 @@ pub(super) fn list_marker(s: &[u8]) -> Option<(usize, bool)> {
             if digits > 9 || !matches!(at(s, digits), b'.' | b')') {
                 return None;
             }
-            let number = &s[..digits];
-            let one = number.iter().position(|&b| b != b'0').is_some_and(|p| &number[p..] == b"1");
+            let number = part(s, 0, digits);
+            let one = number.iter().position(|&b| b != b'0').is_some_and(|p| tail(number, p) == b"1");
             (digits + 1, one)
         }
         _ => return None,
@@ -183,11 +194,11 @@ pub(super) fn html_start(s: &[u8], in_paragraph: bool) -> Option<Html> {
     if at(s, 0) != b'<' {
         return None;
     }
-    let t = &s[1..];
+    let t = tail(s, 1);
     let name_len = t.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
     let ends_name = |i: usize| matches!(at(t, i), b' ' | b'\t' | b'\r' | b'>' | 0);
     for (tag, end) in [(&b"pre"[..], &b"</pre>"[..]), (b"script", b"</script>"), (b"style", b"</style>"), (b"textarea", b"</textarea>")] {
-        if name_len == tag.len() && t[..name_len].eq_ignore_ascii_case(tag) && ends_name(name_len) {
+        if name_len == tag.len() && part(t, 0, name_len).eq_ignore_ascii_case(tag) && ends_name(name_len) {
             return Some(Html::Until(end));
         }
     }
@@ -204,16 +215,16 @@ pub(super) fn html_start(s: &[u8], in_paragraph: bool) -> Option<Html> {
         return Some(Html::Until(b">"));
     }
     let close = usize::from(at(t, 0) == b'/');
-    let n = t[close..].iter().take_while(|b| b.is_ascii_alphanumeric()).count();
-    let name = &t[close..close + n];
+    let n = tail(t, close).iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+    let name = part(t, close, close + n);
     let after = close + n;
     if n > 0
         && BLOCK_TAGS.iter().any(|tag| tag.as_bytes().eq_ignore_ascii_case(name))
-        && (matches!(at(t, after), b' ' | b'\t' | b'\r' | b'>' | 0) || t[after..].starts_with(b"/>"))
+        && (matches!(at(t, after), b' ' | b'\t' | b'\r' | b'>' | 0) || tail(t, after).starts_with(b"/>"))
     {
         return Some(Html::Blank);
     }
-    if !in_paragraph && super::html::tag(s).is_some_and(|n| is_blank(&s[n..])) {
+    if !in_paragraph && super::html::tag(s).is_some_and(|n| is_blank(tail(s, n))) {
         return Some(Html::Blank);
     }
     None
@@ -277,11 +288,11 @@ pub(super) fn refdef(s: &[u8]) -> bool {
         return false;
     }
     let Some(close) = label_end(s) else { return false };
-    if at(s, close + 1) != b':' || s[1..close].trim_ascii().is_empty() {
+    if at(s, close + 1) != b':' || part(s, 1, close).trim_ascii().is_empty() {
         return false;
     }
     let mut i = close + 2;
-    i += s[i..].iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+    i += tail(s, i).iter().take_while(|&&b| b == b' ' || b == b'\t').count();
     let dest_start = i;
     if at(s, i) == b'<' {
         i += 1;
@@ -313,7 +324,7 @@ pub(super) fn refdef(s: &[u8]) -> bool {
     }
     let rest = s.get(i..).unwrap_or(&[]);
     let ws = rest.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
-    let title = &rest[ws..];
+    let title = tail(rest, ws);
     if is_blank(title) {
         return true;
     }
@@ -329,7 +340,7 @@ pub(super) fn refdef(s: &[u8]) -> bool {
     let mut k = 1;
     while k < title.len() {
         match title[k] {
-            c if c == close => return is_blank(&title[k + 1..]),
+            c if c == close => return is_blank(tail(title, k + 1)),
             c if c == open => return false,
             b'\\' => k += 1,
             _ => {}
@@ -367,6 +378,9 @@ pub(super) fn label_end(s: &[u8]) -> Option<usize> {
 pub(super) fn gfm_tag(r: &[u8]) -> bool {
     let Some(r) = r.strip_prefix(b"[!") else { return false };
     ["note", "tip", "important", "warning", "caution"].iter().any(|tag| {
-        r.len() > tag.len() && r[..tag.len()].eq_ignore_ascii_case(tag.as_bytes()) && r[tag.len()] == b']' && is_blank(&r[tag.len() + 1..])
+        r.len() > tag.len()
+            && part(r, 0, tag.len()).eq_ignore_ascii_case(tag.as_bytes())
+            && at(r, tag.len()) == b']'
+            && is_blank(tail(r, tag.len() + 1))
     })
 }

@@ -3,7 +3,7 @@
 //! found through precomputed links, and a failed code-span search is not repeated.
 
 use super::html::{autolink, HtmlMemo};
-use super::scan::{at, is_punct};
+use super::scan::{at, is_punct, tail};
 
 /// What a span is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -99,7 +99,7 @@ pub(super) fn find_spans(b: &[u8], s: &mut SpanScratch, out: &mut Vec<Span>) {
 }
 
 fn run(b: &[u8], i: usize) -> usize {
-    b[i.min(b.len())..].iter().take_while(|&&c| c == b'`').count()
+    tail(b, i).iter().take_while(|&&c| c == b'`').count()
 }
 
 /// A code span opened by `n` backticks at `i`; returns where scanning goes on (callers
