@@ -11,18 +11,14 @@
 //
 // Usage: pip download --no-deps Django==5.1.4 -d /tmp/dj && (cd /tmp/dj && unzip -q Django-*.whl)
 //        node gen_indep.mjs ../../tests/data/indep /tmp/dj/django
-import { writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getEncoding } from "js-tiktoken";
-import { rng } from "./random.mjs";
-import { poFiles, messages, codePool, note } from "./po_notes.mjs";
+import { poFiles, messages, codePool, noteSet } from "./po_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/indep");
 const django = process.argv[3] || "/tmp/dj/django";
-mkdirSync(out, { recursive: true });
-const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
 
 // Django locale → group (the development sets' names where they share a language). Regional
 // variants (es_AR, fr_CA, de_CH, en_GB, …) are left out: they repeat their base language.
@@ -35,23 +31,11 @@ const MIN_BYTES = 6000; // languages with less translated long-message text are 
 const CODE = codePool(django, ["utils/text.py", "utils/html.py", "utils/dateformat.py", "utils/crypto.py", "utils/timesince.py"], "Django");
 
 // ---------- write ----------
-const rows = [];
+const set = noteSet({ out, perGroup: NOTES_PER_LANG, minBytes: MIN_BYTES, code: CODE, split: () => "indep" });
 const locales = readdirSync(join(django, "conf/locale"), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== "__pycache__").map((d) => d.name).sort();
 for (const locale of locales) {
   if (SKIP.test(locale)) continue;
-  const src = messages(poFiles(django, locale), locale === "en" ? "msgid" : "msgstr");
-  const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
-  if (bytes < MIN_BYTES) continue;
   const group = GROUP[locale] || locale.toLowerCase();
-  const r = rng("django-" + group);
-  for (let i = 0; i < NOTES_PER_LANG; i++) {
-    const text = note(i % 4, src, r, CODE);
-    const path = `${group}_${i}.md`;
-    writeFileSync(join(out, path), text);
-    const o = enc.o200k.encode(text, "all").length;
-    const c = enc.cl100k.encode(text, "all").length;
-    rows.push([group, path, Buffer.byteLength(text), o, c, "indep"].join("\t"));
-  }
+  set.add(group, messages(poFiles(django, locale), locale === "en" ? "msgid" : "msgstr"), "django-" + group);
 }
-writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
-console.log(`${rows.length} notes in ${out} (${rows.length / NOTES_PER_LANG} groups)`);
+set.finish();

@@ -16,18 +16,13 @@
 //   for l in hy mr ...; do mkdir -p /tmp/sysui/locale/$l/LC_MESSAGES; for f in /usr/share/locale/$l/LC_MESSAGES/*.mo; do
 //     case $(basename $f) in iso_*) continue;; esac; msgunfmt $f -o /tmp/sysui/locale/$l/LC_MESSAGES/$(basename $f .mo).po; done; done
 //   node gen_sysui.mjs ../../tests/data/sysui /tmp/sysui
-import { writeFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getEncoding } from "js-tiktoken";
-import { rng } from "./random.mjs";
-import { poFiles, messages, codePool, note } from "./po_notes.mjs";
+import { poFiles, messages, codePool, noteSet } from "./po_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/sysui");
 const root = process.argv[3] || "/tmp/sysui";
-mkdirSync(out, { recursive: true });
-const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
 
 // The languages the other development sets leave thin (no wordfreq list, few long
 // interface messages) or that run off on them, by their Debian locale names.
@@ -38,25 +33,14 @@ const MIN_BYTES = 3000; // languages with less translated long-message text are 
 // Code blocks: the Python standard library's json package (Debian's python3.11).
 const CODE = codePool("/usr/lib/python3.11/json", ["decoder.py", "encoder.py", "__init__.py"], "Python's json");
 
-const rows = [];
+// Notes 0-3 (one of each shape) are fitted, 4-7 held out.
+const set = noteSet({ out, perGroup: NOTES_PER_LANG, minBytes: MIN_BYTES, code: CODE, split: (i) => (i < 4 ? "sys_fit" : "sys_held_out") });
 for (const lang of LANGS) {
   // GTK's mnemonic underscores (`_Open`) are no part of the text a user reads.
   const src = messages(poFiles(root, lang), "msgstr");
   const strip = (t) => t.replace(/(^|\s)_(?=\p{L})/gu, "$1").replace(/%[0-9]\$[sd]|%[lu]+/g, "3");
   src.heads = src.heads.map(strip);
   src.paras = src.paras.map(strip);
-  const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
-  if (bytes < MIN_BYTES) continue;
-  const r = rng("sysui-" + lang);
-  for (let i = 0; i < NOTES_PER_LANG; i++) {
-    const text = note(i % 4, src, r, CODE);
-    const path = `${lang}_${i}.md`;
-    writeFileSync(join(out, path), text);
-    const o = enc.o200k.encode(text, "all").length;
-    const c = enc.cl100k.encode(text, "all").length;
-    // Notes 0-3 (one of each shape) are fitted, 4-7 held out.
-    rows.push([lang, path, Buffer.byteLength(text), o, c, i < 4 ? "sys_fit" : "sys_held_out"].join("\t"));
-  }
+  set.add(lang, src, "sysui-" + lang);
 }
-writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
-console.log(`${rows.length} notes in ${out} (${rows.length / NOTES_PER_LANG} groups)`);
+set.finish();

@@ -15,19 +15,15 @@
 // Usage: pip download --no-deps wagtail==6.3.1 sphinx==8.1.3 -d /tmp/pyw
 //        (cd /tmp/pyw && mkdir wt sp && (cd wt && unzip -q ../wagtail-*.whl) && (cd sp && unzip -q ../sphinx-*.whl))
 //        node gen_uistr.mjs ../../tests/data/uistr /tmp/pyw
-import { writeFileSync, mkdirSync, readdirSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getEncoding } from "js-tiktoken";
-import { rng } from "./random.mjs";
-import { poFiles, messages, codePool, note } from "./po_notes.mjs";
+import { poFiles, messages, codePool, noteSet } from "./po_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/uistr");
 const pyw = process.argv[3] || "/tmp/pyw";
 const ROOTS = [join(pyw, "wt/wagtail"), join(pyw, "sp/sphinx")];
-mkdirSync(out, { recursive: true });
-const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
 
 // Locale → group (the development sets' names). Both projects' catalogues of one language
 // are pooled; regional variants that repeat their base language and English are left out.
@@ -45,7 +41,6 @@ const MIN_BYTES = 3000; // languages with less translated long-message text are 
 const CODE = codePool(join(pyw, "sp/sphinx"), ["util/osutil.py", "util/matching.py", "util/nodes.py", "util/inspect.py", "util/typing.py"], "Sphinx");
 
 // ---------- write ----------
-const rows = [];
 const found = new Set();
 for (const root of ROOTS) {
   const walk = (d) => {
@@ -63,20 +58,9 @@ for (const locale of [...found].sort()) {
   const group = GROUP[locale] || locale.toLowerCase();
   byGroup.set(group, [...(byGroup.get(group) || []), locale]);
 }
+// Notes 0-3 (one of each shape) are fitted, 4-7 held out.
+const set = noteSet({ out, perGroup: NOTES_PER_LANG, minBytes: MIN_BYTES, code: CODE, split: (i) => (i < 4 ? "ui_fit" : "ui_held_out") });
 for (const [group, locales] of [...byGroup].sort()) {
-  const src = messages(locales.flatMap((l) => ROOTS.flatMap((root) => poFiles(root, l))), "msgstr");
-  const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
-  if (bytes < MIN_BYTES) continue;
-  const r = rng("uistr-" + group);
-  for (let i = 0; i < NOTES_PER_LANG; i++) {
-    const text = note(i % 4, src, r, CODE);
-    const path = `${group}_${i}.md`;
-    writeFileSync(join(out, path), text);
-    const o = enc.o200k.encode(text, "all").length;
-    const c = enc.cl100k.encode(text, "all").length;
-    // Notes 0-3 (one of each shape) are fitted, 4-7 held out.
-    rows.push([group, path, Buffer.byteLength(text), o, c, i < 4 ? "ui_fit" : "ui_held_out"].join("\t"));
-  }
+  set.add(group, messages(locales.flatMap((l) => ROOTS.flatMap((root) => poFiles(root, l))), "msgstr"), "uistr-" + group);
 }
-writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
-console.log(`${rows.length} notes in ${out} (${rows.length / NOTES_PER_LANG} groups)`);
+set.finish();

@@ -1,10 +1,12 @@
 // What the generators of the development sets built from software message catalogues share
-// (gen_uistr.mjs: Wagtail and Sphinx; gen_indep.mjs: Django): finding a language's .po
-// files, reading their strings as a filled-in message reads, a pool of the project's own
-// Python for code blocks, and the four note shapes the messages are poured into.
-import { readFileSync, readdirSync, existsSync } from "node:fs";
+// (gen_uistr.mjs: Wagtail and Sphinx; gen_indep.mjs: Django; gen_sysui.mjs: Debian's GTK
+// and GLib): finding a language's .po files, reading their strings as a filled-in message
+// reads, a pool of the project's own Python for code blocks, the four note shapes the
+// messages are poured into, and writing the notes with their exact counts.
+import { readFileSync, readdirSync, existsSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { pick, int } from "./random.mjs";
+import { getEncoding } from "js-tiktoken";
+import { pick, int, rng } from "./random.mjs";
 
 /** The text of a .po string block (one or more quoted lines), unescaped. */
 export function unquote(block) {
@@ -102,4 +104,36 @@ export function note(kind, { heads, paras }, r, code) {
     out.push(`${P()} [[${H()}]]\n`);
   }
   return out.join("\n");
+}
+
+/**
+ * A development set being written into `out`: `add(group, src, seed)` writes `perGroup`
+ * notes made of `src` (the shapes in turn, drawn from `rng(seed)`) as `<group>_<i>.md` and
+ * keeps their exact o200k_base / cl100k_base counts with the split `split(i)`, leaving out a
+ * group whose paragraphs hold fewer than `minBytes` UTF-8 bytes; `finish()` writes
+ * `counts.tsv` and says how many notes were written.
+ */
+export function noteSet({ out, perGroup, minBytes, code, split }) {
+  mkdirSync(out, { recursive: true });
+  const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
+  const rows = [];
+  return {
+    add(group, src, seed) {
+      const bytes = src.paras.reduce((s, p) => s + Buffer.byteLength(p), 0);
+      if (bytes < minBytes) return;
+      const r = rng(seed);
+      for (let i = 0; i < perGroup; i++) {
+        const text = note(i % 4, src, r, code);
+        const path = `${group}_${i}.md`;
+        writeFileSync(join(out, path), text);
+        const o = enc.o200k.encode(text, "all").length;
+        const c = enc.cl100k.encode(text, "all").length;
+        rows.push([group, path, Buffer.byteLength(text), o, c, split(i)].join("\t"));
+      }
+    },
+    finish() {
+      writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
+      console.log(`${rows.length} notes in ${out} (${rows.length / perGroup} groups)`);
+    },
+  };
 }
