@@ -114,9 +114,12 @@ pub(crate) fn run(
     mut read: History,
     early: &mut dyn FnMut(&str),
 ) -> Result<Outcome, String> {
-    let mut rec = match loaded {
-        Some(l) => Some(record::from_loaded(l)?),
-        None => None,
+    let (mut rec, stored_policy) = match loaded {
+        Some(l) => {
+            let (rec, policy) = record::from_loaded_with_policy(l)?;
+            (Some(rec), policy)
+        }
+        None => (None, None),
     };
     if let Some(rec) = rec.as_mut() {
         history::hydrate(rec, &read)?;
@@ -227,7 +230,7 @@ pub(crate) fn run(
         }
     }
     let moved = history::extract(&rec, &read);
-    let policy = record::policy_to_store(&rec, loaded)?;
+    let policy = record::policy_to_store(&rec, stored_policy.as_deref());
     if before_text == Some(text.as_str()) && moved == History::default() && policy.is_none() {
         return Ok(Outcome { response, write: None, tally, notices });
     }

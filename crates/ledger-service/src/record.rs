@@ -18,6 +18,7 @@ use credit_meter_ledger_core::reference::proxy::Proxied;
 use credit_meter_ledger_core::reference::{AccountRecord, Device};
 use credit_meter_protocol::money::Credits;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 /// The record's live part as the JSON text stored in the account's row: open holds and
 /// their owners, no fingerprints, no policy (see the module doc).
@@ -30,21 +31,28 @@ pub(crate) fn policy_json(rec: &AccountRecord) -> String {
     json::to_string(&json::to_value(rec.account.policy()))
 }
 
-/// The policy text a save must store: the account's policy when the account is new, its
+/// The policy text a save must store, given the policy stored apart when the account was
+/// loaded ([`from_loaded_with_policy`]): the account's policy when the account is new, its
 /// stored record still held the policy (written before the policy was stored apart), or
 /// the request changed it; `None` when the stored policy is still the account's.
-pub(crate) fn policy_to_store(rec: &AccountRecord, loaded: Option<&Loaded>) -> Result<Option<String>, String> {
-    if let Some(stored) = loaded.and_then(|l| l.policy.as_deref()) {
-        if *crate::policy_cache::parse(stored)? == *rec.account.policy() {
-            return Ok(None);
-        }
+pub(crate) fn policy_to_store(rec: &AccountRecord, stored: Option<&Policy>) -> Option<String> {
+    match stored {
+        Some(p) if p == rec.account.policy() => None,
+        _ => Some(policy_json(rec)),
     }
-    Ok(Some(policy_json(rec)))
 }
 
 /// The record of an account row as loaded.
 pub(crate) fn from_loaded(loaded: &Loaded) -> Result<AccountRecord, String> {
-    from_json(&loaded.record, loaded.policy.as_deref())
+    Ok(from_loaded_with_policy(loaded)?.0)
+}
+
+/// The record of an account row as loaded, and the policy stored apart from it, parsed once
+/// (`policy_cache`) for both the record and [`policy_to_store`]'s comparison (`None`: the
+/// record holds its policy, as one written before the policy was stored apart does).
+pub(crate) fn from_loaded_with_policy(loaded: &Loaded) -> Result<(AccountRecord, Option<Arc<Policy>>), String> {
+    let stored = loaded.policy.as_deref().map(crate::policy_cache::parse).transpose()?;
+    Ok((from_json(&loaded.record, stored.as_deref())?, stored))
 }
 
 /// The whole record as one JSON text, history included: what the service stored before
@@ -124,9 +132,9 @@ fn write(rec: &AccountRecord, live: bool) -> String {
     json::to_string(&Value::Object(fields))
 }
 
-/// The record from its stored JSON text and its account's stored policy text (`None`: the
-/// record holds its policy, as one written before the policy was stored apart does).
-pub(crate) fn from_json(text: &str, policy: Option<&str>) -> Result<AccountRecord, String> {
+/// The record from its stored JSON text and its account's policy as stored apart (`None`:
+/// the record holds its policy, as one written before the policy was stored apart does).
+pub(crate) fn from_json(text: &str, policy: Option<&Policy>) -> Result<AccountRecord, String> {
     let bad = |e: JsonError| format!("stored account: {e}");
     let v: Value = json::from_str(text).map_err(bad)?;
     let mut m = json::take_object(v, "account").map_err(bad)?;
@@ -134,7 +142,7 @@ pub(crate) fn from_json(text: &str, policy: Option<&str>) -> Result<AccountRecor
     let version = u64::from_json(take("version")?).map_err(bad)?;
     let policy = match (json::take_member(&mut m, "policy"), policy) {
         (Some(v), _) => <Policy as FromJson>::from_json(v).map_err(bad)?,
-        (None, Some(text)) => (*crate::policy_cache::parse(text)?).clone(),
+        (None, Some(p)) => p.clone(),
         (None, None) => return Err("stored account: no policy".to_string()),
     };
     let mut take = |k: &str| json::take_member(&mut m, k).ok_or_else(|| format!("stored account: no {k:?}"));
@@ -223,6 +231,30 @@ mod tests {
     use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
     use credit_meter_protocol::snapshot::SnapshotSigner;
 
+    /// The account's policy as a save stores it apart ([`policy_json`]) and a load reads it
+    /// back.
+    fn stored_policy(rec: &AccountRecord) -> Policy {
+        (*crate::policy_cache::parse(&policy_json(rec)).expect("the stored policy parses")).clone()
+    }
+
+    /// A save stores the policy only when the account is new, its record held the policy,
+    /// or the policy differs from the one stored apart.
+    #[test]
+    fn the_policy_is_stored_only_when_it_is_not_already() {
+        let mut l = RefLedger::new(SnapshotSigner::from_seed("k", &[7; 32]), LedgerConfig::default());
+        assert!(l.handle_admin(r#"{"op":"createAccount","accountId":"a","policy":"trueRecall"}"#, 0).contains("true"));
+        let rec = l.take_account("a").expect("account");
+        let loaded = |policy: Option<String>| Loaded { rev: 1, record: to_json(&rec), policy };
+        let (_, stored) = from_loaded_with_policy(&loaded(Some(policy_json(&rec)))).expect("loads");
+        assert_eq!(policy_to_store(&rec, stored.as_deref()), None, "the same policy is stored already");
+        assert_eq!(policy_to_store(&rec, None), Some(policy_json(&rec)), "new account, or the record held it");
+        let mut other = stored_policy(&rec);
+        other.name.push_str(" (changed)");
+        assert_eq!(policy_to_store(&rec, Some(&other)), Some(policy_json(&rec)), "a changed policy");
+        let (_, none) = from_loaded_with_policy(&Loaded { rev: 1, record: to_full_json(&rec), policy: None }).expect("loads");
+        assert!(none.is_none(), "a record that holds its policy has none stored apart");
+    }
+
     /// A claim the proxy never settled (its process died) is settled by the ledger once
     /// abandoned, by whatever request comes next — which names no hold. Its hold must then
     /// still be in the record even if it expired meanwhile, or the settlement would not
@@ -241,7 +273,7 @@ mod tests {
         let _ = l.handle_push(r#"{"v":2,"accountId":"a","deviceId":"d","mutations":[]}"#, later);
         let rec = l.take_account("a").expect("account");
         assert!(rec.account.state().hold("d:1").is_some_and(|h| !h.is_open()), "the hold expired");
-        let live = from_json(&to_json(&rec), Some(&policy_json(&rec))).expect("parses");
+        let live = from_json(&to_json(&rec), Some(&stored_policy(&rec))).expect("parses");
         assert!(live.account.state().hold("d:1").is_some(), "the claimed hold left the record");
         assert_eq!(live.hold_owner.get("d:1").map(String::as_str), Some("d"));
         let (mut whole, mut stored) = (ledger(), ledger());
@@ -283,7 +315,7 @@ mod tests {
         // apart, and read back with it).
         assert!(!to_json(&rec).contains("\"policy\""), "{}", to_json(&rec));
         assert!(from_json(&to_json(&rec), None).is_err(), "no policy anywhere");
-        let live = from_json(&to_json(&rec), Some(&policy_json(&rec))).expect("parses");
+        let live = from_json(&to_json(&rec), Some(&stored_policy(&rec))).expect("parses");
         let ids: Vec<&str> = live.account.state().holds.iter().map(|h| h.id.as_str()).collect();
         assert_eq!(ids, ["d:3"]);
         assert_eq!(live.hold_owner.keys().collect::<Vec<_>>(), ["d:3"]);
