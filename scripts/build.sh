@@ -37,8 +37,11 @@ cargo fetch --locked --target wasm32-unknown-unknown >&2 # the registry folders 
 REMAP=()
 for dir in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do REMAP+=("\"--remap-path-prefix=$dir=\""); done
 REMAP_FLAGS=$(IFS=,; echo "${REMAP[*]}")
+# For scripts/size-budget.sh only: one more `--cfg` (never set for a package that ships).
+EXTRA_CFG=""
+if [ -n "${CREDIT_METER_SIZE_CFG:-}" ]; then EXTRA_CFG=",\"--cfg\",\"$CREDIT_METER_SIZE_CFG\""; fi
 cargo rustc --locked -p credit-meter --lib --release --target wasm32-unknown-unknown --crate-type cdylib \
-  --config "target.wasm32-unknown-unknown.rustflags=[$REMAP_FLAGS,\"-Ctarget-feature=-reference-types\"]" >&2
+  --config "target.wasm32-unknown-unknown.rustflags=[$REMAP_FLAGS,\"-Ctarget-feature=-reference-types\"$EXTRA_CFG]" >&2
 rm -rf "$ROOT/pkg"
 wasm-bindgen --target web --out-dir "$ROOT/pkg" "$TARGET_DIR/wasm32-unknown-unknown/release/credit_meter.wasm"
 # wasm-opt inlines a function with a single caller whatever its size by default; capping that

@@ -811,9 +811,14 @@ fn derive(s: &Signals) -> Signals {
 /// the text [`needed`] it; the fitted terms plus the measured word-length shift of
 /// Spanish, Portuguese and French ([`super::word_lengths`]). The model's weights in tokens are converted only past that test
 /// (most English notes stop there: 120 conversions and divisions saved per call).
+///
+/// Built with `--cfg credit_meter_without_language` it is always 0, so that the linker
+/// drops the whole correction and its tables: `scripts/size-budget.sh` builds the .wasm so
+/// to measure what the per-language knowledge costs in the download (issue 19's budget).
+/// Never used for a build that estimates.
 #[inline(never)]
 pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
-    if !needed(c) {
+    if !needed(c) || cfg!(credit_meter_without_language) {
         return 0.0;
     }
     let (w, foreign) = super::model::tokens_per_count(o200k);
