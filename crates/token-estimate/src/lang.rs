@@ -16,6 +16,10 @@
 //! share of its script (its signal letters against the expected frequency), times that
 //! script's part of the estimate, times a fitted factor ([`super::lang_weights`]), plus
 //! additive rates for one-off characters (non-token ideographs, styled letters, emoji).
+//!
+//! Every language this models, with its signal, its terms and the notes they were fitted on,
+//! is listed under "Modelled languages" in `tools/lang-rates/README.md`, which must change
+//! with this file.
 
 use super::classify::Script;
 use super::features::{Counts, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_CHARS, SCRIPT_PIECES};
