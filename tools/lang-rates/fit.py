@@ -1,11 +1,13 @@
 """Fits the language correction's weights (crates/token-estimate/src/lang_weights.rs).
 
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
-tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs` (group, path, split, then per encoding: exact count,
+tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
+tests/data/uistr tests/data/sysui` (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
-notes marked `fit`, corpus notes whose path has an even FNV-1a hash), every group weighted
-equally (corpus groups three times), with a small ridge penalty; then prints the error per
+notes marked `fit`, corpus notes whose path has an even FNV-1a hash), each group weighted
+by the square root of its language's speakers (`SPEAKERS` below; the corpus's groups weigh
+30), with a small ridge penalty; then prints the error per
 group on both halves and writes the Rust table.
 
 Rows of tests/data/indep (split `indep`, the independent set) are reported, never fitted.

@@ -5,7 +5,7 @@
 //! vocabularies treat languages of one script very differently: Ukrainian costs more than
 //! Russian, Traditional more than Simplified Chinese, Portuguese less than the average
 //! non-English Latin text, Telugu more than Hindi. Letters that only some languages use
-//! (Ukrainian `іїєґ`, Portuguese `ãõ`, Vietnamese `ơư` and the tone-marked vowels, …), the
+//! (Ukrainian `іїєґ`, Portuguese `ã`, Vietnamese `ơư` and the tone-marked vowels, …), the
 //! Unicode block of a Brahmic or Southeast-Asian letter, and whether a Han character is one
 //! token in the encoding ([`super::han_tokens`]) tell them apart.
 //!
