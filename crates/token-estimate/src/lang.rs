@@ -444,6 +444,8 @@ struct LetterRun {
     ku: u32,
     /// Letter pairs `q` + a letter other than `u` ending in the run ([`S_Q`]).
     q: u32,
+    /// The run's letters in lower case, little-endian (the bytes past it zero).
+    lower: u64,
 }
 
 /// Reads the run of ASCII letters that starts the eight bytes `x` (little-endian; its first
@@ -476,7 +478,7 @@ fn letter_run(x: u64, key: &mut u32, len: &mut usize, prev: &mut u8) -> LetterRu
         qx = ((q << 8) & !u & letters).count_ones() + u32::from(*prev == b'q' && !first_u);
     }
     *prev = (lower >> (8 * n.saturating_sub(1))) as u8;
-    LetterRun { letters: n, ku, q: qx }
+    LetterRun { letters: n, ku, q: qx, lower: lower & run }
 }
 
 /// Letters a word needs for [`S_LONG_WORDS`] and [`S_REPEATS`]: shorter words are mostly
@@ -523,12 +525,11 @@ impl Seen {
         self.letters += 1;
     }
 
-    /// Adds `n` ASCII letters to the word, the low `n` bytes of `x` (little-endian; `n` at
-    /// most 8), in lower case: the same hash in one call or in `n`.
+    /// Adds `n` lower-case ASCII letters to the word, the bytes of `lower` (little-endian,
+    /// zero past them): the same hash as `n` calls with one letter each.
     #[inline(always)]
-    pub(crate) fn push_bytes(&mut self, x: u64, n: usize) {
-        let keep = if n >= 8 { u64::MAX } else { (1u64 << (8 * n)) - 1 };
-        self.hash ^= ((x | 0x2020_2020_2020_2020) & keep).rotate_left(8 * (self.letters & 7));
+    pub(crate) fn push_letters(&mut self, lower: u64, n: usize) {
+        self.hash ^= lower.rotate_left(8 * (self.letters & 7));
         self.letters += n as u32;
     }
 
@@ -612,9 +613,8 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                 if let Some(w) = text.get(i..i + 8) {
                     let mut a = [0u8; 8];
                     a.copy_from_slice(w);
-                    let x = u64::from_le_bytes(a);
-                    let run = letter_run(x, &mut key, &mut len, &mut prev);
-                    seen.push_bytes(x, run.letters);
+                    let run = letter_run(u64::from_le_bytes(a), &mut key, &mut len, &mut prev);
+                    seen.push_letters(run.lower, run.letters);
                     if !tex {
                         s[S_BANTU] += u64::from(run.ku);
                         s[S_Q] += u64::from(run.q);
@@ -628,7 +628,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     key |= u32::from(l) << (8 * len);
                 }
                 len += 1;
-                seen.push_bytes(u64::from(b), 1);
+                seen.push_letters(u64::from(l), 1);
                 // `k` and `q` are rare letters: one well-predicted branch per letter.
                 if (prev == b'k' || prev == b'q') && !tex {
                     if prev == b'k' {
@@ -1147,7 +1147,7 @@ mod tests {
                 }
                 if b.is_ascii_alphabetic() {
                     let l = b.to_ascii_lowercase();
-                    seen.push_bytes(u64::from(b), 1);
+                    seen.push_letters(u64::from(l), 1);
                     if len < 4 {
                         key |= u32::from(l) << (8 * len);
                     }
