@@ -33,7 +33,8 @@ use std::time::Duration;
 
 /// mimalloc instead of glibc's malloc: a push allocates and frees many small blocks (JSON
 /// values, strings, the request's futures) across threads, where glibc's malloc and free
-/// were ~17% of the service's CPU (bench/ledger/RESULTS.md).
+/// were ~17% of the service's CPU (bench/ledger/RESULTS.md). Built with `no_thp` (see
+/// Cargo.toml): transparent huge pages would have its heaps hold several times the memory.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
