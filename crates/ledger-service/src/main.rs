@@ -31,6 +31,13 @@ use std::process::ExitCode;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+/// mimalloc instead of glibc's malloc: a push allocates and frees many small blocks (JSON
+/// values, strings, the request's futures) across threads, where glibc's malloc and free
+/// were ~17% of the service's CPU (bench/ledger/RESULTS.md). Built with `no_thp` (see
+/// Cargo.toml): transparent huge pages would have its heaps hold several times the memory.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
         Ok(c) => c,
