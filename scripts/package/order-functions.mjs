@@ -7,10 +7,13 @@
 // function does.
 //
 // The order is greedy: start at the module's first function, then repeatedly take the
-// unplaced function most like the last one placed. Likeness is estimated with MinHash over
+// unplaced function most like the last three placed (the sum of its likeness to each).
+// Measured on three builds of the module against likeness to the last one alone: 0–684 B
+// smaller by gzip -9 and 571–899 B by Node's zlib, where weights 2,1 and 8,4,2,1 were not
+// smaller on every build. Likeness is estimated with MinHash over
 // the 4-byte substrings of the bodies (512 hashes; the share of equal minima estimates the
 // Jaccard similarity of the two sets of substrings); when no unplaced function shares any
-// minimum with the last one, the next unplaced function in the original order follows.
+// minimum with them, the next unplaced function in the original order follows.
 // Deterministic: the same module always gets the same order.
 //
 // Writes a copy of the module with a "name" section that names each defined function by its
@@ -130,12 +133,13 @@ placed[0] = 1;
 let firstUnplaced = 1;
 while (order.length < bodies.length) {
   while (placed[firstUnplaced]) firstUnplaced++;
-  const last = order[order.length - 1];
+  const recent = order.slice(-3);
   let best = firstUnplaced;
   let bestLikeness = 0;
   for (let f = firstUnplaced; f < bodies.length; f++) {
     if (placed[f]) continue;
-    const l = likeness(last, f);
+    let l = 0;
+    for (const r of recent) l += likeness(r, f);
     if (l > bestLikeness) {
       bestLikeness = l;
       best = f;
