@@ -122,8 +122,8 @@ if __import__("os").environ.get("FREE"):
     import re
     cur_src = open(__import__("os").environ.get("CURRENT") or sys.argv[2]).read()
     current = {}
-    for nm, body in re.findall(r"static (O200K|CL100K): \[f32; TERMS\] = \[(.*?)\];", cur_src, re.S):
-        v = [float(x) for x in re.findall(r"-?\d+\.\d+", body)]
+    for nm, body in re.findall(r"static (O200K|CL100K): \[i32; TERMS\] = \[(.*?)\];", cur_src, re.S):
+        v = [int(x) / 10000 for x in re.findall(r"-?\d+", body)]
         current[nm] = np.array((v + [0.0] * n_terms)[:n_terms])
 weights = {}
 report = []
@@ -178,9 +178,10 @@ for e, name in enumerate(["O200K", "CL100K"]):
         report.append("   " + "; ".join(bad))
 print("\n".join(report))
 if len(sys.argv) > 2:
+    # In ten-thousandths (lang_weights.rs says why): the digits of the weight to 4 places.
     def fmt(v):
-        return ",\n".join("    " + ", ".join(f"{x:.4f}" for x in v[i:i + 8]) for i in range(0, len(v), 8))
+        return ",\n".join("    " + ", ".join(str(int(f"{x:.4f}".replace(".", ""))) for x in v[i:i + 8]) for i in range(0, len(v), 8))
     src = open(sys.argv[2]).read().split("/// `o200k_base`.")[0]
-    src += f"/// `o200k_base`.\npub(crate) static O200K: [f32; TERMS] = [\n{fmt(weights['O200K'])},\n];\n"
-    src += f"/// `cl100k_base`.\npub(crate) static CL100K: [f32; TERMS] = [\n{fmt(weights['CL100K'])},\n];\n"
+    src += f"/// `o200k_base`.\npub(crate) static O200K: [i32; TERMS] = [\n{fmt(weights['O200K'])},\n];\n"
+    src += f"/// `cl100k_base`.\npub(crate) static CL100K: [i32; TERMS] = [\n{fmt(weights['CL100K'])},\n];\n"
     open(sys.argv[2], "w").write(src)

@@ -6,7 +6,7 @@
 //! `Lowercase`, `Uppercase`, `Numeric`, `White_Space`) plus a small table of mark ranges
 //! give these classes closely enough without a Unicode crate.
 
-use super::mark_ranges::MARKS;
+use super::mark_ranges::{FIRST, RANGES, SPAN};
 
 /// The class of one character.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,20 +184,26 @@ fn is_mark(u: u32) -> bool {
         return false;
     }
     // Binary search for the last range starting at or before `u`.
-    let (mut lo, mut hi) = (0usize, MARKS.len());
+    let (mut lo, mut hi) = (0usize, RANGES);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        let first = MARKS.get(mid).map_or(u32::MAX, |e| e >> 11);
-        if first <= u {
+        if mark_range_first(mid).is_some_and(|first| first <= u) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
-    match lo.checked_sub(1).and_then(|i| MARKS.get(i)) {
-        Some(&e) => u - (e >> 11) <= (e & 0x7ff),
+    match lo.checked_sub(1).and_then(|i| Some((mark_range_first(i)?, SPAN.get(i)?))) {
+        Some((first, &span)) => u - first <= u32::from(span),
         None => false,
     }
+}
+
+/// The first code point of mark range `i` ([`FIRST`]'s three bytes), if there is one.
+#[inline]
+fn mark_range_first(i: usize) -> Option<u32> {
+    let [low, mid, high] = &FIRST;
+    Some(u32::from(*low.get(i)?) | u32::from(*mid.get(i)?) << 8 | u32::from(*high.get(i)?) << 16)
 }
 
 /// The script of a non-ASCII letter or mark.
@@ -238,6 +244,22 @@ fn script_by_ranges(u: u32) -> Script {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each mark range read back from its byte columns starts and ends on a mark, and the
+    /// code points just outside it (ranges are maximal and sorted) are no marks.
+    #[test]
+    fn mark_ranges_read_back() {
+        let mut previous_end = 0;
+        for (i, &span) in SPAN.iter().enumerate() {
+            let first = mark_range_first(i).unwrap();
+            let last = first + u32::from(span);
+            assert!(first > previous_end + 1 || i == 0, "range {i} sorted and apart from the one before");
+            assert!(is_mark(first) && is_mark(last) && !is_mark(last + 1), "range {i}: {first:#x}..={last:#x}");
+            assert!(first <= 0x300 || !is_mark(first - 1), "range {i}: {first:#x}");
+            previous_end = last;
+        }
+        assert_eq!(mark_range_first(RANGES), None);
+    }
 
     /// The fast paths of [`class`] and [`script`] give what the general rules give, for
     /// every code point.

@@ -963,9 +963,10 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
     }
     let (w, foreign) = super::model::tokens_per_count(o200k);
     let s = scan(text, o200k, words_needed(c));
-    let beta: &[f32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
+    let beta: &[i32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
     let e = super::model::englishness(c);
-    let fitted: f64 = terms(c, &s, &w, &foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b)).sum();
+    // Each weight is in ten-thousandths; `as f32` is exact (|b| is far below 2^24).
+    let fitted: f64 = terms(c, &s, &w, &foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b as f32 / 10_000.0)).sum();
     fitted + super::word_lengths::shift(c, &s, &foreign, e, o200k)
 }
 
@@ -973,6 +974,16 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
 mod tests {
     use super::*;
     use crate::features::{count, FEATURES};
+
+    /// A weight in ten-thousandths, divided as `correction` divides it, is the `f32` that its
+    /// decimal text (`-0.0175` for `-175`) parses to: the tables used to be those literals.
+    #[test]
+    fn weights_read_as_their_decimal_literals() {
+        for &w in lang_weights::O200K.iter().chain(&lang_weights::CL100K) {
+            let text = format!("{}{}.{:04}", if w < 0 { "-" } else { "" }, w.unsigned_abs() / 10_000, w.unsigned_abs() % 10_000);
+            assert_eq!(w as f32 / 10_000.0, text.parse::<f32>().unwrap(), "{w}");
+        }
+    }
 
     fn signals(text: &str, o200k: bool) -> Signals {
         scan(text.as_bytes(), o200k, true)

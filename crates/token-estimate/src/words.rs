@@ -117,16 +117,18 @@ const fn letter_starts() -> [(u16, u16); 27] {
         starts[next] = (b.len() as u16, k);
         next += 1;
     }
+    // The punctuation tokens: one per lead (0x10 to 0x1f); a token that shares nothing with
+    // the one before it (lead 0x10) shows its first byte, the others repeat one already seen.
     let p = PUNCT.as_bytes();
+    assert!(!p.is_empty() && p[0] == 0x10, "the first punctuation token shares nothing");
     let mut i = 0;
-    let mut entries = k as usize + 1;
+    let mut entries = k as usize;
     while i < p.len() {
-        assert!(!p[i].is_ascii_lowercase(), "a punctuation token starting with a letter");
-        while i < p.len() && p[i] != 0x1f {
-            i += 1;
+        if p[i] >= 0x10 && p[i] < 0x20 {
+            assert!(p[i] != 0x10 || i + 1 == p.len() || !p[i + 1].is_ascii_lowercase(), "a punctuation token starting with a letter");
+            entries += 1;
         }
         i += 1;
-        entries += 1;
     }
     assert!(entries <= SLOTS / 2, "the table would be more than half full");
     starts
@@ -192,71 +194,46 @@ fn slot(key: (u64, u64)) -> usize {
 /// Puts part `p` ([`PARTS`]) of the lists in the table; the caller holds [`BUILDING`].
 fn fill(t: &Table, p: usize) {
     if p < 26 {
-        // The words of one letter, front-coded (see [`WORDS`]): each word's key is the
-        // previous word's cut to the letters they share, then its own letters shifted in.
-        // Entries longer than MAX_WORD are skipped, as `pack_at` refuses them.
+        // The words of one letter (see [`WORDS`]): leads `A` to `Z`.
         let (Some(&(from, first)), Some(&(to, _))) = (LETTER_STARTS.get(p), LETTER_STARTS.get(p + 1)) else { return };
         let b = WORDS.as_bytes().get(usize::from(from)..usize::from(to)).unwrap_or(&[]);
-        let flags = FLAGS.get(usize::from(first)..).unwrap_or(&[]);
-        let (mut lo, mut hi) = (0u64, 0u64);
-        let mut i = 0;
-        let mut k = 0;
-        while let Some(&lead) = b.get(i) {
-            let mut len = usize::from(lead.wrapping_sub(b'A')).min(MAX_WORD + 1);
-            let (ma, mb) = masks(len.min(MAX_WORD));
-            lo &= ma;
-            hi &= mb;
-            i += 1;
-            while let Some(&c) = b.get(i).filter(|c| c.is_ascii_lowercase()) {
-                let c = u64::from(c);
-                if len < 8 {
-                    lo |= c << (8 * len);
-                } else if len < MAX_WORD {
-                    hi |= c << (8 * (len - 8));
-                }
-                len += 1;
-                i += 1;
-            }
-            if (1..=MAX_WORD).contains(&len) {
-                t.insert((lo, hi), flags.get(k).copied().unwrap_or(0));
-            }
-            k += 1;
-        }
+        insert_front_coded(t, b, FLAGS.get(usize::from(first)..).unwrap_or(&[]), b'A', 26);
     } else {
-        // The punctuation tokens, separated by 0x1f.
-        let b = PUNCT.as_bytes();
-        let mut start = 0;
-        let mut k = 0;
-        while start <= b.len() {
-            let end = find(b, start, 0x1f);
-            if let Some(key) = pack_at(b, start, end - start, 0) {
-                t.insert(key, PUNCT_FLAGS.get(k).copied().unwrap_or(0));
-            }
-            k += 1;
-            start = end + 1;
-        }
+        // The punctuation tokens (see [`PUNCT`]): leads U+0010 to U+001F.
+        insert_front_coded(t, PUNCT.as_bytes(), PUNCT_FLAGS, 0x10, 16);
     }
 }
 
-/// Position of the first `sep` in `b` from `from` (or the end), eight bytes at a time.
-fn find(b: &[u8], from: usize, sep: u8) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    let mut i = from;
-    while let Some(w) = b.get(i..i + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(w);
-        // Bytes equal to `sep` become zero; flag the first zero byte.
-        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(sep));
-        let zero = x.wrapping_sub(ONES) & !x & (ONES << 7);
-        if zero != 0 {
-            return i + zero.trailing_zeros() as usize / 8;
-        }
-        i += 8;
-    }
-    while b.get(i).is_some_and(|&x| x != sep) {
+/// Inserts the entries of a front-coded list with their flags (`flags[k]` for the `k`th).
+/// Each entry is a lead byte, `base` plus how many bytes it shares with the entry before it
+/// (a lead is a byte from `base` to `base + leads - 1`, which no entry contains), then its
+/// own bytes. Each key is the previous one cut to the bytes they share, then the entry's own
+/// bytes shifted in. Entries longer than [`MAX_WORD`] are skipped, as `pack_at` refuses them.
+fn insert_front_coded(t: &Table, b: &[u8], flags: &[u8], base: u8, leads: u8) {
+    let (mut lo, mut hi) = (0u64, 0u64);
+    let mut i = 0;
+    let mut k = 0;
+    while let Some(&lead) = b.get(i) {
+        let mut len = usize::from(lead.wrapping_sub(base)).min(MAX_WORD + 1);
+        let (ma, mb) = masks(len.min(MAX_WORD));
+        lo &= ma;
+        hi &= mb;
         i += 1;
+        while let Some(&c) = b.get(i).filter(|c| c.wrapping_sub(base) >= leads) {
+            let c = u64::from(c);
+            if len < 8 {
+                lo |= c << (8 * len);
+            } else if len < MAX_WORD {
+                hi |= c << (8 * (len - 8));
+            }
+            len += 1;
+            i += 1;
+        }
+        if (1..=MAX_WORD).contains(&len) {
+            t.insert((lo, hi), flags.get(k).copied().unwrap_or(0));
+        }
+        k += 1;
     }
-    i.min(b.len())
 }
 
 /// The shared table (filled part by part as lookups need them, [`PARTS`]).
