@@ -30,7 +30,6 @@ use credit_meter_protocol::{error, ids, money, snapshot};
 // The client's sync machine, under the name the binding's code uses.
 use credit_meter_client as sync;
 
-mod allocator;
 pub mod amounts;
 pub mod api;
 pub mod convert;
