@@ -10,7 +10,7 @@ use super::features::{
 };
 use super::pretokenize::{contraction, BYTE, DI, LO, NA, NL, PU, SP, UP};
 use super::swar::{byte, in_range, key, run, window, WINDOW};
-use super::words::{punct_flags_at, Table};
+use super::words::{masks, punct_flags_at, Table};
 
 /// Byte at `i`, or 0 past the end (0 is never part of an ASCII fast-path piece).
 #[inline(always)]
@@ -107,22 +107,30 @@ fn word(b: &[u8], start: usize, body: usize, o200k: bool, t: &Table, c: &mut Cou
         }
     }
     let spaced = prefix(b, start, body, c);
-    let uppers = run(up, 0);
-    let lower_end = if o200k { j } else { run(lo, uppers) };
-    if lower_end == j && (uppers <= 1 || uppers == j) {
-        // One case segment: `word`, `Word` or `WORD` (nearly all words).
-        let shape = if uppers < j {
+    // One case segment (nearly all words): `word`, `Word` or `WORD`. When no letter but
+    // perhaps the first is upper-case (a test on the masks, no run to find), it is `word`
+    // or `Word` in either encoding.
+    let (ma, mb) = masks(j);
+    let (up0, up1) = (up[0] & ma, up[1] & mb);
+    let shape = if up1 == 0 && up0 & !0x80 == 0 {
+        usize::from(up0 != 0)
+    } else {
+        let uppers = run(up, 0);
+        let lower_end = if o200k { j } else { run(lo, uppers) };
+        if lower_end != j || (uppers > 1 && uppers != j) {
+            // Several case segments (`camelCase`, `HTMLElement`): byte by byte.
+            segments(b, body, body + j, spaced, o200k, t, c);
+            return Some(end);
+        }
+        if uppers < j {
             uppers
         } else if j == 1 {
             1
         } else {
             2
-        };
-        segment(b, w, body, 0, j, shape, spaced, o200k, t, c);
-        return Some(end);
-    }
-    // Several case segments (`camelCase`, `HTMLElement`): byte by byte.
-    segments(b, body, body + j, spaced, o200k, t, c);
+        }
+    };
+    segment(b, w, body, 0, j, shape, spaced, o200k, t, c);
     Some(end)
 }
 
