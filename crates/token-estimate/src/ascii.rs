@@ -33,35 +33,38 @@ fn cls(b: &[u8], i: usize) -> u8 {
 pub(crate) fn piece(b: &[u8], i: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<usize> {
     let x = *b.get(i)?;
     let k = BYTE[usize::from(x)];
-    // Where the letters of a letters piece begin; other pieces return from the match.
-    let body = match k {
-        UP | LO => i,
-        DI => {
-            let mut j = i + 1;
-            while j < i + 3 && cls(b, j) == DI {
-                j += 1;
-            }
-            add(c, NUMBER, 1);
-            return Some(j);
+    // Where the letters of a letters piece begin; other pieces return early. Tested as a
+    // chain of bit tests, commonest first (a letter, then a space or punctuation before
+    // one), rather than a match: that compiles to a jump table, an indirect branch per
+    // piece whose target changes from piece to piece.
+    let body = if k & (UP | LO) != 0 {
+        i
+    } else if k & (SP | PU) != 0 {
+        let k1 = cls(b, i + 1);
+        if k == PU && !o200k && contraction(b, i) > 0 {
+            return None; // cl100k's stand-alone contraction: general path
         }
-        SP | PU => {
-            let k1 = cls(b, i + 1);
-            if k == PU && !o200k && contraction(b, i) > 0 {
-                return None; // cl100k's stand-alone contraction: general path
+        if k1 & (UP | LO) == 0 {
+            if k1 == NA {
+                return None;
             }
-            if k1 & (UP | LO) == 0 {
-                if k1 == NA {
-                    return None;
-                }
-                if k == PU || (x == b' ' && k1 == PU) {
-                    return punct(b, i, o200k, t, c);
-                }
-                return space(b, i, c);
+            if k == PU || (x == b' ' && k1 == PU) {
+                return punct(b, i, o200k, t, c);
             }
-            i + 1
+            return space(b, i, c);
         }
-        NL => return space(b, i, c),
-        _ => return None,
+        i + 1
+    } else if k == NL {
+        return space(b, i, c);
+    } else if k == DI {
+        let mut j = i + 1;
+        while j < i + 3 && cls(b, j) == DI {
+            j += 1;
+        }
+        add(c, NUMBER, 1);
+        return Some(j);
+    } else {
+        return None;
     };
     word(b, i, body, o200k, t, c)
 }
