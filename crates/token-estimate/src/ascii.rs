@@ -259,11 +259,10 @@ fn punct(b: &[u8], i: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<u
         return None; // the run may go on with non-ASCII symbols
     }
     loop {
-        let x = at(b, j);
-        if x == b'\n' || x == b'\r' || (o200k && x == b'/' && j > run_end) {
-            j += 1;
-        } else {
-            break;
+        match at(b, j) {
+            b'\r' | b'\n' => j += 1,
+            b'/' if o200k && j > run_end => j += 1,
+            _ => break,
         }
     }
     if punct_flags_at(t, b, i, j - i) & (if o200k { 1 } else { 2 }) != 0 {
@@ -283,18 +282,15 @@ fn space(b: &[u8], i: usize, c: &mut Counts) -> Option<usize> {
     let mut j = i;
     let mut last_nl = 0;
     let mut nl = 0u64;
-    // Bit tests rather than a match, which compiles to a jump table: an indirect branch
-    // per byte.
     loop {
-        let k = cls(b, j);
-        if k == NL {
-            nl += u64::from(at(b, j) == b'\n');
-            last_nl = j + 1;
-        } else if k != SP {
-            if k == NA {
-                return None;
+        match cls(b, j) {
+            NL => {
+                nl += u64::from(at(b, j) == b'\n');
+                last_nl = j + 1;
             }
-            break;
+            SP => {}
+            NA => return None,
+            _ => break,
         }
         j += 1;
     }
