@@ -10,7 +10,7 @@ use super::features::{
 };
 use super::pretokenize::{contraction, BYTE, DI, LO, NA, NL, PU, SP, UP};
 use super::swar::{byte, in_range, key, run, window, WINDOW};
-use super::words::{punct_flags_at, Table};
+use super::words::{masks, punct_flags_at, Table};
 
 /// Byte at `i`, or 0 past the end (0 is never part of an ASCII fast-path piece).
 #[inline(always)]
@@ -33,35 +33,38 @@ fn cls(b: &[u8], i: usize) -> u8 {
 pub(crate) fn piece(b: &[u8], i: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<usize> {
     let x = *b.get(i)?;
     let k = BYTE[usize::from(x)];
-    // Where the letters of a letters piece begin; other pieces return from the match.
-    let body = match k {
-        UP | LO => i,
-        DI => {
-            let mut j = i + 1;
-            while j < i + 3 && cls(b, j) == DI {
-                j += 1;
-            }
-            add(c, NUMBER, 1);
-            return Some(j);
+    // Where the letters of a letters piece begin; other pieces return early. Tested as a
+    // chain of bit tests, commonest first (a letter, then a space or punctuation before
+    // one), rather than a match: that compiles to a jump table, an indirect branch per
+    // piece whose target changes from piece to piece.
+    let body = if k & (UP | LO) != 0 {
+        i
+    } else if k & (SP | PU) != 0 {
+        let k1 = cls(b, i + 1);
+        if k == PU && !o200k && contraction(b, i) > 0 {
+            return None; // cl100k's stand-alone contraction: general path
         }
-        SP | PU => {
-            let k1 = cls(b, i + 1);
-            if k == PU && !o200k && contraction(b, i) > 0 {
-                return None; // cl100k's stand-alone contraction: general path
+        if k1 & (UP | LO) == 0 {
+            if k1 == NA {
+                return None;
             }
-            if k1 & (UP | LO) == 0 {
-                if k1 == NA {
-                    return None;
-                }
-                if k == PU || (x == b' ' && k1 == PU) {
-                    return punct(b, i, o200k, t, c);
-                }
-                return space(b, i, c);
+            if k == PU || (x == b' ' && k1 == PU) {
+                return punct(b, i, o200k, t, c);
             }
-            i + 1
+            return space(b, i, c);
         }
-        NL => return space(b, i, c),
-        _ => return None,
+        i + 1
+    } else if k == NL {
+        return space(b, i, c);
+    } else if k == DI {
+        let mut j = i + 1;
+        while j < i + 3 && cls(b, j) == DI {
+            j += 1;
+        }
+        add(c, NUMBER, 1);
+        return Some(j);
+    } else {
+        return None;
     };
     word(b, i, body, o200k, t, c)
 }
@@ -107,22 +110,30 @@ fn word(b: &[u8], start: usize, body: usize, o200k: bool, t: &Table, c: &mut Cou
         }
     }
     let spaced = prefix(b, start, body, c);
-    let uppers = run(up, 0);
-    let lower_end = if o200k { j } else { run(lo, uppers) };
-    if lower_end == j && (uppers <= 1 || uppers == j) {
-        // One case segment: `word`, `Word` or `WORD` (nearly all words).
-        let shape = if uppers < j {
+    // One case segment (nearly all words): `word`, `Word` or `WORD`. When no letter but
+    // perhaps the first is upper-case (a test on the masks, no run to find), it is `word`
+    // or `Word` in either encoding.
+    let (ma, mb) = masks(j);
+    let (up0, up1) = (up[0] & ma, up[1] & mb);
+    let shape = if up1 == 0 && up0 & !0x80 == 0 {
+        usize::from(up0 != 0)
+    } else {
+        let uppers = run(up, 0);
+        let lower_end = if o200k { j } else { run(lo, uppers) };
+        if lower_end != j || (uppers > 1 && uppers != j) {
+            // Several case segments (`camelCase`, `HTMLElement`): byte by byte.
+            segments(b, body, body + j, spaced, o200k, t, c);
+            return Some(end);
+        }
+        if uppers < j {
             uppers
         } else if j == 1 {
             1
         } else {
             2
-        };
-        segment(b, w, body, 0, j, shape, spaced, o200k, t, c);
-        return Some(end);
-    }
-    // Several case segments (`camelCase`, `HTMLElement`): byte by byte.
-    segments(b, body, body + j, spaced, o200k, t, c);
+        }
+    };
+    segment(b, w, body, 0, j, shape, spaced, o200k, t, c);
     Some(end)
 }
 
