@@ -22,34 +22,11 @@
 //
 // Usage: node scripts/package/order-functions.mjs <in.wasm> <out.wasm>
 import { readFileSync, writeFileSync } from "node:fs";
+import { lebBytes, uleb } from "./leb128.mjs";
 
 const [inPath, outPath] = process.argv.slice(2);
 if (!outPath) throw new Error("usage: order-functions.mjs <in.wasm> <out.wasm>");
 const wasm = readFileSync(inPath);
-
-/** Reads an unsigned LEB128 at `at`: [value, next offset]. */
-function uleb(buf, at) {
-  let value = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = buf[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (byte < 0x80) return [value, at];
-  }
-}
-
-/** Encodes an unsigned LEB128. */
-function leb(value) {
-  const out = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return out;
-}
 
 // Walks the sections: counts the imported functions (they come first in the index space)
 // and collects the defined functions' bodies from the code section.
@@ -152,10 +129,10 @@ while (order.length < bodies.length) {
 // The name section: subsection 1 (function names), each defined function named by its rank.
 const rank = new Array(bodies.length);
 order.forEach((f, r) => (rank[f] = r));
-const names = [...leb(bodies.length)];
+const names = [...lebBytes(bodies.length)];
 for (let f = 0; f < bodies.length; f++) {
   const name = Buffer.from(`f${String(rank[f]).padStart(6, "0")}`, "latin1");
-  names.push(...leb(importedFunctions + f), ...leb(name.length), ...name);
+  names.push(...lebBytes(importedFunctions + f), ...lebBytes(name.length), ...name);
 }
-const content = [...leb(4), ...Buffer.from("name", "latin1"), 1, ...leb(names.length), ...names];
-writeFileSync(outPath, Buffer.concat([wasm, Buffer.from([0, ...leb(content.length), ...content])]));
+const content = [...lebBytes(4), ...Buffer.from("name", "latin1"), 1, ...lebBytes(names.length), ...names];
+writeFileSync(outPath, Buffer.concat([wasm, Buffer.from([0, ...lebBytes(content.length), ...content])]));

@@ -15,35 +15,12 @@
 //
 // Usage: node scripts/package/short-imports.mjs <module.wasm> <glue.js>
 import { readFileSync, writeFileSync } from "node:fs";
+import { lebBytes, uleb } from "./leb128.mjs";
 
 const [wasmPath, gluePath] = process.argv.slice(2);
 if (!gluePath) throw new Error("usage: short-imports.mjs <module.wasm> <glue.js>");
 const wasm = readFileSync(wasmPath);
 let glue = readFileSync(gluePath, "utf8");
-
-/** Reads an unsigned LEB128 at `at`: [value, next offset]. */
-function uleb(buf, at) {
-  let value = 0;
-  let shift = 0;
-  for (;;) {
-    const byte = buf[at++];
-    value += (byte & 0x7f) * 2 ** shift;
-    shift += 7;
-    if (byte < 0x80) return [value, at];
-  }
-}
-
-/** Writes an unsigned LEB128. */
-function lebBytes(value) {
-  const out = [];
-  do {
-    let byte = value % 128;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return Buffer.from(out);
-}
 
 /** The n-th short name: a…z, A…Z, then two letters and more. */
 function shortName(n) {
