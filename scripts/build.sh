@@ -62,9 +62,11 @@ wasm-bindgen --target web --out-dir "$ROOT/pkg" "$TARGET_DIR/wasm32-unknown-unkn
 # (measured: +3,897 B raw, -1,044 B gzip -9, -917 B Node zlib).
 # `--strip-producers` and `--strip-target-features` drop two custom sections (toolchain
 # names and the feature list, 172 B) that no runtime reads.
+# The Wasm features the module uses (those Rust's wasm32 target enables); both wasm-opt runs
+# below must be told them.
+WASM_FEATURES=(--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals)
 WASM_OPT=(-Oz --converge --low-memory-unused --one-caller-inline-max-function-size 25 --skip-pass=memory-packing
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals
-  --strip-producers --strip-target-features)
+  "${WASM_FEATURES[@]}" --strip-producers --strip-target-features)
 wasm-opt "${WASM_OPT[@]}" pkg/credit_meter_bg.wasm -o pkg/credit_meter_bg.wasm
 # The functions laid out with similar bodies side by side (scripts/package/order-functions.mjs
 # names them in that order; wasm-opt sorts by name, renumbers the calls and strips the
@@ -74,8 +76,7 @@ wasm-opt "${WASM_OPT[@]}" pkg/credit_meter_bg.wasm -o pkg/credit_meter_bg.wasm
 # was 3.3 KB larger in gzip.
 node scripts/package/order-functions.mjs pkg/credit_meter_bg.wasm pkg/ordered.wasm
 wasm-opt --optimize-level=2 --shrink-level=2 --low-memory-unused --reorder-functions-by-name --strip-debug \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
-  pkg/ordered.wasm -o pkg/credit_meter_bg.wasm
+  "${WASM_FEATURES[@]}" pkg/ordered.wasm -o pkg/credit_meter_bg.wasm
 rm pkg/ordered.wasm
 # The imports' hashed names (`__wbg_get_2080c49015e35254`) become "a", "b", … in the module
 # and the glue: 2,344 B raw, 1,677 B gzip; their module "./credit_meter_bg.js" becomes "a":
