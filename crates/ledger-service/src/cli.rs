@@ -82,6 +82,11 @@ Bounds:
                               connections that commit saves in groups (a new account's
                               save or a payment's holds a pooled one until its COMMIT
                               returns; a broken connection is replaced by a new one)
+  --account-cache-mb N        PostgreSQL: memory for this process's own last save of recently
+                              pushed accounts (default 32; 0 turns it off). A push on an account
+                              kept there skips its load; the save then commits only if the
+                              row is still the one this process wrote, else the push runs
+                              again from a load
   --upstream-url URL          turn on the AI proxy (POST /v1/ai/chat/completions, README
                               \"AI proxy\"): an OpenAI-compatible base such as
                               https://openrouter.ai/api/v1 (/chat/completions is appended)
@@ -142,6 +147,8 @@ pub(crate) struct ServeOptions {
     pub account_overdraft_limit: String,
     pub snapshot_ttl: Duration,
     pub db_pool: usize,
+    /// Bytes for `account_cache` (PostgreSQL).
+    pub account_cache_bytes: usize,
     pub state_entries: u32,
     /// Stripe and SMTP (`payments::config`).
     pub payments: crate::payments::config::PaymentOptions,
@@ -246,6 +253,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         account_overdraft_limit: "200".into(),
         snapshot_ttl: Duration::from_secs(300),
         db_pool: 4,
+        account_cache_bytes: 32 << 20,
         state_entries: 200,
         payments: Default::default(),
         upstream_url: None,
@@ -294,6 +302,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--account-overdraft-limit" => o.account_overdraft_limit = v,
             "--snapshot-ttl-seconds" => o.snapshot_ttl = secs(&f, &v)?,
             "--db-pool" => o.db_pool = number(&f, &v)?,
+            "--account-cache-mb" => o.account_cache_bytes = number::<usize>(&f, &v)?.saturating_mul(1 << 20),
             "--state-entries" => o.state_entries = number(&f, &v)?,
             "--upstream-url" => o.upstream_url = Some(v),
             "--upstream-key-file" => o.upstream_key_file = Some(v.into()),

@@ -11,9 +11,10 @@
 
 pub(crate) mod history;
 
+use crate::account_cache::CachedAccount;
 use crate::record;
 use crate::store::history::{History, HistoryQuery};
-use crate::store::{JournalEntry, Loaded, Store, StoredResult, Write};
+use crate::store::{Assumed, JournalEntry, Loaded, Store, StoredResult, Write};
 use credit_meter_base::json;
 use credit_meter_ledger_core::model::HoldStatus;
 use credit_meter_ledger_core::reference::{LedgerConfig, RefLedger};
@@ -87,6 +88,9 @@ pub(crate) struct Outcome {
     pub tally: Tally,
     /// What the ledger raised while running it (low-balance crossings: `email::outbox`).
     pub notices: Vec<credit_meter_ledger_core::model::Notice>,
+    /// The account's row as a load will read it once `write` committed (`None`: no write):
+    /// what this process keeps of it (`account_cache`).
+    pub next: Option<Loaded>,
 }
 
 /// Runs one request on the account `account_id` as loaded (`None`: it does not exist;
@@ -186,7 +190,7 @@ pub(crate) fn run(
     };
     early(&response);
     let Some(mut rec) = ledger.take_account(account_id) else {
-        return Ok(Outcome { response, write: None, tally: Tally::default(), notices: Vec::new() });
+        return Ok(Outcome { response, write: None, tally: Tally::default(), notices: Vec::new(), next: None });
     };
     let notices = rec.account.take_notices();
     let after_counts = counts(&rec, now);
@@ -198,7 +202,13 @@ pub(crate) fn run(
     ] {
         if after > max && after > before {
             let message = format!("the account would have {after} {what}; this ledger allows {max} (nothing in this request was applied)");
-            return Ok(Outcome { response: limit_error(op, &message), write: None, tally: Tally::default(), notices: Vec::new() });
+            return Ok(Outcome {
+                response: limit_error(op, &message),
+                write: None,
+                tally: Tally::default(),
+                notices: Vec::new(),
+                next: None,
+            });
         }
     }
     let text = record::to_json(&rec);
@@ -232,11 +242,18 @@ pub(crate) fn run(
     let moved = history::extract(&rec, &read);
     let policy = record::policy_to_store(&rec, stored_policy.as_deref());
     if before_text == Some(text.as_str()) && moved == History::default() && policy.is_none() {
-        return Ok(Outcome { response, write: None, tally, notices });
+        return Ok(Outcome { response, write: None, tally, notices, next: None });
     }
     let entries = rec.account.entries().iter().map(|e| JournalEntry { seq: e.seq, at: e.at, json: json::to_string(e) }).collect();
     let open_holds = rec.account.state().holds.iter().filter(|h| h.status == HoldStatus::Open).count() as u64;
     let overdraft = rec.devices.values().fold(Credits::ZERO, |acc, d| acc.checked_add(d.overdraft).unwrap_or(acc));
+    // A save sets the revision to one more than the one read (a new account's to 1), and
+    // stores the policy it carries, or keeps the one stored.
+    let next = Loaded {
+        rev: loaded.map_or(1, |l| l.rev.saturating_add(1)),
+        record: text.clone(),
+        policy: policy.clone().or_else(|| loaded.and_then(|l| l.policy.clone())),
+    };
     let write = Write {
         account_id: account_id.to_string(),
         expect_rev: loaded.map(|l| l.rev),
@@ -250,17 +267,24 @@ pub(crate) fn run(
         now,
         side: Vec::new(),
         history: moved,
+        stamp: crate::stamp::next(),
+        assumed: None,
     };
-    Ok(Outcome { response, write: Some(write), tally, notices })
+    Ok(Outcome { response, write: Some(write), tally, notices, next: Some(next) })
 }
 
 /// Runs one request ([`run`]) on the account as `store` has it: loads the account with the
 /// history rows the request names, and lets the ledger read stored results and further
 /// history rows from the same store. The one path of every request, for the service and
 /// for the simulator's ledger on a store (`sim_store`).
+///
+/// With `cached` (this process's copy of the account, `account_cache`), runs on the copy
+/// instead of a load, as if none of the named history rows existed, and the write carries
+/// those assumptions ([`Write::assumed`]) for the store to check when it saves.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run_on_store(
     store: &dyn Store,
+    cached: Option<&CachedAccount>,
     signer: SnapshotSigner,
     cfg: &LedgerConfig,
     op: Op,
@@ -273,10 +297,19 @@ pub(crate) fn run_on_store(
     early: &mut dyn FnMut(&str),
 ) -> Result<Outcome, String> {
     let query = history::query(op, body, push);
-    let (loaded, read) = store.load_for(account_id, &query)?;
     let mut lookup = |device: &str, from: u64, to: u64| store.results(account_id, device, from, to);
     let mut rows = |q: &HistoryQuery| store.history(account_id, q);
-    run(signer, cfg, op, account_id, loaded.as_ref(), body, push, now, retention, bounds, &mut lookup, &mut rows, read, early)
+    let Some(copy) = cached else {
+        let (loaded, read) = store.load_for(account_id, &query)?;
+        return run(signer, cfg, op, account_id, loaded.as_ref(), body, push, now, retention, bounds, &mut lookup, &mut rows, read, early);
+    };
+    let read = History::default();
+    let mut out =
+        run(signer, cfg, op, account_id, Some(&copy.loaded), body, push, now, retention, bounds, &mut lookup, &mut rows, read, early)?;
+    if let Some(w) = out.write.as_mut() {
+        w.assumed = Some(Assumed { stamp: copy.stamp, absent: query });
+    }
+    Ok(out)
 }
 
 /// (devices, open holds, live grants, refused reserves remembered) of an account at `now`.

@@ -1,6 +1,7 @@
 //! `credit-meter-ledger`: the credit-meter ledger as a service (see `cli::USAGE` and
 //! README "Run the ledger").
 
+mod account_cache;
 mod auth;
 mod cli;
 mod demo;
@@ -20,6 +21,7 @@ mod server;
 mod service;
 #[cfg(test)]
 mod sim_store;
+mod stamp;
 mod store;
 
 use auth::{AdminToken, Auth, DeviceKeys, KeySource};
@@ -200,6 +202,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
     let pool = o.db_pool;
     let store = tokio::task::spawn_blocking(move || store::open(&url, pool)).await.map_err(|e| e.to_string())??;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "database open");
+    let checks = store.checks_assumptions();
     let service = Arc::new(service::Service {
         store: Arc::from(store),
         keys: RwLock::new(ring),
@@ -214,6 +217,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         locks: locks::AccountLocks::new(4096),
         work: service::work_gate(),
         metrics: metrics::Metrics::default(),
+        cache: account_cache::AccountCache::new(if checks { o.account_cache_bytes } else { 0 }),
     });
     let proxy = proxy_from(&o)?;
     if o.demo {

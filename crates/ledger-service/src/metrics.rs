@@ -23,6 +23,8 @@ pub(crate) struct Metrics {
     duplicate: AtomicU64,
     gap: AtomicU64,
     conflicts: AtomicU64,
+    copy_committed: AtomicU64,
+    copy_conflicted: AtomicU64,
     buckets: [AtomicU64; 12],
     latency_count: AtomicU64,
     latency_micros: AtomicU64,
@@ -72,6 +74,13 @@ impl Metrics {
         self.conflicts.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Counts a push run on the process's copy of its account (`account_cache`) by how
+    /// its save ended.
+    pub(crate) fn copy_push(&self, conflicted: bool) {
+        let c = if conflicted { &self.copy_conflicted } else { &self.copy_committed };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The text for `/metrics`.
     pub(crate) fn render(&self, totals: Option<&Totals>) -> String {
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -94,6 +103,10 @@ impl Metrics {
         }
         let _ = writeln!(out, "# HELP credit_meter_write_conflicts_total Saves that met another process's write and ran again.\n# TYPE credit_meter_write_conflicts_total counter");
         let _ = writeln!(out, "credit_meter_write_conflicts_total {}", g(&self.conflicts));
+        let _ = writeln!(out, "# HELP credit_meter_copy_pushes_total Pushes run on this process's copy of their account instead of a load, by how their save ended (PostgreSQL).\n# TYPE credit_meter_copy_pushes_total counter");
+        for (outcome, c) in [("committed", &self.copy_committed), ("conflict", &self.copy_conflicted)] {
+            let _ = writeln!(out, "credit_meter_copy_pushes_total{{outcome=\"{outcome}\"}} {}", g(c));
+        }
         let _ = writeln!(out, "# HELP credit_meter_request_seconds Ledger request latency (push, pull, admin).\n# TYPE credit_meter_request_seconds histogram");
         for (b, bound) in self.buckets.iter().zip(BUCKETS) {
             let _ = writeln!(out, "credit_meter_request_seconds_bucket{{le=\"{bound}\"}} {}", g(b));

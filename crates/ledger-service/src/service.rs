@@ -4,8 +4,11 @@
 //! the request and hand the changes to the store, which saves them in one transaction
 //! (SQLite and PostgreSQL: on a writer thread, in a group commit) while the request waits
 //! without holding a thread — again from the load if another process wrote the account
-//! meanwhile — and only then hand back the response.
+//! meanwhile — and only then hand back the response. A push on an account this process
+//! saved last runs on its copy of that save instead of a load (`account_cache`), and its
+//! save then commits only if the copy is still what the database holds.
 
+use crate::account_cache::{AccountCache, CachedAccount};
 use crate::engine::{self, Op, Tally};
 use crate::keys::KeyRing;
 use crate::locks::AccountLocks;
@@ -62,6 +65,9 @@ pub(crate) struct Service {
     pub work: Arc<Semaphore>,
     /// Counters.
     pub metrics: Metrics,
+    /// This process's last save of recently pushed accounts (`account_cache`; empty
+    /// unless the store checks what a request run on one assumed).
+    pub cache: AccountCache,
 }
 
 impl std::fmt::Debug for Service {
@@ -86,8 +92,12 @@ struct Request {
 enum Step {
     /// Nothing to save: the answer as it is.
     Answered(Answer),
-    /// The answer once the save committed (a conflict: run the request again).
-    Saving(Answer, Pending),
+    /// The answer once the save committed (a conflict: run the request again), and the
+    /// account as that save leaves it.
+    Saving(Answer, Pending, CachedAccount),
+    /// Run on this process's copy of the account, the request made no save that would
+    /// check the copy (nothing to save, or payment or email rows): run it from a load.
+    Unchecked,
 }
 
 /// The answer of a request the service ran.
@@ -148,25 +158,58 @@ impl Service {
     /// request and hand the write to the store; then wait for the save without holding a
     /// thread (the store's writer thread answers after the commit) — and run it again from a
     /// new load when another process wrote the account meanwhile.
+    ///
+    /// A push whose account this process saved last runs on that copy instead of a load
+    /// (`account_cache`); the copy is out of the cache while the request runs, and what
+    /// goes back is what the request's committed save wrote — nothing after a conflict or a
+    /// failure, when the database may hold something else.
     async fn attempts(self: &Arc<Self>, mut req: Request) -> Result<Answer, String> {
         let _lock = self.locks.lock(&req.account_id).await;
+        let mut kept = self.cache.take(&req.account_id);
+        let mut use_copy = req.op == Op::Push && self.store.checks_assumptions() && kept.is_some() && self.cache.copies_pay();
         for _ in 0..MAX_ATTEMPTS {
             let permit = self.permit().await?;
             let this = Arc::clone(self);
-            let (back, step) = tokio::task::spawn_blocking(move || {
-                let step = this.attempt(&mut req, permit);
-                (req, step)
+            let copy = if use_copy { kept.take() } else { None };
+            let on_copy = copy.is_some();
+            let (back, copy, step) = tokio::task::spawn_blocking(move || {
+                let step = this.attempt(&mut req, copy.as_ref(), permit);
+                (req, copy, step)
             })
             .await
             .map_err(|e| format!("the request's task failed: {e}"))?;
             req = back;
-            let (answer, pending) = match step? {
-                Step::Answered(answer) => return Ok(answer),
-                Step::Saving(answer, pending) => (answer, pending),
+            kept = kept.or(copy);
+            let (answer, pending, next) = match step? {
+                Step::Answered(answer) => {
+                    if let Some(copy) = kept {
+                        self.cache.put(&req.account_id, copy);
+                    }
+                    return Ok(answer);
+                }
+                Step::Unchecked => {
+                    use_copy = false;
+                    continue;
+                }
+                Step::Saving(answer, pending, next) => (answer, pending, next),
             };
-            match pending.done().await? {
-                Saved::Committed => return Ok(answer),
-                Saved::Conflict => self.metrics.conflict(),
+            let outcome = pending.done().await?;
+            if on_copy {
+                self.cache.copy_outcome(outcome == Saved::Conflict);
+                self.metrics.copy_push(outcome == Saved::Conflict);
+            }
+            match outcome {
+                Saved::Committed => {
+                    if self.store.checks_assumptions() {
+                        self.cache.put(&req.account_id, next);
+                    }
+                    return Ok(answer);
+                }
+                Saved::Conflict => {
+                    self.metrics.conflict();
+                    kept = None;
+                    use_copy = false;
+                }
             }
         }
         Err(format!("account {:?}: too many concurrent writes", req.account_id))
@@ -177,15 +220,16 @@ impl Service {
         Arc::clone(&self.work).acquire_owned().await.map_err(|_| "the service is shutting down".to_string())
     }
 
-    /// One attempt of a request, on a blocking thread: load, run, and hand the write (if
-    /// any) to the store; `permit` is given back before the save is waited for.
-    fn attempt(&self, req: &mut Request, permit: OwnedSemaphorePermit) -> Result<Step, String> {
+    /// One attempt of a request, on a blocking thread: load (or take `copy`), run, and hand
+    /// the write (if any) to the store; `permit` is given back before the save is waited for.
+    fn attempt(&self, req: &mut Request, copy: Option<&CachedAccount>, permit: OwnedSemaphorePermit) -> Result<Step, String> {
         let Request { op, account_id, body, push, side, early } = req;
         let (op, account_id, body, push) = (*op, account_id.as_str(), body.as_str(), push.as_ref());
         let now = wall_clock_ms();
         let signer = self.keys.read().map_err(|_| "the key ring is poisoned".to_string())?.signer(now);
         let mut out = engine::run_on_store(
             &*self.store,
+            copy,
             signer,
             &self.cfg,
             op,
@@ -201,12 +245,22 @@ impl Service {
                 }
             },
         )?;
-        let Some(mut w) = out.write.take() else { return Ok(Step::Answered(Answer { body: out.response, tally: out.tally })) };
+        let (Some(mut w), Some(next)) = (out.write.take(), out.next.take()) else {
+            // An answer computed on the copy is only as good as a save that checks the copy.
+            if copy.is_some() {
+                return Ok(Step::Unchecked);
+            }
+            return Ok(Step::Answered(Answer { body: out.response, tally: out.tally }));
+        };
         w.side = side(&out.response);
         w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
+        if copy.is_some() && !w.side.is_empty() {
+            return Ok(Step::Unchecked);
+        }
         drop(permit);
+        let next = CachedAccount { loaded: next, stamp: w.stamp };
         let pending = self.store.submit(w);
-        Ok(Step::Saving(Answer { body: out.response, tally: out.tally }, pending))
+        Ok(Step::Saving(Answer { body: out.response, tally: out.tally }, pending, next))
     }
 
     /// The account's state for `/v1/state`: its balance view at now, account id, policy

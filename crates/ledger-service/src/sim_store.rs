@@ -80,6 +80,7 @@ impl StoreLedger {
         for _ in 0..MAX_ATTEMPTS {
             let mut out = engine::run_on_store(
                 &*self.store,
+                None,
                 self.signer.clone(),
                 &self.cfg,
                 op,

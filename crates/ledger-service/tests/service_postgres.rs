@@ -5,7 +5,7 @@
 
 mod support;
 use credit_meter_protocol::message::{Response, ResultStatus};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use support::*;
 
@@ -116,17 +116,122 @@ fn broken_database_connections_are_replaced() {
     assert!(!ended.is_empty(), "the service had connections");
     // Each broken connection fails at most the one request that finds it; the pool then
     // opens new ones instead of shrinking to nothing (which left requests waiting forever).
+    // Pushes and reads of the state, which use the pool's connections differently (a push
+    // on the process's copy of its account reads nothing: `account_cache`).
     let mut failed = 0;
-    for round in 1..=4 * pool {
-        loop {
-            let (status, text) = try_http(s.addr, "/v1/push", &t, &body(round)).expect("answered, not left waiting");
-            if status == 200 {
-                break;
-            }
-            assert_eq!(status, 503, "{text}");
-            failed += 1;
-            assert!(failed <= pool, "more failed requests ({failed}) than broken connections ({pool})");
+    let mut retry = |what: &str, call: &mut dyn FnMut() -> (u16, String)| loop {
+        let (status, text) = call();
+        if status == 200 {
+            break;
         }
+        assert_eq!(status, 503, "{what}: {text}");
+        failed += 1;
+        assert!(failed <= pool, "more failed requests ({failed}) than broken connections ({pool})");
+    };
+    for round in 1..=4 * pool {
+        retry("push", &mut || try_http(s.addr, "/v1/push", &t, &body(round)).expect("answered, not left waiting"));
+        retry("state", &mut || {
+            let r = s.get("/v1/state?account=demo", Some(ADMIN));
+            (r.status, r.text())
+        });
     }
     assert_eq!(s.state("demo")["devices"]["d1"]["lastSeq"], json!(2 * (4 * pool + 1)));
+}
+
+/// A process keeps its own last save of an account and pushes on it without a load
+/// (`account_cache`). Another process's write makes that copy stale: the next push on it
+/// must not be committed over the other write, but run again on the stored account.
+#[test]
+fn a_push_on_a_stale_copy_of_the_account_does_not_overwrite_another_process() {
+    let Some(url) = postgres_db("stale") else { return };
+    let dir = temp_dir("pg-stale");
+    let a = Server::start_db(&dir, &url, &[]);
+    let b = Server::start_db(&dir, &url, &[]);
+    let start = credits(&a.state("demo")["balance"]);
+    // Two pushes through A: the second already runs on A's copy.
+    a.push("demo", "da", json!([reserve(1, "da:1", "3"), commit(2, "da:1", "3")]));
+    a.push("demo", "da", json!([reserve(3, "da:3", "5"), commit(4, "da:3", "5")]));
+    // B writes the account: A's copy is now one revision behind.
+    let (rb, _) = b.push("demo", "db", json!([reserve(1, "db:1", "7"), commit(2, "db:1", "7")]));
+    assert!(rb.results.iter().all(|x| x.status == ResultStatus::Applied));
+    // A's next push, its commit of an amount the stale copy never saw B charge.
+    let (ra, pa) = a.push("demo", "da", json!([reserve(5, "da:5", "11"), commit(6, "da:5", "11")]));
+    assert!(ra.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", ra.results);
+    assert_eq!(pa.balance.checked_add(c("26")).unwrap(), start, "B's charge of 7 is in A's answer");
+    let end = b.state("demo");
+    assert_eq!(credits(&end["balance"]).checked_add(c("26")).unwrap(), start, "no update lost");
+    assert_eq!((end["devices"]["da"]["lastSeq"].clone(), end["devices"]["db"]["lastSeq"].clone()), (json!(6), json!(2)));
+    // The reserve of a hold id B's device already closed is told apart on A's copy too.
+    let (dup, _) = a.push("demo", "db", json!([reserve(1, "db:1", "7"), commit(2, "db:1", "7")]));
+    assert!(
+        dup.results.iter().all(|x| x.status == ResultStatus::Duplicate && x.original == Some(ResultStatus::Applied)),
+        "{:?}",
+        dup.results
+    );
+    assert_eq!(credits(&a.state("demo")["balance"]).checked_add(c("26")).unwrap(), start, "charged once");
+}
+
+/// A backup restored under running processes takes an account back to an older revision;
+/// another process's pushes can then bring it to the revision a process's copy has, with
+/// other contents. The copy's save stamp tells them apart: the push on it runs again on
+/// the stored account instead of writing over it.
+#[test]
+fn a_copy_at_a_revision_a_restored_backup_reached_again_is_not_trusted() {
+    let Some(url) = postgres_db("restored") else { return };
+    let dir = temp_dir("pg-restored");
+    let a = Server::start_db(&dir, &url, &[]);
+    let b = Server::start_db(&dir, &url, &[]);
+    let start = credits(&a.state("demo")["balance"]);
+    a.push("demo", "da", json!([reserve(1, "da:1", "3"), commit(2, "da:1", "3")]));
+    let tables = ["accounts", "account_policies", "entries", "results", "closed_holds", "fingerprints"];
+    let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    for t in tables {
+        db.batch_execute(&format!("CREATE TABLE backup_{t} AS SELECT * FROM {t}")).unwrap();
+    }
+    // A moves on by one revision; its copy is that revision.
+    a.push("demo", "da", json!([reserve(3, "da:3", "5"), commit(4, "da:3", "5")]));
+    for t in tables {
+        db.batch_execute(&format!("DELETE FROM {t}; INSERT INTO {t} SELECT * FROM backup_{t}")).unwrap();
+    }
+    // B's push brings the restored account to the revision of A's copy.
+    let (rb, _) = b.push("demo", "db", json!([reserve(1, "db:1", "7"), commit(2, "db:1", "7")]));
+    assert!(rb.results.iter().all(|x| x.status == ResultStatus::Applied));
+    let (ra, _) = a.push("demo", "dc", json!([reserve(1, "dc:1", "11"), commit(2, "dc:1", "11")]));
+    assert!(ra.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", ra.results);
+    let end = b.state("demo");
+    // Restored: da's first push (3); then B's 7 and A's 11. The 5 the backup lost is gone.
+    assert_eq!(credits(&end["balance"]).checked_add(c("21")).unwrap(), start, "B's push survived A's");
+    let seqs: Vec<Value> = ["da", "db", "dc"].iter().map(|d| end["devices"][*d]["lastSeq"].clone()).collect();
+    assert_eq!(seqs, vec![json!(2), json!(2), json!(2)]);
+}
+
+/// Behind a load balancer that alternates an account's pushes between two processes, each
+/// process's copy of the account is always stale. Every push is still applied exactly
+/// once, and each process stops running pushes on copies once a window of them (64,
+/// `account_cache::WINDOW`) mostly conflicted, instead of wasting a run and a save on
+/// every push.
+#[test]
+fn pushes_alternating_between_processes_stop_running_on_stale_copies() {
+    let Some(url) = postgres_db("alternating") else { return };
+    let dir = temp_dir("pg-alternating");
+    let a = Server::start_db(&dir, &url, &[]);
+    let b = Server::start_db(&dir, &url, &[]);
+    let start = credits(&a.state("demo")["balance"]);
+    let pushes = 200u64;
+    for i in 0..pushes {
+        let s = if i % 2 == 0 { &a } else { &b };
+        let (seq, hold) = (2 * i + 1, format!("d:{}", 2 * i + 1));
+        let (r, _) = s.push("demo", "d", json!([reserve(seq, &hold, "1"), commit(seq + 1, &hold, "1")]));
+        assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "push {i}: {:?}", r.results);
+    }
+    assert_eq!(credits(&a.state("demo")["balance"]).checked_add(c(&pushes.to_string())).unwrap(), start);
+    for s in [&a, &b] {
+        let metrics = s.get("/metrics", Some(ADMIN)).text();
+        let count = |outcome: &str| -> u64 {
+            let line = format!("credit_meter_copy_pushes_total{{outcome=\"{outcome}\"}} ");
+            metrics.lines().find_map(|l| l.strip_prefix(&line)).expect(&line).parse().unwrap()
+        };
+        let conflicts = count("conflict");
+        assert!((1..=64).contains(&conflicts), "pushes on stale copies: {conflicts} of {}", pushes / 2);
+    }
 }

@@ -28,6 +28,11 @@
 //! [`Saved::Conflict`] and the service runs the request again on the new state. Inside
 //! one process, requests on the same account are already serialised by `locks`, so
 //! conflicts only happen between processes. Nothing is answered before the save commits.
+//!
+//! On PostgreSQL a push may skip the read: it runs on the process's copy of its own last
+//! save of the account (`account_cache`), and the save checks what that assumed
+//! ([`Assumed`]: the revision and save stamp of that save, no history row the request
+//! names) in the same conditional `UPDATE` — a mismatch is a conflict like any other.
 
 pub(crate) mod history;
 pub(crate) mod postgres;
@@ -100,6 +105,23 @@ pub(crate) struct Write {
     pub side: Vec<side::SideRow>,
     /// Closed holds and fingerprints taken out of the record (`history`).
     pub history: history::History,
+    /// The save's stamp (`crate::stamp`), written into the account row.
+    pub stamp: i64,
+    /// What the request assumed when it ran on this process's copy of the account instead
+    /// of a load (`account_cache`); `None`: it ran on a load.
+    pub assumed: Option<Assumed>,
+}
+
+/// What a request run on this process's copy of its account (`account_cache`) assumed of
+/// the database: the save commits only if all of it still holds, and is otherwise a
+/// [`Saved::Conflict`] that writes nothing (the request then runs again from a load).
+#[derive(Debug, Clone)]
+pub(crate) struct Assumed {
+    /// The account row still has the copy's save stamp (and, as every save checks,
+    /// revision).
+    pub stamp: i64,
+    /// None of these history rows exists — a load would have read them into the record.
+    pub absent: history::HistoryQuery,
 }
 
 #[cfg(test)]
@@ -120,6 +142,8 @@ impl Write {
             now: 0,
             side: Vec::new(),
             history: Default::default(),
+            stamp: crate::stamp::next(),
+            assumed: None,
         }
     }
 }
@@ -222,6 +246,12 @@ pub(crate) trait Store: side::SideStore + history::HistoryStore + Send + Sync + 
     fn totals(&self) -> Result<Totals, StoreError>;
     /// Whether the database answers (for `/healthz`).
     fn ping(&self) -> Result<(), StoreError>;
+    /// Whether saves carrying [`Write::assumed`] are checked (PostgreSQL: a request may then
+    /// run on this process's copy of its account instead of a load). A store that does not
+    /// check them answers such a save [`Saved::Conflict`] without writing.
+    fn checks_assumptions(&self) -> bool {
+        false
+    }
 }
 
 /// Opens the store a `--database` URL names: `sqlite:PATH` or `postgres://…`.

@@ -51,6 +51,8 @@ CREATE TABLE results (
     // record holds it), in a table of its own so that the update of the account row
     // every push makes does not log it again.
     "CREATE TABLE account_policies (account_id TEXT PRIMARY KEY, policy TEXT NOT NULL);",
+    // The stamp of the save that wrote the row (`crate::stamp`; NULL: written before).
+    "ALTER TABLE accounts ADD COLUMN stamp BIGINT;",
 ];
 
 /// Writer threads (each with its own connection, beside the pool) that commit saves in
@@ -224,20 +226,25 @@ impl PgStore {
     /// A save in a transaction of its own on a pooled connection: a new account's, or one
     /// with payment or email rows.
     fn save_here(&self, w: &Write) -> Result<Saved, StoreError> {
+        // Assumptions are checked by the statements of the common save only: the service
+        // runs a request on its copy of an account only when its save is one of those.
+        if w.assumed.is_some() {
+            return Ok(Saved::Conflict);
+        }
         self.with(|c| {
             let mut tx = c.transaction().map_err(pg)?;
             let open = int(w.open_holds);
             let n = match w.expect_rev {
                 None => tx
                     .execute(
-                        "INSERT INTO accounts (id, rev, record, open_holds, overdraft, updated_at) VALUES ($1, 1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
-                        &[&w.account_id, &w.record, &open, &w.overdraft, &w.now],
+                        "INSERT INTO accounts (id, rev, record, open_holds, overdraft, updated_at, stamp) VALUES ($1, 1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+                        &[&w.account_id, &w.record, &open, &w.overdraft, &w.now, &w.stamp],
                     )
                     .map_err(pg)?,
                 Some(rev) => tx
                     .execute(
-                        "UPDATE accounts SET rev = rev + 1, record = $3, open_holds = $4, overdraft = $5, updated_at = $6 WHERE id = $1 AND rev = $2",
-                        &[&w.account_id, &rev, &w.record, &open, &w.overdraft, &w.now],
+                        "UPDATE accounts SET rev = rev + 1, record = $3, open_holds = $4, overdraft = $5, updated_at = $6, stamp = $7 WHERE id = $1 AND rev = $2",
+                        &[&w.account_id, &rev, &w.record, &open, &w.overdraft, &w.now, &w.stamp],
                     )
                     .map_err(pg)?,
             };
@@ -352,5 +359,9 @@ impl Store for PgStore {
 
     fn ping(&self) -> Result<(), StoreError> {
         self.with(|c| c.query_one("SELECT 1", &[]).map(|_| ()).map_err(pg))
+    }
+
+    fn checks_assumptions(&self) -> bool {
+        true
     }
 }

@@ -183,6 +183,10 @@ impl Store for SqliteStore {
     }
 
     fn submit(&self, w: Write) -> super::Pending {
+        // Assumptions are not checked here (`Store::checks_assumptions`).
+        if w.assumed.is_some() {
+            return super::Pending::Done(Ok(super::Saved::Conflict));
+        }
         self.batches.submit(w)
     }
 

@@ -20,7 +20,9 @@ pub(crate) fn postgres_to_3(url: &str) {
         let (id, record, policy): (String, String, String) = (r.get(0), r.get(1), r.get(2));
         c.execute("UPDATE accounts SET record = $2 WHERE id = $1", &[&id, &with_policy(&record, &policy)]).unwrap();
     }
-    c.batch_execute("DROP TABLE account_policies; DELETE FROM schema_version WHERE version > 3;").unwrap();
+    // Later migrations' changes go too: the account's policy table, the save stamp.
+    c.batch_execute("DROP TABLE account_policies; ALTER TABLE accounts DROP COLUMN stamp; DELETE FROM schema_version WHERE version > 3;")
+        .unwrap();
 }
 
 /// A SQLite database back to schema version 3: the policy inside each account's record.

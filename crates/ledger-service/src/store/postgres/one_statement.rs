@@ -6,6 +6,12 @@
 //! loaded machine). The effect is the same: all of it committed or none of it. The writer
 //! threads (`group_commit`) commit many such saves with one statement; this one is what
 //! they fall back to, save by save, when a batch's statement fails as a whole.
+//!
+//! A save of a request that ran on this process's copy of its account
+//! (`Write::assumed`, `account_cache`) also finds, in the same `UPDATE`'s condition, the
+//! copy's save stamp in the row and none of the history rows the request names (`clash`:
+//! one key probe per row, as `group_commit::SAVE_MANY`'s); otherwise it writes nothing,
+//! like a revision that moved on.
 
 use super::{int, pg};
 use crate::store::{Saved, StoreError, Write};
@@ -13,9 +19,16 @@ use postgres::{Client, Statement};
 
 /// The statement.
 pub(super) const SAVE: &str = "
-WITH acc AS (
-  UPDATE accounts SET rev = rev + 1, record = $3, open_holds = $4, overdraft = $5, updated_at = $6
-  WHERE id = $1 AND rev = $2 RETURNING 1
+WITH clash AS MATERIALIZED (
+  SELECT 1 FROM unnest($24::text[]) AS q(hold_id),
+  LATERAL (SELECT 1 FROM closed_holds c WHERE c.account_id = $1 AND c.hold_id = q.hold_id LIMIT 1) c
+  UNION ALL
+  SELECT 1 FROM unnest($26::bytea[]) AS q(fp),
+  LATERAL (SELECT 1 FROM fingerprints f WHERE f.account_id = $1 AND f.device_id = $25::text AND f.fingerprint = q.fp LIMIT 1) f
+), acc AS (
+  UPDATE accounts SET rev = rev + 1, record = $3, open_holds = $4, overdraft = $5, updated_at = $6, stamp = $22
+  WHERE id = $1 AND rev = $2 AND ($23::bigint IS NULL OR (stamp = $23 AND NOT EXISTS (SELECT 1 FROM clash)))
+  RETURNING 1
 ), new_entries AS (
   INSERT INTO entries (account_id, seq, at, entry)
   SELECT $1, * FROM unnest($7::bigint[], $8::bigint[], $9::text[]) WHERE EXISTS (SELECT 1 FROM acc)
@@ -62,6 +75,13 @@ pub(super) fn save(c: &mut Client, statement: &Statement, w: &Write, rev: i64) -
     let s_device: Vec<&str> = s.iter().map(|s| s.device_id.as_str()).collect();
     let s_fp: Vec<&[u8]> = s.iter().map(|s| &s.fingerprint[..]).collect();
     let s_seq: Vec<i64> = s.iter().map(|s| int(s.seq)).collect();
+    let assumed = w.assumed.as_ref();
+    let expect_stamp: Option<i64> = assumed.map(|a| a.stamp);
+    let absent_holds: Vec<&str> = assumed.map_or(Vec::new(), |a| a.absent.hold_ids.iter().map(String::as_str).collect());
+    let (absent_device, absent_fps): (&str, Vec<&[u8]>) = match assumed.and_then(|a| a.absent.fingerprints.as_ref()) {
+        Some((device, fps)) => (device.as_str(), fps.iter().map(|f| &f[..]).collect()),
+        None => ("", Vec::new()),
+    };
     let row = c
         .query_one(
             statement,
@@ -87,6 +107,11 @@ pub(super) fn save(c: &mut Client, statement: &Statement, w: &Write, rev: i64) -
                 &s_fp,
                 &s_seq,
                 &w.policy,
+                &w.stamp,
+                &expect_stamp,
+                &absent_holds,
+                &absent_device,
+                &absent_fps,
             ],
         )
         .map_err(pg)?;
