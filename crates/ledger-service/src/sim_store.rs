@@ -1,8 +1,9 @@
 //! The deterministic simulator (`credit_meter_sim::simulate`) against the service's SQL
 //! store: [`StoreLedger`] is the simulated world's ledger, and every call the world makes
 //! on it is one request through the path `service::Service::attempt` takes — load the
-//! account and the history rows the request names, `engine::run`, `Store::submit`, wait
-//! for the commit (again from the load on a conflict) — with the simulated clock as
+//! account and the history rows the request names (or, on PostgreSQL, take the copy of
+//! its last save, `account_cache`), `engine::run`, `Store::submit`, wait for the commit
+//! (again from a load on a conflict) — with the simulated clock as
 //! `now`. The seeds' faults (lost and replayed answers, requests delivered twice, crashed
 //! devices, restored and cloned installations, the AI proxy racing the clients) thus
 //! reach the store's history tables, result retention and group commit, and the same
@@ -23,6 +24,7 @@
 //! with the age the world names (`credit_meter_sim::simulate::ABANDONED_MS`) through the
 //! engine's own settling of abandoned claims.
 
+use crate::account_cache::{AccountCache, CachedAccount};
 use crate::engine::{self, Bounds, Op};
 use crate::record;
 use crate::store::history::HistoryQuery;
@@ -37,6 +39,7 @@ use credit_meter_protocol::snapshot::payload::{MAX_GRANTS, MAX_HOLDS};
 use credit_meter_protocol::snapshot::SnapshotSigner;
 use credit_meter_sim::simulate::{AccountView, SimLedger};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Attempts of one request before it fails (only another writer conflicts; none here).
@@ -52,6 +55,11 @@ pub(crate) struct StoreLedger {
     cfg: LedgerConfig,
     retention: u64,
     bounds: Bounds,
+    /// The copies of accounts' last saves (empty unless the store checks assumptions).
+    cache: AccountCache,
+    /// Pushes run on copies: [committed, ran again from a load] (tests check the seeds
+    /// took both ways).
+    pub(crate) copies: Arc<[AtomicU64; 2]>,
 }
 
 impl StoreLedger {
@@ -62,7 +70,8 @@ impl StoreLedger {
         let retention = u64::try_from(cfg.result_history).unwrap_or(u64::MAX);
         // `cli`'s defaults.
         let bounds = Bounds { max_devices: 16, max_open_holds: MAX_HOLDS, max_grants: MAX_GRANTS, abandoned_claim_ms: NEVER };
-        StoreLedger { store, signer, cfg, retention, bounds }
+        let cache = AccountCache::new(if store.checks_assumptions() { 32 << 20 } else { 0 });
+        StoreLedger { store, signer, cfg, retention, bounds, cache, copies: Arc::default() }
     }
 
     /// Runs one request on `account_id` at `now` as `Service::attempts` does, settling
@@ -77,10 +86,17 @@ impl StoreLedger {
         abandoned_ms: i64,
     ) -> Result<String, String> {
         let bounds = Bounds { abandoned_claim_ms: abandoned_ms, ..self.bounds };
+        // As the service: a push runs on the copy of the account's last save when there
+        // is one (`account_cache`; PostgreSQL), again from a load when its save finds the
+        // copy's assumptions broken — a named fingerprint or closed hold exists, which a
+        // resent mutation makes so.
+        let mut kept = self.cache.take(account_id);
+        let mut use_copy = op == Op::Push && kept.is_some() && self.cache.copies_pay();
         for _ in 0..MAX_ATTEMPTS {
+            let copy = if use_copy { kept.take() } else { None };
             let mut out = engine::run_on_store(
                 &*self.store,
-                None,
+                copy.as_ref(),
                 self.signer.clone(),
                 &self.cfg,
                 op,
@@ -92,11 +108,38 @@ impl StoreLedger {
                 bounds,
                 &mut |_: &str| {},
             )?;
-            let Some(mut w) = out.write.take() else { return Ok(out.response) };
+            let on_copy = copy.is_some();
+            kept = kept.or(copy);
+            let (Some(mut w), Some(next)) = (out.write.take(), out.next.take()) else {
+                if on_copy {
+                    use_copy = false;
+                    continue;
+                }
+                if let Some(copy) = kept {
+                    self.cache.put(account_id, copy);
+                }
+                return Ok(out.response);
+            };
             w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
-            match self.store.submit(w).wait()? {
-                Saved::Committed => return Ok(out.response),
-                Saved::Conflict => {}
+            if on_copy && !w.side.is_empty() {
+                use_copy = false;
+                continue;
+            }
+            let stamp = w.stamp;
+            let outcome = self.store.submit(w).wait()?;
+            if on_copy {
+                self.cache.copy_outcome(outcome == Saved::Conflict);
+                self.copies[usize::from(outcome == Saved::Conflict)].fetch_add(1, Ordering::Relaxed);
+            }
+            match outcome {
+                Saved::Committed => {
+                    self.cache.put(account_id, CachedAccount { loaded: next, stamp });
+                    return Ok(out.response);
+                }
+                Saved::Conflict => {
+                    kept = None;
+                    use_copy = false;
+                }
             }
         }
         Err(format!("account {account_id:?}: too many conflicting writes"))

@@ -11,6 +11,7 @@ use credit_meter_ledger_core::reference::RefLedger;
 use credit_meter_sim::simulate::{run_seed, summary, Totals};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Seeds per backend and operations per seed by default: what keeps a debug `cargo test`
@@ -49,13 +50,16 @@ fn seeds(default_seeds: u64) -> (Vec<u64>, u64) {
 fn run_seeds(backend: &str, (seeds, ops_per_seed): (Vec<u64>, u64), open: &dyn Fn(u64) -> Arc<dyn Store>) {
     let mut total = Totals::default();
     let mut failures = Vec::new();
+    let copies: Arc<[AtomicU64; 2]> = Arc::default();
+    let mut on_copies = false;
     for &seed in &seeds {
         let store = open(seed);
+        on_copies = store.checks_assumptions();
         let diffs = Rc::new(RefCell::new(Vec::new()));
-        let run = run_seed(seed, ops_per_seed, |signer, cfg| Twin {
-            store: StoreLedger::new(store, signer.clone(), cfg.clone()),
-            reference: RefLedger::new(signer, cfg),
-            diffs: Rc::clone(&diffs),
+        let run = run_seed(seed, ops_per_seed, |signer, cfg| {
+            let mut store = StoreLedger::new(store, signer.clone(), cfg.clone());
+            store.copies = Arc::clone(&copies);
+            Twin { store, reference: RefLedger::new(signer, cfg), diffs: Rc::clone(&diffs) }
         });
         if !run.counts.is_clean() {
             failures.push(format!("seed {seed}: {}\n  {}", summary(1, run.ops, &run.counts), run.why.join("\n  ")));
@@ -70,6 +74,13 @@ fn run_seeds(backend: &str, (seeds, ops_per_seed): (Vec<u64>, u64), open: &dyn F
     println!("{backend}: {applied} commits applied; {line}");
     assert!(total.counts.is_clean() && failures.is_empty(), "{backend}: {line}\n{}", failures.join("\n"));
     assert!(applied > 0 && proxy.claimed > 0 && proxy.settled > 0, "{backend}: the seeds did no work: {applied} commits, {proxy:?}");
+    if on_copies {
+        // Pushes ran on the copies of accounts' last saves, and resent mutations made some
+        // of those saves find a named fingerprint or closed hold and run again from a load.
+        let [kept, again] = [0, 1].map(|i| copies[i].load(Ordering::Relaxed));
+        println!("{backend}: pushes on copies: {kept} committed, {again} ran again from a load");
+        assert!(kept > 0 && again > 0, "{backend}: copies took one way only: {kept} committed, {again} again");
+    }
 }
 
 /// Runs `seeds` on SQLite, a new file per seed.
