@@ -191,8 +191,8 @@ pub(crate) const S_REPEATS: usize = S_LONG_WORDS + 1;
 /// letters beyond the `ł`, [`derive`]). Counted apart and added to [`S_CS`] by [`derive`], so
 /// the shared share is what it was.
 pub(crate) const S_CZ: usize = S_REPEATS + 1;
-/// Line feeds in the text, counted only where [`scan`] reads every word (`words`), as
-/// [`S_LONG_WORDS`] is: the running-prose term ([`PROSE`]) reads the Latin words per line.
+/// Lines of the text (one more than its line feeds; 0 where not counted), set by [`signals`]
+/// for the running-prose terms ([`PROSE`], [`PROSE_CYRILLIC`]), never by [`scan`].
 pub(crate) const S_LINES: usize = S_CZ + 1;
 /// Number of signal counters.
 pub(crate) const SIGNALS: usize = S_LINES + 1;
@@ -708,9 +708,6 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
         seen.push(u);
         count_char(u, han_bits, &mut s);
     }
-    if words {
-        s[S_LINES] = line_feeds(text);
-    }
     s
 }
 
@@ -836,8 +833,9 @@ pub(crate) const RATES: [usize; 8] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOL
 
 /// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`], then
 /// the German capitalised-word term ([`CAPITALISED`]), the repeated-word term
-/// ([`REPEATED`]), the running-prose term ([`PROSE`]) and the Czech term ([`CZECH`]).
-pub(crate) const TERMS: usize = T_CZECH + CZECH;
+/// ([`REPEATED`]), the running-prose term ([`PROSE`]), the Czech term ([`CZECH`]) and the
+/// Cyrillic running-prose term ([`PROSE_CYRILLIC`]).
+pub(crate) const TERMS: usize = T_PROSE_CYRILLIC + PROSE_CYRILLIC;
 
 /// Index of the German Capitalised term ([`CAPITALISED`]), after the shares, rates and
 /// purity terms.
@@ -851,6 +849,9 @@ const T_PROSE: usize = T_REPEATED + REPEATED;
 
 /// Index of the Czech term ([`CZECH`]).
 const T_CZECH: usize = T_PROSE + PROSE;
+
+/// Index of the Cyrillic running-prose term ([`PROSE_CYRILLIC`]).
+const T_PROSE_CYRILLIC: usize = T_CZECH + CZECH;
 
 /// Terms on the foreign part of the Capitalised rare words times the German function-word
 /// share. The per-piece model prices a Capitalised word it does not list as English prices
@@ -898,7 +899,7 @@ pub(crate) const REPEATED: usize = 1;
 /// man pages and the aptitude manual were right, and the held-out Administrator's Handbook
 /// ran over in every language. The two bounds are those that fitted the fitting halves
 /// best (its weight fitted alone, every other weight held). Counted only where [`scan`]
-/// reads every word ([`S_LINES`]), by a pass of its own over the bytes.
+/// reads every word; the lines ([`S_LINES`]) by a pass of their own over the bytes.
 pub(crate) const PROSE: usize = 1;
 
 /// Terms on Czech's own share of the Latin part: its letters `řěů` ([`S_CZ`]) against one
@@ -908,6 +909,20 @@ pub(crate) const PROSE: usize = 1;
 /// notes ran over (+2 % on average, the Installation Guide +7 %) while Slovene ran 5 % under.
 /// Appended after the other terms so that their numbers stay.
 pub(crate) const CZECH: usize = 1;
+
+/// Terms on how much of a text is running Cyrillic prose: its Cyrillic words per line
+/// ([`CYRILLIC_FROM`] and under: 0; [`CYRILLIC_FULL`] and over: 1) times the Cyrillic part of
+/// the estimate. The same measurement as [`PROSE`]'s: Russian's fitted manuals ran 9-11 %
+/// over in the Installation Guide and the FAQ (long paragraphs) and 1 % in the man pages.
+/// Cyrillic words are longer, so fewer make a line of prose; the bounds, again, are those
+/// that fitted the fitting halves best.
+pub(crate) const PROSE_CYRILLIC: usize = 1;
+
+/// Cyrillic words per line below which a text counts as no running prose at all.
+const CYRILLIC_FROM: f64 = 5.0;
+
+/// Cyrillic words per line from which a text counts as running prose entirely.
+const CYRILLIC_FULL: f64 = 15.0;
 
 /// Latin words per line below which a text counts as no running prose at all.
 const PROSE_FROM: f64 = 8.0;
@@ -1006,10 +1021,15 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     if words > 0.0 {
         t[T_CZECH] = (s[S_CZ] as f64 / (0.1 * words)).min(1.0) * latin;
     }
-    // Line feeds are counted where the scan reads every word, the text the term is for.
-    if words_needed(c) {
-        let lines = s[S_LINES] as f64 + 1.0;
-        t[T_PROSE] = ((words / lines - PROSE_FROM) / (PROSE_FULL - PROSE_FROM)).clamp(0.0, 1.0) * foreign_part;
+    let lines = s[S_LINES] as f64;
+    if lines > 0.0 {
+        // The Latin term only where the scan reads every word, the text it is for.
+        if words_needed(c) {
+            t[T_PROSE] = ((words / lines - PROSE_FROM) / (PROSE_FULL - PROSE_FROM)).clamp(0.0, 1.0) * foreign_part;
+        }
+        let cyrillic_words = c[SCRIPT_PIECES + Script::Cyrillic as usize] as f64;
+        t[T_PROSE_CYRILLIC] =
+            ((cyrillic_words / lines - CYRILLIC_FROM) / (CYRILLIC_FULL - CYRILLIC_FROM)).clamp(0.0, 1.0) * part(Script::Cyrillic);
     }
     t
 }
@@ -1029,6 +1049,19 @@ fn derive(s: &Signals) -> Signals {
     d
 }
 
+/// The signals of `text`, whose first-pass features are `c` ([`scan`], reading every word
+/// where [`words_needed`]), with its lines ([`S_LINES`]: one more than its line feeds) where
+/// a running-prose term reads them: text mostly of non-English Latin words, or with
+/// Cyrillic letters.
+pub(crate) fn signals(text: &[u8], c: &Counts, o200k: bool) -> Signals {
+    let words = words_needed(c);
+    let mut s = scan(text, o200k, words);
+    if words || c[SCRIPT_CHARS + Script::Cyrillic as usize] > 0 {
+        s[S_LINES] = 1 + line_feeds(text);
+    }
+    s
+}
+
 /// Extra tokens (may be negative) for a text whose first-pass features are `c`: 0 unless
 /// the text [`needed`] it; the fitted terms plus the measured word-length shift of
 /// Spanish, Portuguese and French ([`super::word_lengths`]). The model's weights in tokens are converted only past that test
@@ -1044,7 +1077,7 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
         return 0.0;
     }
     let (w, foreign) = super::model::tokens_per_count(o200k);
-    let s = scan(text, o200k, words_needed(c));
+    let s = signals(text, c, o200k);
     let beta: &[i32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
     let e = super::model::englishness(c);
     // Each weight is in ten-thousandths; `as f32` is exact (|b| is far below 2^24).
@@ -1303,9 +1336,6 @@ mod tests {
             } else if let Some(k) = signal(u) {
                 s[k] += 1;
             }
-        }
-        if words {
-            s[S_LINES] = text.iter().filter(|&&b| b == b'\n').count() as u64;
         }
         s
     }
