@@ -885,8 +885,9 @@ pub(crate) const CAPITALISED: usize = 1;
 pub(crate) const REPEATED: usize = 1;
 
 /// Terms on how much of a text is running prose: its Latin words per line ([`PROSE_FROM`]
-/// and under: 0; [`PROSE_FULL`] and over: 1) times the foreign part of the rare Latin
-/// words.
+/// and under: 0; [`PROSE_FULL`] and over: 1) times the price of its Latin words (listed
+/// ones too: scaling only the foreign part of the rare ones fitted the fitting halves a
+/// little worse).
 ///
 /// The per-piece model prices a word it does not list by its length and letters, and each
 /// language's factor was fitted on a mixture of registers. Long lines of running prose (a
@@ -1025,7 +1026,7 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     if lines > 0.0 {
         // The Latin term only where the scan reads every word, the text it is for.
         if words_needed(c) {
-            t[T_PROSE] = ((words / lines - PROSE_FROM) / (PROSE_FULL - PROSE_FROM)).clamp(0.0, 1.0) * foreign_part;
+            t[T_PROSE] = ((words / lines - PROSE_FROM) / (PROSE_FULL - PROSE_FROM)).clamp(0.0, 1.0) * latin;
         }
         let cyrillic_words = c[SCRIPT_PIECES + Script::Cyrillic as usize] as f64;
         t[T_PROSE_CYRILLIC] =
