@@ -114,7 +114,7 @@ pub fn lang_terms(text: &str, encoding: Encoding) -> (f64, Vec<f64>) {
     if !lang::needed(&c) {
         return (base, vec![0.0; lang::TERMS]);
     }
-    let s = lang::scan(text.as_bytes(), o200k, lang::words_needed(&c));
+    let s = lang::signals(text.as_bytes(), &c, o200k);
     let e = model::englishness(&c);
     (base + word_lengths::shift(&c, &s, &wf, e, o200k), lang::terms(&c, &s, &w, &wf, e).to_vec())
 }
