@@ -5,6 +5,7 @@
 
 mod support;
 use credit_meter_protocol::message::{Response, ResultStatus};
+use credit_meter_protocol::money::Credits;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use support::*;
@@ -138,26 +139,40 @@ fn broken_database_connections_are_replaced() {
     assert_eq!(s.state("demo")["devices"]["d1"]["lastSeq"], json!(2 * (4 * pool + 1)));
 }
 
+/// Two service processes on one fresh database (`None`: no PostgreSQL here), the database's
+/// URL, and the demo account's balance before anything ran.
+fn two_processes(name: &str) -> Option<(TempDir, String, Server, Server, Credits)> {
+    let url = postgres_db(name)?;
+    let dir = temp_dir(&format!("pg-{name}"));
+    let a = Server::start_db(&dir, &url, &[]);
+    let b = Server::start_db(&dir, &url, &[]);
+    let start = credits(&a.state("demo")["balance"]);
+    Some((dir, url, a, b, start))
+}
+
+/// A reserve of `amount` on hold `device:seq` and its commit through `s`, both applied; the
+/// pushed snapshot's balance.
+fn charge(s: &Server, device: &str, seq: u64, amount: &str) -> Credits {
+    let hold = format!("{device}:{seq}");
+    let (r, p) = s.push("demo", device, json!([reserve(seq, &hold, amount), commit(seq + 1, &hold, amount)]));
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "{device} {seq}: {:?}", r.results);
+    p.balance
+}
+
 /// A process keeps its own last save of an account and pushes on it without a load
 /// (`account_cache`). Another process's write makes that copy stale: the next push on it
 /// must not be committed over the other write, but run again on the stored account.
 #[test]
 fn a_push_on_a_stale_copy_of_the_account_does_not_overwrite_another_process() {
-    let Some(url) = postgres_db("stale") else { return };
-    let dir = temp_dir("pg-stale");
-    let a = Server::start_db(&dir, &url, &[]);
-    let b = Server::start_db(&dir, &url, &[]);
-    let start = credits(&a.state("demo")["balance"]);
+    let Some((_dir, _, a, b, start)) = two_processes("stale") else { return };
     // Two pushes through A: the second already runs on A's copy.
-    a.push("demo", "da", json!([reserve(1, "da:1", "3"), commit(2, "da:1", "3")]));
-    a.push("demo", "da", json!([reserve(3, "da:3", "5"), commit(4, "da:3", "5")]));
+    charge(&a, "da", 1, "3");
+    charge(&a, "da", 3, "5");
     // B writes the account: A's copy is now one revision behind.
-    let (rb, _) = b.push("demo", "db", json!([reserve(1, "db:1", "7"), commit(2, "db:1", "7")]));
-    assert!(rb.results.iter().all(|x| x.status == ResultStatus::Applied));
+    charge(&b, "db", 1, "7");
     // A's next push, its commit of an amount the stale copy never saw B charge.
-    let (ra, pa) = a.push("demo", "da", json!([reserve(5, "da:5", "11"), commit(6, "da:5", "11")]));
-    assert!(ra.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", ra.results);
-    assert_eq!(pa.balance.checked_add(c("26")).unwrap(), start, "B's charge of 7 is in A's answer");
+    let balance = charge(&a, "da", 5, "11");
+    assert_eq!(balance.checked_add(c("26")).unwrap(), start, "B's charge of 7 is in A's answer");
     let end = b.state("demo");
     assert_eq!(credits(&end["balance"]).checked_add(c("26")).unwrap(), start, "no update lost");
     assert_eq!((end["devices"]["da"]["lastSeq"].clone(), end["devices"]["db"]["lastSeq"].clone()), (json!(6), json!(2)));
@@ -177,27 +192,21 @@ fn a_push_on_a_stale_copy_of_the_account_does_not_overwrite_another_process() {
 /// the stored account instead of writing over it.
 #[test]
 fn a_copy_at_a_revision_a_restored_backup_reached_again_is_not_trusted() {
-    let Some(url) = postgres_db("restored") else { return };
-    let dir = temp_dir("pg-restored");
-    let a = Server::start_db(&dir, &url, &[]);
-    let b = Server::start_db(&dir, &url, &[]);
-    let start = credits(&a.state("demo")["balance"]);
-    a.push("demo", "da", json!([reserve(1, "da:1", "3"), commit(2, "da:1", "3")]));
+    let Some((_dir, url, a, b, start)) = two_processes("restored") else { return };
+    charge(&a, "da", 1, "3");
     let tables = ["accounts", "account_policies", "entries", "results", "closed_holds", "fingerprints"];
     let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     for t in tables {
         db.batch_execute(&format!("CREATE TABLE backup_{t} AS SELECT * FROM {t}")).unwrap();
     }
     // A moves on by one revision; its copy is that revision.
-    a.push("demo", "da", json!([reserve(3, "da:3", "5"), commit(4, "da:3", "5")]));
+    charge(&a, "da", 3, "5");
     for t in tables {
         db.batch_execute(&format!("DELETE FROM {t}; INSERT INTO {t} SELECT * FROM backup_{t}")).unwrap();
     }
     // B's push brings the restored account to the revision of A's copy.
-    let (rb, _) = b.push("demo", "db", json!([reserve(1, "db:1", "7"), commit(2, "db:1", "7")]));
-    assert!(rb.results.iter().all(|x| x.status == ResultStatus::Applied));
-    let (ra, _) = a.push("demo", "dc", json!([reserve(1, "dc:1", "11"), commit(2, "dc:1", "11")]));
-    assert!(ra.results.iter().all(|x| x.status == ResultStatus::Applied), "{:?}", ra.results);
+    charge(&b, "db", 1, "7");
+    charge(&a, "dc", 1, "11");
     let end = b.state("demo");
     // Restored: da's first push (3); then B's 7 and A's 11. The 5 the backup lost is gone.
     assert_eq!(credits(&end["balance"]).checked_add(c("21")).unwrap(), start, "B's push survived A's");
@@ -212,17 +221,10 @@ fn a_copy_at_a_revision_a_restored_backup_reached_again_is_not_trusted() {
 /// every push.
 #[test]
 fn pushes_alternating_between_processes_stop_running_on_stale_copies() {
-    let Some(url) = postgres_db("alternating") else { return };
-    let dir = temp_dir("pg-alternating");
-    let a = Server::start_db(&dir, &url, &[]);
-    let b = Server::start_db(&dir, &url, &[]);
-    let start = credits(&a.state("demo")["balance"]);
+    let Some((_dir, _, a, b, start)) = two_processes("alternating") else { return };
     let pushes = 200u64;
     for i in 0..pushes {
-        let s = if i % 2 == 0 { &a } else { &b };
-        let (seq, hold) = (2 * i + 1, format!("d:{}", 2 * i + 1));
-        let (r, _) = s.push("demo", "d", json!([reserve(seq, &hold, "1"), commit(seq + 1, &hold, "1")]));
-        assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied), "push {i}: {:?}", r.results);
+        charge(if i % 2 == 0 { &a } else { &b }, "d", 2 * i + 1, "1");
     }
     assert_eq!(credits(&a.state("demo")["balance"]).checked_add(c(&pushes.to_string())).unwrap(), start);
     for s in [&a, &b] {
