@@ -45,6 +45,9 @@ impl CachedAccount {
     }
 }
 
+/// The default budget (`--account-cache-mb 32`).
+pub(crate) const DEFAULT_BUDGET: usize = 32 << 20;
+
 /// Pushes run on copies whose outcomes are weighed together.
 pub(crate) const WINDOW: u32 = 64;
 
@@ -68,6 +71,69 @@ struct Trust {
     conflicted: u32,
     /// Pushes still to load before copies are tried again.
     paused: u32,
+}
+
+/// An account's copy through the attempts of one request (the service's and the
+/// simulator's loops share it): lent to an attempt that may run on it, and at the end put
+/// back as it was (nothing written), replaced by what a committed save wrote, or dropped
+/// after a conflict (the database may hold something else).
+#[derive(Debug)]
+pub(crate) struct RequestCopy<'a> {
+    cache: &'a AccountCache,
+    account_id: String,
+    /// The copy while no attempt has it.
+    kept: Option<CachedAccount>,
+    /// Whether attempts may still run on it.
+    usable: bool,
+    /// Whether the current attempt runs on it.
+    lent: bool,
+}
+
+impl RequestCopy<'_> {
+    /// The copy for the next attempt to run on (`None`: that attempt loads); hand it back
+    /// with [`RequestCopy::returned`] when the attempt is done with it.
+    pub(crate) fn lend(&mut self) -> Option<CachedAccount> {
+        let copy = if self.usable { self.kept.take() } else { None };
+        self.lent = copy.is_some();
+        copy
+    }
+
+    /// Takes back what [`RequestCopy::lend`] gave.
+    pub(crate) fn returned(&mut self, copy: Option<CachedAccount>) {
+        self.kept = self.kept.take().or(copy);
+    }
+
+    /// Whether the current attempt runs on the copy.
+    pub(crate) fn on_copy(&self) -> bool {
+        self.lent
+    }
+
+    /// The attempt on the copy made no save that would check it: the next attempt loads.
+    pub(crate) fn unchecked(&mut self) {
+        self.usable = false;
+    }
+
+    /// The request ends with nothing written: the copy goes back as it was.
+    pub(crate) fn answered(self) {
+        if let Some(copy) = self.kept {
+            self.cache.put(&self.account_id, copy);
+        }
+    }
+
+    /// The current attempt's save ended `conflicted` or not (`next`: the account as it
+    /// wrote it): a committed save's account goes into the cache; after a conflict the copy
+    /// is dropped and further attempts load.
+    pub(crate) fn saved(&mut self, conflicted: bool, next: CachedAccount) {
+        if self.lent {
+            self.cache.copy_outcome(conflicted);
+        }
+        if conflicted {
+            self.kept = None;
+            self.usable = false;
+        } else {
+            self.cache.put(&self.account_id, next);
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -151,6 +217,14 @@ impl AccountCache {
         }
     }
 
+    /// The account's copy as one request on it uses it, taken out of the cache until the
+    /// request ends; `push`: only pushes run on copies.
+    pub(crate) fn for_request(&self, account_id: &str, push: bool) -> RequestCopy<'_> {
+        let kept = self.take(account_id);
+        let usable = push && kept.is_some() && self.copies_pay();
+        RequestCopy { cache: self, account_id: account_id.to_string(), kept, usable, lent: false }
+    }
+
     /// (copies, bytes) held now.
     #[cfg(test)]
     fn held(&self) -> (usize, usize) {
@@ -199,6 +273,41 @@ mod tests {
         }
         let inner = cache.inner.lock().expect("lock");
         assert!(inner.order.len() <= 2 * inner.map.len() + 64, "{}", inner.order.len());
+    }
+
+    #[test]
+    fn a_request_puts_back_its_copy_replaces_it_after_a_commit_and_drops_it_after_a_conflict() {
+        let cache = AccountCache::new(1 << 20);
+        cache.put("a", copy(1, 10));
+        // Not a push: nothing is lent, and the copy goes back untouched.
+        let mut pull = cache.for_request("a", false);
+        assert!(pull.lend().is_none());
+        pull.answered();
+        // A push runs on it; its attempt wrote nothing checkable, so the next one loads, and
+        // the request ends with nothing written: the copy goes back as it was.
+        let mut push = cache.for_request("a", true);
+        let lent = push.lend();
+        assert_eq!(lent.as_ref().map(|c| c.loaded.rev), Some(1));
+        push.returned(lent);
+        push.unchecked();
+        assert!(push.lend().is_none() && !push.on_copy());
+        push.answered();
+        // A committed save replaces it with what it wrote.
+        let mut push = cache.for_request("a", true);
+        let lent = push.lend();
+        push.returned(lent);
+        push.saved(false, copy(2, 10));
+        assert_eq!(cache.take("a").map(|c| c.loaded.rev), Some(2));
+        cache.put("a", copy(2, 10));
+        // A conflict drops it: the next attempt loads and a request that then ends with
+        // nothing written puts nothing back.
+        let mut push = cache.for_request("a", true);
+        let lent = push.lend();
+        push.returned(lent);
+        push.saved(true, copy(3, 10));
+        assert!(push.lend().is_none());
+        push.answered();
+        assert!(cache.take("a").is_none());
     }
 
     #[test]

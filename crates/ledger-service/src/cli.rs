@@ -253,7 +253,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         account_overdraft_limit: "200".into(),
         snapshot_ttl: Duration::from_secs(300),
         db_pool: 4,
-        account_cache_bytes: 32 << 20,
+        account_cache_bytes: crate::account_cache::DEFAULT_BUDGET,
         state_entries: 200,
         payments: Default::default(),
         upstream_url: None,

@@ -165,52 +165,39 @@ impl Service {
     /// failure, when the database may hold something else.
     async fn attempts(self: &Arc<Self>, mut req: Request) -> Result<Answer, String> {
         let _lock = self.locks.lock(&req.account_id).await;
-        let mut kept = self.cache.take(&req.account_id);
-        let mut use_copy = req.op == Op::Push && self.store.checks_assumptions() && kept.is_some() && self.cache.copies_pay();
+        let mut copy = self.cache.for_request(&req.account_id, req.op == Op::Push);
         for _ in 0..MAX_ATTEMPTS {
             let permit = self.permit().await?;
             let this = Arc::clone(self);
-            let copy = if use_copy { kept.take() } else { None };
-            let on_copy = copy.is_some();
-            let (back, copy, step) = tokio::task::spawn_blocking(move || {
-                let step = this.attempt(&mut req, copy.as_ref(), permit);
-                (req, copy, step)
+            let lent = copy.lend();
+            let (back, lent, step) = tokio::task::spawn_blocking(move || {
+                let step = this.attempt(&mut req, lent.as_ref(), permit);
+                (req, lent, step)
             })
             .await
             .map_err(|e| format!("the request's task failed: {e}"))?;
             req = back;
-            kept = kept.or(copy);
+            copy.returned(lent);
             let (answer, pending, next) = match step? {
                 Step::Answered(answer) => {
-                    if let Some(copy) = kept {
-                        self.cache.put(&req.account_id, copy);
-                    }
+                    copy.answered();
                     return Ok(answer);
                 }
                 Step::Unchecked => {
-                    use_copy = false;
+                    copy.unchecked();
                     continue;
                 }
                 Step::Saving(answer, pending, next) => (answer, pending, next),
             };
-            let outcome = pending.done().await?;
-            if on_copy {
-                self.cache.copy_outcome(outcome == Saved::Conflict);
-                self.metrics.copy_push(outcome == Saved::Conflict);
+            let conflicted = pending.done().await? == Saved::Conflict;
+            if copy.on_copy() {
+                self.metrics.copy_push(conflicted);
             }
-            match outcome {
-                Saved::Committed => {
-                    if self.store.checks_assumptions() {
-                        self.cache.put(&req.account_id, next);
-                    }
-                    return Ok(answer);
-                }
-                Saved::Conflict => {
-                    self.metrics.conflict();
-                    kept = None;
-                    use_copy = false;
-                }
+            copy.saved(conflicted, next);
+            if !conflicted {
+                return Ok(answer);
             }
+            self.metrics.conflict();
         }
         Err(format!("account {:?}: too many concurrent writes", req.account_id))
     }

@@ -24,7 +24,7 @@
 //! with the age the world names (`credit_meter_sim::simulate::ABANDONED_MS`) through the
 //! engine's own settling of abandoned claims.
 
-use crate::account_cache::{AccountCache, CachedAccount};
+use crate::account_cache::{AccountCache, CachedAccount, DEFAULT_BUDGET};
 use crate::engine::{self, Bounds, Op};
 use crate::record;
 use crate::store::history::HistoryQuery;
@@ -70,7 +70,7 @@ impl StoreLedger {
         let retention = u64::try_from(cfg.result_history).unwrap_or(u64::MAX);
         // `cli`'s defaults.
         let bounds = Bounds { max_devices: 16, max_open_holds: MAX_HOLDS, max_grants: MAX_GRANTS, abandoned_claim_ms: NEVER };
-        let cache = AccountCache::new(if store.checks_assumptions() { 32 << 20 } else { 0 });
+        let cache = AccountCache::new(if store.checks_assumptions() { DEFAULT_BUDGET } else { 0 });
         StoreLedger { store, signer, cfg, retention, bounds, cache, copies: Arc::default() }
     }
 
@@ -90,13 +90,12 @@ impl StoreLedger {
         // is one (`account_cache`; PostgreSQL), again from a load when its save finds the
         // copy's assumptions broken — a named fingerprint or closed hold exists, which a
         // resent mutation makes so.
-        let mut kept = self.cache.take(account_id);
-        let mut use_copy = op == Op::Push && kept.is_some() && self.cache.copies_pay();
+        let mut copy = self.cache.for_request(account_id, op == Op::Push);
         for _ in 0..MAX_ATTEMPTS {
-            let copy = if use_copy { kept.take() } else { None };
+            let lent = copy.lend();
             let mut out = engine::run_on_store(
                 &*self.store,
-                copy.as_ref(),
+                lent.as_ref(),
                 self.signer.clone(),
                 &self.cfg,
                 op,
@@ -108,38 +107,28 @@ impl StoreLedger {
                 bounds,
                 &mut |_: &str| {},
             )?;
-            let on_copy = copy.is_some();
-            kept = kept.or(copy);
+            copy.returned(lent);
             let (Some(mut w), Some(next)) = (out.write.take(), out.next.take()) else {
-                if on_copy {
-                    use_copy = false;
+                if copy.on_copy() {
+                    copy.unchecked();
                     continue;
                 }
-                if let Some(copy) = kept {
-                    self.cache.put(account_id, copy);
-                }
+                copy.answered();
                 return Ok(out.response);
             };
             w.side.extend(crate::email::outbox::rows(&*self.store, account_id, &out.notices, now)?);
-            if on_copy && !w.side.is_empty() {
-                use_copy = false;
+            if copy.on_copy() && !w.side.is_empty() {
+                copy.unchecked();
                 continue;
             }
             let stamp = w.stamp;
-            let outcome = self.store.submit(w).wait()?;
-            if on_copy {
-                self.cache.copy_outcome(outcome == Saved::Conflict);
-                self.copies[usize::from(outcome == Saved::Conflict)].fetch_add(1, Ordering::Relaxed);
+            let conflicted = self.store.submit(w).wait()? == Saved::Conflict;
+            if copy.on_copy() {
+                self.copies[usize::from(conflicted)].fetch_add(1, Ordering::Relaxed);
             }
-            match outcome {
-                Saved::Committed => {
-                    self.cache.put(account_id, CachedAccount { loaded: next, stamp });
-                    return Ok(out.response);
-                }
-                Saved::Conflict => {
-                    kept = None;
-                    use_copy = false;
-                }
+            copy.saved(conflicted, CachedAccount { loaded: next, stamp });
+            if !conflicted {
+                return Ok(out.response);
             }
         }
         Err(format!("account {account_id:?}: too many conflicting writes"))
