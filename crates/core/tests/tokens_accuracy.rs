@@ -161,3 +161,36 @@ fn language_sets_held_out_half_stay_within_the_guard() {
     let failures = missed(&notes, &Bars { mean: MEAN, p90: P90, group: GROUP });
     assert!(failures.is_empty(), "accuracy guard missed: {failures:#?}");
 }
+
+/// The other held-out sets of issue 19, each made from other public text than the
+/// development sets (built by `tools/lang-rates`, exact counts in `counts.tsv`, never
+/// Obsidian help translations or vaults): the natural-prose set's held-out manuals
+/// (`tests/data/debdocs`, split `nat_held_out`), the software-interface set's held-out half
+/// (`tests/data/uistr`, `ui_held_out`), the desktop-interface set's held-out half
+/// (`tests/data/sysui`, `sys_held_out`) and the independent set (`tests/data/indep`, never
+/// fitted). Like the development sets, they do not meet issue 19's bars yet: this guards
+/// today's level (README, Benchmark) with a margin, so that a refit that buys one set's
+/// figures with another's fails here rather than only moving a bench table.
+#[test]
+fn other_held_out_sets_stay_within_the_guard() {
+    // (directory, split, bars): today's level plus about a point of mean, two of p90 and
+    // three of the worst group's mean (o200k_base, cl100k_base).
+    let sets: [(&str, &str, Bars); 4] = [
+        ("debdocs", "nat_held_out", Bars { mean: [0.05, 0.047], p90: [0.10, 0.096], group: [0.125, 0.09] }),
+        ("uistr", "ui_held_out", Bars { mean: [0.049, 0.044], p90: [0.10, 0.097], group: [0.12, 0.13] }),
+        ("sysui", "sys_held_out", Bars { mean: [0.07, 0.041], p90: [0.145, 0.091], group: [0.165, 0.11] }),
+        ("indep", "indep", Bars { mean: [0.049, 0.043], p90: [0.103, 0.093], group: [0.14, 0.12] }),
+    ];
+    let mut failures = Vec::new();
+    for (name, split, bars) in sets {
+        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data")).join(name);
+        let tsv = std::fs::read_to_string(dir.join("counts.tsv")).unwrap_or_else(|e| panic!("tests/data/{name}/counts.tsv: {e}"));
+        let held: std::collections::BTreeSet<&str> =
+            tsv.lines().skip(1).filter(|l| l.split('\t').nth(5) == Some(split)).filter_map(|l| l.split('\t').nth(1)).collect();
+        let notes: Vec<Note> = load(&dir, &dir).into_iter().filter(|n| held.contains(n.path.as_str())).collect();
+        assert!(notes.len() >= 70, "tests/data/{name}: only {} {split} notes", notes.len());
+        println!("== tests/data/{name} ({split})");
+        failures.extend(missed(&notes, &bars).into_iter().map(|f| format!("{name}: {f}")));
+    }
+    assert!(failures.is_empty(), "accuracy guard missed: {failures:#?}");
+}
