@@ -39,7 +39,7 @@ translations, made by gen_uistr.mjs) are split by note: `ui_fit` rows are fitted
 
 Rows of tests/data/sysui (desktop-interface text from the GTK/GLib message catalogues Debian
 installs, made by gen_sysui.mjs) are split by note: `sys_fit` rows of the languages in
-SYS_LANGS (default ckb,hy,tg,ml,te,gu,ka,kk,mr) are fitted as groups `sys_<lang>` (SYS_WEIGHT, default 1, times the
+SYS_LANGS (default ckb,hy,tg,ml,te,gu,ka,kk,mr,az) are fitted as groups `sys_<lang>` (SYS_WEIGHT, default 1, times the
 speakers' weight), the other languages' `sys_fit` rows reported as `sys_unfitted`;
 `sys_held_out` rows are reported, never fitted. FREE (term indices) refits only those terms,
 the others kept at the weights of the lang_weights.rs given (or CURRENT).
@@ -99,8 +99,9 @@ SYS_WEIGHT = float(__import__("os").environ.get("SYS_WEIGHT", "1"))
 # Tajik, Malayalam, Telugu, Gujarati, Georgian and Kazakh, whose UDHR notes and desktop text
 # ask for rates 10-15 points apart: Django's interface text (the independent set, never
 # fitted) sides with the desktop text, so their factors now sit between the two registers
-# (tools/lang-rates/README.md, "Armenian, Tajik, ..."); Marathi likewise, with its own term.
-SYS_LANGS = __import__("os").environ.get("SYS_LANGS", "ckb,hy,tg,ml,te,gu,ka,kk,mr").split(",")
+# (tools/lang-rates/README.md, "Armenian, Tajik, ..."); Marathi and Azerbaijani likewise,
+# each with a term of its own.
+SYS_LANGS = __import__("os").environ.get("SYS_LANGS", "ckb,hy,tg,ml,te,gu,ka,kk,mr,az").split(",")
 def group_weight(g, corpus):
     if g.startswith("real_"):
         return REAL_WEIGHT
