@@ -120,8 +120,8 @@ impl DeviceKeys {
         Ok(DeviceKeys { keys, audience, issuer })
     }
 
-    /// Verifies a device token: signature, `exp` (required, no leeway), `sub`, and the
-    /// audience and issuer when configured.
+    /// Verifies a device token: signature, `exp` (required, no leeway), `nbf` when present
+    /// (no leeway), `sub`, and the audience and issuer when configured.
     pub(crate) fn verify(&self, token: &str) -> Result<DeviceClaims, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::unauthorized("the bearer token is not a JWT"))?;
         let candidates: Vec<&(Option<String>, DecodingKey, Algorithm)> = match &header.kid {
@@ -137,6 +137,8 @@ impl DeviceKeys {
             }
             let mut v = Validation::new(*alg);
             v.leeway = 0;
+            // RFC 7519 §4.1.5: never before `nbf` (jsonwebtoken skips it unless asked).
+            v.validate_nbf = true;
             v.set_required_spec_claims(&["exp", "sub"]);
             match &self.audience {
                 Some(a) => v.set_audience(&[a]),
@@ -151,6 +153,7 @@ impl DeviceKeys {
                     use jsonwebtoken::errors::ErrorKind;
                     last = Refusal::unauthorized(match e.kind() {
                         ErrorKind::ExpiredSignature => "the token has expired",
+                        ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
                         ErrorKind::InvalidSignature => "the token's signature does not verify",
                         ErrorKind::MissingRequiredClaim(_) => "the token lacks exp or sub",
                         ErrorKind::InvalidAudience => "the token is for another audience",
@@ -165,6 +168,11 @@ impl DeviceKeys {
 }
 
 fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refusal> {
+    // jsonwebtoken checks an `nbf` it can read as a number and ignores any other: a token
+    // whose `nbf` is not a number cannot be shown to be valid yet.
+    if map.get("nbf").is_some_and(|n| !n.is_number()) {
+        return Err(Refusal::unauthorized("the token's nbf is not a number"));
+    }
     let account = map
         .get("sub")
         .and_then(|v| v.as_str())

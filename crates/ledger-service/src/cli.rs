@@ -36,7 +36,8 @@ Device tokens (one of; without any, devices cannot sign in):
   --jwt-audience A            require this `aud` (default: not checked)
   --jwt-issuer I              require this `iss` (default: not checked)
                               Claims: `sub` = account id (required), `exp` (required, no
-                              leeway), `device` = the one device id allowed (optional).
+                              leeway), `nbf` (refused before it, when present), `device` =
+                              the one device id allowed (optional).
 Admin:
   CREDIT_METER_ADMIN_TOKEN    (environment) the admin token, at least 16 characters;
   --admin-token-file F        or read it from this file. Without either, /v1/admin is

@@ -1,5 +1,5 @@
 //! Authentication and the browser boundary: every caller is authenticated and refused by
-//! default — no token, an expired one, a wrong signature, another account's, a device
+//! default — no token, an expired one, one not valid yet, a wrong signature, another account's, a device
 //! token on admin routes, the admin token on device routes — each with its code and
 //! HTTP status; device tokens verified with an Ed25519 public key or a JWKS file; no
 //! CORS headers unless an origin is allowed; a foreign `Host` is refused.
@@ -62,6 +62,25 @@ fn every_caller_is_authenticated_and_refused_with_its_code() {
     let r = s.post("/v1/push", Some(&token("demo", Some("d1"))), &body);
     assert_eq!(r.status, 200);
     assert_eq!(r.json()["results"][0]["status"], "applied");
+}
+
+/// RFC 7519 §4.1.5: a token MUST NOT be accepted before its `nbf`. A sign-in that issues
+/// a token for later (a scheduled device, a token minted ahead for a rotation) relies on it.
+#[test]
+fn a_token_not_valid_yet_is_refused() {
+    let dir = temp_dir("nbf");
+    let s = Server::start(&dir, &[]);
+    let body = push_body("demo", "d1", json!([]));
+    let later = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": now_s() + 600}));
+    let unreadable = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": "tomorrow"}));
+    for (what, t) in [("nbf in ten minutes", &later), ("nbf not a number", &unreadable)] {
+        for path in ["/v1/push", "/v1/pull"] {
+            let r = s.post(path, Some(t), &body);
+            assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{what} on {path}: {}", r.text());
+        }
+    }
+    let now = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": now_s() - 1}));
+    assert_eq!(s.post("/v1/pull", Some(&now), &body).status, 200, "a token whose nbf has passed is accepted");
 }
 
 #[test]
