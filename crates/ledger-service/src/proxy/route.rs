@@ -18,7 +18,7 @@ use super::limits;
 use super::relay::{self, Call, Started};
 use crate::auth::{Caller, Refusal};
 use crate::reply::error;
-use crate::routes::AppState;
+use crate::routes::{AppState, Authenticated};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -49,14 +49,18 @@ fn status_of(code: ErrorCode) -> u16 {
 }
 
 /// `POST /v1/ai/chat/completions`.
-pub(crate) async fn chat_completions(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn chat_completions(
+    State(app): State<AppState>,
+    Authenticated(caller): Authenticated,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let Some(proxy) = app.proxy.clone() else {
         return error(503, ErrorCode::ProxyUnavailable, "this ledger has no AI proxy (--upstream-url)");
     };
-    let claims = match app.caller(&headers) {
-        Ok(Caller::Device(c)) => c,
-        Ok(Caller::Admin) => return app.refuse(&Refusal::forbidden("the AI proxy is for devices: the admin token never pays for a call")),
-        Err(r) => return r,
+    let claims = match caller {
+        Caller::Device(c) => c,
+        Caller::Admin => return app.refuse(&Refusal::forbidden("the AI proxy is for devices: the admin token never pays for a call")),
     };
     let Some(hold) = headers.get(HOLD_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string)
     else {
