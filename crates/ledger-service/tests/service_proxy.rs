@@ -221,6 +221,47 @@ fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
     assert!(!r.text().contains(KEY));
 }
 
+/// The request fields that would make the provider bill beyond what the hold was sized
+/// for — another model (OpenRouter's `models` fallbacks and `route`, or `provider`
+/// routing to a dearer host of the model), paid extras (`plugins` such as web search,
+/// `web_search_options`, a `service_tier` billed above the standard price), output the
+/// cap does not bound (`audio`, `modalities`, `prediction`) — or a tool that is not a
+/// function the client defines, are refused before anything is sent; the hold stays open
+/// and pays for a plain call, whose forwarded body holds only the fields it sent.
+fn fields_that_escape_the_hold_never_reach_the_provider(s: &Server, up: &Upstream) {
+    reserve(s, "d1", 1, "d1:f", "1");
+    let before = up.count();
+    let base = || json!({"model": MODEL, "messages": [{"role":"user","content":"scenario:whole"}]});
+    let escaping = [
+        ("models", json!(["openai/gpt-4o-mini", "openai/o1-pro"])),
+        ("route", json!("fallback")),
+        ("provider", json!({"order": ["OpenAI"]})),
+        ("plugins", json!([{"id": "web"}])),
+        ("web_search_options", json!({})),
+        ("service_tier", json!("priority")),
+        ("audio", json!({"voice": "alloy", "format": "wav"})),
+        ("modalities", json!(["text", "audio"])),
+        ("prediction", json!({"type": "content", "content": "x"})),
+        ("tools", json!([{"type": "web_search_preview"}])),
+    ];
+    for (field, value) in escaping {
+        let mut body = base();
+        body[field] = value;
+        let r = call(s, "d1", Some("d1:f"), &body.to_string());
+        assert_eq!((r.status, r.code().as_str()), (400, "BAD_REQUEST"), "{field}: {}", r.text());
+    }
+    assert_eq!(up.count(), before, "a refused request reached the provider");
+    let mut body = base();
+    body["temperature"] = json!(0.2);
+    body["tools"] = json!([{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]);
+    let r = call(s, "d1", Some("d1:f"), &body.to_string());
+    assert_eq!(r.status, 200, "the hold was left open: {}", r.text());
+    let seen = up.last().body;
+    let mut keys: Vec<&str> = seen.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["max_tokens", "messages", "model", "temperature", "tools"]);
+}
+
 fn whole_and_streamed_calls_are_charged_the_reported_usage(s: &Server, up: &Upstream) {
     for (i, stream) in [(0u64, false), (1, true)] {
         let hold = format!("d1:u{i}");
@@ -516,6 +557,12 @@ fn sqlite_refusals_never_reach_the_provider() {
 }
 
 #[test]
+fn sqlite_fields_that_escape_the_hold_never_reach_the_provider() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-fields"));
+    fields_that_escape_the_hold_never_reach_the_provider(&start(&dir, None, &up), &up);
+}
+
+#[test]
 fn sqlite_calls_are_charged_the_reported_usage() {
     let (up, dir) = (Upstream::start(), temp_dir("proxy-usage"));
     let s = start(&dir, None, &up);
@@ -614,9 +661,10 @@ fn postgres_settled_calls_leave_the_record() {
 #[test]
 fn postgres_every_proxy_scenario() {
     type Scenario = fn(&Server, &Upstream);
-    let scenarios: [(&str, Scenario); 8] = [
+    let scenarios: [(&str, Scenario); 9] = [
         ("tokens", token_holds_are_settled_in_tokens),
         ("refuse", refusals_never_reach_the_provider),
+        ("fields", fields_that_escape_the_hold_never_reach_the_provider),
         ("usage", whole_and_streamed_calls_are_charged_the_reported_usage),
         ("nousage", answers_without_usage_are_charged_the_hold),
         ("fail", failures_before_output_release_the_hold),

@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | 503 | `PROXY_UNAVAILABLE` | no `--upstream-url` |
 //! | 401/403 | `UNAUTHORIZED`/`FORBIDDEN` | no valid device token (the admin token is refused) |
-//! | 400 | `BAD_REQUEST` | not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean |
+//! | 400 | `BAD_REQUEST` | not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean, a field the proxy does not forward (`limits::FORWARDED`), a tool that is not a function |
 //! | 400 | `UNKNOWN_MODEL` | a model the catalog does not list |
 //! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied, or a credit hold of an operation with no price for an AI call (released) |
 //! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
