@@ -49,6 +49,8 @@ Browsers and hosts:
                               Host headers are refused (DNS rebinding).
   --www DIR                   serve DIR's files at /www/ (e.g. the demo page)
   --pkg DIR                   serve DIR's files at /pkg/ (the built npm package)
+                              (hidden files, `.env` or `.git/`, and symbolic links out
+                              of DIR are not served: 404)
   --demo                      create the demo accounts, generate a throwaway HS256 secret
                               unless one is given, and enable /demo/token and /demo/admin
                               (demo accounts only). Never on a real ledger.

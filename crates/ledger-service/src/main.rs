@@ -22,6 +22,7 @@ mod service;
 #[cfg(test)]
 mod sim_store;
 mod stamp;
+mod static_files;
 mod store;
 
 use auth::{AdminToken, Auth, DeviceKeys, KeySource};

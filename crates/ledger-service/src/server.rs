@@ -1,5 +1,5 @@
 //! The HTTP side: the axum router with its layers (Host check, CORS allow-list, body
-//! limit, request deadline), static files through tower-http, and the accept loop that
+//! limit, request deadline), static files (`static_files`), and the accept loop that
 //! bounds connections (in total and per client address), closes connections that are
 //! slow to send their headers or live too long, and shuts down gracefully on SIGTERM or
 //! Ctrl-C: no new connections, requests in hand finish (each one's effect is committed
@@ -25,7 +25,6 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
 
 /// The HTTP settings.
@@ -87,10 +86,10 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
         .layer(RequestBodyLimitLayer::new(o.max_body));
     let mut r = r.with_state(app);
     if let Some(dir) = &o.www {
-        r = r.nest_service("/www", ServeDir::new(dir));
+        r = r.nest_service("/www", crate::static_files::service(dir, "/www")?);
     }
     if let Some(dir) = &o.pkg {
-        r = r.nest_service("/pkg", ServeDir::new(dir));
+        r = r.nest_service("/pkg", crate::static_files::service(dir, "/pkg")?);
     }
     let r = r
         .layer(DefaultBodyLimit::max(o.max_body))
