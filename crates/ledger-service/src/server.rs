@@ -45,12 +45,24 @@ pub(crate) struct HttpOptions {
 }
 
 /// Refuses a request whose `Host` is not one this service answers to (a page on another
-/// site that rebinds its own name to this address cannot talk to it).
+/// site that rebinds its own name to this address cannot talk to it). The request must
+/// name one authority: two `Host` lines are 400 (RFC 9110 §7.2 — a proxy in front and
+/// the ledger could each read another), and a target in absolute form
+/// (`GET http://host/…`) must name a served host too, since it replaces `Host` (RFC 9112
+/// §3.2.2).
 async fn host_check(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
-    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
-    match host {
-        Some(h) if allowed.contains(&h) => next.run(req).await,
-        _ => error(403, ErrorCode::Forbidden, "this Host is not served here (see --allowed-host)"),
+    let mut lines = req.headers().get_all(header::HOST).iter();
+    let (host, twice) = (lines.next(), lines.next().is_some());
+    if twice {
+        return error(400, ErrorCode::BadRequest, "the request has more than one Host header");
+    }
+    let served = |h: &str| allowed.contains(&h.to_ascii_lowercase());
+    let host_served = host.and_then(|h| h.to_str().ok()).is_some_and(served);
+    let target_served = req.uri().authority().is_none_or(|a| served(a.as_str()));
+    if host_served && target_served {
+        next.run(req).await
+    } else {
+        error(403, ErrorCode::Forbidden, "this Host is not served here (see --allowed-host)")
     }
 }
 

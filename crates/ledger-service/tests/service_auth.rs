@@ -2,7 +2,7 @@
 //! default — no token, an expired one, one not valid yet, a wrong signature, another account's, a device
 //! token on admin routes, the admin token on device routes — each with its code and
 //! HTTP status; device tokens verified with an Ed25519 public key or a JWKS file; no
-//! CORS headers unless an origin is allowed; a foreign `Host` is refused.
+//! CORS headers unless an origin is allowed; a foreign or ambiguous `Host` is refused.
 
 mod support;
 use credit_meter_protocol::base64url;
@@ -130,6 +130,27 @@ fn a_foreign_host_is_refused_and_cors_is_an_allow_list() {
     let s = Server::start(&dir, &[]);
     let r = http(s.addr, "GET", "/v1/keys", &headers(&[("Origin", "https://evil.example")]), b"");
     assert_eq!((r.status, r.header("Access-Control-Allow-Origin")), (200, None), "no CORS by default");
+}
+
+/// The Host check reads the request's one authority: a request with two `Host` lines is
+/// 400 (RFC 9110 §7.2: a server MUST answer 400; an intermediary and the ledger may each
+/// read another one), and a request in absolute form is judged by the host in its target,
+/// which RFC 9112 §3.2.2 says replaces the `Host` header — not by a served `Host` sent
+/// beside a foreign target.
+#[test]
+fn an_ambiguous_host_is_refused() {
+    let dir = temp_dir("host-twice");
+    let s = Server::start(&dir, &["--allowed-host", "ledger.example"]);
+    let ours = s.addr.to_string();
+    for pair in [[ours.as_str(), "attacker.example"], ["attacker.example", ours.as_str()], [ours.as_str(), ours.as_str()]] {
+        let r = http(s.addr, "GET", "/v1/keys", &headers(&[("Host", pair[0]), ("Host", pair[1])]), b"");
+        assert_eq!((r.status, r.code()), (400, "BAD_REQUEST".to_string()), "Host {pair:?}");
+    }
+    let r = http(s.addr, "GET", "http://attacker.example/v1/keys", &headers(&[("Host", &ours)]), b"");
+    assert_eq!((r.status, r.code()), (403, "FORBIDDEN".to_string()), "a foreign host in the target");
+    let r = http(s.addr, "GET", "http://ledger.example/v1/keys", &headers(&[("Host", "ledger.example")]), b"");
+    assert_eq!(r.status, 200, "a served host in the target: {}", r.text());
+    assert_eq!(http(s.addr, "GET", "/v1/keys", &headers(&[("Host", "ledger.example")]), b"").status, 200);
 }
 
 /// An Ed25519 key as PKCS#8 DER (for signing test tokens) and its SPKI PEM and JWK x.
