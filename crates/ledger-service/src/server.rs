@@ -27,6 +27,12 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
+/// The most bytes of a request's head (request line and headers) read before it is
+/// refused with 431, and the connection's buffer bound. A device's JWT is a few KB;
+/// hyper's default (~400 KB) let each of the 512 connections hold ~400 KB of an
+/// unfinished head until the header deadline.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+
 /// The HTTP settings.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpOptions {
@@ -217,6 +223,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(o.header_timeout)
+            .max_buf_size(MAX_HEAD_BYTES)
             .keep_alive(true)
             .serve_connection(TokioIo::new(stream), svc);
         let (lifetime, deadline) = (o.connection_lifetime, o.request_timeout);

@@ -1,9 +1,9 @@
 //! The attacks the old server fell to, each as a test that now does no harm: made-up
 //! device ids draining an account, more open holds than a client accepts, refused
-//! reserves never released growing the account's record, idle and
-//! trickling connections, too many connections from one address, a 32 MiB body, bodies
-//! held open by callers without a credential, and a 10,000-mutation push stalling other
-//! accounts.
+//! reserves never released growing the account's record, idle and trickling
+//! connections, too many connections from one address, a 100 KB request head, a 32 MiB
+//! body, bodies held open by callers without a credential, and a 10,000-mutation push
+//! stalling other accounts.
 
 mod support;
 use credit_meter_protocol::message::ResultStatus;
@@ -245,6 +245,25 @@ fn a_body_is_not_read_before_its_credential_is_checked() {
             assert_eq!(line, "HTTP/1.1 401", "{path} with {auth:?}: refused without its body");
         }
     }
+}
+
+/// A request's head (request line and headers) is bounded at 64 KiB: a head above it is
+/// 431 without being kept, so 512 connections each sending an unfinished head hold at
+/// most ~32 MiB for the header deadline, not hyper's default ~400 KB each (~200 MiB).
+/// A head well within it (a 40 KB header) is served.
+#[test]
+fn a_request_head_above_64_kib_is_refused() {
+    let dir = temp_dir("head");
+    let s = Server::start(&dir, &[]);
+    let r = http(s.addr, "GET", "/v1/keys", &headers(&[("X-Padding", &"a".repeat(40_000))]), b"");
+    assert_eq!(r.status, 200);
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    // The head is never finished: the answer must come from its size alone.
+    let _ = write!(c, "GET /v1/keys HTTP/1.1\r\nHost: {}\r\nX-Padding: {}", s.addr, "a".repeat(100_000));
+    let mut head = [0u8; 12];
+    let got = c.read(&mut head).unwrap_or(0);
+    assert_eq!(String::from_utf8_lossy(&head[..got]), "HTTP/1.1 431");
 }
 
 #[test]
