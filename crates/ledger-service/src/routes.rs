@@ -40,6 +40,9 @@ pub(crate) struct AppState {
     pub payments: Arc<crate::payments::Payments>,
     /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
     pub proxy: Option<Arc<crate::proxy::Proxy>>,
+    /// `--request-timeout-seconds`: the AI route, which answers outside the request
+    /// deadline, still reads its request body within it.
+    pub body_deadline: std::time::Duration,
 }
 
 impl AppState {

@@ -596,6 +596,33 @@ fn sqlite_token_holds_are_settled_in_tokens() {
     token_holds_are_settled_in_tokens(&start(&dir, None, &up), &up);
 }
 
+/// The AI route answers outside the request deadline (a stream lasts as long as the
+/// provider's), but its request body is still read within it: a device that announces a
+/// body and trickles or withholds it is answered 408 at `--request-timeout-seconds`
+/// instead of holding the connection and its buffered bytes for the connection's whole
+/// life. Nothing was claimed: the hold then pays for a call sent in time.
+#[test]
+fn a_body_sent_too_slowly_is_cut_at_the_request_deadline() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-slow-body"));
+    let s = start_with(&dir, None, &up, &["--request-timeout-seconds", "2", "--connection-seconds", "8"]);
+    reserve(&s, "d1", 1, "d1:slow", "1");
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let t = token("demo", Some("d1"));
+    write!(
+        c,
+        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nX-Credit-Hold: d1:slow\r\nContent-Length: 100000\r\n\r\n{{\"model\":",
+        s.addr
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    let got = c.read(&mut head).unwrap_or(0);
+    assert_eq!(String::from_utf8_lossy(&head[..got]), "HTTP/1.1 408");
+    assert_eq!(up.count(), 0);
+    let r = call(&s, "d1", Some("d1:slow"), &request("whole", false));
+    assert_eq!(r.status, 200, "the hold was not claimed: {}", r.text());
+}
+
 #[test]
 fn without_an_upstream_the_route_is_unavailable() {
     let dir = temp_dir("proxy-off");

@@ -20,8 +20,8 @@ use crate::auth::{Caller, Refusal};
 use crate::reply::error;
 use crate::routes::{AppState, Authenticated};
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use credit_meter_protocol::error::ErrorCode;
 use credit_meter_protocol::money::Credits;
@@ -49,12 +49,7 @@ fn status_of(code: ErrorCode) -> u16 {
 }
 
 /// `POST /v1/ai/chat/completions`.
-pub(crate) async fn chat_completions(
-    State(app): State<AppState>,
-    Authenticated(caller): Authenticated,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(caller): Authenticated, req: Request) -> Response {
     let Some(proxy) = app.proxy.clone() else {
         return error(503, ErrorCode::ProxyUnavailable, "this ledger has no AI proxy (--upstream-url)");
     };
@@ -62,9 +57,18 @@ pub(crate) async fn chat_completions(
         Caller::Device(c) => c,
         Caller::Admin => return app.refuse(&Refusal::forbidden("the AI proxy is for devices: the admin token never pays for a call")),
     };
-    let Some(hold) = headers.get(HOLD_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string)
+    let Some(hold) =
+        req.headers().get(HOLD_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string)
     else {
         return error(402, ErrorCode::HoldNotOpen, "send X-Credit-Hold: the id of an open hold that pays for the call");
+    };
+    // The route answers outside the request deadline (a stream lasts as long as the
+    // provider's), but the body must arrive within it: a caller that trickles it would
+    // otherwise hold the connection and what it sent for the connection's whole life.
+    let body = match tokio::time::timeout(app.body_deadline, Bytes::from_request(req, &app)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
     };
     let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
