@@ -83,6 +83,40 @@ fn a_token_not_valid_yet_is_refused() {
     assert_eq!(s.post("/v1/pull", Some(&now), &body).status, 200, "a token whose nbf has passed is accepted");
 }
 
+/// `--jwt-audience` and `--jwt-issuer` require the claim ("require this `aud`"): a token
+/// that lacks it, or holds it in another form than a string (an `aud` list must name the
+/// audience), is refused like one naming another audience or issuer — otherwise any token
+/// the same sign-in mints without an audience (for another of the vendor's services)
+/// would be a device token here.
+#[test]
+fn a_configured_audience_and_issuer_are_required() {
+    let dir = temp_dir("aud");
+    let s = Server::start(&dir, &["--jwt-audience", "ledger", "--jwt-issuer", "https://signin.example"]);
+    let body = push_body("demo", "d1", json!([]));
+    let with = |extra: serde_json::Value| {
+        let mut claims = json!({"sub":"demo","exp": now_s() + 3600});
+        claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        token_with(SECRET, claims)
+    };
+    let iss = "https://signin.example";
+    for (what, extra) in [
+        ("no aud", json!({"iss": iss})),
+        ("no iss", json!({"aud": "ledger"})),
+        ("neither", json!({})),
+        ("another aud", json!({"aud": "billing", "iss": iss})),
+        ("aud a number", json!({"aud": 5, "iss": iss})),
+        ("another iss", json!({"aud": "ledger", "iss": "https://evil.example"})),
+        ("iss a list", json!({"aud": "ledger", "iss": ["https://evil.example", iss]})),
+    ] {
+        let r = s.post("/v1/pull", Some(&with(extra)), &body);
+        assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{what}: {}", r.text());
+    }
+    for extra in [json!({"aud": "ledger", "iss": iss}), json!({"aud": ["billing", "ledger"], "iss": iss})] {
+        let r = s.post("/v1/pull", Some(&with(extra.clone())), &body);
+        assert_eq!(r.status, 200, "{extra}: {}", r.text());
+    }
+}
+
 #[test]
 fn seq_burning_by_another_caller_is_refused_and_the_victims_mutations_apply() {
     let dir = temp_dir("burn");
