@@ -178,6 +178,12 @@ impl DeviceKeys {
 fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refusal> {
     // jsonwebtoken checks an `nbf` it can read as a number and ignores any other: a token
     // whose `nbf` is not a number cannot be shown to be valid yet.
+    // RFC 7519 §4.1.4: not on or after `exp`; jsonwebtoken refuses only an `exp` in the
+    // past, so a token was still accepted during the second it names. Its clock, in seconds.
+    let now = jsonwebtoken::get_current_timestamp() as f64;
+    if map.get("exp").and_then(serde_json::Value::as_f64).is_some_and(|exp| exp <= now) {
+        return Err(Refusal::unauthorized("the token has expired"));
+    }
     if map.get("nbf").is_some_and(|n| !n.is_number()) {
         return Err(Refusal::unauthorized("the token's nbf is not a number"));
     }

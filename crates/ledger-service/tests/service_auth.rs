@@ -83,6 +83,20 @@ fn a_token_not_valid_yet_is_refused() {
     assert_eq!(s.post("/v1/pull", Some(&now), &body).status, 200, "a token whose nbf has passed is accepted");
 }
 
+/// RFC 7519 §4.1.4: a token MUST NOT be accepted on or after its `exp` — not for the rest
+/// of that second too (jsonwebtoken refuses only once `exp` is in the past).
+#[test]
+fn a_token_is_refused_from_its_exp_on() {
+    let dir = temp_dir("exp-now");
+    let s = Server::start(&dir, &[]);
+    let body = push_body("demo", "d1", json!([]));
+    let ending = token_with(SECRET, json!({"sub":"demo","exp": now_s()}));
+    let r = s.post("/v1/pull", Some(&ending), &body);
+    assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{}", r.text());
+    let fractional = token_with(SECRET, json!({"sub":"demo","exp": now_s() as f64 + 3600.5}));
+    assert_eq!(s.post("/v1/pull", Some(&fractional), &body).status, 200, "a NumericDate may have a fraction");
+}
+
 /// `--jwt-audience` and `--jwt-issuer` require the claim ("require this `aud`"): a token
 /// that lacks it, or holds it in another form than a string (an `aud` list must name the
 /// audience), is refused like one naming another audience or issuer — otherwise any token
