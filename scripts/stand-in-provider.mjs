@@ -5,10 +5,10 @@
 // reports usage as a provider would (tokens estimated at 4 characters each; completion
 // tokens never above `max_tokens`; each answer's usage is also printed as a `usage {…}`
 // line). No key is checked; it listens on loopback only. Not a provider: a labelled fake.
-// A request with `"stand_in_fail": true` (a field only this stand-in reads; the ledger's
-// proxy forwards it untouched) is answered HTTP 503 before any output, as a provider that
-// is down would be — the demo page's "make the AI call fail" switch; it prints a
-// `failed {…}` line instead of a usage line.
+// A request with `"user": "stand-in-fail"` (the standard end-user id field, which the
+// ledger's proxy forwards; only this stand-in reads it so) is answered HTTP 503 before
+// any output, as a provider that is down would be — the demo page's "make the AI call
+// fail" switch; it prints a `failed {…}` line instead of a usage line.
 //   node scripts/stand-in-provider.mjs [PORT]   (prints "stand-in provider on http://127.0.0.1:PORT/v1")
 import http from "node:http";
 
@@ -35,10 +35,10 @@ const server = http.createServer((req, res) => {
       res.writeHead(400, { "content-type": "application/json" }).end('{"error":{"message":"not JSON"}}');
       return;
     }
-    if (r.stand_in_fail === true) {
+    if (r.user === "stand-in-fail") {
       console.log(`failed ${JSON.stringify({ status: 503, model: r.model })}`);
       res.writeHead(503, { "content-type": "application/json" })
-        .end('{"error":{"message":"the stand-in provider failed as asked (stand_in_fail)"}}');
+        .end('{"error":{"message":"the stand-in provider failed as asked (user: stand-in-fail)"}}');
       return;
     }
     const messages = Array.isArray(r.messages) ? r.messages : [];

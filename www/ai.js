@@ -21,7 +21,8 @@ const FLASHCARDS_PROMPT =
  * without its frontmatter, comments and embeds), and at most the estimate's high count
  * of reply tokens (a capped request's smaller one) — the proxy lowers it further if the
  * hold cannot pay for that many. `fail`: ask the demo's stand-in provider to fail
- * (`stand_in_fail`, a field only it reads), as the page's "make the AI call fail" switch.
+ * (`user: "stand-in-fail"`: the proxy forwards only standard fields, and only the
+ * stand-in reads this end-user id so), as the page's "make the AI call fail" switch.
  */
 export function chatRequest(request, estimate, fail) {
   const flashcards = estimate.cards !== null;
@@ -29,7 +30,7 @@ export function chatRequest(request, estimate, fail) {
     ? [{ role: "system", content: FLASHCARDS_PROMPT }, { role: "user", content: noteForModel(request.note) }]
     : [{ role: "user", content: request.text }];
   const body = { model: estimate.model, messages, max_tokens: estimate.outputTokens.high };
-  if (fail) body.stand_in_fail = true;
+  if (fail) body.user = "stand-in-fail";
   return body;
 }
 

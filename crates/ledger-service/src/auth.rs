@@ -120,8 +120,8 @@ impl DeviceKeys {
         Ok(DeviceKeys { keys, audience, issuer })
     }
 
-    /// Verifies a device token: signature, `exp` (required, no leeway), `sub`, and the
-    /// audience and issuer when configured.
+    /// Verifies a device token: signature, `exp` (required, no leeway), `nbf` when present
+    /// (no leeway), `sub`, and the audience and issuer when configured (then required).
     pub(crate) fn verify(&self, token: &str) -> Result<DeviceClaims, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::unauthorized("the bearer token is not a JWT"))?;
         let candidates: Vec<&(Option<String>, DecodingKey, Algorithm)> = match &header.kid {
@@ -137,22 +137,33 @@ impl DeviceKeys {
             }
             let mut v = Validation::new(*alg);
             v.leeway = 0;
-            v.set_required_spec_claims(&["exp", "sub"]);
+            // RFC 7519 §4.1.5: never before `nbf` (jsonwebtoken skips it unless asked).
+            v.validate_nbf = true;
+            // A configured audience or issuer is required, not only compared when present
+            // (jsonwebtoken skips an absent or unreadable `aud`/`iss`): a token the same
+            // sign-in mints without one, for another service, is no device token here.
+            let mut required = vec!["exp", "sub"];
             match &self.audience {
-                Some(a) => v.set_audience(&[a]),
+                Some(a) => {
+                    v.set_audience(&[a]);
+                    required.push("aud");
+                }
                 None => v.validate_aud = false,
             }
             if let Some(i) = &self.issuer {
                 v.set_issuer(&[i]);
+                required.push("iss");
             }
+            v.set_required_spec_claims(&required);
             match jsonwebtoken::decode::<HashMap<String, serde_json::Value>>(token, key, &v) {
                 Ok(data) => return claims(&data.claims),
                 Err(e) => {
                     use jsonwebtoken::errors::ErrorKind;
                     last = Refusal::unauthorized(match e.kind() {
                         ErrorKind::ExpiredSignature => "the token has expired",
+                        ErrorKind::ImmatureSignature => "the token is not valid yet (nbf)",
                         ErrorKind::InvalidSignature => "the token's signature does not verify",
-                        ErrorKind::MissingRequiredClaim(_) => "the token lacks exp or sub",
+                        ErrorKind::MissingRequiredClaim(_) => "the token lacks exp or sub (or the configured aud or iss)",
                         ErrorKind::InvalidAudience => "the token is for another audience",
                         ErrorKind::InvalidIssuer => "the token is from another issuer",
                         _ => "the token is not valid",
@@ -165,6 +176,22 @@ impl DeviceKeys {
 }
 
 fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refusal> {
+    // jsonwebtoken checks an `nbf` it can read as a number and ignores any other: a token
+    // whose `nbf` is not a number cannot be shown to be valid yet.
+    // RFC 7519 §4.1.4: not on or after `exp`; jsonwebtoken refuses only an `exp` in the
+    // past, so a token was still accepted during the second it names. Its clock, in seconds.
+    let now = jsonwebtoken::get_current_timestamp() as f64;
+    if map.get("exp").and_then(serde_json::Value::as_f64).is_some_and(|exp| exp <= now) {
+        return Err(Refusal::unauthorized("the token has expired"));
+    }
+    if map.get("nbf").is_some_and(|n| !n.is_number()) {
+        return Err(Refusal::unauthorized("the token's nbf is not a number"));
+    }
+    // `iss` is one StringOrURI (RFC 7519 §4.1.1); jsonwebtoken would also take a list and
+    // accept it when any member matches.
+    if map.get("iss").is_some_and(|i| !i.is_string()) {
+        return Err(Refusal::unauthorized("the token's iss is not a string"));
+    }
     let account = map
         .get("sub")
         .and_then(|v| v.as_str())

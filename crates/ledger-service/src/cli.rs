@@ -36,7 +36,8 @@ Device tokens (one of; without any, devices cannot sign in):
   --jwt-audience A            require this `aud` (default: not checked)
   --jwt-issuer I              require this `iss` (default: not checked)
                               Claims: `sub` = account id (required), `exp` (required, no
-                              leeway), `device` = the one device id allowed (optional).
+                              leeway), `nbf` (refused before it, when present), `device` =
+                              the one device id allowed (optional).
 Admin:
   CREDIT_METER_ADMIN_TOKEN    (environment) the admin token, at least 16 characters;
   --admin-token-file F        or read it from this file. Without either, /v1/admin is
@@ -48,6 +49,8 @@ Browsers and hosts:
                               Host headers are refused (DNS rebinding).
   --www DIR                   serve DIR's files at /www/ (e.g. the demo page)
   --pkg DIR                   serve DIR's files at /pkg/ (the built npm package)
+                              (hidden files, `.env` or `.git/`, and symbolic links out
+                              of DIR are not served: 404)
   --demo                      create the demo accounts, generate a throwaway HS256 secret
                               unless one is given, and enable /demo/token and /demo/admin
                               (demo accounts only). Never on a real ledger.

@@ -22,11 +22,10 @@
 use crate::auth::{Caller, Refusal};
 use crate::engine::Op;
 use crate::reply::{error, json_reply};
-use crate::routes::{admin_account, AppState};
+use crate::routes::{admin_account, AppState, Authenticated};
 use crate::service::{wall_clock_ms, Service};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
 use credit_meter_protocol::error::ErrorCode;
@@ -132,14 +131,13 @@ pub(crate) async fn token(State(app): State<AppState>, body: Bytes) -> Response 
 }
 
 /// `POST /demo/admin`.
-pub(crate) async fn admin(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn admin(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
     if app.demo.is_none() {
         return error(404, ErrorCode::NotFound, "not a demo ledger");
     }
-    let claims = match app.caller(&headers) {
-        Ok(Caller::Device(c)) => c,
-        Ok(Caller::Admin) => return app.refuse(&Refusal::forbidden("/demo/admin takes a demo device token")),
-        Err(r) => return r,
+    let claims = match caller {
+        Caller::Device(c) => c,
+        Caller::Admin => return app.refuse(&Refusal::forbidden("/demo/admin takes a demo device token")),
     };
     let Ok(body) = String::from_utf8(body.to_vec()) else { return error(400, ErrorCode::BadRequest, "the body is not UTF-8") };
     let op = json::from_str::<Value>(&body).ok().and_then(|v| v.get("op").and_then(Value::as_str).map(str::to_string));
@@ -165,14 +163,13 @@ pub(crate) async fn proxy_info(State(app): State<AppState>) -> Response {
 }
 
 /// `POST /demo/refund`.
-pub(crate) async fn refund(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn refund(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
     if app.demo.is_none() {
         return error(404, ErrorCode::NotFound, "not a demo ledger");
     }
-    let claims = match app.caller(&headers) {
-        Ok(Caller::Device(c)) => c,
-        Ok(Caller::Admin) => return app.refuse(&Refusal::forbidden("/demo/refund takes a demo device token")),
-        Err(r) => return r,
+    let claims = match caller {
+        Caller::Device(c) => c,
+        Caller::Admin => return app.refuse(&Refusal::forbidden("/demo/refund takes a demo device token")),
     };
     if claims.account != DEMO_ACCOUNT && claims.account != DEMO_AGENT_ACCOUNT {
         return app.refuse(&Refusal::forbidden("the demo refunds the token's own demo account only"));

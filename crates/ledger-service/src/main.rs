@@ -22,6 +22,7 @@ mod service;
 #[cfg(test)]
 mod sim_store;
 mod stamp;
+mod static_files;
 mod store;
 
 use auth::{AdminToken, Auth, DeviceKeys, KeySource};
@@ -247,6 +248,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         push_rate: Arc::new(rate::PushRate::new(o.pushes_per_minute)),
         payments,
         proxy,
+        body_deadline: o.request_timeout,
     };
 
     // Keys are re-read periodically: `keys rotate` needs no restart.

@@ -11,7 +11,8 @@ use crate::metrics::Route;
 use crate::reply::{error, json_reply, refusal};
 use crate::service::{wall_clock_ms, Service};
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
@@ -39,6 +40,9 @@ pub(crate) struct AppState {
     pub payments: Arc<crate::payments::Payments>,
     /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
     pub proxy: Option<Arc<crate::proxy::Proxy>>,
+    /// `--request-timeout-seconds`: the AI route, which answers outside the request
+    /// deadline, still reads its request body within it.
+    pub body_deadline: std::time::Duration,
 }
 
 impl AppState {
@@ -94,16 +98,24 @@ impl AppState {
     }
 }
 
-fn utf8(body: Bytes) -> Result<String, Response> {
-    String::from_utf8(body.to_vec()).map_err(|_| error(400, ErrorCode::BadRequest, "the body is not UTF-8"))
+/// The caller, authenticated from the request's head alone. As a handler's argument
+/// before its body, it refuses a request without a valid credential before a byte of the
+/// body is read (axum extracts the head's arguments first and the body last): a caller
+/// nobody vouches for cannot make the service buffer `--max-body` per connection by
+/// announcing a large body and sending it slowly, or never.
+#[derive(Debug)]
+pub(crate) struct Authenticated(pub Caller);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        app.caller(&parts.headers).map(Authenticated)
+    }
 }
 
-/// Who calls (a refusal when nobody valid does), then the body as text: what every
-/// device route does first, in this order, so that an unauthenticated caller learns
-/// nothing about its body.
-fn authenticated_text(app: &AppState, headers: &HeaderMap, body: Bytes) -> Result<(Caller, String), Response> {
-    let caller = app.caller(headers)?;
-    Ok((caller, utf8(body)?))
+fn utf8(body: Bytes) -> Result<String, Response> {
+    String::from_utf8(body.to_vec()).map_err(|_| error(400, ErrorCode::BadRequest, "the body is not UTF-8"))
 }
 
 /// Checks a device may act as `account`/`device`.
@@ -119,9 +131,9 @@ fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusa
 }
 
 /// `POST /v1/push`.
-pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (caller, body) = match authenticated_text(&app, &headers, body) {
-        Ok(v) => v,
+pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+    let body = match utf8(body) {
+        Ok(b) => b,
         Err(r) => return r,
     };
     let Ok(req) = json::from_str::<PushRequest>(&body) else { return app.unparsed(Op::Push, &body) };
@@ -138,9 +150,9 @@ pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: 
 }
 
 /// `POST /v1/pull`.
-pub(crate) async fn pull(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let (caller, body) = match authenticated_text(&app, &headers, body) {
-        Ok(v) => v,
+pub(crate) async fn pull(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+    let body = match utf8(body) {
+        Ok(b) => b,
         Err(r) => return r,
     };
     let Ok(req) = json::from_str::<PullRequest>(&body) else { return app.unparsed(Op::Pull, &body) };
@@ -159,11 +171,9 @@ pub(crate) fn admin_account(body: &str) -> Option<String> {
 /// `POST /v1/admin`: the admin token only. While the AI proxy runs, a `createAccount`
 /// whose policy converts an allowance at another rate than the proxy's catalog charges
 /// its operations is refused with `BAD_CATALOG` (`proxy::rates`).
-pub(crate) async fn admin(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match app.caller(&headers) {
-        Ok(Caller::Admin) => {}
-        Ok(Caller::Device(_)) => return app.refuse(&Refusal::forbidden("/v1/admin needs the admin token; a device token is never enough")),
-        Err(r) => return r,
+pub(crate) async fn admin(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+    if let Caller::Device(_) = caller {
+        return app.refuse(&Refusal::forbidden("/v1/admin needs the admin token; a device token is never enough"));
     }
     let body = match utf8(body) {
         Ok(b) => b,

@@ -1,5 +1,5 @@
 //! The HTTP side: the axum router with its layers (Host check, CORS allow-list, body
-//! limit, request deadline), static files through tower-http, and the accept loop that
+//! limit, request deadline), static files (`static_files`), and the accept loop that
 //! bounds connections (in total and per client address), closes connections that are
 //! slow to send their headers or live too long, and shuts down gracefully on SIGTERM or
 //! Ctrl-C: no new connections, requests in hand finish (each one's effect is committed
@@ -25,8 +25,13 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::services::ServeDir;
 use tower_http::timeout::TimeoutLayer;
+
+/// The most bytes of a request's head (request line and headers) read before it is
+/// refused with 431, and the connection's buffer bound. A device's JWT is a few KB;
+/// hyper's default (~400 KB) let each of the 512 connections hold ~400 KB of an
+/// unfinished head until the header deadline.
+const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// The HTTP settings.
 #[derive(Debug, Clone)]
@@ -46,12 +51,24 @@ pub(crate) struct HttpOptions {
 }
 
 /// Refuses a request whose `Host` is not one this service answers to (a page on another
-/// site that rebinds its own name to this address cannot talk to it).
+/// site that rebinds its own name to this address cannot talk to it). The request must
+/// name one authority: two `Host` lines are 400 (RFC 9110 §7.2 — a proxy in front and
+/// the ledger could each read another), and a target in absolute form
+/// (`GET http://host/…`) must name a served host too, since it replaces `Host` (RFC 9112
+/// §3.2.2).
 async fn host_check(State(allowed): State<Arc<Vec<String>>>, req: Request, next: Next) -> Response {
-    let host = req.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_ascii_lowercase);
-    match host {
-        Some(h) if allowed.contains(&h) => next.run(req).await,
-        _ => error(403, ErrorCode::Forbidden, "this Host is not served here (see --allowed-host)"),
+    let mut lines = req.headers().get_all(header::HOST).iter();
+    let (host, twice) = (lines.next(), lines.next().is_some());
+    if twice {
+        return error(400, ErrorCode::BadRequest, "the request has more than one Host header");
+    }
+    let served = |h: &str| allowed.contains(&h.to_ascii_lowercase());
+    let host_served = host.and_then(|h| h.to_str().ok()).is_some_and(served);
+    let target_served = req.uri().authority().is_none_or(|a| served(a.as_str()));
+    if host_served && target_served {
+        next.run(req).await
+    } else {
+        error(403, ErrorCode::Forbidden, "this Host is not served here (see --allowed-host)")
     }
 }
 
@@ -87,10 +104,10 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
         .layer(RequestBodyLimitLayer::new(o.max_body));
     let mut r = r.with_state(app);
     if let Some(dir) = &o.www {
-        r = r.nest_service("/www", ServeDir::new(dir));
+        r = r.nest_service("/www", crate::static_files::service(dir, "/www")?);
     }
     if let Some(dir) = &o.pkg {
-        r = r.nest_service("/pkg", ServeDir::new(dir));
+        r = r.nest_service("/pkg", crate::static_files::service(dir, "/pkg")?);
     }
     let r = r
         .layer(DefaultBodyLimit::max(o.max_body))
@@ -206,6 +223,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions
         let conn = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(o.header_timeout)
+            .max_buf_size(MAX_HEAD_BYTES)
             .keep_alive(true)
             .serve_connection(TokioIo::new(stream), svc);
         let (lifetime, deadline) = (o.connection_lifetime, o.request_timeout);

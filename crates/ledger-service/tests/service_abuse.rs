@@ -1,8 +1,9 @@
 //! The attacks the old server fell to, each as a test that now does no harm: made-up
 //! device ids draining an account, more open holds than a client accepts, refused
-//! reserves never released growing the account's record, idle and
-//! trickling connections, too many connections from one address, a 32 MiB body, and a
-//! 10,000-mutation push stalling other accounts.
+//! reserves never released growing the account's record, idle and trickling
+//! connections, too many connections from one address, a 100 KB request head, a 32 MiB
+//! body, bodies held open by callers without a credential, and a 10,000-mutation push
+//! stalling other accounts.
 
 mod support;
 use credit_meter_protocol::message::ResultStatus;
@@ -208,6 +209,61 @@ fn a_32_mib_body_is_refused_and_nothing_is_stored() {
     let size_after = std::fs::metadata(dir.join("ledger.sqlite")).unwrap().len()
         + std::fs::metadata(dir.join("ledger.sqlite-wal")).map(|m| m.len()).unwrap_or(0);
     assert!(size_after <= size_before + 64 * 1024, "nothing of the bodies was stored: {size_before} -> {size_after}");
+}
+
+/// A caller without a valid credential is refused from the request's head, before a byte
+/// of its body is read: otherwise anyone could make the service buffer `--max-body` (4 MiB)
+/// per connection — 512 connections, 2 GiB — by announcing a large body and sending it
+/// slowly or never (on the AI route, which has no request deadline, for a connection's
+/// whole life). Each request here announces 1,000,000 bytes and sends none: the refusal
+/// must come anyway.
+#[test]
+fn a_body_is_not_read_before_its_credential_is_checked() {
+    let dir = temp_dir("body-first");
+    let s = Server::start(&dir, &["--request-timeout-seconds", "2", "--connection-seconds", "4"]);
+    let forged = token_with("another-secret-that-is-long-enough-0123456789", json!({"sub":"demo","exp": now_s() + 3600}));
+    let routes = [
+        "/v1/push",
+        "/v1/pull",
+        "/v1/admin",
+        "/v1/checkout",
+        "/v1/admin/refund",
+        "/v1/admin/email",
+        "/v1/ai/chat/completions",
+        "/demo/admin",
+        "/demo/refund",
+    ];
+    for path in routes {
+        for auth in [None, Some(forged.as_str())] {
+            let mut c = TcpStream::connect(s.addr).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            let credential = auth.map(|t| format!("Authorization: Bearer {t}\r\n")).unwrap_or_default();
+            write!(c, "POST {path} HTTP/1.1\r\nHost: {}\r\n{credential}Content-Length: 1000000\r\n\r\n", s.addr).unwrap();
+            let mut head = [0u8; 12];
+            let got = c.read(&mut head).unwrap_or(0);
+            let line = String::from_utf8_lossy(&head[..got]).into_owned();
+            assert_eq!(line, "HTTP/1.1 401", "{path} with {auth:?}: refused without its body");
+        }
+    }
+}
+
+/// A request's head (request line and headers) is bounded at 64 KiB: a head above it is
+/// 431 without being kept, so 512 connections each sending an unfinished head hold at
+/// most ~32 MiB for the header deadline, not hyper's default ~400 KB each (~200 MiB).
+/// A head well within it (a 40 KB header) is served.
+#[test]
+fn a_request_head_above_64_kib_is_refused() {
+    let dir = temp_dir("head");
+    let s = Server::start(&dir, &[]);
+    let r = http(s.addr, "GET", "/v1/keys", &headers(&[("X-Padding", &"a".repeat(40_000))]), b"");
+    assert_eq!(r.status, 200);
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    // The head is never finished: the answer must come from its size alone.
+    let _ = write!(c, "GET /v1/keys HTTP/1.1\r\nHost: {}\r\nX-Padding: {}", s.addr, "a".repeat(100_000));
+    let mut head = [0u8; 12];
+    let got = c.read(&mut head).unwrap_or(0);
+    assert_eq!(String::from_utf8_lossy(&head[..got]), "HTTP/1.1 431");
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Authentication and the browser boundary: every caller is authenticated and refused by
-//! default — no token, an expired one, a wrong signature, another account's, a device
+//! default — no token, an expired one, one not valid yet, a wrong signature, another account's, a device
 //! token on admin routes, the admin token on device routes — each with its code and
 //! HTTP status; device tokens verified with an Ed25519 public key or a JWKS file; no
-//! CORS headers unless an origin is allowed; a foreign `Host` is refused.
+//! CORS headers unless an origin is allowed; a foreign or ambiguous `Host` is refused.
 
 mod support;
 use credit_meter_protocol::base64url;
@@ -64,6 +64,73 @@ fn every_caller_is_authenticated_and_refused_with_its_code() {
     assert_eq!(r.json()["results"][0]["status"], "applied");
 }
 
+/// RFC 7519 §4.1.5: a token MUST NOT be accepted before its `nbf`. A sign-in that issues
+/// a token for later (a scheduled device, a token minted ahead for a rotation) relies on it.
+#[test]
+fn a_token_not_valid_yet_is_refused() {
+    let dir = temp_dir("nbf");
+    let s = Server::start(&dir, &[]);
+    let body = push_body("demo", "d1", json!([]));
+    let later = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": now_s() + 600}));
+    let unreadable = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": "tomorrow"}));
+    for (what, t) in [("nbf in ten minutes", &later), ("nbf not a number", &unreadable)] {
+        for path in ["/v1/push", "/v1/pull"] {
+            let r = s.post(path, Some(t), &body);
+            assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{what} on {path}: {}", r.text());
+        }
+    }
+    let now = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": now_s() - 1}));
+    assert_eq!(s.post("/v1/pull", Some(&now), &body).status, 200, "a token whose nbf has passed is accepted");
+}
+
+/// RFC 7519 §4.1.4: a token MUST NOT be accepted on or after its `exp` — not for the rest
+/// of that second too (jsonwebtoken refuses only once `exp` is in the past).
+#[test]
+fn a_token_is_refused_from_its_exp_on() {
+    let dir = temp_dir("exp-now");
+    let s = Server::start(&dir, &[]);
+    let body = push_body("demo", "d1", json!([]));
+    let ending = token_with(SECRET, json!({"sub":"demo","exp": now_s()}));
+    let r = s.post("/v1/pull", Some(&ending), &body);
+    assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{}", r.text());
+    let fractional = token_with(SECRET, json!({"sub":"demo","exp": now_s() as f64 + 3600.5}));
+    assert_eq!(s.post("/v1/pull", Some(&fractional), &body).status, 200, "a NumericDate may have a fraction");
+}
+
+/// `--jwt-audience` and `--jwt-issuer` require the claim ("require this `aud`"): a token
+/// that lacks it, or holds it in another form than a string (an `aud` list must name the
+/// audience), is refused like one naming another audience or issuer — otherwise any token
+/// the same sign-in mints without an audience (for another of the vendor's services)
+/// would be a device token here.
+#[test]
+fn a_configured_audience_and_issuer_are_required() {
+    let dir = temp_dir("aud");
+    let s = Server::start(&dir, &["--jwt-audience", "ledger", "--jwt-issuer", "https://signin.example"]);
+    let body = push_body("demo", "d1", json!([]));
+    let with = |extra: serde_json::Value| {
+        let mut claims = json!({"sub":"demo","exp": now_s() + 3600});
+        claims.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        token_with(SECRET, claims)
+    };
+    let iss = "https://signin.example";
+    for (what, extra) in [
+        ("no aud", json!({"iss": iss})),
+        ("no iss", json!({"aud": "ledger"})),
+        ("neither", json!({})),
+        ("another aud", json!({"aud": "billing", "iss": iss})),
+        ("aud a number", json!({"aud": 5, "iss": iss})),
+        ("another iss", json!({"aud": "ledger", "iss": "https://evil.example"})),
+        ("iss a list", json!({"aud": "ledger", "iss": ["https://evil.example", iss]})),
+    ] {
+        let r = s.post("/v1/pull", Some(&with(extra)), &body);
+        assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{what}: {}", r.text());
+    }
+    for extra in [json!({"aud": "ledger", "iss": iss}), json!({"aud": ["billing", "ledger"], "iss": iss})] {
+        let r = s.post("/v1/pull", Some(&with(extra.clone())), &body);
+        assert_eq!(r.status, 200, "{extra}: {}", r.text());
+    }
+}
+
 #[test]
 fn seq_burning_by_another_caller_is_refused_and_the_victims_mutations_apply() {
     let dir = temp_dir("burn");
@@ -111,6 +178,27 @@ fn a_foreign_host_is_refused_and_cors_is_an_allow_list() {
     let s = Server::start(&dir, &[]);
     let r = http(s.addr, "GET", "/v1/keys", &headers(&[("Origin", "https://evil.example")]), b"");
     assert_eq!((r.status, r.header("Access-Control-Allow-Origin")), (200, None), "no CORS by default");
+}
+
+/// The Host check reads the request's one authority: a request with two `Host` lines is
+/// 400 (RFC 9110 §7.2: a server MUST answer 400; an intermediary and the ledger may each
+/// read another one), and a request in absolute form is judged by the host in its target,
+/// which RFC 9112 §3.2.2 says replaces the `Host` header — not by a served `Host` sent
+/// beside a foreign target.
+#[test]
+fn an_ambiguous_host_is_refused() {
+    let dir = temp_dir("host-twice");
+    let s = Server::start(&dir, &["--allowed-host", "ledger.example"]);
+    let ours = s.addr.to_string();
+    for pair in [[ours.as_str(), "attacker.example"], ["attacker.example", ours.as_str()], [ours.as_str(), ours.as_str()]] {
+        let r = http(s.addr, "GET", "/v1/keys", &headers(&[("Host", pair[0]), ("Host", pair[1])]), b"");
+        assert_eq!((r.status, r.code()), (400, "BAD_REQUEST".to_string()), "Host {pair:?}");
+    }
+    let r = http(s.addr, "GET", "http://attacker.example/v1/keys", &headers(&[("Host", &ours)]), b"");
+    assert_eq!((r.status, r.code()), (403, "FORBIDDEN".to_string()), "a foreign host in the target");
+    let r = http(s.addr, "GET", "http://ledger.example/v1/keys", &headers(&[("Host", "ledger.example")]), b"");
+    assert_eq!(r.status, 200, "a served host in the target: {}", r.text());
+    assert_eq!(http(s.addr, "GET", "/v1/keys", &headers(&[("Host", "ledger.example")]), b"").status, 200);
 }
 
 /// An Ed25519 key as PKCS#8 DER (for signing test tokens) and its SPKI PEM and JWK x.

@@ -1,6 +1,7 @@
 //! The `credit-meter-ledger` service as a process, driven over plain HTTP: the routes,
 //! the demo accounts, state surviving SIGKILL and SIGTERM (stored, not replayed), keep-
-//! alive, static files only from the configured directories, and the command line.
+//! alive, static files only from the configured directories (no hidden files, no links
+//! out of them), and the command line.
 
 mod support;
 use credit_meter_ledger_core::model::Policy;
@@ -218,6 +219,53 @@ fn static_files_come_only_from_the_configured_directories() {
     let out = Command::new(bin()).args(["serve", "--addr", "127.0.0.1:0", "--database", &db, "--www", &www_arg]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("keep state out of served directories"));
+}
+
+/// Only files that are really inside a served directory, and not hidden, are served: a
+/// dotfile (`.env`, `.git/`) left in it, and a symbolic link out of it (to the directory
+/// that holds the database and its key, which the start-up check keeps out of served
+/// directories, or to `/etc`), are 404 like a missing file. A link that stays inside is
+/// served. A directory asked for without its `/` is redirected within the served prefix,
+/// never to a `//host/` URL.
+#[cfg(unix)]
+#[test]
+fn hidden_files_and_links_out_of_a_served_directory_are_not_served() {
+    use std::os::unix::fs::symlink;
+    let base = temp_dir("static-links");
+    let www = base.join("www");
+    std::fs::create_dir_all(www.join(".git")).unwrap();
+    std::fs::create_dir_all(www.join("sub")).unwrap();
+    std::fs::write(base.join("secret.txt"), "TOP-SECRET").unwrap();
+    std::fs::write(www.join("app.js"), "export const x = 1;").unwrap();
+    std::fs::write(www.join("sub").join("index.html"), "<title>sub</title>").unwrap();
+    std::fs::write(www.join(".env"), "TOP-SECRET").unwrap();
+    std::fs::write(www.join(".git").join("config"), "TOP-SECRET").unwrap();
+    symlink(base.join("secret.txt"), www.join("link.txt")).unwrap();
+    symlink(&*base, www.join("state")).unwrap();
+    symlink(www.join("app.js"), www.join("inside.js")).unwrap();
+    let www_arg = www.display().to_string();
+    let s = Server::start(&base, &["--www", &www_arg]);
+    for path in [
+        "/www/.env",
+        "/www/%2eenv",
+        "/www/.git/config",
+        "/www/sub/../.env",
+        "/www/link.txt",
+        "/www/state/secret.txt",
+        "/www/state/ledger.sqlite.keys.json",
+        "/www/state/jwt.secret",
+    ] {
+        let r = s.get(path, None);
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+        assert!(!r.text().contains("TOP-SECRET") && !r.text().contains("seed") && !r.text().contains(SECRET), "{path}");
+    }
+    let r = s.get("/www/inside.js", None);
+    assert_eq!((r.status, r.text().as_str()), (200, "export const x = 1;"), "a link inside the directory is served");
+    assert_eq!(s.get("/www/sub/", None).text(), "<title>sub</title>");
+    for (path, to) in [("/www/sub", "/www/sub/"), ("/www/sub?x=1", "/www/sub/?x=1"), ("/www///sub", "/www//sub/")] {
+        let r = s.get(path, None);
+        assert_eq!((r.status, r.header("Location")), (307, Some(to)), "{path}");
+    }
 }
 
 #[test]

@@ -221,6 +221,47 @@ fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
     assert!(!r.text().contains(KEY));
 }
 
+/// The request fields that would make the provider bill beyond what the hold was sized
+/// for — another model (OpenRouter's `models` fallbacks and `route`, or `provider`
+/// routing to a dearer host of the model), paid extras (`plugins` such as web search,
+/// `web_search_options`, a `service_tier` billed above the standard price), output the
+/// cap does not bound (`audio`, `modalities`, `prediction`) — or a tool that is not a
+/// function the client defines, are refused before anything is sent; the hold stays open
+/// and pays for a plain call, whose forwarded body holds only the fields it sent.
+fn fields_that_escape_the_hold_never_reach_the_provider(s: &Server, up: &Upstream) {
+    reserve(s, "d1", 1, "d1:f", "1");
+    let before = up.count();
+    let base = || json!({"model": MODEL, "messages": [{"role":"user","content":"scenario:whole"}]});
+    let escaping = [
+        ("models", json!(["openai/gpt-4o-mini", "openai/o1-pro"])),
+        ("route", json!("fallback")),
+        ("provider", json!({"order": ["OpenAI"]})),
+        ("plugins", json!([{"id": "web"}])),
+        ("web_search_options", json!({})),
+        ("service_tier", json!("priority")),
+        ("audio", json!({"voice": "alloy", "format": "wav"})),
+        ("modalities", json!(["text", "audio"])),
+        ("prediction", json!({"type": "content", "content": "x"})),
+        ("tools", json!([{"type": "web_search_preview"}])),
+    ];
+    for (field, value) in escaping {
+        let mut body = base();
+        body[field] = value;
+        let r = call(s, "d1", Some("d1:f"), &body.to_string());
+        assert_eq!((r.status, r.code().as_str()), (400, "BAD_REQUEST"), "{field}: {}", r.text());
+    }
+    assert_eq!(up.count(), before, "a refused request reached the provider");
+    let mut body = base();
+    body["temperature"] = json!(0.2);
+    body["tools"] = json!([{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}]);
+    let r = call(s, "d1", Some("d1:f"), &body.to_string());
+    assert_eq!(r.status, 200, "the hold was left open: {}", r.text());
+    let seen = up.last().body;
+    let mut keys: Vec<&str> = seen.as_object().unwrap().keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["max_tokens", "messages", "model", "temperature", "tools"]);
+}
+
 fn whole_and_streamed_calls_are_charged_the_reported_usage(s: &Server, up: &Upstream) {
     for (i, stream) in [(0u64, false), (1, true)] {
         let hold = format!("d1:u{i}");
@@ -516,6 +557,12 @@ fn sqlite_refusals_never_reach_the_provider() {
 }
 
 #[test]
+fn sqlite_fields_that_escape_the_hold_never_reach_the_provider() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-fields"));
+    fields_that_escape_the_hold_never_reach_the_provider(&start(&dir, None, &up), &up);
+}
+
+#[test]
 fn sqlite_calls_are_charged_the_reported_usage() {
     let (up, dir) = (Upstream::start(), temp_dir("proxy-usage"));
     let s = start(&dir, None, &up);
@@ -547,6 +594,33 @@ fn sqlite_modified_clients_are_charged_what_the_provider_reported() {
 fn sqlite_token_holds_are_settled_in_tokens() {
     let (up, dir) = (Upstream::start(), temp_dir("proxy-tokens"));
     token_holds_are_settled_in_tokens(&start(&dir, None, &up), &up);
+}
+
+/// The AI route answers outside the request deadline (a stream lasts as long as the
+/// provider's), but its request body is still read within it: a device that announces a
+/// body and trickles or withholds it is answered 408 at `--request-timeout-seconds`
+/// instead of holding the connection and its buffered bytes for the connection's whole
+/// life. Nothing was claimed: the hold then pays for a call sent in time.
+#[test]
+fn a_body_sent_too_slowly_is_cut_at_the_request_deadline() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-slow-body"));
+    let s = start_with(&dir, None, &up, &["--request-timeout-seconds", "2", "--connection-seconds", "8"]);
+    reserve(&s, "d1", 1, "d1:slow", "1");
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let t = token("demo", Some("d1"));
+    write!(
+        c,
+        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {t}\r\nX-Credit-Hold: d1:slow\r\nContent-Length: 100000\r\n\r\n{{\"model\":",
+        s.addr
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    let got = c.read(&mut head).unwrap_or(0);
+    assert_eq!(String::from_utf8_lossy(&head[..got]), "HTTP/1.1 408");
+    assert_eq!(up.count(), 0);
+    let r = call(&s, "d1", Some("d1:slow"), &request("whole", false));
+    assert_eq!(r.status, 200, "the hold was not claimed: {}", r.text());
 }
 
 #[test]
@@ -614,9 +688,10 @@ fn postgres_settled_calls_leave_the_record() {
 #[test]
 fn postgres_every_proxy_scenario() {
     type Scenario = fn(&Server, &Upstream);
-    let scenarios: [(&str, Scenario); 8] = [
+    let scenarios: [(&str, Scenario); 9] = [
         ("tokens", token_holds_are_settled_in_tokens),
         ("refuse", refusals_never_reach_the_provider),
+        ("fields", fields_that_escape_the_hold_never_reach_the_provider),
         ("usage", whole_and_streamed_calls_are_charged_the_reported_usage),
         ("nousage", answers_without_usage_are_charged_the_hold),
         ("fail", failures_before_output_release_the_hold),

@@ -5,10 +5,9 @@
 
 use crate::auth::Caller;
 use crate::reply::{error, json_reply};
-use crate::routes::AppState;
+use crate::routes::{AppState, Authenticated};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use credit_meter_protocol::error::ErrorCode;
 use std::collections::HashMap;
@@ -52,11 +51,9 @@ pub(crate) async fn remember(app: &AppState, caller: &Caller) {
 }
 
 /// `POST /v1/admin/email {"accountId","email"}`: the admin token only.
-pub(crate) async fn set(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match app.caller(&headers) {
-        Ok(Caller::Admin) => {}
-        Ok(Caller::Device(_)) => return app.refuse(&crate::auth::Refusal::forbidden("this route needs the admin token")),
-        Err(r) => return r,
+pub(crate) async fn set(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+    if let Caller::Device(_) = caller {
+        return app.refuse(&crate::auth::Refusal::forbidden("this route needs the admin token"));
     }
     let Ok(v) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return error(400, ErrorCode::BadRequest, "the body is not JSON {\"accountId\",\"email\"}");

@@ -10,10 +10,9 @@
 use crate::auth::{Caller, Refusal};
 use crate::record;
 use crate::reply::{error, json_reply};
-use crate::routes::AppState;
+use crate::routes::{AppState, Authenticated};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
 use credit_meter_protocol::error::ErrorCode;
@@ -48,11 +47,7 @@ pub(crate) fn session_form(
 }
 
 /// `POST /v1/checkout`.
-pub(crate) async fn checkout(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let caller = match app.caller(&headers) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub(crate) async fn checkout(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
     let Caller::Device(claims) = &caller else {
         return app.refuse(&Refusal::forbidden("checkout is for a device of the buying account, not the admin token"));
     };

@@ -20,11 +20,10 @@
 use crate::auth::{Caller, Refusal};
 use crate::engine::Op;
 use crate::reply::{error, json_reply};
-use crate::routes::AppState;
+use crate::routes::{AppState, Authenticated};
 use crate::store::side::{RefundRow, SideRow};
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
 use credit_meter_protocol::error::ErrorCode;
@@ -96,11 +95,9 @@ async fn send(app: &AppState, row: &RefundRow) -> Result<Option<String>, Respons
 }
 
 /// `POST /v1/admin/refund`.
-pub(crate) async fn refund(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match app.caller(&headers) {
-        Ok(Caller::Admin) => {}
-        Ok(Caller::Device(_)) => return app.refuse(&Refusal::forbidden("refunds need the admin token")),
-        Err(r) => return r,
+pub(crate) async fn refund(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+    if let Caller::Device(_) = caller {
+        return app.refuse(&Refusal::forbidden("refunds need the admin token"));
     }
     let v: J = serde_json::from_slice(&body).unwrap_or(J::Null);
     let field = |k: &str| v.get(k).and_then(J::as_str).filter(|s| !s.is_empty()).map(str::to_string);

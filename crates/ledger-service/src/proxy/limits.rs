@@ -1,5 +1,6 @@
-//! What a proxied request may ask for: a catalog model, text messages, one choice, and
-//! at most the `max_tokens` whose worst-case cost at the catalog's rate fits the hold.
+//! What a proxied request may ask for: a catalog model, text messages, one choice, only
+//! the fields of [`FORWARDED`], and at most the `max_tokens` whose worst-case cost at the
+//! catalog's rate fits the hold.
 //!
 //! The prompt's tokens are not known before the provider counts them, so they are bounded
 //! by the request body's length in bytes: every token of a byte-level BPE tokenizer is at
@@ -17,10 +18,55 @@ use serde_json::Value;
 /// The most output tokens a proxied call may ask for whatever the hold (a sanity bound).
 pub(crate) const MAX_OUTPUT_TOKENS: u64 = 1_000_000;
 
+/// The request fields the proxy forwards: the model, the messages, the length and the
+/// sampling of one choice, its output format, function tools and the end-user id —
+/// nothing that changes what the call costs beyond the catalog model's tokens, which the
+/// hold was sized for. Everything else is refused, not dropped, so a client learns why:
+/// providers keep adding fields that pick another model (OpenRouter's `models` fallbacks
+/// and `route`), a dearer host of the model (`provider`), paid extras (`plugins` such as
+/// web search, `web_search_options`), a dearer tier (`service_tier`) or output the cap
+/// does not bound (`audio`, `modalities`, `prediction`) — an allow-list stays closed to
+/// the next one.
+pub(crate) const FORWARDED: [&str; 25] = [
+    "model",
+    "messages",
+    "max_tokens",
+    "max_completion_tokens",
+    "stream",
+    "stream_options",
+    "n",
+    "temperature",
+    "top_p",
+    "top_k",
+    "min_p",
+    "top_a",
+    "frequency_penalty",
+    "presence_penalty",
+    "repetition_penalty",
+    "seed",
+    "stop",
+    "logit_bias",
+    "logprobs",
+    "top_logprobs",
+    "response_format",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "user",
+];
+
 /// Checks a request body and returns its model (a catalog model) and whether it streams.
 pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a ModelDefinition, bool), (ErrorCode, String)> {
     let bad = |m: &str| (ErrorCode::BadRequest, m.to_string());
     let obj = body.as_object().ok_or_else(|| bad("the body is not a JSON object"))?;
+    if let Some(field) = obj.keys().find(|k| !FORWARDED.contains(&k.as_str())) {
+        return Err(bad(&format!("the field {field:?} is not proxied: it could make the provider bill beyond what the hold pays for")));
+    }
+    let functions =
+        |tools: &Value| tools.as_array().is_some_and(|t| t.iter().all(|t| t.get("type").and_then(Value::as_str) == Some("function")));
+    if obj.get("tools").is_some_and(|t| !functions(t)) {
+        return Err(bad("only function tools (\"type\": \"function\") are proxied"));
+    }
     let model = obj.get("model").and_then(Value::as_str).ok_or_else(|| bad("no \"model\""))?;
     let model = catalog.model(model).map_err(|_| (ErrorCode::UnknownModel, format!("model {model:?} is not in the catalog")))?;
     let messages = obj.get("messages").and_then(Value::as_array).ok_or_else(|| bad("no \"messages\" array"))?;
@@ -192,6 +238,8 @@ mod tests {
         assert_eq!(check(&c, &other).unwrap_err().0, ErrorCode::UnknownModel);
         let image = json!({"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":[{"type":"image_url"}]}]});
         assert_eq!(check(&c, &image).unwrap_err().0, ErrorCode::BadRequest);
+        let fallback = json!({"model":"openai/gpt-4o-mini","messages":[],"models":["openai/o1-pro"]});
+        assert_eq!(check(&c, &fallback).unwrap_err().0, ErrorCode::BadRequest);
         let mut b = ok.clone();
         rewrite(&mut b, 30, true);
         assert_eq!(b["max_tokens"], 30);

@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | 503 | `PROXY_UNAVAILABLE` | no `--upstream-url` |
 //! | 401/403 | `UNAUTHORIZED`/`FORBIDDEN` | no valid device token (the admin token is refused) |
-//! | 400 | `BAD_REQUEST` | not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean |
+//! | 400 | `BAD_REQUEST` | not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean, a field the proxy does not forward (`limits::FORWARDED`), a tool that is not a function |
 //! | 400 | `UNKNOWN_MODEL` | a model the catalog does not list |
 //! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied, or a credit hold of an operation with no price for an AI call (released) |
 //! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
@@ -18,10 +18,10 @@ use super::limits;
 use super::relay::{self, Call, Started};
 use crate::auth::{Caller, Refusal};
 use crate::reply::error;
-use crate::routes::AppState;
+use crate::routes::{AppState, Authenticated};
 use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use credit_meter_protocol::error::ErrorCode;
 use credit_meter_protocol::money::Credits;
@@ -49,18 +49,26 @@ fn status_of(code: ErrorCode) -> u16 {
 }
 
 /// `POST /v1/ai/chat/completions`.
-pub(crate) async fn chat_completions(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(caller): Authenticated, req: Request) -> Response {
     let Some(proxy) = app.proxy.clone() else {
         return error(503, ErrorCode::ProxyUnavailable, "this ledger has no AI proxy (--upstream-url)");
     };
-    let claims = match app.caller(&headers) {
-        Ok(Caller::Device(c)) => c,
-        Ok(Caller::Admin) => return app.refuse(&Refusal::forbidden("the AI proxy is for devices: the admin token never pays for a call")),
-        Err(r) => return r,
+    let claims = match caller {
+        Caller::Device(c) => c,
+        Caller::Admin => return app.refuse(&Refusal::forbidden("the AI proxy is for devices: the admin token never pays for a call")),
     };
-    let Some(hold) = headers.get(HOLD_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string)
+    let Some(hold) =
+        req.headers().get(HOLD_HEADER).and_then(|v| v.to_str().ok()).map(str::trim).filter(|h| !h.is_empty()).map(str::to_string)
     else {
         return error(402, ErrorCode::HoldNotOpen, "send X-Credit-Hold: the id of an open hold that pays for the call");
+    };
+    // The route answers outside the request deadline (a stream lasts as long as the
+    // provider's), but the body must arrive within it: a caller that trickles it would
+    // otherwise hold the connection and what it sent for the connection's whole life.
+    let body = match tokio::time::timeout(app.body_deadline, Bytes::from_request(req, &app)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
     };
     let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
