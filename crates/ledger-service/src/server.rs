@@ -25,6 +25,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 /// The most bytes of a request's head (request line and headers) read before it is
@@ -135,7 +136,11 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
                 .max_age(Duration::from_secs(600)),
         )
     };
-    Ok(r.layer(middleware::from_fn_with_state(Arc::new(o.allowed_hosts.clone()), host_check)))
+    // Every answer, the Host check's refusals included, says its Content-Type is the truth: a
+    // browser must not sniff a JSON error body or a served file into HTML or script (the demo
+    // serves whatever a vendor puts in --www).
+    Ok(r.layer(middleware::from_fn_with_state(Arc::new(o.allowed_hosts.clone()), host_check))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))))
 }
 
 /// Open connections per client address.

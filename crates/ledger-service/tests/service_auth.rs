@@ -150,6 +150,7 @@ fn a_foreign_host_is_refused_and_cors_is_an_allow_list() {
     let s = Server::start(&dir, &["--cors-origin", "https://app.example", "--allowed-host", "ledger.example"]);
     let r = http(s.addr, "GET", "/v1/keys", &headers(&[("Host", "attacker.example")]), b"");
     assert_eq!((r.status, r.code()), (403, "FORBIDDEN".to_string()), "DNS rebinding: a foreign Host");
+    assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"), "the Host check's refusal is not sniffed either");
     assert_eq!(http(s.addr, "GET", "/v1/keys", &headers(&[("Host", "ledger.example")]), b"").status, 200);
     assert_eq!(http(s.addr, "GET", "/v1/keys", &headers(&[("Host", &format!("localhost:{}", s.addr.port()))]), b"").status, 200);
 

@@ -199,6 +199,10 @@ fn static_files_come_only_from_the_configured_directories() {
     let r = s.get("/www/m.wasm", None);
     assert_eq!((r.status, r.header("Content-Type"), r.body.as_slice()), (200, Some("application/wasm"), &wasm[..]));
     assert_eq!(s.get("/www/missing.js", None).status, 404);
+    // No answer may be sniffed into another type: files, JSON, errors and refusals alike.
+    for r in [s.get("/www/app.js", None), s.get("/v1/keys", None), s.get("/www/missing.js", None), s.get("/v1/state?account=demo", None)] {
+        assert_eq!(r.header("X-Content-Type-Options"), Some("nosniff"), "status {}", r.status);
+    }
     for path in [
         "/../secret.txt",
         "/www/../secret.txt",
