@@ -12,6 +12,7 @@ use crate::decimal_ops::{add, ceil, div, mul, sub};
 use crate::error::{Coded, BAD_AMOUNT, BAD_INPUT};
 use crate::json::{FromJson, JsonError, ToJson, Value};
 use credit_meter_base::decimal_text::parse_exact;
+use credit_meter_base::plain_decimal::push_plain;
 use credit_meter_base::quote::quoted;
 use rust_decimal::Decimal;
 use std::fmt;
@@ -290,7 +291,17 @@ fn sub_amounts(a: Decimal, b: Decimal) -> Decimal {
 /// The decimal string JavaScript sees: no exponent, no trailing zeros (`"12.5"`).
 #[inline(never)]
 fn plain(value: Decimal) -> String {
-    value.normalize().to_string()
+    let mut out = String::new();
+    push_plain(&mut out, value);
+    out
+}
+
+/// `value` as a JSON string of its plain text, written in place (no `String` per amount).
+#[inline(never)]
+fn write_plain_json(value: Decimal, out: &mut String) {
+    out.push_str("\"");
+    push_plain(out, value);
+    out.push_str("\"");
 }
 
 /// An amount from JSON: a decimal string, parsed strictly.
@@ -368,7 +379,7 @@ macro_rules! amount_type {
 
         impl ToJson for $name {
             fn write_json(&self, out: &mut String) {
-                crate::json::push_str_literal(out, &self.to_plain_string());
+                write_plain_json(self.0, out);
             }
         }
 

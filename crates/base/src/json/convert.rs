@@ -232,14 +232,14 @@ impl<T: FromJson> FromJson for Option<T> {
 
 impl<T: ToJson> ToJson for [T] {
     fn write_json(&self, out: &mut String) {
-        out.push('[');
+        out.push_str("[");
         for (i, v) in self.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push_str(",");
             }
             v.write_json(out);
         }
-        out.push(']');
+        out.push_str("]");
     }
 }
 
@@ -282,14 +282,14 @@ fn each_item(items: Vec<Value>, item: &mut dyn FnMut(Value) -> Result<(), JsonEr
 
 impl<T: ToJson> ToJson for VecDeque<T> {
     fn write_json(&self, out: &mut String) {
-        out.push('[');
+        out.push_str("[");
         for (i, v) in self.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.push_str(",");
             }
             v.write_json(out);
         }
-        out.push(']');
+        out.push_str("]");
     }
 }
 
