@@ -306,7 +306,9 @@ fn plain(value: Decimal) -> String {
 }
 
 /// `value` as a JSON string of its plain text, written in place (no `String` per amount).
+/// The quotes are `push_str`s, as in the JSON writer (`push(char)` runs the UTF-8 encoder).
 #[inline(never)]
+#[allow(clippy::single_char_add_str)]
 fn write_plain_json(value: Decimal, out: &mut String) {
     out.push_str("\"");
     push_plain(out, value);

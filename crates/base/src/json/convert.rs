@@ -233,14 +233,14 @@ impl<T: FromJson> FromJson for Option<T> {
 
 impl<T: ToJson> ToJson for [T] {
     fn write_json(&self, out: &mut String) {
-        out.push_str("[");
+        out.push('[');
         for (i, v) in self.iter().enumerate() {
             if i > 0 {
-                out.push_str(",");
+                out.push(',');
             }
             v.write_json(out);
         }
-        out.push_str("]");
+        out.push(']');
     }
 }
 
@@ -283,14 +283,14 @@ fn each_item(items: Vec<Value>, item: &mut dyn FnMut(Value) -> Result<(), JsonEr
 
 impl<T: ToJson> ToJson for VecDeque<T> {
     fn write_json(&self, out: &mut String) {
-        out.push_str("[");
+        out.push('[');
         for (i, v) in self.iter().enumerate() {
             if i > 0 {
-                out.push_str(",");
+                out.push(',');
             }
             v.write_json(out);
         }
-        out.push_str("]");
+        out.push(']');
     }
 }
 

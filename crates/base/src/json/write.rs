@@ -1,4 +1,9 @@
 //! The compact JSON writer; byte for byte what serde_json writes for the same data.
+//!
+//! Single characters are appended with `push_str`, not `push`: at opt-level "z" both are
+//! out-of-line calls, and `push(char)` also runs the UTF-8 encoder (measured with the
+//! amounts' writer: `balance()` of 1,000 grants 0.85-1.11 -> 0.70-0.78 ms in Node).
+#![allow(clippy::single_char_add_str)]
 
 /// Appends `s` as a JSON string literal, escaped exactly like serde_json does.
 ///
