@@ -116,7 +116,9 @@ impl Host for JsHost {
         if v.is_null() || v.is_undefined() {
             return Ok(None);
         }
-        v.as_string().map(Some).ok_or_else(|| HostError::BadValue(Callback::Load, [type_name(&v), " instead of a string or null"].concat()))
+        crate::text::to_string(&v)
+            .map(Some)
+            .ok_or_else(|| HostError::BadValue(Callback::Load, [type_name(&v), " instead of a string or null"].concat()))
     }
 
     /// Calls `save`, `pull` or `push` with `body`: what `pull` and `push` answered (the
@@ -132,7 +134,8 @@ impl Host for JsHost {
         if exchange == Exchange::Save {
             return Ok(String::new());
         }
-        v.as_string().ok_or_else(|| HostError::BadValue(cb, [type_name(&v), " instead of the response body as a string"].concat()))
+        crate::text::to_string(&v)
+            .ok_or_else(|| HostError::BadValue(cb, [type_name(&v), " instead of the response body as a string"].concat()))
     }
 
     fn now(&self) -> Result<i64, HostError> {

@@ -107,7 +107,8 @@ pub fn field_or_default<T: FromJson + Default>(slot: Option<Value>, name: &str) 
 /// The text of an integer number (no fraction, no exponent), or an error.
 fn integer_text(v: Value, what: &str) -> Result<String, JsonError> {
     match v {
-        Value::Number(t) if !t.contains(['.', 'e', 'E']) => Ok(t),
+        // Bytes, not a `char` pattern: that search decodes UTF-8 one code point at a time.
+        Value::Number(t) if !t.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) => Ok(t),
         Value::Number(t) => Err(JsonError::new(["invalid type: floating point `", &t, "`, expected ", what].concat())),
         _ => Err(JsonError::invalid_type(what)),
     }
