@@ -604,8 +604,20 @@ impl Seen {
 /// eight bytes at a time), and only where they are whole words of ASCII letters; a word
 /// that ends the text is not counted. A word right after a backslash is a TeX command
 /// (`\mu`, `\sqrt`), no word of any language: it counts for no word or letter-pair signal.
-#[inline(never)]
 pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
+    if words {
+        scan_with::<true>(text, o200k)
+    } else {
+        scan_with::<false>(text, o200k)
+    }
+}
+
+/// [`scan`] with `words` fixed: reading only what is near other characters (`false`, most
+/// texts that need the correction at all: English text with a few accented letters or emoji,
+/// and text mostly in another script) compiles without the word-reading state.
+#[inline(never)]
+fn scan_with<const WORDS: bool>(text: &[u8], o200k: bool) -> Signals {
+    let words = WORDS;
     let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
     let mut s = [0u64; SIGNALS];
     let mut i = 0;
@@ -619,7 +631,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // lies at it, within eight bytes of them, so none of them starts a run of eight ASCII
     // bytes to skip.
     let mut near_other = 0;
-    // The words read so far, for the repeated-word count.
+    // The words read so far, for the repeated-word count (fed only with `WORDS`: without it
+    // nothing reads them, and the stores into its fields cost the scan of text in another
+    // script about a tenth of its instructions).
     let mut seen = Seen::new(words);
     while let Some(&b) = text.get(i) {
         if b < 0x80 {
@@ -641,7 +655,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     let mut a = [0u8; 8];
                     a.copy_from_slice(w);
                     let run = letter_run(u64::from_le_bytes(a), &mut key, &mut len, &mut prev);
-                    seen.push_letters(run.lower, run.letters);
+                    if WORDS {
+                        seen.push_letters(run.lower, run.letters);
+                    }
                     if !tex {
                         s[S_BANTU] += u64::from(run.ku);
                         s[S_Q] += u64::from(run.q);
@@ -655,7 +671,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     key |= u32::from(l) << (8 * len);
                 }
                 len += 1;
-                seen.push_letters(u64::from(l), 1);
+                if WORDS {
+                    seen.push_letters(u64::from(l), 1);
+                }
                 // `k` and `q` are rare letters: one well-predicted branch per letter.
                 if (prev == b'k' || prev == b'q') && !tex {
                     if prev == b'k' {
@@ -677,7 +695,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     }
                     key = 0;
                     len = 0;
-                    seen.end(&mut s);
+                    if WORDS {
+                        seen.end(&mut s);
+                    }
                 }
                 tex = b == b'\\';
             }
@@ -695,7 +715,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             // Two bytes: no Han ideograph, one table load.
             let u = u32::from(b & 0x1f) << 6 | cont(1);
             i += 2;
-            seen.push(u);
+            if WORDS {
+                seen.push(u);
+            }
             if let Some(x) = TWO_BYTE.get((u as usize).wrapping_sub(0x80)).and_then(|&k| s.get_mut(usize::from(k))) {
                 *x += 1;
             }
@@ -715,7 +737,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             (ch as u32, n.max(1))
         };
         i += n;
-        seen.push(u);
+        if WORDS {
+            seen.push(u);
+        }
         count_char(u, han_bits, &mut s);
     }
     s
