@@ -768,6 +768,18 @@ fn line_feeds(text: &[u8]) -> u64 {
     n + chunks.remainder().iter().map(|&b| u64::from(b == b'\n')).sum::<u64>()
 }
 
+/// `x.min(1.0)`, written as a comparison: Rust's `f64::min` (IEEE minNum) has no Wasm
+/// instruction and compiles to a call of libm's `fmin`, which V8 runs with every live value
+/// spilled around it. The same value for every `x`, NaN (1) and -0 included.
+#[inline(always)]
+pub(crate) fn at_most_one(x: f64) -> f64 {
+    if x < 1.0 {
+        x
+    } else {
+        1.0
+    }
+}
+
 /// Signals whose share scales part of the estimate: signal, the script (`None`: the
 /// foreign-Latin rare-word part) and the expected signal count per unit (per Latin word,
 /// or per letter of the script) at which the share is 1.
@@ -1035,13 +1047,18 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
             + c[SCRIPT_PIECES + k] as f64 * w.get(SCRIPT_PIECES + k).copied().unwrap_or(0.0)
     };
     for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
-        let (base, amount) = match sc {
-            None if per == 0.0 => (words, foreign_part),
-            None => (words, latin),
-            Some(sc) => (c[SCRIPT_CHARS + sc as usize] as f64, part(sc)),
+        let base = match sc {
+            None => words,
+            Some(sc) => c[SCRIPT_CHARS + sc as usize] as f64,
         };
         if base > 0.0 {
-            let share = if per > 0.0 { (s[sig] as f64 / (per * base)).min(1.0) } else { 1.0 };
+            // The part scaled, only for a script the text has (most shares have none).
+            let amount = match sc {
+                None if per == 0.0 => foreign_part,
+                None => latin,
+                Some(sc) => part(sc),
+            };
+            let share = if per > 0.0 { at_most_one(s[sig] as f64 / (per * base)) } else { 1.0 };
             t[j] = share * amount;
         }
     }
@@ -1067,7 +1084,7 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     let arabic_chars = c[SCRIPT_CHARS + Script::Arabic as usize] as f64;
     for (j, &(sig, per)) in ARABIC_SHARES.iter().enumerate() {
         if arabic_chars > 0.0 {
-            t[SHARES.len() + j] = (s[sig] as f64 / (per * arabic_chars)).min(1.0) * part(Script::Arabic);
+            t[SHARES.len() + j] = at_most_one(s[sig] as f64 / (per * arabic_chars)) * part(Script::Arabic);
         }
     }
     for (j, &sig) in RATES.iter().enumerate() {
@@ -1086,17 +1103,17 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
         capitalised += super::model::value(i, c[i]) * f * (1.0 - e);
     }
     if words > 0.0 {
-        t[T_CAPITALISED] = (s[S_WORDS + 4] as f64 / (0.15 * words)).min(1.0) * capitalised;
+        t[T_CAPITALISED] = at_most_one(s[S_WORDS + 4] as f64 / (0.15 * words)) * capitalised;
     }
     let long = s[S_LONG_WORDS] as f64;
     if long > 0.0 && foreign_part != 0.0 {
-        t[T_REPEATED] = s[S_REPEATS] as f64 / long.max(40.0) * foreign_part;
+        t[T_REPEATED] = s[S_REPEATS] as f64 / (if long > 40.0 { long } else { 40.0 }) * foreign_part;
     }
     if words > 0.0 {
-        t[T_CZECH] = (s[S_CZ] as f64 / (0.1 * words)).min(1.0) * latin;
+        t[T_CZECH] = at_most_one(s[S_CZ] as f64 / (0.1 * words)) * latin;
     }
     if words > 0.0 {
-        t[T_AZERBAIJANI] = (s[S_AZ] as f64 / (0.2 * words)).min(1.0) * latin;
+        t[T_AZERBAIJANI] = at_most_one(s[S_AZ] as f64 / (0.2 * words)) * latin;
     }
     let brahmic = c[SCRIPT_CHARS + Script::Indic as usize] as f64;
     if brahmic > 0.0 {
@@ -1162,8 +1179,15 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
     let s = signals(text, c, o200k);
     let beta: &[i32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
     let e = super::model::englishness(c);
-    // Each weight is in ten-thousandths; `as f32` is exact (|b| is far below 2^24).
-    let fitted: f64 = terms(c, &s, &w, &foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b as f32 / 10_000.0)).sum();
+    // Each weight is in ten-thousandths; `as f32` is exact (|b| is far below 2^24). Terms of 0
+    // (most of them for any one text) are left out: they add only a zero, which changes no
+    // sum but one of zeros, and that only in its sign, which no estimate keeps.
+    let fitted: f64 = terms(c, &s, &w, &foreign, e)
+        .iter()
+        .zip(beta.iter())
+        .filter(|(x, _)| **x != 0.0)
+        .map(|(x, &b)| x * f64::from(b as f32 / 10_000.0))
+        .sum();
     fitted + super::word_lengths::shift(c, &s, &foreign, e, o200k)
 }
 
