@@ -584,7 +584,8 @@ impl Seen {
     }
 
     /// Counts the long word just read and looks its fingerprint up (adding it if absent).
-    #[inline(never)]
+    /// Inlined into the scan: a Wasm call makes V8 spill the scan's live values.
+    #[inline(always)]
     fn long_word(&mut self, word: Word, s: &mut Signals) {
         s[S_LONG_WORDS] += 1;
         let mixed = (word.hash ^ u64::from(word.letters) << 59).wrapping_mul(0x9e37_79b9_7f4a_7c15);
