@@ -245,9 +245,11 @@ pub(crate) fn segments(b: &[u8], from: usize, to: usize, spaced: bool, o200k: bo
 #[inline(always)]
 fn punct(b: &[u8], i: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<usize> {
     let s = if at(b, i) == b' ' { i + 1 } else { i };
-    let mut j = s;
+    // The run's first byte is punctuation (the caller saw it): the loop starts after it, and
+    // a run of one (most) does not enter it (each loop entry costs V8 a stack check).
+    let mut j = s + 1;
     let mut changes = 0u64;
-    let mut prev = at(b, j);
+    let mut prev = at(b, s);
     while cls(b, j) == PU {
         let x = at(b, j);
         changes += u64::from(x != prev);
@@ -258,11 +260,13 @@ fn punct(b: &[u8], i: usize, o200k: bool, t: &Table, c: &mut Counts) -> Option<u
     if cls(b, j) == NA {
         return None; // the run may go on with non-ASCII symbols
     }
-    loop {
-        match at(b, j) {
-            b'\r' | b'\n' => j += 1,
-            b'/' if o200k && j > run_end => j += 1,
-            _ => break,
+    if matches!(at(b, j), b'\r' | b'\n' | b'/') {
+        loop {
+            match at(b, j) {
+                b'\r' | b'\n' => j += 1,
+                b'/' if o200k && j > run_end => j += 1,
+                _ => break,
+            }
         }
     }
     if punct_flags_at(t, b, i, j - i) & (if o200k { 1 } else { 2 }) != 0 {

@@ -56,7 +56,11 @@ fn letter_at(b: &[u8], j: usize, x: u8) -> Option<(Script, usize)> {
 ///
 /// On bytes that are not UTF-8 it still counts some piece, within the text and at least one
 /// byte long.
-#[inline(never)]
+///
+/// Inlined into its one caller (`features::cl100k_general`, itself kept out of the ASCII
+/// loop): a Wasm call spills every live value, and a call less per piece of Cyrillic, CJK or
+/// accented text took 0.8 % off the instructions of a `cl100k_base` pass over the note corpus.
+#[inline(always)]
 pub(crate) fn piece(b: &[u8], i: usize, t: &Table, c: &mut Counts) -> Option<usize> {
     let x = *b.get(i)?;
     // Where the letters begin: at `i`, or after a one-character prefix (anything but a

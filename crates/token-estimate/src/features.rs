@@ -198,7 +198,10 @@ fn word(prefix: &[u8], letters: &[u8], ascii: bool, o200k: bool, t: &Table, c: &
 
 /// Counts the prefix of a letters piece by its first byte (`None`: no prefix; a space
 /// counts nothing).
-#[inline]
+///
+/// Inlined in its callers (`general` and `cl100k_general`, for every piece that is not plain
+/// ASCII): a Wasm call makes V8 spill the caller's live values.
+#[inline(always)]
 pub(crate) fn word_prefix(first: Option<u8>, c: &mut Counts) {
     match first {
         None | Some(b' ') => {}

@@ -532,20 +532,23 @@ const SEEN_PROBES: usize = 16;
 pub(crate) struct Seen {
     /// Fingerprints of the words seen (0: empty; no fingerprint is 0).
     slots: [u16; SEEN_SLOTS],
-    /// Hash of the word being read.
-    hash: u64,
-    /// Its letters so far.
-    letters: u32,
     /// Whether long words are counted at all (only where the scan reads every word).
     counting: bool,
 }
 
-impl Seen {
-    /// An empty table, counting long words or not.
-    pub(crate) fn new(counting: bool) -> Seen {
-        Seen { slots: [0; SEEN_SLOTS], hash: 0, letters: 0, counting }
-    }
+/// The word being read, for [`Seen`]: its hash and its letters so far. Apart from the
+/// table, so that the scan keeps it in locals: as fields of `Seen`, whose table lives in
+/// memory, the scan stored both to memory at every byte it read (0.3 % of the instructions
+/// of a pass over the note corpus, most of them in its German notes).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Word {
+    /// Hash of the word.
+    hash: u64,
+    /// Its letters.
+    letters: u32,
+}
 
+impl Word {
     /// Adds one non-ASCII code point to the word.
     #[inline(always)]
     pub(crate) fn push(&mut self, letter: u32) {
@@ -560,25 +563,32 @@ impl Seen {
         self.hash ^= lower.rotate_left(8 * (self.letters & 7));
         self.letters += n as u32;
     }
+}
 
-    /// Ends the word being read (if any): a long one is counted, and counted again as a
-    /// repeat if the table holds it. Inlined: the scan ends a word at every ASCII byte that
-    /// is no letter and at every eight ASCII bytes it skips, and a call each time cost it
-    /// 4 % more instructions on the note corpus.
+impl Seen {
+    /// An empty table, counting long words or not.
+    pub(crate) fn new(counting: bool) -> Seen {
+        Seen { slots: [0; SEEN_SLOTS], counting }
+    }
+
+    /// Ends the word being read (if any) and starts the next: a long one is counted, and
+    /// counted again as a repeat if the table holds it. Inlined: the scan ends a word at
+    /// every ASCII byte that is no letter and at every eight ASCII bytes it skips, and a
+    /// call each time cost it 4 % more instructions on the note corpus.
     #[inline(always)]
-    pub(crate) fn end(&mut self, s: &mut Signals) {
-        if self.letters >= LONG_WORD && self.counting {
-            self.long_word(s);
+    pub(crate) fn end(&mut self, word: &mut Word, s: &mut Signals) {
+        if word.letters >= LONG_WORD && self.counting {
+            self.long_word(*word, s);
         }
-        self.hash = 0;
-        self.letters = 0;
+        *word = Word::default();
     }
 
     /// Counts the long word just read and looks its fingerprint up (adding it if absent).
-    #[inline(never)]
-    fn long_word(&mut self, s: &mut Signals) {
+    /// Inlined into the scan: a Wasm call makes V8 spill the scan's live values.
+    #[inline(always)]
+    fn long_word(&mut self, word: Word, s: &mut Signals) {
         s[S_LONG_WORDS] += 1;
-        let mixed = (self.hash ^ u64::from(self.letters) << 59).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let mixed = (word.hash ^ u64::from(word.letters) << 59).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let fingerprint = (mixed >> 48) as u16 | 1;
         let start = (mixed >> 20) as usize;
         // The bound through `black_box`: the probe loop is not unrolled (the crate is
@@ -604,8 +614,20 @@ impl Seen {
 /// eight bytes at a time), and only where they are whole words of ASCII letters; a word
 /// that ends the text is not counted. A word right after a backslash is a TeX command
 /// (`\mu`, `\sqrt`), no word of any language: it counts for no word or letter-pair signal.
-#[inline(never)]
 pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
+    if words {
+        scan_with::<true>(text, o200k)
+    } else {
+        scan_with::<false>(text, o200k)
+    }
+}
+
+/// [`scan`] with `words` fixed: reading only what is near other characters (`false`, most
+/// texts that need the correction at all: English text with a few accented letters or emoji,
+/// and text mostly in another script) compiles without the word-reading state.
+#[inline(never)]
+fn scan_with<const WORDS: bool>(text: &[u8], o200k: bool) -> Signals {
+    let words = WORDS;
     let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
     let mut s = [0u64; SIGNALS];
     let mut i = 0;
@@ -619,8 +641,11 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
     // lies at it, within eight bytes of them, so none of them starts a run of eight ASCII
     // bytes to skip.
     let mut near_other = 0;
-    // The words read so far, for the repeated-word count.
+    // The words read so far, for the repeated-word count (fed only with `WORDS`: without it
+    // nothing reads them, and the stores into its fields cost the scan of text in another
+    // script about a tenth of its instructions).
     let mut seen = Seen::new(words);
+    let mut word = Word::default();
     while let Some(&b) = text.get(i) {
         if b < 0x80 {
             if !words && i >= near_other {
@@ -641,7 +666,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     let mut a = [0u8; 8];
                     a.copy_from_slice(w);
                     let run = letter_run(u64::from_le_bytes(a), &mut key, &mut len, &mut prev);
-                    seen.push_letters(run.lower, run.letters);
+                    if WORDS {
+                        word.push_letters(run.lower, run.letters);
+                    }
                     if !tex {
                         s[S_BANTU] += u64::from(run.ku);
                         s[S_Q] += u64::from(run.q);
@@ -655,7 +682,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     key |= u32::from(l) << (8 * len);
                 }
                 len += 1;
-                seen.push_letters(u64::from(l), 1);
+                if WORDS {
+                    word.push_letters(u64::from(l), 1);
+                }
                 // `k` and `q` are rare letters: one well-predicted branch per letter.
                 if (prev == b'k' || prev == b'q') && !tex {
                     if prev == b'k' {
@@ -677,7 +706,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
                     }
                     key = 0;
                     len = 0;
-                    seen.end(&mut s);
+                    if WORDS {
+                        seen.end(&mut word, &mut s);
+                    }
                 }
                 tex = b == b'\\';
             }
@@ -695,7 +726,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             // Two bytes: no Han ideograph, one table load.
             let u = u32::from(b & 0x1f) << 6 | cont(1);
             i += 2;
-            seen.push(u);
+            if WORDS {
+                word.push(u);
+            }
             if let Some(x) = TWO_BYTE.get((u as usize).wrapping_sub(0x80)).and_then(|&k| s.get_mut(usize::from(k))) {
                 *x += 1;
             }
@@ -715,7 +748,9 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
             (ch as u32, n.max(1))
         };
         i += n;
-        seen.push(u);
+        if WORDS {
+            word.push(u);
+        }
         count_char(u, han_bits, &mut s);
     }
     s
@@ -732,6 +767,18 @@ fn line_feeds(text: &[u8]) -> u64 {
         n += u64::from(in_range(u64::from_le_bytes(a), b'\n', b'\n').count_ones());
     }
     n + chunks.remainder().iter().map(|&b| u64::from(b == b'\n')).sum::<u64>()
+}
+
+/// `x.min(1.0)`, written as a comparison: Rust's `f64::min` (IEEE minNum) has no Wasm
+/// instruction and compiles to a call of libm's `fmin`, which V8 runs with every live value
+/// spilled around it. The same value for every `x`, NaN (1) and -0 included.
+#[inline(always)]
+pub(crate) fn at_most_one(x: f64) -> f64 {
+    if x < 1.0 {
+        x
+    } else {
+        1.0
+    }
 }
 
 /// Signals whose share scales part of the estimate: signal, the script (`None`: the
@@ -1001,13 +1048,18 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
             + c[SCRIPT_PIECES + k] as f64 * w.get(SCRIPT_PIECES + k).copied().unwrap_or(0.0)
     };
     for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
-        let (base, amount) = match sc {
-            None if per == 0.0 => (words, foreign_part),
-            None => (words, latin),
-            Some(sc) => (c[SCRIPT_CHARS + sc as usize] as f64, part(sc)),
+        let base = match sc {
+            None => words,
+            Some(sc) => c[SCRIPT_CHARS + sc as usize] as f64,
         };
         if base > 0.0 {
-            let share = if per > 0.0 { (s[sig] as f64 / (per * base)).min(1.0) } else { 1.0 };
+            // The part scaled, only for a script the text has (most shares have none).
+            let amount = match sc {
+                None if per == 0.0 => foreign_part,
+                None => latin,
+                Some(sc) => part(sc),
+            };
+            let share = if per > 0.0 { at_most_one(s[sig] as f64 / (per * base)) } else { 1.0 };
             t[j] = share * amount;
         }
     }
@@ -1033,7 +1085,7 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     let arabic_chars = c[SCRIPT_CHARS + Script::Arabic as usize] as f64;
     for (j, &(sig, per)) in ARABIC_SHARES.iter().enumerate() {
         if arabic_chars > 0.0 {
-            t[SHARES.len() + j] = (s[sig] as f64 / (per * arabic_chars)).min(1.0) * part(Script::Arabic);
+            t[SHARES.len() + j] = at_most_one(s[sig] as f64 / (per * arabic_chars)) * part(Script::Arabic);
         }
     }
     for (j, &sig) in RATES.iter().enumerate() {
@@ -1052,17 +1104,17 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
         capitalised += super::model::value(i, c[i]) * f * (1.0 - e);
     }
     if words > 0.0 {
-        t[T_CAPITALISED] = (s[S_WORDS + 4] as f64 / (0.15 * words)).min(1.0) * capitalised;
+        t[T_CAPITALISED] = at_most_one(s[S_WORDS + 4] as f64 / (0.15 * words)) * capitalised;
     }
     let long = s[S_LONG_WORDS] as f64;
     if long > 0.0 && foreign_part != 0.0 {
-        t[T_REPEATED] = s[S_REPEATS] as f64 / long.max(40.0) * foreign_part;
+        t[T_REPEATED] = s[S_REPEATS] as f64 / (if long > 40.0 { long } else { 40.0 }) * foreign_part;
     }
     if words > 0.0 {
-        t[T_CZECH] = (s[S_CZ] as f64 / (0.1 * words)).min(1.0) * latin;
+        t[T_CZECH] = at_most_one(s[S_CZ] as f64 / (0.1 * words)) * latin;
     }
     if words > 0.0 {
-        t[T_AZERBAIJANI] = (s[S_AZ] as f64 / (0.2 * words)).min(1.0) * latin;
+        t[T_AZERBAIJANI] = at_most_one(s[S_AZ] as f64 / (0.2 * words)) * latin;
     }
     let brahmic = c[SCRIPT_CHARS + Script::Indic as usize] as f64;
     if brahmic > 0.0 {
@@ -1128,8 +1180,15 @@ pub(crate) fn correction(text: &[u8], c: &Counts, o200k: bool) -> f64 {
     let s = signals(text, c, o200k);
     let beta: &[i32; TERMS] = if o200k { &lang_weights::O200K } else { &lang_weights::CL100K };
     let e = super::model::englishness(c);
-    // Each weight is in ten-thousandths; `as f32` is exact (|b| is far below 2^24).
-    let fitted: f64 = terms(c, &s, &w, &foreign, e).iter().zip(beta.iter()).map(|(x, &b)| x * f64::from(b as f32 / 10_000.0)).sum();
+    // Each weight is in ten-thousandths; `as f32` is exact (|b| is far below 2^24). Terms of 0
+    // (most of them for any one text) are left out: they add only a zero, which changes no
+    // sum but one of zeros, and that only in its sign, which no estimate keeps.
+    let fitted: f64 = terms(c, &s, &w, &foreign, e)
+        .iter()
+        .zip(beta.iter())
+        .filter(|(x, _)| **x != 0.0)
+        .map(|(x, &b)| x * f64::from(b as f32 / 10_000.0))
+        .sum();
     fitted + super::word_lengths::shift(c, &s, &foreign, e, o200k)
 }
 
@@ -1351,6 +1410,7 @@ mod tests {
         let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
         let mut s = [0u64; SIGNALS];
         let mut seen = Seen::new(words);
+        let mut word = Word::default();
         let (mut i, mut key, mut len, mut prev, mut tex) = (0, 0u32, 0usize, 0u8, false);
         while let Some(&b) = text.get(i) {
             if b < 0x80 {
@@ -1360,7 +1420,7 @@ mod tests {
                 }
                 if b.is_ascii_alphabetic() {
                     let l = b.to_ascii_lowercase();
-                    seen.push_letters(u64::from(l), 1);
+                    word.push_letters(u64::from(l), 1);
                     if len < 4 {
                         key |= u32::from(l) << (8 * len);
                     }
@@ -1379,7 +1439,7 @@ mod tests {
                         }
                     }
                     (prev, key, len, tex) = (0, 0, 0, b == b'\\');
-                    seen.end(&mut s);
+                    seen.end(&mut word, &mut s);
                 }
                 i += 1;
                 continue;
@@ -1394,7 +1454,7 @@ mod tests {
                 continue;
             }
             i += n;
-            seen.push(u);
+            word.push(u);
             if (han_tokens::FIRST..han_tokens::END).contains(&u) {
                 let k = (u - han_tokens::FIRST) as usize;
                 let bit = |t: &[u8]| t[k >> 3] >> (k & 7) & 1 == 1;

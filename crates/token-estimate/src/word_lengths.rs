@@ -54,7 +54,7 @@ pub(crate) fn shift(c: &Counts, s: &Signals, foreign: &[f64], e: f64, o200k: boo
     let table = if o200k { &O200K } else { &CL100K };
     let mut x = 0.0;
     for (row, &n) in table.iter().zip(s[S_WORDS..].iter()) {
-        let share = (n as f64 / (0.15 * words as f64)).min(1.0);
+        let share = crate::lang::at_most_one(n as f64 / (0.15 * words as f64));
         x += share * row.iter().zip(part.iter()).map(|(&d, p)| f64::from(d) * p).sum::<f64>();
     }
     x

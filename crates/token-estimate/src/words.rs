@@ -293,7 +293,18 @@ impl Table {
     #[inline(always)]
     fn probe(&self, key: (u64, u64)) -> u8 {
         let mut s = slot(key);
-        for _ in 0..SLOTS {
+        // The key's own slot first, outside the loop (nearly every lookup ends there).
+        if let Some(e) = self.slots.get(s) {
+            let (a, b) = (e.a.load(Relaxed), e.b.load(Relaxed));
+            if a == key.0 && b == key.1 {
+                return e.flags.load(Relaxed);
+            }
+            if a == 0 && b == 0 {
+                return 0;
+            }
+        }
+        s = (s + 1) & (SLOTS - 1);
+        for _ in 1..SLOTS {
             let Some(e) = self.slots.get(s) else { return 0 };
             let (a, b) = (e.a.load(Relaxed), e.b.load(Relaxed));
             if a == key.0 && b == key.1 {
