@@ -35,6 +35,21 @@ impl Slot {
     const fn empty() -> Slot {
         Slot { a: AtomicU64::new(0), b: AtomicU64::new(0), flags: AtomicU8::new(0) }
     }
+
+    /// What this slot says of `key` during a probe: its flags when it holds `key`, 0 when it
+    /// is empty (the probe ends: `key` is not in the table), `None` when it holds another key
+    /// (the probe goes on).
+    #[inline(always)]
+    fn answer(&self, key: (u64, u64)) -> Option<u8> {
+        let (a, b) = (self.a.load(Relaxed), self.b.load(Relaxed));
+        if a == key.0 && b == key.1 {
+            Some(self.flags.load(Relaxed))
+        } else if a == 0 && b == 0 {
+            Some(0)
+        } else {
+            None
+        }
+    }
 }
 
 /// The table's slots (192 KiB), in zero-initialised static memory: no allocation (and no
@@ -293,25 +308,16 @@ impl Table {
     #[inline(always)]
     fn probe(&self, key: (u64, u64)) -> u8 {
         let mut s = slot(key);
-        // The key's own slot first, outside the loop (nearly every lookup ends there).
-        if let Some(e) = self.slots.get(s) {
-            let (a, b) = (e.a.load(Relaxed), e.b.load(Relaxed));
-            if a == key.0 && b == key.1 {
-                return e.flags.load(Relaxed);
-            }
-            if a == 0 && b == 0 {
-                return 0;
-            }
+        // The key's own slot first, outside the loop (nearly every lookup ends there, and a
+        // loop entry costs a stack check in V8).
+        if let Some(found) = self.slots.get(s).and_then(|e| e.answer(key)) {
+            return found;
         }
         s = (s + 1) & (SLOTS - 1);
         for _ in 1..SLOTS {
             let Some(e) = self.slots.get(s) else { return 0 };
-            let (a, b) = (e.a.load(Relaxed), e.b.load(Relaxed));
-            if a == key.0 && b == key.1 {
-                return e.flags.load(Relaxed);
-            }
-            if a == 0 && b == 0 {
-                return 0;
+            if let Some(found) = e.answer(key) {
+                return found;
             }
             s = (s + 1) & (SLOTS - 1);
         }
