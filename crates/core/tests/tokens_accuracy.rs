@@ -32,6 +32,8 @@ struct Note {
     path: String,
     text: String,
     exact: [u64; 2],
+    /// The `split` column (`fit`, `held_out`, …), where the set has one.
+    split: Option<String>,
 }
 
 fn load(dir: &Path, files: &Path) -> Vec<Note> {
@@ -47,9 +49,16 @@ fn load(dir: &Path, files: &Path) -> Vec<Note> {
             path: f[1].to_string(),
             text,
             exact: [f[3].parse().expect("o200k count"), f[4].parse().expect("cl100k count")],
+            split: f.get(5).map(|s| s.to_string()),
         });
     }
     notes
+}
+
+/// The notes of `tests/data/<name>` (files beside its `counts.tsv`) whose split is `split`.
+fn split_of(name: &str, split: &str) -> Vec<Note> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data")).join(name);
+    load(&dir, &dir).into_iter().filter(|n| n.split.as_deref() == Some(split)).collect()
 }
 
 fn mean_p90(v: &mut [f64]) -> (f64, f64) {
@@ -152,11 +161,7 @@ fn language_sets_held_out_half_stay_within_the_guard() {
     const MEAN: [f64; 2] = [0.05, 0.04];
     const P90: [f64; 2] = [0.11, 0.09];
     const GROUP: [f64; 2] = [0.17, 0.11];
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/langs"));
-    let tsv = std::fs::read_to_string(dir.join("counts.tsv")).expect("tests/data/langs/counts.tsv");
-    let held: std::collections::BTreeSet<&str> =
-        tsv.lines().skip(1).filter(|l| l.ends_with("\theld_out")).filter_map(|l| l.split('\t').nth(1)).collect();
-    let notes: Vec<Note> = load(&dir, &dir).into_iter().filter(|n| held.contains(n.path.as_str())).collect();
+    let notes = split_of("langs", "held_out");
     assert!(notes.len() > 500, "only {} held-out notes", notes.len());
     let failures = missed(&notes, &Bars { mean: MEAN, p90: P90, group: GROUP });
     assert!(failures.is_empty(), "accuracy guard missed: {failures:#?}");
@@ -183,11 +188,7 @@ fn other_held_out_sets_stay_within_the_guard() {
     ];
     let mut failures = Vec::new();
     for (name, split, bars) in sets {
-        let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data")).join(name);
-        let tsv = std::fs::read_to_string(dir.join("counts.tsv")).unwrap_or_else(|e| panic!("tests/data/{name}/counts.tsv: {e}"));
-        let held: std::collections::BTreeSet<&str> =
-            tsv.lines().skip(1).filter(|l| l.split('\t').nth(5) == Some(split)).filter_map(|l| l.split('\t').nth(1)).collect();
-        let notes: Vec<Note> = load(&dir, &dir).into_iter().filter(|n| held.contains(n.path.as_str())).collect();
+        let notes = split_of(name, split);
         assert!(notes.len() >= 70, "tests/data/{name}: only {} {split} notes", notes.len());
         println!("== tests/data/{name} ({split})");
         failures.extend(missed(&notes, &bars).into_iter().map(|f| format!("{name}: {f}")));
