@@ -532,8 +532,6 @@ const SEEN_PROBES: usize = 16;
 pub(crate) struct Seen {
     /// Fingerprints of the words seen (0: empty; no fingerprint is 0).
     slots: [u16; SEEN_SLOTS],
-    /// Whether long words are counted at all (only where the scan reads every word).
-    counting: bool,
 }
 
 /// The word being read, for [`Seen`]: its hash and its letters so far. Apart from the
@@ -566,18 +564,19 @@ impl Word {
 }
 
 impl Seen {
-    /// An empty table, counting long words or not.
-    pub(crate) fn new(counting: bool) -> Seen {
-        Seen { slots: [0; SEEN_SLOTS], counting }
+    /// An empty table.
+    pub(crate) fn new() -> Seen {
+        Seen { slots: [0; SEEN_SLOTS] }
     }
 
     /// Ends the word being read (if any) and starts the next: a long one is counted, and
     /// counted again as a repeat if the table holds it. Inlined: the scan ends a word at
     /// every ASCII byte that is no letter and at every eight ASCII bytes it skips, and a
-    /// call each time cost it 4 % more instructions on the note corpus.
+    /// call each time cost it 4 % more instructions on the note corpus. Called only where
+    /// the scan reads every word (long words are counted nowhere else).
     #[inline(always)]
     pub(crate) fn end(&mut self, word: &mut Word, s: &mut Signals) {
-        if word.letters >= LONG_WORD && self.counting {
+        if word.letters >= LONG_WORD {
             self.long_word(*word, s);
         }
         *word = Word::default();
@@ -644,7 +643,7 @@ fn scan_with<const WORDS: bool>(text: &[u8], o200k: bool) -> Signals {
     // The words read so far, for the repeated-word count (fed only with `WORDS`: without it
     // nothing reads them, and the stores into its fields cost the scan of text in another
     // script about a tenth of its instructions).
-    let mut seen = Seen::new(words);
+    let mut seen = Seen::new();
     let mut word = Word::default();
     while let Some(&b) = text.get(i) {
         if b < 0x80 {
@@ -1112,8 +1111,6 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     }
     if words > 0.0 {
         t[T_CZECH] = at_most_one(s[S_CZ] as f64 / (0.1 * words)) * latin;
-    }
-    if words > 0.0 {
         t[T_AZERBAIJANI] = at_most_one(s[S_AZ] as f64 / (0.2 * words)) * latin;
     }
     let brahmic = c[SCRIPT_CHARS + Script::Indic as usize] as f64;
@@ -1409,7 +1406,7 @@ mod tests {
     fn scan_bytewise(text: &[u8], o200k: bool, words: bool) -> Signals {
         let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
         let mut s = [0u64; SIGNALS];
-        let mut seen = Seen::new(words);
+        let mut seen = Seen::new();
         let mut word = Word::default();
         let (mut i, mut key, mut len, mut prev, mut tex) = (0, 0u32, 0usize, 0u8, false);
         while let Some(&b) = text.get(i) {
@@ -1439,7 +1436,11 @@ mod tests {
                         }
                     }
                     (prev, key, len, tex) = (0, 0, 0, b == b'\\');
-                    seen.end(&mut word, &mut s);
+                    if words {
+                        seen.end(&mut word, &mut s);
+                    } else {
+                        word = Word::default();
+                    }
                 }
                 i += 1;
                 continue;
