@@ -43,6 +43,14 @@ const DECODE: [u8; 256] = {
 
 /// Decodes strict base64url without padding.
 pub fn decode(s: &str) -> Result<Vec<u8>, Base64Error> {
+    decode_after(&[], s)
+}
+
+/// `prefix` followed by the bytes `s` decodes to (strict base64url without padding), in one
+/// buffer: a snapshot's signature covers a domain prefix and the payload bytes, and decoding
+/// the payload straight after the prefix spares a copy of it (~60 KB for 1,000 grants) and
+/// the allocation, which in a Wasm instance is often fresh memory to grow.
+pub fn decode_after(prefix: &[u8], s: &str) -> Result<Vec<u8>, Base64Error> {
     let input = s.as_bytes();
     if input.len() % 4 == 1 {
         return Err(Base64Error::BadLength);
@@ -50,9 +58,11 @@ pub fn decode(s: &str) -> Result<Vec<u8>, Base64Error> {
     // Whole groups of four characters are written in place into a buffer of their final
     // size: a snapshot's payload is ~80 KB of text, and one `extend_from_slice` per three
     // bytes (a call with its capacity check, at opt-level "z") was most of its decoding.
-    let mut out = vec![0u8; input.len() / 4 * 3];
+    let mut out = Vec::with_capacity(prefix.len() + input.len().div_ceil(4) * 3);
+    out.extend_from_slice(prefix);
+    out.resize(prefix.len() + input.len() / 4 * 3, 0);
     let mut chunks = input.chunks_exact(4);
-    for (dst, src) in out.chunks_exact_mut(3).zip(&mut chunks) {
+    for (dst, src) in out[prefix.len()..].chunks_exact_mut(3).zip(&mut chunks) {
         let (&[a, b, c, d], [x, y, z]) = (src, dst) else { continue };
         let (a, b, c, d) = (DECODE[usize::from(a)], DECODE[usize::from(b)], DECODE[usize::from(c)], DECODE[usize::from(d)]);
         // Values are below 64; 0xFF (outside the alphabet) has the top bits set.
@@ -112,6 +122,14 @@ mod tests {
         }
         assert!(decode("Zm9").is_err(), "unused bits set");
         assert_eq!(decode("Zm8"), Ok(b"fo".to_vec()));
+    }
+
+    #[test]
+    fn decodes_after_a_prefix() {
+        assert_eq!(decode_after(b"ab", "Zm9vYmE"), Ok(b"abfooba".to_vec()));
+        assert_eq!(decode_after(b"ab", ""), Ok(b"ab".to_vec()));
+        assert_eq!(decode_after(b"ab", "Zm9"), Err(Base64Error::BadLength), "unused bits set");
+        assert_eq!(decode_after(b"ab", "Zm=v"), Err(Base64Error::BadChar));
     }
 
     #[test]

@@ -65,10 +65,11 @@ impl Envelope {
         let key = keys.get(&self.kid).ok_or_else(|| SnapshotError::UnknownKey(self.kid.clone()))?;
         let sig = base64url::decode(&self.sig).map_err(|_| SnapshotError::BadSignature("signature is not base64url"))?;
         let sig: [u8; 64] = sig.try_into().map_err(|_| SnapshotError::BadSignature("signature must have 64 bytes"))?;
-        let payload = base64url::decode(&self.payload).map_err(|_| SnapshotError::BadSignature("payload is not base64url"))?;
+        // The signed bytes, `DOMAIN ‖ payload` ([`signature_input`]), decoded into one buffer.
+        let signed = base64url::decode_after(DOMAIN, &self.payload).map_err(|_| SnapshotError::BadSignature("payload is not base64url"))?;
         let sig = Signature::from_bytes(&sig);
-        key.verify_strict(&signature_input(&payload), &sig).map_err(|_| SnapshotError::BadSignature("signature does not verify"))?;
-        let payload = SnapshotPayload::parse(&payload)?;
+        key.verify_strict(&signed, &sig).map_err(|_| SnapshotError::BadSignature("signature does not verify"))?;
+        let payload = SnapshotPayload::parse(signed.get(DOMAIN.len()..).unwrap_or_default())?;
         Ok(Verified { envelope: self, payload })
     }
 }
