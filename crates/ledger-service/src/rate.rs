@@ -1,5 +1,8 @@
-//! Push rate per account: a token bucket per account (`--pushes-per-minute`: that many
-//! pushes at once, refilled evenly over a minute). Buckets of accounts that have not
+//! Request rates per account: a token bucket per account, one set for pushes
+//! (`--pushes-per-minute`) and one for pulls (`--pulls-per-minute`): that many requests at
+//! once, refilled evenly over a minute. A pull costs the ledger a signed snapshot (every
+//! grant and hold of the account written and signed), so an account's devices cannot ask
+//! for them without end either. Buckets of accounts that have not
 //! pushed for a while are full again and are dropped, so memory follows the accounts
 //! active in the last minute; the map is also capped (`MAX_TRACKED`): when it is full of
 //! active accounts, new accounts are refused until buckets refill (a flood of made-up
@@ -12,20 +15,20 @@ use std::time::Instant;
 /// Most accounts tracked at once.
 const MAX_TRACKED: usize = 100_000;
 
-/// Per-account push budgets.
+/// Per-account budgets of one kind of request.
 #[derive(Debug)]
-pub(crate) struct PushRate {
+pub(crate) struct AccountRate {
     per_minute: f64,
     buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
-impl PushRate {
-    /// `per_minute` pushes per account per minute (0: unlimited).
-    pub(crate) fn new(per_minute: u32) -> PushRate {
-        PushRate { per_minute: f64::from(per_minute), buckets: Mutex::new(HashMap::new()) }
+impl AccountRate {
+    /// `per_minute` requests per account per minute (0: unlimited).
+    pub(crate) fn new(per_minute: u32) -> AccountRate {
+        AccountRate { per_minute: f64::from(per_minute), buckets: Mutex::new(HashMap::new()) }
     }
 
-    /// Takes one push from the account's budget; `false` when it is spent.
+    /// Takes one request from the account's budget; `false` when it is spent.
     pub(crate) fn allow(&self, account: &str) -> bool {
         if self.per_minute <= 0.0 {
             return true;
@@ -58,10 +61,10 @@ mod tests {
 
     #[test]
     fn a_budget_is_per_account_and_spent_pushes_are_refused() {
-        let r = PushRate::new(3);
+        let r = AccountRate::new(3);
         assert!((0..3).all(|_| r.allow("a")));
         assert!(!r.allow("a"), "the fourth push within the minute");
         assert!(r.allow("b"), "another account has its own budget");
-        assert!(PushRate::new(0).allow("a"), "0 is unlimited");
+        assert!(AccountRate::new(0).allow("a"), "0 is unlimited");
     }
 }

@@ -35,7 +35,9 @@ pub(crate) struct AppState {
     /// The demo's token issuer (`serve --demo` only).
     pub demo: Option<crate::demo::Demo>,
     /// Push budgets per account.
-    pub push_rate: Arc<crate::rate::PushRate>,
+    pub push_rate: Arc<crate::rate::AccountRate>,
+    /// Pull budgets per account.
+    pub pull_rate: Arc<crate::rate::AccountRate>,
     /// Stripe checkout, webhook and refunds.
     pub payments: Arc<crate::payments::Payments>,
     /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
@@ -158,6 +160,10 @@ pub(crate) async fn pull(State(app): State<AppState>, Authenticated(caller): Aut
     let Ok(req) = json::from_str::<PullRequest>(&body) else { return app.unparsed(Op::Pull, &body) };
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
+    }
+    if !app.pull_rate.allow(&req.account_id) {
+        tracing::info!("pull rate of an account exceeded");
+        return error(429, ErrorCode::RateLimited, "too many pulls for this account; pull again later");
     }
     crate::payments::account_email::remember(&app, &caller).await;
     app.run(Op::Pull, req.account_id, body, None).await

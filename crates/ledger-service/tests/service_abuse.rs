@@ -335,3 +335,29 @@ fn pushes_beyond_an_accounts_rate_are_refused_and_not_applied() {
     let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":2,"accountId":"demo-agent","deviceId":"x"}"#);
     assert_eq!(other.status, 200, "other accounts and pulls are not affected");
 }
+
+/// Each pull makes the ledger write and sign a snapshot of the whole account: an account's
+/// devices have a budget of them too, apart from their pushes'.
+#[test]
+fn pulls_beyond_an_accounts_rate_are_refused() {
+    let dir = temp_dir("pull-rate");
+    let s = Server::start(&dir, &["--pulls-per-minute", "3"]);
+    let t = token("demo", Some("p"));
+    let pull = r#"{"v":2,"accountId":"demo","deviceId":"p"}"#;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = s.post("/v1/pull", Some(&t), pull);
+        statuses.push((r.status, r.code()));
+        if r.status == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&(429, "RATE_LIMITED".to_string())), "{statuses:?}");
+    assert!(statuses.iter().filter(|(st, _)| *st == 200).count() >= 3, "the budget itself is usable: {statuses:?}");
+    let refused = s.post("/v1/pull", Some(&t), pull).json();
+    assert_eq!((refused["v"].as_u64(), refused["snapshot"].is_null()), (Some(2), true), "a protocol error body, no snapshot: {refused}");
+    let body = json!({"v":2,"accountId":"demo","deviceId":"p","mutations":[reserve(1, "p:1", "1")]}).to_string();
+    assert_eq!(s.post("/v1/push", Some(&t), &body).status, 200, "the account's pushes have their own budget");
+    let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":2,"accountId":"demo-agent","deviceId":"x"}"#);
+    assert_eq!(other.status, 200, "another account has its own budget");
+}
