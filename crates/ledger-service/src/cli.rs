@@ -33,7 +33,13 @@ Device tokens (one of; without any, devices cannot sign in):
   --jwt-hs256-secret-file F   HS256 shared secret (at least 32 bytes)
   --jwt-public-key F          PEM public key: Ed25519 (EdDSA), P-256 (ES256) or RSA (RS256)
   --jwks F                    a JWKS file (EdDSA/ES256/RS256 keys, chosen by kid)
-  --jwt-audience A            require this `aud` (default: not checked)
+  --jwt-audience A            require this `aud`. Required with --jwt-public-key and --jwks:
+                              a sign-in key (an identity provider's) often signs tokens for
+                              other services too, and those must not open this one
+  --jwt-any-audience          accept any `aud` with --jwt-public-key or --jwks (a key that
+                              signs tokens for this service only); with an HS256 secret,
+                              shared with this service alone, `aud` is checked only when
+                              --jwt-audience is given
   --jwt-issuer I              require this `iss` (default: not checked)
                               Claims: `sub` = account id (required), `exp` (required, no
                               leeway), `nbf` (refused before it, when present), `device` =
@@ -128,6 +134,8 @@ pub(crate) struct ServeOptions {
     pub jwt_public_key: Option<PathBuf>,
     pub jwks: Option<PathBuf>,
     pub jwt_audience: Option<String>,
+    /// `--jwt-any-audience`: no `aud` check with a public key or JWKS, said explicitly.
+    pub jwt_any_audience: bool,
     pub jwt_issuer: Option<String>,
     pub admin_token_file: Option<PathBuf>,
     pub cors_origins: Vec<String>,
@@ -183,7 +191,7 @@ fn number<T: std::str::FromStr>(flag: &str, v: &str) -> Result<T, String> {
 
 /// Splits `--flag=value` and `--flag value`.
 fn pairs(args: Vec<String>) -> Result<Vec<(String, Option<String>)>, String> {
-    const SWITCHES: [&str; 3] = ["--demo", "--help", "-h"];
+    const SWITCHES: [&str; 4] = ["--demo", "--jwt-any-audience", "--help", "-h"];
     let mut out = Vec::new();
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
@@ -236,6 +244,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         jwt_public_key: None,
         jwks: None,
         jwt_audience: None,
+        jwt_any_audience: false,
         jwt_issuer: None,
         admin_token_file: None,
         cors_origins: Vec::new(),
@@ -273,6 +282,10 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
     for (f, v) in pairs(args)? {
         if f == "--demo" {
             o.demo = true;
+            continue;
+        }
+        if f == "--jwt-any-audience" {
+            o.jwt_any_audience = true;
             continue;
         }
         let v = v.unwrap_or_default();
@@ -324,6 +337,15 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
     let sources = [&o.jwt_secret_file, &o.jwt_public_key, &o.jwks].iter().filter(|s| s.is_some()).count();
     if sources > 1 {
         return Err("give one of --jwt-hs256-secret-file, --jwt-public-key, --jwks".into());
+    }
+    if o.jwt_any_audience && o.jwt_audience.is_some() {
+        return Err("give --jwt-audience or --jwt-any-audience, not both".into());
+    }
+    if (o.jwt_public_key.is_some() || o.jwks.is_some()) && o.jwt_audience.is_none() && !o.jwt_any_audience {
+        return Err("--jwt-public-key and --jwks need --jwt-audience A, the `aud` your sign-in puts in this \
+                    service's tokens (a key that signs tokens for other services too would let theirs in); \
+                    --jwt-any-audience accepts any"
+            .into());
     }
     if o.max_connections == 0
         || o.max_connections_per_ip == 0

@@ -227,6 +227,39 @@ fn eddsa_token(der: &[u8], kid: Option<&str>, claims: serde_json::Value) -> Stri
     jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_ed_der(der)).unwrap()
 }
 
+/// A public key or JWKS is often an identity provider's, signing tokens for the vendor's
+/// other services too: the service does not start with one unless told which `aud` is its
+/// own, or told in so many words (`--jwt-any-audience`) that any will do.
+#[test]
+fn a_public_key_needs_an_audience_or_an_explicit_any() {
+    let dir = temp_dir("any-aud");
+    let (der, pem, x) = ed25519([11; 32]);
+    std::fs::write(dir.join("pub.pem"), &pem).unwrap();
+    std::fs::write(dir.join("jwks.json"), json!({"keys":[{"kty":"OKP","crv":"Ed25519","x":x,"kid":"k1","alg":"EdDSA"}]}).to_string())
+        .unwrap();
+    for (flag, file) in [("--jwt-public-key", "pub.pem"), ("--jwks", "jwks.json")] {
+        let file = dir.join(file).display().to_string();
+        let db = format!("sqlite:{}", dir.join("refused.sqlite").display());
+        let out =
+            std::process::Command::new(bin()).args(["serve", "--addr", "127.0.0.1:0", "--database", &db, flag, &file]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} without an audience: {out:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--jwt-audience"), "{flag}: the refusal names the flag: {out:?}");
+        assert!(out.stdout.is_empty() && !dir.join("refused.sqlite").exists(), "{flag}: nothing listened, no database made");
+    }
+    let db = format!("sqlite:{}", dir.join("any.sqlite").display());
+    let jwks = dir.join("jwks.json").display().to_string();
+    let s = Server::start_args(
+        &["serve", "--addr", "127.0.0.1:0", "--database", &db, "--jwks", &jwks, "--jwt-any-audience"].map(String::from),
+        &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)],
+    );
+    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
+    let body = push_body("demo", "d1", json!([]));
+    for claims in [json!({"sub":"demo","aud":"another-app","exp":now_s() + 60}), json!({"sub":"demo","exp":now_s() + 60})] {
+        let r = s.post("/v1/pull", Some(&eddsa_token(&der, Some("k1"), claims.clone())), &body);
+        assert_eq!(r.status, 200, "--jwt-any-audience: {claims}: {}", r.text());
+    }
+}
+
 #[test]
 fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
     let dir = temp_dir("eddsa");
@@ -240,14 +273,18 @@ fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
         let file = dir.join(if flag == "--jwks" { "jwks.json" } else { "pub.pem" }).display().to_string();
         let db = format!("sqlite:{}", dir.join(format!("l{}.sqlite", flag.len())).display());
         let s = Server::start_args(
-            &["serve", "--addr", "127.0.0.1:0", "--database", &db, flag, &file].map(String::from),
+            &["serve", "--addr", "127.0.0.1:0", "--database", &db, flag, &file, "--jwt-audience", "ledger"].map(String::from),
             &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)],
         );
         assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
-        let good = eddsa_token(&der, Some("k1"), json!({"sub":"demo","exp":now_s() + 60}));
+        let good = eddsa_token(&der, Some("k1"), json!({"sub":"demo","aud":"ledger","exp":now_s() + 60}));
         let r = s.post("/v1/pull", Some(&good), &body);
         assert_eq!(r.status, 200, "{flag}: {}", r.text());
-        let wrong_key = eddsa_token(&other_der, Some("k1"), json!({"sub":"demo","exp":now_s() + 60}));
+        for claims in [json!({"sub":"demo","aud":"another-app","exp":now_s() + 60}), json!({"sub":"demo","exp":now_s() + 60})] {
+            let r = s.post("/v1/pull", Some(&eddsa_token(&der, Some("k1"), claims.clone())), &body);
+            assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{flag}: the right key, {claims}");
+        }
+        let wrong_key = eddsa_token(&other_der, Some("k1"), json!({"sub":"demo","aud":"ledger","exp":now_s() + 60}));
         assert_eq!(s.post("/v1/pull", Some(&wrong_key), &body).status, 401, "{flag}");
         let hs = token("demo", None);
         assert_eq!(

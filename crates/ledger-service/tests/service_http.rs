@@ -281,6 +281,8 @@ fn bad_command_lines_are_refused_with_the_usage() {
         vec!["serve", "--database"],
         vec!["launch"],
         vec!["serve", "--jwks", "a", "--jwt-public-key", "b"],
+        vec!["serve", "--jwks", "a"],
+        vec!["serve", "--jwt-public-key", "b", "--jwt-audience", "x", "--jwt-any-audience"],
     ] {
         let out = Command::new(bin()).args(&args).current_dir(&*dir).output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -296,6 +298,8 @@ fn bad_command_lines_are_refused_with_the_usage() {
         "--jwt-hs256-secret-file",
         "--jwt-public-key",
         "--jwks",
+        "--jwt-audience",
+        "--jwt-any-audience",
         "--cors-origin",
         "--allowed-host",
         "CREDIT_METER_ADMIN_TOKEN",
