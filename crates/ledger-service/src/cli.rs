@@ -64,7 +64,9 @@ Bounds:
   --max-body BYTES            largest request body (default 4194304)
   --max-batch N               most mutations per push (default 10000)
   --max-connections N         open connections in total (default 512)
-  --max-connections-per-ip N  open connections per client address (default 32)
+  --max-connections-per-ip N  open connections per client address (default 32). Behind a
+                              reverse proxy all connections come from its address: raise
+                              this to --max-connections and limit clients at the proxy
   --header-timeout-seconds N  to receive a request's headers, idle keep-alive included
                               (default 10)
   --request-timeout-seconds N to receive the body and answer (default 30)
