@@ -2,11 +2,11 @@
 //! (`--pushes-per-minute`) and one for pulls (`--pulls-per-minute`): that many requests at
 //! once, refilled evenly over a minute. A pull costs the ledger a signed snapshot (every
 //! grant and hold of the account written and signed), so an account's devices cannot ask
-//! for them without end either. Buckets of accounts that have not
-//! pushed for a while are full again and are dropped, so memory follows the accounts
-//! active in the last minute; the map is also capped (`MAX_TRACKED`): when it is full of
-//! active accounts, new accounts are refused until buckets refill (a flood of made-up
-//! account ids cannot grow memory without end, and cannot push anyway without tokens).
+//! for them without end either. Buckets of accounts that have not asked for a while are
+//! full again and are dropped, so memory follows the accounts active in the last minute;
+//! the map is also capped (`MAX_TRACKED`): when it is full of active accounts, new accounts
+//! are refused until buckets refill (a flood of made-up account ids cannot grow memory
+//! without end, and cannot be served anyway without tokens).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};

@@ -132,6 +132,16 @@ fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusa
     }
 }
 
+/// Takes one request from `account`'s budget in `rate`; once it is spent, HTTP 429
+/// `RATE_LIMITED` with `message` (`what` names the kind of request in the log).
+fn within_budget(rate: &crate::rate::AccountRate, account: &str, what: &str, message: &str) -> Result<(), Response> {
+    if rate.allow(account) {
+        return Ok(());
+    }
+    tracing::info!(request = what, "request rate of an account exceeded");
+    Err(error(429, ErrorCode::RateLimited, message))
+}
+
 /// `POST /v1/push`.
 pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
     let body = match utf8(body) {
@@ -142,9 +152,9 @@ pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Aut
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
     }
-    if !app.push_rate.allow(&req.account_id) {
-        tracing::info!("push rate of an account exceeded");
-        return error(429, ErrorCode::RateLimited, "too many pushes for this account; send again later (nothing was applied)");
+    let message = "too many pushes for this account; send again later (nothing was applied)";
+    if let Err(r) = within_budget(&app.push_rate, &req.account_id, "push", message) {
+        return r;
     }
     let account = req.account_id.clone();
     crate::payments::account_email::remember(&app, &caller).await;
@@ -161,9 +171,8 @@ pub(crate) async fn pull(State(app): State<AppState>, Authenticated(caller): Aut
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
     }
-    if !app.pull_rate.allow(&req.account_id) {
-        tracing::info!("pull rate of an account exceeded");
-        return error(429, ErrorCode::RateLimited, "too many pulls for this account; pull again later");
+    if let Err(r) = within_budget(&app.pull_rate, &req.account_id, "pull", "too many pulls for this account; pull again later") {
+        return r;
     }
     crate::payments::account_email::remember(&app, &caller).await;
     app.run(Op::Pull, req.account_id, body, None).await
