@@ -14,11 +14,17 @@
 // script makes of the same words (what a vocabulary would know), and the letter pairs a word
 // that no such token holds (what a table of pairs would know).
 //
+// With TOP=K1,K2,… set, instead: what a vocabulary of the script's K commonest tokens (lowest
+// ranks, the first merges) would know. Each language gets one factor on the greedy count over
+// those K tokens (in-sample, all sets at once); printed are the mean and worst |signed error|
+// of a language in a set, over every language in two sets or more, for each K.
+//
 // Then, with --vocab, the size of what would remove it: each encoding's multi-letter tokens
 // of each script, sorted, one per line, gzip -9.
 //
 // Usage (from tools/lang-rates, after npm install):
 //   node register_spread.mjs o200k '\p{Script=Cyrillic}+' ../../tests/data/{langs,indep,uistr,sysui,debdocs}
+//   TOP=0,300,1000,3000,100000 node register_spread.mjs o200k '\p{Script=Cyrillic}+' ../../tests/data/{langs,indep,uistr,sysui,debdocs}
 //   node register_spread.mjs --vocab
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -61,8 +67,9 @@ const whole = new RegExp(`^(?:${script})$`, "u");
 // letter pairs inside them.
 const vocab = new Set();
 const pairs = new Set();
+const ranked = []; // [rank, text], lowest rank first once sorted
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-for (const bytes of enc.textMap.values()) {
+for (const [rank, bytes] of enc.textMap) {
   let text;
   try {
     text = utf8.decode(bytes).replace(/^ /, "");
@@ -72,11 +79,13 @@ for (const bytes of enc.textMap.values()) {
   const cs = [...text];
   if (cs.length < 2 || !whole.test(text)) continue;
   vocab.add(text);
+  ranked.push([rank, text]);
   for (let i = 0; i + 1 < cs.length; i++) pairs.add(cs[i] + cs[i + 1]);
 }
+ranked.sort((a, b) => a[0] - b[0]);
 
 /** Pieces of greedy longest match over `vocab` (single letters always match). */
-function greedy(cs) {
+function greedy(cs, vocab) {
   let n = 0;
   for (let i = 0; i < cs.length; n++) {
     let j = Math.min(cs.length, i + 24);
@@ -109,19 +118,41 @@ for (const dir of dirs) {
   for (const row of rows) {
     const [group, path] = row.split("\t");
     let chars = 0, words = 0, tokens = 0, matched = 0, unheld = 0;
+    const ws = [];
     for (const m of prose(readFileSync(join(base, path), "utf8")).matchAll(word)) {
       const cs = [...m[0]];
       chars += cs.length;
       words += 1;
       tokens += enc.encode(" " + m[0]).length;
-      matched += greedy(cs);
+      matched += greedy(cs, vocab);
+      ws.push(cs);
       for (let i = 0; i + 1 < cs.length; i++) if (!pairs.has(cs[i] + cs[i + 1])) unheld++;
     }
     if (!words) continue;
     const lang = group.replace(/^(ui|sys|nat)_/, "");
     if (!byLang.has(lang)) byLang.set(lang, []);
-    byLang.get(lang).push({ set, chars, words, tokens, matched, unheld });
+    byLang.get(lang).push({ set, chars, words, tokens, matched, unheld, ws });
   }
+}
+
+if (process.env.TOP) {
+  const languages = [...byLang].filter(([, notes]) => new Set(notes.map((n) => n.set)).size >= 2);
+  for (const k of process.env.TOP.split(",").map(Number)) {
+    const top = new Set(ranked.slice(0, k).map(([, text]) => text));
+    const errors = [];
+    for (const [, notes] of languages) {
+      for (const n of notes) n.top = n.ws.reduce((t, cs) => t + greedy(cs, top), 0);
+      const factor = notes.reduce((t, n) => t + n.tokens * n.top, 0) / notes.reduce((t, n) => t + n.top * n.top, 0);
+      for (const set of new Set(notes.map((n) => n.set))) {
+        const ns = notes.filter((n) => n.set === set);
+        const y = ns.reduce((t, n) => t + n.tokens, 0);
+        errors.push(Math.abs((factor * ns.reduce((t, n) => t + n.top, 0) - y) / y) * 100);
+      }
+    }
+    const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
+    console.log(`${Math.min(k, ranked.length)} of ${ranked.length} tokens: mean ${mean.toFixed(2)} %, worst ${Math.max(...errors).toFixed(1)} % (${errors.length} language-sets)`);
+  }
+  process.exit(0);
 }
 
 for (const [lang, notes] of [...byLang].sort()) {
