@@ -120,16 +120,28 @@ impl DeviceKeys {
         Ok(DeviceKeys { keys, audience, issuer })
     }
 
+    /// The keys a token is tried against: those its `kid` names; for a `kid` that none has,
+    /// only the keys that have no kid (a PEM key, the HS256 secret, a JWKS key without one),
+    /// so that a token naming an unknown key costs no verification under every key of a
+    /// JWKS; for a token without a `kid`, every key.
+    fn candidates(&self, kid: Option<&str>) -> Vec<&(Option<String>, DecodingKey, Algorithm)> {
+        match kid {
+            Some(kid) if self.keys.iter().any(|k| k.0.as_deref() == Some(kid)) => {
+                self.keys.iter().filter(|k| k.0.as_deref() == Some(kid)).collect()
+            }
+            Some(_) => self.keys.iter().filter(|k| k.0.is_none()).collect(),
+            None => self.keys.iter().collect(),
+        }
+    }
+
     /// Verifies a device token: signature, `exp` (required, no leeway), `nbf` when present
     /// (no leeway), `sub`, and the audience and issuer when configured (then required).
     pub(crate) fn verify(&self, token: &str) -> Result<DeviceClaims, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::unauthorized("the bearer token is not a JWT"))?;
-        let candidates: Vec<&(Option<String>, DecodingKey, Algorithm)> = match &header.kid {
-            Some(kid) if self.keys.iter().any(|k| k.0.as_deref() == Some(kid.as_str())) => {
-                self.keys.iter().filter(|k| k.0.as_deref() == Some(kid.as_str())).collect()
-            }
-            _ => self.keys.iter().collect(),
-        };
+        let candidates = self.candidates(header.kid.as_deref());
+        if candidates.is_empty() {
+            return Err(Refusal::unauthorized("the token's kid names none of the configured keys"));
+        }
         let mut last = Refusal::unauthorized("the token's signature does not verify");
         for (_, key, alg) in candidates {
             if header.alg != *alg {

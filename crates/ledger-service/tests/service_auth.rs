@@ -260,6 +260,40 @@ fn a_public_key_needs_an_audience_or_an_explicit_any() {
     }
 }
 
+/// A JWKS key is chosen by the token's `kid`: a token naming one key is not verified under
+/// another, and one naming a key the set lacks is refused without trying each key in turn
+/// (an attacker's bogus tokens cost one lookup, not a verification per key). A token with no
+/// `kid` is tried under every key.
+#[test]
+fn a_jwks_key_is_chosen_by_the_tokens_kid() {
+    let dir = temp_dir("kid");
+    let (der1, _, x1) = ed25519([21; 32]);
+    let (der2, _, x2) = ed25519([22; 32]);
+    let jwks = json!({"keys":[
+        {"kty":"OKP","crv":"Ed25519","x":x1,"kid":"k1","alg":"EdDSA"},
+        {"kty":"OKP","crv":"Ed25519","x":x2,"kid":"k2","alg":"EdDSA"}
+    ]});
+    std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
+    let db = format!("sqlite:{}", dir.join("kid.sqlite").display());
+    let file = dir.join("jwks.json").display().to_string();
+    let s = Server::start_args(
+        &["serve", "--addr", "127.0.0.1:0", "--database", &db, "--jwks", &file, "--jwt-audience", "ledger"].map(String::from),
+        &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)],
+    );
+    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
+    let body = push_body("demo", "d1", json!([]));
+    let claims = json!({"sub":"demo","aud":"ledger","exp":now_s() + 60});
+    for (der, kid) in [(&der1, Some("k1")), (&der2, Some("k2")), (&der1, None), (&der2, None)] {
+        let r = s.post("/v1/pull", Some(&eddsa_token(der, kid, claims.clone())), &body);
+        assert_eq!(r.status, 200, "signed by its key, kid {kid:?}: {}", r.text());
+    }
+    let r = s.post("/v1/pull", Some(&eddsa_token(&der1, Some("k2"), claims.clone())), &body);
+    assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "k1's signature under kid k2: {}", r.text());
+    let r = s.post("/v1/pull", Some(&eddsa_token(&der1, Some("k9"), claims.clone())), &body);
+    assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "a kid the set lacks: {}", r.text());
+    assert!(r.text().contains("kid"), "the refusal says it is the kid: {}", r.text());
+}
+
 #[test]
 fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
     let dir = temp_dir("eddsa");
