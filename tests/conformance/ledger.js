@@ -340,6 +340,9 @@ export class Ledger {
   reserve(a, d, m, t) {
     const prefix = d.id + ':';
     if (!m.holdId.startsWith(prefix) || !suffixOk(m.holdId.slice(prefix.length))) return { status: 'refused', code: 'BAD_INPUT' };
+    // §1: `operation` and `agentId` at most 200 bytes of UTF-8; judged with the hold id's form.
+    const bytes = (s) => Buffer.byteLength(s, 'utf8');
+    if (bytes(m.operation) > 200 || (m.agentId !== undefined && bytes(m.agentId) > 200)) return { status: 'refused', code: 'BAD_INPUT' };
     if (a.holds.has(m.holdId)) return { status: 'refused', code: 'DUPLICATE_ID' };
     if (m.amount === 0n) return { status: 'refused', code: 'BAD_INPUT' };
     // §12.3: `unit` names an allowance of the policy, `amount` a whole 1 ≤ n ≤ 10^15 (the

@@ -77,6 +77,13 @@ test("issue 22: TTS characters through the Meter draw the allowance, then conver
     const again = await meter.reserve({ operation: "tts", unit: "ttsCharacters", units: 1 });
     await assert.rejects(meter.commit(again.holdId, { credits: "1" }), (e) => e.code === "BAD_INPUT");
     await assert.rejects(meter.reserve({ operation: "tts", unit: "ttsCharacters", units: 1.5 }), (e) => e.code === "BAD_INPUT");
+    // An operation or agent id the ledger would refuse on every sync (over 200 bytes) is
+    // refused here, before anything is saved: the outbox does not grow.
+    const queued = meter.status().outbox;
+    for (const args of [{ operation: "t".repeat(201), amount: "1" }, { operation: "tts", agentId: "a".repeat(201), amount: "1" }]) {
+      await assert.rejects(meter.reserve(args), (e) => e.code === "BAD_INPUT" && /200 bytes/.test(e.message));
+    }
+    assert.equal(meter.status().outbox, queued);
     meter.close();
   } finally {
     await service.close();

@@ -213,6 +213,11 @@ pub fn reserve_request(args: &ReserveArgs) -> Result<ReserveRequest, MeterError>
     if let Some(f) = args.funding.as_deref().filter(|f| *f != "credits") {
         return Err(MeterError::BadInput(format!("this decision is funded by {}: there is nothing to reserve", quoted(f))));
     }
+    // A longer one would be refused by every ledger on every sync (PROTOCOL §1).
+    let max = credit_meter_protocol::ids::MAX_LABEL_BYTES;
+    if args.operation.len() > max || args.agent_id.as_ref().is_some_and(|a| a.len() > max) {
+        return Err(MeterError::BadInput("`operation` and `agentId` have at most 200 bytes".into()));
+    }
     if let Some(unit) = &args.unit {
         let units = args.units.ok_or_else(|| MeterError::BadInput("a reserve in units needs `units` (a whole number)".into()))?;
         let amount = Credits::from_u64(units.get()).map_err(|e| MeterError::BadInput(e.to_string()))?;
@@ -348,6 +353,26 @@ mod tests {
         assert!(matches!(reserve_request(&byok), Err(MeterError::BadInput(m)) if m.contains("byok")));
         let both = ReserveArgs { amount: Some(Credits::from_u64(3).unwrap()), reserve: Some(Credits::from_u64(9).unwrap()), ..base };
         assert_eq!(reserve_request(&both).unwrap().amount, Credits::from_u64(3).unwrap());
+    }
+
+    /// The client refuses what every ledger would refuse on every sync (PROTOCOL §1): an
+    /// `operation` or `agentId` over 200 bytes, counted in bytes, not characters.
+    #[test]
+    fn reserve_requests_refuse_an_operation_or_agent_over_200_bytes() {
+        let args = |operation: String, agent_id: Option<String>| ReserveArgs {
+            operation,
+            amount: Some(Credits::from_u64(1).unwrap()),
+            reserve: None,
+            funding: None,
+            agent_id,
+            unit: None,
+            units: None,
+        };
+        assert!(reserve_request(&args("o".repeat(200), Some("a".repeat(200)))).is_ok());
+        let too_long = [args("o".repeat(201), None), args("€".repeat(67), None), args("tts".into(), Some("a".repeat(201)))];
+        for a in too_long {
+            assert!(matches!(reserve_request(&a), Err(MeterError::BadInput(m)) if m.contains("200 bytes")), "{a:?}");
+        }
     }
 
     #[test]

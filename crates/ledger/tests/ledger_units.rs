@@ -137,3 +137,33 @@ fn unit_defects_get_the_codes_and_order_the_protocol_names() {
     assert_eq!(refusal(&[closed.clone(), again("")].join(",")), ["Applied -", "Applied -", "Refused BAD_INPUT"]);
     assert_eq!(refusal(&[closed, again(r#","unit":"ttsCharacters""#)].join(",")), ["Applied -", "Applied -", "Refused NOT_FOUND"]);
 }
+
+/// A reserve's `operation` and `agentId` have at most 200 bytes (PROTOCOL §1, §6.8): longer
+/// ones are refused `BAD_INPUT` before anything is kept, not stored in the hold (or in the
+/// refused reserves an account without credits remembers) and answered in every state.
+#[test]
+fn a_reserve_with_an_operation_or_agent_over_200_bytes_is_refused_and_not_kept() {
+    let outcome = |operation: &str, agent: Option<&str>, amount: &str| {
+        let mut l = ledger(r#""assistLore""#);
+        let agent = agent.map(|a| format!(r#","agentId":"{a}""#)).unwrap_or_default();
+        let r = push(
+            &mut l,
+            &format!(r#"{{"type":"reserve","seq":1,"at":0,"holdId":"d:h1","amount":"{amount}","operation":"{operation}"{agent}}}"#),
+        );
+        let result = r.results.first().map(|x| format!("{:?} {}", x.status, x.code.as_deref().unwrap_or("-")));
+        (result.unwrap_or_default(), payload(&mut l).holds.len())
+    };
+    let fits = "o".repeat(200);
+    let over = "o".repeat(201);
+    assert_eq!(outcome(&fits, None, "5"), ("Applied -".to_string(), 1));
+    assert_eq!(outcome(&over, None, "5"), ("Refused BAD_INPUT".to_string(), 0));
+    // Multi-byte characters count in bytes: 67 three-byte characters are 201 bytes.
+    assert_eq!(outcome(&"€".repeat(67), None, "5"), ("Refused BAD_INPUT".to_string(), 0));
+    assert_eq!(outcome("", None, "5"), ("Applied -".to_string(), 1), "an empty operation is not checked");
+    assert_eq!(outcome("tts", Some(&over), "5"), ("Refused BAD_INPUT".to_string(), 0));
+    // Judged before the agent is looked up, and before the balance: a reserve the account
+    // could not pay is refused BAD_INPUT too, so no refused reserve keeps the operation.
+    assert_eq!(outcome("tts", Some(&fits), "5").0, "Refused AGENT_INACTIVE");
+    assert_eq!(outcome(&over, None, "1000000").0, "Refused BAD_INPUT");
+    assert_eq!(outcome(&fits, None, "1000000").0, "Refused INSUFFICIENT_CREDITS");
+}

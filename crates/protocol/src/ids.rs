@@ -10,6 +10,17 @@ pub const MAX_ID_BYTES: usize = 128;
 /// The most bytes a mutation id or a hold id's suffix may have.
 pub const MAX_NONCE_BYTES: usize = 64;
 
+/// The most bytes a reserve's `operation` or `agentId` may have: a catalog's ids have at
+/// most as many (`crates/core/src/catalog/validate.rs`). Without a bound, one device could
+/// make the ledger store, and answer in every account state, megabytes per hold.
+pub const MAX_LABEL_BYTES: usize = 200;
+
+/// Whether `s` fits as a reserve's `operation` or `agentId`: at most [`MAX_LABEL_BYTES`]
+/// bytes (the content is not checked: an empty operation is one like any other).
+pub fn valid_label(s: &str) -> bool {
+    s.len() <= MAX_LABEL_BYTES
+}
+
 /// Whether `s` is a valid mutation id or hold-id suffix: 1 to [`MAX_NONCE_BYTES`] bytes
 /// of the base64url alphabet (`A–Z a–z 0–9 - _`).
 pub fn valid_nonce(s: &str) -> bool {

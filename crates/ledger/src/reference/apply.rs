@@ -122,7 +122,8 @@ pub(super) fn apply(
     match m {
         Mutation::Reserve { amount, operation, agent_id, unit, .. } => {
             let prefixed = hold_id.strip_prefix(device_id).and_then(|rest| rest.strip_prefix(':')).is_some_and(crate::ids::valid_nonce);
-            if !prefixed {
+            let labels_fit = crate::ids::valid_label(operation) && agent_id.as_deref().is_none_or(crate::ids::valid_label);
+            if !prefixed || !labels_fit {
                 return result(seq, ResultStatus::Refused, Some(crate::error::BAD_INPUT));
             }
             if hold.is_some() || device.refused_reserves.contains_key(hold_id) {
