@@ -4,6 +4,7 @@
 // refused with 400 and change nothing. SQLite and PostgreSQL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import {
   ADMIN_TOKEN, STRIPE_KEY, WEBHOOK_SECRET, backends, deviceToken, sessionCompleted, sign, startLedger, stripeStandIn, workDir,
 } from './support.mjs';
@@ -73,6 +74,28 @@ for (const backend of backends()) {
         assert.equal(r.status, 400, name);
         assert.equal(r.json.error.code, 'BAD_SIGNATURE', name);
       }
+      assert.equal(await ledger.balance('buyer'), before);
+    });
+
+    await t.test('an event over 256 KiB, or a request without a signature, is answered before its body is read', async () => {
+      const big = payload.replace('"starter"', `"starter","pad":"${'x'.repeat(300 * 1024)}"`);
+      const r = await fetch(`${ledger.base}/v1/webhooks/stripe`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': sign(big) }, body: big,
+      });
+      assert.equal(r.status, 413, 'over the route\'s 256 KiB');
+      // Headers and the start of a body, then nothing: the answer must not wait for the rest.
+      const answer = (headers, length) => new Promise((resolve, reject) => {
+        const url = new URL(ledger.base);
+        const socket = net.connect(Number(url.port), url.hostname, () => {
+          socket.write(`POST /v1/webhooks/stripe HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n${headers}Content-Length: ${length}\r\n\r\n{"id":`);
+        });
+        let text = '';
+        socket.on('data', (d) => { text += d; if (text.includes('\r\n\r\n')) { socket.destroy(); resolve(text.split('\r\n')[0]); } });
+        socket.on('error', reject);
+        setTimeout(() => { socket.destroy(); resolve('no answer within 5 s'); }, 5000);
+      });
+      assert.match(await answer('', 200_000), / 400 /, 'no Stripe-Signature header (a 200 KB body declared)');
+      assert.match(await answer(`Stripe-Signature: ${sign('{}')}\r\n`, 1_000_000), / 413 /, 'a declared length over 256 KiB');
       assert.equal(await ledger.balance('buyer'), before);
     });
 

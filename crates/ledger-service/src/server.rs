@@ -84,7 +84,14 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
         .route("/healthz", get(routes::healthz))
         .route("/metrics", get(routes::metrics))
         .route("/v1/checkout", post(crate::payments::checkout::checkout))
-        .route("/v1/webhooks/stripe", post(crate::payments::webhook::stripe))
+        .route(
+            "/v1/webhooks/stripe",
+            post(crate::payments::webhook::stripe).layer::<_, std::convert::Infallible>(
+                tower::ServiceBuilder::new()
+                    .layer(RequestBodyLimitLayer::new(crate::payments::webhook::MAX_EVENT_BYTES))
+                    .layer(DefaultBodyLimit::max(crate::payments::webhook::MAX_EVENT_BYTES)),
+            ),
+        )
         .route("/v1/admin/refund", post(crate::payments::refund::refund))
         .route("/v1/admin/email", post(crate::payments::account_email::set))
         .route("/v1/admin/outbox", get(crate::email::outbox::counts));
