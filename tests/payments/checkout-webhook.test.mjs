@@ -58,6 +58,19 @@ for (const backend of backends()) {
       assert.equal(stand.sessions().length, 1, 'no session was created for any of them');
     });
 
+    await t.test('checkouts beyond an account\'s budget (10 a minute) are 429 and never reach Stripe', async () => {
+      const sessions = stand.sessions().length;
+      const statuses = [];
+      for (let i = 0; i < 12; i++) statuses.push((await ledger.post('/v1/checkout', { packageId: 'starter' }, deviceToken('buyer'))).status);
+      const refused = statuses.filter((st) => st === 429).length;
+      assert.ok(refused >= 2 && statuses.filter((st) => st === 200).length <= 10, statuses.join());
+      const over = await ledger.post('/v1/checkout', { packageId: 'starter' }, deviceToken('buyer'));
+      assert.deepEqual([over.status, over.json.error?.code], [429, 'RATE_LIMITED']);
+      assert.equal(stand.sessions().length, sessions + statuses.filter((st) => st === 200).length, 'a refused checkout made no session');
+      await ledger.admin({ op: 'createAccount', accountId: 'buyer2', policy: 'trueRecall' });
+      assert.equal((await ledger.post('/v1/checkout', { packageId: 'pro' }, deviceToken('buyer2'))).status, 200, 'another account has its own budget');
+    });
+
     const before = await ledger.balance('buyer');
     const event = { sessionId: 'cs_test_bad', account: 'buyer', packageId: 'starter', paymentIntent: 'pi_bad', amount: 250 };
     const payload = sessionCompleted('evt_bad_1', event);

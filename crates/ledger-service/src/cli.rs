@@ -81,7 +81,11 @@ Bounds:
   --pushes-per-minute N       pushes per account per minute, as a burst refilled evenly
                               (default 600; 0: unlimited); over it: HTTP 429 RATE_LIMITED
   --pulls-per-minute N        pulls per account per minute, likewise (default 600; 0:
-                              unlimited): each pull signs a snapshot of the whole account
+                              unlimited): each pull signs a snapshot of the whole account;
+                              a device's GET /v1/state reads count as pulls
+  --checkouts-per-minute N    Stripe Checkout Sessions per account per minute, likewise
+                              (default 10; 0: unlimited): each one is a call to Stripe
+                              with the vendor's key, whose rate limit all accounts share
   --result-retention N        results kept per device to answer duplicates with the
                               original result (default 10000)
   --offline-limit CREDITS     a device's offline limit unless set per device (default 50)
@@ -158,6 +162,8 @@ pub(crate) struct ServeOptions {
     pub max_grants: usize,
     pub pushes_per_minute: u32,
     pub pulls_per_minute: u32,
+    /// `--checkouts-per-minute`.
+    pub checkouts_per_minute: u32,
     pub offline_limit: String,
     /// `--account-overdraft-limit` (a decimal string, checked in main).
     pub account_overdraft_limit: String,
@@ -265,6 +271,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         max_devices: 16,
         pushes_per_minute: 600,
         pulls_per_minute: 600,
+        checkouts_per_minute: 10,
         max_open_holds: credit_meter_protocol::snapshot::payload::MAX_HOLDS,
         max_grants: credit_meter_protocol::snapshot::payload::MAX_GRANTS,
         offline_limit: "50".into(),
@@ -317,6 +324,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--connection-seconds" => o.connection_lifetime = secs(&f, &v)?,
             "--pushes-per-minute" => o.pushes_per_minute = number(&f, &v)?,
             "--pulls-per-minute" => o.pulls_per_minute = number(&f, &v)?,
+            "--checkouts-per-minute" => o.checkouts_per_minute = number(&f, &v)?,
             "--max-devices" => o.max_devices = number(&f, &v)?,
             "--max-open-holds" => o.max_open_holds = number(&f, &v)?,
             "--max-grants" => o.max_grants = number(&f, &v)?,

@@ -36,8 +36,10 @@ pub(crate) struct AppState {
     pub demo: Option<crate::demo::Demo>,
     /// Push budgets per account.
     pub push_rate: Arc<crate::rate::AccountRate>,
-    /// Pull budgets per account.
+    /// Pull budgets per account (a device's `/v1/state` reads count as pulls).
     pub pull_rate: Arc<crate::rate::AccountRate>,
+    /// Checkout budgets per account (each checkout is a call to Stripe).
+    pub checkout_rate: Arc<crate::rate::AccountRate>,
     /// Stripe checkout, webhook and refunds.
     pub payments: Arc<crate::payments::Payments>,
     /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
@@ -134,7 +136,7 @@ fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusa
 
 /// Takes one request from `account`'s budget in `rate`; once it is spent, HTTP 429
 /// `RATE_LIMITED` with `message` (`what` names the kind of request in the log).
-fn within_budget(rate: &crate::rate::AccountRate, account: &str, what: &str, message: &str) -> Result<(), Response> {
+pub(crate) fn within_budget(rate: &crate::rate::AccountRate, account: &str, what: &str, message: &str) -> Result<(), Response> {
     if rate.allow(account) {
         return Ok(());
     }
@@ -223,6 +225,13 @@ pub(crate) async fn state(State(app): State<AppState>, headers: HeaderMap, Query
     if let Caller::Device(c) = &caller {
         if c.account != account {
             return app.refuse(&Refusal::forbidden("the token is for another account"));
+        }
+        // Writing an account's state costs what writing its snapshot does: a device's reads
+        // come out of its account's pull budget (the admin's do not).
+        if let Err(r) =
+            within_budget(&app.pull_rate, &account, "state", "too many pulls and state reads for this account; read again later")
+        {
+            return r;
         }
     }
     match app.service.state(account.clone(), app.state_entries).await {

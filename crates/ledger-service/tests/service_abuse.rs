@@ -361,3 +361,28 @@ fn pulls_beyond_an_accounts_rate_are_refused() {
     let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":2,"accountId":"demo-agent","deviceId":"x"}"#);
     assert_eq!(other.status, 200, "another account has its own budget");
 }
+
+/// `/v1/state` writes the whole account, like a pull's snapshot: a device's reads come out
+/// of its account's pull budget (one token could otherwise ask for it without limit), the
+/// admin's do not.
+#[test]
+fn state_reads_share_the_accounts_pull_budget() {
+    let dir = temp_dir("state-rate");
+    let s = Server::start(&dir, &["--pulls-per-minute", "3"]);
+    let t = token("demo", Some("p"));
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let r = s.get("/v1/state?account=demo", Some(&t));
+        statuses.push((r.status, r.code()));
+        if r.status == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&(429, "RATE_LIMITED".to_string())), "{statuses:?}");
+    assert!(statuses.iter().filter(|(st, _)| *st == 200).count() >= 3, "the budget itself is usable: {statuses:?}");
+    let pull = s.post("/v1/pull", Some(&t), r#"{"v":2,"accountId":"demo","deviceId":"p"}"#);
+    assert_eq!(pull.status, 429, "the reads spent the account's pulls");
+    for _ in 0..5 {
+        assert_eq!(s.get("/v1/state?account=demo", Some(ADMIN)).status, 200, "the admin is not counted");
+    }
+}

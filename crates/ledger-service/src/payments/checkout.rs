@@ -54,6 +54,10 @@ pub(crate) async fn checkout(State(app): State<AppState>, Authenticated(caller):
     let Some(stripe) = app.payments.stripe.as_ref() else {
         return error(503, ErrorCode::PaymentsUnavailable, "this ledger has no Stripe secret key (--stripe-secret-key-file)");
     };
+    let message = "too many checkouts for this account; try again in a minute";
+    if let Err(r) = crate::routes::within_budget(&app.checkout_rate, &claims.account, "checkout", message) {
+        return r;
+    }
     let parsed = json::from_str::<Value>(std::str::from_utf8(&body).unwrap_or("")).ok();
     let field = |k: &str| parsed.as_ref().and_then(|v| v.get(k)).and_then(Value::as_str).filter(|p| !p.is_empty()).map(str::to_string);
     if let Some(plan) = field("planId") {
