@@ -199,6 +199,10 @@ fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refu
     if map.get("nbf").is_some_and(|n| !n.is_number()) {
         return Err(Refusal::unauthorized("the token's nbf is not a number"));
     }
+    // jsonwebtoken skips an `nbf` it cannot read as a u64 (1e300, 2^64): compared here too.
+    if map.get("nbf").and_then(serde_json::Value::as_f64).is_some_and(|nbf| nbf > now) {
+        return Err(Refusal::unauthorized("the token is not valid yet (nbf)"));
+    }
     // `iss` is one StringOrURI (RFC 7519 §4.1.1); jsonwebtoken would also take a list and
     // accept it when any member matches.
     if map.get("iss").is_some_and(|i| !i.is_string()) {

@@ -52,6 +52,11 @@ pub(crate) struct AppState {
 impl AppState {
     /// The caller, or the refusal (counted).
     pub(crate) fn caller(&self, headers: &HeaderMap) -> Result<Caller, Response> {
+        // Two credentials are none: a proxy in front that reads the other one would not
+        // agree with this service about who is calling.
+        if headers.get_all(header::AUTHORIZATION).iter().nth(1).is_some() {
+            return Err(self.refuse(&Refusal::unauthorized("the request has more than one Authorization header")));
+        }
         let value = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         self.auth.caller(value).map_err(|r| self.refuse(&r))
     }

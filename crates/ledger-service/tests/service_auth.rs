@@ -73,7 +73,11 @@ fn a_token_not_valid_yet_is_refused() {
     let body = push_body("demo", "d1", json!([]));
     let later = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": now_s() + 600}));
     let unreadable = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": "tomorrow"}));
-    for (what, t) in [("nbf in ten minutes", &later), ("nbf not a number", &unreadable)] {
+    // Numbers too large for jsonwebtoken's own check (it skips an nbf it cannot read as u64).
+    let far = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": 1e300}));
+    let beyond_u64 = token_with(SECRET, json!({"sub":"demo","exp": now_s() + 3600,"nbf": 18446744073709551616.0_f64}));
+    let cases = [("nbf in ten minutes", &later), ("nbf not a number", &unreadable), ("nbf 1e300", &far), ("nbf 2^64", &beyond_u64)];
+    for (what, t) in cases {
         for path in ["/v1/push", "/v1/pull"] {
             let r = s.post(path, Some(t), &body);
             assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{what} on {path}: {}", r.text());
@@ -257,6 +261,22 @@ fn a_public_key_needs_an_audience_or_an_explicit_any() {
     for claims in [json!({"sub":"demo","aud":"another-app","exp":now_s() + 60}), json!({"sub":"demo","exp":now_s() + 60})] {
         let r = s.post("/v1/pull", Some(&eddsa_token(&der, Some("k1"), claims.clone())), &body);
         assert_eq!(r.status, 200, "--jwt-any-audience: {claims}: {}", r.text());
+    }
+}
+
+/// Two `Authorization` headers are no credential, whichever order the good one comes in: a
+/// proxy in front that reads the other would disagree with the service about the caller.
+#[test]
+fn two_authorization_headers_are_refused() {
+    let dir = temp_dir("auth-twice");
+    let s = Server::start(&dir, &[]);
+    let body = push_body("demo", "d1", json!([]));
+    let good = format!("Bearer {}", token("demo", None));
+    assert_eq!(s.post("/v1/pull", Some(&token("demo", None)), &body).status, 200);
+    for pair in [[good.as_str(), "Bearer bad"], ["Bearer bad", good.as_str()], [good.as_str(), good.as_str()]] {
+        let r = http(s.addr, "POST", "/v1/pull", &headers(&[("Authorization", pair[0]), ("Authorization", pair[1])]), body.as_bytes());
+        assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{pair:?}");
+        assert!(r.text().contains("more than one Authorization"), "{}", r.text());
     }
 }
 
