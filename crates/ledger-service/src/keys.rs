@@ -127,7 +127,22 @@ fn from_text(text: &str) -> Result<Vec<KeyEntry>, String> {
     if out.is_empty() {
         return Err("key file: no keys".into());
     }
+    if out.len() > MAX_KEYS {
+        return Err(too_many(out.len()));
+    }
     Ok(out)
+}
+
+/// The most keys the file may hold: every one is published, and a client refuses to open
+/// with more (`Meter.open` throws `BAD_KEY`, PROTOCOL §2).
+const MAX_KEYS: usize = credit_meter_protocol::snapshot::MAX_KEYS;
+
+/// Why a key file with `n` keys is refused.
+fn too_many(n: usize) -> String {
+    format!(
+        "key file: {n} keys, and a client opens with at most {MAX_KEYS} (PROTOCOL §2): remove from the file the keys \
+         no cached snapshot may still carry (the oldest, signing before the last rotation's overlap)"
+    )
 }
 
 /// Writes the file atomically (a temp file beside it, `0600`, renamed over it).
@@ -171,6 +186,9 @@ pub(crate) fn load(path: &Path) -> Result<KeyRing, String> {
 /// `keys rotate`: appends a key that signs from `now + overlap_ms`. Returns its id.
 pub(crate) fn rotate(path: &Path, now: i64, overlap_ms: i64) -> Result<String, String> {
     let mut keys = load(path)?.keys;
+    if keys.len() >= MAX_KEYS {
+        return Err(too_many(keys.len() + 1));
+    }
     let key = new_key(now, now.saturating_add(overlap_ms))?;
     let kid = key.kid.clone();
     keys.push(key);
@@ -201,6 +219,28 @@ mod tests {
         assert_eq!(ring.signer(11_999).kid(), first, "the old key signs during the overlap");
         assert_eq!(ring.signer(12_000).kid(), next, "the new key signs after it");
         assert!(next > first, "key ids sort in rotation order");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A client opens with at most 64 public keys: the 64th rotation is refused with the
+    /// reason, the file unchanged, and a file that holds more is refused on loading.
+    #[test]
+    fn no_rotation_publishes_more_keys_than_a_client_accepts() {
+        let dir = std::env::temp_dir().join(format!("cm-keys-{}-{}", std::process::id(), line!()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("keys.json");
+        load_or_create(&path, 1_000).expect("created");
+        for i in 1..MAX_KEYS {
+            rotate(&path, 1_000 + i as i64, 10).expect("within the bound");
+        }
+        let before = std::fs::read_to_string(&path).expect("read");
+        let refused = rotate(&path, 5_000, 10).expect_err("a 65th key");
+        assert!(refused.contains("at most 64"), "{refused}");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), before, "the file is unchanged");
+        let mut keys = load(&path).expect("64 load").keys;
+        keys.push(new_key(6_000, 6_000).expect("key"));
+        write(&path, &keys).expect("written");
+        assert!(load(&path).expect_err("65 keys").contains("65 keys"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

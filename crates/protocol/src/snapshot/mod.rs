@@ -18,7 +18,7 @@ pub mod sign;
 
 pub use envelope::{signature_input, verify_json, Envelope, Verified};
 pub use error::SnapshotError;
-pub use keys::PublicKeys;
+pub use keys::{PublicKeys, MAX_KEYS};
 pub use payload::{SnapshotAgent, SnapshotAllowance, SnapshotGrant, SnapshotHold, SnapshotPayload};
 pub use rules::{check_identity, check_successor, check_successor_signed, freshness, Freshness, CLOCK_SKEW_MS};
 #[cfg(feature = "sign")]
