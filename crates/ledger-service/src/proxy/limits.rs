@@ -55,6 +55,33 @@ pub(crate) const FORWARDED: [&str; 25] = [
     "user",
 ];
 
+/// The members a message may have, a text content part, a tool call in an assistant
+/// message, a function tool, and `stream_options`: the same closed list one level down,
+/// since providers read extras there too (OpenRouter's and Anthropic's `cache_control`
+/// bills cache writes above the input price, a message's `plugins`, an `image_url` beside
+/// a text part's text).
+const MESSAGE: [&str; 5] = ["role", "content", "name", "tool_calls", "tool_call_id"];
+const TEXT_PART: [&str; 2] = ["type", "text"];
+const TOOL_CALL: [&str; 3] = ["id", "type", "function"];
+const CALLED_FUNCTION: [&str; 2] = ["name", "arguments"];
+const TOOL: [&str; 2] = ["type", "function"];
+const FUNCTION: [&str; 4] = ["name", "description", "parameters", "strict"];
+const STREAM_OPTIONS: [&str; 1] = ["include_usage"];
+
+/// Refuses an object with a member outside `allowed` (`what` names where, for the message).
+fn closed(v: &Value, allowed: &[&str], what: &str) -> Result<(), (ErrorCode, String)> {
+    let Some(obj) = v.as_object() else {
+        return Err((ErrorCode::BadRequest, format!("{what} is not an object")));
+    };
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        Some(field) => Err((
+            ErrorCode::BadRequest,
+            format!("the field {field:?} of {what} is not proxied: it could make the provider bill beyond what the hold pays for"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Checks a request body and returns its model (a catalog model) and whether it streams.
 pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a ModelDefinition, bool), (ErrorCode, String)> {
     let bad = |m: &str| (ErrorCode::BadRequest, m.to_string());
@@ -67,10 +94,20 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
     if obj.get("tools").is_some_and(|t| !functions(t)) {
         return Err(bad("only function tools (\"type\": \"function\") are proxied"));
     }
+    for tool in obj.get("tools").and_then(Value::as_array).into_iter().flatten() {
+        closed(tool, &TOOL, "a tool")?;
+        if let Some(f) = tool.get("function") {
+            closed(f, &FUNCTION, "a tool's function")?;
+        }
+    }
+    if let Some(o) = obj.get("stream_options").filter(|o| !o.is_null()) {
+        closed(o, &STREAM_OPTIONS, "stream_options")?;
+    }
     let model = obj.get("model").and_then(Value::as_str).ok_or_else(|| bad("no \"model\""))?;
     let model = catalog.model(model).map_err(|_| (ErrorCode::UnknownModel, format!("model {model:?} is not in the catalog")))?;
     let messages = obj.get("messages").and_then(Value::as_array).ok_or_else(|| bad("no \"messages\" array"))?;
     for m in messages {
+        closed(m, &MESSAGE, "a message")?;
         let text = match m.get("content") {
             None | Some(Value::Null) | Some(Value::String(_)) => true,
             Some(Value::Array(parts)) => parts.iter().all(|p| p.get("type").and_then(Value::as_str) == Some("text")),
@@ -78,6 +115,15 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
         };
         if !text {
             return Err(bad("only text message content is proxied"));
+        }
+        for part in m.get("content").and_then(Value::as_array).into_iter().flatten() {
+            closed(part, &TEXT_PART, "a content part")?;
+        }
+        for call in m.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
+            closed(call, &TOOL_CALL, "a tool call")?;
+            if let Some(f) = call.get("function") {
+                closed(f, &CALLED_FUNCTION, "a tool call's function")?;
+            }
         }
     }
     if obj.get("n").is_some_and(|n| n.as_u64() != Some(1)) {
@@ -240,6 +286,42 @@ mod tests {
         assert_eq!(check(&c, &image).unwrap_err().0, ErrorCode::BadRequest);
         let fallback = json!({"model":"openai/gpt-4o-mini","messages":[],"models":["openai/o1-pro"]});
         assert_eq!(check(&c, &fallback).unwrap_err().0, ErrorCode::BadRequest);
+        // One level down the list is closed too: what a provider bills beyond the tokens.
+        let m = "openai/gpt-4o-mini";
+        let tool = json!({"type":"function","function":{"name":"f","description":"d","parameters":{"type":"object","properties":{"x":{"cache_control":1}}},"strict":true}});
+        let call = json!({"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}});
+        let fine = json!({"model":m,"stream":true,"stream_options":{"include_usage":true},"tools":[tool],"messages":[
+            {"role":"system","content":[{"type":"text","text":"be brief"}]},
+            {"role":"assistant","content":null,"tool_calls":[call]},
+            {"role":"tool","tool_call_id":"c1","name":"f","content":"42"}]});
+        assert!(check(&c, &fine).is_ok(), "a function's parameters are a schema, not checked: {:?}", check(&c, &fine));
+        let refused = [
+            (json!({"model":m,"messages":[{"role":"user","content":"hi","plugins":[{"id":"web"}]}]}), "plugins"),
+            (
+                json!({"model":m,"messages":[{"role":"user","content":[{"type":"text","text":"hi","cache_control":{"type":"ephemeral"}}]}]}),
+                "cache_control",
+            ),
+            (json!({"model":m,"messages":[{"role":"user","content":[{"type":"text","text":"hi","image_url":"http://x"}]}]}), "image_url"),
+            (
+                json!({"model":m,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"},"cache_control":{}}]}),
+                "cache_control",
+            ),
+            (
+                json!({"model":m,"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","web":true}}]}),
+                "web",
+            ),
+            (json!({"model":m,"messages":[{"role":"user","content":"hi"}],"stream_options":{"include_usage":true,"extra":1}}), "extra"),
+            (
+                json!({"model":m,"messages":[{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}","x":1}}]}]}),
+                "\"x\"",
+            ),
+            (json!({"model":m,"messages":["hi"]}), "not an object"),
+        ];
+        for (body, field) in refused {
+            let (code, message) = check(&c, &body).unwrap_err();
+            assert_eq!(code, ErrorCode::BadRequest, "{body}");
+            assert!(message.contains(field), "{field}: {message}");
+        }
         let mut b = ok.clone();
         rewrite(&mut b, 30, true);
         assert_eq!(b["max_tokens"], 30);
