@@ -112,6 +112,18 @@ for (const backend of backends()) {
       assert.equal(await ledger.balance('buyer'), before);
     });
 
+    await t.test('a paid session the ledger cannot grant is a 500 (Stripe retries it), and a retry after the fix grants it', async () => {
+      const e = { sessionId: 'cs_test_nobody', account: 'late', packageId: 'starter', paymentIntent: 'pi_late', amount: 250 };
+      const paid = sessionCompleted('evt_late', e);
+      const first = await ledger.webhook(paid, sign(paid));
+      assert.deepEqual([first.status, first.json.error?.code], [500, 'NOT_FOUND'], JSON.stringify(first.json)); // the admin API's code for an unknown account
+      assert.match(ledger.stderr(), /a paid checkout session could not be granted/);
+      await ledger.admin({ op: 'createAccount', accountId: 'late', policy: 'trueRecall' });
+      const retried = await ledger.webhook(paid, sign(paid));
+      assert.deepEqual([retried.status, retried.json.result], [200, 'granted'], JSON.stringify(retried.json));
+      assert.equal(await ledger.balance('late'), '500');
+    });
+
     await t.test('the same event delivered 5 times in a row grants once', async () => {
       for (let i = 0; i < 5; i++) {
         const r = await ledger.webhook(payload, sign(payload));

@@ -19,7 +19,9 @@
 //! - Every other event is acknowledged (HTTP 200) and ignored.
 //!
 //! Answers: 200 when the event is applied, already applied or ignored; 400 for a bad
-//! signature or a body that is not an event; 503 when storage failed (Stripe retries).
+//! signature or a body that is not an event; 500 with the ledger's code for a paid session
+//! it cannot grant (an unknown account, a package the policy does not sell: logged, and
+//! Stripe retries it); 503 when storage failed (Stripe retries).
 
 use super::refund::ledger_refund_body;
 use crate::engine::Op;
@@ -160,8 +162,12 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
             match text(&v, "/error/code").as_deref() {
                 Some("DUPLICATE_ID") => ack("duplicate"),
                 code => {
+                    // Paid, and nothing granted: answered as a failure, so that Stripe
+                    // retries it (for up to three days) and its dashboard shows it. Once the
+                    // operator creates the account or restores the package, a retry grants.
                     tracing::error!(session = %session_id, code = ?code, "a paid checkout session could not be granted");
-                    ack("not granted")
+                    let code = code.and_then(ErrorCode::parse).unwrap_or(ErrorCode::BadRequest);
+                    error(500, code, "this paid session could not be granted (see the code); the ledger has logged it and grants it when Stripe sends it again after the cause is fixed")
                 }
             }
         }
