@@ -322,23 +322,33 @@ fn a_10000_mutation_push_does_not_stall_another_account() {
     assert!(before_big >= 1, "another account's pushes were answered while the big push ran");
 }
 
-#[test]
-fn pushes_beyond_an_accounts_rate_are_refused_and_not_applied() {
-    let dir = temp_dir("rate");
-    let s = Server::start(&dir, &["--pushes-per-minute", "3"]);
-    let t = token("demo", Some("r"));
+/// Sends `request(i)` for i = 1, 2, … until one is refused 429 (at most `tries`); checks it
+/// was `RATE_LIMITED` after a usable budget of at least `budget`, and returns how many got
+/// 200.
+fn until_rate_limited(tries: u64, budget: usize, mut request: impl FnMut(u64) -> Reply) -> usize {
     let mut statuses = Vec::new();
-    for seq in 1..=5u64 {
-        let body = json!({"v":2,"accountId":"demo","deviceId":"r","mutations":[reserve(seq, &format!("r:{seq}"), "1")]}).to_string();
-        let r = s.post("/v1/push", Some(&t), &body);
+    for i in 1..=tries {
+        let r = request(i);
         statuses.push((r.status, r.code()));
         if r.status == 429 {
             break;
         }
     }
     assert_eq!(statuses.last(), Some(&(429, "RATE_LIMITED".to_string())), "{statuses:?}");
-    let applied = statuses.iter().filter(|(st, _)| *st == 200).count() as u64;
-    assert!(applied >= 3, "the budget itself is usable: {statuses:?}");
+    let served = statuses.iter().filter(|(st, _)| *st == 200).count();
+    assert!(served >= budget, "the budget itself is usable: {statuses:?}");
+    served
+}
+
+#[test]
+fn pushes_beyond_an_accounts_rate_are_refused_and_not_applied() {
+    let dir = temp_dir("rate");
+    let s = Server::start(&dir, &["--pushes-per-minute", "3"]);
+    let t = token("demo", Some("r"));
+    let applied = until_rate_limited(5, 3, |seq| {
+        let body = json!({"v":2,"accountId":"demo","deviceId":"r","mutations":[reserve(seq, &format!("r:{seq}"), "1")]}).to_string();
+        s.post("/v1/push", Some(&t), &body)
+    }) as u64;
     assert_eq!(s.state("demo")["devices"]["r"]["lastSeq"], applied, "the refused push was not applied");
     let other = s.post("/v1/pull", Some(&token("demo-agent", None)), r#"{"v":2,"accountId":"demo-agent","deviceId":"x"}"#);
     assert_eq!(other.status, 200, "other accounts and pulls are not affected");
@@ -352,16 +362,7 @@ fn pulls_beyond_an_accounts_rate_are_refused() {
     let s = Server::start(&dir, &["--pulls-per-minute", "3"]);
     let t = token("demo", Some("p"));
     let pull = r#"{"v":2,"accountId":"demo","deviceId":"p"}"#;
-    let mut statuses = Vec::new();
-    for _ in 0..6 {
-        let r = s.post("/v1/pull", Some(&t), pull);
-        statuses.push((r.status, r.code()));
-        if r.status == 429 {
-            break;
-        }
-    }
-    assert_eq!(statuses.last(), Some(&(429, "RATE_LIMITED".to_string())), "{statuses:?}");
-    assert!(statuses.iter().filter(|(st, _)| *st == 200).count() >= 3, "the budget itself is usable: {statuses:?}");
+    until_rate_limited(6, 3, |_| s.post("/v1/pull", Some(&t), pull));
     let refused = s.post("/v1/pull", Some(&t), pull).json();
     assert_eq!((refused["v"].as_u64(), refused["snapshot"].is_null()), (Some(2), true), "a protocol error body, no snapshot: {refused}");
     let body = json!({"v":2,"accountId":"demo","deviceId":"p","mutations":[reserve(1, "p:1", "1")]}).to_string();
@@ -378,16 +379,7 @@ fn state_reads_share_the_accounts_pull_budget() {
     let dir = temp_dir("state-rate");
     let s = Server::start(&dir, &["--pulls-per-minute", "3"]);
     let t = token("demo", Some("p"));
-    let mut statuses = Vec::new();
-    for _ in 0..6 {
-        let r = s.get("/v1/state?account=demo", Some(&t));
-        statuses.push((r.status, r.code()));
-        if r.status == 429 {
-            break;
-        }
-    }
-    assert_eq!(statuses.last(), Some(&(429, "RATE_LIMITED".to_string())), "{statuses:?}");
-    assert!(statuses.iter().filter(|(st, _)| *st == 200).count() >= 3, "the budget itself is usable: {statuses:?}");
+    until_rate_limited(6, 3, |_| s.get("/v1/state?account=demo", Some(&t)));
     let pull = s.post("/v1/pull", Some(&t), r#"{"v":2,"accountId":"demo","deviceId":"p"}"#);
     assert_eq!(pull.status, 429, "the reads spent the account's pulls");
     for _ in 0..5 {
