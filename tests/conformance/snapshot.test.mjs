@@ -147,8 +147,8 @@ test('ledger error bodies surface with their codes, and only well-formed ones (�
     [() => ({ v: 1, error: { code: 'UNKNOWN_ACCOUNT', message: 'x' } }), 'BAD_RESPONSE', 'BAD_RESPONSE'],
     [() => ({ v: 2, error: { code: '!!!', message: 'x' } }), 'BAD_RESPONSE', 'BAD_RESPONSE'], // nothing left after filtering
     [() => ({ v: 2, error: { code: 'X', message: null } }), 'BAD_RESPONSE', 'BAD_RESPONSE'], // null message (§1.2)
-    // A code outside §7: the event carries it filtered to [A-Za-z0-9_] (§5.5 step 1); the
-    // thrown Error says BAD_RESPONSE (the package maps codes it does not know; §5.5 does not say so).
+    // A code that is none of the package's ErrorCodes: the event carries it filtered to
+    // [A-Za-z0-9_], the thrown Error says BAD_RESPONSE (both §5.5 step 1).
     [() => ({ v: 2, error: { code: 'LIMIT-REACHED <b>', message: 'x' } }), 'LIMITREACHEDb', 'BAD_RESPONSE'],
   ];
   for (const [edit, eventCode, thrownCode] of cases) {
