@@ -133,8 +133,9 @@ impl Parser<'_> {
                 return Err(self.err("expected a string key"));
             }
             let key = self.string()?;
-            if members.iter().any(|(k, _)| *k == key) {
-                return Err(JsonError::new(["duplicate key `", &key, "`"].concat()));
+            // A few members are checked as they come; past that, once at the end.
+            if members.len() < FEW_MEMBERS && members.iter().any(|(k, _)| *k == key) {
+                return Err(duplicate(&key));
             }
             self.ws();
             if !self.eat(b':') {
@@ -145,6 +146,9 @@ impl Parser<'_> {
             members.push((key, v));
             self.ws();
             if self.eat(b'}') {
+                if let Some(key) = repeated_key(&members) {
+                    return Err(duplicate(key));
+                }
                 return Ok(Value::Object(members));
             }
             if !self.eat(b',') {
@@ -265,4 +269,29 @@ impl Parser<'_> {
         };
         char::from_u32(code).ok_or_else(|| self.err("lone trailing surrogate in hex escape"))
     }
+}
+
+/// Objects with fewer members are checked for a repeated key member by member (a short scan
+/// each); larger ones once, by sorting their keys ([`repeated_key`]). Scanning every
+/// earlier key for each new one is quadratic: a 4 MiB body of 349,000 keys kept a server
+/// core busy for five minutes, and a stored account with 10,000 remembered reserves cost
+/// half a second per read.
+const FEW_MEMBERS: usize = 16;
+
+/// A key that two members of an object with at least [`FEW_MEMBERS`] members share, if any
+/// (smaller objects were checked as they were read).
+fn repeated_key(members: &[(String, Value)]) -> Option<&str> {
+    if members.len() <= FEW_MEMBERS {
+        return None;
+    }
+    let mut keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    crate::sort::sort_by(&mut keys, |a, b| a.cmp(b));
+    keys.windows(2).find_map(|w| match w {
+        [a, b] if a == b => Some(*a),
+        _ => None,
+    })
+}
+
+fn duplicate(key: &str) -> JsonError {
+    JsonError::new(["duplicate key `", key, "`"].concat())
 }
