@@ -62,7 +62,7 @@ class Service:
         with open(secret, "wb") as f:
             f.write(SECRET)
         args = [binary or BIN, "serve", "--addr", "127.0.0.1:0", "--database", database, "--jwt-hs256-secret-file", secret,
-                "--key-file", os.path.join(work, "keys.json"), "--max-connections-per-ip", "256", "--db-pool", "8", "--pushes-per-minute", "0",
+                "--key-file", os.path.join(work, "keys.json"), "--max-connections-per-ip", "256", "--db-pool", "8", "--pushes-per-minute", "0", "--mutations-per-minute", "0",
                 "--request-timeout-seconds", "600", "--connection-seconds", "3600"]
         env = dict(os.environ, CREDIT_METER_ADMIN_TOKEN=ADMIN, RUST_LOG="warn")
         t0 = time.perf_counter()

@@ -135,7 +135,7 @@ fn ledger(up: SocketAddr, dir: &std::path::Path) -> (Child, SocketAddr) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("jwt.secret"), SECRET).unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_credit-meter-ledger"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--demo", "--pushes-per-minute", "1000000"])
+        .args(["serve", "--addr", "127.0.0.1:0", "--demo", "--pushes-per-minute", "1000000", "--mutations-per-minute", "0"])
         .arg("--database")
         .arg(format!("sqlite:{}", dir.join("ledger.sqlite").display()))
         .arg("--jwt-hs256-secret-file")

@@ -80,6 +80,11 @@ Bounds:
                               LIMIT_REACHED and nothing of it is applied.
   --pushes-per-minute N       pushes per account per minute, as a burst refilled evenly
                               (default 600; 0: unlimited); over it: HTTP 429 RATE_LIMITED
+  --mutations-per-minute N    mutations (in pushes) per account per minute, likewise
+                              (default 12000, above a client's 10,000-mutation outbox;
+                              0: unlimited): each is kept as a fingerprint for the
+                              account's life, so this bounds how fast one account can
+                              grow the database
   --pulls-per-minute N        pulls per account per minute, likewise (default 600; 0:
                               unlimited): each pull signs a snapshot of the whole account;
                               a device's GET /v1/state reads count as pulls
@@ -164,6 +169,8 @@ pub(crate) struct ServeOptions {
     pub pulls_per_minute: u32,
     /// `--checkouts-per-minute`.
     pub checkouts_per_minute: u32,
+    /// `--mutations-per-minute`.
+    pub mutations_per_minute: u32,
     pub offline_limit: String,
     /// `--account-overdraft-limit` (a decimal string, checked in main).
     pub account_overdraft_limit: String,
@@ -272,6 +279,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         pushes_per_minute: 600,
         pulls_per_minute: 600,
         checkouts_per_minute: 10,
+        mutations_per_minute: 12_000,
         max_open_holds: credit_meter_protocol::snapshot::payload::MAX_HOLDS,
         max_grants: credit_meter_protocol::snapshot::payload::MAX_GRANTS,
         offline_limit: "50".into(),
@@ -325,6 +333,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
             "--pushes-per-minute" => o.pushes_per_minute = number(&f, &v)?,
             "--pulls-per-minute" => o.pulls_per_minute = number(&f, &v)?,
             "--checkouts-per-minute" => o.checkouts_per_minute = number(&f, &v)?,
+            "--mutations-per-minute" => o.mutations_per_minute = number(&f, &v)?,
             "--max-devices" => o.max_devices = number(&f, &v)?,
             "--max-open-holds" => o.max_open_holds = number(&f, &v)?,
             "--max-grants" => o.max_grants = number(&f, &v)?,

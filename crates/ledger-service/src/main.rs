@@ -248,6 +248,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         push_rate: Arc::new(rate::AccountRate::new(o.pushes_per_minute)),
         pull_rate: Arc::new(rate::AccountRate::new(o.pulls_per_minute)),
         checkout_rate: Arc::new(rate::AccountRate::new(o.checkouts_per_minute)),
+        mutation_rate: Arc::new(rate::AccountRate::new(o.mutations_per_minute)),
         payments,
         proxy,
         body_deadline: o.request_timeout,

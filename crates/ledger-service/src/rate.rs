@@ -1,5 +1,8 @@
 //! Request rates per account: a token bucket per account, one set for pushes
-//! (`--pushes-per-minute`) and one for pulls (`--pulls-per-minute`): that many requests at
+//! (`--pushes-per-minute`), one for the mutations in them (`--mutations-per-minute`: each
+//! is kept as a fingerprint for the account's life, so this bounds how fast one account
+//! can grow the database), one for pulls (`--pulls-per-minute`) and one for Stripe
+//! checkouts (`--checkouts-per-minute`): that many requests at
 //! once, refilled evenly over a minute. A pull costs the ledger a signed snapshot (every
 //! grant and hold of the account written and signed), so an account's devices cannot ask
 //! for them without end either. Buckets of accounts that have not asked for a while are
@@ -30,9 +33,16 @@ impl AccountRate {
 
     /// Takes one request from the account's budget; `false` when it is spent.
     pub(crate) fn allow(&self, account: &str) -> bool {
+        self.allow_n(account, 1)
+    }
+
+    /// Takes `n` from the account's budget at once (at most the whole budget, so that no
+    /// request is refused forever); `false`, taking nothing, when fewer are left.
+    pub(crate) fn allow_n(&self, account: &str, n: usize) -> bool {
         if self.per_minute <= 0.0 {
             return true;
         }
+        let cost = (n as f64).min(self.per_minute);
         let now = Instant::now();
         let refill =
             |tokens: f64, since: Instant| (tokens + now.duration_since(since).as_secs_f64() * self.per_minute / 60.0).min(self.per_minute);
@@ -46,11 +56,11 @@ impl AccountRate {
         }
         let (tokens, since) = b.entry(account.to_string()).or_insert((self.per_minute, now));
         let available = refill(*tokens, *since);
-        if available < 1.0 {
+        if available < cost {
             (*tokens, *since) = (available, now);
             return false;
         }
-        (*tokens, *since) = (available - 1.0, now);
+        (*tokens, *since) = (available - cost, now);
         true
     }
 }
@@ -66,5 +76,17 @@ mod tests {
         assert!(!r.allow("a"), "the fourth push within the minute");
         assert!(r.allow("b"), "another account has its own budget");
         assert!(AccountRate::new(0).allow("a"), "0 is unlimited");
+    }
+
+    #[test]
+    fn a_budget_of_mutations_is_taken_whole_or_not_at_all() {
+        let r = AccountRate::new(10);
+        assert!(r.allow_n("a", 6));
+        assert!(!r.allow_n("a", 5), "4 left: a request of 5 is refused whole");
+        assert!(r.allow_n("a", 4), "and the refusal took nothing");
+        assert!(!r.allow_n("a", 1));
+        let big = AccountRate::new(10);
+        assert!(big.allow_n("b", 25), "a request above the whole budget costs the whole budget, so it is never refused forever");
+        assert!(!big.allow_n("b", 1));
     }
 }

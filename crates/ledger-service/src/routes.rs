@@ -40,6 +40,8 @@ pub(crate) struct AppState {
     pub pull_rate: Arc<crate::rate::AccountRate>,
     /// Checkout budgets per account (each checkout is a call to Stripe).
     pub checkout_rate: Arc<crate::rate::AccountRate>,
+    /// Budgets of pushed mutations per account (each is kept as a fingerprint for good).
+    pub mutation_rate: Arc<crate::rate::AccountRate>,
     /// Stripe checkout, webhook and refunds.
     pub payments: Arc<crate::payments::Payments>,
     /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
@@ -162,6 +164,14 @@ pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Aut
     let message = "too many pushes for this account; send again later (nothing was applied)";
     if let Err(r) = within_budget(&app.push_rate, &req.account_id, "push", message) {
         return r;
+    }
+    if !app.mutation_rate.allow_n(&req.account_id, req.mutations.len()) {
+        tracing::info!(request = "push", "mutation rate of an account exceeded");
+        return error(
+            429,
+            ErrorCode::RateLimited,
+            "too many mutations for this account this minute; send again later (nothing was applied)",
+        );
     }
     let account = req.account_id.clone();
     crate::payments::account_email::remember(&app, &caller).await;
