@@ -68,6 +68,48 @@ const TOOL: [&str; 2] = ["type", "function"];
 const FUNCTION: [&str; 4] = ["name", "description", "parameters", "strict"];
 const STREAM_OPTIONS: [&str; 1] = ["include_usage"];
 
+const RESPONSE_FORMAT: [&str; 2] = ["type", "json_schema"];
+const JSON_SCHEMA: [&str; 4] = ["name", "description", "schema", "strict"];
+const TOOL_CHOICE: [&str; 2] = ["type", "function"];
+const CHOSEN_FUNCTION: [&str; 1] = ["name"];
+
+/// What the plain members must be: numbers for the sampling parameters, booleans, strings;
+/// anything else (an object in their place, where a provider might read options) is
+/// refused.
+fn plain_members(obj: &serde_json::Map<String, Value>) -> Result<(), (ErrorCode, String)> {
+    fn integer(v: &Value) -> bool {
+        v.is_i64() || v.is_u64()
+    }
+    fn strings(v: &Value) -> bool {
+        v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string))
+    }
+    fn numbers(v: &Value) -> bool {
+        v.as_object().is_some_and(|o| o.values().all(Value::is_number))
+    }
+    type Fits = fn(&Value) -> bool;
+    let kind = |k: &str| -> Option<(&str, Fits)> {
+        match k {
+            "temperature" | "top_p" | "top_k" | "min_p" | "top_a" | "frequency_penalty" | "presence_penalty" | "repetition_penalty" => {
+                Some(("a number", Value::is_number))
+            }
+            "seed" | "top_logprobs" | "max_tokens" | "max_completion_tokens" | "n" => Some(("an integer", integer)),
+            "logprobs" | "parallel_tool_calls" => Some(("a boolean", Value::is_boolean)),
+            "user" => Some(("a string", Value::is_string)),
+            "stop" => Some(("a string or a list of strings", strings)),
+            "logit_bias" => Some(("an object of numbers", numbers)),
+            _ => None,
+        }
+    };
+    for (k, v) in obj {
+        if let Some((what, fits)) = kind(k) {
+            if !v.is_null() && !fits(v) {
+                return Err((ErrorCode::BadRequest, format!("{k:?} must be {what}")));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Refuses an object with a member outside `allowed` (`what` names where, for the message).
 fn closed(v: &Value, allowed: &[&str], what: &str) -> Result<(), (ErrorCode, String)> {
     let Some(obj) = v.as_object() else {
@@ -102,6 +144,27 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
     }
     if let Some(o) = obj.get("stream_options").filter(|o| !o.is_null()) {
         closed(o, &STREAM_OPTIONS, "stream_options")?;
+    }
+    plain_members(obj)?;
+    if let Some(f) = obj.get("response_format").filter(|f| !f.is_null()) {
+        closed(f, &RESPONSE_FORMAT, "response_format")?;
+        if !matches!(f.get("type").and_then(Value::as_str), Some("text" | "json_object" | "json_schema")) {
+            return Err(bad("response_format's type must be \"text\", \"json_object\" or \"json_schema\""));
+        }
+        if let Some(schema) = f.get("json_schema") {
+            closed(schema, &JSON_SCHEMA, "response_format's json_schema")?;
+        }
+    }
+    match obj.get("tool_choice") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(c)) if matches!(c.as_str(), "none" | "auto" | "required") => {}
+        Some(c @ Value::Object(_)) if c.get("type").and_then(Value::as_str) == Some("function") => {
+            closed(c, &TOOL_CHOICE, "tool_choice")?;
+            if let Some(f) = c.get("function") {
+                closed(f, &CHOSEN_FUNCTION, "tool_choice's function")?;
+            }
+        }
+        Some(_) => return Err(bad("tool_choice must be \"none\", \"auto\", \"required\" or a function")),
     }
     let model = obj.get("model").and_then(Value::as_str).ok_or_else(|| bad("no \"model\""))?;
     let model = catalog.model(model).map_err(|_| (ErrorCode::UnknownModel, format!("model {model:?} is not in the catalog")))?;
@@ -295,6 +358,13 @@ mod tests {
             {"role":"assistant","content":null,"tool_calls":[call]},
             {"role":"tool","tool_call_id":"c1","name":"f","content":"42"}]});
         assert!(check(&c, &fine).is_ok(), "a function's parameters are a schema, not checked: {:?}", check(&c, &fine));
+        let plain = json!({"model":m,"messages":[],"temperature":0.2,"top_p":1,"seed":7,"stop":["\n"],"user":"u","logprobs":false,
+            "logit_bias":{"50256":-100},"tool_choice":{"type":"function","function":{"name":"f"}},
+            "response_format":{"type":"json_schema","json_schema":{"name":"x","schema":{"type":"object","anything":1},"strict":true}}});
+        assert!(check(&c, &plain).is_ok(), "{:?}", check(&c, &plain));
+        for choice in ["none", "auto", "required"] {
+            assert!(check(&c, &json!({"model":m,"messages":[],"tool_choice":choice})).is_ok(), "{choice}");
+        }
         let refused = [
             (json!({"model":m,"messages":[{"role":"user","content":"hi","plugins":[{"id":"web"}]}]}), "plugins"),
             (
@@ -316,6 +386,22 @@ mod tests {
                 "\"x\"",
             ),
             (json!({"model":m,"messages":["hi"]}), "not an object"),
+            (json!({"model":m,"messages":[],"response_format":{"type":"json_object","models":["openai/o1-pro"]}}), "models"),
+            (json!({"model":m,"messages":[],"response_format":{"type":"json_schema","json_schema":{"name":"x","plugins":[]}}}), "plugins"),
+            (json!({"model":m,"messages":[],"response_format":{"type":"web"}}), "response_format's type"),
+            (
+                json!({"model":m,"messages":[],"tool_choice":{"type":"function","function":{"name":"f"},"cache_control":{}}}),
+                "cache_control",
+            ),
+            (json!({"model":m,"messages":[],"tool_choice":{"type":"function","function":{"name":"f","provider":{}}}}), "provider"),
+            (json!({"model":m,"messages":[],"tool_choice":{"type":"web_search_preview"}}), "tool_choice"),
+            (json!({"model":m,"messages":[],"tool_choice":"web"}), "tool_choice"),
+            (json!({"model":m,"messages":[],"stop":{"plugins":[]}}), "\"stop\""),
+            (json!({"model":m,"messages":[],"user":{"provider":{}}}), "\"user\""),
+            (json!({"model":m,"messages":[],"temperature":{"models":[]}}), "\"temperature\""),
+            (json!({"model":m,"messages":[],"parallel_tool_calls":{"route":"x"}}), "\"parallel_tool_calls\""),
+            (json!({"model":m,"messages":[],"logit_bias":{"50256":{"plugins":[1]}}}), "\"logit_bias\""),
+            (json!({"model":m,"messages":[],"seed":1.5}), "\"seed\""),
         ];
         for (body, field) in refused {
             let (code, message) = check(&c, &body).unwrap_err();
