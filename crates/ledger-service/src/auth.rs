@@ -138,6 +138,12 @@ impl DeviceKeys {
     /// (no leeway), `sub`, and the audience and issuer when configured (then required).
     pub(crate) fn verify(&self, token: &str) -> Result<DeviceClaims, Refusal> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| Refusal::unauthorized("the bearer token is not a JWT"))?;
+        if has_crit(token) {
+            // RFC 7515 §4.1.11: a `crit` header names extensions the verifier must
+            // understand; this one understands none, so it must refuse (jsonwebtoken
+            // ignores the member).
+            return Err(Refusal::unauthorized("the token's header has crit extensions this service does not understand"));
+        }
         let candidates = self.candidates(header.kid.as_deref());
         if candidates.is_empty() {
             return Err(Refusal::unauthorized("the token's kid names none of the configured keys"));
@@ -185,6 +191,16 @@ impl DeviceKeys {
         }
         Err(last)
     }
+}
+
+/// Whether the JWT's protected header has a `crit` member (the header was already decoded
+/// by jsonwebtoken, so the segment is base64url JSON).
+fn has_crit(token: &str) -> bool {
+    let segment = token.split('.').next().unwrap_or("");
+    credit_meter_protocol::base64url::decode(segment.trim_end_matches('='))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok())
+        .is_some_and(|header| header.contains_key("crit"))
 }
 
 fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refusal> {
@@ -260,9 +276,11 @@ impl Auth {
     /// The caller of a request with this `Authorization` header value.
     pub(crate) fn caller(&self, authorization: Option<&str>) -> Result<Caller, Refusal> {
         let header = authorization.ok_or_else(|| Refusal::unauthorized("no Authorization header (Bearer token)"))?;
+        // RFC 9110 §11.1: the scheme is case-insensitive (`BEARER` too).
         let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
+            .split_once(' ')
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .ok_or_else(|| Refusal::unauthorized("the Authorization header is not a Bearer token"))?
             .trim();
         if self.admin.as_ref().is_some_and(|a| a.matches(token)) {

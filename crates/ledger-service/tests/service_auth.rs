@@ -280,6 +280,35 @@ fn two_authorization_headers_are_refused() {
     }
 }
 
+/// The scheme is case-insensitive (RFC 9110 §11.1), and a token whose header names `crit`
+/// extensions is refused (RFC 7515 §4.1.11: the service understands none of them), however
+/// valid its signature.
+#[test]
+fn the_bearer_scheme_is_case_insensitive_and_crit_headers_are_refused() {
+    let dir = temp_dir("scheme");
+    let s = Server::start(&dir, &[]);
+    let body = push_body("demo", "d1", json!([]));
+    let t = token("demo", None);
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let r = http(s.addr, "POST", "/v1/pull", &headers(&[("Authorization", &format!("{scheme} {t}"))]), body.as_bytes());
+        assert_eq!(r.status, 200, "{scheme}: {}", r.text());
+    }
+    let basic = http(s.addr, "POST", "/v1/pull", &headers(&[("Authorization", &format!("Basic {t}"))]), body.as_bytes());
+    assert_eq!(basic.status, 401);
+    let signed = |header: serde_json::Value| {
+        let enc = |v: &serde_json::Value| base64url::encode(v.to_string().as_bytes());
+        let input = format!("{}.{}", enc(&header), enc(&json!({"sub":"demo","exp": now_s() + 600})));
+        let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+        format!("{input}.{}", jsonwebtoken::crypto::sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap())
+    };
+    let plain = signed(json!({"alg":"HS256","typ":"JWT"}));
+    assert_eq!(s.post("/v1/pull", Some(&plain), &body).status, 200, "the hand-made token is valid");
+    let crit = signed(json!({"alg":"HS256","typ":"JWT","crit":["exp"]}));
+    let r = s.post("/v1/pull", Some(&crit), &body);
+    assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{}", r.text());
+    assert!(r.text().contains("crit"), "{}", r.text());
+}
+
 /// A JWKS key is chosen by the token's `kid`: a token naming one key is not verified under
 /// another, and one naming a key the set lacks is refused without trying each key in turn
 /// (an attacker's bogus tokens cost one lookup, not a verification per key). A token with no
