@@ -42,8 +42,13 @@ UPSTREAM=$(sed -n 's/^stand-in provider on //p' "$PROVIDER_LOG")
 [ -n "$UPSTREAM" ] || { echo "the stand-in provider did not start" >&2; exit 1; }
 # The service prints "credit-meter ledger listening on http://127.0.0.1:PORT/ (demo: …/www/)".
 # Only www/ and pkg/ are served; the database, the key file and the secrets are outside both.
+# Every browser profile that opens the page is another device of the two shared demo
+# accounts (its id is kept in localStorage), and the database outlives a run: at the
+# default 16 devices per account the 17th visitor's syncs would be refused LIMIT_REACHED.
+# 256 keeps the shared accounts' records small; the account-wide overdraft limit (200
+# credits) still bounds what their devices may owe.
 "${CARGO_TARGET_DIR:-$ROOT/target}/release/credit-meter-ledger" serve --addr "127.0.0.1:$PORT" \
-  --database "sqlite:$DB" --demo --www "$ROOT/www" --pkg "$ROOT/pkg" \
+  --database "sqlite:$DB" --demo --www "$ROOT/www" --pkg "$ROOT/pkg" --max-devices 256 \
   --stripe-api-base "http://127.0.0.1:$STAND_IN_PORT" --stripe-secret-key-file "$SECRETS/stripe-secret-key" \
   --stripe-webhook-secret-file "$SECRETS/stripe-webhook-secret" \
   --stripe-plan-price starter=price_demo_starter --stripe-plan-price pro=price_demo_pro --smtp-url "smtp://127.0.0.1:$SMTP_PORT" \
