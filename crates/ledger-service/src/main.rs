@@ -9,6 +9,7 @@ mod email;
 mod engine;
 mod keys;
 mod locks;
+mod log_budget;
 mod metrics;
 mod payments;
 mod policy_cache;

@@ -66,7 +66,9 @@ impl AppState {
     /// A refusal response (counted in `/metrics`, logged without credentials).
     pub(crate) fn refuse(&self, r: &Refusal) -> Response {
         self.service.metrics.refusal();
-        tracing::info!(code = r.code.as_str(), reason = %r.message, "refused");
+        if let Some(left_out) = crate::log_budget::REFUSALS.take() {
+            tracing::info!(code = r.code.as_str(), reason = %r.message, left_out, "refused");
+        }
         refusal(r)
     }
 
@@ -147,7 +149,9 @@ pub(crate) fn within_budget(rate: &crate::rate::AccountRate, account: &str, what
     if rate.allow(account) {
         return Ok(());
     }
-    tracing::info!(request = what, "request rate of an account exceeded");
+    if let Some(left_out) = crate::log_budget::REFUSALS.take() {
+        tracing::info!(request = what, left_out, "request rate of an account exceeded");
+    }
     Err(error(429, ErrorCode::RateLimited, message))
 }
 
@@ -166,7 +170,9 @@ pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Aut
         return r;
     }
     if !app.mutation_rate.allow_n(&req.account_id, req.mutations.len()) {
-        tracing::info!(request = "push", "mutation rate of an account exceeded");
+        if let Some(left_out) = crate::log_budget::REFUSALS.take() {
+            tracing::info!(request = "push", left_out, "mutation rate of an account exceeded");
+        }
         return error(
             429,
             ErrorCode::RateLimited,
