@@ -31,11 +31,6 @@ impl AccountRate {
         AccountRate { per_minute: f64::from(per_minute), buckets: Mutex::new(HashMap::new()) }
     }
 
-    /// Takes one request from the account's budget; `false` when it is spent.
-    pub(crate) fn allow(&self, account: &str) -> bool {
-        self.allow_n(account, 1)
-    }
-
     /// Takes `n` from the account's budget at once (at most the whole budget, so that no
     /// request is refused forever); `false`, taking nothing, when fewer are left.
     pub(crate) fn allow_n(&self, account: &str, n: usize) -> bool {
@@ -72,10 +67,10 @@ mod tests {
     #[test]
     fn a_budget_is_per_account_and_spent_pushes_are_refused() {
         let r = AccountRate::new(3);
-        assert!((0..3).all(|_| r.allow("a")));
-        assert!(!r.allow("a"), "the fourth push within the minute");
-        assert!(r.allow("b"), "another account has its own budget");
-        assert!(AccountRate::new(0).allow("a"), "0 is unlimited");
+        assert!((0..3).all(|_| r.allow_n("a", 1)));
+        assert!(!r.allow_n("a", 1), "the fourth push within the minute");
+        assert!(r.allow_n("b", 1), "another account has its own budget");
+        assert!(AccountRate::new(0).allow_n("a", 1), "0 is unlimited");
     }
 
     #[test]

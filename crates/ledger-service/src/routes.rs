@@ -143,10 +143,16 @@ fn device_may(caller: &Caller, account: &str, device: &str) -> Result<(), Refusa
     }
 }
 
-/// Takes one request from `account`'s budget in `rate`; once it is spent, HTTP 429
-/// `RATE_LIMITED` with `message` (`what` names the kind of request in the log).
-pub(crate) fn within_budget(rate: &crate::rate::AccountRate, account: &str, what: &str, message: &str) -> Result<(), Response> {
-    if rate.allow(account) {
+/// Takes `cost` (one request, or a push's mutations) from `account`'s budget in `rate`; when
+/// less is left, HTTP 429 `RATE_LIMITED` with `message` (`what` names it in the log).
+pub(crate) fn within_budget(
+    rate: &crate::rate::AccountRate,
+    account: &str,
+    cost: usize,
+    what: &str,
+    message: &str,
+) -> Result<(), Response> {
+    if rate.allow_n(account, cost) {
         return Ok(());
     }
     if let Some(left_out) = crate::log_budget::REFUSALS.take() {
@@ -166,18 +172,12 @@ pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Aut
         return app.refuse(&r);
     }
     let message = "too many pushes for this account; send again later (nothing was applied)";
-    if let Err(r) = within_budget(&app.push_rate, &req.account_id, "push", message) {
+    if let Err(r) = within_budget(&app.push_rate, &req.account_id, 1, "push", message) {
         return r;
     }
-    if !app.mutation_rate.allow_n(&req.account_id, req.mutations.len()) {
-        if let Some(left_out) = crate::log_budget::REFUSALS.take() {
-            tracing::info!(request = "push", left_out, "mutation rate of an account exceeded");
-        }
-        return error(
-            429,
-            ErrorCode::RateLimited,
-            "too many mutations for this account this minute; send again later (nothing was applied)",
-        );
+    let message = "too many mutations for this account this minute; send again later (nothing was applied)";
+    if let Err(r) = within_budget(&app.mutation_rate, &req.account_id, req.mutations.len(), "push mutations", message) {
+        return r;
     }
     let account = req.account_id.clone();
     crate::payments::account_email::remember(&app, &caller).await;
@@ -194,7 +194,7 @@ pub(crate) async fn pull(State(app): State<AppState>, Authenticated(caller): Aut
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
     }
-    if let Err(r) = within_budget(&app.pull_rate, &req.account_id, "pull", "too many pulls for this account; pull again later") {
+    if let Err(r) = within_budget(&app.pull_rate, &req.account_id, 1, "pull", "too many pulls for this account; pull again later") {
         return r;
     }
     crate::payments::account_email::remember(&app, &caller).await;
@@ -250,7 +250,7 @@ pub(crate) async fn state(State(app): State<AppState>, headers: HeaderMap, Query
         // Writing an account's state costs what writing its snapshot does: a device's reads
         // come out of its account's pull budget (the admin's do not).
         if let Err(r) =
-            within_budget(&app.pull_rate, &account, "state", "too many pulls and state reads for this account; read again later")
+            within_budget(&app.pull_rate, &account, 1, "state", "too many pulls and state reads for this account; read again later")
         {
             return r;
         }

@@ -55,7 +55,7 @@ pub(crate) async fn checkout(State(app): State<AppState>, Authenticated(caller):
         return error(503, ErrorCode::PaymentsUnavailable, "this ledger has no Stripe secret key (--stripe-secret-key-file)");
     };
     let message = "too many checkouts for this account; try again in a minute";
-    if let Err(r) = crate::routes::within_budget(&app.checkout_rate, &claims.account, "checkout", message) {
+    if let Err(r) = crate::routes::within_budget(&app.checkout_rate, &claims.account, 1, "checkout", message) {
         return r;
     }
     let parsed = json::from_str::<Value>(std::str::from_utf8(&body).unwrap_or("")).ok();
