@@ -66,31 +66,33 @@ pub(crate) fn ack(what: &str) -> Response {
 /// service from 9 MB to 538 MB before.
 pub(crate) const MAX_EVENT_BYTES: usize = 256 * 1024;
 
-/// The `Stripe-Signature` header of a request to a ledger that has a webhook secret: checked
-/// before the body is read, so a request without either is answered at once (503
-/// `PAYMENTS_UNAVAILABLE`, 400 `BAD_SIGNATURE`) instead of after its body arrives.
-pub(crate) struct SignatureHeader(String);
+/// The ledger's webhook secret and the request's `Stripe-Signature` header: taken before the
+/// body is read, so a request to a ledger without a secret, or without the header, is
+/// answered at once (503 `PAYMENTS_UNAVAILABLE`, 400 `BAD_SIGNATURE`) instead of after its
+/// body arrives.
+pub(crate) struct SignatureHeader {
+    secret: Vec<u8>,
+    header: String,
+}
 
 impl FromRequestParts<AppState> for SignatureHeader {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
-        if app.payments.webhook_secret.is_none() {
+        let Some(secret) = app.payments.webhook_secret.clone() else {
             return Err(error(503, ErrorCode::PaymentsUnavailable, "this ledger has no webhook secret (--stripe-webhook-secret-file)"));
-        }
+        };
         match parts.headers.get("stripe-signature").and_then(|h| h.to_str().ok()) {
-            Some(h) => Ok(SignatureHeader(h.to_string())),
+            Some(h) => Ok(SignatureHeader { secret, header: h.to_string() }),
             None => Err(error(400, ErrorCode::BadSignature, "no Stripe-Signature header")),
         }
     }
 }
 
 /// `POST /v1/webhooks/stripe`.
-pub(crate) async fn stripe(State(app): State<AppState>, SignatureHeader(header): SignatureHeader, body: Bytes) -> Response {
-    let Some(secret) = app.payments.webhook_secret.as_deref() else {
-        return error(503, ErrorCode::PaymentsUnavailable, "this ledger has no webhook secret (--stripe-webhook-secret-file)");
-    };
-    if let Err(e) = super::signature::verify(&body, &header, secret, wall_clock_ms() / 1000, app.payments.tolerance_s) {
+pub(crate) async fn stripe(State(app): State<AppState>, signed: SignatureHeader, body: Bytes) -> Response {
+    let SignatureHeader { secret, header } = signed;
+    if let Err(e) = super::signature::verify(&body, &header, &secret, wall_clock_ms() / 1000, app.payments.tolerance_s) {
         tracing::info!(reason = %e, "a webhook event was refused");
         return error(400, ErrorCode::BadSignature, &e.to_string());
     }
