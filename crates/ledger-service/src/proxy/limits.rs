@@ -127,19 +127,18 @@ fn closed(v: &Value, allowed: &[&str], what: &str) -> Result<(), (ErrorCode, Str
 /// Checks a request body and returns its model (a catalog model) and whether it streams.
 pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a ModelDefinition, bool), (ErrorCode, String)> {
     let bad = |m: &str| (ErrorCode::BadRequest, m.to_string());
-    let obj = body.as_object().ok_or_else(|| bad("the body is not a JSON object"))?;
-    if let Some(field) = obj.keys().find(|k| !FORWARDED.contains(&k.as_str())) {
-        return Err(bad(&format!("the field {field:?} is not proxied: it could make the provider bill beyond what the hold pays for")));
-    }
-    let functions =
-        |tools: &Value| tools.as_array().is_some_and(|t| t.iter().all(|t| t.get("type").and_then(Value::as_str) == Some("function")));
-    if obj.get("tools").is_some_and(|t| !functions(t)) {
-        return Err(bad("only function tools (\"type\": \"function\") are proxied"));
-    }
-    for tool in obj.get("tools").and_then(Value::as_array).into_iter().flatten() {
-        closed(tool, &TOOL, "a tool")?;
-        if let Some(f) = tool.get("function") {
-            closed(f, &FUNCTION, "a tool's function")?;
+    closed(body, &FORWARDED, "the request")?;
+    let obj = body.as_object().ok_or_else(|| bad("the request is not an object"))?;
+    if let Some(tools) = obj.get("tools") {
+        let only_functions = || bad("only function tools (\"type\": \"function\") are proxied");
+        for tool in tools.as_array().ok_or_else(only_functions)? {
+            if tool.get("type").and_then(Value::as_str) != Some("function") {
+                return Err(only_functions());
+            }
+            closed(tool, &TOOL, "a tool")?;
+            if let Some(f) = tool.get("function") {
+                closed(f, &FUNCTION, "a tool's function")?;
+            }
         }
     }
     if let Some(o) = obj.get("stream_options").filter(|o| !o.is_null()) {
@@ -171,16 +170,18 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
     let messages = obj.get("messages").and_then(Value::as_array).ok_or_else(|| bad("no \"messages\" array"))?;
     for m in messages {
         closed(m, &MESSAGE, "a message")?;
-        let text = match m.get("content") {
-            None | Some(Value::Null) | Some(Value::String(_)) => true,
-            Some(Value::Array(parts)) => parts.iter().all(|p| p.get("type").and_then(Value::as_str) == Some("text")),
-            Some(_) => false,
-        };
-        if !text {
-            return Err(bad("only text message content is proxied"));
-        }
-        for part in m.get("content").and_then(Value::as_array).into_iter().flatten() {
-            closed(part, &TEXT_PART, "a content part")?;
+        let only_text = || bad("only text message content is proxied");
+        match m.get("content") {
+            None | Some(Value::Null) | Some(Value::String(_)) => {}
+            Some(Value::Array(parts)) => {
+                for part in parts {
+                    if part.get("type").and_then(Value::as_str) != Some("text") {
+                        return Err(only_text());
+                    }
+                    closed(part, &TEXT_PART, "a content part")?;
+                }
+            }
+            Some(_) => return Err(only_text()),
         }
         for call in m.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
             closed(call, &TOOL_CALL, "a tool call")?;
