@@ -214,8 +214,8 @@ pub fn reserve_request(args: &ReserveArgs) -> Result<ReserveRequest, MeterError>
         return Err(MeterError::BadInput(format!("this decision is funded by {}: there is nothing to reserve", quoted(f))));
     }
     // A longer one would be refused by every ledger on every sync (PROTOCOL §1).
-    let max = credit_meter_protocol::ids::MAX_LABEL_BYTES;
-    if args.operation.len() > max || args.agent_id.as_ref().is_some_and(|a| a.len() > max) {
+    let fits = credit_meter_protocol::ids::valid_label;
+    if !fits(&args.operation) || args.agent_id.as_deref().is_some_and(|a| !fits(a)) {
         return Err(MeterError::BadInput("`operation` and `agentId` have at most 200 bytes".into()));
     }
     if let Some(unit) = &args.unit {
