@@ -5,24 +5,22 @@
 //! left out before it, so the count stays in the log (and every refusal stays counted in
 //! `/metrics`).
 
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
-use std::sync::PoisonError;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 /// Lines about refusals written per second, at most.
 pub(crate) const LINES_PER_SECOND: u64 = 20;
 
-/// The current second's count and the refusals left out since the last line written.
+/// The current second's start and count of lines written, and the refusals left out since
+/// the last line written.
 #[derive(Debug)]
 pub(crate) struct LogBudget {
-    window: Mutex<(Instant, u64)>,
-    skipped: AtomicU64,
+    window: Mutex<(Instant, u64, u64)>,
 }
 
 impl Default for LogBudget {
     fn default() -> Self {
-        LogBudget { window: Mutex::new((Instant::now(), 0)), skipped: AtomicU64::new(0) }
+        LogBudget { window: Mutex::new((Instant::now(), 0, 0)) }
     }
 }
 
@@ -33,14 +31,14 @@ impl LogBudget {
         let mut w = self.window.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         if now.duration_since(w.0).as_secs() >= 1 {
-            *w = (now, 0);
+            (w.0, w.1) = (now, 0);
         }
         if w.1 >= LINES_PER_SECOND {
-            self.skipped.fetch_add(1, Relaxed);
+            w.2 += 1;
             return None;
         }
         w.1 += 1;
-        Some(self.skipped.swap(0, Relaxed))
+        Some(std::mem::take(&mut w.2))
     }
 }
 
