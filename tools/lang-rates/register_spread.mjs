@@ -19,6 +19,12 @@
 // those K tokens (in-sample, all sets at once); printed are the mean and worst |signed error|
 // of a language in a set, over every language in two sets or more, for each K.
 //
+// With BLOOM=B set beside TOP, the K tokens are not kept as text but as a Bloom filter of B bits
+// a token (k = round(B ln 2) hashes): what the same knowledge costs when only membership is
+// asked. A false positive makes a longer piece than the encoding would; the factor absorbs
+// the average of it. The filter's bytes are printed beside each K (random bits: gzip keeps
+// them).
+//
 // Then, with --vocab, the size of what would remove it: each encoding's multi-letter tokens
 // of each script, sorted, one per line, gzip -9.
 //
@@ -84,11 +90,36 @@ for (const [rank, bytes] of enc.textMap) {
 }
 ranked.sort((a, b) => a[0] - b[0]);
 
+const longest = Math.max(2, ...ranked.map(([, text]) => [...text].length));
+
+/** Membership of strings in B bits a member, by double hashing (FNV-1a and a second seed). */
+class Bloom {
+  constructor(members, bitsEach) {
+    this.bits = Math.max(8, Math.ceil(members.length * bitsEach));
+    this.k = Math.max(1, Math.round(bitsEach * Math.LN2));
+    this.words = new Uint32Array(Math.ceil(this.bits / 32));
+    for (const m of members) for (const b of this.#positions(m)) this.words[b >>> 5] |= 1 << (b & 31);
+  }
+  *#positions(text) {
+    let h1 = 0x811c9dc5, h2 = 0x9747b28c;
+    for (const byte of Buffer.from(text)) {
+      h1 = Math.imul(h1 ^ byte, 0x01000193) >>> 0;
+      h2 = Math.imul(h2 ^ byte, 0x5bd1e995) >>> 0;
+      h2 ^= h2 >>> 15;
+    }
+    for (let i = 0; i < this.k; i++) yield ((h1 + Math.imul(i, h2 | 1)) >>> 0) % this.bits;
+  }
+  has(text) {
+    for (const b of this.#positions(text)) if (!(this.words[b >>> 5] & (1 << (b & 31)))) return false;
+    return true;
+  }
+}
+
 /** Pieces of greedy longest match over `vocab` (single letters always match). */
 function greedy(cs, vocab) {
   let n = 0;
   for (let i = 0; i < cs.length; n++) {
-    let j = Math.min(cs.length, i + 24);
+    let j = Math.min(cs.length, i + longest);
     while (j > i + 1 && !vocab.has(cs.slice(i, j).join(""))) j--;
     i = j;
   }
@@ -138,7 +169,9 @@ for (const dir of dirs) {
 if (process.env.TOP) {
   const languages = [...byLang].filter(([, notes]) => new Set(notes.map((n) => n.set)).size >= 2);
   for (const k of process.env.TOP.split(",").map(Number)) {
-    const top = new Set(ranked.slice(0, k).map(([, text]) => text));
+    const members = ranked.slice(0, k).map(([, text]) => text);
+    const bitsEach = Number(process.env.BLOOM || 0);
+    const top = bitsEach ? new Bloom(members, bitsEach) : new Set(members);
     const errors = [];
     for (const [, notes] of languages) {
       for (const n of notes) n.top = n.ws.reduce((t, cs) => t + greedy(cs, top), 0);
@@ -150,7 +183,10 @@ if (process.env.TOP) {
       }
     }
     const mean = errors.reduce((a, b) => a + b, 0) / errors.length;
-    console.log(`${Math.min(k, ranked.length)} of ${ranked.length} tokens: mean ${mean.toFixed(2)} %, worst ${Math.max(...errors).toFixed(1)} % (${errors.length} language-sets)`);
+    const size = bitsEach
+      ? `Bloom filter ${top.words.length * 4} B`
+      : `${zlib.gzipSync(Buffer.from([...members].sort().join("\n")), { level: 9 }).length} B gzip -9 as text`;
+    console.log(`${Math.min(k, ranked.length)} of ${ranked.length} tokens (${size}): mean ${mean.toFixed(2)} %, worst ${Math.max(...errors).toFixed(1)} % (${errors.length} language-sets)`);
   }
   process.exit(0);
 }
