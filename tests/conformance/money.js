@@ -8,13 +8,18 @@
 export const SCALE = 28n;
 export const ONE = 10n ** SCALE;
 const MAX = 10n ** 15n * ONE;
+/** §1: a money string's digits, read as one integer (trailing zeros included), stay below this. */
+const DIGITS_LIMIT = 2n ** 96n;
 const STRICT = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
 
-/** Parses a strict money string (§1.1); null when it is not one (or is above 10^15, or has > 28 fraction digits). */
+/**
+ * Parses a strict money string (§1, §1.1); null when it is not one, is above 10^15, has
+ * more than 28 fraction digits, or its digits read as one integer reach 2^96.
+ */
 export function parseMoney(s) {
   if (typeof s !== 'string' || !STRICT.test(s)) return null;
   const [i, f = ''] = s.split('.');
-  if (f.length > 28) return null;
+  if (f.length > 28 || BigInt(i + f) >= DIGITS_LIMIT) return null;
   const v = BigInt(i) * ONE + BigInt((f + '0'.repeat(28)).slice(0, 28));
   return v > MAX ? null : v;
 }
