@@ -250,13 +250,7 @@ fn a_public_key_needs_an_audience_or_an_explicit_any() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("--jwt-audience"), "{flag}: the refusal names the flag: {out:?}");
         assert!(out.stdout.is_empty() && !dir.join("refused.sqlite").exists(), "{flag}: nothing listened, no database made");
     }
-    let db = format!("sqlite:{}", dir.join("any.sqlite").display());
-    let jwks = dir.join("jwks.json").display().to_string();
-    let s = Server::start_args(
-        &["serve", "--addr", "127.0.0.1:0", "--database", &db, "--jwks", &jwks, "--jwt-any-audience"].map(String::from),
-        &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)],
-    );
-    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
+    let s = start_with_public_keys(&dir, "any.sqlite", &["--jwks", &dir.join("jwks.json").display().to_string(), "--jwt-any-audience"]);
     let body = push_body("demo", "d1", json!([]));
     for claims in [json!({"sub":"demo","aud":"another-app","exp":now_s() + 60}), json!({"sub":"demo","exp":now_s() + 60})] {
         let r = s.post("/v1/pull", Some(&eddsa_token(&der, Some("k1"), claims.clone())), &body);
@@ -309,6 +303,16 @@ fn the_bearer_scheme_is_case_insensitive_and_crit_headers_are_refused() {
     assert!(r.text().contains("crit"), "{}", r.text());
 }
 
+/// A server on a fresh SQLite file `db` in `dir` verifying device tokens as `key_flags` say
+/// (a public key or JWKS file and its audience flags), with the account `demo` created.
+fn start_with_public_keys(dir: &std::path::Path, db: &str, key_flags: &[&str]) -> Server {
+    let db = format!("sqlite:{}", dir.join(db).display());
+    let args: Vec<String> = ["serve", "--addr", "127.0.0.1:0", "--database", &db].iter().chain(key_flags).map(|a| a.to_string()).collect();
+    let s = Server::start_args(&args, &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)]);
+    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
+    s
+}
+
 /// A JWKS key is chosen by the token's `kid`: a token naming one key is not verified under
 /// another, and one naming a key the set lacks is refused without trying each key in turn
 /// (an attacker's bogus tokens cost one lookup, not a verification per key). A token with no
@@ -323,13 +327,8 @@ fn a_jwks_key_is_chosen_by_the_tokens_kid() {
         {"kty":"OKP","crv":"Ed25519","x":x2,"kid":"k2","alg":"EdDSA"}
     ]});
     std::fs::write(dir.join("jwks.json"), jwks.to_string()).unwrap();
-    let db = format!("sqlite:{}", dir.join("kid.sqlite").display());
-    let file = dir.join("jwks.json").display().to_string();
-    let s = Server::start_args(
-        &["serve", "--addr", "127.0.0.1:0", "--database", &db, "--jwks", &file, "--jwt-audience", "ledger"].map(String::from),
-        &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)],
-    );
-    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
+    let s =
+        start_with_public_keys(&dir, "kid.sqlite", &["--jwks", &dir.join("jwks.json").display().to_string(), "--jwt-audience", "ledger"]);
     let body = push_body("demo", "d1", json!([]));
     let claims = json!({"sub":"demo","aud":"ledger","exp":now_s() + 60});
     for (der, kid) in [(&der1, Some("k1")), (&der2, Some("k2")), (&der1, None), (&der2, None)] {
@@ -354,12 +353,7 @@ fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
     let body = push_body("demo", "d1", json!([]));
     for flag in ["--jwt-public-key", "--jwks"] {
         let file = dir.join(if flag == "--jwks" { "jwks.json" } else { "pub.pem" }).display().to_string();
-        let db = format!("sqlite:{}", dir.join(format!("l{}.sqlite", flag.len())).display());
-        let s = Server::start_args(
-            &["serve", "--addr", "127.0.0.1:0", "--database", &db, flag, &file, "--jwt-audience", "ledger"].map(String::from),
-            &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)],
-        );
-        assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"demo","policy":"trueRecall"}))["ok"], true);
+        let s = start_with_public_keys(&dir, &format!("l{}.sqlite", flag.len()), &[flag, &file, "--jwt-audience", "ledger"]);
         let good = eddsa_token(&der, Some("k1"), json!({"sub":"demo","aud":"ledger","exp":now_s() + 60}));
         let r = s.post("/v1/pull", Some(&good), &body);
         assert_eq!(r.status, 200, "{flag}: {}", r.text());
