@@ -343,16 +343,20 @@ export class Ledger {
     // §1: `operation` and `agentId` at most 200 bytes of UTF-8; judged with the hold id's form.
     const bytes = (s) => Buffer.byteLength(s, 'utf8');
     if (bytes(m.operation) > 200 || (m.agentId !== undefined && bytes(m.agentId) > 200)) return { status: 'refused', code: 'BAD_INPUT' };
-    if (a.holds.has(m.holdId)) return { status: 'refused', code: 'DUPLICATE_ID' };
-    if (m.amount === 0n) return { status: 'refused', code: 'BAD_INPUT' };
-    // §12.3: `unit` names an allowance of the policy, `amount` a whole 1 ≤ n ≤ 10^15 (the
-    // zero amount is refused above; above 10^15 the push was BAD_REQUEST, §6.8). §6.8 does
-    // not place these checks in its order; this ledger puts them with the zero amount.
-    if (m.unit !== undefined && (!this.acceptedUnit(a, m.unit) || m.amount % ONE !== 0n)) return { status: 'refused', code: 'BAD_INPUT' };
-    const spendable = this.spendable(a, t);
-    // A refused reserve is remembered too (§6.2), with its operation only (§12.4 step 3).
+    // §6.2: a placed hold's id is never reused, nor a remembered refused reserve's; one
+    // forgotten (committed or released) is judged like a new hold id.
+    const prior = a.holds.get(m.holdId);
+    if (prior && prior.state !== 'forgotten') return { status: 'refused', code: 'DUPLICATE_ID' };
+    // From here on every refusal is remembered as a refused reserve (§6.2), with its
+    // operation only (§12.4 step 3).
     const hold = { id: m.holdId, device: d.id, amount: m.amount, operation: m.operation, expiresAt: t + this.holdTtlMs, state: 'refused' };
     a.holds.set(m.holdId, hold);
+    if (m.amount === 0n) return { status: 'refused', code: 'BAD_INPUT' };
+    // §12.3: `unit` names an allowance of the policy, `amount` a whole 1 ≤ n ≤ 10^15 (the
+    // zero amount is refused above; above 10^15 the push was BAD_REQUEST, §6.8), judged at
+    // the zero amount's place (§6.8).
+    if (m.unit !== undefined && (!this.acceptedUnit(a, m.unit) || m.amount % ONE !== 0n)) return { status: 'refused', code: 'BAD_INPUT' };
+    const spendable = this.spendable(a, t);
     // §6.8, §12.6: an agent that is not an active agent of the account (without agents, none is).
     if (m.agentId !== undefined && !this.activeAgent(a, m.agentId)) return { status: 'refused', code: 'AGENT_INACTIVE' };
     if (m.unit !== undefined) {
@@ -398,7 +402,8 @@ export class Ledger {
       return { status: 'applied', ...excess, charged: holdPart + excess.charged };
     }
     if (h.state === 'expired') return (h.state = 'settled'), { status: 'applied', ...this.charge(a, d, t, x, h.amount) };
-    if (h.state === 'refused') return (h.state = 'settled'), { status: 'applied', ...this.charge(a, d, t, x, 0n) };
+    // §6.2: a refused reserve is forgotten once committed (its hold id may be reserved anew).
+    if (h.state === 'refused') return (h.state = 'forgotten'), { status: 'applied', ...this.charge(a, d, t, x, 0n) };
     return { status: 'refused', code: 'NOT_FOUND' };
   }
 
@@ -420,7 +425,7 @@ export class Ledger {
       h.state = 'settled';
       vouchable = h.amount;
     } else if (h.state === 'refused') {
-      h.state = 'settled';
+      h.state = 'forgotten'; // §6.2: as a credit commit of a refused reserve
       vouchable = 0n;
     } else return { status: 'refused', code: 'NOT_FOUND' };
     const { drawn, ...amounts } = this.drawUnits(a, d, t, unit, u, vouchable);
@@ -588,16 +593,20 @@ function parseMutation(x) {
   if (at === null) badRequest('bad at');
   if (typeof x.holdId !== 'string') badRequest('holdId must be a string');
   const m = { type: x.type, seq, at, holdId: x.holdId };
+  // §6.8: an `amount` on any type must be strict money; a release has none (§6.1), so there
+  // it is an unknown member once its form passed: not kept, not fingerprinted.
   if (x.amount !== undefined) {
-    m.amount = parseMoney(x.amount);
-    if (m.amount === null) badRequest('amount is not strict money');
+    const amount = parseMoney(x.amount);
+    if (amount === null) badRequest('amount is not strict money');
+    if (x.type !== 'release') m.amount = amount;
   } else if (x.type !== 'release') badRequest('amount missing');
-  if (x.operation !== undefined && typeof x.operation !== 'string') badRequest('operation must be a string');
+  // §6.1, §6.8: `operation` and `agentId` are a reserve's; on a commit or release they are
+  // unknown members, ignored whatever their type.
   if (x.type === 'reserve') {
-    if (x.operation === undefined) badRequest('operation missing');
+    if (typeof x.operation !== 'string') badRequest('operation missing or not a string');
     m.operation = x.operation;
   }
-  for (const k of ['id', 'agentId']) {
+  for (const k of x.type === 'reserve' ? ['id', 'agentId'] : ['id']) {
     if (x[k] === null || x[k] === undefined) continue;
     if (typeof x[k] !== 'string') badRequest(k + ' must be a string');
     m[k] = x[k];

@@ -161,3 +161,54 @@ test('§11: the worked exchange, fed to this ledger as written, gets the documen
   assert.deepEqual(r3.results.map((r) => r.status), ['applied', 'applied']);
   assert.equal(ledger.view('acct-42', 'laptop').balance, '394.3', '412.5 − 11.2 − 7');
 });
+
+test('§6.2: refused reserves are remembered unless their form was refused; forgotten once committed or released', () => {
+  const results = (ledger, ms) => ledger.handle('push', body(ms)).results.map((x) => [x.status, x.code, x.charged].filter(Boolean).join(' '));
+  const cases = [
+    // name, the refused reserve's fields, its code, remembered
+    ['zero amount', { amount: '0' }, 'BAD_INPUT', true],
+    ['unknown unit', { amount: '5', unit: 'pages' }, 'BAD_INPUT', true],
+    ['an agent that is not active', { agentId: 'bot' }, 'AGENT_INACTIVE', true],
+    ['more than spendable', { amount: '11' }, 'INSUFFICIENT_CREDITS', true],
+    ['an agentId over 200 bytes', { agentId: 'a'.repeat(201) }, 'BAD_INPUT', false],
+    ['a bad mutation id', { id: 'a b' }, 'BAD_INPUT', false],
+  ];
+  for (const [name, fields, code, remembered] of cases) {
+    const { ledger } = fresh();
+    assert.deepEqual(results(ledger, [reserve({ id: undefined, ...fields })]), [`refused ${code}`], name);
+    // The last reserve differs in amount from the first two: an identical one is a duplicate (§6.1).
+    const next = remembered
+      ? [reserve({ seq: 2, id: undefined }), { type: 'commit', seq: 3, at: 1, holdId: 'd:h1', amount: '2' }, reserve({ seq: 4, id: undefined, amount: '0.5' })]
+      : [{ type: 'commit', seq: 2, at: 1, holdId: 'd:h1', amount: '2' }, { type: 'release', seq: 3, at: 1, holdId: 'd:h1' }, reserve({ seq: 4, id: undefined, amount: '0.5' })];
+    const want = remembered ? ['refused DUPLICATE_ID', 'applied 2', 'applied'] : ['refused NOT_FOUND', 'refused NOT_FOUND', 'applied'];
+    assert.deepEqual(results(ledger, next), want, name);
+  }
+  const { ledger } = fresh();
+  const released = [
+    reserve({ id: undefined, amount: '0' }),
+    { type: 'release', seq: 2, at: 1, holdId: 'd:h1' },
+    { type: 'release', seq: 3, at: 1, holdId: 'd:h1', id: 'again' },
+    reserve({ seq: 4, id: undefined, amount: '0.5' }),
+  ];
+  assert.deepEqual(results(ledger, released), ['refused BAD_INPUT', 'applied', 'refused NOT_FOUND', 'applied'], 'a released refused reserve is forgotten');
+  const placed = [reserve({ id: undefined }), { type: 'commit', seq: 2, at: 1, holdId: 'd:h1', amount: '1' }, reserve({ seq: 3, id: undefined, amount: '0.5' })];
+  assert.deepEqual(results(fresh().ledger, placed), ['applied', 'applied 1', 'refused DUPLICATE_ID'], "a placed hold's id is never reused");
+});
+
+test('§6.1, §6.8: a commit or release ignores the members of a reserve, and does not fingerprint them', () => {
+  const { ledger } = fresh();
+  const first = ledger.handle('push', body([
+    reserve({ id: undefined, amount: '3' }),
+    { type: 'commit', seq: 2, at: 1, holdId: 'd:h1', amount: '2', operation: 5, agentId: { x: 1 } },
+    reserve({ seq: 3, id: undefined, holdId: 'd:h2' }),
+    { type: 'release', seq: 4, at: 1, holdId: 'd:h2', agentId: 7, operation: null, unit: 'pages', amount: '4' },
+  ]));
+  assert.deepEqual(first.results.map((x) => x.status), ['applied', 'applied', 'applied', 'applied']);
+  const again = ledger.handle('push', body([
+    { type: 'commit', seq: 2, at: 1, holdId: 'd:h1', amount: '2', operation: 'else' },
+    { type: 'release', seq: 4, at: 1, holdId: 'd:h2' },
+  ]));
+  assert.deepEqual(again.results.map((x) => x.status), ['duplicate', 'duplicate']);
+  const badAmount = ledger.handle('push', body([{ type: 'release', seq: 5, at: 1, holdId: 'd:h1', amount: '1e1' }]));
+  assert.equal(badAmount.error?.code, 'BAD_REQUEST', "a release's amount still has money's strict form");
+});

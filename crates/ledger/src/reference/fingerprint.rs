@@ -2,8 +2,10 @@
 //! one that reuses its seq (a restored or copied client state, or a forged push).
 //!
 //! It is SHA-512 over the mutation's canonical JSON with `seq` set to 0, cut to 16 bytes:
-//! every field but `seq` counts (`type`, `id`, `at`, `holdId`, `amount`, `operation`, `unit`,
-//! `agentId`), and amounts are compared by value (`"12.50"` = `"12.5"`). The seq is left
+//! every field of its type but `seq` counts (a reserve's `type`, `id`, `at`, `holdId`,
+//! `amount`, `operation`, `unit`, `agentId`; a commit has no `operation` or `agentId`, a
+//! release no `amount` or `unit`: members a type lacks are ignored, so never counted),
+//! and amounts are compared by value (`"12.50"` = `"12.5"`). The seq is left
 //! out because a client renumbers a mutation that met a conflict; the ledger must still
 //! recognise it when it was in fact applied under its earlier seq. Like Stripe's
 //! idempotency keys, which keep a hash of the request body next to the key.
