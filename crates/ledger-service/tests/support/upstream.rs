@@ -137,6 +137,18 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
             w.flush()?;
             // Broken off: no usage, no [DONE].
         }
+        "reasoning-after" => {
+            // A reasoning model's stream that broke off while it was still thinking: what
+            // reached the client is reasoning only, never `content`.
+            w.write_all(sse_head.as_bytes())?;
+            w.write_all(chunk(serde_json::json!({"id":"c1","choices":[{"index":0,"delta":{"role":"assistant"}}]})).as_bytes())?;
+            for i in 0..3 {
+                w.write_all(
+                    chunk(serde_json::json!({"id":"c1","choices":[{"index":0,"delta":{"reasoning":format!("step {i} ")}}]})).as_bytes(),
+                )?;
+            }
+            w.flush()?;
+        }
         "stream" | "stream-nousage" | "slow" => {
             w.write_all(sse_head.as_bytes())?;
             let parts = if scenario == "slow" { 30 } else { 3 };
