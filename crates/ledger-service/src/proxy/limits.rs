@@ -193,6 +193,13 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
     if obj.get("n").is_some_and(|n| n.as_u64() != Some(1)) {
         return Err(bad("only one choice (n = 1) is proxied"));
     }
+    // The forwarded `max_tokens` is what bounds the call to its hold: 0 or a negative one is
+    // refused rather than forwarded (some providers read 0 as "no limit").
+    for k in ["max_tokens", "max_completion_tokens"] {
+        if obj.get(k).is_some_and(|v| !v.is_null() && v.as_u64().is_none_or(|n| n == 0)) {
+            return Err((ErrorCode::BadRequest, format!("{k:?} must be at least 1")));
+        }
+    }
     let stream = match obj.get("stream") {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
@@ -403,6 +410,9 @@ mod tests {
             (json!({"model":m,"messages":[],"parallel_tool_calls":{"route":"x"}}), "\"parallel_tool_calls\""),
             (json!({"model":m,"messages":[],"logit_bias":{"50256":{"plugins":[1]}}}), "\"logit_bias\""),
             (json!({"model":m,"messages":[],"seed":1.5}), "\"seed\""),
+            (json!({"model":m,"messages":[],"max_tokens":0}), "\"max_tokens\" must be at least 1"),
+            (json!({"model":m,"messages":[],"max_tokens":50,"max_completion_tokens":0}), "\"max_completion_tokens\" must be at least 1"),
+            (json!({"model":m,"messages":[],"max_tokens":-5}), "\"max_tokens\" must be at least 1"),
         ];
         for (body, field) in refused {
             let (code, message) = check(&c, &body).unwrap_err();
