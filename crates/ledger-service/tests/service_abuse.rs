@@ -189,6 +189,31 @@ fn one_address_cannot_take_every_connection() {
     assert!(ok, "a freed slot is usable again");
 }
 
+/// Refusing connections beyond an address's limit costs the caller nothing, so the lines
+/// about them share the refusal log budget (20 a second): a flood of connections cannot
+/// flood the log.
+#[test]
+fn a_flood_of_refused_connections_writes_a_bounded_log() {
+    let dir = temp_dir("connlog");
+    let log = dir.join("stderr.log");
+    let s = Server::start_logging(&dir, &["--max-connections-per-ip", "1"], &log);
+    let mut held = TcpStream::connect(s.addr).unwrap();
+    write!(held, "GET /healthz HTTP/1.1\r\nHost: {}\r\n\r\n", s.addr).unwrap();
+    let mut buf = [0u8; 12];
+    held.read_exact(&mut buf).unwrap();
+    let started = std::time::Instant::now();
+    const FLOOD: usize = 400;
+    for _ in 0..FLOOD {
+        let mut c = TcpStream::connect(s.addr).unwrap();
+        assert!(closed_by_server(&mut c));
+    }
+    let seconds = started.elapsed().as_secs() + 1;
+    std::thread::sleep(Duration::from_millis(300));
+    let lines = std::fs::read_to_string(&log).unwrap().lines().filter(|l| l.contains("per-address connection limit reached")).count();
+    assert!(lines >= 1, "the refusals are logged at all");
+    assert!(lines as u64 <= 20 * (seconds + 1) && lines < FLOOD, "{lines} lines for {FLOOD} refused connections in {seconds} s");
+}
+
 #[test]
 fn a_32_mib_body_is_refused_and_nothing_is_stored() {
     let dir = temp_dir("body");

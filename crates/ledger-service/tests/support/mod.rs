@@ -98,8 +98,25 @@ impl Server {
 
     /// The binary with exactly these arguments and environment.
     pub(crate) fn start_args(args: &[String], env: &[(&str, &str)]) -> Server {
+        Server::spawn(args, env, Stdio::null())
+    }
+
+    /// Like [`Server::start`], its log (stderr) written to `log`.
+    #[allow(dead_code)] // used by some test binaries only
+    pub(crate) fn start_logging(dir: &Path, extra: &[&str], log: &Path) -> Server {
+        let secret = dir.join("jwt.secret");
+        std::fs::write(&secret, SECRET).unwrap();
+        let db = format!("sqlite:{}", dir.join("ledger.sqlite").display());
+        let head =
+            ["serve", "--addr", "127.0.0.1:0", "--database", &db, "--jwt-hs256-secret-file", &secret.display().to_string(), "--demo"]
+                .map(String::from);
+        let args: Vec<String> = head.into_iter().chain(extra.iter().map(|s| s.to_string())).collect();
+        Server::spawn(&args, &[("CREDIT_METER_ADMIN_TOKEN", ADMIN)], std::fs::File::create(log).unwrap().into())
+    }
+
+    fn spawn(args: &[String], env: &[(&str, &str)], stderr: Stdio) -> Server {
         let mut cmd = Command::new(bin());
-        cmd.args(args).env_remove("CREDIT_METER_ADMIN_TOKEN").stdout(Stdio::piped()).stderr(Stdio::null());
+        cmd.args(args).env_remove("CREDIT_METER_ADMIN_TOKEN").stdout(Stdio::piped()).stderr(stderr);
         for (k, v) in env {
             cmd.env(k, v);
         }
