@@ -78,8 +78,9 @@ Bounds:
   --max-grants N              live grants per account (default 100000, what a client accepts)
                               A request that would pass one of these is refused whole with
                               LIMIT_REACHED and nothing of it is applied.
-  --pushes-per-minute N       pushes per account per minute, as a burst refilled evenly
-                              (default 600; 0: unlimited); over it: HTTP 429 RATE_LIMITED
+  --pushes-per-minute N       pushes and AI proxy calls per account per minute, as a
+                              burst refilled evenly (default 600; 0: unlimited); over
+                              it: HTTP 429 RATE_LIMITED
   --mutations-per-minute N    mutations (in pushes) per account per minute, likewise
                               (default 12000, above a client's 10,000-mutation outbox;
                               0: unlimited): each is kept as a fingerprint for the

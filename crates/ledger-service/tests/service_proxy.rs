@@ -753,3 +753,24 @@ fn a_policy_or_catalog_that_disagrees_on_the_token_rate_is_refused_at_load() {
     assert!(!out.status.success(), "it must not start: {stderr}");
     assert!(stderr.contains("BAD_CATALOG") && stderr.contains("AssistLore"), "{stderr}");
 }
+
+/// Each call, refused or not, takes one of the account's push budget (it locks and reads
+/// the account to claim its hold): once spent, calls are `429 RATE_LIMITED` before any
+/// account work, and the provider is never called.
+#[test]
+fn sqlite_ai_calls_come_out_of_the_push_budget() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-budget"));
+    let s = start_with(&dir, None, &up, &["--pushes-per-minute", "4"]);
+    reserve(&s, "d1", 1, "d1:h1", "1");
+    let codes: Vec<(u16, String)> = (0..4)
+        .map(|_| {
+            let r = call(&s, "d1", Some("d1:nope"), &request("whole", false));
+            (r.status, r.code())
+        })
+        .collect();
+    let refused = (402, "HOLD_NOT_OPEN".to_string());
+    assert_eq!(codes, [refused.clone(), refused.clone(), refused, (429, "RATE_LIMITED".to_string())]);
+    let r = call(&s, "d1", Some("d1:h1"), &request("whole", false));
+    assert_eq!((r.status, r.code()), (429, "RATE_LIMITED".to_string()), "a call on an open hold waits for the budget too");
+    assert_eq!(up.count(), 0);
+}

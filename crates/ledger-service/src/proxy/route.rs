@@ -62,6 +62,12 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
     else {
         return error(402, ErrorCode::HoldNotOpen, "send X-Credit-Hold: the id of an open hold that pays for the call");
     };
+    // Every call locks and reads the account (to claim the hold) before it can be refused,
+    // so calls come out of the account's push budget, as the pushes that reserve them do.
+    let message = "too many AI calls and pushes for this account; try again later";
+    if let Err(r) = crate::routes::within_budget(&app.push_rate, &claims.account, 1, "ai call", message) {
+        return r;
+    }
     // The route answers outside the request deadline (a stream lasts as long as the
     // provider's), but the body must arrive within it: a caller that trickles it would
     // otherwise hold the connection and what it sent for the connection's whole life.
