@@ -115,8 +115,9 @@ Bounds:
                               https://openrouter.ai/api/v1 (/chat/completions is appended)
   --upstream-key-file F       the vendor's provider key (never logged nor answered)
   --upstream-idle-seconds N   the provider's longest silence before a call fails (default 120)
-  --proxy-call-seconds N      the longest a proxied call may last (default 600); a claim still
-                              unsettled after twice that is charged its hold in full
+  --proxy-call-seconds N      the longest a proxied call may last (default 600; never past
+                              5 s before its hold expires); a claim still unsettled after
+                              twice that is charged its hold in full
   --catalog F                 the catalog (models, prices) the proxy prices with
                               (default: the built-in catalog)
   --state-entries N           journal entries /v1/state shows (default 200)

@@ -774,3 +774,29 @@ fn sqlite_ai_calls_come_out_of_the_push_budget() {
     assert_eq!((r.status, r.code()), (429, "RATE_LIMITED".to_string()), "a call on an open hold waits for the budget too");
     assert_eq!(up.count(), 0);
 }
+
+/// A claimed hold stays open until it is settled (PROTOCOL §6.7), so a call ends 5 s before
+/// its hold expires, and a hold that expires within 15 s pays for no call: the claim is
+/// refused `HOLD_NOT_OPEN`, the hold released, the provider never called. (A probe let a
+/// 3 s hold expire during a 5 s call and spent its credits on a second hold meanwhile.)
+#[test]
+fn sqlite_a_hold_about_to_expire_pays_for_no_call() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-expiring"));
+    let s = start(&dir, None, &up);
+    let policy = json!({"name":"short","ownKeyAllowed":false,"creditStep":"0.001","holdTtlMs":12000});
+    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"short","policy":policy}))["ok"], true);
+    s.admin(&json!({"op":"grant","accountId":"short","grant":{"id":"g","kind":"promotion","amount":"10"}}));
+    let m = json!([{"type":"reserve","seq":1,"at":0,"holdId":"d1:h1","amount":"10","operation":"message"}]);
+    assert_eq!(s.push("short", "d1", m).0.results[0].status, ResultStatus::Applied);
+    let h = vec![
+        ("Authorization".to_string(), format!("Bearer {}", token("short", Some("d1")))),
+        ("X-Credit-Hold".to_string(), "d1:h1".to_string()),
+        ("Content-Type".to_string(), "application/json".to_string()),
+    ];
+    let r = http(s.addr, "POST", "/v1/ai/chat/completions", &h, request("whole", false).as_bytes());
+    assert_eq!((r.status, r.code()), (402, "HOLD_NOT_OPEN".to_string()), "{}", r.text());
+    assert!(r.text().contains("expires too soon"), "{}", r.text());
+    let state = s.state("short");
+    assert_eq!((credits(&state["balance"]), credits(&state["held"])), (c("10"), Credits::ZERO), "released, nothing charged");
+    assert_eq!(up.count(), 0);
+}

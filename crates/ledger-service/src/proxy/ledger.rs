@@ -52,6 +52,8 @@ pub(crate) struct Claimed {
     /// For a hold reserved in LLM tokens (PROTOCOL §12): the tokens it pays for (the most
     /// the call may use); `None` for a credit hold.
     pub units: Option<u64>,
+    /// When the hold expires (ms): the call must be settled before then.
+    pub expires_at: i64,
 }
 
 /// What a proxied call used, as its settlement commits it: credits for a credit hold,
@@ -121,9 +123,9 @@ pub(crate) async fn claim(
     let amount = result.get("amount").and_then(Value::as_str).and_then(|s| Credits::parse(s).ok());
     let operation = result.get("operation").and_then(Value::as_str).unwrap_or_default().to_string();
     let units = result.get("units").and_then(Value::as_u64);
-    match amount {
-        Some(amount) => Ok((Claimed { amount, operation, units }, durable)),
-        None => Err((None, format!("the ledger's claim answer has no amount: {answer}"))),
+    match (amount, result.get("expiresAt").and_then(Value::as_i64)) {
+        (Some(amount), Some(expires_at)) => Ok((Claimed { amount, operation, units, expires_at }, durable)),
+        _ => Err((None, format!("the ledger's claim answer has no amount or expiresAt: {answer}"))),
     }
 }
 

@@ -69,6 +69,25 @@ pub(crate) struct Proxy {
     pub call_limit: Duration,
 }
 
+/// How long before its hold expires a call stops being read: its settlement (a storage
+/// commit) must land while the hold is still open.
+pub(crate) const SETTLE_MARGIN: Duration = Duration::from_secs(5);
+
+/// The shortest call worth starting: a hold that leaves less is refused at its claim.
+pub(crate) const MIN_CALL: Duration = Duration::from_secs(10);
+
+/// How long a call claimed at `now_ms` on a hold expiring at `expires_at` (ms) may be read:
+/// `call_limit`, but ending [`SETTLE_MARGIN`] before the hold expires. A claimed hold must
+/// stay open until it is settled (PROTOCOL §6.7): one that expired during its call would
+/// have given its credits back for other holds to spend while the provider was still
+/// producing what they pay for. `None` when that leaves less than [`MIN_CALL`] (or than
+/// `call_limit`, when that is shorter).
+pub(crate) fn call_time(call_limit: Duration, now_ms: i64, expires_at: i64) -> Option<Duration> {
+    let left = u64::try_from(expires_at.saturating_sub(now_ms)).ok().map(Duration::from_millis)?;
+    let time = call_limit.min(left.checked_sub(SETTLE_MARGIN)?);
+    (time >= MIN_CALL.min(call_limit)).then_some(time)
+}
+
 /// How old (ms) an unsettled claim is when the ledger settles it as abandoned: twice the
 /// longest call, so a running call (and its settlement's retries) is never taken for one.
 pub(crate) fn abandoned_after(call_limit: Duration) -> i64 {
@@ -104,5 +123,31 @@ impl Proxy {
             Some(k) => r.bearer_auth(&k.0),
             None => r,
         }
+    }
+}
+
+#[cfg(test)]
+mod call_time_tests {
+    use super::*;
+
+    #[test]
+    fn a_call_ends_before_its_hold_expires_and_a_hold_about_to_expire_pays_for_none() {
+        let limit = Duration::from_secs(600);
+        let now = 1_700_000_000_000;
+        // A fresh hold (10 min TTL): the call limit, or 5 s before expiry if that is sooner.
+        assert_eq!(call_time(limit, now, now + 3_600_000), Some(limit));
+        assert_eq!(call_time(limit, now, now + 600_000), Some(Duration::from_secs(595)));
+        assert_eq!(call_time(limit, now, now + 60_000), Some(Duration::from_secs(55)));
+        assert_eq!(call_time(limit, now, now + 15_000), Some(Duration::from_secs(10)));
+        // Less than 10 s of call left, already past its margin, or expired: none.
+        assert_eq!(call_time(limit, now, now + 14_999), None);
+        assert_eq!(call_time(limit, now, now + 3_000), None);
+        assert_eq!(call_time(limit, now, now - 1), None);
+        assert_eq!(call_time(limit, i64::MIN, i64::MAX), Some(limit));
+        assert_eq!(call_time(limit, i64::MAX, i64::MIN), None);
+        // A call limit below 10 s: the whole limit before the margin is enough.
+        let short = Duration::from_secs(1);
+        assert_eq!(call_time(short, now, now + 6_000), Some(short));
+        assert_eq!(call_time(short, now, now + 5_999), None);
     }
 }

@@ -8,7 +8,8 @@
 //! longer does. The settlement is committed after the answer's last byte, off the
 //! client's path: a client that commits the hold right after the answer may find it
 //! claimed but not yet settled (answered `settledBy: "proxy"` without amounts; the
-//! settlement shows in its next snapshot). A call is read for at most `call_limit`.
+//! settlement shows in its next snapshot). A call is read for at most `call_limit`, and
+//! never closer than `SETTLE_MARGIN` to its hold's expiry (`super::call_time`).
 
 use super::ledger::{self, ClaimError, Settled, Spend};
 use super::usage::{self, Reported};
@@ -95,12 +96,18 @@ impl Call {
                 return;
             }
         };
-        let deadline = Instant::now() + self.proxy.call_limit;
         self.hold_amount = claimed.amount;
         self.operation = claimed.operation;
         self.hold_units = claimed.units;
-        let cap = match self.cap() {
-            Ok(cap) => cap,
+        let checked = match super::call_time(self.proxy.call_limit, crate::service::wall_clock_ms(), claimed.expires_at) {
+            Some(time) => self.cap().map(|cap| (cap, time)),
+            None => {
+                let message = "the hold expires too soon to pay for a call (its settlement must land before it expires); it was released, reserve a new one";
+                Err((ErrorCode::HoldNotOpen, "the hold expires too soon", message.to_string()))
+            }
+        };
+        let (cap, call_time) = match checked {
+            Ok(x) => x,
             Err((code, why, message)) => {
                 // Refused before the provider is asked: the hold is released once the
                 // claim is durable.
@@ -113,11 +120,12 @@ impl Call {
                 return;
             }
         };
+        let deadline = Instant::now() + call_time;
         limits::rewrite(&mut self.request, cap, self.stream);
         let body = serde_json::to_vec(&self.request).unwrap_or_default();
         // The provider's request starts now, racing the claim's commit (`ledger`): its
         // answer is read only once the claim is durable.
-        let headers_within = self.proxy.idle.min(self.proxy.call_limit);
+        let headers_within = self.proxy.idle.min(call_time);
         let send = tokio::spawn(tokio::time::timeout(headers_within, self.proxy.request(body).send()));
         if let Err(e) = durable.wait().await {
             send.abort();
