@@ -62,14 +62,26 @@ export class LedgerClient {
       throw new CodedError("TRANSPORT_FAILED", `${path}: ${e.message}`);
     }
     const text = await res.text();
-    if (!res.ok && !text.startsWith("{")) throw new CodedError("HTTP_" + res.status, `${path}: ${text.slice(0, 200)}`);
+    // Not a JSON body (a proxy's HTML error page, a plain-text 413): its status only, never
+    // its text — the page shows messages, not whatever a server in between answered.
+    if (!res.ok && !text.startsWith("{")) throw new CodedError("HTTP_" + res.status, `${path}: the server answered HTTP ${res.status}`);
     return text;
   }
 
+  /**
+   * Sends with a device token (none for the keys). A device token is cached for its hour;
+   * a ledger restarted meanwhile (`--demo` signs with a new secret each start) refuses it
+   * `UNAUTHORIZED`, so that answer drops the cached token and the request is sent once
+   * more with a fresh one — every open tab recovers without a reload.
+   */
   async #request(path, body) {
     if (this.offline) throw new CodedError("OFFLINE", `offline (simulated): ${path} was not sent`);
-    const token = path === "v1/keys" ? null : await this.#bearer();
-    return this.#send(path, body, token);
+    if (path === "v1/keys") return this.#send(path, body, null);
+    const cached = this.token;
+    const text = await this.#send(path, body, await this.#bearer());
+    if (cached === null || !isUnauthorized(text)) return text;
+    this.token = null;
+    return this.#send(path, body, await this.#bearer());
   }
 
   /** The push response body, as the Meter wants it (a string). */
@@ -132,19 +144,27 @@ export class LedgerClient {
   async chat(holdId, body) {
     const path = "v1/ai/chat/completions";
     if (this.offline) throw new CodedError("OFFLINE", `offline (simulated): ${path} was not sent`);
-    const headers = { "content-type": "application/json", authorization: `Bearer ${await this.#bearer()}`, "x-credit-hold": holdId };
-    let res;
-    try {
-      res = await fetch(new URL(path, this.base), { method: "POST", headers, body: JSON.stringify(body) });
-    } catch (e) {
-      throw new CodedError("TRANSPORT_FAILED", `${path}: ${e.message}`);
+    const send = async () => {
+      const headers = { "content-type": "application/json", authorization: `Bearer ${await this.#bearer()}`, "x-credit-hold": holdId };
+      try {
+        return await fetch(new URL(path, this.base), { method: "POST", headers, body: JSON.stringify(body) });
+      } catch (e) {
+        throw new CodedError("TRANSPORT_FAILED", `${path}: ${e.message}`);
+      }
+    };
+    let res = await send();
+    if (res.status === 401) {
+      // A stale token (the ledger restarted): refused before the hold was claimed, so
+      // sending again with a fresh one cannot pay twice.
+      this.token = null;
+      res = await send();
     }
     const text = await res.text();
     let answer;
     try {
       answer = JSON.parse(text);
     } catch {
-      throw new CodedError(res.ok ? "BAD_ANSWER" : `HTTP_${res.status}`, `${path}: ${text.slice(0, 200)}`);
+      throw new CodedError(res.ok ? "BAD_ANSWER" : `HTTP_${res.status}`, `${path}: the server answered HTTP ${res.status} without a JSON body`);
     }
     if (!res.ok) throw new CodedError(answer.error?.code ?? `HTTP_${res.status}`, answer.error?.message ?? `${path}: HTTP ${res.status}`);
     return { answer, charged: res.headers.get("x-credit-charged"), units: res.headers.get("x-credit-units") };
@@ -158,6 +178,16 @@ export class LedgerClient {
       throw new CodedError(e.code ?? "STATE_FAILED", e.message ?? `no state for ${accountId}`);
     }
     return answer.result ?? answer;
+  }
+}
+
+/** Whether a response body is the ledger's refusal of the token. */
+function isUnauthorized(text) {
+  if (!text.includes("UNAUTHORIZED")) return false;
+  try {
+    return JSON.parse(text).error?.code === "UNAUTHORIZED";
+  } catch {
+    return false;
   }
 }
 
