@@ -4,7 +4,10 @@
 // right after the answer's last byte: the hold leaves the account's open holds), then
 // commits 0 credits — as a modified client would — and shows that the ledger charged the
 // provider's reported usage anyway (the commit's result says `settledBy: "proxy"` with
-// the settled amounts; PROTOCOL §6.7).
+// the settled amounts; PROTOCOL §6.7). The hold is the estimate's high bound for the
+// note (the package's `estimate`), and a call that fails after the reserve releases it.
+
+import init, { estimate } from "../pkg/credit_meter.js";
 
 const ACCOUNT = "demo";
 const DEVICE = "proxy-page";
@@ -15,48 +18,66 @@ function nonce() {
   return btoa(String.fromCharCode(...b)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-async function json(path, token, body) {
+/** An error with a stable code (shown beside the sentence). */
+class CodedError extends Error {
+  constructor(code, message) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** The body of `res` as JSON, or a coded error saying what came instead. */
+async function body(res, path) {
+  const text = await res.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CodedError(`HTTP_${res.status}`, `${path}: the server answered HTTP ${res.status} without a JSON body`);
+  }
+}
+
+async function send(path, init) {
+  try {
+    return await fetch(path, init);
+  } catch {
+    throw new CodedError("TRANSPORT_FAILED", "the server could not be reached; check that ./scripts/demo.sh runs");
+  }
+}
+
+async function json(path, token, payload) {
   const headers = { "content-type": "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(path, body === undefined ? { headers, cache: "no-store" } : { method: "POST", headers, body: JSON.stringify(body) });
-  const v = await res.json();
-  if (v.ok === false || v.error) throw new Error(`${v.error?.code}: ${v.error?.message}`);
+  const res = await send(path, payload === undefined ? { headers, cache: "no-store" } : { method: "POST", headers, body: JSON.stringify(payload) });
+  const v = await body(res, path);
+  if (v.ok === false || v.error) throw new CodedError(v.error?.code ?? `HTTP_${res.status}`, v.error?.message ?? `${path}: HTTP ${res.status}`);
   return v;
 }
 
 async function run() {
   $("stream").textContent = "";
-  $("result").textContent = "…";
+  $("result").textContent = "Working…";
+  delete $("result").dataset.code;
   const { token } = await json("/demo/token", null, { accountId: ACCOUNT, deviceId: DEVICE });
   const state = await json(`/v1/state?account=${ACCOUNT}`, token);
   const before = state.balance;
   let seq = (state.devices[DEVICE]?.lastSeq ?? 0) + 1;
   const holdId = `${DEVICE}:${nonce()}`;
   const push = (m) => json("/v1/push", token, { v: 2, accountId: ACCOUNT, deviceId: DEVICE, mutations: [{ seq: seq++, at: Date.now(), id: nonce(), ...m }] });
-  const reserved = await push({ type: "reserve", holdId, amount: "1", operation: "message" });
-  if (reserved.results[0].status !== "applied") throw new Error(`reserve ${reserved.results[0].status} ${reserved.results[0].code ?? ""}`);
-  const res = await fetch("/v1/ai/chat/completions", {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-credit-hold": holdId },
-    body: JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, messages: [{ role: "user", content: $("note").value }] }),
-  });
-  if (!res.ok) throw new Error(`proxy: HTTP ${res.status} ${(await res.json()).error?.code}`);
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let pending = "";
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    pending += decoder.decode(value, { stream: true });
-    let end;
-    while ((end = pending.indexOf("\n")) >= 0) {
-      const line = pending.slice(0, end).trim();
-      pending = pending.slice(end + 1);
-      if (!line.startsWith("data:") || line === "data: [DONE]") continue;
-      const chunk = JSON.parse(line.slice(5));
-      if (chunk.error) throw new Error(`${chunk.error.code}: ${chunk.error.message}`);
-      $("stream").textContent += chunk.choices?.[0]?.delta?.content ?? "";
-    }
+  // The hold covers what the estimate says the call may cost at most (the proxy caps the
+  // reply to what the hold pays for, and refuses a hold too small for the prompt).
+  const quote = estimate({ operation: "message", text: $("note").value });
+  if (!quote.hasWork) throw new CodedError("NOTHING_TO_SEND", "type a note first");
+  const amount = quote.credits.high;
+  const reserved = await push({ type: "reserve", holdId, amount, operation: "message" });
+  const r0 = reserved.results[0];
+  if (r0.status !== "applied") throw new CodedError(r0.code ?? "RESERVE_REFUSED", `the ledger did not place the hold (${r0.status})`);
+  try {
+    await call(token, holdId);
+  } catch (error) {
+    // Nothing will commit this hold: release it (the proxy may have released it already;
+    // then the ledger answers with its settlement and nothing more is charged).
+    await push({ type: "release", holdId }).catch(() => {});
+    throw error;
   }
   // The settlement follows the answer: wait (up to 10 s) until the hold is no longer open.
   for (let i = 0; i < 100; i++) {
@@ -72,4 +93,45 @@ async function run() {
   Object.assign($("result").dataset, { charged: committed.charged, settledBy: committed.settledBy, before, after });
 }
 
-$("go").addEventListener("click", () => run().catch((e) => ($("result").textContent = `Failed: ${e.message}`)));
+/** The chat completion through the proxy, paid by `holdId`, streamed into the page. */
+async function call(token, holdId) {
+  const res = await send("/v1/ai/chat/completions", {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-credit-hold": holdId },
+    body: JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, messages: [{ role: "user", content: $("note").value }] }),
+  });
+  if (!res.ok) {
+    const v = await body(res, "the AI proxy");
+    throw new CodedError(v.error?.code ?? `HTTP_${res.status}`, v.error?.message ?? `the AI proxy answered HTTP ${res.status}`);
+  }
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let pending = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    pending += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, end).trim();
+      pending = pending.slice(end + 1);
+      if (!line.startsWith("data:") || line === "data: [DONE]") continue;
+      const chunk = JSON.parse(line.slice(5));
+      if (chunk.error) throw new CodedError(chunk.error.code, chunk.error.message);
+      $("stream").textContent += chunk.choices?.[0]?.delta?.content ?? "";
+    }
+  }
+}
+
+await init();
+$("go").addEventListener("click", async () => {
+  $("go").disabled = true; // one call at a time: two would write into one output
+  try {
+    await run();
+  } catch (e) {
+    $("result").textContent = `Failed: ${e.message}${e.code ? ` (code ${e.code})` : ""}`;
+    $("result").dataset.code = e.code ?? "ERROR";
+  } finally {
+    $("go").disabled = false;
+  }
+});

@@ -93,7 +93,7 @@ for (const size of SIZES) {
       const provider = await spawnUntil(cleanups, "node", [join(root, "scripts", "stand-in-provider.mjs"), "0"], {}, /^stand-in provider on (\S+)/);
       const upstream = provider.match[1];
       const server = await spawnUntil(cleanups, bin, ["serve", "--addr", "127.0.0.1:0", "--database", `sqlite:${join(work, `${size.name}.sqlite`)}`,
-        "--demo", "--www", join(root, "www"), "--upstream-url", upstream], { CREDIT_METER_ADMIN_TOKEN: ADMIN_TOKEN }, /listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
+        "--demo", "--www", join(root, "www"), "--pkg", join(root, "pkg"), "--upstream-url", upstream], { CREDIT_METER_ADMIN_TOKEN: ADMIN_TOKEN }, /listening on (http:\/\/127\.0\.0\.1:\d+\/)/);
       const base = server.match[1];
       const context = await chromium.launchPersistentContext(mkdtempSync(join(work, "profile-")), {
         executablePath: "/usr/bin/chromium",
@@ -150,6 +150,20 @@ for (const size of SIZES) {
       const debits = after.entries.filter((e) => e.type === "debit" && e.holdId?.startsWith("proxy-page:"));
       assert.ok(debits.length >= 1, JSON.stringify(after.entries.slice(-5)));
       assert.equal(str(debits.reduce((sum, d) => sum + dec(d.amount), 0n)), price);
+
+      // A refused call says why with its code, and leaves no hold behind: an empty note is
+      // refused before anything is reserved; one too long for its hold (HOLD_TOO_SMALL, the
+      // proxy's prompt bound is its bytes) is released.
+      for (const [note, code] of [["", "NOTHING_TO_SEND"], ["Mitochondria make ATP. ".repeat(20000), "HOLD_TOO_SMALL"]]) {
+        await page.fill("#note", note);
+        await page.click("#go");
+        await page.waitForSelector(`[data-testid="proxy-result"][data-code="${code}"]`);
+        assert.match(await result.textContent(), new RegExp(`^Failed: .*\\(code ${code}\\)$`));
+        assert.equal(await page.isDisabled("#go"), false, "the button is usable again");
+        const state = await ledgerState(base);
+        assert.deepEqual(state.holds, [], `${code}: no hold left open`);
+        assert.equal(state.balance, after.balance, `${code}: nothing charged`);
+      }
     } finally {
       for (const c of cleanups.reverse()) await c();
     }
