@@ -43,7 +43,12 @@ const app = {
   namespace: PREFIX,
   deviceId: null,
   texts: { demo: SAMPLE_NOTE, "demo-agent": SAMPLE_MESSAGE },
-  busy: false,
+  /** Actions under way (`run`): while any is, the controls that start one are disabled. */
+  running: 0,
+  /** Set when the page could not start: every control stays disabled. */
+  dead: false,
+  /** Whether a Generate runs (its button says so). */
+  generating: false,
   /** The last decision shown (its capped option backs the "up to N cards" button). */
   decision: null,
   /** What the ledger last said about the account: grant records by id, usage history. */
@@ -68,6 +73,9 @@ const byok = () => $("byok").checked && accountKind() === "flashcards";
  * message's data and in the Details log), never swallowed.
  */
 async function run(source, action) {
+  app.running++;
+  const focused = document.activeElement;
+  lockControls();
   try {
     clearMessage();
     await action();
@@ -75,14 +83,44 @@ async function run(source, action) {
     showErrorMessage(error, source);
     app.session?.note("error", "error", `${error.code ?? "ERROR"}: ${error.message} (${explain(error)})`);
   } finally {
+    app.running--;
     document.body.dataset.actions = String(++app.actions); // tests wait for this
     render();
+    // The control that started it was disabled meanwhile, which drops the keyboard focus
+    // to the page: give it back.
+    if (document.activeElement === document.body && focused instanceof HTMLElement && !focused.disabled) focused.focus();
   }
+}
+
+/** Controls that start an action (besides the package and refund buttons). */
+const ACTION_CONTROLS = ["account", "generate", "generate-capped", "sync", "tamper", "plan-switch", "tts-convert", "agent-activate"];
+
+/**
+ * Disables what starts an action while one runs — no second purchase or conversion from a
+ * double click, no account switch under a running Generate — and, in a tab that does not
+ * own the meter's sync, everything but the account switch (it can only show the account).
+ * Enables them again otherwise; Generate's own state comes from the decision (quote.js).
+ */
+function lockControls() {
+  const busy = app.running > 0 || app.dead;
+  const readOnly = app.session !== null && !app.session.isOwner;
+  for (const id of ACTION_CONTROLS) {
+    const locked = busy || (readOnly && id !== "account");
+    if (locked) $(id).disabled = true;
+    else if (id !== "generate") $(id).disabled = false;
+  }
+  for (const b of document.querySelectorAll("#packages button, #grants button")) b.disabled = busy || readOnly;
+  document.querySelector("main").setAttribute("aria-busy", String(app.running > 0));
+  if (app.generating) $("generate").textContent = "Working…";
+  $("read-only").hidden = !readOnly;
 }
 
 /** The estimate request for what is typed, by account kind. */
 function request() {
-  const text = $("note").value;
+  // A paste can carry half of a UTF-16 pair; no text on disk can, and the package refuses
+  // it (BAD_INPUT): send what a file would hold, U+FFFD in its place.
+  const typed = $("note").value;
+  const text = typeof typed.toWellFormed === "function" ? typed.toWellFormed() : typed;
   if (accountKind() === "agent") return { operation: $("operation").value, text };
   return { operation: "flashcards.generate", note: text };
 }
@@ -90,17 +128,20 @@ function request() {
 /** Re-renders everything from the meter (cheap: no network). */
 function render() {
   const s = app.session;
-  if (!s) return;
+  if (!s) {
+    lockControls();
+    return;
+  }
   let balance = null;
   try {
     balance = s.balance();
     const onRefund = app.payments ? (purchaseId, name) => run("refund", () => refundPurchase(purchaseId, name)) : null;
-    renderBalance(balance, { kind: accountKind(), offline: client.offline, ledgerGrants: app.ledger.grants, onRefund });
+    renderBalance(balance, { kind: accountKind(), offline: client.offline, failing: s.syncFailure !== null, ledgerGrants: app.ledger.grants, onRefund });
   } catch (error) {
     showErrorMessage(error, "balance");
   }
   drawUsageChart($("chart"), app.ledger.history, $("usage-summary"));
-  view.renderConnection(client.offline, balance);
+  view.renderConnection(client.offline, balance, s.syncFailure);
   try {
     const quote = s.quote(request(), byok());
     app.decision = quote.decision;
@@ -110,12 +151,7 @@ function render() {
     renderQuoteError(error);
   }
   view.renderLog(s.log);
-  if (app.busy) {
-    $("generate").disabled = true;
-    $("generate-capped").disabled = true;
-  } else {
-    $("generate-capped").disabled = false;
-  }
+  lockControls();
 }
 
 let renderQueued = false;
@@ -164,6 +200,8 @@ async function openAccount(accountId) {
     });
   } else if (!client.offline) {
     await syncNow();
+    // Calls a reload cut short hold credits nothing will commit: release them now.
+    if (await session.releaseInterrupted()) await syncNow();
   }
   document.body.dataset.ready = accountId;
 }
@@ -188,7 +226,8 @@ function callNote(r) {
 
 /** The Generate buttons: the whole flow (capped: the smaller result `decide` offered). */
 async function generate(capped) {
-  app.busy = true;
+  const label = $("generate").textContent;
+  app.generating = true;
   render();
   try {
     const s = app.session;
@@ -219,7 +258,10 @@ async function generate(capped) {
         // The provider's or the proxy's own words stay in the log (and the code in data-code).
         const how = r.ai === "simulated" ? ` (Simulated AI call: ${r.why}.)`
           : r.releasedBy === "proxy" ? " The AI proxy released the hold before any output." : "";
-        showMessage(`The AI service failed, so nothing was charged. Try again.${how}`, { level: "warn", source, facts });
+        // A refusal that trying again cannot fix (too long for the hold) says what to do.
+        const failed = ["HOLD_TOO_SMALL", "RATE_LIMITED", "UNAUTHORIZED"].includes(r.error?.code)
+          ? explain(r.error) : "The AI service failed, so nothing was charged. Try again.";
+        showMessage(`${failed}${how}`, { level: "warn", source, facts });
         break;
       }
       case "byok":
@@ -233,7 +275,8 @@ async function generate(capped) {
     }
     if (!client.offline) await syncNow();
   } finally {
-    app.busy = false;
+    app.generating = false;
+    $("generate").textContent = label;
   }
 }
 
@@ -387,29 +430,51 @@ async function activateAgent() {
 
 /** Drops this browser's demo state (every meter and the device id) and reloads. */
 function forget() {
+  const queued = app.session?.balance().outbox ?? 0;
+  if (queued > 0 && !confirm(`${count(queued, "change")} made on this device ${queued === 1 ? "has" : "have"} not reached the server yet and would be lost. Forget this browser's state anyway?`)) return;
   app.session?.close();
   for (const k of Object.keys(localStorage)) if (k.startsWith(PREFIX)) localStorage.removeItem(k);
   location.reload();
 }
 
-/** Loads the package and the ledger keys, wires the controls, opens the first account. */
+/** Loads the package and the ledger keys, wires the controls, opens the first account.
+ * A page that cannot reach its server says so and keeps every control disabled (a control
+ * that looks usable and does nothing is worse than none). */
 async function main() {
   await init();
   initMessages();
+  wireControls();
   app.deviceId = localStorage.getItem(`${PREFIX}:device`) ?? `browser-${crypto.randomUUID().slice(0, 8)}`;
   localStorage.setItem(`${PREFIX}:device`, app.deviceId);
   try {
     app.keys = await client.keys();
   } catch (error) {
-    throw new CodedError(error.code, `cannot read the ledger's keys at /v1/keys (serve this page with ./scripts/demo.sh): ${error.message}`);
+    app.dead = true;
+    $("connection").textContent = "Not connected";
+    $("connection").dataset.state = "down";
+    throw new CodedError("START_FAILED", `cannot read the ledger's keys at /v1/keys (${error.code}: ${error.message})`);
   }
   // One storage namespace per ledger key: a fresh ledger never meets another's cache.
   app.namespace = `${PREFIX}:${Object.keys(app.keys).sort().join(",")}`;
+  try {
+    app.payments = (await (await fetch(new URL("/demo/payments", location.href))).json()).standIn ?? null;
+  } catch {
+    app.payments = null; // no payments route (or no answer): the demo's own shop
+  }
+  if (app.payments) $("buy-mode").textContent = "Stripe test mode: no real money";
+  app.proxy = await client.hasProxy().catch(() => false);
+  await openAccount($("account").value);
+  const checkout = new URLSearchParams(location.search).get("checkout");
+  if (checkout) await finishCheckout(checkout);
+}
+
+/** Wires every control (before anything that can fail, so none is left dead). */
+function wireControls() {
   const packages = Catalog.default().packages();
   setPackages(packages);
   view.renderPackages(packages, (offer) => run("buy", () => buy(offer)));
   $("note").addEventListener("input", () => {
-    app.texts[app.session.accountId] = $("note").value;
+    if (app.session) app.texts[app.session.accountId] = $("note").value;
     render();
   });
   for (const id of ["byok", "operation", "agent"]) $(id).addEventListener("change", render);
@@ -417,6 +482,11 @@ async function main() {
   $("generate-capped").addEventListener("click", () => run("generate", () => generate(true)));
   $("offline").addEventListener("change", (e) => run("offline", () => setOffline(e.target.checked)));
   $("sync").addEventListener("click", () => run("sync", async () => {
+    if (client.offline) {
+      const queued = app.session.balance().outbox;
+      showMessage(`You're working offline: ${count(queued, "change")} wait${queued === 1 ? "s" : ""} on this device until you switch off "Work offline".`, { level: "warn", source: "sync" });
+      return;
+    }
     const b = await syncNow();
     showMessage(b.outbox === 0 ? "Up to date with the server." : `Synced; ${count(b.outbox, "change")} still waiting.`, { source: "sync" });
   }));
@@ -427,12 +497,6 @@ async function main() {
   $("account").addEventListener("change", (e) => run("account", () => openAccount(e.target.value)));
   $("forget").addEventListener("click", forget);
   setInterval(render, 1000); // freshness and expiries move with the clock
-  app.payments = (await (await fetch(new URL("/demo/payments", location.href))).json().catch(() => ({}))).standIn ?? null;
-  if (app.payments) $("buy-mode").textContent = "Stripe test mode: no real money";
-  app.proxy = await client.hasProxy().catch(() => false);
-  await openAccount($("account").value);
-  const checkout = new URLSearchParams(location.search).get("checkout");
-  if (checkout) await finishCheckout(checkout);
 }
 
 window.addEventListener("unhandledrejection", (e) => showErrorMessage(e.reason, "page"));

@@ -77,7 +77,8 @@ function refundCell(g, ledgerGrants, onRefund) {
     b.className = "link";
     b.textContent = "Refund";
     const name = describeGrant(g, ledgerGrants);
-    b.setAttribute("aria-label", `Refund the unused credits of ${name}`);
+    // The credits left tell two purchases of one package on one day apart.
+    b.setAttribute("aria-label", `Refund the ${count(g.remaining, "unused credit")} of ${name}`);
     b.setAttribute("data-testid", `refund-${purchaseId}`);
     b.addEventListener("click", () => onRefund(purchaseId, name));
     td.append(" ", b);
@@ -109,12 +110,19 @@ function renderGrants(grants, ledgerGrants, onRefund) {
 }
 
 /** Why the headline differs from the ledger's figure, in one line (empty when it does not). */
-function balanceNote(b, offline) {
+function balanceNote(b, offline, failing) {
   const parts = [];
   if (compareDecimal(b.pending, "0") > 0) parts.push(`${count(b.pending, "credit")} used ${offline ? "offline" : "just now"} ${noun(b.pending, "is", "are")} already taken off; the server hears of ${noun(b.pending, "it", "them")} when you're online.`);
   if (compareDecimal(b.heldOwn, "0") > 0) parts.push(`${count(b.heldOwn, "credit")} ${noun(b.heldOwn, "is", "are")} set aside for a generation in progress.`);
   if (compareDecimal(b.heldOther, "0") > 0) parts.push(`${count(b.heldOther, "credit")} ${noun(b.heldOther, "is", "are")} set aside by your other devices.`);
   if (compareDecimal(b.spendable, b.available) < 0) parts.push("Offline, only this much can be spent until you reconnect.");
+  // While the snapshot is fresh the headline is the whole balance, but without the server
+  // only the offline room can be spent (a bigger hold waits for the server to confirm it).
+  else if ((offline || failing) && compareDecimal(b.room, b.spendable) < 0) {
+    const room = compareDecimal(b.room, "0") < 0 ? "0" : b.room;
+    parts.push(`Until you're back online, at most ${count(room, "credit")} of it can be spent.`);
+  }
+  if (failing && !offline) parts.push("The server can't be reached just now: what you do is counted here and synced once it can.");
   if (parts.length === 0) parts.push(offline ? "Offline: spending is counted here and synced later." : "Up to date with the server.");
   return parts.join(" ");
 }
@@ -124,12 +132,12 @@ function balanceNote(b, offline) {
  * id (purchase dates and prices), empty until the ledger was read; `onRefund(purchaseId,
  * name)`: what a purchase's Refund button does (no buttons without it).
  */
-export function renderBalance(b, { kind, offline, ledgerGrants = new Map(), onRefund = null }) {
+export function renderBalance(b, { kind, offline, failing = false, ledgerGrants = new Map(), onRefund = null }) {
   const big = $("balance");
   big.textContent = `${decimal(b.spendable)} ${noun(b.spendable, "credit")}`;
   big.dataset.value = b.spendable;
   big.dataset.balance = b.balance;
-  $("balance-note").textContent = balanceNote(b, offline);
+  $("balance-note").textContent = balanceNote(b, offline, failing);
   const low = $("low");
   low.hidden = !b.low;
   setText(low, b.low

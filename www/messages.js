@@ -8,18 +8,28 @@ const $ = (id) => document.getElementById(id);
 
 /** What an error code means for the user, and what to do. */
 const ERROR_TEXTS = {
-  OFFLINE: "You're offline, so this needs to wait: it reaches the server once you're back online.",
+  OFFLINE: "You're working offline, so this was not sent. Switch off \"Work offline\" and try again.",
   TRANSPORT_FAILED: "The server could not be reached. Check your connection and try again.",
   INSUFFICIENT_CREDITS: "Not enough credits for this. Buy credits or make it smaller.",
   OFFLINE_LIMIT: "You've used what can be spent offline. Go online to continue.",
   AI_CALL_FAILED: "The AI service failed. Nothing was charged; try again.",
+  HOLD_TOO_SMALL: "This is too long for what the AI call may cost: shorten it and try again. Nothing was charged.",
+  UPSTREAM_FAILED: "The AI service failed. Nothing was charged; try again.",
+  RATE_LIMITED: "Too many requests for this account just now. Wait a moment and try again.",
+  UNAUTHORIZED: "The server did not accept this browser's sign-in. Reload the page to sign in again.",
+  NOT_OWNER: "Another tab of this page is keeping this account in sync, so this tab can only show it. Close the other tab to use this one.",
   NO_CACHE: "Nothing is stored yet: sync first.",
   SIGN_IN_FAILED: "Signing in failed. Reload the page to try again.",
+  START_FAILED: "The page could not reach its server. Check that it is running (./scripts/demo.sh), then reload the page.",
 };
 
-/** A coded error as a sentence for the user. */
+/**
+ * A coded error as a sentence for the user. A code without a sentence of its own keeps
+ * the error's message and shows the code, so that what is on screen can be quoted.
+ */
 export function explain(error) {
-  return ERROR_TEXTS[error?.code] ?? `Something went wrong: ${error?.message ?? error}`;
+  const code = error?.code;
+  return ERROR_TEXTS[code] ?? `Something went wrong: ${error?.message ?? error}${code ? ` (code ${code})` : ""}`;
 }
 
 /**

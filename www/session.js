@@ -4,7 +4,7 @@
 // proxy and which are simulated), sync, and "tamper" (edit the stored cache, reopen as a
 // reload would, and report the detection).
 
-import { Meter } from "../pkg/credit_meter.js";
+import { Meter, compareAmounts } from "../pkg/credit_meter.js";
 import { chatRequest, commitUsage, readAnswer, simulatedAiCall } from "./ai.js";
 import { CodedError, meterHost } from "./ledger.js";
 
@@ -47,6 +47,10 @@ export class MeterSession {
     this.acks = new Map();
     this.meter = null;
     this.ownerWaiters = [];
+    /** Where the holds of AI calls under way are noted, so that a reload can release them. */
+    this.inflightKey = `${this.storageKey}:inflight`;
+    /** The code of the last failed sync, or null once a sync succeeded (the connection pill). */
+    this.syncFailure = null;
   }
 
   async #openMeter() {
@@ -71,6 +75,8 @@ export class MeterSession {
     if (event.type === "cacheDiscarded") this.detection = event;
     if (event.type === "owner") this.ownerWaiters.splice(0).forEach((resolve) => resolve());
     if (event.type === "acknowledged") this.acks.set(`${event.kind}:${event.holdId}`, event);
+    if (event.type === "syncFailed") this.syncFailure = event.code;
+    if (event.type === "synced") this.syncFailure = null;
     const level = event.type === "syncFailed" || event.type === "hostError" || event.type === "cacheDiscarded"
       ? "warn" : event.type === "acknowledged" && event.status === "refused" ? "error" : "info";
     const last = this.log[0];
@@ -143,11 +149,27 @@ export class MeterSession {
       this.note("info", "generate", `${decision.funding}: the AI call ran (simulated: ${why}), no credits charged`);
       return { outcome: decision.funding, estimate, decision, ai: "simulated", why, made };
     }
+    // Beyond what may be spent offline, a reserve resolves only once the ledger confirms
+    // it: while offline that would never happen, so say so now instead of waiting.
+    if (this.client.offline && compareAmounts(decision.reserve, this.meter.status().room) > 0) {
+      throw new CodedError("OFFLINE_LIMIT", `${decision.reserve} credits is more than this device may still spend offline`);
+    }
     // Audio on an account with a TTS allowance is metered in characters, and a reply at
     // the catalog's fixed token rate on an account with an LLM-token allowance in tokens
     // (PROTOCOL.md §12): the Meter's decision says so (the allowance first, the shortfall
     // converted by the ledger's policy).
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
+    this.#inflight(hold.holdId, true);
+    try {
+      return await this.#settle(hold, { request, estimate, decision, fail });
+    } finally {
+      this.#inflight(hold.holdId, false);
+    }
+  }
+
+  /** The rest of a credit-paid Generate once `hold` is saved: the AI call, then the commit
+   * (or the release on failure). */
+  async #settle(hold, { request, estimate, decision, fail }) {
     const what = decision.unit === "llmTokens" ? "tokens" : "characters";
     this.note("info", "reserve", decision.unit
       ? `hold ${hold.holdId}: ${hold.units} ${what} set aside, ${hold.amount} credits reserved for the rest`
@@ -163,7 +185,9 @@ export class MeterSession {
     const used = decision.unit === "llmTokens" ? made.inputTokens + made.outputTokens : estimate.characters;
     const settled = await this.meter.commit(hold.holdId, decision.unit ? { units: used } : commitUsage(estimate, made));
     const answer = await this.#answerTo("commit", hold.holdId);
-    const credits = answer?.charged ?? settled.credits ?? null;
+    // The ledger's answer when there is one; else (offline since the call) what the proxy
+    // said its settlement commits; else the Meter's own price of the usage, still queued.
+    const credits = answer?.charged ?? call.charged ?? settled.credits ?? null;
     const by = answer?.settledBy ? `, settled by the ${answer.settledBy} from the provider's usage` : "";
     const units = decision.unit ? `${settled.units} ${what}` : null;
     this.note("info", "commit", `hold ${hold.holdId}: ${units ?? `${credits} credits`} committed${units && credits !== null ? `, ${credits} credits charged` : ""}${by}`
@@ -192,6 +216,7 @@ export class MeterSession {
    */
   async #proxiedCall(hold, request, estimate, fail) {
     let answer;
+    let charged = null;
     try {
       await this.sync();
       const reserved = this.acks.get(`reserve:${hold.holdId}`);
@@ -200,6 +225,7 @@ export class MeterSession {
       }
       const r = await this.client.chat(hold.holdId, chatRequest(request, estimate, fail));
       answer = r.answer;
+      charged = r.charged;
       this.note("info", "proxy", `hold ${hold.holdId}: the AI proxy answered; its settlement commits `
         + (r.units !== null ? `${r.units} tokens` : `${r.charged} credits`) + " from the provider's reported usage");
     } catch (error) {
@@ -207,7 +233,7 @@ export class MeterSession {
       const releasedBy = await this.#release(hold, error);
       return { ai: "proxy", error, releasedBy };
     }
-    return { ai: "proxy", made: readAnswer(answer) };
+    return { ai: "proxy", made: readAnswer(answer), charged };
   }
 
   /** A simulated call (`why`: the reason), paid by `hold`: `{ai, why, made}`, or the hold
@@ -282,6 +308,35 @@ export class MeterSession {
     await this.#openMeter();
     await this.whenOwner(); // the closed meter's tab lock is handed back asynchronously
     return this.detection;
+  }
+
+  /** Notes (`on`) or forgets the hold of an AI call under way, in this browser's storage. */
+  #inflight(holdId, on) {
+    const held = new Set(JSON.parse(localStorage.getItem(this.inflightKey) ?? "[]"));
+    if (on) held.add(holdId);
+    else held.delete(holdId);
+    if (held.size) localStorage.setItem(this.inflightKey, JSON.stringify([...held]));
+    else localStorage.removeItem(this.inflightKey);
+  }
+
+  /**
+   * Releases the holds of AI calls a reload interrupted (noted before each call, forgotten
+   * after it): nothing will commit them, and each would keep its credits set aside until it
+   * expires. A hold the AI proxy settled meanwhile is answered with the proxy's settlement
+   * (its release charges nothing more). Call once this tab owns the meter.
+   */
+  async releaseInterrupted() {
+    const held = JSON.parse(localStorage.getItem(this.inflightKey) ?? "[]");
+    for (const holdId of held) {
+      try {
+        await this.meter.release(holdId);
+        this.note("warn", "release", `hold ${holdId}: its AI call was interrupted by a reload; released`);
+      } catch (error) {
+        this.note("warn", "release", `hold ${holdId}: ${error.code ?? "ERROR"} — ${error.message}`);
+      }
+      this.#inflight(holdId, false);
+    }
+    return held.length;
   }
 
   /** Stops the meter (its state stays stored). */

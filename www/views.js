@@ -15,15 +15,22 @@ export function showAccountKind(kind) {
   $("input-title").textContent = kind === "agent" ? "Your message" : "Your note";
 }
 
-/** The connection pill. */
-export function renderConnection(offline, b) {
+/**
+ * The connection pill: offline by the user's choice, online, or online but failing to
+ * reach the server (`failure`: the last failed sync's code, null once one succeeded) —
+ * a lost connection shows as such, not as "Online".
+ */
+export function renderConnection(offline, b, failure = null) {
   const pill = $("connection");
   const queued = b ? b.outbox : 0;
   const waiting = queued > 0 ? ` — ${count(queued, "change")} waiting` : "";
-  pill.textContent = offline ? `Offline${waiting}` : queued > 0 ? `Online — syncing` : "Online";
-  pill.className = `pill ${offline ? "offline" : "online"}`;
+  const down = !offline && failure !== null;
+  pill.textContent = offline ? `Offline${waiting}` : down ? `Can't reach the server — retrying${waiting}` : queued > 0 ? "Online — syncing" : "Online";
+  pill.className = `pill ${offline || down ? "offline" : "online"}`;
   pill.dataset.queued = String(queued);
-  pill.dataset.state = offline ? "offline" : "online";
+  pill.dataset.state = offline ? "offline" : down ? "down" : "online";
+  if (down) pill.dataset.code = failure;
+  else delete pill.dataset.code;
 }
 
 /** The ledger's view of an AssistLore account: plan, allowances, agents. */

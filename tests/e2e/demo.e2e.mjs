@@ -531,6 +531,30 @@ async function flows(t) {
     await checkState("04-failure-released");
   });
 
+  await t.test("while a Generate runs nothing else starts: the account switch and the buy buttons wait, Generate says it is working", async () => {
+    let open;
+    const gate = new Promise((resolve) => (open = resolve));
+    await page.route("**/v1/ai/chat/completions", async (route) => {
+      await gate;
+      await route.continue();
+    });
+    const before = Number(await page.getAttribute("body", "data-actions"));
+    await page.click(id("generate-button"));
+    await page.waitForFunction(() => document.getElementById("generate").textContent === "Working…");
+    assert.equal(await page.isDisabled(id("account-select")), true, "no account switch under a running Generate");
+    assert.equal(await page.isDisabled(id("buy-starter")), true, "no purchase meanwhile (a double click buys once)");
+    assert.equal(await page.getAttribute("main", "aria-busy"), "true");
+    open();
+    await page.waitForFunction((n) => Number(document.body.dataset.actions) > n, before);
+    await page.unroute("**/v1/ai/chat/completions");
+    assert.equal(await data("message", "outcome"), "committed", await text("message"));
+    seen.charged.push(await data("message", "charged"));
+    assert.equal(await page.isDisabled(id("account-select")), false);
+    assert.equal(await page.isDisabled(id("buy-starter")), false);
+    assert.equal(await page.getAttribute("main", "aria-busy"), "false");
+    assert.equal((await text("generate-button")).trim(), "Generate");
+  });
+
   await t.test("own API key: the provider's cost in USD, the call runs, no credits are charged", async () => {
     const before = await ledger("demo");
     await page.check(id("byok-toggle"));
@@ -578,11 +602,21 @@ async function flows(t) {
     assert.equal(await data("balance", "value"), str(dec(before.balance) - spent));
     assert.equal(await text("balance"), credits(str(dec(before.balance) - spent)));
     assert.match(await text("balance-note"), new RegExp(`^${credits(str(spent))} used offline are already taken off`));
+    assert.match(await text("balance-note"), /Until you're back online, at most .* of it can be spent\./);
+    // Beyond the offline room a reserve would wait for the server: offline it is refused at
+    // once, nothing queued (the page used to wait for ever).
+    const note = await page.inputValue(id("note-input"));
+    await page.fill(id("note-input"), Array.from({ length: 120 }, (_, i) => `- Fact ${i}: cell ${i} makes protein ${i}.`).join("\n"));
+    await click("generate-button");
+    assert.equal(await data("message", "code"), "OFFLINE_LIMIT", await text("message"));
+    assert.match((await message()).text, /^You've used what can be spent offline\. Go online to continue\./);
+    assert.equal(await data("outbox-count", "value"), "4", "nothing reserved");
+    await page.fill(id("note-input"), note);
     await click("buy-starter");
     const failed = await message();
     assert.equal(failed.level, "error");
     assert.equal(await data("message", "code"), "OFFLINE", "the code stays in the data");
-    assert.match(failed.text, /^You're offline/, "the user's words, not a raw code");
+    assert.match(failed.text, /^You're working offline, so this was not sent/, "the user's words, not a raw code");
     assert.doesNotMatch(failed.text, /OFFLINE/);
     const during = await ledger("demo");
     assert.equal(during.entries.length, before.entries.length, "nothing reached the ledger while offline");
