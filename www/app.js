@@ -145,7 +145,7 @@ function render() {
   try {
     const quote = s.quote(request(), byok());
     app.decision = quote.decision;
-    renderQuote(quote, { byok: byok(), kind: accountKind() });
+    renderQuote(quote, { byok: byok(), kind: accountKind(), freshness: balance?.freshness ?? "none" });
   } catch (error) {
     app.decision = null;
     renderQuoteError(error);

@@ -4,7 +4,7 @@
 // package's `decide` offered. Every figure comes from the package as a decimal string.
 
 import { setText } from "./dom.js";
-import { count, decimal, noun, usd } from "./format.js";
+import { compareDecimal, count, decimal, noun, usd } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -66,7 +66,7 @@ function remedies(decision, kind) {
 }
 
 /** The decision line and the capped option's button. */
-function renderDecision(estimate, decision, kind) {
+function renderDecision(estimate, decision, kind, freshness) {
   const line = $("decision");
   const what = kind === "agent" ? "your message" : "your note";
   let text;
@@ -80,11 +80,24 @@ function renderDecision(estimate, decision, kind) {
       break;
     }
     case "credits":
-      text = decision.proceed
-        ? `Ready: about ${count(decision.expected, "credit")}. Up to ${decimal(decision.reserve)} ${noun(decision.reserve, "is", "are")} set aside while it runs; you pay only for what is made.`
-        : `Nothing to send yet: write something in ${what}.`;
+      if (!decision.proceed) text = `Nothing to send yet: write something in ${what}.`;
+      else if (decision.unit) {
+        // Metered in the allowance's units: credits only for what the allowance lacks.
+        const units = count(decision.units, decision.unit === "llmTokens" ? "message token" : "read-aloud character");
+        text = compareDecimal(decision.reserve, "0") > 0
+          ? `Ready: up to ${units} from your allowance, and up to ${count(decision.reserve, "credit")} for what it does not cover.`
+          : `Ready: up to ${units} from your allowance; no credits are used.`;
+      } else {
+        text = `Ready: about ${count(decision.expected, "credit")}. Up to ${decimal(decision.reserve)} ${noun(decision.reserve, "is", "are")} set aside while it runs; you pay only for what is made.`;
+      }
       break;
     case "insufficient": {
+      if (decision.balance === null || freshness === "none") {
+        // No signed balance on this device yet (opened offline for the first time): not a
+        // shortfall, just nothing known.
+        text = "This device has not loaded this account's balance yet. Go online to load it.";
+        break;
+      }
       const whole = kind === "agent" ? "This" : "The whole note";
       const head = `${whole} could cost up to ${count(estimate.credits.high, "credit")} and you can spend ${decimal(decision.balance ?? "0")}.`;
       const c = decision.capped;
@@ -111,15 +124,15 @@ function renderDecision(estimate, decision, kind) {
 }
 
 /** The live estimate and the funding decision. */
-export function renderQuote({ estimate, decision }, { byok, kind }) {
+export function renderQuote({ estimate, decision }, { byok, kind, freshness = "fresh" }) {
   renderEstimate(estimate, byok);
-  renderDecision(estimate, decision, kind);
+  renderDecision(estimate, decision, kind, freshness);
 }
 
 /** An estimate that could not be made (a coded error). */
 export function renderQuoteError(error) {
   for (const id of ["est-cards", "est-size", "est-credits"]) $(id).textContent = "–";
-  $("decision").textContent = `This note cannot be priced: ${error.message}`;
+  $("decision").textContent = `This note cannot be priced: ${error.message} (code ${error.code ?? "ERROR"})`;
   $("decision").className = "decision error";
   $("decision").dataset.funding = "";
   $("decision-raw").textContent = `${error.code ?? "ERROR"}: ${error.message}`;

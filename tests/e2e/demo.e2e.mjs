@@ -870,6 +870,8 @@ async function flows(t) {
     const left = before.allowances.find((a) => a.kind === "ttsCharacters").remaining;
     await page.selectOption(id("agent-select"), "");
     await page.selectOption(id("operation-select"), "tts");
+    // The decision speaks of the allowance, not of "about 0 credits".
+    assert.match(await text("decision"), /^Ready: up to [\d.,]+ read-aloud characters? from your allowance; no credits are used\.$/);
     await click("generate-button");
     assert.equal(await data("message", "outcome"), "committed", await text("message"));
     assert.equal(await data("message", "ai"), "simulated", "read aloud: the proxy serves chat completions only");
