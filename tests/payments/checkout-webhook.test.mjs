@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import {
-  ADMIN_TOKEN, STRIPE_KEY, WEBHOOK_SECRET, backends, deviceToken, sessionCompleted, sign, startLedger, stripeStandIn, workDir,
+  ADMIN_TOKEN, STRIPE_KEY, WEBHOOK_SECRET, backends, deviceToken, sessionCompleted, sign, sleep, startLedger, stripeStandIn, workDir,
 } from './support.mjs';
 
 for (const backend of backends()) {
@@ -29,6 +29,7 @@ for (const backend of backends()) {
       assert.equal(call.form.mode, 'payment');
       assert.equal(call.form.client_reference_id, 'buyer');
       assert.equal(call.form['metadata[packageId]'], 'pro');
+      assert.equal(call.form['metadata[priceCents]'], '1000', 'what the webhook will require the session was paid');
       assert.equal(call.form['line_items[0][price_data][unit_amount]'], '1000', 'Pro is $10.00 in the catalog');
       assert.equal(call.form['line_items[0][price_data][currency]'], 'usd');
       assert.equal(call.form['line_items[0][quantity]'], '1');
@@ -69,6 +70,24 @@ for (const backend of backends()) {
       assert.equal(stand.sessions().length, sessions + statuses.filter((st) => st === 200).length, 'a refused checkout made no session');
       await ledger.admin({ op: 'createAccount', accountId: 'buyer2', policy: 'trueRecall' });
       assert.equal((await ledger.post('/v1/checkout', { packageId: 'pro' }, deviceToken('buyer2'))).status, 200, 'another account has its own budget');
+    });
+
+    await t.test('a paid session is granted only when paid what the checkout asked, in USD', async () => {
+      const start = await ledger.balance('buyer');
+      const cases = [
+        ['a cent for Power (its price: 2500)', { packageId: 'power', amount: 1, priceCents: 2500 }, 'ignored: paid another amount than its package\'s price'],
+        ['1000 yen for Pro', { packageId: 'pro', amount: 1000, currency: 'jpy' }, 'ignored: not paid in USD, the currency of its price'],
+        ['a session this ledger did not create (no priceCents)', { packageId: 'starter', amount: 250, priceCents: null }, 'ignored: no metadata.priceCents: not a checkout of this ledger'],
+        ['a 100 % coupon', { packageId: 'starter', amount: 0, priceCents: 250 }, 'ignored: paid another amount than its package\'s price'],
+      ];
+      let i = 0;
+      for (const [name, e, result] of cases) {
+        i += 1;
+        const p = sessionCompleted(`evt_price_${i}`, { sessionId: `cs_price_${i}`, account: 'buyer', paymentIntent: `pi_price_${i}`, ...e });
+        const w = await ledger.webhook(p, sign(p));
+        assert.deepEqual([w.status, w.json.result], [200, result], name);
+      }
+      assert.equal(await ledger.balance('buyer'), start, 'none of them granted anything');
     });
 
     const before = await ledger.balance('buyer');
@@ -117,6 +136,8 @@ for (const backend of backends()) {
       const paid = sessionCompleted('evt_late', e);
       const first = await ledger.webhook(paid, sign(paid));
       assert.deepEqual([first.status, first.json.error?.code], [500, 'NOT_FOUND'], JSON.stringify(first.json)); // the admin API's code for an unknown account
+      // The line is written before the answer, but reaches this process through a pipe.
+      for (let i = 0; i < 100 && !/a paid checkout session could not be granted/.test(ledger.stderr()); i++) await sleep(50);
       assert.match(ledger.stderr(), /a paid checkout session could not be granted/);
       await ledger.admin({ op: 'createAccount', accountId: 'late', policy: 'trueRecall' });
       const retried = await ledger.webhook(paid, sign(paid));

@@ -145,5 +145,34 @@ for (const backend of backends()) {
       assert.equal(await ledger.balance('dashboard'), '0');
       assert.equal(stand.refunds().length, 4, 'the ledger does not refund again what Stripe refunded');
     });
+
+    await t.test('a partial refund made in Stripe voids nothing (the operator decides); the rest refunded voids the remaining credits', async () => {
+      await ledger.admin({ op: 'createAccount', accountId: 'partial', policy: 'trueRecall' });
+      const p = await buy(ledger, 'partial', 'starter', 250);
+      const part = chargeRefunded('evt_part_1', { paymentIntent: p.paymentIntent, amount: 250, refunded: 25 });
+      const r = await ledger.webhook(part, sign(part));
+      assert.deepEqual([r.status, r.json.result], [200, 'ignored: a partial refund voids nothing (logged for the operator)']);
+      assert.equal(await ledger.balance('partial'), '500', 'a $0.25 refund of $2.50 does not void 500 credits');
+      const rest = chargeRefunded('evt_part_2', { paymentIntent: p.paymentIntent, amount: 250, refunded: 250 });
+      assert.equal((await ledger.webhook(rest, sign(rest))).json.result, 'voided');
+      assert.equal(await ledger.balance('partial'), '0');
+    });
+
+    await t.test('a refund that comes before its purchase is granted is sent again until it can void it (500), not lost', async () => {
+      const intent = 'pi_early_refund';
+      const refund = chargeRefunded('evt_early_refund', { paymentIntent: intent, amount: 250, metadata: { accountId: 'late', packageId: 'starter' } });
+      const early = await ledger.webhook(refund, sign(refund));
+      assert.equal(early.status, 500, JSON.stringify(early.json));
+      // A charge of another product (no metadata of this ledger's checkout): ignored.
+      const other = chargeRefunded('evt_other_refund', { paymentIntent: 'pi_other_product', amount: 999 });
+      assert.equal((await ledger.webhook(other, sign(other))).json.result, 'ignored: not a purchase paid here');
+      // The session's retry grants once the account exists; the refund's retry voids it.
+      await ledger.admin({ op: 'createAccount', accountId: 'late', policy: 'trueRecall' });
+      const paid = sessionCompleted('evt_late_paid', { sessionId: 'cs_late', account: 'late', packageId: 'starter', paymentIntent: intent, amount: 250 });
+      assert.equal((await ledger.webhook(paid, sign(paid))).json.result, 'granted');
+      const again = await ledger.webhook(refund, sign(refund));
+      assert.deepEqual([again.status, again.json.result], [200, 'voided']);
+      assert.equal(await ledger.balance('late'), '0', 'a refunded payment keeps no credits');
+    });
   });
 }

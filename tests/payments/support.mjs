@@ -29,8 +29,14 @@ export function sign(payload, { secret = WEBHOOK_SECRET, timestamp } = {}) {
   return stripe.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp === undefined ? {} : { timestamp }) });
 }
 
-/** A `checkout.session.completed` event for a paid payment session, as Stripe sends it. */
-export function sessionCompleted(eventId, { sessionId, account, packageId, paymentIntent, amount, type = 'checkout.session.completed' }) {
+/**
+ * A `checkout.session.completed` event for a paid payment session, as Stripe sends it for
+ * a session the ledger's checkout created: `metadata.priceCents` is what it asked
+ * (`priceCents`, default `amount`; null: a session the ledger did not create).
+ */
+export function sessionCompleted(eventId, { sessionId, account, packageId, paymentIntent, amount, priceCents = amount, currency = 'usd', type = 'checkout.session.completed' }) {
+  const metadata = { packageId, accountId: account };
+  if (priceCents !== null) metadata.priceCents = String(priceCents);
   return JSON.stringify({
     id: eventId,
     object: 'event',
@@ -46,23 +52,27 @@ export function sessionCompleted(eventId, { sessionId, account, packageId, payme
         status: 'complete',
         payment_status: 'paid',
         client_reference_id: account,
-        metadata: { packageId, accountId: account },
+        metadata,
         payment_intent: paymentIntent,
         amount_total: amount,
-        currency: 'usd',
+        currency,
       },
     },
   });
 }
 
-/** A `charge.refunded` event for a refund made in Stripe's dashboard. */
-export function chargeRefunded(eventId, { paymentIntent, amount }) {
+/**
+ * A `charge.refunded` event for a refund made in Stripe's dashboard: of `refunded` cents
+ * (default: all of `amount`); `metadata`: what the charge carries from the PaymentIntent
+ * (the ledger's checkout sets `accountId` and `packageId` there).
+ */
+export function chargeRefunded(eventId, { paymentIntent, amount, refunded = amount, metadata = {} }) {
   return JSON.stringify({
     id: eventId,
     object: 'event',
     created: Math.floor(Date.now() / 1000),
     type: 'charge.refunded',
-    data: { object: { id: `ch_${eventId}`, object: 'charge', payment_intent: paymentIntent, amount, amount_refunded: amount, refunded: true } },
+    data: { object: { id: `ch_${eventId}`, object: 'charge', payment_intent: paymentIntent, amount, amount_refunded: refunded, refunded: refunded >= amount, metadata } },
   });
 }
 

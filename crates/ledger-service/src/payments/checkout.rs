@@ -32,6 +32,9 @@ pub(crate) fn session_form(
         ("client_reference_id", account.to_string()),
         ("metadata[packageId]", package_id.to_string()),
         ("metadata[accountId]", account.to_string()),
+        // What the session must be paid: the webhook grants only a session paid this (a
+        // session this ledger did not create, or paid less through a coupon, has none).
+        ("metadata[priceCents]", cents.to_string()),
         ("payment_intent_data[metadata][packageId]", package_id.to_string()),
         ("payment_intent_data[metadata][accountId]", account.to_string()),
         ("line_items[0][quantity]", "1".to_string()),

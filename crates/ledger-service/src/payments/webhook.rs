@@ -5,15 +5,21 @@
 //! - `checkout.session.completed` with `payment_status: "paid"` (and
 //!   `checkout.session.async_payment_succeeded`) for a `mode: "payment"` session grants
 //!   `metadata.packageId` to the account `client_reference_id` as the ledger purchase
-//!   whose id is the session id. The purchase, the payment row (PaymentIntent, amount) and
+//!   whose id is the session id — only when it was paid what this ledger asked at
+//!   checkout (`metadata.priceCents`, in USD: `amount_total`, or with Adaptive Pricing
+//!   `currency_conversion.amount_total` in its `source_currency`); any other paid session
+//!   (another product of the vendor's Stripe account, a coupon) is logged and not granted. The purchase, the payment row (PaymentIntent, amount) and
 //!   the event id are committed in one transaction; the ledger refuses a second purchase
 //!   with the same id, so however many times and however concurrently Stripe delivers
 //!   the session's events, it is granted once.
-//! - `charge.refunded` and `charge.dispute.created` for a purchase paid here: unless the
-//!   ledger already refunded it (an admin refund), the ledger's refund rule is applied to
-//!   the purchase — its remaining credits (bonus included) are voided when the policy and
-//!   the refund window allow; otherwise the credits stay and the event is logged for the
-//!   operator (see README "Payments and notifications").
+//! - `charge.refunded` (refunded in full) and `charge.dispute.created` for a purchase paid
+//!   here: unless the ledger already refunded it (an admin refund), the ledger's refund
+//!   rule is applied to the purchase — its remaining credits (bonus included) are voided
+//!   when the policy and the refund window allow; otherwise the credits stay and the event
+//!   is logged for the operator (see README "Payments and notifications"). A partial refund
+//!   voids nothing (logged for the operator). One that arrives before its purchase was
+//!   granted (its charge names an account and package of this ledger's checkout) is 500,
+//!   so that Stripe sends it again once the grant went through.
 //! - `invoice.paid`, `customer.subscription.updated` / `.deleted`: plans
 //!   ([`super::subscription`]).
 //! - Every other event is acknowledged (HTTP 200) and ignored.
@@ -136,6 +142,10 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
         tracing::warn!(event = event_id, "a paid session without client_reference_id or metadata.packageId was ignored");
         return ack("ignored: no client_reference_id or metadata.packageId");
     };
+    if let Err(why) = paid_as_asked(session) {
+        tracing::error!(event = event_id, session = %session_id, why, "a paid session was not granted: review it in Stripe");
+        return ack(&format!("ignored: {why}"));
+    }
     let now = wall_clock_ms();
     let payment = Payment {
         purchase_id: session_id.clone(),
@@ -183,18 +193,57 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
     }
 }
 
+/// Whether a paid session was paid what this ledger asked at checkout: `metadata.priceCents`
+/// in USD cents, as `amount_total` in `usd`, or — Adaptive Pricing showed the buyer another
+/// currency — as `currency_conversion.amount_total` in its `source_currency` `usd`.
+/// `Err`: why not (no price asked: not a session of this ledger).
+fn paid_as_asked(session: &J) -> Result<(), &'static str> {
+    let asked = text(session, "/metadata/priceCents")
+        .and_then(|c| c.parse::<i64>().ok())
+        .ok_or("no metadata.priceCents: not a checkout of this ledger")?;
+    let (paid, currency) = match session.get("currency_conversion").filter(|c| !c.is_null()) {
+        Some(c) => (c.pointer("/amount_total").and_then(J::as_i64), text(c, "/source_currency")),
+        None => (session.pointer("/amount_total").and_then(J::as_i64), text(session, "/currency")),
+    };
+    if currency.as_deref().map(str::to_ascii_lowercase).as_deref() != Some("usd") {
+        return Err("not paid in USD, the currency of its price");
+    }
+    if paid != Some(asked) {
+        return Err("paid another amount than its package's price");
+    }
+    Ok(())
+}
+
 /// A refund or dispute made in Stripe: the ledger's refund rule on the purchase.
 async fn charge_back(app: &AppState, event_id: &str, kind: &str, charge: &J) -> Response {
     let Some(intent) = id_of(charge, "/payment_intent") else { return ack("ignored: no payment_intent") };
+    if kind == "charge.refunded" {
+        let (amount, refunded) = (charge.pointer("/amount").and_then(J::as_i64), charge.pointer("/amount_refunded").and_then(J::as_i64));
+        let whole = charge.get("refunded") == Some(&J::Bool(true)) || matches!((amount, refunded), (Some(a), Some(r)) if r >= a);
+        if !whole {
+            // Voiding the whole purchase for a part of its price would take what was paid
+            // for; voiding a share is the operator's call (admin `refund` or a grant).
+            tracing::warn!(event = event_id, payment_intent = %intent, ?amount, ?refunded, "a partial refund in Stripe voided nothing: review it");
+            return ack("ignored: a partial refund voids nothing (logged for the operator)");
+        }
+    }
     let store = Arc::clone(&app.service.store);
+    let wanted = intent.clone();
     let found = tokio::task::spawn_blocking(move || {
-        let Some(p) = store.payment_by_intent(&intent)? else { return Ok(None) };
+        let Some(p) = store.payment_by_intent(&wanted)? else { return Ok(None) };
         let refunds = store.refunds_of(&p.purchase_id)?;
         Ok::<_, String>(Some((p, refunds)))
     })
     .await;
     let (payment, refunds) = match found {
         Ok(Ok(Some(x))) => x,
+        Ok(Ok(None)) if text(charge, "/metadata/accountId").is_some() && text(charge, "/metadata/packageId").is_some() => {
+            // A charge of this ledger's checkout whose purchase is not granted yet (its
+            // session is still being retried): ask Stripe to send this again, so that the
+            // refund is not lost and the purchase not granted after it for good.
+            tracing::warn!(event = event_id, payment_intent = %intent, "a refund or dispute came before its purchase was granted; Stripe will send it again");
+            return error(500, ErrorCode::NotFound, "the purchase this charge paid for is not granted yet; send this event again");
+        }
         Ok(Ok(None)) => return ack("ignored: not a purchase paid here"),
         _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its payments; send it again"),
     };
