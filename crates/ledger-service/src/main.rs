@@ -306,6 +306,11 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
     }
     tracing::info!(addr = %local, "listening");
     server::serve(listener, router, &http).await;
+    match tokio::task::spawn_blocking(move || service.store.close()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(error = %e, "closing the database left its journal beside it: back up the -wal file too"),
+        Err(e) => tracing::warn!(error = %e, "closing the database failed"),
+    }
     tracing::info!("stopped");
     Ok(())
 }

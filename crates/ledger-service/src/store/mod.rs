@@ -252,6 +252,13 @@ pub(crate) trait Store: side::SideStore + history::HistoryStore + Send + Sync + 
     fn checks_assumptions(&self) -> bool {
         false
     }
+    /// Called once the service has stopped serving: leaves the database complete in its
+    /// main file where the backend keeps a journal beside it (SQLite: the WAL folded in and
+    /// emptied), so that a copy of the file alone, made while the service is stopped, is
+    /// the whole ledger.
+    fn close(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
 }
 
 /// Opens the store a `--database` URL names: `sqlite:PATH` or `postgres://…`.

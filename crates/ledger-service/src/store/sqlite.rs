@@ -225,6 +225,17 @@ impl Store for SqliteStore {
     fn ping(&self) -> Result<(), StoreError> {
         self.with(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(sql))
     }
+
+    /// `PRAGMA wal_checkpoint(TRUNCATE)`: every committed page into the main file, the
+    /// `-wal` emptied.
+    fn close(&self) -> Result<(), StoreError> {
+        let busy = self.with(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0)).map_err(sql))?;
+        if busy == 0 {
+            Ok(())
+        } else {
+            Err("the WAL checkpoint was blocked by another connection".to_string())
+        }
+    }
 }
 
 /// One save's statements, inside the caller's transaction (a savepoint of a group commit:
