@@ -127,6 +127,14 @@ for (const backend of backends()) {
       assert.deepEqual(await state(), { plan: 'starter', balance: '10000' });
     });
 
+    await t.test('the end of a subscription for another plan than the current one leaves the plan as it is', async () => {
+      // An older Pro subscription of the account (say, bought before this one) is cancelled:
+      // the account is on Starter, paid by sub_1, and stays there.
+      const other = subscriptionEvent('evt_del_other', 'customer.subscription.deleted', { sub: 'sub_old_pro', account: A, status: 'canceled', price: 'price_pro' });
+      assert.equal(await deliver(other), 'ended; the account is on another plan, which stays');
+      assert.deepEqual(await state(), { plan: 'starter', balance: '10000' });
+    });
+
     await t.test('cancel: back to the free plan; a later invoice of the ended subscription grants nothing', async () => {
       const deleted = subscriptionEvent('evt_del_1', 'customer.subscription.deleted', { sub: 'sub_1', account: A, status: 'canceled', price: 'price_starter' });
       assert.equal(await deliver(deleted), 'ended');

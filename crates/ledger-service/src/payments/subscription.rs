@@ -189,6 +189,13 @@ pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) ->
     }
 }
 
+/// The plan a subscription object pays for (its items' price, by `--stripe-plan-price`),
+/// when it names one.
+fn plan_of_subscription(app: &AppState, sub: &J) -> Option<String> {
+    let items = sub.pointer("/items/data")?.as_array()?;
+    items.iter().find_map(|item| id_of(item, "/price").and_then(|price| app.payments.plan_of(&price).map(str::to_string)))
+}
+
 /// `customer.subscription.updated` / `.deleted`: ends the plan when the subscription ends.
 pub(crate) async fn subscription_changed(app: &AppState, event_id: &str, kind: &str, sub: &J) -> Response {
     let status = text(sub, "/status").unwrap_or_default();
@@ -210,6 +217,14 @@ pub(crate) async fn subscription_changed(app: &AppState, event_id: &str, kind: &
         Err(r) => return r,
     };
     let Some(initial) = initial.filter(|i| current.as_deref() != Some(i.as_str())) else { return ack("ended") };
+    // Only the subscription of the plan the account is on ends that plan: another one of
+    // the account's subscriptions ending (an older plan's, say) leaves it as it is.
+    if let Some(ended_plan) = plan_of_subscription(app, sub) {
+        if current.as_deref() != Some(ended_plan.as_str()) {
+            tracing::info!(subscription = %subscription, plan = %ended_plan, current = ?current, "a subscription ended that is not the current plan's; the plan stays");
+            return ack("ended; the account is on another plan, which stays");
+        }
+    }
     // The initial plan's cycle: from now; its length does not matter to a plan without
     // cycle credits, and the next subscription's invoice replaces it.
     let body = json::to_string(&Value::object([
