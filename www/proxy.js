@@ -56,7 +56,8 @@ async function json(path, token, payload) {
 async function run() {
   $("stream").textContent = "";
   $("result").textContent = "Working…";
-  delete $("result").dataset.code;
+  // Nothing of the last run stays: its figures are not this one's.
+  for (const key of Object.keys($("result").dataset)) if (key !== "testid") delete $("result").dataset[key];
   const { token } = await json("/demo/token", null, { accountId: ACCOUNT, deviceId: DEVICE });
   const state = await json(`/v1/state?account=${ACCOUNT}`, token);
   const before = state.balance;

@@ -151,19 +151,27 @@ for (const size of SIZES) {
       assert.ok(debits.length >= 1, JSON.stringify(after.entries.slice(-5)));
       assert.equal(str(debits.reduce((sum, d) => sum + dec(d.amount), 0n)), price);
 
-      // A refused call says why with its code, and leaves no hold behind: an empty note is
-      // refused before anything is reserved; one too long for its hold (HOLD_TOO_SMALL, the
-      // proxy's prompt bound is its bytes) is released.
-      for (const [note, code] of [["", "NOTHING_TO_SEND"], ["Mitochondria make ATP. ".repeat(20000), "HOLD_TOO_SMALL"]]) {
-        await page.fill("#note", note);
-        await page.click("#go");
-        await page.waitForSelector(`[data-testid="proxy-result"][data-code="${code}"]`);
-        assert.match(await result.textContent(), new RegExp(`^Failed: .*\\(code ${code}\\)$`));
-        assert.equal(await page.isDisabled("#go"), false, "the button is usable again");
-        const state = await ledgerState(base);
-        assert.deepEqual(state.holds, [], `${code}: no hold left open`);
-        assert.equal(state.balance, after.balance, `${code}: nothing charged`);
-      }
+      // A long message (5,500 characters) is paid by the hold its estimate sized: the
+      // proxy bounds the prompt by the same estimate, not by the body's bytes (which made
+      // it HOLD_TOO_SMALL).
+      await page.fill("#note", "The quick brown fox jumps over the lazy dog near the river bank today. ".repeat(78));
+      await page.click("#go");
+      await page.waitForSelector('[data-testid="proxy-result"][data-charged]');
+      assert.equal(provider.usages.length, 2, "the long message reached the provider");
+      assert.equal(await result.getAttribute("data-charged"), priceOf(provider.usages[1]));
+      const afterLong = await ledgerState(base);
+      assert.deepEqual(afterLong.holds, []);
+
+      // A refused call says why with its code and leaves no hold behind: an empty note is
+      // refused before anything is reserved.
+      await page.fill("#note", "");
+      await page.click("#go");
+      await page.waitForSelector('[data-testid="proxy-result"][data-code="NOTHING_TO_SEND"]');
+      assert.match(await result.textContent(), /^Failed: .*\(code NOTHING_TO_SEND\)$/);
+      assert.equal(await page.isDisabled("#go"), false, "the button is usable again");
+      const state = await ledgerState(base);
+      assert.deepEqual(state.holds, [], "no hold left open");
+      assert.equal(state.balance, afterLong.balance, "nothing charged");
     } finally {
       for (const c of cleanups.reverse()) await c();
     }

@@ -148,8 +148,12 @@ fn token_holds_are_settled_in_tokens(s: &Server, up: &Upstream) {
     let used = PROMPT_TOKENS + COMPLETION_TOKENS;
     assert_eq!(r.header("x-credit-units"), Some(used.to_string().as_str()));
     assert_eq!(r.header("x-credit-charged"), None);
-    // Capped to the 5,000 tokens the hold pays for, less the prompt's bound.
-    assert_eq!(up.last().body["max_tokens"].as_u64(), Some(5_000 - body.len() as u64));
+    // Capped to the 5,000 tokens the hold pays for, less the prompt's bound: the package's
+    // estimate of the body widened by its 8 % spread, plus 3 (PROTOCOL §7.3).
+    let est = credit_meter_core::estimate::estimate_tokens_utf8(body.as_bytes(), credit_meter_core::estimate::Encoding::O200kBase);
+    let bound = (est + (est * 8).div_ceil(100) + 3).min(body.len() as u64);
+    assert!(bound < body.len() as u64, "the estimate bounds this prompt below its {} bytes", body.len());
+    assert_eq!(up.last().body["max_tokens"].as_u64(), Some(5_000 - bound));
     // 3,000 tokens: the 2,000 of the allowance and 1,000 converted (1 credit).
     let want = sub(before, c("1"));
     assert_eq!(becomes(|| lore_balance(s), want), want);
@@ -799,4 +803,29 @@ fn sqlite_a_hold_about_to_expire_pays_for_no_call() {
     let state = s.state("short");
     assert_eq!((credits(&state["balance"]), credits(&state["held"])), (c("10"), Credits::ZERO), "released, nothing charged");
     assert_eq!(up.count(), 0);
+}
+
+/// A hold the package's estimate sized pays for a long message: the proxy bounds the
+/// prompt by the same estimate (widened by its spread), not by the body's bytes, which
+/// made a 2,000-character message `HOLD_TOO_SMALL` for a hold the client had just reserved.
+#[test]
+fn sqlite_a_hold_sized_by_the_estimate_pays_for_a_long_message() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-long"));
+    let s = start(&dir, None, &up);
+    let catalog = Catalog::default_catalog();
+    for (i, chars) in [5_500usize, 37_000].into_iter().enumerate() {
+        let long = "The quick brown fox jumps over the lazy dog near the river bank today. ".repeat(chars / 71 + 1);
+        let req =
+            credit_meter_core::estimate::EstimateRequest { operation: "message".into(), text: Some(long.clone()), ..Default::default() };
+        let high = credit_meter_core::estimate::estimate(&catalog, &req).unwrap().credits.high;
+        let hold = format!("d20:long{i}");
+        reserve(&s, "d20", 1 + i as u64, &hold, &high.to_plain_string());
+        let body = json!({"model": MODEL, "stream": false, "max_tokens": 100000, "messages": [
+            {"role":"system","content": long}, {"role":"user","content":"scenario:whole"}]})
+        .to_string();
+        let r = call(&s, "d20", Some(&hold), &body);
+        assert_eq!(r.status, 200, "{chars} characters, hold {high}: {}", r.text());
+        let cap = up.last().body["max_tokens"].as_u64().unwrap();
+        assert!(cap >= 1000, "{chars} characters: the reply may still be long ({cap} tokens)");
+    }
 }

@@ -265,6 +265,27 @@ pub(crate) fn max_tokens_for_cards(
     (n >= 1).then_some(n)
 }
 
+/// The prompt tokens a call is capped for: the package's own token estimate of the whole
+/// request body (its messages, tools and format, JSON included, which only adds) widened
+/// by the estimate's spread, [`TOKEN_SPREAD_PERCENT`] — the `inputTokens.high` a client
+/// reserved for — plus 3 for the reply's priming; never above the body's bytes (no token
+/// is shorter than a byte), and the bytes when the model names no encoding.
+///
+/// The bytes alone were a true bound, but four times the tokens of ordinary text: a hold
+/// sized by the estimate could then not pay for a message of 2,000 characters
+/// (`HOLD_TOO_SMALL`). A prompt the estimate undercounts by more than the spread makes the
+/// call cost a little more than its hold; that is charged like any usage above a hold
+/// (PROTOCOL §6.4).
+///
+/// [`TOKEN_SPREAD_PERCENT`]: credit_meter_core::estimate::operation::TOKEN_SPREAD_PERCENT
+pub(crate) fn prompt_bound(body: &[u8], model: &ModelDefinition) -> u64 {
+    let bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
+    let Some(encoding) = model.encoding else { return bytes };
+    let estimate = credit_meter_core::estimate::estimate_tokens_utf8(body, encoding);
+    let spread = estimate.saturating_mul(credit_meter_core::estimate::operation::TOKEN_SPREAD_PERCENT).div_ceil(100);
+    estimate.saturating_add(spread).saturating_add(3).min(bytes)
+}
+
 /// The most completion tokens a hold reserved in LLM tokens allows with `prompt_bound`
 /// prompt tokens: the tokens it pays for less the prompt's. `None`: not even one.
 pub(crate) fn max_tokens_of(hold_tokens: u64, prompt_bound: u64) -> Option<u64> {

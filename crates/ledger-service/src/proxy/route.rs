@@ -84,6 +84,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
         Ok((m, s)) => (m.clone(), s),
         Err((code, message)) => return error(status_of(code), code, &message),
     };
+    let prompt_bound = limits::prompt_bound(&body, &model);
     let call = Call {
         proxy: Arc::clone(&proxy),
         service: Arc::clone(&app.service),
@@ -92,7 +93,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
         device: claims.device.clone(),
         model,
         request,
-        prompt_bound: u64::try_from(body.len()).unwrap_or(u64::MAX),
+        prompt_bound,
         stream,
         hold_amount: Credits::ZERO,
         operation: String::new(),
