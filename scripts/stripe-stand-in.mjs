@@ -13,7 +13,9 @@
 //   an account's subscription covers 30 days from now; a change of plan keeps the
 //   subscription and its period end and invoices the rest of the period on the new plan
 //   (Stripe's `proration_behavior: always_invoice`: a credit line for the old plan's
-//   unused time and a line for the new plan).
+//   unused time and a line for the new plan). GET and POST /v1/subscriptions/<id> read
+//   and change a subscription's price the same way (the ledger's plan change for an
+//   account that already pays for a plan), sending that `invoice.paid` before answering.
 // - POST /portal/cancel (body: the account id) stands in for the customer portal's
 //   "Cancel plan": the account's subscription ends now and the ledger receives a signed
 //   `customer.subscription.deleted`.
@@ -79,12 +81,17 @@ const subscriptions = new Map();
 
 /** The invoice Stripe sends when a subscription session is paid (see the header). */
 function invoiceFor(session) {
+  return invoiceOf(session.account, session.price, session.subscriptionMetadata);
+}
+
+/** The invoice of `account`'s subscription moving to `price` (a new one if it has none). */
+function invoiceOf(account, price, metadata) {
   const now = Math.floor(Date.now() / 1000);
-  const old = subscriptions.get(session.account);
-  const sub = { id: old?.id ?? newId('sub'), price: session.price, metadata: session.subscriptionMetadata, periodEnd: old?.periodEnd ?? now + 30 * 86400 };
-  subscriptions.set(session.account, sub);
-  const line = (price, amount) => ({ object: 'line_item', amount, price: { id: price }, period: { start: now, end: sub.periodEnd } });
-  const lines = old && old.price !== session.price ? [line(old.price, -1), line(session.price, 1)] : [line(session.price, 1)];
+  const old = subscriptions.get(account);
+  const sub = { id: old?.id ?? newId('sub'), price, metadata: { ...old?.metadata, ...metadata }, periodEnd: old?.periodEnd ?? now + 30 * 86400 };
+  subscriptions.set(account, sub);
+  const line = (p, amount) => ({ object: 'line_item', amount, price: { id: p }, period: { start: now, end: sub.periodEnd } });
+  const lines = old && old.price !== price ? [line(old.price, -1), line(price, 1)] : [line(price, 1)];
   return {
     id: newId('in'), object: 'invoice', status: 'paid', subscription: sub.id,
     subscription_details: { metadata: sub.metadata }, lines: { object: 'list', data: lines },
@@ -144,6 +151,19 @@ const server = http.createServer(async (req, res) => {
       };
       sessions.set(id, session);
       return send(res, 200, { id, object: 'checkout.session', url: `${origin()}/pay/${id}`, mode: session.mode });
+    }
+    // A subscription's price changed by the ledger (an account that pays for a plan moves
+    // to another): prorated and invoiced at once, as `proration_behavior: always_invoice`.
+    const subPath = /^\/v1\/subscriptions\/([A-Za-z0-9_]+)$/.exec(url.pathname);
+    const owner = subPath && [...subscriptions].find(([, s]) => s.id === subPath[1])?.[0];
+    if (subPath && !owner) return send(res, 404, { error: { message: `no subscription ${subPath[1]}` } });
+    if (subPath && req.method === 'GET') {
+      const s = subscriptions.get(owner);
+      return send(res, 200, { id: s.id, object: 'subscription', items: { data: [{ id: `si_${s.id}`, price: { id: s.price } }] } });
+    }
+    if (subPath && req.method === 'POST') {
+      const paid = await deliver('invoice.paid', invoiceOf(owner, form['items[0][price]'], { planId: form['metadata[planId]'] }));
+      return send(res, 200, { id: subPath[1], object: 'subscription', invoicePaid: paid.status });
     }
     if (req.method === 'POST' && url.pathname === '/v1/refunds') {
       const key = req.headers['idempotency-key'] || newId('key');

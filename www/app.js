@@ -320,6 +320,15 @@ const PENDING_CHECKOUT = `${PREFIX}:checkout`;
  * account; the credits arrive with the paid webhook and show after the return. */
 async function startCheckout(body, what) {
   const session = await client.checkout(body);
+  if (session.changed) {
+    // The account already paid for a plan: the ledger changed that subscription (Stripe
+    // invoiced the difference at once) instead of opening a second one.
+    await syncNow();
+    showMessage(`Changed your subscription to ${what}; Stripe charged the difference for the rest of this billing period.`, {
+      source: "plan", facts: { subscriptionId: session.subscriptionId },
+    });
+    return;
+  }
   localStorage.setItem(PENDING_CHECKOUT, JSON.stringify({ accountId: app.session.accountId, what, sessionId: session.sessionId }));
   showMessage(`Opening the checkout for ${what}…`, { source: "buy", facts: { sessionId: session.sessionId } });
   location.assign(session.url);

@@ -127,6 +127,22 @@ for (const backend of backends()) {
       assert.deepEqual(await state(), { plan: 'starter', balance: '10000' });
     });
 
+    await t.test('a plan checkout of an account that pays for a plan changes that subscription, never makes a second one', async () => {
+      const sessions = stand.sessions().length;
+      const r = await ledger.post('/v1/checkout', { planId: 'pro' }, deviceToken(A));
+      assert.deepEqual([r.status, r.json.result], [200, { subscriptionId: 'sub_1', changed: true }], JSON.stringify(r.json));
+      assert.equal(stand.sessions().length, sessions, 'no Checkout Session: no second subscription');
+      const [change] = stand.subscriptionChanges();
+      assert.equal(change.path, '/v1/subscriptions/sub_1', 'the subscription whose invoice set the plan');
+      assert.equal(change.form['items[0][id]'], 'si_sub_1');
+      assert.equal(change.form['items[0][price]'], 'price_pro');
+      assert.equal(change.form.proration_behavior, 'always_invoice');
+      assert.deepEqual(await state(), { plan: 'starter', balance: '10000' }, 'nothing changes until the change\'s invoice is paid');
+      const same = await ledger.post('/v1/checkout', { planId: 'starter' }, deviceToken(A));
+      assert.deepEqual([same.status, same.json.error?.code], [400, 'BAD_REQUEST'], 'the plan it already pays for');
+      assert.equal(stand.subscriptionChanges().length, 1);
+    });
+
     await t.test('the end of a subscription for another plan than the current one leaves the plan as it is', async () => {
       // An older Pro subscription of the account (say, bought before this one) is cancelled:
       // the account is on Starter, paid by sub_1, and stays there.

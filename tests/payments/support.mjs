@@ -104,6 +104,9 @@ export async function stripeStandIn() {
         const id = `cs_test_${++n}_${crypto.randomBytes(4).toString('hex')}`;
         return reply(200, { id, object: 'checkout.session', url: `http://127.0.0.1:${server.address().port}/pay/${id}`, mode: form.mode });
       }
+      const sub = /^\/v1\/subscriptions\/(sub_[A-Za-z0-9_]+)$/.exec(req.url);
+      if (sub && req.method === 'GET') return reply(200, { id: sub[1], object: 'subscription', items: { data: [{ id: `si_${sub[1]}` }] } });
+      if (sub && req.method === 'POST') return reply(200, { id: sub[1], object: 'subscription' });
       if (req.method === 'POST' && req.url === '/v1/refunds') {
         if (standIn.failRefunds) return reply(500, { error: { message: 'stand-in outage' } });
         if (call.key && refundsByKey.has(call.key)) return reply(200, refundsByKey.get(call.key));
@@ -121,6 +124,7 @@ export async function stripeStandIn() {
     calls,
     sessions: () => calls.filter((c) => c.path === '/v1/checkout/sessions'),
     refunds: () => calls.filter((c) => c.path === '/v1/refunds'),
+    subscriptionChanges: () => calls.filter((c) => c.method === 'POST' && c.path.startsWith('/v1/subscriptions/')),
     close: () => new Promise((r) => server.close(r)),
   };
   return standIn;

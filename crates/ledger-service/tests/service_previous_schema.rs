@@ -45,11 +45,12 @@ impl Db {
     }
 
     /// The schema version this build migrates to (PostgreSQL's 5th adds the save stamp,
-    /// `account_cache`, which SQLite does not use).
+    /// `account_cache`, which SQLite does not use; the last, each backend's, the
+    /// subscriptions that pay for plans).
     fn latest(&self) -> i64 {
         match self {
-            Db::Sqlite(_) => 4,
-            Db::Postgres(_) => 5,
+            Db::Sqlite(_) => 5,
+            Db::Postgres(_) => 6,
         }
     }
 

@@ -65,6 +65,33 @@ impl StripeApi {
         Ok(body)
     }
 
+    /// Moves a subscription to another price (the plan change of an account that already
+    /// pays for a plan): its one item gets `price`, the change is prorated and invoiced at
+    /// once, so the `invoice.paid` that follows changes the plan (never a second
+    /// subscription billing beside the first). `plan` goes into its metadata.
+    pub(crate) async fn change_subscription_price(&self, subscription: &str, price: &str, plan: &str) -> Result<(), String> {
+        let path = format!("/v1/subscriptions/{subscription}");
+        let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.secret_key).send().await;
+        let res = res.map_err(|e| format!("Stripe {path}: {}", e.without_url()))?;
+        let status = res.status();
+        let body: serde_json::Value =
+            res.json().await.map_err(|e| format!("Stripe {path}: the answer is not JSON: {}", e.without_url()))?;
+        if !status.is_success() {
+            return Err(format!("Stripe {path}: HTTP {status}"));
+        }
+        let item = body
+            .pointer("/items/data/0/id")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| format!("Stripe {path}: the subscription has no item"))?;
+        let form = [
+            ("items[0][id]".to_string(), item.to_string()),
+            ("items[0][price]".to_string(), price.to_string()),
+            ("proration_behavior".to_string(), "always_invoice".to_string()),
+            ("metadata[planId]".to_string(), plan.to_string()),
+        ];
+        self.post(&path, &form, None).await.map(drop)
+    }
+
     /// Creates a Checkout Session from its form fields.
     pub(crate) async fn create_checkout_session(&self, form: &[(String, String)]) -> Result<Session, String> {
         let body = self.post("/v1/checkout/sessions", form, None).await?;

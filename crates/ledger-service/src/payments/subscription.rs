@@ -62,6 +62,23 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     let (true, Some(price)) = (plans.iter().any(|p| p == plan), app.payments.price_of(plan)) else {
         return error(404, ErrorCode::NotFound, &format!("the account's policy sells no plan {plan:?} (see --stripe-plan-price)"));
     };
+    // An account that already pays for a plan changes that subscription's price: a new
+    // Checkout would make a second subscription, billing beside the first.
+    let store = Arc::clone(&app.service.store);
+    let id = account.to_string();
+    let paying = tokio::task::spawn_blocking(move || {
+        let Some((sub, current)) = store.account_subscription(&id)? else { return Ok(None) };
+        Ok::<_, String>(if store.subscription_ended(&sub)? { None } else { Some((sub, current)) })
+    })
+    .await;
+    match paying {
+        Ok(Ok(None)) => {}
+        Ok(Ok(Some((_, current)))) if current == plan => {
+            return error(400, ErrorCode::BadRequest, &format!("the account already pays for plan {plan:?}"));
+        }
+        Ok(Ok(Some((sub, _)))) => return change_plan(stripe, account, &sub, price, plan).await,
+        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; try again"),
+    }
     let form: Vec<(String, String)> = [
         ("mode", "subscription"),
         ("client_reference_id", account),
@@ -89,6 +106,27 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     }
 }
 
+/// Moves the account's paying subscription `sub` to `price`: Stripe prorates and invoices
+/// the change at once, and that invoice's `invoice.paid` changes the plan. Answers
+/// `{"ok":true,"result":{"subscriptionId","changed":true}}` — no checkout page to open.
+async fn change_plan(stripe: &super::stripe_api::StripeApi, account: &str, sub: &str, price: &str, plan: &str) -> Response {
+    if sub.is_empty() || !sub.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        tracing::error!(account, "the recorded subscription id is not one of Stripe's");
+        return error(503, ErrorCode::StorageFailed, "the account's subscription record is damaged");
+    }
+    match stripe.change_subscription_price(sub, price, plan).await {
+        Ok(()) => {
+            tracing::info!(subscription = %sub, plan, "the subscription's plan was changed; its invoice changes the account's plan");
+            let result = Value::object([("subscriptionId", sub.into()), ("changed", true.into())]);
+            json_reply(200, json::to_string(&Value::object([("ok", true.into()), ("result", result)])))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "changing a subscription's plan failed");
+            error(502, ErrorCode::PaymentProviderFailed, "Stripe did not change the subscription; try again")
+        }
+    }
+}
+
 /// The subscription's metadata on an invoice (older and newer API versions).
 fn invoice_metadata(invoice: &J, key: &str) -> Option<String> {
     text(invoice, &format!("/subscription_details/metadata/{key}"))
@@ -110,10 +148,30 @@ fn paid_line(app: &AppState, invoice: &J) -> Option<(String, i64, i64)> {
     })
 }
 
-/// Runs an admin command for an event and tells what became of it.
-async fn apply(app: &AppState, event_id: &str, kind: &str, account: &str, body: String) -> Result<J, Response> {
-    let row = SideRow::StripeEvent { event_id: event_id.into(), kind: kind.into(), account_id: account.into(), at: wall_clock_ms() };
-    match app.service.run_with(Op::Admin, account.to_string(), body, None, Box::new(move |_| vec![row.clone()])).await {
+/// Runs an admin command for an event and tells what became of it. `paid_by`: the
+/// subscription and plan of a paid invoice, recorded as what pays for the account's plan
+/// in the same transaction — when the command was applied.
+async fn apply(
+    app: &AppState,
+    event_id: &str,
+    kind: &str,
+    account: &str,
+    body: String,
+    paid_by: Option<(&str, &str)>,
+) -> Result<J, Response> {
+    let at = wall_clock_ms();
+    let row = SideRow::StripeEvent { event_id: event_id.into(), kind: kind.into(), account_id: account.into(), at };
+    let paid_by = paid_by.map(|(subscription, plan)| SideRow::Subscription {
+        account_id: account.into(),
+        subscription_id: subscription.into(),
+        plan: plan.into(),
+        at,
+    });
+    let rows = move |response: &str| {
+        let applied = serde_json::from_str::<J>(response).ok().and_then(|v| v.get("ok").cloned()) == Some(J::Bool(true));
+        std::iter::once(row.clone()).chain(paid_by.clone().filter(|_| applied)).collect()
+    };
+    match app.service.run_with(Op::Admin, account.to_string(), body, None, Box::new(rows)).await {
         Ok(a) => Ok(serde_json::from_str(&a.body).unwrap_or(J::Null)),
         Err(e) => {
             tracing::error!(error = %e, "storage failed; the event is not applied");
@@ -156,7 +214,7 @@ pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) ->
         ]))
     };
     let mut out = if current.as_deref() == Some(plan.as_str()) {
-        apply(app, event_id, "invoice.paid", &account, cycle()).await
+        apply(app, event_id, "invoice.paid", &account, cycle(), Some((&subscription, &plan))).await
     } else {
         let change = json::to_string(&Value::object([
             ("op", "changePlan".into()),
@@ -165,12 +223,12 @@ pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) ->
             ("startsAt", json::to_value(&starts_at)),
             ("endsAt", json::to_value(&ends_at)),
         ]));
-        apply(app, event_id, "invoice.paid", &account, change).await
+        apply(app, event_id, "invoice.paid", &account, change, Some((&subscription, &plan))).await
     };
     // A concurrent delivery changed the plan first: then this is that cycle again.
     if let Ok(v) = &out {
         if code(v).as_deref() == Some("BAD_INPUT") && text(v, "/error/message").is_some_and(|m| m.contains("already on plan")) {
-            out = apply(app, event_id, "invoice.paid", &account, cycle()).await;
+            out = apply(app, event_id, "invoice.paid", &account, cycle(), Some((&subscription, &plan))).await;
         }
     }
     match out {
@@ -217,9 +275,21 @@ pub(crate) async fn subscription_changed(app: &AppState, event_id: &str, kind: &
         Err(r) => return r,
     };
     let Some(initial) = initial.filter(|i| current.as_deref() != Some(i.as_str())) else { return ack("ended") };
-    // Only the subscription of the plan the account is on ends that plan: another one of
-    // the account's subscriptions ending (an older plan's, say) leaves it as it is.
-    if let Some(ended_plan) = plan_of_subscription(app, sub) {
+    // Only the subscription that pays for the account's plan ends it: another one of the
+    // account's subscriptions ending (an older plan's, say) leaves the plan as it is. The
+    // ledger knows which pays (its last paid invoice's); without that record, the ended
+    // subscription's price tells whether it was for the current plan.
+    let store = Arc::clone(&app.service.store);
+    let id = account.clone();
+    let paying = match tokio::task::spawn_blocking(move || store.account_subscription(&id)).await {
+        Ok(Ok(p)) => p,
+        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; send it again"),
+    };
+    if paying.as_ref().is_some_and(|(paying, _)| paying != &subscription) {
+        tracing::info!(subscription = %subscription, current = ?current, "a subscription ended that does not pay for the account's plan; the plan stays");
+        return ack("ended; the account is on another plan, which stays");
+    }
+    if let Some(ended_plan) = plan_of_subscription(app, sub).filter(|_| paying.is_none()) {
         if current.as_deref() != Some(ended_plan.as_str()) {
             tracing::info!(subscription = %subscription, plan = %ended_plan, current = ?current, "a subscription ended that is not the current plan's; the plan stays");
             return ack("ended; the account is on another plan, which stays");
@@ -234,7 +304,7 @@ pub(crate) async fn subscription_changed(app: &AppState, event_id: &str, kind: &
         ("startsAt", json::to_value(&now)),
         ("endsAt", json::to_value(&now.saturating_add(30 * 86_400_000))),
     ]));
-    match apply(app, event_id, kind, &account, body).await {
+    match apply(app, event_id, kind, &account, body, None).await {
         Err(r) => r,
         Ok(v) if v.get("ok") == Some(&J::Bool(true)) => {
             tracing::info!(subscription = %subscription, plan = %initial, "subscription ended: back to the initial plan");

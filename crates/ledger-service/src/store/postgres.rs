@@ -53,6 +53,7 @@ CREATE TABLE results (
     "CREATE TABLE account_policies (account_id TEXT PRIMARY KEY, policy TEXT NOT NULL);",
     // The stamp of the save that wrote the row (`crate::stamp`; NULL: written before).
     "ALTER TABLE accounts ADD COLUMN stamp BIGINT;",
+    super::side::SUBSCRIPTIONS_MIGRATION,
 ];
 
 /// Writer threads (each with its own connection, beside the pool) that commit saves in

@@ -62,6 +62,17 @@ CREATE TABLE ended_subscriptions (
 );
 ";
 
+/// The subscription that pays for each account's plan: the one whose paid invoice last
+/// set or renewed it (a later migration than [`MIGRATION`]).
+pub(crate) const SUBSCRIPTIONS_MIGRATION: &str = "
+CREATE TABLE account_subscriptions (
+  account_id      TEXT PRIMARY KEY,
+  subscription_id TEXT NOT NULL,
+  plan            TEXT NOT NULL,
+  updated_at      BIGINT NOT NULL
+);
+";
+
 /// A Stripe payment that granted a purchase (`purchase_id` = the Checkout Session id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Payment {
@@ -135,6 +146,18 @@ pub(crate) enum SideRow {
     Payment(Payment),
     /// A refund executed by this write.
     Refund(RefundRow),
+    /// The subscription whose paid invoice this write applied now pays for the account's
+    /// plan (replaces the account's previous one).
+    Subscription {
+        /// The account.
+        account_id: String,
+        /// Stripe's subscription id (`sub_…`).
+        subscription_id: String,
+        /// The plan its invoice paid for.
+        plan: String,
+        /// When (ms).
+        at: i64,
+    },
     /// A low-balance email job (the crossing is in this write).
     Email {
         /// The job.
@@ -146,6 +169,8 @@ pub(crate) enum SideRow {
 
 /// The side tables' reads and updates outside an account write.
 pub(crate) trait SideStore {
+    /// The subscription that pays for the account's plan, and that plan, if one does.
+    fn account_subscription(&self, account_id: &str) -> Result<Option<(String, String)>, StoreError>;
     /// Whether this Stripe subscription has ended.
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError>;
     /// Records that a Stripe subscription ended (its late invoices grant nothing).

@@ -50,6 +50,7 @@ CREATE TABLE results (
     // The account's policy apart from its record (`record::policy_json`; NULL: the
     // record holds it).
     "ALTER TABLE accounts ADD COLUMN policy TEXT;",
+    super::side::SUBSCRIPTIONS_MIGRATION,
 ];
 
 /// A SQLite store.

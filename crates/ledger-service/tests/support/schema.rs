@@ -20,9 +20,13 @@ pub(crate) fn postgres_to_3(url: &str) {
         let (id, record, policy): (String, String, String) = (r.get(0), r.get(1), r.get(2));
         c.execute("UPDATE accounts SET record = $2 WHERE id = $1", &[&id, &with_policy(&record, &policy)]).unwrap();
     }
-    // Later migrations' changes go too: the account's policy table, the save stamp.
-    c.batch_execute("DROP TABLE account_policies; ALTER TABLE accounts DROP COLUMN stamp; DELETE FROM schema_version WHERE version > 3;")
-        .unwrap();
+    // Later migrations' changes go too: the account's policy table, the save stamp, the
+    // subscriptions that pay for plans.
+    c.batch_execute(
+        "DROP TABLE account_policies; ALTER TABLE accounts DROP COLUMN stamp; DROP TABLE account_subscriptions; \
+         DELETE FROM schema_version WHERE version > 3;",
+    )
+    .unwrap();
 }
 
 /// A SQLite database back to schema version 3: the policy inside each account's record.
@@ -35,5 +39,8 @@ pub(crate) fn sqlite_to_3(path: &Path) {
     for (id, record, policy) in rows {
         c.execute("UPDATE accounts SET record = ?2 WHERE id = ?1", [&id, &with_policy(&record, &policy)]).unwrap();
     }
-    c.execute_batch("ALTER TABLE accounts DROP COLUMN policy; DELETE FROM schema_version WHERE version > 3;").unwrap();
+    c.execute_batch(
+        "ALTER TABLE accounts DROP COLUMN policy; DROP TABLE account_subscriptions; DELETE FROM schema_version WHERE version > 3;",
+    )
+    .unwrap();
 }

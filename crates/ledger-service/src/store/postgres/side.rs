@@ -23,6 +23,11 @@ pub(super) fn insert(tx: &mut Transaction<'_>, rows: &[SideRow]) -> Result<(), S
                  VALUES ($1, $2, $3, $4, $5, $6, $7, (extract(epoch from now()) * 1000)::bigint) ON CONFLICT DO NOTHING",
                 &[&r.request_id, &r.account_id, &r.purchase_id, &r.payment_intent, &r.amount_cents, &r.response, &r.stripe_refund_id],
             ),
+            SideRow::Subscription { account_id, subscription_id, plan, at } => tx.execute(
+                "INSERT INTO account_subscriptions (account_id, subscription_id, plan, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (account_id) DO UPDATE SET subscription_id = excluded.subscription_id, plan = excluded.plan, updated_at = excluded.updated_at",
+                &[account_id, subscription_id, plan, at],
+            ),
             SideRow::Email { email: e, at } => tx.execute(
                 "INSERT INTO email_outbox (id, account_id, recipient, balance, level, created_at, attempts, next_attempt_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, 0, $6) ON CONFLICT DO NOTHING",
@@ -62,6 +67,14 @@ const PAYMENT: &str = "SELECT purchase_id, account_id, package_id, payment_inten
 const REFUND: &str = "SELECT request_id, account_id, purchase_id, payment_intent, amount_cents, response, stripe_refund_id FROM refunds";
 
 impl SideStore for PgStore {
+    fn account_subscription(&self, account_id: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.with(|c| {
+            let row =
+                c.query_opt("SELECT subscription_id, plan FROM account_subscriptions WHERE account_id = $1", &[&account_id]).map_err(pg)?;
+            Ok(row.map(|r| (r.get(0), r.get(1))))
+        })
+    }
+
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError> {
         self.with(|c| {
             Ok(c.query_opt("SELECT 1 FROM ended_subscriptions WHERE subscription_id = $1", &[&subscription_id]).map_err(pg)?.is_some())

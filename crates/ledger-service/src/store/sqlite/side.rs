@@ -24,6 +24,11 @@ pub(super) fn insert(tx: &Connection, rows: &[SideRow]) -> Result<(), StoreError
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%s','now') * 1000)",
                 params![r.request_id, r.account_id, r.purchase_id, r.payment_intent, r.amount_cents, r.response, r.stripe_refund_id],
             ),
+            SideRow::Subscription { account_id, subscription_id, plan, at } => tx.execute(
+                "INSERT INTO account_subscriptions (account_id, subscription_id, plan, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (account_id) DO UPDATE SET subscription_id = excluded.subscription_id, plan = excluded.plan, updated_at = excluded.updated_at",
+                params![account_id, subscription_id, plan, at],
+            ),
             SideRow::Email { email: e, at } => tx.execute(
                 "INSERT OR IGNORE INTO email_outbox (id, account_id, recipient, balance, level, created_at, attempts, next_attempt_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?6)",
@@ -71,6 +76,16 @@ impl SqliteStore {
 }
 
 impl SideStore for SqliteStore {
+    fn account_subscription(&self, account_id: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.with(|c| {
+            c.query_row("SELECT subscription_id, plan FROM account_subscriptions WHERE account_id = ?1", [account_id], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()
+            .map_err(sql)
+        })
+    }
+
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError> {
         self.with(|c| {
             c.query_row("SELECT 1 FROM ended_subscriptions WHERE subscription_id = ?1", [subscription_id], |_| Ok(()))
