@@ -105,7 +105,10 @@ function lockControls() {
   const busy = app.running > 0 || app.dead;
   const readOnly = app.session !== null && !app.session.isOwner;
   for (const id of ACTION_CONTROLS) {
-    const locked = busy || (readOnly && id !== "account");
+    // A plan switch waits until the ledger said which plan the account is on (opened
+    // offline, the selector's first option would be taken as a choice: Free, a cancel).
+    const unknownPlan = id === "plan-switch" && !$("plan-current").dataset.value;
+    const locked = busy || unknownPlan || (readOnly && id !== "account");
     if (locked) $(id).disabled = true;
     else if (id !== "generate") $(id).disabled = false;
   }
@@ -145,7 +148,8 @@ function render() {
   try {
     const quote = s.quote(request(), byok());
     app.decision = quote.decision;
-    renderQuote(quote, { byok: byok(), kind: accountKind(), freshness: balance?.freshness ?? "none" });
+    const offlineRoom = client.offline || s.syncFailure !== null ? balance?.room ?? null : null;
+    renderQuote(quote, { byok: byok(), kind: accountKind(), freshness: balance?.freshness ?? "none", offlineRoom });
   } catch (error) {
     app.decision = null;
     renderQuoteError(error);
@@ -284,6 +288,7 @@ async function generate(capped) {
 async function setOffline(offline) {
   client.offline = offline;
   const s = app.session;
+  if (!s) return; // the page never opened an account (it could not start): nothing to sync
   if (offline) {
     s.note("warn", "offline", "offline: push and pull now fail; changes queue in the outbox");
     return;
@@ -386,6 +391,7 @@ async function refundPurchase(purchaseId, name) {
 /** Ends the AssistLore subscription in the stand-in's customer portal: Stripe then sends
  * `customer.subscription.deleted`, and the ledger moves the account to the Free plan. */
 async function cancelSubscription() {
+  if (client.offline) throw new CodedError("OFFLINE", "offline (simulated): the customer portal was not called");
   const res = await fetch(`${app.payments}/portal/cancel`, { method: "POST", body: app.session.accountId });
   const answer = await res.json();
   if (!res.ok) throw new CodedError(answer.error?.code ?? "PORTAL_FAILED", answer.error?.message ?? `the portal answered ${res.status}`);
@@ -401,6 +407,11 @@ async function cancelSubscription() {
 async function switchPlan() {
   const planId = $("plan").value;
   const name = $("plan").selectedOptions[0].textContent.split(":")[0];
+  if (client.offline) throw new CodedError("OFFLINE", "offline (simulated): the plan was not changed");
+  if (planId === $("plan-current").dataset.value) {
+    showMessage(`The account is already on ${name}.`, { level: "warn", source: "plan", facts: { to: planId } });
+    return;
+  }
   if (app.payments) return planId === "free" ? cancelSubscription() : startCheckout({ planId }, `the ${name} plan`);
   const now = Date.now();
   const out = await client.admin({

@@ -11,7 +11,7 @@ const ERROR_TEXTS = {
   OFFLINE: "You're working offline, so this was not sent. Switch off \"Work offline\" and try again.",
   TRANSPORT_FAILED: "The server could not be reached. Check your connection and try again.",
   INSUFFICIENT_CREDITS: "Not enough credits for this. Buy credits or make it smaller.",
-  OFFLINE_LIMIT: "You've used what can be spent offline. Go online to continue.",
+  OFFLINE_LIMIT: "This needs more credits than can still be spent offline. Go online to continue.",
   AI_CALL_FAILED: "The AI service failed. Nothing was charged; try again.",
   HOLD_TOO_SMALL: "This is too long for what the AI call may cost: shorten it and try again. Nothing was charged.",
   UPSTREAM_FAILED: "The AI service failed. Nothing was charged; try again.",
@@ -20,6 +20,8 @@ const ERROR_TEXTS = {
   NOT_OWNER: "Another tab of this page is keeping this account in sync, so this tab can only show it. Close the other tab to use this one.",
   NO_CACHE: "Nothing is stored yet: sync first.",
   SIGN_IN_FAILED: "Signing in failed. Reload the page to try again.",
+  NO_SUBSCRIPTION: "This plan was not bought through Stripe, so there is no subscription to cancel.",
+  AGENT_LIMIT: "This plan allows no more agents. Upgrade the plan to create more.",
   START_FAILED: "The page could not reach its server. Check that it is running (./scripts/demo.sh), then reload the page.",
 };
 

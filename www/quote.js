@@ -66,10 +66,11 @@ function remedies(decision, kind) {
 }
 
 /** The decision line and the capped option's button. */
-function renderDecision(estimate, decision, kind, freshness) {
+function renderDecision(estimate, decision, kind, freshness, offlineRoom) {
   const line = $("decision");
   const what = kind === "agent" ? "your message" : "your note";
   let text;
+  let blocked = false;
   switch (decision.funding) {
     case "free":
       text = "Free: this never uses credits.";
@@ -81,6 +82,12 @@ function renderDecision(estimate, decision, kind, freshness) {
     }
     case "credits":
       if (!decision.proceed) text = `Nothing to send yet: write something in ${what}.`;
+      else if (offlineRoom !== null && compareDecimal(decision.reserve, offlineRoom) > 0) {
+        // Without the server only the offline room can be held: say so before the click.
+        const room = compareDecimal(offlineRoom, "0") < 0 ? "0" : offlineRoom;
+        text = `This needs up to ${count(decision.reserve, "credit")}, and without the server only ${decimal(room)} can be spent. Go online to run it.`;
+        blocked = true;
+      }
       else if (decision.unit) {
         // Metered in the allowance's units: credits only for what the allowance lacks.
         const units = count(decision.units, decision.unit === "llmTokens" ? "message token" : "read-aloud character");
@@ -119,14 +126,15 @@ function renderDecision(estimate, decision, kind, freshness) {
   capped.hidden = !c;
   capped.textContent = c ? cappedLabel(c) : "";
   setData(capped, c ? { cards: c.cards, maxOutputTokens: c.maxOutputTokens, reserve: c.reserve } : {});
-  $("generate").disabled = !decision.proceed;
+  $("generate").disabled = !decision.proceed || blocked;
+  line.dataset.blocked = String(blocked);
   $("generate").textContent = kind === "agent" ? (estimate.operation === "tts" ? "Read aloud" : "Send") : "Generate";
 }
 
 /** The live estimate and the funding decision. */
-export function renderQuote({ estimate, decision }, { byok, kind, freshness = "fresh" }) {
+export function renderQuote({ estimate, decision }, { byok, kind, freshness = "fresh", offlineRoom = null }) {
   renderEstimate(estimate, byok);
-  renderDecision(estimate, decision, kind, freshness);
+  renderDecision(estimate, decision, kind, freshness, offlineRoom);
 }
 
 /** An estimate that could not be made (a coded error). */

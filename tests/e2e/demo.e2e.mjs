@@ -603,13 +603,13 @@ async function flows(t) {
     assert.equal(await text("balance"), credits(str(dec(before.balance) - spent)));
     assert.match(await text("balance-note"), new RegExp(`^${credits(str(spent))} used offline are already taken off`));
     assert.match(await text("balance-note"), /Until you're back online, at most .* of it can be spent\./);
-    // Beyond the offline room a reserve would wait for the server: offline it is refused at
-    // once, nothing queued (the page used to wait for ever).
+    // Beyond the offline room a reserve would wait for the server: offline the decision
+    // says so and Generate waits for the connection (the page used to wait for ever).
     const note = await page.inputValue(id("note-input"));
     await page.fill(id("note-input"), Array.from({ length: 120 }, (_, i) => `- Fact ${i}: cell ${i} makes protein ${i}.`).join("\n"));
-    await click("generate-button");
-    assert.equal(await data("message", "code"), "OFFLINE_LIMIT", await text("message"));
-    assert.match((await message()).text, /^You've used what can be spent offline\. Go online to continue\./);
+    assert.match(await text("decision"), /^This needs up to .* credits, and without the server only .* can be spent\. Go online to run it\.$/);
+    assert.equal(await data("decision", "blocked"), "true");
+    assert.equal(await page.isDisabled(id("generate-button")), true);
     assert.equal(await data("outbox-count", "value"), "4", "nothing reserved");
     await page.fill(id("note-input"), note);
     await click("buy-starter");
