@@ -380,6 +380,15 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       assert.equal(newCycles.length, 1, "one paid invoice, one Pro cycle");
       assert.equal(await pageBalance(), Number(onPro.balance));
       await checkState("23-subscribed");
+      // Paid to paid: the subscription's price changes (prorated, invoiced at once); no
+      // second checkout, no second subscription.
+      await page.selectOption(id("plan-select"), "starter");
+      await click("plan-switch-button");
+      assert.match(await text("message"), /Changed your subscription to the Starter plan/);
+      const onStarter = await ledger("demo-agent");
+      assert.equal(onStarter.plan, "starter");
+      assert.equal(await data("plan-current", "value"), "starter");
+      assert.ok(Number(onStarter.balance) <= Number(onPro.balance), "a downgrade adds nothing");
       await page.selectOption(id("plan-select"), "free");
       await click("plan-switch-button");
       assert.match(await text("message"), /Subscription cancelled: the account is on the Free plan/);
