@@ -19,6 +19,8 @@ import * as view from "./views.js";
 const $ = (id) => document.getElementById(id);
 const PREFIX = "credit-meter-demo";
 const DAY_MS = 86_400_000;
+/** How often an idle page syncs, to notice a server that went away. */
+const IDLE_SYNC_MS = 30_000;
 
 const SAMPLE_NOTE = `---
 tags: [biology]
@@ -87,8 +89,11 @@ async function run(source, action) {
     document.body.dataset.actions = String(++app.actions); // tests wait for this
     render();
     // The control that started it was disabled meanwhile, which drops the keyboard focus
-    // to the page: give it back.
-    if (document.activeElement === document.body && focused instanceof HTMLElement && !focused.disabled) focused.focus();
+    // to the page: give it back — or, when it is gone (a Refund's row), to the message.
+    if (document.activeElement === document.body && focused instanceof HTMLElement && focused !== document.body) {
+      if (focused.isConnected && !focused.disabled) focused.focus();
+      else if (!$("message").hidden) $("message-dismiss").focus();
+    }
   }
 }
 
@@ -132,6 +137,9 @@ function request() {
 function render() {
   const s = app.session;
   if (!s) {
+    // Between two accounts (or before the first): nothing of the last one stays on show.
+    $("balance").textContent = "–";
+    $("balance-note").textContent = "";
     lockControls();
     return;
   }
@@ -205,7 +213,12 @@ async function openAccount(accountId) {
   } else if (!client.offline) {
     await syncNow();
     // Calls a reload cut short hold credits nothing will commit: release them now.
-    if (await session.releaseInterrupted()) await syncNow();
+    if (await session.releaseInterrupted()) {
+      await syncNow();
+      showMessage("A generation was cut short by a reload: its hold was closed. What the AI call had used is charged (see Details); nothing more.", {
+        level: "warn", source: "reload",
+      });
+    }
   }
   document.body.dataset.ready = accountId;
 }
@@ -517,6 +530,23 @@ function wireControls() {
   $("account").addEventListener("change", (e) => run("account", () => openAccount(e.target.value)));
   $("forget").addEventListener("click", forget);
   setInterval(render, 1000); // freshness and expiries move with the clock
+  // An idle page still learns that the server went away (or came back): a quiet sync every
+  // 30 s while nothing else runs; its failure shows in the connection pill.
+  setInterval(() => {
+    const s = app.session;
+    if (!s || !s.isOwner || client.offline || app.running > 0) return;
+    s.sync().catch(() => {}).finally(scheduleRender);
+  }, IDLE_SYNC_MS);
+  // A tab that does not own the sync follows what the owning tab saves.
+  let reloading = null;
+  window.addEventListener("storage", (e) => {
+    const s = app.session;
+    if (!s || s.isOwner || e.key !== s.storageKey || reloading) return;
+    reloading = setTimeout(() => {
+      reloading = null;
+      if (app.session === s && !s.isOwner) s.reload().then(scheduleRender, () => {});
+    }, 500);
+  });
 }
 
 window.addEventListener("unhandledrejection", (e) => showErrorMessage(e.reason, "page"));

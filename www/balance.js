@@ -123,6 +123,7 @@ function balanceNote(b, offline, failing) {
     parts.push(`Until you're back online, at most ${count(room, "credit")} of it can be spent.`);
   }
   if (failing && !offline) parts.push("The server can't be reached just now: what you do is counted here and synced once it can.");
+  if (b.freshness === "none") return "Not loaded on this device yet: go online to load the balance.";
   if (parts.length === 0) parts.push(offline ? "Offline: spending is counted here and synced later." : "Up to date with the server.");
   return parts.join(" ");
 }
@@ -134,7 +135,9 @@ function balanceNote(b, offline, failing) {
  */
 export function renderBalance(b, { kind, offline, failing = false, ledgerGrants = new Map(), onRefund = null }) {
   const big = $("balance");
-  big.textContent = `${decimal(b.spendable)} ${noun(b.spendable, "credit")}`;
+  // No signed balance on this device yet (opened offline for the first time): nothing to
+  // show, rather than a "0 credits" the account may not have.
+  big.textContent = b.freshness === "none" ? "–" : `${decimal(b.spendable)} ${noun(b.spendable, "credit")}`;
   big.dataset.value = b.spendable;
   big.dataset.balance = b.balance;
   $("balance-note").textContent = balanceNote(b, offline, failing);

@@ -310,6 +310,13 @@ export class MeterSession {
     return this.detection;
   }
 
+  /** Reopens the meter from what is stored: a tab that does not own the sync shows what
+   * the owning tab saved (its meter never reads storage again on its own). */
+  async reload() {
+    this.meter.close();
+    await this.#openMeter();
+  }
+
   /** Notes (`on`) or forgets the hold of an AI call under way, in this browser's storage. */
   #inflight(holdId, on) {
     const held = new Set(JSON.parse(localStorage.getItem(this.inflightKey) ?? "[]"));
