@@ -84,19 +84,7 @@ fn message(email: &OutboxEmail, s: &EmailSettings) -> Result<Message, String> {
 pub(crate) async fn run(store: Arc<dyn Store>, settings: EmailSettings, smtp: AsyncSmtpTransport<Tokio1Executor>) {
     loop {
         let s = Arc::clone(&store);
-        let due = tokio::task::spawn_blocking(move || {
-            let now = wall_clock_ms();
-            let due = s.due_emails(now, 20)?;
-            // Claim each row before sending it: another process may be polling too.
-            let mut claimed = Vec::new();
-            for e in due {
-                if s.claim_email(&e.id, now, now.saturating_add(CLAIM_MS))? {
-                    claimed.push(e);
-                }
-            }
-            Ok::<_, String>(claimed)
-        })
-        .await;
+        let due = tokio::task::spawn_blocking(move || s.due_emails(wall_clock_ms(), 20)).await;
         let due = match due {
             Ok(Ok(d)) => d,
             Ok(Err(e)) => {
@@ -106,6 +94,26 @@ pub(crate) async fn run(store: Arc<dyn Store>, settings: EmailSettings, smtp: As
             Err(_) => Vec::new(),
         };
         for email in due {
+            // Claimed just before it is sent, one at a time: another process may be polling
+            // too, and a claim is kept only CLAIM_MS, longer than one SMTP exchange — not
+            // than a batch of them (claims taken for a whole batch at once expired while the
+            // batch's first sends waited on a slow relay, and another process sent them too).
+            let s = Arc::clone(&store);
+            let id = email.id.clone();
+            let claimed = tokio::task::spawn_blocking(move || {
+                let now = wall_clock_ms();
+                s.claim_email(&id, now, now.saturating_add(CLAIM_MS))
+            })
+            .await;
+            match claimed {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => continue, // another sender has it
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "claiming an email failed");
+                    continue;
+                }
+                Err(_) => continue,
+            }
             let outcome = match message(&email, &settings) {
                 Ok(m) => smtp.send(m).await.map(|_| ()).map_err(|e| format!("smtp: {e}")),
                 Err(e) => Err(e),
