@@ -72,6 +72,15 @@ for (const backend of backends()) {
       assert.equal((await ledger.post('/v1/checkout', { packageId: 'pro' }, deviceToken('buyer2'))).status, 200, 'another account has its own budget');
     });
 
+    await t.test('a paid session whose purchase id another grant took is a 500 (logged), not a silent duplicate', async () => {
+      await ledger.admin({ op: 'grant', accountId: 'buyer', grant: { id: 'cs_taken:bonus', kind: 'promotion', amount: '1' } });
+      const start = await ledger.balance('buyer');
+      const p = sessionCompleted('evt_taken', { sessionId: 'cs_taken', account: 'buyer', packageId: 'pro', paymentIntent: 'pi_taken', amount: 1000 });
+      const w = await ledger.webhook(p, sign(p));
+      assert.deepEqual([w.status, w.json.error?.code], [500, 'DUPLICATE_ID'], JSON.stringify(w.json));
+      assert.equal(await ledger.balance('buyer'), start, 'nothing granted, and Stripe retries it');
+    });
+
     await t.test('a paid session is granted only when paid what the checkout asked, in USD', async () => {
       const start = await ledger.balance('buyer');
       const cases = [

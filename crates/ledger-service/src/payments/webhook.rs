@@ -166,7 +166,17 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
         SideRow::StripeEvent { event_id: event_id.to_string(), kind: kind.to_string(), account_id: account.clone(), at: now },
         SideRow::Payment(payment),
     ];
-    let answer = app.service.run_with(Op::Admin, account, body, None, Box::new(move |_| rows.clone())).await;
+    // The payment and the event are recorded only with the grant: a refused purchase (its
+    // id taken, say) leaves no payment row that would later pass for this session's.
+    let granted_rows = move |response: &str| {
+        let granted = serde_json::from_str::<J>(response).ok().and_then(|v| v.get("ok").cloned()) == Some(J::Bool(true));
+        if granted {
+            rows.clone()
+        } else {
+            Vec::new()
+        }
+    };
+    let answer = app.service.run_with(Op::Admin, account, body, None, Box::new(granted_rows)).await;
     match answer {
         Ok(a) => {
             let v: J = serde_json::from_str(&a.body).unwrap_or(J::Null);
@@ -175,7 +185,25 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
                 return ack("granted");
             }
             match text(&v, "/error/code").as_deref() {
-                Some("DUPLICATE_ID") => ack("duplicate"),
+                // The purchase id is taken: by this session's own grant (a redelivery: its
+                // payment row was committed with it), or by a grant that merely shares the
+                // id (an admin grant named `cs_…`), which must not swallow a paid session.
+                Some("DUPLICATE_ID") => {
+                    let store = Arc::clone(&app.service.store);
+                    let id = session_id.clone();
+                    match tokio::task::spawn_blocking(move || store.payment(&id)).await {
+                        Ok(Ok(Some(_))) => ack("duplicate"),
+                        Ok(Ok(None)) => {
+                            tracing::error!(session = %session_id, "a paid session's purchase id is taken by another grant of the account; nothing granted");
+                            error(
+                                500,
+                                ErrorCode::DuplicateId,
+                                "this paid session's purchase id is taken by another grant of the account; the ledger has logged it",
+                            )
+                        }
+                        _ => error(503, ErrorCode::StorageFailed, "the ledger could not read its payments; send it again"),
+                    }
+                }
                 code => {
                     // Paid, and nothing granted: answered as a failure, so that Stripe
                     // retries it (for up to three days) and its dashboard shows it. Once the
