@@ -148,10 +148,10 @@ fn token_holds_are_settled_in_tokens(s: &Server, up: &Upstream) {
     let used = PROMPT_TOKENS + COMPLETION_TOKENS;
     assert_eq!(r.header("x-credit-units"), Some(used.to_string().as_str()));
     assert_eq!(r.header("x-credit-charged"), None);
-    // Capped to the 5,000 tokens the hold pays for, less the prompt's bound: the package's
-    // estimate of the body widened by its 8 % spread, plus 3 (PROTOCOL §7.3).
-    let est = credit_meter_core::estimate::estimate_tokens_utf8(body.as_bytes(), credit_meter_core::estimate::Encoding::O200kBase);
-    let bound = (est + (est * 8).div_ceil(100) + 3).min(body.len() as u64);
+    // Capped to the 5,000 tokens the hold pays for, less the prompt's bound: the body's
+    // exact o200k_base tokens, plus 3 (PROTOCOL §7.3).
+    let exact = tiktoken_rs::o200k_base().unwrap().encode_ordinary(&body).len() as u64;
+    let bound = (exact + 3).min(body.len() as u64);
     assert!(bound < body.len() as u64, "the estimate bounds this prompt below its {} bytes", body.len());
     assert_eq!(up.last().body["max_tokens"].as_u64(), Some(5_000 - bound));
     // 3,000 tokens: the 2,000 of the allowance and 1,000 converted (1 credit).
@@ -828,4 +828,16 @@ fn sqlite_a_hold_sized_by_the_estimate_pays_for_a_long_message() {
         let cap = up.last().body["max_tokens"].as_u64().unwrap();
         assert!(cap >= 1000, "{chars} characters: the reply may still be long ({cap} tokens)");
     }
+    // The bound is the prompt's real tokens, not the estimate: 2,000 random emoji cost ten
+    // times what the estimate says, and a hold sized by the estimate pays for none of them.
+    let emoji: String = (0..2_000u32).filter_map(|i| char::from_u32(0x1F300 + (i * 7919) % 0x2FF)).collect();
+    let req = credit_meter_core::estimate::EstimateRequest { operation: "message".into(), text: Some(emoji.clone()), ..Default::default() };
+    let high = credit_meter_core::estimate::estimate(&catalog, &req).unwrap().credits.high;
+    reserve(&s, "d20", 3, "d20:emoji", &high.to_plain_string());
+    let n = up.count();
+    let body = json!({"model": MODEL, "stream": false, "messages": [{"role":"system","content": emoji}, {"role":"user","content":"scenario:whole"}]})
+        .to_string();
+    let r = call(&s, "d20", Some("d20:emoji"), &body);
+    assert_eq!((r.status, r.code().as_str()), (402, "HOLD_TOO_SMALL"), "hold {high}: {}", r.text());
+    assert_eq!(up.count(), n, "never sent to the provider");
 }
