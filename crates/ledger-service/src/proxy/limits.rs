@@ -265,6 +265,9 @@ pub(crate) fn max_tokens_for_cards(
     (n >= 1).then_some(n)
 }
 
+/// The largest request body whose tokens the proxy counts (at most ~60 ms of one core).
+pub(crate) const COUNTED_BYTES: usize = 256 << 10;
+
 /// The prompt tokens a call is capped for: the exact tokens of the whole request body
 /// (its messages, tools and format, JSON included, which only adds) in the model's
 /// encoding (tiktoken-rs), plus 3 for the reply's priming; never above the body's bytes,
@@ -277,8 +280,15 @@ pub(crate) fn max_tokens_for_cards(
 /// says, a prompt an attacker could make the proxy undercount. The exact count is both
 /// (measured: 4 ms for 200 KB of English, 46 ms for 200 KB of one repeated letter; the
 /// encoding's tables load once, 135 ms).
+///
+/// A body above [`COUNTED_BYTES`] is bounded by its bytes: counting it could take a second
+/// of CPU for each call (4 MiB of one repeated letter), and a prompt that long needs a
+/// hold of that size in any case.
 pub(crate) fn prompt_bound(body: &[u8], model: &ModelDefinition) -> u64 {
     let bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
+    if body.len() > COUNTED_BYTES {
+        return bytes;
+    }
     let (Some(encoding), Ok(text)) = (model.encoding, std::str::from_utf8(body)) else { return bytes };
     let bpe = match encoding {
         credit_meter_core::estimate::Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
@@ -316,6 +326,22 @@ pub(crate) fn rewrite(body: &mut Value, cap: u64, stream: bool) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn the_prompt_bound_counts_tokens_up_to_its_limit_and_bytes_beyond() {
+        let c = Catalog::default_catalog();
+        let m = c.model("openai/gpt-4o-mini").unwrap();
+        let english = "The quick brown fox jumps over the lazy dog. ".repeat(1000);
+        let b = prompt_bound(english.as_bytes(), m);
+        assert!(b < english.len() as u64 / 3, "English: {b} tokens for {} bytes", english.len());
+        assert_eq!(b, tiktoken_rs::o200k_base().unwrap().encode_ordinary(&english).len() as u64 + 3);
+        let emoji: String = (0..2_000u32).filter_map(|i| char::from_u32(0x1F300 + (i * 7919) % 0x2FF)).collect();
+        assert!(prompt_bound(emoji.as_bytes(), m) > 4_000, "emoji are counted, not estimated");
+        let huge = "a".repeat(COUNTED_BYTES + 1);
+        assert_eq!(prompt_bound(huge.as_bytes(), m), huge.len() as u64, "beyond the limit: the bytes");
+        let no_encoding = ModelDefinition { encoding: None, ..m.clone() };
+        assert_eq!(prompt_bound(english.as_bytes(), &no_encoding), english.len() as u64);
+    }
 
     #[test]
     fn a_per_card_cap_is_the_cards_the_hold_pays_for() {
