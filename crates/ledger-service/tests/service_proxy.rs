@@ -148,9 +148,10 @@ fn token_holds_are_settled_in_tokens(s: &Server, up: &Upstream) {
     let used = PROMPT_TOKENS + COMPLETION_TOKENS;
     assert_eq!(r.header("x-credit-units"), Some(used.to_string().as_str()));
     assert_eq!(r.header("x-credit-charged"), None);
-    // Capped to the 5,000 tokens the hold pays for, less the prompt's bound: the body's
-    // exact o200k_base tokens, plus 3 (PROTOCOL §7.3).
-    let exact = tiktoken_rs::o200k_base().unwrap().encode_ordinary(&body).len() as u64;
+    // Capped to the 5,000 tokens the hold pays for, less the prompt's bound: the exact
+    // o200k_base tokens of the request as forwarded (re-serialized), plus 3 (PROTOCOL §7.3).
+    let forwarded = serde_json::from_str::<serde_json::Value>(&body).unwrap().to_string();
+    let exact = tiktoken_rs::o200k_base().unwrap().encode_ordinary(&forwarded).len() as u64;
     let bound = (exact + 3).min(body.len() as u64);
     assert!(bound < body.len() as u64, "the estimate bounds this prompt below its {} bytes", body.len());
     assert_eq!(up.last().body["max_tokens"].as_u64(), Some(5_000 - bound));

@@ -265,37 +265,39 @@ pub(crate) fn max_tokens_for_cards(
     (n >= 1).then_some(n)
 }
 
-/// The largest request body whose tokens the proxy counts (at most ~60 ms of one core).
+/// The largest request whose tokens the proxy counts: ~90 ms of one core for 256 KiB of
+/// random letters (measured, release build); a longer one is bounded by its bytes.
 pub(crate) const COUNTED_BYTES: usize = 256 << 10;
 
-/// The prompt tokens a call is capped for: the exact tokens of the whole request body
-/// (its messages, tools and format, JSON included, which only adds) in the model's
-/// encoding (tiktoken-rs), plus 3 for the reply's priming; never above the body's bytes,
-/// and the bytes when the model names no encoding.
+/// Tokens added to the count of a request with `tools` or a `response_format`: the
+/// provider writes their definitions in its own format, which can cost more than their
+/// JSON (about 7 + 12 tokens a function by OpenAI's count, against ~11 for its JSON).
+pub(crate) const DEFINITIONS_SLACK: u64 = 32;
+
+/// The prompt tokens a call is capped for: the exact tokens of the request as it is
+/// forwarded (re-serialized: raw UTF-8, where a `\u` escape in the client's body counted
+/// two tokens for a character the provider gets as three) in the model's encoding
+/// (tiktoken-rs), its messages, tools and format with their JSON (which only adds), plus 3
+/// for the reply's priming and [`DEFINITIONS_SLACK`] when it has tools or a format; never
+/// above its bytes, and its bytes when the model names no encoding or the request is above
+/// [`COUNTED_BYTES`] (a prompt that long needs a hold of that size in any case).
 ///
 /// The bytes alone were a true bound, but four times the tokens of ordinary text: a hold
-/// sized by the client's estimate could then not pay for a message of 2,000 characters
-/// (`HOLD_TOO_SMALL`). The package's estimate instead would be close for ordinary text
-/// but no bound at all: random emoji, Braille or private-use text cost 4–10 times what it
-/// says, a prompt an attacker could make the proxy undercount. The exact count is both
-/// (measured: 4 ms for 200 KB of English, 46 ms for 200 KB of one repeated letter; the
-/// encoding's tables load once, 135 ms).
-///
-/// A body above [`COUNTED_BYTES`] is bounded by its bytes: counting it could take a second
-/// of CPU for each call (4 MiB of one repeated letter), and a prompt that long needs a
-/// hold of that size in any case.
-pub(crate) fn prompt_bound(body: &[u8], model: &ModelDefinition) -> u64 {
+/// sized by the client's estimate could not pay for a message of 2,000 characters
+/// (`HOLD_TOO_SMALL`). The package's estimate would be close for ordinary text but no
+/// bound: random emoji, Braille or private-use text cost 4–10 times what it says. The
+/// route counts only after the hold is claimed, so a made-up hold costs no counting.
+pub(crate) fn prompt_bound(request: &Value, model: &ModelDefinition) -> u64 {
+    let Ok(body) = serde_json::to_string(request) else { return u64::MAX };
     let bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
-    if body.len() > COUNTED_BYTES {
-        return bytes;
-    }
-    let (Some(encoding), Ok(text)) = (model.encoding, std::str::from_utf8(body)) else { return bytes };
+    let Some(encoding) = model.encoding.filter(|_| body.len() <= COUNTED_BYTES) else { return bytes };
     let bpe = match encoding {
         credit_meter_core::estimate::Encoding::O200kBase => tiktoken_rs::o200k_base_singleton(),
         credit_meter_core::estimate::Encoding::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
     };
-    let exact = u64::try_from(bpe.encode_ordinary(text).len()).unwrap_or(u64::MAX);
-    exact.saturating_add(3).min(bytes)
+    let definitions = ["tools", "response_format"].iter().any(|k| request.get(*k).is_some_and(|v| !v.is_null()));
+    let exact = u64::try_from(bpe.encode_ordinary(&body).len()).unwrap_or(u64::MAX);
+    exact.saturating_add(3).saturating_add(if definitions { DEFINITIONS_SLACK } else { 0 }).min(bytes)
 }
 
 /// The most completion tokens a hold reserved in LLM tokens allows with `prompt_bound`
@@ -328,19 +330,28 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_prompt_bound_counts_tokens_up_to_its_limit_and_bytes_beyond() {
+    fn the_prompt_bound_counts_the_forwarded_request_up_to_its_limit_and_bytes_beyond() {
         let c = Catalog::default_catalog();
         let m = c.model("openai/gpt-4o-mini").unwrap();
-        let english = "The quick brown fox jumps over the lazy dog. ".repeat(1000);
-        let b = prompt_bound(english.as_bytes(), m);
-        assert!(b < english.len() as u64 / 3, "English: {b} tokens for {} bytes", english.len());
-        assert_eq!(b, tiktoken_rs::o200k_base().unwrap().encode_ordinary(&english).len() as u64 + 3);
+        let req = |content: &str| json!({"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": content}]});
+        let count = |v: &Value| tiktoken_rs::o200k_base().unwrap().encode_ordinary(&serde_json::to_string(v).unwrap()).len() as u64;
+        let english = req(&"The quick brown fox jumps over the lazy dog. ".repeat(1000));
+        let b = prompt_bound(&english, m);
+        assert_eq!(b, count(&english) + 3);
+        assert!(b < serde_json::to_string(&english).unwrap().len() as u64 / 3, "English: {b} tokens");
         let emoji: String = (0..2_000u32).filter_map(|i| char::from_u32(0x1F300 + (i * 7919) % 0x2FF)).collect();
-        assert!(prompt_bound(emoji.as_bytes(), m) > 4_000, "emoji are counted, not estimated");
-        let huge = "a".repeat(COUNTED_BYTES + 1);
-        assert_eq!(prompt_bound(huge.as_bytes(), m), huge.len() as u64, "beyond the limit: the bytes");
+        assert!(prompt_bound(&req(&emoji), m) > 4_000, "emoji are counted, not estimated");
+        // A `\u` escape in the client's body is counted as the raw character forwarded.
+        let escaped: Value =
+            serde_json::from_str(&format!(r#"{{"messages":[{{"role":"user","content":"{}"}}]}}"#, "\\uabcd".repeat(3000))).unwrap();
+        let raw_tokens = tiktoken_rs::o200k_base().unwrap().encode_ordinary(&"\u{abcd}".repeat(3000)).len() as u64;
+        assert!(prompt_bound(&escaped, m) >= raw_tokens, "escapes are counted as the characters the provider gets");
+        let tools = json!({"messages": [{"role": "user", "content": "hi"}], "tools": [{"type": "function", "function": {"name": "f"}}]});
+        assert_eq!(prompt_bound(&tools, m), count(&tools) + 3 + DEFINITIONS_SLACK);
+        let huge = req(&"a".repeat(COUNTED_BYTES + 1));
+        assert_eq!(prompt_bound(&huge, m), serde_json::to_string(&huge).unwrap().len() as u64, "beyond the limit: the bytes");
         let no_encoding = ModelDefinition { encoding: None, ..m.clone() };
-        assert_eq!(prompt_bound(english.as_bytes(), &no_encoding), english.len() as u64);
+        assert_eq!(prompt_bound(&english, &no_encoding), serde_json::to_string(&english).unwrap().len() as u64);
     }
 
     #[test]

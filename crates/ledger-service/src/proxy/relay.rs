@@ -99,6 +99,12 @@ impl Call {
         self.hold_amount = claimed.amount;
         self.operation = claimed.operation;
         self.hold_units = claimed.units;
+        // The prompt's tokens as the provider will get them (the request re-serialized, as
+        // it is forwarded), counted only now that a real hold pays, off the async threads.
+        self.prompt_bound = {
+            let (request, model) = (self.request.clone(), self.model.clone());
+            tokio::task::spawn_blocking(move || limits::prompt_bound(&request, &model)).await.unwrap_or(u64::MAX)
+        };
         let checked = match super::call_time(self.proxy.call_limit, crate::service::wall_clock_ms(), claimed.expires_at) {
             Some(time) => self.cap().map(|cap| (cap, time)),
             None => {

@@ -84,11 +84,6 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
         Ok((m, s)) => (m.clone(), s),
         Err((code, message)) => return error(status_of(code), code, &message),
     };
-    // Counting a long prompt takes milliseconds: off the async threads.
-    let prompt_bound = {
-        let (body, model, bytes) = (body.clone(), model.clone(), u64::try_from(body.len()).unwrap_or(u64::MAX));
-        tokio::task::spawn_blocking(move || limits::prompt_bound(&body, &model)).await.unwrap_or(bytes)
-    };
     let call = Call {
         proxy: Arc::clone(&proxy),
         service: Arc::clone(&app.service),
@@ -97,7 +92,8 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
         device: claims.device.clone(),
         model,
         request,
-        prompt_bound,
+        // Counted once the hold is claimed (relay): a made-up hold costs no counting.
+        prompt_bound: u64::MAX,
         stream,
         hold_amount: Credits::ZERO,
         operation: String::new(),
