@@ -14,8 +14,10 @@
 //   subscription and its period end and invoices the rest of the period on the new plan
 //   (Stripe's `proration_behavior: always_invoice`: a credit line for the old plan's
 //   unused time and a line for the new plan). GET and POST /v1/subscriptions/<id> read
-//   and change a subscription's price the same way (the ledger's plan change for an
-//   account that already pays for a plan), sending that `invoice.paid` before answering.
+//   and change a subscription's price (the ledger's plan change for an account that
+//   already pays for a plan): with `billing_cycle_anchor=now` (an upgrade) a new cycle from
+//   now, invoiced in full, whose `invoice.paid` is sent before answering; without it (a
+//   downgrade) the price from the next renewal, nothing invoiced now.
 // - POST /portal/cancel (body: the account id) stands in for the customer portal's
 //   "Cancel plan": the account's subscription ends now and the ledger receives a signed
 //   `customer.subscription.deleted`.
@@ -162,8 +164,19 @@ const server = http.createServer(async (req, res) => {
       return send(res, 200, { id: s.id, object: 'subscription', items: { data: [{ id: `si_${s.id}`, price: { id: s.price } }] } });
     }
     if (subPath && req.method === 'POST') {
-      const paid = await deliver('invoice.paid', invoiceOf(owner, form['items[0][price]'], { planId: form['metadata[planId]'] }));
-      return send(res, 200, { id: subPath[1], object: 'subscription', invoicePaid: paid.status });
+      const s = subscriptions.get(owner);
+      if (form.billing_cycle_anchor !== 'now') {
+        // From the next renewal: the price changes, nothing is invoiced now.
+        s.price = form['items[0][price]'];
+        return send(res, 200, { id: s.id, object: 'subscription', pending_update: null });
+      }
+      // An upgrade: a new cycle from now, invoiced in full (no proration).
+      const now = Math.floor(Date.now() / 1000);
+      Object.assign(s, { price: form['items[0][price]'], periodEnd: now + 30 * 86400 });
+      const line = { object: 'line_item', amount: 1, price: { id: s.price }, period: { start: now, end: s.periodEnd } };
+      const invoice = { id: newId('in'), object: 'invoice', status: 'paid', subscription: s.id, subscription_details: { metadata: s.metadata }, lines: { object: 'list', data: [line] } };
+      const paid = await deliver('invoice.paid', invoice);
+      return send(res, 200, { id: s.id, object: 'subscription', pending_update: null, invoicePaid: paid.status });
     }
     if (req.method === 'POST' && url.pathname === '/v1/refunds') {
       const key = req.headers['idempotency-key'] || newId('key');

@@ -339,12 +339,19 @@ const PENDING_CHECKOUT = `${PREFIX}:checkout`;
 async function startCheckout(body, what) {
   const session = await client.checkout(body);
   if (session.changed) {
-    // The account already paid for a plan: the ledger changed that subscription (Stripe
-    // invoiced the difference at once) instead of opening a second one.
+    // The account already paid for a plan: the ledger changed that subscription instead
+    // of opening a second one. An upgrade starts a new cycle now (its payment page when
+    // the card needs the buyer); a downgrade bills from the next renewal.
+    if (session.url) {
+      showMessage(`Confirm the payment for ${what}…`, { source: "plan", facts: { subscriptionId: session.subscriptionId } });
+      location.assign(session.url);
+      return;
+    }
     await syncNow();
-    showMessage(`Changed your subscription to ${what}; Stripe charged the difference for the rest of this billing period.`, {
-      source: "plan", facts: { subscriptionId: session.subscriptionId },
-    });
+    const text = session.takesEffect === "now"
+      ? `Changed your subscription to ${what}: a new monthly cycle starts today, paid in full.`
+      : `Your subscription moves to ${what} at its next renewal; until then the current plan stays.`;
+    showMessage(text, { source: "plan", facts: { subscriptionId: session.subscriptionId, takesEffect: session.takesEffect } });
     return;
   }
   localStorage.setItem(PENDING_CHECKOUT, JSON.stringify({ accountId: app.session.accountId, what, sessionId: session.sessionId }));

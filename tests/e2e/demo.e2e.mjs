@@ -380,15 +380,14 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       assert.equal(newCycles.length, 1, "one paid invoice, one Pro cycle");
       assert.equal(await pageBalance(), Number(onPro.balance));
       await checkState("23-subscribed");
-      // Paid to paid: the subscription's price changes (prorated, invoiced at once); no
-      // second checkout, no second subscription.
+      // Paid to paid, down: the subscription's price changes from the next renewal; no
+      // second checkout, no second subscription, and the paid plan stays until then.
       await page.selectOption(id("plan-select"), "starter");
       await click("plan-switch-button");
-      assert.match(await text("message"), /Changed your subscription to the Starter plan/);
-      const onStarter = await ledger("demo-agent");
-      assert.equal(onStarter.plan, "starter");
-      assert.equal(await data("plan-current", "value"), "starter");
-      assert.ok(Number(onStarter.balance) <= Number(onPro.balance), "a downgrade adds nothing");
+      assert.match(await text("message"), /moves to the Starter plan at its next renewal/);
+      const afterDown = await ledger("demo-agent");
+      assert.equal(afterDown.plan, "pro");
+      assert.equal(afterDown.balance, onPro.balance, "a downgrade adds nothing and takes nothing");
       await page.selectOption(id("plan-select"), "free");
       await click("plan-switch-button");
       assert.match(await text("message"), /Subscription cancelled: the account is on the Free plan/);

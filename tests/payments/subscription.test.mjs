@@ -129,18 +129,27 @@ for (const backend of backends()) {
 
     await t.test('a plan checkout of an account that pays for a plan changes that subscription, never makes a second one', async () => {
       const sessions = stand.sessions().length;
+      // An upgrade: a new cycle now, paid in full (no proration: a prorated difference
+      // would buy a whole cycle's credits for part of its price), applied once paid.
       const r = await ledger.post('/v1/checkout', { planId: 'pro' }, deviceToken(A));
-      assert.deepEqual([r.status, r.json.result], [200, { subscriptionId: 'sub_1', changed: true }], JSON.stringify(r.json));
+      assert.deepEqual([r.status, r.json.result], [200, { subscriptionId: 'sub_1', changed: true, takesEffect: 'now' }], JSON.stringify(r.json));
       assert.equal(stand.sessions().length, sessions, 'no Checkout Session: no second subscription');
-      const [change] = stand.subscriptionChanges();
-      assert.equal(change.path, '/v1/subscriptions/sub_1', 'the subscription whose invoice set the plan');
-      assert.equal(change.form['items[0][id]'], 'si_sub_1');
-      assert.equal(change.form['items[0][price]'], 'price_pro');
-      assert.equal(change.form.proration_behavior, 'always_invoice');
+      const [up] = stand.subscriptionChanges();
+      assert.equal(up.path, '/v1/subscriptions/sub_1', 'the subscription whose invoice set the plan');
+      assert.equal(up.form['items[0][id]'], 'si_sub_1');
+      assert.equal(up.form['items[0][price]'], 'price_pro');
+      assert.equal(up.form.proration_behavior, 'none');
+      assert.equal(up.form.billing_cycle_anchor, 'now');
+      assert.equal(up.form.payment_behavior, 'pending_if_incomplete');
       assert.deepEqual(await state(), { plan: 'starter', balance: '10000' }, 'nothing changes until the change\'s invoice is paid');
-      const same = await ledger.post('/v1/checkout', { planId: 'starter' }, deviceToken(A));
-      assert.deepEqual([same.status, same.json.error?.code], [400, 'BAD_REQUEST'], 'the plan it already pays for');
-      assert.equal(stand.subscriptionChanges().length, 1);
+      // A downgrade (or the plan already paid for): the price from the next renewal, no
+      // credit back for credits already granted.
+      const down = await ledger.post('/v1/checkout', { planId: 'starter' }, deviceToken(A));
+      assert.deepEqual([down.status, down.json.result?.takesEffect], [200, 'renewal'], JSON.stringify(down.json));
+      const [, renewal] = stand.subscriptionChanges();
+      assert.equal(renewal.form.proration_behavior, 'none');
+      assert.equal(renewal.form.billing_cycle_anchor, undefined, 'the cycle is not restarted');
+      assert.equal(renewal.form['metadata[planId]'], 'starter');
     });
 
     await t.test('the end of a subscription for another plan than the current one leaves the plan as it is', async () => {

@@ -66,10 +66,24 @@ impl StripeApi {
     }
 
     /// Moves a subscription to another price (the plan change of an account that already
-    /// pays for a plan): its one item gets `price`, the change is prorated and invoiced at
-    /// once, so the `invoice.paid` that follows changes the plan (never a second
-    /// subscription billing beside the first). `plan` goes into its metadata.
-    pub(crate) async fn change_subscription_price(&self, subscription: &str, price: &str, plan: &str) -> Result<(), String> {
+    /// pays for a plan; never a second subscription billing beside the first): its one
+    /// item gets `price`, with no proration either way — the ledger's plan credits are
+    /// granted per paid cycle, so a prorated difference would buy a whole cycle's
+    /// credits for part of its price, and a downgrade's credit would pay back credits
+    /// already granted.
+    /// - `upgrade`: a new cycle starts now (`billing_cycle_anchor=now`), invoiced in full,
+    ///   and applied only once paid (`payment_behavior=pending_if_incomplete`); its
+    ///   `invoice.paid` changes the plan. Returns the invoice's payment page when the
+    ///   payment needs the buyer.
+    /// - otherwise: the new price bills from the next renewal, whose invoice changes the
+    ///   plan; `plan` goes into the metadata.
+    pub(crate) async fn change_subscription_price(
+        &self,
+        subscription: &str,
+        price: &str,
+        plan: &str,
+        upgrade: bool,
+    ) -> Result<Option<String>, String> {
         let path = format!("/v1/subscriptions/{subscription}");
         let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.secret_key).send().await;
         let res = res.map_err(|e| format!("Stripe {path}: {}", e.without_url()))?;
@@ -83,13 +97,23 @@ impl StripeApi {
             .pointer("/items/data/0/id")
             .and_then(|v| v.as_str())
             .ok_or_else(|| format!("Stripe {path}: the subscription has no item"))?;
-        let form = [
+        let mut form = vec![
             ("items[0][id]".to_string(), item.to_string()),
             ("items[0][price]".to_string(), price.to_string()),
-            ("proration_behavior".to_string(), "always_invoice".to_string()),
-            ("metadata[planId]".to_string(), plan.to_string()),
+            ("proration_behavior".to_string(), "none".to_string()),
         ];
-        self.post(&path, &form, None).await.map(drop)
+        if upgrade {
+            form.push(("billing_cycle_anchor".to_string(), "now".to_string()));
+            form.push(("payment_behavior".to_string(), "pending_if_incomplete".to_string()));
+            form.push(("expand[]".to_string(), "latest_invoice".to_string()));
+        } else {
+            // A pending update takes no metadata; a change at renewal does.
+            form.push(("metadata[planId]".to_string(), plan.to_string()));
+        }
+        let updated = self.post(&path, &form, None).await?;
+        let pending = updated.get("pending_update").is_some_and(|p| !p.is_null());
+        let url = updated.pointer("/latest_invoice/hosted_invoice_url").and_then(|u| u.as_str()).map(str::to_string);
+        Ok(url.filter(|_| pending))
     }
 
     /// Creates a Checkout Session from its form fields.

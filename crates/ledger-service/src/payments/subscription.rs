@@ -33,14 +33,14 @@ use serde_json::Value as J;
 use std::sync::Arc;
 
 /// The account's current plan and its policy's initial plan (`Err`: a response).
-async fn plans_of(app: &AppState, account: &str) -> Result<(Option<String>, Option<String>, Vec<String>), Response> {
+async fn plans_of(app: &AppState, account: &str) -> Result<(Option<String>, Option<String>, Vec<(String, u32)>), Response> {
     let store = Arc::clone(&app.service.store);
     let id = account.to_string();
     match tokio::task::spawn_blocking(move || store.load(&id)).await {
         Ok(Ok(Some(l))) => match record::from_loaded(&l) {
             Ok(rec) => {
                 let policy = rec.account.policy();
-                let plans = policy.plans.iter().map(|p| p.id.clone()).collect();
+                let plans = policy.plans.iter().map(|p| (p.id.clone(), p.rank)).collect();
                 Ok((rec.account.state().plan.clone(), policy.initial_plan.clone(), plans))
             }
             Err(_) => Err(error(503, ErrorCode::StorageFailed, "the account could not be read")),
@@ -59,7 +59,8 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
         Ok((_, _, plans)) => plans,
         Err(r) => return r,
     };
-    let (true, Some(price)) = (plans.iter().any(|p| p == plan), app.payments.price_of(plan)) else {
+    let rank = |id: &str| plans.iter().find(|(p, _)| p == id).map(|(_, r)| *r);
+    let (Some(new_rank), Some(price)) = (rank(plan), app.payments.price_of(plan)) else {
         return error(404, ErrorCode::NotFound, &format!("the account's policy sells no plan {plan:?} (see --stripe-plan-price)"));
     };
     // An account that already pays for a plan changes that subscription's price: a new
@@ -73,10 +74,10 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     .await;
     match paying {
         Ok(Ok(None)) => {}
-        Ok(Ok(Some((_, current)))) if current == plan => {
-            return error(400, ErrorCode::BadRequest, &format!("the account already pays for plan {plan:?}"));
+        Ok(Ok(Some((sub, current)))) => {
+            let upgrade = rank(&current).is_some_and(|r| new_rank > r);
+            return change_plan(stripe, account, &sub, price, plan, upgrade).await;
         }
-        Ok(Ok(Some((sub, _)))) => return change_plan(stripe, account, &sub, price, plan).await,
         _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; try again"),
     }
     let form: Vec<(String, String)> = [
@@ -106,18 +107,32 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     }
 }
 
-/// Moves the account's paying subscription `sub` to `price`: Stripe prorates and invoices
-/// the change at once, and that invoice's `invoice.paid` changes the plan. Answers
-/// `{"ok":true,"result":{"subscriptionId","changed":true}}` — no checkout page to open.
-async fn change_plan(stripe: &super::stripe_api::StripeApi, account: &str, sub: &str, price: &str, plan: &str) -> Response {
+/// Moves the account's paying subscription `sub` to `price` (see
+/// [`super::stripe_api::StripeApi::change_subscription_price`]): an upgrade starts a new
+/// cycle now, paid in full, whose `invoice.paid` changes the plan; a downgrade (or the
+/// same plan: undoing a downgrade not yet in effect) changes the price from the next
+/// renewal, whose invoice changes the plan. Answers `{"ok":true,"result":
+/// {"subscriptionId","changed":true,"takesEffect":"now"|"renewal"}}`, plus `"url"` (the
+/// invoice's payment page) when the upgrade's payment needs the buyer (3-D Secure, a
+/// declined card): until it is paid, nothing changes.
+async fn change_plan(stripe: &super::stripe_api::StripeApi, account: &str, sub: &str, price: &str, plan: &str, upgrade: bool) -> Response {
     if sub.is_empty() || !sub.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
         tracing::error!(account, "the recorded subscription id is not one of Stripe's");
         return error(503, ErrorCode::StorageFailed, "the account's subscription record is damaged");
     }
-    match stripe.change_subscription_price(sub, price, plan).await {
-        Ok(()) => {
-            tracing::info!(subscription = %sub, plan, "the subscription's plan was changed; its invoice changes the account's plan");
-            let result = Value::object([("subscriptionId", sub.into()), ("changed", true.into())]);
+    match stripe.change_subscription_price(sub, price, plan, upgrade).await {
+        Ok(pay_url) => {
+            tracing::info!(subscription = %sub, plan, upgrade, "the subscription's plan was changed; its invoice changes the account's plan");
+            let when = if upgrade { "now" } else { "renewal" };
+            let mut fields = vec![
+                ("subscriptionId".to_string(), Value::from(sub)),
+                ("changed".to_string(), true.into()),
+                ("takesEffect".to_string(), when.into()),
+            ];
+            if let Some(url) = pay_url {
+                fields.push(("url".to_string(), Value::from(url.as_str())));
+            }
+            let result = Value::Object(fields);
             json_reply(200, json::to_string(&Value::object([("ok", true.into()), ("result", result)])))
         }
         Err(e) => {
