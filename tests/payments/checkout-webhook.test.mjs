@@ -86,7 +86,8 @@ for (const backend of backends()) {
       const cases = [
         ['a cent for Power (its price: 2500)', { packageId: 'power', amount: 1, priceCents: 2500 }, 'ignored: paid another amount than its package\'s price'],
         ['1000 yen for Pro', { packageId: 'pro', amount: 1000, currency: 'jpy' }, 'ignored: not paid in USD, the currency of its price'],
-        ['a session this ledger did not create (no priceCents)', { packageId: 'starter', amount: 250, priceCents: null }, 'ignored: no metadata.priceCents: not a checkout of this ledger'],
+        ['a session this ledger did not create (no priceCents, no accountId)', { packageId: 'starter', amount: 250, priceCents: null, accountMetadata: false }, 'ignored: no metadata.priceCents: not a checkout of this ledger'],
+        ['a checkout from before priceCents, paid less than the package', { packageId: 'pro', amount: 999, priceCents: null }, 'ignored: paid another amount than its package\'s price'],
         ['a 100 % coupon', { packageId: 'starter', amount: 0, priceCents: 250 }, 'ignored: paid another amount than its package\'s price'],
       ];
       let i = 0;
@@ -97,6 +98,11 @@ for (const backend of backends()) {
         assert.deepEqual([w.status, w.json.result], [200, result], name);
       }
       assert.equal(await ledger.balance('buyer'), start, 'none of them granted anything');
+      // A checkout this ledger created before it wrote priceCents (its accountId says so),
+      // paid the package's price: granted.
+      const legacy = sessionCompleted('evt_price_legacy', { sessionId: 'cs_price_legacy', account: 'buyer', packageId: 'starter', paymentIntent: 'pi_price_legacy', amount: 250, priceCents: null });
+      assert.equal((await ledger.webhook(legacy, sign(legacy))).json.result, 'granted');
+      assert.equal(Number(await ledger.balance('buyer')), Number(start) + 500);
     });
 
     const before = await ledger.balance('buyer');

@@ -32,10 +32,11 @@ export function sign(payload, { secret = WEBHOOK_SECRET, timestamp } = {}) {
 /**
  * A `checkout.session.completed` event for a paid payment session, as Stripe sends it for
  * a session the ledger's checkout created: `metadata.priceCents` is what it asked
- * (`priceCents`, default `amount`; null: a session the ledger did not create).
+ * (`priceCents`, default `amount`; null: none, as before the ledger wrote it); without
+ * `accountMetadata`, no `metadata.accountId` either (a session the ledger did not create).
  */
-export function sessionCompleted(eventId, { sessionId, account, packageId, paymentIntent, amount, priceCents = amount, currency = 'usd', type = 'checkout.session.completed' }) {
-  const metadata = { packageId, accountId: account };
+export function sessionCompleted(eventId, { sessionId, account, packageId, paymentIntent, amount, priceCents = amount, currency = 'usd', accountMetadata = true, type = 'checkout.session.completed' }) {
+  const metadata = accountMetadata ? { packageId, accountId: account } : { packageId };
   if (priceCents !== null) metadata.priceCents = String(priceCents);
   return JSON.stringify({
     id: eventId,

@@ -142,7 +142,25 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
         tracing::warn!(event = event_id, "a paid session without client_reference_id or metadata.packageId was ignored");
         return ack("ignored: no client_reference_id or metadata.packageId");
     };
-    if let Err(why) = paid_as_asked(session) {
+    // The price asked: the session's own, or — a session this ledger's checkout created
+    // before it wrote one (its `metadata.accountId`), paid within its 24 hours or by a
+    // delayed method — the package's price now. An account not there yet (the purchase
+    // below answers 500, and Stripe retries) is checked on that retry.
+    let asked = match text(session, "/metadata/priceCents").and_then(|c| c.parse::<i64>().ok()) {
+        Some(cents) => Some(cents),
+        None if text(session, "/metadata/accountId").is_some() => match package_cents(app, &account, &package).await {
+            Ok(Some(cents)) => Some(cents),
+            Ok(None) => None,
+            Err(r) => return r,
+        },
+        None => None,
+    };
+    let checked = match asked {
+        Some(cents) => paid_as_asked(session, cents),
+        None if text(session, "/metadata/accountId").is_some() => Ok(()), // the purchase refuses it
+        None => Err("no metadata.priceCents: not a checkout of this ledger"),
+    };
+    if let Err(why) = checked {
         tracing::error!(event = event_id, session = %session_id, why, "a paid session was not granted: review it in Stripe");
         return ack(&format!("ignored: {why}"));
     }
@@ -224,11 +242,8 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
 /// Whether a paid session was paid what this ledger asked at checkout: `metadata.priceCents`
 /// in USD cents, as `amount_total` in `usd`, or — Adaptive Pricing showed the buyer another
 /// currency — as `currency_conversion.amount_total` in its `source_currency` `usd`.
-/// `Err`: why not (no price asked: not a session of this ledger).
-fn paid_as_asked(session: &J) -> Result<(), &'static str> {
-    let asked = text(session, "/metadata/priceCents")
-        .and_then(|c| c.parse::<i64>().ok())
-        .ok_or("no metadata.priceCents: not a checkout of this ledger")?;
+/// `Err`: why not.
+fn paid_as_asked(session: &J, asked: i64) -> Result<(), &'static str> {
     let (paid, currency) = match session.get("currency_conversion").filter(|c| !c.is_null()) {
         Some(c) => (c.pointer("/amount_total").and_then(J::as_i64), text(c, "/source_currency")),
         None => (session.pointer("/amount_total").and_then(J::as_i64), text(session, "/currency")),
@@ -240,6 +255,21 @@ fn paid_as_asked(session: &J) -> Result<(), &'static str> {
         return Err("paid another amount than its package's price");
     }
     Ok(())
+}
+
+/// The price in cents of the package the account's policy sells as `package`: `None` when
+/// the account or the package is not there (the purchase then answers why).
+async fn package_cents(app: &AppState, account: &str, package: &str) -> Result<Option<i64>, Response> {
+    let store = Arc::clone(&app.service.store);
+    let id = account.to_string();
+    match tokio::task::spawn_blocking(move || store.load(&id)).await {
+        Ok(Ok(Some(l))) => match crate::record::from_loaded(&l) {
+            Ok(rec) => Ok(rec.account.policy().package(package).and_then(|p| super::cents(p.price_usd))),
+            Err(_) => Err(error(503, ErrorCode::StorageFailed, "the account could not be read; send it again")),
+        },
+        Ok(Ok(None)) => Ok(None),
+        _ => Err(error(503, ErrorCode::StorageFailed, "the account could not be read; send it again")),
+    }
 }
 
 /// A refund or dispute made in Stripe: the ledger's refund rule on the purchase.
