@@ -39,7 +39,7 @@ pub(crate) fn ledger_refund_body(account: &str, purchase: &str) -> String {
 /// The refund's amount in cents from the ledger's answer (`None`: it refused).
 fn refunded_cents(response: &str) -> Option<i64> {
     let v: J = serde_json::from_str(response).ok()?;
-    if v.get("ok") != Some(&J::Bool(true)) {
+    if !super::webhook::applied(&v) {
         return None;
     }
     let usd: Usd = v.pointer("/result/refundUsd")?.as_str()?.parse().ok()?;

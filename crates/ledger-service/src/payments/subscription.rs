@@ -19,7 +19,7 @@
 //!   Other `.updated` events change nothing: a plan change takes effect with its paid
 //!   invoice, so no change adds credits that were not paid for.
 
-use super::webhook::{ack, id_of, text};
+use super::webhook::{ack, applied, applied_text, id_of, text};
 use crate::engine::Op;
 use crate::record;
 use crate::reply::{error, json_reply};
@@ -182,10 +182,7 @@ async fn apply(
         plan: plan.into(),
         at,
     });
-    let rows = move |response: &str| {
-        let applied = serde_json::from_str::<J>(response).ok().and_then(|v| v.get("ok").cloned()) == Some(J::Bool(true));
-        std::iter::once(row.clone()).chain(paid_by.clone().filter(|_| applied)).collect()
-    };
+    let rows = move |response: &str| std::iter::once(row.clone()).chain(paid_by.clone().filter(|_| applied_text(response))).collect();
     match app.service.run_with(Op::Admin, account.to_string(), body, None, Box::new(rows)).await {
         Ok(a) => Ok(serde_json::from_str(&a.body).unwrap_or(J::Null)),
         Err(e) => {
@@ -248,7 +245,7 @@ pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) ->
     }
     match out {
         Err(r) => r,
-        Ok(v) if v.get("ok") == Some(&J::Bool(true)) => {
+        Ok(v) if applied(&v) => {
             tracing::info!(subscription = %subscription, plan = %plan, "invoice paid: the plan's cycle started");
             ack("granted")
         }
@@ -321,7 +318,7 @@ pub(crate) async fn subscription_changed(app: &AppState, event_id: &str, kind: &
     ]));
     match apply(app, event_id, kind, &account, body, None).await {
         Err(r) => r,
-        Ok(v) if v.get("ok") == Some(&J::Bool(true)) => {
+        Ok(v) if applied(&v) => {
             tracing::info!(subscription = %subscription, plan = %initial, "subscription ended: back to the initial plan");
             ack("ended")
         }

@@ -61,6 +61,16 @@ pub(crate) fn id_of(v: &J, pointer: &str) -> Option<String> {
 /// The `stripe_refund_id` of a refund Stripe reported rather than one the ledger asked for.
 const MADE_IN_STRIPE: &str = "made-in-stripe";
 
+/// Whether an admin answer (`{"ok":true,…}` or a refusal) says the command was applied.
+pub(crate) fn applied(answer: &J) -> bool {
+    answer.get("ok") == Some(&J::Bool(true))
+}
+
+/// [`applied`] on an answer's text (what a write's side-row closure is handed).
+pub(crate) fn applied_text(answer: &str) -> bool {
+    serde_json::from_str::<J>(answer).is_ok_and(|v| applied(&v))
+}
+
 pub(crate) fn ack(what: &str) -> Response {
     json_reply(200, json::to_string(&Value::object([("received", true.into()), ("result", what.into())])))
 }
@@ -186,19 +196,12 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
     ];
     // The payment and the event are recorded only with the grant: a refused purchase (its
     // id taken, say) leaves no payment row that would later pass for this session's.
-    let granted_rows = move |response: &str| {
-        let granted = serde_json::from_str::<J>(response).ok().and_then(|v| v.get("ok").cloned()) == Some(J::Bool(true));
-        if granted {
-            rows.clone()
-        } else {
-            Vec::new()
-        }
-    };
+    let granted_rows = move |response: &str| if applied_text(response) { rows.clone() } else { Vec::new() };
     let answer = app.service.run_with(Op::Admin, account, body, None, Box::new(granted_rows)).await;
     match answer {
         Ok(a) => {
             let v: J = serde_json::from_str(&a.body).unwrap_or(J::Null);
-            if v.get("ok") == Some(&J::Bool(true)) {
+            if applied(&v) {
                 tracing::info!(session = %session_id, "checkout session paid: package granted");
                 return ack("granted");
             }
@@ -337,7 +340,7 @@ async fn charge_back(app: &AppState, event_id: &str, kind: &str, charge: &J) -> 
     match app.service.run_with(Op::Admin, payment.account_id.clone(), body, None, Box::new(rows)).await {
         Ok(a) => {
             let v: J = serde_json::from_str(&a.body).unwrap_or(J::Null);
-            if v.get("ok") == Some(&J::Bool(true)) {
+            if applied(&v) {
                 tracing::info!(purchase = %payment.purchase_id, kind, "refunded or disputed in Stripe: the purchase's remaining credits are voided");
                 ack("voided")
             } else {
