@@ -8,7 +8,6 @@
 //! when Stripe reports the session paid, never by this call.
 
 use crate::auth::{Caller, Refusal};
-use crate::record;
 use crate::reply::{error, json_reply};
 use crate::routes::{AppState, Authenticated};
 use axum::body::Bytes;
@@ -16,7 +15,6 @@ use axum::extract::State;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
 use credit_meter_protocol::error::ErrorCode;
-use std::sync::Arc;
 
 /// The form fields of the Checkout Session for `package` bought by `account`.
 pub(crate) fn session_form(
@@ -72,21 +70,10 @@ pub(crate) async fn checkout(State(app): State<AppState>, Authenticated(caller):
     };
     super::account_email::remember(&app, &caller).await;
     let account = claims.account.clone();
-    let store = Arc::clone(&app.service.store);
-    let loaded = {
-        let account = account.clone();
-        tokio::task::spawn_blocking(move || store.load(&account)).await
-    };
-    let rec = match loaded {
-        Ok(Ok(Some(l))) => match record::from_loaded(&l) {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::error!(error = %e, "a stored account does not load");
-                return error(503, ErrorCode::StorageFailed, "the account could not be read");
-            }
-        },
-        Ok(Ok(None)) => return error(404, ErrorCode::UnknownAccount, &format!("no account {account:?}")),
-        _ => return error(503, ErrorCode::StorageFailed, "the account could not be read"),
+    let rec = match super::load_account(&app, &account).await {
+        Ok(Some(rec)) => rec,
+        Ok(None) => return error(404, ErrorCode::UnknownAccount, &format!("no account {account:?}")),
+        Err(r) => return r,
     };
     let Some(pkg) = rec.account.policy().package(&package_id).cloned() else {
         return error(404, ErrorCode::NotFound, &format!("the account's policy sells no package {package_id:?}"));

@@ -56,6 +56,25 @@ impl std::fmt::Debug for Payments {
     }
 }
 
+/// The account's record as stored, read off the async threads for a payment route (`None`:
+/// no such account; `Err`: a 503 `STORAGE_FAILED` answer, the store or the record failed).
+pub(crate) async fn load_account(
+    app: &crate::routes::AppState,
+    account: &str,
+) -> Result<Option<credit_meter_ledger_core::reference::AccountRecord>, axum::response::Response> {
+    let unreadable = || crate::reply::error(503, credit_meter_protocol::error::ErrorCode::StorageFailed, "the account could not be read");
+    let store = std::sync::Arc::clone(&app.service.store);
+    let id = account.to_string();
+    match tokio::task::spawn_blocking(move || store.load(&id)).await {
+        Ok(Ok(Some(loaded))) => crate::record::from_loaded(&loaded).map(Some).map_err(|e| {
+            tracing::error!(error = %e, "a stored account does not load");
+            unreadable()
+        }),
+        Ok(Ok(None)) => Ok(None),
+        _ => Err(unreadable()),
+    }
+}
+
 /// Dollars as cents (`None`: not a whole number of cents, or out of range).
 pub(crate) fn cents(usd: Usd) -> Option<i64> {
     let c = usd.value().checked_mul(rust_decimal::Decimal::ONE_HUNDRED)?;

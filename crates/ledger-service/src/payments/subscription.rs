@@ -21,7 +21,6 @@
 
 use super::webhook::{ack, applied, applied_text, id_of, text};
 use crate::engine::Op;
-use crate::record;
 use crate::reply::{error, json_reply};
 use crate::routes::AppState;
 use crate::service::wall_clock_ms;
@@ -34,20 +33,12 @@ use std::sync::Arc;
 
 /// The account's current plan and its policy's initial plan (`Err`: a response).
 async fn plans_of(app: &AppState, account: &str) -> Result<(Option<String>, Option<String>, Vec<(String, u32)>), Response> {
-    let store = Arc::clone(&app.service.store);
-    let id = account.to_string();
-    match tokio::task::spawn_blocking(move || store.load(&id)).await {
-        Ok(Ok(Some(l))) => match record::from_loaded(&l) {
-            Ok(rec) => {
-                let policy = rec.account.policy();
-                let plans = policy.plans.iter().map(|p| (p.id.clone(), p.rank)).collect();
-                Ok((rec.account.state().plan.clone(), policy.initial_plan.clone(), plans))
-            }
-            Err(_) => Err(error(503, ErrorCode::StorageFailed, "the account could not be read")),
-        },
-        Ok(Ok(None)) => Err(error(404, ErrorCode::UnknownAccount, &format!("no account {account:?}"))),
-        _ => Err(error(503, ErrorCode::StorageFailed, "the account could not be read")),
-    }
+    let Some(rec) = super::load_account(app, account).await? else {
+        return Err(error(404, ErrorCode::UnknownAccount, &format!("no account {account:?}")));
+    };
+    let policy = rec.account.policy();
+    let plans = policy.plans.iter().map(|p| (p.id.clone(), p.rank)).collect();
+    Ok((rec.account.state().plan.clone(), policy.initial_plan.clone(), plans))
 }
 
 /// `POST /v1/checkout {"planId"}` for the device's account.

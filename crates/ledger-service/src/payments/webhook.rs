@@ -263,16 +263,8 @@ fn paid_as_asked(session: &J, asked: i64) -> Result<(), &'static str> {
 /// The price in cents of the package the account's policy sells as `package`: `None` when
 /// the account or the package is not there (the purchase then answers why).
 async fn package_cents(app: &AppState, account: &str, package: &str) -> Result<Option<i64>, Response> {
-    let store = Arc::clone(&app.service.store);
-    let id = account.to_string();
-    match tokio::task::spawn_blocking(move || store.load(&id)).await {
-        Ok(Ok(Some(l))) => match crate::record::from_loaded(&l) {
-            Ok(rec) => Ok(rec.account.policy().package(package).and_then(|p| super::cents(p.price_usd))),
-            Err(_) => Err(error(503, ErrorCode::StorageFailed, "the account could not be read; send it again")),
-        },
-        Ok(Ok(None)) => Ok(None),
-        _ => Err(error(503, ErrorCode::StorageFailed, "the account could not be read; send it again")),
-    }
+    let rec = super::load_account(app, account).await?;
+    Ok(rec.and_then(|rec| rec.account.policy().package(package).and_then(|p| super::cents(p.price_usd))))
 }
 
 /// A refund or dispute made in Stripe: the ledger's refund rule on the purchase.
