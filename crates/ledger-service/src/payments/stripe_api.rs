@@ -50,11 +50,21 @@ impl StripeApi {
 
     /// POSTs a form to `path`, with an idempotency key when given; the JSON answer.
     async fn post(&self, path: &str, form: &[(String, String)], idempotency_key: Option<&str>) -> Result<serde_json::Value, String> {
-        let mut req = self.http.post(format!("{}{path}", self.base)).bearer_auth(&self.secret_key).form(form);
+        let mut req = self.http.post(format!("{}{path}", self.base)).form(form);
         if let Some(key) = idempotency_key {
             req = req.header("Idempotency-Key", key);
         }
-        let res = req.send().await.map_err(|e| format!("Stripe {path}: {}", e.without_url()))?;
+        self.send(req, path).await
+    }
+
+    /// GETs `path`; the JSON answer.
+    async fn get(&self, path: &str) -> Result<serde_json::Value, String> {
+        self.send(self.http.get(format!("{}{path}", self.base)), path).await
+    }
+
+    /// Sends `req` (to `path`) with the secret key; its JSON answer, or why not.
+    async fn send(&self, req: reqwest::RequestBuilder, path: &str) -> Result<serde_json::Value, String> {
+        let res = req.bearer_auth(&self.secret_key).send().await.map_err(|e| format!("Stripe {path}: {}", e.without_url()))?;
         let status = res.status();
         let body: serde_json::Value =
             res.json().await.map_err(|e| format!("Stripe {path}: the answer is not JSON: {}", e.without_url()))?;
@@ -85,14 +95,7 @@ impl StripeApi {
         upgrade: bool,
     ) -> Result<Option<String>, String> {
         let path = format!("/v1/subscriptions/{subscription}");
-        let res = self.http.get(format!("{}{path}", self.base)).bearer_auth(&self.secret_key).send().await;
-        let res = res.map_err(|e| format!("Stripe {path}: {}", e.without_url()))?;
-        let status = res.status();
-        let body: serde_json::Value =
-            res.json().await.map_err(|e| format!("Stripe {path}: the answer is not JSON: {}", e.without_url()))?;
-        if !status.is_success() {
-            return Err(format!("Stripe {path}: HTTP {status}"));
-        }
+        let body = self.get(&path).await?;
         let item = body
             .pointer("/items/data/0/id")
             .and_then(|v| v.as_str())
