@@ -86,13 +86,19 @@ fn plain_members(obj: &serde_json::Map<String, Value>) -> Result<(), (ErrorCode,
     fn numbers(v: &Value) -> bool {
         v.as_object().is_some_and(|o| o.values().all(Value::is_number))
     }
+    // The forwarded `max_tokens` is what bounds the call to its hold: 0 (which some
+    // providers read as "no limit") or a negative one is refused, not forwarded.
+    fn positive(v: &Value) -> bool {
+        v.as_u64().is_some_and(|n| n >= 1)
+    }
     type Fits = fn(&Value) -> bool;
     let kind = |k: &str| -> Option<(&str, Fits)> {
         match k {
             "temperature" | "top_p" | "top_k" | "min_p" | "top_a" | "frequency_penalty" | "presence_penalty" | "repetition_penalty" => {
                 Some(("a number", Value::is_number))
             }
-            "seed" | "top_logprobs" | "max_tokens" | "max_completion_tokens" | "n" => Some(("an integer", integer)),
+            "seed" | "top_logprobs" | "n" => Some(("an integer", integer)),
+            "max_tokens" | "max_completion_tokens" => Some(("at least 1 (an integer)", positive)),
             "logprobs" | "parallel_tool_calls" => Some(("a boolean", Value::is_boolean)),
             "user" => Some(("a string", Value::is_string)),
             "stop" => Some(("a string or a list of strings", strings)),
@@ -192,13 +198,6 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
     }
     if obj.get("n").is_some_and(|n| n.as_u64() != Some(1)) {
         return Err(bad("only one choice (n = 1) is proxied"));
-    }
-    // The forwarded `max_tokens` is what bounds the call to its hold: 0 or a negative one is
-    // refused rather than forwarded (some providers read 0 as "no limit").
-    for k in ["max_tokens", "max_completion_tokens"] {
-        if obj.get(k).is_some_and(|v| !v.is_null() && v.as_u64().is_none_or(|n| n == 0)) {
-            return Err((ErrorCode::BadRequest, format!("{k:?} must be at least 1")));
-        }
     }
     let stream = match obj.get("stream") {
         None | Some(Value::Null) => false,
