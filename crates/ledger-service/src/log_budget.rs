@@ -45,6 +45,18 @@ impl LogBudget {
 /// The service's one budget (all refusal lines share it).
 pub(crate) static REFUSALS: std::sync::LazyLock<LogBudget> = std::sync::LazyLock::new(LogBudget::default);
 
+/// Writes a line about a refusal at `level` (`info`, `warn`) within [`REFUSALS`], with
+/// `left_out` (the refusals left out before it) among its fields; beyond the second's
+/// budget nothing is written. `refusal_line!(warn, peer = %ip, "limit reached")`.
+macro_rules! refusal_line {
+    ($level:ident, $($fields:tt)+) => {
+        if let Some(left_out) = $crate::log_budget::REFUSALS.take() {
+            tracing::$level!(left_out, $($fields)+);
+        }
+    };
+}
+pub(crate) use refusal_line;
+
 #[cfg(test)]
 mod tests {
     use super::*;

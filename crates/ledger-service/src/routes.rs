@@ -66,9 +66,7 @@ impl AppState {
     /// A refusal response (counted in `/metrics`, logged without credentials).
     pub(crate) fn refuse(&self, r: &Refusal) -> Response {
         self.service.metrics.refusal();
-        if let Some(left_out) = crate::log_budget::REFUSALS.take() {
-            tracing::info!(code = r.code.as_str(), reason = %r.message, left_out, "refused");
-        }
+        crate::log_budget::refusal_line!(info, code = r.code.as_str(), reason = %r.message, "refused");
         refusal(r)
     }
 
@@ -155,9 +153,7 @@ pub(crate) fn within_budget(
     if rate.allow_n(account, cost) {
         return Ok(());
     }
-    if let Some(left_out) = crate::log_budget::REFUSALS.take() {
-        tracing::info!(request = what, left_out, "request rate of an account exceeded");
-    }
+    crate::log_budget::refusal_line!(info, request = what, "request rate of an account exceeded");
     Err(error(429, ErrorCode::RateLimited, message))
 }
 

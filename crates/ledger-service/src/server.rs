@@ -240,15 +240,11 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions
         let Ok(permit) = Arc::clone(&total).try_acquire_owned() else {
             // Within the refusal log budget: anyone can open connections faster than lines
             // should be written.
-            if let Some(left_out) = crate::log_budget::REFUSALS.take() {
-                tracing::warn!(left_out, "connection limit reached; closing a new connection");
-            }
+            crate::log_budget::refusal_line!(warn, "connection limit reached; closing a new connection");
             continue;
         };
         let Some(slot) = per_ip.take(peer.ip(), o.max_connections_per_ip) else {
-            if let Some(left_out) = crate::log_budget::REFUSALS.take() {
-                tracing::warn!(peer = %peer.ip(), left_out, "per-address connection limit reached");
-            }
+            crate::log_budget::refusal_line!(warn, peer = %peer.ip(), "per-address connection limit reached");
             continue;
         };
         let _ = stream.set_nodelay(true);

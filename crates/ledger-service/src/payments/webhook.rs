@@ -110,9 +110,7 @@ pub(crate) async fn stripe(State(app): State<AppState>, signed: SignatureHeader,
     let SignatureHeader { secret, header } = signed;
     if let Err(e) = super::signature::verify(&body, &header, &secret, wall_clock_ms() / 1000, app.payments.tolerance_s) {
         // Within the refusal log budget: a bad signature costs the sender nothing.
-        if let Some(left_out) = crate::log_budget::REFUSALS.take() {
-            tracing::info!(reason = %e, left_out, "a webhook event was refused");
-        }
+        crate::log_budget::refusal_line!(info, reason = %e, "a webhook event was refused");
         return error(400, ErrorCode::BadSignature, &e.to_string());
     }
     let Ok(event) = serde_json::from_slice::<J>(&body) else { return error(400, ErrorCode::BadRequest, "the event is not JSON") };

@@ -123,9 +123,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
         }
         Started::Failed(message) => error(502, ErrorCode::UpstreamFailed, &message),
         Started::Refused((Some(code), message)) => {
-            if let Some(left_out) = crate::log_budget::REFUSALS.take() {
-                tracing::info!(code = code.as_str(), left_out, "proxy refused a hold");
-            }
+            crate::log_budget::refusal_line!(info, code = code.as_str(), "proxy refused a hold");
             error(status_of(code), code, &message)
         }
         Started::Refused((None, e)) => {
