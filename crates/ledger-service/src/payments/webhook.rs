@@ -154,18 +154,13 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
     // before it wrote one (its `metadata.accountId`), paid within its 24 hours or by a
     // delayed method — the package's price now. An account not there yet (the purchase
     // below answers 500, and Stripe retries) is checked on that retry.
-    let asked = match text(session, "/metadata/priceCents").and_then(|c| c.parse::<i64>().ok()) {
-        Some(cents) => Some(cents),
+    let checked = match text(session, "/metadata/priceCents").and_then(|c| c.parse::<i64>().ok()) {
+        Some(cents) => paid_as_asked(session, cents),
         None if text(session, "/metadata/accountId").is_some() => match package_cents(app, &account, &package).await {
-            Ok(Some(cents)) => Some(cents),
-            Ok(None) => None,
+            Ok(Some(cents)) => paid_as_asked(session, cents),
+            Ok(None) => Ok(()), // no such account or package: the purchase below refuses it
             Err(r) => return r,
         },
-        None => None,
-    };
-    let checked = match asked {
-        Some(cents) => paid_as_asked(session, cents),
-        None if text(session, "/metadata/accountId").is_some() => Ok(()), // the purchase refuses it
         None => Err("no metadata.priceCents: not a checkout of this ledger"),
     };
     if let Err(why) = checked {
