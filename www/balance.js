@@ -5,7 +5,7 @@
 // and the refund window. The raw figures go to the Details disclosure.
 
 import { setText } from "./dom.js";
-import { compareDecimal, count, date, dateTime, decimal, noun } from "./format.js";
+import { atLeastZero, compareDecimal, count, date, dateTime, decimal, noun } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -119,8 +119,7 @@ function balanceNote(b, offline, failing) {
   // While the snapshot is fresh the headline is the whole balance, but without the server
   // only the offline room can be spent (a bigger hold waits for the server to confirm it).
   else if ((offline || failing) && compareDecimal(b.room, b.spendable) < 0) {
-    const room = compareDecimal(b.room, "0") < 0 ? "0" : b.room;
-    parts.push(`Until you're back online, at most ${count(room, "credit")} of it can be spent.`);
+    parts.push(`Until you're back online, at most ${count(atLeastZero(b.room), "credit")} of it can be spent.`);
   }
   if (failing && !offline) parts.push("The server can't be reached just now: what you do is counted here and synced once it can.");
   if (b.freshness === "none") return "Not loaded on this device yet: go online to load the balance.";

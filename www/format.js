@@ -97,6 +97,11 @@ export function compareDecimal(a, b) {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** A decimal string, or "0" when it is below zero (a room the device has overspent). */
+export function atLeastZero(value) {
+  return compareDecimal(value, "0") < 0 ? "0" : value;
+}
+
 /** The exact sum of decimal strings, as a decimal string. */
 export function sumDecimal(values) {
   const parsed = values.map((v) => DECIMAL.exec(String(v))).filter(Boolean);

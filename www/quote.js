@@ -4,7 +4,7 @@
 // package's `decide` offered. Every figure comes from the package as a decimal string.
 
 import { setText } from "./dom.js";
-import { compareDecimal, count, decimal, noun, usd } from "./format.js";
+import { atLeastZero, compareDecimal, count, decimal, noun, usd } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -84,8 +84,7 @@ function renderDecision(estimate, decision, kind, freshness, offlineRoom) {
       if (!decision.proceed) text = `Nothing to send yet: write something in ${what}.`;
       else if (offlineRoom !== null && compareDecimal(decision.reserve, offlineRoom) > 0) {
         // Without the server only the offline room can be held: say so before the click.
-        const room = compareDecimal(offlineRoom, "0") < 0 ? "0" : offlineRoom;
-        text = `This needs up to ${count(decision.reserve, "credit")}, and without the server only ${decimal(room)} can be spent. Go online to run it.`;
+        text = `This needs up to ${count(decision.reserve, "credit")}, and without the server only ${decimal(atLeastZero(offlineRoom))} can be spent. Go online to run it.`;
         blocked = true;
       }
       else if (decision.unit) {

@@ -45,3 +45,9 @@ test("exact comparison and sums of decimal strings", () => {
   assert.equal(f.sumDecimal(["9007199254740993", "1"]), "9007199254740994");
   assert.equal(f.sumDecimal([]), "0");
 });
+
+test("a room below zero shows as none, exactly", () => {
+  assert.equal(f.atLeastZero("-0.001"), "0");
+  assert.equal(f.atLeastZero("12.5"), "12.5");
+  assert.equal(f.atLeastZero("0"), "0");
+});
