@@ -88,7 +88,8 @@ SPEAKERS = {
     "te": 83, "ta": 78, "gu": 57, "kn": 44, "ml": 37, "pa": 33, "pnb": 60, "th": 60,
     "id": 40, "ms": 30, "he": 9, "el": 13, "nl": 24, "ro": 24, "sw": 20, "ha": 50,
     "yo": 45, "ig": 30, "my": 33, "km": 16, "am": 35, "tl": 28, "jv": 68, "su": 32,
-    "en_code": 100, "styled": 30, "emoji": 100,
+    "en_code": 100, "styled": 30, "emoji_bullets": 100, "emoji_inline": 100,
+    "emoji_tasks": 100, "emoji_sequences": 100, "emoji_dense": 100,
 }
 NAT_WEIGHT = float(__import__("os").environ.get("NAT_WEIGHT", "1"))
 REAL_WEIGHT = float(__import__("os").environ.get("REAL_WEIGHT", "8"))
