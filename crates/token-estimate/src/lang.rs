@@ -96,7 +96,9 @@ pub(crate) const S_HAN_RARE: usize = S_YI + 1;
 pub(crate) const S_MATH: usize = S_HAN_RARE + 1;
 /// Emoji and pictographs (U+1F000..U+1FAFF).
 pub(crate) const S_EMOJI: usize = S_MATH + 1;
-/// Emoji joiners and variation selectors (U+200D, U+FE0F).
+/// Emoji joiners: the zero-width joiner of an emoji sequence (U+200D after an emoji,
+/// [`joins_emoji`]; Malayalam and Sinhala write it inside words too, where it is not this),
+/// the emoji variation selector U+FE0F and the keycap's U+20E3.
 pub(crate) const S_JOINER: usize = S_EMOJI + 1;
 /// Yoruba `ṣẹ`: about one word in seven has `ẹ`, which Vietnamese writes too but in one
 /// word in a hundred or fewer (and `ṣ` is in one word in forty, too few to rely on alone).
@@ -202,8 +204,12 @@ pub(crate) const S_MR: usize = S_LINES + 1;
 /// 0.2-0.5 a Latin word in every set's Azerbaijani, none in any other language's notes.
 /// Counted apart and added to [`S_TR`] by [`derive`], so the shared share is what it was.
 pub(crate) const S_AZ: usize = S_MR + 1;
+/// Pictographic symbols of the Basic Multilingual Plane ([`is_pictograph`]: `✅ ❌ ⭐ ✨ ⚠
+/// ⏰ ☕ ☐ ✓ ★`): most cost two tokens, a few (`✓ ★`) one, where the per-piece model prices
+/// a three-byte symbol like an em dash, below one.
+pub(crate) const S_PICTO: usize = S_AZ + 1;
 /// Number of signal counters.
-pub(crate) const SIGNALS: usize = S_AZ + 1;
+pub(crate) const SIGNALS: usize = S_PICTO + 1;
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
@@ -310,7 +316,8 @@ static LOWER: [u8; 128] = {
 pub(crate) type Signals = [u64; SIGNALS];
 
 /// Whether the first pass saw anything a signal could correct: non-ASCII letters,
-/// four-byte symbols, or Latin words that do not look English.
+/// four-byte symbols and pictographs ([`is_pictograph`]), or Latin words that do not look
+/// English.
 pub(crate) fn needed(c: &Counts) -> bool {
     let other = (Script::LatinExt as usize..super::classify::SCRIPTS).any(|s| c[SCRIPT_CHARS + s] > 0);
     other || c[super::features::LATIN_EXT] > 0 || c[PUNCT_WIDE + 2] > 0 || words_needed(c)
@@ -326,6 +333,31 @@ pub(crate) fn words_needed(c: &Counts) -> bool {
     // Text mostly in another script (Russian, Japanese, …) has too few Latin words for their
     // language to matter.
     latin_words > 0 && other_letters < 2 * latin_words && super::model::english_ratio(c) < 0.6
+}
+
+/// Whether `u` is a pictographic symbol of the Basic Multilingual Plane: Miscellaneous
+/// Technical's `⌚ ⌛ ⏩–⏺`, Miscellaneous Symbols, Dingbats, and Miscellaneous Symbols and
+/// Arrows' `⬛ ⬜ ⭐ ⭕`. The first pass counts them with the four-byte symbols (emoji), so
+/// that a note whose only symbols are these still gets the correction ([`needed`]).
+#[inline]
+pub(crate) const fn is_pictograph(u: u32) -> bool {
+    matches!(u, 0x231a | 0x231b | 0x23e9..=0x23fa | 0x2600..=0x27bf | 0x2b00..=0x2bff)
+}
+
+/// Whether the zero-width joiner at `at` in `text` follows an emoji: a four-byte character of
+/// U+1F000..U+1FAFF (`👨‍💻`), the variation selector U+FE0F (`❤️‍🔥`) or a pictograph
+/// ([`is_pictograph`], `⛹‍♂`). A joiner inside Malayalam or Sinhala words follows a letter.
+fn joins_emoji(text: &[u8], at: usize) -> bool {
+    let four = at.checked_sub(4).and_then(|k| text.get(k..at));
+    let three = at.checked_sub(3).and_then(|k| text.get(k..at));
+    match (four, three) {
+        (Some([0xf0, 0x9f, 0x80..=0xab, _]), _) => true,
+        (_, Some(&[a @ 0xe0..=0xef, b, c])) => {
+            let u = u32::from(a & 0x0f) << 12 | u32::from(b & 0x3f) << 6 | u32::from(c & 0x3f);
+            u == 0xfe0f || is_pictograph(u)
+        }
+        _ => false,
+    }
 }
 
 /// The signal counter of a non-ASCII code point other than a Han ideograph (which
@@ -398,7 +430,8 @@ const fn signal(u: u32) -> Option<usize> {
         0x5b0..=0x5c7 | 0x5f0..=0x5f2 => S_YI,
         0x1d400..=0x1d7ff => S_MATH,
         0x1f000..=0x1faff => S_EMOJI,
-        0x200d | 0xfe0f => S_JOINER,
+        0xfe0f | 0x20e3 => S_JOINER,
+        u if is_pictograph(u) => S_PICTO,
         _ => return None,
     };
     Some(s)
@@ -746,6 +779,9 @@ fn scan_with<const WORDS: bool>(text: &[u8], o200k: bool) -> Signals {
             let (ch, n) = decode(text, i);
             (ch as u32, n.max(1))
         };
+        if u == 0x200d && joins_emoji(text, i) {
+            s[S_JOINER] += 1;
+        }
         i += n;
         if WORDS {
             word.push(u);
@@ -885,7 +921,7 @@ pub(crate) const ARABIC_SHARES: [(usize, f64); 7] =
     [(S_FA, 0.04), (S_UR, 0.05), (S_AR_EXT, 0.04), (S_UG, 0.04), (S_PS, 0.03), (S_THAANA, 1.0), (S_CKB, 0.04)];
 
 /// Signals with a rate per occurrence.
-pub(crate) const RATES: [usize; 8] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER, S_HANGUL_TOK, S_HANGUL_REST];
+pub(crate) const RATES: [usize; 9] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOLD, S_EMOJI, S_JOINER, S_PICTO, S_HANGUL_TOK, S_HANGUL_REST];
 
 /// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`], then
 /// the German capitalised-word term ([`CAPITALISED`]), the repeated-word term
@@ -1236,6 +1272,10 @@ mod tests {
         assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH], 3);
         assert_eq!(signals("👨‍💻 ✅", true)[S_EMOJI], 2);
         assert_eq!(signals("👨‍💻 ✅", true)[S_JOINER], 1);
+        assert_eq!(signals("👨‍💻 ✅", true)[S_PICTO], 1, "✅ is a pictograph of the Basic Multilingual Plane");
+        assert_eq!(signals("❤️‍🔥 ⛹\u{200d}♂ 1️⃣", true)[S_JOINER], 5, "two selectors, two joiners after emoji, a keycap");
+        assert_eq!(signals("ന്\u{200d} ශ්\u{200d}ර", true)[S_JOINER], 0, "a joiner inside Malayalam or Sinhala words is no emoji's");
+        assert_eq!(signals("\u{200d}x", true)[S_JOINER], 0, "a joiner at the start follows nothing");
         let s = signals("Herkes xwediyê mafê jiyanê ye", true);
         assert_eq!((s[S_KU], s[S_FR]), (3, 0), "ê is Kurdish, not French");
         let s = signals("Onye ọ bụla nwere ikike ịdị ndụ", true);
@@ -1454,6 +1494,9 @@ mod tests {
                 i = hangul::run(text, i, &mut s);
                 continue;
             }
+            if u == 0x200d && joins_emoji(text, i) {
+                s[S_JOINER] += 1;
+            }
             i += n;
             word.push(u);
             if (han_tokens::FIRST..han_tokens::END).contains(&u) {
@@ -1474,6 +1517,11 @@ mod tests {
     #[test]
     fn scan_matches_the_bytewise_reference() {
         let parts = [
+            "👨",
+            "\u{200d}",
+            "\u{fe0f}",
+            "✅",
+            "ന്",
             "a",
             "k",
             "q",
