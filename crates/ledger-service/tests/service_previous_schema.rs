@@ -45,12 +45,12 @@ impl Db {
     }
 
     /// The schema version this build migrates to (PostgreSQL's 5th adds the save stamp,
-    /// `account_cache`, which SQLite does not use; the last, each backend's, the
-    /// subscriptions that pay for plans).
+    /// `account_cache`, which SQLite does not use; the next, each backend's, the
+    /// subscriptions that pay for plans; the last, the paid sessions the webhook refused).
     fn latest(&self) -> i64 {
         match self {
-            Db::Sqlite(_) => 5,
-            Db::Postgres(_) => 6,
+            Db::Sqlite(_) => 6,
+            Db::Postgres(_) => 7,
         }
     }
 

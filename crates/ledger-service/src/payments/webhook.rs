@@ -8,18 +8,22 @@
 //!   whose id is the session id — only when it was paid what this ledger asked at
 //!   checkout (`metadata.priceCents`, in USD: `amount_total`, or with Adaptive Pricing
 //!   `currency_conversion.amount_total` in its `source_currency`); any other paid session
-//!   (another product of the vendor's Stripe account, a coupon) is logged and not granted. The purchase, the payment row (PaymentIntent, amount) and
-//!   the event id are committed in one transaction; the ledger refuses a second purchase
-//!   with the same id, so however many times and however concurrently Stripe delivers
-//!   the session's events, it is granted once.
+//!   (another product of the vendor's Stripe account, a coupon) is logged, recorded as
+//!   refused (`refused_payments`, once per session) and not granted. The purchase, the
+//!   payment row (PaymentIntent, amount) and the event id are committed in one
+//!   transaction; the ledger refuses a second purchase with the same id, so however many
+//!   times and however concurrently Stripe delivers the session's events, it is granted
+//!   once.
 //! - `charge.refunded` (refunded in full) and `charge.dispute.created` for a purchase paid
 //!   here: unless the ledger already refunded it (an admin refund), the ledger's refund
 //!   rule is applied to the purchase — its remaining credits (bonus included) are voided
 //!   when the policy and the refund window allow; otherwise the credits stay and the event
 //!   is logged for the operator (see README "Payments and notifications"). A partial refund
-//!   voids nothing (logged for the operator). One that arrives before its purchase was
-//!   granted (its charge names an account and package of this ledger's checkout) is 500,
-//!   so that Stripe sends it again once the grant went through.
+//!   voids nothing (logged for the operator). One of a session refused above is
+//!   acknowledged (logged): nothing was granted, and nothing will be. One that arrives
+//!   before its purchase was granted (its charge names an account and package of this
+//!   ledger's checkout, and its session was not refused) is 500, so that Stripe sends it
+//!   again once the grant went through.
 //! - `invoice.paid`, `customer.subscription.updated` / `.deleted`: plans
 //!   ([`super::subscription`]).
 //! - Every other event is acknowledged (HTTP 200) and ignored.
@@ -27,14 +31,15 @@
 //! Answers: 200 when the event is applied, already applied or ignored; 400 for a bad
 //! signature or a body that is not an event; 500 with the ledger's code for a paid session
 //! it cannot grant (an unknown account, a package the policy does not sell: logged, and
-//! Stripe retries it); 503 when storage failed (Stripe retries).
+//! Stripe retries it) and for a refund or dispute of a purchase not granted yet; 503 when
+//! storage failed (Stripe retries).
 
 use super::refund::ledger_refund_body;
 use crate::engine::Op;
 use crate::reply::{error, json_reply};
 use crate::routes::AppState;
 use crate::service::wall_clock_ms;
-use crate::store::side::{Payment, RefundRow, SideRow};
+use crate::store::side::{Payment, RefundRow, RefusedPayment, SideRow};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
@@ -163,18 +168,39 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
         },
         None => Err("no metadata.priceCents: not a checkout of this ledger"),
     };
+    let now = wall_clock_ms();
+    let (payment_intent, amount_cents, currency) = (
+        id_of(session, "/payment_intent"),
+        session.pointer("/amount_total").and_then(J::as_i64).unwrap_or(0),
+        text(session, "/currency").unwrap_or_default(),
+    );
     if let Err(why) = checked {
         tracing::error!(event = event_id, session = %session_id, why, "a paid session was not granted: review it in Stripe");
+        // Recorded, so that a refund or dispute of this payment is known for one of a
+        // session never granted instead of one not granted yet (`charge_back`).
+        let refused = RefusedPayment {
+            session_id,
+            account_id: account,
+            package_id: package,
+            payment_intent,
+            amount_cents,
+            currency,
+            reason: why.to_string(),
+            refused_at: now,
+        };
+        let store = Arc::clone(&app.service.store);
+        if !matches!(tokio::task::spawn_blocking(move || store.record_refused_payment(&refused)).await, Ok(Ok(()))) {
+            return error(503, ErrorCode::StorageFailed, "the ledger could not record the refused session; send it again");
+        }
         return ack(&format!("ignored: {why}"));
     }
-    let now = wall_clock_ms();
     let payment = Payment {
         purchase_id: session_id.clone(),
         account_id: account.clone(),
         package_id: package.clone(),
-        payment_intent: id_of(session, "/payment_intent"),
-        amount_cents: session.pointer("/amount_total").and_then(J::as_i64).unwrap_or(0),
-        currency: text(session, "/currency").unwrap_or_default(),
+        payment_intent,
+        amount_cents,
+        currency,
         paid_at: now,
     };
     let body = json::to_string(&Value::object([
@@ -260,6 +286,16 @@ async fn package_cents(app: &AppState, account: &str, package: &str) -> Result<O
     Ok(rec.and_then(|rec| rec.account.policy().package(package).and_then(|p| super::cents(p.price_usd))))
 }
 
+/// What a PaymentIntent paid for, as this ledger recorded it.
+enum Paid {
+    /// A granted purchase, and the refunds recorded for it.
+    Granted(Payment, Vec<RefundRow>),
+    /// A paid session the webhook refused to grant: nothing was granted for it.
+    Refused(RefusedPayment),
+    /// Nothing recorded (yet).
+    Unknown,
+}
+
 /// A refund or dispute made in Stripe: the ledger's refund rule on the purchase.
 async fn charge_back(app: &AppState, event_id: &str, kind: &str, charge: &J) -> Response {
     let Some(intent) = id_of(charge, "/payment_intent") else { return ack("ignored: no payment_intent") };
@@ -275,22 +311,36 @@ async fn charge_back(app: &AppState, event_id: &str, kind: &str, charge: &J) -> 
     }
     let store = Arc::clone(&app.service.store);
     let wanted = intent.clone();
+    // A grant wins over a refusal of the same payment (were a refused session granted
+    // after all, its refund voids the purchase like any other).
     let found = tokio::task::spawn_blocking(move || {
-        let Some(p) = store.payment_by_intent(&wanted)? else { return Ok(None) };
-        let refunds = store.refunds_of(&p.purchase_id)?;
-        Ok::<_, String>(Some((p, refunds)))
+        if let Some(p) = store.payment_by_intent(&wanted)? {
+            let refunds = store.refunds_of(&p.purchase_id)?;
+            return Ok(Paid::Granted(p, refunds));
+        }
+        Ok::<_, String>(store.refused_payment_by_intent(&wanted)?.map_or(Paid::Unknown, Paid::Refused))
     })
     .await;
     let (payment, refunds) = match found {
-        Ok(Ok(Some(x))) => x,
-        Ok(Ok(None)) if text(charge, "/metadata/accountId").is_some() && text(charge, "/metadata/packageId").is_some() => {
+        Ok(Ok(Paid::Granted(p, refunds))) => (p, refunds),
+        Ok(Ok(Paid::Refused(r))) => {
+            // Its session will never be granted: asking Stripe to send this again (for
+            // three days) would wait for nothing. The money is the operator's business in
+            // Stripe; the ledger has nothing to void.
+            tracing::info!(
+                event = event_id, kind, payment_intent = %intent, session = %r.session_id, account = %r.account_id, reason = %r.reason,
+                "a refund or dispute of a refused session: nothing was granted, nothing to void"
+            );
+            return ack("ignored: the session this charge paid was refused, nothing was granted");
+        }
+        Ok(Ok(Paid::Unknown)) if text(charge, "/metadata/accountId").is_some() && text(charge, "/metadata/packageId").is_some() => {
             // A charge of this ledger's checkout whose purchase is not granted yet (its
             // session is still being retried): ask Stripe to send this again, so that the
             // refund is not lost and the purchase not granted after it for good.
             tracing::warn!(event = event_id, payment_intent = %intent, "a refund or dispute came before its purchase was granted; Stripe will send it again");
             return error(500, ErrorCode::NotFound, "the purchase this charge paid for is not granted yet; send this event again");
         }
-        Ok(Ok(None)) => return ack("ignored: not a purchase paid here"),
+        Ok(Ok(Paid::Unknown)) => return ack("ignored: not a purchase paid here"),
         _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its payments; send it again"),
     };
     if !refunds.is_empty() {

@@ -54,6 +54,7 @@ CREATE TABLE results (
     // The stamp of the save that wrote the row (`crate::stamp`; NULL: written before).
     "ALTER TABLE accounts ADD COLUMN stamp BIGINT;",
     super::side::SUBSCRIPTIONS_MIGRATION,
+    super::side::REFUSED_PAYMENTS_MIGRATION,
 ];
 
 /// Writer threads (each with its own connection, beside the pool) that commit saves in

@@ -73,6 +73,23 @@ CREATE TABLE account_subscriptions (
 );
 ";
 
+/// The paid Checkout Sessions the webhook refused to grant for a reason its redelivery
+/// does not change ([`RefusedPayment`]), found by PaymentIntent when the payment is
+/// refunded or disputed (a later migration than [`SUBSCRIPTIONS_MIGRATION`]).
+pub(crate) const REFUSED_PAYMENTS_MIGRATION: &str = "
+CREATE TABLE refused_payments (
+  session_id     TEXT PRIMARY KEY,
+  account_id     TEXT NOT NULL,
+  package_id     TEXT NOT NULL,
+  payment_intent TEXT,
+  amount_cents   BIGINT NOT NULL,
+  currency       TEXT NOT NULL,
+  reason         TEXT NOT NULL,
+  refused_at     BIGINT NOT NULL
+);
+CREATE INDEX refused_payments_by_intent ON refused_payments (payment_intent);
+";
+
 /// A Stripe payment that granted a purchase (`purchase_id` = the Checkout Session id).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Payment {
@@ -90,6 +107,30 @@ pub(crate) struct Payment {
     pub currency: String,
     /// When the grant was committed (ms).
     pub paid_at: i64,
+}
+
+/// A paid Checkout Session the webhook refused to grant — paid another amount or currency
+/// than this ledger's checkout asked, or not a checkout of this ledger: nothing was granted
+/// for it, and nothing will be, so a refund or dispute of its payment has nothing to void
+/// and nothing to wait for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RefusedPayment {
+    /// The Checkout Session's id.
+    pub session_id: String,
+    /// The account it was paid for (`client_reference_id`).
+    pub account_id: String,
+    /// The package it was paid for.
+    pub package_id: String,
+    /// Its PaymentIntent (`None`: none was given).
+    pub payment_intent: Option<String>,
+    /// What was paid (`amount_total`), in the currency's minor unit.
+    pub amount_cents: i64,
+    /// ISO currency, lowercase.
+    pub currency: String,
+    /// Why it was refused.
+    pub reason: String,
+    /// When it was refused (ms).
+    pub refused_at: i64,
 }
 
 /// A refund request as recorded with the ledger's refund.
@@ -184,6 +225,11 @@ pub(crate) trait SideStore {
     fn payment(&self, purchase_id: &str) -> Result<Option<Payment>, StoreError>;
     /// The purchase paid by this PaymentIntent.
     fn payment_by_intent(&self, payment_intent: &str) -> Result<Option<Payment>, StoreError>;
+    /// Records a paid session the webhook refused to grant (a session already recorded:
+    /// no-op, so a redelivery of its event changes nothing).
+    fn record_refused_payment(&self, refused: &RefusedPayment) -> Result<(), StoreError>;
+    /// The refused session paid by this PaymentIntent.
+    fn refused_payment_by_intent(&self, payment_intent: &str) -> Result<Option<RefusedPayment>, StoreError>;
     /// A recorded refund request.
     fn refund(&self, request_id: &str) -> Result<Option<RefundRow>, StoreError>;
     /// The refunds recorded for a purchase.

@@ -51,6 +51,7 @@ CREATE TABLE results (
     // record holds it).
     "ALTER TABLE accounts ADD COLUMN policy TEXT;",
     super::side::SUBSCRIPTIONS_MIGRATION,
+    super::side::REFUSED_PAYMENTS_MIGRATION,
 ];
 
 /// A SQLite store.

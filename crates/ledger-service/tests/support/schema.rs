@@ -21,10 +21,10 @@ pub(crate) fn postgres_to_3(url: &str) {
         c.execute("UPDATE accounts SET record = $2 WHERE id = $1", &[&id, &with_policy(&record, &policy)]).unwrap();
     }
     // Later migrations' changes go too: the account's policy table, the save stamp, the
-    // subscriptions that pay for plans.
+    // subscriptions that pay for plans, the refused paid sessions.
     c.batch_execute(
         "DROP TABLE account_policies; ALTER TABLE accounts DROP COLUMN stamp; DROP TABLE account_subscriptions; \
-         DELETE FROM schema_version WHERE version > 3;",
+         DROP TABLE refused_payments; DELETE FROM schema_version WHERE version > 3;",
     )
     .unwrap();
 }
@@ -40,7 +40,8 @@ pub(crate) fn sqlite_to_3(path: &Path) {
         c.execute("UPDATE accounts SET record = ?2 WHERE id = ?1", [&id, &with_policy(&record, &policy)]).unwrap();
     }
     c.execute_batch(
-        "ALTER TABLE accounts DROP COLUMN policy; DROP TABLE account_subscriptions; DELETE FROM schema_version WHERE version > 3;",
+        "ALTER TABLE accounts DROP COLUMN policy; DROP TABLE account_subscriptions; DROP TABLE refused_payments; \
+         DELETE FROM schema_version WHERE version > 3;",
     )
     .unwrap();
 }

@@ -1,7 +1,7 @@
 //! The side tables ([`crate::store::side`]) on PostgreSQL.
 
 use super::{pg, PgStore};
-use crate::store::side::{OutboxEmail, Payment, RefundRow, SideRow, SideStore};
+use crate::store::side::{OutboxEmail, Payment, RefundRow, RefusedPayment, SideRow, SideStore};
 use crate::store::StoreError;
 use postgres::{Row, Transaction};
 
@@ -51,6 +51,19 @@ fn payment(r: &Row) -> Payment {
     }
 }
 
+fn refused_payment(r: &Row) -> RefusedPayment {
+    RefusedPayment {
+        session_id: r.get(0),
+        account_id: r.get(1),
+        package_id: r.get(2),
+        payment_intent: r.get(3),
+        amount_cents: r.get(4),
+        currency: r.get(5),
+        reason: r.get(6),
+        refused_at: r.get(7),
+    }
+}
+
 fn refund(r: &Row) -> RefundRow {
     RefundRow {
         request_id: r.get(0),
@@ -64,6 +77,8 @@ fn refund(r: &Row) -> RefundRow {
 }
 
 const PAYMENT: &str = "SELECT purchase_id, account_id, package_id, payment_intent, amount_cents, currency, paid_at FROM payments";
+const REFUSED_PAYMENT: &str =
+    "SELECT session_id, account_id, package_id, payment_intent, amount_cents, currency, reason, refused_at FROM refused_payments";
 const REFUND: &str = "SELECT request_id, account_id, purchase_id, payment_intent, amount_cents, response, stripe_refund_id FROM refunds";
 
 impl SideStore for PgStore {
@@ -114,6 +129,27 @@ impl SideStore for PgStore {
     fn payment_by_intent(&self, payment_intent: &str) -> Result<Option<Payment>, StoreError> {
         self.with(|c| {
             Ok(c.query_opt(&format!("{PAYMENT} WHERE payment_intent = $1 LIMIT 1"), &[&payment_intent]).map_err(pg)?.as_ref().map(payment))
+        })
+    }
+
+    fn record_refused_payment(&self, r: &RefusedPayment) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO refused_payments (session_id, account_id, package_id, payment_intent, amount_cents, currency, reason, refused_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                &[&r.session_id, &r.account_id, &r.package_id, &r.payment_intent, &r.amount_cents, &r.currency, &r.reason, &r.refused_at],
+            )
+            .map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    fn refused_payment_by_intent(&self, payment_intent: &str) -> Result<Option<RefusedPayment>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_opt(&format!("{REFUSED_PAYMENT} WHERE payment_intent = $1 LIMIT 1"), &[&payment_intent])
+                .map_err(pg)?
+                .as_ref()
+                .map(refused_payment))
         })
     }
 

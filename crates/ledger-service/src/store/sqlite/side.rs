@@ -1,7 +1,7 @@
 //! The side tables ([`crate::store::side`]) on SQLite.
 
 use super::{sql, SqliteStore};
-use crate::store::side::{OutboxEmail, Payment, RefundRow, SideRow, SideStore};
+use crate::store::side::{OutboxEmail, Payment, RefundRow, RefusedPayment, SideRow, SideStore};
 use crate::store::StoreError;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use std::sync::PoisonError;
@@ -52,6 +52,19 @@ fn payment(r: &Row<'_>) -> rusqlite::Result<Payment> {
     })
 }
 
+fn refused_payment(r: &Row<'_>) -> rusqlite::Result<RefusedPayment> {
+    Ok(RefusedPayment {
+        session_id: r.get(0)?,
+        account_id: r.get(1)?,
+        package_id: r.get(2)?,
+        payment_intent: r.get(3)?,
+        amount_cents: r.get(4)?,
+        currency: r.get(5)?,
+        reason: r.get(6)?,
+        refused_at: r.get(7)?,
+    })
+}
+
 fn refund(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
     Ok(RefundRow {
         request_id: r.get(0)?,
@@ -65,6 +78,8 @@ fn refund(r: &Row<'_>) -> rusqlite::Result<RefundRow> {
 }
 
 const PAYMENT: &str = "SELECT purchase_id, account_id, package_id, payment_intent, amount_cents, currency, paid_at FROM payments";
+const REFUSED_PAYMENT: &str =
+    "SELECT session_id, account_id, package_id, payment_intent, amount_cents, currency, reason, refused_at FROM refused_payments";
 const REFUND: &str = "SELECT request_id, account_id, purchase_id, payment_intent, amount_cents, response, stripe_refund_id FROM refunds";
 
 impl SqliteStore {
@@ -124,6 +139,22 @@ impl SideStore for SqliteStore {
 
     fn payment_by_intent(&self, payment_intent: &str) -> Result<Option<Payment>, StoreError> {
         self.with(|c| c.query_row(&format!("{PAYMENT} WHERE payment_intent = ?1"), [payment_intent], payment).optional().map_err(sql))
+    }
+
+    fn record_refused_payment(&self, r: &RefusedPayment) -> Result<(), StoreError> {
+        self.write_side(|c| {
+            c.execute(
+                "INSERT OR IGNORE INTO refused_payments (session_id, account_id, package_id, payment_intent, amount_cents, currency, reason, refused_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![r.session_id, r.account_id, r.package_id, r.payment_intent, r.amount_cents, r.currency, r.reason, r.refused_at],
+            )
+        })
+    }
+
+    fn refused_payment_by_intent(&self, payment_intent: &str) -> Result<Option<RefusedPayment>, StoreError> {
+        self.with(|c| {
+            c.query_row(&format!("{REFUSED_PAYMENT} WHERE payment_intent = ?1"), [payment_intent], refused_payment).optional().map_err(sql)
+        })
     }
 
     fn refund(&self, request_id: &str) -> Result<Option<RefundRow>, StoreError> {
