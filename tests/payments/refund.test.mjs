@@ -174,5 +174,48 @@ for (const backend of backends()) {
       assert.deepEqual([again.status, again.json.result], [200, 'voided']);
       assert.equal(await ledger.balance('late'), '0', 'a refunded payment keeps no credits');
     });
+
+    await t.test('a refund or dispute of a session refused for its price is acknowledged (never granted, so nothing to wait for) and changes nothing', async () => {
+      await ledger.admin({ op: 'createAccount', accountId: 'wrongly', policy: 'trueRecall' });
+      const [before, stripeRefunds] = [await ledger.balance('wrongly'), stand.refunds().length];
+      const metadata = { accountId: 'wrongly', packageId: 'starter' };
+      // Paid a cent for Starter ($2.50): refused, and a redelivery is refused the same way.
+      const cent = sessionCompleted('evt_cent_paid', { sessionId: 'cs_cent', account: 'wrongly', packageId: 'starter', paymentIntent: 'pi_cent', amount: 1, priceCents: 250 });
+      for (let i = 0; i < 2; i++) {
+        const w = await ledger.webhook(cent, sign(cent));
+        assert.deepEqual([w.status, w.json.result], [200, 'ignored: paid another amount than its package\'s price'], JSON.stringify(w.json));
+      }
+      // Paid in yen: refused.
+      const yen = sessionCompleted('evt_yen_paid', { sessionId: 'cs_yen', account: 'wrongly', packageId: 'starter', paymentIntent: 'pi_yen', amount: 250, currency: 'jpy' });
+      assert.equal((await ledger.webhook(yen, sign(yen))).json.result, 'ignored: not paid in USD, the currency of its price');
+      assert.equal(await ledger.balance('wrongly'), before, 'no credits');
+      // The operator refunds the cent in Stripe (its charge carries the checkout's
+      // metadata, which alone made this a 500 before); the buyer disputes the yen.
+      const refunded = chargeRefunded('evt_cent_refund', { paymentIntent: 'pi_cent', amount: 1, metadata });
+      const disputed = JSON.stringify({ id: 'evt_yen_dispute', object: 'event', type: 'charge.dispute.created',
+        data: { object: { id: 'dp_yen', object: 'dispute', payment_intent: 'pi_yen', amount: 250, reason: 'fraudulent' } } });
+      for (const e of [refunded, refunded, disputed]) {
+        const r = await ledger.webhook(e, sign(e));
+        assert.deepEqual([r.status, r.json.result], [200, 'ignored: the session this charge paid was refused, nothing was granted'], JSON.stringify(r.json));
+      }
+      assert.equal(await ledger.balance('wrongly'), before, 'nothing voided, nothing granted');
+      assert.equal(stand.refunds().length, stripeRefunds, 'Stripe hears nothing');
+      assert.match(ledger.stderr(), /refused session/);
+    });
+
+    await t.test('a refused session granted after all (its session paid as asked) is refunded like any purchase', async () => {
+      // Cannot happen through the price check (a session's amount does not change); the
+      // grant wins over the refusal all the same.
+      await ledger.admin({ op: 'createAccount', accountId: 'after', policy: 'trueRecall' });
+      const e = { sessionId: 'cs_after', account: 'after', packageId: 'starter', paymentIntent: 'pi_after', priceCents: 250 };
+      const refused = sessionCompleted('evt_after_refused', { ...e, amount: 1 });
+      assert.equal((await ledger.webhook(refused, sign(refused))).json.result, 'ignored: paid another amount than its package\'s price');
+      const paid = sessionCompleted('evt_after_paid', { ...e, amount: 250 });
+      assert.equal((await ledger.webhook(paid, sign(paid))).json.result, 'granted');
+      assert.equal(await ledger.balance('after'), '500');
+      const refund = chargeRefunded('evt_after_refund', { paymentIntent: 'pi_after', amount: 250, metadata: { accountId: 'after', packageId: 'starter' } });
+      assert.deepEqual((await ledger.webhook(refund, sign(refund))).json.result, 'voided');
+      assert.equal(await ledger.balance('after'), '0');
+    });
   });
 }
