@@ -4,7 +4,8 @@
 // credits, and sends exactly one Stripe refund per request id; outside the window, and
 // always under AssistLore, it is refused with NOT_REFUNDABLE and Stripe hears nothing.
 // A refund made in Stripe's dashboard (charge.refunded) voids the remaining credits the
-// same way. SQLite and PostgreSQL.
+// same way; one of a session the ledger refused for its price is acknowledged and changes
+// nothing. SQLite and PostgreSQL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
