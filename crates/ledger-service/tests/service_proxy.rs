@@ -829,16 +829,17 @@ fn sqlite_a_hold_sized_by_the_estimate_pays_for_a_long_message() {
         let cap = up.last().body["max_tokens"].as_u64().unwrap();
         assert!(cap >= 1000, "{chars} characters: the reply may still be long ({cap} tokens)");
     }
-    // The bound is the prompt's real tokens, not the estimate: 2,000 random emoji cost ten
-    // times what the estimate says, and a hold sized by the estimate pays for none of them.
-    let emoji: String = (0..2_000u32).filter_map(|i| char::from_u32(0x1F300 + (i * 7919) % 0x2FF)).collect();
-    let req = credit_meter_core::estimate::EstimateRequest { operation: "message".into(), text: Some(emoji.clone()), ..Default::default() };
+    // The bound is the prompt's real tokens, not the estimate: 2,000 cuneiform signs cost
+    // five times what the estimate says (7,971 o200k_base tokens, estimated 1,638), and a
+    // hold sized by the estimate pays for none of them.
+    let signs: String = (0..2_000u32).filter_map(|i| char::from_u32(0x12000 + (i * 7919) % 0x399)).collect();
+    let req = credit_meter_core::estimate::EstimateRequest { operation: "message".into(), text: Some(signs.clone()), ..Default::default() };
     let high = credit_meter_core::estimate::estimate(&catalog, &req).unwrap().credits.high;
-    reserve(&s, "d20", 3, "d20:emoji", &high.to_plain_string());
+    reserve(&s, "d20", 3, "d20:signs", &high.to_plain_string());
     let n = up.count();
-    let body = json!({"model": MODEL, "stream": false, "messages": [{"role":"system","content": emoji}, {"role":"user","content":"scenario:whole"}]})
+    let body = json!({"model": MODEL, "stream": false, "messages": [{"role":"system","content": signs}, {"role":"user","content":"scenario:whole"}]})
         .to_string();
-    let r = call(&s, "d20", Some("d20:emoji"), &body);
+    let r = call(&s, "d20", Some("d20:signs"), &body);
     assert_eq!((r.status, r.code().as_str()), (402, "HOLD_TOO_SMALL"), "hold {high}: {}", r.text());
     assert_eq!(up.count(), n, "never sent to the provider");
 }
