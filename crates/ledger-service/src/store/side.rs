@@ -212,6 +212,19 @@ pub(crate) enum SideRow {
 pub(crate) trait SideStore {
     /// The subscription that pays for the account's plan, and that plan, if one does.
     fn account_subscription(&self, account_id: &str) -> Result<Option<(String, String)>, StoreError>;
+    /// Records `subscription_id` as what pays for the account's `plan` — a live
+    /// subscription found at Stripe for an account with no live record (one that subscribed
+    /// before the ledger recorded subscriptions) — when the account has no record, or its
+    /// record still names `replacing` (the ended subscription read before the search). One
+    /// statement: a record a paid invoice wrote meanwhile is newer and stays.
+    fn adopt_subscription(
+        &self,
+        account_id: &str,
+        subscription_id: &str,
+        plan: &str,
+        at: i64,
+        replacing: Option<&str>,
+    ) -> Result<(), StoreError>;
     /// Whether this Stripe subscription has ended.
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError>;
     /// Records that a Stripe subscription ended (its late invoices grant nothing).
@@ -250,4 +263,18 @@ pub(crate) trait SideStore {
     fn email_failed(&self, id: &str, attempts: i64, next_attempt_at: i64, error: &str) -> Result<(), StoreError>;
     /// The number of emails in the outbox: (unsent, sent).
     fn email_counts(&self) -> Result<(u64, u64), StoreError>;
+}
+
+/// Checks [`SideStore::adopt_subscription`] on a fresh store (both backends' tests run it).
+#[cfg(test)]
+pub(crate) fn check_adopt_subscription(store: &dyn SideStore) {
+    let row = |a: &str| store.account_subscription(a).expect("read");
+    store.adopt_subscription("a", "sub_found", "starter", 1, None).expect("adopt");
+    assert_eq!(row("a"), Some(("sub_found".into(), "starter".into())), "no record: recorded");
+    store.adopt_subscription("a", "sub_other", "pro", 2, None).expect("adopt");
+    assert_eq!(row("a"), Some(("sub_found".into(), "starter".into())), "a record written meanwhile stays");
+    store.adopt_subscription("a", "sub_other", "pro", 3, Some("sub_gone")).expect("adopt");
+    assert_eq!(row("a"), Some(("sub_found".into(), "starter".into())), "only the ended record it read is replaced");
+    store.adopt_subscription("a", "sub_other", "pro", 4, Some("sub_found")).expect("adopt");
+    assert_eq!(row("a"), Some(("sub_other".into(), "pro".into())));
 }

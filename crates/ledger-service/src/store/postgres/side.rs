@@ -90,6 +90,26 @@ impl SideStore for PgStore {
         })
     }
 
+    fn adopt_subscription(
+        &self,
+        account_id: &str,
+        subscription_id: &str,
+        plan: &str,
+        at: i64,
+        replacing: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO account_subscriptions (account_id, subscription_id, plan, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (account_id) DO UPDATE SET subscription_id = excluded.subscription_id, plan = excluded.plan, updated_at = excluded.updated_at \
+                 WHERE account_subscriptions.subscription_id = $5",
+                &[&account_id, &subscription_id, &plan, &at, &replacing],
+            )
+            .map_err(pg)?;
+            Ok(())
+        })
+    }
+
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError> {
         self.with(|c| {
             Ok(c.query_opt("SELECT 1 FROM ended_subscriptions WHERE subscription_id = $1", &[&subscription_id]).map_err(pg)?.is_some())
@@ -246,5 +266,15 @@ impl SideStore for PgStore {
             let r = c.query_one("SELECT count(*) - count(sent_at), count(sent_at) FROM email_outbox", &[]).map_err(pg)?;
             Ok((u64::try_from(r.get::<_, i64>(0)).unwrap_or(0), u64::try_from(r.get::<_, i64>(1)).unwrap_or(0)))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_subscription_found_at_stripe_is_recorded_unless_a_newer_record_is_there() {
+        let Some(url) = super::super::test_database("adopt") else { return };
+        let store = super::PgStore::open(&url, 1).expect("open");
+        crate::store::side::check_adopt_subscription(&store);
     }
 }

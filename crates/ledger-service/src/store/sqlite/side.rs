@@ -101,6 +101,24 @@ impl SideStore for SqliteStore {
         })
     }
 
+    fn adopt_subscription(
+        &self,
+        account_id: &str,
+        subscription_id: &str,
+        plan: &str,
+        at: i64,
+        replacing: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.write_side(|c| {
+            c.execute(
+                "INSERT INTO account_subscriptions (account_id, subscription_id, plan, updated_at) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (account_id) DO UPDATE SET subscription_id = excluded.subscription_id, plan = excluded.plan, updated_at = excluded.updated_at \
+                 WHERE account_subscriptions.subscription_id = ?5",
+                params![account_id, subscription_id, plan, at, replacing],
+            )
+        })
+    }
+
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError> {
         self.with(|c| {
             c.query_row("SELECT 1 FROM ended_subscriptions WHERE subscription_id = ?1", [subscription_id], |_| Ok(()))
@@ -246,5 +264,21 @@ impl SideStore for SqliteStore {
             })
             .map_err(sql)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::SqliteStore;
+
+    #[test]
+    fn a_subscription_found_at_stripe_is_recorded_unless_a_newer_record_is_there() {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!("cm-adopt-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let store = SqliteStore::open(&dir.join("ledger.sqlite"), 1).expect("open");
+        crate::store::side::check_adopt_subscription(&store);
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
