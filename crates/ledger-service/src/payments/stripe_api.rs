@@ -1,8 +1,9 @@
-//! The two Stripe API calls the ledger makes — create a Checkout Session, create a
-//! refund — as plain form-encoded HTTPS requests (Stripe's documented API, no SDK: no
-//! maintained Rust client covers both without pulling in the whole API). The base URL is
-//! configurable so tests and the demo point it at a loopback stand-in. The secret key is
-//! sent as the bearer token and never logged.
+//! The Stripe API calls the ledger makes — create a Checkout Session, create a refund,
+//! read and change a subscription's price, search an account's subscriptions — as plain
+//! form-encoded HTTPS requests (Stripe's documented API, no SDK: no maintained Rust client
+//! covers them without pulling in the whole API). The base URL is configurable so tests and
+//! the demo point it at a loopback stand-in. The secret key is sent as the bearer token and
+//! never logged.
 
 use std::time::Duration;
 
@@ -75,6 +76,18 @@ impl StripeApi {
         Ok(body)
     }
 
+    /// The subscriptions Stripe's Search API finds for `query` (see
+    /// [`subscription_search_query`]): one page of up to 100, and whether Stripe has more.
+    /// Search is eventually consistent (about a minute behind) and matches metadata without
+    /// regard to case: the caller judges the returned objects.
+    pub(crate) async fn search_subscriptions(&self, query: &str) -> Result<(Vec<serde_json::Value>, bool), String> {
+        let path = "/v1/subscriptions/search";
+        let req = self.http.get(format!("{}{path}", self.base)).query(&[("query", query), ("limit", "100")]);
+        let body = self.send(req, path).await?;
+        let data = body.get("data").and_then(|d| d.as_array()).ok_or_else(|| format!("Stripe {path}: the answer has no data"))?;
+        Ok((data.clone(), body.get("has_more").and_then(serde_json::Value::as_bool).unwrap_or(false)))
+    }
+
     /// Moves a subscription to another price (the plan change of an account that already
     /// pays for a plan; never a second subscription billing beside the first): its one
     /// item gets `price`, with no proration either way — the ledger's plan credits are
@@ -139,5 +152,46 @@ impl StripeApi {
         ];
         let body = self.post("/v1/refunds", &form, Some(idempotency_key)).await?;
         body.get("id").and_then(|v| v.as_str()).map(str::to_string).ok_or_else(|| "Stripe /v1/refunds: the answer has no id".to_string())
+    }
+}
+
+/// The Search API query for an account's subscriptions that have not ended:
+/// `metadata['accountId']:'<account>' AND -status:'canceled' AND -status:'incomplete_expired'`.
+/// Stripe's query language joins clauses with AND or with OR, never both, so the statuses
+/// that still bill (`active`, `past_due`, `trialing`) are told apart on the returned
+/// objects; leaving the ended ones out keeps an account's old subscriptions from filling
+/// the page. A quote in the id is escaped as Stripe documents (`\'`); `None` for an id with
+/// a backslash, whose escaping Stripe does not document — such an id cannot be searched for
+/// with certainty.
+pub(crate) fn subscription_search_query(account: &str) -> Option<String> {
+    if account.contains('\\') {
+        return None;
+    }
+    let value = account.replace('\'', "\\'");
+    Some(format!("metadata['accountId']:'{value}' AND -status:'canceled' AND -status:'incomplete_expired'"))
+}
+
+/// Whether `id` looks like one of Stripe's ids (`sub_…`: ASCII letters, digits and `_`), so
+/// that it can go into a request path as it is.
+pub(crate) fn is_stripe_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_search_query_quotes_the_account_id_as_stripe_documents() {
+        assert_eq!(
+            subscription_search_query("acct-1").as_deref(),
+            Some("metadata['accountId']:'acct-1' AND -status:'canceled' AND -status:'incomplete_expired'")
+        );
+        assert_eq!(
+            subscription_search_query("o'brien \"x\" AND status:'active").as_deref(),
+            Some("metadata['accountId']:'o\\'brien \"x\" AND status:\\'active' AND -status:'canceled' AND -status:'incomplete_expired'"),
+            "a quote cannot end the value: the whole id stays one value"
+        );
+        assert_eq!(subscription_search_query("a\\b"), None, "a backslash's escaping is not documented");
     }
 }

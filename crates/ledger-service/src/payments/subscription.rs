@@ -3,7 +3,16 @@
 //! - `POST /v1/checkout {"planId"}` (device token) creates a Checkout Session in mode
 //!   `subscription` for the plan's recurring Stripe Price (`--stripe-plan-price
 //!   PLAN=price_…`), with the account and plan in the session's and the subscription's
-//!   metadata (`accountId`, `planId`) and `client_reference_id` = the account.
+//!   metadata (`accountId`, `planId`) and `client_reference_id` = the account. An account
+//!   that already pays for a plan gets no second subscription: the one that pays
+//!   (`account_subscriptions`, recorded with each paid invoice) changes its price instead.
+//!   An account on a paid plan without a live record (it subscribed before the ledger
+//!   recorded subscriptions; the record comes with its next renewal) has its live
+//!   subscription looked up at Stripe first (Search API, by `metadata.accountId`; `active`,
+//!   `past_due` or `trialing`): one is recorded and changed; more than one is refused
+//!   (`409 LIMIT_REACHED`, logged: the ledger does not guess which); a failed search is
+//!   `502 PAYMENT_PROVIDER_FAILED`; none opens the Checkout. An account on its policy's
+//!   initial plan is not searched for.
 //! - `invoice.paid` is the only event that adds credits: the paid line's Price names the
 //!   plan and its `period` the cycle. If the account is already on that plan, the ledger
 //!   starts the cycle (a renewal: `startCycle`); otherwise it changes the plan starting
@@ -19,6 +28,7 @@
 //!   Other `.updated` events change nothing: a plan change takes effect with its paid
 //!   invoice, so no change adds credits that were not paid for.
 
+use super::stripe_api::{is_stripe_id, subscription_search_query, StripeApi};
 use super::webhook::{ack, applied, applied_text, id_of, text};
 use crate::engine::Op;
 use crate::reply::{error, json_reply};
@@ -46,8 +56,8 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     let Some(stripe) = app.payments.stripe.as_ref() else {
         return error(503, ErrorCode::PaymentsUnavailable, "this ledger has no Stripe secret key (--stripe-secret-key-file)");
     };
-    let plans = match plans_of(app, account).await {
-        Ok((_, _, plans)) => plans,
+    let (current, initial, plans) = match plans_of(app, account).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let rank = |id: &str| plans.iter().find(|(p, _)| p == id).map(|(_, r)| *r);
@@ -58,18 +68,44 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     // Checkout would make a second subscription, billing beside the first.
     let store = Arc::clone(&app.service.store);
     let id = account.to_string();
-    let paying = tokio::task::spawn_blocking(move || {
-        let Some((sub, current)) = store.account_subscription(&id)? else { return Ok(None) };
-        Ok::<_, String>(if store.subscription_ended(&sub)? { None } else { Some((sub, current)) })
+    let recorded = tokio::task::spawn_blocking(move || {
+        let Some((sub, paid)) = store.account_subscription(&id)? else { return Ok(None) };
+        let ended = store.subscription_ended(&sub)?;
+        Ok::<_, String>(Some((sub, paid, ended)))
     })
     .await;
-    match paying {
-        Ok(Ok(None)) => {}
-        Ok(Ok(Some((sub, current)))) => {
-            let upgrade = rank(&current).is_some_and(|r| new_rank > r);
+    let ended_record = match recorded {
+        Ok(Ok(None)) => None,
+        Ok(Ok(Some((sub, paid, false)))) => {
+            let upgrade = rank(&paid).is_some_and(|r| new_rank > r);
             return change_plan(stripe, account, &sub, price, plan, upgrade).await;
         }
+        Ok(Ok(Some((sub, _, true)))) => Some(sub),
         _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; try again"),
+    };
+    // No live record, yet a plan other than the initial one: an account that subscribed
+    // before the ledger recorded subscriptions (its record comes with its next renewal).
+    // Stripe knows its subscription; a Checkout now would bill beside it.
+    if let Some(on) = current.filter(|c| Some(c) != initial.as_ref()) {
+        match live_subscription_at_stripe(app, stripe, account).await {
+            Err(r) => return r,
+            Ok(None) => {}
+            Ok(Some((sub, sub_plan))) => {
+                // What it pays for is its item's price; one this ledger does not sell
+                // (a retired price) pays for the plan the account is on.
+                let paid = sub_plan.unwrap_or(on);
+                let store = Arc::clone(&app.service.store);
+                let (a, s, p, ended) = (account.to_string(), sub.clone(), paid.clone(), ended_record);
+                let at = wall_clock_ms();
+                let adopted = tokio::task::spawn_blocking(move || store.adopt_subscription(&a, &s, &p, at, ended.as_deref())).await;
+                if !matches!(adopted, Ok(Ok(()))) {
+                    return error(503, ErrorCode::StorageFailed, "the ledger could not record the account's subscription; try again");
+                }
+                tracing::info!(subscription = %sub, plan = %paid, "the account's live subscription was found at Stripe and recorded");
+                let upgrade = rank(&paid).is_some_and(|r| new_rank > r);
+                return change_plan(stripe, account, &sub, price, plan, upgrade).await;
+            }
+        }
     }
     let form: Vec<(String, String)> = [
         ("mode", "subscription"),
@@ -106,8 +142,8 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
 /// {"subscriptionId","changed":true,"takesEffect":"now"|"renewal"}}`, plus `"url"` (the
 /// invoice's payment page) when the upgrade's payment needs the buyer (3-D Secure, a
 /// declined card): until it is paid, nothing changes.
-async fn change_plan(stripe: &super::stripe_api::StripeApi, account: &str, sub: &str, price: &str, plan: &str, upgrade: bool) -> Response {
-    if sub.is_empty() || !sub.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+async fn change_plan(stripe: &StripeApi, account: &str, sub: &str, price: &str, plan: &str, upgrade: bool) -> Response {
+    if !is_stripe_id(sub) {
         tracing::error!(account, "the recorded subscription id is not one of Stripe's");
         return error(503, ErrorCode::StorageFailed, "the account's subscription record is damaged");
     }
@@ -129,6 +165,87 @@ async fn change_plan(stripe: &super::stripe_api::StripeApi, account: &str, sub: 
         Err(e) => {
             tracing::warn!(error = %e, "changing a subscription's plan failed");
             error(502, ErrorCode::PaymentProviderFailed, "Stripe did not change the subscription; try again")
+        }
+    }
+}
+
+/// Subscription statuses that still bill: `active`, `past_due` (Stripe retries its
+/// invoice) and `trialing` (billed when the trial ends).
+const BILLING: [&str; 3] = ["active", "past_due", "trialing"];
+
+/// The account's live subscription at Stripe — its id and the plan its item's price is for
+/// — found with the Search API (`metadata['accountId']`, see
+/// [`subscription_search_query`]) for an account on a paid plan that the ledger has no live
+/// record of. Counted are only the returned subscriptions whose `metadata.accountId` is the
+/// account exactly (the search matches without regard to case, and is eventually
+/// consistent) with a status that still bills, and that the ledger has not recorded as
+/// ended. `Ok(None)`: none, so a Checkout opens no second one. `Err` is the answer: `502
+/// PAYMENT_PROVIDER_FAILED` when the search fails; `409 LIMIT_REACHED` when more than one
+/// is live (or there are more than a page) or the account's id cannot be searched for —
+/// the ledger neither guesses which one to change nor opens another, and logs it for the
+/// operator.
+async fn live_subscription_at_stripe(
+    app: &AppState,
+    stripe: &StripeApi,
+    account: &str,
+) -> Result<Option<(String, Option<String>)>, Response> {
+    let Some(query) = subscription_search_query(account) else {
+        tracing::error!(account, "a plan checkout was refused: the account is on a paid plan the ledger has no subscription record of, and its id (a backslash) cannot be searched for at Stripe; its next paid invoice records the subscription");
+        return Err(error(
+            409,
+            ErrorCode::LimitReached,
+            "the ledger cannot look up this account's subscription at Stripe; a plan change is possible after its next paid invoice",
+        ));
+    };
+    let (found, more) = match stripe.search_subscriptions(&query).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "searching the account's subscriptions at Stripe failed");
+            return Err(error(
+                502,
+                ErrorCode::PaymentProviderFailed,
+                "Stripe did not answer the search for the account's subscription; try again",
+            ));
+        }
+    };
+    let mut live = Vec::new();
+    for sub in &found {
+        let billing = text(sub, "/status").is_some_and(|s| BILLING.contains(&s.as_str()));
+        if !billing || text(sub, "/metadata/accountId").as_deref() != Some(account) {
+            continue;
+        }
+        match text(sub, "/id").filter(|id| is_stripe_id(id)) {
+            Some(id) => live.push((id, sub)),
+            None => {
+                tracing::warn!("Stripe's subscription search answered a subscription without a valid id");
+                return Err(error(
+                    502,
+                    ErrorCode::PaymentProviderFailed,
+                    "Stripe's answer to the subscription search was not understood; try again",
+                ));
+            }
+        }
+    }
+    // A subscription whose end the webhook recorded may still be live to the search.
+    let store = Arc::clone(&app.service.store);
+    let ids: Vec<String> = live.iter().map(|(id, _)| id.clone()).collect();
+    let ended =
+        match tokio::task::spawn_blocking(move || ids.iter().map(|id| store.subscription_ended(id)).collect::<Result<Vec<_>, _>>()).await {
+            Ok(Ok(ended)) => ended,
+            _ => return Err(error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; try again")),
+        };
+    let live: Vec<_> = live.into_iter().zip(ended).filter(|(_, ended)| !ended).map(|(live, _)| live).collect();
+    match live.as_slice() {
+        [] if !more => Ok(None),
+        [(id, sub)] if !more => Ok(Some((id.clone(), plan_of_subscription(app, sub)))),
+        _ => {
+            let ids: Vec<&str> = live.iter().map(|(id, _)| id.as_str()).collect();
+            tracing::error!(account, subscriptions = ?ids, more, "a plan checkout was refused: the account has more than one live subscription at Stripe and no record of which pays for its plan; cancel the extra ones");
+            Err(error(
+                409,
+                ErrorCode::LimitReached,
+                "the account has more than one live subscription at Stripe; the ledger cannot tell which to change and opens no other",
+            ))
         }
     }
 }
