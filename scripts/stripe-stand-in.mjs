@@ -18,6 +18,11 @@
 //   already pays for a plan): with `billing_cycle_anchor=now` (an upgrade) a new cycle from
 //   now, invoiced in full, whose `invoice.paid` is sent before answering; without it (a
 //   downgrade) the price from the next renewal, nothing invoiced now.
+//   GET /v1/subscriptions/search answers the one query form the ledger sends for an
+//   account that is on a paid plan without a subscription record —
+//   `metadata['accountId']:'<id, \' for a quote>'` then ` AND -status:'<status>'` clauses —
+//   with the live subscriptions whose `accountId` matches without regard to case, as
+//   Stripe's search does (any other query: 400).
 // - POST /portal/cancel (body: the account id) stands in for the customer portal's
 //   "Cancel plan": the account's subscription ends now and the ledger receives a signed
 //   `customer.subscription.deleted`.
@@ -153,6 +158,16 @@ const server = http.createServer(async (req, res) => {
       };
       sessions.set(id, session);
       return send(res, 200, { id, object: 'checkout.session', url: `${origin()}/pay/${id}`, mode: session.mode });
+    }
+    if (req.method === 'GET' && url.pathname === '/v1/subscriptions/search') {
+      const q = /^metadata\['accountId'\]:'((?:[^'\\]|\\')*)'((?: AND -status:'[a-z_]+')*)$/.exec(url.searchParams.get('query') ?? '');
+      if (!q) return send(res, 400, { error: { message: `the stand-in cannot parse the query ${url.searchParams.get('query')}` } });
+      const account = q[1].replace(/\\'/g, "'").toLowerCase();
+      const excluded = [...q[2].matchAll(/-status:'([a-z_]+)'/g)].map((m) => m[1]);
+      const data = [...subscriptions.values()]
+        .filter((s) => String(s.metadata.accountId).toLowerCase() === account && !excluded.includes('active'))
+        .map((s) => ({ id: s.id, object: 'subscription', status: 'active', metadata: s.metadata, items: { data: [{ id: `si_${s.id}`, price: { id: s.price } }] } }));
+      return send(res, 200, { object: 'search_result', url: '/v1/subscriptions/search', has_more: false, data });
     }
     // A subscription's price changed by the ledger (an account that pays for a plan moves
     // to another): prorated and invoiced at once, as `proration_behavior: always_invoice`.

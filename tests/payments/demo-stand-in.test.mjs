@@ -2,16 +2,16 @@
 // → the test-mode checkout page → "Pay" → a signed webhook → the credits; the low-balance
 // email in the stand-in's mailbox; a refund reaching the stand-in, by the admin route and
 // by the demo page's /demo/refund; a plan bought as a subscription (checkout → invoice.paid)
-// and cancelled in the stand-in's portal; the demo's no-payment shop route refused. The
-// stand-in signs with its own few lines of HMAC, so this also checks them against the
-// ledger's verifier.
+// and cancelled in the stand-in's portal (found by the stand-in's subscription search
+// while it lives); the demo's no-payment shop route refused. The stand-in signs with its
+// own few lines of HMAC, so this also checks them against the ledger's verifier.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
-import { ADMIN_TOKEN, ROOT, startLedger, until, workDir } from './support.mjs';
+import { ADMIN_TOKEN, ROOT, STRIPE_KEY, startLedger, until, workDir } from './support.mjs';
 
 function freePort() {
   return new Promise((resolve) => {
@@ -105,6 +105,10 @@ test('the demo stand-in: checkout page, signed webhook, mailbox, refunds', async
   assert.equal(subPaid.result, 'granted', JSON.stringify(subPaid));
   const onPro = await stateOf('demo-agent');
   assert.equal(onPro.plan, 'pro');
+  // The stand-in's search finds it as Stripe's would for an account without a record.
+  const query = "metadata['accountId']:'demo-agent' AND -status:'canceled' AND -status:'incomplete_expired'";
+  const search = async () => (await (await fetch(`${standIn}/v1/subscriptions/search?${new URLSearchParams({ query, limit: '100' })}`, { headers: { authorization: `Bearer ${STRIPE_KEY}` } })).json()).data;
+  assert.deepEqual((await search()).map((s) => [s.status, s.metadata.accountId, s.items.data[0].price.id]), [['active', 'demo-agent', 'price_demo_pro']]);
   const cycles = (s) => s.grants.filter((g) => g.kind === 'planCycle').map((g) => g.id).sort();
   assert.equal(cycles(onPro).length, cycles(onStarter).length + 1, 'the paid invoice started one Pro cycle');
   // Paying the same session again (a repeated webhook) grants nothing more.
@@ -117,4 +121,5 @@ test('the demo stand-in: checkout page, signed webhook, mailbox, refunds', async
   assert.ok(Number(ended.balance) <= Number(onPro.balance), 'ending the plan adds no credits');
   const noSub = await fetch(`${standIn}/portal/cancel`, { method: 'POST', body: 'demo-agent' });
   assert.equal(noSub.status, 404, 'nothing left to cancel');
+  assert.deepEqual(await search(), [], 'a cancelled subscription is not found');
 });

@@ -5,7 +5,9 @@
 // for the paid cycle, expiring at its end; within one cycle a plan change grants only what
 // the new plan has beyond the credits already granted in it (an upgrade the difference, a
 // downgrade nothing until the next cycle: README, plan rule), and an upgrade carries the
-// old plan's remaining credits forward. SQLite and PostgreSQL.
+// old plan's remaining credits forward. An account on a paid plan that subscribed before
+// the ledger recorded subscriptions has its live subscription looked up at Stripe before a
+// plan checkout. SQLite and PostgreSQL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, deviceToken, sign, sleep, startLedger, stripeStandIn, workDir } from './support.mjs';
@@ -134,6 +136,7 @@ for (const backend of backends()) {
       const r = await ledger.post('/v1/checkout', { planId: 'pro' }, deviceToken(A));
       assert.deepEqual([r.status, r.json.result], [200, { subscriptionId: 'sub_1', changed: true, takesEffect: 'now' }], JSON.stringify(r.json));
       assert.equal(stand.sessions().length, sessions, 'no Checkout Session: no second subscription');
+      assert.deepEqual(stand.searches(), [], 'no search at Stripe: neither the free plan nor a recorded subscription needs one');
       const [up] = stand.subscriptionChanges();
       assert.equal(up.path, '/v1/subscriptions/sub_1', 'the subscription whose invoice set the plan');
       assert.equal(up.form['items[0][id]'], 'si_sub_1');
@@ -169,6 +172,110 @@ for (const backend of backends()) {
       const afterEnd = invoicePaid('evt_inv_5', { invoiceId: 'in_5', sub: 'sub_1', account: A, lines: [['price_starter', 1900, t3 - 1, t3 + 30 * 86400]] });
       assert.match(await deliver(afterEnd), /ended/);
       assert.deepEqual(await state(), { plan: 'free', balance: '10000' });
+    });
+  });
+}
+
+/** A subscription object as Stripe's search returns it. */
+function stripeSubscription(id, account, status, price) {
+  return { id, object: 'subscription', status, metadata: { accountId: account, planId: 'ignored' }, items: { object: 'list', data: [{ id: `si_${id}`, price: { id: price, object: 'price' } }] } };
+}
+
+/** The search query the ledger sends for `account` (a quote escaped as `\'`). */
+const searchFor = (account) => `metadata['accountId']:'${account.replaceAll("'", "\\'")}' AND -status:'canceled' AND -status:'incomplete_expired'`;
+
+for (const backend of backends()) {
+  test(`${backend.name}: a plan checkout finds at Stripe the subscription of an account that subscribed before the ledger recorded them`, async (t) => {
+    const stand = await stripeStandIn();
+    const dir = workDir(`subscription-search-${backend.name}`);
+    const ledger = await startLedger({ dir, database: backend.database(dir), stripeBase: stand.url, extra: PLAN_PRICES });
+    t.after(async () => {
+      await ledger.kill9();
+      await stand.close();
+    });
+    /** An AssistLore account; on `plan` as an account that paid for it before the ledger recorded subscriptions: no record. */
+    const account = async (id, plan) => {
+      await ledger.admin({ op: 'createAccount', accountId: id, policy: 'assistLore' });
+      if (plan) await ledger.admin({ op: 'changePlan', accountId: id, planId: plan, startsAt: Date.now(), endsAt: Date.now() + 30 * 86_400_000 });
+    };
+    const checkout = (id, planId) => ledger.post('/v1/checkout', { planId }, deviceToken(id));
+    /** What a step sent to the stand-in: Checkout Sessions, subscription changes, searches. */
+    const counts = () => [stand.sessions().length, stand.subscriptionChanges().length, stand.searches().length];
+
+    await t.test('on the initial plan: no search, a Checkout Session as before', async () => {
+      await account('legacy-free');
+      const r = await checkout('legacy-free', 'pro');
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      assert.match(r.json.result.sessionId, /^cs_test_/);
+      assert.deepEqual(counts(), [1, 0, 0]);
+    });
+
+    const P = "legacy-o'brien";
+    await t.test('one live subscription at Stripe: its price changes, no Checkout; it is recorded, so the next checkout does not search', async () => {
+      await account(P, 'starter');
+      stand.subscriptions.push(
+        stripeSubscription('sub_legacy', P, 'active', 'price_starter'),
+        // Found by the search (it matches metadata without regard to case) but another account's.
+        stripeSubscription('sub_other_case', P.toUpperCase(), 'active', 'price_pro'),
+        // The account's, but billing no more: unpaid ends the plan; canceled is not searched for.
+        stripeSubscription('sub_unpaid', P, 'unpaid', 'price_pro'),
+        stripeSubscription('sub_gone', P, 'canceled', 'price_pro'),
+      );
+      const before = counts();
+      const r = await checkout(P, 'pro');
+      assert.deepEqual([r.status, r.json.result], [200, { subscriptionId: 'sub_legacy', changed: true, takesEffect: 'now' }], JSON.stringify(r.json));
+      assert.deepEqual(stand.searches().slice(before[2]), [searchFor(P)], 'the account id quoted as Stripe documents');
+      assert.deepEqual(counts(), [before[0], before[1] + 1, before[2] + 1], 'no Checkout Session: no second subscription');
+      const up = stand.subscriptionChanges().at(-1);
+      assert.equal(up.path, '/v1/subscriptions/sub_legacy');
+      assert.equal(up.form['items[0][price]'], 'price_pro');
+      assert.equal(up.form.billing_cycle_anchor, 'now', 'Starter (its item\'s price) to Pro is an upgrade');
+      // Recorded as paying for Starter: back to Starter is the plan already paid for (at
+      // renewal), and the ledger did not search again.
+      const again = await checkout(P, 'starter');
+      assert.deepEqual([again.status, again.json.result], [200, { subscriptionId: 'sub_legacy', changed: true, takesEffect: 'renewal' }], JSON.stringify(again.json));
+      assert.deepEqual(counts(), [before[0], before[1] + 2, before[2] + 1], 'the record answered: no second search');
+    });
+
+    await t.test('two live subscriptions (past_due and trialing still bill): refused, nothing created, logged for the operator', async () => {
+      await account('legacy-two', 'starter');
+      stand.subscriptions.push(stripeSubscription('sub_two_a', 'legacy-two', 'past_due', 'price_starter'), stripeSubscription('sub_two_b', 'legacy-two', 'trialing', 'price_pro'));
+      const before = counts();
+      const r = await checkout('legacy-two', 'pro');
+      assert.deepEqual([r.status, r.json.error?.code], [409, 'LIMIT_REACHED'], JSON.stringify(r.json));
+      assert.deepEqual(counts(), [before[0], before[1], before[2] + 1], 'no session, no subscription changed');
+      assert.match(ledger.stderr(), /more than one live subscription at Stripe.*sub_two_a.*sub_two_b|sub_two_a.*sub_two_b.*more than one live subscription at Stripe/);
+    });
+
+    await t.test('the search fails: 502, nothing created', async () => {
+      await account('legacy-down', 'starter');
+      stand.subscriptions.push(stripeSubscription('sub_down', 'legacy-down', 'active', 'price_starter'));
+      stand.failSearch = true;
+      const before = counts();
+      const r = await checkout('legacy-down', 'pro');
+      stand.failSearch = false;
+      assert.deepEqual([r.status, r.json.error?.code], [502, 'PAYMENT_PROVIDER_FAILED'], JSON.stringify(r.json));
+      assert.deepEqual(counts(), [before[0], before[1], before[2] + 1], 'no session, no subscription changed');
+      const retry = await checkout('legacy-down', 'pro');
+      assert.equal(retry.json.result?.subscriptionId, 'sub_down', 'once Stripe answers, the same request changes the subscription');
+    });
+
+    await t.test('none at Stripe (a plan the vendor granted): a Checkout Session as before', async () => {
+      await account('legacy-granted', 'starter');
+      const before = counts();
+      const r = await checkout('legacy-granted', 'pro');
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      assert.match(r.json.result.sessionId, /^cs_test_/);
+      assert.deepEqual(counts(), [before[0] + 1, before[1], before[2] + 1]);
+      assert.equal(stand.sessions().at(-1).form['line_items[0][price]'], 'price_pro');
+    });
+
+    await t.test('an account id Stripe\'s query language cannot quote (a backslash): refused, nothing searched or created', async () => {
+      await account('legacy\\slash', 'starter');
+      const before = counts();
+      const r = await checkout('legacy\\slash', 'pro');
+      assert.deepEqual([r.status, r.json.error?.code], [409, 'LIMIT_REACHED'], JSON.stringify(r.json));
+      assert.deepEqual(counts(), before);
     });
   });
 }

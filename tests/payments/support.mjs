@@ -84,7 +84,23 @@ export function deviceToken(account, extra = {}) {
   return `${head}.${crypto.createHmac('sha256', JWT_SECRET).update(head).digest('base64url')}`;
 }
 
-/** The Stripe API stand-in: Checkout Sessions and refunds, idempotent by key like Stripe (`failRefunds`: HTTP 500). */
+/**
+ * The one Search API query form the ledger sends for an account's subscriptions:
+ * `metadata['accountId']:'<id, \' for a quote>'` then ` AND -status:'<status>'` clauses;
+ * `null` for anything else (Stripe would answer 400 to a malformed query).
+ */
+export function parseSubscriptionSearch(query) {
+  const m = /^metadata\['accountId'\]:'((?:[^'\\]|\\')*)'((?: AND -status:'[a-z_]+')*)$/.exec(query);
+  if (!m) return null;
+  return { account: m[1].replace(/\\'/g, "'"), notStatus: [...m[2].matchAll(/-status:'([a-z_]+)'/g)].map((x) => x[1]) };
+}
+
+/**
+ * The Stripe API stand-in: Checkout Sessions and refunds, idempotent by key like Stripe
+ * (`failRefunds`: HTTP 500), and `GET /v1/subscriptions/search` over `subscriptions` (the
+ * subscription objects Stripe has: `{id, status, metadata: {accountId}, items}`), matching
+ * `metadata['accountId']` without regard to case as Stripe does (`failSearch`: HTTP 500).
+ */
 export async function stripeStandIn() {
   const calls = [];
   const refundsByKey = new Map();
@@ -105,6 +121,14 @@ export async function stripeStandIn() {
         const id = `cs_test_${++n}_${crypto.randomBytes(4).toString('hex')}`;
         return reply(200, { id, object: 'checkout.session', url: `http://127.0.0.1:${server.address().port}/pay/${id}`, mode: form.mode });
       }
+      const url = new URL(req.url, 'http://stand-in');
+      if (req.method === 'GET' && url.pathname === '/v1/subscriptions/search') {
+        if (standIn.failSearch) return reply(500, { error: { message: 'stand-in outage' } });
+        const q = parseSubscriptionSearch(url.searchParams.get('query') ?? '');
+        if (!q) return reply(400, { error: { message: `the stand-in cannot parse the query ${url.searchParams.get('query')}` } });
+        const data = standIn.subscriptions.filter((s) => String(s.metadata?.accountId).toLowerCase() === q.account.toLowerCase() && !q.notStatus.includes(s.status));
+        return reply(200, { object: 'search_result', url: '/v1/subscriptions/search', has_more: false, data });
+      }
       const sub = /^\/v1\/subscriptions\/(sub_[A-Za-z0-9_]+)$/.exec(req.url);
       if (sub && req.method === 'GET') return reply(200, { id: sub[1], object: 'subscription', items: { data: [{ id: `si_${sub[1]}` }] } });
       if (sub && req.method === 'POST') return reply(200, { id: sub[1], object: 'subscription' });
@@ -121,11 +145,15 @@ export async function stripeStandIn() {
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   const standIn = {
     failRefunds: false,
+    failSearch: false,
+    subscriptions: [],
     url: `http://127.0.0.1:${server.address().port}`,
     calls,
     sessions: () => calls.filter((c) => c.path === '/v1/checkout/sessions'),
     refunds: () => calls.filter((c) => c.path === '/v1/refunds'),
     subscriptionChanges: () => calls.filter((c) => c.method === 'POST' && c.path.startsWith('/v1/subscriptions/')),
+    /** The queries of the subscription searches received. */
+    searches: () => calls.filter((c) => c.path.startsWith('/v1/subscriptions/search')).map((c) => new URL(c.path, 'http://stand-in').searchParams.get('query')),
     close: () => new Promise((r) => server.close(r)),
   };
   return standIn;
