@@ -9,7 +9,8 @@
 //!   checkout (`metadata.priceCents`, in USD: `amount_total`, or with Adaptive Pricing
 //!   `currency_conversion.amount_total` in its `source_currency`); any other paid session
 //!   (another product of the vendor's Stripe account, a coupon) is logged, recorded as
-//!   refused (`refused_payments`, once per session) and not granted. The purchase, the
+//!   refused (`refused_payments`, once per session) and not granted, then or by any later
+//!   delivery (a refusal stands; the operator may grant it by hand). The purchase, the
 //!   payment row (PaymentIntent, amount) and the event id are committed in one
 //!   transaction; the ledger refuses a second purchase with the same id, so however many
 //!   times and however concurrently Stripe delivers the session's events, it is granted
@@ -155,6 +156,20 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
         tracing::warn!(event = event_id, "a paid session without client_reference_id or metadata.packageId was ignored");
         return ack("ignored: no client_reference_id or metadata.packageId");
     };
+    // A refusal stands: a session refused once is not granted by a later delivery (a legacy
+    // session's price check reads the package's price now, which can change), so that a
+    // refund or dispute acknowledged for it as "nothing was granted" stays true. The
+    // operator grants one by hand (an admin purchase) after reviewing it in Stripe.
+    let store = Arc::clone(&app.service.store);
+    let id = session_id.clone();
+    match tokio::task::spawn_blocking(move || store.session_refused(&id)).await {
+        Ok(Ok(false)) => {}
+        Ok(Ok(true)) => {
+            tracing::warn!(event = event_id, session = %session_id, "a paid session refused before was delivered again: not granted");
+            return ack("ignored: this session was refused before");
+        }
+        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its refused sessions; send it again"),
+    }
     // The price asked: the session's own, or — a session this ledger's checkout created
     // before it wrote one (its `metadata.accountId`), paid within its 24 hours or by a
     // delayed method — the package's price now. An account not there yet (the purchase

@@ -243,6 +243,10 @@ pub(crate) trait SideStore {
     fn record_refused_payment(&self, refused: &RefusedPayment) -> Result<(), StoreError>;
     /// The refused session paid by this PaymentIntent.
     fn refused_payment_by_intent(&self, payment_intent: &str) -> Result<Option<RefusedPayment>, StoreError>;
+    /// Whether the webhook refused this paid session: a refusal stands (a later delivery
+    /// of the session is not granted), so that a refund acknowledged for it as "nothing
+    /// was granted" stays true.
+    fn session_refused(&self, session_id: &str) -> Result<bool, StoreError>;
     /// A recorded refund request.
     fn refund(&self, request_id: &str) -> Result<Option<RefundRow>, StoreError>;
     /// The refunds recorded for a purchase.

@@ -173,6 +173,10 @@ impl SideStore for PgStore {
         })
     }
 
+    fn session_refused(&self, session_id: &str) -> Result<bool, StoreError> {
+        self.with(|c| Ok(c.query_opt("SELECT 1 FROM refused_payments WHERE session_id = $1", &[&session_id]).map_err(pg)?.is_some()))
+    }
+
     fn refund(&self, request_id: &str) -> Result<Option<RefundRow>, StoreError> {
         self.with(|c| Ok(c.query_opt(&format!("{REFUND} WHERE request_id = $1"), &[&request_id]).map_err(pg)?.as_ref().map(refund)))
     }

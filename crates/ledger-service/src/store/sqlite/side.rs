@@ -175,6 +175,11 @@ impl SideStore for SqliteStore {
         })
     }
 
+    fn session_refused(&self, session_id: &str) -> Result<bool, StoreError> {
+        self.with(|c| c.query_row("SELECT 1 FROM refused_payments WHERE session_id = ?1", [session_id], |_| Ok(())).optional().map_err(sql))
+            .map(|r| r.is_some())
+    }
+
     fn refund(&self, request_id: &str) -> Result<Option<RefundRow>, StoreError> {
         self.with(|c| c.query_row(&format!("{REFUND} WHERE request_id = ?1"), [request_id], refund).optional().map_err(sql))
     }
