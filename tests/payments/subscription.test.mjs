@@ -181,6 +181,13 @@ function stripeSubscription(id, account, status, price) {
   return { id, object: 'subscription', status, metadata: { accountId: account, planId: 'ignored' }, items: { object: 'list', data: [{ id: `si_${id}`, price: { id: price, object: 'price' } }] } };
 }
 
+/** A subscription of another product of the vendor's Stripe account for the same user:
+ *  `metadata.accountId` only (no `planId`, which this ledger's checkout writes), a price no
+ *  plan has. */
+function foreignSubscription(id, account) {
+  return { id, object: 'subscription', status: 'active', metadata: { accountId: account }, items: { object: 'list', data: [{ id: `si_${id}`, price: { id: 'price_newsletter', object: 'price' } }] } };
+}
+
 /** The search query the ledger sends for `account` (a quote escaped as `\'`). */
 const searchFor = (account) => `metadata['accountId']:'${account.replaceAll("'", "\\'")}' AND -status:'canceled' AND -status:'incomplete_expired'`;
 
@@ -220,6 +227,8 @@ for (const backend of backends()) {
         // The account's, but billing no more: unpaid ends the plan; canceled is not searched for.
         stripeSubscription('sub_unpaid', P, 'unpaid', 'price_pro'),
         stripeSubscription('sub_gone', P, 'canceled', 'price_pro'),
+        // The vendor's other product, keyed by the same user id: not a plan of this ledger.
+        foreignSubscription('sub_newsletter', P),
       );
       const before = counts();
       const r = await checkout(P, 'pro');
@@ -235,6 +244,16 @@ for (const backend of backends()) {
       const again = await checkout(P, 'starter');
       assert.deepEqual([again.status, again.json.result], [200, { subscriptionId: 'sub_legacy', changed: true, takesEffect: 'renewal' }], JSON.stringify(again.json));
       assert.deepEqual(counts(), [before[0], before[1] + 2, before[2] + 1], 'the record answered: no second search');
+    });
+
+    await t.test('only another product\'s subscription at Stripe: never repriced, the Checkout opens as for none', async () => {
+      await account('legacy-news', 'starter');
+      stand.subscriptions.push(foreignSubscription('sub_news_only', 'legacy-news'));
+      const before = counts();
+      const r = await checkout('legacy-news', 'pro');
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      assert.match(r.json.result.sessionId, /^cs_test_/);
+      assert.deepEqual(counts(), [before[0] + 1, before[1], before[2] + 1], 'searched, nothing changed, a Checkout Session');
     });
 
     await t.test('two live subscriptions (past_due and trialing still bill): refused, nothing created, logged for the operator', async () => {

@@ -8,8 +8,9 @@
 //!   (`account_subscriptions`, recorded with each paid invoice) changes its price instead.
 //!   An account on a paid plan without a live record (it subscribed before the ledger
 //!   recorded subscriptions; the record comes with its next renewal) has its live
-//!   subscription looked up at Stripe first (Search API, by `metadata.accountId`; `active`,
-//!   `past_due` or `trialing`): one is recorded and changed; more than one is refused
+//!   subscription looked up at Stripe first (Search API, by `metadata.accountId`; one this
+//!   ledger's checkout made for a plan it sells, `active`, `past_due`, `trialing`, `paused`
+//!   or `incomplete`): one is recorded and changed; more than one is refused
 //!   (`409 LIMIT_REACHED`, logged: the ledger does not guess which); a failed search is
 //!   `502 PAYMENT_PROVIDER_FAILED`; none opens the Checkout. An account on its policy's
 //!   initial plan is not searched for.
@@ -86,22 +87,41 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     // No live record, yet a plan other than the initial one: an account that subscribed
     // before the ledger recorded subscriptions (its record comes with its next renewal).
     // Stripe knows its subscription; a Checkout now would bill beside it.
-    if let Some(on) = current.filter(|c| Some(c) != initial.as_ref()) {
+    if current.is_some_and(|c| Some(&c) != initial.as_ref()) {
         match live_subscription_at_stripe(app, stripe, account).await {
             Err(r) => return r,
             Ok(None) => {}
-            Ok(Some((sub, sub_plan))) => {
-                // What it pays for is its item's price; one this ledger does not sell
-                // (a retired price) pays for the plan the account is on.
-                let paid = sub_plan.unwrap_or(on);
+            Ok(Some((sub, paid))) => {
                 let store = Arc::clone(&app.service.store);
                 let (a, s, p, ended) = (account.to_string(), sub.clone(), paid.clone(), ended_record);
                 let at = wall_clock_ms();
-                let adopted = tokio::task::spawn_blocking(move || store.adopt_subscription(&a, &s, &p, at, ended.as_deref())).await;
-                if !matches!(adopted, Ok(Ok(()))) {
-                    return error(503, ErrorCode::StorageFailed, "the ledger could not record the account's subscription; try again");
-                }
-                tracing::info!(subscription = %sub, plan = %paid, "the account's live subscription was found at Stripe and recorded");
+                let adopted = tokio::task::spawn_blocking(move || {
+                    if store.adopt_subscription(&a, &s, &p, at, ended.as_deref())? {
+                        return Ok(None);
+                    }
+                    // A paid invoice recorded another subscription meanwhile: that record is
+                    // newer than the search, and the one to change.
+                    Ok::<_, String>(match store.account_subscription(&a)? {
+                        Some((sub, paid)) if !store.subscription_ended(&sub)? => Some(Some((sub, paid))),
+                        _ => Some(None),
+                    })
+                })
+                .await;
+                let (sub, paid) = match adopted {
+                    Ok(Ok(None)) => {
+                        tracing::info!(subscription = %sub, plan = %paid, "the account's live subscription was found at Stripe and recorded");
+                        (sub, paid)
+                    }
+                    Ok(Ok(Some(Some(recorded)))) => recorded,
+                    Ok(Ok(Some(None))) => {
+                        return error(
+                            409,
+                            ErrorCode::LimitReached,
+                            "the account's subscription changed while the ledger looked it up; try again",
+                        )
+                    }
+                    _ => return error(503, ErrorCode::StorageFailed, "the ledger could not record the account's subscription; try again"),
+                };
                 let upgrade = rank(&paid).is_some_and(|r| new_rank > r);
                 return change_plan(stripe, account, &sub, price, plan, upgrade).await;
             }
@@ -169,26 +189,25 @@ async fn change_plan(stripe: &StripeApi, account: &str, sub: &str, price: &str, 
     }
 }
 
-/// Subscription statuses that still bill: `active`, `past_due` (Stripe retries its
-/// invoice) and `trialing` (billed when the trial ends).
-const BILLING: [&str; 3] = ["active", "past_due", "trialing"];
+/// Subscription statuses that bill or may again: `active`, `past_due` (Stripe retries its
+/// invoice), `trialing` (billed when the trial ends), `paused` (billed when it resumes) and
+/// `incomplete` (its first payment is still being attempted).
+const BILLING: [&str; 5] = ["active", "past_due", "trialing", "paused", "incomplete"];
 
 /// The account's live subscription at Stripe — its id and the plan its item's price is for
 /// — found with the Search API (`metadata['accountId']`, see
 /// [`subscription_search_query`]) for an account on a paid plan that the ledger has no live
 /// record of. Counted are only the returned subscriptions whose `metadata.accountId` is the
 /// account exactly (the search matches without regard to case, and is eventually
-/// consistent) with a status that still bills, and that the ledger has not recorded as
-/// ended. `Ok(None)`: none, so a Checkout opens no second one. `Err` is the answer: `502
+/// consistent) with a status that bills or may again, that this ledger's checkout made
+/// (`metadata.planId`) for a plan it sells (by its item's price, else that `planId`), and
+/// that the ledger has not recorded as ended: another product of the vendor's Stripe
+/// account is never repriced. `Ok(None)`: none, so a Checkout opens no second one. `Err` is the answer: `502
 /// PAYMENT_PROVIDER_FAILED` when the search fails; `409 LIMIT_REACHED` when more than one
 /// is live (or there are more than a page) or the account's id cannot be searched for —
 /// the ledger neither guesses which one to change nor opens another, and logs it for the
 /// operator.
-async fn live_subscription_at_stripe(
-    app: &AppState,
-    stripe: &StripeApi,
-    account: &str,
-) -> Result<Option<(String, Option<String>)>, Response> {
+async fn live_subscription_at_stripe(app: &AppState, stripe: &StripeApi, account: &str) -> Result<Option<(String, String)>, Response> {
     let Some(query) = subscription_search_query(account) else {
         tracing::error!(account, "a plan checkout was refused: the account is on a paid plan the ledger has no subscription record of, and its id (a backslash) cannot be searched for at Stripe; its next paid invoice records the subscription");
         return Err(error(
@@ -214,8 +233,16 @@ async fn live_subscription_at_stripe(
         if !billing || text(sub, "/metadata/accountId").as_deref() != Some(account) {
             continue;
         }
+        // Only a subscription this ledger's checkout made (it writes `metadata.planId`) for a
+        // plan the ledger sells: another product of the vendor's Stripe account keyed by the
+        // same user id must never be repriced as a plan.
+        let Some(asked) = text(sub, "/metadata/planId") else { continue };
+        let Some(paid) = plan_of_subscription(app, sub).or_else(|| app.payments.price_of(&asked).map(|_| asked)) else {
+            tracing::debug!("a subscription of the account for no plan this ledger sells was passed over");
+            continue;
+        };
         match text(sub, "/id").filter(|id| is_stripe_id(id)) {
-            Some(id) => live.push((id, sub)),
+            Some(id) => live.push((id, paid)),
             None => {
                 tracing::warn!("Stripe's subscription search answered a subscription without a valid id");
                 return Err(error(
@@ -237,7 +264,7 @@ async fn live_subscription_at_stripe(
     let live: Vec<_> = live.into_iter().zip(ended).filter(|(_, ended)| !ended).map(|(live, _)| live).collect();
     match live.as_slice() {
         [] if !more => Ok(None),
-        [(id, sub)] if !more => Ok(Some((id.clone(), plan_of_subscription(app, sub)))),
+        [(id, paid)] if !more => Ok(Some((id.clone(), paid.clone()))),
         _ => {
             let ids: Vec<&str> = live.iter().map(|(id, _)| id.as_str()).collect();
             tracing::error!(account, subscriptions = ?ids, more, "a plan checkout was refused: the account has more than one live subscription at Stripe and no record of which pays for its plan; cancel the extra ones");

@@ -216,7 +216,9 @@ pub(crate) trait SideStore {
     /// subscription found at Stripe for an account with no live record (one that subscribed
     /// before the ledger recorded subscriptions) — when the account has no record, or its
     /// record still names `replacing` (the ended subscription read before the search). One
-    /// statement: a record a paid invoice wrote meanwhile is newer and stays.
+    /// statement: a record a paid invoice wrote meanwhile is newer and stays. `true` when
+    /// this call wrote the record; `false` when a newer one stayed (the caller reads it
+    /// again and changes the subscription it names, not the one it found).
     fn adopt_subscription(
         &self,
         account_id: &str,
@@ -224,7 +226,7 @@ pub(crate) trait SideStore {
         plan: &str,
         at: i64,
         replacing: Option<&str>,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// Whether this Stripe subscription has ended.
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError>;
     /// Records that a Stripe subscription ended (its late invoices grant nothing).
@@ -273,12 +275,14 @@ pub(crate) trait SideStore {
 #[cfg(test)]
 pub(crate) fn check_adopt_subscription(store: &dyn SideStore) {
     let row = |a: &str| store.account_subscription(a).expect("read");
-    store.adopt_subscription("a", "sub_found", "starter", 1, None).expect("adopt");
+    assert!(store.adopt_subscription("a", "sub_found", "starter", 1, None).expect("adopt"), "no record: written");
     assert_eq!(row("a"), Some(("sub_found".into(), "starter".into())), "no record: recorded");
-    store.adopt_subscription("a", "sub_other", "pro", 2, None).expect("adopt");
+    assert!(!store.adopt_subscription("a", "sub_other", "pro", 2, None).expect("adopt"), "a newer record: not written");
     assert_eq!(row("a"), Some(("sub_found".into(), "starter".into())), "a record written meanwhile stays");
-    store.adopt_subscription("a", "sub_other", "pro", 3, Some("sub_gone")).expect("adopt");
+    assert!(!store.adopt_subscription("a", "sub_other", "pro", 3, Some("sub_gone")).expect("adopt"), "another record: not written");
     assert_eq!(row("a"), Some(("sub_found".into(), "starter".into())), "only the ended record it read is replaced");
+    assert!(store.adopt_subscription("a", "sub_other", "pro", 4, Some("sub_found")).expect("adopt"), "the record it read: replaced");
+    assert_eq!(row("a"), Some(("sub_other".into(), "pro".into())), "the ended record it read is replaced");
     store.adopt_subscription("a", "sub_other", "pro", 4, Some("sub_found")).expect("adopt");
     assert_eq!(row("a"), Some(("sub_other".into(), "pro".into())));
 }

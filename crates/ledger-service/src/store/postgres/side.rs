@@ -97,16 +97,17 @@ impl SideStore for PgStore {
         plan: &str,
         at: i64,
         replacing: Option<&str>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         self.with(|c| {
-            c.execute(
-                "INSERT INTO account_subscriptions (account_id, subscription_id, plan, updated_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (account_id) DO UPDATE SET subscription_id = excluded.subscription_id, plan = excluded.plan, updated_at = excluded.updated_at \
-                 WHERE account_subscriptions.subscription_id = $5",
-                &[&account_id, &subscription_id, &plan, &at, &replacing],
-            )
-            .map_err(pg)?;
-            Ok(())
+            let rows = c
+                .execute(
+                    "INSERT INTO account_subscriptions (account_id, subscription_id, plan, updated_at) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (account_id) DO UPDATE SET subscription_id = excluded.subscription_id, plan = excluded.plan, updated_at = excluded.updated_at \
+                     WHERE account_subscriptions.subscription_id = $5",
+                    &[&account_id, &subscription_id, &plan, &at, &replacing],
+                )
+                .map_err(pg)?;
+            Ok(rows == 1)
         })
     }
 

@@ -108,15 +108,17 @@ impl SideStore for SqliteStore {
         plan: &str,
         at: i64,
         replacing: Option<&str>,
-    ) -> Result<(), StoreError> {
-        self.write_side(|c| {
-            c.execute(
+    ) -> Result<bool, StoreError> {
+        let writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        writer
+            .execute(
                 "INSERT INTO account_subscriptions (account_id, subscription_id, plan, updated_at) VALUES (?1, ?2, ?3, ?4) \
                  ON CONFLICT (account_id) DO UPDATE SET subscription_id = excluded.subscription_id, plan = excluded.plan, updated_at = excluded.updated_at \
                  WHERE account_subscriptions.subscription_id = ?5",
                 params![account_id, subscription_id, plan, at, replacing],
             )
-        })
+            .map(|rows| rows == 1)
+            .map_err(sql)
     }
 
     fn subscription_ended(&self, subscription_id: &str) -> Result<bool, StoreError> {
