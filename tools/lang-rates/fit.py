@@ -2,7 +2,7 @@
 
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
 tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
-tests/data/uistr tests/data/sysui` (group, path, split, then per encoding: exact count,
+tests/data/uistr tests/data/sysui tests/data/emoji` (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
 notes marked `fit`, corpus notes whose path has an even FNV-1a hash), each group weighted

@@ -94,7 +94,8 @@ pub(crate) const S_YI: usize = S_AR_EXT + 1;
 pub(crate) const S_HAN_RARE: usize = S_YI + 1;
 /// Mathematical alphanumeric symbols (styled letters and digits).
 pub(crate) const S_MATH: usize = S_HAN_RARE + 1;
-/// Emoji and pictographs (U+1F000..U+1FAFF).
+/// Emoji of the supplementary plane (U+1F000..U+1FAFF; those of the Basic Multilingual
+/// Plane are [`S_PICTO`]).
 pub(crate) const S_EMOJI: usize = S_MATH + 1;
 /// Emoji joiners: the zero-width joiner of an emoji sequence (U+200D after an emoji,
 /// [`joins_emoji`]; Malayalam and Sinhala write it inside words too, where it is not this),
@@ -336,12 +337,14 @@ pub(crate) fn words_needed(c: &Counts) -> bool {
 }
 
 /// Whether `u` is a pictographic symbol of the Basic Multilingual Plane: Miscellaneous
-/// Technical's `⌚ ⌛ ⏩–⏺`, Miscellaneous Symbols, Dingbats, and Miscellaneous Symbols and
-/// Arrows' `⬛ ⬜ ⭐ ⭕`. The first pass counts them with the four-byte symbols (emoji), so
-/// that a note whose only symbols are these still gets the correction ([`needed`]).
+/// Technical's `⌚ ⌛ ⏩–⏺`, Miscellaneous Symbols, Dingbats (but its circled digits `❶–➓`,
+/// U+2776–U+2793, which the first pass counts as digits), and Miscellaneous Symbols and
+/// Arrows (`⬛ ⬜ ⭐ ⭕` and its arrows). The first pass counts them with the four-byte
+/// symbols (emoji), so that a note whose only symbols are these still gets the correction
+/// ([`needed`]).
 #[inline]
 pub(crate) const fn is_pictograph(u: u32) -> bool {
-    matches!(u, 0x231a | 0x231b | 0x23e9..=0x23fa | 0x2600..=0x27bf | 0x2b00..=0x2bff)
+    matches!(u, 0x231a | 0x231b | 0x23e9..=0x23fa | 0x2600..=0x2775 | 0x2794..=0x27bf | 0x2b00..=0x2bff)
 }
 
 /// Whether the zero-width joiner at `at` in `text` follows an emoji: a four-byte character of
@@ -1520,7 +1523,10 @@ mod tests {
             "👨",
             "\u{200d}",
             "\u{fe0f}",
+            "\u{20e3}",
             "✅",
+            "✅\u{200d}",
+            "❶",
             "ന്",
             "a",
             "k",

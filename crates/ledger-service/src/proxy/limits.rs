@@ -284,7 +284,7 @@ pub(crate) const DEFINITIONS_SLACK: u64 = 32;
 /// The bytes alone were a true bound, but four times the tokens of ordinary text: a hold
 /// sized by the client's estimate could not pay for a message of 2,000 characters
 /// (`HOLD_TOO_SMALL`). The package's estimate would be close for ordinary text but no
-/// bound: Braille, private-use or cuneiform text costs 4–5 times what it says. The
+/// bound: Braille, private-use or cuneiform text costs 3–5 times what it says. The
 /// route counts only after the hold is claimed, so a made-up hold costs no counting.
 pub(crate) fn prompt_bound(request: &Value, model: &ModelDefinition) -> u64 {
     let Ok(body) = serde_json::to_string(request) else { return u64::MAX };
