@@ -9,6 +9,7 @@
 // the ledger recorded subscriptions has its live subscription looked up at Stripe before a
 // plan checkout. SQLite and PostgreSQL.
 import { test } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { backends, deviceToken, sign, sleep, startLedger, stripeStandIn, workDir } from './support.mjs';
 
@@ -296,5 +297,50 @@ for (const backend of backends()) {
       assert.deepEqual([r.status, r.json.error?.code], [409, 'LIMIT_REACHED'], JSON.stringify(r.json));
       assert.deepEqual(counts(), before);
     });
+
+  });
+}
+
+/** Deletes the account's `account_subscriptions` row, as a ledger that applied the account's
+ *  invoices before it recorded subscriptions has none (SQLite through Python's sqlite3,
+ *  PostgreSQL through psql). */
+function forgetSubscriptionRecord(database, account) {
+  const sql = 'DELETE FROM account_subscriptions WHERE account_id = ';
+  if (database.startsWith('sqlite:')) {
+    execFileSync('python3', ['-c', `import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute("${sql}?", (sys.argv[2],))\nc.commit()`, database.slice('sqlite:'.length), account]);
+  } else {
+    // psql quotes a variable only in a script it reads (not in -c).
+    execFileSync('psql', [database, '-q', '-v', 'ON_ERROR_STOP=1', '-v', `account=${account}`], { input: `${sql}:'account';\n` });
+  }
+}
+
+for (const backend of backends()) {
+  test(`${backend.name}: the operator settles a plan checkout the search could not by sending the current paid invoice again from Stripe`, async (t) => {
+    const stand = await stripeStandIn();
+    const dir = workDir(`subscription-resend-${backend.name}`);
+    const database = backend.database(dir);
+    const ledger = await startLedger({ dir, database, stripeBase: stand.url, extra: PLAN_PRICES });
+    t.after(async () => {
+      await ledger.kill9();
+      await stand.close();
+    });
+    // An id with a backslash, which the search cannot quote: its checkout needs the record.
+    const id = 'legacy\\resent';
+    await ledger.admin({ op: 'createAccount', accountId: id, policy: 'assistLore' });
+    const [start, end] = [Math.floor(Date.now() / 1000) - 60, Math.floor(Date.now() / 1000) + 30 * 86_400];
+    const paid = invoicePaid('evt_resent', { invoiceId: 'in_resent', sub: 'sub_resent', account: id, lines: [['price_starter', 1900, start, end]] });
+    assert.equal((await ledger.webhook(paid, sign(paid))).json.result, 'granted');
+    forgetSubscriptionRecord(database, id);
+    const refused = await ledger.post('/v1/checkout', { planId: 'pro' }, deviceToken(id));
+    assert.deepEqual([refused.status, refused.json.error?.code], [409, 'LIMIT_REACHED'], 'no record, and the id cannot be searched for');
+    // The operator resends the same event (same id) from the dashboard.
+    const resent = await ledger.webhook(paid, sign(paid));
+    assert.deepEqual([resent.status, resent.json.result], [200, 'recorded: the subscription that pays for the account\'s plan'], JSON.stringify(resent.json));
+    assert.equal((await ledger.webhook(paid, sign(paid))).json.result, 'duplicate', 'recorded once');
+    const sessions = stand.sessions().length;
+    const r = await ledger.post('/v1/checkout', { planId: 'pro' }, deviceToken(id));
+    assert.deepEqual([r.status, r.json.result], [200, { subscriptionId: 'sub_resent', changed: true, takesEffect: 'now' }], JSON.stringify(r.json));
+    assert.equal(stand.sessions().length, sessions, 'no second subscription');
+    assert.match(ledger.stderr(), /delivered again recorded the subscription/);
   });
 }

@@ -13,7 +13,10 @@
 //!   or `incomplete`): one is recorded and changed; more than one is refused
 //!   (`409 LIMIT_REACHED`, logged: the ledger does not guess which); a failed search is
 //!   `502 PAYMENT_PROVIDER_FAILED`; none opens the Checkout. An account on its policy's
-//!   initial plan is not searched for.
+//!   initial plan is not searched for. A paid invoice of the account's current plan and
+//!   cycle delivered again records its subscription where there is no record:
+//!   the operator settles a checkout the search could not (a 409, or Search unavailable to
+//!   the Stripe account) by resending that invoice's event from Stripe's dashboard.
 //! - `invoice.paid` is the only event that adds credits: the paid line's Price names the
 //!   plan and its `period` the cycle. If the account is already on that plan, the ledger
 //!   starts the cycle (a renewal: `startCycle`); otherwise it changes the plan starting
@@ -209,11 +212,11 @@ const BILLING: [&str; 5] = ["active", "past_due", "trialing", "paused", "incompl
 /// operator.
 async fn live_subscription_at_stripe(app: &AppState, stripe: &StripeApi, account: &str) -> Result<Option<(String, String)>, Response> {
     let Some(query) = subscription_search_query(account) else {
-        tracing::error!(account, "a plan checkout was refused: the account is on a paid plan the ledger has no subscription record of, and its id (a backslash) cannot be searched for at Stripe; its next paid invoice records the subscription");
+        tracing::error!(account, "a plan checkout was refused: the account is on a paid plan the ledger has no subscription record of, and its id (a backslash) cannot be searched for at Stripe; its next paid invoice records the subscription, or its current one sent again from Stripe's dashboard");
         return Err(error(
             409,
             ErrorCode::LimitReached,
-            "the ledger cannot look up this account's subscription at Stripe; a plan change is possible after its next paid invoice",
+            "the ledger cannot look up this account's subscription at Stripe; a plan change is possible once it is recorded (its next paid invoice, or the current one sent again from Stripe's dashboard)",
         ));
     };
     let (found, more) = match stripe.search_subscriptions(&query).await {
@@ -331,6 +334,73 @@ fn code(v: &J) -> Option<String> {
     text(v, "/error/code")
 }
 
+/// The answer to an invoice that recorded the subscription paying for the account's plan.
+const RECORDED: &str = "recorded: the subscription that pays for the account's plan";
+
+/// Records `subscription` as what pays for the account's plan from a paid invoice of the
+/// plan and cycle the account is in (`cycle` contains now, `plan` is `current`) that
+/// granted nothing — delivered again, its cycle granted already — where the account has no
+/// record: one that subscribed before the ledger recorded subscriptions. Resending the
+/// current `invoice.paid` event from Stripe's dashboard is so the operator's way to settle a
+/// plan checkout the search could not (a 409, or Search unavailable to the Stripe account).
+/// `Ok(true)`: recorded now.
+async fn record_from_current_invoice(
+    app: &AppState,
+    account: &str,
+    subscription: &str,
+    plan: &str,
+    (starts_at, ends_at): (i64, i64),
+    current: Option<&str>,
+) -> Result<bool, Response> {
+    let now = wall_clock_ms();
+    if current != Some(plan) || starts_at > now || now >= ends_at {
+        return Ok(false);
+    }
+    let store = Arc::clone(&app.service.store);
+    let (a, s, p) = (account.to_string(), subscription.to_string(), plan.to_string());
+    match tokio::task::spawn_blocking(move || store.adopt_subscription(&a, &s, &p, now, None)).await {
+        Ok(Ok(recorded)) => {
+            if recorded {
+                tracing::info!(
+                    subscription,
+                    plan,
+                    "a paid invoice delivered again recorded the subscription that pays for the account's plan"
+                );
+            }
+            Ok(recorded)
+        }
+        _ => Err(error(503, ErrorCode::StorageFailed, "the ledger could not record the account's subscription; send it again")),
+    }
+}
+
+/// `invoice.paid` whose event the ledger applied before (a redelivery, or the operator's
+/// resend from Stripe's dashboard): `duplicate`, after recording its subscription where
+/// [`record_from_current_invoice`] says so.
+pub(crate) async fn invoice_paid_again(app: &AppState, invoice: &J) -> Response {
+    let subscription = id_of(invoice, "/subscription").or_else(|| text(invoice, "/parent/subscription_details/subscription"));
+    let (Some(subscription), Some(account), Some((plan, starts_at, ends_at))) =
+        (subscription, invoice_metadata(invoice, "accountId"), paid_line(app, invoice))
+    else {
+        return ack("duplicate");
+    };
+    let store = Arc::clone(&app.service.store);
+    let sub = subscription.clone();
+    match tokio::task::spawn_blocking(move || store.subscription_ended(&sub)).await {
+        Ok(Ok(false)) => {}
+        Ok(Ok(true)) => return ack("duplicate"),
+        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; send it again"),
+    }
+    let current = match plans_of(app, &account).await {
+        Ok((current, _, _)) => current,
+        Err(r) => return r,
+    };
+    match record_from_current_invoice(app, &account, &subscription, &plan, (starts_at, ends_at), current.as_deref()).await {
+        Ok(true) => ack(RECORDED),
+        Ok(false) => ack("duplicate"),
+        Err(r) => r,
+    }
+}
+
 /// `invoice.paid`: starts the paid cycle of the invoice's plan, once.
 pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) -> Response {
     let subscription = id_of(invoice, "/subscription").or_else(|| text(invoice, "/parent/subscription_details/subscription"));
@@ -384,13 +454,20 @@ pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) ->
             tracing::info!(subscription = %subscription, plan = %plan, "invoice paid: the plan's cycle started");
             ack("granted")
         }
-        Ok(v) => match code(&v).as_deref() {
-            Some("DUPLICATE_ID") => ack("duplicate"),
-            c => {
-                tracing::warn!(subscription = %subscription, code = ?c, message = ?text(&v, "/error/message"), "a paid invoice granted nothing");
-                ack("ignored: the ledger refused the cycle (e.g. it has already ended)")
+        Ok(v) => {
+            match record_from_current_invoice(app, &account, &subscription, &plan, (starts_at, ends_at), current.as_deref()).await {
+                Ok(true) => return ack(RECORDED),
+                Ok(false) => {}
+                Err(r) => return r,
             }
-        },
+            match code(&v).as_deref() {
+                Some("DUPLICATE_ID") => ack("duplicate"),
+                c => {
+                    tracing::warn!(subscription = %subscription, code = ?c, message = ?text(&v, "/error/message"), "a paid invoice granted nothing");
+                    ack("ignored: the ledger refused the cycle (e.g. it has already ended)")
+                }
+            }
+        }
     }
 }
 

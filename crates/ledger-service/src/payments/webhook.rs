@@ -130,6 +130,9 @@ pub(crate) async fn stripe(State(app): State<AppState>, signed: SignatureHeader,
         tokio::task::spawn_blocking(move || store.event_seen(&id)).await
     };
     match seen {
+        // A paid invoice sent again may still record the subscription of an account the
+        // ledger has none of (`subscription::invoice_paid_again`).
+        Ok(Ok(true)) if kind == "invoice.paid" => return super::subscription::invoice_paid_again(&app, &object).await,
         Ok(Ok(true)) => return ack("duplicate"),
         Ok(Ok(false)) => {}
         _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its events; send it again"),
