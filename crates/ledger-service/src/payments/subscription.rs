@@ -390,10 +390,9 @@ pub(crate) async fn invoice_paid_again(app: &AppState, invoice: &J) -> Response 
         Ok(Ok(true)) => return ack("duplicate"),
         _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; send it again"),
     }
-    let current = match plans_of(app, &account).await {
-        Ok((current, _, _)) => current,
-        Err(r) => return r,
-    };
+    // The event was applied before: an account gone since (or a failed read) leaves it a
+    // duplicate, never an error Stripe would retry.
+    let Ok((current, _, _)) = plans_of(app, &account).await else { return ack("duplicate") };
     match record_from_current_invoice(app, &account, &subscription, &plan, (starts_at, ends_at), current.as_deref()).await {
         Ok(true) => ack(RECORDED),
         Ok(false) => ack("duplicate"),
