@@ -344,3 +344,30 @@ for (const backend of backends()) {
     assert.match(ledger.stderr(), /delivered again recorded the subscription/);
   });
 }
+
+for (const backend of backends()) {
+  test(`${backend.name}: two checkouts at once for the same plan change send Stripe one idempotent update`, async (t) => {
+    const stand = await stripeStandIn();
+    const dir = workDir(`subscription-twice-${backend.name}`);
+    const ledger = await startLedger({ dir, database: backend.database(dir), stripeBase: stand.url, extra: PLAN_PRICES });
+    t.after(async () => {
+      await ledger.kill9();
+      await stand.close();
+    });
+    const id = 'twice';
+    await ledger.admin({ op: 'createAccount', accountId: id, policy: 'assistLore' });
+    const [start, end] = [Math.floor(Date.now() / 1000) - 60, Math.floor(Date.now() / 1000) + 30 * 86_400];
+    const paid = invoicePaid('evt_twice', { invoiceId: 'in_twice', sub: 'sub_twice', account: id, lines: [['price_starter', 1900, start, end]] });
+    assert.equal((await ledger.webhook(paid, sign(paid))).json.result, 'granted');
+    // A double click on the upgrade: both reach Stripe with the same key, which Stripe
+    // applies once (one invoice, not two).
+    const both = await Promise.all([0, 1].map(() => ledger.post('/v1/checkout', { planId: 'pro' }, deviceToken(id))));
+    assert.deepEqual(both.map((r) => r.status), [200, 200], JSON.stringify(both.map((r) => r.json)));
+    const [a, b] = stand.subscriptionChanges().slice(-2);
+    assert.ok(a.key && a.key.startsWith('credit-meter-plan-sub_twice-'), `an idempotency key: ${a.key}`);
+    assert.equal(b.key, a.key, 'the same change, the same key');
+    // Another change is another request.
+    assert.equal((await ledger.post('/v1/checkout', { planId: 'starter' }, deviceToken(id))).status, 200);
+    assert.notEqual(stand.subscriptionChanges().at(-1).key, a.key);
+  });
+}

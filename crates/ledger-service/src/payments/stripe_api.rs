@@ -113,6 +113,14 @@ impl StripeApi {
             .pointer("/items/data/0/id")
             .and_then(|v| v.as_str())
             .ok_or_else(|| format!("Stripe {path}: the subscription has no item"))?;
+        // Two checkouts at once for the same change (a double click, two devices) read the
+        // same subscription and send the same update: one key, so Stripe applies it once
+        // (an upgrade's billing_cycle_anchor=now would otherwise invoice twice). The key
+        // names the state it changes from — the item's price and the period it is in — so a
+        // later change back and forth is a new request, not a replay of the first.
+        let text_at = |p: &str| body.pointer(p).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).unwrap_or_default();
+        let period = [text_at("/current_period_start"), text_at("/items/data/0/current_period_start")].concat();
+        let key = format!("credit-meter-plan-{subscription}-{item}-{}-{period}-{price}-{upgrade}", text_at("/items/data/0/price/id"));
         let mut form = vec![
             ("items[0][id]".to_string(), item.to_string()),
             ("items[0][price]".to_string(), price.to_string()),
@@ -126,7 +134,7 @@ impl StripeApi {
             // A pending update takes no metadata; a change at renewal does.
             form.push(("metadata[planId]".to_string(), plan.to_string()));
         }
-        let updated = self.post(&path, &form, None).await?;
+        let updated = self.post(&path, &form, Some(&key)).await?;
         let pending = updated.get("pending_update").is_some_and(|p| !p.is_null());
         let url = updated.pointer("/latest_invoice/hosted_invoice_url").and_then(|u| u.as_str()).map(str::to_string);
         Ok(url.filter(|_| pending))
