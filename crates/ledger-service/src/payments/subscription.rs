@@ -334,6 +334,21 @@ fn code(v: &J) -> Option<String> {
     text(v, "/error/code")
 }
 
+/// The subscription an invoice paid for (older and newer API versions).
+fn invoice_subscription(invoice: &J) -> Option<String> {
+    id_of(invoice, "/subscription").or_else(|| text(invoice, "/parent/subscription_details/subscription"))
+}
+
+/// Whether the webhook recorded `subscription` as ended (`Err`: the 503 answer).
+async fn ended(app: &AppState, subscription: &str) -> Result<bool, Response> {
+    let store = Arc::clone(&app.service.store);
+    let sub = subscription.to_string();
+    match tokio::task::spawn_blocking(move || store.subscription_ended(&sub)).await {
+        Ok(Ok(ended)) => Ok(ended),
+        _ => Err(error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; send it again")),
+    }
+}
+
 /// The answer to an invoice that recorded the subscription paying for the account's plan.
 const RECORDED: &str = "recorded: the subscription that pays for the account's plan";
 
@@ -377,18 +392,16 @@ async fn record_from_current_invoice(
 /// resend from Stripe's dashboard): `duplicate`, after recording its subscription where
 /// [`record_from_current_invoice`] says so.
 pub(crate) async fn invoice_paid_again(app: &AppState, invoice: &J) -> Response {
-    let subscription = id_of(invoice, "/subscription").or_else(|| text(invoice, "/parent/subscription_details/subscription"));
+    let subscription = invoice_subscription(invoice);
     let (Some(subscription), Some(account), Some((plan, starts_at, ends_at))) =
         (subscription, invoice_metadata(invoice, "accountId"), paid_line(app, invoice))
     else {
         return ack("duplicate");
     };
-    let store = Arc::clone(&app.service.store);
-    let sub = subscription.clone();
-    match tokio::task::spawn_blocking(move || store.subscription_ended(&sub)).await {
-        Ok(Ok(false)) => {}
-        Ok(Ok(true)) => return ack("duplicate"),
-        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; send it again"),
+    match ended(app, &subscription).await {
+        Ok(false) => {}
+        Ok(true) => return ack("duplicate"),
+        Err(r) => return r,
     }
     // The event was applied before: an account gone since (or a failed read) leaves it a
     // duplicate, never an error Stripe would retry.
@@ -402,7 +415,7 @@ pub(crate) async fn invoice_paid_again(app: &AppState, invoice: &J) -> Response 
 
 /// `invoice.paid`: starts the paid cycle of the invoice's plan, once.
 pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) -> Response {
-    let subscription = id_of(invoice, "/subscription").or_else(|| text(invoice, "/parent/subscription_details/subscription"));
+    let subscription = invoice_subscription(invoice);
     let (Some(subscription), Some(account)) = (subscription, invoice_metadata(invoice, "accountId")) else {
         return ack("ignored: not a subscription invoice of an account");
     };
@@ -410,12 +423,10 @@ pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) ->
         tracing::warn!(event = event_id, "a paid invoice without a line for a configured plan price was ignored");
         return ack("ignored: no line for a plan's price");
     };
-    let store = Arc::clone(&app.service.store);
-    let sub = subscription.clone();
-    match tokio::task::spawn_blocking(move || store.subscription_ended(&sub)).await {
-        Ok(Ok(false)) => {}
-        Ok(Ok(true)) => return ack("ignored: the subscription has ended"),
-        _ => return error(503, ErrorCode::StorageFailed, "the ledger could not read its subscriptions; send it again"),
+    match ended(app, &subscription).await {
+        Ok(false) => {}
+        Ok(true) => return ack("ignored: the subscription has ended"),
+        Err(r) => return r,
     }
     let current = match plans_of(app, &account).await {
         Ok((current, _, _)) => current,
