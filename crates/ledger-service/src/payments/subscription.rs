@@ -39,6 +39,7 @@ use crate::reply::{error, json_reply};
 use crate::routes::AppState;
 use crate::service::wall_clock_ms;
 use crate::store::side::SideRow;
+use crate::store::Store;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
 use credit_meter_protocol::error::ErrorCode;
@@ -53,6 +54,14 @@ async fn plans_of(app: &AppState, account: &str) -> Result<(Option<String>, Opti
     let policy = rec.account.policy();
     let plans = policy.plans.iter().map(|p| (p.id.clone(), p.rank)).collect();
     Ok((rec.account.state().plan.clone(), policy.initial_plan.clone(), plans))
+}
+
+/// The account's subscription record — the subscription, the plan it pays for — and
+/// whether the webhook recorded that subscription as ended. Blocking: the store's reads.
+fn record_of(store: &Arc<dyn Store>, account: &str) -> Result<Option<(String, String, bool)>, String> {
+    let Some((sub, paid)) = store.account_subscription(account)? else { return Ok(None) };
+    let ended = store.subscription_ended(&sub)?;
+    Ok(Some((sub, paid, ended)))
 }
 
 /// `POST /v1/checkout {"planId"}` for the device's account.
@@ -72,12 +81,7 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
     // Checkout would make a second subscription, billing beside the first.
     let store = Arc::clone(&app.service.store);
     let id = account.to_string();
-    let recorded = tokio::task::spawn_blocking(move || {
-        let Some((sub, paid)) = store.account_subscription(&id)? else { return Ok(None) };
-        let ended = store.subscription_ended(&sub)?;
-        Ok::<_, String>(Some((sub, paid, ended)))
-    })
-    .await;
+    let recorded = tokio::task::spawn_blocking(move || record_of(&store, &id)).await;
     let ended_record = match recorded {
         Ok(Ok(None)) => None,
         Ok(Ok(Some((sub, paid, false)))) => {
@@ -104,8 +108,8 @@ pub(crate) async fn checkout(app: &AppState, account: &str, plan: &str) -> Respo
                     }
                     // A paid invoice recorded another subscription meanwhile: that record is
                     // newer than the search, and the one to change.
-                    Ok::<_, String>(match store.account_subscription(&a)? {
-                        Some((sub, paid)) if !store.subscription_ended(&sub)? => Some(Some((sub, paid))),
+                    Ok::<_, String>(match record_of(&store, &a)? {
+                        Some((sub, paid, false)) => Some(Some((sub, paid))),
                         _ => Some(None),
                     })
                 })
