@@ -829,15 +829,16 @@ fn sqlite_a_hold_sized_by_the_estimate_pays_for_a_long_message() {
         let cap = up.last().body["max_tokens"].as_u64().unwrap();
         assert!(cap >= 1000, "{chars} characters: the reply may still be long ({cap} tokens)");
     }
-    // The bound is the prompt's real tokens, not the estimate: 2,000 cuneiform signs cost
-    // five times what the estimate says (7,971 o200k_base tokens, estimated 1,638), and a
-    // hold sized by the estimate pays for none of them.
-    let signs: String = (0..2_000u32).filter_map(|i| char::from_u32(0x12000 + (i * 7919) % 0x399)).collect();
-    let req = credit_meter_core::estimate::EstimateRequest { operation: "message".into(), text: Some(signs.clone()), ..Default::default() };
+    // The bound is the prompt's real tokens, not what the hold was estimated for: a hold
+    // sized by the estimate of a fifth of the prompt (the note grew after it was estimated,
+    // or a client sized it wrong) pays for none of it.
+    let text = "The quick brown fox jumps over the lazy dog near the river bank today. ".repeat(400);
+    let fifth = text[..text.len() / 5].to_string();
+    let req = credit_meter_core::estimate::EstimateRequest { operation: "message".into(), text: Some(fifth), ..Default::default() };
     let high = credit_meter_core::estimate::estimate(&catalog, &req).unwrap().credits.high;
     reserve(&s, "d20", 3, "d20:signs", &high.to_plain_string());
     let n = up.count();
-    let body = json!({"model": MODEL, "stream": false, "messages": [{"role":"system","content": signs}, {"role":"user","content":"scenario:whole"}]})
+    let body = json!({"model": MODEL, "stream": false, "messages": [{"role":"system","content": text}, {"role":"user","content":"scenario:whole"}]})
         .to_string();
     let r = call(&s, "d20", Some("d20:signs"), &body);
     assert_eq!((r.status, r.code().as_str()), (402, "HOLD_TOO_SMALL"), "hold {high}: {}", r.text());

@@ -283,9 +283,11 @@ pub(crate) const DEFINITIONS_SLACK: u64 = 32;
 ///
 /// The bytes alone were a true bound, but four times the tokens of ordinary text: a hold
 /// sized by the client's estimate could not pay for a message of 2,000 characters
-/// (`HOLD_TOO_SMALL`). The package's estimate would be close for ordinary text but no
-/// bound: Braille, private-use or cuneiform text costs 3–5 times what it says. The
-/// route counts only after the hold is claimed, so a made-up hold costs no counting.
+/// (`HOLD_TOO_SMALL`). The package's estimate is no bound: it is off by a few percent for
+/// ordinary text, more for text it does not model (Braille and private-use symbols cost
+/// about three times what it says), and a client may send a longer prompt than it
+/// estimated. The route counts only after the hold is claimed, so a made-up hold costs no
+/// counting.
 pub(crate) fn prompt_bound(request: &Value, model: &ModelDefinition) -> u64 {
     let Ok(body) = serde_json::to_string(request) else { return u64::MAX };
     let bytes = u64::try_from(body.len()).unwrap_or(u64::MAX);
