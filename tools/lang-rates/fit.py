@@ -2,7 +2,7 @@
 
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
 tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
-tests/data/uistr tests/data/sysui tests/data/emoji` (group, path, split, then per encoding: exact count,
+tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral` (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
 notes marked `fit`, corpus notes whose path has an even FNV-1a hash), each group weighted
@@ -89,7 +89,8 @@ SPEAKERS = {
     "id": 40, "ms": 30, "he": 9, "el": 13, "nl": 24, "ro": 24, "sw": 20, "ha": 50,
     "yo": 45, "ig": 30, "my": 33, "km": 16, "am": 35, "tl": 28, "jv": 68, "su": 32,
     "en_code": 100, "styled": 30, "emoji_bullets": 100, "emoji_inline": 100,
-    "emoji_tasks": 100, "emoji_sequences": 100, "emoji_dense": 100,
+    "emoji_tasks": 100, "emoji_sequences": 100, "emoji_dense": 100, "astral_cjk": 30,
+    "astral_ancient": 30, "astral_script": 30, "astral_icons": 30, "astral_flags": 30,
 }
 NAT_WEIGHT = float(__import__("os").environ.get("NAT_WEIGHT", "1"))
 REAL_WEIGHT = float(__import__("os").environ.get("REAL_WEIGHT", "8"))

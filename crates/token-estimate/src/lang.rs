@@ -21,7 +21,7 @@
 //! is listed under "Modelled languages" in `tools/lang-rates/README.md`, which must change
 //! with this file.
 
-use super::classify::Script;
+use super::classify::{Class, Script};
 use super::features::{Counts, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_CHARS, SCRIPT_PIECES};
 use super::han_tokens;
 use super::han_traditional;
@@ -209,8 +209,18 @@ pub(crate) const S_AZ: usize = S_MR + 1;
 /// ⏰ ☕ ☐ ✓ ★`): most cost two tokens, a few (`✓ ★`) one, where the per-piece model prices
 /// a three-byte symbol like an em dash, below one.
 pub(crate) const S_PICTO: usize = S_AZ + 1;
+/// Letters (and marks and digits) of the supplementary planes whose bytes neither vocabulary
+/// merges ([`is_unmerged_astral`]: CJK Extensions B and later, cuneiform, hieroglyphs,
+/// Adlam, Deseret, Gothic, …): each costs four byte tokens (three after a space, which
+/// merges with its first byte), where the per-piece model prices a letter of an unknown
+/// script below one.
+pub(crate) const S_ASTRAL: usize = S_PICTO + 1;
+/// The other characters of [`is_unmerged_astral`]: symbols, the supplementary private use
+/// areas (icon fonts) and tag characters (subdivision flags), priced by the per-piece model
+/// as four-byte symbols.
+pub(crate) const S_ASTRAL_SYMBOL: usize = S_ASTRAL + 1;
 /// Number of signal counters.
-pub(crate) const SIGNALS: usize = S_PICTO + 1;
+pub(crate) const SIGNALS: usize = S_ASTRAL_SYMBOL + 1;
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
@@ -345,6 +355,28 @@ pub(crate) fn words_needed(c: &Counts) -> bool {
 #[inline]
 pub(crate) const fn is_pictograph(u: u32) -> bool {
     matches!(u, 0x231a | 0x231b | 0x23e9..=0x23fa | 0x2600..=0x2775 | 0x2794..=0x27bf | 0x2b00..=0x2bff)
+}
+
+/// Whether `u` is a character of the supplementary planes whose UTF-8 bytes neither
+/// vocabulary merges beyond a leading space: all of U+10000..U+10FFFF but the blocks of
+/// U+1D000..U+1DFFF (mathematical letters, musical symbols: [`S_MATH`], [`S_MATH_BOLD`])
+/// and U+1F000..U+1FFFF (emoji: [`S_EMOJI`]), whose bytes `F0 9D` / `F0 9F` both
+/// vocabularies merge. Measured with the tokenizers over every assigned code point of
+/// planes 1–3 and a sample of the others: 3.9–4.0 tokens each alone, 2.9–3.0 after a space
+/// (`tools/lang-rates/README.md`).
+pub(crate) const fn is_unmerged_astral(u: u32) -> bool {
+    u >= 0x10000 && !matches!(u, 0x1d000..=0x1dfff | 0x1f000..=0x1ffff)
+}
+
+/// [`signal`] of a character of the supplementary planes: an unmerged one
+/// ([`is_unmerged_astral`]) by whether it is a letter ([`S_ASTRAL`]) or not
+/// ([`S_ASTRAL_SYMBOL`]); the rest (emoji, mathematical letters) by [`signal`].
+fn astral_signal(u: u32) -> Option<usize> {
+    if !is_unmerged_astral(u) {
+        return signal(u);
+    }
+    let letter = char::from_u32(u).is_some_and(|ch| !matches!(super::classify::class(ch), Class::Punct | Class::Space | Class::Newline));
+    Some(if letter { S_ASTRAL } else { S_ASTRAL_SYMBOL })
 }
 
 /// Whether the zero-width joiner at `at` in `text` follows an emoji: a four-byte character of
@@ -488,10 +520,14 @@ fn count_char(u: u32, han_bits: &[u8], s: &mut Signals) {
     }
     let k = if u < 0x800 {
         TWO_BYTE.get((u as usize).wrapping_sub(0x80)).map_or(usize::MAX, |&k| usize::from(k))
-    } else if u < 0x10000 && BMP_SIGNALS.get((u >> 9) as usize).is_some_and(|&b| b >> ((u >> 6) & 7) & 1 == 0) {
-        usize::MAX
+    } else if u < 0x10000 {
+        if BMP_SIGNALS.get((u >> 9) as usize).is_some_and(|&b| b >> ((u >> 6) & 7) & 1 == 0) {
+            usize::MAX
+        } else {
+            signal(u).unwrap_or(usize::MAX)
+        }
     } else {
-        signal(u).unwrap_or(usize::MAX)
+        astral_signal(u).unwrap_or(usize::MAX)
     };
     if let Some(x) = s.get_mut(k) {
         *x += 1;
@@ -929,9 +965,9 @@ pub(crate) const RATES: [usize; 9] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOL
 /// Number of correction terms: [`SHARES`], [`ARABIC_SHARES`], [`RATES`], [`PURE`], then
 /// the German capitalised-word term ([`CAPITALISED`]), the repeated-word term
 /// ([`REPEATED`]), the running-prose term ([`PROSE`]), the Czech term ([`CZECH`]) and the
-/// Cyrillic running-prose term ([`PROSE_CYRILLIC`]), then the Marathi term ([`MARATHI`]) and
-/// the Azerbaijani term ([`AZERBAIJANI`]).
-pub(crate) const TERMS: usize = T_AZERBAIJANI + AZERBAIJANI;
+/// Cyrillic running-prose term ([`PROSE_CYRILLIC`]), then the Marathi term ([`MARATHI`]),
+/// the Azerbaijani term ([`AZERBAIJANI`]) and the supplementary-plane terms ([`ASTRAL`]).
+pub(crate) const TERMS: usize = T_ASTRAL + ASTRAL;
 
 /// Index of the German Capitalised term ([`CAPITALISED`]), after the shares, rates and
 /// purity terms.
@@ -970,6 +1006,19 @@ const T_AZERBAIJANI: usize = T_MARATHI + MARATHI;
 /// and independent sets) and under in `cl100k_base` (−4 to −5 % on all three) while
 /// Turkish was right there. Appended so that the other terms keep their numbers.
 pub(crate) const AZERBAIJANI: usize = 1;
+
+/// Index of the supplementary-plane terms ([`ASTRAL`]).
+const T_ASTRAL: usize = T_AZERBAIJANI + AZERBAIJANI;
+
+/// Rate terms per character of the supplementary planes that neither vocabulary merges
+/// ([`is_unmerged_astral`]): per letter ([`S_ASTRAL`]), then per other character
+/// ([`S_ASTRAL_SYMBOL`]). Such a character costs four byte tokens (three after a space);
+/// the per-piece model had none in the text it was fitted on and priced a letter at about
+/// 0.8 tokens, a symbol at about 1.5: cuneiform, a paragraph in Adlam or Deseret, and
+/// Cantonese written with Extension B ideographs ran 20–75 % under. Fitted on
+/// `tests/data/astral`'s fitting half (`tools/lang-rates/gen_astral.mjs`). Appended so that
+/// the other terms keep their numbers.
+pub(crate) const ASTRAL: usize = 2;
 
 /// Share of the Brahmic letters that are `णळ` at and below which a text counts as no Marathi.
 const MARATHI_FROM: f64 = 0.008;
@@ -1152,6 +1201,8 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
         t[T_CZECH] = at_most_one(s[S_CZ] as f64 / (0.1 * words)) * latin;
         t[T_AZERBAIJANI] = at_most_one(s[S_AZ] as f64 / (0.2 * words)) * latin;
     }
+    t[T_ASTRAL] = s[S_ASTRAL] as f64;
+    t[T_ASTRAL + 1] = s[S_ASTRAL_SYMBOL] as f64;
     let brahmic = c[SCRIPT_CHARS + Script::Indic as usize] as f64;
     if brahmic > 0.0 {
         t[T_MARATHI] = ((s[S_MR] as f64 / brahmic - MARATHI_FROM) / (MARATHI_FULL - MARATHI_FROM)).clamp(0.0, 1.0) * part(Script::Indic);
@@ -1274,6 +1325,10 @@ mod tests {
         assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH_BOLD], 7);
         assert_eq!(signals("𝗕𝗹𝗲𝗻𝗱𝗲𝗿 𝘽𝙡𝙚", true)[S_MATH], 3);
         assert_eq!(signals("👨‍💻 ✅", true)[S_EMOJI], 2);
+        let astral = signals("𒀭𒀀 𠮶個 𐐷 \u{f0001} 🏴\u{e0067}\u{e0062}\u{e007f} 𝗕 𝄞 😀", true);
+        assert_eq!(astral[S_ASTRAL], 4, "cuneiform, an Extension B ideograph, a Deseret letter");
+        assert_eq!(astral[S_ASTRAL_SYMBOL], 4, "an icon of the private use plane and three tag characters");
+        assert_eq!((astral[S_MATH_BOLD], astral[S_EMOJI]), (1, 2), "mathematical letters and emoji keep their own signals");
         assert_eq!(signals("👨‍💻 ✅", true)[S_JOINER], 1);
         assert_eq!(signals("👨‍💻 ✅", true)[S_PICTO], 1, "✅ is a pictograph of the Basic Multilingual Plane");
         assert_eq!(signals("❤️‍🔥 ⛹\u{200d}♂ 1️⃣", true)[S_JOINER], 5, "two selectors, two joiners after emoji, a keycap");
@@ -1507,7 +1562,7 @@ mod tests {
                 let bit = |t: &[u8]| t[k >> 3] >> (k & 7) & 1 == 1;
                 s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
                 s[S_HAN_RARE] += u64::from(!bit(han_bits));
-            } else if let Some(k) = signal(u) {
+            } else if let Some(k) = if u < 0x10000 { signal(u) } else { astral_signal(u) } {
                 s[k] += 1;
             }
         }
@@ -1528,6 +1583,11 @@ mod tests {
             "✅\u{200d}",
             "❶",
             "ന്",
+            "𒀭",
+            "𠮶",
+            "\u{f0001}",
+            "\u{e0067}",
+            "𝄞",
             "a",
             "k",
             "q",

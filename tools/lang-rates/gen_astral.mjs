@@ -1,0 +1,155 @@
+// Builds the token estimator's development set of characters beyond the Basic Multilingual
+// Plane, tests/data/astral: notes of the note corpus (tests/data/corpus, whose text the
+// estimator already prices within a few percent) with four-byte characters put in the ways
+// notes carry them — Cantonese and Japanese words written with ideographs of CJK Extensions
+// B and later (`𠮶個`, `𨋢`, `𠮷野家`), signs of ancient scripts glossed in prose (cuneiform,
+// hieroglyphs, Linear B), whole paragraphs in an alphabet of the supplementary plane
+// (Deseret, Adlam, Osage, Gothic), icon-font symbols of the supplementary private use area
+// at line starts (Nerd Fonts' Material Design icons, U+F0001–U+F1AF0, as pasted from a
+// terminal), and subdivision flags spelled with tag characters (`🏴󠁧󠁢󠁳󠁣󠁴󠁿`) — with exact o200k_base /
+// cl100k_base counts from js-tiktoken.
+//
+// Why: neither vocabulary merges the bytes of these characters, so each costs four tokens
+// (three after a space, which merges with its first byte), where the per-piece model, which
+// has no such character in the text it was fitted on, priced one at about 0.8 (letters) to
+// 1.5 (symbols): 2,000 cuneiform signs were estimated at 1,638 tokens against 7,971.
+// Emoji (U+1F000–U+1FFFF) and the mathematical letters and symbols (U+1D000–U+1DFFF), whose
+// bytes the vocabularies do merge, are not in this set: they have terms of their own.
+//
+// A note is in the fitting half when the corpus note it is made of is (FNV-1a of its path,
+// even: tools/lang-rates/fit.py's split of the corpus), so no held-out note shares text
+// with a fitted one.
+//
+// Usage: npm install && node gen_astral.mjs ../../tests/data/astral ../../tests/data/corpus
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getEncoding } from "js-tiktoken";
+import { rng, pick, int } from "./random.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2] || join(here, "../../tests/data/astral");
+const corpus = process.argv[3] || join(here, "../../tests/data/corpus");
+mkdirSync(out, { recursive: true });
+const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
+
+// ---------- what is put in ----------
+// Cantonese words written with Extension B–F ideographs (`𠮶` that, `𨋢` lift, `𡃁` young,
+// `𠺢` sentence particle, `𢳂` to mess up, …) and Japanese names and words (`𠮷野家`, `𩸽`
+// Atka mackerel, `𠀋`); then any ideograph of Extensions B–G, as rarer words and names are.
+const CJK_WORDS = [
+  "𠮶個", "𠮶啲", "𨋢", "𡃁仔", "𠺢", "𠻹", "𢳂", "𥄫", "𠹺", "𡁵", "𧨾", "𠱸", "𢲾", "𠵱", "𡆀", "𨈇", "𠝹", "𢫏",
+  "𠮷野家", "𩸽", "𠀋", "𡈽", "𠮟る", "𪚲", "𦥑", "𤭖",
+];
+const rareHan = (r) => String.fromCodePoint(pick(r, [[0x20000, 0x2a6df], [0x2a700, 0x2b739], [0x2b740, 0x2b81d], [0x2b820, 0x2cea1], [0x30000, 0x3134a]]).reduce((lo, hi) => int(r, lo, hi)));
+const cjkWord = (r) => (r() < 0.7 ? pick(r, CJK_WORDS) : Array.from({ length: int(r, 1, 2) }, () => rareHan(r)).join(""));
+
+// Signs of ancient scripts, as an Assyriologist's or Egyptologist's notes gloss them.
+const SIGN_BLOCKS = [[0x12000, 0x12399], [0x13000, 0x1342e], [0x10000, 0x1005d], [0x10080, 0x100fa], [0x10300, 0x10323]];
+const signs = (r, n) => { const [lo, hi] = pick(r, SIGN_BLOCKS); return Array.from({ length: n }, () => String.fromCodePoint(int(r, lo, hi))).join(""); };
+
+// Alphabets of the supplementary plane, each as a map of the 26 Latin letters (upper, lower).
+const ALPHABETS = {
+  // Deseret, made to write English: 40 letters, capital U+10400–U+10427, small +0x28.
+  deseret: (c) => 0x10400 + (c.charCodeAt(0) % 32 - 1) + (c === c.toLowerCase() ? 0x28 : 0),
+  // Adlam, which Fula is written in: capital U+1E900–U+1E921, small +0x22.
+  adlam: (c) => 0x1e900 + (c.charCodeAt(0) % 32 - 1) + (c === c.toLowerCase() ? 0x22 : 0),
+  // Osage: capital U+104B0–U+104D3, small +0x28.
+  osage: (c) => 0x104b0 + (c.charCodeAt(0) % 32 - 1) + (c === c.toLowerCase() ? 0x28 : 0),
+  // Gothic, caseless: U+10330–U+1034A.
+  gothic: (c) => 0x10330 + (c.charCodeAt(0) % 32 - 1),
+};
+const spell = (text, to) => text.replace(/[A-Za-z]/g, (c) => String.fromCodePoint(to(c)));
+
+// Nerd Fonts' Material Design icons (supplementary private use area).
+const icon = (r) => String.fromCodePoint(int(r, 0xf0001, 0xf1af0));
+// England, Scotland, Wales, and other subdivisions spelled the same way (`🏴` + tag letters
+// + cancel tag).
+const tagFlag = (code) => "🏴" + [...code].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join("") + "\u{e007f}";
+const FLAGS = ["gbeng", "gbsct", "gbwls", "usca", "ustx", "frbre", "esct", "dety"].map(tagFlag);
+
+// ---------- the note corpus ----------
+function fnv(s) {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(s, "utf8")) h = Math.imul(h ^ b, 0x01000193) >>> 0;
+  return h;
+}
+const corpusRows = readFileSync(join(corpus, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
+/** The first lines of a corpus note, up to about `limit` bytes, without its front matter. */
+function body(path, limit) {
+  const text = readFileSync(join(corpus, "notes", path), "utf8").replace(/^---\n[\s\S]*?\n---\n/, "");
+  const lines = [];
+  let bytes = 0;
+  for (const line of text.split("\n")) {
+    if (bytes > limit && line.trim() === "") break;
+    lines.push(line);
+    bytes += Buffer.byteLength(line) + 1;
+  }
+  return lines.join("\n").trimEnd() + "\n";
+}
+/** Outside code blocks only. */
+function mapProse(text, f) {
+  let code = false;
+  return text.split("\n").map((line) => {
+    if (/^\s*(```|~~~)/.test(line)) code = !code;
+    return code || /^\s*(```|~~~)/.test(line) ? line : f(line);
+  }).join("\n");
+}
+
+// ---------- the kinds of note ----------
+const han = /[\u3400-\u9fff]/u;
+const KINDS = {
+  // Cantonese / Japanese words among the Han text (or, in other languages, a name in parentheses).
+  cjk: (t, r) => mapProse(t, (l) => (han.test(l)
+    ? l.replace(/[\u3400-\u9fff](?=[\u3400-\u9fff])/gu, (m) => (r() < 0.08 ? m + cjkWord(r) : m))
+    : l.replace(/(\w) (?=\w)/g, (m, w) => (r() < 0.04 ? `${w} ${cjkWord(r)} (${pick(r, ["Yoshinoya", "lip", "this", "hokke"])}) ` : m)))),
+  // Signs glossed after words, and a sign list.
+  ancient: (t, r) => {
+    const list = Array.from({ length: int(r, 3, 8) }, () => `| ${signs(r, int(r, 1, 3))} | ${pick(r, ["AN", "KI", "LUGAL", "É", "DINGIR", "nfr", "ankh", "da", "ko"])} | ${pick(r, ["god", "earth", "king", "house", "good", "life", "sign"])} |`);
+    return "| sign | reading | meaning |\n|---|---|---|\n" + list.join("\n") + "\n\n" +
+      mapProse(t, (l) => l.replace(/(\w)([ ,.;])(?=\S)/g, (m, w, p) => (r() < 0.07 ? `${w} (${signs(r, int(r, 1, 4))})${p === " " ? "" : p} ` : m)));
+  },
+  // Paragraphs respelled in one alphabet of the supplementary plane (markup, digits and
+  // links kept).
+  script: (t, r) => {
+    const to = ALPHABETS[pick(r, Object.keys(ALPHABETS))];
+    return mapProse(t, (l) => (r() < 0.6 ? l.replace(/(\[\[[^\]]*\]\]|\]\([^)]*\)|`[^`]*`)|([^[\]()`]+)/g, (m, keep, text) => keep ?? spell(text, to)) : l));
+  },
+  // Icon-font symbols at line starts, as a terminal prompt or a status line pastes them.
+  icons: (t, r) => mapProse(t, (l) => l.replace(/^(\s*(?:[-*+] |\d+\. |#{1,6} )?)(?=\S)/, (m) => (r() < 0.5 ? m + icon(r) + (r() < 0.3 ? icon(r) : "") + " " : m))),
+  // Subdivision flags before list items and headings.
+  flags: (t, r) => mapProse(t, (l) => l.replace(/^(\s*(?:[-*+] |#{1,6} ))(?=\S)/, (m) => (r() < 0.4 ? m + pick(r, FLAGS) + " " : m))),
+};
+
+// ---------- write ----------
+// Per kind, notes of each corpus group in turn, fitting and held-out alike; the CJK kind
+// mostly of the Chinese and Japanese help, the alphabets of the Latin-written groups.
+const GROUPS = {
+  cjk: ["zh_help", "zh_help", "ja_help", "ja_help", "zh_help", "ja_help", "en_help", "en_kepano"],
+  script: ["en_help", "en_release", "en_devdocs", "en_kepano", "de_help", "en_help", "en_kepano", "de_help"],
+};
+const ALL = ["en_help", "en_release", "en_devdocs", "en_kepano", "de_help", "ja_help", "ru_help", "zh_help"];
+const PER_GROUP = 4;
+const rows = [];
+for (const [kind, make] of Object.entries(KINDS)) {
+  const r = rng(`astral-${kind}`);
+  let i = 0;
+  for (const g of GROUPS[kind] ?? ALL) {
+    const candidates = corpusRows.filter((row) => row[0] === g && +row[2] > 600);
+    for (const half of [0, 1]) {
+      const pool = candidates.filter((row) => fnv(row[1]) % 2 === half);
+      for (let k = 0; k < PER_GROUP / 2; k++) {
+        const base = body(pick(r, pool)[1], int(r, 700, 2500));
+        const text = make(base, r);
+        const path = `${kind}_${i}.md`;
+        writeFileSync(join(out, path), text);
+        const o = enc.o200k.encode(text, "all").length;
+        const c = enc.cl100k.encode(text, "all").length;
+        rows.push([`astral_${kind}`, path, Buffer.byteLength(text), o, c, half ? "held_out" : "fit"].join("\t"));
+        i++;
+      }
+    }
+  }
+}
+writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
+console.log(`${rows.length} notes in ${out}`);
