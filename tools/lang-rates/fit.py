@@ -91,6 +91,8 @@ SPEAKERS = {
     "en_code": 100, "styled": 30, "emoji_bullets": 100, "emoji_inline": 100,
     "emoji_tasks": 100, "emoji_sequences": 100, "emoji_dense": 100, "astral_cjk": 30,
     "astral_ancient": 30, "astral_script": 30, "astral_icons": 30, "astral_flags": 30,
+    "astral_bmp_cjk": 30, "astral_braille": 30, "astral_pua": 30, "astral_bmp_script": 30,
+    "astral_greek": 30,
 }
 NAT_WEIGHT = float(__import__("os").environ.get("NAT_WEIGHT", "1"))
 REAL_WEIGHT = float(__import__("os").environ.get("REAL_WEIGHT", "8"))

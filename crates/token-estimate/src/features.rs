@@ -60,7 +60,10 @@ pub(crate) const PUNCT_SPACE: usize = PUNCT_LONG + 1;
 pub(crate) const PUNCT_TRAIL: usize = PUNCT_SPACE + 1;
 /// Non-ASCII symbols by UTF-8 length 2, 3, 4: `PUNCT_WIDE + len - 2`; the pictographs of
 /// the Basic Multilingual Plane (`✅ ⭐`, [`super::lang::is_pictograph`]) count as length 4,
-/// with the emoji, whose cost they share (two tokens, not an em dash's one or less).
+/// with the emoji, whose cost they share (two tokens, not an em dash's one or less), and so
+/// do the symbols of blocks a vocabulary does not merge (Braille, private-use icons:
+/// [`super::lang::is_unmerged_bmp`], three tokens), so that the language correction, which
+/// prices them, is run for a text whose only non-ASCII characters they are.
 pub(crate) const PUNCT_WIDE: usize = PUNCT_TRAIL + 1;
 /// Combining marks outside words (`cl100k_base` splits them off).
 pub(crate) const PUNCT_MARK: usize = PUNCT_WIDE + 3;
@@ -443,7 +446,7 @@ fn punct(b: &[u8], c: &mut Counts) {
         }
         match class(ch) {
             Class::Mark => add(c, PUNCT_MARK, 1),
-            _ if super::lang::is_pictograph(u) => add(c, PUNCT_WIDE + 2, 1),
+            _ if super::lang::is_pictograph(u) || super::lang::is_unmerged_bmp(u) => add(c, PUNCT_WIDE + 2, 1),
             _ => add(c, PUNCT_WIDE + ch.len_utf8().clamp(2, 4) - 2, 1),
         }
     }

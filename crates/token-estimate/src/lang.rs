@@ -29,6 +29,7 @@ use super::hangul;
 use super::lang_weights;
 use super::pretokenize::decode;
 use super::swar::in_range;
+use super::unmerged_blocks;
 
 /// Signal counters: `S_*` index [`Signals`].
 pub(crate) const S_UK: usize = 0;
@@ -219,8 +220,20 @@ pub(crate) const S_ASTRAL: usize = S_PICTO + 1;
 /// areas (icon fonts) and tag characters (subdivision flags), priced by the per-piece model
 /// as four-byte symbols.
 pub(crate) const S_ASTRAL_SYMBOL: usize = S_ASTRAL + 1;
+/// Letters (and marks and digits) of the blocks of the Basic Multilingual Plane whose
+/// characters the encoding does not merge ([`unmerged_blocks`]: CJK Extension A, Yi,
+/// Canadian syllabics, Tifinagh, Mongolian, polytonic Greek, …): each costs three byte
+/// tokens (two after a space), where the per-piece model prices a letter at about one.
+pub(crate) const S_BMP_UNMERGED: usize = S_ASTRAL_SYMBOL + 1;
+/// The other characters of those blocks: Braille, the private use area (Powerline and Nerd
+/// Fonts icons), CJK radicals, mathematical arrows and operators.
+pub(crate) const S_BMP_UNMERGED_SYMBOL: usize = S_BMP_UNMERGED + 1;
+/// Letters of the blocks whose characters cost about two tokens on their own
+/// ([`unmerged_blocks`]' half-merged tables: polytonic Greek, Arabic presentation forms,
+/// phonetic extensions), which the per-piece model prices at about one.
+pub(crate) const S_BMP_HALF: usize = S_BMP_UNMERGED_SYMBOL + 1;
 /// Number of signal counters.
-pub(crate) const SIGNALS: usize = S_ASTRAL_SYMBOL + 1;
+pub(crate) const SIGNALS: usize = S_BMP_HALF + 1;
 
 /// Short function words that mark a language written in Latin letters without letters of
 /// its own (or with few): lower-case ASCII, at most four letters.
@@ -375,8 +388,75 @@ fn astral_signal(u: u32) -> Option<usize> {
     if !is_unmerged_astral(u) {
         return signal(u);
     }
-    let letter = char::from_u32(u).is_some_and(|ch| !matches!(super::classify::class(ch), Class::Punct | Class::Space | Class::Newline));
-    Some(if letter { S_ASTRAL } else { S_ASTRAL_SYMBOL })
+    Some(if is_letter(u) { S_ASTRAL } else { S_ASTRAL_SYMBOL })
+}
+
+/// Whether `u` is a letter, mark or digit (no symbol, punctuation or space), as the
+/// pre-tokenisation regexes class it.
+fn is_letter(u: u32) -> bool {
+    char::from_u32(u).is_some_and(|ch| !matches!(super::classify::class(ch), Class::Punct | Class::Space | Class::Newline))
+}
+
+/// Whether `u` is a character of the Basic Multilingual Plane that `table`
+/// ([`unmerged_blocks`]) says the encoding does not merge: its 64-code-point block is set,
+/// and it is not the byte order mark U+FEFF, one token in both encodings, whose block (Arabic
+/// presentation forms) `cl100k_base` does not merge.
+fn in_block_table(table: &[u8], u: u32) -> bool {
+    u < 0x10000 && u != 0xfeff && table.get((u >> 9) as usize).is_some_and(|&b| b >> ((u >> 6) & 7) & 1 == 1)
+}
+
+/// An encoding's tables of the characters of the Basic Multilingual Plane it does not merge
+/// ([`unmerged_blocks`]).
+pub(crate) struct Unmerged {
+    /// Blocks whose characters cost their three bytes.
+    blocks: &'static [u8],
+    /// Blocks whose letters cost two tokens.
+    half: &'static [u8],
+    /// Last two bytes that are one token: a character of `blocks` that ends in one costs two.
+    pairs: &'static [u16],
+}
+
+/// `o200k_base`'s [`Unmerged`].
+pub(crate) static O200K_UNMERGED: Unmerged =
+    Unmerged { blocks: &unmerged_blocks::O200K, half: &unmerged_blocks::O200K_HALF, pairs: &unmerged_blocks::O200K_PAIRS };
+
+/// `cl100k_base`'s [`Unmerged`].
+pub(crate) static CL100K_UNMERGED: Unmerged =
+    Unmerged { blocks: &unmerged_blocks::CL100K, half: &unmerged_blocks::CL100K_HALF, pairs: &unmerged_blocks::CL100K_PAIRS };
+
+impl Unmerged {
+    /// The signal of `u` (of the Basic Multilingual Plane) if the encoding does not merge it:
+    /// `Some(S_BMP_UNMERGED)` or `Some(S_BMP_UNMERGED_SYMBOL)` for a character of an
+    /// unmerged block (three tokens), `Some(S_BMP_HALF)` for a letter of a half-merged block
+    /// or one of an unmerged block whose last two bytes are one token (two tokens),
+    /// `Some(usize::MAX)` (count nothing) for such a symbol, which the per-piece model already
+    /// prices near two; `None` for every other character.
+    fn signal(&self, u: u32) -> Option<usize> {
+        if in_block_table(self.blocks, u) {
+            let letter = is_letter(u);
+            // The last two bytes of a three-byte character.
+            let pair = (0x80 | (u >> 6 & 0x3f)) << 8 | (0x80 | (u & 0x3f));
+            let merged = u16::try_from(pair).is_ok_and(|p| self.pairs.binary_search(&p).is_ok());
+            Some(match (letter, merged) {
+                (true, false) => S_BMP_UNMERGED,
+                (false, false) => S_BMP_UNMERGED_SYMBOL,
+                (true, true) => S_BMP_HALF,
+                (false, true) => usize::MAX,
+            })
+        } else if in_block_table(self.half, u) && is_letter(u) {
+            Some(S_BMP_HALF)
+        } else {
+            None
+        }
+    }
+}
+
+/// Whether `u` lies in a block of the Basic Multilingual Plane that either encoding does not
+/// merge ([`unmerged_blocks`]). The first pass prices such a symbol (Braille, a private-use
+/// icon) as a four-byte one, as it does the pictographs, so that a note whose only
+/// non-ASCII characters are these still gets the correction.
+pub(crate) fn is_unmerged_bmp(u: u32) -> bool {
+    in_block_table(&unmerged_blocks::O200K, u) || in_block_table(&unmerged_blocks::CL100K, u)
 }
 
 /// Whether the zero-width joiner at `at` in `text` follows an emoji: a four-byte character of
@@ -508,9 +588,12 @@ static BMP_SIGNALS: [u8; 128] = {
 
 /// Counts one decoded non-ASCII character `u` into `s`: a Han ideograph by whether it is
 /// one token under the encoding (`han_bits`, [`han_tokens`]) and whether it is
-/// Traditional-only ([`han_traditional`]), any other by its [`signal`].
+/// Traditional-only ([`han_traditional`]), a character of a block the encoding does not
+/// merge (`unmerged`, [`unmerged_blocks`]) as [`S_BMP_UNMERGED`] or
+/// [`S_BMP_UNMERGED_SYMBOL`], a letter of a half-merged one (`half`) as [`S_BMP_HALF`], any
+/// other by its [`signal`] (above U+FFFF, [`astral_signal`]).
 #[inline(always)]
-fn count_char(u: u32, han_bits: &[u8], s: &mut Signals) {
+fn count_char(u: u32, han_bits: &[u8], unmerged: &Unmerged, s: &mut Signals) {
     if (han_tokens::FIRST..han_tokens::END).contains(&u) {
         let k = (u - han_tokens::FIRST) as usize;
         let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
@@ -521,7 +604,9 @@ fn count_char(u: u32, han_bits: &[u8], s: &mut Signals) {
     let k = if u < 0x800 {
         TWO_BYTE.get((u as usize).wrapping_sub(0x80)).map_or(usize::MAX, |&k| usize::from(k))
     } else if u < 0x10000 {
-        if BMP_SIGNALS.get((u >> 9) as usize).is_some_and(|&b| b >> ((u >> 6) & 7) & 1 == 0) {
+        if let Some(k) = unmerged.signal(u) {
+            k
+        } else if BMP_SIGNALS.get((u >> 9) as usize).is_some_and(|&b| b >> ((u >> 6) & 7) & 1 == 0) {
             usize::MAX
         } else {
             signal(u).unwrap_or(usize::MAX)
@@ -700,6 +785,7 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
 fn scan_with<const WORDS: bool>(text: &[u8], o200k: bool) -> Signals {
     let words = WORDS;
     let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
+    let unmerged = if o200k { &O200K_UNMERGED } else { &CL100K_UNMERGED };
     let mut s = [0u64; SIGNALS];
     let mut i = 0;
     // The ASCII word being read: its packed lower-case letters and length (more than four
@@ -825,7 +911,7 @@ fn scan_with<const WORDS: bool>(text: &[u8], o200k: bool) -> Signals {
         if WORDS {
             word.push(u);
         }
-        count_char(u, han_bits, &mut s);
+        count_char(u, han_bits, unmerged, &mut s);
     }
     s
 }
@@ -1010,15 +1096,19 @@ pub(crate) const AZERBAIJANI: usize = 1;
 /// Index of the supplementary-plane terms ([`ASTRAL`]).
 const T_ASTRAL: usize = T_AZERBAIJANI + AZERBAIJANI;
 
-/// Rate terms per character of the supplementary planes that neither vocabulary merges
-/// ([`is_unmerged_astral`]): per letter ([`S_ASTRAL`]), then per other character
-/// ([`S_ASTRAL_SYMBOL`]). Such a character costs four byte tokens (three after a space);
-/// the per-piece model had none in the text it was fitted on and priced a letter at about
-/// 0.8 tokens, a symbol at about 1.5: cuneiform, a paragraph in Adlam or Deseret, and
-/// Cantonese written with Extension B ideographs ran 20–75 % under. Fitted on
-/// `tests/data/astral`'s fitting half (`tools/lang-rates/gen_astral.mjs`). Appended so that
-/// the other terms keep their numbers.
-pub(crate) const ASTRAL: usize = 2;
+/// Rate terms per character the vocabulary does not merge: of the supplementary planes
+/// ([`is_unmerged_astral`]) per letter ([`S_ASTRAL`]) and per other character
+/// ([`S_ASTRAL_SYMBOL`]), then of the Basic Multilingual Plane's unmerged blocks
+/// ([`unmerged_blocks`]) per letter ([`S_BMP_UNMERGED`]) and per other character
+/// ([`S_BMP_UNMERGED_SYMBOL`]), and per letter of its half-merged blocks ([`S_BMP_HALF`],
+/// two tokens each). Such an unmerged character costs its four or three UTF-8 bytes in
+/// tokens (one fewer after a space); the per-piece model had none in the text it was fitted
+/// on and priced a letter at about 0.8 tokens, a symbol at about 1 to 1.5: cuneiform, a
+/// paragraph in Adlam, Deseret or Canadian syllabics, Braille and Cantonese written with
+/// Extension A and B ideographs ran 20–75 % under. Fitted on `tests/data/astral`'s fitting
+/// half (`tools/lang-rates/gen_astral.mjs`). Appended so that the other terms keep their
+/// numbers.
+pub(crate) const ASTRAL: usize = 5;
 
 /// Share of the Brahmic letters that are `णळ` at and below which a text counts as no Marathi.
 const MARATHI_FROM: f64 = 0.008;
@@ -1203,6 +1293,9 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     }
     t[T_ASTRAL] = s[S_ASTRAL] as f64;
     t[T_ASTRAL + 1] = s[S_ASTRAL_SYMBOL] as f64;
+    t[T_ASTRAL + 2] = s[S_BMP_UNMERGED] as f64;
+    t[T_ASTRAL + 3] = s[S_BMP_UNMERGED_SYMBOL] as f64;
+    t[T_ASTRAL + 4] = s[S_BMP_HALF] as f64;
     let brahmic = c[SCRIPT_CHARS + Script::Indic as usize] as f64;
     if brahmic > 0.0 {
         t[T_MARATHI] = ((s[S_MR] as f64 / brahmic - MARATHI_FROM) / (MARATHI_FULL - MARATHI_FROM)).clamp(0.0, 1.0) * part(Script::Indic);
@@ -1329,6 +1422,15 @@ mod tests {
         assert_eq!(astral[S_ASTRAL], 4, "cuneiform, an Extension B ideograph, a Deseret letter");
         assert_eq!(astral[S_ASTRAL_SYMBOL], 4, "an icon of the private use plane and three tag characters");
         assert_eq!((astral[S_MATH_BOLD], astral[S_EMOJI]), (1, 2), "mathematical letters and emoji keep their own signals");
+        for o200k in [true, false] {
+            let bmp = signals("ᐃᓄᒃᑎᑐᑦ 㗎 ⠋⠙ \u{e0b0} \u{feff}1\u{fe0f}\u{20e3} 金", o200k);
+            assert_eq!(bmp[S_BMP_UNMERGED] + bmp[S_BMP_HALF], 7, "six Canadian syllabics and an Extension A ideograph");
+            assert_eq!(bmp[S_BMP_HALF], 1, "`ᑐ` (U+1450) costs two tokens: its last two bytes are one");
+            assert_eq!(bmp[S_BMP_UNMERGED_SYMBOL], 3, "two Braille cells and a Powerline separator, not the byte order mark");
+            assert_eq!(bmp[S_JOINER], 2, "the keycap's marks stay the joiner term's");
+            let greek = signals("ἐν ἀρχῇ ἦν ὁ λόγος", o200k);
+            assert_eq!(greek[S_BMP_HALF] + greek[S_BMP_UNMERGED], 5, "the polytonic vowels, not the plain Greek letters");
+        }
         assert_eq!(signals("👨‍💻 ✅", true)[S_JOINER], 1);
         assert_eq!(signals("👨‍💻 ✅", true)[S_PICTO], 1, "✅ is a pictograph of the Basic Multilingual Plane");
         assert_eq!(signals("❤️‍🔥 ⛹\u{200d}♂ 1️⃣", true)[S_JOINER], 5, "two selectors, two joiners after emoji, a keycap");
@@ -1499,10 +1601,40 @@ mod tests {
         assert!(needed(&c));
     }
 
+    /// No block of the unmerged tables holds a character with a [`signal`] (whose term would
+    /// then be lost to the unmerged one) or a CJK Unified Ideograph (priced by
+    /// [`han_tokens`]); and the blocks the tables must hold, by the tokenizers, are there.
+    #[test]
+    fn unmerged_blocks_hold_no_signalled_character() {
+        for table in [&unmerged_blocks::O200K_HALF, &unmerged_blocks::CL100K_HALF] {
+            for u in 0x80..0x10000u32 {
+                assert!(!in_block_table(table, u) || signal(u).is_none(), "U+{u:04X} has a signal and is in a half-merged block");
+            }
+        }
+        for table in [&unmerged_blocks::O200K, &unmerged_blocks::CL100K] {
+            for u in 0x80..0x10000u32 {
+                if in_block_table(table, u) {
+                    assert!(signal(u).is_none(), "U+{u:04X} has a signal and is in an unmerged block");
+                    assert!(!(han_tokens::FIRST..han_tokens::END).contains(&u), "U+{u:04X} is a CJK Unified Ideograph");
+                }
+            }
+            for u in [0x2800, 0xa000, 0x1401, 0x2d30, 0x3400, 0xe0b0] {
+                assert!(in_block_table(table, u), "U+{u:04X} (Braille, Yi, syllabics, Tifinagh, Extension A, private use)");
+            }
+            assert!(!in_block_table(table, 0xfeff), "the byte order mark is one token");
+        }
+        for table in [&O200K_UNMERGED, &CL100K_UNMERGED] {
+            assert!(table.pairs.windows(2).all(|w| w[0] < w[1]), "pairs sorted for the binary search");
+        }
+        assert_eq!(O200K_UNMERGED.signal(0x28ff), Some(usize::MAX), "⣿ is two tokens in o200k_base: its last two bytes are one");
+        assert_eq!(CL100K_UNMERGED.signal(0x28ff), Some(S_BMP_UNMERGED_SYMBOL), "and three in cl100k_base");
+    }
+
     /// [`scan`] one byte (or one decoded character) at a time, with no table, bitmap or
     /// eight-byte reading: the reference its faster paths must agree with.
     fn scan_bytewise(text: &[u8], o200k: bool, words: bool) -> Signals {
         let han_bits: &[u8] = if o200k { &han_tokens::O200K } else { &han_tokens::CL100K };
+        let unmerged = if o200k { &O200K_UNMERGED } else { &CL100K_UNMERGED };
         let mut s = [0u64; SIGNALS];
         let mut seen = Seen::new();
         let mut word = Word::default();
@@ -1562,6 +1694,10 @@ mod tests {
                 let bit = |t: &[u8]| t[k >> 3] >> (k & 7) & 1 == 1;
                 s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
                 s[S_HAN_RARE] += u64::from(!bit(han_bits));
+            } else if let Some(k) = unmerged.signal(u) {
+                if let Some(x) = s.get_mut(k) {
+                    *x += 1;
+                }
             } else if let Some(k) = if u < 0x10000 { signal(u) } else { astral_signal(u) } {
                 s[k] += 1;
             }
@@ -1588,6 +1724,12 @@ mod tests {
             "\u{f0001}",
             "\u{e0067}",
             "𝄞",
+            "⠋",
+            "\u{e0b0}",
+            "ᐃ",
+            "㗎",
+            "\u{feff}",
+            "\u{20e3}",
             "a",
             "k",
             "q",

@@ -41,6 +41,7 @@ mod model;
 mod pretokenize;
 mod punct_list;
 mod swar;
+mod unmerged_blocks;
 mod word_lengths;
 mod word_list;
 mod words;
