@@ -21,10 +21,10 @@
 
 use crate::auth::{Caller, Refusal};
 use crate::engine::Op;
+use crate::reply::Body;
 use crate::reply::{error, json_reply};
 use crate::routes::{admin_account, AppState, Authenticated};
 use crate::service::{wall_clock_ms, Service};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
@@ -110,7 +110,7 @@ pub(crate) async fn set_up(service: &Arc<Service>) -> Result<(), String> {
 }
 
 /// `POST /demo/token`.
-pub(crate) async fn token(State(app): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn token(State(app): State<AppState>, Body(body): Body) -> Response {
     let Ok(v) = json::from_slice::<Value>(&body) else { return error(400, ErrorCode::BadRequest, "send {\"accountId\",\"deviceId\"}") };
     let (Some(account), Some(device)) = (v.get("accountId").and_then(Value::as_str), v.get("deviceId").and_then(Value::as_str)) else {
         return error(400, ErrorCode::BadRequest, "send {\"accountId\",\"deviceId\"}");
@@ -131,7 +131,7 @@ pub(crate) async fn token(State(app): State<AppState>, body: Bytes) -> Response 
 }
 
 /// `POST /demo/admin`.
-pub(crate) async fn admin(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn admin(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     if app.demo.is_none() {
         return error(404, ErrorCode::NotFound, "not a demo ledger");
     }
@@ -163,7 +163,7 @@ pub(crate) async fn proxy_info(State(app): State<AppState>) -> Response {
 }
 
 /// `POST /demo/refund`.
-pub(crate) async fn refund(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn refund(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     if app.demo.is_none() {
         return error(404, ErrorCode::NotFound, "not a demo ledger");
     }

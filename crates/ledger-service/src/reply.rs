@@ -3,6 +3,7 @@
 //! protocol error body *and* their HTTP status: 401 `UNAUTHORIZED`, 403 `FORBIDDEN`,
 //! 404 `UNKNOWN_ACCOUNT` on `/v1/state`, 503 `STORAGE_FAILED`.
 
+use axum::extract::FromRequest;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use credit_meter_base::json::{self, Value};
@@ -31,4 +32,32 @@ pub(crate) fn error(status: u16, code: ErrorCode, message: &str) -> Response {
 /// A refusal by authentication (401/403).
 pub(crate) fn refusal(r: &crate::auth::Refusal) -> Response {
     error(r.status, r.code, &r.message)
+}
+
+/// A request's whole body. Unlike axum's `Bytes` extractor, whose rejection is a plain-text
+/// 400 ("Failed to buffer the request body…"), a body the service cannot read — a broken
+/// chunked encoding, a connection that failed mid-body — is answered with the protocol's
+/// error body: HTTP 400 `BAD_REQUEST` (PROTOCOL §5.0). A body above the route's limit
+/// stays HTTP 413 (no JSON body), as PROTOCOL §5.0 says.
+#[derive(Debug)]
+pub(crate) struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        <axum::body::Bytes as FromRequest<S>>::from_request(req, state).await.map(Body).map_err(unreadable)
+    }
+}
+
+/// The answer to a body that could not be read (see [`Body`]).
+pub(crate) fn unreadable(rejection: axum::extract::rejection::BytesRejection) -> Response {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return rejection.into_response();
+    }
+    error(
+        400,
+        ErrorCode::BadRequest,
+        "the request body could not be read (a malformed chunked encoding, or a connection that failed mid-body); nothing was applied",
+    )
 }

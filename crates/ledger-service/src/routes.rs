@@ -8,7 +8,7 @@
 use crate::auth::{Auth, Caller, Refusal};
 use crate::engine::Op;
 use crate::metrics::Route;
-use crate::reply::{error, json_reply, refusal};
+use crate::reply::{error, json_reply, refusal, Body};
 use crate::service::{wall_clock_ms, Service};
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Query, State};
@@ -158,7 +158,7 @@ pub(crate) fn within_budget(
 }
 
 /// `POST /v1/push`.
-pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     let body = match utf8(body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -181,7 +181,7 @@ pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Aut
 }
 
 /// `POST /v1/pull`.
-pub(crate) async fn pull(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn pull(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     let body = match utf8(body) {
         Ok(b) => b,
         Err(r) => return r,
@@ -205,7 +205,7 @@ pub(crate) fn admin_account(body: &str) -> Option<String> {
 /// `POST /v1/admin`: the admin token only. While the AI proxy runs, a `createAccount`
 /// whose policy converts an allowance at another rate than the proxy's catalog charges
 /// its operations is refused with `BAD_CATALOG` (`proxy::rates`).
-pub(crate) async fn admin(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn admin(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     if let Caller::Device(_) = caller {
         return app.refuse(&Refusal::forbidden("/v1/admin needs the admin token; a device token is never enough"));
     }

@@ -106,6 +106,42 @@ fn http_misuse_is_a_4xx() {
     assert_eq!(r.status, 413);
 }
 
+/// A body the service cannot read — here a chunk size of 72 bits, which no body can have —
+/// is answered on every route that reads one with the protocol's error body (PROTOCOL
+/// §5.0: HTTP 400 `BAD_REQUEST`), never axum's plain-text "Failed to buffer the request
+/// body"; a chunked body above `--max-body` is still HTTP 413.
+#[test]
+fn a_body_that_cannot_be_read_is_a_bad_request_with_the_protocol_body() {
+    let dir = temp_dir("unreadable-body");
+    let s = Server::start(&dir, &["--max-body", "65536"]);
+    let device = format!("Bearer {}", token("demo", Some("d1")));
+    let admin = format!("Bearer {ADMIN}");
+    let routes = [
+        ("/v1/push", Some(device.as_str())),
+        ("/v1/pull", Some(device.as_str())),
+        ("/v1/admin", Some(admin.as_str())),
+        ("/v1/admin/email", Some(admin.as_str())),
+        ("/v1/admin/refund", Some(admin.as_str())),
+        ("/v1/checkout", Some(device.as_str())),
+        ("/demo/token", None),
+        ("/demo/admin", Some(device.as_str())),
+        ("/demo/refund", Some(device.as_str())),
+    ];
+    for (path, auth) in routes {
+        let h: Vec<(String, String)> = auth.map(|a| ("Authorization".to_string(), a.to_string())).into_iter().collect();
+        let r = post_chunked(s.addr, path, &h, b"ffffffffffffffffff\r\n");
+        assert_eq!(r.status, 400, "{path}: {}", r.text());
+        assert_eq!(r.header("Content-Type"), Some("application/json; charset=utf-8"), "{path}: {}", r.text());
+        assert_eq!(r.code(), "BAD_REQUEST", "{path}: {}", r.text());
+        assert_eq!(r.json()["v"], 2, "{path}: the protocol's error body");
+    }
+    let mut big = format!("{:x}\r\n", 65_537).into_bytes();
+    big.extend(std::iter::repeat_n(b'x', 65_537));
+    big.extend_from_slice(b"\r\n0\r\n\r\n");
+    let r = post_chunked(s.addr, "/v1/push", &headers(&[("Authorization", &device)]), &big);
+    assert_eq!(r.status, 413, "{}", r.text());
+}
+
 #[test]
 fn one_keep_alive_connection_serves_several_requests() {
     let dir = temp_dir("keep-alive");

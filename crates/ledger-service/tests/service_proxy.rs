@@ -631,6 +631,23 @@ fn a_body_sent_too_slowly_is_cut_at_the_request_deadline() {
     assert_eq!(r.status, 200, "the hold was not claimed: {}", r.text());
 }
 
+/// A body the proxy cannot read (a chunk size no body can have) is the protocol's error
+/// body, HTTP 400 `BAD_REQUEST`, not axum's plain text; nothing is claimed or sent, and
+/// the hold then pays for a call.
+#[test]
+fn sqlite_an_unreadable_body_is_a_bad_request() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-unreadable"));
+    let s = start(&dir, None, &up);
+    reserve(&s, "d1", 1, "d1:u", "1");
+    let h = headers(&[("Authorization", &format!("Bearer {}", token("demo", Some("d1")))), ("X-Credit-Hold", "d1:u")]);
+    let r = post_chunked(s.addr, "/v1/ai/chat/completions", &h, b"ffffffffffffffffff\r\n");
+    assert_eq!((r.status, r.code().as_str()), (400, "BAD_REQUEST"), "{}", r.text());
+    assert_eq!(r.header("Content-Type"), Some("application/json; charset=utf-8"));
+    assert_eq!(up.count(), 0);
+    let r = call(&s, "d1", Some("d1:u"), &request("whole", false));
+    assert_eq!(r.status, 200, "the hold was not claimed: {}", r.text());
+}
+
 #[test]
 fn without_an_upstream_the_route_is_unavailable() {
     let dir = temp_dir("proxy-off");

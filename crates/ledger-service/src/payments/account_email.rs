@@ -4,9 +4,9 @@
 //! An account without an address gets no email.
 
 use crate::auth::Caller;
+use crate::reply::Body;
 use crate::reply::{error, json_reply};
 use crate::routes::{AppState, Authenticated};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use credit_meter_protocol::error::ErrorCode;
@@ -51,7 +51,7 @@ pub(crate) async fn remember(app: &AppState, caller: &Caller) {
 }
 
 /// `POST /v1/admin/email {"accountId","email"}`: the admin token only.
-pub(crate) async fn set(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn set(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     if let Caller::Device(_) = caller {
         return app.refuse(&crate::auth::Refusal::forbidden("this route needs the admin token"));
     }

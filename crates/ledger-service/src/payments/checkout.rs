@@ -8,9 +8,9 @@
 //! when Stripe reports the session paid, never by this call.
 
 use crate::auth::{Caller, Refusal};
+use crate::reply::Body;
 use crate::reply::{error, json_reply};
 use crate::routes::{AppState, Authenticated};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
@@ -48,7 +48,7 @@ pub(crate) fn session_form(
 }
 
 /// `POST /v1/checkout`.
-pub(crate) async fn checkout(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn checkout(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     let Caller::Device(claims) = &caller else {
         return app.refuse(&Refusal::forbidden("checkout is for a device of the buying account, not the admin token"));
     };

@@ -19,10 +19,10 @@
 
 use crate::auth::{Caller, Refusal};
 use crate::engine::Op;
+use crate::reply::Body;
 use crate::reply::{error, json_reply};
 use crate::routes::{AppState, Authenticated};
 use crate::store::side::{RefundRow, SideRow};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
 use credit_meter_base::json::{self, Value};
@@ -95,7 +95,7 @@ async fn send(app: &AppState, row: &RefundRow) -> Result<Option<String>, Respons
 }
 
 /// `POST /v1/admin/refund`.
-pub(crate) async fn refund(State(app): State<AppState>, Authenticated(caller): Authenticated, body: Bytes) -> Response {
+pub(crate) async fn refund(State(app): State<AppState>, Authenticated(caller): Authenticated, Body(body): Body) -> Response {
     if let Caller::Device(_) = caller {
         return app.refuse(&Refusal::forbidden("refunds need the admin token"));
     }

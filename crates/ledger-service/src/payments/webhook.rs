@@ -37,11 +37,11 @@
 
 use super::refund::ledger_refund_body;
 use crate::engine::Op;
+use crate::reply::Body;
 use crate::reply::{error, json_reply};
 use crate::routes::AppState;
 use crate::service::wall_clock_ms;
 use crate::store::side::{Payment, RefundRow, RefusedPayment, SideRow};
-use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -112,7 +112,7 @@ impl FromRequestParts<AppState> for SignatureHeader {
 }
 
 /// `POST /v1/webhooks/stripe`.
-pub(crate) async fn stripe(State(app): State<AppState>, signed: SignatureHeader, body: Bytes) -> Response {
+pub(crate) async fn stripe(State(app): State<AppState>, signed: SignatureHeader, Body(body): Body) -> Response {
     let SignatureHeader { secret, header } = signed;
     if let Err(e) = super::signature::verify(&body, &header, &secret, wall_clock_ms() / 1000, app.payments.tolerance_s) {
         // Within the refusal log budget: a bad signature costs the sender nothing.

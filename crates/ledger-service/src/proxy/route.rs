@@ -6,7 +6,7 @@
 //! | --- | --- | --- |
 //! | 503 | `PROXY_UNAVAILABLE` | no `--upstream-url` |
 //! | 401/403 | `UNAUTHORIZED`/`FORBIDDEN` | no valid device token (the admin token is refused) |
-//! | 400 | `BAD_REQUEST` | not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean, a field the proxy does not forward (`limits::FORWARDED`), a tool that is not a function |
+//! | 400 | `BAD_REQUEST` | a body that cannot be read (a malformed chunked encoding), not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean, a field the proxy does not forward (`limits::FORWARDED`), a tool that is not a function |
 //! | 400 | `UNKNOWN_MODEL` | a model the catalog does not list |
 //! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied, or a credit hold of an operation with no price for an AI call (released) |
 //! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
@@ -73,7 +73,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
     // otherwise hold the connection and what it sent for the connection's whole life.
     let body = match tokio::time::timeout(app.body_deadline, Bytes::from_request(req, &app)).await {
         Ok(Ok(body)) => body,
-        Ok(Err(rejection)) => return rejection.into_response(),
+        Ok(Err(rejection)) => return crate::reply::unreadable(rejection),
         Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
     };
     let request: serde_json::Value = match serde_json::from_slice(&body) {

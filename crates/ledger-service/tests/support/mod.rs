@@ -343,3 +343,19 @@ pub(crate) fn try_http(addr: SocketAddr, path: &str, auth: &str, body: &str) -> 
     let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).ok_or_else(|| Error::new(ErrorKind::UnexpectedEof, "no body"))?;
     Ok((status, body))
 }
+
+/// A POST with `Transfer-Encoding: chunked` (no `Content-Length`) whose body is exactly
+/// the bytes `chunked` — the caller writes the chunk framing, well-formed or not.
+#[allow(dead_code)] // used by some test binaries only
+pub(crate) fn post_chunked(addr: SocketAddr, path: &str, extra: &[(String, String)], chunked: &[u8]) -> Reply {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut head = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n");
+    for (n, v) in extra {
+        head.push_str(&format!("{n}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
+    s.write_all(head.as_bytes()).unwrap();
+    let _ = s.write_all(chunked);
+    read_reply(&mut BufReader::new(s), false)
+}
