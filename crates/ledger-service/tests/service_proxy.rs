@@ -163,6 +163,18 @@ fn token_holds_are_settled_in_tokens(s: &Server, up: &Upstream) {
     assert_eq!((r.results[0].status, r.results[0].settled_by.as_deref()), (ResultStatus::Applied, Some("proxy")));
     assert_eq!(r.results[0].charged, Some(c("1")));
     assert_eq!(p.balance, want);
+    // A token hold of `message` pays for its catalog model only, like a credit hold.
+    let m = json!([{"type":"reserve","seq":4,"at":0,"holdId":"t1:pin","amount":"100","unit":"llmTokens","operation":"message"}]);
+    assert_eq!(s.push("lore", "t1", m).0.results[0].status, ResultStatus::Applied);
+    let n = up.count();
+    let mut h = h.clone();
+    h.push(("X-Credit-Hold".to_string(), "t1:pin".to_string()));
+    let dear = json!({"model": "openai/gpt-4o", "messages": [{"role":"user","content":"scenario:whole"}]}).to_string();
+    let r = http(s.addr, "POST", "/v1/ai/chat/completions", &h, dear.as_bytes());
+    assert_eq!((r.status, r.code().as_str()), (400, "MODEL_NOT_ALLOWED"), "{}", r.text());
+    assert_eq!(up.count(), n, "a refused call reached the provider");
+    let st = s.state("lore");
+    assert_eq!((credits(&st["balance"]), credits(&st["held"])), (want, Credits::ZERO), "released, nothing charged");
 }
 
 fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
@@ -210,6 +222,20 @@ fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
         let r = call(s, "d1", Some(&hold), &body);
         assert_eq!((r.status, r.code().as_str()), (402, "HOLD_NOT_OPEN"), "{operation}: {}", r.text());
         // Released: only d1:a (1 credit) is still held.
+        assert_eq!(held(s), c("1"), "{operation}: the hold was released");
+    }
+    // A hold of an operation whose catalog entry names a model pays for calls to that
+    // model only: a `message` or `flashcards.generate` hold (priced for gpt-4o-mini) that
+    // asks for a dearer model is refused and released, so a hold priced for a cheap model
+    // cannot buy a dear one's tokens.
+    for (seq, operation, model) in [(9u64, "message", "openai/gpt-4-turbo"), (10, "flashcards.generate", "openai/gpt-4o")] {
+        let hold = format!("d1:pin{seq}");
+        let m = json!([{"type":"reserve","seq":seq,"at":0,"holdId":hold,"amount":"10","operation":operation}]);
+        assert_eq!(s.push("demo", "d1", m).0.results[0].status, ResultStatus::Applied);
+        let other = json!({"model": model, "messages": [{"role":"user","content":"scenario:whole"}]}).to_string();
+        let r = call(s, "d1", Some(&hold), &other);
+        assert_eq!((r.status, r.code().as_str()), (400, "MODEL_NOT_ALLOWED"), "{operation}: {}", r.text());
+        assert!(r.text().contains(MODEL) && r.text().contains(model), "the message names both models: {}", r.text());
         assert_eq!(held(s), c("1"), "{operation}: the hold was released");
     }
     assert_eq!(up.count(), 0, "a refused call reached the provider");

@@ -164,6 +164,9 @@ error_codes! {
     /// The AI proxy: the hold cannot pay for the prompt and one completion token at the
     /// catalog's prices; nothing was sent to the provider.
     HoldTooSmall = "HOLD_TOO_SMALL",
+    /// The AI proxy: the request's model is not the one the hold's catalog operation runs
+    /// on (its `model`); the hold was released and nothing was sent to the provider.
+    ModelNotAllowed = "MODEL_NOT_ALLOWED",
     /// The AI proxy: the provider failed or could not be reached.
     UpstreamFailed = "UPSTREAM_FAILED",
     /// The AI proxy is not configured on this ledger service (no `--upstream-url`).
@@ -298,6 +301,8 @@ pub const HOLD_NOT_OPEN: ErrorCode = ErrorCode::HoldNotOpen;
 pub const HOLD_IN_USE: ErrorCode = ErrorCode::HoldInUse;
 /// [`ErrorCode::HoldTooSmall`] under its wire name.
 pub const HOLD_TOO_SMALL: ErrorCode = ErrorCode::HoldTooSmall;
+/// [`ErrorCode::ModelNotAllowed`] under its wire name.
+pub const MODEL_NOT_ALLOWED: ErrorCode = ErrorCode::ModelNotAllowed;
 /// [`ErrorCode::UpstreamFailed`] under its wire name.
 pub const UPSTREAM_FAILED: ErrorCode = ErrorCode::UpstreamFailed;
 /// [`ErrorCode::ProxyUnavailable`] under its wire name.

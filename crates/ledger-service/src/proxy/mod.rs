@@ -6,7 +6,8 @@
 //!    account that the ledger applied; the hold is **claimed** on the ledger (saved like
 //!    a push) before anything is sent, and one hold pays for one call — anything else is
 //!    refused with a coded error and the provider is never called ([`route`]);
-//! 2. the model must be one of the catalog's and `max_tokens` is capped so that the
+//! 2. the model must be one of the catalog's — the one the hold's operation names, when it
+//!    names one ([`price::pinned_model`]) — and `max_tokens` is capped so that the
 //!    worst case at the catalog's rate fits the hold ([`limits`]); the catalog's token rates
 //!    agree with the policies' allowance rates ([`rates`]);
 //! 3. the provider's reported usage, priced by the catalog ([`price`]), **settles** the

@@ -53,6 +53,16 @@ pub(crate) fn rate(catalog: &Catalog, operation: &str) -> Option<ProxyRate> {
     }
 }
 
+/// The only model a proxied call paid by a hold of `operation` may ask for: the catalog
+/// operation's `model`, when it names one. The operation's price was set for that model:
+/// without the pin, a client could label a hold with an operation priced for a cheap
+/// model (`message`, `flashcards.generate`: `openai/gpt-4o-mini`) and call a dear one
+/// with it. `None`: the operation names no model or is not in the catalog (any catalog
+/// model; the charge is still never below the call's cost, [`credits_for`]).
+pub(crate) fn pinned_model<'c>(catalog: &'c Catalog, operation: &str) -> Option<&'c str> {
+    catalog.operation(operation).ok()?.model.as_deref()
+}
+
 /// The credits `usage` on `model` costs for `operation`.
 pub(crate) fn credits_for(catalog: &Catalog, model: &ModelDefinition, operation: &str, usage: &Reported) -> Result<Credits, String> {
     let rate = rate(catalog, operation).ok_or_else(|| format!("the catalog gives operation {operation:?} no price for an AI call"))?;

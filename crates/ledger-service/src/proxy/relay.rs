@@ -286,16 +286,27 @@ impl Call {
     }
 
     /// The `max_tokens` the claimed hold pays for at its operation's price, or why the
-    /// call is refused: `HOLD_NOT_OPEN` for a credit hold of an operation the catalog
-    /// gives no price for an AI call (free, flat, per character, unknown), `HOLD_TOO_SMALL`
-    /// for a hold that cannot pay for even the prompt. (The code, a reason for the log,
-    /// the message for the client.)
+    /// call is refused: `MODEL_NOT_ALLOWED` for a request whose model is not the one the
+    /// hold's catalog operation names (credit or token hold alike), `HOLD_NOT_OPEN` for a
+    /// credit hold of an operation the catalog gives no price for an AI call (free, flat,
+    /// per character, unknown), `HOLD_TOO_SMALL` for a hold that cannot pay for even the
+    /// prompt. (The code, a reason for the log, the message for the client.)
     fn cap(&self) -> Result<u64, (ErrorCode, &'static str, String)> {
         let too_small = || {
             let message = "the hold cannot pay for this prompt at the operation's token rate; it was released";
             (ErrorCode::HoldTooSmall, "the hold cannot pay for the prompt", message.to_string())
         };
         let (catalog, model, hold, prompt) = (&self.proxy.catalog, &self.model, self.hold_amount, self.prompt_bound);
+        if let Some(pinned) = price::pinned_model(catalog, &self.operation).filter(|m| *m != model.id) {
+            return Err((
+                ErrorCode::ModelNotAllowed,
+                "the request's model is not the hold's operation's",
+                format!(
+                    "a hold of operation {:?} pays for calls to its catalog model {pinned:?} only, not {:?}; it was released",
+                    self.operation, model.id
+                ),
+            ));
+        }
         if let Some(tokens) = self.hold_units {
             return limits::max_tokens_of(tokens, prompt).ok_or_else(too_small);
         }
