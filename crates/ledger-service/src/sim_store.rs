@@ -266,6 +266,7 @@ impl SimLedger for StoreLedger {
             expires_at: field(&r, "expiresAt")?,
             operation: field(&r, "operation")?,
             units: if r.get("units").is_some() { Some(field(&r, "units")?) } else { None },
+            units_per_credit: if r.get("unitsPerCredit").is_some() { Some(field(&r, "unitsPerCredit")?) } else { None },
         })
     }
 

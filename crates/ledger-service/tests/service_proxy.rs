@@ -657,6 +657,54 @@ fn a_body_sent_too_slowly_is_cut_at_the_request_deadline() {
     assert_eq!(r.status, 200, "the hold was not claimed: {}", r.text());
 }
 
+/// A hold pays for its operation's model only, and is never charged below the call's
+/// cost at that model's prices: with a catalog whose `message` (1,000 tokens a credit)
+/// runs on gpt-4-turbo, the provider's 1,000 + 2,000 tokens cost 0.07 USD = 14 credits,
+/// not the rate's 3 — charged to a credit hold, and as 14,000 tokens to a hold in
+/// tokens — and `max_tokens` is capped so that the cost of what the hold allows fits it.
+#[test]
+fn sqlite_a_call_is_never_charged_below_its_cost_at_the_models_prices() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-floor"));
+    let catalog = dir.join("catalog.json");
+    let pinned = r#""tokensPerCredit": "1000" },
+      "model": "openai/gpt-4o-mini""#;
+    assert!(credit_meter_core::catalog::DEFAULT_CATALOG_JSON.contains(pinned));
+    let text = credit_meter_core::catalog::DEFAULT_CATALOG_JSON.replace(pinned, &pinned.replace("gpt-4o-mini", "gpt-4-turbo"));
+    std::fs::write(&catalog, text).unwrap();
+    let s = start_with(&dir, None, &up, &["--catalog", catalog.to_str().unwrap()]);
+    let turbo =
+        json!({"model": "openai/gpt-4-turbo", "stream": false, "messages": [{"role":"user","content":"scenario:whole"}]}).to_string();
+
+    let before = balance(&s);
+    reserve(&s, "d1", 1, "d1:dear", "10");
+    let r = call(&s, "d1", Some("d1:dear"), &turbo);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-credit-charged"), Some("14"), "the cost, not 3 credits at the rate");
+    // 10 credits at gpt-4-turbo's prices: at most 9.999 / 200 / 0.00003 = 1,666 completion
+    // tokens less the prompt's share (the rate alone allowed 9,999 less the prompt).
+    let cap = up.last().body["max_tokens"].as_u64().unwrap();
+    assert!((1_500..=1_666).contains(&cap), "max_tokens {cap}");
+    let want = sub(before, c("14"));
+    assert_eq!(balance_becomes(&s, want), want);
+
+    for cmd in [json!({"op": "createAccount", "accountId": "lore", "policy": "assistLore"}), json!({"op": "signup", "accountId": "lore"})] {
+        assert_eq!(s.admin(&cmd)["ok"], true, "{cmd}");
+    }
+    let lore_balance = || credits(&s.state("lore")["balance"]);
+    let before = lore_balance();
+    let m = json!([{"type":"reserve","seq":1,"at":0,"holdId":"t1:dear","amount":"20000","unit":"llmTokens","operation":"message"}]);
+    assert_eq!(s.push("lore", "t1", m).0.results[0].status, ResultStatus::Applied);
+    let h = headers(&[("Authorization", &format!("Bearer {}", token("lore", Some("t1")))), ("X-Credit-Hold", "t1:dear")]);
+    let r = http(s.addr, "POST", "/v1/ai/chat/completions", &h, turbo.as_bytes());
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.header("x-credit-units"), Some("14000"), "the cost's worth in tokens, not the 3,000 used");
+    // 20,000 tokens are worth 20 credits: at most 19.999 / 200 / 0.00003 = 3,333 completion tokens.
+    let cap = up.last().body["max_tokens"].as_u64().unwrap();
+    assert!((3_100..=3_333).contains(&cap), "max_tokens {cap}");
+    let want = sub(before, c("14"));
+    assert_eq!(becomes(lore_balance, want), want, "14,000 tokens converted at 1,000 a credit");
+}
+
 /// A body the proxy cannot read (a chunk size no body can have) is the protocol's error
 /// body, HTTP 400 `BAD_REQUEST`, not axum's plain text; nothing is claimed or sent, and
 /// the hold then pays for a call.

@@ -42,6 +42,7 @@ fn a_claimed_hold_is_settled_once_and_the_clients_commit_charges_nothing_more() 
     push(&mut l, "d", r#"{"type":"reserve","seq":1,"at":0,"holdId":"d:h1","amount":"5","operation":"message"}"#);
     let claim = l.claim_hold("a", "d:h1", Some("d"), NOW).unwrap();
     assert_eq!((claim.amount, claim.operation.as_str()), (c("5"), "message"));
+    assert_eq!((claim.units, claim.units_per_credit), (None, None), "a credit hold has no token rate");
     assert_eq!(l.claim_hold("a", "d:h1", None, NOW).unwrap_err().code, ErrorCode::HoldInUse);
     // The client commits while the call runs: applied, no amounts, nothing charged.
     let r = push(&mut l, "d", r#"{"type":"commit","seq":2,"at":0,"holdId":"d:h1","amount":"0.01"}"#);

@@ -44,6 +44,9 @@ fn the_proxy_commits_the_providers_tokens_once_and_the_clients_commit_charges_no
     d.pump(&mut l, T0 + 1);
     let claim = l.claim_hold("a1", &r.hold_id, Some("d1"), T0 + 2).unwrap();
     assert_eq!((claim.amount, claim.units), (c("1"), Some(3_000)), "the claim says how many tokens the call may use");
+    // ... and what a token is worth (the policy's rate), so the proxy can charge a call's
+    // cost in tokens when the model is dearer per token than that.
+    assert_eq!(claim.units_per_credit, Some(rust_decimal::Decimal::from(1000)));
     // Credits are not how a token hold is settled.
     assert_eq!(l.settle_hold("a1", &r.hold_id, Some(c("1")), T0 + 3).unwrap_err().code, ErrorCode::BadRequest);
     // The provider reported 2,500 tokens: 2,000 from the allowance, 500 converted (0.5 credit).

@@ -111,7 +111,9 @@ pub enum Charge {
     ///   `(input + output tokens) ÷ tokensPerCredit`, rounded up once to the step. It
     ///   must equal the ledger policy's `unitsPerCredit` for `llmTokens` when the account
     ///   has that allowance (see [`super::Catalog::check_unit_rate`]), so that a message
-    ///   paid in credits and one paid from the allowance cost the same.
+    ///   paid in credits and one paid from the allowance cost the same. (The ledger
+    ///   service's AI proxy charges a call no less than its cost at the model's prices,
+    ///   and lets a hold of the operation call only the operation's `model`.)
     PerToken {
         /// Multiplier on the model's price (1 = at cost); `None`: 1, unless
         /// `tokens_per_credit` is given.

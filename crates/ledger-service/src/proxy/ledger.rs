@@ -36,6 +36,7 @@ use crate::engine::Op;
 use crate::service::{Answer, Service};
 use credit_meter_protocol::error::ErrorCode;
 use credit_meter_protocol::money::Credits;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,6 +53,9 @@ pub(crate) struct Claimed {
     /// For a hold reserved in LLM tokens (PROTOCOL §12): the tokens it pays for (the most
     /// the call may use); `None` for a credit hold.
     pub units: Option<u64>,
+    /// For a hold reserved in LLM tokens: the account's policy rate (tokens a credit), what
+    /// a token is worth when the call's cost is charged in tokens (`price::tokens_for`).
+    pub units_per_credit: Option<Decimal>,
     /// When the hold expires (ms): the call must be settled before then.
     pub expires_at: i64,
 }
@@ -123,8 +127,9 @@ pub(crate) async fn claim(
     let amount = result.get("amount").and_then(Value::as_str).and_then(|s| Credits::parse(s).ok());
     let operation = result.get("operation").and_then(Value::as_str).unwrap_or_default().to_string();
     let units = result.get("units").and_then(Value::as_u64);
+    let units_per_credit = result.get("unitsPerCredit").and_then(Value::as_str).and_then(|s| Decimal::from_str_exact(s).ok());
     match (amount, result.get("expiresAt").and_then(Value::as_i64)) {
-        (Some(amount), Some(expires_at)) => Ok((Claimed { amount, operation, units, expires_at }, durable)),
+        (Some(amount), Some(expires_at)) => Ok((Claimed { amount, operation, units, units_per_credit, expires_at }, durable)),
         _ => Err((None, format!("the ledger's claim answer has no amount or expiresAt: {answer}"))),
     }
 }

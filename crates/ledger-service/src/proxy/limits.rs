@@ -209,8 +209,10 @@ pub(crate) fn check<'a>(catalog: &'a Catalog, body: &Value) -> Result<(&'a Model
 
 /// The most completion tokens whose cost, with `prompt_bound` prompt tokens, fits `hold`
 /// at `rate` (one credit step kept for rounding): at a fixed rate, the tokens the hold
-/// buys less the prompt's; at the model's prices, what the USD the hold buys leaves after
-/// the prompt (and any per-request price), × the markup. `None`: not even one.
+/// buys less the prompt's, and no more than the hold pays for at the model's prices (the
+/// fixed-rate charge is never below cost, `price::credits_for`); at the model's prices,
+/// what the USD the hold buys leaves after the prompt (and any per-request price), × the
+/// markup. `None`: not even one.
 pub(crate) fn max_tokens_within(
     catalog: &Catalog,
     model: &ModelDefinition,
@@ -224,7 +226,10 @@ pub(crate) fn max_tokens_within(
             if credits <= Decimal::ZERO {
                 return None;
             }
-            return max_tokens_of(mul(credits, per)?.floor().to_u64()?, prompt_bound);
+            let by_rate = mul(credits, per)?.floor().to_u64()?.checked_sub(prompt_bound)?;
+            let at_cost = max_tokens_within(catalog, model, TokenRate::Markup(Credits::new(Decimal::ONE).ok()?), hold, prompt_bound)?;
+            let n = by_rate.min(at_cost).min(MAX_OUTPUT_TOKENS);
+            return (n >= 1).then_some(n);
         }
         TokenRate::Markup(m) => m.value(),
     };
@@ -302,9 +307,24 @@ pub(crate) fn prompt_bound(request: &Value, model: &ModelDefinition) -> u64 {
 }
 
 /// The most completion tokens a hold reserved in LLM tokens allows with `prompt_bound`
-/// prompt tokens: the tokens it pays for less the prompt's. `None`: not even one.
-pub(crate) fn max_tokens_of(hold_tokens: u64, prompt_bound: u64) -> Option<u64> {
-    let n = hold_tokens.checked_sub(prompt_bound)?.min(MAX_OUTPUT_TOKENS);
+/// prompt tokens: the tokens it pays for less the prompt's, and no more than keeps the
+/// call's cost at the model's prices within what those tokens are worth at the policy's
+/// `units_per_credit` — `hold_tokens ÷ units_per_credit` credits, rounded down to the
+/// step, one step kept for rounding (the settlement commits the larger of the two,
+/// `price::tokens_for`). `None`: not even one.
+pub(crate) fn max_tokens_of(
+    catalog: &Catalog,
+    model: &ModelDefinition,
+    hold_tokens: u64,
+    units_per_credit: Decimal,
+    prompt_bound: u64,
+) -> Option<u64> {
+    let by_tokens = hold_tokens.checked_sub(prompt_bound)?;
+    let step = catalog.credit_step().value();
+    let worth = mul(div(div(Decimal::from(hold_tokens), units_per_credit)?, step)?.floor(), step)?;
+    let at_cost =
+        max_tokens_within(catalog, model, TokenRate::Markup(Credits::new(Decimal::ONE).ok()?), Credits::new(worth).ok()?, prompt_bound)?;
+    let n = by_tokens.min(at_cost).min(MAX_OUTPUT_TOKENS);
     (n >= 1).then_some(n)
 }
 
@@ -405,6 +425,38 @@ mod tests {
         assert!(cost.unwrap() <= hold);
         assert_eq!(max_tokens_within(&c, m, rate, hold, 999), None);
         assert_eq!(max_tokens_within(&c, m, rate, Credits::parse("0.001").unwrap(), 0), None);
+        // A model dearer per token than the rate: the cap keeps the call's cost (which the
+        // charge never goes below) within the hold too. 10 credits at gpt-4-turbo's prices
+        // with 1,000 prompt tokens: (9.999 / 200 − 0.01) / 0.00003 = 1333 completion tokens,
+        // not the 8,999 the rate alone allowed.
+        let turbo = c.model("openai/gpt-4-turbo").unwrap();
+        let ten = Credits::parse("10").unwrap();
+        assert_eq!(max_tokens_within(&c, turbo, rate, ten, 1000), Some(1333));
+        let usage = super::super::usage::Reported { prompt_tokens: 1000, completion_tokens: 1333, cost: None };
+        let cost = super::super::price::credits_for(&c, turbo, "message", &usage).unwrap();
+        assert!(cost <= ten && cost > Credits::parse("9.9").unwrap(), "{cost}");
+        // A hold that cannot pay for the prompt at cost pays for nothing.
+        assert_eq!(max_tokens_within(&c, turbo, rate, Credits::parse("2").unwrap(), 1000), None);
+    }
+
+    #[test]
+    fn a_token_holds_cap_keeps_its_cost_within_what_its_tokens_are_worth() {
+        let c = Catalog::default_catalog();
+        let (mini, turbo) = (c.model("openai/gpt-4o-mini").unwrap(), c.model("openai/gpt-4-turbo").unwrap());
+        let thousand = Decimal::from(1000);
+        // gpt-4o-mini: the tokens less the prompt's (their cost is far below their worth).
+        assert_eq!(max_tokens_of(&c, mini, 5000, thousand, 300), Some(4700));
+        // gpt-4-turbo: 5,000 tokens are worth 5 credits; (4.999 / 200 − 300 × 0.00001) /
+        // 0.00003 = 733 completion tokens, whose cost comes to 4,998 tokens' worth.
+        assert_eq!(max_tokens_of(&c, turbo, 5000, thousand, 300), Some(733));
+        let usage = super::super::usage::Reported { prompt_tokens: 300, completion_tokens: 733, cost: None };
+        assert_eq!(super::super::price::tokens_for(&c, turbo, &usage, thousand), Ok(4998));
+        // 1,000 tokens are worth 1 credit: (0.999 / 200 − 100 × 0.00001) / 0.00003 = 133.
+        assert_eq!(max_tokens_of(&c, turbo, 1000, thousand, 100), Some(133));
+        // At 3,000 tokens a credit they are worth 0.333: not even the prompt's cost.
+        assert_eq!(max_tokens_of(&c, turbo, 1000, Decimal::from(3000), 300), None);
+        assert_eq!(max_tokens_of(&c, mini, 1000, Decimal::from(3000), 300), Some(700));
+        assert_eq!(max_tokens_of(&c, mini, 300, thousand, 300), None);
     }
 
     #[test]

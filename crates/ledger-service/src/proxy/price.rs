@@ -1,9 +1,12 @@
 //! Credits for a proxied call, priced by the catalog's rule for the hold's operation,
-//! rounded up once to the catalog's step:
+//! rounded up once to the catalog's step, and **never below the call's cost** at the
+//! model's prices (OpenRouter's reported `usage.cost` when higher, [`at_model_prices`]):
 //! - a fixed token rate (`perToken` with `tokensPerCredit`, AssistLore's `message`): the
-//!   provider's reported prompt and completion tokens ÷ `tokensPerCredit`, whatever the
-//!   model and whatever the provider says it cost — the rate the ledger policy converts
-//!   `llmTokens` at, so a message paid in credits costs what the allowance would;
+//!   provider's reported prompt and completion tokens ÷ `tokensPerCredit` — the rate the
+//!   ledger policy converts `llmTokens` at, so a message paid in credits costs what the
+//!   allowance would — or the call's cost when that is more (a model dearer per token
+//!   than the rate: the operation's own model is the only one its hold may call,
+//!   [`pinned_model`], but a catalog may pin a dear one);
 //! - per card (`perCard` with `outputTokensPerCard`, True Recall's flashcards): the
 //!   reported completion tokens ÷ `outputTokensPerCard` × `creditsPerCard` — the cards
 //!   the answer is worth by the catalog's own measure of a card, so "1 credit ≈ 1 card"
@@ -17,12 +20,17 @@
 //!   catalog's prices may lag the provider's;
 //! - any other operation has no price for a call's tokens: the proxy refuses its holds
 //!   ([`rate`]).
+//!
+//! A hold reserved in LLM tokens is settled in tokens, not credits ([`tokens_for`]): the
+//! reported tokens, or the tokens whose worth at the policy's rate covers the call's cost
+//! when that is more.
 
 use super::usage::Reported;
 use credit_meter_core::catalog::{Catalog, Charge, ModelDefinition, TokenRate};
 use credit_meter_core::pricing::{self, Usage};
 use credit_meter_protocol::decimal_ops::{div, mul};
 use credit_meter_protocol::money::Credits;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 /// How a proxied call on an operation is priced from the provider's tokens.
@@ -68,11 +76,12 @@ pub(crate) fn credits_for(catalog: &Catalog, model: &ModelDefinition, operation:
     let rate = rate(catalog, operation).ok_or_else(|| format!("the catalog gives operation {operation:?} no price for an AI call"))?;
     let m = match rate {
         // The catalog's own price (`pricing::credits_for`): the reported tokens at the
-        // fixed rate, rounded up once.
+        // fixed rate, rounded up once; never below the call's cost.
         ProxyRate::Tokens(TokenRate::Fixed(_)) => {
             let op = catalog.operation(operation).map_err(|e| e.to_string())?;
             let tokens = Usage { input_tokens: usage.prompt_tokens, output_tokens: usage.completion_tokens, ..Usage::default() };
-            return pricing::credits_for(catalog, op, Some(model), &tokens).map_err(|e| e.to_string());
+            let by_rate = pricing::credits_for(catalog, op, Some(model), &tokens).map_err(|e| e.to_string())?;
+            return Ok(by_rate.max(at_model_prices(catalog, model, usage, Decimal::ONE)?));
         }
         ProxyRate::PerCard { credits_per_card, output_tokens_per_card } => {
             let cards = div(Decimal::from(usage.completion_tokens), Decimal::from(output_tokens_per_card)).ok_or("the price overflows")?;
@@ -83,6 +92,19 @@ pub(crate) fn credits_for(catalog: &Catalog, model: &ModelDefinition, operation:
         ProxyRate::Tokens(TokenRate::Markup(m)) => m.value(),
     };
     at_model_prices(catalog, model, usage, m)
+}
+
+/// The LLM tokens a call paid by a hold reserved in tokens commits: the reported prompt
+/// plus completion tokens, or — when more — the fewest whole tokens worth the call's cost
+/// at the policy's rate of `units_per_credit` tokens a credit: ⌈cost × rate⌉, the cost
+/// being [`at_model_prices`] at markup 1 (rounded up to the step). The ledger draws them
+/// from the allowance and converts any shortfall at the same rate, so the call is never
+/// paid below its cost in allowance or in credits.
+pub(crate) fn tokens_for(catalog: &Catalog, model: &ModelDefinition, usage: &Reported, units_per_credit: Decimal) -> Result<u64, String> {
+    let used = usage.prompt_tokens.saturating_add(usage.completion_tokens);
+    let cost = at_model_prices(catalog, model, usage, Decimal::ONE)?;
+    let worth = mul(cost.value(), units_per_credit).ok_or("the price overflows")?.ceil();
+    Ok(used.max(worth.to_u64().ok_or("the price overflows")?))
 }
 
 /// `usage` at the model's prices (or OpenRouter's reported cost when higher) × `markup`.
@@ -120,15 +142,27 @@ mod tests {
     }
 
     #[test]
-    fn a_fixed_rate_operation_charges_its_tokens_per_credit_whatever_the_model_or_cost() {
+    fn a_fixed_rate_operation_charges_its_tokens_per_credit_never_below_cost() {
         let c = Catalog::default_catalog();
         let (mini, big) = (c.model("openai/gpt-4o-mini").unwrap(), c.model("openai/gpt-4o").unwrap());
         let u = Reported { prompt_tokens: 1800, completion_tokens: 950, cost: None };
-        // 2750 tokens at 1000 per credit (the AssistLore policy's llmTokens rate) = 2.75.
+        // 2750 tokens at 1000 per credit (the AssistLore policy's llmTokens rate) = 2.75;
+        // at gpt-4o-mini's prices they cost 0.168, less.
         assert_eq!(credits_for(&c, mini, "message", &u).unwrap().to_plain_string(), "2.75");
-        assert_eq!(credits_for(&c, big, "message", &u).unwrap().to_plain_string(), "2.75");
+        // At gpt-4o's, 1800 × 0.0000025 + 950 × 0.00001 = 0.014 USD × 200 = 2.8 credits: more
+        // than the rate, so the cost is charged.
+        assert_eq!(credits_for(&c, big, "message", &u).unwrap().to_plain_string(), "2.8");
+        // The reviewer's call: 1,000 prompt and 9,972 completion tokens on gpt-4-turbo were
+        // charged 10.972 credits at the rate ($0.055) for $0.30916 of the provider's; now
+        // its cost, 61.832 credits.
+        let turbo = c.model("openai/gpt-4-turbo").unwrap();
+        let dear = Reported { prompt_tokens: 1000, completion_tokens: 9972, cost: None };
+        assert_eq!(credits_for(&c, turbo, "message", &dear).unwrap().to_plain_string(), "61.832");
+        // A reported cost above both is charged: $1 = 200 credits.
         let costly = Reported { cost: Some(Usd::parse("1").unwrap()), ..u };
-        assert_eq!(credits_for(&c, mini, "message", &costly).unwrap().to_plain_string(), "2.75");
+        assert_eq!(credits_for(&c, mini, "message", &costly).unwrap().to_plain_string(), "200");
+        let cheap = Reported { cost: Some(Usd::parse("0.001").unwrap()), ..u };
+        assert_eq!(credits_for(&c, mini, "message", &cheap).unwrap().to_plain_string(), "2.75");
         // 1 token = 0.001 credit exactly; 1001 tokens round up once, to 1.001.
         let one = Reported { prompt_tokens: 1, completion_tokens: 0, cost: None };
         assert_eq!(credits_for(&c, mini, "message", &one).unwrap().to_plain_string(), "0.001");
@@ -150,6 +184,26 @@ mod tests {
             assert_eq!(rate(&c, op), None, "{op}");
             assert!(credits_for(&c, mini, op, &u).is_err(), "{op}");
         }
+    }
+
+    #[test]
+    fn a_token_hold_commits_its_tokens_or_the_tokens_its_cost_is_worth() {
+        let c = Catalog::default_catalog();
+        let (mini, turbo) = (c.model("openai/gpt-4o-mini").unwrap(), c.model("openai/gpt-4-turbo").unwrap());
+        let thousand = Decimal::from(1000);
+        // gpt-4o-mini: 2,750 tokens cost 0.168 credits = 168 tokens' worth: the tokens.
+        let u = Reported { prompt_tokens: 1800, completion_tokens: 950, cost: None };
+        assert_eq!(tokens_for(&c, mini, &u, thousand), Ok(2750));
+        // gpt-4-turbo: 10,972 tokens cost 61.832 credits = 61,832 tokens at 1,000 a credit.
+        let dear = Reported { prompt_tokens: 1000, completion_tokens: 9972, cost: None };
+        assert_eq!(tokens_for(&c, turbo, &dear, thousand), Ok(61_832));
+        // OpenRouter's reported cost when higher: $1 = 200 credits = 200,000 tokens.
+        let costly = Reported { cost: Some(Usd::parse("1").unwrap()), ..u };
+        assert_eq!(tokens_for(&c, mini, &costly, thousand), Ok(200_000));
+        // The worth is rounded up to a whole token: 1 token costs 0.001 credit (the step) = 3
+        // tokens at 3,000 a credit.
+        let one = Reported { prompt_tokens: 1, completion_tokens: 0, cost: None };
+        assert_eq!(tokens_for(&c, mini, &one, Decimal::from(3000)), Ok(3));
     }
 
     #[test]

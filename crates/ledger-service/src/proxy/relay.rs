@@ -55,6 +55,8 @@ pub(crate) struct Call {
     /// For a hold reserved in LLM tokens: the tokens it pays for (set by the claim; the
     /// call is capped to them and settled in tokens). `None`: a credit hold.
     pub hold_units: Option<u64>,
+    /// For a hold reserved in LLM tokens: the policy's tokens a credit (set by the claim).
+    pub hold_rate: Option<rust_decimal::Decimal>,
 }
 
 /// How a call started, for the client.
@@ -99,6 +101,7 @@ impl Call {
         self.hold_amount = claimed.amount;
         self.operation = claimed.operation;
         self.hold_units = claimed.units;
+        self.hold_rate = claimed.units_per_credit;
         // The prompt's tokens as the provider will get them (the request re-serialized, as
         // it is forwarded), counted only now that a real hold pays, off the async threads.
         self.prompt_bound = {
@@ -269,15 +272,18 @@ impl Call {
         self.hold_units.map_or(Spend::Credits(self.hold_amount), Spend::Tokens)
     }
 
-    /// What `u` commits: its tokens on a hold reserved in tokens (the ledger draws the
-    /// allowance and converts any shortfall at the policy's rate), else its credits at the
-    /// catalog's prices.
+    /// What `u` commits: on a hold reserved in tokens, its tokens, or the tokens its cost
+    /// is worth at the policy's rate when more (the ledger draws the allowance and converts
+    /// any shortfall at that rate); else its credits at the catalog's prices, never below
+    /// cost.
     fn price(&self, u: &Reported) -> Spend {
-        if self.hold_units.is_some() {
-            return Spend::Tokens(u.prompt_tokens.saturating_add(u.completion_tokens));
-        }
-        match price::credits_for(&self.proxy.catalog, &self.model, &self.operation, u) {
-            Ok(c) => Spend::Credits(c),
+        let priced = match (self.hold_units, self.hold_rate) {
+            (Some(_), Some(rate)) => price::tokens_for(&self.proxy.catalog, &self.model, u, rate).map(Spend::Tokens),
+            (Some(_), None) => Err("the account's policy has no llmTokens rate".to_string()),
+            (None, _) => price::credits_for(&self.proxy.catalog, &self.model, &self.operation, u).map(Spend::Credits),
+        };
+        match priced {
+            Ok(spend) => spend,
             Err(e) => {
                 tracing::warn!(error = %e, hold = %self.hold, "the usage could not be priced: charging the hold in full");
                 self.whole_hold()
@@ -308,7 +314,13 @@ impl Call {
             ));
         }
         if let Some(tokens) = self.hold_units {
-            return limits::max_tokens_of(tokens, prompt).ok_or_else(too_small);
+            // The ledger converts a shortfall at its policy's rate; without one (the policy
+            // has no llmTokens allowance any more) a token's worth is unknown.
+            let Some(rate) = self.hold_rate else {
+                let message = "the account's policy has no llmTokens rate to price this hold's tokens at; it was released";
+                return Err((ErrorCode::HoldNotOpen, "the hold's tokens have no rate", message.to_string()));
+            };
+            return limits::max_tokens_of(catalog, model, tokens, rate, prompt).ok_or_else(too_small);
         }
         match price::rate(catalog, &self.operation) {
             Some(price::ProxyRate::Tokens(rate)) => limits::max_tokens_within(catalog, model, rate, hold, prompt).ok_or_else(too_small),

@@ -99,6 +99,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
         hold_amount: Credits::ZERO,
         operation: String::new(),
         hold_units: None,
+        hold_rate: None,
     };
     match relay::start(call).await {
         Started::Whole { status, body, charged } => {

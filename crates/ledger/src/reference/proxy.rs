@@ -27,6 +27,8 @@
 //!
 //! ```json
 //! {"op":"claim","accountId":"a1","holdId":"laptop:Yd2c1oX8Qb6sJmZ0rK3wTg","deviceId":"laptop"}
+//! → {"ok":true,"result":{"holdId","deviceId","amount","expiresAt","operation"}}, plus
+//!   "unit":"llmTokens", "units" and the policy's "unitsPerCredit" for a hold in tokens
 //! {"op":"settle","accountId":"a1","holdId":"laptop:Yd2c1oX8Qb6sJmZ0rK3wTg","usage":"0.42"}
 //! {"op":"settle","accountId":"a1","holdId":"laptop:Yd2c1oX8Qb6sJmZ0rK3wTg","units":1234}
 //! {"op":"settle","accountId":"a1","holdId":"laptop:Yd2c1oX8Qb6sJmZ0rK3wTg"}
@@ -95,6 +97,11 @@ pub struct Claim {
     /// reserved for — the allowance's part plus what its credits convert — so the most the
     /// call may use. `None` for a credit hold.
     pub units: Option<u64>,
+    /// For a hold reserved in LLM tokens: the account's policy rate, `unitsPerCredit` of its
+    /// `llmTokens` allowance — what one token is worth in credits when a shortfall is
+    /// converted, which a proxy needs to charge a call never less than its cost (PROTOCOL
+    /// §6.7). `None` for a credit hold, or when the policy has no such allowance.
+    pub units_per_credit: Option<rust_decimal::Decimal>,
 }
 
 /// What the provider used, as a settlement commits it.
@@ -168,9 +175,19 @@ impl RefLedger {
             Purpose::Operation { operation, .. } => operation.clone(),
             _ => String::new(),
         };
+        let units_per_credit =
+            units.and_then(|_| rec.account.policy().allowance(AllowanceKind::LlmTokens)).map(|terms| terms.units_per_credit);
         let proxied = Proxied { device_id: owner.clone(), claimed_at: now, amount: Some(hold.amount), units, settlement: None };
         rec.proxied.insert(hold_id.to_string(), proxied);
-        Ok(Claim { hold_id: hold_id.to_string(), device_id: owner, amount: hold.amount, expires_at: hold.expires_at, operation, units })
+        Ok(Claim {
+            hold_id: hold_id.to_string(),
+            device_id: owner,
+            amount: hold.amount,
+            expires_at: hold.expires_at,
+            operation,
+            units,
+            units_per_credit,
+        })
     }
 
     /// Settles a claimed credit hold at `now`: `usage` credits committed as its device's
@@ -299,6 +316,9 @@ impl RefLedger {
                     if let Some(units) = c.units {
                         fields.push(("unit".into(), AllowanceKind::LlmTokens.json_name().into()));
                         fields.push(("units".into(), Value::from_u64(units)));
+                    }
+                    if let Some(rate) = c.units_per_credit {
+                        fields.push(("unitsPerCredit".into(), crate::json::to_value(&rate)));
                     }
                     Value::Object(fields)
                 })
