@@ -224,11 +224,12 @@ fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
         // Released: only d1:a (1 credit) is still held.
         assert_eq!(held(s), c("1"), "{operation}: the hold was released");
     }
-    // A hold of an operation whose catalog entry names a model pays for calls to that
-    // model only: a `message` or `flashcards.generate` hold (priced for gpt-4o-mini) that
-    // asks for a dearer model is refused and released, so a hold priced for a cheap model
-    // cannot buy a dear one's tokens.
-    for (seq, operation, model) in [(9u64, "message", "openai/gpt-4-turbo"), (10, "flashcards.generate", "openai/gpt-4o")] {
+    // A hold of a fixed-rate operation whose catalog entry names a model pays for calls to
+    // that model only: a `message` hold (1,000 tokens a credit, priced for gpt-4o-mini)
+    // that asks for a dearer model is refused and released, so a hold priced for a cheap
+    // model cannot buy a dear one's tokens at its rate. (A `flashcards.generate` hold may
+    // call another model: its per-card price is never below the call's cost, below.)
+    for (seq, operation, model) in [(9u64, "message", "openai/gpt-4-turbo")] {
         let hold = format!("d1:pin{seq}");
         let m = json!([{"type":"reserve","seq":seq,"at":0,"holdId":hold,"amount":"10","operation":operation}]);
         assert_eq!(s.push("demo", "d1", m).0.results[0].status, ResultStatus::Applied);
@@ -657,8 +658,8 @@ fn a_body_sent_too_slowly_is_cut_at_the_request_deadline() {
     assert_eq!(r.status, 200, "the hold was not claimed: {}", r.text());
 }
 
-/// A hold pays for its operation's model only, and is never charged below the call's
-/// cost at that model's prices: with a catalog whose `message` (1,000 tokens a credit)
+/// A fixed-rate hold pays for its operation's model only, a per-card hold for any model, and
+/// neither is charged below the call's cost at that model's prices: with a catalog whose `message` (1,000 tokens a credit)
 /// runs on gpt-4-turbo, the provider's 1,000 + 2,000 tokens cost 0.07 USD = 14 credits,
 /// not the rate's 3 — charged to a credit hold, and as 14,000 tokens to a hold in
 /// tokens — and `max_tokens` is capped so that the cost of what the hold allows fits it.
@@ -686,6 +687,15 @@ fn sqlite_a_call_is_never_charged_below_its_cost_at_the_models_prices() {
     assert!((1_500..=1_666).contains(&cap), "max_tokens {cap}");
     let want = sub(before, c("14"));
     assert_eq!(balance_becomes(&s, want), want);
+
+    // A per-card hold is not pinned (True Recall's user picks the model that writes the
+    // cards): a `flashcards.generate` hold, whose catalog entry names gpt-4o-mini, calls
+    // gpt-4-turbo and is charged its cards' worth, at least the call's cost (14).
+    reserve(&s, "d1", 2, "d1:cards", "60");
+    let r = call(&s, "d1", Some("d1:cards"), &turbo);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let charged = r.header("x-credit-charged").and_then(|v| v.parse::<rust_decimal::Decimal>().ok()).expect("a charge");
+    assert!(charged >= rust_decimal::Decimal::from(14), "charged {charged}, below the call's cost of 14");
 
     for cmd in [json!({"op": "createAccount", "accountId": "lore", "policy": "assistLore"}), json!({"op": "signup", "accountId": "lore"})] {
         assert_eq!(s.admin(&cmd)["ok"], true, "{cmd}");

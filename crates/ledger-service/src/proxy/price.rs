@@ -6,7 +6,8 @@
 //!   ledger policy converts `llmTokens` at, so a message paid in credits costs what the
 //!   allowance would — or the call's cost when that is more (a model dearer per token
 //!   than the rate: the operation's own model is the only one its hold may call,
-//!   [`pinned_model`], but a catalog may pin a dear one);
+//!   [`pinned_model`], but a catalog may pin a dear one, and an operation that names no
+//!   model may call any);
 //! - per card (`perCard` with `outputTokensPerCard`, True Recall's flashcards): the
 //!   reported completion tokens ÷ `outputTokensPerCard` × `creditsPerCard` — the cards
 //!   the answer is worth by the catalog's own measure of a card, so "1 credit ≈ 1 card"
@@ -62,13 +63,17 @@ pub(crate) fn rate(catalog: &Catalog, operation: &str) -> Option<ProxyRate> {
 }
 
 /// The only model a proxied call paid by a hold of `operation` may ask for: the catalog
-/// operation's `model`, when it names one. The operation's price was set for that model:
-/// without the pin, a client could label a hold with an operation priced for a cheap
-/// model (`message`, `flashcards.generate`: `openai/gpt-4o-mini`) and call a dear one
-/// with it. `None`: the operation names no model or is not in the catalog (any catalog
-/// model; the charge is still never below the call's cost, [`credits_for`]).
+/// operation's `model`, when it names one and its price is a fixed token rate
+/// (`tokensPerCredit`, AssistLore's `message`). A fixed rate was set for that model's
+/// costs: without the pin, a client could label a hold with an operation priced for a
+/// cheap model and buy a dear one's tokens at the cheap model's rate (the floor at cost,
+/// [`credits_for`], keeps that above the provider's price, not at the vendor's margin).
+/// A per-card or markup price follows the model the call uses (True Recall lets its user
+/// pick the model that writes the cards), so those are not pinned. `None`: no pin (any
+/// catalog model; the charge is still never below the call's cost).
 pub(crate) fn pinned_model<'c>(catalog: &'c Catalog, operation: &str) -> Option<&'c str> {
-    catalog.operation(operation).ok()?.model.as_deref()
+    let fixed = matches!(rate(catalog, operation), Some(ProxyRate::Tokens(TokenRate::Fixed(_))));
+    catalog.operation(operation).ok().filter(|_| fixed)?.model.as_deref()
 }
 
 /// The credits `usage` on `model` costs for `operation`.

@@ -293,7 +293,8 @@ impl Call {
 
     /// The `max_tokens` the claimed hold pays for at its operation's price, or why the
     /// call is refused: `MODEL_NOT_ALLOWED` for a request whose model is not the one the
-    /// hold's catalog operation names (credit or token hold alike), `HOLD_NOT_OPEN` for a
+    /// hold's fixed-rate catalog operation names (credit or token hold alike,
+    /// [`price::pinned_model`]), `HOLD_NOT_OPEN` for a
     /// credit hold of an operation the catalog gives no price for an AI call (free, flat,
     /// per character, unknown), `HOLD_TOO_SMALL` for a hold that cannot pay for even the
     /// prompt. (The code, a reason for the log, the message for the client.)

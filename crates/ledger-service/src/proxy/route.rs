@@ -8,7 +8,7 @@
 //! | 401/403 | `UNAUTHORIZED`/`FORBIDDEN` | no valid device token (the admin token is refused) |
 //! | 400 | `BAD_REQUEST` | a body that cannot be read (a malformed chunked encoding), not JSON, no messages, non-text content, `n` ≠ 1, `stream` not a boolean, a field the proxy does not forward (`limits::FORWARDED`), a tool that is not a function |
 //! | 400 | `UNKNOWN_MODEL` | a model the catalog does not list |
-//! | 400 | `MODEL_NOT_ALLOWED` | a model other than the one the hold's catalog operation names (the hold is released) |
+//! | 400 | `MODEL_NOT_ALLOWED` | a model other than the one the hold's fixed-rate catalog operation names (the hold is released) |
 //! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied, or a credit hold of an operation with no price for an AI call (released) |
 //! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
 //! | 402 | `HOLD_TOO_SMALL` | the hold cannot pay for the prompt and one output token (the hold is released) |
