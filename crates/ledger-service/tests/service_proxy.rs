@@ -229,16 +229,15 @@ fn refusals_never_reach_the_provider(s: &Server, up: &Upstream) {
     // that asks for a dearer model is refused and released, so a hold priced for a cheap
     // model cannot buy a dear one's tokens at its rate. (A `flashcards.generate` hold may
     // call another model: its per-card price is never below the call's cost, below.)
-    for (seq, operation, model) in [(9u64, "message", "openai/gpt-4-turbo")] {
-        let hold = format!("d1:pin{seq}");
-        let m = json!([{"type":"reserve","seq":seq,"at":0,"holdId":hold,"amount":"10","operation":operation}]);
-        assert_eq!(s.push("demo", "d1", m).0.results[0].status, ResultStatus::Applied);
-        let other = json!({"model": model, "messages": [{"role":"user","content":"scenario:whole"}]}).to_string();
-        let r = call(s, "d1", Some(&hold), &other);
-        assert_eq!((r.status, r.code().as_str()), (400, "MODEL_NOT_ALLOWED"), "{operation}: {}", r.text());
-        assert!(r.text().contains(MODEL) && r.text().contains(model), "the message names both models: {}", r.text());
-        assert_eq!(held(s), c("1"), "{operation}: the hold was released");
-    }
+    let (seq, operation, model) = (9u64, "message", "openai/gpt-4-turbo");
+    let hold = format!("d1:pin{seq}");
+    let m = json!([{"type":"reserve","seq":seq,"at":0,"holdId":hold,"amount":"10","operation":operation}]);
+    assert_eq!(s.push("demo", "d1", m).0.results[0].status, ResultStatus::Applied);
+    let other = json!({"model": model, "messages": [{"role":"user","content":"scenario:whole"}]}).to_string();
+    let r = call(s, "d1", Some(&hold), &other);
+    assert_eq!((r.status, r.code().as_str()), (400, "MODEL_NOT_ALLOWED"), "{operation}: {}", r.text());
+    assert!(r.text().contains(MODEL) && r.text().contains(model), "the message names both models: {}", r.text());
+    assert_eq!(held(s), c("1"), "{operation}: the hold was released");
     assert_eq!(up.count(), 0, "a refused call reached the provider");
     // The valid hold works once; its second use is refused without a second request.
     let r = call(s, "d1", Some("d1:a"), &body);
