@@ -2,9 +2,14 @@
 // (./scripts/demo.sh starts it and points the ledger's AI proxy at it): POST
 // /v1/chat/completions answers with flashcards made from the last user message, whole or
 // streamed (SSE, with the usage chunk when `stream_options.include_usage` is set), and
-// reports usage as a provider would (tokens estimated at 4 characters each; completion
-// tokens never above `max_tokens`; each answer's usage is also printed as a `usage {…}`
-// line). No key is checked; it listens on loopback only. Not a provider: a labelled fake.
+// reports usage as a provider would (tokens estimated at 4 characters each; each answer's
+// usage is also printed as a `usage {…}` line). It answers as a model would: one short
+// card per fact of the note (a line or a sentence; headings are not facts), each side
+// bounded in length (a 3,000-character "sentence" is summed up, never copied into a
+// card), no more cards than the instructions allow ("at most N cards"), and a reply
+// longer than `max_tokens` is cut off there with `finish_reason: "length"` (its usage is
+// the `max_tokens` it wrote). No key is checked; it listens on loopback only. Not a
+// provider: a labelled fake.
 // A request with `"user": "stand-in-fail"` (the standard end-user id field, which the
 // ledger's proxy forwards; only this stand-in reads it so) is answered HTTP 503 before
 // any output, as a provider that is down would be — the demo page's "make the AI call
@@ -14,10 +19,40 @@ import http from "node:http";
 
 const port = Number(process.argv[2] ?? 0);
 
-function cardsFor(text) {
-  const sentences = text.split(/(?<=[.!?])\s+/).map((s) => s.trim()).filter((s) => s.length > 3).slice(0, 8);
-  const cards = sentences.map((s, i) => ({ front: `Card ${i + 1}: what does the note say?`, back: s }));
-  return JSON.stringify({ cards: cards.length ? cards : [{ front: "What was the note about?", back: text.slice(0, 120) || "(empty)" }] });
+/** The longest side of a card, in characters: a fact longer than this is shortened, as a
+ * model sums up a long passage instead of copying it. */
+const CARD_SIDE_MAX = 160;
+
+/** `text` at most CARD_SIDE_MAX characters long, cut at a word where there is one. */
+function bounded(text) {
+  if (text.length <= CARD_SIDE_MAX) return text;
+  const cut = text.slice(0, CARD_SIDE_MAX - 1);
+  const space = cut.lastIndexOf(" ");
+  return `${space > CARD_SIDE_MAX / 2 ? cut.slice(0, space) : cut}…`;
+}
+
+/** The facts of a note: its lines (list markers and headings' text aside), each split
+ * into sentences; a heading alone is not a fact. */
+function factsOf(text) {
+  return text.split(/\n+/)
+    .filter((line) => !/^\s*#/.test(line))
+    .map((line) => line.replace(/^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?/, ""))
+    .flatMap((line) => line.split(/(?<=[.!?])\s+/))
+    .map((s) => s.trim())
+    .filter((s) => s.length > 3);
+}
+
+/** The reply: one bounded card per fact, at most `max` cards (null: no limit). */
+function cardsFor(text, max) {
+  const facts = factsOf(text).slice(0, max ?? Infinity);
+  const cards = facts.map((s, i) => ({ front: `Card ${i + 1}: what does the note say?`, back: bounded(s) }));
+  return JSON.stringify({ cards: cards.length ? cards : [{ front: "What was the note about?", back: bounded(text.trim()) || "(empty)" }] });
+}
+
+/** The card limit the instructions set ("at most N cards"), or null. */
+function cardLimit(instructions) {
+  const m = /at most (\d+) cards?/i.exec(instructions);
+  return m ? Number(m[1]) : null;
 }
 
 const server = http.createServer((req, res) => {
@@ -44,16 +79,19 @@ const server = http.createServer((req, res) => {
     const messages = Array.isArray(r.messages) ? r.messages : [];
     const prompt = messages.map((m) => (typeof m.content === "string" ? m.content : "")).join("\n");
     const last = [...messages].reverse().find((m) => m.role === "user");
-    let content = cardsFor(typeof last?.content === "string" ? last.content : "");
+    const system = messages.filter((m) => m.role === "system" && typeof m.content === "string").map((m) => m.content).join("\n");
+    let content = cardsFor(typeof last?.content === "string" ? last.content : "", cardLimit(system));
     const max = Number.isSafeInteger(r.max_tokens) ? r.max_tokens : 4096;
-    if (Math.ceil(content.length / 4) > max) content = content.slice(0, max * 4);
+    // Out of room: the reply stops where the limit is, as a model's does.
+    const finish = Math.ceil(content.length / 4) > max ? "length" : "stop";
+    if (finish === "length") content = content.slice(0, max * 4);
     const usage = { prompt_tokens: Math.ceil(prompt.length / 4) + 8, completion_tokens: Math.ceil(content.length / 4) };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     const id = `standin-${Date.now()}`;
     // What it reports, on stdout: tests/e2e/proxy.e2e.mjs checks the ledger's charge against it.
     console.log(`usage ${JSON.stringify(usage)}`);
     if (!r.stream) {
-      const answer = { id, object: "chat.completion", model: r.model, choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage };
+      const answer = { id, object: "chat.completion", model: r.model, choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finish }], usage };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
       return;
     }
@@ -66,7 +104,7 @@ const server = http.createServer((req, res) => {
         return;
       }
       clearInterval(tick);
-      res.write(`data: ${JSON.stringify({ id, choices: [{ index: 0, delta: {}, finish_reason: "stop" }] })}\n\n`);
+      res.write(`data: ${JSON.stringify({ id, choices: [{ index: 0, delta: {}, finish_reason: finish }] })}\n\n`);
       if (r.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, choices: [], usage })}\n\n`);
       res.end("data: [DONE]\n\n");
     }, 30);
