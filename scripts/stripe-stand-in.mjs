@@ -211,12 +211,15 @@ const server = http.createServer(async (req, res) => {
   if (!session) return send(res, 404, { error: { message: 'no such checkout session' } });
   if (req.method === 'GET') {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-    return res.end(`<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><title>Test-mode checkout</title>
-<body style="font-family:system-ui;max-width:28rem;margin:4rem auto">
-<p style="background:#fde68a;padding:.5rem">TEST MODE — a local stand-in for Stripe Checkout; no money moves.</p>
+    // A page in its own right: its language, a main landmark holding all of it (axe-core:
+    // html-has-lang, landmark-one-main, region), and a label for the viewport.
+    return res.end(`<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,"><title>Test-mode checkout</title>
+<body style="font-family:system-ui;max-width:28rem;margin:4rem auto;padding:0 1rem"><main>
+<p style="background:#fde68a;color:#1f2937;padding:.5rem">TEST MODE — a local stand-in for Stripe Checkout; no money moves.</p>
 <h1>${esc(session.mode === 'subscription' ? `${session.metadata.planId ?? session.price} plan, monthly` : session.name)}</h1>
 <p>${session.mode === 'subscription' ? `subscription (${esc(session.price)})` : `$${(session.amount / 100).toFixed(2)}`} for account <code>${esc(session.account)}</code></p>
-<form method="post"><button id="pay" style="font-size:1.2rem">Pay</button> <a href="${esc(session.cancelUrl)}">Cancel</a></form></body>`);
+<form method="post"><button id="pay" style="font-size:1.2rem">Pay</button> <a href="${esc(session.cancelUrl)}">Cancel</a></form></main></body></html>`);
   }
   if (req.method === 'POST') {
     const { status, answer } = await pay(session);

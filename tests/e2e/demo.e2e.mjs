@@ -304,6 +304,7 @@ async function payAtCheckout(testid, account) {
   await page.click(id(testid));
   await page.waitForURL(/\/pay\/cs_/);
   assert.match(await page.textContent("body"), /TEST MODE/);
+  await checkState(`checkout-${testid}`); // axe-core: the stand-in's page too
   await page.click("#pay");
   await page.waitForURL(/\/www\/$/); // back, the ?checkout=paid read and dropped
   await page.waitForSelector(`body[data-ready="${account}"]`);
