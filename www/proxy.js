@@ -53,11 +53,21 @@ async function json(path, token, payload) {
   return v;
 }
 
+/** The note as a file would hold it: a paste can carry half of a UTF-16 pair, which the
+ * package refuses (BAD_INPUT) — U+FFFD in its place, as the demo page sends it. */
+function noteText() {
+  const typed = $("note").value;
+  return typeof typed.toWellFormed === "function" ? typed.toWellFormed() : typed;
+}
+
 async function run() {
   $("stream").textContent = "";
   $("result").textContent = "Working…";
   // Nothing of the last run stays: its figures are not this one's.
   for (const key of Object.keys($("result").dataset)) if (key !== "testid") delete $("result").dataset[key];
+  const text = noteText();
+  // Only spaces: nothing for the model to answer, so nothing to pay for.
+  if (!text.trim()) throw new CodedError("NOTHING_TO_SEND", "type a note first");
   const { token } = await json("/demo/token", null, { accountId: ACCOUNT, deviceId: DEVICE });
   const state = await json(`/v1/state?account=${ACCOUNT}`, token);
   const before = state.balance;
@@ -66,20 +76,33 @@ async function run() {
   const push = (m) => json("/v1/push", token, { v: 2, accountId: ACCOUNT, deviceId: DEVICE, mutations: [{ seq: seq++, at: Date.now(), id: nonce(), ...m }] });
   // The hold covers what the estimate says the call may cost at most (the proxy caps the
   // reply to what the hold pays for, and refuses a hold too small for the prompt).
-  const quote = estimate({ operation: "message", text: $("note").value });
+  const quote = estimate({ operation: "message", text });
   if (!quote.hasWork) throw new CodedError("NOTHING_TO_SEND", "type a note first");
   const amount = quote.credits.high;
   const reserved = await push({ type: "reserve", holdId, amount, operation: "message" });
   const r0 = reserved.results[0];
   if (r0.status !== "applied") throw new CodedError(r0.code ?? "RESERVE_REFUSED", `the ledger did not place the hold (${r0.status})`);
   try {
-    await call(token, holdId);
+    await call(token, holdId, text);
   } catch (error) {
     // Nothing will commit this hold: release it (the proxy may have released it already;
     // then the ledger answers with its settlement and nothing more is charged).
     await push({ type: "release", holdId }).catch(() => {});
     throw error;
   }
+  try {
+    await confirm(token, holdId, push, before);
+  } catch (error) {
+    // The answer arrived, so the proxy settles the hold from the provider's usage whatever
+    // happens here: what failed is only the page's look at the result.
+    error.afterCall = true;
+    throw error;
+  }
+}
+
+/** After the answer: waits for the proxy's settlement of `holdId`, commits 0 credits as a
+ * modified client would, and shows what the ledger charged. */
+async function confirm(token, holdId, push, before) {
   // The settlement follows the answer: wait (up to 10 s) until the hold is no longer open.
   for (let i = 0; i < 100; i++) {
     const holds = (await json(`/v1/state?account=${ACCOUNT}`, token)).holds ?? [];
@@ -94,12 +117,12 @@ async function run() {
   Object.assign($("result").dataset, { charged: committed.charged, settledBy: committed.settledBy, before, after });
 }
 
-/** The chat completion through the proxy, paid by `holdId`, streamed into the page. */
-async function call(token, holdId) {
+/** The chat completion of `text` through the proxy, paid by `holdId`, streamed into the page. */
+async function call(token, holdId, text) {
   const res = await send("/v1/ai/chat/completions", {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-credit-hold": holdId },
-    body: JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, messages: [{ role: "user", content: $("note").value }] }),
+    body: JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, messages: [{ role: "user", content: text }] }),
   });
   if (!res.ok) {
     const v = await body(res, "the AI proxy");
@@ -130,8 +153,12 @@ $("go").addEventListener("click", async () => {
   try {
     await run();
   } catch (e) {
-    $("result").textContent = `Failed: ${e.message}${e.code ? ` (code ${e.code})` : ""}`;
+    const code = e.code ? ` (code ${e.code})` : "";
+    $("result").textContent = e.afterCall
+      ? `Answered: the AI proxy charges this call from the provider's reported usage, but what it charged could not be read back: ${e.message}${code}. Reload to see the balance.`
+      : `Failed: ${e.message}${code}`;
     $("result").dataset.code = e.code ?? "ERROR";
+    $("result").dataset.afterCall = String(Boolean(e.afterCall));
   } finally {
     $("go").disabled = false;
   }

@@ -172,6 +172,42 @@ for (const size of SIZES) {
       const state = await ledgerState(base);
       assert.deepEqual(state.holds, [], "no hold left open");
       assert.equal(state.balance, afterLong.balance, "nothing charged");
+
+      // A note of spaces only is nothing to send either: refused before the reserve, as
+      // the demo page says "Nothing to send yet" (it was sent and charged).
+      await page.fill("#note", "   \n\t  ");
+      await page.click("#go");
+      await page.waitForSelector('[data-testid="proxy-result"][data-code="NOTHING_TO_SEND"]');
+      assert.equal((await ledgerState(base)).balance, afterLong.balance, "nothing charged for spaces");
+
+      // Half of a UTF-16 pair (a paste can carry one) is sent as U+FFFD, as a file would
+      // hold it, not refused with the parser's words (BAD_INPUT).
+      await page.evaluate(() => { document.getElementById("note").value = "Mitosis \uD800 divides one cell into two."; });
+      await page.click("#go");
+      await page.waitForSelector('[data-testid="proxy-result"][data-charged], [data-testid="proxy-result"][data-code]');
+      assert.equal(await result.getAttribute("data-code"), null, await result.textContent());
+      assert.equal(provider.usages.length, 3, "the call reached the provider");
+      assert.equal(await result.getAttribute("data-charged"), priceOf(provider.usages[2]));
+
+      // The connection drops after the answer arrived: the call was paid (the proxy settles
+      // it from the provider's usage), so the page does not say it failed to reach the server.
+      let reads = 0;
+      const dropLater = (route) => (reads++ === 0 ? route.continue() : route.abort("connectionrefused"));
+      await page.route("**/v1/state*", dropLater);
+      const beforeDrop = await ledgerState(base);
+      await page.fill("#note", "Meiosis makes four cells. Each has half the chromosomes.");
+      await page.click("#go");
+      await page.waitForSelector('[data-testid="proxy-result"][data-code]');
+      await page.unroute("**/v1/state*", dropLater);
+      assert.equal(await result.getAttribute("data-after-call"), "true");
+      assert.match(await result.textContent(), /^Answered: the AI proxy charges this call from the provider's reported usage, but what it charged could not be read back: .*\(code TRANSPORT_FAILED\)\. Reload to see the balance\.$/);
+      assert.doesNotMatch(await result.textContent(), /^Failed/);
+      assert.equal(provider.usages.length, 4);
+      for (let i = 0; i < 100 && (await ledgerState(base)).holds.length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+      const dropped = await ledgerState(base);
+      assert.deepEqual(dropped.holds, [], "the proxy settled the hold");
+      assert.equal(str(dec(beforeDrop.balance) - dec(dropped.balance)), priceOf(provider.usages[3]), "charged the provider's usage");
+      assert.deepEqual(errors.filter((e) => !/net::ERR_CONNECTION_REFUSED/.test(e)), []);
     } finally {
       for (const c of cleanups.reverse()) await c();
     }
