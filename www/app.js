@@ -10,9 +10,9 @@ import { CodedError, LedgerClient } from "./ledger.js";
 import { MeterSession } from "./session.js";
 import { renderBalance, setPackages } from "./balance.js";
 import { drawUsageChart } from "./chart.js";
-import { count, date, usd } from "./format.js";
+import { compareDecimal, count, date, decimal, sumDecimal, usd } from "./format.js";
 import { usageFromEntries } from "./history.js";
-import { clearMessage, explain, initMessages, showErrorMessage, showMessage } from "./messages.js";
+import { clearMessage, explain, initMessages, readable, showErrorMessage, showMessage } from "./messages.js";
 import { renderQuote, renderQuoteError } from "./quote.js";
 import * as view from "./views.js";
 
@@ -83,7 +83,7 @@ async function run(source, action) {
     await action();
   } catch (error) {
     showErrorMessage(error, source);
-    app.session?.note("error", "error", `${error.code ?? "ERROR"}: ${error.message} (${explain(error)})`);
+    app.session?.note("error", "error", `${error.code ?? "ERROR"}: ${readable(error.message)} (${explain(error)})`);
   } finally {
     app.running--;
     document.body.dataset.actions = String(++app.actions); // tests wait for this

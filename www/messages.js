@@ -4,6 +4,8 @@
 // nothing here can go stale against it). The area is a polite live region: a screen
 // reader hears each message once. Raw error codes stay in `data-code` and the Details log.
 
+import { time } from "./format.js";
+
 const $ = (id) => document.getElementById(id);
 
 /** What an error code means for the user, and what to do. */
@@ -26,12 +28,20 @@ const ERROR_TEXTS = {
 };
 
 /**
+ * An error message for people: an instant the package writes in milliseconds since 1970
+ * ("retrying at 1796496905684") becomes a time of day.
+ */
+export function readable(message) {
+  return String(message).replace(/\b(at|until) (\d{12,14})\b/g, (all, word, ms) => `${word} ${time(Number(ms))}`);
+}
+
+/**
  * A coded error as a sentence for the user. A code without a sentence of its own keeps
  * the error's message and shows the code, so that what is on screen can be quoted.
  */
 export function explain(error) {
   const code = error?.code;
-  return ERROR_TEXTS[code] ?? `Something went wrong: ${error?.message ?? error}${code ? ` (code ${code})` : ""}`;
+  return ERROR_TEXTS[code] ?? `Something went wrong: ${readable(error?.message ?? error)}${code ? ` (code ${code})` : ""}`;
 }
 
 /**

@@ -4,9 +4,10 @@
 // proxy and which are simulated), sync, and "tamper" (edit the stored cache, reopen as a
 // reload would, and report the detection).
 
-import { Meter, compareAmounts } from "../pkg/credit_meter.js";
+import { Meter, compareAmounts, noteForModel } from "../pkg/credit_meter.js";
 import { chatRequest, commitUsage, readAnswer, simulatedAiCall } from "./ai.js";
 import { CodedError, meterHost } from "./ledger.js";
+import { readable } from "./messages.js";
 
 const LOG_MAX = 60;
 /** Exchanges one sync may take to empty the outbox. */
@@ -256,7 +257,7 @@ export class MeterSession {
     const answer = await this.#answerTo("release", hold.holdId);
     const by = answer ? (answer.settledBy === "proxy" ? "proxy" : "client") : null;
     const who = by === "proxy" ? "the AI proxy had released" : by === "client" ? "released" : "released (queued)";
-    this.note("warn", "release", `${error.code}: ${error.message} — hold ${hold.holdId} ${who}, nothing charged`);
+    this.note("warn", "release", `${error.code}: ${readable(error.message)} — hold ${hold.holdId} ${who}, nothing charged`);
     return by;
   }
 
@@ -339,7 +340,7 @@ export class MeterSession {
         await this.meter.release(holdId);
         this.note("warn", "release", `hold ${holdId}: its AI call was interrupted by a reload; released`);
       } catch (error) {
-        this.note("warn", "release", `hold ${holdId}: ${error.code ?? "ERROR"} — ${error.message}`);
+        this.note("warn", "release", `hold ${holdId}: ${error.code ?? "ERROR"} — ${readable(error.message)}`);
       }
       this.#inflight(holdId, false);
     }
