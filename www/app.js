@@ -400,9 +400,13 @@ async function buy(offer) {
 async function refundPurchase(purchaseId, name) {
   const out = await client.refund(purchaseId);
   await syncNow();
-  const back = !out.refundUsd ? "" : out.stripeRefundId
-    ? ` ${usd(out.refundUsd)} goes back to the card.`
-    : ` ${usd(out.refundUsd)} would go back, but this purchase was not paid through Stripe, so no card refund was sent.`;
+  // The money is the price pro rata of the credits left, rounded down to the cent: a few
+  // credits left can be worth nothing.
+  const back = !out.refundUsd ? "" : compareDecimal(out.refundUsd, "0") === 0
+    ? " They were worth less than a cent, so no money goes back."
+    : out.stripeRefundId
+      ? ` ${usd(out.refundUsd)} goes back to the card.`
+      : ` ${usd(out.refundUsd)} would go back, but this purchase was not paid through Stripe, so no card refund was sent.`;
   showMessage(`Refunded ${count(out.remaining ?? "0", "unused credit")} of the ${name}.${back}`, {
     source: "refund", facts: { purchaseId, refundUsd: out.refundUsd ?? "", stripeRefundId: out.stripeRefundId ?? "" },
   });

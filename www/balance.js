@@ -5,7 +5,7 @@
 // and the refund window. The raw figures go to the Details disclosure.
 
 import { setText } from "./dom.js";
-import { atLeastZero, compareDecimal, count, date, dateTime, decimal, noun } from "./format.js";
+import { atLeastZero, compareDecimal, count, date, dateTime, decimal, noun, proRataUsd, sumDecimal, usd } from "./format.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -66,9 +66,26 @@ export function emptyRow(span, text) {
   return tr;
 }
 
+/**
+ * What refunding purchase `purchaseId` would give back now, as the ledger computes it:
+ * what is left of every grant of the purchase (its bonus too) and the price pro rata of
+ * that share of all its credits, rounded down to the cent. `grants`: the snapshot's.
+ */
+function refundOf(purchaseId, grants, ledgerGrants) {
+  const members = [...ledgerGrants.values()].filter((r) => r.purchaseId === purchaseId);
+  const ids = new Set(members.map((r) => r.id));
+  const credits = sumDecimal(grants.filter((g) => ids.has(g.id)).map((g) => g.remaining));
+  const bonus = members.some((r) => r.kind === "bonus");
+  const price = members.find((r) => r.priceUsd)?.priceUsd ?? null;
+  const money = price === null ? null : proRataUsd(price, credits, sumDecimal(members.map((r) => r.amount)));
+  return { credits, bonus, money };
+}
+
 /** The refund cell: the window, and a Refund button while the purchase can be refunded
- * (inside its window, credits left, and the page can ask: `onRefund`). */
-function refundCell(g, ledgerGrants, onRefund) {
+ * (inside its window, credits left, and the page can ask: `onRefund`). Its label says
+ * what the refund really gives back: the credits left of the purchase, bonus included,
+ * and the money. */
+function refundCell(g, grants, ledgerGrants, onRefund) {
   const td = cell(g.refundableUntil ? `until ${date(g.refundableUntil)}` : g.kind === "purchase" ? "closed" : "—", "flashcards-only");
   const purchaseId = ledgerGrants.get(g.id)?.purchaseId;
   if (onRefund && purchaseId && g.kind === "purchase" && g.refundableUntil > Date.now() && compareDecimal(g.remaining, "0") > 0) {
@@ -78,7 +95,11 @@ function refundCell(g, ledgerGrants, onRefund) {
     b.textContent = "Refund";
     const name = describeGrant(g, ledgerGrants);
     // The credits left tell two purchases of one package on one day apart.
-    b.setAttribute("aria-label", `Refund the ${count(g.remaining, "unused credit")} of ${name}`);
+    const back = refundOf(purchaseId, grants, ledgerGrants);
+    const money = back.money === null ? "" : compareDecimal(back.money, "0") > 0 ? `, ${usd(back.money)} back`
+      : ", no money back (worth less than a cent)";
+    b.setAttribute("aria-label", `Refund the ${count(back.credits, "unused credit")}${back.bonus ? " (bonus included)" : ""} of ${name}${money}`);
+    b.title = b.getAttribute("aria-label");
     b.setAttribute("data-testid", `refund-${purchaseId}`);
     b.addEventListener("click", () => onRefund(purchaseId, name));
     td.append(" ", b);
@@ -101,11 +122,13 @@ function renderGrants(grants, ledgerGrants, onRefund) {
       cell(describeGrant(g, ledgerGrants)),
       cell(decimal(g.remaining), "num"),
       cell(g.expiresAt ? dateTime(g.expiresAt) : "never"),
-      refundCell(g, ledgerGrants, onRefund),
+      refundCell(g, grants, ledgerGrants, onRefund),
     );
     return tr;
   });
-  if (rows.length === 0) rows.push(emptyRow(4, "No credits yet"));
+  // Grants used up, expired or refunded leave the snapshot: "yet" only for an account
+  // the ledger knows no grant of.
+  if (rows.length === 0) rows.push(emptyRow(4, ledgerGrants.size > 0 ? "No credits left" : "No credits yet"));
   $("grants").replaceChildren(...rows);
 }
 

@@ -113,3 +113,19 @@ export function sumDecimal(values) {
   const frac = digits.slice(digits.length - scale).replace(/0+$/, "");
   return `${negative ? "-" : ""}${int}${frac ? `.${frac}` : ""}`;
 }
+
+/** `price × part ÷ whole`, rounded down to the cent, as a decimal string ("14.99"), exact
+ * (BigInt): what the ledger pays back for `part` of a purchase of `whole` credits. */
+export function proRataUsd(price, part, whole) {
+  const scaled = (v, scale) => {
+    const m = DECIMAL.exec(String(v));
+    if (!m) return 0n;
+    return BigInt(`${m[1]}${m[2]}${(m[3] ?? "").slice(0, scale).padEnd(scale, "0")}`);
+  };
+  const S = 24;
+  const w = scaled(whole, S);
+  if (w <= 0n) return "0";
+  const cents = (scaled(price, S) * scaled(part, S) * 100n) / (w * 10n ** BigInt(S));
+  const c = cents < 0n ? 0n : cents;
+  return `${c / 100n}.${String(c % 100n).padStart(2, "0")}`;
+}

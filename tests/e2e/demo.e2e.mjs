@@ -334,6 +334,8 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
     await t.test("Refund pays back the unused credits of a purchase inside its window", async () => {
       const before = await ledger("demo");
       const purchase = before.grants.filter((g) => g.kind === "purchase" && g.purchaseId !== "welcome").at(-1);
+      assert.match(await page.getAttribute(id(`refund-${purchase.purchaseId}`), "aria-label"),
+        new RegExp(`^Refund the ${fmt("500")} unused credits of Starter package, bought .*, \\$2\\.50 back$`));
       await click(`refund-${purchase.purchaseId}`);
       assert.equal(await data("message", "source"), "refund", await text("message"));
       assert.equal(await data("message", "refund-usd"), "2.5");
