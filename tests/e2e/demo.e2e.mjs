@@ -201,6 +201,18 @@ function commits(state) {
   return { debits, perHold, total: debits.reduce((s, d) => s + dec(d.amount), 0n) };
 }
 
+/** Σ of the credits the account's calls took, from the ledger's own entries: debits of
+ * holds, and conversions of credits into an allowance's units a call drew (a conversion
+ * followed by the call's allowanceUse; one the user asked for has none). */
+function usageCredits(state) {
+  const bySeq = new Map(state.entries.map((e) => [e.seq, e]));
+  return state.entries.reduce((sum, e) => {
+    if (e.type === "debit" && e.holdId && e.purpose?.kind === "operation") return sum + dec(e.amount);
+    if (e.type === "conversion" && bySeq.get(e.seq + 1)?.type === "allowanceUse") return sum + dec(e.credits);
+    return sum;
+  }, 0n);
+}
+
 /** Resolves once `cond()` holds: the stand-in's stdout reaches this process on its own
  * schedule (a hang guard, not a timed assertion: the test's timeout ends a stuck wait). */
 async function until(cond) {
@@ -873,6 +885,11 @@ async function flows(t) {
     assert.deepEqual(state.holds, []);
     assert.equal(await pageBalance(), Number(state.balance));
     assert.equal(await text("balance"), credits(state.balance), "a fractional balance in the user's locale");
+    // The usage chart counts what the call cost, conversion included (its debit is 0).
+    const bar = page.locator(id("usage-bar")).last();
+    assert.equal(dec(await bar.getAttribute("data-credits")), dec(before.balance) - dec(state.balance), "the call's bar: the credits taken");
+    const all = usageCredits(state);
+    assert.match(await text("usage-summary"), new RegExp(`, ${credits(str(all))} in all`), "the summary: every credit the calls took");
     await checkState("16-agent-message");
   });
 
