@@ -213,14 +213,34 @@ async function openAccount(accountId) {
   } else if (!client.offline) {
     await syncNow();
     // Calls a reload cut short hold credits nothing will commit: release them now.
-    if (await session.releaseInterrupted()) {
+    const interrupted = await session.releaseInterrupted();
+    if (interrupted.length) {
       await syncNow();
-      showMessage("A generation was cut short by a reload: its hold was closed. What the AI call had used is charged (see Details); nothing more.", {
-        level: "warn", source: "reload",
-      });
+      showInterrupted(interrupted.map((holdId) => session.acks.get(`release:${holdId}`) ?? null));
     }
   }
   document.body.dataset.ready = accountId;
+}
+
+/**
+ * Says what became of the generations a reload cut short, from the ledger's answers to
+ * their releases (`answers`; null: not answered yet): a hold the AI proxy had settled
+ * (its call ran) was charged what the call used; any other was released for nothing.
+ */
+function showInterrupted(answers) {
+  const charged = sumDecimal(answers.filter((a) => a?.settledBy === "proxy").map((a) => a.charged ?? "0"));
+  const facts = { interrupted: answers.length, charged };
+  const open = answers.some((a) => a === null || a.status === "refused");
+  const one = answers.length === 1;
+  let text;
+  if (compareDecimal(charged, "0") > 0) {
+    text = `A generation was cut short by a reload after its AI call had run: the AI proxy charged ${count(charged, "credit")} for what the call used (see Details), and nothing more.`;
+  } else if (open) {
+    text = `A generation was cut short by a reload: ${one ? "its hold is" : "their holds are"} being closed. Nothing is charged unless the AI call had already run (Details shows the server's answer).`;
+  } else {
+    text = `A generation was cut short by a reload before its AI call finished: ${one ? "its hold was" : "their holds were"} released and nothing was charged.`;
+  }
+  showMessage(text, { level: "warn", source: "reload", facts });
 }
 
 /** What a generation made, in words: "12 flashcards", "the reply", "the audio". */

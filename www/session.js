@@ -331,7 +331,8 @@ export class MeterSession {
    * Releases the holds of AI calls a reload interrupted (noted before each call, forgotten
    * after it): nothing will commit them, and each would keep its credits set aside until it
    * expires. A hold the AI proxy settled meanwhile is answered with the proxy's settlement
-   * (its release charges nothing more). Call once this tab owns the meter.
+   * (its release charges nothing more). Call once this tab owns the meter. Resolves with
+   * the hold ids released (the ledger's answers follow the next sync: `acks`).
    */
   async releaseInterrupted() {
     const held = JSON.parse(localStorage.getItem(this.inflightKey) ?? "[]");
@@ -344,7 +345,7 @@ export class MeterSession {
       }
       this.#inflight(holdId, false);
     }
-    return held.length;
+    return held;
   }
 
   /** Stops the meter (its state stays stored). */

@@ -603,6 +603,33 @@ async function flows(t) {
     assert.equal(after.entries.length, before.entries.length, "nothing reached the ledger");
   });
 
+  await t.test("a reload while a Generate's AI call is under way: its hold is released, and the page says nothing was charged", async () => {
+    const before = await ledger("demo");
+    let sent;
+    const reached = new Promise((resolve) => (sent = resolve));
+    let held = null;
+    // The call never reaches the proxy: the page is reloaded while it waits.
+    await page.route("**/v1/ai/chat/completions", (route) => {
+      held = route;
+      sent();
+    });
+    await page.click(id("generate-button"));
+    await reached;
+    await page.reload();
+    await page.unroute("**/v1/ai/chat/completions");
+    await held.abort().catch(() => {});
+    await page.waitForSelector('body[data-ready="demo"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.dataset.source === "reload");
+    const m = await message();
+    assert.equal(m.level, "warn");
+    assert.match(m.text, /^A generation was cut short by a reload before its AI call finished: its hold was released and nothing was charged\./);
+    assert.doesNotMatch(m.text, /is charged/);
+    const after = await ledger("demo");
+    assert.equal(after.balance, before.balance, "nothing charged");
+    assert.deepEqual(after.holds, []);
+    await page.fill(id("note-input"), NOTE); // the reload brought the sample note back
+  });
+
   await t.test("offline: the headline is what can be spent; work queues, then syncs exactly once", async () => {
     const before = await ledger("demo");
     await act(() => page.check(id("offline-toggle")));
