@@ -20,37 +20,52 @@ const FLASHCARDS_PROMPT =
  * priced it: the catalog's model for the operation, exactly the text estimated (a note
  * without its frontmatter, comments and embeds), and at most the estimate's high count
  * of reply tokens (a capped request's smaller one) — the proxy lowers it further if the
- * hold cannot pay for that many. `fail`: ask the demo's stand-in provider to fail
+ * hold cannot pay for that many. A capped request (`request.cards`) asks the model for no
+ * more cards than that (the package's CappedOffer: "asking the AI for no more"). `fail`: ask the demo's stand-in provider to fail
  * (`user: "stand-in-fail"`: the proxy forwards only standard fields, and only the
  * stand-in reads this end-user id so), as the page's "make the AI call fail" switch.
  */
 export function chatRequest(request, estimate, fail) {
   const flashcards = estimate.cards !== null;
+  const prompt = Number.isSafeInteger(request.cards) ? `${FLASHCARDS_PROMPT} Make at most ${request.cards} cards.` : FLASHCARDS_PROMPT;
   const messages = flashcards
-    ? [{ role: "system", content: FLASHCARDS_PROMPT }, { role: "user", content: noteForModel(request.note) }]
+    ? [{ role: "system", content: prompt }, { role: "user", content: noteForModel(request.note) }]
     : [{ role: "user", content: request.text }];
   const body = { model: estimate.model, messages, max_tokens: estimate.outputTokens.high };
   if (fail) body.user = "stand-in-fail";
   return body;
 }
 
-/** What a chat completion answer made and used: `{cards, inputTokens, outputTokens}`
- * (cards: the flashcards its JSON holds, 0 when it holds none; tokens: the provider's
- * reported `usage`). */
+/** What a chat completion answer made and used: `{cards, cutOff, inputTokens,
+ * outputTokens}` (cards: the flashcards its JSON holds, 0 when it holds none; cutOff:
+ * the reply stopped at its token limit — `finish_reason: "length"` — so it may be
+ * incomplete; tokens: the provider's reported `usage`, which is what is charged whatever
+ * the reply made). */
 export function readAnswer(answer) {
-  const content = answer?.choices?.[0]?.message?.content;
+  const choice = answer?.choices?.[0];
   const usage = answer?.usage ?? {};
   const tokens = (n) => (Number.isSafeInteger(n) && n >= 0 ? n : 0);
-  return { cards: countCards(content), inputTokens: tokens(usage.prompt_tokens), outputTokens: tokens(usage.completion_tokens) };
+  return {
+    cards: countCards(choice?.message?.content),
+    cutOff: choice?.finish_reason === "length",
+    inputTokens: tokens(usage.prompt_tokens),
+    outputTokens: tokens(usage.completion_tokens),
+  };
 }
 
+/** A card object with string `front` and `back`, complete (both strings closed). */
+const CARD = /\{\s*"(front|back)"\s*:\s*"(?:[^"\\]|\\.)*"\s*,\s*"(?!\1)(?:front|back)"\s*:\s*"(?:[^"\\]|\\.)*"\s*\}/g;
+
+/** The flashcards `content` holds: its JSON's `cards`, or — a reply cut off before its
+ * JSON closed — the complete cards before the cut (they are usable as they are). */
 function countCards(content) {
   if (typeof content !== "string") return 0;
+  const json = content.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, "");
   try {
-    const cards = JSON.parse(content.replace(/^\s*```(?:json)?\s*|\s*```\s*$/g, ""))?.cards;
+    const cards = JSON.parse(json)?.cards;
     return Array.isArray(cards) ? cards.filter((c) => typeof c?.front === "string" && typeof c?.back === "string").length : 0;
   } catch {
-    return 0;
+    return (json.match(CARD) ?? []).length;
   }
 }
 

@@ -261,6 +261,62 @@ function callNote(r) {
   return ` Charged by the AI proxy from the provider's reported usage: ${tokens}${perCard}.`;
 }
 
+/** What a run paid in an allowance's units cost, as a phrase: "70 message tokens from
+ * your allowance", or — the allowance had none left — "0.07 credits (70 message tokens,
+ * paid in credits: …)". Offline the credits are the Meter's own count, still queued. */
+function unitCost(r) {
+  const unit = r.unit === "llmTokens" ? "message token" : "read-aloud character";
+  const which = r.unit === "llmTokens" ? "message-token" : "read-aloud";
+  const units = count(r.units, unit);
+  const known = r.credits !== null && !client.offline;
+  const covered = Math.min(r.units, r.allowanceFree ?? r.units);
+  if (covered === 0) {
+    return known
+      ? `${count(r.credits, "credit")} (${units}, paid in credits: your ${which} allowance has none left)`
+      : `${units}, paid in credits (your ${which} allowance has none left)`;
+  }
+  if (covered >= r.units) {
+    return `${units} from your allowance` + (known && compareDecimal(r.credits, "0") > 0 ? ` (${count(r.credits, "credit")} charged)` : "; no credits charged");
+  }
+  return `${units}: ${decimal(covered)} from your allowance, the rest paid in credits`
+    + (known ? ` (${count(r.credits, "credit")} charged)` : "");
+}
+
+/**
+ * The message for a committed generation, `{text, level}`. A reply that made no usable
+ * flashcards, or was cut off at its token limit, is not a success: it says what happened
+ * and what was charged for it — the AI's reply is paid for by the tokens it used, cards
+ * or not (the vendor paid the provider for them).
+ */
+function committedMessage(r, offer, partial) {
+  const later = client.offline ? " Saved on this device: it reaches the server when you're back online." : "";
+  const cards = r.estimate.cards ? (r.made?.cards ?? r.estimate.cards.expected) : null;
+  const cutOff = Boolean(r.made?.cutOff);
+  const charged = count(r.credits ?? "0", "credit");
+  const tokens = r.made ? count(r.made.outputTokens, "reply token") : "its reply tokens";
+  if (cards === 0) {
+    const why = cutOff
+      ? "was cut off at its length limit before a first card was complete"
+      : "held no flashcards the page could read";
+    return {
+      level: "warn",
+      text: `No flashcards made: the AI's reply ${why}. It was still charged ${charged}, because the AI's work is paid for by the `
+        + `tokens it used (${tokens}), cards or not. Try a shorter note, or split long passages into shorter sentences.${later}`,
+    };
+  }
+  const from = partial ? " from the first part of your note" : "";
+  const most = offer ? (offer.cards !== null ? " (the most your credits allow now)" : " (shortened to fit your credits)") : "";
+  const cost = r.units !== undefined ? unitCost(r) : charged;
+  if (cutOff) {
+    const rest = cards !== null
+      ? " but the AI's reply was cut off at its length limit, so the rest of your note was not turned into cards. "
+        + `The reply is charged by the tokens it used (${tokens}).`
+      : " but it was cut off at its length limit.";
+    return { level: "warn", text: `Made ${made(r)}${from}${most} for ${cost},${rest}${callNote(r)}${later}` };
+  }
+  return { level: "ok", text: `Made ${made(r)}${from}${most} for ${cost}.${callNote(r)}${later}` };
+}
+
 /** The Generate buttons: the whole flow (capped: the smaller result `decide` offered). */
 async function generate(capped) {
   const label = $("generate").textContent;
@@ -271,24 +327,20 @@ async function generate(capped) {
     const agentId = accountKind() === "agent" ? $("agent").value || null : null;
     const offer = capped ? app.decision?.capped : null;
     if (capped && !offer) throw new CodedError("NO_CAPPED_OPTION", "there is no smaller option for this note now");
-    const req = offer ? MeterSession.capped(request(), offer) : request();
-    const r = await s.generate({ request: req, byok: byok(), fail: $("fail").checked, agentId });
+    const limited = offer ? s.cappedRequest(request(), offer) : { request: request(), partial: false };
+    const r = await s.generate({ request: limited.request, byok: byok(), fail: $("fail").checked, agentId });
     const facts = {
       outcome: r.outcome, holdId: r.hold?.holdId ?? "", reserved: r.hold?.amount ?? "0", charged: r.credits ?? "0",
       cards: r.estimate.cards ? (r.made?.cards ?? r.estimate.cards.expected) : "", capped: Boolean(offer), units: r.units ?? "",
       unit: r.unit ?? "", ai: r.ai ?? "", settledBy: r.settledBy ?? "", inputTokens: r.made?.inputTokens ?? "",
       outputTokens: r.made?.outputTokens ?? "", code: r.error?.code ?? "", releasedBy: r.releasedBy ?? "",
+      cutOff: Boolean(r.made?.cutOff), partial: limited.partial, allowanceFree: r.allowanceFree ?? "",
     };
     const source = "generate";
     switch (r.outcome) {
       case "committed": {
-        const most = offer ? (offer.cards !== null ? " (the most your credits allow now)" : " (shortened to fit your credits)") : "";
-        const later = client.offline ? " Saved on this device: it reaches the server when you're back online." : "";
-        const cost = r.units !== undefined
-          ? `${count(r.units, r.unit === "llmTokens" ? "message token" : "read-aloud character")} from your allowance`
-            + (r.credits !== null && !client.offline ? ` (${count(r.credits, "credit")} charged for what it did not cover)` : " (credits only for any shortfall)")
-          : count(r.credits ?? "0", "credit");
-        showMessage(`Made ${made(r)}${most} for ${cost}.${callNote(r)}${later}`, { source, facts });
+        const { text, level } = committedMessage(r, offer, limited.partial);
+        showMessage(text, { level, source, facts });
         break;
       }
       case "released": {

@@ -123,11 +123,37 @@ export class MeterSession {
   /**
    * The request limited to a capped option from `decide` (`decision.capped`): at most
    * `cards` flashcards, or a reply of at most `maxOutputTokens` tokens. Estimating it
-   * gives a high estimate the balance covers.
+   * gives a high estimate the balance covers. A capped note sends only as much of the
+   * note as that many cards need — its first lines, as many as the estimate expects to
+   * make no more than `cards` cards from — not the whole note: the rest would be paid for
+   * as prompt tokens and could never become cards. `partial` says whether it was cut.
    */
-  static capped(request, capped) {
-    if (capped.cards !== null) return { ...request, cards: capped.cards };
-    return { ...request, maxOutputTokens: capped.maxOutputTokens };
+  cappedRequest(request, capped) {
+    if (capped.cards === null) return { request: { ...request, maxOutputTokens: capped.maxOutputTokens }, partial: false };
+    const note = this.#notePart(request, capped.cards);
+    return { request: { ...request, note, cards: capped.cards }, partial: note !== request.note };
+  }
+
+  /** The longest start of `request.note` (as the model gets it) whose expected cards are
+   * at most `cards`: whole lines while the first one fits, else a start of the first line. */
+  #notePart(request, cards) {
+    const fits = (note) => this.meter.estimate({ ...request, note }).cards.expected <= cards;
+    if (fits(request.note)) return request.note;
+    const text = noteForModel(request.note);
+    const lines = text.split("\n");
+    const longest = (lo, hi, part) => { // the largest n in [lo, hi] with fits(part(n)), or lo - 1
+      while (lo <= hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (fits(part(mid))) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return hi;
+    };
+    const n = longest(1, lines.length, (k) => lines.slice(0, k).join("\n"));
+    if (n >= 1) return lines.slice(0, n).join("\n");
+    const chars = [...lines[0]];
+    const c = longest(1, chars.length, (k) => chars.slice(0, k).join(""));
+    return chars.slice(0, Math.max(c, 1)).join("");
   }
 
   /**

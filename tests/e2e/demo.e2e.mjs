@@ -578,6 +578,62 @@ async function flows(t) {
     assert.equal((await text("generate-button")).trim(), "Generate");
   });
 
+  await t.test("a reply cut off before its first card is a warning that says what was charged, not a success", async () => {
+    // The provider's answer as a model out of room writes it: stopped at its token limit
+    // (finish_reason "length") in the middle of the first card. The proxy has settled the
+    // call from the provider's usage; only the page's copy of the answer is cut.
+    await page.route("**/v1/ai/chat/completions", async (route) => {
+      const response = await route.fetch();
+      const answer = await response.json();
+      const choice = answer.choices[0];
+      choice.message.content = choice.message.content.slice(0, 40);
+      choice.finish_reason = "length";
+      await route.fulfill({ response, body: JSON.stringify(answer) });
+    });
+    const before = await ledger("demo");
+    const calls = provider.usages.length;
+    try {
+      await click("generate-button");
+    } finally {
+      await page.unroute("**/v1/ai/chat/completions");
+    }
+    const m = await message();
+    assert.equal(await data("message", "outcome"), "committed", m.text);
+    assert.equal(await data("message", "cards"), "0");
+    assert.equal(await data("message", "cut-off"), "true");
+    assert.equal(m.level, "warn", `not a success: ${m.text}`);
+    await until(() => provider.usages.length > calls);
+    const charged = await data("message", "charged");
+    assert.equal(charged, priced("flashcards.generate", provider.usages.at(-1)), "the AI's work is still charged");
+    seen.charged.push(charged);
+    assert.match(m.text, new RegExp(`^No flashcards made: the AI's reply was cut off at its length limit before a first card was complete\\. `
+      + `It was still charged ${credits(charged)}, because the AI's work is paid for by the tokens it used`));
+    assert.doesNotMatch(m.text, /^Made /);
+    const after = await ledger("demo");
+    assert.equal(str(dec(before.balance) - dec(after.balance)), charged);
+    assert.deepEqual(after.holds, []);
+    await checkState("04b-no-cards-warning");
+  });
+
+  await t.test("a note with one 3,000-character sentence makes a card of bounded length (the stand-in answers as a model would)", async () => {
+    const note = await page.inputValue(id("note-input"));
+    const calls = provider.usages.length;
+    await page.fill(id("note-input"), "A".repeat(3000));
+    try {
+      await click("generate-button");
+    } finally {
+      await page.fill(id("note-input"), note);
+    }
+    const m = await message();
+    assert.equal(await data("message", "outcome"), "committed", m.text);
+    assert.equal(m.level, "ok", m.text);
+    assert.equal(await data("message", "cut-off"), "false", "the reply was not cut off");
+    assert.ok(Number(await data("message", "cards")) >= 1, m.text);
+    await until(() => provider.usages.length > calls);
+    assert.ok(provider.usages.at(-1).completion_tokens < 100, `a short card, not the note copied: ${JSON.stringify(provider.usages.at(-1))}`);
+    seen.charged.push(await data("message", "charged"));
+  });
+
   await t.test("own API key: the provider's cost in USD, the call runs, no credits are charged", async () => {
     const before = await ledger("demo");
     await page.check(id("byok-toggle"));
@@ -719,13 +775,26 @@ async function flows(t) {
     await checkState("09-capped-offer");
     const before = await ledger("demo");
     const calls = provider.usages.length;
+    const bodies = [];
+    const onRequest = (r) => r.url().endsWith("/v1/ai/chat/completions") && bodies.push(JSON.parse(r.postData()));
+    page.on("request", onRequest);
     await click("generate-capped-button");
+    page.off("request", onRequest);
+    // Only as much of the note as the offered cards need is sent, and the model is told the cap.
+    assert.equal(bodies.length, 1);
+    const [system, user] = bodies[0].messages;
+    assert.match(system.content, new RegExp(`at most ${decision.capped.cards} cards\\.$`));
+    const sent = user.content;
+    assert.ok(sent.length < pkg.noteForModel(note).length, `${sent.length} characters sent of ${pkg.noteForModel(note).length}`);
+    assert.ok(pkg.noteForModel(note).startsWith(sent), "the start of the note");
+    assert.ok(pkg.estimate({ operation: "flashcards.generate", note: sent }).cards.expected <= decision.capped.cards);
+    assert.match(await text("message"), /from the first part of your note \(the most your credits allow now\)/);
     assert.equal(await data("message", "outcome"), "committed", await text("message"));
     assert.equal(await data("message", "capped"), "true");
     assert.equal(await data("message", "ai"), "proxy");
     const cards = Number(await data("message", "cards"));
     assert.ok(cards >= 1 && cards <= decision.capped.cards, `${cards}: at most the offered cards`);
-    assert.equal(await data("message", "reserved"), decision.capped.reserve, "the capped reserve fitted");
+    assert.ok(dec(await data("message", "reserved")) <= dec(decision.capped.reserve), "the capped reserve fitted");
     await until(() => provider.usages.length > calls);
     const charged = await data("message", "charged");
     assert.equal(charged, priced("flashcards.generate", provider.usages.at(-1)), "the provider's usage priced by the catalog");
