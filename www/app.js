@@ -147,7 +147,9 @@ function render() {
   try {
     balance = s.balance();
     const onRefund = app.payments ? (purchaseId, name) => run("refund", () => refundPurchase(purchaseId, name)) : null;
-    renderBalance(balance, { kind: accountKind(), offline: client.offline, failing: s.syncFailure !== null, ledgerGrants: app.ledger.grants, onRefund });
+    renderBalance(balance, {
+      kind: accountKind(), offline: client.offline, failing: s.syncFailure !== null, proxy: app.proxy, ledgerGrants: app.ledger.grants, onRefund,
+    });
   } catch (error) {
     showErrorMessage(error, "balance");
   }
@@ -157,7 +159,13 @@ function render() {
     const quote = s.quote(request(), byok());
     app.decision = quote.decision;
     const offlineRoom = client.offline || s.syncFailure !== null ? balance?.room ?? null : null;
-    renderQuote(quote, { byok: byok(), kind: accountKind(), freshness: balance?.freshness ?? "none", offlineRoom });
+    const allowance = quote.decision.unit ? balance?.allowances.find((a) => a.kind === quote.decision.unit) : null;
+    renderQuote(quote, {
+      byok: byok(), kind: accountKind(), freshness: balance?.freshness ?? "none", offlineRoom,
+      allowanceFree: allowance ? Math.max(0, allowance.remaining - (allowance.held ?? 0)) : null,
+      // Calls through the AI proxy (all credit-paid ones but read aloud) need the server.
+      serverNeeded: !client.offline && s.syncFailure !== null && app.proxy,
+    });
   } catch (error) {
     app.decision = null;
     renderQuoteError(error);

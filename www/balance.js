@@ -132,8 +132,10 @@ function renderGrants(grants, ledgerGrants, onRefund) {
   $("grants").replaceChildren(...rows);
 }
 
-/** Why the headline differs from the ledger's figure, in one line (empty when it does not). */
-function balanceNote(b, offline, failing) {
+/** Why the headline differs from the ledger's figure, in one line (empty when it does not).
+ * `proxy`: the ledger runs the AI proxy, so AI calls paid in credits need the server. */
+function balanceNote(b, offline, failing, proxy) {
+  const unreachable = failing && !offline;
   const parts = [];
   if (compareDecimal(b.pending, "0") > 0) parts.push(`${count(b.pending, "credit")} used ${offline ? "offline" : "just now"} ${noun(b.pending, "is", "are")} already taken off; the server hears of ${noun(b.pending, "it", "them")} when you're online.`);
   if (compareDecimal(b.heldOwn, "0") > 0) parts.push(`${count(b.heldOwn, "credit")} ${noun(b.heldOwn, "is", "are")} set aside for a generation in progress.`);
@@ -141,10 +143,14 @@ function balanceNote(b, offline, failing) {
   if (compareDecimal(b.spendable, b.available) < 0) parts.push("Offline, only this much can be spent until you reconnect.");
   // While the snapshot is fresh the headline is the whole balance, but without the server
   // only the offline room can be spent (a bigger hold waits for the server to confirm it).
-  else if ((offline || failing) && compareDecimal(b.room, b.spendable) < 0) {
+  else if ((offline || (unreachable && !proxy)) && compareDecimal(b.room, b.spendable) < 0) {
     parts.push(`Until you're back online, at most ${count(atLeastZero(b.room), "credit")} of it can be spent.`);
   }
-  if (failing && !offline) parts.push("The server can't be reached just now: what you do is counted here and synced once it can.");
+  if (unreachable) {
+    parts.push(proxy
+      ? "The server can't be reached just now, and generating needs it (the AI call goes through the server); the page keeps trying."
+      : "The server can't be reached just now: what you do is counted here and synced once it can.");
+  }
   if (b.freshness === "none") return "Not loaded on this device yet: go online to load the balance.";
   if (parts.length === 0) parts.push(offline ? "Offline: spending is counted here and synced later." : "Up to date with the server.");
   return parts.join(" ");
@@ -155,14 +161,14 @@ function balanceNote(b, offline, failing) {
  * id (purchase dates and prices), empty until the ledger was read; `onRefund(purchaseId,
  * name)`: what a purchase's Refund button does (no buttons without it).
  */
-export function renderBalance(b, { kind, offline, failing = false, ledgerGrants = new Map(), onRefund = null }) {
+export function renderBalance(b, { kind, offline, failing = false, proxy = false, ledgerGrants = new Map(), onRefund = null }) {
   const big = $("balance");
   // No signed balance on this device yet (opened offline for the first time): nothing to
   // show, rather than a "0 credits" the account may not have.
   big.textContent = b.freshness === "none" ? "–" : `${decimal(b.spendable)} ${noun(b.spendable, "credit")}`;
   big.dataset.value = b.spendable;
   big.dataset.balance = b.balance;
-  $("balance-note").textContent = balanceNote(b, offline, failing);
+  $("balance-note").textContent = balanceNote(b, offline, failing, proxy);
   const low = $("low");
   low.hidden = !b.low;
   setText(low, b.low

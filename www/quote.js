@@ -65,12 +65,29 @@ function remedies(decision, kind) {
   return ways.join(" or ") || "add credits";
 }
 
+/** How a call paid in an allowance's units is paid for, as a sentence: from the allowance
+ * (`free`: its units not yet used or held; null: not known), in credits when it has none
+ * left, or both. */
+function unitDecision(decision, free) {
+  const unit = decision.unit === "llmTokens" ? "message token" : "read-aloud character";
+  const which = decision.unit === "llmTokens" ? "message-token" : "read-aloud";
+  const units = count(decision.units, unit);
+  const credits = compareDecimal(decision.reserve, "0") > 0;
+  if (free === 0 && credits) {
+    return `Ready: your ${which} allowance has none left, so this is paid in credits: up to ${count(decision.reserve, "credit")} for up to ${units}.`;
+  }
+  if (!credits) return `Ready: up to ${units} from your allowance; no credits are used.`;
+  const left = free === null ? "" : ` (${decimal(free)} left)`;
+  return `Ready: up to ${units}, from your allowance first${left}, and up to ${count(decision.reserve, "credit")} for what it does not cover.`;
+}
+
 /** The decision line and the capped option's button. */
-function renderDecision(estimate, decision, kind, freshness, offlineRoom) {
+function renderDecision(estimate, decision, { kind, freshness, offlineRoom, allowanceFree, serverNeeded }) {
   const line = $("decision");
   const what = kind === "agent" ? "your message" : "your note";
   let text;
   let blocked = false;
+  let unreachable = false;
   switch (decision.funding) {
     case "free":
       text = "Free: this never uses credits.";
@@ -82,19 +99,26 @@ function renderDecision(estimate, decision, kind, freshness, offlineRoom) {
     }
     case "credits":
       if (!decision.proceed) text = `Nothing to send yet: write something in ${what}.`;
-      else if (offlineRoom !== null && compareDecimal(decision.reserve, offlineRoom) > 0) {
+      else if (serverNeeded && decision.unit !== "ttsCharacters") {
+        // The AI call goes through the ledger's proxy (read aloud is simulated here): it
+        // cannot run while the server cannot be reached. Generate tries it again.
+        const doing = kind === "agent" ? "sending" : "generating";
+        text = `The server can't be reached just now, and ${doing} needs it: the AI call goes through the server. `
+          + `${kind === "agent" ? "Send" : "Generate"} tries to reach it again.`;
+        unreachable = true;
+      } else if (offlineRoom !== null && compareDecimal(decision.reserve, offlineRoom) > 0) {
         // Without the server only the offline room can be held: say so before the click.
         text = `This needs up to ${count(decision.reserve, "credit")}, and without the server only ${decimal(atLeastZero(offlineRoom))} can be spent. Go online to run it.`;
         blocked = true;
       }
       else if (decision.unit) {
         // Metered in the allowance's units: credits only for what the allowance lacks.
-        const units = count(decision.units, decision.unit === "llmTokens" ? "message token" : "read-aloud character");
-        text = compareDecimal(decision.reserve, "0") > 0
-          ? `Ready: up to ${units} from your allowance, and up to ${count(decision.reserve, "credit")} for what it does not cover.`
-          : `Ready: up to ${units} from your allowance; no credits are used.`;
+        text = unitDecision(decision, allowanceFree);
       } else {
-        text = `Ready: about ${count(decision.expected, "credit")}. Up to ${decimal(decision.reserve)} ${noun(decision.reserve, "is", "are")} set aside while it runs; you pay only for what is made.`;
+        // The charge follows the AI's reply (its tokens, at least what the model costs),
+        // not the cards it makes: a reply that makes fewer cards is still paid for.
+        const reply = kind === "agent" ? "what the AI's reply uses" : "what the AI's reply uses, even if it makes fewer cards than expected";
+        text = `Ready: about ${count(decision.expected, "credit")}. Up to ${decimal(decision.reserve)} ${noun(decision.reserve, "is", "are")} set aside while it runs; you pay for ${reply}, and the rest goes back.`;
       }
       break;
     case "insufficient": {
@@ -116,8 +140,9 @@ function renderDecision(estimate, decision, kind, freshness, offlineRoom) {
       text = decision.reason;
   }
   setText(line, text);
-  line.className = `decision ${decision.funding}`;
+  line.className = `decision ${unreachable ? "error" : decision.funding}`;
   line.dataset.funding = decision.funding;
+  line.dataset.unreachable = String(unreachable);
   line.dataset.proceed = String(decision.proceed);
   $("decision-raw").textContent = `${decision.funding}: ${decision.reason}`;
   const capped = $("generate-capped");
@@ -130,10 +155,13 @@ function renderDecision(estimate, decision, kind, freshness, offlineRoom) {
   $("generate").textContent = kind === "agent" ? (estimate.operation === "tts" ? "Read aloud" : "Send") : "Generate";
 }
 
-/** The live estimate and the funding decision. */
-export function renderQuote({ estimate, decision }, { byok, kind, freshness = "fresh", offlineRoom = null }) {
+/** The live estimate and the funding decision. `offlineRoom`: what may be spent without
+ * the server, when it is not reachable (null otherwise); `allowanceFree`: the units left
+ * in the allowance the decision draws on; `serverNeeded`: the server cannot be reached
+ * and the ledger runs the AI proxy, so a credit-paid call through it cannot run now. */
+export function renderQuote({ estimate, decision }, { byok, kind, freshness = "fresh", offlineRoom = null, allowanceFree = null, serverNeeded = false }) {
   renderEstimate(estimate, byok);
-  renderDecision(estimate, decision, kind, freshness, offlineRoom);
+  renderDecision(estimate, decision, { kind, freshness, offlineRoom, allowanceFree, serverNeeded });
 }
 
 /** An estimate that could not be made (a coded error). */

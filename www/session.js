@@ -158,12 +158,15 @@ export class MeterSession {
 
   /**
    * The Generate flow. Resolves with `{outcome, estimate, decision, ai, why?, hold?,
-   * made?, credits?, units?, unit?, settledBy?, error?}` where outcome is "committed",
+   * made?, credits?, units?, unit?, allowanceFree?, settledBy?, error?}` where outcome is "committed",
    * "released", "byok", "free" or "insufficient"; `ai` is "proxy" (the call went through
    * the ledger's AI proxy) or "simulated" (`why`: the reason); `made`: what the call
    * produced and used (`{cards, inputTokens, outputTokens}`); `credits`: what the ledger
-   * charged (the commit's answer; offline, the Meter's own price, still queued). Rejects
-   * with the Meter's coded error (e.g. OFFLINE_LIMIT, INSUFFICIENT_CREDITS).
+   * charged (the commit's answer; offline, the Meter's own price, still queued);
+   * `allowanceFree`: with `unit`, the allowance's units free before the call (0: it was
+   * paid in credits). Rejects with the Meter's coded error (e.g. OFFLINE_LIMIT,
+   * INSUFFICIENT_CREDITS, TRANSPORT_FAILED: a call through the AI proxy while the server
+   * cannot be reached — nothing is reserved then).
    */
   async generate({ request, byok = false, fail = false, agentId = null }) {
     const { estimate, decision } = this.quote(request, byok);
@@ -181,6 +184,12 @@ export class MeterSession {
     if (this.client.offline && compareAmounts(decision.reserve, this.meter.status().room) > 0) {
       throw new CodedError("OFFLINE_LIMIT", `${decision.reserve} credits is more than this device may still spend offline`);
     }
+    // A call through the AI proxy needs the server: while the last sync failed, try it
+    // once more before reserving, and say it cannot be reached if it still cannot (a hold
+    // placed now could only be released again).
+    if (this.syncFailure !== null && this.#simulatedBecause(decision) === null) await this.sync();
+    const allowance = decision.unit ? this.meter.status().allowances.find((a) => a.kind === decision.unit) : null;
+    const allowanceFree = allowance ? Math.max(0, allowance.remaining - (allowance.held ?? 0)) : null;
     // Audio on an account with a TTS allowance is metered in characters, and a reply at
     // the catalog's fixed token rate on an account with an LLM-token allowance in tokens
     // (PROTOCOL.md §12): the Meter's decision says so (the allowance first, the shortfall
@@ -188,7 +197,8 @@ export class MeterSession {
     const hold = await this.meter.reserve(agentId ? { ...decision, agentId } : decision);
     this.#inflight(hold.holdId, true);
     try {
-      return await this.#settle(hold, { request, estimate, decision, fail });
+      const r = await this.#settle(hold, { request, estimate, decision, fail });
+      return decision.unit ? { ...r, allowanceFree } : r;
     } finally {
       this.#inflight(hold.holdId, false);
     }
