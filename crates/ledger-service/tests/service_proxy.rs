@@ -3,7 +3,7 @@
 //! without a valid hold; the hold is settled from the provider's reported usage priced
 //! by the catalog, exactly once, whatever the client commits (or does not); a client
 //! that aborts mid-stream is charged; failures before output release the hold; answers
-//! without usage are charged the hold in full. On SQLite here and on PostgreSQL
+//! without usage are charged the call's worst case. On SQLite here and on PostgreSQL
 //! (`CREDIT_METER_TEST_POSTGRES_URL`) through the same scenarios.
 
 mod support;
@@ -45,6 +45,24 @@ fn start_with(dir: &std::path::Path, db: Option<&str>, up: &Upstream, more: &[&s
 fn price() -> Credits {
     let c = Catalog::default_catalog();
     let usage = Usage { input_tokens: PROMPT_TOKENS, output_tokens: COMPLETION_TOKENS, ..Usage::default() };
+    credits_for(&c, c.operation("message").unwrap(), Some(c.model(MODEL).unwrap()), &usage).unwrap()
+}
+
+/// The prompt bound the proxy counts for `body` (PROTOCOL §7.3): the o200k_base tokens of
+/// the request as forwarded (re-serialized), plus 3, never above its bytes (no tools or
+/// response format here).
+fn prompt_bound(body: &str) -> u64 {
+    let forwarded = serde_json::from_str::<serde_json::Value>(body).unwrap().to_string();
+    let exact = tiktoken_rs::o200k_base().unwrap().encode_ordinary(&forwarded).len() as u64;
+    (exact + 3).min(body.len() as u64)
+}
+
+/// A call's worst case (PROTOCOL §6.7), what it is charged without the provider's usage:
+/// the prompt bound of `body` and the `max_tokens` the provider was sent, at the `message`
+/// operation's rate.
+fn worst_case(body: &str, max_tokens: u64) -> Credits {
+    let c = Catalog::default_catalog();
+    let usage = Usage { input_tokens: prompt_bound(body), output_tokens: max_tokens, ..Usage::default() };
     credits_for(&c, c.operation("message").unwrap(), Some(c.model(MODEL).unwrap()), &usage).unwrap()
 }
 
@@ -329,19 +347,45 @@ fn whole_and_streamed_calls_are_charged_the_reported_usage(s: &Server, up: &Upst
     }
 }
 
-fn answers_without_usage_are_charged_the_hold(s: &Server, up: &Upstream) {
+/// An answer without usage, or a stream broken off after output without it, is charged
+/// the call's worst case: its prompt bound and forwarded `max_tokens` at the catalog's
+/// rate — the hold less its rounding step when the client asked for all the hold pays
+/// for, the price of the tokens it asked for when it asked for fewer.
+fn answers_without_usage_are_charged_their_worst_case(s: &Server, up: &Upstream) {
     // "reasoning-after": only reasoning was forwarded before the stream broke off; it is
     // output all the same (a released hold would have made the call free).
-    let cases = [(0u64, "whole-nousage", false), (1, "stream-nousage", true), (2, "fail-after", true), (3, "reasoning-after", true)];
-    for (i, scenario, stream) in cases {
+    let cases = [
+        (0u64, "whole-nousage", false, 100_000u64),
+        (1, "stream-nousage", true, 100_000),
+        (2, "fail-after", true, 100_000),
+        (3, "reasoning-after", true, 100_000),
+        (4, "whole-nousage", false, 50),
+        (5, "stream-nousage", true, 50),
+    ];
+    for (i, scenario, stream, asked) in cases {
         let hold = format!("d3:n{i}");
         let before = balance(s);
         reserve(s, "d3", 1 + i, &hold, "1.5");
-        let r = call(s, "d3", Some(&hold), &request(scenario, stream));
+        let mut body: serde_json::Value = serde_json::from_str(&request(scenario, stream)).unwrap();
+        body["max_tokens"] = asked.into();
+        let body = body.to_string();
+        let r = call(s, "d3", Some(&hold), &body);
         assert_eq!(r.status, 200, "{scenario}: {}", r.text());
-        assert_eq!(balance_becomes(s, sub(before, c("1.5"))), sub(before, c("1.5")), "{scenario}");
+        let sent = up.last().body["max_tokens"].as_u64().unwrap();
+        let worst = worst_case(&body, sent);
+        if sent == asked {
+            assert!(worst < c("0.1"), "{scenario}: {worst}");
+        } else {
+            assert!(sent < asked, "{scenario}: {sent} tokens forwarded for {asked} asked");
+            assert_eq!(worst, c("1.499"), "{scenario}: all the hold pays for, less its rounding step");
+        }
+        if !stream {
+            assert_eq!(r.header("x-credit-charged"), Some(worst.to_plain_string().as_str()), "{scenario}");
+        }
+        assert_eq!(balance_becomes(s, sub(before, worst)), sub(before, worst), "{scenario}");
+        assert!(held(s).is_zero(), "{scenario}");
     }
-    assert!(up.count() >= 4);
+    assert!(up.count() >= 6);
 }
 
 fn failures_before_output_release_the_hold(s: &Server, up: &Upstream) {
@@ -601,7 +645,7 @@ fn sqlite_calls_are_charged_the_reported_usage() {
     let (up, dir) = (Upstream::start(), temp_dir("proxy-usage"));
     let s = start(&dir, None, &up);
     whole_and_streamed_calls_are_charged_the_reported_usage(&s, &up);
-    answers_without_usage_are_charged_the_hold(&s, &up);
+    answers_without_usage_are_charged_their_worst_case(&s, &up);
 }
 
 #[test]
@@ -801,7 +845,7 @@ fn postgres_every_proxy_scenario() {
         ("refuse", refusals_never_reach_the_provider),
         ("fields", fields_that_escape_the_hold_never_reach_the_provider),
         ("usage", whole_and_streamed_calls_are_charged_the_reported_usage),
-        ("nousage", answers_without_usage_are_charged_the_hold),
+        ("nousage", answers_without_usage_are_charged_their_worst_case),
         ("fail", failures_before_output_release_the_hold),
         ("abort", |s, _| a_client_that_aborts_mid_stream_is_charged(s)),
         ("twice", concurrent_calls_on_one_hold_charge_once),

@@ -13,8 +13,9 @@
 //! 3. the provider's reported usage, priced by the catalog ([`price`]), **settles** the
 //!    hold on the ledger, exactly once ([`ledger`]); a client that disconnects is still
 //!    charged (the proxy keeps reading the provider to its end), an error before any
-//!    output releases the hold, an answer without usage is charged the hold in full
-//!    ([`relay`], [`usage`]).
+//!    output releases the hold, an answer without usage is charged the call's worst case
+//!    (the prompt bound and the forwarded `max_tokens` at the catalog's price, at most the
+//!    hold) ([`relay`], [`usage`]).
 //!
 //! The vendor's key (`--upstream-key-file`) is only ever put in the `Authorization`
 //! header of the request to the provider: never logged, never answered.

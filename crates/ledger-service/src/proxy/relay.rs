@@ -48,7 +48,8 @@ pub(crate) struct Call {
     pub prompt_bound: u64,
     /// Whether it streams.
     pub stream: bool,
-    /// The hold's amount (set by the claim; charged in full when the provider reports no usage).
+    /// The hold's amount (set by the claim; what a settlement never exceeds unless the
+    /// provider reported more).
     pub hold_amount: Credits,
     /// The hold's operation (set by the claim; its token rate prices the usage).
     pub operation: String,
@@ -57,6 +58,9 @@ pub(crate) struct Call {
     pub hold_units: Option<u64>,
     /// For a hold reserved in LLM tokens: the policy's tokens a credit (set by the claim).
     pub hold_rate: Option<rust_decimal::Decimal>,
+    /// The `max_tokens` forwarded to the provider (set once the request is rewritten): with
+    /// `prompt_bound`, the most the provider may bill for the call.
+    pub max_tokens: u64,
 }
 
 /// How a call started, for the client.
@@ -69,7 +73,7 @@ pub(crate) enum Started {
         /// The provider's body.
         body: Bytes,
         /// What the settlement commits: the provider's usage at the catalog's prices, or
-        /// its tokens for a hold reserved in tokens (the hold in full, without usage).
+        /// its tokens for a hold reserved in tokens (the call's worst case, without usage).
         charged: Spend,
     },
     /// A stream: its SSE text as it comes.
@@ -131,6 +135,7 @@ impl Call {
         };
         let deadline = Instant::now() + call_time;
         limits::rewrite(&mut self.request, cap, self.stream);
+        self.max_tokens = self.request.get("max_tokens").and_then(serde_json::Value::as_u64).unwrap_or(cap);
         let body = serde_json::to_vec(&self.request).unwrap_or_default();
         // The provider's request starts now, racing the claim's commit (`ledger`): its
         // answer is read only once the claim is durable.
@@ -181,7 +186,7 @@ impl Call {
                 }
             }
             let answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            let usage = self.usage_or_hold(usage::from_answer(&answer));
+            let usage = self.usage_or_worst_case(usage::from_answer(&answer));
             let _ = started.send(Started::Whole { status: 200, body: Bytes::from(body), charged: usage });
             // After the answer, off the client's path: a crash before this commits leaves
             // an abandoned claim, charged the hold in full.
@@ -226,7 +231,7 @@ impl Call {
         let usage = match (reported, output) {
             (Some(u), _) => Some(self.price(&u)),
             (None, false) => None,
-            (None, true) => Some(self.usage_or_hold(None)),
+            (None, true) => Some(self.usage_or_worst_case(None)),
         };
         if usage.is_none() {
             // Released before the client hears of the failure.
@@ -256,14 +261,28 @@ impl Call {
         self.proxy.idle.min(deadline.saturating_duration_since(Instant::now()))
     }
 
-    /// What reported usage commits, or the whole hold when there is none (logged).
-    fn usage_or_hold(&self, reported: Option<Reported>) -> Spend {
+    /// What reported usage commits, or the call's worst case when there is none (logged).
+    fn usage_or_worst_case(&self, reported: Option<Reported>) -> Spend {
         match reported {
             Some(u) => self.price(&u),
             None => {
-                tracing::warn!(hold = %self.hold, amount = %self.hold_amount, "the provider reported no usage: charging the hold in full");
-                self.whole_hold()
+                let worst = self.worst_case();
+                tracing::warn!(hold = %self.hold, charged = %worst, "the provider reported no usage: charging the call's worst case");
+                worst
             }
+        }
+    }
+
+    /// The most the provider may bill for the call, for a settlement without its usage:
+    /// the prompt bound and the forwarded `max_tokens` priced as reported usage is (in
+    /// tokens for a hold reserved in tokens), never above the hold. The cap made it fit
+    /// the hold (less one credit step), so it is below the hold unless the client asked
+    /// for fewer tokens than the hold pays for, when it is the price of those.
+    fn worst_case(&self) -> Spend {
+        let most = Reported { prompt_tokens: self.prompt_bound, completion_tokens: self.max_tokens, cost: None };
+        match self.price(&most) {
+            Spend::Tokens(n) => Spend::Tokens(self.hold_units.map_or(n, |h| n.min(h))),
+            Spend::Credits(c) => Spend::Credits(c.min(self.hold_amount)),
         }
     }
 

@@ -31,7 +31,7 @@ use std::sync::Arc;
 /// The header naming the hold that pays.
 pub(crate) const HOLD_HEADER: &str = "x-credit-hold";
 /// The response header with the credits a non-streamed call is charged: the provider's
-/// usage at the catalog's prices (or the hold, without usage), which the settlement
+/// usage at the catalog's prices (or the call's worst case, without usage), which the settlement
 /// committed right after the answer draws, records as overdraft or leaves unpaid.
 pub(crate) const CHARGED_HEADER: &str = "x-credit-charged";
 /// The response header, instead of [`CHARGED_HEADER`], of a non-streamed call paid by a
@@ -100,6 +100,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
         operation: String::new(),
         hold_units: None,
         hold_rate: None,
+        max_tokens: 0,
     };
     match relay::start(call).await {
         Started::Whole { status, body, charged } => {
