@@ -2,7 +2,8 @@
 //! served on loopback by the test (support::upstream): nothing reaches the provider
 //! without a valid hold; the hold is settled from the provider's reported usage priced
 //! by the catalog, exactly once, whatever the client commits (or does not); a client
-//! that aborts mid-stream is charged; failures before output release the hold; answers
+//! that aborts mid-stream is charged, one that stops reading is settled before its hold
+//! expires; failures before output release the hold; answers
 //! without usage are charged the call's worst case. On SQLite here and on PostgreSQL
 //! (`CREDIT_METER_TEST_POSTGRES_URL`) through the same scenarios.
 
@@ -463,6 +464,73 @@ fn concurrent_calls_on_one_hold_charge_once(s: &Server, up: &Upstream) {
     }
 }
 
+/// Sends `body` as a proxied call of `account`'s `device` on `hold` from a connection whose
+/// receive buffer is a few KiB, and reads only the answer's status line: a client that
+/// stops reading its stream.
+fn call_and_stop_reading(s: &Server, account: &str, device: &str, hold: &str, body: &str) -> TcpStream {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    let mut c = rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        socket.connect(s.addr).await.unwrap().into_std().unwrap()
+    });
+    c.set_nonblocking(false).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        c,
+        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: {hold}\r\nContent-Length: {}\r\n\r\n{body}",
+        s.addr,
+        token(account, Some(device)),
+        body.len()
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    c.read_exact(&mut head).unwrap();
+    assert_eq!(String::from_utf8_lossy(&head), "HTTP/1.1 200");
+    c
+}
+
+/// A client that stops reading its stream (a receive window of a few KiB, never read)
+/// while the provider streams megabytes: the proxy forwards what the client's buffers
+/// take, waits for it no later than the call's deadline (5 s before the hold expires),
+/// then stops forwarding and settles — without usage (the provider's usage chunk was never
+/// read) at the call's worst case — while the hold is still open. Before, the relay
+/// waited on the client with no limit: the hold expired, its credits could be reserved
+/// and spent again, and the late settlement landed as overdraft. Now the device's commit
+/// learns the settlement and a second reserve of the same credits is refused.
+fn a_client_that_stops_reading_is_settled_before_its_hold_expires(s: &Server, up: &Upstream) {
+    // Holds of 20 s: the call's deadline is 15 s after its claim.
+    let policy = json!({"name":"short","ownKeyAllowed":false,"creditStep":"0.001","holdTtlMs":20000});
+    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"stall","policy":policy}))["ok"], true);
+    s.admin(&json!({"op":"grant","accountId":"stall","grant":{"id":"g","kind":"promotion","amount":"10"}}));
+    let m = json!([{"type":"reserve","seq":1,"at":0,"holdId":"s1:h1","amount":"10","operation":"message"}]);
+    assert_eq!(s.push("stall", "s1", m).0.results[0].status, ResultStatus::Applied);
+    let body =
+        json!({"model": MODEL, "stream": true, "max_tokens": 2000, "messages": [{"role":"user","content":"scenario:flood"}]}).to_string();
+    let client = call_and_stop_reading(s, "stall", "s1", "s1:h1", &body);
+    assert_eq!(up.last().body["max_tokens"], 2000);
+    // Until the hold leaves the account's holds: settled (or, before, expired).
+    let until = Instant::now() + Duration::from_secs(90);
+    while !s.state("stall")["holds"].as_array().unwrap().is_empty() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let worst = worst_case(&body, 2000);
+    assert!(worst > c("2") && worst < c("3"), "{worst}");
+    let state = s.state("stall");
+    let (balance, held) = (credits(&state["balance"]), credits(&state["held"]));
+    assert_eq!((balance, held), (sub(c("10"), worst), Credits::ZERO), "the hold expired unsettled: {state}");
+    let (r, _) = s.push("stall", "s1", json!([commit(2, "s1:h1", "0.001")]));
+    assert_eq!((r.results[0].settled_by.as_deref(), r.results[0].charged), (Some("proxy"), Some(worst)), "{:?}", r.results[0]);
+    // The settled credits are not there to be reserved again, by this device or another.
+    let again = json!([{"type":"reserve","seq":1,"at":0,"holdId":"s2:h2","amount":"10","operation":"message"}]);
+    let (r, p) = s.push("stall", "s2", again);
+    assert_eq!(r.results[0].status, ResultStatus::Refused, "{:?}", r.results[0]);
+    assert_eq!(p.balance, sub(c("10"), worst));
+    drop(client);
+    let state = s.state("stall");
+    assert_eq!(credits(&state["balance"]), sub(c("10"), worst), "the client's leaving changed the charge: {state}");
+}
+
 /// A modified client: it never commits; it commits less than it used; it deletes its
 /// outbox (its state restored from before the reserve, so its next mutations reuse the
 /// seqs). Each is charged exactly what the provider reported.
@@ -663,6 +731,12 @@ fn sqlite_client_abort_and_concurrent_calls() {
 }
 
 #[test]
+fn sqlite_a_client_that_stops_reading_is_settled_before_its_hold_expires() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-stalled"));
+    a_client_that_stops_reading_is_settled_before_its_hold_expires(&start(&dir, None, &up), &up);
+}
+
+#[test]
 fn sqlite_modified_clients_are_charged_what_the_provider_reported() {
     let (up, dir) = (Upstream::start(), temp_dir("proxy-modified"));
     modified_clients_are_charged_what_the_provider_reported(&start(&dir, None, &up));
@@ -840,7 +914,7 @@ fn postgres_settled_calls_leave_the_record() {
 #[test]
 fn postgres_every_proxy_scenario() {
     type Scenario = fn(&Server, &Upstream);
-    let scenarios: [(&str, Scenario); 9] = [
+    let scenarios: [(&str, Scenario); 10] = [
         ("tokens", token_holds_are_settled_in_tokens),
         ("refuse", refusals_never_reach_the_provider),
         ("fields", fields_that_escape_the_hold_never_reach_the_provider),
@@ -850,6 +924,7 @@ fn postgres_every_proxy_scenario() {
         ("abort", |s, _| a_client_that_aborts_mid_stream_is_charged(s)),
         ("twice", concurrent_calls_on_one_hold_charge_once),
         ("modified", |s, _| modified_clients_are_charged_what_the_provider_reported(s)),
+        ("stalled", a_client_that_stops_reading_is_settled_before_its_hold_expires),
     ];
     for (name, run) in scenarios {
         let Some(url) = postgres_db(&format!("proxy_{name}")) else { return };

@@ -12,7 +12,8 @@
 //!    agree with the policies' allowance rates ([`rates`]);
 //! 3. the provider's reported usage, priced by the catalog ([`price`]), **settles** the
 //!    hold on the ledger, exactly once ([`ledger`]); a client that disconnects is still
-//!    charged (the proxy keeps reading the provider to its end), an error before any
+//!    charged (the proxy keeps reading the provider to its end), one that stops reading
+//!    is cut at the call's deadline and settled before its hold expires, an error before any
 //!    output releases the hold, an answer without usage is charged the call's worst case
 //!    (the prompt bound and the forwarded `max_tokens` at the catalog's price, at most the
 //!    hold) ([`relay`], [`usage`]).
@@ -66,7 +67,8 @@ pub(crate) struct Proxy {
     /// of its body) before the call counts as failed.
     pub idle: Duration,
     /// The longest a call may last from its claim: the provider is read no longer (what
-    /// it produced by then is settled as if its stream broke off). A claim unsettled after
+    /// it produced by then is settled as if its stream broke off), and a client that does
+    /// not read its stream is waited for no longer. A claim unsettled after
     /// [`abandoned_after`] of this is charged its hold in full by the ledger.
     pub call_limit: Duration,
 }

@@ -9,7 +9,10 @@
 //! client's path: a client that commits the hold right after the answer may find it
 //! claimed but not yet settled (answered `settledBy: "proxy"` without amounts; the
 //! settlement shows in its next snapshot). A call is read for at most `call_limit`, and
-//! never closer than `SETTLE_MARGIN` to its hold's expiry (`super::call_time`).
+//! never closer than `SETTLE_MARGIN` to its hold's expiry (`super::call_time`): that
+//! deadline also bounds each wait for a client that does not read its stream, after which
+//! forwarding stops and the call is settled at once, so the settlement never waits on the
+//! client (one that stalled until its hold expired had its credits spent twice).
 
 use super::ledger::{self, ClaimError, Settled, Spend};
 use super::usage::{self, Reported};
@@ -199,6 +202,12 @@ impl Call {
         let mut pending: Vec<u8> = Vec::new();
         let (mut output, mut reported, mut failed) = (false, None::<Reported>, false);
         loop {
+            // Never read past the deadline, even bytes already there: the settlement must
+            // land before the hold expires.
+            if Instant::now() >= deadline {
+                failed = true;
+                break;
+            }
             let chunk = match tokio::time::timeout(self.wait(deadline), resp.chunk()).await {
                 Ok(Ok(Some(c))) => c,
                 Ok(Ok(None)) => break,
@@ -221,10 +230,25 @@ impl Call {
                         reported = Some(u);
                     }
                 }
-                if listening && tx.send(Bytes::from(line)).await.is_err() {
-                    // The client went away: keep reading, the provider is still working.
-                    listening = false;
-                    tracing::info!(hold = %self.hold, "the client disconnected mid-stream; reading the provider to its end");
+                if !listening {
+                    continue;
+                }
+                // A client that does not read fills the channel and this send waits: never
+                // past the deadline, or the settlement would wait on the client while the
+                // hold expires and its credits are reserved again.
+                match tokio::time::timeout_at(deadline, tx.send(Bytes::from(line))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => {
+                        // The client went away: keep reading, the provider is still working.
+                        listening = false;
+                        tracing::info!(hold = %self.hold, "the client disconnected mid-stream; reading the provider to its end");
+                    }
+                    Err(_) => {
+                        // Not read by the deadline: forwarding stops, and the call is
+                        // settled now with what the provider reported so far.
+                        listening = false;
+                        tracing::warn!(hold = %self.hold, "the client stopped reading its stream: cut at the call's deadline");
+                    }
                 }
             }
         }
@@ -237,7 +261,7 @@ impl Call {
             // Released before the client hears of the failure.
             self.settle(None, "the stream ended before any output").await;
         }
-        if listening {
+        let last = listening.then(|| {
             let last = if failed || usage.is_none() {
                 let msg =
                     if output { "the provider's stream broke off" } else { "the provider failed before any output; the hold was released" };
@@ -245,13 +269,19 @@ impl Call {
             } else {
                 "[DONE]".to_string()
             };
-            let _ = tx.send(Bytes::from(format!("data: {last}\n\n"))).await;
-        }
-        // The response ends here; the settlement follows off the client's path (a crash
-        // before it commits leaves an abandoned claim, charged the hold in full).
-        drop(tx);
+            Bytes::from(format!("data: {last}\n\n"))
+        });
+        // The response ends with its last line, and the settlement follows off the client's
+        // path (a crash before it commits leaves an abandoned claim, charged the hold in
+        // full) — unless the client has not read the lines before it: the settlement then
+        // goes first, and never waits on the client.
+        let unsent = end(tx, last);
         if let Some(u) = usage {
             self.settle(Some(u), "streamed").await;
+        }
+        if let Some((tx, l)) = unsent {
+            // Until the client reads it or its connection ends.
+            let _ = tx.send(l).await;
         }
     }
 
@@ -370,6 +400,16 @@ impl Call {
                 None
             }
         }
+    }
+}
+
+/// Ends a stream with its `last` line when the channel has room for it at once (the
+/// sender is dropped: the response ends); otherwise hands both back, to send once the
+/// call is settled.
+fn end(tx: mpsc::Sender<Bytes>, last: Option<Bytes>) -> Option<(mpsc::Sender<Bytes>, Bytes)> {
+    match last.map(|l| tx.try_send(l)) {
+        Some(Err(mpsc::error::TrySendError::Full(l))) => Some((tx, l)),
+        _ => None,
     }
 }
 

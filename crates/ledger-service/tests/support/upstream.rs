@@ -1,7 +1,7 @@
 //! An OpenAI-compatible provider on loopback for the AI proxy's tests: it records every
 //! request it receives and answers by the scenario named in the last message's content
 //! (`scenario:<name>`): whole or streamed, with or without usage, failing before or after
-//! output, stalling, or streaming slowly.
+//! output, stalling, streaming slowly, or streaming more than a client's buffers hold.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -12,6 +12,11 @@ use std::time::Duration;
 pub(crate) const PROMPT_TOKENS: u64 = 1000;
 /// Completion tokens every answer reports.
 pub(crate) const COMPLETION_TOKENS: u64 = 2000;
+
+/// The bytes of content the `flood` scenario streams (in lines of 16 KiB), then its usage:
+/// far more than a client's socket and the proxy's buffers hold when the client does not
+/// read.
+pub(crate) const FLOOD_BYTES: usize = 32 << 20;
 
 /// One request the provider received.
 #[derive(Debug, Clone)]
@@ -164,6 +169,17 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
             if scenario != "stream-nousage" {
                 w.write_all(chunk(serde_json::json!({"id":"c1","choices":[],"usage":usage()})).as_bytes())?;
             }
+            w.write_all(b"data: [DONE]\n\n")?;
+        }
+        "flood" => {
+            // Until a write fails (the proxy dropped the call), or all of it.
+            w.write_all(sse_head.as_bytes())?;
+            let part = content(&"x".repeat(16 << 10));
+            for _ in 0..FLOOD_BYTES / (16 << 10) {
+                w.write_all(part.as_bytes())?;
+            }
+            w.write_all(chunk(serde_json::json!({"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"length"}]})).as_bytes())?;
+            w.write_all(chunk(serde_json::json!({"id":"c1","choices":[],"usage":usage()})).as_bytes())?;
             w.write_all(b"data: [DONE]\n\n")?;
         }
         other => panic!("unknown scenario {other:?}"),
