@@ -3,9 +3,9 @@
 //! without a valid hold; the hold is settled from the provider's reported usage priced
 //! by the catalog, exactly once, whatever the client commits (or does not); a client
 //! that aborts mid-stream is charged, one that stops reading is settled before its hold
-//! expires; failures before output release the hold; answers
-//! without usage are charged the call's worst case. On SQLite here and on PostgreSQL
-//! (`CREDIT_METER_TEST_POSTGRES_URL`) through the same scenarios.
+//! expires; failures before output release the hold; answers without usage, and whole
+//! answers that fail once sent, are charged the call's worst case. On SQLite here and on
+//! PostgreSQL (`CREDIT_METER_TEST_POSTGRES_URL`) through the same scenarios.
 
 mod support;
 use credit_meter_core::catalog::Catalog;
@@ -411,6 +411,37 @@ fn failures_before_output_release_the_hold(s: &Server, up: &Upstream) {
     assert_eq!(up.count(), n + 3);
 }
 
+/// A non-streamed answer comes only once the provider has generated all of it, and the
+/// provider bills it whether or not it arrives: once the request may have reached the
+/// provider, an answer that does not arrive in time, breaks off or is larger than the
+/// proxy reads (16 MiB) is charged the call's worst case (502 `UPSTREAM_FAILED` with
+/// `X-Credit-Charged`), settled before the client is answered. Before, it was released: a
+/// client could have the vendor pay for answers it made time out or overflow (big
+/// `max_tokens`, `logprobs`), as often as its push budget allowed. A provider's error
+/// status still releases (`failures_before_output_release_the_hold`).
+fn whole_answers_that_fail_once_sent_are_charged_their_worst_case(s: &Server, up: &Upstream) {
+    for (i, scenario) in ["whole-late", "whole-broken", "whole-huge"].into_iter().enumerate() {
+        let hold = format!("d11:w{i}");
+        let before = balance(s);
+        reserve(s, "d11", 1 + 2 * i as u64, &hold, "2");
+        let mut body: serde_json::Value = serde_json::from_str(&request(scenario, false)).unwrap();
+        body["max_tokens"] = 500.into();
+        let body = body.to_string();
+        let r = call(s, "d11", Some(&hold), &body);
+        assert_eq!((r.status, r.code().as_str()), (502, "UPSTREAM_FAILED"), "{scenario}: {}", r.text());
+        assert_eq!(up.last().body["max_tokens"], 500, "{scenario}");
+        let worst = worst_case(&body, 500);
+        assert!(worst > c("0.5") && worst < c("1"), "{scenario}: {worst}");
+        assert_eq!(r.header("x-credit-charged"), Some(worst.to_plain_string().as_str()), "{scenario}: {}", r.text());
+        assert!(r.text().contains("worst case"), "{scenario}: {}", r.text());
+        // Settled before the client was answered.
+        assert_eq!((balance(s), held(s)), (sub(before, worst), Credits::ZERO), "{scenario}");
+        let (r, p) = s.push("demo", "d11", json!([commit(2 + 2 * i as u64, &hold, "0.001")]));
+        assert_eq!((r.results[0].settled_by.as_deref(), r.results[0].charged), (Some("proxy"), Some(worst)), "{scenario}");
+        assert_eq!(p.balance, sub(before, worst), "{scenario}");
+    }
+}
+
 fn a_client_that_aborts_mid_stream_is_charged(s: &Server) {
     let before = balance(s);
     reserve(s, "d5", 1, "d5:slow", "2");
@@ -723,6 +754,12 @@ fn sqlite_failures_before_output_release_the_hold() {
 }
 
 #[test]
+fn sqlite_whole_answers_that_fail_once_sent_are_charged_their_worst_case() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-whole-fail"));
+    whole_answers_that_fail_once_sent_are_charged_their_worst_case(&start(&dir, None, &up), &up);
+}
+
+#[test]
 fn sqlite_client_abort_and_concurrent_calls() {
     let (up, dir) = (Upstream::start(), temp_dir("proxy-abort"));
     let s = start(&dir, None, &up);
@@ -914,13 +951,14 @@ fn postgres_settled_calls_leave_the_record() {
 #[test]
 fn postgres_every_proxy_scenario() {
     type Scenario = fn(&Server, &Upstream);
-    let scenarios: [(&str, Scenario); 10] = [
+    let scenarios: [(&str, Scenario); 11] = [
         ("tokens", token_holds_are_settled_in_tokens),
         ("refuse", refusals_never_reach_the_provider),
         ("fields", fields_that_escape_the_hold_never_reach_the_provider),
         ("usage", whole_and_streamed_calls_are_charged_the_reported_usage),
         ("nousage", answers_without_usage_are_charged_their_worst_case),
         ("fail", failures_before_output_release_the_hold),
+        ("wholefail", whole_answers_that_fail_once_sent_are_charged_their_worst_case),
         ("abort", |s, _| a_client_that_aborts_mid_stream_is_charged(s)),
         ("twice", concurrent_calls_on_one_hold_charge_once),
         ("modified", |s, _| modified_clients_are_charged_what_the_provider_reported(s)),

@@ -16,7 +16,8 @@
 //!    is cut at the call's deadline and settled before its hold expires, an error before any
 //!    output releases the hold, an answer without usage is charged the call's worst case
 //!    (the prompt bound and the forwarded `max_tokens` at the catalog's price, at most the
-//!    hold) ([`relay`], [`usage`]).
+//!    hold), and so is a non-streamed call whose answer did not arrive whole once the
+//!    provider may have billed it ([`relay`], [`usage`]).
 //!
 //! The vendor's key (`--upstream-key-file`) is only ever put in the `Authorization`
 //! header of the request to the provider: never logged, never answered.

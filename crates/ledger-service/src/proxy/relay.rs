@@ -81,8 +81,15 @@ pub(crate) enum Started {
     },
     /// A stream: its SSE text as it comes.
     Stream(mpsc::Receiver<Bytes>),
-    /// The provider failed before any output; the hold was released.
-    Failed(String),
+    /// The provider gave no answer to forward: it failed before any output and the hold
+    /// was released (`charged: None`), or a non-streamed answer did not arrive whole once
+    /// the provider may have billed it and the call was charged its worst case.
+    Failed {
+        /// For the client.
+        message: String,
+        /// What the settlement committed, when it was not a release.
+        charged: Option<Spend>,
+    },
     /// The ledger refused the claim (its code), or the store failed (`None`); the
     /// provider's request, if it was started, was cancelled.
     Refused(ClaimError),
@@ -93,7 +100,7 @@ pub(crate) enum Started {
 pub(crate) async fn start(call: Call) -> Started {
     let (tx, rx) = oneshot::channel();
     tokio::spawn(call.run(tx));
-    rx.await.unwrap_or_else(|_| Started::Failed("the call's task ended".into()))
+    rx.await.unwrap_or_else(|_| Started::Failed { message: "the call's task ended".into(), charged: None })
 }
 
 impl Call {
@@ -151,41 +158,43 @@ impl Call {
             return;
         }
         let Ok(sent) = send.await else {
-            self.settle(None, "the provider's request failed").await;
-            let _ = started.send(Started::Failed("the provider's request failed; the hold was released".into()));
-            return;
+            return self.unanswered(started, "the provider's request failed").await;
         };
         let mut resp = match sent {
             Ok(Ok(r)) if r.status().is_success() => r,
             Ok(Ok(r)) => {
+                // An error status: the provider refused the call and bills nothing.
                 let status = r.status().as_u16();
                 self.settle(None, "the provider refused the call").await;
-                let _ = started.send(Started::Failed(format!("the provider answered HTTP {status}; the hold was released")));
+                let message = format!("the provider answered HTTP {status}; the hold was released");
+                let _ = started.send(Started::Failed { message, charged: None });
+                return;
+            }
+            Ok(Err(e)) if e.is_connect() => {
+                // Not connected: the request never left.
+                tracing::warn!(error = %without_url(&e), "the provider could not be reached");
+                self.settle(None, "the provider could not be reached").await;
+                let message = "the provider could not be reached; the hold was released".to_string();
+                let _ = started.send(Started::Failed { message, charged: None });
                 return;
             }
             Ok(Err(e)) => {
-                tracing::warn!(error = %without_url(&e), "the provider could not be reached");
-                self.settle(None, "the provider could not be reached").await;
-                let _ = started.send(Started::Failed("the provider could not be reached; the hold was released".into()));
-                return;
+                tracing::warn!(error = %without_url(&e), "the provider's answer failed");
+                return self.unanswered(started, "the provider's answer failed").await;
             }
-            Err(_) => {
-                self.settle(None, "the provider did not answer").await;
-                let _ = started.send(Started::Failed("the provider did not answer in time; the hold was released".into()));
-                return;
-            }
+            Err(_) => return self.unanswered(started, "the provider did not answer in time").await,
         };
         if !self.stream {
             let mut body = Vec::new();
             loop {
+                if Instant::now() >= deadline {
+                    return self.unanswered(started, "the provider's answer did not end in time").await;
+                }
                 match tokio::time::timeout(self.wait(deadline), resp.chunk()).await {
                     Ok(Ok(Some(c))) if body.len() + c.len() <= MAX_ANSWER_BYTES => body.extend_from_slice(&c),
                     Ok(Ok(None)) => break,
-                    _ => {
-                        self.settle(None, "the provider's answer broke off").await;
-                        let _ = started.send(Started::Failed("the provider's answer broke off; the hold was released".into()));
-                        return;
-                    }
+                    Ok(Ok(Some(_))) => return self.unanswered(started, "the provider's answer is larger than the proxy reads").await,
+                    _ => return self.unanswered(started, "the provider's answer broke off").await,
                 }
             }
             let answer: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -283,6 +292,26 @@ impl Call {
             // Until the client reads it or its connection ends.
             let _ = tx.send(l).await;
         }
+    }
+
+    /// Ends a call that has no answer to forward although its request may have reached
+    /// the provider (anything but a failure to connect or an error status). A stream,
+    /// which forwarded nothing, is released: the provider streams as it generates. A
+    /// non-streamed call is charged its worst case (the usage of a broken or oversized
+    /// answer is not read): the provider answers only once it has generated all of it, and
+    /// bills that whether or not the answer arrives; released, a client could have the
+    /// vendor pay for answers it makes time out or overflow (big `max_tokens`,
+    /// `logprobs`), as often as its push budget allows.
+    async fn unanswered(&self, started: oneshot::Sender<Started>, why: &str) {
+        if self.stream {
+            self.settle(None, why).await;
+            let _ = started.send(Started::Failed { message: format!("{why}; the hold was released"), charged: None });
+            return;
+        }
+        let charged = self.worst_case();
+        self.settle(Some(charged), why).await;
+        let message = format!("{why}; the provider may have billed it: the call was charged its worst case, {charged}");
+        let _ = started.send(Started::Failed { message, charged: Some(charged) });
     }
 
     /// How long to wait for the provider's next bytes: its idle limit, within the call's

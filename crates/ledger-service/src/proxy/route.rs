@@ -12,7 +12,7 @@
 //! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied, or a credit hold of an operation with no price for an AI call (released) |
 //! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
 //! | 402 | `HOLD_TOO_SMALL` | the hold cannot pay for the prompt and one output token (the hold is released) |
-//! | 502 | `UPSTREAM_FAILED` | the provider failed before any output (the hold is released) |
+//! | 502 | `UPSTREAM_FAILED` | the provider failed before any output (the hold is released); or, once the provider may have billed it, a non-streamed answer that did not arrive whole (charged its worst case, in `X-Credit-Charged` or `X-Credit-Units`) |
 
 use super::ledger::Spend;
 use super::limits;
@@ -31,13 +31,27 @@ use std::sync::Arc;
 /// The header naming the hold that pays.
 pub(crate) const HOLD_HEADER: &str = "x-credit-hold";
 /// The response header with the credits a non-streamed call is charged: the provider's
-/// usage at the catalog's prices (or the call's worst case, without usage), which the settlement
-/// committed right after the answer draws, records as overdraft or leaves unpaid.
+/// usage at the catalog's prices (or the call's worst case, without usage), which the
+/// settlement committed right after the answer draws, records as overdraft or leaves
+/// unpaid. Also on the `502 UPSTREAM_FAILED` of a non-streamed call whose answer did not
+/// arrive whole once the provider may have billed it: its worst case, settled before.
 pub(crate) const CHARGED_HEADER: &str = "x-credit-charged";
 /// The response header, instead of [`CHARGED_HEADER`], of a non-streamed call paid by a
 /// hold reserved in LLM tokens: the tokens the settlement commits (the allowance drawn
 /// first, any shortfall converted by the ledger's policy).
 pub(crate) const UNITS_HEADER: &str = "x-credit-units";
+
+/// `r` with the header saying what the settlement of a non-streamed call commits.
+fn with_charge(mut r: Response, charged: Spend) -> Response {
+    let (name, value) = match charged {
+        Spend::Credits(c) => (CHARGED_HEADER, c.to_plain_string()),
+        Spend::Tokens(n) => (UNITS_HEADER, n.to_string()),
+    };
+    if let Ok(v) = HeaderValue::from_str(&value) {
+        r.headers_mut().insert(name, v);
+    }
+    r
+}
 
 fn status_of(code: ErrorCode) -> u16 {
     match code {
@@ -107,14 +121,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
             let mut r = (StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body).into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            let (name, value) = match charged {
-                Spend::Credits(c) => (CHARGED_HEADER, c.to_plain_string()),
-                Spend::Tokens(n) => (UNITS_HEADER, n.to_string()),
-            };
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                r.headers_mut().insert(name, v);
-            }
-            r
+            with_charge(r, charged)
         }
         Started::Stream(rx) => {
             let stream =
@@ -124,7 +131,8 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
             r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
-        Started::Failed(message) => error(502, ErrorCode::UpstreamFailed, &message),
+        Started::Failed { message, charged: None } => error(502, ErrorCode::UpstreamFailed, &message),
+        Started::Failed { message, charged: Some(charged) } => with_charge(error(502, ErrorCode::UpstreamFailed, &message), charged),
         Started::Refused((Some(code), message)) => {
             crate::log_budget::refusal_line!(info, code = code.as_str(), "proxy refused a hold");
             error(status_of(code), code, &message)

@@ -1,7 +1,8 @@
 //! An OpenAI-compatible provider on loopback for the AI proxy's tests: it records every
 //! request it receives and answers by the scenario named in the last message's content
 //! (`scenario:<name>`): whole or streamed, with or without usage, failing before or after
-//! output, stalling, streaming slowly, or streaming more than a client's buffers hold.
+//! output, stalling, streaming slowly, or streaming more than a client's buffers hold; or
+//! a whole answer that comes late, breaks off or is too large.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -123,6 +124,24 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
             write!(
                 w,
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            )?;
+        }
+        "whole-late" | "whole-broken" | "whole-huge" => {
+            // A whole answer that comes after the proxy stopped waiting (the tests give it
+            // 1 s of the provider's silence), that breaks off halfway, or that is larger
+            // than the 16 MiB the proxy reads.
+            let said = if scenario == "whole-huge" { "x".repeat(17 << 20) } else { "Four cards.".to_string() };
+            let answer = serde_json::json!({"id":"c1","object":"chat.completion","model":"openai/gpt-4o-mini",
+                "choices":[{"index":0,"message":{"role":"assistant","content":said},"finish_reason":"stop"}],"usage":usage()});
+            let text = answer.to_string();
+            if scenario == "whole-late" {
+                std::thread::sleep(Duration::from_secs(5));
+            }
+            let sent = if scenario == "whole-broken" { &text[..text.len() / 2] } else { &text };
+            write!(
+                w,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{sent}",
                 text.len()
             )?;
         }
