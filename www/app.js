@@ -353,11 +353,14 @@ async function generate(capped) {
       }
       case "released": {
         // The provider's or the proxy's own words stay in the log (and the code in data-code).
+        const paid = r.credits ? `${r.credits} credits` : r.units ? `${r.units} tokens` : null;
         const how = r.ai === "simulated" ? ` (Simulated AI call: ${r.why}.)`
-          : r.releasedBy === "proxy" ? " The AI proxy released the hold before any output." : "";
+          : r.releasedBy === "proxy" && !paid ? " The AI proxy released the hold before any output." : "";
         // A refusal that trying again cannot fix (too long for the hold) says what to do.
         const failed = ["HOLD_TOO_SMALL", "RATE_LIMITED", "UNAUTHORIZED"].includes(r.error?.code)
-          ? explain(r.error) : "The AI service failed, so nothing was charged. Try again.";
+          ? explain(r.error)
+          : paid ? `The AI service failed after it had the request, so the AI proxy charged ${paid}: the most the call could cost, since the provider may bill for it. Try again.`
+          : "The AI service failed, so nothing was charged. Try again.";
         showMessage(`${failed}${how}`, { level: "warn", source, facts });
         break;
       }

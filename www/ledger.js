@@ -138,8 +138,10 @@ export class LedgerClient {
    * Resolves with `{answer, charged, units}`: the provider's answer and what the proxy's
    * settlement commits — `charged` credits (X-Credit-Charged) for a credit hold, `units`
    * tokens (X-Credit-Units) for a hold in LLM tokens (the other one null). Throws the
-   * proxy's coded error (UPSTREAM_FAILED, HOLD_NOT_OPEN, HOLD_TOO_SMALL…): then the
-   * provider produced nothing and, when it was called, the proxy released the hold.
+   * proxy's coded error (UPSTREAM_FAILED, HOLD_NOT_OPEN, HOLD_TOO_SMALL…) with the same
+   * `charged` and `units` (both null when the proxy released the hold: the provider
+   * produced nothing; set when the answer failed after the provider got the request and
+   * the proxy charged the call's worst case, PROTOCOL §7.3).
    */
   async chat(holdId, body) {
     const path = "v1/ai/chat/completions";
@@ -166,7 +168,12 @@ export class LedgerClient {
     } catch {
       throw new CodedError(res.ok ? "BAD_ANSWER" : `HTTP_${res.status}`, `${path}: the server answered HTTP ${res.status} without a JSON body`);
     }
-    if (!res.ok) throw new CodedError(answer.error?.code ?? `HTTP_${res.status}`, answer.error?.message ?? `${path}: HTTP ${res.status}`);
+    if (!res.ok) {
+      const error = new CodedError(answer.error?.code ?? `HTTP_${res.status}`, answer.error?.message ?? `${path}: HTTP ${res.status}`);
+      error.charged = res.headers.get("x-credit-charged");
+      error.units = res.headers.get("x-credit-units");
+      throw error;
+    }
     return { answer, charged: res.headers.get("x-credit-charged"), units: res.headers.get("x-credit-units") };
   }
 

@@ -16,7 +16,7 @@ const ERROR_TEXTS = {
   OFFLINE_LIMIT: "This needs more credits than can still be spent offline. Go online to continue.",
   AI_CALL_FAILED: "The AI service failed. Nothing was charged; try again.",
   HOLD_TOO_SMALL: "This is too long for what the AI call may cost: shorten it and try again. Nothing was charged.",
-  UPSTREAM_FAILED: "The AI service failed. Nothing was charged; try again.",
+  UPSTREAM_FAILED: "The AI service failed; try again. If it failed after it had the request, the call's most is charged (see Details).",
   RATE_LIMITED: "Too many requests for this account just now. Wait a moment and try again.",
   UNAUTHORIZED: "The server did not accept this browser's sign-in. Reload the page to sign in again.",
   NOT_OWNER: "Another tab of this page is keeping this account in sync, so this tab can only show it. Close the other tab to use this one.",

@@ -216,7 +216,7 @@ export class MeterSession {
       ? await this.#proxiedCall(hold, request, estimate, fail)
       : await this.#simulatedCall(hold, estimate, fail, why);
     const base = { estimate, decision, hold, ai: call.ai, why: call.why ?? null };
-    if (call.error) return { ...base, outcome: "released", error: call.error, releasedBy: call.releasedBy };
+    if (call.error) return { ...base, outcome: "released", error: call.error, releasedBy: call.releasedBy, credits: call.error.charged ?? null, units: call.error.units ?? null };
     const { made } = call;
     if (call.ai === "proxy") await this.#untilSettled(hold.holdId);
     const used = decision.unit === "llmTokens" ? made.inputTokens + made.outputTokens : estimate.characters;
@@ -292,8 +292,10 @@ export class MeterSession {
     await this.meter.release(hold.holdId);
     const answer = await this.#answerTo("release", hold.holdId);
     const by = answer ? (answer.settledBy === "proxy" ? "proxy" : "client") : null;
-    const who = by === "proxy" ? "the AI proxy had released" : by === "client" ? "released" : "released (queued)";
-    this.note("warn", "release", `${error.code}: ${readable(error.message)} — hold ${hold.holdId} ${who}, nothing charged`);
+    const paid = error.charged ? `${error.charged} credits` : error.units ? `${error.units} tokens` : null;
+    const who = paid ? `settled by the AI proxy, ${paid} charged (the call's worst case: the provider had the request)`
+      : by === "proxy" ? "the AI proxy had released" : by === "client" ? "released" : "released (queued)";
+    this.note("warn", "release", `${error.code}: ${readable(error.message)} — hold ${hold.holdId} ${who}${paid ? "" : ", nothing charged"}`);
     return by;
   }
 
