@@ -2,9 +2,11 @@
 //! served on loopback by the test (support::upstream): nothing reaches the provider
 //! without a valid hold; the hold is settled from the provider's reported usage priced
 //! by the catalog, exactly once, whatever the client commits (or does not); a client
-//! that aborts mid-stream is charged, one that stops reading is settled before its hold
-//! expires; failures before output release the hold; answers without usage, and whole
-//! answers that fail once sent, are charged the call's worst case. On SQLite here and on
+//! that aborts mid-stream, before or after output, is charged, one that stops reading is
+//! settled before its hold expires; only a provider's error status releases the hold;
+//! answers without usage, whole answers that fail once sent and streams that fail once
+//! the provider accepted them (silent, broken off or with the provider's error event,
+//! output or not) are charged the call's worst case. On SQLite here and on
 //! PostgreSQL (`CREDIT_METER_TEST_POSTGRES_URL`) through the same scenarios.
 
 mod support;
@@ -389,26 +391,151 @@ fn answers_without_usage_are_charged_their_worst_case(s: &Server, up: &Upstream)
     assert!(up.count() >= 6);
 }
 
-fn failures_before_output_release_the_hold(s: &Server, up: &Upstream) {
+/// A provider that refuses the call with an error status (HTTP 503 or 500: it bills
+/// nothing) never accepted it: the hold is released, streamed or not, and the client gets
+/// `UPSTREAM_FAILED` (502, before any stream starts) without a charge.
+fn provider_error_statuses_release_the_hold(s: &Server, up: &Upstream) {
     let n = up.count();
-    for (i, scenario, stream) in [(0u64, "fail-before", false), (1, "fail-before", true), (2, "stall-before", true)] {
+    let cases = [(0u64, "fail-before", false), (1, "fail-before", true), (2, "fail-500", false), (3, "fail-500", true)];
+    for (i, scenario, stream) in cases {
         let hold = format!("d4:f{i}");
         let before = balance(s);
         reserve(s, "d4", 1 + 2 * i, &hold, "1");
         let r = call(s, "d4", Some(&hold), &request(scenario, stream));
-        if r.status == 200 {
-            // A stream that started and failed before output ends with a coded error event.
-            assert!(r.text().contains("UPSTREAM_FAILED"), "{scenario}: {}", r.text());
-        } else {
-            assert_eq!((r.status, r.code().as_str()), (502, "UPSTREAM_FAILED"), "{scenario}");
-        }
+        assert_eq!((r.status, r.code().as_str()), (502, "UPSTREAM_FAILED"), "{scenario}");
+        assert_eq!((r.header("x-credit-charged"), r.header("x-credit-units")), (None, None), "{scenario}");
+        assert!(r.text().contains("released"), "{scenario}: {}", r.text());
         assert_eq!(balance(s), before, "{scenario}");
         assert!(held(s).is_zero(), "{scenario}: the hold was not released");
         let (r, _) = s.push("demo", "d4", json!([release(2 + 2 * i, &hold)]));
         assert_eq!(r.results[0].settled_by.as_deref(), Some("proxy"));
         assert_eq!(r.results[0].charged, Some(Credits::ZERO));
     }
-    assert_eq!(up.count(), n + 3);
+    assert_eq!(up.count(), n + 4);
+}
+
+/// The proxy's own error event that ends a stream it failed: `UPSTREAM_FAILED`, and what
+/// the settlement committed in `charged` (the stream's headers were sent long before).
+fn last_error_event(text: &str) -> serde_json::Value {
+    let last = text.lines().rev().find(|l| l.starts_with("data:")).unwrap_or_else(|| panic!("no event: {text}"));
+    let v: serde_json::Value = serde_json::from_str(last["data:".len()..].trim()).unwrap_or_else(|_| panic!("{last}"));
+    assert_eq!(v["error"]["code"], "UPSTREAM_FAILED", "{text}");
+    v["error"].clone()
+}
+
+/// Once the provider accepted a streamed call (HTTP 200) it is generating and may bill
+/// it, visible output or not: a stream that then goes silent past the idle time (headers
+/// only, or the role chunk and a reasoning model thinking without streaming its reasoning),
+/// breaks off before its first chunk, or sends the provider's own error event, all without
+/// usage, is charged the call's worst case — settled before the stream's last line, which
+/// is the proxy's `UPSTREAM_FAILED` event saying the charge. Before, all but the error
+/// event were released as "failed before any output" (and the error event too when it
+/// came before output): a free call the provider billed.
+fn streams_that_fail_once_accepted_are_charged_their_worst_case(s: &Server, up: &Upstream) {
+    for (i, scenario) in ["stall-before", "silent-start", "broken-start", "error-event"].into_iter().enumerate() {
+        let hold = format!("d12:s{i}");
+        let before = balance(s);
+        reserve(s, "d12", 1 + 2 * i as u64, &hold, "2");
+        let mut body: serde_json::Value = serde_json::from_str(&request(scenario, true)).unwrap();
+        body["max_tokens"] = 500.into();
+        let body = body.to_string();
+        let r = call(s, "d12", Some(&hold), &body);
+        assert_eq!(r.status, 200, "{scenario}: {}", r.text());
+        assert_eq!(up.last().body["max_tokens"], 500, "{scenario}");
+        let worst = worst_case(&body, 500);
+        assert!(worst > c("0.5") && worst < c("1"), "{scenario}: {worst}");
+        let text = r.text();
+        assert!(!text.contains("[DONE]"), "{scenario}: {text}");
+        let error = last_error_event(&text);
+        assert_eq!(error["charged"], worst.to_plain_string(), "{scenario}: {text}");
+        assert!(error["message"].as_str().unwrap().contains("worst case"), "{scenario}: {text}");
+        if scenario == "error-event" {
+            // The provider's own event is forwarded, and the proxy's follows it.
+            assert!(text.contains("Provider disconnected"), "{text}");
+        }
+        // Settled before the stream's last line.
+        assert_eq!((balance(s), held(s)), (sub(before, worst), Credits::ZERO), "{scenario}");
+        let (r, p) = s.push("demo", "d12", json!([release(2 + 2 * i as u64, &hold)]));
+        assert_eq!((r.results[0].settled_by.as_deref(), r.results[0].charged), (Some("proxy"), Some(worst)), "{scenario}");
+        assert_eq!(p.balance, sub(before, worst), "{scenario}");
+    }
+}
+
+/// Sends `body` as a proxied call of `account`'s `device` on `hold` from a raw connection,
+/// reads until the answer contains `until`, and drops the connection: a client that leaves
+/// mid-stream.
+fn call_and_leave(s: &Server, account: &str, device: &str, hold: &str, body: &str, until: &str) {
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    write!(
+        c,
+        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: {hold}\r\nContent-Length: {}\r\n\r\n{body}",
+        s.addr,
+        token(account, Some(device)),
+        body.len()
+    )
+    .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !String::from_utf8_lossy(&got).contains(until) {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0, "the stream ended early: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// A client that disconnects after the stream's first chunk — the role only, no output
+/// yet — while the provider thinks and then goes silent: the proxy keeps reading the
+/// provider without it, and charges the call's worst case (no usage came). Before, it was
+/// released ("before any output"). (`a_client_that_aborts_mid_stream_is_charged`: when the
+/// provider goes on and reports its usage, that usage is charged.)
+fn a_client_that_leaves_before_any_output_is_charged(s: &Server) {
+    let before = balance(s);
+    reserve(s, "d13", 1, "d13:h", "2");
+    let mut body: serde_json::Value = serde_json::from_str(&request("silent-start", true)).unwrap();
+    body["max_tokens"] = 500.into();
+    let body = body.to_string();
+    call_and_leave(s, "demo", "d13", "d13:h", &body, r#""role":"assistant""#);
+    let worst = worst_case(&body, 500);
+    assert_eq!(balance_becomes(s, sub(before, worst)), sub(before, worst));
+    assert!(held(s).is_zero());
+    let (r, _) = s.push("demo", "d13", json!([commit(2, "d13:h", "0.001")]));
+    assert_eq!((r.results[0].settled_by.as_deref(), r.results[0].charged), (Some("proxy"), Some(worst)));
+}
+
+/// A client that disconnects after the first chunk while the provider keeps the stream
+/// alive with SSE comments only (a model thinking, never idle for the proxy): the proxy
+/// reads it without the client until the call's deadline (5 s before the hold expires) and
+/// then settles it at the worst case — while the hold is still open, never after its
+/// expiry. Before, that was a release.
+fn a_client_that_leaves_is_settled_by_the_deadline(s: &Server, up: &Upstream) {
+    // Holds of 20 s: the call's deadline is 15 s after its claim.
+    let policy = json!({"name":"short","ownKeyAllowed":false,"creditStep":"0.001","holdTtlMs":20000});
+    assert_eq!(s.admin(&json!({"op":"createAccount","accountId":"leave","policy":policy}))["ok"], true);
+    s.admin(&json!({"op":"grant","accountId":"leave","grant":{"id":"g","kind":"promotion","amount":"10"}}));
+    let m = json!([{"type":"reserve","seq":1,"at":0,"holdId":"l1:h1","amount":"10","operation":"message"}]);
+    let reserved = Instant::now();
+    assert_eq!(s.push("leave", "l1", m).0.results[0].status, ResultStatus::Applied);
+    let body = json!({"model": MODEL, "stream": true, "max_tokens": 2000, "messages": [{"role":"user","content":"scenario:keepalive"}]})
+        .to_string();
+    call_and_leave(s, "leave", "l1", "l1:h1", &body, r#""role":"assistant""#);
+    assert_eq!(up.last().body["max_tokens"], 2000);
+    let worst = worst_case(&body, 2000);
+    let until = Instant::now() + Duration::from_secs(90);
+    loop {
+        let state = s.state("leave");
+        if state["holds"].as_array().unwrap().is_empty() || Instant::now() > until {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Settled (the hold left the open holds) before it could expire: the balance already
+    // shows the charge, and the device's commit learns it.
+    assert!(reserved.elapsed() < Duration::from_secs(19), "settled only after {:?}", reserved.elapsed());
+    let state = s.state("leave");
+    assert_eq!((credits(&state["balance"]), credits(&state["held"])), (sub(c("10"), worst), Credits::ZERO), "{state}");
+    let (r, _) = s.push("leave", "l1", json!([commit(2, "l1:h1", "0.001")]));
+    assert_eq!((r.results[0].settled_by.as_deref(), r.results[0].charged), (Some("proxy"), Some(worst)), "{:?}", r.results[0]);
 }
 
 /// A non-streamed answer comes only once the provider has generated all of it, and the
@@ -418,7 +545,8 @@ fn failures_before_output_release_the_hold(s: &Server, up: &Upstream) {
 /// `X-Credit-Charged`), settled before the client is answered. Before, it was released: a
 /// client could have the vendor pay for answers it made time out or overflow (big
 /// `max_tokens`, `logprobs`), as often as its push budget allowed. A provider's error
-/// status still releases (`failures_before_output_release_the_hold`).
+/// status still releases (`provider_error_statuses_release_the_hold`); so do streams
+/// (`streams_that_fail_once_accepted_are_charged_their_worst_case`).
 fn whole_answers_that_fail_once_sent_are_charged_their_worst_case(s: &Server, up: &Upstream) {
     for (i, scenario) in ["whole-late", "whole-broken", "whole-huge"].into_iter().enumerate() {
         let hold = format!("d11:w{i}");
@@ -748,9 +876,27 @@ fn sqlite_calls_are_charged_the_reported_usage() {
 }
 
 #[test]
-fn sqlite_failures_before_output_release_the_hold() {
+fn sqlite_provider_error_statuses_release_the_hold() {
     let (up, dir) = (Upstream::start(), temp_dir("proxy-fail"));
-    failures_before_output_release_the_hold(&start(&dir, None, &up), &up);
+    provider_error_statuses_release_the_hold(&start(&dir, None, &up), &up);
+}
+
+#[test]
+fn sqlite_streams_that_fail_once_accepted_are_charged_their_worst_case() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-stream-fail"));
+    streams_that_fail_once_accepted_are_charged_their_worst_case(&start(&dir, None, &up), &up);
+}
+
+#[test]
+fn sqlite_a_client_that_leaves_before_any_output_is_charged() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-leave"));
+    a_client_that_leaves_before_any_output_is_charged(&start(&dir, None, &up));
+}
+
+#[test]
+fn sqlite_a_client_that_leaves_is_settled_by_the_deadline() {
+    let (up, dir) = (Upstream::start(), temp_dir("proxy-leave-deadline"));
+    a_client_that_leaves_is_settled_by_the_deadline(&start(&dir, None, &up), &up);
 }
 
 #[test]
@@ -951,14 +1097,17 @@ fn postgres_settled_calls_leave_the_record() {
 #[test]
 fn postgres_every_proxy_scenario() {
     type Scenario = fn(&Server, &Upstream);
-    let scenarios: [(&str, Scenario); 11] = [
+    let scenarios: [(&str, Scenario); 14] = [
         ("tokens", token_holds_are_settled_in_tokens),
         ("refuse", refusals_never_reach_the_provider),
         ("fields", fields_that_escape_the_hold_never_reach_the_provider),
         ("usage", whole_and_streamed_calls_are_charged_the_reported_usage),
         ("nousage", answers_without_usage_are_charged_their_worst_case),
-        ("fail", failures_before_output_release_the_hold),
+        ("fail", provider_error_statuses_release_the_hold),
         ("wholefail", whole_answers_that_fail_once_sent_are_charged_their_worst_case),
+        ("streamfail", streams_that_fail_once_accepted_are_charged_their_worst_case),
+        ("leave", |s, _| a_client_that_leaves_before_any_output_is_charged(s)),
+        ("leavedeadline", a_client_that_leaves_is_settled_by_the_deadline),
         ("abort", |s, _| a_client_that_aborts_mid_stream_is_charged(s)),
         ("twice", concurrent_calls_on_one_hold_charge_once),
         ("modified", |s, _| modified_clients_are_charged_what_the_provider_reported(s)),

@@ -12,12 +12,15 @@
 //!    agree with the policies' allowance rates ([`rates`]);
 //! 3. the provider's reported usage, priced by the catalog ([`price`]), **settles** the
 //!    hold on the ledger, exactly once ([`ledger`]); a client that disconnects is still
-//!    charged (the proxy keeps reading the provider to its end), one that stops reading
-//!    is cut at the call's deadline and settled before its hold expires, an error before any
-//!    output releases the hold, an answer without usage is charged the call's worst case
-//!    (the prompt bound and the forwarded `max_tokens` at the catalog's price, at most the
-//!    hold), and so is a non-streamed call whose answer did not arrive whole once the
-//!    provider may have billed it ([`relay`], [`usage`]).
+//!    charged (the proxy keeps reading the provider to its end, within the call's
+//!    deadline), one that stops reading is cut at the call's deadline and settled before
+//!    its hold expires; only a provider that could not be reached or answered an error
+//!    status releases the hold — once the request may have reached it, a call whose usage
+//!    the proxy does not learn (an answer without usage, no success status in time, a
+//!    whole answer that did not arrive whole, a stream that broke off, went silent, reached
+//!    the deadline or carried the provider's error event, output or not) is charged its
+//!    worst case (the prompt bound and the forwarded `max_tokens` at the catalog's price,
+//!    at most the hold) ([`relay`], [`usage`]).
 //!
 //! The vendor's key (`--upstream-key-file`) is only ever put in the `Authorization`
 //! header of the request to the provider: never logged, never answered.

@@ -5,7 +5,11 @@
 //! races its commit; nothing of the answer is forwarded before the claim is durable
 //! (`ledger` says why that keeps every guarantee). For a stream, the provider's SSE lines
 //! are relayed as they come while the client listens and read to the end when it no
-//! longer does. The settlement is committed after the answer's last byte, off the
+//! longer does. Only a call the provider never accepted — it could not be reached, or
+//! answered an error status — is released; once the request may have reached it, a call
+//! whose usage the proxy does not learn (no headers in time, a stream that breaks off, goes
+//! silent, reaches its deadline or carries the provider's error event, before or after
+//! any output) is charged its worst case. The settlement is committed after the answer's last byte, off the
 //! client's path: a client that commits the hold right after the answer may find it
 //! claimed but not yet settled (answered `settledBy: "proxy"` without amounts; the
 //! settlement shows in its next snapshot). A call is read for at most `call_limit`, and
@@ -81,9 +85,10 @@ pub(crate) enum Started {
     },
     /// A stream: its SSE text as it comes.
     Stream(mpsc::Receiver<Bytes>),
-    /// The provider gave no answer to forward: it failed before any output and the hold
-    /// was released (`charged: None`), or a non-streamed answer did not arrive whole once
-    /// the provider may have billed it and the call was charged its worst case.
+    /// The provider gave no answer to forward: it could not be reached or answered an
+    /// error status, and the hold was released (`charged: None`); or it gave no success
+    /// status although the request may have reached it, or a non-streamed answer did not
+    /// arrive whole, and the call was charged its worst case (the provider may bill it).
     Failed {
         /// For the client.
         message: String,
@@ -205,23 +210,39 @@ impl Call {
             self.settle(Some(usage), "answered").await;
             return;
         }
+        // The provider accepted the call (a success status): it is generating and may bill
+        // it, so from here on every way the call can end is charged — the provider's usage
+        // when the proxy read it, else the call's worst case — and none releases the hold.
         let (tx, rx) = mpsc::channel::<Bytes>(64);
         let _ = started.send(Started::Stream(rx));
         let mut listening = true;
         let mut pending: Vec<u8> = Vec::new();
-        let (mut output, mut reported, mut failed) = (false, None::<Reported>, false);
+        // Why the stream did not end as it should (`None`: it ended, usage or not).
+        let (mut reported, mut failed, mut done) = (None::<Reported>, None::<String>, false);
         loop {
             // Never read past the deadline, even bytes already there: the settlement must
             // land before the hold expires.
             if Instant::now() >= deadline {
-                failed = true;
+                failed.get_or_insert_with(|| "the call reached its deadline".into());
                 break;
             }
             let chunk = match tokio::time::timeout(self.wait(deadline), resp.chunk()).await {
                 Ok(Ok(Some(c))) => c,
-                Ok(Ok(None)) => break,
-                _ => {
-                    failed = true;
+                Ok(Ok(None)) => {
+                    // A body delimited by the connection's close ends the same way whether
+                    // it was whole or cut: only the provider's `[DONE]` says it was whole
+                    // (its last line, perhaps without a newline).
+                    if !done && String::from_utf8_lossy(&pending).trim() != "data: [DONE]" {
+                        failed.get_or_insert_with(|| "the provider's stream ended without [DONE]".into());
+                    }
+                    break;
+                }
+                Ok(Err(_)) => {
+                    failed.get_or_insert_with(|| "the provider's stream broke off".into());
+                    break;
+                }
+                Err(_) => {
+                    failed.get_or_insert_with(|| "the provider's stream went silent".into());
                     break;
                 }
             };
@@ -231,12 +252,18 @@ impl Call {
                 let text = String::from_utf8_lossy(&line);
                 let data = text.trim_end().strip_prefix("data:").map(str::trim);
                 if data == Some("[DONE]") {
+                    done = true;
                     continue;
                 }
                 if let Some(v) = data.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
-                    output |= usage::has_output(&v);
                     if let Some(u) = usage::from_answer(&v) {
                         reported = Some(u);
+                    }
+                    // The provider's own error event (OpenAI, OpenRouter): forwarded as it
+                    // is, and the call failed — charged like any stream that broke off,
+                    // since the proxy cannot tell from it what the provider bills.
+                    if let Some(e) = v.get("error").filter(|e| !e.is_null()) {
+                        failed.get_or_insert_with(|| format!("the provider reported an error mid-stream ({})", provider_error(e)));
                     }
                 }
                 if !listening {
@@ -248,7 +275,8 @@ impl Call {
                 match tokio::time::timeout_at(deadline, tx.send(Bytes::from(line))).await {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => {
-                        // The client went away: keep reading, the provider is still working.
+                        // The client went away: keep reading, the provider is still working
+                        // (and will say its usage at the end).
                         listening = false;
                         tracing::info!(hold = %self.hold, "the client disconnected mid-stream; reading the provider to its end");
                     }
@@ -261,53 +289,46 @@ impl Call {
                 }
             }
         }
-        let usage = match (reported, output) {
-            (Some(u), _) => Some(self.price(&u)),
-            (None, false) => None,
-            (None, true) => Some(self.usage_or_worst_case(None)),
+        let usage = self.usage_or_worst_case(reported.clone());
+        let Some(why) = failed else {
+            // Ended: `[DONE]`, and the settlement follows off the client's path (a crash
+            // before it commits leaves an abandoned claim, charged the hold in full) —
+            // unless the client has not read the lines before it: the settlement then goes
+            // first, and never waits on the client.
+            let unsent = end(tx, listening.then(|| Bytes::from_static(b"data: [DONE]\n\n")));
+            self.settle(Some(usage), "streamed").await;
+            if let Some((tx, l)) = unsent {
+                // Until the client reads it or its connection ends.
+                let _ = tx.send(l).await;
+            }
+            return;
         };
-        if usage.is_none() {
-            // Released before the client hears of the failure.
-            self.settle(None, "the stream ended before any output").await;
-        }
-        let last = listening.then(|| {
-            let last = if failed || usage.is_none() {
-                let msg =
-                    if output { "the provider's stream broke off" } else { "the provider failed before any output; the hold was released" };
-                serde_json::json!({"error": {"code": "UPSTREAM_FAILED", "message": msg}}).to_string()
-            } else {
-                "[DONE]".to_string()
-            };
-            Bytes::from(format!("data: {last}\n\n"))
-        });
-        // The response ends with its last line, and the settlement follows off the client's
-        // path (a crash before it commits leaves an abandoned claim, charged the hold in
-        // full) — unless the client has not read the lines before it: the settlement then
-        // goes first, and never waits on the client.
-        let unsent = end(tx, last);
-        if let Some(u) = usage {
-            self.settle(Some(u), "streamed").await;
-        }
-        if let Some((tx, l)) = unsent {
+        // Failed once accepted: settled first, then the client is told what it was charged
+        // (a stream has no headers left to say it in).
+        self.settle(Some(usage), &why).await;
+        if listening {
+            let how = if reported.is_some() { "the usage it reported" } else { "its worst case, since the provider may have billed it" };
+            let mut error =
+                serde_json::json!({"code": "UPSTREAM_FAILED", "message": format!("{why}; the call was charged {how}: {usage}")});
+            match usage {
+                Spend::Credits(c) => error["charged"] = c.to_plain_string().into(),
+                Spend::Tokens(n) => error["units"] = n.into(),
+            }
+            let line = Bytes::from(format!("data: {}\n\n", serde_json::json!({ "error": error })));
             // Until the client reads it or its connection ends.
-            let _ = tx.send(l).await;
+            let _ = tx.send(line).await;
         }
     }
 
     /// Ends a call that has no answer to forward although its request may have reached
-    /// the provider (anything but a failure to connect or an error status). A stream,
-    /// which forwarded nothing, is released: the provider streams as it generates. A
-    /// non-streamed call is charged its worst case (the usage of a broken or oversized
-    /// answer is not read): the provider answers only once it has generated all of it, and
-    /// bills that whether or not the answer arrives; released, a client could have the
-    /// vendor pay for answers it makes time out or overflow (big `max_tokens`,
-    /// `logprobs`), as often as its push budget allows.
+    /// the provider (anything but a failure to connect or an error status): it is charged
+    /// its worst case, streamed or not. A non-streamed answer comes only once the provider
+    /// has generated all of it, and it bills that whether or not the answer arrives (the
+    /// usage of a broken or oversized answer is not read); a stream's provider may be
+    /// generating before it sends its headers (a reasoning model that does not stream its
+    /// reasoning). Released, a client could have the vendor pay for answers it makes time
+    /// out or overflow (big `max_tokens`, `logprobs`), as often as its push budget allows.
     async fn unanswered(&self, started: oneshot::Sender<Started>, why: &str) {
-        if self.stream {
-            self.settle(None, why).await;
-            let _ = started.send(Started::Failed { message: format!("{why}; the hold was released"), charged: None });
-            return;
-        }
         let charged = self.worst_case();
         self.settle(Some(charged), why).await;
         let message = format!("{why}; the provider may have billed it: the call was charged its worst case, {charged}");
@@ -439,6 +460,16 @@ fn end(tx: mpsc::Sender<Bytes>, last: Option<Bytes>) -> Option<(mpsc::Sender<Byt
     match last.map(|l| tx.try_send(l)) {
         Some(Err(mpsc::error::TrySendError::Full(l))) => Some((tx, l)),
         _ => None,
+    }
+}
+
+/// What a provider's error event says, for the client's message: its `message` (or the
+/// event itself), at most 200 characters.
+fn provider_error(e: &serde_json::Value) -> String {
+    let said = e.get("message").and_then(serde_json::Value::as_str).map_or_else(|| e.to_string(), str::to_string);
+    match said.char_indices().nth(200) {
+        Some((at, _)) => format!("{}…", &said[..at]),
+        None => said,
     }
 }
 

@@ -12,7 +12,14 @@
 //! | 402 | `HOLD_NOT_OPEN` | no `X-Credit-Hold`, or not an open hold of the account (and device) the ledger applied, or a credit hold of an operation with no price for an AI call (released) |
 //! | 409 | `HOLD_IN_USE` | the hold already paid for a call |
 //! | 402 | `HOLD_TOO_SMALL` | the hold cannot pay for the prompt and one output token (the hold is released) |
-//! | 502 | `UPSTREAM_FAILED` | the provider failed before any output (the hold is released); or, once the provider may have billed it, a non-streamed answer that did not arrive whole (charged its worst case, in `X-Credit-Charged` or `X-Credit-Units`) |
+//! | 502 | `UPSTREAM_FAILED` | the provider could not be reached or answered an error status (the hold is released, no `X-Credit-*` header); or the request may have reached it and no success status came in time, or a non-streamed answer did not arrive whole (charged its worst case, in `X-Credit-Charged` or `X-Credit-Units`) |
+//!
+//! A stream that started (the provider answered 200) is never released: if it fails — it
+//! breaks off, goes silent for the idle time, reaches the call's deadline, ends without
+//! `[DONE]` or carries the provider's error event — it is settled (the provider's usage if
+//! read, else the call's worst case) and then ends with the proxy's event `data:
+//! {"error":{"code":"UPSTREAM_FAILED","message":…,"charged":"<money>"}}` (`"units":<tokens>`
+//! instead of `charged` for a hold in LLM tokens) instead of `[DONE]`.
 
 use super::ledger::Spend;
 use super::limits;
@@ -33,8 +40,10 @@ pub(crate) const HOLD_HEADER: &str = "x-credit-hold";
 /// The response header with the credits a non-streamed call is charged: the provider's
 /// usage at the catalog's prices (or the call's worst case, without usage), which the
 /// settlement committed right after the answer draws, records as overdraft or leaves
-/// unpaid. Also on the `502 UPSTREAM_FAILED` of a non-streamed call whose answer did not
-/// arrive whole once the provider may have billed it: its worst case, settled before.
+/// unpaid. Also on a `502 UPSTREAM_FAILED` that was charged (the request may have reached
+/// the provider, but no success status came in time, or a non-streamed answer did not
+/// arrive whole): its worst case, settled before. A stream says its charge in the `charged`
+/// (`units`) member of the proxy's closing error event instead.
 pub(crate) const CHARGED_HEADER: &str = "x-credit-charged";
 /// The response header, instead of [`CHARGED_HEADER`], of a non-streamed call paid by a
 /// hold reserved in LLM tokens: the tokens the settlement commits (the allowance drawn

@@ -1,8 +1,10 @@
 //! An OpenAI-compatible provider on loopback for the AI proxy's tests: it records every
 //! request it receives and answers by the scenario named in the last message's content
-//! (`scenario:<name>`): whole or streamed, with or without usage, failing before or after
-//! output, stalling, streaming slowly, or streaming more than a client's buffers hold; or
-//! a whole answer that comes late, breaks off or is too large.
+//! (`scenario:<name>`): whole or streamed, with or without usage, refusing with an error
+//! status, accepting and then breaking off, going silent, thinking without visible output
+//! or sending an error event, before or after output, streaming slowly, or streaming more
+//! than a client's buffers hold; or a whole answer that comes late, breaks off or is too
+//! large.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -80,6 +82,13 @@ fn content(text: &str) -> String {
     )
 }
 
+/// The first chunk of an OpenAI stream: the role and empty content, no output.
+fn role() -> String {
+    chunk(
+        serde_json::json!({"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}),
+    )
+}
+
 fn usage() -> serde_json::Value {
     serde_json::json!({"prompt_tokens": PROMPT_TOKENS, "completion_tokens": COMPLETION_TOKENS, "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS})
 }
@@ -145,14 +154,61 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
                 text.len()
             )?;
         }
-        "fail-before" => {
+        "fail-before" | "fail-500" => {
             let text = r#"{"error":{"message":"overloaded"}}"#;
-            write!(w, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len())?;
+            let status = if scenario == "fail-500" { "500 Internal Server Error" } else { "503 Service Unavailable" };
+            write!(
+                w,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+                text.len()
+            )?;
         }
         "stall-before" => {
+            // Accepted (200), then silent past the proxy's idle time (the tests give it 1 s).
             w.write_all(sse_head.as_bytes())?;
             w.flush()?;
             std::thread::sleep(Duration::from_secs(5));
+        }
+        "silent-start" | "keepalive" => {
+            // A reasoning model that does not stream its reasoning (which the provider
+            // bills): accepted, the role chunk, then nothing visible — silent past the
+            // idle time, or (`keepalive`) only SSE comments every 200 ms, as OpenRouter
+            // sends while a model thinks, for up to 60 s (until a write fails: the proxy
+            // dropped the call).
+            w.write_all(sse_head.as_bytes())?;
+            w.write_all(role().as_bytes())?;
+            w.flush()?;
+            if scenario == "silent-start" {
+                std::thread::sleep(Duration::from_secs(5));
+            } else {
+                for _ in 0..300 {
+                    std::thread::sleep(Duration::from_millis(200));
+                    w.write_all(b": PROCESSING\n\n")?;
+                    w.flush()?;
+                }
+            }
+        }
+        "broken-start" => {
+            // Accepted (200, chunked), then the connection closes before the first chunk:
+            // the body breaks off (no terminating chunk).
+            w.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")?;
+            w.flush()?;
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = w.shutdown(std::net::Shutdown::Both);
+            return Ok(());
+        }
+        "error-event" => {
+            // OpenRouter's mid-stream error: the role chunk, then an error event (with a
+            // choice finishing "error"), no usage, and the stream ends.
+            w.write_all(sse_head.as_bytes())?;
+            w.write_all(role().as_bytes())?;
+            w.write_all(
+                chunk(
+                    serde_json::json!({"id":"c1","object":"chat.completion.chunk","error":{"code":502,"message":"Provider disconnected"},
+                    "choices":[{"index":0,"delta":{"content":""},"finish_reason":"error"}]}),
+                )
+                .as_bytes(),
+            )?;
         }
         "fail-after" => {
             w.write_all(sse_head.as_bytes())?;

@@ -11,7 +11,8 @@
 //!    is committed as a commit of its device would be (PROTOCOL §6.4: up to the hold drawn,
 //!    any excess charged); a hold reserved in LLM tokens (PROTOCOL §12) is committed in
 //!    tokens instead (§12.4: the allowance first, the shortfall converted); without usage
-//!    (the provider failed before any output), it is released. A settle of a hold already settled changes nothing and answers the first
+//!    (the proxy refused the call, or the provider never accepted it: it could not be
+//!    reached or answered an error status), it is released. A settle of a hold already settled changes nothing and answers the first
 //!    settlement: exactly once per hold.
 //!
 //! The client's own `commit` or `release` of a claimed hold is answered `applied` with
@@ -107,7 +108,8 @@ pub struct Claim {
 /// What the provider used, as a settlement commits it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProxyUsage {
-    /// Nothing: the hold is released (the provider failed before any output).
+    /// Nothing: the hold is released (the proxy refused the call, or the provider never
+    /// accepted it: it could not be reached or answered an error status).
     Released,
     /// Credits (a credit hold: the usage priced by the catalog).
     Credits(Credits),
