@@ -13,7 +13,10 @@
 // A request with `"user": "stand-in-fail"` (the standard end-user id field, which the
 // ledger's proxy forwards; only this stand-in reads it so) is answered HTTP 503 before
 // any output, as a provider that is down would be — the demo page's "make the AI call
-// fail" switch; it prints a `failed {…}` line instead of a usage line.
+// fail" switch; it prints a `failed {…}` line instead of a usage line. With `"user":
+// "stand-in-break"` a stream is accepted (HTTP 200), sends its first part and then breaks
+// off (the connection is cut: no usage, no [DONE]), as a provider that fails mid-answer;
+// it prints a `broke {…}` line instead of a usage line.
 //   node scripts/stand-in-provider.mjs [PORT]   (prints "stand-in provider on http://127.0.0.1:PORT/v1")
 import http from "node:http";
 
@@ -89,7 +92,8 @@ const server = http.createServer((req, res) => {
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     const id = `standin-${Date.now()}`;
     // What it reports, on stdout: tests/e2e/proxy.e2e.mjs checks the ledger's charge against it.
-    console.log(`usage ${JSON.stringify(usage)}`);
+    if (r.user === "stand-in-break" && r.stream) console.log(`broke ${JSON.stringify({ model: r.model })}`);
+    else console.log(`usage ${JSON.stringify(usage)}`);
     if (!r.stream) {
       const answer = { id, object: "chat.completion", model: r.model, choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: finish }], usage };
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer));
@@ -97,6 +101,11 @@ const server = http.createServer((req, res) => {
     }
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     const parts = content.match(/.{1,24}/gs) ?? [];
+    if (r.user === "stand-in-break") {
+      res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: parts[0] ?? "" }, finish_reason: null }] })}\n\n`);
+      setTimeout(() => res.destroy(), 50);
+      return;
+    }
     let i = 0;
     const tick = setInterval(() => {
       if (i < parts.length) {

@@ -5,7 +5,12 @@
 // commits 0 credits — as a modified client would — and shows that the ledger charged the
 // provider's reported usage anyway (the commit's result says `settledBy: "proxy"` with
 // the settled amounts; PROTOCOL §6.7). The hold is the estimate's high bound for the
-// note (the package's `estimate`), and a call that fails after the reserve releases it.
+// note (the package's `estimate`). A call that fails after the reserve is released by the
+// page, and the page says what the proxy settled it at (PROTOCOL §7.3): nothing when the
+// provider never accepted the call (a 502 without a charge), otherwise what the proxy
+// charged — the provider's usage, or the call's worst case — from the 502's
+// X-Credit-Charged or the `charged` of the stream's closing UPSTREAM_FAILED event, as the
+// ledger's answer to the page's release confirms.
 
 import init, { estimate } from "../pkg/credit_meter.js";
 
@@ -85,9 +90,15 @@ async function run() {
   try {
     await call(token, holdId, text);
   } catch (error) {
-    // Nothing will commit this hold: release it (the proxy may have released it already;
-    // then the ledger answers with its settlement and nothing more is charged).
-    await push({ type: "release", holdId }).catch(() => {});
+    // Nothing will commit this hold: release it. The proxy has settled it already when it
+    // said so (a 502, or the stream's closing error event); when the stream just broke,
+    // it may still be reading the provider, so wait for its settlement first. The ledger
+    // answers a release of a hold the proxy settled with that settlement
+    // (`settledBy: "proxy"`) and charges nothing more.
+    if (error.streamBroke) await untilSettled(token, holdId);
+    error.settlement = await push({ type: "release", holdId }).then((v) => v.results[0]).catch(() => null);
+    error.before = before;
+    error.after = await json(`/v1/state?account=${ACCOUNT}`, token).then((s) => s.balance).catch(() => null);
     throw error;
   }
   try {
@@ -103,18 +114,31 @@ async function run() {
 /** After the answer: waits for the proxy's settlement of `holdId`, commits 0 credits as a
  * modified client would, and shows what the ledger charged. */
 async function confirm(token, holdId, push, before) {
-  // The settlement follows the answer: wait (up to 10 s) until the hold is no longer open.
-  for (let i = 0; i < 100; i++) {
-    const holds = (await json(`/v1/state?account=${ACCOUNT}`, token)).holds ?? [];
-    if (!holds.some((h) => h.id === holdId)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await untilSettled(token, holdId);
   const committed = (await push({ type: "commit", holdId, amount: "0" })).results[0];
   const after = (await json(`/v1/state?account=${ACCOUNT}`, token)).balance;
   $("result").textContent =
     `Committed 0 credits; the ledger answered ${committed.status}, settledBy ${committed.settledBy}, ` +
     `charged ${committed.charged} (the provider's usage). Balance ${before} → ${after}.`;
   Object.assign($("result").dataset, { charged: committed.charged, settledBy: committed.settledBy, before, after });
+}
+
+/** Waits (up to 10 s) until `holdId` is no longer open: the proxy's settlement follows
+ * the answer's last byte. */
+async function untilSettled(token, holdId) {
+  for (let i = 0; i < 100; i++) {
+    const holds = (await json(`/v1/state?account=${ACCOUNT}`, token)).holds ?? [];
+    if (!holds.some((h) => h.id === holdId)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The error of a failed call, with what the proxy said it charged (null: not said). */
+function failure(error, charged, units) {
+  const e = new CodedError(error?.code ?? "UPSTREAM_FAILED", error?.message ?? "the AI proxy failed");
+  e.charged = charged ?? null;
+  e.units = units ?? null;
+  return e;
 }
 
 /** The chat completion of `text` through the proxy, paid by `holdId`, streamed into the page. */
@@ -125,14 +149,30 @@ async function call(token, holdId, text) {
     body: JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, messages: [{ role: "user", content: text }] }),
   });
   if (!res.ok) {
+    // A 502 UPSTREAM_FAILED says in X-Credit-Charged what the proxy charged when the
+    // provider may have had the request; without it the hold was released.
     const v = await body(res, "the AI proxy");
-    throw new CodedError(v.error?.code ?? `HTTP_${res.status}`, v.error?.message ?? `the AI proxy answered HTTP ${res.status}`);
+    throw failure(v.error ?? { code: `HTTP_${res.status}`, message: `the AI proxy answered HTTP ${res.status}` },
+      res.headers.get("x-credit-charged"), res.headers.get("x-credit-units"));
   }
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let pending = "";
+  // The last error event: the provider's own is forwarded, and the proxy's UPSTREAM_FAILED
+  // (with what it charged) always comes after it, as the stream's last line.
+  let failed = null;
   for (;;) {
-    const { value, done } = await reader.read();
+    let read;
+    try {
+      read = await reader.read();
+    } catch {
+      // The connection broke: the proxy still settles the call (PROTOCOL §7.3).
+      const e = failed ? failure(failed.error, failed.error.charged, failed.error.units)
+        : new CodedError("STREAM_BROKEN", "the stream from the AI proxy broke off");
+      e.streamBroke = true;
+      throw e;
+    }
+    const { value, done } = read;
     if (done) break;
     pending += decoder.decode(value, { stream: true });
     let end;
@@ -141,10 +181,35 @@ async function call(token, holdId, text) {
       pending = pending.slice(end + 1);
       if (!line.startsWith("data:") || line === "data: [DONE]") continue;
       const chunk = JSON.parse(line.slice(5));
-      if (chunk.error) throw new CodedError(chunk.error.code, chunk.error.message);
-      $("stream").textContent += chunk.choices?.[0]?.delta?.content ?? "";
+      if (chunk.error) failed = chunk;
+      else $("stream").textContent += chunk.choices?.[0]?.delta?.content ?? "";
     }
   }
+  if (failed) throw failure(failed.error, failed.error.charged, failed.error.units);
+}
+
+/** What the page says about a call that failed after its hold was placed: what the proxy
+ * charged for it (`charged`, credits, or `units`, tokens; "0" when the hold was released,
+ * null when it could not be read back) and a sentence saying so. */
+function settledText(e) {
+  const r = e.settlement;
+  // The proxy's own word first (the 502's header, the stream's closing event), else the
+  // ledger's answer to the release (once the proxy settled: its amounts).
+  const fromLedger = r?.settledBy === "proxy" ? r.charged ?? null : null;
+  const units = e.units;
+  const charged = e.charged ?? (units == null ? fromLedger : null);
+  const balance = e.before != null && e.after != null ? ` Balance ${e.before} → ${e.after}.` : "";
+  const paid = units != null ? Number(units) > 0 : charged != null && Number(charged) > 0;
+  if (paid) {
+    const said = units != null ? `${units} tokens` : `${charged} credits`;
+    return { charged, units, text: ` The AI proxy charged ${said} for this call: the provider had the request and may bill for it.${balance}` };
+  }
+  // The page's own release applied (not one the proxy settled, whose amounts may not be
+  // there yet): nothing was charged either.
+  if (charged != null || units != null || (r?.status === "applied" && r.settledBy !== "proxy")) {
+    return { charged: "0", units: null, text: ` Nothing was charged: the hold was released.${balance}` };
+  }
+  return { charged: null, units: null, text: " What the AI proxy charged for it could not be read back. Reload to see the balance." };
 }
 
 await init();
@@ -154,9 +219,14 @@ $("go").addEventListener("click", async () => {
     await run();
   } catch (e) {
     const code = e.code ? ` (code ${e.code})` : "";
+    // A failure after the hold was placed (it has a settlement to say).
+    const settled = "settlement" in e ? settledText(e) : null;
     $("result").textContent = e.afterCall
       ? `Answered: the AI proxy charges this call from the provider's reported usage, but what it charged could not be read back: ${e.message}${code}. Reload to see the balance.`
-      : `Failed: ${e.message}${code}`;
+      : `Failed: ${e.message}${code}${settled ? `.${settled.text}` : ""}`;
+    if (settled?.charged != null) $("result").dataset.charged = settled.charged;
+    if (settled?.units != null) $("result").dataset.units = settled.units;
+    if (settled && e.before != null && e.after != null) Object.assign($("result").dataset, { before: e.before, after: e.after });
     $("result").dataset.code = e.code ?? "ERROR";
     $("result").dataset.afterCall = String(Boolean(e.afterCall));
   } finally {

@@ -7,8 +7,10 @@
 // streams a call through the proxy, commits 0 credits as a modified client would; the test
 // asserts that the ledger charged exactly the provider's reported usage priced by the
 // catalog — on the page (the commit's result and the balance it shows) and in the
-// ledger's own state — and checks each state with axe-core (no serious or critical
-// violations) and for horizontal overflow; screenshots go to target/e2e/proxy-<size>-<state>.png.
+// ledger's own state — and that a stream the provider accepted and then broke off is
+// charged (its worst case) and the page says that charge; it checks each state with
+// axe-core (no serious or critical violations) and for horizontal overflow; screenshots go
+// to target/e2e/proxy-<size>-<state>.png.
 //
 // Builds nothing: the server binary comes from CREDIT_METER_LEDGER_BIN (default: the
 // release build) and the catalog from pkg/ (scripts/build.sh).
@@ -207,6 +209,32 @@ for (const size of SIZES) {
       const dropped = await ledgerState(base);
       assert.deepEqual(dropped.holds, [], "the proxy settled the hold");
       assert.equal(str(dec(beforeDrop.balance) - dec(dropped.balance)), priceOf(provider.usages[3]), "charged the provider's usage");
+      assert.deepEqual(errors.filter((e) => !/net::ERR_CONNECTION_REFUSED/.test(e)), []);
+
+      // A stream the provider accepted (HTTP 200) and then broke off before reporting its
+      // usage (the stand-in, asked by `"user": "stand-in-break"` added to the page's
+      // request here): the provider may bill it, so the proxy charged the call's worst case
+      // (PROTOCOL §7.3) — settled before the stream's closing UPSTREAM_FAILED event, whose
+      // `charged` the page shows — instead of releasing the hold.
+      const breakIt = (route) =>
+        route.continue({ postData: JSON.stringify({ ...JSON.parse(route.request().postData()), user: "stand-in-break" }) });
+      await page.route("**/v1/ai/chat/completions", breakIt);
+      const beforeBreak = await ledgerState(base);
+      await page.fill("#note", "Osmosis moves water across a membrane.");
+      await page.click("#go");
+      await page.waitForSelector('[data-testid="proxy-result"][data-code]');
+      await page.unroute("**/v1/ai/chat/completions", breakIt);
+      const failedText = await result.textContent();
+      assert.equal(await result.getAttribute("data-code"), "UPSTREAM_FAILED", failedText);
+      assert.equal(provider.usages.length, 4, "the broken stream reported no usage");
+      const broke = await ledgerState(base);
+      assert.deepEqual(broke.holds, [], "the proxy settled the hold");
+      const charged = await result.getAttribute("data-charged");
+      assert.ok(charged !== null && dec(charged) > 0n, failedText);
+      assert.equal(str(dec(beforeBreak.balance) - dec(broke.balance)), charged, "the page says what the ledger charged");
+      assert.equal(await result.getAttribute("data-after"), broke.balance);
+      assert.match(failedText, new RegExp(`^Failed: .*\\(code UPSTREAM_FAILED\\)\\. The AI proxy charged ${charged.replace(".", "\\.")} credits for this call`));
+      await check("failed-charged");
       assert.deepEqual(errors.filter((e) => !/net::ERR_CONNECTION_REFUSED/.test(e)), []);
     } finally {
       for (const c of cleanups.reverse()) await c();
