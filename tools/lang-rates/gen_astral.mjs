@@ -26,17 +26,14 @@
 // with a fitted one.
 //
 // Usage: npm install && node gen_astral.mjs ../../tests/data/astral ../../tests/data/corpus
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getEncoding } from "js-tiktoken";
-import { rng, pick, int } from "./random.mjs";
+import { pick, int } from "./random.mjs";
+import { mapProse, writeCorpusSet } from "./corpus_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/astral");
 const corpus = process.argv[3] || join(here, "../../tests/data/corpus");
-mkdirSync(out, { recursive: true });
-const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
 
 // ---------- what is put in ----------
 // Cantonese words written with Extension B–F ideographs (`𠮶` that, `𨋢` lift, `𡃁` young,
@@ -97,34 +94,6 @@ const BMP_SCRIPTS = { syllabics: 0x1401, yi: 0xa000, tifinagh: 0x2d30, olchiki: 
 // Polytonic Greek vowels (with breathings, accents and iota subscripts) and the consonants.
 const GREEK_VOWELS = { a: [..."ἀἁἂἄἆάὰᾶᾳᾴᾀ"], e: [..."ἐἑἒἔέὲ"], i: [..."ἰἱἴἶίὶῖ"], o: [..."ὀὁὄόὸ"], u: [..."ὐὑὔὖὗύὺῦ"], h: [..."ἠἡἤἦήὴῆῃῄᾐ"], w: [..."ὠὡὤὦώὼῶῳῴᾠ"] };
 const GREEK_CONSONANTS = { b: "β", c: "κ", d: "δ", f: "φ", g: "γ", j: "ζ", k: "κ", l: "λ", m: "μ", n: "ν", p: "π", q: "θ", r: "ρ", s: "σ", t: "τ", v: "β", x: "ξ", y: "ψ", z: "ζ" };
-
-// ---------- the note corpus ----------
-function fnv(s) {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, "utf8")) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h;
-}
-const corpusRows = readFileSync(join(corpus, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
-/** The first lines of a corpus note, up to about `limit` bytes, without its front matter. */
-function body(path, limit) {
-  const text = readFileSync(join(corpus, "notes", path), "utf8").replace(/^---\n[\s\S]*?\n---\n/, "");
-  const lines = [];
-  let bytes = 0;
-  for (const line of text.split("\n")) {
-    if (bytes > limit && line.trim() === "") break;
-    lines.push(line);
-    bytes += Buffer.byteLength(line) + 1;
-  }
-  return lines.join("\n").trimEnd() + "\n";
-}
-/** Outside code blocks only. */
-function mapProse(text, f) {
-  let code = false;
-  return text.split("\n").map((line) => {
-    if (/^\s*(```|~~~)/.test(line)) code = !code;
-    return code || /^\s*(```|~~~)/.test(line) ? line : f(line);
-  }).join("\n");
-}
 
 // ---------- the kinds of note ----------
 const han = /[\u3400-\u9fff]/u;
@@ -190,27 +159,4 @@ const GROUPS = {
   greek: LATIN,
 };
 const ALL = ["en_help", "en_release", "en_devdocs", "en_kepano", "de_help", "ja_help", "ru_help", "zh_help"];
-const PER_GROUP = 4;
-const rows = [];
-for (const [kind, make] of Object.entries(KINDS)) {
-  const r = rng(`astral-${kind}`);
-  let i = 0;
-  for (const g of GROUPS[kind] ?? ALL) {
-    const candidates = corpusRows.filter((row) => row[0] === g && +row[2] > 600);
-    for (const half of [0, 1]) {
-      const pool = candidates.filter((row) => fnv(row[1]) % 2 === half);
-      for (let k = 0; k < PER_GROUP / 2; k++) {
-        const base = body(pick(r, pool)[1], int(r, 700, 2500));
-        const text = make(base, r);
-        const path = `${kind}_${i}.md`;
-        writeFileSync(join(out, path), text);
-        const o = enc.o200k.encode(text, "all").length;
-        const c = enc.cl100k.encode(text, "all").length;
-        rows.push([`astral_${kind}`, path, Buffer.byteLength(text), o, c, half ? "held_out" : "fit"].join("\t"));
-        i++;
-      }
-    }
-  }
-}
-writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
-console.log(`${rows.length} notes in ${out}`);
+writeCorpusSet({ out, corpus, prefix: "astral", kinds: KINDS, groups: (kind) => GROUPS[kind] ?? ALL });

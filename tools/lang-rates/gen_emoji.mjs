@@ -15,17 +15,14 @@
 // with a fitted one.
 //
 // Usage: npm install && node gen_emoji.mjs ../../tests/data/emoji ../../tests/data/corpus
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { getEncoding } from "js-tiktoken";
-import { rng, pick, int } from "./random.mjs";
+import { pick, int } from "./random.mjs";
+import { mapProse, writeCorpusSet } from "./corpus_notes.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = process.argv[2] || join(here, "../../tests/data/emoji");
 const corpus = process.argv[3] || join(here, "../../tests/data/corpus");
-mkdirSync(out, { recursive: true });
-const enc = { o200k: getEncoding("o200k_base"), cl100k: getEncoding("cl100k_base") };
 
 // Emoji people use most in messages and posts (roughly by frequency), the ones of notes and
 // to-do lists, and sequences: skin tones, ZWJ, flags, keycaps.
@@ -61,35 +58,7 @@ const anyEmoji = (r, favourite) => {
   return x < 0.6 ? pick(r, favourite) : x < 0.8 ? pick(r, SOCIAL.concat(NOTES)) : x < 0.9 ? pick(r, SEQUENCES) : rareEmoji(r);
 };
 
-// ---------- the note corpus ----------
-function fnv(s) {
-  let h = 0x811c9dc5;
-  for (const b of Buffer.from(s, "utf8")) h = Math.imul(h ^ b, 0x01000193) >>> 0;
-  return h;
-}
-const corpusRows = readFileSync(join(corpus, "counts.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
-/** The first lines of a corpus note, up to about `limit` bytes, without its front matter. */
-function body(path, limit) {
-  const text = readFileSync(join(corpus, "notes", path), "utf8").replace(/^---\n[\s\S]*?\n---\n/, "");
-  const lines = [];
-  let bytes = 0;
-  for (const line of text.split("\n")) {
-    if (bytes > limit && line.trim() === "") break;
-    lines.push(line);
-    bytes += Buffer.byteLength(line) + 1;
-  }
-  return lines.join("\n").trimEnd() + "\n";
-}
-
 // ---------- the kinds of note ----------
-/** Outside code blocks only: emoji do not go into code. */
-function mapProse(text, f) {
-  let code = false;
-  return text.split("\n").map((line) => {
-    if (/^\s*(```|~~~)/.test(line)) code = !code;
-    return code || /^\s*(```|~~~)/.test(line) ? line : f(line);
-  }).join("\n");
-}
 const KINDS = {
   // 📌 at the start of headings and list items.
   bullets: (t, r) => mapProse(t, (l) => l.replace(/^(\s*(?:[-*+] |\d+\. |#{1,6} )?)(?=\S)/, (m) => (r() < 0.6 ? m + anyEmoji(r, NOTES) + " " : m))),
@@ -125,27 +94,4 @@ const KINDS = {
 // Per kind, notes of each corpus group in turn (English help, release notes, developer docs
 // and kepano's notes; German, Japanese, Russian, Chinese help), fitting and held-out alike.
 const GROUPS = ["en_help", "en_release", "en_devdocs", "en_kepano", "de_help", "ja_help", "ru_help", "zh_help"];
-const PER_GROUP = 4;
-const rows = [];
-for (const [kind, make] of Object.entries(KINDS)) {
-  const r = rng(`emoji-${kind}`);
-  let i = 0;
-  for (const g of GROUPS) {
-    const candidates = corpusRows.filter((row) => row[0] === g && +row[2] > 600);
-    for (const half of [0, 1]) {
-      const pool = candidates.filter((row) => fnv(row[1]) % 2 === half);
-      for (let k = 0; k < PER_GROUP / 2; k++) {
-        const base = body(pick(r, pool)[1], int(r, 700, 2500));
-        const text = make(base, r);
-        const path = `${kind}_${i}.md`;
-        writeFileSync(join(out, path), text);
-        const o = enc.o200k.encode(text, "all").length;
-        const c = enc.cl100k.encode(text, "all").length;
-        rows.push([`emoji_${kind}`, path, Buffer.byteLength(text), o, c, half ? "held_out" : "fit"].join("\t"));
-        i++;
-      }
-    }
-  }
-}
-writeFileSync(join(out, "counts.tsv"), "group\tpath\tbytes\to200k\tcl100k\tsplit\n" + rows.join("\n") + "\n");
-console.log(`${rows.length} notes in ${out}`);
+writeCorpusSet({ out, corpus, prefix: "emoji", kinds: KINDS, groups: () => GROUPS });
