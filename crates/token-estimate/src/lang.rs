@@ -1052,7 +1052,8 @@ pub(crate) const RATES: [usize; 9] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOL
 /// the German capitalised-word term ([`CAPITALISED`]), the repeated-word term
 /// ([`REPEATED`]), the running-prose term ([`PROSE`]), the Czech term ([`CZECH`]) and the
 /// Cyrillic running-prose term ([`PROSE_CYRILLIC`]), then the Marathi term ([`MARATHI`]),
-/// the Azerbaijani term ([`AZERBAIJANI`]) and the supplementary-plane terms ([`ASTRAL`]).
+/// the Azerbaijani term ([`AZERBAIJANI`]) and the terms of the characters the vocabularies do
+/// not merge ([`ASTRAL`]).
 pub(crate) const TERMS: usize = T_ASTRAL + ASTRAL;
 
 /// Index of the German Capitalised term ([`CAPITALISED`]), after the shares, rates and
@@ -1093,7 +1094,7 @@ const T_AZERBAIJANI: usize = T_MARATHI + MARATHI;
 /// Turkish was right there. Appended so that the other terms keep their numbers.
 pub(crate) const AZERBAIJANI: usize = 1;
 
-/// Index of the supplementary-plane terms ([`ASTRAL`]).
+/// Index of the terms of the characters the vocabularies do not merge ([`ASTRAL`]).
 const T_ASTRAL: usize = T_AZERBAIJANI + AZERBAIJANI;
 
 /// Rate terms per character the vocabulary does not merge: of the supplementary planes
