@@ -170,18 +170,12 @@ impl Call {
             Ok(Ok(r)) => {
                 // An error status: the provider refused the call and bills nothing.
                 let status = r.status().as_u16();
-                self.settle(None, "the provider refused the call").await;
-                let message = format!("the provider answered HTTP {status}; the hold was released");
-                let _ = started.send(Started::Failed { message, charged: None });
-                return;
+                return self.released(started, "the provider refused the call", format!("the provider answered HTTP {status}")).await;
             }
             Ok(Err(e)) if e.is_connect() => {
                 // Not connected: the request never left.
                 tracing::warn!(error = %without_url(&e), "the provider could not be reached");
-                self.settle(None, "the provider could not be reached").await;
-                let message = "the provider could not be reached; the hold was released".to_string();
-                let _ = started.send(Started::Failed { message, charged: None });
-                return;
+                return self.released(started, "the provider could not be reached", "the provider could not be reached".into()).await;
             }
             Ok(Err(e)) => {
                 tracing::warn!(error = %without_url(&e), "the provider's answer failed");
@@ -318,6 +312,14 @@ impl Call {
             // Until the client reads it or its connection ends.
             let _ = tx.send(line).await;
         }
+    }
+
+    /// Ends a call the provider never accepted (it could not be reached, or answered an
+    /// error status: it bills nothing): the hold is released (`why` for the log) and the
+    /// client told `said`.
+    async fn released(&self, started: oneshot::Sender<Started>, why: &str, said: String) {
+        self.settle(None, why).await;
+        let _ = started.send(Started::Failed { message: format!("{said}; the hold was released"), charged: None });
     }
 
     /// Ends a call that has no answer to forward although its request may have reached
