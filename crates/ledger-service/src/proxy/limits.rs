@@ -227,8 +227,7 @@ pub(crate) fn max_tokens_within(
                 return None;
             }
             let by_rate = mul(credits, per)?.floor().to_u64()?.checked_sub(prompt_bound)?;
-            let at_cost = max_tokens_within(catalog, model, TokenRate::Markup(Credits::new(Decimal::ONE).ok()?), hold, prompt_bound)?;
-            let n = by_rate.min(at_cost).min(MAX_OUTPUT_TOKENS);
+            let n = by_rate.min(max_tokens_at_cost(catalog, model, hold, prompt_bound)?).min(MAX_OUTPUT_TOKENS);
             return (n >= 1).then_some(n);
         }
         TokenRate::Markup(m) => m.value(),
@@ -306,6 +305,13 @@ pub(crate) fn prompt_bound(request: &Value, model: &ModelDefinition) -> u64 {
     exact.saturating_add(3).saturating_add(if definitions { DEFINITIONS_SLACK } else { 0 }).min(bytes)
 }
 
+/// The most completion tokens whose cost at the model's prices (markup 1), with
+/// `prompt_bound` prompt tokens, fits `credits`: the cap that keeps a charge that is never
+/// below cost (`price::credits_for`, `price::tokens_for`) within what a hold pays for.
+fn max_tokens_at_cost(catalog: &Catalog, model: &ModelDefinition, credits: Credits, prompt_bound: u64) -> Option<u64> {
+    max_tokens_within(catalog, model, TokenRate::Markup(Credits::new(Decimal::ONE).ok()?), credits, prompt_bound)
+}
+
 /// The most completion tokens a hold reserved in LLM tokens allows with `prompt_bound`
 /// prompt tokens: the tokens it pays for less the prompt's, and no more than keeps the
 /// call's cost at the model's prices within what those tokens are worth at the policy's
@@ -322,9 +328,7 @@ pub(crate) fn max_tokens_of(
     let by_tokens = hold_tokens.checked_sub(prompt_bound)?;
     let step = catalog.credit_step().value();
     let worth = mul(div(div(Decimal::from(hold_tokens), units_per_credit)?, step)?.floor(), step)?;
-    let at_cost =
-        max_tokens_within(catalog, model, TokenRate::Markup(Credits::new(Decimal::ONE).ok()?), Credits::new(worth).ok()?, prompt_bound)?;
-    let n = by_tokens.min(at_cost).min(MAX_OUTPUT_TOKENS);
+    let n = by_tokens.min(max_tokens_at_cost(catalog, model, Credits::new(worth).ok()?, prompt_bound)?).min(MAX_OUTPUT_TOKENS);
     (n >= 1).then_some(n)
 }
 
