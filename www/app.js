@@ -10,7 +10,7 @@ import { CodedError, LedgerClient } from "./ledger.js";
 import { MeterSession } from "./session.js";
 import { renderBalance, setPackages } from "./balance.js";
 import { drawUsageChart } from "./chart.js";
-import { compareDecimal, count, date, decimal, sumDecimal, usd } from "./format.js";
+import { compareDecimal, count, date, decimal, failedCallCharge, sumDecimal, usd } from "./format.js";
 import { usageFromEntries } from "./history.js";
 import { clearMessage, explain, initMessages, readable, showErrorMessage, showMessage } from "./messages.js";
 import { renderQuote, renderQuoteError } from "./quote.js";
@@ -353,7 +353,7 @@ async function generate(capped) {
       }
       case "released": {
         // The provider's or the proxy's own words stay in the log (and the code in data-code).
-        const paid = r.credits ? `${r.credits} credits` : r.units ? `${r.units} tokens` : null;
+        const paid = failedCallCharge(r.credits, r.units);
         const how = r.ai === "simulated" ? ` (Simulated AI call: ${r.why}.)`
           : r.releasedBy === "proxy" && !paid ? " The AI proxy released the hold before any output." : "";
         // A refusal that trying again cannot fix (too long for the hold) says what to do.

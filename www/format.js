@@ -61,6 +61,13 @@ export function count(value, one, other = `${one}s`) {
   return `${decimal(value)} ${category(value) === "one" ? one : other}`;
 }
 
+/** What the AI proxy charged a call that failed after the provider had its request, as the
+ * page says it: `charged` credits (X-Credit-Charged) or `units` tokens (X-Credit-Units, a
+ * hold in LLM tokens); null when it charged neither (the hold was released). */
+export function failedCallCharge(charged, units) {
+  return charged ? `${charged} credits` : units ? `${units} tokens` : null;
+}
+
 /** "credit" / "credits" for `value`. */
 export function noun(value, one, other = `${one}s`) {
   return category(value) === "one" ? one : other;

@@ -7,6 +7,7 @@
 import { Meter, compareAmounts, noteForModel } from "../pkg/credit_meter.js";
 import { chatRequest, commitUsage, readAnswer, simulatedAiCall } from "./ai.js";
 import { CodedError, meterHost } from "./ledger.js";
+import { failedCallCharge } from "./format.js";
 import { readable } from "./messages.js";
 
 const LOG_MAX = 60;
@@ -292,7 +293,7 @@ export class MeterSession {
     await this.meter.release(hold.holdId);
     const answer = await this.#answerTo("release", hold.holdId);
     const by = answer ? (answer.settledBy === "proxy" ? "proxy" : "client") : null;
-    const paid = error.charged ? `${error.charged} credits` : error.units ? `${error.units} tokens` : null;
+    const paid = failedCallCharge(error.charged, error.units);
     const who = paid ? `settled by the AI proxy, ${paid} charged (the call's worst case: the provider had the request)`
       : by === "proxy" ? "the AI proxy had released" : by === "client" ? "released" : "released (queued)";
     this.note("warn", "release", `${error.code}: ${readable(error.message)} — hold ${hold.holdId} ${who}${paid ? "" : ", nothing charged"}`);
