@@ -37,7 +37,7 @@ NOTES_PER_GROUP = 18
 MIN_BYTES, MAX_BYTES = 2000, 12000
 MAX_UNTRANSLATED = 0.25
 
-# repository -> (group, family, commit, page prefix)
+# repository -> (group, family, pinned commit)
 REPOS = {
     "reactjs/react.dev": ("en", "react", "12d692da47e77cdc558b928fcfbaf4e71c6d0cec"),
     "reactjs/ar.react.dev": ("ar", "react", "5a263fdf83412db827ed8ef8d816613aba49df85"),
