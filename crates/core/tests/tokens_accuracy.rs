@@ -167,6 +167,18 @@ fn language_sets_held_out_half_stay_within_the_guard() {
     assert!(failures.is_empty(), "accuracy guard missed: {failures:#?}");
 }
 
+/// Issue 19's bars: mean ≤ 3 %, p90 ≤ 8 %, every group's mean ≤ 6 %, both encodings.
+const ISSUE_19: Bars = Bars { mean: [0.03, 0.03], p90: [0.08, 0.08], group: [0.06, 0.06] };
+
+/// Asserts that the `split` notes of `tests/data/{name}` (at least `at_least` of them, so
+/// that a set that failed to load cannot pass) meet [`ISSUE_19`]'s bars.
+fn assert_meets_issue_19(name: &str, split: &str, at_least: usize) {
+    let notes = split_of(name, split);
+    assert!(notes.len() >= at_least, "tests/data/{name}: only {} {split} notes", notes.len());
+    let failures = missed(&notes, &ISSUE_19);
+    assert!(failures.is_empty(), "issue 19's bars missed on tests/data/{name} ({split}): {failures:#?}");
+}
+
 /// The emoji development set (`tests/data/emoji`, built by `tools/lang-rates/gen_emoji.mjs`:
 /// notes of the note corpus with emoji at line starts, after sentences, in task fields, as
 /// ZWJ sequences, flags and skin tones, and dense in trackers). Its held-out half (made of
@@ -175,10 +187,7 @@ fn language_sets_held_out_half_stay_within_the_guard() {
 /// about two, and these notes ran 8.3 % under (o200k_base; the dense ones 16 %).
 #[test]
 fn emoji_set_held_out_half_meets_the_issue_bars() {
-    let notes = split_of("emoji", "held_out");
-    assert!(notes.len() >= 70, "only {} held-out emoji notes", notes.len());
-    let failures = missed(&notes, &Bars { mean: [0.03, 0.03], p90: [0.08, 0.08], group: [0.06, 0.06] });
-    assert!(failures.is_empty(), "issue 19's bars missed on the emoji set: {failures:#?}");
+    assert_meets_issue_19("emoji", "held_out", 70);
 }
 
 /// The unmerged-characters set (`tests/data/astral`, built by
@@ -191,10 +200,7 @@ fn emoji_set_held_out_half_meets_the_issue_bars() {
 /// these notes ran up to 73 % under by kind.
 #[test]
 fn astral_set_held_out_half_meets_the_issue_bars() {
-    let notes = split_of("astral", "held_out");
-    assert!(notes.len() >= 150, "only {} held-out unmerged-character notes", notes.len());
-    let failures = missed(&notes, &Bars { mean: [0.03, 0.03], p90: [0.08, 0.08], group: [0.06, 0.06] });
-    assert!(failures.is_empty(), "issue 19's bars missed on the unmerged-characters set: {failures:#?}");
+    assert_meets_issue_19("astral", "held_out", 150);
 }
 
 /// The documentation set (`tests/data/docs`, built by `tools/lang-rates/gen_docs.py`: pages
@@ -204,10 +210,7 @@ fn astral_set_held_out_half_meets_the_issue_bars() {
 /// under in o200k_base (the held-out half 3.41 % mean, Arabic's group 7.5 %).
 #[test]
 fn docs_set_held_out_half_meets_the_issue_bars() {
-    let notes = split_of("docs", "docs_held_out");
-    assert!(notes.len() >= 180, "only {} held-out documentation notes", notes.len());
-    let failures = missed(&notes, &Bars { mean: [0.03, 0.03], p90: [0.08, 0.08], group: [0.06, 0.06] });
-    assert!(failures.is_empty(), "issue 19's bars missed on the documentation set: {failures:#?}");
+    assert_meets_issue_19("docs", "docs_held_out", 180);
 }
 
 /// The other held-out sets of issue 19, each made from other public text than the
