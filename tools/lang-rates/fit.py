@@ -2,7 +2,7 @@
 
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
 tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
-tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral tests/data/docs` (group, path, split, then per encoding: exact count,
+tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral tests/data/docs tests/data/nfd` (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
 notes marked `fit`, corpus notes whose path has an even FNV-1a hash), each group weighted
@@ -49,6 +49,11 @@ each weighing DOCS_WEIGHT (default 1) times its language's development weight;
 `docs_held_out` rows are reported, never fitted (at DOCS_WEIGHT 2 and 4 the held-out half
 moved by under 0.05 points and the hand-written real notes got worse).
 
+Rows of tests/data/nfd (the documentation set's notes of ten languages in normalization form
+D, made by gen_nfd.mjs) keep their note's half: `nfd_fit` rows are fitted as groups
+`nfd_<lang>` (weight 1 each, like an unlisted development group), `nfd_held_out` rows are
+reported, never fitted.
+
 FREE (term indices) refits only those terms,
 the others kept at the weights of the lang_weights.rs given (or CURRENT).
 
@@ -75,6 +80,8 @@ for r in rows:
         r[0] = "sys_" + r[0]
     if r[2] == "docs_fit":
         r[0] = "docs_" + r[0]
+    if r[2] == "nfd_fit":
+        r[0] = "nfd_" + r[0]
 n_terms = (len(rows[0]) - 3) // 2 - 2
 LAMBDA = float(__import__("os").environ.get("RIDGE", "1e-5"))
 
@@ -83,7 +90,7 @@ def split(r):
         return "fit" if fnv(r[1]) % 2 == 0 else "held_out"
     if r[2] == "sys_fit" and r[0][4:] not in SYS_LANGS:
         return "sys_unfitted"
-    if r[2] in ("nat_fit", "ui_fit", "sys_fit", "docs_fit"):
+    if r[2] in ("nat_fit", "ui_fit", "sys_fit", "docs_fit", "nfd_fit"):
         return "fit"
     return r[2]
 
@@ -178,7 +185,7 @@ for e, name in enumerate(["O200K", "CL100K"]):
     raw = np.maximum(np.round(b), 1)
     err = (est - y) / y
     # "indep" is tests/data/indep (gen_indep.mjs): reported, never fitted.
-    for half in ["fit", "held_out", "nat_held_out", "ui_held_out", "sys_held_out", "sys_unfitted", "indep", "docs_held_out"]:
+    for half in ["fit", "held_out", "nat_held_out", "ui_held_out", "sys_held_out", "sys_unfitted", "indep", "docs_held_out", "nfd_held_out"]:
         sel = [(s == half and yy >= 20) for s, yy in zip(sp, y)]
         if not any(sel):
             continue
