@@ -76,6 +76,12 @@ const { notes: astralNotes, groups: astralGroups } = dataSet(join(root, "tests",
 // documentation as their translators wrote it; only the held-out half (the odd-numbered
 // notes of each language) is measured.
 const { notes: docsNotes, groups: docsGroups } = dataSet(join(root, "tests", "data", "docs"), { split: "docs_held_out" });
+// The second documentation set (tests/data/docs2, tools/lang-rates/gen_docs2.py): the Node.js
+// website's, Vite's and Astro's documentation translations, never fitted; all of it.
+const { notes: docs2Notes, groups: docs2Groups } = dataSet(join(root, "tests", "data", "docs2"));
+// The decomposed set (tests/data/nfd, tools/lang-rates/gen_nfd.mjs): the documentation set's
+// notes of ten languages in normalization form D; only the held-out half is measured.
+const { notes: nfdNotes, groups: nfdGroups } = dataSet(join(root, "tests", "data", "nfd"), { split: "nfd_held_out" });
 const totalBytes = notes.reduce((s, n) => s + Buffer.byteLength(n.text), 0);
 
 // ---------- credit-meter ----------
@@ -217,6 +223,8 @@ const sysAccuracy = signedAccuracy(sysNotes);
 const emojiAccuracy = signedAccuracy(emojiNotes);
 const astralAccuracy = signedAccuracy(astralNotes);
 const docsAccuracy = signedAccuracy(docsNotes);
+const docs2Accuracy = signedAccuracy(docs2Notes);
+const nfdAccuracy = signedAccuracy(nfdNotes);
 
 // ---------- size and cold start ----------
 const size = { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length };
@@ -434,6 +442,8 @@ acc += signedTable(`**Error on the desktop-interface set** (held-out half of \`t
 acc += signedTable(`**Error on the emoji set** (held-out half of \`tests/data/emoji\`: ${emojiNotes.length} notes of the note corpus's held-out half with emoji at line starts, after sentences, in task fields, as sequences and flags, and dense in trackers; the emoji and pictograph rates were fitted on the other half; same columns)`, emojiAccuracy, emojiGroups);
 acc += signedTable(`**Error on the unmerged-characters set** (held-out half of \`tests/data/astral\`: ${astralNotes.length} notes of the note corpus's held-out half with characters the vocabularies do not merge: Extension A and B ideographs, glossed cuneiform and hieroglyphs, lines in Adlam, Deseret, Canadian syllabics, Yi or Tifinagh, Braille, icon-font symbols, tag-spelled flags, polytonic Greek; their rates were fitted on the other half; same columns)`, astralAccuracy, astralGroups);
 acc += signedTable(`**Error on the documentation set** (held-out half of \`tests/data/docs\`: ${docsNotes.length} pages of react.dev's and Vue's documentation in ${docsGroups.length} languages as their translators wrote them, code blocks, components and front matter kept, the whole page or its first 2-12 KB; nine language terms were fitted on the other half; same columns)`, docsAccuracy, docsGroups);
+acc += signedTable(`**Error on the second documentation set** (\`tests/data/docs2\`: ${docs2Notes.length} pages of the Node.js website's, Vite's and Astro's documentation in ${docs2Groups.length} languages as their translators wrote them; never fitted; same columns)`, docs2Accuracy, docs2Groups);
+acc += signedTable(`**Error on the decomposed set** (held-out half of \`tests/data/nfd\`: ${nfdNotes.length} notes of the documentation set's held-out half in ${nfdGroups.length} languages whose letters decompose, in Unicode normalization form D, as text from macOS file names or a Vietnamese combining-mark keyboard arrives; the rates of combining marks and conjoining jamo were fitted on the other half; same columns)`, nfdAccuracy, nfdGroups);
 acc += signedTable(`**Error on the independent set** (\`tests/data/indep\`: ${indepNotes.length} markdown notes in ${indepGroups.length} languages made of Django's message translations; never fitted to nor used to choose signals, so the honest out-of-sample figure — except that it named the languages that got development notes on 2026-12-04, see the README; same columns)`, indepAccuracy, indepGroups);
 md += `\n\n${acc}`;
 md += `\n\n**Size and start**:\n\n| what | measured | bar |\n|---|---:|---|\n`;

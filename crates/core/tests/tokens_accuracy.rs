@@ -219,21 +219,24 @@ fn docs_set_held_out_half_meets_the_issue_bars() {
 /// (`tests/data/debdocs`, split `nat_held_out`), the software-interface set's held-out half
 /// (`tests/data/uistr`, `ui_held_out`), the desktop-interface set's held-out half
 /// (`tests/data/sysui`, `sys_held_out`), the independent set (`tests/data/indep`, never
-/// fitted) and the decomposed documentation set's held-out half (`tests/data/nfd`,
+/// fitted), the decomposed documentation set's held-out half (`tests/data/nfd`,
 /// `nfd_held_out`: within the bars in `o200k_base`, not in `cl100k_base`, where decomposed
-/// Turkish runs 8 % under). Like the development sets, they do not meet issue 19's bars yet: this guards
-/// today's level (README, Benchmark) with a margin, so that a refit that buys one set's
-/// figures with another's fails here rather than only moving a bench table.
+/// Turkish runs 8 % under) and the second documentation set (`tests/data/docs2`, never
+/// fitted: within the bars but for Turkish's five notes, 6.2 % in `o200k_base`). Most do not
+/// meet issue 19's bars yet: this guards today's level (README, Benchmark) with a margin, so
+/// that a refit that buys one set's figures with another's fails here rather than only
+/// moving a bench table.
 #[test]
 fn other_held_out_sets_stay_within_the_guard() {
     // (directory, split, bars): today's level plus about a point of mean, two of p90 and
     // three of the worst group's mean (o200k_base, cl100k_base).
-    let sets: [(&str, &str, Bars); 5] = [
+    let sets: [(&str, &str, Bars); 6] = [
         ("debdocs", "nat_held_out", Bars { mean: [0.05, 0.047], p90: [0.10, 0.096], group: [0.125, 0.09] }),
         ("uistr", "ui_held_out", Bars { mean: [0.049, 0.044], p90: [0.10, 0.097], group: [0.12, 0.13] }),
         ("sysui", "sys_held_out", Bars { mean: [0.07, 0.041], p90: [0.145, 0.091], group: [0.165, 0.11] }),
         ("indep", "indep", Bars { mean: [0.049, 0.043], p90: [0.103, 0.093], group: [0.14, 0.12] }),
         ("nfd", "nfd_held_out", Bars { mean: [0.036, 0.043], p90: [0.075, 0.095], group: [0.08, 0.115] }),
+        ("docs2", "docs2", Bars { mean: [0.037, 0.035], p90: [0.077, 0.073], group: [0.09, 0.08] }),
     ];
     let mut failures = Vec::new();
     for (name, split, bars) in sets {
