@@ -181,6 +181,21 @@ def notes_of(gitdir, repo, commit, fam, group, english):
         yield page, note
 
 
+def share_out(picks, total):
+    """Up to `total` notes from the repositories' iterators of picked notes (`picks`), as even
+    a share from each as `total` divides (the first ones one more), a list per repository; a
+    repository with too few translated pages leaves the rest of its share to the others, in
+    order."""
+    wants = [total // len(picks) + (1 if k < total % len(picks) else 0) for k in range(len(picks))]
+    chosen = [[] for _ in picks]
+    for k, it in enumerate(picks):
+        chosen[k] += [n for _, n in zip(range(wants[k]), it)]
+    for k, it in enumerate(picks):
+        short = total - sum(map(len, chosen))
+        chosen[k] += [n for _, n in zip(range(short), it)]
+    return chosen
+
+
 def main():
     out = sys.argv[1]
     dirs = {}
@@ -208,14 +223,7 @@ def main():
     for group in sorted(by_group):
         sources = sorted(by_group[group])
         picks = [notes_of(dirs[repo], repo, commit, fam, group, english[fam]) for fam, repo, commit in sources]
-        wants = [NOTES_PER_GROUP // len(sources) + (1 if k < NOTES_PER_GROUP % len(sources) else 0) for k in range(len(sources))]
-        chosen = [[] for _ in sources]
-        for k, it in enumerate(picks):
-            chosen[k] += [n for _, n in zip(range(wants[k]), it)]
-        # A repository with too few translated pages leaves its share to the others, in order.
-        for k, it in enumerate(picks):
-            short = NOTES_PER_GROUP - sum(map(len, chosen))
-            chosen[k] += [n for _, n in zip(range(short), it)]
+        chosen = share_out(picks, NOTES_PER_GROUP)
         n_index = 0
         for k, (fam, repo, commit) in enumerate(sources):
             for page, note in chosen[k]:

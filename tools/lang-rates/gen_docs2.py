@@ -27,7 +27,7 @@ import random
 import re
 import sys
 
-from gen_docs import MAX_BYTES, MAX_UNTRANSLATED, MIN_BYTES, cut, git, prose_lines, repo_of, untranslated_share
+from gen_docs import MAX_BYTES, MAX_UNTRANSLATED, MIN_BYTES, cut, git, prose_lines, repo_of, share_out, untranslated_share
 
 NOTES_PER_GROUP = 12
 SPLIT = "docs2"
@@ -130,13 +130,7 @@ def main():
     for group in sorted(by_group):
         sources = sorted(by_group[group])
         picks = [notes_of(dirs[repo], repo, fam, group, pattern, english[fam]) for fam, repo, pattern in sources]
-        wants = [NOTES_PER_GROUP // len(sources) + (1 if k < NOTES_PER_GROUP % len(sources) else 0) for k in range(len(sources))]
-        chosen = [[] for _ in sources]
-        for k, it in enumerate(picks):
-            chosen[k] += [n for _, n in zip(range(wants[k]), it)]
-        for k, it in enumerate(picks):
-            short = NOTES_PER_GROUP - sum(map(len, chosen))
-            chosen[k] += [n for _, n in zip(range(short), it)]
+        chosen = share_out(picks, NOTES_PER_GROUP)
         n_index = 0
         for k, (fam, repo, _) in enumerate(sources):
             for page, note in chosen[k]:
