@@ -196,6 +196,36 @@ def share_out(picks, total):
     return chosen
 
 
+def write_group(out, group, sources, chosen, split, wanted):
+    """Writes a group's chosen notes (`chosen[k]`: the (page, note) pairs of `sources[k]`, whose
+    first two fields are family and repository) as `<group>_<n>.md` in `out`; their rows
+    (group, file, split(n), family, repository, page). Says so when fewer than `wanted`."""
+    rows = []
+    for k, (fam, repo, *_) in enumerate(sources):
+        for page, note in chosen[k]:
+            n = len(rows)
+            name = f"{group}_{n}.md"
+            with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
+                f.write(note)
+            rows.append((group, name, split(n), fam, repo, page))
+    if len(rows) < wanted:
+        print(f"{group}: only {len(rows)} notes", file=sys.stderr)
+    return rows
+
+
+def write_index(out, rows, commits=None):
+    """Writes `notes.tsv` (group, path, split, family: what count_dir.mjs reads) and
+    `pages.tsv` (each note's repository, its commit when `commits` maps them, and page)."""
+    with open(os.path.join(out, "notes.tsv"), "w", encoding="utf-8") as f:
+        f.write("group\tpath\tsplit\tfamily\n")
+        for r in rows:
+            f.write("\t".join(r[:4]) + "\n")
+    with open(os.path.join(out, "pages.tsv"), "w", encoding="utf-8") as f:
+        f.write("path\trepository\tcommit\tpage\n" if commits else "path\trepository\tpage\n")
+        for r in rows:
+            f.write(f"{r[1]}\t{r[4]}\t{commits[r[4]]}\t{r[5]}\n" if commits else f"{r[1]}\t{r[4]}\t{r[5]}\n")
+
+
 def main():
     out = sys.argv[1]
     dirs = {}
@@ -224,24 +254,8 @@ def main():
         sources = sorted(by_group[group])
         picks = [notes_of(dirs[repo], repo, commit, fam, group, english[fam]) for fam, repo, commit in sources]
         chosen = share_out(picks, NOTES_PER_GROUP)
-        n_index = 0
-        for k, (fam, repo, commit) in enumerate(sources):
-            for page, note in chosen[k]:
-                name = f"{group}_{n_index}.md"
-                with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
-                    f.write(note)
-                rows.append((group, name, "docs_fit" if n_index % 2 == 0 else "docs_held_out", fam, repo, page))
-                n_index += 1
-        if n_index < NOTES_PER_GROUP:
-            print(f"{group}: only {n_index} notes", file=sys.stderr)
-    with open(os.path.join(out, "notes.tsv"), "w", encoding="utf-8") as f:
-        f.write("group\tpath\tsplit\tfamily\n")
-        for r in rows:
-            f.write("\t".join(r[:4]) + "\n")
-    with open(os.path.join(out, "pages.tsv"), "w", encoding="utf-8") as f:
-        f.write("path\trepository\tpage\n")
-        for r in rows:
-            f.write(f"{r[1]}\t{r[4]}\t{r[5]}\n")
+        rows += write_group(out, group, sources, chosen, lambda n: "docs_fit" if n % 2 == 0 else "docs_held_out", NOTES_PER_GROUP)
+    write_index(out, rows)
     for repo, src, name in LICENCES:
         with open(os.path.join(out, name), "wb") as f:
             f.write(git(dirs[repo], "show", f"{REPOS[repo][2]}:{src}"))

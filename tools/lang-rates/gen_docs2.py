@@ -27,7 +27,7 @@ import random
 import re
 import sys
 
-from gen_docs import MAX_BYTES, MAX_UNTRANSLATED, MIN_BYTES, cut, git, prose_lines, repo_of, share_out, untranslated_share
+from gen_docs import MAX_BYTES, MAX_UNTRANSLATED, MIN_BYTES, cut, git, prose_lines, repo_of, share_out, untranslated_share, write_group, write_index
 
 NOTES_PER_GROUP = 12
 SPLIT = "docs2"
@@ -131,24 +131,8 @@ def main():
         sources = sorted(by_group[group])
         picks = [notes_of(dirs[repo], repo, fam, group, pattern, english[fam]) for fam, repo, pattern in sources]
         chosen = share_out(picks, NOTES_PER_GROUP)
-        n_index = 0
-        for k, (fam, repo, _) in enumerate(sources):
-            for page, note in chosen[k]:
-                name = f"{group}_{n_index}.md"
-                with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
-                    f.write(note)
-                rows.append((group, name, SPLIT, fam, repo, page))
-                n_index += 1
-        if n_index < NOTES_PER_GROUP:
-            print(f"{group}: only {n_index} notes", file=sys.stderr)
-    with open(os.path.join(out, "notes.tsv"), "w", encoding="utf-8") as f:
-        f.write("group\tpath\tsplit\tfamily\n")
-        for r in rows:
-            f.write("\t".join(r[:4]) + "\n")
-    with open(os.path.join(out, "pages.tsv"), "w", encoding="utf-8") as f:
-        f.write("path\trepository\tcommit\tpage\n")
-        for r in rows:
-            f.write(f"{r[1]}\t{r[4]}\t{COMMITS[r[4]]}\t{r[5]}\n")
+        rows += write_group(out, group, sources, chosen, lambda n: SPLIT, NOTES_PER_GROUP)
+    write_index(out, rows, COMMITS)
     for repo, src, name in LICENCES:
         with open(os.path.join(out, name), "wb") as f:
             f.write(git(dirs[repo], "show", f"{COMMITS[repo]}:{src}"))
