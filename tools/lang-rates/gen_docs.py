@@ -165,20 +165,29 @@ def cut(text, limit):
     return head[: head.rfind(b"\n") + 1].decode()
 
 
-def notes_of(gitdir, repo, commit, fam, group, english):
-    """The acceptable notes of one repository, (page, note), in seeded order."""
-    rng = random.Random(f"docs/{group}/{fam}")
-    pages = sorted(p for p in git(gitdir, "ls-tree", "-r", "--name-only", commit).decode().split("\n") if PAGES[fam].match(p))
-    rng.shuffle(pages)
-    for page in pages:
+def pick_notes(rng, pages, gitdir, commit, group, english):
+    """The acceptable notes of one repository, (path, note), in `rng`'s order: `pages` maps a
+    page's key in `english` (the English page's prose lines) to its path at `commit`. Each
+    page is cut at a length drawn from MIN_BYTES..MAX_BYTES; a shorter page, or (but in
+    English) a mostly untranslated note, is passed over."""
+    keys = sorted(pages)
+    rng.shuffle(keys)
+    for key in keys:
         limit = rng.randint(MIN_BYTES, MAX_BYTES)
-        text = git(gitdir, "show", f"{commit}:{page}").decode()
+        text = git(gitdir, "show", f"{commit}:{pages[key]}").decode()
         if len(text.encode()) < MIN_BYTES:
             continue
         note = cut(text, limit)
-        if group != "en" and untranslated_share(note, english.get(page, set()), group) >= MAX_UNTRANSLATED:
+        if group != "en" and untranslated_share(note, english.get(key, set()), group) >= MAX_UNTRANSLATED:
             continue
-        yield page, note
+        yield pages[key], note
+
+
+def notes_of(gitdir, repo, commit, fam, group, english):
+    """The acceptable notes of one repository, (page, note), in seeded order."""
+    rng = random.Random(f"docs/{group}/{fam}")
+    pages = {p: p for p in git(gitdir, "ls-tree", "-r", "--name-only", commit).decode().split("\n") if PAGES[fam].match(p)}
+    return pick_notes(rng, pages, gitdir, commit, group, english)
 
 
 def share_out(picks, total):
@@ -194,6 +203,31 @@ def share_out(picks, total):
         short = total - sum(map(len, chosen))
         chosen[k] += [n for _, n in zip(range(short), it)]
     return chosen
+
+
+def git_dirs(paths, sources):
+    """The git directory of each repository of `sources` (a mapping keyed by `owner/name`),
+    from `paths` (recognised by their `owner+name` directory); exits naming any path that is
+    not a source and any source without a path."""
+    dirs = {}
+    for path in paths:
+        repo = repo_of(path)
+        if repo not in sources:
+            raise SystemExit(f"{repo} is not one of the set's sources")
+        dirs[repo] = path
+    missing = sorted(set(sources) - set(dirs))
+    if missing:
+        raise SystemExit("missing git dirs for: " + ", ".join(missing))
+    return dirs
+
+
+def clear_notes(out):
+    """Makes `out` and removes its notes (every `.md` but SOURCES.md), so that a regenerated set
+    holds no note of an earlier one."""
+    os.makedirs(out, exist_ok=True)
+    for name in os.listdir(out):
+        if name.endswith(".md") and name != "SOURCES.md":
+            os.remove(os.path.join(out, name))
 
 
 def write_group(out, group, sources, chosen, split, wanted):
@@ -228,15 +262,7 @@ def write_index(out, rows, commits=None):
 
 def main():
     out = sys.argv[1]
-    dirs = {}
-    for path in sys.argv[2:]:
-        repo = repo_of(path)
-        if repo not in REPOS:
-            raise SystemExit(f"{repo} is not one of the set's sources")
-        dirs[repo] = path
-    missing = sorted(set(REPOS) - set(dirs))
-    if missing:
-        raise SystemExit("missing git dirs for: " + ", ".join(missing))
+    dirs = git_dirs(sys.argv[2:], REPOS)
     english = {}
     for fam, repo in ENGLISH.items():
         commit = REPOS[repo][2]
@@ -245,10 +271,7 @@ def main():
     by_group = {}
     for repo, (group, fam, commit) in sorted(REPOS.items()):
         by_group.setdefault(group, []).append((fam, repo, commit))
-    os.makedirs(out, exist_ok=True)
-    for name in os.listdir(out):
-        if name.endswith(".md") and name != "SOURCES.md":
-            os.remove(os.path.join(out, name))
+    clear_notes(out)
     rows = []
     for group in sorted(by_group):
         sources = sorted(by_group[group])

@@ -4,8 +4,8 @@ Vite docs (vitejs/vite docs/ and its translations vitejs/docs-<lang>) and the As
 (withastro/docs, src/content/docs/<lang>/). None of them is used by any other set of
 tests/data (tests/data/docs is react.dev and Vue); nothing comes from Obsidian.
 
-Built the way gen_docs.py builds tests/data/docs, whose helpers it imports (prose_lines,
-untranslated_share, cut): each note is one page (.md or .mdx) cut to a seeded 2,000-12,000
+Built the way gen_docs.py builds tests/data/docs, whose helpers it imports (pick_notes,
+share_out, write_group, write_index, ...): each note is one page (.md or .mdx) cut to a seeded 2,000-12,000
 byte target at a line boundary; pages under 2,000 bytes are not used; pages are picked per
 group and source by a seeded shuffle (random.Random("docs2/<group>/<family>")) of the sorted
 page list; a note with 25 % or more of its prose bytes untranslated is skipped (a prose line
@@ -27,7 +27,7 @@ import random
 import re
 import sys
 
-from gen_docs import MAX_BYTES, MAX_UNTRANSLATED, MIN_BYTES, cut, git, prose_lines, repo_of, share_out, untranslated_share, write_group, write_index
+from gen_docs import clear_notes, git, git_dirs, pick_notes, prose_lines, share_out, write_group, write_index
 
 NOTES_PER_GROUP = 12
 SPLIT = "docs2"
@@ -88,32 +88,14 @@ def pages_of(gitdir, repo, pattern):
 
 
 def notes_of(gitdir, repo, fam, group, pattern, english):
+    """The acceptable notes of one repository, (page, note), in seeded order."""
     rng = random.Random(f"docs2/{group}/{fam}")
-    pages = pages_of(gitdir, repo, pattern)
-    keys = sorted(pages)
-    rng.shuffle(keys)
-    for key in keys:
-        limit = rng.randint(MIN_BYTES, MAX_BYTES)
-        text = git(gitdir, "show", f"{COMMITS[repo]}:{pages[key]}").decode()
-        if len(text.encode()) < MIN_BYTES:
-            continue
-        note = cut(text, limit)
-        if group != "en" and untranslated_share(note, english.get(key, set()), group) >= MAX_UNTRANSLATED:
-            continue
-        yield pages[key], note
+    return pick_notes(rng, pages_of(gitdir, repo, pattern), gitdir, COMMITS[repo], group, english)
 
 
 def main():
     out = sys.argv[1]
-    dirs = {}
-    for path in sys.argv[2:]:
-        repo = repo_of(path)
-        if repo not in COMMITS:
-            raise SystemExit(f"{repo} is not one of the set's sources")
-        dirs[repo] = path
-    missing = sorted(set(COMMITS) - set(dirs))
-    if missing:
-        raise SystemExit("missing git dirs for: " + ", ".join(missing))
+    dirs = git_dirs(sys.argv[2:], COMMITS)
     english = {}
     for repo, fam, group, pattern in SOURCES:
         if group == "en":
@@ -122,10 +104,7 @@ def main():
     by_group = {}
     for repo, fam, group, pattern in SOURCES:
         by_group.setdefault(group, []).append((fam, repo, pattern))
-    os.makedirs(out, exist_ok=True)
-    for name in os.listdir(out):
-        if name.endswith(".md") and name != "SOURCES.md":
-            os.remove(os.path.join(out, name))
+    clear_notes(out)
     rows = []
     for group in sorted(by_group):
         sources = sorted(by_group[group])
