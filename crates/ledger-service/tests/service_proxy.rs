@@ -121,6 +121,16 @@ fn sub(a: Credits, b: Credits) -> Credits {
     a.saturating_sub(b)
 }
 
+/// A scenario of this file: what it does with a ledger whose proxy calls the stand-in provider.
+type Scenario = fn(&Server, &Upstream);
+
+/// Runs `scenario` against a new stand-in provider and a ledger on `db` ([`start`]: SQLite for
+/// `None`) in the temporary directory `name`.
+fn run_scenario(name: &str, db: Option<&str>, scenario: Scenario) {
+    let (up, dir) = (Upstream::start(), temp_dir(name));
+    scenario(&start(&dir, db, &up), &up);
+}
+
 // ---- scenarios, run on each database -------------------------------------------------
 
 /// An AssistLore account (`lore`) whose device reserves in LLM tokens (PROTOCOL §12):
@@ -857,78 +867,68 @@ fn sqlite_settled_calls_leave_the_record() {
 
 #[test]
 fn sqlite_refusals_never_reach_the_provider() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-refuse"));
-    refusals_never_reach_the_provider(&start(&dir, None, &up), &up);
+    run_scenario("proxy-refuse", None, refusals_never_reach_the_provider);
 }
 
 #[test]
 fn sqlite_fields_that_escape_the_hold_never_reach_the_provider() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-fields"));
-    fields_that_escape_the_hold_never_reach_the_provider(&start(&dir, None, &up), &up);
+    run_scenario("proxy-fields", None, fields_that_escape_the_hold_never_reach_the_provider);
 }
 
 #[test]
 fn sqlite_calls_are_charged_the_reported_usage() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-usage"));
-    let s = start(&dir, None, &up);
-    whole_and_streamed_calls_are_charged_the_reported_usage(&s, &up);
-    answers_without_usage_are_charged_their_worst_case(&s, &up);
+    run_scenario("proxy-usage", None, |s, up| {
+        whole_and_streamed_calls_are_charged_the_reported_usage(s, up);
+        answers_without_usage_are_charged_their_worst_case(s, up);
+    });
 }
 
 #[test]
 fn sqlite_provider_error_statuses_release_the_hold() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-fail"));
-    provider_error_statuses_release_the_hold(&start(&dir, None, &up), &up);
+    run_scenario("proxy-fail", None, provider_error_statuses_release_the_hold);
 }
 
 #[test]
 fn sqlite_streams_that_fail_once_accepted_are_charged_their_worst_case() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-stream-fail"));
-    streams_that_fail_once_accepted_are_charged_their_worst_case(&start(&dir, None, &up), &up);
+    run_scenario("proxy-stream-fail", None, streams_that_fail_once_accepted_are_charged_their_worst_case);
 }
 
 #[test]
 fn sqlite_a_client_that_leaves_before_any_output_is_charged() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-leave"));
-    a_client_that_leaves_before_any_output_is_charged(&start(&dir, None, &up));
+    run_scenario("proxy-leave", None, |s, _| a_client_that_leaves_before_any_output_is_charged(s));
 }
 
 #[test]
 fn sqlite_a_client_that_leaves_is_settled_by_the_deadline() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-leave-deadline"));
-    a_client_that_leaves_is_settled_by_the_deadline(&start(&dir, None, &up), &up);
+    run_scenario("proxy-leave-deadline", None, a_client_that_leaves_is_settled_by_the_deadline);
 }
 
 #[test]
 fn sqlite_whole_answers_that_fail_once_sent_are_charged_their_worst_case() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-whole-fail"));
-    whole_answers_that_fail_once_sent_are_charged_their_worst_case(&start(&dir, None, &up), &up);
+    run_scenario("proxy-whole-fail", None, whole_answers_that_fail_once_sent_are_charged_their_worst_case);
 }
 
 #[test]
 fn sqlite_client_abort_and_concurrent_calls() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-abort"));
-    let s = start(&dir, None, &up);
-    a_client_that_aborts_mid_stream_is_charged(&s);
-    concurrent_calls_on_one_hold_charge_once(&s, &up);
+    run_scenario("proxy-abort", None, |s, up| {
+        a_client_that_aborts_mid_stream_is_charged(s);
+        concurrent_calls_on_one_hold_charge_once(s, up);
+    });
 }
 
 #[test]
 fn sqlite_a_client_that_stops_reading_is_settled_before_its_hold_expires() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-stalled"));
-    a_client_that_stops_reading_is_settled_before_its_hold_expires(&start(&dir, None, &up), &up);
+    run_scenario("proxy-stalled", None, a_client_that_stops_reading_is_settled_before_its_hold_expires);
 }
 
 #[test]
 fn sqlite_modified_clients_are_charged_what_the_provider_reported() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-modified"));
-    modified_clients_are_charged_what_the_provider_reported(&start(&dir, None, &up));
+    run_scenario("proxy-modified", None, |s, _| modified_clients_are_charged_what_the_provider_reported(s));
 }
 
 #[test]
 fn sqlite_token_holds_are_settled_in_tokens() {
-    let (up, dir) = (Upstream::start(), temp_dir("proxy-tokens"));
-    token_holds_are_settled_in_tokens(&start(&dir, None, &up), &up);
+    run_scenario("proxy-tokens", None, token_holds_are_settled_in_tokens);
 }
 
 /// The AI route answers outside the request deadline (a stream lasts as long as the
@@ -1096,7 +1096,6 @@ fn postgres_settled_calls_leave_the_record() {
 
 #[test]
 fn postgres_every_proxy_scenario() {
-    type Scenario = fn(&Server, &Upstream);
     let scenarios: [(&str, Scenario); 14] = [
         ("tokens", token_holds_are_settled_in_tokens),
         ("refuse", refusals_never_reach_the_provider),
@@ -1115,8 +1114,7 @@ fn postgres_every_proxy_scenario() {
     ];
     for (name, run) in scenarios {
         let Some(url) = postgres_db(&format!("proxy_{name}")) else { return };
-        let (up, dir) = (Upstream::start(), temp_dir(&format!("pg-proxy-{name}")));
-        run(&start(&dir, Some(&url), &up), &up);
+        run_scenario(&format!("pg-proxy-{name}"), Some(&url), run);
     }
 }
 
