@@ -135,6 +135,13 @@ for (const size of SIZES) {
       assert.equal(provider.usages.length, 1, "one call reached the provider");
       const price = priceOf(provider.usages[0]);
       const result = page.locator('[data-testid="proxy-result"]');
+      // Sends `note` from the page and waits for the result to match `until` (by default:
+      // any refusal or failure, which carries a code).
+      const send = async (note, until = '[data-testid="proxy-result"][data-code]') => {
+        await page.fill("#note", note);
+        await page.click("#go");
+        await page.waitForSelector(until);
+      };
       assert.equal(await result.getAttribute("data-settled-by"), "proxy");
       assert.equal(await result.getAttribute("data-charged"), price, "the commit's result reports the provider's usage at catalog prices");
       const shownBefore = await result.getAttribute("data-before");
@@ -156,9 +163,7 @@ for (const size of SIZES) {
       // A long message (5,500 characters) is paid by the hold its estimate sized: the
       // proxy bounds the prompt by the same estimate, not by the body's bytes (which made
       // it HOLD_TOO_SMALL).
-      await page.fill("#note", "The quick brown fox jumps over the lazy dog near the river bank today. ".repeat(78));
-      await page.click("#go");
-      await page.waitForSelector('[data-testid="proxy-result"][data-charged]');
+      await send("The quick brown fox jumps over the lazy dog near the river bank today. ".repeat(78), '[data-testid="proxy-result"][data-charged]');
       assert.equal(provider.usages.length, 2, "the long message reached the provider");
       assert.equal(await result.getAttribute("data-charged"), priceOf(provider.usages[1]));
       const afterLong = await ledgerState(base);
@@ -166,9 +171,7 @@ for (const size of SIZES) {
 
       // A refused call says why with its code and leaves no hold behind: an empty note is
       // refused before anything is reserved.
-      await page.fill("#note", "");
-      await page.click("#go");
-      await page.waitForSelector('[data-testid="proxy-result"][data-code="NOTHING_TO_SEND"]');
+      await send("", '[data-testid="proxy-result"][data-code="NOTHING_TO_SEND"]');
       assert.match(await result.textContent(), /^Failed: .*\(code NOTHING_TO_SEND\)$/);
       assert.equal(await page.isDisabled("#go"), false, "the button is usable again");
       const state = await ledgerState(base);
@@ -177,9 +180,7 @@ for (const size of SIZES) {
 
       // A note of spaces only is nothing to send either: refused before the reserve, as
       // the demo page says "Nothing to send yet" (it was sent and charged).
-      await page.fill("#note", "   \n\t  ");
-      await page.click("#go");
-      await page.waitForSelector('[data-testid="proxy-result"][data-code="NOTHING_TO_SEND"]');
+      await send("   \n\t  ", '[data-testid="proxy-result"][data-code="NOTHING_TO_SEND"]');
       assert.equal((await ledgerState(base)).balance, afterLong.balance, "nothing charged for spaces");
 
       // Half of a UTF-16 pair (a paste can carry one) is sent as U+FFFD, as a file would
@@ -197,9 +198,7 @@ for (const size of SIZES) {
       const dropLater = (route) => (reads++ === 0 ? route.continue() : route.abort("connectionrefused"));
       await page.route("**/v1/state*", dropLater);
       const beforeDrop = await ledgerState(base);
-      await page.fill("#note", "Meiosis makes four cells. Each has half the chromosomes.");
-      await page.click("#go");
-      await page.waitForSelector('[data-testid="proxy-result"][data-code]');
+      await send("Meiosis makes four cells. Each has half the chromosomes.");
       await page.unroute("**/v1/state*", dropLater);
       assert.equal(await result.getAttribute("data-after-call"), "true");
       assert.match(await result.textContent(), /^Answered: the AI proxy charges this call from the provider's reported usage, but what it charged could not be read back: .*\(code TRANSPORT_FAILED\)\. Reload to see the balance\.$/);
@@ -220,9 +219,7 @@ for (const size of SIZES) {
         route.continue({ postData: JSON.stringify({ ...JSON.parse(route.request().postData()), user: "stand-in-break" }) });
       await page.route("**/v1/ai/chat/completions", breakIt);
       const beforeBreak = await ledgerState(base);
-      await page.fill("#note", "Osmosis moves water across a membrane.");
-      await page.click("#go");
-      await page.waitForSelector('[data-testid="proxy-result"][data-code]');
+      await send("Osmosis moves water across a membrane.");
       await page.unroute("**/v1/ai/chat/completions", breakIt);
       const failedText = await result.textContent();
       assert.equal(await result.getAttribute("data-code"), "UPSTREAM_FAILED", failedText);
