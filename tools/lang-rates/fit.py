@@ -124,20 +124,24 @@ DOCS_WEIGHT = float(__import__("os").environ.get("DOCS_WEIGHT", "1"))
 # (tools/lang-rates/README.md, "Armenian, Tajik, ..."); Marathi and Azerbaijani likewise,
 # each with a term of its own.
 SYS_LANGS = __import__("os").environ.get("SYS_LANGS", "ckb,hy,tg,ml,te,gu,ka,kk,mr,az").split(",")
+# The sets whose fitted rows are groups `<prefix><lang>`, each weighing the set's weight times
+# its language's speakers' weight.
+SET_WEIGHTS = {"nat_": NAT_WEIGHT, "ui_": UI_WEIGHT, "sys_": SYS_WEIGHT, "docs_": DOCS_WEIGHT}
+
+
+def speakers_weight(lang):
+    return max(1.0, (SPEAKERS.get(lang, 10) / 10) ** 0.5)
+
+
 def group_weight(g, corpus):
     if g.startswith("real_"):
         return REAL_WEIGHT
-    if g.startswith("nat_"):
-        return NAT_WEIGHT * max(1.0, (SPEAKERS.get(g[4:], 10) / 10) ** 0.5)
-    if g.startswith("ui_"):
-        return UI_WEIGHT * max(1.0, (SPEAKERS.get(g[3:], 10) / 10) ** 0.5)
-    if g.startswith("sys_"):
-        return SYS_WEIGHT * max(1.0, (SPEAKERS.get(g[4:], 10) / 10) ** 0.5)
-    if g.startswith("docs_"):
-        return DOCS_WEIGHT * max(1.0, (SPEAKERS.get(g[5:], 10) / 10) ** 0.5)
+    for prefix, weight in SET_WEIGHTS.items():
+        if g.startswith(prefix):
+            return weight * speakers_weight(g[len(prefix):])
     if corpus:
         return 30.0
-    return max(1.0, (SPEAKERS.get(g, 10) / 10) ** 0.5)
+    return speakers_weight(g)
 
 # FREE="10,39": refit only these terms (indices into the terms), the others staying at the
 # weights of the lang_weights.rs given as the second argument (or CURRENT=path); a term
