@@ -87,7 +87,9 @@ LICENCES = [
 ]
 ENGLISH = {"react": "reactjs/react.dev", "vue": "vuejs/docs"}
 PAGES = {"react": re.compile(r"^src/content/.*\.md$"), "vue": re.compile(r"^src/.*\.md$")}
-NON_LATIN = {"ar", "bn", "fa", "he", "hi", "ja", "ko", "ru", "uk", "zh_hans", "zh_hant", "th"}
+# (bg, el, ka, km, mr and ur: groups of tests/data/guides, gen_guides.py, not of docs / docs2)
+NON_LATIN = {"ar", "bn", "fa", "he", "hi", "ja", "ko", "ru", "uk", "zh_hans", "zh_hant", "th",
+             "bg", "el", "ka", "km", "mr", "ur"}
 EN_WORDS = set("the and of to is are you your that this with for it be can when which will not "
                "from an by or have has was were should would if its".split())
 
@@ -103,17 +105,11 @@ def repo_of(path):
     raise SystemExit(f"cannot tell the repository of {path} (expected an owner+name directory)")
 
 
-def prose_lines(text):
-    """The prose lines of a page: outside fences and front matter, with inline code, tags,
-    link targets, heading anchors and markdown punctuation removed."""
-    out, fence, lines = [], None, text.split("\n")
-    i = 0
-    if lines and lines[0].strip() == "---":
-        i = 1
-        while i < len(lines) and lines[i].strip() != "---":
-            i += 1
-        i += 1
-    for line in lines[i:]:
+def in_code(lines):
+    """(line, whether it is code) for each of `lines`: a fenced block's lines and its ``` / ~~~
+    delimiters are code."""
+    fence = None
+    for line in lines:
         s = line.strip()
         m = re.match(r"^(`{3,}|~{3,})", s)
         if m:
@@ -121,9 +117,25 @@ def prose_lines(text):
                 fence = m.group(1)
             elif s.startswith(fence):
                 fence = None
+            yield line, True
+        else:
+            yield line, fence is not None
+
+
+def prose_lines(text):
+    """The prose lines of a page: outside fences and front matter, with inline code, tags,
+    link targets, heading anchors and markdown punctuation removed."""
+    out, lines = [], text.split("\n")
+    i = 0
+    if lines and lines[0].strip() == "---":
+        i = 1
+        while i < len(lines) and lines[i].strip() != "---":
+            i += 1
+        i += 1
+    for line, code in in_code(lines[i:]):
+        if code:
             continue
-        if fence is not None:
-            continue
+        s = line.strip()
         s = re.sub(r"\{/\*.*?\*/\}|\{#[^}]*\}", "", s)
         s = re.sub(r"`[^`]*`", "", s)
         s = re.sub(r"<[^>]*>", "", s)
@@ -165,19 +177,20 @@ def cut(text, limit):
     return head[: head.rfind(b"\n") + 1].decode()
 
 
-def pick_notes(rng, pages, gitdir, commit, group, english):
+def pick_notes(rng, pages, gitdir, commit, group, english, min_bytes=MIN_BYTES, read=None):
     """The acceptable notes of one repository, (path, note), in `rng`'s order: `pages` maps a
     page's key in `english` (the English page's prose lines) to its path at `commit`. Each
-    page is cut at a length drawn from MIN_BYTES..MAX_BYTES; a shorter page, or (but in
-    English) a mostly untranslated note, is passed over."""
+    page is cut at a length drawn from MIN_BYTES..MAX_BYTES; a page under `min_bytes`, or (but
+    in English) a mostly untranslated note, is passed over. `read`, when given, gives a note
+    from its path instead (a note already, not cut again)."""
     keys = sorted(pages)
     rng.shuffle(keys)
     for key in keys:
         limit = rng.randint(MIN_BYTES, MAX_BYTES)
-        text = git(gitdir, "show", f"{commit}:{pages[key]}").decode()
-        if len(text.encode()) < MIN_BYTES:
+        text = read(pages[key]) if read else git(gitdir, "show", f"{commit}:{pages[key]}").decode()
+        if len(text.encode()) < min_bytes:
             continue
-        note = cut(text, limit)
+        note = text if read else cut(text, limit)
         if group != "en" and untranslated_share(note, english.get(key, set()), group) >= MAX_UNTRANSLATED:
             continue
         yield pages[key], note
