@@ -2,7 +2,8 @@
 
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
 tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
-tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral tests/data/docs tests/data/nfd` (group, path, split, then per encoding: exact count,
+tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral tests/data/docs tests/data/nfd
+tests/data/docs2 tests/data/guides tests/data/marked` (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
 notes marked `fit`, corpus notes whose path has an even FNV-1a hash), each group weighted
@@ -49,10 +50,16 @@ each weighing DOCS_WEIGHT (default 1) times its language's development weight;
 `docs_held_out` rows are reported, never fitted (at DOCS_WEIGHT 2 and 4 the held-out half
 moved by under 0.05 points and the hand-written real notes got worse).
 
-Rows of tests/data/nfd (the documentation set's notes of ten languages in normalization form
-D, made by gen_nfd.mjs) keep their note's half: `nfd_fit` rows are fitted as groups
+Rows of tests/data/nfd (the documentation set's notes of eleven languages in normalization
+form D, made by gen_nfd.mjs) keep their note's half: `nfd_fit` rows are fitted as groups
 `nfd_<lang>` (weight 1 each, like an unlisted development group), `nfd_held_out` rows are
 reported, never fitted.
+
+Rows of tests/data/marked (the documentation set's notes of twelve languages with a vault's
+wikilinks, tags and bold words added, made by gen_marked.mjs) keep their note's half:
+`marked_fit` rows are fitted as groups `marked_<lang>` (MARKED_WEIGHT, default 1, times the
+speakers' weight), `marked_held_out` rows are reported, never fitted. Rows of
+tests/data/docs2 and tests/data/guides (split `docs2`, `guides`) are never fitted.
 
 FREE (term indices) refits only those terms,
 the others kept at the weights of the lang_weights.rs given (or CURRENT).
@@ -82,6 +89,8 @@ for r in rows:
         r[0] = "docs_" + r[0]
     if r[2] == "nfd_fit":
         r[0] = "nfd_" + r[0]
+    if r[2] == "marked_fit":
+        r[0] = "marked_" + r[0]
 n_terms = (len(rows[0]) - 3) // 2 - 2
 LAMBDA = float(__import__("os").environ.get("RIDGE", "1e-5"))
 
@@ -90,7 +99,7 @@ def split(r):
         return "fit" if fnv(r[1]) % 2 == 0 else "held_out"
     if r[2] == "sys_fit" and r[0][4:] not in SYS_LANGS:
         return "sys_unfitted"
-    if r[2] in ("nat_fit", "ui_fit", "sys_fit", "docs_fit", "nfd_fit"):
+    if r[2] in ("nat_fit", "ui_fit", "sys_fit", "docs_fit", "nfd_fit", "marked_fit"):
         return "fit"
     return r[2]
 
@@ -116,6 +125,7 @@ REAL_WEIGHT = float(__import__("os").environ.get("REAL_WEIGHT", "8"))
 UI_WEIGHT = float(__import__("os").environ.get("UI_WEIGHT", "1"))
 SYS_WEIGHT = float(__import__("os").environ.get("SYS_WEIGHT", "1"))
 DOCS_WEIGHT = float(__import__("os").environ.get("DOCS_WEIGHT", "1"))
+MARKED_WEIGHT = float(__import__("os").environ.get("MARKED_WEIGHT", "1"))
 # The desktop-interface set's languages whose fitting half is fitted (comma-separated); the
 # others' fitting half is reported as `sys_unfitted`. Sorani (no other text), and Armenian,
 # Tajik, Malayalam, Telugu, Gujarati, Georgian and Kazakh, whose UDHR notes and desktop text
@@ -126,7 +136,7 @@ DOCS_WEIGHT = float(__import__("os").environ.get("DOCS_WEIGHT", "1"))
 SYS_LANGS = __import__("os").environ.get("SYS_LANGS", "ckb,hy,tg,ml,te,gu,ka,kk,mr,az").split(",")
 # The sets whose fitted rows are groups `<prefix><lang>`, each weighing the set's weight times
 # its language's speakers' weight.
-SET_WEIGHTS = {"nat_": NAT_WEIGHT, "ui_": UI_WEIGHT, "sys_": SYS_WEIGHT, "docs_": DOCS_WEIGHT}
+SET_WEIGHTS = {"nat_": NAT_WEIGHT, "ui_": UI_WEIGHT, "sys_": SYS_WEIGHT, "docs_": DOCS_WEIGHT, "marked_": MARKED_WEIGHT}
 
 
 def speakers_weight(lang):
@@ -189,7 +199,7 @@ for e, name in enumerate(["O200K", "CL100K"]):
     raw = np.maximum(np.round(b), 1)
     err = (est - y) / y
     # "indep" is tests/data/indep (gen_indep.mjs): reported, never fitted.
-    for half in ["fit", "held_out", "nat_held_out", "ui_held_out", "sys_held_out", "sys_unfitted", "indep", "docs_held_out", "nfd_held_out"]:
+    for half in ["fit", "held_out", "nat_held_out", "ui_held_out", "sys_held_out", "sys_unfitted", "indep", "docs_held_out", "nfd_held_out", "marked_held_out"]:
         sel = [(s == half and yy >= 20) for s, yy in zip(sp, y)]
         if not any(sel):
             continue
