@@ -213,6 +213,18 @@ fn docs_set_held_out_half_meets_the_issue_bars() {
     assert_meets_issue_19("docs", "docs_held_out", 180);
 }
 
+/// The marked-up documentation set (`tests/data/marked`, `tools/lang-rates/gen_marked.mjs`:
+/// the documentation set's notes of twelve languages with wikilinks, bold words, tags and
+/// anchor-slug links added to their prose, as a personal vault writes them). In each of those
+/// a word follows no space, which costs more tokens than the same word after one; its
+/// held-out half meets issue 19's bars in both encodings (before bare words had a rate, the
+/// markup moved Arabic, Persian, Hindi and Korean 1.3–3.8 points further under in
+/// o200k_base).
+#[test]
+fn marked_set_held_out_half_meets_the_issue_bars() {
+    assert_meets_issue_19("marked", "marked_held_out", 95);
+}
+
 /// The other held-out sets of issue 19, each made from other public text than the
 /// development sets (built by `tools/lang-rates`, exact counts in `counts.tsv`, never
 /// Obsidian help translations or vaults): the natural-prose set's held-out manuals
@@ -221,8 +233,11 @@ fn docs_set_held_out_half_meets_the_issue_bars() {
 /// (`tests/data/sysui`, `sys_held_out`), the independent set (`tests/data/indep`, never
 /// fitted), the decomposed documentation set's held-out half (`tests/data/nfd`,
 /// `nfd_held_out`: within the bars in `o200k_base`, not in `cl100k_base`, where decomposed
-/// Turkish runs 8 % under) and the second documentation set (`tests/data/docs2`, never
-/// fitted: within the bars but for Turkish's five notes, 6.2 % in `o200k_base`). Most do not
+/// Turkish runs 8 % under), the second documentation set (`tests/data/docs2`, never
+/// fitted: within the bars but for Turkish's five notes, 6.2 % in `o200k_base`) and the
+/// study-guide set (`tests/data/guides`, never fitted: Coding Interview University's, The
+/// Art of Command Line's and JavaScript Algorithms' translations; Marathi's YouTube link
+/// lists 7 % under in `o200k_base`, Bulgarian 7 % under in `cl100k_base`). Most do not
 /// meet issue 19's bars yet: this guards today's level (README, Benchmark) with a margin, so
 /// that a refit that buys one set's figures with another's fails here rather than only
 /// moving a bench table.
@@ -230,13 +245,14 @@ fn docs_set_held_out_half_meets_the_issue_bars() {
 fn other_held_out_sets_stay_within_the_guard() {
     // (directory, split, bars): today's level plus about a point of mean, two of p90 and
     // three of the worst group's mean (o200k_base, cl100k_base).
-    let sets: [(&str, &str, Bars); 6] = [
+    let sets: [(&str, &str, Bars); 7] = [
         ("debdocs", "nat_held_out", Bars { mean: [0.05, 0.047], p90: [0.10, 0.096], group: [0.125, 0.09] }),
         ("uistr", "ui_held_out", Bars { mean: [0.049, 0.044], p90: [0.10, 0.097], group: [0.12, 0.13] }),
         ("sysui", "sys_held_out", Bars { mean: [0.07, 0.041], p90: [0.145, 0.091], group: [0.165, 0.11] }),
         ("indep", "indep", Bars { mean: [0.049, 0.043], p90: [0.103, 0.093], group: [0.14, 0.12] }),
         ("nfd", "nfd_held_out", Bars { mean: [0.036, 0.043], p90: [0.075, 0.095], group: [0.08, 0.115] }),
         ("docs2", "docs2", Bars { mean: [0.037, 0.035], p90: [0.077, 0.073], group: [0.09, 0.08] }),
+        ("guides", "guides", Bars { mean: [0.042, 0.04], p90: [0.082, 0.083], group: [0.10, 0.105] }),
     ];
     let mut failures = Vec::new();
     for (name, split, bars) in sets {

@@ -308,7 +308,8 @@ fn fit(files: &[String]) {
             let e = eng[g];
             let mut v = Vec::new();
             for (i, &n) in c.iter().enumerate() {
-                if n == 0 {
+                // Bare pieces are priced by the language correction, not the model.
+                if n == 0 || i >= feature::SCRIPT_BARE {
                     continue;
                 }
                 let x = fitting::value(i, n);
@@ -367,7 +368,7 @@ fn fit(files: &[String]) {
                 "script"
             } else if (feature::PUNCT_RUN..feature::SPACE).any(|i| c[i] > 0) {
                 "punct"
-            } else if (feature::SPACE..feature::FEATURES).any(|i| c[i] > 0) {
+            } else if (feature::SPACE..=feature::SPACE_LONG).any(|i| c[i] > 0) {
                 "space"
             } else {
                 "other"

@@ -104,7 +104,7 @@ pub(crate) fn piece(b: &[u8], i: usize, t: &Table, c: &mut Counts) -> Option<usi
     if tally.all_ascii() {
         ascii::segments(b, body, end, spaced, false, t, c);
     } else {
-        tally.finish(b.get(body..end).unwrap_or(&[]), false, c);
+        tally.finish(b.get(body..end).unwrap_or(&[]), false, spaced, c);
     }
     Some(end)
 }

@@ -77,8 +77,33 @@ pub(crate) const SPACE_NL: usize = SPACE + 1;
 pub(crate) const SPACE_NL_EXTRA: usize = SPACE_NL + 1;
 /// White-space characters beyond the 64th in a piece.
 pub(crate) const SPACE_LONG: usize = SPACE_NL_EXTRA + 1;
+/// Pieces of a script of [`BARE_SCRIPTS`] whose letters follow no space — a line's first
+/// word, a word after `[[`, `**`, `#`, `-` or `(`, an anchor slug's words joined by hyphens:
+/// `SCRIPT_BARE + k` for the `k`-th script of that list. The vocabularies hold those scripts'
+/// common words with their leading space, so a bare word is cut into more tokens (in
+/// `o200k_base` about 0.7 more for a Russian word, 0.6–0.8 for Hindi and Bengali, 0.5 for
+/// Arabic, 0.35 for Korean: `tools/lang-rates/measure_bare.mjs`). The model gives them no
+/// weight (its fit, `examples/token_accuracy.rs`, leaves them out): the language correction
+/// prices them ([`super::lang`]), next to the script factors whose fitted notes set how many
+/// bare words a text has on average.
+pub(crate) const SCRIPT_BARE: usize = SPACE_LONG + 1;
+/// The scripts whose bare words are counted ([`SCRIPT_BARE`]): the alphabets whose words the
+/// vocabularies hold with a leading space. Han, kana and the scripts of Southeast Asia write
+/// no spaces between words, and Latin words are priced by their own features.
+pub(crate) const BARE_SCRIPTS: [Script; 7] =
+    [Script::Cyrillic, Script::Greek, Script::OtherAlphabet, Script::Hebrew, Script::Arabic, Script::Indic, Script::Hangul];
+/// Each script's place in [`BARE_SCRIPTS`] (`u8::MAX`: not there), derived from it.
+const BARE_SLOT: [u8; SCRIPTS] = {
+    let mut t = [u8::MAX; SCRIPTS];
+    let mut k = 0;
+    while k < BARE_SCRIPTS.len() {
+        t[BARE_SCRIPTS[k] as usize] = k as u8;
+        k += 1;
+    }
+    t
+};
 /// Number of features.
-pub(crate) const FEATURES: usize = SPACE_LONG + 1;
+pub(crate) const FEATURES: usize = SCRIPT_BARE + BARE_SCRIPTS.len();
 
 /// Counters over a text.
 pub(crate) type Counts = [u64; FEATURES];
@@ -197,7 +222,7 @@ fn word(prefix: &[u8], letters: &[u8], ascii: bool, o200k: bool, t: &Table, c: &
     if ascii || letters.is_ascii() {
         ascii::segments(letters, 0, letters.len(), spaced, o200k, t, c);
     } else {
-        other_word(letters, o200k, c);
+        other_word(letters, o200k, spaced, c);
     }
 }
 
@@ -294,13 +319,14 @@ fn boundary_mass(letters: impl Iterator<Item = usize>, o200k: bool) -> u64 {
     sum
 }
 
-/// Counts a piece with non-ASCII letters: Latin words with accents, or other scripts.
-fn other_word(s: &[u8], o200k: bool, c: &mut Counts) {
+/// Counts a piece with non-ASCII letters: Latin words with accents, or other scripts;
+/// `spaced` when the piece starts with a space.
+fn other_word(s: &[u8], o200k: bool, spaced: bool, c: &mut Counts) {
     let mut tally = Tally::default();
     for ch in chars(s) {
         tally.push(script(ch as u32), c);
     }
-    tally.finish(s, o200k, c);
+    tally.finish(s, o200k, spaced, c);
 }
 
 /// One pass's tally of the letters of a word that is not plain ASCII, by script.
@@ -351,9 +377,10 @@ impl Tally {
         self.ascii as usize == self.n
     }
 
-    /// Adds the features of the word whose letters `s` were all pushed.
+    /// Adds the features of the word whose letters `s` were all pushed; `spaced` when its
+    /// piece starts with a space.
     #[inline(always)]
-    pub(crate) fn finish(self, s: &[u8], o200k: bool, c: &mut Counts) {
+    pub(crate) fn finish(self, s: &[u8], o200k: bool, spaced: bool, c: &mut Counts) {
         // Only words with another script count characters per script.
         if let Some((cur, k)) = self.run {
             add(c, SCRIPT_CHARS + cur as usize, k);
@@ -365,6 +392,11 @@ impl Tally {
         add(c, SCRIPT_CHARS + Script::Ascii as usize, self.ascii);
         add(c, SCRIPT_CHARS + Script::LatinExt as usize, self.ext);
         add(c, SCRIPT_PIECES + first_script as usize, 1);
+        if !spaced {
+            // A script without a slot adds past the counters: nothing.
+            let slot = BARE_SLOT.get(first_script as usize).copied().unwrap_or(u8::MAX);
+            add(c, SCRIPT_BARE + usize::from(slot), 1);
+        }
         if self.n <= 3 {
             add(c, SCRIPT_SHORT, 1);
         }

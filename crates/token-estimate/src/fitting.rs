@@ -68,6 +68,8 @@ pub mod feature {
     pub const SPACE_NL_EXTRA: usize = crate::features::SPACE_NL_EXTRA;
     /// `features::SPACE_LONG`.
     pub const SPACE_LONG: usize = crate::features::SPACE_LONG;
+    /// `features::SCRIPT_BARE`.
+    pub const SCRIPT_BARE: usize = crate::features::SCRIPT_BARE;
     /// `features::FEATURES`.
     pub const FEATURES: usize = crate::features::FEATURES;
 }

@@ -22,7 +22,9 @@
 //! with this file.
 
 use super::classify::{Class, Script};
-use super::features::{Counts, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_CHARS, SCRIPT_PIECES};
+use super::features::{
+    Counts, BARE_SCRIPTS, HIT, LANG_END, LANG_START, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_BARE, SCRIPT_CHARS, SCRIPT_PIECES,
+};
 use super::han_tokens;
 use super::han_traditional;
 use super::hangul;
@@ -1073,8 +1075,9 @@ pub(crate) const RATES: [usize; 9] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOL
 /// ([`REPEATED`]), the running-prose term ([`PROSE`]), the Czech term ([`CZECH`]) and the
 /// Cyrillic running-prose term ([`PROSE_CYRILLIC`]), then the Marathi term ([`MARATHI`]),
 /// the Azerbaijani term ([`AZERBAIJANI`]), the terms of the characters the vocabularies do
-/// not merge ([`ASTRAL`]) and those of decomposed text ([`NFD`]).
-pub(crate) const TERMS: usize = T_NFD + NFD;
+/// not merge ([`ASTRAL`]), those of decomposed text ([`NFD`]) and those of bare words
+/// ([`BARE_SCRIPTS`]).
+pub(crate) const TERMS: usize = T_BARE + BARE_SCRIPTS.len();
 
 /// Index of the German Capitalised term ([`CAPITALISED`]), after the shares, rates and
 /// purity terms.
@@ -1141,6 +1144,13 @@ const T_NFD: usize = T_ASTRAL + ASTRAL;
 /// Fitted on the fitting half of `tests/data/nfd` (the documentation set's notes of eleven
 /// languages, decomposed), every other weight held.
 pub(crate) const NFD: usize = 3;
+
+/// Index of the rate terms of bare words, tokens per bare word of each script of
+/// [`BARE_SCRIPTS`] ([`SCRIPT_BARE`]) on top of the script's price: measured from the
+/// tokenizers by `tools/lang-rates/measure_bare.mjs` (in `o200k_base` +0.35 to +0.83 per word;
+/// in `cl100k_base` from −0.99 for Armenian and Georgian, whose leading space is a token of
+/// its own, to +0.38 for the Brahmic scripts), not fitted.
+const T_BARE: usize = T_NFD + NFD;
 
 /// Share of the Brahmic letters that are `णळ` at and below which a text counts as no Marathi.
 const MARATHI_FROM: f64 = 0.008;
@@ -1331,6 +1341,9 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     t[T_NFD] = s[S_COMBINING] as f64;
     t[T_NFD + 1] = s[S_JAMO] as f64;
     t[T_NFD + 2] = s[S_KANA_MARK] as f64;
+    for k in 0..BARE_SCRIPTS.len() {
+        t[T_BARE + k] = c[SCRIPT_BARE + k] as f64;
+    }
     let brahmic = c[SCRIPT_CHARS + Script::Indic as usize] as f64;
     if brahmic > 0.0 {
         t[T_MARATHI] = ((s[S_MR] as f64 / brahmic - MARATHI_FROM) / (MARATHI_FULL - MARATHI_FROM)).clamp(0.0, 1.0) * part(Script::Indic);
