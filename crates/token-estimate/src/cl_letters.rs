@@ -147,6 +147,7 @@ mod tests {
             "mixedКириллица textЖ 中文abc",
             "'élan l'été don't",
             "\u{a0}wort \u{3000}語 —dash /путь",
+            "[[Заметка]] #тег **жирный** (видео) раз-два\nновая, ελληνικά #한국어 [[हिंदी]]",
         ];
         for text in picked {
             let (fast, reference) = both(text);

@@ -501,6 +501,25 @@ fn space(piece: &[u8], c: &mut Counts) {
 mod tests {
     use super::*;
 
+    /// A word of a script of [`BARE_SCRIPTS`] counts as bare where no space comes before it
+    /// (the text's or a line's start, `[[`, `**`, `#`, `(`, `-`, `,`), in either encoding;
+    /// spaced words, Latin words and Han count nothing.
+    #[test]
+    fn bare_words_are_counted_by_script() {
+        let text = "слово [[Заметка]] #тег **жирный** (видео) раз-два\nновая строка; [[Note]] #tag 中文 ,ελληνικά";
+        let slot = |sc: Script| SCRIPT_BARE + usize::from(BARE_SLOT[sc as usize]);
+        for o200k in [true, false] {
+            let mut c = [0u64; FEATURES];
+            count(text.as_bytes(), o200k, &mut c);
+            assert_eq!(c[slot(Script::Cyrillic)], 7, "слово, Заметка, тег, жирный, видео, два, новая (o200k {o200k})");
+            assert_eq!(c[slot(Script::Greek)], 1, "ελληνικά after a comma (o200k {o200k})");
+            assert_eq!(c[SCRIPT_BARE..].iter().sum::<u64>(), 8, "nothing else (o200k {o200k})");
+        }
+        let mut c = [0u64; FEATURES];
+        count("спокойное слово, и ещё одно".as_bytes(), true, &mut c);
+        assert_eq!(c[SCRIPT_BARE..].iter().sum::<u64>(), 1, "only the first word");
+    }
+
     /// The byte version of the boundary mass gives what the general one gives through
     /// [`letter_index`], for every pair of bytes and on longer runs of mixed bytes.
     #[test]
