@@ -273,6 +273,27 @@ def write_index(out, rows, commits=None):
             f.write(f"{r[1]}\t{r[4]}\t{commits[r[4]]}\t{r[5]}\n" if commits else f"{r[1]}\t{r[4]}\t{r[5]}\n")
 
 
+def write_set(out, by_group, picks, split, wanted, dirs, licences, commit_of, index_commits=None, key=None):
+    """Writes a whole set into `out`: for each group of `by_group` (group: its sources, taken
+    in the order `key` sorts them), the notes `share_out` chooses from `picks(group, source)`
+    (each source's acceptable notes, in order), split by `split`; then the index
+    (`write_index`, with `index_commits`), the licence files (`licences`: repository, file in
+    it, name in the set, read from `dirs` at `commit_of[repository]`) and a line saying what
+    was written."""
+    clear_notes(out)
+    rows = []
+    for group in sorted(by_group):
+        sources = sorted(by_group[group], key=key)
+        chosen = share_out([picks(group, source) for source in sources], wanted)
+        rows += write_group(out, group, sources, chosen, split, wanted)
+    write_index(out, rows, index_commits)
+    for repo, src, name in licences:
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(git(dirs[repo], "show", f"{commit_of[repo]}:{src}"))
+    size = sum(os.path.getsize(os.path.join(out, r[1])) for r in rows)
+    print(f"{len(rows)} notes, {size} bytes, {len(by_group)} groups in {out}")
+
+
 def main():
     out = sys.argv[1]
     dirs = git_dirs(sys.argv[2:], REPOS)
@@ -284,20 +305,9 @@ def main():
     by_group = {}
     for repo, (group, fam, commit) in sorted(REPOS.items()):
         by_group.setdefault(group, []).append((fam, repo, commit))
-    clear_notes(out)
-    rows = []
-    for group in sorted(by_group):
-        sources = sorted(by_group[group])
-        picks = [notes_of(dirs[repo], repo, commit, fam, group, english[fam]) for fam, repo, commit in sources]
-        chosen = share_out(picks, NOTES_PER_GROUP)
-        rows += write_group(out, group, sources, chosen, lambda n: "docs_fit" if n % 2 == 0 else "docs_held_out", NOTES_PER_GROUP)
-    write_index(out, rows)
-    for repo, src, name in LICENCES:
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(git(dirs[repo], "show", f"{REPOS[repo][2]}:{src}"))
-    size = sum(os.path.getsize(os.path.join(out, r[1])) for r in rows)
-    print(f"{len(rows)} notes, {size} bytes, {len(by_group)} groups in {out}")
-
+    write_set(out, by_group, lambda group, s: notes_of(dirs[s[1]], s[1], s[2], s[0], group, english[s[0]]),
+              lambda n: "docs_fit" if n % 2 == 0 else "docs_held_out", NOTES_PER_GROUP, dirs, LICENCES,
+              {repo: r[2] for repo, r in REPOS.items()})
 
 if __name__ == "__main__":
     main()

@@ -5,7 +5,7 @@ Vite docs (vitejs/vite docs/ and its translations vitejs/docs-<lang>) and the As
 tests/data (tests/data/docs is react.dev and Vue); nothing comes from Obsidian.
 
 Built the way gen_docs.py builds tests/data/docs, whose helpers it imports (pick_notes,
-share_out, write_group, write_index, ...): each note is one page (.md or .mdx) cut to a seeded 2,000-12,000
+write_set, ...): each note is one page (.md or .mdx) cut to a seeded 2,000-12,000
 byte target at a line boundary; pages under 2,000 bytes are not used; pages are picked per
 group and source by a seeded shuffle (random.Random("docs2/<group>/<family>")) of the sorted
 page list; a note with 25 % or more of its prose bytes untranslated is skipped (a prose line
@@ -22,12 +22,11 @@ Usage (git dirs of the snapshots, recognised by their owner+name directory, e.g.
     python3 gen_docs2.py ../../tests/data/docs2 GITDIR...
     node count_dir.mjs ../../tests/data/docs2
 """
-import os
 import random
 import re
 import sys
 
-from gen_docs import clear_notes, git, git_dirs, pick_notes, prose_lines, share_out, write_group, write_index
+from gen_docs import git, git_dirs, pick_notes, prose_lines, write_set
 
 NOTES_PER_GROUP = 12
 SPLIT = "docs2"
@@ -104,20 +103,8 @@ def main():
     by_group = {}
     for repo, fam, group, pattern in SOURCES:
         by_group.setdefault(group, []).append((fam, repo, pattern))
-    clear_notes(out)
-    rows = []
-    for group in sorted(by_group):
-        sources = sorted(by_group[group])
-        picks = [notes_of(dirs[repo], repo, fam, group, pattern, english[fam]) for fam, repo, pattern in sources]
-        chosen = share_out(picks, NOTES_PER_GROUP)
-        rows += write_group(out, group, sources, chosen, lambda n: SPLIT, NOTES_PER_GROUP)
-    write_index(out, rows, COMMITS)
-    for repo, src, name in LICENCES:
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(git(dirs[repo], "show", f"{COMMITS[repo]}:{src}"))
-    size = sum(os.path.getsize(os.path.join(out, r[1])) for r in rows)
-    print(f"{len(rows)} notes, {size} bytes, {len(by_group)} groups in {out}")
-
+    write_set(out, by_group, lambda group, s: notes_of(dirs[s[1]], s[1], s[0], group, s[2], english[s[0]]),
+              lambda n: SPLIT, NOTES_PER_GROUP, dirs, LICENCES, COMMITS, index_commits=COMMITS)
 
 if __name__ == "__main__":
     main()

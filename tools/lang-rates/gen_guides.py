@@ -7,8 +7,8 @@ English the README.md beside each). Headings, bullet lists and checklists, links
 some code and formulas: the register nearest personal notes among translated sources. None of
 them is used by any other set of tests/data; nothing comes from Obsidian.
 
-Built as gen_docs.py builds tests/data/docs, whose helpers it imports (pick_notes, share_out,
-write_group, write_index, ...), with two differences in what a note is:
+Built as gen_docs.py builds tests/data/docs, whose helpers it imports (pick_notes, write_set,
+...), with two differences in what a note is:
 - a Coding Interview University or Art of Command Line README is one long page, cut into
   consecutive notes at heading lines (outside code blocks): each note holds whole sections up
   to a seeded target drawn from 2,000-12,000 bytes; a section that does not fit ends the note
@@ -32,13 +32,11 @@ Usage (git dirs of the snapshots, recognised by their owner+name directory, e.g.
     node count_dir.mjs ../../tests/data/guides
 """
 import functools
-import os
 import random
 import re
 import sys
 
-from gen_docs import (MAX_BYTES, MIN_BYTES, clear_notes, cut, git, git_dirs, in_code, pick_notes, prose_lines,
-                      share_out, write_group, write_index)
+from gen_docs import MAX_BYTES, MIN_BYTES, cut, git, git_dirs, in_code, pick_notes, prose_lines, write_set
 
 NOTES_PER_GROUP = 9
 SPLIT = "guides"
@@ -163,19 +161,8 @@ def main():
             english = {p: english_of[en] for p, en in pairs}
             pages = [p for p, _ in pairs]
             by_group.setdefault(group, []).append((fam, repo, functools.partial(algorithm_notes, gitdir, repo, fam, group, pages, english)))
-    clear_notes(out)
-    rows = []
-    for group in sorted(by_group):
-        sources = sorted(by_group[group], key=lambda s: s[:2])
-        chosen = share_out([notes() for _, _, notes in sources], NOTES_PER_GROUP)
-        rows += write_group(out, group, sources, chosen, lambda n: SPLIT, NOTES_PER_GROUP)
-    write_index(out, rows, COMMITS)
-    for repo, src, name in LICENCES:
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(git(dirs[repo], "show", f"{COMMITS[repo]}:{src}"))
-    size = sum(os.path.getsize(os.path.join(out, r[1])) for r in rows)
-    print(f"{len(rows)} notes, {size} bytes, {len(by_group)} groups in {out}")
-
+    write_set(out, by_group, lambda group, s: s[2](), lambda n: SPLIT, NOTES_PER_GROUP, dirs, LICENCES, COMMITS,
+              index_commits=COMMITS, key=lambda s: s[:2])
 
 if __name__ == "__main__":
     main()
