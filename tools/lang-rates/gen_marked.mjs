@@ -12,8 +12,7 @@
 // notes become `marked_fit`, `docs_held_out` ones `marked_held_out`. Then run count_dir.mjs
 // on the directory.
 // Usage: node gen_marked.mjs ../../tests/data/docs ../../tests/data/marked
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { deriveSet } from "./derived_set.mjs";
 import { rng, int } from "./random.mjs";
 
 const [from, to] = process.argv.slice(2);
@@ -73,14 +72,5 @@ function mark(text, r) {
     .join("\n");
 }
 
-mkdirSync(to, { recursive: true });
-const rows = readFileSync(join(from, "notes.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
-const out = [];
-for (const [group, path, split, family] of rows) {
-  if (!GROUPS.has(group)) continue;
-  const text = readFileSync(join(from, path), "utf8");
-  writeFileSync(join(to, path), mark(text, rng(`marked/${path}`)));
-  out.push([group, path, split.replace(/^docs_/, "marked_"), family].join("\t"));
-}
-writeFileSync(join(to, "notes.tsv"), "group\tpath\tsplit\tfamily\n" + out.join("\n") + "\n");
-console.log(`${out.length} notes written to ${to}`);
+const written = deriveSet(from, to, GROUPS, "marked", (text, path) => mark(text, rng(`marked/${path}`)));
+console.log(`${written} notes written to ${to}`);

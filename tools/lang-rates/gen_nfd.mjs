@@ -6,23 +6,14 @@
 // its half: `docs_fit` notes become `nfd_fit`, `docs_held_out` ones `nfd_held_out`. Only
 // notes whose decomposed form differs are written. Then run count_dir.mjs on the directory.
 // Usage: node gen_nfd.mjs ../../tests/data/docs ../../tests/data/nfd
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { deriveSet } from "./derived_set.mjs";
 
 const [from, to] = process.argv.slice(2);
 if (!from || !to) throw new Error("usage: node gen_nfd.mjs DOCS_DIR OUT_DIR");
 // Languages whose text decomposes: Latin letters with diacritics, Vietnamese, Korean, Japanese.
 const GROUPS = new Set(["de", "es", "fr", "it", "ja", "pl", "pt_br", "pt_pt", "tr", "vi", "ko"]);
-mkdirSync(to, { recursive: true });
-const rows = readFileSync(join(from, "notes.tsv"), "utf8").trim().split("\n").slice(1).map((l) => l.split("\t"));
-const out = [];
-for (const [group, path, split, family] of rows) {
-  if (!GROUPS.has(group)) continue;
-  const text = readFileSync(join(from, path), "utf8");
+const written = deriveSet(from, to, GROUPS, "nfd", (text) => {
   const nfd = text.normalize("NFD");
-  if (nfd === text) continue;
-  writeFileSync(join(to, path), nfd);
-  out.push([group, path, split.replace(/^docs_/, "nfd_"), family].join("\t"));
-}
-writeFileSync(join(to, "notes.tsv"), "group\tpath\tsplit\tfamily\n" + out.join("\n") + "\n");
-console.log(`${out.length} notes written to ${to}`);
+  return nfd === text ? null : nfd;
+});
+console.log(`${written} notes written to ${to}`);
