@@ -47,48 +47,53 @@ function dataSet(dir, { split = null, notesDir = dir } = {}) {
   return { notes, groups: [...new Set(notes.map((n) => n.group))].sort() };
 }
 const { notes, groups } = dataSet(corpusDir, { notesDir: join(corpusDir, "notes") });
-// The language development sets (tests/data/langs, tools/lang-rates): only the held-out half
-// is measured (the language correction was fitted on the other).
-const { notes: langNotes, groups: langGroups } = dataSet(join(root, "tests", "data", "langs"), { split: "held_out" });
-// The independent set (tests/data/indep, tools/lang-rates/gen_indep.mjs): Django's message
-// translations, never fitted to nor looked at while choosing the correction's signals; all
-// of it is measured.
-const { notes: indepNotes, groups: indepGroups } = dataSet(join(root, "tests", "data", "indep"));
-// The natural-prose set (tests/data/debdocs, tools/lang-rates/gen_debdocs.py): Debian's
-// translated manuals; only the held-out manuals are measured (the correction was fitted on
-// the others: split by manual, never by note shape).
-const { notes: natNotes, groups: natGroups } = dataSet(join(root, "tests", "data", "debdocs"), { split: "nat_held_out" });
-// The software-interface set (tests/data/uistr, tools/lang-rates/gen_uistr.mjs): Wagtail's
-// and Sphinx's message translations; only the held-out half is measured (the correction was
-// fitted on the other, one note of each shape in each half).
-const { notes: uiNotes, groups: uiGroups } = dataSet(join(root, "tests", "data", "uistr"), { split: "ui_held_out" });
-// The desktop-interface set (tests/data/sysui, tools/lang-rates/gen_sysui.mjs): the GTK and
-// GLib message translations Debian installs, 18 languages; only the held-out half is measured.
-const { notes: sysNotes, groups: sysGroups } = dataSet(join(root, "tests", "data", "sysui"), { split: "sys_held_out" });
-// The emoji set (tests/data/emoji, tools/lang-rates/gen_emoji.mjs): corpus notes with emoji
-// put in five ways; only the held-out half (made of the corpus's held-out notes) is measured.
-const { notes: emojiNotes, groups: emojiGroups } = dataSet(join(root, "tests", "data", "emoji"), { split: "held_out" });
-// The unmerged-characters set (tests/data/astral, tools/lang-rates/gen_astral.mjs): corpus
-// notes with characters the vocabularies do not merge (ideographs of Extensions A-G, ancient
-// signs, alphabets and syllabaries, Braille, icons, tag flags, polytonic Greek).
-const { notes: astralNotes, groups: astralGroups } = dataSet(join(root, "tests", "data", "astral"), { split: "held_out" });
-// The documentation set (tests/data/docs, tools/lang-rates/gen_docs.py): react.dev's and Vue's
-// documentation as their translators wrote it; only the held-out half (the odd-numbered
-// notes of each language) is measured.
-const { notes: docsNotes, groups: docsGroups } = dataSet(join(root, "tests", "data", "docs"), { split: "docs_held_out" });
-// The second documentation set (tests/data/docs2, tools/lang-rates/gen_docs2.py): the Node.js
-// website's, Vite's and Astro's documentation translations, never fitted; all of it.
-const { notes: docs2Notes, groups: docs2Groups } = dataSet(join(root, "tests", "data", "docs2"));
-// The decomposed set (tests/data/nfd, tools/lang-rates/gen_nfd.mjs): the documentation set's
-// notes of eleven languages in normalization form D; only the held-out half is measured.
-const { notes: nfdNotes, groups: nfdGroups } = dataSet(join(root, "tests", "data", "nfd"), { split: "nfd_held_out" });
-// The study-guide set (tests/data/guides, tools/lang-rates/gen_guides.py): translations of
-// three study guides cut into notes, never fitted; all of it.
-const { notes: guidesNotes, groups: guidesGroups } = dataSet(join(root, "tests", "data", "guides"));
-// The marked-up set (tests/data/marked, tools/lang-rates/gen_marked.mjs): the documentation
-// set's notes of twelve languages with a vault's wikilinks, tags and bold words added; only
-// the held-out half is measured.
-const { notes: markedNotes, groups: markedGroups } = dataSet(join(root, "tests", "data", "marked"), { split: "marked_held_out" });
+// The held-out sets (each built by tools/lang-rates), in the order of their error tables:
+// where the notes are, which half is measured (every note without one), and the table's
+// title for n notes in g groups.
+const heldOutSets = [
+  // The language development sets (tests/data/langs, tools/lang-rates): only the held-out half
+  // is measured (the language correction was fitted on the other).
+  { dir: "langs", split: "held_out", title: (n, g) => `**Error on the language development sets** (held-out half of \`tests/data/langs\`: ${n} synthetic markdown notes in ${g} groups: UDHR and word-frequency text per language, code-heavy English, styled letters; mean / p90 of |error|, then the signed mean (+ over, − under))` },
+  // The natural-prose set (tests/data/debdocs, tools/lang-rates/gen_debdocs.py): Debian's
+  // translated manuals; only the held-out manuals are measured (the correction was fitted on
+  // the others: split by manual, never by note shape).
+  { dir: "debdocs", split: "nat_held_out", title: (n, g) => `**Error on the natural-prose set** (held-out manuals of \`tests/data/debdocs\`: ${n} markdown notes in ${g} languages cut from Debian's Administrator's Handbook, Developer's Reference, New Maintainers' Guide and History; the correction was fitted on other manuals of the set; same columns)` },
+  // The software-interface set (tests/data/uistr, tools/lang-rates/gen_uistr.mjs): Wagtail's
+  // and Sphinx's message translations; only the held-out half is measured (the correction was
+  // fitted on the other, one note of each shape in each half).
+  { dir: "uistr", split: "ui_held_out", title: (n, g) => `**Error on the software-interface set** (held-out half of \`tests/data/uistr\`: ${n} markdown notes in ${g} languages made of Wagtail's and Sphinx's message translations; the correction was fitted on the other half; same columns)` },
+  // The desktop-interface set (tests/data/sysui, tools/lang-rates/gen_sysui.mjs): the GTK and
+  // GLib message translations Debian installs, 18 languages; only the held-out half is measured.
+  { dir: "sysui", split: "sys_held_out", title: (n, g) => `**Error on the desktop-interface set** (held-out half of \`tests/data/sysui\`: ${n} markdown notes in ${g} languages made of the GTK and GLib message translations Debian installs; its fitting half was fitted only for the own terms of Sorani, Armenian, Tajik, Malayalam, Telugu, Gujarati, Georgian, Kazakh, Marathi and Azerbaijani; same columns)` },
+  // The emoji set (tests/data/emoji, tools/lang-rates/gen_emoji.mjs): corpus notes with emoji
+  // put in five ways; only the held-out half (made of the corpus's held-out notes) is measured.
+  { dir: "emoji", split: "held_out", title: (n, g) => `**Error on the emoji set** (held-out half of \`tests/data/emoji\`: ${n} notes of the note corpus's held-out half with emoji at line starts, after sentences, in task fields, as sequences and flags, and dense in trackers; the emoji and pictograph rates were fitted on the other half; same columns)` },
+  // The unmerged-characters set (tests/data/astral, tools/lang-rates/gen_astral.mjs): corpus
+  // notes with characters the vocabularies do not merge (ideographs of Extensions A-G, ancient
+  // signs, alphabets and syllabaries, Braille, icons, tag flags, polytonic Greek).
+  { dir: "astral", split: "held_out", title: (n, g) => `**Error on the unmerged-characters set** (held-out half of \`tests/data/astral\`: ${n} notes of the note corpus's held-out half with characters the vocabularies do not merge: Extension A and B ideographs, glossed cuneiform and hieroglyphs, lines in Adlam, Deseret, Canadian syllabics, Yi or Tifinagh, Braille, icon-font symbols, tag-spelled flags, polytonic Greek; their rates were fitted on the other half; same columns)` },
+  // The documentation set (tests/data/docs, tools/lang-rates/gen_docs.py): react.dev's and Vue's
+  // documentation as their translators wrote it; only the held-out half (the odd-numbered
+  // notes of each language) is measured.
+  { dir: "docs", split: "docs_held_out", title: (n, g) => `**Error on the documentation set** (held-out half of \`tests/data/docs\`: ${n} pages of react.dev's and Vue's documentation in ${g} languages as their translators wrote them, code blocks, components and front matter kept, the whole page or its first 2-12 KB; nine language terms were fitted on the other half; same columns)` },
+  // The second documentation set (tests/data/docs2, tools/lang-rates/gen_docs2.py): the Node.js
+  // website's, Vite's and Astro's documentation translations, never fitted; all of it.
+  { dir: "docs2", title: (n, g) => `**Error on the second documentation set** (\`tests/data/docs2\`: ${n} pages of the Node.js website's, Vite's and Astro's documentation in ${g} languages as their translators wrote them; never fitted; same columns)` },
+  // The decomposed set (tests/data/nfd, tools/lang-rates/gen_nfd.mjs): the documentation set's
+  // notes of eleven languages in normalization form D; only the held-out half is measured.
+  { dir: "nfd", split: "nfd_held_out", title: (n, g) => `**Error on the decomposed set** (held-out half of \`tests/data/nfd\`: ${n} notes of the documentation set's held-out half in ${g} languages whose letters decompose, in Unicode normalization form D, as text from macOS file names or a Vietnamese combining-mark keyboard arrives; the rates of combining marks, conjoining jamo and kana voiced marks were fitted on the other half; same columns)` },
+  // The study-guide set (tests/data/guides, tools/lang-rates/gen_guides.py): translations of
+  // three study guides cut into notes, never fitted; all of it.
+  { dir: "guides", title: (n, g) => `**Error on the study-guide set** (\`tests/data/guides\`: ${n} notes cut from the translations of Coding Interview University, The Art of Command Line and JavaScript Algorithms in ${g} languages: checklists, link lists, short prose; never fitted; same columns)` },
+  // The marked-up set (tests/data/marked, tools/lang-rates/gen_marked.mjs): the documentation
+  // set's notes of twelve languages with a vault's wikilinks, tags and bold words added; only
+  // the held-out half is measured.
+  { dir: "marked", split: "marked_held_out", title: (n, g) => `**Error on the marked-up set** (held-out half of \`tests/data/marked\`: ${n} notes of the documentation set's held-out half in ${g} languages with a personal vault's wikilinks, tags, bold words and anchor-slug links added to one word in eight; the script factors were refitted on the other half around the measured bare-word rates; same columns)` },
+  // The independent set (tests/data/indep, tools/lang-rates/gen_indep.mjs): Django's message
+  // translations, never fitted to nor looked at while choosing the correction's signals; all
+  // of it is measured.
+  { dir: "indep", title: (n, g) => `**Error on the independent set** (\`tests/data/indep\`: ${n} markdown notes in ${g} languages made of Django's message translations; never fitted to nor used to choose signals, so the honest out-of-sample figure — except that it named the languages that got development notes on 2026-12-04, see the README; same columns)` },
+].map((set) => ({ ...set, ...dataSet(join(root, "tests", "data", set.dir), { split: set.split ?? null }) }));
 const totalBytes = notes.reduce((s, n) => s + Buffer.byteLength(n.text), 0);
 
 // ---------- credit-meter ----------
@@ -222,18 +227,7 @@ function signedAccuracy(set) {
   }
   return acc;
 }
-const langAccuracy = signedAccuracy(langNotes);
-const indepAccuracy = signedAccuracy(indepNotes);
-const natAccuracy = signedAccuracy(natNotes);
-const uiAccuracy = signedAccuracy(uiNotes);
-const sysAccuracy = signedAccuracy(sysNotes);
-const emojiAccuracy = signedAccuracy(emojiNotes);
-const astralAccuracy = signedAccuracy(astralNotes);
-const docsAccuracy = signedAccuracy(docsNotes);
-const docs2Accuracy = signedAccuracy(docs2Notes);
-const nfdAccuracy = signedAccuracy(nfdNotes);
-const guidesAccuracy = signedAccuracy(guidesNotes);
-const markedAccuracy = signedAccuracy(markedNotes);
+for (const set of heldOutSets) set.accuracy = signedAccuracy(set.notes);
 
 // ---------- size and cold start ----------
 const size = { raw: wasmBytes.length, gzip: gzipSync(wasmBytes, { level: 9 }).length };
@@ -444,18 +438,7 @@ const signedTable = (title, acc2, gs) => {
   }
   return t;
 };
-acc += signedTable(`**Error on the language development sets** (held-out half of \`tests/data/langs\`: ${langNotes.length} synthetic markdown notes in ${langGroups.length} groups: UDHR and word-frequency text per language, code-heavy English, styled letters; mean / p90 of |error|, then the signed mean (+ over, − under))`, langAccuracy, langGroups);
-acc += signedTable(`**Error on the natural-prose set** (held-out manuals of \`tests/data/debdocs\`: ${natNotes.length} markdown notes in ${natGroups.length} languages cut from Debian's Administrator's Handbook, Developer's Reference, New Maintainers' Guide and History; the correction was fitted on other manuals of the set; same columns)`, natAccuracy, natGroups);
-acc += signedTable(`**Error on the software-interface set** (held-out half of \`tests/data/uistr\`: ${uiNotes.length} markdown notes in ${uiGroups.length} languages made of Wagtail's and Sphinx's message translations; the correction was fitted on the other half; same columns)`, uiAccuracy, uiGroups);
-acc += signedTable(`**Error on the desktop-interface set** (held-out half of \`tests/data/sysui\`: ${sysNotes.length} markdown notes in ${sysGroups.length} languages made of the GTK and GLib message translations Debian installs; its fitting half was fitted only for the own terms of Sorani, Armenian, Tajik, Malayalam, Telugu, Gujarati, Georgian, Kazakh, Marathi and Azerbaijani; same columns)`, sysAccuracy, sysGroups);
-acc += signedTable(`**Error on the emoji set** (held-out half of \`tests/data/emoji\`: ${emojiNotes.length} notes of the note corpus's held-out half with emoji at line starts, after sentences, in task fields, as sequences and flags, and dense in trackers; the emoji and pictograph rates were fitted on the other half; same columns)`, emojiAccuracy, emojiGroups);
-acc += signedTable(`**Error on the unmerged-characters set** (held-out half of \`tests/data/astral\`: ${astralNotes.length} notes of the note corpus's held-out half with characters the vocabularies do not merge: Extension A and B ideographs, glossed cuneiform and hieroglyphs, lines in Adlam, Deseret, Canadian syllabics, Yi or Tifinagh, Braille, icon-font symbols, tag-spelled flags, polytonic Greek; their rates were fitted on the other half; same columns)`, astralAccuracy, astralGroups);
-acc += signedTable(`**Error on the documentation set** (held-out half of \`tests/data/docs\`: ${docsNotes.length} pages of react.dev's and Vue's documentation in ${docsGroups.length} languages as their translators wrote them, code blocks, components and front matter kept, the whole page or its first 2-12 KB; nine language terms were fitted on the other half; same columns)`, docsAccuracy, docsGroups);
-acc += signedTable(`**Error on the second documentation set** (\`tests/data/docs2\`: ${docs2Notes.length} pages of the Node.js website's, Vite's and Astro's documentation in ${docs2Groups.length} languages as their translators wrote them; never fitted; same columns)`, docs2Accuracy, docs2Groups);
-acc += signedTable(`**Error on the decomposed set** (held-out half of \`tests/data/nfd\`: ${nfdNotes.length} notes of the documentation set's held-out half in ${nfdGroups.length} languages whose letters decompose, in Unicode normalization form D, as text from macOS file names or a Vietnamese combining-mark keyboard arrives; the rates of combining marks, conjoining jamo and kana voiced marks were fitted on the other half; same columns)`, nfdAccuracy, nfdGroups);
-acc += signedTable(`**Error on the study-guide set** (\`tests/data/guides\`: ${guidesNotes.length} notes cut from the translations of Coding Interview University, The Art of Command Line and JavaScript Algorithms in ${guidesGroups.length} languages: checklists, link lists, short prose; never fitted; same columns)`, guidesAccuracy, guidesGroups);
-acc += signedTable(`**Error on the marked-up set** (held-out half of \`tests/data/marked\`: ${markedNotes.length} notes of the documentation set's held-out half in ${markedGroups.length} languages with a personal vault's wikilinks, tags, bold words and anchor-slug links added to one word in eight; the script factors were refitted on the other half around the measured bare-word rates; same columns)`, markedAccuracy, markedGroups);
-acc += signedTable(`**Error on the independent set** (\`tests/data/indep\`: ${indepNotes.length} markdown notes in ${indepGroups.length} languages made of Django's message translations; never fitted to nor used to choose signals, so the honest out-of-sample figure — except that it named the languages that got development notes on 2026-12-04, see the README; same columns)`, indepAccuracy, indepGroups);
+for (const set of heldOutSets) acc += signedTable(set.title(set.notes.length, set.groups.length), set.accuracy, set.groups);
 md += `\n\n${acc}`;
 md += `\n\n**Size and start**:\n\n| what | measured | bar |\n|---|---:|---|\n`;
 md += `| release .wasm raw | ${size.raw.toLocaleString("en")} B | |\n`;
