@@ -8,14 +8,33 @@
 //! [`run`] reads each run of syllables (longest match first, three syllables at most, a
 //! leading space only at the run's start) and counts the tokens it matched and the
 //! syllables no token covers; the language correction weighs both ([`super::lang`]).
+//!
+//! `o200k_base` holds 2,352 Hangul tokens, too many to ship, but only 677 of them are one
+//! syllable: a syllable outside those ([`is_o200k_token`]) costs two or three byte tokens
+//! wherever no longer token covers it, 1.8 tokens more than one inside them
+//! (`tools/lang-rates/measure_hangul.mjs`). Loanwords and names are written with them
+//! (`뷰`, `툴`, `릿`), so Korean documentation, with many of them, ran 3–6 % under where
+//! interface text, with few, ran over.
 
-use super::hangul_tokens::{ONE, THREE, TWO};
+use super::hangul_tokens::{CL100K_ONE, CL100K_ONE_SPACE, O200K_ONE, THREE, TWO};
 use super::lang::{Signals, S_HANGUL_REST, S_HANGUL_TOK};
 
 /// First Hangul syllable (U+AC00).
 pub(crate) const FIRST: u32 = 0xac00;
 /// One past the last Hangul syllable (U+D7A3).
 pub(crate) const END: u32 = 0xd7a4;
+
+/// Whether Hangul syllable `u` (in `FIRST..END`) is one `o200k_base` token on its own.
+#[inline]
+pub(crate) fn is_o200k_token(u: u32) -> bool {
+    has(&O200K_ONE, u.wrapping_sub(FIRST) as usize)
+}
+
+/// Bit `k` of a syllable bitset (false past its end).
+#[inline(always)]
+fn has(bits: &[u8], k: usize) -> bool {
+    bits.get(k >> 3).is_some_and(|&b| b >> (k & 7) & 1 == 1)
+}
 
 /// Reads the run of Hangul syllables that starts at byte `start` of `text` (a three-byte
 /// character whose lead byte is 0xEA..=0xED), matches it against the tokens and counts
@@ -103,33 +122,6 @@ static LEADS: [u64; 4] = {
     f
 };
 
-/// An empty slot of [`ONE_HASH`] (no key reaches it: a space and 11,172 syllables make at
-/// most 27,555).
-const EMPTY: u16 = u16::MAX;
-
-/// The slot where the search for a one-syllable key starts.
-#[inline(always)]
-const fn one_slot(k: u16) -> usize {
-    ((k as u32).wrapping_mul(0x9e37_79b1) >> 23) as usize & 511
-}
-
-/// [`ONE`] as an open-addressing hash table (linear probing), built at compile time: the
-/// one-syllable lookup is the commonest and a probe or two instead of a binary search
-/// halved its cost.
-static ONE_HASH: [u16; 512] = {
-    let mut t = [EMPTY; 512];
-    let mut k = 0;
-    while k < ONE.len() {
-        let mut h = one_slot(ONE[k]);
-        while t[h] != EMPTY {
-            h = (h + 1) & 511;
-        }
-        t[h] = ONE[k];
-        k += 1;
-    }
-    t
-};
-
 /// Whether the key of `len` syllables is one of the encoding's tokens.
 #[inline]
 fn known(len: usize, key: u64) -> bool {
@@ -140,19 +132,8 @@ fn known(len: usize, key: u64) -> bool {
         }
     }
     match len {
-        1 => u16::try_from(key).is_ok_and(|k| {
-            let mut h = one_slot(k);
-            // The table is far from full, so an empty slot ends every search; the bound
-            // only makes that evident.
-            for _ in 0..ONE_HASH.len() {
-                match ONE_HASH.get(h).copied().unwrap_or(EMPTY) {
-                    x if x == k => return true,
-                    EMPTY => return false,
-                    _ => h = (h + 1) % ONE_HASH.len(),
-                }
-            }
-            false
-        }),
+        // One syllable: a bit test (key `space << 14 | s`).
+        1 => has(if key >> 14 == 1 { &CL100K_ONE_SPACE } else { &CL100K_ONE }, key as usize & 0x3fff),
         2 => u32::try_from(key).is_ok_and(|k| TWO.binary_search(&k).is_ok()),
         _ => THREE.binary_search(&key).is_ok(),
     }

@@ -171,7 +171,8 @@ pub(crate) const S_THAANA: usize = S_SORB + 1;
 /// Hangul tokens of `cl100k_base` matched in the text's Hangul runs ([`super::hangul`]);
 /// counted for `cl100k_base` only.
 pub(crate) const S_HANGUL_TOK: usize = S_THAANA + 1;
-/// Hangul syllables that no matched `cl100k_base` token covers (byte tokens).
+/// Hangul syllables that cost byte tokens: in `cl100k_base` those no matched token covers,
+/// in `o200k_base` those that are no token on their own ([`hangul::is_o200k_token`]).
 pub(crate) const S_HANGUL_REST: usize = S_HANGUL_TOK + 1;
 /// Sorani Kurdish `ڵڕێ`, which no other language written in Arabic letters writes: about
 /// one Arabic-script letter in twenty of Sorani text.
@@ -915,11 +916,14 @@ pub(crate) fn scan(text: &[u8], o200k: bool, words: bool) -> Signals {
         }
         let (u, n) = if b < 0xf0 {
             let u = u32::from(b & 0x0f) << 12 | cont(1) << 6 | cont(2);
-            if !o200k && (hangul::FIRST..hangul::END).contains(&u) {
-                // A run of Hangul syllables, matched against cl100k_base's Hangul tokens
-                // (not added to the word: Hangul words are not compared).
-                i = hangul::run(text, i, &mut s);
-                continue;
+            if (hangul::FIRST..hangul::END).contains(&u) {
+                if !o200k {
+                    // A run of Hangul syllables, matched against cl100k_base's Hangul tokens
+                    // (not added to the word: Hangul words are not compared).
+                    i = hangul::run(text, i, &mut s);
+                    continue;
+                }
+                s[S_HANGUL_REST] += u64::from(!hangul::is_o200k_token(u));
             }
             (u, 3)
         } else {
@@ -1642,6 +1646,15 @@ mod tests {
         }
     }
 
+    /// In `o200k_base` a Hangul syllable that is no token on its own (`툴`, `뷁`: two byte
+    /// tokens each) is counted; one that is (`사`, `용`, `자`, `뷰`) is not.
+    #[test]
+    fn hangul_rarity_in_o200k_base() {
+        assert_eq!(signals("사용자 설정 합니다 뷰", true)[S_HANGUL_REST], 0);
+        assert_eq!(signals("툴 뷁 사용자", true)[S_HANGUL_REST], 2);
+        assert_eq!(signals("(툴)\n뷁", true)[S_HANGUL_REST], 2);
+    }
+
     /// English text never reaches the second pass, so its estimate is the per-piece model's.
     #[test]
     fn english_needs_no_correction() {
@@ -1732,9 +1745,12 @@ mod tests {
             let u = ch as u32;
             // cl100k_base matches a run of Hangul syllables against its Hangul tokens (a
             // three-byte character: a longer one that decodes into the block is no syllable).
-            if !o200k && b < 0xf0 && (hangul::FIRST..hangul::END).contains(&u) {
-                i = hangul::run(text, i, &mut s);
-                continue;
+            if b < 0xf0 && (hangul::FIRST..hangul::END).contains(&u) {
+                if !o200k {
+                    i = hangul::run(text, i, &mut s);
+                    continue;
+                }
+                s[S_HANGUL_REST] += u64::from(!hangul::is_o200k_token(u));
             }
             if u == 0x200d && joins_emoji(text, i) {
                 s[S_JOINER] += 1;
