@@ -32,6 +32,8 @@ use super::lang_weights;
 use super::pretokenize::decode;
 use super::swar::in_range;
 use super::unmerged_blocks;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Once;
 
 /// Signal counters: `S_*` index [`Signals`].
 pub(crate) const S_UK: usize = 0;
@@ -282,21 +284,25 @@ pub(crate) const WORD_LISTS: [&[&str]; 25] = [
     &["ito", "iba", "kung", "pang", "nang", "niya", "siya"],
 ];
 
-/// Slots of [`WORD_HASH`] (a power of two, well above the number of words).
-const SLOTS: usize = 512;
-
-/// The slot where the search for a packed word starts.
-#[inline(always)]
-const fn slot(key: u32) -> usize {
-    (key.wrapping_mul(0x9e37_79b1) >> 23) as usize & (SLOTS - 1)
-}
-
-/// The function words as `(packed lower-case letters, signal)` in an open-addressing hash
-/// table (linear probing; key 0 is an empty slot, no word packs to 0), built at compile
-/// time: one or two probes per short word instead of a binary search.
-static WORD_HASH: [(u32, u8); SLOTS] = {
-    let mut t = [(0u32, 0u8); SLOTS];
+/// Number of words in [`WORD_LISTS`].
+const WORD_COUNT: usize = {
+    let mut n = 0;
     let mut k = 0;
+    while k < WORD_LISTS.len() {
+        n += WORD_LISTS[k].len();
+        k += 1;
+    }
+    n
+};
+
+/// Each word of [`WORD_LISTS`] packed as the scan packs a word (its lower-case letters, first
+/// letter lowest, eight bits each), in list order, and its list's number: the lists as the
+/// binary holds them, 1.1 KB, from which [`WORD_SLOTS`] is filled on first use. A hash
+/// table built at compile time held 4 KB of mostly empty slots that cost 1 KB in the gzipped
+/// `.wasm`; these cost about half that.
+static WORD_KEYS: [(u32, u8); WORD_COUNT] = {
+    let mut t = [(0u32, 0u8); WORD_COUNT];
+    let (mut k, mut n) = (0, 0);
     while k < WORD_LISTS.len() {
         let mut j = 0;
         while j < WORD_LISTS[k].len() {
@@ -307,13 +313,8 @@ static WORD_HASH: [(u32, u8); SLOTS] = {
                 key |= (w[i] as u32) << (8 * i);
                 i += 1;
             }
-            let mut h = slot(key);
-            while t[h].0 != 0 && t[h].0 != key {
-                h = (h + 1) & (SLOTS - 1);
-            }
-            if t[h].0 == 0 {
-                t[h] = (key, (S_WORDS + k) as u8);
-            }
+            t[n] = (key, k as u8);
+            n += 1;
             j += 1;
         }
         k += 1;
@@ -321,19 +322,57 @@ static WORD_HASH: [(u32, u8); SLOTS] = {
     t
 };
 
+/// Slots of [`WORD_SLOTS`] (a power of two, well above the number of words).
+const SLOTS: usize = 512;
+
+/// The slot where the search for a packed word starts.
+#[inline(always)]
+const fn slot(key: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b1) >> 23) as usize & (SLOTS - 1)
+}
+
+/// The function words as `signal << 32 | packed lower-case letters` in an open-addressing
+/// hash table (linear probing; 0 is an empty slot, no word packs to 0): one or two probes
+/// per short word instead of a binary search. Zero-initialised static memory, which costs
+/// the `.wasm` no bytes; filled from [`WORD_KEYS`] once, by the first lookup.
+static WORD_SLOTS: [AtomicU64; SLOTS] = [const { AtomicU64::new(0) }; SLOTS];
+
+/// Set once [`WORD_SLOTS`] is filled.
+static WORD_SLOTS_FILLED: Once = Once::new();
+
+/// Fills [`WORD_SLOTS`] (a word listed twice keeps its first list).
+#[cold]
+fn fill_word_slots() {
+    for &(key, k) in &WORD_KEYS {
+        let mut h = slot(key);
+        while let Some(x) = WORD_SLOTS.get(h) {
+            let v = x.load(Relaxed);
+            if v == 0 {
+                x.store(u64::from(key) | ((S_WORDS + usize::from(k)) as u64) << 32, Relaxed);
+                break;
+            }
+            if v as u32 == key {
+                break;
+            }
+            h = (h + 1) & (SLOTS - 1);
+        }
+    }
+}
+
 /// The signal of a packed lower-case ASCII word, if it is a listed function word.
 #[inline]
 fn word_signal(key: u32) -> Option<usize> {
+    WORD_SLOTS_FILLED.call_once(fill_word_slots);
     let mut h = slot(key);
     // The table is far from full, so an empty slot ends every search; the bound only makes
     // that evident.
     for _ in 0..SLOTS {
-        let (k, sig) = WORD_HASH.get(h).copied().unwrap_or((0, 0));
-        if k == key {
-            return Some(usize::from(sig));
-        }
-        if k == 0 {
+        let v = WORD_SLOTS.get(h).map_or(0, |x| x.load(Relaxed));
+        if v == 0 {
             return None;
+        }
+        if v as u32 == key {
+            return Some((v >> 32) as usize);
         }
         h = (h + 1) & (SLOTS - 1);
     }
