@@ -3,7 +3,7 @@
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
 tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
 tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral tests/data/docs tests/data/nfd
-tests/data/docs2 tests/data/guides tests/data/marked` (group, path, split, then per encoding: exact count,
+tests/data/docs2 tests/data/guides tests/data/marked tests/data/tldr` (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
 notes marked `fit`, corpus notes whose path has an even FNV-1a hash), each group weighted
@@ -59,7 +59,8 @@ Rows of tests/data/marked (the documentation set's notes of twelve languages wit
 wikilinks, tags and bold words added, made by gen_marked.mjs) keep their note's half:
 `marked_fit` rows are fitted as groups `marked_<lang>` (MARKED_WEIGHT, default 1, times the
 speakers' weight), `marked_held_out` rows are reported, never fitted. Rows of
-tests/data/docs2 and tests/data/guides (split `docs2`, `guides`) are never fitted.
+tests/data/docs2, tests/data/guides and tests/data/tldr (split `docs2`, `guides`, `tldr`) are
+never fitted.
 
 FREE (term indices) refits only those terms,
 the others kept at the weights of the lang_weights.rs given (or CURRENT).
