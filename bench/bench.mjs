@@ -85,6 +85,9 @@ const heldOutSets = [
   // The study-guide set (tests/data/guides, tools/lang-rates/gen_guides.py): translations of
   // three study guides cut into notes, never fitted; all of it.
   { dir: "guides", title: (n, g) => `**Error on the study-guide set** (\`tests/data/guides\`: ${n} notes cut from the translations of Coding Interview University, The Art of Command Line and JavaScript Algorithms in ${g} languages: checklists, link lists, short prose; never fitted; same columns)` },
+  // The cheat-sheet set (tests/data/tldr, tools/lang-rates/gen_tldr.py): tldr-pages' command
+  // pages, several of one platform to a note, never fitted; all of it.
+  { dir: "tldr", title: (n, g) => `**Error on the cheat-sheet set** (\`tests/data/tldr\`: ${n} notes of tldr-pages command cheat sheets in ${g} languages: short pages of commands with placeholders; never fitted; same columns)` },
   // The marked-up set (tests/data/marked, tools/lang-rates/gen_marked.mjs): the documentation
   // set's notes of twelve languages with a vault's wikilinks, tags and bold words added; only
   // the held-out half is measured.
