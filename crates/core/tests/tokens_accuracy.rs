@@ -237,7 +237,10 @@ fn marked_set_held_out_half_meets_the_issue_bars() {
 /// fitted: within the bars but for Turkish's five notes, 6.2 % in `o200k_base`) and the
 /// study-guide set (`tests/data/guides`, never fitted: Coding Interview University's, The
 /// Art of Command Line's and JavaScript Algorithms' translations; Marathi's YouTube link
-/// lists 7 % under in `o200k_base`, Bulgarian 7 % under in `cl100k_base`). Most do not
+/// lists 7 % under in `o200k_base`, Bulgarian 7 % under in `cl100k_base`) and the
+/// cheat-sheet set (`tests/data/tldr`, never fitted: tldr-pages' translations, whose
+/// placeholders glued to braces and slashes, `{{cesta/k/souboru}}`, run Czech, Dutch and
+/// Italian 7–11 % under in `o200k_base`). Most do not
 /// meet issue 19's bars yet: this guards today's level (README, Benchmark) with a margin, so
 /// that a refit that buys one set's figures with another's fails here rather than only
 /// moving a bench table.
@@ -245,7 +248,7 @@ fn marked_set_held_out_half_meets_the_issue_bars() {
 fn other_held_out_sets_stay_within_the_guard() {
     // (directory, split, bars): today's level plus about a point of mean, two of p90 and
     // three of the worst group's mean (o200k_base, cl100k_base).
-    let sets: [(&str, &str, Bars); 7] = [
+    let sets: [(&str, &str, Bars); 8] = [
         ("debdocs", "nat_held_out", Bars { mean: [0.05, 0.047], p90: [0.10, 0.096], group: [0.125, 0.09] }),
         ("uistr", "ui_held_out", Bars { mean: [0.049, 0.044], p90: [0.10, 0.097], group: [0.12, 0.13] }),
         ("sysui", "sys_held_out", Bars { mean: [0.07, 0.041], p90: [0.145, 0.091], group: [0.165, 0.11] }),
@@ -253,6 +256,7 @@ fn other_held_out_sets_stay_within_the_guard() {
         ("nfd", "nfd_held_out", Bars { mean: [0.036, 0.043], p90: [0.075, 0.095], group: [0.08, 0.115] }),
         ("docs2", "docs2", Bars { mean: [0.037, 0.035], p90: [0.077, 0.073], group: [0.09, 0.08] }),
         ("guides", "guides", Bars { mean: [0.042, 0.04], p90: [0.082, 0.083], group: [0.10, 0.105] }),
+        ("tldr", "tldr", Bars { mean: [0.05, 0.042], p90: [0.10, 0.087], group: [0.135, 0.15] }),
     ];
     let mut failures = Vec::new();
     for (name, split, bars) in sets {
