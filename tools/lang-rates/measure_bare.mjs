@@ -3,7 +3,9 @@
 // directories are joined once with spaces (" w1 w2 ...") and once each on its own line
 // ("\nw1\nw2 ..."), where every word is a piece with no leading space; the rate is the
 // difference of the two forms' errors (exact minus estimate) per word, averaged over the
-// languages of each script (the `BARE_SCRIPTS` terms of crates/token-estimate/src/lang.rs).
+// languages of each script (the `BARE_SCRIPTS` terms of crates/token-estimate/src/lang.rs),
+// and for the Latin languages over their words of three letters or more (the `LATIN_BARE`
+// term: a rare Latin word with no space before it).
 // Needs the npm package built (scripts/build.sh) with the bare-word terms at zero.
 // Usage: node measure_bare.mjs ../../pkg ../../tests/data/docs ../../tests/data/langs
 import { readFileSync, readdirSync } from "node:fs";
@@ -22,6 +24,8 @@ const SCRIPTS = {
   Arabic: ["ar", "fa", "ur"],
   Indic: ["hi", "bn", "mr", "ta", "te"],
   Hangul: ["ko"],
+  // Rare Latin words (the `LATIN_BARE` term): words of three letters or more.
+  Latin: ["cs", "da", "de", "es", "fi", "fr", "hu", "id", "it", "nl", "pl", "pt_br", "ro", "sv", "tr"],
 };
 const WORD = /[\p{L}\p{M}]+/gu;
 const LATIN = /^[\p{Script=Latin}]+$/u;
@@ -35,7 +39,9 @@ for (const name of ["o200k_base", "cl100k_base"]) {
       for (const dir of dirs) {
         for (const f of readdirSync(dir).sort()) {
           if (f.replace(/_\d+\.md$/, "") !== lang || words.length >= 2000) continue;
-          for (const w of readFileSync(join(dir, f), "utf8").match(WORD) ?? []) if (!LATIN.test(w) && words.length < 2000) words.push(w);
+          for (const w of readFileSync(join(dir, f), "utf8").match(WORD) ?? []) {
+            if (LATIN.test(w) === (script === "Latin") && (script !== "Latin" || w.length >= 3) && words.length < 2000) words.push(w);
+          }
         }
       }
       if (words.length < 200) continue;

@@ -102,8 +102,17 @@ const BARE_SLOT: [u8; SCRIPTS] = {
     }
     t
 };
+/// Rare Latin words (lower-case or Capitalised case segments of three letters or more that
+/// the word list does not hold in their form) that follow no space: a line's first word, a
+/// word after `{{`, `/`, `_`, `[[` or `#`, the later parts of a `camelCase` word. In
+/// English the model's fit prices them (a listed word's bare form has its own bit); in
+/// other languages a word the vocabulary holds only with its leading space is cut into
+/// more pieces bare (`tools/lang-rates/measure_bare.mjs`), which the language correction
+/// adds for the text's foreign part ([`super::lang`]). The model gives them no weight, as
+/// it gives [`SCRIPT_BARE`] none.
+pub(crate) const LATIN_BARE: usize = SCRIPT_BARE + BARE_SCRIPTS.len();
 /// Number of features.
-pub(crate) const FEATURES: usize = SCRIPT_BARE + BARE_SCRIPTS.len();
+pub(crate) const FEATURES: usize = LATIN_BARE + 1;
 
 /// Counters over a text.
 pub(crate) type Counts = [u64; FEATURES];
@@ -260,6 +269,9 @@ pub(crate) fn segment_at(b: &[u8], start: usize, len: usize, shape: usize, space
             return;
         }
     }
+    if !spaced && shape < 2 && seg.len() >= 3 {
+        add(c, LATIN_BARE, 1);
+    }
     miss(seg, shape, o200k, c);
 }
 
@@ -387,6 +399,9 @@ impl Tally {
         }
         let Some(first_script) = self.first else {
             latin_word(s, self.n, self.ext, o200k, c);
+            if !spaced && self.n >= 3 {
+                add(c, LATIN_BARE, 1);
+            }
             return;
         };
         add(c, SCRIPT_CHARS + Script::Ascii as usize, self.ascii);
@@ -513,11 +528,28 @@ mod tests {
             count(text.as_bytes(), o200k, &mut c);
             assert_eq!(c[slot(Script::Cyrillic)], 7, "слово, Заметка, тег, жирный, видео, два, новая (o200k {o200k})");
             assert_eq!(c[slot(Script::Greek)], 1, "ελληνικά after a comma (o200k {o200k})");
-            assert_eq!(c[SCRIPT_BARE..].iter().sum::<u64>(), 8, "nothing else (o200k {o200k})");
+            assert_eq!(c[SCRIPT_BARE..LATIN_BARE].iter().sum::<u64>(), 8, "nothing else (o200k {o200k})");
         }
         let mut c = [0u64; FEATURES];
         count("спокойное слово, и ещё одно".as_bytes(), true, &mut c);
-        assert_eq!(c[SCRIPT_BARE..].iter().sum::<u64>(), 1, "only the first word");
+        assert_eq!(c[SCRIPT_BARE..LATIN_BARE].iter().sum::<u64>(), 1, "only the first word");
+    }
+
+    /// A rare Latin word of three letters or more that follows no space is a bare Latin word
+    /// (after `{{`, `/`, `_`, `[[`, at a line's start, with accents or without), in either
+    /// encoding; a spaced one, a listed English word in its bare form (`path`, `file`), an
+    /// ALLCAPS word and a word of one or two letters are not.
+    #[test]
+    fn bare_latin_words_are_counted() {
+        let text = "Zkopírovat soubor:\n`cp {{cesta/k/souboru}} {{domein}}_{{gebruikersnaam}}`\n[[Poznámky]] {{path/to/file}} NASA ok";
+        for o200k in [true, false] {
+            let mut c = [0u64; FEATURES];
+            count(text.as_bytes(), o200k, &mut c);
+            assert_eq!(c[LATIN_BARE], 6, "Zkopírovat, cesta, souboru, domein, gebruikersnaam, Poznámky (o200k {o200k})");
+        }
+        let mut c = [0u64; FEATURES];
+        count(" soubor domein gebruikersnaam".as_bytes(), true, &mut c);
+        assert_eq!(c[LATIN_BARE], 0, "spaced words are not bare");
     }
 
     /// The byte version of the boundary mass gives what the general one gives through
