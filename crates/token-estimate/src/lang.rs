@@ -297,27 +297,37 @@ const WORD_COUNT: usize = {
 };
 
 /// Each word of [`WORD_LISTS`] packed as the scan packs a word (its lower-case letters, first
-/// letter lowest, eight bits each), in list order, and its list's number: the lists as the
-/// binary holds them, 1.1 KB, from which [`WORD_SLOTS`] is filled on first use. A hash
-/// table built at compile time held 4 KB of mostly empty slots that cost 1 KB in the gzipped
-/// `.wasm`; these cost about half that.
-static WORD_KEYS: [(u32, u8); WORD_COUNT] = {
-    let mut t = [(0u32, 0u8); WORD_COUNT];
+/// letter lowest, eight bits each), list after list: the lists as the binary holds them, 880
+/// bytes, from which [`WORD_SLOTS`] is filled on first use. A hash table built at compile
+/// time held 4 KB of mostly empty slots that cost 1 KB in the gzipped `.wasm`.
+static WORD_KEYS: [u32; WORD_COUNT] = {
+    let mut t = [0u32; WORD_COUNT];
     let (mut k, mut n) = (0, 0);
     while k < WORD_LISTS.len() {
         let mut j = 0;
         while j < WORD_LISTS[k].len() {
             let w = WORD_LISTS[k][j].as_bytes();
-            let mut key = 0u32;
             let mut i = 0;
             while i < w.len() {
-                key |= (w[i] as u32) << (8 * i);
+                t[n] |= (w[i] as u32) << (8 * i);
                 i += 1;
             }
-            t[n] = (key, k as u8);
             n += 1;
             j += 1;
         }
+        k += 1;
+    }
+    t
+};
+
+/// Where each list of [`WORD_LISTS`] ends in [`WORD_KEYS`].
+static WORD_LIST_ENDS: [u8; WORD_LISTS.len()] = {
+    assert!(WORD_COUNT <= u8::MAX as usize);
+    let mut t = [0u8; WORD_LISTS.len()];
+    let (mut k, mut n) = (0, 0);
+    while k < WORD_LISTS.len() {
+        n += WORD_LISTS[k].len();
+        t[k] = n as u8;
         k += 1;
     }
     t
@@ -344,12 +354,16 @@ static WORD_SLOTS_FILLED: Once = Once::new();
 /// Fills [`WORD_SLOTS`] (a word listed twice keeps its first list).
 #[cold]
 fn fill_word_slots() {
-    for &(key, k) in &WORD_KEYS {
+    let mut list = 0;
+    for (n, &key) in WORD_KEYS.iter().enumerate() {
+        while WORD_LIST_ENDS.get(list).is_some_and(|&end| n >= usize::from(end)) {
+            list += 1;
+        }
         let mut h = slot(key);
         while let Some(x) = WORD_SLOTS.get(h) {
             let v = x.load(Relaxed);
             if v == 0 {
-                x.store(u64::from(key) | ((S_WORDS + usize::from(k)) as u64) << 32, Relaxed);
+                x.store(u64::from(key) | ((S_WORDS + list) as u64) << 32, Relaxed);
                 break;
             }
             if v as u32 == key {
@@ -1106,6 +1120,27 @@ pub(crate) const SHARES: [(usize, Option<Script>, f64); 88] = [
     (S_WORDS + 24, None, 0.05),
 ];
 
+/// [`SHARES`] as [`terms`] reads them, packed at compile time into four bytes each: the
+/// signal, the script's index (`u8::MAX` for the foreign-Latin part) and `per` in
+/// thousandths (every `per` is a whole number of them, and `n as f64 / 1000.0` is the
+/// literal's `f64`). As `(usize, Option<Script>, f64)` the table was 1,408 bytes of the
+/// `.wasm`'s data, these are 352.
+static SHARES_PACKED: [(u8, u8, u16); SHARES.len()] = {
+    let mut t = [(0u8, 0u8, 0u16); SHARES.len()];
+    let mut j = 0;
+    while j < SHARES.len() {
+        let (sig, sc, per) = SHARES[j];
+        assert!(sig < u8::MAX as usize && per >= 0.0 && per * 1000.0 < u16::MAX as f64);
+        let script = match sc {
+            Some(sc) => sc as u8,
+            None => u8::MAX,
+        };
+        t[j] = (sig as u8, script, (per * 1000.0 + 0.5) as u16);
+        j += 1;
+    }
+    t
+};
+
 /// Shares of the Arabic script's part, by letters of the languages other than Arabic that
 /// write it (signal, expected count per Arabic-script letter at which the share is 1).
 pub(crate) const ARABIC_SHARES: [(usize, f64); 7] =
@@ -1316,22 +1351,22 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     for k in 0..3 * MISS_BUCKETS {
         words += c[MISS + k] as f64;
     }
-    let part = |sc: Script| {
-        let k = sc as usize;
-        c[SCRIPT_CHARS + k] as f64 * w.get(SCRIPT_CHARS + k).copied().unwrap_or(0.0)
-            + c[SCRIPT_PIECES + k] as f64 * w.get(SCRIPT_PIECES + k).copied().unwrap_or(0.0)
+    // A script's part of the estimate, by the script's index.
+    let part_of = |k: usize| {
+        let n = |i: usize| c.get(i).copied().unwrap_or(0) as f64 * w.get(i).copied().unwrap_or(0.0);
+        n(SCRIPT_CHARS + k) + n(SCRIPT_PIECES + k)
     };
-    for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
-        let base = match sc {
-            None => words,
-            Some(sc) => c[SCRIPT_CHARS + sc as usize] as f64,
-        };
+    let part = |sc: Script| part_of(sc as usize);
+    for (j, &(sig, sc, per)) in SHARES_PACKED.iter().enumerate() {
+        let (sig, per) = (usize::from(sig), f64::from(per) / 1000.0);
+        let latin_part = sc == u8::MAX;
+        let base = if latin_part { words } else { c.get(SCRIPT_CHARS + usize::from(sc)).copied().unwrap_or(0) as f64 };
         if base > 0.0 {
             // The part scaled, only for a script the text has (most shares have none).
-            let amount = match sc {
-                None if per == 0.0 => foreign_part,
-                None => latin,
-                Some(sc) => part(sc),
+            let amount = match (latin_part, per == 0.0) {
+                (true, true) => foreign_part,
+                (true, false) => latin,
+                (false, _) => part_of(usize::from(sc)),
             };
             let share = if per > 0.0 { at_most_one(s[sig] as f64 / (per * base)) } else { 1.0 };
             t[j] = share * amount;
@@ -1351,8 +1386,9 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
     // Quechua, Tagalog and others write `ñ` without Spanish's function words: `ñ¿¡` count
     // as Spanish only beside them.
     let spanish = s[S_WORDS] as f64 >= 0.03 * words;
-    for (j, &(sig, sc, per)) in SHARES.iter().enumerate() {
-        if sc.is_none() && per > 0.0 && (drop.contains(&sig) || (sig == S_ES && !spanish)) {
+    for (j, &(sig, sc, per)) in SHARES_PACKED.iter().enumerate() {
+        let sig = usize::from(sig);
+        if sc == u8::MAX && per > 0 && (drop.contains(&sig) || (sig == S_ES && !spanish)) {
             t[j] = 0.0;
         }
     }
@@ -1705,6 +1741,17 @@ mod tests {
         assert_eq!(signals("사용자 설정 합니다 뷰", true)[S_HANGUL_REST], 0);
         assert_eq!(signals("툴 뷁 사용자", true)[S_HANGUL_REST], 2);
         assert_eq!(signals("(툴)\n뷁", true)[S_HANGUL_REST], 2);
+    }
+
+    /// The packed shares decode to [`SHARES`] exactly: the signal, the script and the `f64` of
+    /// each `per`.
+    #[test]
+    fn packed_shares_decode_to_the_table() {
+        for (&(sig, sc, per), &(psig, psc, pper)) in SHARES.iter().zip(SHARES_PACKED.iter()) {
+            assert_eq!(usize::from(psig), sig);
+            assert_eq!(psc, sc.map_or(u8::MAX, |sc| sc as u8));
+            assert_eq!((f64::from(pper) / 1000.0).to_bits(), per.to_bits(), "{per}");
+        }
     }
 
     /// English text never reaches the second pass, so its estimate is the per-piece model's.
