@@ -16,8 +16,10 @@
 //! (`뷰`, `툴`, `릿`), so Korean documentation, with many of them, ran 3–6 % under where
 //! interface text, with few, ran over.
 
-use super::hangul_tokens::{CL100K_ONE, CL100K_ONE_SPACE, O200K_ONE, THREE, TWO};
+use super::hangul_tokens::{CL100K_ONE_OF_O200K, CL100K_ONE_SPACE_OF_O200K, O200K_ONE, THREE, TWO};
 use super::lang::{Signals, S_HANGUL_REST, S_HANGUL_TOK};
+use super::subset_bits;
+use std::sync::OnceLock;
 
 /// First Hangul syllable (U+AC00).
 pub(crate) const FIRST: u32 = 0xac00;
@@ -42,6 +44,7 @@ fn has(bits: &[u8], k: usize) -> bool {
 /// caller's scan moves on. Linear: each syllable is decoded once and takes part in at most
 /// six lookups.
 pub(crate) fn run(text: &[u8], start: usize, s: &mut Signals) -> usize {
+    let one = cl100k_one_syllable();
     // Pending syllables (`u - FIRST`), oldest first, and how many.
     let mut buf = [0u32; 3];
     let mut n = 0;
@@ -63,11 +66,11 @@ pub(crate) fn run(text: &[u8], start: usize, s: &mut Signals) -> usize {
         }
         i += 3;
         if n == buf.len() {
-            match_one(&mut buf, &mut n, &mut space, s);
+            match_one(one, &mut buf, &mut n, &mut space, s);
         }
     }
     while n > 0 {
-        match_one(&mut buf, &mut n, &mut space, s);
+        match_one(one, &mut buf, &mut n, &mut space, s);
     }
     i.max(start + 3)
 }
@@ -75,7 +78,7 @@ pub(crate) fn run(text: &[u8], start: usize, s: &mut Signals) -> usize {
 /// Matches the longest token at the front of the `n` pending syllables of `buf` (counting
 /// one left-over syllable where none matches), drops what it covered and clears `space`
 /// (only a run's first token may take the space before it).
-fn match_one(buf: &mut [u32; 3], n: &mut usize, space: &mut bool, s: &mut Signals) {
+fn match_one(one: &OneSyllable, buf: &mut [u32; 3], n: &mut usize, space: &mut bool, s: &mut Signals) {
     let mut took = 0;
     'len: for len in (1..=(*n).min(3)).rev() {
         for sp in [*space, false] {
@@ -83,7 +86,7 @@ fn match_one(buf: &mut [u32; 3], n: &mut usize, space: &mut bool, s: &mut Signal
             for &x in buf.iter().take(len) {
                 key = key << 14 | u64::from(x);
             }
-            if known(len, key) {
+            if known(one, len, key) {
                 took = len;
                 break 'len;
             }
@@ -101,6 +104,21 @@ fn match_one(buf: &mut [u32; 3], n: &mut usize, space: &mut bool, s: &mut Signal
     buf.copy_within(took.min(3).., 0);
     *n = n.saturating_sub(took);
     *space = false;
+}
+
+/// `cl100k_base`'s one-syllable tokens as two bitsets, bare and after a space (bit
+/// `u - 0xAC00`).
+type OneSyllable = [[u8; O200K_ONE.len()]; 2];
+
+/// [`OneSyllable`], expanded on first use from their subsets of [`O200K_ONE`]
+/// ([`subset_bits`]): every one-token syllable of `cl100k_base`, bare or after a space, is
+/// one of `o200k_base` on its own, and the two 85-byte subsets cost the `.wasm` less than two
+/// full bitsets.
+fn cl100k_one_syllable() -> &'static OneSyllable {
+    static BITS: OnceLock<OneSyllable> = OnceLock::new();
+    BITS.get_or_init(|| {
+        [subset_bits::expand(&O200K_ONE, &CL100K_ONE_OF_O200K), subset_bits::expand(&O200K_ONE, &CL100K_ONE_SPACE_OF_O200K)]
+    })
 }
 
 /// A 256-bit filter of the first syllables of the tokens of two and three syllables (bit
@@ -124,7 +142,7 @@ static LEADS: [u64; 4] = {
 
 /// Whether the key of `len` syllables is one of the encoding's tokens.
 #[inline]
-fn known(len: usize, key: u64) -> bool {
+fn known(one: &OneSyllable, len: usize, key: u64) -> bool {
     if len > 1 {
         let s1 = (key >> (14 * (len - 1))) as usize & 0xff;
         if LEADS.get(s1 >> 6).is_none_or(|f| f >> (s1 & 63) & 1 == 0) {
@@ -133,7 +151,7 @@ fn known(len: usize, key: u64) -> bool {
     }
     match len {
         // One syllable: a bit test (key `space << 14 | s`).
-        1 => has(if key >> 14 == 1 { &CL100K_ONE_SPACE } else { &CL100K_ONE }, key as usize & 0x3fff),
+        1 => one.get(usize::from(key >> 14 == 1)).is_some_and(|bits| has(bits, key as usize & 0x3fff)),
         2 => u32::try_from(key).is_ok_and(|k| TWO.binary_search(&k).is_ok()),
         _ => THREE.binary_search(&key).is_ok(),
     }

@@ -40,6 +40,7 @@ mod mark_ranges;
 mod model;
 mod pretokenize;
 mod punct_list;
+mod subset_bits;
 mod swar;
 mod unmerged_blocks;
 mod word_lengths;
