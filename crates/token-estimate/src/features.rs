@@ -398,10 +398,7 @@ impl Tally {
             add(c, SCRIPT_CHARS + cur as usize, k);
         }
         let Some(first_script) = self.first else {
-            latin_word(s, self.n, self.ext, o200k, c);
-            if !spaced && self.n >= 3 {
-                add(c, LATIN_BARE, 1);
-            }
+            latin_word(s, self.n, self.ext, spaced, o200k, c);
             return;
         };
         add(c, SCRIPT_CHARS + Script::Ascii as usize, self.ascii);
@@ -419,9 +416,9 @@ impl Tally {
 }
 
 /// Counts a word of `n` Latin letters `s`, `ext` of them not ASCII: like a rare word of
-/// this length, plus the accented letters.
+/// this length, plus the accented letters; `spaced` when its piece starts with a space.
 #[inline(never)]
-fn latin_word(s: &[u8], n: usize, ext: u64, o200k: bool, c: &mut Counts) {
+fn latin_word(s: &[u8], n: usize, ext: u64, spaced: bool, o200k: bool, c: &mut Counts) {
     let mut classes = chars(s).map(class);
     let shape = match (classes.next(), classes.next()) {
         (Some(Class::Upper), Some(Class::Upper)) => 2,
@@ -430,6 +427,9 @@ fn latin_word(s: &[u8], n: usize, ext: u64, o200k: bool, c: &mut Counts) {
     };
     if shape < 2 {
         add(c, BOUNDARY, boundary_mass(chars(s).map(|ch| letter_index(ch as u32)), o200k));
+    }
+    if !spaced && shape < 2 && n >= 3 {
+        add(c, LATIN_BARE, 1);
     }
     add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
     add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
@@ -550,6 +550,11 @@ mod tests {
         let mut c = [0u64; FEATURES];
         count(" soubor domein gebruikersnaam".as_bytes(), true, &mut c);
         assert_eq!(c[LATIN_BARE], 0, "spaced words are not bare");
+        for o200k in [true, false] {
+            let mut c = [0u64; FEATURES];
+            count("ÉTAT\n(PŘÍKAZ) (État)".as_bytes(), o200k, &mut c);
+            assert_eq!(c[LATIN_BARE], 1, "only État: accented ALLCAPS words are not counted either (o200k {o200k})");
+        }
     }
 
     /// The byte version of the boundary mass gives what the general one gives through
