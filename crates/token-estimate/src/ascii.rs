@@ -5,8 +5,8 @@
 //! the general path takes that piece instead.
 
 use super::features::{
-    add, miss, punct_run, segment_at, Counts, CONTRACTION, HIT, LATIN_BARE, NUMBER, PRE_OTHER, PRE_PUNCT, PUNCT_HIT, PUNCT_SPACE,
-    SEG_EXTRA, SPACE, SPACE_LONG, SPACE_NL, SPACE_NL_EXTRA,
+    add, miss, punct_run, segment_at, Counts, CONTRACTION, HIT, NUMBER, PRE_OTHER, PRE_PUNCT, PUNCT_HIT, PUNCT_SPACE, SEG_EXTRA, SPACE,
+    SPACE_LONG, SPACE_NL, SPACE_NL_EXTRA,
 };
 use super::pretokenize::{contraction, BYTE, DI, LO, NA, NL, PU, SP, UP};
 use super::swar::{byte, in_range, key, run, window, WINDOW};
@@ -151,10 +151,7 @@ fn segment(b: &[u8], w: [u64; 2], body: usize, p: usize, len: usize, shape: usiz
             return;
         }
     }
-    if !spaced && shape < 2 && len >= 3 {
-        add(c, LATIN_BARE, 1);
-    }
-    miss(b.get(body + p..body + p + len).unwrap_or(&[]), shape, o200k, c);
+    miss(b.get(body + p..body + p + len).unwrap_or(&[]), shape, spaced, o200k, c);
 }
 
 /// Counts the prefix of a letters piece (`b[start..body]`: nothing, a space, or another

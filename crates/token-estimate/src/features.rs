@@ -269,20 +269,28 @@ pub(crate) fn segment_at(b: &[u8], start: usize, len: usize, shape: usize, space
             return;
         }
     }
-    if !spaced && shape < 2 && seg.len() >= 3 {
-        add(c, LATIN_BARE, 1);
-    }
-    miss(seg, shape, o200k, c);
+    miss(seg, shape, spaced, o200k, c);
 }
 
-/// Counts an ASCII case segment that is not in the word list: by shape and length, and
-/// (unless ALLCAPS) the expected token boundaries between its letters.
+/// Counts an ASCII case segment that is not in the word list: as a rare word ([`rare_word`]),
+/// and (unless ALLCAPS) the expected token boundaries between its letters.
 #[inline]
-pub(crate) fn miss(seg: &[u8], shape: usize, o200k: bool, c: &mut Counts) {
-    add(c, MISS + shape * MISS_BUCKETS + len_bucket(seg.len()), 1);
-    add(c, MISS_LONG + shape, seg.len().saturating_sub(10) as u64);
+pub(crate) fn miss(seg: &[u8], shape: usize, spaced: bool, o200k: bool, c: &mut Counts) {
+    rare_word(seg.len(), shape, spaced, c);
     if shape < 2 {
         add(c, BOUNDARY, byte_boundary_mass(seg, o200k));
+    }
+}
+
+/// Counts a rare Latin word (or case segment) of `n` letters and `shape` (0 lower-case, 1
+/// Capitalised, 2 ALLCAPS) by its length, and as a bare Latin word ([`LATIN_BARE`]) where no
+/// space comes before it: the part that [`miss`] (ASCII) and [`latin_word`] (accented) share.
+#[inline(always)]
+fn rare_word(n: usize, shape: usize, spaced: bool, c: &mut Counts) {
+    add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
+    add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
+    if !spaced && shape < 2 && n >= 3 {
+        add(c, LATIN_BARE, 1);
     }
 }
 
@@ -428,11 +436,7 @@ fn latin_word(s: &[u8], n: usize, ext: u64, spaced: bool, o200k: bool, c: &mut C
     if shape < 2 {
         add(c, BOUNDARY, boundary_mass(chars(s).map(|ch| letter_index(ch as u32)), o200k));
     }
-    if !spaced && shape < 2 && n >= 3 {
-        add(c, LATIN_BARE, 1);
-    }
-    add(c, MISS + shape * MISS_BUCKETS + len_bucket(n), 1);
-    add(c, MISS_LONG + shape, n.saturating_sub(10) as u64);
+    rare_word(n, shape, spaced, c);
     add(c, LATIN_EXT, ext);
 }
 
