@@ -1,4 +1,4 @@
-// Packs a bitset as a subset of another, as crates/token-estimate/src/subset_bits.rs expands
+// Packs a bitset as a subset of another, as crates/token-estimate/src/bitsets.rs expands
 // it: a bit per set bit of `base`, in order, set where `sub` has that bit too. Throws if `sub`
 // has a bit `base` lacks (the estimator could not expand it), naming the code point
 // `first + k`. `base` and `sub` are byte arrays of `length` bits (bit `k` in byte `k >> 3`,

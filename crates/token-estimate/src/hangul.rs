@@ -16,9 +16,9 @@
 //! (`뷰`, `툴`, `릿`), so Korean documentation, with many of them, ran 3–6 % under where
 //! interface text, with few, ran over.
 
+use super::bitsets::{self, has};
 use super::hangul_tokens::{CL100K_ONE_OF_O200K, CL100K_ONE_SPACE_OF_O200K, O200K_ONE, THREE, TWO};
 use super::lang::{Signals, S_HANGUL_REST, S_HANGUL_TOK};
-use super::subset_bits;
 use std::sync::OnceLock;
 
 /// First Hangul syllable (U+AC00).
@@ -30,12 +30,6 @@ pub(crate) const END: u32 = 0xd7a4;
 #[inline]
 pub(crate) fn is_o200k_token(u: u32) -> bool {
     has(&O200K_ONE, u.wrapping_sub(FIRST) as usize)
-}
-
-/// Bit `k` of a syllable bitset (false past its end).
-#[inline(always)]
-fn has(bits: &[u8], k: usize) -> bool {
-    bits.get(k >> 3).is_some_and(|&b| b >> (k & 7) & 1 == 1)
 }
 
 /// Reads the run of Hangul syllables that starts at byte `start` of `text` (a three-byte
@@ -111,14 +105,12 @@ fn match_one(one: &OneSyllable, buf: &mut [u32; 3], n: &mut usize, space: &mut b
 type OneSyllable = [[u8; O200K_ONE.len()]; 2];
 
 /// [`OneSyllable`], expanded on first use from their subsets of [`O200K_ONE`]
-/// ([`subset_bits`]): every one-token syllable of `cl100k_base`, bare or after a space, is
+/// ([`bitsets`]): every one-token syllable of `cl100k_base`, bare or after a space, is
 /// one of `o200k_base` on its own, and the two 85-byte subsets cost the `.wasm` less than two
 /// full bitsets.
 fn cl100k_one_syllable() -> &'static OneSyllable {
     static BITS: OnceLock<OneSyllable> = OnceLock::new();
-    BITS.get_or_init(|| {
-        [subset_bits::expand(&O200K_ONE, &CL100K_ONE_OF_O200K), subset_bits::expand(&O200K_ONE, &CL100K_ONE_SPACE_OF_O200K)]
-    })
+    BITS.get_or_init(|| [bitsets::expand(&O200K_ONE, &CL100K_ONE_OF_O200K), bitsets::expand(&O200K_ONE, &CL100K_ONE_SPACE_OF_O200K)])
 }
 
 /// A 256-bit filter of the first syllables of the tokens of two and three syllables (bit

@@ -21,6 +21,7 @@
 //! is listed under "Modelled languages" in `tools/lang-rates/README.md`, which must change
 //! with this file.
 
+use super::bitsets;
 use super::classify::{Class, Script};
 use super::features::{
     Counts, BARE_SCRIPTS, HIT, LANG_END, LANG_START, LATIN_BARE, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_BARE, SCRIPT_CHARS,
@@ -31,7 +32,6 @@ use super::han_traditional;
 use super::hangul;
 use super::lang_weights;
 use super::pretokenize::decode;
-use super::subset_bits;
 use super::swar::in_range;
 use super::unmerged_blocks;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -671,12 +671,12 @@ const fn is_kana_mark(u: u32) -> bool {
 
 /// `cl100k_base`'s one-token ideographs as a bitset like [`han_tokens::O200K`] (bit
 /// `u - 0x4E00`), expanded on first use from [`han_tokens::CL100K_OF_O200K`], a bit per
-/// `o200k_base` one-token ideograph ([`subset_bits`]): every one of `cl100k_base`'s is one
+/// `o200k_base` one-token ideograph ([`bitsets`]): every one of `cl100k_base`'s is one
 /// of those, and the 315-byte subset costs the `.wasm` about 350 B less gzipped than the full
 /// bitset did.
 pub(crate) fn cl100k_han_bits() -> &'static [u8; han_tokens::O200K.len()] {
     static BITS: OnceLock<[u8; han_tokens::O200K.len()]> = OnceLock::new();
-    BITS.get_or_init(|| subset_bits::expand(&han_tokens::O200K, &han_tokens::CL100K_OF_O200K))
+    BITS.get_or_init(|| bitsets::expand(&han_tokens::O200K, &han_tokens::CL100K_OF_O200K))
 }
 
 /// Counts one decoded non-ASCII character `u` into `s`: a Han ideograph by whether it is
@@ -689,9 +689,8 @@ pub(crate) fn cl100k_han_bits() -> &'static [u8; han_tokens::O200K.len()] {
 fn count_char(u: u32, han_bits: &[u8], unmerged: &Unmerged, s: &mut Signals) {
     if (han_tokens::FIRST..han_tokens::END).contains(&u) {
         let k = (u - han_tokens::FIRST) as usize;
-        let bit = |t: &[u8]| t.get(k >> 3).is_some_and(|b| b >> (k & 7) & 1 == 1);
-        s[S_TRAD] += u64::from(bit(&han_traditional::TRADITIONAL));
-        s[S_HAN_RARE] += u64::from(!bit(han_bits));
+        s[S_TRAD] += u64::from(bitsets::has(&han_traditional::TRADITIONAL, k));
+        s[S_HAN_RARE] += u64::from(!bitsets::has(han_bits, k));
         return;
     }
     let k = if u < 0x800 {

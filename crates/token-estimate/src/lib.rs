@@ -24,6 +24,7 @@
 #![warn(missing_docs)]
 
 mod ascii;
+mod bitsets;
 mod boundaries;
 mod cl_letters;
 mod classify;
@@ -40,7 +41,6 @@ mod mark_ranges;
 mod model;
 mod pretokenize;
 mod punct_list;
-mod subset_bits;
 mod swar;
 mod unmerged_blocks;
 mod word_lengths;
