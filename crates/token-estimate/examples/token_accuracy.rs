@@ -308,7 +308,9 @@ fn fit(files: &[String]) {
             let e = eng[g];
             let mut v = Vec::new();
             for (i, &n) in c.iter().enumerate() {
-                // Bare pieces are priced by the language correction, not the model.
+                // Bare pieces, bare Latin words and Capitalised words of the cased scripts
+                // (every feature from SCRIPT_BARE on) are priced by the language correction,
+                // not the model.
                 if n == 0 || i >= feature::SCRIPT_BARE {
                     continue;
                 }

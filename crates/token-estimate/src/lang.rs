@@ -24,8 +24,8 @@
 use super::bitsets;
 use super::classify::{Class, Script};
 use super::features::{
-    Counts, BARE_SCRIPTS, HIT, LANG_END, LANG_START, LATIN_BARE, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_BARE, SCRIPT_CHARS,
-    SCRIPT_PIECES,
+    Counts, BARE_SCRIPTS, CASED_SCRIPTS, HIT, LANG_END, LANG_START, LATIN_BARE, MISS, MISS_BUCKETS, MISS_LONG, PUNCT_WIDE, SCRIPT_BARE,
+    SCRIPT_CAPITALISED, SCRIPT_CHARS, SCRIPT_PIECES,
 };
 use super::han_tokens;
 use super::han_traditional;
@@ -1164,9 +1164,9 @@ pub(crate) const RATES: [usize; 9] = [S_HAN_RARE, S_ETHIOPIC, S_MATH, S_MATH_BOL
 /// ([`REPEATED`]), the running-prose term ([`PROSE`]), the Czech term ([`CZECH`]) and the
 /// Cyrillic running-prose term ([`PROSE_CYRILLIC`]), then the Marathi term ([`MARATHI`]),
 /// the Azerbaijani term ([`AZERBAIJANI`]), the terms of the characters the vocabularies do
-/// not merge ([`ASTRAL`]), those of decomposed text ([`NFD`]) and those of bare words
-/// ([`BARE_SCRIPTS`]).
-pub(crate) const TERMS: usize = T_LATIN_BARE + 1;
+/// not merge ([`ASTRAL`]), those of decomposed text ([`NFD`]), those of bare words
+/// ([`BARE_SCRIPTS`]), the bare Latin words' and the Capitalised words' ([`CASED_SCRIPTS`]).
+pub(crate) const TERMS: usize = T_SCRIPT_CAPITALISED + CASED_SCRIPTS.len();
 
 /// Index of the German Capitalised term ([`CAPITALISED`]), after the shares, rates and
 /// purity terms.
@@ -1251,6 +1251,14 @@ const T_BARE: usize = T_NFD + NFD;
 /// (`tests/data/tldr`) Czech, Dutch and Italian ran 7–11 % under in `o200k_base`. Appended
 /// so that the other terms keep their numbers.
 const T_LATIN_BARE: usize = T_BARE + BARE_SCRIPTS.len();
+
+/// Index of the rate terms of Capitalised words after a space, tokens per such word of each
+/// script of [`CASED_SCRIPTS`] ([`SCRIPT_CAPITALISED`]) on top of the script's price:
+/// measured from the tokenizers by `tools/lang-rates/measure_capitalised.mjs` (the same
+/// words Capitalised and lower-case, after a space), not fitted; the Cyrillic, Greek and
+/// Armenian factors were refitted around them. Appended so that the other terms keep their
+/// numbers.
+const T_SCRIPT_CAPITALISED: usize = T_LATIN_BARE + 1;
 
 /// Share of the Brahmic letters that are `णळ` at and below which a text counts as no Marathi.
 const MARATHI_FROM: f64 = 0.008;
@@ -1446,6 +1454,9 @@ pub(crate) fn terms(c: &Counts, s: &Signals, w: &[f64], foreign: &[f64], e: f64)
         t[T_BARE + k] = c[SCRIPT_BARE + k] as f64;
     }
     t[T_LATIN_BARE] = c[LATIN_BARE] as f64 * (1.0 - e);
+    for k in 0..CASED_SCRIPTS.len() {
+        t[T_SCRIPT_CAPITALISED + k] = c[SCRIPT_CAPITALISED + k] as f64;
+    }
     let brahmic = c[SCRIPT_CHARS + Script::Indic as usize] as f64;
     if brahmic > 0.0 {
         t[T_MARATHI] = ((s[S_MR] as f64 / brahmic - MARATHI_FROM) / (MARATHI_FULL - MARATHI_FROM)).clamp(0.0, 1.0) * part(Script::Indic);
