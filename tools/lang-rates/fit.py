@@ -3,7 +3,8 @@
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
 tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
 tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral tests/data/docs tests/data/nfd
-tests/data/docs2 tests/data/guides tests/data/marked tests/data/tldr` (group, path, split, then per encoding: exact count,
+tests/data/docs2 tests/data/guides tests/data/marked tests/data/tldr tests/data/fortunes`
+(group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
 notes marked `fit`, corpus notes whose path has an even FNV-1a hash), each group weighted
@@ -60,7 +61,8 @@ wikilinks, tags and bold words added, made by gen_marked.mjs) keep their note's 
 `marked_fit` rows are fitted as groups `marked_<lang>` (MARKED_WEIGHT, default 1, times the
 speakers' weight), `marked_held_out` rows are reported, never fitted. Rows of
 tests/data/docs2, tests/data/guides and tests/data/tldr (split `docs2`, `guides`, `tldr`) are
-never fitted.
+never fitted. Rows of tests/data/fortunes (split `fortunes`, Debian's fortune cookies, made by
+gen_fortunes.py) are never fitted.
 
 FREE (term indices) refits only those terms,
 the others kept at the weights of the lang_weights.rs given (or CURRENT).
