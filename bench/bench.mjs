@@ -88,6 +88,9 @@ const heldOutSets = [
   // The cheat-sheet set (tests/data/tldr, tools/lang-rates/gen_tldr.py): tldr-pages' command
   // pages, several of one platform to a note, never fitted; all of it.
   { dir: "tldr", title: (n, g) => `**Error on the cheat-sheet set** (\`tests/data/tldr\`: ${n} notes of tldr-pages command cheat sheets in ${g} languages: short pages of commands with placeholders; never fitted; same columns)` },
+  // The fortune-cookie set (tests/data/fortunes, tools/lang-rates/gen_fortunes.py): Debian's
+  // fortune packages, whole fortunes to a note, never fitted; all of it.
+  { dir: "fortunes", title: (n, g) => `**Error on the fortune-cookie set** (\`tests/data/fortunes\`: ${n} notes of Debian's fortune-cookie packages in ${g} languages: quotations with their attribution lines, proverbs, jokes and short poems, as pasted; never fitted; same columns)` },
   // The marked-up set (tests/data/marked, tools/lang-rates/gen_marked.mjs): the documentation
   // set's notes of twelve languages with a vault's wikilinks, tags and bold words added; only
   // the held-out half is measured.
