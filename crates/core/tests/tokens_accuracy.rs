@@ -240,9 +240,10 @@ fn marked_set_held_out_half_meets_the_issue_bars() {
 /// lists 7 % under in `o200k_base`, Bulgarian 7 % under in `cl100k_base`) and the
 /// cheat-sheet set (`tests/data/tldr`, never fitted: tldr-pages' translations, whose
 /// placeholders glued to braces and slashes, `{{cesta/k/souboru}}`, run Czech, Dutch and
-/// Italian 7–11 % under in `o200k_base`) and the fortune-cookie set (`tests/data/fortunes`,
-/// never fitted: Debian's fortune packages in 12 languages, quotations with their authors,
-/// proverbs and jokes, the everyday register; Russian and Irish 7–10 % under). Most do not
+/// Italian 7–11 % under in `o200k_base`) and the fortune-cookie set's held-out half
+/// (`tests/data/fortunes`, `fortunes_held_out`: Debian's fortune packages in 12 languages,
+/// quotations with their authors, proverbs and jokes, the everyday register; Irish's two
+/// notes 9–11 % under). Most do not
 /// meet issue 19's bars yet: this guards today's level (README, Benchmark) with a margin, so
 /// that a refit that buys one set's figures with another's fails here rather than only
 /// moving a bench table.
@@ -259,7 +260,7 @@ fn other_held_out_sets_stay_within_the_guard() {
         ("docs2", "docs2", Bars { mean: [0.037, 0.035], p90: [0.077, 0.073], group: [0.09, 0.08] }),
         ("guides", "guides", Bars { mean: [0.042, 0.04], p90: [0.082, 0.083], group: [0.10, 0.105] }),
         ("tldr", "tldr", Bars { mean: [0.05, 0.042], p90: [0.10, 0.087], group: [0.135, 0.15] }),
-        ("fortunes", "fortunes", Bars { mean: [0.049, 0.047], p90: [0.097, 0.102], group: [0.128, 0.127] }),
+        ("fortunes", "fortunes_held_out", Bars { mean: [0.041, 0.042], p90: [0.086, 0.093], group: [0.142, 0.12] }),
     ];
     let mut failures = Vec::new();
     for (name, split, bars) in sets {
