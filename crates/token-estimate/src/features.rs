@@ -93,15 +93,18 @@ pub(crate) const SCRIPT_BARE: usize = SPACE_LONG + 1;
 pub(crate) const BARE_SCRIPTS: [Script; 7] =
     [Script::Cyrillic, Script::Greek, Script::OtherAlphabet, Script::Hebrew, Script::Arabic, Script::Indic, Script::Hangul];
 /// Each script's place in [`BARE_SCRIPTS`] (`u8::MAX`: not there), derived from it.
-const BARE_SLOT: [u8; SCRIPTS] = {
+const BARE_SLOT: [u8; SCRIPTS] = slots(&BARE_SCRIPTS);
+/// Each script's place in the list `scripts` (`u8::MAX`: not there), for a table indexed by
+/// script that maps it to its counter.
+const fn slots(scripts: &[Script]) -> [u8; SCRIPTS] {
     let mut t = [u8::MAX; SCRIPTS];
     let mut k = 0;
-    while k < BARE_SCRIPTS.len() {
-        t[BARE_SCRIPTS[k] as usize] = k as u8;
+    while k < scripts.len() {
+        t[scripts[k] as usize] = k as u8;
         k += 1;
     }
     t
-};
+}
 /// Rare Latin words (lower-case or Capitalised case segments of three letters or more that
 /// the word list does not hold in their form) that follow no space: a line's first word, a
 /// word after `{{`, `/`, `_`, `[[` or `#`, the later parts of a `camelCase` word. In
@@ -126,15 +129,7 @@ pub(crate) const SCRIPT_CAPITALISED: usize = LATIN_BARE + 1;
 /// [`BARE_SCRIPTS`] that have letter case.
 pub(crate) const CASED_SCRIPTS: [Script; 3] = [Script::Cyrillic, Script::Greek, Script::OtherAlphabet];
 /// Each script's place in [`CASED_SCRIPTS`] (`u8::MAX`: not there), derived from it.
-const CASED_SLOT: [u8; SCRIPTS] = {
-    let mut t = [u8::MAX; SCRIPTS];
-    let mut k = 0;
-    while k < CASED_SCRIPTS.len() {
-        t[CASED_SCRIPTS[k] as usize] = k as u8;
-        k += 1;
-    }
-    t
-};
+const CASED_SLOT: [u8; SCRIPTS] = slots(&CASED_SCRIPTS);
 /// Number of features.
 pub(crate) const FEATURES: usize = SCRIPT_CAPITALISED + CASED_SCRIPTS.len();
 
