@@ -88,9 +88,11 @@ LICENCES = [
 ENGLISH = {"react": "reactjs/react.dev", "vue": "vuejs/docs"}
 PAGES = {"react": re.compile(r"^src/content/.*\.md$"), "vue": re.compile(r"^src/.*\.md$")}
 # (bg, el, ka, km, mr and ur: groups of tests/data/guides, gen_guides.py, not of docs / docs2;
-# lo, ml, ne and ta: of tests/data/tldr, gen_tldr.py)
+# lo, ml, ne and ta: of tests/data/tldr, gen_tldr.py; as, gu, kn, pa, sr and te: of
+# tests/data/gnomehelp, gen_gnomehelp.py)
 NON_LATIN = {"ar", "bn", "fa", "he", "hi", "ja", "ko", "ru", "uk", "zh_hans", "zh_hant", "th",
-             "bg", "el", "ka", "km", "mr", "ur", "lo", "ml", "ne", "ta"}
+             "bg", "el", "ka", "km", "mr", "ur", "lo", "ml", "ne", "ta", "as", "gu", "kn", "pa",
+             "sr", "te"}
 EN_WORDS = set("the and of to is are you your that this with for it be can when which will not "
                "from an by or have has was were should would if its".split())
 
