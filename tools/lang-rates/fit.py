@@ -3,7 +3,8 @@
 Input: the dump of `cargo run --release -p token-estimate --example lang_terms --
 tests/data/langs tests/data/corpus tests/data/tokens tests/data/indep tests/data/debdocs
 tests/data/uistr tests/data/sysui tests/data/emoji tests/data/astral tests/data/docs tests/data/nfd
-tests/data/docs2 tests/data/guides tests/data/marked tests/data/tldr tests/data/fortunes`
+tests/data/docs2 tests/data/guides tests/data/marked tests/data/tldr tests/data/fortunes
+tests/data/gnomehelp`
 (group, path, split, then per encoding: exact count,
 uncorrected estimate, correction terms). Fits, per encoding, the weights that minimise the
 squared relative error of the corrected estimate over the fitting halves (development-set
@@ -67,7 +68,10 @@ jokes, made by gen_fortunes.py) are split by note: `fortunes_fit` rows are fitte
 rows are reported, never fitted. The everyday register they add pulled the Latin and Cyrillic
 factors down less than the documentation, interface and manual text alone did; at weight 2
 the fortunes' held-out half improved further and the interface sets got worse
-(tools/lang-rates/README.md, "Everyday text in the fit").
+(tools/lang-rates/README.md, "Everyday text in the fit"). Rows of tests/data/gnomehelp (GNOME
+Help's task pages, made by gen_gnomehelp.py) are split by note, `gnome_fit` and
+`gnome_held_out`, and are not fitted: neither split is in GROUPED_FIT, so both fall through
+split() as tldr's rows do (the bench measures the held-out half).
 
 FREE (term indices) refits only those terms,
 the others kept at the weights of the lang_weights.rs given (or CURRENT).
