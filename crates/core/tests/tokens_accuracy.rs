@@ -243,7 +243,9 @@ fn marked_set_held_out_half_meets_the_issue_bars() {
 /// Italian 7–11 % under in `o200k_base`) and the fortune-cookie set's held-out half
 /// (`tests/data/fortunes`, `fortunes_held_out`: Debian's fortune packages in 12 languages,
 /// quotations with their authors, proverbs and jokes, the everyday register; Irish's two
-/// notes 9–11 % under). Most do not
+/// notes 9–11 % under) and the desktop-help set's held-out half (`tests/data/gnomehelp`,
+/// `gnome_held_out`: GNOME Help's task pages in 34 languages, the register nearest an app's
+/// translated help; Telugu 10 % over, Marathi 8 % under in `o200k_base`). Most do not
 /// meet issue 19's bars yet: this guards today's level (README, Benchmark) with a margin, so
 /// that a refit that buys one set's figures with another's fails here rather than only
 /// moving a bench table.
@@ -251,7 +253,7 @@ fn marked_set_held_out_half_meets_the_issue_bars() {
 fn other_held_out_sets_stay_within_the_guard() {
     // (directory, split, bars): today's level plus about a point of mean, two of p90 and
     // three of the worst group's mean (o200k_base, cl100k_base).
-    let sets: [(&str, &str, Bars); 9] = [
+    let sets: [(&str, &str, Bars); 10] = [
         ("debdocs", "nat_held_out", Bars { mean: [0.05, 0.047], p90: [0.10, 0.096], group: [0.125, 0.09] }),
         ("uistr", "ui_held_out", Bars { mean: [0.049, 0.044], p90: [0.10, 0.097], group: [0.12, 0.13] }),
         ("sysui", "sys_held_out", Bars { mean: [0.07, 0.041], p90: [0.145, 0.091], group: [0.165, 0.11] }),
@@ -261,6 +263,7 @@ fn other_held_out_sets_stay_within_the_guard() {
         ("guides", "guides", Bars { mean: [0.042, 0.04], p90: [0.082, 0.083], group: [0.10, 0.105] }),
         ("tldr", "tldr", Bars { mean: [0.05, 0.042], p90: [0.10, 0.087], group: [0.135, 0.15] }),
         ("fortunes", "fortunes_held_out", Bars { mean: [0.041, 0.042], p90: [0.086, 0.093], group: [0.142, 0.12] }),
+        ("gnomehelp", "gnome_held_out", Bars { mean: [0.054, 0.044], p90: [0.105, 0.097], group: [0.134, 0.098] }),
     ];
     let mut failures = Vec::new();
     for (name, split, bars) in sets {
