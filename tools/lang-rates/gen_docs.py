@@ -246,6 +246,36 @@ def clear_notes(out):
             os.remove(os.path.join(out, name))
 
 
+def installed_version(package):
+    """The Debian package's installed version, or None (not installed, or no dpkg): the
+    generators that read installed packages say when it is not the one their set was made
+    from."""
+    try:
+        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+    except FileNotFoundError:
+        return None
+    return out.stdout if out.returncode == 0 else None
+
+
+def write_package_index(out, rows, versions, column, licences):
+    """For a set made from installed Debian packages: writes `notes.tsv` (group, path, split,
+    family: what count_dir.mjs reads) and `pages.tsv` (each note's package, its version from
+    `versions`, and what the note is made of, under the header `column`) from `rows` (group,
+    file, split, family, package, parts), and copies the licence files (`licences`: path on
+    the system, name in the set)."""
+    with open(os.path.join(out, "notes.tsv"), "w", encoding="utf-8") as f:
+        f.write("group\tpath\tsplit\tfamily\n")
+        for r in rows:
+            f.write("\t".join(r[:4]) + "\n")
+    with open(os.path.join(out, "pages.tsv"), "w", encoding="utf-8") as f:
+        f.write(f"path\tpackage\tversion\t{column}\n")
+        for r in rows:
+            f.write(f"{r[1]}\t{r[4]}\t{versions[r[4]]}\t{r[5]}\n")
+    for src, name in licences:
+        with open(src, "rb") as s, open(os.path.join(out, name), "wb") as d:
+            d.write(s.read())
+
+
 def write_group(out, group, sources, chosen, split, wanted):
     """Writes a group's chosen notes (`chosen[k]`: the (page, note) pairs of `sources[k]`, whose
     first two fields are family and repository) as `<group>_<n>.md` in `out`; their rows

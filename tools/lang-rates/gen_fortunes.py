@@ -73,10 +73,9 @@ Usage (Debian 12, the packages installed; ROOT defaults to /usr/share/games/fort
 """
 import os
 import random
-import subprocess
 import sys
 
-from gen_docs import clear_notes
+from gen_docs import clear_notes, installed_version, write_package_index
 
 NOTES_PER_GROUP = 16
 MIN_NOTES = 4
@@ -203,14 +202,6 @@ def note(parts):
     return " ".join(i for i, _ in parts), "\n\n".join(t for _, t in parts) + "\n"
 
 
-def installed_version(package):
-    try:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
-    except FileNotFoundError:
-        return None
-    return out.stdout if out.returncode == 0 else None
-
-
 def main():
     out = sys.argv[1]
     root = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/games/fortunes"
@@ -239,17 +230,7 @@ def main():
             with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
                 f.write(text)
             rows.append((group, name, SPLITS[k % 2], FAMILY, package, ids))
-    with open(os.path.join(out, "notes.tsv"), "w", encoding="utf-8") as f:
-        f.write("group\tpath\tsplit\tfamily\n")
-        for r in rows:
-            f.write("\t".join(r[:4]) + "\n")
-    with open(os.path.join(out, "pages.tsv"), "w", encoding="utf-8") as f:
-        f.write("path\tpackage\tversion\tfortunes\n")
-        for r in rows:
-            f.write(f"{r[1]}\t{r[4]}\t{VERSIONS[r[4]]}\t{r[5]}\n")
-    for src, name in LICENSES:
-        with open(src, "rb") as s, open(os.path.join(out, name), "wb") as d:
-            d.write(s.read())
+    write_package_index(out, rows, VERSIONS, "fortunes", LICENSES)
     for group, used, total, n in stats:
         print(f"{group}: {used} of {total} fortunes usable, {n} notes", file=sys.stderr)
     size = sum(os.path.getsize(os.path.join(out, r[1])) for r in rows)

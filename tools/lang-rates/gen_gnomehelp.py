@@ -75,12 +75,11 @@ Usage (Debian 12, the package installed; ROOT defaults to /usr/share/help):
 import os
 import random
 import re
-import subprocess
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
 
-from gen_docs import MAX_UNTRANSLATED, clear_notes, cut, prose_lines, untranslated_share
+from gen_docs import MAX_UNTRANSLATED, clear_notes, cut, installed_version, prose_lines, untranslated_share, write_package_index
 
 NOTES_PER_GROUP = 10
 MIN_NOTES = 4
@@ -362,14 +361,6 @@ def note(parts):
     return " ".join(n for n, _ in parts), "\n".join(t for _, t in parts)
 
 
-def installed_version(package):
-    try:
-        out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
-    except FileNotFoundError:
-        return None
-    return out.stdout if out.returncode == 0 else None
-
-
 def main():
     out = sys.argv[1]
     root = sys.argv[2] if len(sys.argv) > 2 else "/usr/share/help"
@@ -410,18 +401,8 @@ def main():
             name = f"{group}_{k}.md"
             with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as f:
                 f.write(text)
-            rows.append((group, name, SPLITS[k % 2], FAMILY, ids))
-    with open(os.path.join(out, "notes.tsv"), "w", encoding="utf-8") as f:
-        f.write("group\tpath\tsplit\tfamily\n")
-        for r in rows:
-            f.write("\t".join(r[:4]) + "\n")
-    with open(os.path.join(out, "pages.tsv"), "w", encoding="utf-8") as f:
-        f.write("path\tpackage\tversion\tpages\n")
-        for r in rows:
-            f.write(f"{r[1]}\t{PACKAGE}\t{VERSION}\t{r[4]}\n")
-    for src, name in LICENSES:
-        with open(src, "rb") as s, open(os.path.join(out, name), "wb") as d:
-            d.write(s.read())
+            rows.append((group, name, SPLITS[k % 2], FAMILY, PACKAGE, ids))
+    write_package_index(out, rows, {PACKAGE: VERSION}, "pages", LICENSES)
     for group, locs, c, used, notes in stats:
         size = sum(len(t.encode()) for _, t in notes)
         print(f"{group} ({' '.join(locs)}): {c['pages']} pages, {c['unparsed']} unparsed, {c['short']} short, "
