@@ -71,8 +71,8 @@ the fortunes' held-out half improved further and the interface sets got worse
 (tools/lang-rates/README.md, "Everyday text in the fit"). Rows of tests/data/gnomehelp (GNOME
 Help's task pages, made by gen_gnomehelp.py) are split by note, `gnome_fit` and
 `gnome_held_out`: the `gnome_fit` rows of the languages in GNOME_LANGS (default: Assamese,
-which no other set has, for its own term, and Telugu) are fitted as groups `gnome_<lang>` (weight 1), the
-other languages' reported as `gnome_unfitted`; `gnome_held_out` rows are reported, never
+which no other set has, for its own term, and Telugu) are fitted as groups `gnome_<lang>`
+(weight 1), the other languages' reported as `gnome_unfitted`; `gnome_held_out` rows are reported, never
 fitted (the bench measures them).
 
 FREE (term indices) refits only those terms,
@@ -107,10 +107,11 @@ LAMBDA = float(__import__("os").environ.get("RIDGE", "1e-5"))
 def split(r):
     if r[2] in ("corpus", "real"):
         return "fit" if fnv(r[1]) % 2 == 0 else "held_out"
-    if r[2] == "sys_fit" and r[0][4:] not in SYS_LANGS:
-        return "sys_unfitted"
-    if r[2] == "gnome_fit" and r[0][6:] not in GNOME_LANGS:
-        return "gnome_unfitted"
+    # A set fitted only for some languages: its other languages' fitting rows are reported
+    # as `<prefix>unfitted` (the group carries the set's prefix, `<prefix>fit` less `fit`).
+    langs = FITTED_ONLY.get(r[2])
+    if langs is not None and r[0][len(r[2]) - len("fit"):] not in langs:
+        return r[2][: -len("fit")] + "unfitted"
     if r[2] in GROUPED_FIT:
         return "fit"
     return r[2]
@@ -152,6 +153,8 @@ SYS_LANGS = __import__("os").environ.get("SYS_LANGS", "ckb,hy,tg,ml,te,gu,ka,kk,
 # own term alone; Telugu, whose block factor ran 5-11 % over on the interface, desktop and
 # help text while the UDHR notes it was fitted on ran under (refitted alone, FREE=35).
 GNOME_LANGS = __import__("os").environ.get("GNOME_LANGS", "as,te").split(",")
+# The fitting splits fitted only for the languages listed (the others reported by `split`).
+FITTED_ONLY = {"sys_fit": SYS_LANGS, "gnome_fit": GNOME_LANGS}
 # The sets whose fitted rows are groups `<prefix><lang>`, each weighing the set's weight times
 # its language's speakers' weight.
 SET_WEIGHTS = {"nat_": NAT_WEIGHT, "ui_": UI_WEIGHT, "sys_": SYS_WEIGHT, "docs_": DOCS_WEIGHT, "marked_": MARKED_WEIGHT, "fortunes_": FORTUNES_WEIGHT, "gnome_": 1.0}
