@@ -1285,8 +1285,9 @@ const T_CYRILLIC_WORDS: usize = T_SCRIPT_CAPITALISED + CASED_SCRIPTS.len();
 /// its GNOME help ran 12–19 % under in `o200k_base` (`tests/data/gnomehelp`): its words spell
 /// `r` and `w` with letters of their own, which the vocabularies, trained on far more Bengali,
 /// merge less, so a word with them costs more tokens than a Bengali word of its length (2.9
-/// against 2.2 `o200k_base` tokens a word in those notes). Fitted alone on the desktop-help set's Assamese fitting half (no UDHR
-/// or word-frequency text has Assamese), every other weight held.
+/// against 2.2 `o200k_base` tokens a word in those notes). Fitted alone on the desktop-help
+/// set's Assamese fitting half (no UDHR or word-frequency text has Assamese), every other
+/// weight held.
 const T_ASSAMESE: usize = T_CYRILLIC_WORDS + 1;
 
 /// Share of the Bengali-script letters that are `ৰৱ` from which a text counts as Assamese
