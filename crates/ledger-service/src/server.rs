@@ -154,6 +154,13 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
                     header::HeaderName::from_static(crate::proxy::route::HOLD_HEADER),
                     header::HeaderName::from_static("x-credit-account"),
                 ])
+                // The AI proxy's answer says what the call was charged in these headers
+                // (PROTOCOL §7.3); a page on another origin may read only the headers
+                // exposed to it.
+                .expose_headers([
+                    header::HeaderName::from_static(crate::proxy::route::CHARGED_HEADER),
+                    header::HeaderName::from_static(crate::proxy::route::UNITS_HEADER),
+                ])
                 .max_age(Duration::from_secs(600)),
         )
     };

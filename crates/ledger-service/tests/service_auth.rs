@@ -177,6 +177,10 @@ fn a_foreign_host_is_refused_and_cors_is_an_allow_list() {
     assert_eq!(ok.header("Access-Control-Allow-Private-Network"), None);
     let evil = pre("https://evil.example");
     assert_eq!(evil.header("Access-Control-Allow-Origin"), None, "an origin not on the list gets no CORS grant");
+    // The AI proxy's charge headers are readable by a page on an allowed origin.
+    let keys = http(s.addr, "GET", "/v1/keys", &headers(&[("Origin", "https://app.example")]), b"");
+    let exposed = keys.header("Access-Control-Expose-Headers").unwrap_or("").to_ascii_lowercase();
+    assert!(exposed.contains("x-credit-charged") && exposed.contains("x-credit-units"), "exposed: {exposed:?}");
     drop(s);
 
     let dir = temp_dir("no-cors");
