@@ -82,10 +82,11 @@ Bounds:
                               burst refilled evenly (default 600; 0: unlimited); over
                               it: HTTP 429 RATE_LIMITED
   --mutations-per-minute N    mutations (in pushes) per account per minute, likewise
-                              (default 12000, above a client's 10,000-mutation outbox;
-                              0: unlimited): each is kept as a fingerprint for the
-                              account's life, so this bounds how fast one account can
-                              grow the database
+                              (default 12000; 0: unlimited): each is kept as a
+                              fingerprint for the account's life, so this bounds how
+                              fast one account can grow the database; a client back
+                              online sends up to 100,000 queued mutations 1,000 a push
+                              without pause, retrying after 429 with its backoff
   --pulls-per-minute N        pulls per account per minute, likewise (default 600; 0:
                               unlimited): each pull signs a snapshot of the whole account;
                               a device's GET /v1/state reads count as pulls

@@ -138,9 +138,9 @@ error_codes! {
     SeqConflict = "SEQ_CONFLICT",
     /// The ledger refused a reservation with a code this client does not know.
     ReserveRefused = "RESERVE_REFUSED",
-    /// HTTP 401 from a ledger service: no valid credentials (transport level, PROTOCOL §10).
+    /// HTTP 401 from a ledger service: no valid credentials (transport level, PROTOCOL §7.1).
     Unauthorized = "UNAUTHORIZED",
-    /// HTTP 403 from a ledger service: valid credentials that may not do this (PROTOCOL §10).
+    /// HTTP 403 from a ledger service: valid credentials that may not do this (PROTOCOL §7.1).
     Forbidden = "FORBIDDEN",
     /// The ledger service refused a write that would exceed one of the account's bounds
     /// (devices, open holds, live grants); nothing of the request was applied.
