@@ -89,14 +89,14 @@ fn read(path: &Path, what: &str) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("cannot read the {what} {}: {e}", path.display()))
 }
 
-/// Refuses to serve a directory that holds the database or the key file.
+/// Refuses to serve a directory that holds the database, the key file or a secret's file.
 fn check_served(dir: &Path, private: &[PathBuf]) -> Result<(), String> {
     let dir = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
     for p in private {
         let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if let Ok(parent) = parent.canonicalize() {
             if parent.starts_with(&dir) {
-                return Err(format!("{} is served but holds {}: keep state out of served directories", dir.display(), p.display()));
+                return Err(format!("{} is served but holds {}: keep state and secrets out of served directories", dir.display(), p.display()));
             }
         }
     }
@@ -140,7 +140,18 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         (None, Some(db)) => PathBuf::from(format!("{}.keys.json", db.display())),
         (None, None) => return Err("--key-file is required with a PostgreSQL database (every process reads the same file)".into()),
     };
-    let private: Vec<PathBuf> = sqlite_path.iter().cloned().chain([key_file.clone()]).collect();
+    // Never served: the state, and every file that holds a secret (a served HS256 secret
+    // would let anyone mint device tokens).
+    let secrets = [
+        &o.jwt_secret_file,
+        &o.admin_token_file,
+        &o.upstream_key_file,
+        &o.payments.stripe_secret_key_file,
+        &o.payments.stripe_webhook_secret_file,
+        &o.payments.smtp_credentials_file,
+    ];
+    let private: Vec<PathBuf> =
+        sqlite_path.iter().cloned().chain([key_file.clone()]).chain(secrets.into_iter().flatten().cloned()).collect();
     for dir in o.www.iter().chain(o.pkg.iter()) {
         check_served(dir, &private)?;
     }

@@ -258,7 +258,21 @@ fn static_files_come_only_from_the_configured_directories() {
     let db = format!("sqlite:{}", www.join("ledger.sqlite").display());
     let out = Command::new(bin()).args(["serve", "--addr", "127.0.0.1:0", "--database", &db, "--www", &www_arg]).output().unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("keep state out of served directories"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keep state and secrets out of served directories"));
+    // So is one that holds a secret's file: a served HS256 secret mints any device token.
+    let db = format!("sqlite:{}", base.join("ledger.sqlite").display());
+    for flag in ["--jwt-hs256-secret-file", "--admin-token-file", "--upstream-key-file"] {
+        let secret = www.join("secret.key");
+        std::fs::write(&secret, "TOP-SECRET-0123456789abcdef0123456789abcdef").unwrap();
+        let secret = secret.display().to_string();
+        let out = Command::new(bin())
+            .args(["serve", "--addr", "127.0.0.1:0", "--database", &db, "--www", &www_arg, flag, &secret])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success() && stderr.contains("keep state and secrets out of served directories"), "{flag}: {stderr}");
+        assert!(!stderr.contains("TOP-SECRET"), "{flag}: the refusal names the file, not its content");
+    }
 }
 
 /// Only files that are really inside a served directory, and not hidden, are served: a
@@ -302,9 +316,24 @@ fn hidden_files_and_links_out_of_a_served_directory_are_not_served() {
     let r = s.get("/www/inside.js", None);
     assert_eq!((r.status, r.text().as_str()), (200, "export const x = 1;"), "a link inside the directory is served");
     assert_eq!(s.get("/www/sub/", None).text(), "<title>sub</title>");
-    for (path, to) in [("/www/sub", "/www/sub/"), ("/www/sub?x=1", "/www/sub/?x=1"), ("/www///sub", "/www//sub/")] {
+    for (path, to) in [
+        ("/www/sub", "/www/sub/"),
+        ("/www/sub?x=1", "/www/sub/?x=1"),
+        ("/www///sub", "/www//sub/"),
+        // The prefix alone: served as it was, the page's relative links missed.
+        ("/www", "/www/"),
+        ("/www?checkout=paid", "/www/?checkout=paid"),
+    ] {
         let r = s.get(path, None);
         assert_eq!((r.status, r.header("Location")), (307, Some(to)), "{path}");
+    }
+    assert_eq!(s.get("/www/inside.js/", None).status, 404, "a file is not a directory");
+    // Served pages may not be framed by another site (clickjacking) nor leak a Referer.
+    for path in ["/www/sub/", "/www/inside.js", "/www/missing.js"] {
+        let r = s.get(path, None);
+        assert_eq!(r.header("X-Frame-Options"), Some("DENY"), "{path}");
+        assert_eq!(r.header("Content-Security-Policy"), Some("frame-ancestors 'none'"), "{path}");
+        assert_eq!(r.header("Referrer-Policy"), Some("no-referrer"), "{path}");
     }
 }
 
