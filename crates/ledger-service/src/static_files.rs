@@ -9,12 +9,18 @@
 //!   keeps that state out of served directories; a link that stays inside is served;
 //! - a directory asked for without its trailing `/` is redirected to it under the served
 //!   prefix (`/www/sub` → `/www/sub/`): `ServeDir` sees the path without the prefix, so its
-//!   own redirect went to `/sub/`, and for `/www///sub` to `//sub/` — another host.
+//!   own redirect went to `/sub/`, and for `/www///sub` to `//sub/` — another host. The
+//!   prefix itself (`/www`) is redirected to `/www/` too: served as it was, the page's
+//!   relative `style.css` and `app.js` resolved to `/style.css` and did not load; and a
+//!   file asked for with a trailing `/` (`/www/index.html/`) is 404, for the same reason;
+//! - every answer forbids framing (`Content-Security-Policy: frame-ancestors 'none'`,
+//!   `X-Frame-Options: DENY`: a page of another site could otherwise frame the demo and
+//!   trick a click on its Buy or Refund button) and sends no `Referer` onward.
 //!
 //! The path is decoded exactly as `ServeDir` decodes it (percent-decoding, UTF-8), so the
 //! guard judges the file `ServeDir` would open.
 
-use axum::extract::{Request, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -40,15 +46,32 @@ pub(crate) fn service(dir: &Path, prefix: &'static str) -> Result<Router, String
 }
 
 async fn guard(State(s): State<Arc<Served>>, req: Request, next: Next) -> Response {
+    let mut r = checked(&s, req, next).await;
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    r
+}
+
+/// The file's answer, or a 404 or redirect in its place (the module's rules).
+async fn checked(s: &Served, req: Request, next: Next) -> Response {
+    let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
+    if req.extensions().get::<OriginalUri>().is_some_and(|o| o.0.path() == s.prefix) {
+        return redirect(&format!("{}/{query}", s.prefix));
+    }
     let path = req.uri().path();
     let Some(relative) = relative(path) else { return not_found() };
     let Ok(real) = tokio::fs::canonicalize(s.root.join(relative)).await else { return not_found() };
     if !real.starts_with(&s.root) {
         return not_found();
     }
-    if tokio::fs::metadata(&real).await.is_ok_and(|m| m.is_dir()) {
+    let is_dir = tokio::fs::metadata(&real).await.is_ok_and(|m| m.is_dir());
+    if !is_dir && path.ends_with('/') && path != "/" {
+        return not_found();
+    }
+    if is_dir {
         if !path.ends_with('/') {
-            let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
             return redirect(&format!("{}{path}/{query}", s.prefix));
         }
         // `ServeDir` answers a directory with its index.html, which may be a link too.
