@@ -96,7 +96,11 @@ fn check_served(dir: &Path, private: &[PathBuf]) -> Result<(), String> {
         let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if let Ok(parent) = parent.canonicalize() {
             if parent.starts_with(&dir) {
-                return Err(format!("{} is served but holds {}: keep state and secrets out of served directories", dir.display(), p.display()));
+                return Err(format!(
+                    "{} is served but holds {}: keep state and secrets out of served directories",
+                    dir.display(),
+                    p.display()
+                ));
             }
         }
     }
