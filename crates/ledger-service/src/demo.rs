@@ -115,6 +115,11 @@ pub(crate) async fn token(State(app): State<AppState>, Body(body): Body) -> Resp
     let (Some(account), Some(device)) = (v.get("accountId").and_then(Value::as_str), v.get("deviceId").and_then(Value::as_str)) else {
         return error(400, ErrorCode::BadRequest, "send {\"accountId\",\"deviceId\"}");
     };
+    // The id the token will carry must be one a push may name (PROTOCOL §1): a token for
+    // a 4 MB id was signed, megabytes long, for anyone who asked.
+    if let Err(e) = credit_meter_protocol::ids::check_device_id(device) {
+        return error(400, ErrorCode::BadRequest, &format!("the deviceId {e}"));
+    }
     let Some(demo) = app.demo.clone() else { return error(404, ErrorCode::NotFound, "not a demo ledger") };
     if account != DEMO_ACCOUNT && account != DEMO_AGENT_ACCOUNT {
         return app.refuse(&Refusal::forbidden("the demo sign-in is for the demo accounts only"));

@@ -106,6 +106,23 @@ fn http_misuse_is_a_4xx() {
     assert_eq!(r.status, 413);
 }
 
+/// The demo sign-in signs tokens only for device ids a push may name (PROTOCOL §1): a
+/// probe had it sign a token for a 4 MB id.
+#[test]
+fn the_demo_sign_in_refuses_a_device_id_no_push_may_name() {
+    let dir = temp_dir("demo-token-ids");
+    let s = Server::start(&dir, &[]);
+    let ask = |device: &str| s.post("/demo/token", None, &json!({"accountId": "demo", "deviceId": device}).to_string());
+    for bad in ["", "a:b", "tab\there", "\u{202E}evil", &"x".repeat(129)] {
+        let r = ask(bad);
+        assert_eq!((r.status, r.code()), (400, "BAD_REQUEST".to_string()), "{bad:?}: {}", r.text());
+        assert!(r.json().get("token").is_none(), "{bad:?}");
+    }
+    let r = ask(&"x".repeat(128));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["token"].as_str().is_some_and(|t| t.len() < 1024));
+}
+
 /// A body the service cannot read — here a chunk size of 72 bits, which no body can have —
 /// is answered on every route that reads one with the protocol's error body (PROTOCOL
 /// §5.0: HTTP 400 `BAD_REQUEST`), never axum's plain-text "Failed to buffer the request
