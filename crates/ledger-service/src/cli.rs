@@ -62,7 +62,9 @@ Browsers and hosts:
                               (demo accounts only). Never on a real ledger.
 Bounds:
   --max-body BYTES            largest request body (default 4194304)
-  --max-batch N               most mutations per push (default 10000)
+  --max-batch N               most mutations per push (default 1000, the client's batch):
+                              a push's work grows with its mutations times the
+                              account's state, and the account waits for it
   --max-connections N         open connections in total (default 512)
   --max-connections-per-ip N  open connections per client address (default 32). Behind a
                               reverse proxy all connections come from its address: raise
@@ -271,7 +273,7 @@ fn serve(args: Vec<String>) -> Result<ServeOptions, String> {
         pkg: None,
         demo: false,
         max_body: 4 << 20,
-        max_batch: 10_000,
+        max_batch: 1_000,
         max_connections: 512,
         max_connections_per_ip: 32,
         header_timeout: Duration::from_secs(10),

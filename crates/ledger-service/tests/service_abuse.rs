@@ -76,6 +76,23 @@ fn the_account_overdraft_limit_bounds_what_all_devices_owe_together() {
     assert_eq!(p.offline_limit, c("0"));
 }
 
+/// By default a push holds at most the client's batch, 1,000 mutations: a push's work
+/// grows with its mutations times the account's state, and the account (and any sharing
+/// its lock) waits for it; a probe's 9,990-reserve pushes ran 7.5-24 s each.
+#[test]
+fn a_push_holds_at_most_the_clients_batch_by_default() {
+    let dir = temp_dir("batch");
+    let s = Server::start(&dir, &[]);
+    let batch = |n: u64| -> Vec<_> { (1..=n).map(|i| reserve(i, &format!("b:{i}"), "0.001")).collect() };
+    let over = json!({"v":2,"accountId":"demo","deviceId":"b","mutations":batch(1_001)}).to_string();
+    let r = s.post("/v1/push", Some(&token("demo", None)), &over);
+    assert_eq!((r.status, r.code()), (200, "BAD_REQUEST".to_string()), "{}", r.text());
+    assert_eq!(s.state("demo")["devices"]["b"]["lastSeq"], serde_json::Value::Null, "nothing of it applied");
+    let (r, _) = s.push("demo", "b", json!(batch(1_000)));
+    assert_eq!(r.results.len(), 1_000);
+    assert!(r.results.iter().all(|x| x.status == ResultStatus::Applied));
+}
+
 #[test]
 fn open_holds_stop_at_the_bound_and_closing_holds_still_applies() {
     let dir = temp_dir("holds");
@@ -304,7 +321,7 @@ fn a_10000_mutation_push_does_not_stall_another_account() {
     let dir = temp_dir("stall");
     // A debug build under a parallel test run can take longer than the default 30 s
     // request deadline for 10,000 mutations; the deadline is not what this test is about.
-    let s = Server::start(&dir, &["--request-timeout-seconds", "600"]);
+    let s = Server::start(&dir, &["--request-timeout-seconds", "600", "--max-batch", "10000"]);
     let addr = s.addr;
     // 5,000 reserve + release pairs on `demo`.
     let mutations: Vec<_> = (1..=5_000u64)
