@@ -256,6 +256,8 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
         let smtp = email::worker::transport(&settings)?;
         tokio::spawn(email::worker::run(Arc::clone(&service.store), settings, smtp));
     }
+    // The AI proxy's calls are cut and settled when the service stops.
+    let stopping_proxy = proxy.clone();
     let app = routes::AppState {
         service: Arc::clone(&service),
         auth: Arc::new(Auth { devices, admin }),
@@ -320,7 +322,7 @@ async fn serve(o: cli::ServeOptions) -> Result<(), String> {
             .map_err(|e| format!("stdout: {e}"))?;
     }
     tracing::info!(addr = %local, "listening");
-    server::serve(listener, router, &http).await;
+    server::serve(listener, router, &http, stopping_proxy).await;
     match tokio::task::spawn_blocking(move || service.store.close()).await {
         Ok(Ok(())) => {}
         Ok(Err(e)) => tracing::warn!(error = %e, "closing the database left its journal beside it: back up the -wal file too"),

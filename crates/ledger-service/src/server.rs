@@ -223,8 +223,9 @@ async fn shutdown_signal() {
 }
 
 /// Accepts connections until a shutdown signal, then lets the open ones finish (at most
-/// the request deadline).
-pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions) {
+/// the request deadline). The AI proxy's calls in flight are cut at once and settled
+/// (`proxy::stopping`): they are waited for, settlements committed, before this returns.
+pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions, proxy: Option<Arc<crate::proxy::Proxy>>) {
     let total = Arc::new(Semaphore::new(o.max_connections));
     let per_ip = Arc::new(PerIp::default());
     // Tells every connection to finish its request in hand and close.
@@ -285,10 +286,23 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions
     }
     drop(listener);
     tracing::info!("stopping: finishing the requests in hand");
+    if let Some(p) = &proxy {
+        p.stopping.stop();
+    }
     let _ = stop_tx.send(true);
     // Every connection holds a permit until it is done: having them all back means done.
     let all = u32::try_from(o.max_connections).unwrap_or(u32::MAX);
     if tokio::time::timeout(o.request_timeout + Duration::from_secs(1), total.acquire_many(all)).await.is_err() {
         tracing::warn!("requests still open at the deadline");
     }
+    // A call's task outlives its request (a client that left is still settled): wait for
+    // the last settlement, each a storage commit, before the database closes.
+    if let Some(p) = &proxy {
+        if !p.stopping.drained(SETTLE_WAIT).await {
+            tracing::warn!("AI proxy calls still unsettled at the deadline: the ledger settles them as abandoned");
+        }
+    }
 }
+
+/// How long a stopping service waits for its AI proxy calls' settlements.
+const SETTLE_WAIT: Duration = Duration::from_secs(15);

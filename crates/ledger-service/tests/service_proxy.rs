@@ -853,7 +853,62 @@ fn kill_9_between_claim_and_settle(dir: &std::path::Path, db: Option<&str>) {
     assert_eq!(s.push("demo", "d9", json!([])).1.balance, want, "charged twice");
 }
 
+/// A SIGTERM mid-stream (every deploy): the call is cut at once and settled — at its worst
+/// case, the provider having reported no usage yet — before the process exits, and the
+/// client is told what it was charged. Before, the runtime was dropped under the call: its
+/// claim stayed unsettled until the ledger took it for abandoned, twice the call limit
+/// later, and charged it the whole hold.
+fn sigterm_mid_stream(dir: &std::path::Path, db: Option<&str>) {
+    let up = Upstream::start();
+    let s = start(dir, db, &up);
+    let before = balance(&s);
+    reserve(&s, "d11", 1, "d11:deploy", "2");
+    let body = request("long", true);
+    let mut client = TcpStream::connect(s.addr).unwrap();
+    client.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        client,
+        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: d11:deploy\r\nContent-Length: {}\r\n\r\n{body}",
+        s.addr,
+        token("demo", Some("d11")),
+        body.len()
+    )
+    .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !String::from_utf8_lossy(&got).contains("part 1") {
+        let n = client.read(&mut buf).unwrap();
+        assert!(n > 0, "the stream ended early");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let asked = Instant::now();
+    assert!(s.terminate(), "SIGTERM exits with 0");
+    assert!(asked.elapsed() < Duration::from_secs(10), "the call was cut, not read to its end: {:?}", asked.elapsed());
+    let mut rest = Vec::new();
+    let _ = client.read_to_end(&mut rest);
+    got.extend_from_slice(&rest);
+    let text = String::from_utf8_lossy(&got);
+    assert!(!text.contains("part 500") && !text.contains("[DONE]"), "{text}");
+    let event = text.lines().find(|l| l.contains("UPSTREAM_FAILED")).unwrap_or_else(|| panic!("no closing event: {text}"));
+    let error: serde_json::Value = serde_json::from_str(event.trim().trim_start_matches("data:").trim()).unwrap();
+    assert!(error["error"]["message"].as_str().unwrap().contains("stopped"), "{event}");
+    let charged = c(error["error"]["charged"].as_str().unwrap());
+    assert!(charged > Credits::ZERO && charged <= c("2"), "{charged}");
+    // Settled before the exit: at once after the restart, not as an abandoned claim.
+    let s = start(dir, db, &up);
+    assert!(held(&s).is_zero(), "the claim was left unsettled");
+    assert_eq!(balance(&s), sub(before, charged));
+    let (r, p) = s.push("demo", "d11", json!([commit(2, "d11:deploy", "0.001")]));
+    assert_eq!((r.results[0].settled_by.as_deref(), r.results[0].charged), (Some("proxy"), Some(charged)));
+    assert_eq!(p.balance, sub(before, charged), "charged once");
+}
+
 // ---- SQLite -------------------------------------------------------------------------
+
+#[test]
+fn sqlite_sigterm_mid_stream_settles_the_call_before_exiting() {
+    sigterm_mid_stream(&temp_dir("proxy-sigterm"), None);
+}
 
 #[test]
 fn sqlite_kill_9_between_claim_and_settle_charges_the_hold_once() {
@@ -1086,6 +1141,12 @@ fn postgres_two_processes_racing_on_one_hold_charge_once() {
 fn postgres_kill_9_between_claim_and_settle_charges_the_hold_once() {
     let Some(url) = postgres_db("proxy_kill9") else { return };
     kill_9_between_claim_and_settle(&temp_dir("pg-proxy-kill9"), Some(&url));
+}
+
+#[test]
+fn postgres_sigterm_mid_stream_settles_the_call_before_exiting() {
+    let Some(url) = postgres_db("proxy_sigterm") else { return };
+    sigterm_mid_stream(&temp_dir("pg-proxy-sigterm"), Some(&url));
 }
 
 #[test]

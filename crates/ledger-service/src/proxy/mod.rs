@@ -20,7 +20,8 @@
 //!    whole answer that did not arrive whole, a stream that broke off, went silent, reached
 //!    the deadline or carried the provider's error event, output or not) is charged its
 //!    worst case (the prompt bound and the forwarded `max_tokens` at the catalog's price,
-//!    at most the hold) ([`relay`], [`usage`]).
+//!    at most the hold) ([`relay`], [`usage`]); a service told to stop cuts its calls in
+//!    flight and settles them the same way before it exits ([`stopping`]).
 //!
 //! The vendor's key (`--upstream-key-file`) is only ever put in the `Authorization`
 //! header of the request to the provider: never logged, never answered.
@@ -31,6 +32,7 @@ pub(crate) mod price;
 pub(crate) mod rates;
 pub(crate) mod relay;
 pub(crate) mod route;
+pub(crate) mod stopping;
 pub(crate) mod usage;
 
 use credit_meter_core::catalog::Catalog;
@@ -75,6 +77,8 @@ pub(crate) struct Proxy {
     /// not read its stream is waited for no longer. A claim unsettled after
     /// [`abandoned_after`] of this is charged its hold in full by the ledger.
     pub call_limit: Duration,
+    /// The calls in flight, cut and settled when the service stops.
+    pub stopping: stopping::Stopping,
 }
 
 /// How long before its hold expires a call stops being read: its settlement (a storage
@@ -121,7 +125,15 @@ impl Proxy {
             .read_timeout(idle)
             .build()
             .map_err(|e| format!("cannot build the upstream HTTP client: {e}"))?;
-        Ok(Proxy { endpoint: format!("{base}/chat/completions"), key, client, catalog, idle, call_limit })
+        Ok(Proxy {
+            endpoint: format!("{base}/chat/completions"),
+            key,
+            client,
+            catalog,
+            idle,
+            call_limit,
+            stopping: stopping::Stopping::default(),
+        })
     }
 
     /// A POST of `body` to the provider, with the vendor's key.

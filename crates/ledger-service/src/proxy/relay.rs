@@ -104,7 +104,12 @@ pub(crate) enum Started {
 /// cannot strand a claim — and returns how it started.
 pub(crate) async fn start(call: Call) -> Started {
     let (tx, rx) = oneshot::channel();
-    tokio::spawn(call.run(tx));
+    // Counted until the task ends: a shutdown waits for its settlement (`stopping`).
+    let running = call.proxy.stopping.call();
+    tokio::spawn(async move {
+        call.run(tx).await;
+        drop(running);
+    });
     rx.await.unwrap_or_else(|_| Started::Failed { message: "the call's task ended".into(), charged: None })
 }
 
@@ -162,7 +167,16 @@ impl Call {
             let _ = started.send(Started::Refused(e));
             return;
         }
-        let Ok(sent) = send.await else {
+        let mut send = send;
+        let sent = tokio::select! {
+            biased;
+            sent = &mut send => sent,
+            () = self.proxy.stopping.stopped() => {
+                send.abort();
+                return self.unanswered(started, "the ledger stopped before the provider answered").await;
+            }
+        };
+        let Ok(sent) = sent else {
             return self.unanswered(started, "the provider's request failed").await;
         };
         let mut resp = match sent {
@@ -189,7 +203,10 @@ impl Call {
                 if Instant::now() >= deadline {
                     return self.unanswered(started, "the provider's answer did not end in time").await;
                 }
-                match tokio::time::timeout(self.wait(deadline), resp.chunk()).await {
+                let Some(read) = self.read(&mut resp, deadline).await else {
+                    return self.unanswered(started, "the ledger stopped before the answer ended").await;
+                };
+                match read {
                     Ok(Ok(Some(c))) if body.len() + c.len() <= MAX_ANSWER_BYTES => body.extend_from_slice(&c),
                     Ok(Ok(None)) => break,
                     Ok(Ok(Some(_))) => return self.unanswered(started, "the provider's answer is larger than the proxy reads").await,
@@ -220,7 +237,11 @@ impl Call {
                 failed.get_or_insert_with(|| "the call reached its deadline".into());
                 break;
             }
-            let chunk = match tokio::time::timeout(self.wait(deadline), resp.chunk()).await {
+            let Some(read) = self.read(&mut resp, deadline).await else {
+                failed.get_or_insert_with(|| "the ledger stopped mid-stream".into());
+                break;
+            };
+            let chunk = match read {
                 Ok(Ok(Some(c))) => c,
                 Ok(Ok(None)) => {
                     // A body delimited by the connection's close ends the same way whether
@@ -266,7 +287,16 @@ impl Call {
                 // A client that does not read fills the channel and this send waits: never
                 // past the deadline, or the settlement would wait on the client while the
                 // hold expires and its credits are reserved again.
-                match tokio::time::timeout_at(deadline, tx.send(Bytes::from(line))).await {
+                let sent = tokio::select! {
+                    biased;
+                    sent = tokio::time::timeout_at(deadline, tx.send(Bytes::from(line))) => sent,
+                    // Stopping: not waited for; the call is settled now.
+                    () = self.proxy.stopping.stopped() => {
+                        listening = false;
+                        continue;
+                    }
+                };
+                match sent {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => {
                         // The client went away: keep reading, the provider is still working
@@ -292,8 +322,7 @@ impl Call {
             let unsent = end(tx, listening.then(|| Bytes::from_static(b"data: [DONE]\n\n")));
             self.settle(Some(usage), "streamed").await;
             if let Some((tx, l)) = unsent {
-                // Until the client reads it or its connection ends.
-                let _ = tx.send(l).await;
+                self.last_line(&tx, l).await;
             }
             return;
         };
@@ -309,8 +338,7 @@ impl Call {
                 Spend::Tokens(n) => error["units"] = n.into(),
             }
             let line = Bytes::from(format!("data: {}\n\n", serde_json::json!({ "error": error })));
-            // Until the client reads it or its connection ends.
-            let _ = tx.send(line).await;
+            self.last_line(&tx, line).await;
         }
     }
 
@@ -339,6 +367,30 @@ impl Call {
 
     /// How long to wait for the provider's next bytes: its idle limit, within the call's
     /// deadline.
+    /// The provider's next chunk, waited for until `deadline` (`Err` of the timeout past
+    /// it); `None` when the service stops meanwhile.
+    async fn read(
+        &self,
+        resp: &mut reqwest::Response,
+        deadline: Instant,
+    ) -> Option<Result<reqwest::Result<Option<Bytes>>, tokio::time::error::Elapsed>> {
+        tokio::select! {
+            biased;
+            read = tokio::time::timeout(self.wait(deadline), resp.chunk()) => Some(read),
+            () = self.proxy.stopping.stopped() => None,
+        }
+    }
+
+    /// Sends a settled call's last line to its client: until the client reads it or its
+    /// connection ends, or the service stops (then only if the channel has room).
+    async fn last_line(&self, tx: &mpsc::Sender<Bytes>, line: Bytes) {
+        tokio::select! {
+            biased;
+            _ = tx.send(line) => {}
+            () = self.proxy.stopping.stopped() => {}
+        }
+    }
+
     fn wait(&self, deadline: Instant) -> Duration {
         self.proxy.idle.min(deadline.saturating_duration_since(Instant::now()))
     }

@@ -229,14 +229,19 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>) -> std::io::Result<()> {
             }
             w.flush()?;
         }
-        "stream" | "stream-nousage" | "slow" => {
+        "stream" | "stream-nousage" | "slow" | "long" => {
             w.write_all(sse_head.as_bytes())?;
-            let parts = if scenario == "slow" { 30 } else { 3 };
+            let parts = match scenario.as_str() {
+                "slow" => 30,
+                // 30 s: a call still running when the ledger is told to stop.
+                "long" => 600,
+                _ => 3,
+            };
             for i in 0..parts {
                 // A client that went away makes these writes fail only at the proxy, not here.
                 w.write_all(content(&format!("part {i} ")).as_bytes())?;
                 w.flush()?;
-                if scenario == "slow" {
+                if scenario == "slow" || scenario == "long" {
                     std::thread::sleep(Duration::from_millis(50));
                 }
             }
