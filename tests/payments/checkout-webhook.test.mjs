@@ -89,6 +89,9 @@ for (const backend of backends()) {
         ['a session this ledger did not create (no priceCents, no accountId)', { packageId: 'starter', amount: 250, priceCents: null, accountMetadata: false }, 'ignored: no metadata.priceCents: not a checkout of this ledger'],
         ['a checkout from before priceCents, paid less than the package', { packageId: 'pro', amount: 999, priceCents: null }, 'ignored: paid another amount than its package\'s price'],
         ['a 100 % coupon', { packageId: 'starter', amount: 0, priceCents: 250 }, 'ignored: paid another amount than its package\'s price'],
+        // Metadata written by someone else on the vendor's Stripe account: paid as asked, but asked too little.
+        ['a session asking $0, paid $0', { packageId: 'starter', amount: 0, priceCents: 0 }, 'ignored: asked no price: not a sale of this ledger'],
+        ['a session asking a cent for Power, paid a cent', { packageId: 'power', amount: 1, priceCents: 1 }, 'ignored: asked less than its package\'s price'],
       ];
       let i = 0;
       for (const [name, e, result] of cases) {

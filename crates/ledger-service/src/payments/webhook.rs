@@ -7,7 +7,11 @@
 //!   `metadata.packageId` to the account `client_reference_id` as the ledger purchase
 //!   whose id is the session id — only when it was paid what this ledger asked at
 //!   checkout (`metadata.priceCents`, in USD: `amount_total`, or with Adaptive Pricing
-//!   `currency_conversion.amount_total` in its `source_currency`); any other paid session
+//!   `currency_conversion.amount_total` in its `source_currency`), and that price was at
+//!   least the package's price now and more than zero (the metadata is the session's own:
+//!   anyone able to make sessions on the vendor's Stripe account — another integration, a
+//!   dashboard user, a leaked restricted key — could write a $0 price in it; a session
+//!   made before a price rise is refused like the rest and granted by hand); any other paid session
 //!   (another product of the vendor's Stripe account, a coupon) is logged, recorded as
 //!   refused (`refused_payments`, once per session) and not granted, then or by any later
 //!   delivery (a refusal stands; the operator may grant it by hand). The purchase, the
@@ -178,7 +182,12 @@ async fn grant(app: &AppState, event_id: &str, kind: &str, session: &J) -> Respo
     // delayed method — the package's price now. An account not there yet (the purchase
     // below answers 500, and Stripe retries) is checked on that retry.
     let checked = match text(session, "/metadata/priceCents").and_then(|c| c.parse::<i64>().ok()) {
-        Some(cents) => paid_as_asked(session, cents),
+        Some(cents) if cents <= 0 => Err("asked no price: not a sale of this ledger"),
+        Some(cents) => match package_cents(app, &account, &package).await {
+            Ok(Some(now)) if cents < now => Err("asked less than its package's price"),
+            Ok(_) => paid_as_asked(session, cents),
+            Err(r) => return r,
+        },
         None if text(session, "/metadata/accountId").is_some() => match package_cents(app, &account, &package).await {
             Ok(Some(cents)) => paid_as_asked(session, cents),
             Ok(None) => Ok(()), // no such account or package: the purchase below refuses it
