@@ -4,6 +4,7 @@
 mod account_cache;
 mod auth;
 mod cli;
+mod coded_refusals;
 mod demo;
 mod email;
 mod engine;

@@ -38,7 +38,7 @@ pub(crate) fn refusal(r: &crate::auth::Refusal) -> Response {
 /// 400 ("Failed to buffer the request body…"), a body the service cannot read — a broken
 /// chunked encoding, a connection that failed mid-body — is answered with the protocol's
 /// error body: HTTP 400 `BAD_REQUEST` (PROTOCOL §5.0). A body above the route's limit
-/// stays HTTP 413 (no JSON body), as PROTOCOL §5.0 says.
+/// stays HTTP 413 (its coded body comes from `coded_refusals`).
 #[derive(Debug)]
 pub(crate) struct Body(pub axum::body::Bytes);
 

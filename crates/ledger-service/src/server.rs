@@ -167,7 +167,8 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
     // Every answer, the Host check's refusals included, says its Content-Type is the truth: a
     // browser must not sniff a JSON error body or a served file into HTML or script (the demo
     // serves whatever a vendor puts in --www).
-    Ok(r.layer(middleware::from_fn_with_state(Arc::new(o.allowed_hosts.clone()), host_check))
+    Ok(r.layer(middleware::from_fn(crate::coded_refusals::coded_refusals))
+        .layer(middleware::from_fn_with_state(Arc::new(o.allowed_hosts.clone()), host_check))
         .layer(middleware::from_fn(head_within_bound))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))))
 }

@@ -101,9 +101,15 @@ fn http_misuse_is_a_4xx() {
     for (r, status) in &cases {
         assert_eq!(r.status, *status, "{}", r.text());
         assert_eq!(r.header("Access-Control-Allow-Origin"), None, "no CORS unless configured");
+        // Every refusal carries the protocol's coded body, the router's own included.
+        assert_eq!(r.header("Content-Type"), Some("application/json; charset=utf-8"), "{status}: {}", r.text());
+        assert_eq!(r.json()["v"], 2, "{status}: {}", r.text());
+        assert!(!r.code().is_empty(), "{status}: {}", r.text());
     }
+    assert_eq!(cases[0].0.header("Allow"), Some("POST"), "a 405 still says what the route takes");
+    assert_eq!(cases[2].0.code(), "NOT_FOUND");
     let r = http(s.addr, "POST", "/v1/push", &headers(&[("Content-Length", "65537")]), b"");
-    assert_eq!(r.status, 413);
+    assert_eq!((r.status, r.code()), (413, "BAD_REQUEST".to_string()), "{}", r.text());
 }
 
 /// The demo sign-in signs tokens only for device ids a push may name (PROTOCOL §1): a
