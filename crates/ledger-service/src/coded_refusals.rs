@@ -29,7 +29,9 @@ pub(crate) async fn coded_refusals(req: Request, next: Next) -> Response {
         StatusCode::REQUEST_TIMEOUT => {
             (ErrorCode::Timeout, "the request was not received and answered within the request deadline; nothing was applied")
         }
-        StatusCode::PAYLOAD_TOO_LARGE => (ErrorCode::BadRequest, "the request body is larger than the service accepts; nothing was applied"),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            (ErrorCode::BadRequest, "the request body is larger than the service accepts; nothing was applied")
+        }
         _ => return r,
     };
     let mut coded = error(r.status().as_u16(), code, message);
