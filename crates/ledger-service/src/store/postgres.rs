@@ -84,6 +84,8 @@ pub(crate) struct PgStore {
 struct Pool {
     idle: Vec<Pooled>,
     open: usize,
+    /// Set by `close`: a connection handed back is closed, not kept.
+    closed: bool,
 }
 
 /// A pooled connection and the statements prepared on it (the per-push ones: parsed and
@@ -156,7 +158,8 @@ impl PgStore {
             idle.push(Pooled { client: connect(url)?, prepared: HashMap::new() });
         }
         let batches = group_commit::GroupCommit::start(url, WRITERS)?;
-        Ok(PgStore { url: url.to_string(), size, pool: Mutex::new(Pool { open: idle.len(), idle }), freed: Condvar::new(), batches })
+        let pool = Mutex::new(Pool { open: idle.len(), idle, closed: false });
+        Ok(PgStore { url: url.to_string(), size, pool, freed: Condvar::new(), batches })
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Client) -> Result<T, StoreError>) -> Result<T, StoreError> {
@@ -213,12 +216,17 @@ impl PgStore {
         // client may learn that the server ended it only after the request's error.
         let broken = c.client.is_closed() || (out.is_err() && c.client.is_valid(CHECK_TIMEOUT).is_err());
         let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
-        if broken {
+        // One broken, or handed back after `close`, is closed (dropped) here, on the
+        // blocking thread the store runs on, once the pool's lock is released.
+        let dropped = if broken || pool.closed {
             pool.open -= 1;
+            Some(c)
         } else {
             pool.idle.push(c);
-        }
+            None
+        };
         drop(pool);
+        drop(dropped);
         self.freed.notify_one();
         out
     }
@@ -291,6 +299,22 @@ impl PgStore {
 }
 
 impl Store for PgStore {
+    /// Closes the idle connections now, on the blocking thread the service calls this on,
+    /// and any handed back later as it comes back. A `postgres::Client` blocks on its own
+    /// runtime when dropped: left in the pool, the connections were dropped by the last
+    /// holder of the store, a task the tokio runtime dropped at shutdown on one of its
+    /// threads, where blocking panics — every SIGTERM ended in an abort (exit 134).
+    fn close(&self) -> Result<(), StoreError> {
+        let idle = {
+            let mut pool = self.pool.lock().unwrap_or_else(PoisonError::into_inner);
+            pool.closed = true;
+            pool.open -= pool.idle.len();
+            std::mem::take(&mut pool.idle)
+        };
+        drop(idle);
+        Ok(())
+    }
+
     fn load(&self, account_id: &str) -> Result<Option<Loaded>, StoreError> {
         self.with(|c| {
             let row = c
