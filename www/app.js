@@ -155,6 +155,10 @@ function render() {
   }
   drawUsageChart($("chart"), app.ledger.history, $("usage-summary"));
   view.renderConnection(client.offline, balance, s.syncFailure);
+  // "The server could not be reached" is untrue once a sync after it was answered: cleared then.
+  const shown = $("message").dataset;
+  const answeredSince = s.syncFailure === null && s.syncedAt > Number(shown.shownAt ?? Infinity);
+  if (!client.offline && answeredSince && shown.level === "error" && UNREACHABLE.has(shown.code)) clearMessage();
   try {
     const quote = s.quote(request(), byok());
     app.decision = quote.decision;
@@ -183,6 +187,9 @@ function scheduleRender() {
     render();
   });
 }
+
+/** The codes of an error that says the server could not be reached (cleared once it can). */
+const UNREACHABLE = new Set(["TRANSPORT_FAILED", "TIMEOUT", "OFFLINE"]);
 
 /** Reads the ledger's account state: grant records and usage history for every account,
  * plan, agents and allowances for the AssistLore panel. */
@@ -215,6 +222,8 @@ async function openAccount(accountId) {
   document.body.dataset.account = accountId;
   const session = app.session;
   if (!session.isOwner) {
+    // Read-only: the usage history and purchase names still come from the ledger.
+    refreshLedgerState().then(scheduleRender, () => {});
     session.whenOwner().then(() => {
       if (app.session === session && !client.offline) run("sync", syncNow); // took over from another tab
     });
@@ -224,7 +233,15 @@ async function openAccount(accountId) {
     const interrupted = await session.releaseInterrupted();
     if (interrupted.length) {
       await syncNow();
-      showInterrupted(interrupted.map((holdId) => session.acks.get(`release:${holdId}`) ?? null));
+      const answers = interrupted.map((holdId) => session.acks.get(`release:${holdId}`) ?? null);
+      showInterrupted(answers);
+      // A call still running at the proxy is charged when it ends: sync once it settled.
+      const running = interrupted.filter((_, i) => settling(answers[i]));
+      if (running.length) {
+        session.untilProxySettled(running).then(() => {
+          if (app.session === session) run("sync", syncNow);
+        });
+      }
     }
   }
   document.body.dataset.ready = accountId;
@@ -237,11 +254,17 @@ async function openAccount(accountId) {
  */
 function showInterrupted(answers) {
   const charged = sumDecimal(answers.filter((a) => a?.settledBy === "proxy").map((a) => a.charged ?? "0"));
-  const facts = { interrupted: answers.length, charged };
+  const running = answers.filter(settling).length;
+  const facts = { interrupted: answers.length, charged, running };
   const open = answers.some((a) => a === null || a.status === "refused");
   const one = answers.length === 1;
   let text;
-  if (compareDecimal(charged, "0") > 0) {
+  if (running > 0) {
+    // Released while the proxy still ran the call: the proxy charges what it used when it
+    // ends (its answer carries no amount yet), so "nothing was charged" would be untrue.
+    const also = compareDecimal(charged, "0") > 0 ? ` Another was charged ${count(charged, "credit")}.` : "";
+    text = `A generation was cut short by a reload while its AI call was still running: the AI proxy charges what the call used when it ends, and the balance shows it then (see Details).${also}`;
+  } else if (compareDecimal(charged, "0") > 0) {
     text = `A generation was cut short by a reload after its AI call had run: the AI proxy charged ${count(charged, "credit")} for what the call used (see Details), and nothing more.`;
   } else if (open) {
     text = `A generation was cut short by a reload: ${one ? "its hold is" : "their holds are"} being closed. Nothing is charged unless the AI call had already run (Details shows the server's answer).`;
@@ -249,6 +272,12 @@ function showInterrupted(answers) {
     text = `A generation was cut short by a reload before its AI call finished: ${one ? "its hold was" : "their holds were"} released and nothing was charged.`;
   }
   showMessage(text, { level: "warn", source: "reload", facts });
+}
+
+/** Whether a release's answer is of a hold the AI proxy claimed and has not settled yet:
+ * applied "settled by the proxy" without the settlement's amounts. */
+function settling(answer) {
+  return answer?.settledBy === "proxy" && answer.charged == null;
 }
 
 /** What a generation made, in words: "12 flashcards", "the reply", "the audio". */
@@ -459,8 +488,13 @@ async function finishCheckout(outcome) {
     showMessage(`Checkout cancelled: nothing was charged for ${pending.what}.`, { level: "warn", source: "buy", facts });
     return;
   }
-  await syncNow();
-  showMessage(`Paid for ${pending.what} (Stripe test mode); the credits came with the payment's webhook.`, { source: "buy", facts });
+  // Another tab may have taken over the sync while this one was on the checkout page: it
+  // shows the credits at its next sync; this one reads the ledger's records meanwhile.
+  const owner = app.session.isOwner;
+  if (owner) await syncNow();
+  else await refreshLedgerState().catch(() => {});
+  const where = owner ? "" : " The tab keeping this account in sync shows them at its next sync.";
+  showMessage(`Paid for ${pending.what} (Stripe test mode); the credits came with the payment's webhook.${where}`, { source: "buy", facts });
 }
 
 /** Buys a package: through Stripe Checkout when the ledger sells through Stripe (the
@@ -638,7 +672,7 @@ function wireControls() {
     if (!s || s.isOwner || e.key !== s.storageKey || reloading) return;
     reloading = setTimeout(() => {
       reloading = null;
-      if (app.session === s && !s.isOwner) s.reload().then(scheduleRender, () => {});
+      if (app.session === s && !s.isOwner) s.reload().then(() => refreshLedgerState().catch(() => {})).then(scheduleRender, () => {});
     }, 500);
   });
 }

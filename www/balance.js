@@ -168,7 +168,8 @@ export function renderBalance(b, { kind, offline, failing = false, proxy = false
   big.textContent = b.freshness === "none" ? "–" : `${decimal(b.spendable)} ${noun(b.spendable, "credit")}`;
   big.dataset.value = b.spendable;
   big.dataset.balance = b.balance;
-  $("balance-note").textContent = balanceNote(b, offline, failing, proxy);
+  // A live region: set only when it changes, or a screen reader re-reads it every second.
+  setText($("balance-note"), balanceNote(b, offline, failing, proxy));
   const low = $("low");
   low.hidden = !b.low;
   setText(low, b.low

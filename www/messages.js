@@ -54,10 +54,15 @@ export function showMessage(text, { level = "ok", source = "", facts = {} } = {}
   for (const key of Object.keys(box.dataset)) if (key !== "testid") delete box.dataset[key];
   box.dataset.level = level;
   box.dataset.source = source;
+  box.dataset.shownAt = String(Date.now());
   for (const [key, value] of Object.entries(facts)) box.dataset[key] = String(value);
   box.className = `message ${level}`;
   $("message-text").textContent = text;
   box.hidden = false;
+  // On a phone the message area sits far above the button that was pressed: brought into
+  // view, or the result (or the error) would show where nobody looks.
+  const at = box.getBoundingClientRect();
+  if (at.bottom < 0 || at.top > window.innerHeight) box.scrollIntoView({ block: "nearest" });
 }
 
 /** A coded error from `source` in the message area. */

@@ -73,12 +73,17 @@ function unitDecision(decision, free) {
   const which = decision.unit === "llmTokens" ? "message-token" : "read-aloud";
   const units = count(decision.units, unit);
   const credits = compareDecimal(decision.reserve, "0") > 0;
+  // Characters are counted exactly; message tokens are the provider's count, which the AI
+  // proxy charges even where it is above the estimate set aside (PROTOCOL §6.7): not a ceiling.
+  const tokens = decision.unit === "llmTokens";
+  const bound = tokens ? "about" : "up to";
+  const decides = tokens ? " The provider's count of the tokens decides the charge." : "";
   if (free === 0 && credits) {
-    return `Ready: your ${which} allowance has none left, so this is paid in credits: up to ${count(decision.reserve, "credit")} for up to ${units}.`;
+    return `Ready: your ${which} allowance has none left, so this is paid in credits: ${bound} ${count(decision.reserve, "credit")} for ${bound} ${units}.${decides}`;
   }
-  if (!credits) return `Ready: up to ${units} from your allowance; no credits are used.`;
+  if (!credits) return `Ready: ${bound} ${units} from your allowance; no credits are used.${decides}`;
   const left = free === null ? "" : ` (${decimal(free)} left)`;
-  return `Ready: up to ${units}, from your allowance first${left}, and up to ${count(decision.reserve, "credit")} for what it does not cover.`;
+  return `Ready: ${bound} ${units}, from your allowance first${left}, and ${bound} ${count(decision.reserve, "credit")} for what it does not cover.${decides}`;
 }
 
 /** The decision line and the capped option's button. */

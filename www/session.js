@@ -53,6 +53,8 @@ export class MeterSession {
     this.inflightKey = `${this.storageKey}:inflight`;
     /** The code of the last failed sync, or null once a sync succeeded (the connection pill). */
     this.syncFailure = null;
+    /** When the ledger last answered a sync (ms since 1970), or 0. */
+    this.syncedAt = 0;
   }
 
   async #openMeter() {
@@ -78,7 +80,10 @@ export class MeterSession {
     if (event.type === "owner") this.ownerWaiters.splice(0).forEach((resolve) => resolve());
     if (event.type === "acknowledged") this.acks.set(`${event.kind}:${event.holdId}`, event);
     if (event.type === "syncFailed") this.syncFailure = event.code;
-    if (event.type === "synced") this.syncFailure = null;
+    if (event.type === "synced") {
+      this.syncFailure = null;
+      this.syncedAt = Date.now();
+    }
     const level = event.type === "syncFailed" || event.type === "hostError" || event.type === "cacheDiscarded"
       ? "warn" : event.type === "acknowledged" && event.status === "refused" ? "error" : "info";
     const last = this.log[0];
@@ -385,6 +390,12 @@ export class MeterSession {
       this.#inflight(holdId, false);
     }
     return held;
+  }
+
+  /** Resolves once the AI proxy settled each of `holdIds` (they leave the ledger's open
+   * holds), or gave up waiting (as for a commit, at most 10 s each). */
+  async untilProxySettled(holdIds) {
+    for (const holdId of holdIds) await this.#untilSettled(holdId);
   }
 
   /** Stops the meter (its state stays stored). */

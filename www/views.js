@@ -6,6 +6,7 @@
 
 import { emptyRow } from "./balance.js";
 import { count, date, decimal, time, usd } from "./format.js";
+import { setText } from "./dom.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -25,7 +26,8 @@ export function renderConnection(offline, b, failure = null) {
   const queued = b ? b.outbox : 0;
   const waiting = queued > 0 ? ` — ${count(queued, "change")} waiting` : "";
   const down = !offline && failure !== null;
-  pill.textContent = offline ? `Offline${waiting}` : down ? `Can't reach the server — retrying${waiting}` : queued > 0 ? "Online — syncing" : "Online";
+  // A status region: set only when it changes, so only changes are announced.
+  setText(pill, offline ? `Offline${waiting}` : down ? `Can't reach the server — retrying${waiting}` : queued > 0 ? "Online — syncing" : "Online");
   pill.className = `pill ${offline || down ? "offline" : "online"}`;
   pill.dataset.queued = String(queued);
   pill.dataset.state = offline ? "offline" : down ? "down" : "online";

@@ -769,6 +769,13 @@ async function flows(t) {
     } finally {
       for (const path of ["**/v1/push", "**/v1/pull"]) await page.unroute(path, down);
     }
+    // The Meter retries by itself: once a sync is answered, "could not be reached" is untrue
+    // and goes, without any click.
+    await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.hidden === true, null, { timeout: 30_000 });
+    // The pill is a status region (announced when it changes) and the note box lays out
+    // right-to-left text as such.
+    assert.equal(await page.getAttribute(id("connection-status"), "role"), "status");
+    assert.equal(await page.getAttribute(id("note-input"), "dir"), "auto");
     await click("sync-button");
     assert.equal(await data("connection-status", "state"), "online");
     assert.match(await text("decision"), /^Ready: about /);
@@ -996,7 +1003,7 @@ async function flows(t) {
     const calls = provider.usages.length;
     if (tokens(before) === 0) {
       // No allowance left: said so, not "from your allowance".
-      assert.match(await text("decision"), /^Ready: your message-token allowance has none left, so this is paid in credits: up to [\d.,]+ credits? for up to [\d.,]+ message tokens?\.$/);
+      assert.match(await text("decision"), /^Ready: your message-token allowance has none left, so this is paid in credits: about [\d.,]+ credits? for about [\d.,]+ message tokens?\. The provider's count of the tokens decides the charge\.$/);
     }
     await click("generate-button");
     assert.equal(await data("message", "outcome"), "committed", await text("message"));
