@@ -89,6 +89,30 @@ fn request(scenario: &str, stream: bool) -> String {
         .to_string()
 }
 
+/// Opens a streamed call of `scenario` paid by `hold` on a raw connection (so the test
+/// decides when it is cut) and reads until the provider's second part arrived: the claim is
+/// committed and the call under way. Returns the connection and what was read.
+fn stream_until_part_1(s: &Server, device: &str, hold: &str, scenario: &str) -> (TcpStream, Vec<u8>) {
+    let body = request(scenario, true);
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    write!(
+        c,
+        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: {hold}\r\nContent-Length: {}\r\n\r\n{body}",
+        s.addr,
+        token("demo", Some(device)),
+        body.len()
+    )
+    .unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    while !String::from_utf8_lossy(&got).contains("part 1") {
+        let n = c.read(&mut buf).unwrap();
+        assert!(n > 0, "the stream ended early");
+        got.extend_from_slice(&buf[..n]);
+    }
+    (c, got)
+}
+
 /// A proxied call with `device`'s token and `hold`.
 fn call(s: &Server, device: &str, hold: Option<&str>, body: &str) -> Reply {
     let mut h = vec![("Authorization".to_string(), format!("Bearer {}", token("demo", Some(device))))];
@@ -583,23 +607,7 @@ fn whole_answers_that_fail_once_sent_are_charged_their_worst_case(s: &Server, up
 fn a_client_that_aborts_mid_stream_is_charged(s: &Server) {
     let before = balance(s);
     reserve(s, "d5", 1, "d5:slow", "2");
-    let body = request("slow", true);
-    let mut c = TcpStream::connect(s.addr).unwrap();
-    write!(
-        c,
-        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: d5:slow\r\nContent-Length: {}\r\n\r\n{body}",
-        s.addr,
-        token("demo", Some("d5")),
-        body.len()
-    )
-    .unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 512];
-    while !String::from_utf8_lossy(&got).contains("part 1") {
-        let n = c.read(&mut buf).unwrap();
-        assert!(n > 0, "the stream ended early");
-        got.extend_from_slice(&buf[..n]);
-    }
+    let (c, _) = stream_until_part_1(s, "d5", "d5:slow", "slow");
     drop(c);
     // Nothing settled yet when the client left (the provider is still streaming)…
     assert!(!held(s).is_zero());
@@ -816,23 +824,7 @@ fn kill_9_between_claim_and_settle(dir: &std::path::Path, db: Option<&str>) {
     let s = start_with(dir, db, &up, &["--proxy-call-seconds", "1"]);
     let before = balance(&s);
     reserve(&s, "d9", 1, "d9:crash", "2");
-    let body = request("slow", true);
-    let mut client = TcpStream::connect(s.addr).unwrap();
-    write!(
-        client,
-        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: d9:crash\r\nContent-Length: {}\r\n\r\n{body}",
-        s.addr,
-        token("demo", Some("d9")),
-        body.len()
-    )
-    .unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 512];
-    while !String::from_utf8_lossy(&got).contains("part 1") {
-        let n = client.read(&mut buf).unwrap();
-        assert!(n > 0, "the stream ended early");
-        got.extend_from_slice(&buf[..n]);
-    }
+    let (client, _) = stream_until_part_1(&s, "d9", "d9:crash", "slow");
     s.kill();
     drop(client);
     let s = start_with(dir, db, &up, &["--proxy-call-seconds", "1"]);
@@ -863,24 +855,8 @@ fn sigterm_mid_stream(dir: &std::path::Path, db: Option<&str>) {
     let s = start(dir, db, &up);
     let before = balance(&s);
     reserve(&s, "d11", 1, "d11:deploy", "2");
-    let body = request("long", true);
-    let mut client = TcpStream::connect(s.addr).unwrap();
+    let (mut client, mut got) = stream_until_part_1(&s, "d11", "d11:deploy", "long");
     client.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    write!(
-        client,
-        "POST /v1/ai/chat/completions HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nX-Credit-Hold: d11:deploy\r\nContent-Length: {}\r\n\r\n{body}",
-        s.addr,
-        token("demo", Some("d11")),
-        body.len()
-    )
-    .unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 512];
-    while !String::from_utf8_lossy(&got).contains("part 1") {
-        let n = client.read(&mut buf).unwrap();
-        assert!(n > 0, "the stream ended early");
-        got.extend_from_slice(&buf[..n]);
-    }
     let asked = Instant::now();
     assert!(s.terminate(), "SIGTERM exits with 0");
     assert!(asked.elapsed() < Duration::from_secs(10), "the call was cut, not read to its end: {:?}", asked.elapsed());
