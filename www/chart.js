@@ -5,6 +5,7 @@
 // text summary for screen readers.
 
 import { compareDecimal, count, dateTime, decimal, sumDecimal } from "./format.js";
+import { MAX_ITEMS } from "./history.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 const W = 320;
@@ -27,9 +28,11 @@ export function drawUsageChart(svg, history, summary) {
   const charged = history.filter((h) => h.status === "committed");
   const failed = history.length - charged.length;
   const totalText = sumDecimal(charged.map((h) => h.credits));
+  // The history keeps the latest calls only: a full one is not "all" of them.
+  const scope = history.length >= MAX_ITEMS ? `in the last ${history.length} calls` : "in all";
   const text = history.length === 0
     ? "No usage yet."
-    : `${count(charged.length, "call")} charged, ${count(totalText, "credit")} in all${failed ? `; ${count(failed, "failed call")} not charged` : ""}.`;
+    : `${count(charged.length, "call")} charged, ${count(totalText, "credit")} ${scope}${failed ? `; ${count(failed, "failed call")} not charged` : ""}.`;
   svg.setAttribute("aria-label", `Usage history: ${text}`);
   if (summary) summary.textContent = history.length === 0 ? "" : text; // the empty chart says so itself
   const largest = history.reduce((m, h) => (compareDecimal(h.credits, m) > 0 ? h.credits : m), "0");

@@ -9,7 +9,8 @@
 
 import { sumDecimal } from "./format.js";
 
-const MAX_ITEMS = 40;
+/** The most calls the history keeps (the latest). */
+export const MAX_ITEMS = 40;
 
 /** `[{at, operation, credits, status}]`, oldest first, from the ledger's entries. */
 export function usageFromEntries(entries = []) {
