@@ -66,7 +66,8 @@ Bounds:
                               a push's work grows with its mutations times the
                               account's state, and the account waits for it
   --max-connections N         open connections in total (default 512)
-  --max-connections-per-ip N  open connections per client address (default 32). Behind a
+  --max-connections-per-ip N  open connections per client address, an IPv6 client's /64
+                              network counting as one (default 32). Behind a
                               reverse proxy all connections come from its address: raise
                               this to --max-connections and limit clients at the proxy
   --header-timeout-seconds N  to receive a request's headers, idle keep-alive included

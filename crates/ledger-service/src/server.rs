@@ -180,8 +180,22 @@ struct PerIp(Mutex<HashMap<IpAddr, usize>>);
 /// One counted connection of an address; uncounted when dropped.
 struct IpSlot(Arc<PerIp>, IpAddr);
 
+/// The address a client's connections are counted under: an IPv4 address, or an IPv6
+/// address's /64 network — one subscriber's allocation, whose 2^64 addresses would
+/// otherwise each get the per-address allowance and together take every connection.
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(u128::from(v6) & !((1u128 << 64) - 1))),
+        },
+        v4 => v4,
+    }
+}
+
 impl PerIp {
     fn take(self: &Arc<Self>, ip: IpAddr, cap: usize) -> Option<IpSlot> {
+        let ip = client_key(ip);
         let mut m = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         let n = m.entry(ip).or_insert(0);
         if *n >= cap {
@@ -307,3 +321,18 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions
 
 /// How long a stopping service waits for its AI proxy calls' settlements.
 const SETTLE_WAIT: Duration = Duration::from_secs(15);
+
+#[cfg(test)]
+mod client_key_tests {
+    use super::client_key;
+    use std::net::IpAddr;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        let key = |s: &str| client_key(s.parse::<IpAddr>().unwrap());
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "one /64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"), "another /64");
+        assert_eq!(key("::ffff:192.0.2.7"), key("192.0.2.7"), "an IPv4-mapped address is its IPv4 one");
+        assert_ne!(key("192.0.2.7"), key("192.0.2.8"), "IPv4 addresses each");
+    }
+}
