@@ -51,6 +51,10 @@ export function explain(error) {
  */
 export function showMessage(text, { level = "ok", source = "", facts = {} } = {}) {
   const box = $("message");
+  // Where "Dismiss" sends the keyboard back: the control that was focused when the message
+  // came (the button that started the action), not the page's start.
+  const from = document.activeElement;
+  if (from && from !== document.body && !box.contains(from)) returnFocus = from;
   for (const key of Object.keys(box.dataset)) if (key !== "testid") delete box.dataset[key];
   box.dataset.level = level;
   box.dataset.source = source;
@@ -78,7 +82,15 @@ export function clearMessage() {
   box.hidden = true;
 }
 
+/** The control focus goes back to when the message is dismissed. */
+let returnFocus = null;
+
 /** Wires the dismiss button. */
 export function initMessages() {
-  $("message-dismiss").addEventListener("click", clearMessage);
+  $("message-dismiss").addEventListener("click", () => {
+    clearMessage();
+    const to = returnFocus;
+    returnFocus = null;
+    if (to?.isConnected && !to.disabled && to.offsetParent !== null) to.focus();
+  });
 }

@@ -896,8 +896,11 @@ async function flows(t) {
     assert.equal(after.low, false);
     assert.equal(await page.isVisible(id("low-balance-notice")), false);
     await checkState("12-buy");
-    await page.click(id("message-dismiss"));
+    await page.focus(id("message-dismiss"));
+    await page.keyboard.press("Enter");
     assert.equal((await message()).visible, false, "the user can dismiss a message");
+    const focused = await page.evaluate(() => document.activeElement?.dataset.testid ?? document.activeElement?.tagName);
+    assert.equal(focused, "buy-starter", "dismissing gives the keyboard back to the button that started the action");
   });
 
   await t.test("the demo ledger adds up: start − Σ commits + purchases, no open holds", async () => {
