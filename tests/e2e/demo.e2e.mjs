@@ -420,6 +420,21 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
   }
 });
 
+test("a page whose client package does not arrive says so, instead of connecting for ever", { timeout: 120_000 }, async () => {
+  size = { ...SIZES[0], name: "no-package" };
+  const empty = mkdtempSync(join(work, "no-pkg-"));
+  try {
+    await setUp({ extra: ["--pkg", empty] }); // the later --pkg wins: nothing to serve
+    await page.goto(`${base}www/`);
+    await page.waitForSelector('[data-testid="message"]:not([hidden])', { timeout: 15_000 });
+    assert.equal(await page.getAttribute(id("message"), "data-code"), "START_FAILED");
+    assert.match(await page.textContent("#message-text"), /^The page could not load its code/);
+    assert.equal(await page.textContent(id("connection-status")), "Could not start");
+  } finally {
+    await tearDown();
+  }
+});
+
 test("clean up", () => rmSync(work, { recursive: true, force: true }));
 
 /** Every flow, in order: later ones build on the ledger state earlier ones left. */
