@@ -221,6 +221,7 @@ async function openAccount(accountId) {
   });
   document.body.dataset.account = accountId;
   const session = app.session;
+  if (kindOf(accountId) === "agent") labelAgentCost(session);
   if (!session.isOwner) {
     // Read-only: the usage history and purchase names still come from the ledger.
     refreshLedgerState().then(scheduleRender, () => {});
@@ -578,6 +579,17 @@ async function convertTts() {
 }
 
 /** Creates the next agent: activation plus its first cycle, paid in credits. */
+/** Says on "Create an agent" what it costs before the click: the catalog's activation and
+ * first cycle (a walk spent 300 credits to learn it from the message afterwards). */
+function labelAgentCost(session) {
+  try {
+    const credits = ["agent.activate", "agent.subscription"].map((operation) => session.meter.estimate({ operation }).credits.expected);
+    $("agent-activate").textContent = `Create an agent (${count(sumDecimal(credits), "credit")})`;
+  } catch {
+    $("agent-activate").textContent = "Create an agent"; // a catalog without agents: the ledger says why on click
+  }
+}
+
 async function activateAgent() {
   const state = await client.state(app.session.accountId);
   const agentId = `agent-${(state.agents ?? []).length + 1}`;

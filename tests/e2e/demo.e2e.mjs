@@ -1002,9 +1002,14 @@ async function flows(t) {
     const tts = state.allowances.find((a) => a.kind === "ttsCharacters");
     assert.ok(tts.remaining > 0);
     assert.equal(await data("allowance-ttsCharacters", "value"), String(tts.remaining));
+    // What it costs is on the button before the click, and is what the ledger takes.
+    const label = /^Create an agent \(([\d.,]+) credits\)$/.exec(await text("agent-activate-button"));
+    assert.ok(label, await text("agent-activate-button"));
+    const beforeAgent = await ledger("demo-agent");
     await click("agent-activate-button");
     assert.equal(await data("message", "level"), "ok", await text("message"));
     const agentId = await data("message", "agent-id");
+    assert.equal(Number(beforeAgent.balance) - Number((await ledger("demo-agent")).balance), Number(label[1].replace(/,/g, "")), "the label's price");
     state = await ledger("demo-agent");
     assert.deepEqual(state.agents.map((a) => [a.id, a.status]), [[agentId, "active"]]);
     assert.equal(await page.locator(`${id("agent-row")}[data-status="active"]`).count(), 1);
