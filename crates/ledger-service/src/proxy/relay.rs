@@ -365,8 +365,6 @@ impl Call {
         let _ = started.send(Started::Failed { message, charged: Some(charged) });
     }
 
-    /// How long to wait for the provider's next bytes: its idle limit, within the call's
-    /// deadline.
     /// The provider's next chunk, waited for until `deadline` (`Err` of the timeout past
     /// it); `None` when the service stops meanwhile.
     async fn read(
@@ -391,6 +389,8 @@ impl Call {
         }
     }
 
+    /// How long to wait for the provider's next bytes: its idle limit, within the call's
+    /// deadline.
     fn wait(&self, deadline: Instant) -> Duration {
         self.proxy.idle.min(deadline.saturating_duration_since(Instant::now()))
     }
