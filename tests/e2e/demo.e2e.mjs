@@ -706,6 +706,21 @@ async function flows(t) {
     await page.fill(id("note-input"), NOTE); // the reload brought the sample note back
   });
 
+  await t.test("a second tab shows the account read-only, with the same usage history as the tab that syncs", async () => {
+    const second = await page.context().newPage();
+    try {
+      await second.goto(`${base}www/`);
+      await second.waitForSelector('body[data-ready="demo"]');
+      assert.equal(await second.isVisible("#read-only"), true, "it says another tab keeps the account in sync");
+      assert.equal(await second.isDisabled(id("generate-button")), true, "and starts nothing");
+      // The history comes from the ledger's records, read by a read-only tab too.
+      await second.waitForFunction(() => document.querySelector('[data-testid="usage-summary"]')?.textContent !== "");
+      assert.equal(await second.textContent(id("usage-summary")), await page.textContent(id("usage-summary")));
+    } finally {
+      await second.close();
+    }
+  });
+
   await t.test("offline: the headline is what can be spent; work queues, then syncs exactly once", async () => {
     const before = await ledger("demo");
     await act(() => page.check(id("offline-toggle")));
