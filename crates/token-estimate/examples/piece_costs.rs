@@ -20,12 +20,11 @@ fn main() {
             continue;
         };
         for (o200k, name) in [(true, "o"), (false, "c")] {
-            let w = fitting::weights(o200k);
             for r in fitting::pieces(text.as_bytes(), o200k) {
                 let piece = &text[r];
                 let mut c = [0u64; fitting::FEATURES];
                 fitting::count(piece.as_bytes(), o200k, &mut c);
-                let price: f64 = c.iter().zip(w).enumerate().map(|(i, (&n, &w))| fitting::value(i, n) * f64::from(w) / 1000.0).sum();
+                let price = fitting::english_price(&c, o200k);
                 let features: Vec<String> = c.iter().enumerate().filter(|(_, &n)| n > 0).map(|(i, n)| format!("{i}:{n}")).collect();
                 let escaped = piece.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n");
                 println!("{path}\t{name}\t{escaped}\t{price:.3}\t{}", features.join(","));

@@ -402,9 +402,7 @@ fn main() {
             if verbose {
                 let mut c = [0u64; FEATURES];
                 fitting::count(piece.as_bytes(), o200k, &mut c);
-                let w = fitting::weights(o200k);
-                let e: f64 = c.iter().zip(w).enumerate().map(|(i, (&n, &w))| fitting::value(i, n) * f64::from(w) / 1000.0).sum();
-                println!("{piece:?}\t{e:.2}");
+                println!("{piece:?}\t{:.2}", fitting::english_price(&c, o200k));
             } else {
                 println!("{piece:?}");
             }

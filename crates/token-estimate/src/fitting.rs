@@ -105,6 +105,13 @@ pub fn value(i: usize, n: u64) -> f64 {
     model::value(i, n)
 }
 
+/// The price of counted features at the English weights: the model's weighted sum with no
+/// blend by englishness and no language correction (both read whole texts). What one piece
+/// alone costs, for the tools that look at pieces.
+pub fn english_price(c: &Counts, o200k: bool) -> f64 {
+    c.iter().zip(weights(o200k)).enumerate().map(|(i, (&n, &w))| value(i, n) * f64::from(w) / 1000.0).sum()
+}
+
 /// The fitted weights (thousandths of a token per unit) of one encoding.
 pub fn weights(o200k: bool) -> &'static [i16; FEATURES] {
     if o200k {
