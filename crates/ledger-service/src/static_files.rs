@@ -56,9 +56,8 @@ async fn guard(State(s): State<Arc<Served>>, req: Request, next: Next) -> Respon
 
 /// The file's answer, or a 404 or redirect in its place (the module's rules).
 async fn checked(s: &Served, req: Request, next: Next) -> Response {
-    let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
     if req.extensions().get::<OriginalUri>().is_some_and(|o| o.0.path() == s.prefix) {
-        return redirect(&format!("{}/{query}", s.prefix));
+        return redirect(&format!("{}/", s.prefix), req.uri().query());
     }
     let path = req.uri().path();
     let Some(relative) = relative(path) else { return not_found() };
@@ -72,7 +71,7 @@ async fn checked(s: &Served, req: Request, next: Next) -> Response {
     }
     if is_dir {
         if !path.ends_with('/') {
-            return redirect(&format!("{}{path}/{query}", s.prefix));
+            return redirect(&format!("{}{path}/", s.prefix), req.uri().query());
         }
         // `ServeDir` answers a directory with its index.html, which may be a link too.
         if let Ok(index) = tokio::fs::canonicalize(real.join("index.html")).await {
@@ -103,9 +102,14 @@ fn not_found() -> Response {
     StatusCode::NOT_FOUND.into_response()
 }
 
-fn redirect(to: &str) -> Response {
+/// A redirect to `to`, the request's `query` kept.
+fn redirect(to: &str, query: Option<&str>) -> Response {
+    let to = match query {
+        Some(q) => format!("{to}?{q}"),
+        None => to.to_string(),
+    };
     let mut r = StatusCode::TEMPORARY_REDIRECT.into_response();
-    if let Ok(v) = HeaderValue::from_str(to) {
+    if let Ok(v) = HeaderValue::from_str(&to) {
         r.headers_mut().insert(header::LOCATION, v);
     }
     r

@@ -160,14 +160,13 @@ impl Call {
         // The provider's request starts now, racing the claim's commit (`ledger`): its
         // answer is read only once the claim is durable.
         let headers_within = self.proxy.idle.min(call_time);
-        let send = tokio::spawn(tokio::time::timeout(headers_within, self.proxy.request(body).send()));
+        let mut send = tokio::spawn(tokio::time::timeout(headers_within, self.proxy.request(body).send()));
         if let Err(e) = durable.wait().await {
             send.abort();
             tracing::warn!(hold = %self.hold, error = %e.1, "the claim failed after the provider's request started; it was cancelled");
             let _ = started.send(Started::Refused(e));
             return;
         }
-        let mut send = send;
         let sent = tokio::select! {
             biased;
             sent = &mut send => sent,
