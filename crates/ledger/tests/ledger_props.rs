@@ -23,7 +23,7 @@ enum Op {
     Promo { millis: u64, ttl: Option<i64>, priority: i32 },
     Signup,
     Debit(u64),
-    Reserve { millis: u64, ttl: Option<i64> },
+    Reserve { millis: u64, ttl: Option<i64>, agent: Option<usize> },
     Commit { hold: usize, percent: u64 },
     Release(usize),
     Refund(usize),
@@ -41,7 +41,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (1..400_000u64, proptest::option::of(1..60 * DAY), -1..2i32).prop_map(|(millis, ttl, priority)| Op::Promo { millis, ttl, priority }),
         1 => Just(Op::Signup),
         4 => (1..300_000u64).prop_map(Op::Debit),
-        2 => (1..200_000u64, proptest::option::of(1..2 * DAY)).prop_map(|(millis, ttl)| Op::Reserve { millis, ttl }),
+        // Holds may be placed for an agent and outlive its cycle (its commit is then refused).
+        2 => (1..200_000u64, proptest::option::of(1..40 * DAY), proptest::option::of(0..3usize))
+            .prop_map(|(millis, ttl, agent)| Op::Reserve { millis, ttl, agent }),
         2 => (0..4usize, 0..=100u64).prop_map(|(hold, percent)| Op::Commit { hold, percent }),
         1 => (0..4usize).prop_map(Op::Release),
         1 => (0..3usize).prop_map(Op::Refund),
@@ -50,6 +52,21 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0..3usize).prop_map(Op::Activate),
         1 => (0..3usize, 1..40 * DAY).prop_map(|(plan, len)| Op::ChangePlan { plan, len }),
         1 => (1..40 * DAY).prop_map(|len| Op::StartCycle { len }),
+    ]
+}
+
+/// Histories around agents' holds: holds placed for agents that may lapse before the
+/// holds are committed (a commit is then refused after its debit changed the hold and
+/// drew credits, so everything it changed must be undone).
+fn agent_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        3 => (0..20 * DAY).prop_map(Op::Wait),
+        2 => (1..300_000u64, proptest::option::of(1..60 * DAY), -1..2i32).prop_map(|(millis, ttl, priority)| Op::Promo { millis, ttl, priority }),
+        1 => (1..300_000u64).prop_map(Op::Debit),
+        2 => (0..2usize).prop_map(Op::Activate),
+        3 => (1..50_000u64, 1..60 * DAY, 0..2usize).prop_map(|(millis, ttl, agent)| Op::Reserve { millis, ttl: Some(ttl), agent: Some(agent) }),
+        3 => (0..4usize, 0..=100u64).prop_map(|(hold, percent)| Op::Commit { hold, percent }),
+        1 => (0..4usize).prop_map(Op::Release),
     ]
 }
 
@@ -71,11 +88,12 @@ fn policy() -> impl Strategy<Value = Policy> {
     prop_oneof![Just(Policy::true_recall()), Just(Policy::assist_lore()), Just(mixed_policy())]
 }
 
-/// Applies one op at `*t` (advancing `*t` for waits); refused commands are fine.
-fn run(a: &mut Account, op: &Op, t: &mut i64, n: usize) {
+/// Applies one op at `*t` (advancing `*t` for waits); refused commands are fine. Returns
+/// whether the command was refused.
+fn run(a: &mut Account, op: &Op, t: &mut i64, n: usize) -> bool {
     let now = *t;
     let hold_id = |i: usize| format!("h{i}");
-    let _ = match op {
+    let outcome = match op {
         Op::Wait(dt) => {
             *t += dt;
             a.advance(*t).map(|_| ())
@@ -101,13 +119,13 @@ fn run(a: &mut Account, op: &Op, t: &mut i64, n: usize) {
             .map(|_| ()),
         Op::Signup => a.grant_signup(now).map(|_| ()),
         Op::Debit(m) => a.debit(&DebitRequest { amount: millis(*m), operation: "op".into(), agent_id: None }, now).map(|_| ()),
-        Op::Reserve { millis: m, ttl } => a
+        Op::Reserve { millis: m, ttl, agent } => a
             .reserve(
                 &HoldRequest {
                     hold_id: hold_id(n % 4),
                     amount: millis(*m),
                     operation: "op".into(),
-                    agent_id: None,
+                    agent_id: agent.map(|i| format!("a{i}")),
                     expires_at: ttl.map(|d| now + d),
                 },
                 now,
@@ -150,6 +168,7 @@ fn run(a: &mut Account, op: &Op, t: &mut i64, n: usize) {
         }
         Op::StartCycle { len } => a.start_cycle(&CycleRequest { starts_at: now, ends_at: now + len }, now).map(|_| ()),
     };
+    outcome.is_err()
 }
 
 fn sum(xs: impl Iterator<Item = Credits>) -> Decimal {
@@ -209,6 +228,26 @@ proptest! {
         let json = credit_meter_base::json::to_string(a.entries());
         let back: Vec<Entry> = credit_meter_base::json::from_str(&json).unwrap();
         prop_assert_eq!(&replay(a.policy(), &back).unwrap(), a.state());
+    }
+
+    #[test]
+    fn a_refused_command_changes_nothing_but_the_advance_before_it(
+        policy in policy(),
+        ops in prop_oneof![proptest::collection::vec(op(), 1..60), proptest::collection::vec(agent_op(), 1..60)],
+    ) {
+        // Commands apply their entries to the account's state as they go and undo them when
+        // they fail (a commit can fail after its hold was marked committed: an inactive
+        // agent); what is left must be exactly the account advanced to the command's time.
+        let mut a = Account::new(policy).unwrap();
+        let mut t = 1_000;
+        for (n, op) in ops.iter().enumerate() {
+            let mut advanced = a.clone();
+            advanced.advance(t).unwrap();
+            if run(&mut a, op, &mut t, n) && !matches!(op, Op::Wait(_)) {
+                prop_assert_eq!(a.state(), advanced.state(), "refused {:?}", op);
+                prop_assert_eq!(a.entries(), advanced.entries());
+            }
+        }
     }
 
     #[test]
