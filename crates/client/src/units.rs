@@ -4,7 +4,8 @@
 //! reserve within the offline room is decided the same way.
 //!
 //! ```text
-//! free = allowance.remaining − (allowance.held − units of this device's holds in the snapshot)
+//! free = allowance.remaining − (allowance.held − units of this device's holds in the snapshot
+//!                               + units of those this state does not know: another copy's)
 //!        − units of this device's local unit holds − units of unit commits in the outbox
 //! ```
 
@@ -44,7 +45,12 @@ pub fn terms<'a>(state: &'a ClientState, unit: &str) -> Result<&'a SnapshotAllow
 pub fn free_units(state: &ClientState, unit: &str, now: i64) -> Result<u64, SyncError> {
     let a = terms(state, unit)?;
     let p = state.payload().ok_or(SyncError::NoSnapshot)?;
-    let held_other = a.held.get().saturating_sub(p.own_held_units(unit));
+    // The snapshot lists this device id's holds, another copy's among them: those set
+    // units aside like another device's (`view::foreign_holds`).
+    let foreign = crate::view::foreign_holds(state)
+        .filter(|h| h.unit.as_deref() == Some(unit))
+        .fold(0u64, |acc, h| acc.saturating_add(h.units.map_or(0, |u| u.get())));
+    let held_other = a.held.get().saturating_sub(p.own_held_units(unit)).saturating_add(foreign);
     let own: u64 = state
         .holds
         .iter()

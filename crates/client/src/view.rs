@@ -14,7 +14,7 @@
 
 use super::state::{ClientState, HoldState};
 use crate::money::Credits;
-use crate::snapshot::{freshness, Freshness};
+use crate::snapshot::{freshness, Freshness, SnapshotHold};
 
 /// The device's figures at an instant.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,23 @@ fn add(a: Credits, b: Credits) -> Credits {
     a.checked_add(b).unwrap_or(a)
 }
 
+/// The snapshot's holds this state knows nothing of — neither a local hold nor the hold of
+/// a commit or release in the outbox. The snapshot lists every hold of this device id, and
+/// these were placed by another copy of the state (a restored backup, a synced vault on
+/// another installation): they reserve credits and units like another device's.
+pub fn foreign_holds(state: &ClientState) -> impl Iterator<Item = &SnapshotHold> {
+    let listed = state.payload().map(|p| p.holds.as_slice()).unwrap_or_default();
+    let mut known: Vec<&str> = Vec::new();
+    if !listed.is_empty() {
+        // A sorted list searched by halves, with the sort the crate already carries: a
+        // `HashSet` would bring its table and SipHash code into the .wasm (3.7 KB) for this
+        // one membership test.
+        known = state.holds.iter().map(|h| h.id.as_str()).chain(state.outbox.iter().map(|e| e.mutation.hold_id())).collect();
+        crate::sort::sort_by(&mut known, |a, b| a.cmp(b));
+    }
+    listed.iter().filter(move |h| known.binary_search(&h.id.as_str()).is_err())
+}
+
 /// Running totals over the outbox, kept up to date as entries come and go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Totals {
@@ -84,16 +101,8 @@ impl Totals {
         for e in &state.outbox {
             t.add_entry(e);
         }
-        if let Some(p) = state.payload().filter(|p| !p.holds.is_empty()) {
-            // A sorted list searched by halves, with the sort the crate already carries: a
-            // `HashSet` would bring its table and SipHash code into the .wasm (3.7 KB) for this
-            // one membership test.
-            let mut known: Vec<&str> =
-                state.holds.iter().map(|h| h.id.as_str()).chain(state.outbox.iter().map(|e| e.mutation.hold_id())).collect();
-            crate::sort::sort_by(&mut known, |a, b| a.cmp(b));
-            for h in p.holds.iter().filter(|h| known.binary_search(&h.id.as_str()).is_err()) {
-                t.foreign_held = add(t.foreign_held, h.amount);
-            }
+        for h in foreign_holds(state) {
+            t.foreign_held = add(t.foreign_held, h.amount);
         }
         t
     }

@@ -205,3 +205,29 @@ fn a_confirmed_unit_hold_counts_the_ledgers_credits_when_it_set_aside_fewer() {
     a.pump(&mut l, T0 + 4);
     assert_eq!(l.account("a1").unwrap().account.state().balance(), c("490").saturating_sub(short));
 }
+
+#[test]
+fn a_copy_counts_the_units_the_other_copys_holds_set_aside() {
+    // Two installations of one saved state (one device id): the snapshot lists the other
+    // copy's unit hold under this device id, and its units are not free here.
+    let mut l = lore(Policy::assist_lore()); // 3,000 characters
+    let mut a = Client::installation("tablet", 1, None);
+    a.open(&mut l, T0);
+    let mut b = Client::installation("tablet", 2, a.storage.clone());
+    b.open(&mut l, T0);
+    let ra = a.m.reserve(&chars(2_000), T0 + 1).unwrap();
+    a.pump(&mut l, T0 + 1);
+    assert_eq!(ra.units, Some(2_000));
+    b.sync(&mut l, T0 + 2);
+    let free = |cl: &Client, now| credit_meter_client::units::free_units(cl.m.state(), "ttsCharacters", now).unwrap();
+    assert_eq!(free(&b, T0 + 2), 1_000, "the other copy's 2,000 are set aside");
+    assert_eq!(free(&a, T0 + 2), 1_000);
+    // The copy plans what the ledger then applies: 1,000 from the allowance, the rest in
+    // credits (1,000 characters at 300 a credit, in steps of 0.001: 3.334).
+    let rb = b.m.reserve(&chars(2_000), T0 + 3).unwrap();
+    assert_eq!((rb.units, rb.amount), (Some(1_000), c("3.334")));
+    b.pump(&mut l, T0 + 3);
+    assert_eq!(b.m.hold(&rb.hold_id).map(|h| h.units), Some(Some(1_000)));
+    assert_eq!(tts(&l), 3_000, "nothing used yet");
+    assert_eq!(free(&b, T0 + 4), 0);
+}
