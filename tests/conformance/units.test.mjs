@@ -356,6 +356,24 @@ test('§5.5, §9, §12: unit holds survive a saved state, and a restored copy\'s
   copy.close();
 });
 
+test('§4, §12.5: a copy of the state counts the units another copy\'s holds set aside, not as free', async () => {
+  const f = await assist(); // 3,000 characters
+  const saved = f.host.state;
+  const a = await f.meter.reserve({ operation: OP, unit: TTS, units: 2000 });
+  await f.meter.sync();
+  assert.deepEqual([a.units, ledgerAllowance(f).held], [2000, 2000]);
+  // A second installation of the same saved state (one device id): the snapshot lists a's
+  // hold under this device id, and this copy does not know it.
+  const host = makeHost(f.ledger, f.clock, { state: saved });
+  const copy = await openMeter(f.ledger, host);
+  await copy.sync();
+  host.offline = true;
+  const d = await copy.reserve({ operation: OP, unit: TTS, units: 2000 });
+  assert.deepEqual([d.units, d.amount], [1000, credits(1000)], '1,000 free: 3,000 less the other copy\'s 2,000');
+  copy.close();
+  f.close();
+});
+
 test('§6.1, §12.3–12.4: lost answers of unit mutations: resent byte for byte, answered duplicate, drawn once', async () => {
   const f = await assist();
   let drop = 1;
