@@ -174,7 +174,10 @@ impl DeviceKeys {
             }
             v.set_required_spec_claims(&required);
             match jsonwebtoken::decode::<HashMap<String, serde_json::Value>>(token, key, &v) {
-                Ok(data) => return claims(&data.claims),
+                Ok(data) => {
+                    strict_claims(token)?;
+                    return claims(&data.claims);
+                }
                 Err(e) => {
                     use jsonwebtoken::errors::ErrorKind;
                     last = Refusal::unauthorized(match e.kind() {
@@ -201,6 +204,20 @@ fn has_crit(token: &str) -> bool {
         .ok()
         .and_then(|bytes| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok())
         .is_some_and(|header| header.contains_key("crit"))
+}
+
+/// Refuses a token whose claims (already verified) repeat a member or are otherwise not
+/// strict JSON: decoded into a map, a repeated claim keeps its last value, while a
+/// sign-in, a gateway or a log reader in front may read the first — `"device":"a",
+/// "device":"b"` would then pin the token to a device nobody checked.
+fn strict_claims(token: &str) -> Result<(), Refusal> {
+    let segment = token.split('.').nth(1).unwrap_or("");
+    let bytes = credit_meter_protocol::base64url::decode(segment.trim_end_matches('='))
+        .map_err(|_| Refusal::unauthorized("the token's claims are not base64url"))?;
+    match credit_meter_base::json::from_slice::<credit_meter_base::json::Value>(&bytes) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(Refusal::unauthorized(format!("the token's claims are not strict JSON: {}", e.message()))),
+    }
 }
 
 fn claims(map: &HashMap<String, serde_json::Value>) -> Result<DeviceClaims, Refusal> {

@@ -375,3 +375,27 @@ fn device_tokens_verify_with_an_ed25519_public_key_or_a_jwks_file() {
         );
     }
 }
+
+/// A token signed over claims that name a member twice: decoded into a map the last value
+/// wins, while whatever minted or inspected it may have read the first. Such a token is
+/// refused, however validly signed; the same claims written once are accepted.
+#[test]
+fn a_token_whose_claims_repeat_a_member_is_refused() {
+    let dir = temp_dir("dup-claims");
+    let s = Server::start(&dir, &[]);
+    let signed = |claims: &str| {
+        let head = base64url::encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let message = format!("{head}.{}", base64url::encode(claims.as_bytes()));
+        let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+        let sig = jsonwebtoken::crypto::sign(message.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap();
+        format!("{message}.{sig}")
+    };
+    let exp = now_s() + 3600;
+    let twice = signed(&format!(r#"{{"sub":"demo","exp":{exp},"device":"other","device":"d1"}}"#));
+    let once = signed(&format!(r#"{{"sub":"demo","exp":{exp},"device":"d1"}}"#));
+    let body = push_body("demo", "d1", json!([]));
+    let r = s.post("/v1/pull", Some(&twice), &body);
+    assert_eq!((r.status, r.code()), (401, "UNAUTHORIZED".to_string()), "{}", r.text());
+    assert!(r.text().contains("duplicate key `device`"), "{}", r.text());
+    assert_eq!(s.post("/v1/pull", Some(&once), &body).status, 200, "the same claims written once");
+}
