@@ -72,7 +72,8 @@ Bounds:
                               this to --max-connections and limit clients at the proxy
   --header-timeout-seconds N  to receive a request's headers, idle keep-alive included
                               (default 10)
-  --request-timeout-seconds N to receive the body and answer (default 30)
+  --request-timeout-seconds N to receive a request's body (default 30); a request
+                              received is answered however long its commit takes
   --connection-seconds N      longest life of one connection (default 300)
   --max-devices N             device ids per account (default 16): bounds how far made-up
                               device ids can multiply the offline overdraft

@@ -1,8 +1,7 @@
 //! The refusals the HTTP layers make before any handler runs — an unknown route (404), a
-//! route asked with another method (405), a request not received within the request
-//! deadline (408), a body above `--max-body` (413) — carry the protocol's error body like
-//! every other refusal: the router, the timeout and the body limit answer them with an
-//! empty or plain-text body of their own ("length limit exceeded"), which a client reads as
+//! route asked with another method (405), a body above `--max-body` (413) — carry the
+//! protocol's error body like every other refusal: the router and the body limit answer
+//! them with an empty or plain-text body of their own ("length limit exceeded"), which a client reads as
 //! `BAD_RESPONSE` and a person as nothing. The served files (`/www/`, `/pkg/`) keep their
 //! plain 404, a missing file's.
 
@@ -13,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use credit_meter_protocol::error::ErrorCode;
 
-/// Replaces the body of a bodiless or plain-text 404, 405, 408 or 413 with a coded one,
+/// Replaces the body of a bodiless or plain-text 404, 405 or 413 with a coded one,
 /// keeping the status and the headers that matter (`Allow` on a 405).
 pub(crate) async fn coded_refusals(req: Request, next: Next) -> Response {
     let path = req.uri().path();
@@ -26,9 +25,6 @@ pub(crate) async fn coded_refusals(req: Request, next: Next) -> Response {
     let (code, message) = match r.status() {
         StatusCode::NOT_FOUND => (ErrorCode::NotFound, "no such route"),
         StatusCode::METHOD_NOT_ALLOWED => (ErrorCode::BadRequest, "this route does not take this method (see the Allow header)"),
-        StatusCode::REQUEST_TIMEOUT => {
-            (ErrorCode::Timeout, "the request was not received and answered within the request deadline; nothing was applied")
-        }
         StatusCode::PAYLOAD_TOO_LARGE => {
             (ErrorCode::BadRequest, "the request body is larger than the service accepts; nothing was applied")
         }

@@ -3,6 +3,7 @@
 //! protocol error body *and* their HTTP status: 401 `UNAUTHORIZED`, 403 `FORBIDDEN`,
 //! 404 `UNKNOWN_ACCOUNT` on `/v1/state`, 503 `STORAGE_FAILED`.
 
+use crate::routes::AppState;
 use axum::extract::FromRequest;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -34,20 +35,35 @@ pub(crate) fn refusal(r: &crate::auth::Refusal) -> Response {
     error(r.status, r.code, &r.message)
 }
 
-/// A request's whole body. Unlike axum's `Bytes` extractor, whose rejection is a plain-text
-/// 400 ("Failed to buffer the request body…"), a body the service cannot read — a broken
-/// chunked encoding, a connection that failed mid-body — is answered with the protocol's
-/// error body: HTTP 400 `BAD_REQUEST` (PROTOCOL §5.0). A body above the route's limit
-/// stays HTTP 413 (its coded body comes from `coded_refusals`).
+/// A request's whole body, received within the request deadline (`--request-timeout-seconds`).
+/// Unlike axum's `Bytes` extractor, whose rejection is a plain-text 400 ("Failed to buffer
+/// the request body…"), a body the service cannot read — a broken chunked encoding, a
+/// connection that failed mid-body — is answered with the protocol's error body: HTTP 400
+/// `BAD_REQUEST` (PROTOCOL §5.0). A body above the route's limit stays HTTP 413 (its coded
+/// body comes from `coded_refusals`); one not received in time is HTTP 408 `TIMEOUT`.
+///
+/// The deadline bounds receiving, not answering: a request whose body arrived runs to its
+/// answer however long its commit takes. A deadline over the whole request answered 408
+/// "nothing was applied" to requests whose work went on and committed (a stalled disk, a
+/// lock held by another writer): an operator who believed it and granted again with a new
+/// id granted twice.
 #[derive(Debug)]
 pub(crate) struct Body(pub axum::body::Bytes);
 
-impl<S: Send + Sync> FromRequest<S> for Body {
+impl FromRequest<AppState> for Body {
     type Rejection = Response;
 
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
-        <axum::body::Bytes as FromRequest<S>>::from_request(req, state).await.map(Body).map_err(unreadable)
+    async fn from_request(req: axum::extract::Request, state: &AppState) -> Result<Self, Response> {
+        match tokio::time::timeout(state.body_deadline, <axum::body::Bytes as FromRequest<AppState>>::from_request(req, state)).await {
+            Ok(read) => read.map(Body).map_err(unreadable),
+            Err(_) => Err(late_body()),
+        }
     }
+}
+
+/// The answer to a body not received within the request deadline (see [`Body`]).
+pub(crate) fn late_body() -> Response {
+    error(408, ErrorCode::Timeout, "the request body was not received within the request deadline; nothing was applied")
 }
 
 /// The answer to a body that could not be read (see [`Body`]).

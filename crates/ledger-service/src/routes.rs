@@ -46,8 +46,9 @@ pub(crate) struct AppState {
     pub payments: Arc<crate::payments::Payments>,
     /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
     pub proxy: Option<Arc<crate::proxy::Proxy>>,
-    /// `--request-timeout-seconds`: the AI route, which answers outside the request
-    /// deadline, still reads its request body within it.
+    /// `--request-timeout-seconds`: how long a request's body may take to arrive
+    /// (`reply::Body`, and the AI route's own read). Answering has no deadline: a request
+    /// received runs to its answer.
     pub body_deadline: std::time::Duration,
 }
 
@@ -163,7 +164,18 @@ pub(crate) async fn push(State(app): State<AppState>, Authenticated(caller): Aut
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Ok(req) = json::from_str::<PushRequest>(&body) else { return app.unparsed(Op::Push, &body) };
+    let Ok(req) = json::from_str::<PushRequest>(&body) else {
+        // Parsing a body costs the service what its size does, so a device's body that is
+        // no push request comes out of its account's push budget like one that is (it
+        // is then parsed once more, in an empty ledger, for the protocol's answer).
+        if let Caller::Device(c) = &caller {
+            let message = "too many pushes for this account; send again later (nothing was applied)";
+            if let Err(r) = within_budget(&app.push_rate, &c.account, 1, "push", message) {
+                return r;
+            }
+        }
+        return app.unparsed(Op::Push, &body);
+    };
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
     }
@@ -186,7 +198,15 @@ pub(crate) async fn pull(State(app): State<AppState>, Authenticated(caller): Aut
         Ok(b) => b,
         Err(r) => return r,
     };
-    let Ok(req) = json::from_str::<PullRequest>(&body) else { return app.unparsed(Op::Pull, &body) };
+    let Ok(req) = json::from_str::<PullRequest>(&body) else {
+        // As for a push: a device's body that is no pull request costs its pull budget.
+        if let Caller::Device(c) = &caller {
+            if let Err(r) = within_budget(&app.pull_rate, &c.account, 1, "pull", "too many pulls for this account; pull again later") {
+                return r;
+            }
+        }
+        return app.unparsed(Op::Pull, &body);
+    };
     if let Err(r) = device_may(&caller, &req.account_id, &req.device_id) {
         return app.refuse(&r);
     }

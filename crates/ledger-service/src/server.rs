@@ -1,5 +1,5 @@
 //! The HTTP side: the axum router with its layers (Host check, CORS allow-list, body
-//! limit, request deadline), static files (`static_files`), and the accept loop that
+//! limit; the body deadline is `reply::Body`'s), static files (`static_files`), and the accept loop that
 //! bounds connections (in total and per client address), closes connections that are
 //! slow to send their headers or live too long, and shuts down gracefully on SIGTERM or
 //! Ctrl-C: no new connections, requests in hand finish (each one's effect is committed
@@ -26,7 +26,6 @@ use tokio::sync::Semaphore;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
 
 /// The most bytes of a request's head (request line and headers): a complete head above it
 /// is refused with 431 ([`head_within_bound`]), and it bounds the connection's read buffer
@@ -118,7 +117,8 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
             .route("/demo/proxy", get(crate::demo::proxy_info))
             .route("/", get(|| async { Redirect::temporary("/www/") }));
     }
-    // The AI proxy answers for as long as the provider streams: outside the request deadline.
+    // The AI proxy: its own body limit, and its body read (within the deadline) only after
+    // its budget check (`proxy::route`).
     let ai = Router::new()
         .route("/v1/ai/chat/completions", post(crate::proxy::route::chat_completions))
         .with_state(app.clone())
@@ -131,11 +131,7 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
     if let Some(dir) = &o.pkg {
         r = r.nest_service("/pkg", crate::static_files::service(dir, "/pkg")?);
     }
-    let r = r
-        .layer(DefaultBodyLimit::max(o.max_body))
-        .layer(RequestBodyLimitLayer::new(o.max_body))
-        .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, o.request_timeout))
-        .merge(ai);
+    let r = r.layer(DefaultBodyLimit::max(o.max_body)).layer(RequestBodyLimitLayer::new(o.max_body)).merge(ai);
     let r = if o.cors_origins.is_empty() {
         r
     } else {
@@ -237,8 +233,8 @@ async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = term => {} }
 }
 
-/// Accepts connections until a shutdown signal, then lets the open ones finish (at most
-/// the request deadline). The AI proxy's calls in flight are cut at once and settled
+/// Accepts connections until a shutdown signal, then lets the open ones finish (waiting at
+/// most `--request-timeout-seconds` for each). The AI proxy's calls in flight are cut at once and settled
 /// (`proxy::stopping`): they are waited for, settlements committed, before this returns.
 pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions, proxy: Option<Arc<crate::proxy::Proxy>>) {
     let total = Arc::new(Semaphore::new(o.max_connections));
@@ -283,7 +279,7 @@ pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions
         tokio::spawn(async move {
             let mut conn = std::pin::pin!(conn);
             // At the end of its life or at shutdown a connection finishes the request in
-            // hand (within the request deadline), answers it, and closes.
+            // hand (waiting at most `--request-timeout-seconds`), answers it, and closes.
             tokio::select! {
                 _ = conn.as_mut() => {}
                 () = tokio::time::sleep(lifetime) => {

@@ -451,3 +451,61 @@ fn mutations_beyond_an_accounts_rate_are_refused_whole() {
     let other = s.post("/v1/push", Some(&token("demo-agent", None)), &body);
     assert_eq!(other.status, 200, "another account has its own budget");
 }
+
+/// The request deadline bounds receiving a body, not answering: a push whose commit waits
+/// longer than the deadline (here SQLite's write lock, held by another connection for
+/// 2.5 s against a 1 s deadline) is answered with what was applied. A deadline over the
+/// whole request answered 408 "nothing was applied" while the push went on and committed.
+#[test]
+fn a_request_received_is_answered_however_long_its_commit_waits() {
+    let dir = temp_dir("slow-commit");
+    let s = Server::start(&dir, &["--request-timeout-seconds", "1"]);
+    let body = json!({"v":2,"accountId":"demo","deviceId":"slow","mutations":[reserve(1, "slow:1", "1")]}).to_string();
+    let lock = rusqlite::Connection::open(dir.join("ledger.sqlite")).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(2_500));
+        lock.execute_batch("COMMIT").unwrap();
+    });
+    let started = std::time::Instant::now();
+    let r = s.post("/v1/push", Some(&token("demo", None)), &body);
+    let waited = started.elapsed();
+    holder.join().unwrap();
+    assert_eq!(r.status, 200, "{}", r.text());
+    let answer: credit_meter_protocol::message::Response = credit_meter_base::json::from_str(&r.text()).unwrap();
+    assert_eq!(answer.results.iter().map(|x| x.status).collect::<Vec<_>>(), [ResultStatus::Applied]);
+    assert!(waited >= Duration::from_millis(2_000), "the answer came after the lock was released ({waited:?})");
+    assert_eq!(s.state("demo")["devices"]["slow"]["lastSeq"], 1);
+    // A body that does not arrive in time is still refused, with nothing applied.
+    let mut c = TcpStream::connect(s.addr).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let late = json!({"v":2,"accountId":"demo","deviceId":"slow","mutations":[reserve(2, "slow:2", "1")]}).to_string();
+    let head = format!(
+        "POST /v1/push HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {}\r\nContent-Length: {}\r\n\r\n",
+        s.addr,
+        token("demo", None),
+        late.len()
+    );
+    c.write_all(head.as_bytes()).unwrap();
+    c.write_all(&late.as_bytes()[..10]).unwrap();
+    let reply = read_reply(&mut std::io::BufReader::new(c), false);
+    assert_eq!((reply.status, reply.code()), (408, "TIMEOUT".to_string()), "{}", reply.text());
+    assert!(reply.text().contains("nothing was applied"));
+    assert_eq!(s.state("demo")["devices"]["slow"]["lastSeq"], 1);
+}
+
+/// A device's body that is no push or pull request still comes out of its account's push
+/// or pull budget: parsing up to 4 MiB costs the service what a real one does.
+#[test]
+fn bodies_that_do_not_parse_count_against_the_accounts_budget() {
+    let dir = temp_dir("junk-budget");
+    let s = Server::start(&dir, &["--pushes-per-minute", "3", "--pulls-per-minute", "3"]);
+    let junk = format!("{{\"v\":2,\"accountId\":\"demo\",\"pad\":\"{}\",}}", "a".repeat(100_000));
+    for path in ["/v1/push", "/v1/pull"] {
+        let codes: Vec<String> = (0..4).map(|_| s.post(path, Some(&token("demo", None)), &junk).code()).collect();
+        assert_eq!(codes, ["BAD_REQUEST", "BAD_REQUEST", "BAD_REQUEST", "RATE_LIMITED"], "{path}");
+    }
+    // The admin token has no budget; its unparsable bodies are answered as before.
+    let admin: Vec<String> = (0..4).map(|_| s.post("/v1/admin", Some(ADMIN), "{").code()).collect();
+    assert_eq!(admin, ["BAD_INPUT"; 4]);
+}

@@ -98,7 +98,7 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
     let body = match tokio::time::timeout(app.body_deadline, Bytes::from_request(req, &app)).await {
         Ok(Ok(body)) => body,
         Ok(Err(rejection)) => return crate::reply::unreadable(rejection),
-        Err(_) => return StatusCode::REQUEST_TIMEOUT.into_response(),
+        Err(_) => return crate::reply::late_body(),
     };
     let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
