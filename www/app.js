@@ -13,7 +13,7 @@ import { drawUsageChart } from "./chart.js";
 import { compareDecimal, count, date, decimal, failedCallCharge, sumDecimal, usd } from "./format.js";
 import { usageFromEntries } from "./history.js";
 import { clearMessage, explain, initMessages, readable, showErrorMessage, showMessage } from "./messages.js";
-import { renderQuote, renderQuoteError } from "./quote.js";
+import { markEstimatePending, renderQuote, renderQuoteError } from "./quote.js";
 import * as view from "./views.js";
 
 const $ = (id) => document.getElementById(id);
@@ -21,6 +21,10 @@ const PREFIX = "credit-meter-demo";
 const DAY_MS = 86_400_000;
 /** How often an idle page syncs, to notice a server that went away. */
 const IDLE_SYNC_MS = 30_000;
+/** A note this long (a 2 MB paste takes 100–170 ms to estimate) is not estimated again at
+ * each key, but once typing pauses for ESTIMATE_PAUSE_MS. */
+const LONG_NOTE_CHARS = 100_000;
+const ESTIMATE_PAUSE_MS = 300;
 
 const SAMPLE_NOTE = `---
 tags: [biology]
@@ -159,6 +163,15 @@ function render() {
   const shown = $("message").dataset;
   const answeredSince = s.syncFailure === null && s.syncedAt > Number(shown.shownAt ?? Infinity);
   if (!client.offline && answeredSince && shown.level === "error" && UNREACHABLE.has(shown.code)) clearMessage();
+  // While a slow note's estimate waits for typing to pause, the last one stays on show
+  // (marked as being updated) rather than being worked out again at each re-render.
+  if (estimateTimer === null) renderQuoteNow(s, balance);
+  view.renderLog(s.log);
+  lockControls();
+}
+
+/** The estimate and the decision for what is typed, against `balance`. */
+function renderQuoteNow(s, balance) {
   try {
     const quote = s.quote(request(), byok());
     app.decision = quote.decision;
@@ -169,13 +182,39 @@ function render() {
       allowanceFree: allowance ? Math.max(0, allowance.remaining - (allowance.held ?? 0)) : null,
       // Calls through the AI proxy (all credit-paid ones but read aloud) need the server.
       serverNeeded: !client.offline && s.syncFailure !== null && app.proxy,
+      readOnly: !s.isOwner,
     });
   } catch (error) {
     app.decision = null;
     renderQuoteError(error);
   }
-  view.renderLog(s.log);
-  lockControls();
+}
+
+/** The pause timer of a slow note's estimate (null: none waits). */
+let estimateTimer = null;
+
+/**
+ * The note changed: estimated again at once, or — a long note, whose estimate at each key
+ * would freeze the page — once typing pauses; meanwhile the figures say they are being
+ * updated (and Generate estimates what is typed first).
+ */
+function noteChanged() {
+  if (app.session) app.texts[app.session.accountId] = $("note").value;
+  if ($("note").value.length < LONG_NOTE_CHARS) {
+    estimateNow();
+    return;
+  }
+  clearTimeout(estimateTimer);
+  markEstimatePending(true);
+  estimateTimer = setTimeout(estimateNow, ESTIMATE_PAUSE_MS);
+}
+
+/** Ends a pause a slow estimate waits for, and estimates what is typed now. */
+function estimateNow() {
+  clearTimeout(estimateTimer);
+  estimateTimer = null;
+  markEstimatePending(false);
+  render();
 }
 
 let renderQueued = false;
@@ -215,12 +254,21 @@ async function openAccount(accountId) {
   view.showAccountKind(kindOf(accountId));
   clearMessage();
   $("note").value = app.texts[accountId];
+  clearTimeout(estimateTimer);
+  estimateTimer = null;
+  markEstimatePending(false);
+  // "Work offline" as the user left it for this account, set before the meter opens (and
+  // starts syncing): a reload works on offline, as after the switch, and nothing is sent.
+  const offline = localStorage.getItem(offlineKey(accountId)) === "1";
+  $("offline").checked = offline;
+  client.offline = offline;
   client.signIn(accountId, app.deviceId); // the demo's sign-in: a device token for this account
   app.session = await MeterSession.open({
     client, accountId, deviceId: app.deviceId, keys: app.keys, namespace: app.namespace, proxy: app.proxy, onChange: scheduleRender,
   });
   document.body.dataset.account = accountId;
   const session = app.session;
+  if (offline) session.note("warn", "offline", "offline (as you left this account): push and pull fail; changes queue in the outbox");
   if (kindOf(accountId) === "agent") labelAgentCost(session);
   if (!session.isOwner) {
     // Read-only: the usage history and purchase names still come from the ledger.
@@ -230,22 +278,29 @@ async function openAccount(accountId) {
     });
   } else if (!client.offline) {
     await syncNow();
-    // Calls a reload cut short hold credits nothing will commit: release them now.
-    const interrupted = await session.releaseInterrupted();
-    if (interrupted.length) {
-      await syncNow();
-      const answers = interrupted.map((holdId) => session.acks.get(`release:${holdId}`) ?? null);
-      showInterrupted(answers);
-      // A call still running at the proxy is charged when it ends: sync once it settled.
-      const running = interrupted.filter((_, i) => settling(answers[i]));
-      if (running.length) {
-        session.untilProxySettled(running).then(() => {
-          if (app.session === session) run("sync", syncNow);
-        });
-      }
-    }
+    await releaseInterrupted(session);
   }
   document.body.dataset.ready = accountId;
+}
+
+/** Where the "Work offline" switch is remembered, per account (the forget button drops it). */
+const offlineKey = (accountId) => `${PREFIX}:offline:${accountId}`;
+
+/** Releases the holds of calls a reload cut short (they hold credits nothing will commit)
+ * and says what became of them; once this tab owns `session` and is online. */
+async function releaseInterrupted(session) {
+  const interrupted = await session.releaseInterrupted();
+  if (!interrupted.length) return;
+  await syncNow();
+  const answers = interrupted.map((holdId) => session.acks.get(`release:${holdId}`) ?? null);
+  showInterrupted(answers);
+  // A call still running at the proxy is charged when it ends: sync once it settled.
+  const running = interrupted.filter((_, i) => settling(answers[i]));
+  if (running.length) {
+    session.untilProxySettled(running).then(() => {
+      if (app.session === session) run("sync", syncNow);
+    });
+  }
 }
 
 /**
@@ -321,6 +376,22 @@ function unitCost(r) {
 }
 
 /**
+ * ", above the estimate of about N credits" when what a generation was charged exceeds
+ * the figure its quote gave as "about" (the estimate's expected credits, or, paid in
+ * message tokens, its expected tokens), else "". The provider's count decides a charge,
+ * so it can be above the estimate: said where the charge is, not left for the user to spot.
+ */
+function aboveEstimate(r) {
+  if (r.units !== undefined) {
+    if (r.unit !== "llmTokens") return ""; // characters are counted exactly
+    const expected = r.estimate.inputTokens.expected + r.estimate.outputTokens.expected;
+    return r.units > expected ? `, above the estimate of about ${count(expected, "message token")}` : "";
+  }
+  const expected = r.estimate.credits.expected;
+  return r.credits !== null && compareDecimal(r.credits, expected) > 0 ? `, above the estimate of about ${count(expected, "credit")}` : "";
+}
+
+/**
  * The message for a committed generation, `{text, level}`. A reply that made no usable
  * flashcards, or was cut off at its token limit, is not a success: it says what happened
  * and what was charged for it — the AI's reply is paid for by the tokens it used, cards
@@ -330,7 +401,8 @@ function committedMessage(r, offer, partial) {
   const later = client.offline ? " Saved on this device: it reaches the server when you're back online." : "";
   const cards = r.estimate.cards ? (r.made?.cards ?? r.estimate.cards.expected) : null;
   const cutOff = Boolean(r.made?.cutOff);
-  const charged = count(r.credits ?? "0", "credit");
+  const above = aboveEstimate(r);
+  const charged = count(r.credits ?? "0", "credit") + above;
   const tokens = r.made ? count(r.made.outputTokens, "reply token") : "its reply tokens";
   if (cards === 0) {
     const why = cutOff
@@ -344,7 +416,7 @@ function committedMessage(r, offer, partial) {
   }
   const from = partial ? " from the first part of your note" : "";
   const most = offer ? (offer.cards !== null ? " (the most your credits allow now)" : " (shortened to fit your credits)") : "";
-  const cost = r.units !== undefined ? unitCost(r) : charged;
+  const cost = r.units !== undefined ? unitCost(r) + above : charged;
   if (cutOff) {
     const rest = cards !== null
       ? " but the AI's reply was cut off at its length limit, so the rest of your note was not turned into cards. "
@@ -357,6 +429,8 @@ function committedMessage(r, offer, partial) {
 
 /** The Generate buttons: the whole flow (capped: the smaller result `decide` offered). */
 async function generate(capped) {
+  // A note still waiting for its estimate is estimated now: what runs is what is typed.
+  if (estimateTimer !== null) estimateNow();
   const label = $("generate").textContent;
   app.generating = true;
   render();
@@ -373,6 +447,7 @@ async function generate(capped) {
       unit: r.unit ?? "", ai: r.ai ?? "", settledBy: r.settledBy ?? "", inputTokens: r.made?.inputTokens ?? "",
       outputTokens: r.made?.outputTokens ?? "", code: r.error?.code ?? "", releasedBy: r.releasedBy ?? "",
       cutOff: Boolean(r.made?.cutOff), partial: limited.partial, allowanceFree: r.allowanceFree ?? "",
+      expected: r.estimate.credits.expected, aboveEstimate: r.outcome === "committed" && aboveEstimate(r) !== "",
     };
     const source = "generate";
     switch (r.outcome) {
@@ -414,6 +489,10 @@ async function generate(capped) {
 async function setOffline(offline) {
   client.offline = offline;
   const s = app.session;
+  // Remembered for the account: a reload opens it as the user left it (openAccount).
+  const accountId = s?.accountId ?? $("account").value;
+  if (offline) localStorage.setItem(offlineKey(accountId), "1");
+  else localStorage.removeItem(offlineKey(accountId));
   if (!s) return; // the page never opened an account (it could not start): nothing to sync
   if (offline) {
     s.note("warn", "offline", "offline: push and pull now fail; changes queue in the outbox");
@@ -428,6 +507,8 @@ async function setOffline(offline) {
     s.note("warn", "online", `${error.code}: the first sync after going online failed; syncing again`);
     await syncNow();
   }
+  // Opened offline (remembered), the page could not release what a reload cut short: now.
+  if (s.isOwner) await releaseInterrupted(s);
 }
 
 /** Forges the stored cache, reopens, reports the detection and resyncs. */
@@ -443,6 +524,52 @@ async function tamper() {
   showMessage("This browser's stored balance had been changed, so it was thrown away and the real one loaded from the server.", { level: "warn", source: "tamper", facts });
 }
 
+/**
+ * What a payment or a plan change brought, as sentences, from the ledger's grant records
+ * it added (`grants`): "8,000 monthly credits added, until Jan 5, 2027." and "1,990
+ * unused plan credits carried over." ("" for none). Amounts are the ledger's decimal
+ * strings, summed exactly.
+ */
+function grantedText(grants) {
+  const carried = grants.filter((g) => g.kind === "carriedForward");
+  const added = grants.filter((g) => g.kind !== "carriedForward");
+  const parts = [];
+  if (added.length) {
+    const amount = sumDecimal(added.map((g) => g.amount));
+    const plan = added.every((g) => g.kind === "planCycle");
+    const expiries = added.map((g) => g.expiresAt).filter((t) => t !== null && t !== undefined);
+    const until = expiries.length ? `, until ${date(Math.min(...expiries))}` : "";
+    parts.push(`${count(amount, plan ? "monthly credit" : "credit")} added${until}.`);
+  }
+  const moved = sumDecimal(carried.map((g) => g.amount));
+  if (compareDecimal(moved, "0") > 0) parts.push(`${count(moved, "unused plan credit")} carried over.`);
+  return parts.join(" ");
+}
+
+/** Why a plan change the ledger made added no credits. */
+const CYCLE_PAID = "No credits added: this billing cycle's plan credits were already granted, and a cycle is paid once at its highest plan.";
+
+/** What a payment brought (`fresh`: the grant records it added), as sentences: the
+ * credits — or, for a plan the ledger has changed to (`planId`) without a new cycle's
+ * grant, why none — and the plan credits carried over. */
+function broughtText(fresh, planId = null) {
+  const added = fresh.some((g) => g.kind !== "carriedForward");
+  const none = !added && planId !== null && $("plan-current").dataset.value === planId ? CYCLE_PAID : "";
+  return [none, grantedText(fresh)].filter(Boolean).join(" ");
+}
+
+/** The ids of the account's grant records on the ledger now (what a payment adds is what
+ * is not among them afterwards). */
+async function grantIds() {
+  return (await client.state(app.session.accountId)).grants?.map((g) => g.id) ?? [];
+}
+
+/** The grant records the ledger holds now (after a sync) that were not among `known`. */
+function grantsSince(known) {
+  const had = new Set(known);
+  return [...app.ledger.grants.values()].filter((g) => !had.has(g.id));
+}
+
 /** Where a checkout the page started returns to: what was bought, for which account
  * (the stand-in's or Stripe's success page sends the browser back to /www/?checkout=…). */
 const PENDING_CHECKOUT = `${PREFIX}:checkout`;
@@ -450,6 +577,8 @@ const PENDING_CHECKOUT = `${PREFIX}:checkout`;
 /** Sends the buyer to a Checkout Session for `body` ({packageId} or {planId}) of the open
  * account; the credits arrive with the paid webhook and show after the return. */
 async function startCheckout(body, what) {
+  // What the account holds before: the credits the payment brings are what is new after.
+  const known = await grantIds();
   const session = await client.checkout(body);
   if (session.changed) {
     // The account already paid for a plan: the ledger changed that subscription instead
@@ -461,13 +590,18 @@ async function startCheckout(body, what) {
       return;
     }
     await syncNow();
+    // An upgrade's invoice is paid (and its webhook has granted the cycle) before the
+    // ledger answers: the credits it brought are on the ledger now.
+    const fresh = grantsSince(known);
+    const brought = broughtText(fresh, body.planId) || "Its credits come with the payment's webhook and show once it has arrived.";
     const text = session.takesEffect === "now"
-      ? `Changed your subscription to ${what}: a new monthly cycle starts today, paid in full.`
+      ? `Changed your subscription to ${what}: a new monthly cycle starts today, paid in full. ${brought}`
       : `Your subscription moves to ${what} at its next renewal; until then the current plan stays.`;
-    showMessage(text, { source: "plan", facts: { subscriptionId: session.subscriptionId, takesEffect: session.takesEffect } });
+    const granted = sumDecimal(fresh.filter((g) => g.kind !== "carriedForward").map((g) => g.amount));
+    showMessage(text, { source: "plan", facts: { subscriptionId: session.subscriptionId, takesEffect: session.takesEffect, granted } });
     return;
   }
-  localStorage.setItem(PENDING_CHECKOUT, JSON.stringify({ accountId: app.session.accountId, what, sessionId: session.sessionId }));
+  localStorage.setItem(PENDING_CHECKOUT, JSON.stringify({ accountId: app.session.accountId, what, sessionId: session.sessionId, known, planId: body.planId ?? null }));
   showMessage(`Opening the checkout for ${what}…`, { source: "buy", facts: { sessionId: session.sessionId } });
   location.assign(session.url);
 }
@@ -495,7 +629,14 @@ async function finishCheckout(outcome) {
   if (owner) await syncNow();
   else await refreshLedgerState().catch(() => {});
   const where = owner ? "" : " The tab keeping this account in sync shows them at its next sync.";
-  showMessage(`Paid for ${pending.what} (Stripe test mode); the credits came with the payment's webhook.${where}`, { source: "buy", facts });
+  // What the webhook granted: the ledger's records that were not there before the checkout.
+  const fresh = Array.isArray(pending.known) ? grantsSince(pending.known) : [];
+  const brought = broughtText(fresh, pending.planId ?? null);
+  facts.granted = sumDecimal(fresh.filter((g) => g.kind !== "carriedForward").map((g) => g.amount));
+  const text = compareDecimal(facts.granted, "0") > 0 ? `Paid for ${pending.what} (Stripe test mode): ${brought} They came with the payment's webhook.`
+    : brought ? `Paid for ${pending.what} (Stripe test mode). ${brought}`
+      : `Paid for ${pending.what} (Stripe test mode); the credits came with the payment's webhook.`;
+  showMessage(`${text}${where}`, { source: "buy", facts });
 }
 
 /** Buys a package: through Stripe Checkout when the ledger sells through Stripe (the
@@ -560,10 +701,12 @@ async function switchPlan() {
     op: "changePlan", accountId: app.session.accountId, planId, startsAt: now, endsAt: now + 30 * DAY_MS,
   });
   await syncNow();
+  // What the change brought, from the ledger's answer: the new cycle's credits (the plan's
+  // less what this cycle already granted) and the plan credits carried over.
+  const brought = grantedText([out.cycleGrant, out.carriedGrant].filter(Boolean));
   const parts = [`Switched to ${name}${out.upgrade ? " (an upgrade)" : ""}.`];
-  if (out.cycleGrant) parts.push(`${count(out.cycleGrant.amount ?? out.cycleGrant.remaining, "monthly credit")} until ${date(out.cycleGrant.expiresAt)}.`);
-  else parts.push("No credits added: this billing cycle's plan credits were already granted, and a cycle is paid once at its highest plan.");
-  if (out.carried !== "0") parts.push(`${count(out.carried, "unused plan credit")} carried over.`);
+  if (!out.cycleGrant) parts.push(CYCLE_PAID);
+  if (brought) parts.push(brought);
   showMessage(parts.join(" "), {
     source: "plan", facts: { to: out.to, upgrade: out.upgrade, carried: out.carried, granted: out.cycleGrant?.amount ?? "0" },
   });
@@ -646,11 +789,8 @@ function wireControls() {
   const packages = Catalog.default().packages();
   setPackages(packages);
   view.renderPackages(packages, (offer) => run("buy", () => buy(offer)));
-  $("note").addEventListener("input", () => {
-    if (app.session) app.texts[app.session.accountId] = $("note").value;
-    render();
-  });
-  for (const id of ["byok", "operation", "agent"]) $(id).addEventListener("change", render);
+  $("note").addEventListener("input", noteChanged);
+  for (const id of ["byok", "operation", "agent"]) $(id).addEventListener("change", estimateNow);
   $("generate").addEventListener("click", () => run("generate", () => generate(false)));
   $("generate-capped").addEventListener("click", () => run("generate", () => generate(true)));
   $("offline").addEventListener("change", (e) => run("offline", () => setOffline(e.target.checked)));

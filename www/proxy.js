@@ -45,9 +45,19 @@ async function send(path, init) {
   try {
     return await fetch(path, init);
   } catch {
+    if (init?.signal?.aborted) throw cancelled();
     throw new CodedError("TRANSPORT_FAILED", "the server could not be reached; check that ./scripts/demo.sh runs");
   }
 }
+
+/** The error of a call the user cancelled. */
+function cancelled() {
+  return new CodedError("CANCELLED", "you cancelled the call");
+}
+
+/** The AI call under way (its Cancel aborts it), or null. A provider may stall for up to
+ * the proxy's 120 s before it answers: Cancel stops waiting, and the hold is released. */
+let calling = null;
 
 async function json(path, token, payload) {
   const headers = { "content-type": "application/json" };
@@ -87,8 +97,10 @@ async function run() {
   const reserved = await push({ type: "reserve", holdId, amount, operation: "message" });
   const r0 = reserved.results[0];
   if (r0.status !== "applied") throw new CodedError(r0.code ?? "RESERVE_REFUSED", `the ledger did not place the hold (${r0.status})`);
+  calling = new AbortController();
+  $("cancel").hidden = false;
   try {
-    await call(token, holdId, text);
+    await call(token, holdId, text, calling.signal);
   } catch (error) {
     // Nothing will commit this hold: release it. The proxy has settled it already when it
     // said so (a 502, or the stream's closing error event); when the stream just broke,
@@ -100,6 +112,10 @@ async function run() {
     error.before = before;
     error.after = await json(`/v1/state?account=${ACCOUNT}`, token).then((s) => s.balance).catch(() => null);
     throw error;
+  } finally {
+    calling = null;
+    $("cancel").hidden = true;
+    $("cancel").disabled = false;
   }
   try {
     await confirm(token, holdId, push, before);
@@ -141,12 +157,14 @@ function failure(error, charged, units) {
   return e;
 }
 
-/** The chat completion of `text` through the proxy, paid by `holdId`, streamed into the page. */
-async function call(token, holdId, text) {
+/** The chat completion of `text` through the proxy, paid by `holdId`, streamed into the
+ * page; `signal` aborts it (Cancel). */
+async function call(token, holdId, text, signal) {
   const res = await send("/v1/ai/chat/completions", {
     method: "POST",
     headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "x-credit-hold": holdId },
     body: JSON.stringify({ model: "openai/gpt-4o-mini", stream: true, messages: [{ role: "user", content: text }] }),
+    signal,
   });
   if (!res.ok) {
     // A 502 UPSTREAM_FAILED says in X-Credit-Charged what the proxy charged when the
@@ -166,8 +184,9 @@ async function call(token, holdId, text) {
     try {
       read = await reader.read();
     } catch {
-      // The connection broke: the proxy still settles the call (PROTOCOL §7.3).
-      const e = failed ? failure(failed.error, failed.error.charged, failed.error.units)
+      // The connection broke (or the user cancelled): the proxy still settles the call
+      // (PROTOCOL §7.3).
+      const e = signal.aborted ? cancelled() : failed ? failure(failed.error, failed.error.charged, failed.error.units)
         : new CodedError("STREAM_BROKEN", "the stream from the AI proxy broke off");
       e.streamBroke = true;
       throw e;
@@ -213,6 +232,12 @@ function settledText(e) {
 }
 
 await init();
+$("cancel").addEventListener("click", () => {
+  if (!calling) return;
+  calling.abort();
+  $("cancel").disabled = true;
+  $("result").textContent = "Cancelling: closing the call's hold…";
+});
 $("go").addEventListener("click", async () => {
   $("go").disabled = true; // one call at a time: two would write into one output
   try {
@@ -223,7 +248,8 @@ $("go").addEventListener("click", async () => {
     const settled = "settlement" in e ? settledText(e) : null;
     $("result").textContent = e.afterCall
       ? `Answered: the AI proxy charges this call from the provider's reported usage, but what it charged could not be read back: ${e.message}${code}. Reload to see the balance.`
-      : `Failed: ${e.message}${code}${settled ? `.${settled.text}` : ""}`;
+      : e.code === "CANCELLED" ? `Cancelled: you stopped the call.${settled ? settled.text : ""}`
+        : `Failed: ${e.message}${code}${settled ? `.${settled.text}` : ""}`;
     if (settled?.charged != null) $("result").dataset.charged = settled.charged;
     if (settled?.units != null) $("result").dataset.units = settled.units;
     if (settled && e.before != null && e.after != null) Object.assign($("result").dataset, { before: e.before, after: e.after });
@@ -231,5 +257,8 @@ $("go").addEventListener("click", async () => {
     $("result").dataset.afterCall = String(Boolean(e.afterCall));
   } finally {
     $("go").disabled = false;
+    // Go and Cancel were disabled or hidden meanwhile, which drops the keyboard focus to
+    // the page: give it back to the control that starts a call.
+    if (document.activeElement === document.body || document.activeElement === null) $("go").focus();
   }
 });

@@ -87,13 +87,22 @@ function unitDecision(decision, free) {
 }
 
 /** The decision line and the capped option's button. */
-function renderDecision(estimate, decision, { kind, freshness, offlineRoom, allowanceFree, serverNeeded }) {
+function renderDecision(estimate, decision, { kind, freshness, offlineRoom, allowanceFree, serverNeeded, readOnly }) {
   const line = $("decision");
   const what = kind === "agent" ? "your message" : "your note";
   let text;
   let blocked = false;
   let unreachable = false;
-  switch (decision.funding) {
+  /** The smaller result offered (the capped option's button), when it can run now. */
+  let offer = decision.funding === "insufficient" ? decision.capped : null;
+  if (readOnly) {
+    // A tab that does not own the meter's sync starts nothing: no "Ready", no offer, and
+    // no colour that reads as a go-ahead — it says where the account can be used.
+    const verb = kind === "agent" ? (estimate.operation === "tts" ? "Read aloud" : "Send") : "Generate";
+    text = `Read-only in this tab: ${verb} works only in the other tab of this page, which keeps this account in sync. Close that tab to use this one.`;
+    offer = null;
+    blocked = true;
+  } else switch (decision.funding) {
     case "free":
       text = "Free: this never uses credits.";
       break;
@@ -134,8 +143,23 @@ function renderDecision(estimate, decision, { kind, freshness, offlineRoom, allo
         break;
       }
       const whole = kind === "agent" ? "This" : "The whole note";
-      const head = `${whole} could cost up to ${count(estimate.credits.high, "credit")} and you can spend ${decimal(decision.balance ?? "0")}.`;
+      const cost = count(estimate.credits.high, "credit");
       const c = decision.capped;
+      // Without the server only the offline room can be spent (what the balance panel
+      // says): when it is below the balance, it is the one figure said here, and a smaller
+      // result it cannot hold is not offered (its Generate would only be refused).
+      const room = offlineRoom !== null && decision.balance !== null && compareDecimal(offlineRoom, decision.balance) < 0
+        ? atLeastZero(offlineRoom) : null;
+      if (room !== null && !(c && compareDecimal(c.reserve, room) <= 0)) {
+        const online = !c ? null : c.cards !== null ? `generate up to ${count(c.cards, "card")}`
+          : `send it with a shorter reply (up to ${count(c.maxOutputTokens, "token")})`;
+        text = `${whole} could cost up to ${cost}, and without the server only ${decimal(room)} can be spent. `
+          + (online ? `Go online to ${online}, or ${remedies(decision, kind)}${c.cards !== null ? " for the whole note" : ""}.` : `Go online, then ${remedies(decision, kind)}.`);
+        offer = null;
+        blocked = true;
+        break;
+      }
+      const head = `${whole} could cost up to ${cost} and you can spend ${decimal(room ?? decision.balance ?? "0")}.`;
       if (c && c.cards !== null) text = `${head} You can generate up to ${count(c.cards, "card")} now, or ${remedies(decision, kind)} for the whole note.`;
       else if (c) text = `${head} You can send it now with a shorter reply (up to ${count(c.maxOutputTokens, "token")}), or ${remedies(decision, kind)}.`;
       else text = `Not enough credits. ${head} To go ahead, ${remedies(decision, kind)}.`;
@@ -145,13 +169,14 @@ function renderDecision(estimate, decision, { kind, freshness, offlineRoom, allo
       text = decision.reason;
   }
   setText(line, text);
-  line.className = `decision ${unreachable ? "error" : decision.funding}`;
+  line.className = `decision ${readOnly ? "read-only" : unreachable ? "error" : decision.funding}`;
   line.dataset.funding = decision.funding;
   line.dataset.unreachable = String(unreachable);
   line.dataset.proceed = String(decision.proceed);
+  line.dataset.readOnly = String(Boolean(readOnly));
   $("decision-raw").textContent = `${decision.funding}: ${decision.reason}`;
   const capped = $("generate-capped");
-  const c = decision.funding === "insufficient" ? decision.capped : null;
+  const c = offer;
   capped.hidden = !c;
   capped.textContent = c ? cappedLabel(c) : "";
   setData(capped, c ? { cards: c.cards, maxOutputTokens: c.maxOutputTokens, reserve: c.reserve } : {});
@@ -163,10 +188,23 @@ function renderDecision(estimate, decision, { kind, freshness, offlineRoom, allo
 /** The live estimate and the funding decision. `offlineRoom`: what may be spent without
  * the server, when it is not reachable (null otherwise); `allowanceFree`: the units left
  * in the allowance the decision draws on; `serverNeeded`: the server cannot be reached
- * and the ledger runs the AI proxy, so a credit-paid call through it cannot run now. */
-export function renderQuote({ estimate, decision }, { byok, kind, freshness = "fresh", offlineRoom = null, allowanceFree = null, serverNeeded = false }) {
+ * and the ledger runs the AI proxy, so a credit-paid call through it cannot run now;
+ * `readOnly`: another tab owns the meter's sync, so this one starts nothing. */
+export function renderQuote({ estimate, decision }, { byok, kind, freshness = "fresh", offlineRoom = null, allowanceFree = null, serverNeeded = false, readOnly = false }) {
   renderEstimate(estimate, byok);
-  renderDecision(estimate, decision, { kind, freshness, offlineRoom, allowanceFree, serverNeeded });
+  renderDecision(estimate, decision, { kind, freshness, offlineRoom, allowanceFree, serverNeeded, readOnly });
+}
+
+/** Marks the figures and the decision as being worked out again (`pending`): a note slow
+ * to estimate (a 2 MB paste) is estimated once typing pauses, and until then what shows
+ * is the last text's estimate — said so, and busy for assistive technology. */
+export function markEstimatePending(pending) {
+  const figures = document.querySelector(".figures");
+  figures.setAttribute("aria-busy", String(pending));
+  figures.classList.toggle("pending", pending);
+  $("decision").setAttribute("aria-busy", String(pending)); // announced once it is the new text's
+  if (pending) $("est-credits").dataset.pending = "true";
+  else delete $("est-credits").dataset.pending;
 }
 
 /** An estimate that could not be made (a coded error). */

@@ -139,6 +139,10 @@ function ledger(account) {
 
 const id = (testid) => `[data-testid="${testid}"]`;
 const text = (testid) => page.textContent(id(testid));
+/** The message area's sentence alone (without its Dismiss button). */
+const messageText = async () => (await page.textContent("#message-text")).trim();
+/** `s` as a literal in a RegExp. */
+const literal = (s) => String(s).replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const data = (testid, key) => page.getAttribute(id(testid), `data-${key}`);
 
 /** A decimal string as the page shows it in this run's locale (integer part grouped,
@@ -337,10 +341,12 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       assert.equal(await text("buy-mode"), "Stripe test mode: no real money");
       const before = await ledger("demo");
       await payAtCheckout("buy-starter", "demo");
-      assert.match(await text("message"), /Paid for the Starter package \(Stripe test mode\)/);
       const after = await ledger("demo");
       const bought = after.grants.filter((g) => !before.grants.some((b) => b.id === g.id));
       assert.equal(bought.reduce((x, g) => x + Number(g.amount), 0), 500, "the Starter package's 500 credits, granted by the webhook");
+      // The message says what the payment brought: the credits the webhook granted.
+      assert.match(await messageText(), new RegExp(`^Paid for the Starter package \\(Stripe test mode\\): ${fmt("500")} credits added(, until [^.]+)?\\. They came with the payment's webhook\\.`));
+      assert.equal(await data("message", "granted"), "500");
       assert.equal(Number(after.balance), Number(before.balance) + 500);
       assert.equal(await pageBalance(), Number(after.balance), "the page synced them");
       await checkState("20-paid-checkout");
@@ -389,12 +395,15 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       assert.equal(await data("plan-current", "value"), "starter");
       await page.selectOption(id("plan-select"), "pro");
       await payAtCheckout("plan-switch-button", "demo-agent");
-      assert.match(await text("message"), /Paid for the Pro plan/);
       const onPro = await ledger("demo-agent");
       assert.equal(onPro.plan, "pro");
       assert.equal(await data("plan-current", "value"), "pro");
       const newCycles = onPro.grants.filter((g) => g.kind === "planCycle" && !before.grants.some((b) => b.id === g.id));
       assert.equal(newCycles.length, 1, "one paid invoice, one Pro cycle");
+      // The upgrade's message says the credits it brought (the new cycle's, from the ledger).
+      assert.match(await messageText(), new RegExp(`^Paid for the Pro plan \\(Stripe test mode\\): ${fmt(newCycles[0].amount)} monthly credits added, until [^.]+\\.`
+        + `( [\\d,.]+ unused plan credits? carried over\\.)? They came with the payment's webhook\\.$`));
+      assert.equal(await data("message", "granted"), newCycles[0].amount);
       assert.equal(await pageBalance(), Number(onPro.balance));
       await checkState("23-subscribed");
       // Paid to paid, down: the subscription's price changes from the next renewal; no
@@ -413,6 +422,27 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       assert.equal(await data("plan-current", "value"), "free");
       assert.ok(Number(ended.balance) <= Number(onPro.balance), "cancelling adds nothing");
       await checkState("24-cancelled");
+    });
+    await t.test("an upgrade of a paid subscription (changed, no second checkout) says what its new cycle brought", async () => {
+      await page.selectOption(id("plan-select"), "starter");
+      await payAtCheckout("plan-switch-button", "demo-agent");
+      assert.equal(await data("plan-current", "value"), "starter");
+      const before = await ledger("demo-agent");
+      await page.selectOption(id("plan-select"), "pro");
+      await click("plan-switch-button");
+      assert.equal(await data("message", "takes-effect"), "now", await messageText());
+      const after = await ledger("demo-agent");
+      assert.equal(after.plan, "pro");
+      const fresh = after.grants.filter((g) => g.kind === "planCycle" && !before.grants.some((b) => b.id === g.id));
+      const granted = str(fresh.reduce((x, g) => x + dec(g.amount), 0n));
+      const said = await messageText();
+      assert.match(said, /^Changed your subscription to the Pro plan: a new monthly cycle starts today, paid in full\. /);
+      // What the upgrade brought, from the ledger's records: the cycle's credits, or why none.
+      if (fresh.length) assert.match(said, new RegExp(`paid in full\\. ${literal(fmt(granted))} monthly credits added, until [^.]+\\.`));
+      else assert.match(said, /paid in full\. No credits added: this billing cycle's plan credits were already granted/);
+      assert.equal(await data("message", "granted"), granted);
+      assert.equal(await pageBalance(), Number(after.balance));
+      await checkState("25-upgraded-subscription");
     });
     await t.test("no page errors", () => assert.deepEqual(pageErrors, []));
   } finally {
@@ -495,6 +525,52 @@ async function flows(t) {
     assert.doesNotMatch(await page.textContent("body"), /pay only for what/);
     await checkState("02-estimate");
   });
+
+  if (size.name === "desktop") {
+    await t.test("a 2 MB note: estimated when pasted and once typing pauses, never again while it stays the same", async () => {
+      const note = await page.inputValue(id("note-input"));
+      const big = Array.from({ length: 40_000 }, (_, i) => `- Fact ${i}: cell ${i} makes protein ${i} in the body.`).join("\n");
+      assert.ok(big.length > 2_000_000, `${big.length} characters`);
+      // As a paste puts it there (page.fill would type it into the box).
+      const paste = (value) => page.evaluate((v) => {
+        const box = document.getElementById("note");
+        box.focus();
+        box.value = v;
+        box.dispatchEvent(new InputEvent("input", { bubbles: true, inputType: "insertFromPaste" }));
+      }, value);
+      const estimated = () => page.waitForFunction(() => document.querySelector('[data-testid="est-credits"]').dataset.pending === undefined);
+      const estimates = () => page.evaluate(() => performance.getEntriesByName("credit-meter estimate").length);
+      try {
+        await paste(big);
+        await estimated();
+        assert.equal(await data("est-credits", "expected"), pkg.estimate({ operation: "flashcards.generate", note: big }).credits.expected);
+        // Idle: the page re-renders every second (freshness, expiries), but the note is the
+        // same, so it is not estimated again (each time took 86–170 ms: a long task a second).
+        await page.evaluate(() => {
+          performance.clearMeasures("credit-meter estimate");
+          window.longTasks = [];
+          new PerformanceObserver((list) => window.longTasks.push(...list.getEntries().map((e) => Math.round(e.duration)))).observe({ type: "longtask" });
+        });
+        await page.waitForTimeout(3_500);
+        assert.deepEqual({ estimates: await estimates(), longTasks: await page.evaluate(() => window.longTasks) }, { estimates: 0, longTasks: [] },
+          "nothing estimated again while the note stays the same, and no long task");
+        // Typing: the figures say they are being updated, the note is estimated once typing
+        // pauses (not at each key), and the figures are then the new text's.
+        await page.focus(id("note-input"));
+        await page.keyboard.press("Control+End");
+        await page.keyboard.type(" more.");
+        await estimated();
+        const typed = await page.inputValue(id("note-input"));
+        assert.ok(typed.endsWith(" more."), typed.slice(-20));
+        assert.ok(await estimates() <= 2, `${await estimates()} estimates for 6 keys`);
+        assert.equal(await data("est-credits", "expected"), pkg.estimate({ operation: "flashcards.generate", note: typed }).credits.expected);
+      } finally {
+        await paste(note);
+        await estimated();
+      }
+      assert.equal(await data("est-credits", "expected"), pkg.estimate({ operation: "flashcards.generate", note: NOTE }).credits.expected);
+    });
+  }
 
   await t.test("generate: reserve, the call through the ledger's AI proxy, commit: charged the provider's reported usage", async () => {
     const before = await ledger("demo");
@@ -654,6 +730,34 @@ async function flows(t) {
     seen.charged.push(await data("message", "charged"));
   });
 
+  await t.test("a charge above the estimate's \"about\" figure says so in the result", async () => {
+    // The model writes more than the estimate expected of the note: the request reaches the
+    // provider with five long facts, and the proxy charges the provider's reported usage.
+    const est = pkg.estimate({ operation: "flashcards.generate", note: NOTE });
+    const fact = (i) => `- Fact ${i}: the mitochondrion makes ATP for the cell, has its own DNA, divides on its own, and came from a bacterium long ago.`;
+    await page.route("**/v1/ai/chat/completions", async (route) => {
+      const body = route.request().postDataJSON();
+      body.messages[1].content = Array.from({ length: 5 }, (_, i) => fact(i)).join("\n");
+      await route.continue({ postData: JSON.stringify(body) });
+    });
+    const calls = provider.usages.length;
+    try {
+      await click("generate-button");
+    } finally {
+      await page.unroute("**/v1/ai/chat/completions");
+    }
+    assert.equal(await data("message", "outcome"), "committed", await messageText());
+    await until(() => provider.usages.length > calls);
+    const charged = await data("message", "charged");
+    assert.equal(charged, priced("flashcards.generate", provider.usages.at(-1)), "the provider's usage, priced by the catalog");
+    seen.charged.push(charged);
+    assert.ok(dec(charged) > dec(est.credits.expected), `${charged} is above the estimate's ${est.credits.expected}`);
+    assert.equal(await data("message", "above-estimate"), "true");
+    assert.equal(await data("message", "expected"), est.credits.expected);
+    assert.match(await messageText(), new RegExp(`^Made ${fmt(await data("message", "cards"))} flashcards? for ${literal(credits(charged))}, `
+      + `above the estimate of about ${literal(credits(est.credits.expected))}\\. Charged by the AI proxy`));
+  });
+
   await t.test("own API key: the provider's cost in USD, the call runs, no credits are charged", async () => {
     const before = await ledger("demo");
     await page.check(id("byok-toggle"));
@@ -713,6 +817,16 @@ async function flows(t) {
       await second.waitForSelector('body[data-ready="demo"]');
       assert.equal(await second.isVisible("#read-only"), true, "it says another tab keeps the account in sync");
       assert.equal(await second.isDisabled(id("generate-button")), true, "and starts nothing");
+      // The decision line says so too, not "Ready: …", and does not look like a go-ahead:
+      // the muted colour, no offer; the disabled Generate is described by it.
+      await second.fill(id("note-input"), NOTE);
+      assert.match(await second.textContent(id("decision")), /^Read-only in this tab: Generate works only in the other tab of this page, which keeps this account in sync\. Close that tab to use this one\.$/);
+      assert.equal(await second.getAttribute(id("decision"), "data-read-only"), "true");
+      assert.equal(await second.$eval(id("decision"), (el) => getComputedStyle(el).color),
+        await second.$eval(".muted", (el) => getComputedStyle(el).color), "the muted colour of information");
+      assert.equal(await second.isVisible(id("generate-capped-button")), false);
+      assert.equal(await second.getAttribute(id("generate-button"), "aria-describedby"), "decision");
+      assert.equal(await second.$eval(id("decision"), (el) => el.closest("[aria-live]")?.getAttribute("aria-live")), "polite");
       // The history comes from the ledger's records, read by a read-only tab too.
       await second.waitForFunction(() => document.querySelector('[data-testid="usage-summary"]')?.textContent !== "");
       assert.equal(await second.textContent(id("usage-summary")), await page.textContent(id("usage-summary")));
@@ -752,6 +866,44 @@ async function flows(t) {
     assert.equal(await data("decision", "blocked"), "true");
     assert.equal(await page.isDisabled(id("generate-button")), true);
     assert.equal(await data("outbox-count", "value"), "4", "nothing reserved");
+    // A note beyond the balance: offline the one figure said is what may be spent without
+    // the server (the balance panel's), and no smaller result is offered that Generate
+    // would refuse (it used to say "you can spend" the whole balance and offer as many cards).
+    const spendable = await data("balance", "value");
+    let whole;
+    for (let n = 100; ; n *= 2) {
+      whole = glossary(n);
+      if (pkg.decide({ estimate: pkg.estimate({ operation: "flashcards.generate", note: whole }), balance: spendable }).funding === "insufficient") break;
+      assert.ok(n < 100_000, "some note is too big");
+    }
+    await page.fill(id("note-input"), whole);
+    assert.equal(await data("decision", "funding"), "insufficient");
+    const room = /at most (.+) credits? of it can be spent/.exec(await text("balance-note"))?.[1];
+    assert.ok(room, await text("balance-note"));
+    assert.match(await text("decision"), new RegExp(`^The whole note could cost up to .* credits, and without the server only ${literal(room)} can be spent\\. `
+      + `Go online to generate up to .* cards?, or .* for the whole note\\.$`));
+    assert.doesNotMatch(await text("decision"), /you can spend/);
+    assert.equal(await page.isVisible(id("generate-capped-button")), false, "no offer that needs the server");
+    assert.equal(await page.isDisabled(id("generate-button")), true);
+    // "Work offline" is remembered for the account: a reload opens it offline, as the
+    // switch left it — nothing is sent, the queued work waits — and the other account,
+    // never switched, opens online.
+    await page.reload();
+    await page.waitForSelector('body[data-ready="demo"]');
+    assert.equal(await page.isChecked(id("offline-toggle")), true, "the switch as the user left it");
+    assert.equal(await data("connection-status", "state"), "offline");
+    assert.equal(await data("outbox-count", "value"), "4", "the queued work still waits");
+    assert.equal((await ledger("demo")).entries.length, before.entries.length, "nothing sent on the reload");
+    assert.match(await text("event-log"), /offline \(as you left this account\)/);
+    await act(() => page.selectOption(id("account-select"), "demo-agent"));
+    await page.waitForSelector('body[data-ready="demo-agent"]');
+    assert.equal(await page.isChecked(id("offline-toggle")), false, "remembered per account");
+    assert.equal(await data("connection-status", "state"), "online");
+    await act(() => page.selectOption(id("account-select"), "demo"));
+    await page.waitForSelector('body[data-ready="demo"]');
+    assert.equal(await page.isChecked(id("offline-toggle")), true);
+    assert.equal(await data("connection-status", "state"), "offline");
+    assert.equal(await data("outbox-count", "value"), "4");
     await page.fill(id("note-input"), note);
     await click("buy-starter");
     const failed = await message();
@@ -972,7 +1124,11 @@ async function flows(t) {
     assert.equal(await data("message", "level"), "ok", await text("message"));
     assert.equal(await data("message", "upgrade"), "true");
     assert.equal(Number(await data("message", "carried")), planCredits);
-    assert.match(await text("message"), new RegExp(`Switched to Pro \\(an upgrade\\)\\. .* ${fmt(String(planCredits))} unused plan credits carried over\\.`));
+    // What the upgrade brought, in words: the new cycle's credits (Pro's less what Starter
+    // granted this cycle) and the plan credits carried over.
+    const cycle = (await ledger("demo-agent")).grants.find((g) => g.kind === "planCycle" && !before.grants.some((b) => b.id === g.id));
+    assert.match(await messageText(), new RegExp(`^Switched to Pro \\(an upgrade\\)\\. ${literal(fmt(cycle.amount))} monthly credits added, until .+?\\. `
+      + `${literal(fmt(String(planCredits)))} unused plan credits carried over\\.$`));
     const after = await ledger("demo-agent");
     assert.equal(after.plan, "pro");
     assert.equal(await data("plan-current", "value"), "pro");
@@ -1139,6 +1295,36 @@ async function flows(t) {
       const after = await ledger("demo");
       assert.equal(after.balance, before.balance, "no credits granted or bought");
       assert.equal(after.grants.length, before.grants.length);
+    });
+  }
+
+  if (size.name === "desktop") {
+    await t.test("the AI proxy page: Cancel stops a call that stalls, and its hold is released", async () => {
+      const before = await ledger("demo");
+      const tab = await page.context().newPage();
+      try {
+        let reached;
+        const stalled = new Promise((resolve) => (reached = resolve));
+        // The provider stalls (the proxy would wait up to 120 s): the call gets no answer.
+        await tab.route("**/v1/ai/chat/completions", () => reached());
+        await tab.goto(`${base}www/proxy.html`);
+        await tab.waitForLoadState("networkidle"); // the package is loaded and the buttons wired
+        assert.equal(await tab.isVisible(id("proxy-cancel")), false, "no Cancel without a call");
+        await tab.click("#go");
+        await stalled;
+        assert.equal(await tab.isVisible(id("proxy-cancel")), true, "Cancel while the call runs");
+        await tab.click(id("proxy-cancel"));
+        await tab.waitForFunction(() => document.querySelector('[data-testid="proxy-result"]').dataset.code === "CANCELLED");
+        assert.match(await tab.textContent(id("proxy-result")), /^Cancelled: you stopped the call\. Nothing was charged: the hold was released\./);
+        assert.equal(await tab.getAttribute(id("proxy-result"), "data-charged"), "0");
+        assert.equal(await tab.isVisible(id("proxy-cancel")), false);
+        assert.equal(await tab.isDisabled("#go"), false, "a new call can start");
+        const after = await ledger("demo");
+        assert.deepEqual(after.holds, [], "the hold is closed");
+        assert.equal(after.balance, before.balance, "nothing charged");
+      } finally {
+        await tab.close();
+      }
     });
   }
 
