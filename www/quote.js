@@ -67,23 +67,32 @@ function remedies(decision, kind) {
 
 /** How a call paid in an allowance's units is paid for, as a sentence: from the allowance
  * (`free`: its units not yet used or held; null: not known), in credits when it has none
- * left, or both. */
-function unitDecision(decision, free) {
+ * left, or both. Message tokens are estimated: "about" goes with the estimate's expected
+ * figures (the ones the estimate box shows), "up to" with what is set aside (the high
+ * estimate); read-aloud characters are counted exactly. */
+function unitDecision(estimate, decision, free) {
   const unit = decision.unit === "llmTokens" ? "message token" : "read-aloud character";
   const which = decision.unit === "llmTokens" ? "message-token" : "read-aloud";
   const units = count(decision.units, unit);
   const credits = compareDecimal(decision.reserve, "0") > 0;
-  // Characters are counted exactly; message tokens are the provider's count, which the AI
-  // proxy charges even where it is above the estimate set aside (PROTOCOL §6.7): not a ceiling.
-  const tokens = decision.unit === "llmTokens";
-  const bound = tokens ? "about" : "up to";
-  const decides = tokens ? " The provider's count of the tokens decides the charge." : "";
-  if (free === 0 && credits) {
-    return `Ready: your ${which} allowance has none left, so this is paid in credits: ${bound} ${count(decision.reserve, "credit")} for ${bound} ${units}.${decides}`;
+  if (decision.unit !== "llmTokens") {
+    if (free === 0 && credits) {
+      return `Ready: your ${which} allowance has none left, so this is paid in credits: up to ${count(decision.reserve, "credit")} for up to ${units}.`;
+    }
+    if (!credits) return `Ready: up to ${units} from your allowance; no credits are used.`;
+    const left = free === null ? "" : ` (${decimal(free)} left)`;
+    return `Ready: up to ${units}, from your allowance first${left}, and up to ${count(decision.reserve, "credit")} for what it does not cover.`;
   }
-  if (!credits) return `Ready: ${bound} ${units} from your allowance; no credits are used.${decides}`;
+  // Message tokens are the provider's count, which the AI proxy charges even where it is
+  // above what was set aside (PROTOCOL §6.7).
+  const decides = " The provider's count of the tokens decides the charge.";
+  const expected = count(estimate.inputTokens.expected + estimate.outputTokens.expected, unit);
+  if (free === 0 && credits) {
+    return `Ready: your ${which} allowance has none left, so this is paid in credits: about ${count(estimate.credits.expected, "credit")} (up to ${decimal(decision.reserve)} set aside for up to ${units}).${decides}`;
+  }
+  if (!credits) return `Ready: about ${expected} from your allowance (up to ${decimal(decision.units)} set aside); no credits are used.${decides}`;
   const left = free === null ? "" : ` (${decimal(free)} left)`;
-  return `Ready: ${bound} ${units}, from your allowance first${left}, and ${bound} ${count(decision.reserve, "credit")} for what it does not cover.${decides}`;
+  return `Ready: about ${expected}, from your allowance first${left}, and up to ${count(decision.reserve, "credit")} set aside for what it does not cover.${decides}`;
 }
 
 /** The decision line and the capped option's button. */
@@ -127,7 +136,7 @@ function renderDecision(estimate, decision, { kind, freshness, offlineRoom, allo
       }
       else if (decision.unit) {
         // Metered in the allowance's units: credits only for what the allowance lacks.
-        text = unitDecision(decision, allowanceFree);
+        text = unitDecision(estimate, decision, allowanceFree);
       } else {
         // The charge follows the AI's reply (its tokens, at least what the model costs),
         // not the cards it makes: a reply that makes fewer cards is still paid for.

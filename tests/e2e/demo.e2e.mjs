@@ -1197,7 +1197,10 @@ async function flows(t) {
     const calls = provider.usages.length;
     if (tokens(before) === 0) {
       // No allowance left: said so, not "from your allowance".
-      assert.match(await text("decision"), /^Ready: your message-token allowance has none left, so this is paid in credits: about [\d.,]+ credits? for about [\d.,]+ message tokens?\. The provider's count of the tokens decides the charge\.$/);
+      assert.match(await text("decision"), /^Ready: your message-token allowance has none left, so this is paid in credits: about [\d.,]+ credits? \(up to [\d.,]+ set aside for up to [\d.,]+ message tokens?\)\. The provider's count of the tokens decides the charge\.$/);
+      // The "about" figure is the estimate box's, not the amount set aside.
+      const about = (await text("decision")).match(/paid in credits: about ([\d.,]+) credit/)[1];
+      assert.ok((await text("est-credits")).includes(`about ${about} credit`), `${about} in ${await text("est-credits")}`);
     }
     await click("generate-button");
     assert.equal(await data("message", "outcome"), "committed", await text("message"));
