@@ -47,6 +47,24 @@ async fn head_within_bound(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
+/// Refuses with 501 a request whose `Transfer-Encoding` is anything but `chunked` alone
+/// (RFC 9112 §6.1: a server that does not understand a transfer coding responds 501).
+/// hyper reads `gzip, chunked` as plain chunked and hands the still-compressed bytes on;
+/// a proxy in front that decodes the gzip would then agree with this service on the
+/// request's length but not on its content.
+async fn chunked_only(req: Request, next: Next) -> Response {
+    let mut codings = req.headers().get_all(header::TRANSFER_ENCODING).iter();
+    let only_chunked = match (codings.next(), codings.next()) {
+        (None, _) => true,
+        (Some(v), None) => v.to_str().is_ok_and(|v| v.trim().eq_ignore_ascii_case("chunked")),
+        (Some(_), Some(_)) => false,
+    };
+    if !only_chunked {
+        return error(501, ErrorCode::BadRequest, "the only transfer coding accepted is chunked, alone");
+    }
+    next.run(req).await
+}
+
 /// The HTTP settings.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpOptions {
@@ -166,6 +184,7 @@ pub(crate) fn router(app: AppState, o: &HttpOptions) -> Result<Router, String> {
     Ok(r.layer(middleware::from_fn(crate::coded_refusals::coded_refusals))
         .layer(middleware::from_fn_with_state(Arc::new(o.allowed_hosts.clone()), host_check))
         .layer(middleware::from_fn(head_within_bound))
+        .layer(middleware::from_fn(chunked_only))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))))
 }
 
