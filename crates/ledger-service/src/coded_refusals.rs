@@ -1,8 +1,8 @@
 //! The refusals the HTTP layers make before any handler runs — an unknown route (404), a
 //! route asked with another method (405), a body above `--max-body` (413) — carry the
 //! protocol's error body like every other refusal: the router and the body limit answer
-//! them with an empty or plain-text body of their own ("length limit exceeded"), which a client reads as
-//! `BAD_RESPONSE` and a person as nothing. The served files (`/www/`, `/pkg/`) keep their
+//! them with an empty or plain-text body of their own ("length limit exceeded"), which a
+//! client reads as `BAD_RESPONSE` and a person as nothing. The served files (`/www/`, `/pkg/`) keep their
 //! plain 404, a missing file's.
 
 use crate::reply::error;

@@ -1,7 +1,7 @@
 //! The HTTP side: the axum router with its layers (Host check, CORS allow-list, body
-//! limit; the body deadline is `reply::Body`'s), static files (`static_files`), and the accept loop that
-//! bounds connections (in total and per client address), closes connections that are
-//! slow to send their headers or live too long, and shuts down gracefully on SIGTERM or
+//! limit, transfer coding; the body deadline is `reply::Body`'s), static files
+//! (`static_files`), and the accept loop that bounds connections (in total and per client
+//! address), closes connections that are slow to send their headers or live too long, and shuts down gracefully on SIGTERM or
 //! Ctrl-C: no new connections, requests in hand finish (each one's effect is committed
 //! before its answer), then exit.
 
@@ -253,8 +253,9 @@ async fn shutdown_signal() {
 }
 
 /// Accepts connections until a shutdown signal, then lets the open ones finish (waiting at
-/// most `--request-timeout-seconds` for each). The AI proxy's calls in flight are cut at once and settled
-/// (`proxy::stopping`): they are waited for, settlements committed, before this returns.
+/// most `--request-timeout-seconds` for each). The AI proxy's calls in flight are cut at
+/// once and settled (`proxy::stopping`): they are waited for, settlements committed, before
+/// this returns.
 pub(crate) async fn serve(listener: TcpListener, router: Router, o: &HttpOptions, proxy: Option<Arc<crate::proxy::Proxy>>) {
     let total = Arc::new(Semaphore::new(o.max_connections));
     let per_ip = Arc::new(PerIp::default());

@@ -536,8 +536,8 @@ mod tests {
             let scale = i % 13;
             let m = (x % 1_000_000_000) as i64 * i64::from(i % 7 != 0);
             xs.push(c(m, scale));
-            let fast = sum_in_range(xs.iter().copied());
             if i % 97 == 0 || i == 4_999 {
+                let fast = sum_in_range(xs.iter().copied());
                 assert_eq!(fast, one_by_one(&xs), "after {} amounts", xs.len());
                 assert_eq!(fast.to_plain_string(), one_by_one(&xs).to_plain_string());
             }
