@@ -174,6 +174,23 @@ for (const backend of backends()) {
       assert.match(await deliver(afterEnd), /ended/);
       assert.deepEqual(await state(), { plan: 'free', balance: '10000' });
     });
+
+    await t.test('a new subscription, then an upgrade billed in full: each paid period opens a cycle with its plan\'s full credits', async () => {
+      // The cancelled subscription's cycle still runs (its credits keep their expiry), but
+      // the new subscription's first invoice paid Starter in full for a new period: its
+      // 2,000 credits are granted, not "the difference to the 10,000 of this cycle".
+      const t4 = now();
+      const resubscribe = invoicePaid('evt_inv_6', { invoiceId: 'in_6', sub: 'sub_2', account: A, lines: [['price_starter', 1900, t4, t4 + 30 * 86400]] });
+      assert.equal(await deliver(resubscribe), 'granted');
+      assert.equal(await deliver(resubscribe), 'duplicate');
+      assert.deepEqual(await state(), { plan: 'starter', balance: '12000' });
+      // The upgrade this ledger makes (billing_cycle_anchor: now, no proration): one full
+      // Pro period, 10,000 credits; AssistLore carries the unexpired plan credits forward.
+      const t5 = now() + 1;
+      const upgrade = invoicePaid('evt_inv_7', { invoiceId: 'in_7', sub: 'sub_2', account: A, lines: [['price_pro', 9900, t5 - 1, t5 + 30 * 86400]] });
+      assert.equal(await deliver(upgrade), 'granted');
+      assert.deepEqual(await state(), { plan: 'pro', balance: '22000' });
+    });
   });
 }
 

@@ -23,7 +23,7 @@ fn signed_up() -> Account {
 }
 
 fn subscribe(a: &mut Account, plan: &str, starts_at: i64, ends_at: i64, now: i64) -> PlanChangeOutcome {
-    a.change_plan(&PlanChangeRequest { plan_id: plan.into(), starts_at, ends_at }, now).unwrap()
+    a.change_plan(&PlanChangeRequest { plan_id: plan.into(), starts_at, ends_at, new_cycle: false }, now).unwrap()
 }
 
 fn use_units(kind: AllowanceKind, units: u64, agent: Option<&str>) -> AllowanceUseRequest {
@@ -65,6 +65,29 @@ fn assist_lore_credits_assigned_when_subscribing_to_a_paid_plan() {
     // The next billing cycle grants the plan's credits again.
     a.start_cycle(&CycleRequest { starts_at: DAY + MONTH, ends_at: DAY + 2 * MONTH }, DAY + MONTH).unwrap();
     assert_eq!(balance(&mut a, DAY + MONTH), cr("2500"), "the first cycle's 2000 expired, the second's arrived");
+}
+
+#[test]
+fn assist_lore_a_change_paid_as_a_new_period_grants_the_plans_full_credits() {
+    // A billing system that bills an upgrade as a new period at the full price (Stripe with
+    // `billing_cycle_anchor: now` and no proration, as the service does) says so with
+    // `newCycle`: the running cycle is replaced, Pro's whole 10,000 are granted, and the
+    // unexpired Starter credits are carried forward as on any upgrade.
+    let mut a = signed_up();
+    subscribe(&mut a, "starter", 0, MONTH, 0);
+    let req = PlanChangeRequest { plan_id: "pro".into(), starts_at: DAY, ends_at: DAY + MONTH, new_cycle: true };
+    let out = a.change_plan(&req, DAY).unwrap();
+    assert_eq!(out.cycle_grant.unwrap().amount, cr("10000"));
+    assert_eq!(out.carried, cr("2000"));
+    assert_eq!(balance(&mut a, DAY), cr("12500"));
+    let c = a.state().cycle.clone().unwrap();
+    assert_eq!((c.starts_at, c.ends_at, c.granted), (DAY, DAY + MONTH, cr("10000")), "a new cycle, not the Starter one continued");
+    // Within that cycle a change that is not a new period continues it: back to Starter
+    // grants nothing (Pro's credits are this cycle's), and the entries replay.
+    let back =
+        a.change_plan(&PlanChangeRequest { plan_id: "starter".into(), starts_at: DAY, ends_at: DAY + MONTH, new_cycle: false }, 2 * DAY);
+    assert!(back.unwrap().cycle_grant.is_none());
+    assert_eq!(replay(a.policy(), a.entries()).unwrap(), *a.state());
 }
 
 #[test]

@@ -6,8 +6,11 @@
 //! change while a cycle runs stays in that cycle (and moves its end to the change's
 //! `endsAt`). Each cycle is paid once, at the plan with the most credits the account held
 //! during it: the opening plan's price when it opens, the price difference when a change
-//! moves to a plan with more credits, nothing back for a downgrade. The credits paid for
-//! are the sum, over the cycles, of that plan's `creditsPerCycle`. The model below tracks
+//! moves to a plan with more credits, nothing back for a downgrade. A plan change marked
+//! `newCycle` (the billing system started a new period, paid in full: the Stripe
+//! integration's upgrades and new subscriptions) closes the running cycle and opens one
+//! paid at the new plan's price. The credits paid for are the sum, over the cycles, of
+//! that plan's `creditsPerCycle`. The model below tracks
 //! this from the commands the ledger accepted, without looking at the ledger's own cycle.
 #![cfg(not(target_arch = "wasm32"))] // native tests; the binding is tested in wasm_ledger.rs
 
@@ -22,8 +25,8 @@ const DAY: i64 = 86_400_000;
 enum Op {
     /// Time passes.
     Wait(i64),
-    /// A plan change with a new cycle of `len`.
-    Change { plan: usize, len: i64 },
+    /// A plan change with a new cycle of `len` (`new_cycle`: paid in full as a new period).
+    Change { plan: usize, len: i64, new_cycle: bool },
     /// A renewal with a cycle of `len`.
     Renew { len: i64 },
     /// Spending some credits (so carried amounts vary).
@@ -33,7 +36,7 @@ enum Op {
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         3 => (0..20 * DAY).prop_map(Op::Wait),
-        4 => (0..3usize, 1..40 * DAY).prop_map(|(plan, len)| Op::Change { plan, len }),
+        4 => (0..3usize, 1..40 * DAY, any::<bool>()).prop_map(|(plan, len, new_cycle)| Op::Change { plan, len, new_cycle }),
         2 => (1..40 * DAY).prop_map(|len| Op::Renew { len }),
         2 => (1..3_000u64).prop_map(Op::Spend),
     ]
@@ -103,15 +106,22 @@ proptest! {
                     now += dt;
                     a.advance(now).unwrap();
                 }
-                Op::Change { plan, len } => {
+                Op::Change { plan, len, new_cycle } => {
                     let to = policy.plans[*plan].id.clone();
                     let same = a.state().plan.as_deref() == Some(to.as_str());
-                    let out = a.change_plan(&PlanChangeRequest { plan_id: to.clone(), starts_at: now, ends_at: now + len }, now);
-                    prop_assert_eq!(out.is_err(), same, "only a change to the current plan is refused: {:?}", out);
+                    let req = PlanChangeRequest { plan_id: to.clone(), starts_at: now, ends_at: now + len, new_cycle: *new_cycle };
+                    // The cycle grant's id is `plan:<plan>:<start>`, made once: a second paid
+                    // cycle of the same plan from the same instant is refused as a duplicate
+                    // (how a webhook's invoice is applied once).
+                    let credits = plan_credits(&policy, &to);
+                    let continues = billing.running(now) && !new_cycle;
+                    let grant = if continues { credits - billing.open.map(|(_, h)| h).unwrap_or_default().min(credits) } else { credits };
+                    let dup = grant > Decimal::ZERO && a.state().grant(&format!("plan:{to}:{now}")).is_some();
+                    let out = a.change_plan(&req, now);
+                    prop_assert_eq!(out.is_err(), same || dup, "only a change to the current plan, or a cycle granted twice, is refused: {:?}", out);
                     if out.is_ok() {
-                        let credits = plan_credits(&policy, &to);
                         match billing.open {
-                            Some((_, highest)) if billing.running(now) => billing.open = Some((now + len, highest.max(credits))),
+                            Some((_, highest)) if continues => billing.open = Some((now + len, highest.max(credits))),
                             _ => billing.open_cycle(now + len, credits),
                         }
                     }

@@ -162,7 +162,9 @@ fn run(a: &mut Account, op: &Op, t: &mut i64, n: usize) -> bool {
         Op::ChangePlan { plan, len } => {
             let plans = a.policy().plans.clone();
             match plans.get(*plan) {
-                Some(p) => a.change_plan(&PlanChangeRequest { plan_id: p.id.clone(), starts_at: now, ends_at: now + len }, now).map(|_| ()),
+                Some(p) => a
+                    .change_plan(&PlanChangeRequest { plan_id: p.id.clone(), starts_at: now, ends_at: now + len, new_cycle: false }, now)
+                    .map(|_| ()),
                 None => Ok(()),
             }
         }

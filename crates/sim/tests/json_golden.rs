@@ -17,7 +17,7 @@ fn cr(s: &str) -> Credits {
 fn busy_account() -> Account {
     let mut a = Account::new(Policy::assist_lore()).unwrap();
     a.grant_signup(0).unwrap();
-    a.change_plan(&PlanChangeRequest { plan_id: "starter".into(), starts_at: 10, ends_at: 1_000_000 }, 10).unwrap();
+    a.change_plan(&PlanChangeRequest { plan_id: "starter".into(), starts_at: 10, ends_at: 1_000_000, new_cycle: false }, 10).unwrap();
     a.activate_agent("bot", 11).unwrap();
     let use_units = |kind, units| AllowanceUseRequest {
         allowance: kind,

@@ -91,7 +91,7 @@ export type LedgerEntry = { seq: number; at: EpochMs; balanceAfter: Decimal } & 
   | { type: "renewal"; agentId: string; amount: Decimal; draws: Draw[]; cycleEnd: EpochMs }
   | { type: "deactivation"; agentId: string }
   | { type: "planChange"; from: string | null; to: string }
-  | { type: "billingCycle"; startsAt: EpochMs; endsAt: EpochMs });
+  | { type: "billingCycle"; startsAt: EpochMs; endsAt: EpochMs; fresh?: true });
 export interface PreviewDraw { grantId: string; kind: GrantKind; amount: Decimal; remainingAfter: Decimal; expiresAt: EpochMs | null; paid: boolean; }
 /** Exactly which grants a debit would draw from, in consumption order. */
 export interface DebitPreview { amount: Decimal; available: Decimal; sufficient: boolean; shortfall: Decimal; draws: PreviewDraw[]; }
@@ -118,7 +118,7 @@ export interface RefundQuote {
   purchased: Decimal; consumed: Decimal; remaining: Decimal; priceUsd: Decimal; refundUsd: Decimal;
 }
 export interface CycleRequest { startsAt: EpochMs; endsAt: EpochMs; }
-export interface PlanChangeRequest { planId: string; startsAt: EpochMs; endsAt: EpochMs; }
+export interface PlanChangeRequest { planId: string; startsAt: EpochMs; endsAt: EpochMs; newCycle?: boolean; }
 export interface PlanChangeOutcome { from: string | null; to: string; upgrade: boolean; carried: Decimal; carriedGrant: CreditGrant | null; cycleGrant: CreditGrant | null; }
 export interface ConvertRequest { allowance: AllowanceKind; credits: Decimal; }
 export interface AllowanceUseRequest { allowance: AllowanceKind; units: number; operation: string; agentId?: string | null; }

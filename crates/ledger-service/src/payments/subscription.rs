@@ -21,7 +21,8 @@
 //!   plan and its `period` the cycle. If the account is already on that plan, the ledger
 //!   starts the cycle (a renewal: `startCycle`); otherwise it changes the plan starting
 //!   that cycle (`changePlan`: subscribe, upgrade, downgrade — the ledger's carry-forward
-//!   rule decides what the old plan's credits do). The cycle's grant id is
+//!   rule decides what the old plan's credits do), as a new paid cycle with the plan's
+//!   full credits (`newCycle`) unless the invoice prorates (credits unused time back). The cycle's grant id is
 //!   `plan:<plan>:<cycle start>`, which the ledger refuses twice, so each invoice is
 //!   applied once however often it is delivered. An invoice whose period no longer
 //!   contains now (delivered after its cycle ended) grants nothing.
@@ -305,6 +306,18 @@ fn paid_line(app: &AppState, invoice: &J) -> Option<(String, i64, i64)> {
     })
 }
 
+/// Whether an invoice prorates a change within a cycle: a line that credits unused time
+/// back (a negative amount) or one Stripe marks as proration (`proration`, or
+/// `parent.subscription_item_details.proration` in newer API versions).
+fn prorated(invoice: &J) -> bool {
+    let lines = invoice.pointer("/lines/data").and_then(J::as_array).map(Vec::as_slice).unwrap_or_default();
+    lines.iter().any(|line| {
+        line.get("amount").and_then(J::as_i64).is_some_and(|a| a < 0)
+            || line.get("proration").and_then(J::as_bool) == Some(true)
+            || line.pointer("/parent/subscription_item_details/proration").and_then(J::as_bool) == Some(true)
+    })
+}
+
 /// Runs an admin command for an event and tells what became of it. `paid_by`: the
 /// subscription and plan of a paid invoice, recorded as what pays for the account's plan
 /// in the same transaction — when the command was applied.
@@ -447,12 +460,18 @@ pub(crate) async fn invoice_paid(app: &AppState, event_id: &str, invoice: &J) ->
     let mut out = if current.as_deref() == Some(plan.as_str()) {
         apply(app, event_id, "invoice.paid", &account, cycle(), Some((&subscription, &plan))).await
     } else {
+        // An invoice without proration pays a whole new period at the plan's full price (a
+        // new subscription; an upgrade this ledger made, `billing_cycle_anchor: now`, no
+        // proration): it opens a new cycle with the plan's full credits (`newCycle`). One
+        // that credits the old plan's unused time (a change prorated within the cycle, made
+        // at Stripe) continues the cycle: the plan's credits beyond those already granted.
         let change = json::to_string(&Value::object([
             ("op", "changePlan".into()),
             ("accountId", account.as_str().into()),
             ("planId", plan.as_str().into()),
             ("startsAt", json::to_value(&starts_at)),
             ("endsAt", json::to_value(&ends_at)),
+            ("newCycle", (!prorated(invoice)).into()),
         ]));
         apply(app, event_id, "invoice.paid", &account, change, Some((&subscription, &plan))).await
     };

@@ -173,12 +173,16 @@ pub enum EntryKind {
     },
     /// The billing cycle the plan's credits belong to from now on: a renewal opens a new
     /// one; a plan change while a cycle runs continues that cycle (what it granted stays
-    /// counted) and moves its end. See [`super::plan`].
+    /// counted) and moves its end — unless it is `fresh`: a new cycle the billing system
+    /// was paid for in full, which replaces the running one. See [`super::plan`].
     BillingCycle {
         /// The cycle's start.
         starts_at: i64,
         /// The cycle's end.
         ends_at: i64,
+        /// `Some(true)`: a new paid cycle replacing the running one (nothing it granted
+        /// counts in the new one); absent otherwise.
+        fresh: Option<bool>,
     },
 }
 
@@ -248,5 +252,5 @@ json_tagged!(EntryKind, "type" {
     Renewal "renewal" { agent_id: "agentId", amount: "amount", draws: "draws", cycle_end: "cycleEnd" },
     Deactivation "deactivation" { agent_id: "agentId" },
     PlanChange "planChange" { from: "from" = default, to: "to" },
-    BillingCycle "billingCycle" { starts_at: "startsAt", ends_at: "endsAt" },
+    BillingCycle "billingCycle" { starts_at: "startsAt", ends_at: "endsAt", fresh: "fresh" = opt },
 });

@@ -15,6 +15,10 @@
 //!   plan already paid in this cycle) grants nothing; the lower plan's credits come with
 //!   the next renewal.
 //! - *A plan change with no cycle running* opens a new cycle with the new plan's credits.
+//! - *A plan change that starts a new paid cycle* (`newCycle: true`: the billing system
+//!   started a new period and was paid the new plan's full price for it, as the Stripe
+//!   integration's upgrades and new subscriptions are) replaces the running cycle and
+//!   grants the new plan's full credits; what the old cycle granted is the old payment's.
 //!
 //! So the plan credits granted in one cycle equal the credits of the highest plan held in
 //! it — what a billing system charges when an upgrade is billed the price difference at
@@ -68,6 +72,10 @@ pub struct PlanChangeRequest {
     pub starts_at: i64,
     /// Its first cycle's end (> now).
     pub ends_at: i64,
+    /// The billing system started a new period and was paid the new plan's full price for
+    /// it: the change replaces a running cycle and grants the plan's full credits, instead
+    /// of continuing the cycle with only the difference (JSON `newCycle`, default false).
+    pub new_cycle: bool,
 }
 
 /// What a plan change did.
@@ -124,7 +132,7 @@ impl Account {
         }
         let grant = cycle_grant(self, &plan, plan.credits_per_cycle, req.starts_at, req.ends_at);
         self.transact(now, |tx| {
-            tx.push(now, EntryKind::BillingCycle { starts_at: req.starts_at, ends_at: req.ends_at })?;
+            tx.push(now, EntryKind::BillingCycle { starts_at: req.starts_at, ends_at: req.ends_at, fresh: None })?;
             if let Some(g) = &grant {
                 tx.push(now, EntryKind::Grant { grants: vec![g.clone()], top_up: true })?;
             }
@@ -155,12 +163,13 @@ impl Account {
         };
         // Expire what ended before `now` first, so "running" is judged on the current state.
         self.advance(now)?;
-        let already = self.running_cycle(now).map(|c| c.granted).unwrap_or_default();
+        let already = if req.new_cycle { Credits::ZERO } else { self.running_cycle(now).map(|c| c.granted).unwrap_or_default() };
         let cycle = cycle_grant(self, &to, to.credits_per_cycle.saturating_sub(already), req.starts_at, req.ends_at);
         let carry_priority = self.policy().priorities.of(GrantKind::CarriedForward);
         self.transact(now, |tx| {
             tx.push(now, EntryKind::PlanChange { from: from.clone(), to: to.id.clone() })?;
-            tx.push(now, EntryKind::BillingCycle { starts_at: req.starts_at, ends_at: req.ends_at })?;
+            let fresh = req.new_cycle.then_some(true);
+            tx.push(now, EntryKind::BillingCycle { starts_at: req.starts_at, ends_at: req.ends_at, fresh })?;
             let mut carried_grant = None;
             if carry {
                 let sources: Vec<Draw> = ordered_usable(&tx.state.grants, now)
@@ -205,7 +214,7 @@ impl Account {
 
 json_struct!(BillingCycle [deny] { starts_at: "startsAt", ends_at: "endsAt", granted: "granted" });
 json_struct!(CycleRequest [deny] { starts_at: "startsAt", ends_at: "endsAt" });
-json_struct!(PlanChangeRequest [deny] { plan_id: "planId", starts_at: "startsAt", ends_at: "endsAt" });
+json_struct!(PlanChangeRequest [deny] { plan_id: "planId", starts_at: "startsAt", ends_at: "endsAt", new_cycle: "newCycle" = default });
 json_to!(PlanChangeOutcome {
     from: "from",
     to: "to",

@@ -456,12 +456,14 @@ impl LedgerState {
                 }
                 self.plan = Some(to.clone());
             }
-            EntryKind::BillingCycle { starts_at, ends_at } => {
+            EntryKind::BillingCycle { starts_at, ends_at, fresh } => {
                 if *starts_at > at || *ends_at <= at {
                     return Err(mismatch(format!("billing cycle {starts_at}..{ends_at} does not contain {at}")));
                 }
-                // A cycle that still runs is continued: what it granted stays counted.
-                let granted = self.cycle.as_ref().filter(|c| c.is_running_at(at)).map(|c| c.granted).unwrap_or_default();
+                // A cycle that still runs is continued: what it granted stays counted — unless
+                // this one is a fresh cycle, paid in full, that replaces it.
+                let running = self.cycle.as_ref().filter(|c| c.is_running_at(at) && *fresh != Some(true));
+                let granted = running.map(|c| c.granted).unwrap_or_default();
                 self.cycle = Some(BillingCycle { starts_at: *starts_at, ends_at: *ends_at, granted });
             }
         }

@@ -27,7 +27,7 @@ enum AdminRequest {
     Purchase { account_id: String, purchase_id: String, package_id: String },
     Grant { account_id: String, grant: GrantRequest },
     Signup { account_id: String },
-    ChangePlan { account_id: String, plan_id: String, starts_at: i64, ends_at: i64 },
+    ChangePlan { account_id: String, plan_id: String, starts_at: i64, ends_at: i64, new_cycle: bool },
     ActivateAgent { account_id: String, agent_id: String },
     Convert { account_id: String, allowance: AllowanceKind, credits: Credits },
     SetOfflineLimit { account_id: String, device_id: String, limit: Credits },
@@ -41,7 +41,7 @@ json_tagged_from!(AdminRequest, "op" {
     Purchase "purchase" { account_id: "accountId", purchase_id: "purchaseId", package_id: "packageId" },
     Grant "grant" { account_id: "accountId", grant: "grant" },
     Signup "signup" { account_id: "accountId" },
-    ChangePlan "changePlan" { account_id: "accountId", plan_id: "planId", starts_at: "startsAt", ends_at: "endsAt" },
+    ChangePlan "changePlan" { account_id: "accountId", plan_id: "planId", starts_at: "startsAt", ends_at: "endsAt", new_cycle: "newCycle" = default },
     ActivateAgent "activateAgent" { account_id: "accountId", agent_id: "agentId" },
     Convert "convert" { account_id: "accountId", allowance: "allowance", credits: "credits" },
     SetOfflineLimit "setOfflineLimit" { account_id: "accountId", device_id: "deviceId", limit: "limit" },
@@ -92,8 +92,8 @@ impl RefLedger {
                 let g = self.with_account(&account_id, now, |a, now| a.grant_signup(now))?;
                 Ok(to_value(&g))
             }
-            AdminRequest::ChangePlan { account_id, plan_id, starts_at, ends_at } => {
-                let change = PlanChangeRequest { plan_id, starts_at, ends_at };
+            AdminRequest::ChangePlan { account_id, plan_id, starts_at, ends_at, new_cycle } => {
+                let change = PlanChangeRequest { plan_id, starts_at, ends_at, new_cycle };
                 let outcome = self.with_account(&account_id, now, |a, now| a.change_plan(&change, now))?;
                 Ok(to_value(&outcome))
             }
