@@ -122,6 +122,10 @@ function lockControls() {
     else if (id !== "generate") $(id).disabled = false;
   }
   for (const b of document.querySelectorAll("#packages button, #grants button")) b.disabled = busy || readOnly;
+  // A read-only tab syncs nothing, so it has no connection to switch: toggled there, the
+  // switch was saved for the account (the owning tab then reopened offline) and kept this
+  // tab from taking over when the other closed.
+  $("offline").disabled = readOnly;
   document.querySelector("main").setAttribute("aria-busy", String(app.running > 0));
   if (app.generating) $("generate").textContent = "Working…";
   $("read-only").hidden = !readOnly;

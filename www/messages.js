@@ -12,6 +12,7 @@ const $ = (id) => document.getElementById(id);
 const ERROR_TEXTS = {
   OFFLINE: "You're working offline, so this was not sent. Switch off \"Work offline\" and try again.",
   TRANSPORT_FAILED: "The server could not be reached. Check your connection and try again.",
+  TIMEOUT: "The server did not answer in time, so nothing was generated. The page keeps trying and settles what it had sent; try again in a moment.",
   INSUFFICIENT_CREDITS: "Not enough credits for this. Buy credits or make it smaller.",
   OFFLINE_LIMIT: "This needs more credits than can still be spent offline. Go online to continue.",
   AI_CALL_FAILED: "The AI service failed. Nothing was charged; try again.",

@@ -817,6 +817,7 @@ async function flows(t) {
       await second.waitForSelector('body[data-ready="demo"]');
       assert.equal(await second.isVisible("#read-only"), true, "it says another tab keeps the account in sync");
       assert.equal(await second.isDisabled(id("generate-button")), true, "and starts nothing");
+      assert.equal(await second.isDisabled(id("offline-toggle")), true, "nor switches a connection it does not use");
       // The decision line says so too, not "Ready: …", and does not look like a go-ahead:
       // the muted colour, no offer; the disabled Generate is described by it.
       await second.fill(id("note-input"), NOTE);
