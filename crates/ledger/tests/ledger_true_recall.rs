@@ -161,6 +161,32 @@ fn true_recall_low_balance_notification() {
 }
 
 #[test]
+fn true_recall_a_refunded_top_up_no_longer_sets_the_low_balance_level() {
+    // Starter (500) then Pro (2,500 + 500 bonus): the level is 10 % of Pro's 3,000. Refunding
+    // Pro leaves the same 300 credits; measured against the refunded top-up they would be
+    // "low" (below 300) and the low-balance email would go out. The level is Starter's again.
+    let mut a = account();
+    buy(&mut a, "p1", "starter", 0);
+    a.charge(&charge("flashcards.generate", "200", false, false), 1).unwrap();
+    buy(&mut a, "p2", "pro", 2);
+    assert_eq!(a.state().last_top_up, cr("3000"));
+    a.refund("p2", 3).unwrap();
+    assert_eq!(balance(&mut a, 3), cr("300"));
+    assert!(a.take_notices().is_empty(), "300 is not below 10 % of Starter's 500");
+    assert_eq!(a.state().last_top_up, cr("500"));
+    assert_eq!(a.balance(3).unwrap().low, false);
+    assert_eq!(replay(a.policy(), a.entries()).unwrap(), *a.state());
+    // The level is Starter's: it fires below 50.
+    a.charge(&charge("flashcards.generate", "251", false, false), 4).unwrap();
+    assert!(matches!(a.take_notices().as_slice(), [Notice::LowBalance { level, .. }] if *level == cr("50")));
+    // Refunding every top-up leaves none: the percent level is zero.
+    let mut b = account();
+    buy(&mut b, "p1", "starter", 0);
+    b.refund("p1", 1).unwrap();
+    assert_eq!(b.state().last_top_up, Credits::ZERO);
+}
+
+#[test]
 fn true_recall_credits_are_prepaid_and_predictable() {
     let mut a = account();
     buy(&mut a, "p1", "starter", 0);

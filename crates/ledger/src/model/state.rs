@@ -154,6 +154,20 @@ impl LedgerState {
         self.balance().saturating_sub(self.held())
     }
 
+    /// The total of the latest top-up not refunded: the grants a top-up entry makes are a
+    /// signup grant, a plan cycle's grant, or a purchase with its bonus (one purchase id),
+    /// recorded in creation order; zero when none stands. What `last_top_up` becomes when a
+    /// purchase is refunded.
+    fn last_standing_top_up(&self) -> Credits {
+        let refunded = |g: &Grant| g.purchase_id.as_ref().is_some_and(|p| self.refunded.contains(p));
+        let tops_up = |g: &&Grant| matches!(g.kind, GrantKind::Signup | GrantKind::PlanCycle | GrantKind::Purchase | GrantKind::Bonus);
+        let Some(last) = self.grants.iter().rev().filter(tops_up).find(|g| !refunded(g)) else { return Credits::ZERO };
+        match &last.purchase_id {
+            Some(p) => sum_in_range(self.grants.iter().filter(|g| g.purchase_id.as_ref() == Some(p)).map(|g| g.amount)),
+            None => last.amount,
+        }
+    }
+
     /// A grant by id.
     pub fn grant(&self, id: &str) -> Option<&Grant> {
         self.grants.iter().find(|g| g.id == id)
@@ -358,6 +372,10 @@ impl LedgerState {
                     g.remaining = Credits::ZERO;
                 }
                 self.refunded.push(purchase_id.clone());
+                // A refunded purchase is a top-up that did not happen: percent thresholds
+                // measure against the last one that stands (else a refund of a large
+                // purchase made the same balance "low" and sent the low-balance email).
+                self.last_top_up = self.last_standing_top_up();
             }
             EntryKind::CarryForward { sources, grant } => {
                 if grant.kind != GrantKind::CarriedForward || sum_draws(sources)? != grant.amount {
