@@ -256,7 +256,33 @@ async function refreshLedgerState() {
   if (client.offline) return;
   const state = await client.state(app.session.accountId);
   app.ledger = { grants: new Map((state.grants ?? []).map((g) => [g.id, g])), history: usageFromEntries(state.entries) };
-  if (accountKind() === "agent") view.renderAgentState(state);
+  if (accountKind() === "agent") {
+    view.renderAgentState(state);
+    showPendingPlan(state.plan ?? null);
+  }
+}
+
+/** Where a plan change waiting for the renewal is remembered (Stripe bills a downgrade from
+ * the next renewal; the ledger's plan changes only then), per account: `{planId, name}`. */
+const pendingPlanKey = (accountId) => `${PREFIX}:pending-plan:${accountId}`;
+
+/** The plan change waiting for the renewal, or null (forgotten once the plan is that one). */
+function pendingPlan(currentPlan) {
+  const key = pendingPlanKey(app.session.accountId);
+  const pending = JSON.parse(localStorage.getItem(key) ?? "null");
+  if (pending && pending.planId === currentPlan) {
+    localStorage.removeItem(key);
+    return null;
+  }
+  return pending;
+}
+
+/** Says next to the plan which change waits for the renewal, if one does. */
+function showPendingPlan(currentPlan) {
+  const pending = pendingPlan(currentPlan);
+  const note = $("plan-pending");
+  note.hidden = !pending;
+  note.textContent = pending ? `Moves to ${pending.name} at the next renewal; choose the current plan to stay on it.` : "";
 }
 
 /** Syncs until nothing is queued, then refreshes what the ledger says. */
@@ -615,9 +641,16 @@ async function startCheckout(body, what) {
     // ledger answers: the credits it brought are on the ledger now.
     const fresh = grantsSince(known);
     const brought = broughtText(fresh, body.planId) || "Its credits come with the payment's webhook and show once it has arrived.";
+    const current = $("plan-current").dataset.value;
+    const key = pendingPlanKey(app.session.accountId);
+    const undone = session.takesEffect !== "now" && body.planId === current;
+    if (session.takesEffect === "now" || undone) localStorage.removeItem(key);
+    else localStorage.setItem(key, JSON.stringify({ planId: body.planId, name: what.replace(/^the | plan$/g, "") }));
+    showPendingPlan(current);
     const text = session.takesEffect === "now"
       ? `Changed your subscription to ${what}: a new monthly cycle starts today, paid in full. ${brought}`
-      : `Your subscription moves to ${what} at its next renewal; until then the current plan stays.`;
+      : undone ? `Your subscription stays on ${what}: the change waiting for the renewal is undone.`
+        : `Your subscription moves to ${what} at its next renewal; until then the current plan stays.`;
     const granted = sumDecimal(fresh.filter((g) => g.kind !== "carriedForward").map((g) => g.amount));
     showMessage(text, { source: "plan", facts: { subscriptionId: session.subscriptionId, takesEffect: session.takesEffect, granted } });
     return;
@@ -712,7 +745,10 @@ async function switchPlan() {
   const planId = $("plan").value;
   const name = $("plan").selectedOptions[0].textContent.split(":")[0];
   if (client.offline) throw new CodedError("OFFLINE", "offline (simulated): the plan was not changed");
-  if (planId === $("plan-current").dataset.value) {
+  const current = $("plan-current").dataset.value;
+  // The current plan again undoes a change waiting for the renewal (Stripe keeps the plan).
+  if (planId === current && app.payments && pendingPlan(current)) return startCheckout({ planId }, `the ${name} plan`);
+  if (planId === current) {
     showMessage(`The account is already on ${name}.`, { level: "warn", source: "plan", facts: { to: planId } });
     return;
   }

@@ -414,6 +414,15 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       const afterDown = await ledger("demo-agent");
       assert.equal(afterDown.plan, "pro");
       assert.equal(afterDown.balance, onPro.balance, "a downgrade adds nothing and takes nothing");
+      // The change waits for the renewal: said next to the plan, and undone by choosing the
+      // current plan again (Stripe keeps the paid plan; nothing is bought twice).
+      assert.equal(await page.isVisible(id("plan-pending")), true);
+      assert.match(await text("plan-pending"), /^Moves to Starter at the next renewal; choose the current plan to stay on it\.$/);
+      await page.selectOption(id("plan-select"), "pro");
+      await click("plan-switch-button");
+      assert.match(await messageText(), /^Your subscription stays on the Pro plan: the change waiting for the renewal is undone\.$/);
+      assert.equal(await page.isVisible(id("plan-pending")), false);
+      assert.equal((await ledger("demo-agent")).balance, onPro.balance, "undoing adds nothing");
       await page.selectOption(id("plan-select"), "free");
       await click("plan-switch-button");
       assert.match(await text("message"), /Subscription cancelled: the account is on the Free plan/);
@@ -424,10 +433,15 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       await checkState("24-cancelled");
     });
     await t.test("an upgrade of a paid subscription (changed, no second checkout) says what its new cycle brought", async () => {
+      const cancelled = await ledger("demo-agent");
       await page.selectOption(id("plan-select"), "starter");
       await payAtCheckout("plan-switch-button", "demo-agent");
       assert.equal(await data("plan-current", "value"), "starter");
       const before = await ledger("demo-agent");
+      // A new subscription paid Starter in full for a new period: its 2,000 credits, though
+      // the cancelled subscription's cycle still runs (its credits were its own payment's).
+      const starter = before.grants.filter((g) => g.kind === "planCycle" && !cancelled.grants.some((b) => b.id === g.id));
+      assert.deepEqual(starter.map((g) => g.amount), ["2000"]);
       await page.selectOption(id("plan-select"), "pro");
       await click("plan-switch-button");
       assert.equal(await data("message", "takes-effect"), "now", await messageText());
@@ -437,9 +451,9 @@ test("demo page sells through Stripe (the demo's stand-in): buy, refund, subscri
       const granted = str(fresh.reduce((x, g) => x + dec(g.amount), 0n));
       const said = await messageText();
       assert.match(said, /^Changed your subscription to the Pro plan: a new monthly cycle starts today, paid in full\. /);
-      // What the upgrade brought, from the ledger's records: the cycle's credits, or why none.
-      if (fresh.length) assert.match(said, new RegExp(`paid in full\\. ${literal(fmt(granted))} monthly credits added, until [^.]+\\.`));
-      else assert.match(said, /paid in full\. No credits added: this billing cycle's plan credits were already granted/);
+      // What the upgrade brought, from the ledger's records: Pro's whole cycle, paid in full.
+      assert.equal(granted, "10000");
+      assert.match(said, new RegExp(`paid in full\\. ${literal(fmt(granted))} monthly credits added, until [^.]+\\.`));
       assert.equal(await data("message", "granted"), granted);
       assert.equal(await pageBalance(), Number(after.balance));
       await checkState("25-upgraded-subscription");
