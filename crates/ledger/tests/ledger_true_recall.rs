@@ -174,7 +174,7 @@ fn true_recall_a_refunded_top_up_no_longer_sets_the_low_balance_level() {
     assert_eq!(balance(&mut a, 3), cr("300"));
     assert!(a.take_notices().is_empty(), "300 is not below 10 % of Starter's 500");
     assert_eq!(a.state().last_top_up, cr("500"));
-    assert_eq!(a.balance(3).unwrap().low, false);
+    assert!(!a.balance(3).unwrap().low);
     assert_eq!(replay(a.policy(), a.entries()).unwrap(), *a.state());
     // The level is Starter's: it fires below 50.
     a.charge(&charge("flashcards.generate", "251", false, false), 4).unwrap();
