@@ -62,12 +62,12 @@ impl FromRequest<AppState> for Body {
 }
 
 /// The answer to a body not received within the request deadline (see [`Body`]).
-pub(crate) fn late_body() -> Response {
+fn late_body() -> Response {
     error(408, ErrorCode::Timeout, "the request body was not received within the request deadline; nothing was applied")
 }
 
 /// The answer to a body that could not be read (see [`Body`]).
-pub(crate) fn unreadable(rejection: axum::extract::rejection::BytesRejection) -> Response {
+fn unreadable(rejection: axum::extract::rejection::BytesRejection) -> Response {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return rejection.into_response();
     }

@@ -47,8 +47,8 @@ pub(crate) struct AppState {
     /// The AI proxy (`None`: no `--upstream-url`; its route answers `PROXY_UNAVAILABLE`).
     pub proxy: Option<Arc<crate::proxy::Proxy>>,
     /// `--request-timeout-seconds`: how long a request's body may take to arrive
-    /// (`reply::Body`, and the AI route's own read). Answering has no deadline: a request
-    /// received runs to its answer.
+    /// (`reply::Body`, which every route reads its body with). Answering has no deadline: a
+    /// request received runs to its answer.
     pub body_deadline: std::time::Duration,
 }
 

@@ -27,7 +27,7 @@ use super::relay::{self, Call, Started};
 use crate::auth::{Caller, Refusal};
 use crate::reply::error;
 use crate::routes::{AppState, Authenticated};
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -92,13 +92,12 @@ pub(crate) async fn chat_completions(State(app): State<AppState>, Authenticated(
     if let Err(r) = crate::routes::within_budget(&app.push_rate, &claims.account, 1, "ai call", message) {
         return r;
     }
-    // The route answers outside the request deadline (a stream lasts as long as the
-    // provider's), but the body must arrive within it: a caller that trickles it would
-    // otherwise hold the connection and what it sent for the connection's whole life.
-    let body = match tokio::time::timeout(app.body_deadline, Bytes::from_request(req, &app)).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(rejection)) => return crate::reply::unreadable(rejection),
-        Err(_) => return crate::reply::late_body(),
+    // The body is read only now, after the budget check, but like every route's: within
+    // the request deadline (a caller that trickles it would otherwise hold the connection
+    // and what it sent for the connection's whole life; the answer may stream longer).
+    let body = match crate::reply::Body::from_request(req, &app).await {
+        Ok(crate::reply::Body(body)) => body,
+        Err(refusal) => return refusal,
     };
     let request: serde_json::Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
