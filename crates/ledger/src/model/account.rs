@@ -69,8 +69,8 @@ impl Undo {
             EntryKind::Debit { hold_id: Some(id), .. } | EntryKind::Release { hold_id: id, .. } => id,
             _ => return,
         };
-        if let Some(i) = state.holds.iter().position(|h| &h.id == id) {
-            self.changed_holds.push((i, state.holds[i].clone()));
+        if let Some((i, h)) = state.hold_index(id).and_then(|i| Some((i, state.holds.get(i)?))) {
+            self.changed_holds.push((i, h.clone()));
         }
     }
 

@@ -175,7 +175,19 @@ impl LedgerState {
 
     /// A hold by id.
     pub fn hold(&self, id: &str) -> Option<&Hold> {
-        self.holds.iter().find(|h| same_id(&h.id, id))
+        self.hold_index(id).and_then(|i| self.holds.get(i))
+    }
+
+    /// Where the hold `id` is in `holds`: the one lookup of a hold by id (the account's undo
+    /// saves the hold an entry will change by this index).
+    pub(crate) fn hold_index(&self, id: &str) -> Option<usize> {
+        self.holds.iter().position(|h| same_id(&h.id, id))
+    }
+
+    /// The hold `id`, to change (`NOT_FOUND` when there is none).
+    fn hold_mut(&mut self, id: &str) -> Result<&mut Hold, LedgerError> {
+        let i = self.hold_index(id);
+        i.and_then(|i| self.holds.get_mut(i)).ok_or_else(|| LedgerError::NotFound(format!("hold {id:?}")))
     }
 
     /// An agent by id.
@@ -314,7 +326,7 @@ impl LedgerState {
                 let spendable = match hold_id {
                     Some(id) => {
                         let held_total = self.held();
-                        let h = self.holds.iter_mut().find(|h| &h.id == id).ok_or_else(|| LedgerError::NotFound(format!("hold {id:?}")))?;
+                        let h = self.hold_mut(id)?;
                         if !h.is_open() || add(*amount, *released)? != h.amount || &h.purpose != purpose {
                             return Err(mismatch(format!("debit does not commit hold {id:?} as placed")));
                         }
@@ -332,8 +344,7 @@ impl LedgerState {
                 }
             }
             EntryKind::Release { hold_id, amount, reason } => {
-                let h =
-                    self.holds.iter_mut().find(|h| &h.id == hold_id).ok_or_else(|| LedgerError::NotFound(format!("hold {hold_id:?}")))?;
+                let h = self.hold_mut(hold_id)?;
                 if !h.is_open() || h.amount != *amount || (*reason == ReleaseReason::Expired && at < h.expires_at) {
                     return Err(mismatch(format!("hold {hold_id:?} cannot be released so")));
                 }
