@@ -199,11 +199,15 @@ impl DeviceKeys {
 /// Whether the JWT's protected header has a `crit` member (the header was already decoded
 /// by jsonwebtoken, so the segment is base64url JSON).
 fn has_crit(token: &str) -> bool {
-    let segment = token.split('.').next().unwrap_or("");
-    credit_meter_protocol::base64url::decode(segment.trim_end_matches('='))
-        .ok()
+    segment(token, 0)
         .and_then(|bytes| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok())
         .is_some_and(|header| header.contains_key("crit"))
+}
+
+/// The bytes of the JWT's segment `index` (0: header, 1: claims), base64url-decoded.
+fn segment(token: &str, index: usize) -> Option<Vec<u8>> {
+    let text = token.split('.').nth(index).unwrap_or("");
+    credit_meter_protocol::base64url::decode(text.trim_end_matches('=')).ok()
 }
 
 /// Refuses a token whose claims (already verified) repeat a member or are otherwise not
@@ -211,9 +215,7 @@ fn has_crit(token: &str) -> bool {
 /// sign-in, a gateway or a log reader in front may read the first — `"device":"a",
 /// "device":"b"` would then pin the token to a device nobody checked.
 fn strict_claims(token: &str) -> Result<(), Refusal> {
-    let segment = token.split('.').nth(1).unwrap_or("");
-    let bytes = credit_meter_protocol::base64url::decode(segment.trim_end_matches('='))
-        .map_err(|_| Refusal::unauthorized("the token's claims are not base64url"))?;
+    let bytes = segment(token, 1).ok_or_else(|| Refusal::unauthorized("the token's claims are not base64url"))?;
     match credit_meter_base::json::from_slice::<credit_meter_base::json::Value>(&bytes) {
         Ok(_) => Ok(()),
         Err(e) => Err(Refusal::unauthorized(format!("the token's claims are not strict JSON: {}", e.message()))),
