@@ -13,7 +13,7 @@ import { drawUsageChart } from "./chart.js";
 import { compareDecimal, count, date, decimal, failedCallCharge, sumDecimal, usd } from "./format.js";
 import { usageFromEntries } from "./history.js";
 import { clearMessage, explain, initMessages, readable, showErrorMessage, showMessage } from "./messages.js";
-import { markEstimatePending, renderQuote, renderQuoteError } from "./quote.js";
+import { expectedTokens, markEstimatePending, renderQuote, renderQuoteError } from "./quote.js";
 import * as view from "./views.js";
 
 const $ = (id) => document.getElementById(id);
@@ -431,7 +431,7 @@ function unitCost(r) {
 function aboveEstimate(r) {
   if (r.units !== undefined) {
     if (r.unit !== "llmTokens") return ""; // characters are counted exactly
-    const expected = r.estimate.inputTokens.expected + r.estimate.outputTokens.expected;
+    const expected = expectedTokens(r.estimate);
     return r.units > expected ? `, above the estimate of about ${count(expected, "message token")}` : "";
   }
   const expected = r.estimate.credits.expected;
@@ -582,7 +582,7 @@ function grantedText(grants) {
   const added = grants.filter((g) => g.kind !== "carriedForward");
   const parts = [];
   if (added.length) {
-    const amount = sumDecimal(added.map((g) => g.amount));
+    const amount = addedCredits(grants);
     const plan = added.every((g) => g.kind === "planCycle");
     const expiries = added.map((g) => g.expiresAt).filter((t) => t !== null && t !== undefined);
     const until = expiries.length ? `, until ${date(Math.min(...expiries))}` : "";
@@ -591,6 +591,11 @@ function grantedText(grants) {
   const moved = sumDecimal(carried.map((g) => g.amount));
   if (compareDecimal(moved, "0") > 0) parts.push(`${count(moved, "unused plan credit")} carried over.`);
   return parts.join(" ");
+}
+
+/** The credits `grants` added: all but carried-forward ones, which move credits. */
+function addedCredits(grants) {
+  return sumDecimal(grants.filter((g) => g.kind !== "carriedForward").map((g) => g.amount));
 }
 
 /** Why a plan change the ledger made added no credits. */
@@ -651,7 +656,7 @@ async function startCheckout(body, what) {
       ? `Changed your subscription to ${what}: a new monthly cycle starts today, paid in full. ${brought}`
       : undone ? `Your subscription stays on ${what}: the change waiting for the renewal is undone.`
         : `Your subscription moves to ${what} at its next renewal; until then the current plan stays.`;
-    const granted = sumDecimal(fresh.filter((g) => g.kind !== "carriedForward").map((g) => g.amount));
+    const granted = addedCredits(fresh);
     showMessage(text, { source: "plan", facts: { subscriptionId: session.subscriptionId, takesEffect: session.takesEffect, granted } });
     return;
   }
@@ -686,7 +691,7 @@ async function finishCheckout(outcome) {
   // What the webhook granted: the ledger's records that were not there before the checkout.
   const fresh = Array.isArray(pending.known) ? grantsSince(pending.known) : [];
   const brought = broughtText(fresh, pending.planId ?? null);
-  facts.granted = sumDecimal(fresh.filter((g) => g.kind !== "carriedForward").map((g) => g.amount));
+  facts.granted = addedCredits(fresh);
   const text = compareDecimal(facts.granted, "0") > 0 ? `Paid for ${pending.what} (Stripe test mode): ${brought} They came with the payment's webhook.`
     : brought ? `Paid for ${pending.what} (Stripe test mode). ${brought}`
       : `Paid for ${pending.what} (Stripe test mode); the credits came with the payment's webhook.`;
@@ -778,7 +783,6 @@ async function convertTts() {
   });
 }
 
-/** Creates the next agent: activation plus its first cycle, paid in credits. */
 /** Says on "Create an agent" what it costs before the click: the catalog's activation and
  * first cycle (a walk spent 300 credits to learn it from the message afterwards). */
 function labelAgentCost(session) {
@@ -790,6 +794,7 @@ function labelAgentCost(session) {
   }
 }
 
+/** Creates the next agent: activation plus its first cycle, paid in credits. */
 async function activateAgent() {
   const state = await client.state(app.session.accountId);
   const agentId = `agent-${(state.agents ?? []).length + 1}`;

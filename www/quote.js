@@ -86,13 +86,19 @@ function unitDecision(estimate, decision, free) {
   // Message tokens are the provider's count, which the AI proxy charges even where it is
   // above what was set aside (PROTOCOL §6.7).
   const decides = " The provider's count of the tokens decides the charge.";
-  const expected = count(estimate.inputTokens.expected + estimate.outputTokens.expected, unit);
+  const expected = count(expectedTokens(estimate), unit);
   if (free === 0 && credits) {
     return `Ready: your ${which} allowance has none left, so this is paid in credits: about ${count(estimate.credits.expected, "credit")} (up to ${decimal(decision.reserve)} set aside for up to ${units}).${decides}`;
   }
   if (!credits) return `Ready: about ${expected} from your allowance (up to ${decimal(decision.units)} set aside); no credits are used.${decides}`;
   const left = free === null ? "" : ` (${decimal(free)} left)`;
   return `Ready: about ${expected}, from your allowance first${left}, and up to ${count(decision.reserve, "credit")} set aside for what it does not cover.${decides}`;
+}
+
+/** The message tokens an estimate expects (prompt and reply): the "about" of a call paid in
+ * an LLM-token allowance. */
+export function expectedTokens(estimate) {
+  return estimate.inputTokens.expected + estimate.outputTokens.expected;
 }
 
 /** The decision line and the capped option's button. */
