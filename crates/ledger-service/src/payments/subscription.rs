@@ -295,7 +295,7 @@ fn invoice_metadata(invoice: &J, key: &str) -> Option<String> {
 fn paid_line(app: &AppState, invoice: &J) -> Option<(String, i64, i64)> {
     let lines = invoice.pointer("/lines/data")?.as_array()?;
     lines.iter().rev().find_map(|line| {
-        if line.get("amount").and_then(J::as_i64).unwrap_or(0) < 0 {
+        if credits_back(line) {
             return None; // the unused time of the old plan, credited back on a change
         }
         let price = id_of(line, "/price").or_else(|| text(line, "/pricing/price_details/price"))?;
@@ -312,10 +312,16 @@ fn paid_line(app: &AppState, invoice: &J) -> Option<(String, i64, i64)> {
 fn prorated(invoice: &J) -> bool {
     let lines = invoice.pointer("/lines/data").and_then(J::as_array).map(Vec::as_slice).unwrap_or_default();
     lines.iter().any(|line| {
-        line.get("amount").and_then(J::as_i64).is_some_and(|a| a < 0)
+        credits_back(line)
             || line.get("proration").and_then(J::as_bool) == Some(true)
             || line.pointer("/parent/subscription_item_details/proration").and_then(J::as_bool) == Some(true)
     })
+}
+
+/// Whether an invoice line credits something back (a negative amount: on a change, the old
+/// plan's unused time).
+fn credits_back(line: &J) -> bool {
+    line.get("amount").and_then(J::as_i64).is_some_and(|a| a < 0)
 }
 
 /// Runs an admin command for an event and tells what became of it. `paid_by`: the
